@@ -1,0 +1,70 @@
+"""Backups and integrity checks of the local database.
+
+Backups use SQLite's online backup API, which copies a consistent snapshot even while the app is
+writing; one file a day is kept, the oldest beyond ``keep`` are removed.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+DAILY_PATTERN = re.compile(r"^(?P<stem>.+)-(?P<day>\d{8})\.db$")
+
+
+def backup_to(source: Path, target: Path) -> Path:
+    """Copy the database at ``source`` to ``target`` with the online backup API."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(target.suffix + ".part")
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    try:
+        dst = sqlite3.connect(partial)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    # Only a finished copy takes the real name, so a power cut never leaves a half backup looking whole.
+    partial.replace(target)
+    return target
+
+
+def daily_backup(source: Path, backup_dir: Path, *, today: date | None = None, keep: int = 7) -> Path | None:
+    """Make today's backup if it does not exist yet; rotate old ones. Returns the new file or None."""
+    today = today or datetime.now(timezone.utc).astimezone().date()
+    target = backup_dir / f"{source.stem}-{today:%Y%m%d}.db"
+    made = None
+    if not target.exists():
+        made = backup_to(source, target)
+    rotate(backup_dir, source.stem, keep)
+    return made
+
+
+def rotate(backup_dir: Path, stem: str, keep: int) -> list[Path]:
+    """Delete all but the newest ``keep`` daily backups of ``stem``; return what was deleted."""
+    dailies = sorted(
+        (p for p in backup_dir.glob(f"{stem}-*.db") if (m := DAILY_PATTERN.match(p.name)) and m["stem"] == stem),
+        key=lambda p: p.name,
+    )
+    removed = dailies[:-keep] if keep > 0 else dailies
+    for path in removed:
+        path.unlink()
+    return removed
+
+
+def integrity_problems(path: Path) -> list[str]:
+    """Everything ``integrity_check`` and ``foreign_key_check`` report; empty when the file is sound."""
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        rows = [r[0] for r in connection.execute("PRAGMA integrity_check")]
+        problems = [] if rows == ["ok"] else rows
+        for table, rowid, parent, _fk in connection.execute("PRAGMA foreign_key_check"):
+            problems.append(f"{table} row {rowid}: missing {parent} it refers to")
+        return problems
+    except sqlite3.DatabaseError as exc:
+        return [str(exc)]
+    finally:
+        connection.close()

@@ -1,0 +1,36 @@
+"""Every table of the clinic's local database.
+
+Clinical records follow DESIGN.md's data invariants through ``SyncedRecord``: a UUID made where the
+record is created, UTC timestamps, a revision counter, the clinic and the author, and a tombstone
+instead of deletion. Records the hub owns (the hospital directory) use ``HubRecord``.
+"""
+
+from clinic_tui.data.models.base import HubRecord, SyncedRecord, new_id, utcnow
+from clinic_tui.data.models.bookkeeping import AppSetting, AuditEntry, OutboxEntry, SyncCursor
+from clinic_tui.data.models.clinical import Followup, Task, Visit
+from clinic_tui.data.models.contract import Contract, ServicePackage, ServiceRecord, Team
+from clinic_tui.data.models.directory import DiagnosisCode, Department, Division, Hospital, SlotPool
+from clinic_tui.data.models.people import Clinic, Resident, Staff
+from clinic_tui.data.models.referral import Referral, ReferralEvent
+
+# The sync kind of each clinic-owned table, as named on the wire (see docs/protocol.md).
+SYNCED_KINDS: dict[str, type[SyncedRecord]] = {
+    "user": Staff,
+    "resident": Resident,
+    "visit": Visit,
+    "followup": Followup,
+    "task": Task,
+    "referral": Referral,
+    "referral_event": ReferralEvent,
+    "team": Team,
+    "service_package": ServicePackage,
+    "contract": Contract,
+    "service_record": ServiceRecord,
+}
+
+__all__ = [
+    "AppSetting", "AuditEntry", "Clinic", "Contract", "Department", "DiagnosisCode", "Division",
+    "Followup", "Hospital", "HubRecord", "OutboxEntry", "Referral", "ReferralEvent", "Resident",
+    "SYNCED_KINDS", "ServicePackage", "ServiceRecord", "SlotPool", "Staff", "SyncCursor",
+    "SyncedRecord", "Task", "Team", "Visit", "new_id", "utcnow",
+]

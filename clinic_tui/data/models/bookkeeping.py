@@ -1,0 +1,64 @@
+"""The database's own bookkeeping: audit trail, sync outbox, pull cursor, settings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from clinic_tui.data.models.base import UTCDateTime, json_dict, utcnow
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who changed what, when (DESIGN data 2). Written in the same transaction as the change."""
+
+    __tablename__ = "audit_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    user_id: str | None = None
+    action: str  # create | update | delete | receive (applied from the hub)
+    kind: str  # sync kind of the record
+    record_id: str = Field(index=True)
+    revision: int
+    changes: dict = json_dict()  # {field: [old, new]}
+
+
+class OutboxEntry(SQLModel, table=True):
+    """A record waiting to reach the hub (DESIGN sync 2: a table, not a status flag).
+
+    One row per record, holding the latest revision to send. The row goes only when the hub has
+    confirmed that exact revision; an edit made meanwhile bumps ``revision`` and keeps it here.
+    """
+
+    __tablename__ = "outbox"
+
+    kind: str = Field(primary_key=True)
+    record_id: str = Field(primary_key=True)
+    revision: int
+    queued_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    state: str = Field(default="pending", index=True)  # pending | rejected
+    reject_code: str | None = None
+    reject_message: str | None = None
+    attempts: int = 0
+    last_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class SyncCursor(SQLModel, table=True):
+    """Where the last pull stopped (the hub's opaque change-sequence cursor) and the hub's epoch."""
+
+    __tablename__ = "sync_cursor"
+
+    name: str = Field(primary_key=True)  # "pull"
+    value: str | None = None
+    epoch: str | None = None
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class AppSetting(SQLModel, table=True):
+    """Facts about this database, e.g. which clinic it belongs to ("clinic_id")."""
+
+    __tablename__ = "app_setting"
+
+    key: str = Field(primary_key=True)
+    value: str

@@ -1,0 +1,54 @@
+"""Translations through gettext.
+
+Message ids are English; the zh_CN catalogue is the default language of the app. Catalogues are
+read on first use, never at import time, so importing a module that marks strings costs nothing.
+Mark strings that are defined at module level with ``N_`` and translate them where they are shown.
+"""
+
+from __future__ import annotations
+
+import gettext
+from functools import lru_cache
+from pathlib import Path
+
+DOMAIN = "clinic_tui"
+LANGUAGES = ("zh", "en")
+DEFAULT_LANGUAGE = "zh"
+_LOCALE_DIR = Path(__file__).with_name("locale")
+_GETTEXT_NAMES = {"zh": "zh_CN", "en": "en"}
+
+_current = {"language": DEFAULT_LANGUAGE}
+
+
+def set_language(language: str) -> None:
+    """Switch the language of every message produced from now on ("zh" or "en")."""
+    if language not in LANGUAGES:
+        raise ValueError(f"unsupported language {language!r}; choose one of {', '.join(LANGUAGES)}")
+    _current["language"] = language
+
+
+def current_language() -> str:
+    return _current["language"]
+
+
+@lru_cache(maxsize=None)
+def translations(language: str) -> gettext.NullTranslations:
+    if language == "en":
+        return gettext.NullTranslations()
+    return gettext.translation(
+        DOMAIN, localedir=_LOCALE_DIR, languages=[_GETTEXT_NAMES[language]], fallback=True
+    )
+
+
+def _(message: str) -> str:
+    """Translate ``message`` into the current language."""
+    return translations(current_language()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(current_language()).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for extraction without translating it (for module-level constants)."""
+    return message
