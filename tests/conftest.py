@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -28,12 +29,26 @@ def chinese_by_default():
     i18n.set_language(i18n.DEFAULT_LANGUAGE)
 
 
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database migrated to head once per session; tests get copies (migrating takes ~0.3 s)."""
+    from clinic_tui.data.maintenance import checkpoint
+    from clinic_tui.data.migrate import open_database
+
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    open_database(path).engine.dispose()
+    checkpoint(path)
+    return path
+
+
 @pytest.fixture
-def engine(tmp_path: Path):
+def engine(tmp_path: Path, migrated_template: Path):
     """A fresh database at the current schema."""
     from clinic_tui.data.migrate import open_database
 
-    opened = open_database(tmp_path / "clinic.db")
+    path = tmp_path / "clinic.db"
+    shutil.copyfile(migrated_template, path)
+    opened = open_database(path)
     yield opened.engine
     opened.engine.dispose()
 

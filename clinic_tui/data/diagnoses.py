@@ -26,7 +26,7 @@ def _rows(diagnoses, curated_systems: set[str]) -> list[dict]:
     return [
         {
             "system": d.system, "version": d.version, "code": d.code, "name": d.name,
-            "pinyin": d.pinyin, "initials": d.initials, "level": d.level,
+            "pinyin": d.pinyin_full, "initials": d.pinyin_initials, "level": d.level,
             "curated": d.system in curated_systems, "active": True,
         }
         for d in diagnoses
@@ -35,7 +35,7 @@ def _rows(diagnoses, curated_systems: set[str]) -> list[dict]:
 
 def ensure_builtin_catalog(session: Session) -> int:
     """Load the shipped lists once per catalogue version; returns how many rows were written."""
-    from clinic_tui.search.icd_catalog import CURATED_SYSTEM, builtin_catalog
+    from clinic_tui.search.icd_catalog import PRIMARY_CARE_SYSTEM, builtin_catalog
 
     catalog = builtin_catalog()
     wanted = {(d.system, d.version) for d in catalog}
@@ -45,7 +45,7 @@ def ensure_builtin_catalog(session: Session) -> int:
     builtin_systems = {system for system, _ in wanted}
     # A newer shipped version replaces the older one of the same system; imported lists stay.
     session.execute(delete(DiagnosisCode).where(DiagnosisCode.system.in_(builtin_systems)))
-    rows = _rows(catalog, {CURATED_SYSTEM})
+    rows = _rows(catalog, {PRIMARY_CARE_SYSTEM})
     session.execute(insert(DiagnosisCode), rows)
     return len(rows)
 
@@ -69,7 +69,8 @@ def search_diagnoses(session: Session, query: str, *, limit: int = 20) -> list[D
     if not text:
         return []
     lowered = text.lower().replace(" ", "")
-    code = text.upper()
+    # Codes are stored with an upper-case chapter letter and a lower-case "x" placeholder (I10.x00).
+    code = text[:1].upper() + text[1:].replace("X", "x")
     condition = or_(
         and_(DiagnosisCode.code >= code, DiagnosisCode.code < code + _HIGH),
         and_(DiagnosisCode.initials >= lowered, DiagnosisCode.initials < lowered + _HIGH),

@@ -68,3 +68,13 @@ def integrity_problems(path: Path) -> list[str]:
         return [str(exc)]
     finally:
         connection.close()
+
+
+def checkpoint(path: Path) -> None:
+    """Fold the WAL into the main file, so the file alone is the whole database (to copy or ship)."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        connection.execute("PRAGMA optimize")
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        connection.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sqlite3
 from datetime import date, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, MetaData, select, text

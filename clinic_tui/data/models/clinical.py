@@ -15,7 +15,7 @@ class Visit(SyncedRecord, table=True):
 
     resident_id: str = Field(foreign_key="resident.id")
     visit_at: datetime = Field(sa_type=UTCDateTime, index=True)
-    mode: str = "clinic"  # clinic 门诊 | tour 巡诊 | home 家庭 | phone 电话
+    mode: str = "1"  # domain.codes.VISIT_MODE: 1 门诊 2 家庭 3 电话 4 巡诊
     doctor_id: str | None = None
     institution_code: str | None = None
     village_code: str | None = None

@@ -68,7 +68,7 @@ class Resident(SyncedRecord, table=True):
     division_name: str | None = None
     division_version: str | None = None
     health_record_no: str | None = Field(default=None, max_length=17)
-    insurance_type: str | None = None
+    insurance_type: str | None = None  # domain.codes.INSURANCE_TYPE: 1 职工 2 城乡居民 9 其他
     insurance_no: str | None = None
     emergency_contact: str | None = None
     emergency_phone: str | None = None

@@ -1,0 +1,81 @@
+"""The ``clinic-tui`` command: run the app, or a maintenance task from the shell.
+
+    clinic-tui [--db PATH] [--lang zh|en]        the app (a demo database when none is configured)
+    clinic-tui config                            where the config file is and what is in force
+    clinic-tui db check|backup|upgrade [--db P]  integrity check, backup now, upgrade the schema
+    clinic-tui diagnoses import FILE --system S --version V   a county's official diagnosis list
+
+Imports stay inside the functions: ``clinic-tui`` must reach its first frame quickly on an old PC.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="clinic-tui", description="村卫生室 / 乡镇卫生院 终端应用")
+    parser.add_argument("--db", type=Path, help="database file (created and migrated if new)")
+    parser.add_argument("--lang", choices=["zh", "en"], help="language of the interface")
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("config", help="show the config file and the settings in force")
+    db = commands.add_parser("db", help="database maintenance").add_subparsers(dest="db_command", required=True)
+    db.add_parser("check", help="integrity and foreign-key check")
+    backup = db.add_parser("backup", help="back the database up now (online, consistent)")
+    backup.add_argument("--to", type=Path, help="target file (default: the backups folder, today's name)")
+    db.add_parser("upgrade", help="upgrade the schema to this version (after a backup)")
+    diagnoses = commands.add_parser("diagnoses", help="the diagnosis catalogue").add_subparsers(
+        dest="diagnoses_command", required=True
+    )
+    importer = diagnoses.add_parser("import", help="import a county's official list (CSV or XLSX)")
+    importer.add_argument("file", type=Path)
+    importer.add_argument("--system", required=True, help='code system, e.g. "ICD-10-GB-clinical"')
+    importer.add_argument("--version", required=True, help='its version, e.g. "2.0"')
+    return parser
+
+
+def _settings(args: argparse.Namespace):
+    from dataclasses import replace
+
+    from clinic_tui.config import load_settings
+
+    settings = load_settings()
+    overrides = {}
+    if args.db:
+        overrides["database"] = args.db.expanduser()
+    if args.lang:
+        overrides["language"] = args.lang
+    return replace(settings, **overrides, sources={**settings.sources, **{k: "command line" for k in overrides}})
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from clinic_tui import i18n
+    from clinic_tui.config import SettingsError
+
+    try:
+        settings = _settings(args)
+    except SettingsError as exc:
+        print(f"配置错误 / configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    i18n.set_language(settings.language)
+    if args.command is None:
+        from clinic_tui.app import run_app
+
+        return run_app(settings)
+    from clinic_tui import commands
+
+    handler = {
+        "config": commands.show_config,
+        "db": commands.database,
+        "diagnoses": commands.diagnoses,
+    }[args.command]
+    return handler(settings, args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Data files shipped with clinic-tui, read through importlib.resources."""

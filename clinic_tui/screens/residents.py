@@ -1,0 +1,86 @@
+"""Residents: instant search as you type, one page at a time from SQL."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from clinic_tui.i18n import N_, _
+from clinic_tui.screens.base import ClinicScreen
+
+PAGE = 50
+
+
+class ResidentsScreen(ClinicScreen):
+    BINDINGS = [
+        Binding("f3", "focus_search", N_("Search"), id="residents.search"),
+        Binding("pagedown", "next_page", N_("Next page"), id="residents.next_page"),
+        Binding("pageup", "previous_page", N_("Previous page"), id="residents.previous_page"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.query_text = ""
+        self.page_start = 0
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(placeholder=_("Name, pinyin initials, ID tail or phone"), id="search")
+        yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns(_("Name"), _("Sex"), _("Born"), _("ID number"), _("Phone"))
+        self.query_one(Input).focus()
+        self._show_count()
+
+    def _show_count(self) -> None:
+        count = self.app.store.resident_count()
+        self.query_one("#status", Static).update(_("{count} residents on file").format(count=count))
+
+    @on(Input.Changed, "#search")
+    def search_changed(self, event: Input.Changed) -> None:
+        self.query_text, self.page_start = event.value, 0
+        self.run_search()
+
+    def action_focus_search(self) -> None:
+        self.query_one(Input).focus()
+
+    def action_next_page(self) -> None:
+        if self.query_one(DataTable).row_count == PAGE:
+            self.page_start += PAGE
+            self.run_search()
+
+    def action_previous_page(self) -> None:
+        if self.page_start:
+            self.page_start = max(0, self.page_start - PAGE)
+            self.run_search()
+
+    @work(exclusive=True, thread=True)
+    def run_search(self) -> None:
+        hits = self.app.store.search_residents(self.query_text, limit=PAGE, offset=self.page_start)
+        self.app.call_from_thread(self._show, hits)
+
+    def _show(self, hits) -> None:
+        from clinic_tui.domain.codes import SEX
+        from clinic_tui.domain.idnumber import mask_citizen_id
+
+        table = self.query_one(DataTable)
+        table.clear()
+        for hit in hits:
+            table.add_row(
+                hit.name, SEX.label(hit.sex) if SEX.is_valid(hit.sex) else hit.sex,
+                hit.birth_date.isoformat() if hit.birth_date else "",
+                mask_citizen_id(hit.id_number) if hit.id_number else "", hit.phone or "", key=hit.id,
+            )
+        status = self.query_one("#status", Static)
+        if not self.query_text.strip():
+            self._show_count()
+        elif hits:
+            status.update(_("Results {first}-{last}").format(first=self.page_start + 1, last=self.page_start + len(hits)))
+        else:
+            status.update(_("No resident matches “{query}”").format(query=self.query_text))

@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""Compile clinic_tui/locale/zh_CN/LC_MESSAGES/clinic_tui.po into the .mo file the app reads.
+
+    make catalogs
+
+`--check` compiles in memory and fails when the committed .mo is stale (the test suite does this).
+`--extract` lists message ids used in the code that the catalogue does not translate yet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOG_DIR = ROOT / "clinic_tui" / "locale" / "zh_CN" / "LC_MESSAGES"
+PO_FILE, MO_FILE = CATALOG_DIR / "clinic_tui.po", CATALOG_DIR / "clinic_tui.mo"
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+
+
+def load_catalog():
+    with PO_FILE.open("rb") as handle:
+        return read_po(handle, locale="zh_CN", domain="clinic_tui")
+
+
+def compiled_bytes() -> bytes:
+    buffer = io.BytesIO()
+    write_mo(buffer, load_catalog(), use_fuzzy=False)
+    return buffer.getvalue()
+
+
+def used_message_ids() -> dict[str, list[str]]:
+    """Every string the code marks for translation, with where it is used."""
+    found: dict[str, list[str]] = {}
+    for filename, lineno, message, _comments, _context in extract_from_dir(
+        ROOT / "clinic_tui", method_map=[("**.py", "python")], keywords=KEYWORDS
+    ):
+        for msgid in message if isinstance(message, tuple) else (message,):
+            if msgid:
+                found.setdefault(msgid, []).append(f"{filename}:{lineno}")
+    return found
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true")
+    parser.add_argument("--extract", action="store_true")
+    args = parser.parse_args()
+    if args.extract:
+        catalog = load_catalog()
+        missing = {m: w for m, w in used_message_ids().items() if not (catalog.get(m) and catalog.get(m).string)}
+        for msgid, where in sorted(missing.items()):
+            print(f"{where[0]}: {msgid}")
+        return 1 if missing else 0
+    if args.check:
+        if not MO_FILE.exists() or MO_FILE.read_bytes() != compiled_bytes():
+            print(f"{MO_FILE} is stale: run `make catalogs`", file=sys.stderr)
+            return 1
+        return 0
+    MO_FILE.write_bytes(compiled_bytes())
+    print(f"wrote {MO_FILE.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Deterministic generator of fictitious but realistic clinic data (see scripts/generate_demo.py)."""

@@ -1,0 +1,45 @@
+"""Nothing runs at import time: no config read, no directory made, no engine, no heavy import."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+_PROBE = """
+import importlib, json, pkgutil, sys, os
+import sqlalchemy
+made = []
+real = sqlalchemy.create_engine
+sqlalchemy.create_engine = lambda *a, **k: made.append(a) or real(*a, **k)
+import clinic_tui
+names = [m.name for m in pkgutil.walk_packages(clinic_tui.__path__, "clinic_tui.")
+         if ".migrations" not in m.name and m.name != "clinic_tui.__main__"]
+for name in names:
+    importlib.import_module(name)
+print(json.dumps({"modules": len(names), "engines": len(made),
+                  "dirs": [p for p in (os.environ["CLINIC_TUI_CONFIG_DIR"], os.environ["CLINIC_TUI_DATA_DIR"])
+                           if os.path.exists(p)]}))
+"""
+
+
+def test_importing_every_module_touches_nothing(tmp_path):
+    env = {"CLINIC_TUI_CONFIG_DIR": str(tmp_path / "config"), "CLINIC_TUI_DATA_DIR": str(tmp_path / "data"),
+           "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-c", _PROBE], env=env, cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["modules"] > 20
+    assert report["engines"] == 0 and report["dirs"] == []
+
+
+def test_the_first_frame_path_does_not_load_the_data_layer_or_pinyin():
+    """The app module and its first screen must not pull SQLModel, httpx or pypinyin in (issue 3)."""
+    probe = ("import sys, clinic_tui.cli, clinic_tui.app; "
+             "print(sorted(m for m in ('sqlmodel', 'httpx', 'pypinyin', 'sqlalchemy') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
