@@ -41,7 +41,7 @@ class RecordMaker:
         self.clinic_id = ""
         self.staff: list[str] = []
         self.departments: dict[str, tuple[str, str]] = {}
-        self._referral_sequence: dict[date, int] = {}
+        self._referral_sequence: dict[tuple[str, date], int] = {}
         self.contract_sequence = 0
 
     def moment(self, days_ago: int) -> datetime:
@@ -51,9 +51,10 @@ class RecordMaker:
         name, system, version = _diagnosis_names()[code]
         return {"code": code, "name": name, "system": system, "version": version}
 
-    def next_referral_sequence(self, day: date) -> int:
-        self._referral_sequence[day] = self._referral_sequence.get(day, 0) + 1
-        return self._referral_sequence[day]
+    def next_referral_sequence(self, institution: str, day: date) -> int:
+        key = (institution, day)
+        self._referral_sequence[key] = self._referral_sequence.get(key, 0) + 1
+        return self._referral_sequence[key]
 
     def record(self, table: str, days_ago: int, fields: dict, *, synced: bool | None = None,
                hub: bool = False) -> dict:

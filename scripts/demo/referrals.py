@@ -75,7 +75,7 @@ def _upward(maker: RecordMaker, resident: dict, status: str, path: list[tuple[st
     day = maker.today - timedelta(days=days_ago)
     urgency = "emergency" if code in ("I63.9", "I20.9") else rng.choices(["normal", "urgent"], [80, 20])[0]
     referral = maker.record("referral", days_ago, {
-        "referral_no": make_referral_number("QS0101", day, maker.next_referral_sequence(day)),
+        "referral_no": make_referral_number("QS0101", day, maker.next_referral_sequence("QS0101", day)),
         "origin": "clinic", "direction": "up", "purpose": "inpatient" if urgency == "emergency" else "outpatient",
         "urgency": urgency, "status": status, "referral_date": day, "source_visit_id": None,
         **_patient_block(resident),
@@ -134,7 +134,7 @@ def _downward(maker: RecordMaker, resident: dict, status: str, path: list[tuple[
     day = maker.today - timedelta(days=days_ago)
     department_code = catalog.DEPARTMENT_FOR[code]
     referral = maker.record("referral", days_ago, {
-        "referral_no": make_referral_number(HOSPITAL[0], day, rng.randint(1, 9999)), "origin": "hub",
+        "referral_no": make_referral_number(HOSPITAL[0], day, maker.next_referral_sequence(HOSPITAL[0], day)), "origin": "hub",
         "direction": "down", "purpose": "other", "urgency": "normal", "status": status, "referral_date": day,
         "source_visit_id": None, **_patient_block(resident),
         "from_org_code": HOSPITAL[0], "from_org_name": HOSPITAL[1],
