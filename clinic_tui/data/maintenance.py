@@ -14,8 +14,9 @@ from pathlib import Path
 DAILY_PATTERN = re.compile(r"^(?P<stem>.+)-(?P<day>\d{8})\.db$")
 
 
-def backup_to(source: Path, target: Path) -> Path:
+def backup_to(source: Path | str, target: Path | str) -> Path:
     """Copy the database at ``source`` to ``target`` with the online backup API."""
+    source, target = Path(source), Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(target.suffix + ".part")
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
@@ -32,8 +33,9 @@ def backup_to(source: Path, target: Path) -> Path:
     return target
 
 
-def daily_backup(source: Path, backup_dir: Path, *, today: date | None = None, keep: int = 7) -> Path | None:
+def daily_backup(source: Path | str, backup_dir: Path | str, *, today: date | None = None, keep: int = 7) -> Path | None:
     """Make today's backup if it does not exist yet; rotate old ones. Returns the new file or None."""
+    source, backup_dir = Path(source), Path(backup_dir)
     today = today or datetime.now(timezone.utc).astimezone().date()
     target = backup_dir / f"{source.stem}-{today:%Y%m%d}.db"
     made = None
@@ -55,7 +57,7 @@ def rotate(backup_dir: Path, stem: str, keep: int) -> list[Path]:
     return removed
 
 
-def integrity_problems(path: Path) -> list[str]:
+def integrity_problems(path: Path | str) -> list[str]:
     """Everything ``integrity_check`` and ``foreign_key_check`` report; empty when the file is sound."""
     connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
@@ -70,7 +72,7 @@ def integrity_problems(path: Path) -> list[str]:
         connection.close()
 
 
-def checkpoint(path: Path) -> None:
+def checkpoint(path: Path | str) -> None:
     """Fold the WAL into the main file, so the file alone is the whole database (to copy or ship)."""
     connection = sqlite3.connect(path, isolation_level=None)
     try:
