@@ -6,42 +6,70 @@ the shell quickly even while the database is being upgraded or backed up.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
+from functools import partial
 
-from textual import work
-from textual.app import App, ComposeResult
+from textual import events, on, work
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.widgets import Footer, Header, Static
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Static
 
 from clinic_tui.config import Settings
 from clinic_tui.i18n import N_, _
+from clinic_tui.messages import DataChanged, OpenRecord
 from clinic_tui.screens.base import translate_bindings
+from clinic_tui.widgets.app_header import AppHeader
 
 
 class ClinicApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "clinic-tui"
-    BINDINGS = [Binding("ctrl+q", "quit", N_("Quit"), id="app.quit", priority=True)]
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("f1", "help", N_("Help"), id="app.help"),
+        Binding("f2", "dashboard", N_("Dashboard"), id="app.dashboard"),
+        Binding("f3", "residents", N_("Residents"), id="app.residents"),
+        Binding("f4", "register_resident", N_("Register"), id="app.register_resident"),
+        Binding("ctrl+l", "lock", N_("Lock"), id="app.lock", show=False),
+        Binding("ctrl+q", "quit", N_("Quit"), id="app.quit", priority=True),
+    ]
+    MODES = {
+        "dashboard": lambda: __import__("clinic_tui.screens.dashboard", fromlist=["x"]).DashboardScreen(),
+        "residents": lambda: __import__("clinic_tui.screens.residents", fromlist=["x"]).ResidentsScreen(),
+    }
+
+    header_text: reactive[str] = reactive("")
 
     def __init__(self, settings: Settings):
         super().__init__()
         self.settings = settings
         self.store = None  # set once the database is open
+        self.drafts = None
+        self.user_id: str | None = None
+        self.user_name = ""
+        self.clinic_name = ""
+        self._idle_timer: Timer | None = None
         translate_bindings(self)
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield AppHeader()
         yield Static(_("Opening the database…"), id="loading")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = _("Village clinic")
-        self.sub_title = date.today().isoformat()
+        self.header_text = _("Village clinic")
         self.open_database()
+
+    # --- start-up ----------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="database")
     def open_database(self) -> None:
         from clinic_tui.data.db import DatabaseError
+        from clinic_tui.data.drafts import DraftStore
         from clinic_tui.data.startup import prepare_database
         from clinic_tui.data.store import Store
         from clinic_tui.errors import describe_database_error
@@ -53,18 +81,146 @@ class ClinicApp(App):
             return
         store = Store(opened.engine)
         clinic = store.clinic()
-        self.call_from_thread(self._database_ready, store, clinic.name if clinic else "")
+        staff = store.staff()
+        self.call_from_thread(self._database_ready, store, DraftStore(opened.engine), clinic, staff)
 
     def _show_problem(self, message: str) -> None:
         self.query_one("#loading", Static).update(message)
 
-    def _database_ready(self, store, clinic_name: str) -> None:
-        from clinic_tui.screens.residents import ResidentsScreen
+    def _database_ready(self, store, drafts, clinic, staff) -> None:
+        self.store, self.drafts = store, drafts
+        self.clinic_name = clinic.name if clinic else _("Village clinic")
+        self.refresh_header()
+        self._sign_in(staff, locked=False)
 
-        self.store = store
-        demo = _(" (demo data)") if self.settings.is_demo else ""
-        self.title = f"{clinic_name}{demo}" or _("Village clinic")
-        self.push_screen(ResidentsScreen())
+    def _sign_in(self, staff, *, locked: bool) -> None:
+        from clinic_tui.screens.login import LoginScreen
+
+        self.push_screen(LoginScreen(staff, locked=locked), callback=partial(self._signed_in, locked))
+
+    def _signed_in(self, was_locked: bool, staff_id: str | None) -> None:
+        member = next((m for m in self.store.staff() if m.id == staff_id), None)
+        self.user_id, self.user_name = staff_id, member.name if member else ""
+        self.refresh_header()
+        self._restart_idle_timer()
+        if not was_locked:
+            self.switch_mode("dashboard")
+            self.offer_drafts()
+
+    # --- who is working, idle lock -------------------------------------------------------------
+
+    def _restart_idle_timer(self) -> None:
+        minutes = self.settings.idle_lock_minutes
+        if self._idle_timer is not None:
+            self._idle_timer.stop()
+        # One timer that fires once, reset by each key: nothing runs while the PC sits idle.
+        self._idle_timer = self.set_timer(minutes * 60, self.action_lock) if minutes > 0 else None
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown)) and self._idle_timer is not None:
+            self._idle_timer.reset()
+        await super().on_event(event)
+
+    def action_lock(self) -> None:
+        from clinic_tui.screens.login import LoginScreen
+
+        if self.store is None or isinstance(self.screen, LoginScreen):
+            return
+        for screen in self.screen_stack:
+            if hasattr(screen, "flush_draft"):
+                screen.flush_draft()
+        if self._idle_timer is not None:
+            self._idle_timer.stop()
+            self._idle_timer = None
+        self._sign_in(self.store.staff(), locked=True)
+
+    # --- header ------------------------------------------------------------------------------
+
+    def refresh_header(self) -> None:
+        if self.store is None:
+            return
+        # 80 columns hold it all: keep every part short.
+        summary = self.store.sync_summary()
+        demo = _(" (demo)") if self.settings.is_demo else ""
+        parts = [_("to send {count}").format(count=summary.pending)]
+        if summary.rejected:
+            parts.append(_("attention {count}").format(count=summary.rejected))
+        parts.append(_("synced {when}").format(when=summary.last_pull_at) if summary.last_pull_at else _("never synced"))
+        parts.append(_("offline") if self.settings.hub_url else _("no hub"))
+        user = f" {self.user_name}" if self.user_name else ""
+        self.header_text = f"{self.clinic_name}{demo} {date.today():%m-%d}{user} │ {'·'.join(parts)}"
+
+    @on(DataChanged)
+    def _data_changed(self) -> None:
+        self.refresh_header()
+
+    # --- navigation --------------------------------------------------------------------------
+
+    def action_dashboard(self) -> None:
+        if self.user_id:
+            self.switch_mode("dashboard")
+
+    def action_residents(self) -> None:
+        if self.user_id:
+            self.switch_mode("residents")
+
+    def action_register_resident(self) -> None:
+        if self.user_id:
+            from clinic_tui.screens.resident_form import ResidentFormScreen
+
+            self.push_screen(ResidentFormScreen())
+
+    @on(OpenRecord)
+    def open_record(self, message: OpenRecord) -> None:
+        from clinic_tui.screens.routes import screen_for
+
+        screen = screen_for(self.store, message.kind, message.record_id)
+        if screen is not None:
+            self.push_screen(screen)
+
+    def offer_drafts(self) -> None:
+        from clinic_tui.screens.drafts import DraftsScreen
+
+        drafts = self.drafts.for_user(self.user_id)
+        if drafts:
+            self.push_screen(DraftsScreen(drafts))
+
+    # --- help, palette, quitting -------------------------------------------------------------
+
+    def key_rows(self) -> list[tuple[str, str]]:
+        rows = []
+        for key, active in self.screen.active_bindings.items():
+            if active.binding.description:
+                rows.append((self.get_key_display(active.binding), active.binding.description))
+        return rows
+
+    def action_help(self) -> None:
+        from clinic_tui.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen(self.key_rows()))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The palette offers every action bound to a key here, with its key, plus Textual's own."""
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if binding.description and active.enabled:
+                node, action = active.node, binding.action
+                yield SystemCommand(binding.description, self.get_key_display(binding),
+                                    partial(self.call_later, node.run_action, action))
+        yield from super().get_system_commands(screen)
+
+    @work
+    async def action_quit(self) -> None:
+        from clinic_tui.screens.confirm import ConfirmScreen
+
+        unsaved = [s for s in self.screen_stack if getattr(s, "dirty", False)]
+        for screen in unsaved:
+            screen.flush_draft()
+        if unsaved and not await self.push_screen_wait(
+            ConfirmScreen(_("A form has unsaved changes (kept as a draft for next time). Quit anyway?"))
+        ):
+            return
+        self.exit()
 
 
 def run_app(settings: Settings) -> int:

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
-from clinic_tui.data.models import SYNCED_KINDS, AuditEntry, OutboxEntry, Resident, SyncedRecord, utcnow
+from clinic_tui.data.models import SYNCED_KINDS, AuditEntry, Followup, OutboxEntry, Resident, SyncedRecord, utcnow
 from clinic_tui.data.search_keys import resident_search_keys
 
 R = TypeVar("R", bound=SyncedRecord)
@@ -30,6 +30,14 @@ def _refresh_derived(record: SyncedRecord) -> None:
     if isinstance(record, Resident):
         for key, value in resident_search_keys(record.name, record.id_number, record.phone).items():
             setattr(record, key, value)
+
+
+def _refresh_dependents(session: Session, record: SyncedRecord) -> None:
+    """Derived tables that depend on this record, updated in the same transaction."""
+    if isinstance(record, (Resident, Followup)):
+        from clinic_tui.data.followup_due import refresh_for
+
+        refresh_for(session, record.id if isinstance(record, Resident) else record.resident_id)
 
 
 def _jsonable(value: Any) -> Any:
@@ -83,6 +91,7 @@ def create(session: Session, record: R, user_id: str | None) -> R:
     _refresh_derived(record)
     session.add(record)
     session.flush()
+    _refresh_dependents(session, record)
     _audit(session, "create", record, user_id, {k: [None, v] for k, v in _snapshot(record).items()})
     queue_for_sync(session, kind_of(record), record.id, record.revision)
     return record
@@ -106,6 +115,7 @@ def update(session: Session, record: R, changes: dict[str, Any], user_id: str | 
     record.updated_at = utcnow()
     session.add(record)
     session.flush()
+    _refresh_dependents(session, record)
     _audit(session, "update", record, user_id, diff)
     queue_for_sync(session, kind_of(record), record.id, record.revision)
     return record
@@ -120,6 +130,7 @@ def tombstone(session: Session, record: R, user_id: str | None) -> R:
     record.updated_at = utcnow()
     session.add(record)
     session.flush()
+    _refresh_dependents(session, record)
     _audit(session, "delete", record, user_id, {"deleted": [False, True]})
     queue_for_sync(session, kind_of(record), record.id, record.revision)
     return record

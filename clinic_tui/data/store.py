@@ -9,8 +9,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, func, select
 
+from datetime import date
+
+from clinic_tui.data.dashboard import Dashboard, load_dashboard
 from clinic_tui.data.db import read_session
-from clinic_tui.data.models import AppSetting, Clinic, OutboxEntry, Resident, SyncCursor
+from clinic_tui.data.models import AppSetting, Clinic, OutboxEntry, Resident, Staff, SyncCursor
 from clinic_tui.data.residents import ResidentHit, search_residents
 
 
@@ -21,9 +24,43 @@ class SyncSummary:
     last_pull_at: str | None
 
 
+@dataclass(frozen=True)
+class StaffMember:
+    id: str
+    name: str
+    role: str
+    has_pin: bool
+
+
 class Store:
     def __init__(self, engine: Engine):
         self.engine = engine
+
+    def staff(self) -> list[StaffMember]:
+        with read_session(self.engine) as session:
+            rows = session.execute(
+                select(Staff).where(Staff.active == True, Staff.deleted == False).order_by(Staff.name)  # noqa: E712
+            ).scalars()
+            return [StaffMember(s.id, s.name, s.role, bool(s.pin_hash)) for s in rows]
+
+    def check_pin(self, staff_id: str, pin: str) -> bool:
+        from clinic_tui.data.staff import verify_pin
+
+        with read_session(self.engine) as session:
+            member = session.get(Staff, staff_id)
+            return member is not None and verify_pin(pin, member.pin_hash)
+
+    def resident_of(self, kind: str, record_id: str) -> str | None:
+        """The resident a visit, follow-up, referral, contract or task belongs to."""
+        from clinic_tui.data.models import SYNCED_KINDS
+
+        with read_session(self.engine) as session:
+            record = session.get(SYNCED_KINDS[kind], record_id)
+            return getattr(record, "resident_id", None) if record is not None else None
+
+    def dashboard(self, today: date) -> Dashboard:
+        with read_session(self.engine) as session:
+            return load_dashboard(session, today)
 
     def clinic(self) -> Clinic | None:
         with read_session(self.engine) as session:
@@ -49,5 +86,5 @@ class Store:
         return SyncSummary(
             pending=counts.get("pending", 0),
             rejected=counts.get("rejected", 0),
-            last_pull_at=cursor.updated_at.astimezone().strftime("%Y-%m-%d %H:%M") if cursor else None,
+            last_pull_at=cursor.updated_at.astimezone().strftime("%m-%d %H:%M") if cursor else None,
         )

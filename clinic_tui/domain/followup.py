@@ -56,6 +56,7 @@ class EmergencySign(StrEnum):
     SUDDEN_VISION_LOSS = "sudden_vision_loss"
 
 
+DISEASE_LABELS = {"hypertension": N_("Hypertension"), "diabetes": N_("Type 2 diabetes")}
 CLASSIFICATION_LABELS = {
     Classification.CONTROLLED: N_("Controlled"),
     Classification.UNCONTROLLED: N_("Not controlled"),

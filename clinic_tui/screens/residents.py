@@ -5,10 +5,12 @@ from __future__ import annotations
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Footer, Input, Static
 
 from clinic_tui.i18n import N_, _
+from clinic_tui.messages import OpenRecord
 from clinic_tui.screens.base import ClinicScreen
+from clinic_tui.widgets.app_header import AppHeader
 
 PAGE = 50
 
@@ -26,7 +28,7 @@ class ResidentsScreen(ClinicScreen):
         self.page_start = 0
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield AppHeader()
         yield Input(placeholder=_("Name, pinyin initials, ID tail or phone"), id="search")
         yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
         yield Static("", id="status")
@@ -46,6 +48,18 @@ class ResidentsScreen(ClinicScreen):
     def search_changed(self, event: Input.Changed) -> None:
         self.query_text, self.page_start = event.value, 0
         self.run_search()
+
+    @on(Input.Submitted, "#search")
+    def _to_results(self) -> None:
+        self.query_one(DataTable).focus()
+
+    @on(DataTable.RowSelected, "#results")
+    def _open(self, event: DataTable.RowSelected) -> None:
+        self.post_message(OpenRecord("resident", event.row_key.value))
+
+    def on_screen_resume(self) -> None:
+        if self.is_mounted:
+            self.run_search()
 
     def action_focus_search(self) -> None:
         self.query_one(Input).focus()

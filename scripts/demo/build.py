@@ -11,6 +11,7 @@ from random import Random
 
 from clinic_tui.data.db import open_engine, unit_of_work
 from clinic_tui.data.diagnoses import ensure_builtin_catalog
+from clinic_tui.data.followup_due import rebuild as rebuild_followup_due
 from clinic_tui.data.maintenance import checkpoint
 from clinic_tui.data.migrate import open_database
 from clinic_tui.data.search_keys import resident_search_keys
@@ -53,6 +54,7 @@ def generate(path: Path, size: Size, *, seed: int = 20261123, today: date = date
         _followups(maker, residents)
         add_referrals(maker, residents, size.referrals_per_status)
         add_contracts(maker, residents)
+        _draft(maker, residents)
         maker.finish()
         # One record the hub refused, so the "needs attention" list has something to show.
         connection.execute(
@@ -64,6 +66,7 @@ def generate(path: Path, size: Size, *, seed: int = 20261123, today: date = date
     engine = open_engine(path)
     with unit_of_work(engine) as session:
         ensure_builtin_catalog(session)
+        rebuild_followup_due(session.connection())
     engine.dispose()
     checkpoint(path)
     return maker.writer.counts
@@ -206,6 +209,17 @@ def _followups(maker: RecordMaker, residents: list[dict]) -> None:
                 if rng.random() < 0.9:  # one in ten is missed
                     previous = _one_followup(maker, resident, disease, day, previous)
                 day += timedelta(days=rng.randint(80, 100))
+
+
+def _draft(maker: RecordMaker, residents: list[dict]) -> None:
+    """The nurse's half-typed visit, as a power cut would leave it (offered to her at her next login)."""
+    resident = residents[0]
+    maker.writer.add("draft", {
+        "id": f"visit:new:{resident['id']}", "form": "visit", "record_id": None,
+        "context": {"resident_id": resident["id"]}, "user_id": maker.staff[1],
+        "title": f"就诊记录 {resident['name']}", "updated_at": maker.moment(0),
+        "data": {"chief_complaint": "咳嗽三天，夜间加重", "sbp": "132", "dbp": "84", "temperature_c": "37.6"},
+    })
 
 
 def _one_followup(maker: RecordMaker, resident: dict, disease: str, day: date, previous: str | None) -> str:

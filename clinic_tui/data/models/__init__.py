@@ -6,8 +6,8 @@ instead of deletion. Records the hub owns (the hospital directory) use ``HubReco
 """
 
 from clinic_tui.data.models.base import HubRecord, SyncedRecord, new_id, utcnow
-from clinic_tui.data.models.bookkeeping import AppSetting, AuditEntry, OutboxEntry, SyncCursor
-from clinic_tui.data.models.clinical import Followup, Task, Visit
+from clinic_tui.data.models.bookkeeping import AppSetting, AuditEntry, Draft, OutboxEntry, SyncCursor
+from clinic_tui.data.models.clinical import Followup, FollowupDue, Task, Visit
 from clinic_tui.data.models.contract import Contract, ServicePackage, ServiceRecord, Team
 from clinic_tui.data.models.directory import DiagnosisCode, Department, Division, Hospital, SlotPool
 from clinic_tui.data.models.people import Clinic, Resident, Staff
@@ -29,8 +29,8 @@ SYNCED_KINDS: dict[str, type[SyncedRecord]] = {
 }
 
 __all__ = [
-    "AppSetting", "AuditEntry", "Clinic", "Contract", "Department", "DiagnosisCode", "Division",
-    "Followup", "Hospital", "HubRecord", "OutboxEntry", "Referral", "ReferralEvent", "Resident",
+    "AppSetting", "AuditEntry", "Clinic", "Contract", "Department", "DiagnosisCode", "Division", "Draft",
+    "Followup", "FollowupDue", "Hospital", "HubRecord", "OutboxEntry", "Referral", "ReferralEvent", "Resident",
     "SYNCED_KINDS", "ServicePackage", "ServiceRecord", "SlotPool", "Staff", "SyncCursor",
     "SyncedRecord", "Task", "Team", "Visit", "new_id", "utcnow",
 ]

@@ -62,3 +62,19 @@ class AppSetting(SQLModel, table=True):
 
     key: str = Field(primary_key=True)
     value: str
+
+
+class Draft(SQLModel, table=True):
+    """A form being typed, saved as the user types so a crash or power cut loses nothing.
+
+    Local only, never synced: it becomes a record when the user saves the form.
+    """
+
+    id: str = Field(primary_key=True)  # form + record being edited (or "new"), one draft each
+    form: str  # which form: resident | visit | followup ...
+    record_id: str | None = None  # the record being edited; None for a new one
+    context: dict = json_dict()  # what the form was opened with (e.g. the resident id)
+    user_id: str | None = Field(default=None, index=True)
+    title: str = ""  # shown when the draft is offered back
+    data: dict = json_dict()  # the raw text of every field
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Index
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel
 
 from clinic_tui.data.models.base import SyncedRecord, UTCDateTime, json_list
 
@@ -102,3 +102,18 @@ class Task(SyncedRecord, table=True):
     source_id: str | None = None
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     done_by: str | None = None
+
+
+class FollowupDue(SQLModel, table=True):
+    """When each managed patient's next follow-up is due, per disease (derived, local, not synced).
+
+    Kept by ``data.followup_due`` in the same transaction as the follow-up or resident that changes
+    it, so the dashboard reads one indexed table instead of grouping every follow-up ever made.
+    """
+
+    __tablename__ = "followup_due"
+
+    resident_id: str = Field(foreign_key="resident.id", primary_key=True)
+    disease: str = Field(primary_key=True)  # hypertension | diabetes
+    next_date: date = Field(index=True)
+    last_followup_id: str | None = None  # None: managed but never followed up yet

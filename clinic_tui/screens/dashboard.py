@@ -1,0 +1,108 @@
+"""The day's work at a glance: each line opens its record with Enter."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from clinic_tui.domain.followup import DISEASE_LABELS
+from clinic_tui.i18n import N_, _
+from clinic_tui.messages import OpenRecord
+from clinic_tui.screens.base import ClinicScreen
+from clinic_tui.widgets.app_header import AppHeader
+
+SECTIONS = [
+    ("visits_today", N_("Visits today")),
+    ("followups_due", N_("Follow-ups due this week or overdue")),
+    ("referrals_waiting", N_("Referrals waiting for the hospital")),
+    ("downward_received", N_("Downward referrals received")),
+    ("contracts_expiring", N_("Contracts expiring within 30 days")),
+]
+
+
+def _when(value: date | datetime | None) -> str:
+    if isinstance(value, datetime):
+        return value.astimezone().strftime("%H:%M")
+    return value.isoformat() if value else ""
+
+
+class DashboardScreen(ClinicScreen):
+    BINDINGS = [
+        Binding("1", "section(0)", N_("Visits"), id="dashboard.visits", show=False),
+        Binding("2", "section(1)", N_("Follow-ups"), id="dashboard.followups", show=False),
+        Binding("3", "section(2)", N_("Referrals"), id="dashboard.referrals", show=False),
+        Binding("4", "section(3)", N_("Downward"), id="dashboard.downward", show=False),
+        Binding("5", "section(4)", N_("Contracts"), id="dashboard.contracts", show=False),
+        Binding("f5", "refresh", N_("Refresh"), id="dashboard.refresh"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data = None
+        self.section = 0
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader()
+        yield OptionList(id="sections")
+        yield DataTable(id="items", cursor_type="row")
+        yield Static(_("1-5 choose a list · Tab moves between lists and lines · Enter opens"), id="dashboard-hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns(_("When"), _("Name"), _("Details"))
+        self.action_refresh()
+
+    def on_screen_resume(self) -> None:
+        self.action_refresh()
+
+    @work(thread=True, exclusive=True, group="dashboard")
+    def action_refresh(self) -> None:
+        data = self.app.store.dashboard(date.today())
+        self.app.call_from_thread(self._show, data)
+
+    def _show(self, data) -> None:
+        self.data = data
+        sections = self.query_one("#sections", OptionList)
+        highlighted = sections.highlighted or self.section
+        sections.clear_options()
+        sections.add_options(
+            Option(f"{index + 1}  {_(label)}: {len(getattr(data, key))}", id=key)
+            for index, (key, label) in enumerate(SECTIONS)
+        )
+        sections.highlighted = highlighted
+        self._fill(self.section)
+        self.app.refresh_header()
+
+    def action_section(self, index: int) -> None:
+        self.query_one("#sections", OptionList).highlighted = index
+        self._fill(index)
+        self.query_one(DataTable).focus()
+
+    @on(OptionList.OptionHighlighted, "#sections")
+    def _section_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self._fill(event.option_index)
+
+    @on(OptionList.OptionSelected, "#sections")
+    def _section_chosen(self) -> None:
+        self.query_one(DataTable).focus()
+
+    def _fill(self, index: int) -> None:
+        if self.data is None:
+            return
+        self.section = index
+        table = self.query_one(DataTable)
+        table.clear()
+        for row, item in enumerate(getattr(self.data, SECTIONS[index][0])):
+            mark = "! " if item.overdue else ""
+            detail = _(DISEASE_LABELS[item.detail]) if item.detail in DISEASE_LABELS else item.detail
+            table.add_row(f"{mark}{_when(item.when)}", item.name, detail, key=f"{row}:{item.kind}:{item.record_id}")
+
+    @on(DataTable.RowSelected, "#items")
+    def _open(self, event: DataTable.RowSelected) -> None:
+        _row, kind, record_id = event.row_key.value.split(":", 2)
+        self.post_message(OpenRecord(kind, record_id))

@@ -1,0 +1,54 @@
+"""Unsaved forms from last time (a crash, a power cut, a lock): continue one, or throw it away."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Static
+
+from clinic_tui.i18n import N_, _
+from clinic_tui.screens.base import translate_bindings
+
+
+class DraftsScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("delete", "discard", N_("Discard draft"), id="drafts.discard"),
+        Binding("escape", "dismiss", N_("Later"), id="drafts.later"),
+    ]
+
+    def __init__(self, drafts):
+        super().__init__()
+        self.drafts = {d.id: d for d in drafts}
+        translate_bindings(self)
+
+    def compose(self) -> ComposeResult:
+        yield Static(_("Unsaved forms from last time: Enter continues one, Del throws it away, Esc later."),
+                     id="drafts-title")
+        yield DataTable(id="drafts", cursor_type="row")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns(_("Form"), _("Last typed"))
+        for draft in self.drafts.values():
+            table.add_row(draft.title, draft.updated_at.astimezone().strftime("%Y-%m-%d %H:%M"), key=draft.id)
+        table.focus()
+
+    @on(DataTable.RowSelected)
+    def _continue(self, event: DataTable.RowSelected) -> None:
+        from clinic_tui.screens.routes import form_for_draft
+
+        draft = self.drafts[event.row_key.value]
+        self.dismiss(None)
+        self.app.push_screen(form_for_draft(draft))
+
+    def action_discard(self) -> None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        self.app.drafts.discard(key.value)
+        table.remove_row(key)
+        if not table.row_count:
+            self.dismiss(None)

@@ -1,0 +1,185 @@
+"""What every data-entry screen does the same way.
+
+Enter moves to the next field, Ctrl+S saves, Esc leaves (asking first when something is unsaved).
+What is typed is kept as a draft a moment after each change, so a crash or a power cut loses
+nothing; the draft goes when the form is saved or deliberately abandoned.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Static
+
+from clinic_tui.domain.problems import Problem, Severity
+from clinic_tui.i18n import N_, _
+from clinic_tui.screens.base import ClinicScreen
+from clinic_tui.widgets.app_header import AppHeader
+from clinic_tui.widgets.form import FieldSpec, FormView
+
+DRAFT_DELAY_SECONDS = 0.8  # after the last keystroke; one timer, only while typing
+
+
+class FormScreen(ClinicScreen):
+    """Subclasses set ``form_name`` and ``title_text`` and implement ``specs`` and ``save``."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", N_("Save"), id="form.save", priority=True),
+        Binding("escape", "leave", N_("Leave"), id="form.leave"),
+    ]
+    form_name = "form"
+    title_text = N_("Form")
+
+    def __init__(self, *, record_id: str | None = None, context: dict | None = None,
+                 initial: dict[str, Any] | None = None, draft: dict[str, str] | None = None):
+        super().__init__()
+        self.record_id = record_id
+        self.context = context or {}
+        self.initial = initial or {}
+        self.restored_draft = draft
+        self.saved_raw: dict[str, str] = {}
+        self._draft_timer: Timer | None = None
+        self.confirmed_warnings: set[str] = set()
+
+    # --- to implement -------------------------------------------------------------------------
+
+    def specs(self) -> list[FieldSpec]:
+        raise NotImplementedError
+
+    def save(self, values: dict[str, Any]) -> str:
+        """Write the record through the store; return its id. Raise DomainError to refuse."""
+        raise NotImplementedError
+
+    def extra_problems(self, values: dict[str, Any]) -> list[Problem]:
+        """Checks across fields or against the database (duplicates...), run before saving."""
+        return []
+
+    def load_initial(self) -> dict[str, Any]:
+        """The values the form starts with (an edited record's, or what it was opened with)."""
+        return self.initial
+
+    def draft_title(self) -> str:
+        return _(self.title_text)
+
+    def context_key(self) -> str:
+        return ""
+
+    # --- the common behaviour ----------------------------------------------------------------
+
+    @property
+    def form(self) -> FormView:
+        return self.query_one(FormView)
+
+    @property
+    def draft_id(self) -> str:
+        from clinic_tui.data.drafts import draft_id
+
+        return draft_id(self.form_name, self.record_id, self.context_key())
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader()
+        yield Static(_(self.title_text), classes="form-title")
+        yield FormView(self.specs())
+        yield Static("", id="form-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.form.load_values(self.load_initial())
+        self.saved_raw = self.form.raw()
+        if self.restored_draft:
+            self.form.load_raw(self.restored_draft)
+            self.set_status(_("Restored the unsaved draft of this form."))
+        self.form.input(self.form.specs[0].name).focus()
+
+    def set_status(self, text: str, severity: Severity | None = None) -> None:
+        status = self.query_one("#form-status", Static)
+        status.set_classes(severity.value if severity else "")
+        status.update(text)
+
+    @property
+    def dirty(self) -> bool:
+        return self.form.raw() != self.saved_raw
+
+    @on(Input.Submitted, ".field-input")
+    def _next_field(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.focus_next()
+
+    @on(FormView.Edited)
+    def _schedule_draft(self) -> None:
+        if self._draft_timer is None:
+            self._draft_timer = self.set_timer(DRAFT_DELAY_SECONDS, self._write_draft)
+        else:
+            self._draft_timer.reset()
+
+    def _write_draft(self) -> None:
+        self._draft_timer = None
+        if not self.dirty:
+            return
+        self.app.drafts.save(id=self.draft_id, form=self.form_name, record_id=self.record_id,
+                             context=self.context, user_id=self.app.user_id, title=self.draft_title(),
+                             data=self.form.raw())
+
+    def flush_draft(self) -> None:
+        """Write the draft now (before quitting, for instance)."""
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+        self._write_draft()
+
+    def action_save(self) -> None:
+        from clinic_tui.domain.problems import DomainError
+
+        values, problems = self.form.parse_all()
+        if not any(p.severity is Severity.ERROR for p in problems):
+            problems += self.extra_problems(values)
+        self.form.show_all(problems)
+        errors = [p for p in problems if p.severity is Severity.ERROR]
+        unconfirmed = [p for p in problems if p.severity is Severity.WARNING and p.code not in self.confirmed_warnings]
+        if errors:
+            self.set_status(_("Not saved: {count} fields need correcting.").format(count=len(errors)), Severity.ERROR)
+            self._focus_field(errors[0])
+            return
+        if unconfirmed:
+            self.confirmed_warnings |= {p.code for p in unconfirmed}
+            self.set_status(_("Please check: {message} Press Ctrl+S again to save anyway.").format(
+                message=" ".join(p.message for p in unconfirmed)), Severity.WARNING)
+            self._focus_field(unconfirmed[0])
+            return
+        try:
+            record_id = self.save(values)
+        except DomainError as exc:
+            self.set_status(exc.message, Severity.ERROR)
+            return
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+            self._draft_timer = None
+        self.app.drafts.discard(self.draft_id)
+        self.saved_raw = self.form.raw()
+        self.record_id = record_id
+        self.after_save(record_id)
+
+    def after_save(self, record_id: str) -> None:
+        """By default, go back to where the form was opened from."""
+        self.app.notify(_("Saved."), timeout=3)
+        self.dismiss(record_id)
+
+    def _focus_field(self, problem: Problem) -> None:
+        if problem.field and problem.field in {s.name for s in self.form.specs}:
+            self.form.input(problem.field).focus()
+
+    @work
+    async def action_leave(self) -> None:
+        from clinic_tui.screens.confirm import ConfirmScreen
+
+        if self.dirty and not await self.app.push_screen_wait(
+            ConfirmScreen(_("Leave this form and discard what was typed?"))
+        ):
+            return
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+        self.app.drafts.discard(self.draft_id)
+        self.dismiss(None)

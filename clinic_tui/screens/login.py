@@ -1,0 +1,75 @@
+"""Who is working: pick yourself from the clinic's staff, with your PIN where you have one.
+
+The same screen locks the app after the idle time: the next person picks themselves again.
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from clinic_tui.i18n import N_, _
+from clinic_tui.screens.base import translate_bindings
+
+ROLE_LABELS = {
+    "doctor": N_("Doctor"), "village_doctor": N_("Village doctor"), "nurse": N_("Nurse"),
+    "public_health": N_("Public health doctor"), "admin": N_("Administrator"),
+}
+
+
+class LoginScreen(ModalScreen[str]):
+    """Dismissed with the id of the staff member who signed in."""
+
+    BINDINGS = [Binding("ctrl+q", "app.quit", N_("Quit"), id="login.quit", priority=True)]
+
+    def __init__(self, staff, *, locked: bool = False):
+        super().__init__()
+        self.staff = {member.id: member for member in staff}
+        self.locked = locked
+        self.chosen: str | None = None
+        translate_bindings(self)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="login"):
+            title = _("Locked after a while without use. Who is working?") if self.locked else _("Who is working?")
+            yield Static(title, id="login-title")
+            yield OptionList(
+                *[Option(f"{m.name}  {_(ROLE_LABELS.get(m.role, m.role))}", id=m.id) for m in self.staff.values()],
+                id="login-staff",
+            )
+            yield Input(placeholder=_("PIN"), password=True, id="login-pin", compact=True)
+            yield Static("", id="login-message")
+
+    def on_mount(self) -> None:
+        self.query_one("#login-pin", Input).display = False
+        self.query_one(OptionList).focus()
+
+    @on(OptionList.OptionSelected, "#login-staff")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        self.chosen = event.option.id
+        if not self.staff[self.chosen].has_pin:
+            self.dismiss(self.chosen)
+            return
+        pin = self.query_one("#login-pin", Input)
+        pin.display = True
+        pin.value = ""
+        pin.focus()
+        self.query_one("#login-message", Static).update(_("Type your PIN and press Enter."))
+
+    @on(Input.Submitted, "#login-pin")
+    def _pin_entered(self, event: Input.Submitted) -> None:
+        if self.chosen and self.app.store.check_pin(self.chosen, event.value):
+            self.dismiss(self.chosen)
+            return
+        event.input.value = ""
+        self.query_one("#login-message", Static).update(_("Wrong PIN. Try again, or press Esc to pick someone else."))
+
+    def key_escape(self) -> None:
+        self.query_one("#login-pin", Input).display = False
+        self.query_one("#login-message", Static).update("")
+        self.query_one(OptionList).focus()

@@ -1,0 +1,22 @@
+"""Driving the app with Pilot: wait for a condition, sign in."""
+
+from __future__ import annotations
+
+
+async def wait_for(pilot, condition, tries: int = 200) -> None:
+    """Poll ``condition`` every 50 ms (10 s at most) while the app runs its workers."""
+    for _ in range(tries):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("condition not reached")
+
+
+async def sign_in(app, pilot) -> None:
+    """Log in as 李建国 (first in the list, PIN 1234) and wait for the dashboard."""
+    from clinic_tui.screens.dashboard import DashboardScreen
+    from clinic_tui.screens.login import LoginScreen
+
+    await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen))
+    await pilot.press("enter", "1", "2", "3", "4", "enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
