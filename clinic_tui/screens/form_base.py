@@ -28,7 +28,8 @@ class FormScreen(ClinicScreen):
     """Subclasses set ``form_name`` and ``title_text`` and implement ``specs`` and ``save``."""
 
     BINDINGS = [
-        Binding("ctrl+s", "save", N_("Save"), id="form.save", priority=True),
+        # Not a priority binding: keys typed just before Ctrl+S must reach their field first.
+        Binding("ctrl+s", "save", N_("Save"), id="form.save"),
         Binding("escape", "leave", N_("Leave"), id="form.leave"),
     ]
     form_name = "form"

@@ -42,11 +42,12 @@ class LoginScreen(ModalScreen[str]):
                 *[Option(f"{m.name}  {_(ROLE_LABELS.get(m.role, m.role))}", id=m.id) for m in self.staff.values()],
                 id="login-staff",
             )
-            yield Input(placeholder=_("PIN"), password=True, id="login-pin", compact=True)
+            pin = Input(placeholder=_("PIN"), password=True, id="login-pin", compact=True)
+            pin.display = False  # shown once someone with a PIN is picked
+            yield pin
             yield Static("", id="login-message")
 
     def on_mount(self) -> None:
-        self.query_one("#login-pin", Input).display = False
         self.query_one(OptionList).focus()
 
     @on(OptionList.OptionSelected, "#login-staff")

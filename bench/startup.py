@@ -1,0 +1,402 @@
+#!/usr/bin/env python3
+"""Cold start and peak memory of clinic-tui on the 100k-resident database, against bare Textual.
+
+    make bench-data                        # once: writes bench/data/large.db
+    .venv/bin/python bench/startup.py      # pins itself (and so every child) to CPU 0
+
+Every measurement is a fresh child process (cold imports; the OS page cache is warm), started by
+this script as ``startup.py --child KIND``. All contenders run the same way: ``App.run(headless=True,
+size=(80, 24))``, so the frames are composed and rendered but not written to a terminal. Times run
+from the moment the parent spawns the child (``perf_counter`` is CLOCK_MONOTONIC, shared by both
+processes), so interpreter start-up counts for everyone alike. The contenders:
+
+  minimal     a Textual app with Header, Label and Footer; time of its first frame
+  floor       the same app after also importing textual, sqlmodel and httpx (the "stack floor")
+  first       clinic-tui (``clinic_tui.cli.main --db COPY``): first frame, the shell with its keys
+  dashboard   clinic-tui, driven by Textual's autopilot: picks the first staff member without a
+              PIN on the login screen (Enter), waits until the dashboard shows its five counts and
+              has been painted; then F3, types a query and waits for the results (peak RSS)
+
+After the table of medians it times the database worker's steps one by one in a plain process
+(``--child phases``) and lists the heaviest imports of both paths (``python -X importtime``), to
+show what dominates.
+
+"First frame" is Textual's Ready event: the first screen has been laid out and rendered and the
+message loop takes keys. Peak RSS is the child's own ``ru_maxrss`` (all its threads).
+The database is a private copy of large.db in a temporary directory; one untimed warm-up start
+migrates it and makes the day's backup, so the timed starts are a clinic's ordinary start.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+T_TOP = time.perf_counter()  # the first thing a child does (after the interpreter's own start-up)
+
+SIZE = (80, 24)
+QUERY = "zw"  # pinyin initials: one of the common searches (bench/search.py times every kind)
+
+
+# --- the child: one contender, one start ----------------------------------------------------------
+
+
+def _report(event: str, **extra) -> None:
+    import json
+    import resource
+
+    now = time.perf_counter()
+    rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    print(json.dumps({"event": event, "t": now, "since_top": now - T_TOP, "rss_kib": rss_kib, **extra}),
+          flush=True)
+
+
+def _headless(app_class, auto_pilot=None) -> None:
+    """Make ``app_class.run`` headless at 80x24 and report its first frame (Textual's Ready event)."""
+    from textual import events
+    from textual._context import message_hook
+
+    def hook(message) -> None:
+        if isinstance(message, events.Ready):
+            _report("first_frame")
+            if auto_pilot is None:
+                os._exit(0)  # the first frame is all we wanted; do not wait for workers
+
+    real_run = app_class.run
+
+    def run(self, *args, **kwargs):
+        message_hook.set(hook)  # copied into the app's asyncio context by asyncio.run
+        return real_run(self, headless=True, size=SIZE, auto_pilot=auto_pilot)
+
+    app_class.run = run
+
+
+def _minimal_app(stack: bool) -> None:
+    if stack:
+        import httpx  # noqa: F401
+        import sqlmodel  # noqa: F401
+    from textual.app import App
+    from textual.widgets import Footer, Header, Label
+
+    class Minimal(App):  # Textual's own bindings: Ctrl+Q quits, Ctrl+P opens the palette
+        def compose(self):
+            yield Header()
+            yield Label("hello")
+            yield Footer()
+
+    _headless(Minimal)
+    Minimal().run()
+
+
+async def _until(condition, timeout: float = 120.0) -> None:
+    import asyncio
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("condition not reached")
+        await asyncio.sleep(0.002)
+
+
+async def _painted(screen) -> None:
+    """Wait until ``screen`` has been refreshed once more (what was just set is on the frame)."""
+    import asyncio
+
+    done = asyncio.Event()
+    screen.call_after_refresh(done.set)
+    await done.wait()
+
+
+def _screen_is(app, name: str) -> bool:
+    return type(app.screen).__name__ == name
+
+
+async def _drive_to_dashboard_and_search(pilot) -> None:
+    app = pilot.app
+    await _until(lambda: _screen_is(app, "LoginScreen"))
+    login = app.screen
+    without_pin = next(i for i, member in enumerate(login.staff.values()) if not member.has_pin)
+    await pilot.press(*["down"] * without_pin, "enter")
+
+    def dashboard():
+        return next((s for s in app.screen_stack if type(s).__name__ == "DashboardScreen"), None)
+
+    def dashboard_filled() -> bool:
+        screen = dashboard()
+        return screen is not None and screen.data is not None and screen.query_one("#sections").option_count == 5
+
+    await _until(dashboard_filled)
+    await _painted(dashboard())
+    _report("dashboard", visits_today=len(dashboard().data.visits_today))
+
+    if not _screen_is(app, "DashboardScreen"):  # unsaved forms offered back: later
+        await pilot.press("escape")
+    await pilot.press("f3")
+    await _until(lambda: _screen_is(app, "ResidentsScreen"))
+    await pilot.press(*QUERY)
+    table = app.screen.query_one("#results")
+    await _until(lambda: table.row_count > 0 and app.screen.query_text == QUERY)
+    await _painted(app.screen)
+    _report("search", rows=table.row_count)
+    app.exit()
+
+
+def _clinic_tui(database: str, drive: bool) -> None:
+    from textual.app import App
+
+    _headless(App, _drive_to_dashboard_and_search if drive else None)
+    from clinic_tui.cli import main
+
+    main(["--db", database])
+
+
+def _phases(database: str) -> None:
+    """The database work between the first frame and the filled dashboard, step by step, in one
+    thread (the app does it in its worker): what dominates the wait."""
+    import sqlite3
+    from datetime import date
+    from pathlib import Path
+
+    import httpx  # noqa: F401  (the stack floor's imports are not the app's to answer for)
+    import sqlmodel  # noqa: F401
+
+    steps = {}
+
+    def step(name, fn):
+        started = time.perf_counter()
+        result = fn()
+        steps[name] = (time.perf_counter() - started) * 1000
+        return result
+
+    def data_layer():
+        import clinic_tui.data.diagnoses
+        import clinic_tui.data.drafts
+        import clinic_tui.data.startup
+        import clinic_tui.data.store  # noqa: F401
+
+    step("import the data layer (SQLModel models, store)", data_layer)
+    from clinic_tui.data.db import unit_of_work
+    from clinic_tui.data.diagnoses import ensure_builtin_catalog
+    from clinic_tui.data.maintenance import daily_backup
+    from clinic_tui.data.migrate import open_database
+    from clinic_tui.data.store import Store
+
+    path = Path(database)
+    connection = sqlite3.connect(path)
+    step("PRAGMA quick_check alone", lambda: connection.execute("PRAGMA quick_check").fetchone())
+    connection.close()
+    opened = step("open_database (quick_check, Alembic revision check)", lambda: open_database(path))
+    step("daily_backup (today's exists: rotation only)", lambda: daily_backup(path, path.parent / "backups"))
+
+    def catalogue():
+        with unit_of_work(opened.engine) as session:
+            ensure_builtin_catalog(session)
+
+    step("ensure_builtin_catalog (builds the catalogue to compare versions)", catalogue)
+    store = Store(opened.engine)
+    step("Store: clinic, staff, sync summary", lambda: (store.clinic(), store.staff(), store.sync_summary()))
+    step("Store.dashboard(today)", lambda: store.dashboard(date.today()))
+    step(f"Store.search_residents({QUERY!r})", lambda: store.search_residents(QUERY, limit=50))
+    _report("phases", steps=steps)
+
+
+def child(kind: str, database: str) -> None:
+    sys.path.pop(0)  # bench/ itself: nothing of ours may shadow a library
+    if kind == "phases":
+        _phases(database)
+    elif kind in ("minimal", "floor"):
+        _minimal_app(stack=kind == "floor")
+    elif kind in ("first", "dashboard"):
+        _clinic_tui(database, drive=kind == "dashboard")
+    else:
+        raise SystemExit(f"unknown child kind {kind!r}")
+
+
+# --- the parent: runs, medians, the table ------------------------------------------------------------
+
+TARGETS = {  # measure: (what, against, at most)
+    "first frame": ("first", "minimal", 1.30),
+    "dashboard filled": ("dashboard", "floor", 1.15),
+    "peak RSS after search": ("search_rss", "floor_rss", 1.30),
+}
+
+
+EXPECTED = {  # what each kind of child reports
+    "minimal": {"first_frame"}, "floor": {"first_frame"}, "first": {"first_frame"},
+    "dashboard": {"first_frame", "dashboard", "search"}, "phases": {"phases"},
+}
+
+
+def run_child(kind: str, database: str, env: dict[str, str]) -> dict[str, dict]:
+    import json
+    import subprocess
+
+    started = time.perf_counter()
+    result = subprocess.run([sys.executable, __file__, "--child", kind, database], env=env,
+                            capture_output=True, text=True, timeout=600, check=False)
+    events = {}
+    for line in result.stdout.splitlines():
+        if line.startswith("{"):
+            event = json.loads(line)
+            event["from_spawn"] = event["t"] - started
+            events[event["event"]] = event
+    missing = EXPECTED[kind] - events.keys()
+    if missing:
+        raise RuntimeError(f"child {kind} did not report {sorted(missing)} (exit {result.returncode}):\n"
+                           f"{result.stderr[-3000:]}")
+    return events
+
+
+def measure(database: str, runs: int, env: dict[str, str]) -> dict[str, list[dict]]:
+    samples: dict[str, list[dict]] = {"minimal": [], "floor": [], "first": [], "dashboard": []}
+    for _ in range(runs):  # round robin, so a slow moment of the machine hits every contender
+        for kind, runs_of_kind in samples.items():
+            runs_of_kind.append(run_child(kind, database, env))
+    return samples
+
+
+def medians(samples: dict[str, list[dict]]) -> dict[str, dict[str, float]]:
+    from statistics import median
+
+    def pick(kind: str, event: str, field: str) -> float:
+        return median(run[event][field] for run in samples[kind])
+
+    out = {}
+    for name, kind, event in [("minimal", "minimal", "first_frame"), ("floor", "floor", "first_frame"),
+                              ("first", "first", "first_frame"), ("dashboard", "dashboard", "dashboard"),
+                              ("search", "dashboard", "search")]:
+        spawn = [run[event]["from_spawn"] * 1000 for run in samples[kind]]
+        out[name] = {"ms": pick(kind, event, "from_spawn") * 1000, "in_child_ms": pick(kind, event, "since_top") * 1000,
+                     "rss_mib": pick(kind, event, "rss_kib") / 1024, "min": min(spawn), "max": max(spawn)}
+    return out
+
+
+def table(m: dict[str, dict[str, float]]) -> tuple[str, bool]:
+    rows = [
+        ("(a) minimal app: first frame", m["minimal"]),
+        ("(c) stack floor: first frame", m["floor"]),
+        ("(b) clinic-tui: first frame", m["first"]),
+        ("(d) clinic-tui: dashboard filled", m["dashboard"]),
+        (f"(e) clinic-tui: search '{QUERY}' shown", m["search"]),
+    ]
+    lines = ["| moment (median) | from spawn | runs from spawn | in child | peak RSS |", "|---|---:|---:|---:|---:|"]
+    lines += [f"| {label} | {v['ms']:.0f} ms | {v['min']:.0f}-{v['max']:.0f} ms | {v['in_child_ms']:.0f} ms "
+              f"| {v['rss_mib']:.1f} MiB |" for label, v in rows]
+    values = {"first": m["first"]["ms"], "minimal": m["minimal"]["ms"], "dashboard": m["dashboard"]["ms"],
+              "floor": m["floor"]["ms"], "search_rss": m["search"]["rss_mib"], "floor_rss": m["floor"]["rss_mib"]}
+    lines += ["", "| target | ratio | at most | result |", "|---|---:|---:|---|"]
+    all_met = True
+    for name, (what, against, limit) in TARGETS.items():
+        ratio = values[what] / values[against]
+        met = ratio <= limit
+        all_met &= met
+        lines.append(f"| {name} ({what} / {against}) | {ratio:.2f}x | {limit:.2f}x | {'met' if met else 'MISSED'} |")
+    return "\n".join(lines), all_met
+
+
+def phase_table(runs: list[dict]) -> str:
+    from statistics import median
+
+    names = list(runs[0]["phases"]["steps"])
+    lines = ["| step of the database worker (one thread, median of 3 fresh processes) | time |", "|---|---:|"]
+    lines += [f"| {name} | {median(r['phases']['steps'][name] for r in runs):.0f} ms |" for name in names]
+    return "\n".join(lines)
+
+
+def _outer_imports_us(code: str, env: dict[str, str] | None = None) -> dict[str, int]:
+    """Cumulative time of each import that ``code`` itself makes (not nested ones), ``-X importtime``."""
+    import subprocess
+
+    result = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True,
+                            env=env, check=False)
+    times = {}
+    for line in result.stderr.splitlines():
+        fields = line.removeprefix("import time:").split("|")
+        if len(fields) == 3 and fields[1].strip().isdigit() and not fields[2].startswith("  "):
+            times[fields[2].strip()] = int(fields[1])  # an outermost import: what the code asked for
+    return times
+
+
+def import_profile(title: str, base: str, ours: str, top: int, env: dict[str, str] | None = None) -> str:
+    """The heaviest imports ``ours`` makes after ``base`` has run, each with everything it pulls in."""
+    before = _outer_imports_us(base, env)
+    extra = sorted(((us, n) for n, us in _outer_imports_us(f"{base}\n{ours}", env).items() if n not in before),
+                   reverse=True)
+    lines = [f"{title} {sum(us for us, _ in extra) / 1000:.0f} ms in all"]
+    lines += [f"{us / 1000:8.1f} ms  {name}" for us, name in extra[:top]]
+    return "\n".join(lines)
+
+
+MINIMAL_IMPORTS = "import textual.app, textual.widgets; from textual.widgets import Header, Label, Footer"
+FLOOR_IMPORTS = f"{MINIMAL_IMPORTS}\nimport sqlmodel, httpx"
+FIRST_FRAME_IMPORTS = "import clinic_tui.cli, clinic_tui.app; clinic_tui.cli._parser()"
+DASHBOARD_WORK = f"""
+import datetime, pathlib, sys
+import clinic_tui.app, clinic_tui.screens.login, clinic_tui.screens.dashboard
+from clinic_tui.config import Settings
+from clinic_tui.data.startup import prepare_database
+from clinic_tui.data.drafts import DraftStore
+from clinic_tui.data.store import Store
+store = Store(prepare_database(Settings(database=pathlib.Path(sys.argv[1]))).engine)
+store.staff(); store.dashboard(datetime.date.today()); store.search_residents("{QUERY}", limit=50)
+"""
+
+
+def main() -> int:
+    import argparse
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    parser = argparse.ArgumentParser(description="clinic-tui start-up time and peak memory")
+    parser.add_argument("--db", type=Path, default=root / "bench/data/large.db")
+    parser.add_argument("--runs", type=int, default=7, help="timed starts per contender (median)")
+    parser.add_argument("--no-pin", action="store_true", help="do not pin to CPU 0")
+    parser.add_argument("--keep", type=Path, help="use (and keep) this working copy instead of a temporary one")
+    args = parser.parse_args()
+    if not args.db.exists():
+        print(f"{args.db} is missing: run `make bench-data` first", file=sys.stderr)
+        return 2
+    if not args.no_pin and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {0})  # children inherit it: every thread of every child on CPU 0
+
+    work = Path(tempfile.mkdtemp(prefix="clinic-startup-"))
+    try:
+        copy = args.keep or work / "db" / "clinic.db"
+        if not copy.exists():
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(args.db, copy)
+        # The user's directories as platformdirs finds them (as for a real user), but empty ones.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CLINIC_TUI_")}
+        env.update(XDG_CONFIG_HOME=str(work / "config"), XDG_DATA_HOME=str(work / "data"))
+        print(f"database: copy of {args.db} ({copy.stat().st_size / 2**20:,.0f} MiB); {args.runs} runs per "
+              f"contender; pinned to CPU 0: {not args.no_pin}; Python {sys.version.split()[0]}", flush=True)
+        warm = run_child("dashboard", str(copy), env)  # migrates the copy, makes today's backup, warms .pyc
+        print(f"warm-up start (upgrade + daily backup of the copy): dashboard after "
+              f"{warm['dashboard']['from_spawn']:.1f} s", flush=True)
+        os.sync()  # the copy and backups written, so no write-back runs under the timed starts
+        run_child("dashboard", str(copy), env)
+        samples = measure(str(copy), args.runs, env)
+        text, all_met = table(medians(samples))
+        print()
+        print(text)
+        print()
+        print(phase_table([run_child("phases", str(copy), env) for _ in range(3)]))
+        print()
+        print(import_profile("Imports on the first-frame path, on top of the minimal app's:",
+                             MINIMAL_IMPORTS, FIRST_FRAME_IMPORTS, top=6))
+        print()
+        print(import_profile("Imports on the way to the dashboard and a search, on top of the stack floor's:",
+                             FLOOR_IMPORTS, DASHBOARD_WORK.replace("sys.argv[1]", repr(str(copy))), top=8, env=env))
+        return 0 if all_met else 1
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--child":
+        child(sys.argv[2], sys.argv[3])
+    else:
+        raise SystemExit(main())

@@ -1,0 +1,3 @@
+from clinic_hub.cli import main
+
+raise SystemExit(main())

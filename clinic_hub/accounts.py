@@ -1,0 +1,127 @@
+"""Clinics, hospital staff and their tokens. A token is shown once; the hub keeps its sha256."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from clinic_hub.db import utcnow
+from clinic_hub.models import ApiToken, Clinic, Staff
+
+_tokens = ApiToken.__table__
+_clinics = Clinic.__table__
+_staff = Staff.__table__
+
+STAFF_ROLES = ("desk", "viewer", "admin")
+TOKEN_PREFIX = "chub_"
+
+
+def new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)  # 32 random bytes
+
+
+def hash_token(token: str) -> str:
+    # Tokens are long random strings, not passwords: a plain sha256 cannot be brute-forced.
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Principal:
+    kind: str  # "clinic" | "staff" | "cli"
+    id: str
+    clinic_code: str | None = None
+    role: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind}:{self.clinic_code or self.id}"
+
+
+class AccountError(ValueError):
+    pass
+
+
+def _issue(conn: Connection, principal_type: str, principal_id: str) -> str:
+    """Revoke the principal's live tokens and issue a new one (rotation = issue again)."""
+    now = utcnow()
+    conn.execute(sa.update(_tokens)
+                 .where(_tokens.c.principal_id == principal_id, _tokens.c.revoked_at.is_(None))
+                 .values(revoked_at=now))
+    token = new_token()
+    conn.execute(sa.insert(_tokens).values(token_hash=hash_token(token), principal_type=principal_type,
+                                           principal_id=principal_id, created_at=now))
+    return token
+
+
+def add_clinic(conn: Connection, code: str, name: str) -> tuple[str, str]:
+    """Register a clinic; returns (clinic id, token)."""
+    code = code.strip()
+    if not code or not name.strip():
+        raise AccountError("clinic code and name are required")
+    if conn.execute(sa.select(_clinics.c.id).where(_clinics.c.code == code)).first():
+        raise AccountError(f"clinic {code} already exists")
+    clinic_id = str(uuid.uuid4())
+    conn.execute(sa.insert(_clinics).values(id=clinic_id, code=code, name=name.strip(), created_at=utcnow()))
+    return clinic_id, _issue(conn, "clinic", clinic_id)
+
+
+def clinic_by_code(conn: Connection, code: str):
+    return conn.execute(sa.select(_clinics).where(_clinics.c.code == code)).first()
+
+
+def clinic_codes(conn: Connection) -> dict[str, str]:
+    """clinic id -> code."""
+    return {row.id: row.code for row in conn.execute(sa.select(_clinics.c.id, _clinics.c.code))}
+
+
+def add_staff(conn: Connection, name: str, role: str) -> tuple[str, str]:
+    if role not in STAFF_ROLES:
+        raise AccountError(f"role must be one of {', '.join(STAFF_ROLES)}")
+    staff_id = str(uuid.uuid4())
+    conn.execute(sa.insert(_staff).values(id=staff_id, name=name.strip(), role=role, created_at=utcnow()))
+    return staff_id, _issue(conn, "staff", staff_id)
+
+
+def staff_name(conn: Connection, staff_id: str) -> str | None:
+    return conn.execute(sa.select(_staff.c.name).where(_staff.c.id == staff_id)).scalar_one_or_none()
+
+
+def _principal_id(conn: Connection, clinic_code: str | None, staff_id: str | None) -> tuple[str, str]:
+    if clinic_code:
+        row = clinic_by_code(conn, clinic_code)
+        if row is None:
+            raise AccountError(f"no clinic {clinic_code}")
+        return "clinic", row.id
+    if staff_id:
+        if conn.execute(sa.select(_staff.c.id).where(_staff.c.id == staff_id)).first() is None:
+            raise AccountError(f"no staff member {staff_id}")
+        return "staff", staff_id
+    raise AccountError("name a clinic (--clinic) or a staff member (--staff)")
+
+
+def rotate_token(conn: Connection, clinic_code: str | None = None, staff_id: str | None = None) -> str:
+    principal_type, principal_id = _principal_id(conn, clinic_code, staff_id)
+    return _issue(conn, principal_type, principal_id)
+
+
+def revoke_tokens(conn: Connection, clinic_code: str | None = None, staff_id: str | None = None) -> int:
+    _, principal_id = _principal_id(conn, clinic_code, staff_id)
+    return conn.execute(sa.update(_tokens)
+                        .where(_tokens.c.principal_id == principal_id, _tokens.c.revoked_at.is_(None))
+                        .values(revoked_at=utcnow())).rowcount
+
+
+def authenticate(conn: Connection, token: str) -> Principal | None:
+    row = conn.execute(sa.select(_tokens).where(_tokens.c.token_hash == hash_token(token))).first()
+    if row is None or row.revoked_at is not None:
+        return None
+    if row.principal_type == "clinic":
+        clinic = conn.execute(sa.select(_clinics).where(_clinics.c.id == row.principal_id)).first()
+        return Principal("clinic", clinic.id, clinic_code=clinic.code) if clinic else None
+    staff = conn.execute(sa.select(_staff).where(_staff.c.id == row.principal_id)).first()
+    return Principal("staff", staff.id, role=staff.role) if staff else None

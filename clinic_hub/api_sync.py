@@ -1,0 +1,82 @@
+"""HTTP routes of the sync API used by clinics: push, pull, reconcile (docs/protocol.md)."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from clinic_hub import body, pull as pull_service, push as push_service
+from clinic_hub.accounts import Principal
+from clinic_hub.auth import require_clinic
+from clinic_hub.errors import language_of
+from clinic_tui.sync.wire import (DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT, ErrorResponse, PullResponse, PushResponse,
+                                  ReconcileResponse)
+
+router = APIRouter(prefix="/api/v1/sync", tags=["sync"])
+
+ERRORS = {status: {"model": ErrorResponse, "description": text} for status, text in {
+    401: "No token, an unknown token or a revoked token",
+    403: "Not a clinic token",
+}.items()}
+
+PUSH_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "A batch of records. May be gzip-compressed (send `Content-Encoding: gzip`).",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PushRequest"}}},
+    },
+    "parameters": [{"name": "Content-Encoding", "in": "header", "required": False,
+                    "schema": {"type": "string", "enum": ["gzip", "identity"]}}],
+}
+
+
+@router.post(
+    "/push", response_model=PushResponse, summary="Push a batch of records",
+    description="Upserts each record by (id, revision) and answers per record: accepted, duplicate, "
+                "rejected (code + message) or conflict. The same batch_id sent again returns the stored "
+                "answers and changes nothing.",
+    openapi_extra=PUSH_BODY,
+    responses={**ERRORS,
+               400: {"model": ErrorResponse, "description": "Malformed gzip or JSON"},
+               413: {"model": ErrorResponse, "description": "Body too large or too many records: send smaller batches"},
+               415: {"model": ErrorResponse, "description": "Unsupported Content-Encoding"},
+               422: {"model": ErrorResponse, "description": "The batch envelope is invalid"}},
+)
+async def push(request: Request, clinic: Principal = Depends(require_clinic)) -> Response:
+    settings = request.app.state.settings
+    raw = await body.read_limited(request, settings.max_body_bytes)
+    encoding = request.headers.get("content-encoding")
+    language = language_of(request)
+
+    def work() -> bytes:  # inflating and parsing 500 records would stall the event loop
+        payload = body.decode_json(raw, encoding, settings.max_inflated_bytes)
+        answer = push_service.handle_push(request.app.state.engine, clinic, payload, language,
+                                          settings.max_push_records)
+        return json.dumps(answer, ensure_ascii=False).encode()
+
+    # A ready-made Response: FastAPI would otherwise validate the 500 answers once more.
+    return Response(await run_in_threadpool(work), media_type="application/json")
+
+
+@router.get(
+    "/pull", response_model=PullResponse, summary="Pull changes addressed to this clinic",
+    description="Hub records (answers to referrals, downward referrals, the directory, broadcasts) after "
+                "the opaque cursor, in change-number order. Store next_cursor with the changes applied.",
+    responses={**ERRORS, 400: {"model": ErrorResponse, "description": "Invalid cursor"}},
+)
+def pull(request: Request, cursor: str | None = Query(None, max_length=200, description="Opaque; omit to start"),
+         limit: int = Query(DEFAULT_PULL_LIMIT, ge=1, le=MAX_PULL_LIMIT),
+         clinic: Principal = Depends(require_clinic)) -> PullResponse:
+    return pull_service.pull(request.app.state.engine, clinic, cursor, limit)
+
+
+@router.get(
+    "/reconcile", response_model=ReconcileResponse, summary="Counts and hashes of what the hub holds",
+    description="Per kind, the count and record_set_hash of (id, revision) of every record this clinic "
+                "pushed that the hub holds (tombstones included), with the hub's epoch id.",
+    responses=ERRORS,
+)
+def reconcile(request: Request, clinic: Principal = Depends(require_clinic)) -> ReconcileResponse:
+    return pull_service.reconcile(request.app.state.engine, clinic)

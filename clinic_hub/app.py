@@ -1,0 +1,58 @@
+"""The FastAPI application factory. The hub keeps no state outside its database, so any number of
+these processes can serve one PostgreSQL database behind a load balancer."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.openapi.utils import get_openapi
+
+from clinic_hub import __version__, api_desk, api_sync, changes, errors, indicators, logs
+from clinic_hub.db import make_engine
+from clinic_hub.settings import Settings
+from clinic_tui.sync.wire import API_VERSION, HealthResponse, PushRecord, PushRequest
+
+TAGS = [
+    {"name": "sync", "description": "Push, pull and reconcile, for clinics (clinic tokens). See docs/protocol.md."},
+    {"name": "desk", "description": "The referral desk, for hospital staff with the desk or admin role."},
+    {"name": "indicators", "description": "Monthly indicators, for staff (viewer, desk, admin)."},
+    {"name": "health", "description": "Liveness and the hub's epoch; no token needed."},
+]
+
+
+def create_app(settings: Settings | None = None, engine=None) -> FastAPI:
+    settings = settings or Settings()
+    logs.configure()
+    app = FastAPI(title="clinic-hub", version=__version__, openapi_tags=TAGS,
+                  description="The lead hospital's sync server and referral desk. All endpoints but "
+                              "/api/v1/health need `Authorization: Bearer <token>`.")
+    app.state.settings = settings
+    app.state.engine = engine or make_engine(settings.database_url)
+    errors.install(app)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)  # honours Accept-Encoding
+    app.add_middleware(logs.RequestLogMiddleware)
+    app.include_router(api_sync.router)
+    app.include_router(api_desk.router)
+    app.include_router(indicators.router)
+
+    @app.get("/api/v1/health", response_model=HealthResponse, tags=["health"], summary="Is the hub up")
+    def health(request: Request) -> HealthResponse:
+        with request.app.state.engine.connect() as conn:
+            epoch = changes.current_epoch(conn)
+        return HealthResponse(status="ok", api_version=API_VERSION, epoch=epoch)
+
+    def openapi():
+        # The push body is read by hand (gzip, size limits); its schema is added here for the docs.
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                                 routes=app.routes, tags=TAGS)
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            for model in (PushRequest, PushRecord):
+                model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                components.update(model_schema.pop("$defs", {}))
+                components[model.__name__] = model_schema
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi
+    return app

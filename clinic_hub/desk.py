@@ -1,0 +1,214 @@
+"""The referral desk: what the hospital does with referrals. Used by the desk API and the CLI.
+
+Every move is checked by the referral state machine and becomes a hub-owned ``referral_event``
+record addressed to the clinic (DESIGN sync 5: the hospital never edits the clinic's rows).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from clinic_hub import accounts, changes, directory
+from clinic_hub.accounts import Principal
+from clinic_hub.db import as_utc, utcnow
+from clinic_hub.desk_schemas import (AcceptRequest, MoveResult, ReferralDetail, ReferralMoveOut, ReferralSummary,
+                                     SendDownRequest)
+from clinic_hub.errors import ApiError
+from clinic_hub.models import Clinic, Referral, ReferralMove, SyncRecord
+from clinic_hub.referral_intake import record_move
+from clinic_hub.referral_rules import DOWN, UP, URGENCIES, check_move
+from clinic_tui.domain.problems import DomainError
+from clinic_tui.sync.wire import REFERRAL, REFERRAL_EVENT
+
+_referrals = Referral.__table__
+_clinics = Clinic.__table__
+_records = SyncRecord.__table__
+_moves = ReferralMove.__table__
+NOT_YET_SENT = ("draft", "review")
+PATIENT_FIELDS = ("resident_id", "patient_name", "patient_sex", "patient_birth_date", "patient_id_type",
+                  "patient_id_number", "patient_phone", "patient_address", "patient_insurance_type",
+                  "patient_insurance_no")
+
+
+def _summary_query():
+    urgency_rank = sa.case({u: i for i, u in enumerate(URGENCIES)}, value=_referrals.c.urgency, else_=len(URGENCIES))
+    return (sa.select(_referrals, _clinics.c.code.label("clinic_code"), _records.c.data)
+            .join(_clinics, _clinics.c.id == _referrals.c.clinic_id)
+            .join(_records, _records.c.id == _referrals.c.id)
+            .order_by(urgency_rank, sa.func.coalesce(_referrals.c.sent_at, _referrals.c.created_at), _referrals.c.referral_no))
+
+
+def _summary(row) -> ReferralSummary:
+    data = row.data or {}
+    return ReferralSummary(
+        id=row.id, referral_no=row.referral_no, direction=row.direction, clinic_code=row.clinic_code,
+        status=row.status, urgency=row.urgency, purpose=row.purpose, to_department_code=row.to_department_code,
+        referral_date=row.referral_date, sent_at=as_utc(row.sent_at), answered_at=as_utc(row.answered_at),
+        appointment_department_code=row.appointment_department_code, appointment_at=as_utc(row.appointment_at),
+        patient_name=data.get("patient_name") if isinstance(data.get("patient_name"), str) else None,
+        patient_sex=data.get("patient_sex") if isinstance(data.get("patient_sex"), str) else None)
+
+
+def list_referrals(conn: Connection, status: str | None = None, urgency: str | None = None,
+                   clinic_code: str | None = None, direction: str = UP, limit: int = 200,
+                   offset: int = 0) -> list[ReferralSummary]:
+    query = _summary_query().where(_referrals.c.direction == direction, _referrals.c.deleted.is_(False))
+    if status:
+        query = query.where(_referrals.c.status == status)
+    else:  # drafts and slips under township review have not been sent to the hospital yet
+        query = query.where(_referrals.c.status.not_in(NOT_YET_SENT))
+    if urgency:
+        query = query.where(_referrals.c.urgency == urgency)
+    if clinic_code:
+        query = query.where(_clinics.c.code == clinic_code)
+    return [_summary(row) for row in conn.execute(query.limit(limit).offset(offset))]
+
+
+def _find(conn: Connection, referral_no: str, lock: bool = False):
+    """The referral; with ``lock`` (to move it) also refuse one its clinic has deleted."""
+    query = _summary_query().where(_referrals.c.referral_no == referral_no)
+    if lock:
+        query = query.with_for_update(of=_referrals)
+    row = conn.execute(query).first()
+    if row is None:
+        raise ApiError(404, "referral_not_found", referral_no=referral_no)
+    if lock and row.deleted:
+        raise ApiError(409, "referral_deleted", referral_no=referral_no)
+    return row
+
+
+def get_referral(conn: Connection, referral_no: str) -> ReferralDetail:
+    row = _find(conn, referral_no)
+    history = [ReferralMoveOut(from_status=m.from_status, to_status=m.to_status, actor=m.actor, actor_id=m.actor_id,
+                               reason=m.reason, at=as_utc(m.at), event_id=m.event_id)
+               for m in conn.execute(sa.select(_moves).where(_moves.c.referral_id == row.id).order_by(_moves.c.id))]
+    return ReferralDetail(**_summary(row).model_dump(), data=row.data, history=history)
+
+
+def _check(direction: str, current: str, target: str, reason: str | None = None, actor: str = "hospital") -> None:
+    try:
+        check_move(direction, current, target, actor, reason)
+    except DomainError:
+        raise ApiError(409, "illegal_transition", from_status=current, to_status=target) from None
+
+
+def _move(conn: Connection, row, target: str, actor: Principal, reason: str | None = None,
+          appointment: dict[str, Any] | None = None, referral_values: dict[str, Any] | None = None,
+          role: str = "hospital") -> str:
+    """Record the hospital's move as a hub referral_event for the clinic, and apply it."""
+    now = utcnow()
+    event_id = str(uuid.uuid4())
+    changes.publish(conn, kind=REFERRAL_EVENT, record_id=event_id, addressee_clinic_id=row.clinic_id,
+                    clinic_code=row.clinic_code, author_id=actor.id, now=now, fields={
+                        "origin": "hub", "referral_id": row.id, "referral_no": row.referral_no,
+                        "from_status": row.status, "to_status": target, "actor": role,
+                        "actor_name": accounts.staff_name(conn, actor.id), "reason": reason, "at": now.isoformat(),
+                        **(appointment or {})})
+    values = {"status": target, "updated_at": now, **(referral_values or {})}
+    if target in ("accepted", "rejected") and row.answered_at is None:
+        values["answered_at"] = now
+    conn.execute(sa.update(_referrals).where(_referrals.c.id == row.id).values(**values))
+    record_move(conn, row.id, row.status, target, role, actor.id, reason, now, event_id=event_id)
+    return event_id
+
+
+def _result(conn: Connection, referral_no: str, event_id: str, slot=None) -> MoveResult:
+    return MoveResult(referral=_summary(_find(conn, referral_no)), event_id=event_id, slot=slot)
+
+
+def accept(conn: Connection, actor: Principal, referral_no: str, request: AcceptRequest) -> MoveResult:
+    row = _find(conn, referral_no, lock=True)
+    _check(row.direction, row.status, "accepted")  # before taking a slot
+    dept = directory.department(conn, request.department_code)
+    if dept is None:
+        raise ApiError(422, "unknown_department", department=request.department_code)
+    day = request.appointment_at.astimezone(directory.CHINA_TZ).date()
+    slot = directory.take_slot(conn, dept.code, day, request.over_quota)
+    appointment_at = request.appointment_at.astimezone(timezone.utc)  # UTC like every stored time
+    # Field names as in the clinic's referral_event table (clinic_tui/data/models/referral.py).
+    event_id = _move(conn, row, "accepted", actor, request.note, appointment={
+        "appointment_department_code": dept.code, "appointment_department_name": dept.name,
+        "appointment_doctor": request.doctor, "appointment_at": appointment_at.isoformat(),
+        "appointment_slot_id": f"{slot['slot_pool_id']}#{slot['slot_number']}", **slot},
+        referral_values={"appointment_department_code": dept.code, "appointment_at": appointment_at})
+    return _result(conn, referral_no, event_id, slot)
+
+
+def reject(conn: Connection, actor: Principal, referral_no: str, reason: str) -> MoveResult:
+    if not (reason or "").strip():
+        raise ApiError(422, "reason_required")
+    row = _find(conn, referral_no, lock=True)
+    _check(row.direction, row.status, "rejected", reason)
+    return _result(conn, referral_no, _move(conn, row, "rejected", actor, reason.strip()))
+
+
+def simple_move(conn: Connection, actor: Principal, referral_no: str, target: str, note: str | None = None) -> MoveResult:
+    """arrived, no_show, completed."""
+    row = _find(conn, referral_no, lock=True)
+    _check(row.direction, row.status, target, note)
+    return _result(conn, referral_no, _move(conn, row, target, actor, note))
+
+
+def expire_unanswered(conn: Connection, actor: Principal, older_than: timedelta) -> list[str]:
+    """Mark upward referrals still unanswered ``older_than`` after they were sent as expired (a
+    "system" move, run from cron: `clinic-hub referrals expire`). Returns their numbers."""
+    cutoff = utcnow() - older_than
+    rows = conn.execute(_summary_query().where(
+        _referrals.c.direction == UP, _referrals.c.status == "sent", _referrals.c.sent_at < cutoff)
+        .with_for_update(of=_referrals)).all()
+    reason = f"no answer within {older_than.days} days" if older_than.days else "no answer in time"
+    for row in rows:
+        _check(UP, row.status, "expired", reason, actor="system")
+        _move(conn, row, "expired", actor, reason, role="system")
+    return [row.referral_no for row in rows]
+
+
+def _next_down_number(conn: Connection, hospital_code: str, day: str) -> str:
+    changes.allocate(conn, 0)  # takes the counter's lock: numbering below cannot race another desk
+    prefix = f"{hospital_code}{day.replace('-', '')}D"
+    taken = conn.execute(sa.select(sa.func.count()).select_from(_referrals)
+                         .where(_referrals.c.referral_no.like(prefix + "%"))).scalar_one()
+    return f"{prefix}{taken + 1:04d}"
+
+
+def send_down(conn: Connection, actor: Principal, request: SendDownRequest) -> MoveResult:
+    clinic = accounts.clinic_by_code(conn, request.clinic_code)
+    if clinic is None:
+        raise ApiError(422, "clinic_not_found", clinic=request.clinic_code)
+    fields = request.model_dump(mode="json", exclude={"clinic_code", "up_referral_no", "reason", "department_code"})
+    up_referral_id = None
+    if request.up_referral_no:
+        up = _find(conn, request.up_referral_no)
+        up_referral_id = up.id
+        for name in PATIENT_FIELDS:  # what the desk typed wins over the upward slip
+            copied = up.data.get(name)
+            if name == "resident_id" and up.clinic_id != clinic.id:
+                copied = None  # a resident id means something only in the clinic that made it
+            if fields.get(name) is None and isinstance(copied, str):
+                fields[name] = copied
+    if not fields.get("patient_name"):
+        raise ApiError(422, "missing_field", field="patient_name")
+    hospital_code, hospital_name = directory.hospital(conn)
+    today = directory.today_in_china().isoformat()
+    referral_no = _next_down_number(conn, hospital_code, today)
+    dept = directory.department(conn, request.department_code) if request.department_code else None
+    now = utcnow()
+    record_id = str(uuid.uuid4())
+    changes.publish(conn, kind=REFERRAL, record_id=record_id, addressee_clinic_id=clinic.id, clinic_code=clinic.code,
+                    author_id=actor.id, now=now, fields={
+                        **fields, "origin": "hub", "referral_no": referral_no, "direction": DOWN,
+                        "status": "received", "urgency": "normal", "referral_date": today, "reason": request.reason,
+                        "from_org_code": hospital_code, "from_org_name": hospital_name,
+                        "from_department": dept.name if dept else request.department_code,
+                        "from_doctor_name": request.doctor,
+                        "to_org_code": clinic.code, "to_org_name": clinic.name, "up_referral_id": up_referral_id})
+    conn.execute(sa.insert(_referrals).values(
+        id=record_id, clinic_id=clinic.id, direction=DOWN, referral_no=referral_no, urgency="normal",
+        status="received", clinic_status=None, referral_date=today, sent_at=now, created_at=now, updated_at=now))
+    record_move(conn, record_id, None, "received", "hospital", actor.id, request.reason, now, event_id=record_id)
+    return _result(conn, referral_no, record_id)

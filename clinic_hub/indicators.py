@@ -1,0 +1,197 @@
+"""Indicators per clinic and month (DOMAIN.md "Indicators"), computed from what clinics pushed and
+what the desk did. Drafts are not referrals yet and are left out. Months are China months.
+
+Contracts and coverage are a snapshot of the records the hub holds now ("signed" = a contract in
+status active or expiring); ``signed_in_month`` counts contracts whose signed_date is in the month.
+A resident's key populations are derived as the clinic app does (clinic_tui.domain.contract: age at
+the month's end, chronic conditions, manual tags), plus the population tags of their signed contract.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel
+from sqlalchemy.engine import Connection
+
+from clinic_hub import audit, directory
+from clinic_hub.accounts import Principal
+from clinic_hub.auth import require_indicator_reader
+from clinic_hub.db import as_utc
+from clinic_hub.errors import ApiError
+from clinic_hub.models import Clinic, Referral, SyncRecord
+from clinic_tui.domain.contract import CHRONIC_CODE_TAGS, derive_key_populations
+from clinic_tui.sync.wire import ErrorResponse
+
+_referrals = Referral.__table__
+_clinics = Clinic.__table__
+_records = SyncRecord.__table__
+SIGNED_STATUSES = ("active", "expiring")
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+class StatusCounts(BaseModel):
+    total: int = 0
+    by_status: dict[str, int] = {}
+
+
+class PopulationCoverage(BaseModel):
+    residents: int
+    signed: int
+    coverage: float | None
+
+
+class ContractIndicators(BaseModel):
+    by_status: dict[str, int]
+    signed_in_month: int
+    residents: int
+    signed_residents: int
+    coverage: float | None
+    key_populations: dict[str, PopulationCoverage]
+
+
+class ClinicIndicators(BaseModel):
+    clinic_code: str
+    clinic_name: str
+    upward: StatusCounts
+    downward: StatusCounts
+    downward_share: float | None
+    upward_sent: int
+    answered_within_24h: int
+    answered_within_24h_share: float | None
+    contracts: ContractIndicators
+
+
+class IndicatorsResponse(BaseModel):
+    month: str
+    clinics: list[ClinicIndicators]
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _month_of(row) -> str:
+    if row.referral_date:
+        return row.referral_date[:7]
+    return as_utc(row.created_at).astimezone(directory.CHINA_TZ).strftime("%Y-%m")
+
+
+def _referral_indicators(conn: Connection, clinic_id: str, month: str) -> dict:
+    up, down = Counter(), Counter()
+    sent = within = 0
+    for row in conn.execute(sa.select(_referrals).where(_referrals.c.clinic_id == clinic_id,
+                                                        _referrals.c.deleted.is_(False))):
+        if row.status == "draft" or _month_of(row) != month:
+            continue
+        (up if row.direction == "up" else down)[row.status] += 1
+        if row.direction == "up" and row.sent_at is not None:
+            sent += 1
+            answered = as_utc(row.answered_at)
+            within += answered is not None and answered - as_utc(row.sent_at) <= timedelta(hours=24)
+    return dict(upward=StatusCounts(total=sum(up.values()), by_status=dict(up)),
+                downward=StatusCounts(total=sum(down.values()), by_status=dict(down)),
+                downward_share=_share(sum(down.values()), sum(up.values()) + sum(down.values())),
+                upward_sent=sent, answered_within_24h=within, answered_within_24h_share=_share(within, sent))
+
+
+def _as_list(value) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def _resident_tags(data: dict, on: date) -> set[str]:
+    """Key populations of a resident, as the clinic app derives them (age, chronic conditions,
+    manual tags), plus any explicit ``key_populations`` list a client sends."""
+    tags = set(_as_list(data.get("key_populations")))
+    manual = _as_list(data.get("manual_population_tags"))
+    chronic = _as_list(data.get("chronic_conditions"))
+    try:
+        birth = date.fromisoformat(str(data.get("birth_date"))[:10]) if data.get("birth_date") else None
+    except ValueError:
+        birth = None
+    try:
+        if birth is not None:
+            derived = derive_key_populations(birth, str(data.get("sex") or "9"), chronic, manual, on)
+            return tags | {str(tag) for tag in derived}
+    except ValueError:  # a manual tag the app would not allow: keep what was sent
+        pass
+    return tags | set(manual) | {str(CHRONIC_CODE_TAGS[c]) for c in chronic if c in CHRONIC_CODE_TAGS}
+
+
+def _month_end(month: str) -> date:
+    year, number = map(int, month.split("-"))
+    first_of_next = date(year + number // 12, number % 12 + 1, 1)
+    return min(first_of_next - timedelta(days=1), datetime.now(directory.CHINA_TZ).date())
+
+
+def _contract_indicators(conn: Connection, clinic_id: str, month: str) -> ContractIndicators:
+    def records(kind: str):
+        return conn.execute(
+            sa.select(_records.c.id, _records.c.data).where(
+                _records.c.origin == "clinic", _records.c.clinic_id == clinic_id, _records.c.kind == kind,
+                _records.c.deleted.is_(False)).execution_options(yield_per=2000))
+    by_status: Counter = Counter()
+    signed_in_month = 0
+    signed_residents: set[str] = set()
+    contract_tags: dict[str, set[str]] = defaultdict(set)
+    for _, data in records("contract"):
+        status = data.get("status")
+        by_status[str(status)] += 1
+        if str(data.get("signed_date") or "").startswith(month):
+            signed_in_month += 1
+        if status in SIGNED_STATUSES and data.get("resident_id"):
+            resident_id = str(data["resident_id"]).lower()
+            signed_residents.add(resident_id)
+            contract_tags[resident_id] |= set(_as_list(data.get("population_tags")))
+    on = _month_end(month)
+    residents = 0
+    population: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    signed = 0
+    for rid, data in records("resident"):  # the record id is the resident id contracts point to
+        residents += 1
+        signed += rid in signed_residents
+        for tag in _resident_tags(data, on) | contract_tags.get(rid, set()):
+            population[str(tag)][0] += 1
+            population[str(tag)][1] += rid in signed_residents
+    return ContractIndicators(
+        by_status=dict(by_status), signed_in_month=signed_in_month, residents=residents, signed_residents=signed,
+        coverage=_share(signed, residents),
+        key_populations={tag: PopulationCoverage(residents=n, signed=s, coverage=_share(s, n))
+                         for tag, (n, s) in sorted(population.items())})
+
+
+def compute(conn: Connection, month: str, clinic_code: str | None = None) -> IndicatorsResponse:
+    if not MONTH.match(month or ""):
+        raise ApiError(422, "bad_month")
+    query = sa.select(_clinics).order_by(_clinics.c.code)
+    if clinic_code:
+        query = query.where(_clinics.c.code == clinic_code)
+    clinics = conn.execute(query).all()
+    if clinic_code and not clinics:
+        raise ApiError(404, "clinic_not_found", clinic=clinic_code)
+    return IndicatorsResponse(month=month, clinics=[
+        ClinicIndicators(clinic_code=c.code, clinic_name=c.name, **_referral_indicators(conn, c.id, month),
+                         contracts=_contract_indicators(conn, c.id, month)) for c in clinics])
+
+
+router = APIRouter(prefix="/api/v1", tags=["indicators"])
+
+
+@router.get("/indicators", response_model=IndicatorsResponse, summary="Referral and contract indicators",
+            description="Per clinic for one month: referral counts by status, downward share, the share of "
+                        "upward referrals answered within 24 h, contracts by status and coverage.",
+            responses={401: {"model": ErrorResponse, "description": "No, unknown or revoked token"},
+                       403: {"model": ErrorResponse, "description": "Not a viewer, desk or admin staff token"},
+                       404: {"model": ErrorResponse, "description": "No such clinic"},
+                       422: {"model": ErrorResponse, "description": "Month is not YYYY-MM"}})
+def indicators(request: Request, month: str = Query(..., max_length=7, description="YYYY-MM (China time)"),
+               clinic: str | None = Query(None, max_length=40, description="Clinic code"),
+               staff: Principal = Depends(require_indicator_reader)) -> IndicatorsResponse:
+    with request.app.state.engine.begin() as conn:
+        result = compute(conn, month, clinic)
+        audit.record(conn, staff, "indicators.read", [c.clinic_code for c in result.clinics])
+    return result

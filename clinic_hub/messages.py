@@ -1,0 +1,111 @@
+"""Readable messages for machine codes, in Chinese (default) and English.
+
+Answers carry both: ``code`` for programs, ``message`` for people, in the language the request's
+Accept-Language prefers. Keep each message short and say what to do.
+"""
+
+from __future__ import annotations
+
+LANGUAGES = ("zh", "en")
+DEFAULT_LANGUAGE = "zh"
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "zh": {
+        "invalid_record": "记录格式不正确：{detail}",
+        "unknown_kind": "枢纽不接收此类记录：{record_kind}",
+        "foreign_record": "该记录属于其他机构或属于医院，不能修改",
+        "kind_mismatch": "该编号已用于另一类记录（{record_kind}）",
+        "missing_field": "缺少必填字段：{field}",
+        "invalid_value": "字段取值无效：{field}",
+        "direction_not_allowed": "机构只能推送上转转诊单",
+        "status_not_clinic_owned": "状态“{status}”只能由医院设置",
+        "duplicate_referral_no": "转诊单号 {referral_no} 已被另一张转诊单使用",
+        "hospital_decision_stands": "医院已处理该转诊（{status}），以医院的决定为准；本机修改已保存但未改变转诊状态",
+        "illegal_transition": "不允许的状态变更：{from_status} → {to_status}",
+        "storage_error": "保存失败，请稍后重新推送",
+        "secret_field": "用户记录不能包含 PIN 或密码，请去掉后再推送",
+        "body_too_large": "请求体过大（上限 {limit} 字节），请减小每批记录数",
+        "too_many_records": "每批最多 {limit} 条记录，本批 {count} 条",
+        "bad_gzip": "gzip 压缩数据无法解压",
+        "bad_json": "请求体不是有效的 JSON",
+        "unsupported_encoding": "不支持的 Content-Encoding：{encoding}",
+        "invalid_request": "请求内容不正确",
+        "bad_cursor": "游标无效，请从头拉取（不带 cursor）",
+        "unauthorized": "缺少或无效的访问令牌",
+        "forbidden": "此令牌无权访问该功能",
+        "not_found": "未找到",
+        "method_not_allowed": "不支持的请求方法",
+        "referral_not_found": "未找到转诊单 {referral_no}",
+        "referral_deleted": "转诊单 {referral_no} 已被转出机构删除",
+        "clinic_not_found": "未找到机构 {clinic}",
+        "unknown_department": "未找到科室 {department}",
+        "no_slots_left": "{department} 在 {day} 的基层预留号源已用完（如属急诊绿色通道，可允许超额）",
+        "reason_required": "请填写原因",
+        "bad_month": "月份格式应为 YYYY-MM",
+        "conflict": "请求与当前状态冲突",
+        "internal_error": "服务器内部错误",
+    },
+    "en": {
+        "invalid_record": "The record is malformed: {detail}",
+        "unknown_kind": "The hub does not accept records of kind {record_kind}",
+        "foreign_record": "This record belongs to another clinic or to the hospital and cannot be changed",
+        "kind_mismatch": "This id is already used by a record of another kind ({record_kind})",
+        "missing_field": "Required field missing: {field}",
+        "invalid_value": "Invalid value for field {field}",
+        "direction_not_allowed": "Clinics can only push upward referrals",
+        "status_not_clinic_owned": "Only the hospital can set the status {status}",
+        "duplicate_referral_no": "Referral number {referral_no} is already used by another referral",
+        "hospital_decision_stands": "The hospital has already answered this referral ({status}); its decision stands. Your change was stored but did not change the referral's status",
+        "illegal_transition": "Status change not allowed: {from_status} -> {to_status}",
+        "storage_error": "Could not store the record; push it again later",
+        "secret_field": "User records must not carry a PIN or password; remove it and push again",
+        "body_too_large": "Request body too large (limit {limit} bytes); send fewer records per batch",
+        "too_many_records": "At most {limit} records per batch; this one has {count}",
+        "bad_gzip": "The gzip body cannot be decompressed",
+        "bad_json": "The request body is not valid JSON",
+        "unsupported_encoding": "Unsupported Content-Encoding: {encoding}",
+        "invalid_request": "The request is invalid",
+        "bad_cursor": "Invalid cursor; pull from the start (without a cursor)",
+        "unauthorized": "Missing or invalid access token",
+        "forbidden": "This token may not use this function",
+        "not_found": "Not found",
+        "method_not_allowed": "Method not allowed",
+        "referral_not_found": "Referral {referral_no} not found",
+        "referral_deleted": "Referral {referral_no} was deleted by the clinic that sent it",
+        "clinic_not_found": "Clinic {clinic} not found",
+        "unknown_department": "Department {department} not found",
+        "no_slots_left": "No primary-care slots left for {department} on {day} (allow over-quota for the green channel)",
+        "reason_required": "A reason is required",
+        "bad_month": "The month must look like YYYY-MM",
+        "conflict": "The request conflicts with the current state",
+        "internal_error": "Internal server error",
+    },
+}
+
+
+def negotiate(accept_language: str | None) -> str:
+    """The best of our languages for an Accept-Language header (Chinese unless English wins)."""
+    if not accept_language:
+        return DEFAULT_LANGUAGE
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate(accept_language.split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        language = tag.strip().lower().split("-")[0]
+        if language in LANGUAGES and quality > 0:
+            ranked.append((-quality, position, language))
+    return min(ranked)[2] if ranked else DEFAULT_LANGUAGE
+
+
+def message(code: str, language: str = DEFAULT_LANGUAGE, **params: object) -> str:
+    table = MESSAGES.get(language, MESSAGES[DEFAULT_LANGUAGE])
+    template = table.get(code) or MESSAGES["en"].get(code) or code
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError):
+        return template

@@ -1,0 +1,182 @@
+"""The hub's tables. Alembic migrations (``clinic_hub/migrations``) create and change them; a test
+checks that the migrations and these models agree.
+
+Clinic records are stored whole in ``sync_record.data`` (JSON, JSONB on PostgreSQL) so new clinic
+fields never break the hub; the few fields the hub interprets (referrals) are copied to typed tables.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Optional
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
+
+JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
+UTC_DATETIME = sa.DateTime(timezone=True)
+
+class HubTable(SQLModel, registry=registry()):
+    """Base of the hub's tables: their own metadata, apart from the clinic's tables in the same process."""
+
+
+metadata = HubTable.metadata
+
+
+class HubMeta(HubTable, table=True):
+    """Small facts about this hub: its epoch id, the hospital's code and name."""
+
+    __tablename__ = "hub_meta"
+    key: str = Field(primary_key=True, max_length=40)
+    value: str = Field(max_length=200)
+
+
+class ChangeCounter(HubTable, table=True):
+    """One row. Writers bump it inside their transaction: its row lock orders commits by number."""
+
+    __tablename__ = "change_counter"
+    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    value: int = Field(sa_type=sa.BigInteger)
+
+
+class Clinic(HubTable, table=True):
+    __tablename__ = "clinic"
+    id: str = Field(primary_key=True, max_length=36)
+    code: str = Field(max_length=40, unique=True)
+    name: str = Field(max_length=200)
+    created_at: datetime = Field(sa_type=UTC_DATETIME)
+
+
+class Staff(HubTable, table=True):
+    __tablename__ = "staff"
+    id: str = Field(primary_key=True, max_length=36)
+    name: str = Field(max_length=200)
+    role: str = Field(max_length=20)
+    created_at: datetime = Field(sa_type=UTC_DATETIME)
+
+
+class ApiToken(HubTable, table=True):
+    """Bearer tokens, stored only as their sha256. A clinic or staff member has one live token."""
+
+    __tablename__ = "api_token"
+    token_hash: str = Field(primary_key=True, max_length=64)
+    principal_type: str = Field(max_length=10)  # "clinic" | "staff"
+    principal_id: str = Field(max_length=36, index=True)
+    created_at: datetime = Field(sa_type=UTC_DATETIME)
+    revoked_at: Optional[datetime] = Field(default=None, sa_type=UTC_DATETIME)
+
+
+class SyncRecord(HubTable, table=True):
+    """Every record version the hub holds: pushed by clinics (origin "clinic", clinic_id = owner)
+    or made by the hub (origin "hub", clinic_id = addressee, NULL = every clinic, seq = change no)."""
+
+    __tablename__ = "sync_record"
+    __table_args__ = (sa.Index("ix_sync_record_owner_kind", "origin", "clinic_id", "kind"),)
+    id: str = Field(primary_key=True, max_length=36)
+    kind: str = Field(max_length=40)
+    revision: int
+    origin: str = Field(max_length=10)
+    clinic_id: Optional[str] = Field(default=None, max_length=36)
+    seq: Optional[int] = Field(default=None, sa_type=sa.BigInteger, index=True)
+    updated_at: datetime = Field(sa_type=UTC_DATETIME)
+    deleted: bool = False
+    data: dict[str, Any] = Field(sa_type=JSONType)
+    received_at: datetime = Field(sa_type=UTC_DATETIME)
+
+
+class Referral(HubTable, table=True):
+    """The hub's typed view of a referral: upward (pushed by a clinic) or downward (made here)."""
+
+    __tablename__ = "referral"
+    id: str = Field(primary_key=True, max_length=36)
+    clinic_id: str = Field(max_length=36, index=True)  # sender (up) or addressee (down)
+    direction: str = Field(max_length=4)
+    referral_no: str = Field(max_length=64, unique=True)
+    urgency: str = Field(max_length=10)
+    purpose: Optional[str] = Field(default=None, max_length=40)
+    status: str = Field(max_length=20)  # the status the hub holds (both sides' moves)
+    clinic_status: Optional[str] = Field(default=None, max_length=20)  # last status the clinic pushed
+    to_department_code: Optional[str] = Field(default=None, max_length=40)
+    referral_date: Optional[str] = Field(default=None, max_length=10)
+    deleted: bool = False
+    sent_at: Optional[datetime] = Field(default=None, sa_type=UTC_DATETIME)  # first seen as "sent"
+    answered_at: Optional[datetime] = Field(default=None, sa_type=UTC_DATETIME)
+    appointment_department_code: Optional[str] = Field(default=None, max_length=40)
+    appointment_at: Optional[datetime] = Field(default=None, sa_type=UTC_DATETIME)
+    created_at: datetime = Field(sa_type=UTC_DATETIME)
+    updated_at: datetime = Field(sa_type=UTC_DATETIME)
+
+
+class ReferralMove(HubTable, table=True):
+    """Every status move the hub applied or refused, from either side."""
+
+    __tablename__ = "referral_move"
+    id: int | None = Field(default=None, primary_key=True)
+    referral_id: str = Field(max_length=36, index=True)
+    event_id: Optional[str] = Field(default=None, max_length=36)
+    from_status: Optional[str] = Field(default=None, max_length=20)
+    to_status: str = Field(max_length=20)
+    actor: str = Field(max_length=10)
+    actor_id: Optional[str] = Field(default=None, max_length=64)
+    reason: Optional[str] = Field(default=None, max_length=2000)
+    at: datetime = Field(sa_type=UTC_DATETIME)
+
+
+class Department(HubTable, table=True):
+    __tablename__ = "department"
+    code: str = Field(primary_key=True, max_length=40)
+    name: str = Field(max_length=200)
+    daily_outpatient_slots: int = 0
+    active: bool = True
+    record_id: str = Field(max_length=36)
+
+
+class SlotPool(HubTable, table=True):
+    """Outpatient slots of one department on one day, and the part reserved for primary care."""
+
+    __tablename__ = "slot_pool"
+    __table_args__ = (sa.UniqueConstraint("department_code", "day", name="uq_slot_pool_department_day"),)
+    id: str = Field(primary_key=True, max_length=36)
+    department_code: str = Field(max_length=40)
+    day: date
+    total: int
+    reserved: int
+    used: int = 0
+    over_quota: int = 0
+
+
+class PushBatch(HubTable, table=True):
+    """Answers already given to a batch, so a resent batch gets them again and changes nothing."""
+
+    __tablename__ = "push_batch"
+    clinic_id: str = Field(primary_key=True, max_length=36)
+    batch_id: str = Field(primary_key=True, max_length=100)
+    results: list[Any] = Field(sa_type=JSONType)
+    created_at: datetime = Field(sa_type=UTC_DATETIME)
+
+
+class SyncConflict(HubTable, table=True):
+    __tablename__ = "sync_conflict"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=UTC_DATETIME)
+    clinic_id: str = Field(max_length=36, index=True)
+    record_id: str = Field(max_length=36)
+    kind: str = Field(max_length=40)
+    code: str = Field(max_length=60)
+    detail: Optional[str] = Field(default=None, max_length=400)
+
+
+class AuditLog(HubTable, table=True):
+    """Who read or wrote what, when. Record ids only: never names, ID numbers or phones."""
+
+    __tablename__ = "audit_log"
+    id: int | None = Field(default=None, primary_key=True, sa_type=sa.BigInteger().with_variant(sa.Integer(), "sqlite"))
+    at: datetime = Field(sa_type=UTC_DATETIME, index=True)
+    actor_type: str = Field(max_length=10)  # clinic | staff | cli
+    actor_id: str = Field(max_length=64)
+    action: str = Field(max_length=80)
+    status_code: int
+    record_count: int = 0
+    record_ids: list[Any] = Field(sa_type=JSONType)

@@ -1,0 +1,79 @@
+"""Pull and reconcile (DESIGN sync invariants 4 and 6).
+
+Pull returns the hub records addressed to a clinic (or to every clinic) whose change number is
+after the cursor, in change-number order. The cursor wraps the number with the epoch: a cursor
+from another epoch (the hub was restored from a backup) starts again from the beginning.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections import defaultdict
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from clinic_hub import audit, changes
+from clinic_hub.accounts import Principal
+from clinic_hub.db import as_utc
+from clinic_hub.errors import ApiError
+from clinic_hub.models import SyncRecord
+from clinic_tui.sync.wire import KindSummary, PullChange, PullResponse, ReconcileResponse, record_set_hash
+
+_records = SyncRecord.__table__
+
+
+def encode_cursor(epoch: str, seq: int) -> str:
+    return base64.urlsafe_b64encode(f"v1:{epoch}:{seq}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, epoch: str) -> int:
+    """The change number after which to read; 0 for no cursor or another epoch's cursor."""
+    if not cursor:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+        version, cursor_epoch, seq = text.split(":")
+        number = int(seq)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise ApiError(400, "bad_cursor") from None
+    if version != "v1" or number < 0:
+        raise ApiError(400, "bad_cursor")
+    return number if cursor_epoch == epoch else 0
+
+
+def pull(engine: Engine, clinic: Principal, cursor: str | None, limit: int) -> PullResponse:
+    with engine.begin() as conn:
+        epoch = changes.current_epoch(conn)
+        after = decode_cursor(cursor, epoch)
+        rows = conn.execute(
+            sa.select(_records.c.seq, _records.c.kind, _records.c.id, _records.c.revision,
+                      _records.c.updated_at, _records.c.deleted, _records.c.data)
+            .where(_records.c.origin == "hub", _records.c.seq > after,
+                   sa.or_(_records.c.clinic_id.is_(None), _records.c.clinic_id == clinic.id))
+            .order_by(_records.c.seq)
+            .limit(limit + 1)
+        ).all()
+        page = rows[:limit]
+        audit.record(conn, clinic, "sync.pull", [row.id for row in page])
+    changes_out = [PullChange(seq=r.seq, kind=r.kind, id=r.id, revision=r.revision, updated_at=as_utc(r.updated_at),
+                              deleted=r.deleted, data=r.data) for r in page]
+    last = page[-1].seq if page else after
+    return PullResponse(changes=changes_out, next_cursor=encode_cursor(epoch, last),
+                        has_more=len(rows) > limit, epoch=epoch)
+
+
+def reconcile(engine: Engine, clinic: Principal) -> ReconcileResponse:
+    pairs: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    with engine.begin() as conn:
+        epoch = changes.current_epoch(conn)
+        result = conn.execute(
+            sa.select(_records.c.kind, _records.c.id, _records.c.revision)
+            .where(_records.c.origin == "clinic", _records.c.clinic_id == clinic.id)
+            .execution_options(yield_per=5000))  # on the statement: on conn it would stick
+        for row in result:
+            pairs[row.kind].append((row.id, row.revision))
+        audit.record(conn, clinic, "sync.reconcile")
+    kinds = {kind: KindSummary(count=len(items), hash=record_set_hash(items)) for kind, items in sorted(pairs.items())}
+    return ReconcileResponse(epoch=epoch, kinds=kinds)

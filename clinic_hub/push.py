@@ -1,0 +1,278 @@
+"""Push: store what a clinic sends, answering per record (DESIGN sync invariant 3).
+
+Plain records are validated one by one in Python, then written in bulk inside one savepoint; if the
+bulk write fails, each of its records is retried alone in its own savepoint, so one bad record never
+blocks the others. Referral records are interpreted (referral_intake) one by one. The answers are
+stored under the batch id: the same batch sent again gets the same answers and changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import ValidationError
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from clinic_hub import audit, changes
+from clinic_hub.accounts import Principal
+from clinic_hub.db import as_utc, utcnow
+from clinic_hub.errors import ApiError, safe_validation_errors
+from clinic_hub.messages import message
+from clinic_hub.models import PushBatch, SyncRecord
+from clinic_hub.referral_intake import INTERPRETERS, Outcome, RecordRejected
+from clinic_tui.sync.wire import CLINIC_KINDS, USER, PushRecord
+
+log = logging.getLogger("clinic_hub.push")
+_records = SyncRecord.__table__
+_batches = PushBatch.__table__
+BATCH_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
+_IN_CHUNK = 500
+SECRET_FIELDS = frozenset({"pin", "pin_hash", "pin_salt", "password", "password_hash", "token"})
+
+
+class _Record(PushRecord):
+    """A PushRecord that remembers its id as text (formatted once, used five times)."""
+
+    id_text: str = ""
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _clean(value: Any, max_len: int) -> str | None:
+    """Echo a client string back only when it is short and printable (PostgreSQL refuses NUL)."""
+    if value is None:
+        return None
+    text = str(value)
+    return None if len(text) > max_len or _CONTROL.search(text) else text
+
+
+def _answer(rec_id: Any, kind: Any, revision: Any, status: str, code: str | None = None,
+            hub_revision: int | None = None, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A stored answer: the message is rendered per request, in the caller's language."""
+    params = {k: _clean(v, 300) or "?" for k, v in (params or {}).items()}
+    return {"id": _clean(rec_id, 64) or "", "kind": _clean(kind, 40) if isinstance(kind, str) else None,
+            "revision": revision if isinstance(revision, int) and not isinstance(revision, bool) else None,
+            "status": status, "hub_revision": hub_revision, "code": code, "params": params}
+
+
+def _render(answers: list[dict[str, Any]], language: str) -> list[dict[str, Any]]:
+    """RecordResult-shaped dicts. Plain dicts: building and validating 500 models per batch would
+    cost more than storing the batch."""
+    return [{"id": a["id"], "kind": a["kind"], "revision": a["revision"], "status": a["status"],
+             "hub_revision": a["hub_revision"], "code": a["code"],
+             "message": message(a["code"], language, **a["params"]) if a["code"] else None} for a in answers]
+
+
+def parse_envelope(payload: Any, max_records: int) -> tuple[str, list[Any]]:
+    if not isinstance(payload, dict):
+        raise ApiError(422, "invalid_request", errors=[{"loc": ["body"], "type": "dict_type", "msg": "expected an object"}])
+    batch_id, records = payload.get("batch_id"), payload.get("records")
+    problems = []
+    if not isinstance(batch_id, str) or not BATCH_ID.match(batch_id):
+        problems.append({"loc": ["body", "batch_id"], "type": "string_pattern_mismatch",
+                         "msg": "1-100 characters of A-Z a-z 0-9 . _ : -"})
+    if not isinstance(records, list):
+        problems.append({"loc": ["body", "records"], "type": "list_type", "msg": "expected a list"})
+    if problems:
+        raise ApiError(422, "invalid_request", errors=problems)
+    if len(records) > max_records:
+        raise ApiError(413, "too_many_records", limit=max_records, count=len(records))
+    return batch_id, records
+
+
+def handle_push(engine: Engine, clinic: Principal, payload: Any, language: str, max_records: int) -> dict[str, Any]:
+    """Store a batch; returns the PushResponse as JSON-ready data (see clinic_tui.sync.wire)."""
+    batch_id, raw_records = parse_envelope(payload, max_records)
+    for attempt in (1, 2):
+        try:
+            with engine.begin() as conn:
+                epoch = changes.current_epoch(conn)
+                stored = conn.execute(sa.select(_batches.c.results).where(
+                    _batches.c.clinic_id == clinic.id, _batches.c.batch_id == batch_id)).first()
+                replayed = stored is not None
+                answers = stored.results if replayed else _process(conn, clinic, raw_records)
+                if not replayed:
+                    conn.execute(sa.insert(_batches).values(clinic_id=clinic.id, batch_id=batch_id,
+                                                            results=answers, created_at=utcnow()))
+                audit.record(conn, clinic, "sync.push.replay" if replayed else "sync.push",
+                             [a["id"] for a in answers if a["id"]])
+            break
+        except IntegrityError:
+            # The same batch id committed by a concurrent request: answer from its stored results.
+            if attempt == 2:
+                raise
+    counts = Counter(a["status"] for a in answers)
+    log.info("push", extra={"fields": {"clinic": clinic.clinic_code, "batch_id": batch_id,
+                                       "replayed": replayed, **counts}})
+    return {"batch_id": batch_id, "epoch": epoch, "replayed": replayed, "results": _render(answers, language)}
+
+
+def _validate(clinic: Principal, raw: Any) -> PushRecord | dict[str, Any]:
+    """A PushRecord, or the rejected answer for it."""
+    raw_dict = raw if isinstance(raw, dict) else {}
+    rid, kind, revision = raw_dict.get("id"), raw_dict.get("kind"), raw_dict.get("revision")
+    try:
+        rec = _Record.model_validate(raw)
+        rec.updated_at = as_utc(rec.updated_at)
+        rec.id_text = str(rec.id)
+    except ValidationError as exc:
+        detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['type']}" for e in safe_validation_errors(exc.errors()))
+        return _answer(rid, kind, revision, "rejected", "invalid_record", params={"detail": detail[:300]})
+    except (OverflowError, ValueError):
+        return _answer(rid, kind, revision, "rejected", "invalid_record", params={"detail": "updated_at"})
+    if rec.kind not in CLINIC_KINDS:
+        return _answer(rec.id_text, rec.kind, rec.revision, "rejected", "unknown_kind", params={"record_kind": rec.kind})
+    # data.clinic_id is the clinic's own (local) id for itself: required, but ownership on the hub
+    # follows the token, never a field the client writes.
+    local_clinic_id = rec.data.get("clinic_id")
+    if not isinstance(local_clinic_id, str) or not local_clinic_id.strip() or len(local_clinic_id) > 64:
+        return _answer(rec.id_text, rec.kind, rec.revision, "rejected", "missing_field", params={"field": "clinic_id"})
+    if rec.kind == USER and SECRET_FIELDS & rec.data.keys():
+        # Staff PINs stay on the clinic's machine; the hub refuses to keep a copy.
+        return _answer(rec.id_text, rec.kind, rec.revision, "rejected", "secret_field")
+    return rec
+
+
+def _existing(conn: Connection, ids: list[str], lock: bool = False) -> dict[str, Any]:
+    found = {}
+    for start in range(0, len(ids), _IN_CHUNK):
+        stmt = sa.select(_records.c.id, _records.c.kind, _records.c.revision, _records.c.origin,
+                         _records.c.clinic_id).where(_records.c.id.in_(ids[start:start + _IN_CHUNK]))
+        if lock:
+            stmt = stmt.with_for_update()
+        found.update({row.id: row for row in conn.execute(stmt)})
+    return found
+
+
+def _precheck(clinic: Principal, rec: PushRecord, existing) -> dict[str, Any] | None:
+    """The answer when the stored row decides it (foreign, other kind, already had it), else None."""
+    if existing is None:
+        return None
+    if existing.origin != "clinic" or existing.clinic_id != clinic.id:
+        return _answer(rec.id_text, rec.kind, rec.revision, "rejected", "foreign_record")
+    if existing.kind != rec.kind:
+        return _answer(rec.id_text, rec.kind, rec.revision, "rejected", "kind_mismatch", params={"record_kind": existing.kind})
+    if existing.revision >= rec.revision:
+        return _answer(rec.id_text, rec.kind, rec.revision, "duplicate", hub_revision=existing.revision)
+    return None
+
+
+def _row(clinic: Principal, rec: PushRecord, now) -> dict[str, Any]:
+    return dict(id=rec.id_text, kind=rec.kind, revision=rec.revision, origin="clinic", clinic_id=clinic.id,
+                seq=None, updated_at=rec.updated_at, deleted=rec.deleted, data=rec.data, received_at=now)
+
+
+_update_newer = (
+    sa.update(_records)
+    .where(_records.c.id == sa.bindparam("b_id"), _records.c.revision < sa.bindparam("revision"))
+    .values(revision=sa.bindparam("revision"), updated_at=sa.bindparam("updated_at"),
+            deleted=sa.bindparam("deleted"), data=sa.bindparam("data"), received_at=sa.bindparam("received_at"))
+)
+
+
+def _write_bulk(conn: Connection, inserts: list[dict], updates: list[dict]) -> None:
+    if inserts:
+        conn.execute(sa.insert(_records), inserts)
+    if updates:
+        conn.execute(_update_newer, [{"b_id": u["id"], **{k: u[k] for k in
+                                      ("revision", "updated_at", "deleted", "data", "received_at")}}
+                                     for u in updates])
+
+
+def _process(conn: Connection, clinic: Principal, raw_records: list[Any]) -> list[dict[str, Any]]:
+    now = utcnow()
+    answers: list[dict[str, Any] | None] = [None] * len(raw_records)
+    valid: list[tuple[int, PushRecord]] = []
+    for index, raw in enumerate(raw_records):
+        checked = _validate(clinic, raw)
+        if isinstance(checked, dict):
+            answers[index] = checked
+        else:
+            valid.append((index, checked))
+    existing = _existing(conn, sorted({rec.id_text for _, rec in valid}))
+    occurrences = Counter(rec.id_text for _, rec in valid)
+    inserts: list[tuple[int, PushRecord]] = []
+    updates: list[tuple[int, PushRecord]] = []
+    one_by_one: list[tuple[int, PushRecord]] = []
+    for index, rec in valid:
+        rid = rec.id_text
+        decided = _precheck(clinic, rec, existing.get(rid))
+        if decided is not None and occurrences[rid] == 1:
+            answers[index] = decided
+        elif rec.kind in INTERPRETERS or occurrences[rid] > 1:
+            one_by_one.append((index, rec))  # interpreted, or the same id twice in this batch
+        else:
+            (updates if rid in existing else inserts).append((index, rec))
+    if inserts or updates:
+        try:
+            with conn.begin_nested():
+                # In id order: two batches inserting the same ids then wait on each other in the
+                # same order and cannot deadlock.
+                inserts.sort(key=lambda pair: pair[1].id_text)
+                _write_bulk(conn, [_row(clinic, r, now) for _, r in inserts],
+                            [_row(clinic, r, now) for _, r in updates])
+            for index, rec in inserts + updates:
+                answers[index] = _answer(rec.id_text, rec.kind, rec.revision, "accepted")
+        except DBAPIError:
+            one_by_one.extend(inserts + updates)  # find the culprit: each record alone
+            one_by_one.sort(key=lambda pair: pair[0])
+    for index, rec in one_by_one:
+        answers[index] = _store_one(conn, clinic, rec, now)
+    return [a for a in answers if a is not None]
+
+
+_RETRY_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock: try the record again
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    return isinstance(exc, IntegrityError) or getattr(exc.orig, "sqlstate", None) in _RETRY_SQLSTATES
+
+
+def _store_one(conn: Connection, clinic: Principal, rec: PushRecord, now) -> dict[str, Any]:
+    for _attempt in range(3):
+        try:
+            return _store_one_attempt(conn, clinic, rec, now)
+        except DBAPIError as exc:
+            # Another request inserted the same id (or referral number) and committed while we
+            # waited on its lock, or the two waited on each other: look again, now that its row
+            # is visible; it decides (usually "duplicate").
+            error = type(exc.orig).__name__
+    return _storage_error(clinic, rec, error)
+
+
+def _storage_error(clinic: Principal, rec: PushRecord, error: str = "IntegrityError") -> dict[str, Any]:
+    # Type only: the driver's message can quote the record's content.
+    log.warning("record not stored", extra={"fields": {"clinic": clinic.clinic_code, "record_id": rec.id_text,
+                                                       "error": error}})
+    return _answer(rec.id_text, rec.kind, rec.revision, "rejected", "storage_error")
+
+
+def _store_one_attempt(conn: Connection, clinic: Principal, rec: PushRecord, now) -> dict[str, Any]:
+    """One record in its own savepoint. Raises IntegrityError (savepoint rolled back) on a race."""
+    rid = rec.id_text
+    try:
+        with conn.begin_nested():
+            existing = _existing(conn, [rid], lock=True).get(rid)
+            decided = _precheck(clinic, rec, existing)
+            if decided is not None:
+                return decided
+            interpreter = INTERPRETERS.get(rec.kind)
+            outcome = interpreter(conn, clinic, rec) if interpreter else Outcome("accepted")
+            row = _row(clinic, rec, now)
+            if existing is None:
+                conn.execute(sa.insert(_records).values(**row))
+            else:
+                _write_bulk(conn, [], [row])
+            return _answer(rec.id_text, rec.kind, rec.revision, outcome.status, outcome.code, params=outcome.params)
+    except RecordRejected as rejected:
+        return _answer(rec.id_text, rec.kind, rec.revision, "rejected", rejected.code, params=rejected.params)
+    except DBAPIError as exc:
+        if _retryable(exc):
+            raise
+        return _storage_error(clinic, rec, type(exc.orig).__name__)

@@ -1,0 +1,163 @@
+"""One resident: who they are on top, then everything recorded for them, newest first.
+
+Enter opens the record under the cursor; F6 edits the resident, F7 and F8 start a visit or a
+follow-up for them. The page reloads whenever it comes back to the top, so what was just saved
+elsewhere shows at once.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Static
+
+from clinic_tui.data.resident_service import (
+    TIMELINE_LIMIT,
+    ResidentFacts,
+    ResidentNotFound,
+    Timeline,
+    resident_facts,
+    timeline,
+)
+from clinic_tui.domain.codes import CHRONIC_CONDITION, CITIZEN_ID_CARD, ID_DOCUMENT_TYPE, KEY_POPULATION, SEX
+from clinic_tui.i18n import N_, _
+from clinic_tui.messages import OpenRecord
+from clinic_tui.screens.base import ClinicScreen
+from clinic_tui.widgets.app_header import AppHeader
+
+KIND_LABELS = {
+    "visit": N_("Visit"),
+    "followup": N_("Follow-up"),
+    "referral": N_("Referral"),
+    "contract": N_("Contract"),
+    "task": N_("Task"),
+}
+
+
+def facts_text(facts: ResidentFacts) -> str:
+    """Three short lines: the person, their conditions and populations, their contract."""
+    document = facts.masked_id_number
+    if document and facts.id_type != CITIZEN_ID_CARD:  # an ID card needs no saying; others do
+        document = f"{ID_DOCUMENT_TYPE.label(facts.id_type)} {document}"
+    person = [
+        facts.name,
+        SEX.label(facts.sex) if SEX.is_valid(facts.sex) else facts.sex,
+        _("{age} years").format(age=facts.age) if facts.age is not None else "",
+        facts.birth_date.isoformat() if facts.birth_date else "",
+        document,
+        facts.phone or "",
+    ]
+    separator = _(", ")
+    conditions = separator.join(CHRONIC_CONDITION.label(c) for c in facts.chronic_conditions
+                                if CHRONIC_CONDITION.is_valid(c)) or _("none")
+    populations = separator.join(KEY_POPULATION.label(t) for t in facts.key_populations) or _("none")
+    if facts.contract:
+        contract = _("Contract {number}, {start} to {end}, {status}").format(
+            number=facts.contract.contract_no, start=facts.contract.start.isoformat(),
+            end=facts.contract.end.isoformat(), status=facts.contract.status)
+    else:
+        contract = _("No family-doctor contract in force")
+    return "\n".join((
+        "  ".join(part for part in person if part),
+        _("Chronic: {conditions}  Key populations: {populations}").format(conditions=conditions,
+                                                                         populations=populations),
+        contract,
+    ))
+
+
+class ResidentScreen(ClinicScreen):
+    DEFAULT_CSS = """
+    #resident-facts { height: auto; padding: 0 1; background: $boost; }
+    #timeline { height: 1fr; }
+    #timeline-more { height: 1; padding: 0 1; color: $text-muted; }
+    """
+    BINDINGS = [
+        Binding("f6", "edit", N_("Edit"), id="resident.edit"),
+        Binding("f7", "new_form('visit')", N_("New visit"), id="resident.new_visit"),
+        Binding("f8", "new_form('followup')", N_("New follow-up"), id="resident.new_followup"),
+        Binding("f9", "show_more", N_("Older records"), id="resident.more"),
+        Binding("escape", "back", N_("Back"), id="resident.back"),
+    ]
+
+    def __init__(self, resident_id: str):
+        super().__init__()
+        self.resident_id = resident_id
+        self.limit = TIMELINE_LIMIT
+        self.more = 0
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader()
+        yield Static("", id="resident-facts")
+        yield DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="timeline-more")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns(_("Date"), _("Record"), _("Summary"))
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        # Also sent when the page is first shown, after on_mount.
+        self.load()
+
+    @work(thread=True, exclusive=True, group="resident-page")
+    def load(self) -> None:
+        today = date.today()
+        engine = self.app.store.engine
+        try:
+            facts = resident_facts(engine, self.resident_id, today)
+            page = timeline(engine, self.resident_id, today, self.limit)
+        except ResidentNotFound:
+            self.app.call_from_thread(self._gone)
+            return
+        self.app.call_from_thread(self._show, facts, page)
+
+    def _gone(self) -> None:
+        self.query_one("#resident-facts", Static).update(_("This resident's record has been deleted."))
+
+    def _show(self, facts: ResidentFacts, page: Timeline) -> None:
+        self.query_one("#resident-facts", Static).update(facts_text(facts))
+        table = self.query_one(DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        for item in page.items:
+            table.add_row(item.day.isoformat(), _(KIND_LABELS[item.kind]), item.summary,
+                          key=f"{item.kind}:{item.record_id}")
+        if table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1))
+        self.more = page.more
+        if page.more:
+            more = _("{count} older records not shown: F9 shows more.").format(count=page.more)
+        elif not page.items:
+            more = _("Nothing recorded yet: F7 records a visit.")
+        else:
+            more = ""
+        self.query_one("#timeline-more", Static).update(more)
+
+    @on(DataTable.RowSelected, "#timeline")
+    def _open(self, event: DataTable.RowSelected) -> None:
+        kind, record_id = event.row_key.value.split(":", 1)
+        self.post_message(OpenRecord(kind, record_id))
+
+    def action_edit(self) -> None:
+        from clinic_tui.screens.resident_form import ResidentFormScreen
+
+        self.app.push_screen(ResidentFormScreen(record_id=self.resident_id))
+
+    def action_new_form(self, form: str) -> None:
+        # The visit and follow-up forms are loaded only when first wanted.
+        from clinic_tui.screens.routes import form_class
+
+        self.app.push_screen(form_class(form)(context={"resident_id": self.resident_id}))
+
+    def action_show_more(self) -> None:
+        if self.more:
+            self.limit += TIMELINE_LIMIT
+            self.load()
+
+    def action_back(self) -> None:
+        self.dismiss()

@@ -1,0 +1,224 @@
+"""The visit form (门诊/巡诊记录): complaint, vitals, diagnoses, treatment, prescription, fee.
+
+Each vital is checked as it is left (``domain.vitals``): an impossible value (1400 for 140) is
+refused, an alarming one (200/120) is accepted and flagged. Diagnoses are picked from the
+catalogue by code or pinyin, or kept as flagged free text; at least one is required.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import date, datetime, time, timezone
+from typing import TYPE_CHECKING, Any
+
+from textual import on
+from textual.widgets import Input, Static
+
+from clinic_tui.domain.codes import SEX, VISIT_MODE, CodeSet
+from clinic_tui.domain.problems import Problem, Severity
+from clinic_tui.domain.vitals import check_vitals
+from clinic_tui.i18n import N_, _
+from clinic_tui.messages import DataChanged
+from clinic_tui.screens.form_base import FormScreen
+from clinic_tui.widgets.diagnosis_picker import DiagnosisPicker
+from clinic_tui.widgets.form import Check, FieldSpec
+
+if TYPE_CHECKING:
+    from clinic_tui.data.visit_service import ResidentFacts
+
+ADULT_FROM_AGE = 18
+GLUCOSE_KIND = CodeSet(
+    "glucose sample", (("1", N_("Fasting")), ("2", N_("Random")), ("3", N_("2 hours after a meal"))),
+)
+_GLUCOSE_STORED = {"1": "fasting", "2": "random", "3": "postprandial_2h"}  # Visit.glucose_kind
+_GLUCOSE_VITAL = {"1": "fasting_glucose", "2": "random_glucose", "3": "postprandial_glucose"}
+YES_NO = CodeSet("yes or no", (("0", N_("No")), ("1", N_("Yes"))))
+# The picker edits this field, hidden in the form, holding the chosen diagnoses as JSON: that
+# way drafts, "unsaved changes" and saving treat the diagnoses like every other field.
+DIAGNOSES = "diagnoses"
+_TIME = re.compile(r"(\d{1,2})[:：.]?(\d{2})")
+
+
+def vital_problems(readings: Mapping[str, tuple[str, float | None]], *, adult: bool) -> list[Problem]:
+    """``check_vitals`` on ``{vital: (form field, value)}``, each problem named after its form field.
+
+    A BMI problem goes to the height field (weight and height give it; height is typed last).
+    """
+    fields = {vital: field for vital, (field, _value) in readings.items()}
+    fields["bmi"] = fields.get("height", "bmi")
+    problems = check_vitals(adult=adult, **{vital: value for vital, (_field, value) in readings.items()})
+    return [replace(p, field=fields.get(p.field, p.field)) for p in problems]
+
+
+def is_adult(age: int | None) -> bool:
+    return age is None or age >= ADULT_FROM_AGE  # unknown age: the adult alarms are the safer side
+
+
+def resident_line(facts: ResidentFacts, on: date) -> str:
+    """The resident as a form title shows them: name, sex, age."""
+    age = facts.age_on(on)
+    parts = [facts.name, SEX.label(facts.sex) if SEX.is_valid(facts.sex) else ""]
+    parts.append(_("{age} years").format(age=age) if age is not None else "")
+    return " ".join(p for p in parts if p)
+
+
+def parse_time(text: str) -> time:
+    match = _TIME.fullmatch(text.strip())
+    if match is None:
+        raise ValueError(text)
+    return time(int(match[1]), int(match[2]))
+
+
+def _time_problems(value: str, _values: Mapping[str, Any]) -> list[Problem]:
+    try:
+        parse_time(value)
+    except ValueError:
+        template = N_("“{text}” is not a time; type it as 14:30.")
+        return [Problem("visit.time", template, {"text": value}, field="visit_time")]
+    return []
+
+
+class VisitFormScreen(FormScreen):
+    form_name = "visit"
+    title_text = N_("Visit record")
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._facts: ResidentFacts | None = None
+
+    @property
+    def resident_id(self) -> str:
+        return self.context["resident_id"]
+
+    @property
+    def facts(self) -> ResidentFacts:
+        if self._facts is None:
+            from clinic_tui.data.visit_service import resident_facts
+
+            self._facts = resident_facts(self.app.store.engine, self.resident_id)
+        return self._facts
+
+    @property
+    def picker(self) -> DiagnosisPicker:
+        return self.query_one(DiagnosisPicker)
+
+    def context_key(self) -> str:
+        return self.resident_id
+
+    def draft_title(self) -> str:
+        return f"{_(self.title_text)} {self.facts.name}"
+
+    def specs(self) -> list[FieldSpec]:
+        vital = self._vital_check
+        return [
+            FieldSpec("visit_date", N_("Date"), "date", required=True),
+            FieldSpec("visit_time", N_("Time"), required=True, hint=N_("HH:MM"), check=_time_problems),
+            FieldSpec("mode", N_("Visit mode"), "choice", required=True, choices=VISIT_MODE),
+            FieldSpec("chief_complaint", N_("Complaint")),
+            FieldSpec("sbp", N_("Systolic BP"), "int", hint=N_("mmHg"), check=vital("sbp")),
+            FieldSpec("dbp", N_("Diastolic BP"), "int", hint=N_("mmHg"), check=vital("dbp")),
+            FieldSpec("heart_rate", N_("Heart rate"), "int", hint=N_("bpm"), check=vital("heart_rate")),
+            FieldSpec("temperature_c", N_("Temperature"), "decimal", hint=N_("°C"), check=vital("temperature_c")),
+            FieldSpec("weight_kg", N_("Weight"), "decimal", hint=N_("kg"), check=vital("weight_kg")),
+            FieldSpec("height_cm", N_("Height"), "decimal", hint=N_("cm"), check=vital("height_cm")),
+            FieldSpec("glucose_mmol", N_("Glucose"), "decimal", hint=N_("mmol/L"), check=vital("glucose_mmol")),
+            FieldSpec("glucose_kind", N_("Glucose kind"), "choice", choices=GLUCOSE_KIND),
+            FieldSpec(DIAGNOSES, N_("Diagnoses")),
+            FieldSpec("treatment", N_("Treatment")),
+            FieldSpec("prescription", N_("Prescription")),
+            FieldSpec("fee", N_("Fee (yuan)"), "money"),
+            FieldSpec("referral_flag", N_("Referred"), "choice", required=True, choices=YES_NO),
+        ]
+
+    def _vital_check(self, field: str) -> Check:
+        def check(_value: Any, values: Mapping[str, Any]) -> list[Problem]:
+            adult = is_adult(self.facts.age_on(values.get("visit_date") or date.today()))
+            return [p for p in vital_problems(self._readings(values), adult=adult) if p.field == field]
+
+        return check
+
+    @staticmethod
+    def _readings(values: Mapping[str, Any]) -> dict[str, tuple[str, float | None]]:
+        glucose = _GLUCOSE_VITAL.get(values.get("glucose_kind"), "random_glucose")
+        return {
+            "systolic": ("sbp", values.get("sbp")), "diastolic": ("dbp", values.get("dbp")),
+            "heart_rate": ("heart_rate", values.get("heart_rate")),
+            "temperature": ("temperature_c", values.get("temperature_c")),
+            "weight": ("weight_kg", values.get("weight_kg")), "height": ("height_cm", values.get("height_cm")),
+            glucose: ("glucose_mmol", values.get("glucose_mmol")),
+        }
+
+    def on_mount(self) -> None:
+        # Runs before FormScreen.on_mount loads the values: the picker is in place to show them.
+        from clinic_tui.data.visit_service import find_diagnoses
+
+        title = f"{_(self.title_text)} · {resident_line(self.facts, date.today())}"
+        self.query_one(".form-title", Static).update(title)
+        field = self.form.input(DIAGNOSES)
+        field.parent.display = False
+        field.disabled = True
+        engine = self.app.store.engine
+        self.form.mount(DiagnosisPicker(lambda query: find_diagnoses(engine, query)), after=field.parent)
+
+    @on(DiagnosisPicker.Changed)
+    def _diagnoses_picked(self, event: DiagnosisPicker.Changed) -> None:
+        self.form.input(DIAGNOSES).value = json.dumps(event.diagnoses, ensure_ascii=False)
+
+    @on(Input.Changed, f"#field-{DIAGNOSES}")
+    def _diagnoses_loaded(self, event: Input.Changed) -> None:
+        self.picker.set_chosen(json.loads(event.value or "[]"))
+
+    def load_initial(self) -> dict[str, Any]:
+        from clinic_tui.data.visit_service import load_visit
+
+        if self.record_id is not None:
+            return self._form_values(load_visit(self.app.store.engine, self.record_id))
+        now, latest = datetime.now(), self.facts.latest_visit
+        return {
+            "visit_date": now.date(), "visit_time": now.strftime("%H:%M"), "mode": "1", "referral_flag": "0",
+            DIAGNOSES: "[]", "height_cm": latest.height_cm if latest else None,  # adults keep their height
+        }
+
+    @staticmethod
+    def _form_values(stored: dict[str, Any]) -> dict[str, Any]:
+        local = stored["visit_at"].astimezone()
+        kind = next((code for code, word in _GLUCOSE_STORED.items() if word == stored["glucose_kind"]), None)
+        return stored | {
+            "visit_date": local.date(), "visit_time": local.strftime("%H:%M"), "glucose_kind": kind,
+            DIAGNOSES: json.dumps(stored["diagnoses"], ensure_ascii=False), "fee": stored["fee_fen"],
+            "referral_flag": "1" if stored["referral_flag"] else "0",
+        }
+
+    def extra_problems(self, values: dict[str, Any]) -> list[Problem]:
+        problems = self.picker.check()
+        if any(p.severity is Severity.ERROR for p in problems):
+            self.picker.query_input.focus()  # FormScreen focuses the fields it lays out, not the picker
+        return problems
+
+    def save(self, values: dict[str, Any]) -> str:
+        from clinic_tui.data.visit_service import save_visit
+
+        return save_visit(self.app.store.engine, resident_id=self.resident_id, values=self._record_values(values),
+                          user_id=self.app.user_id, record_id=self.record_id)
+
+    @staticmethod
+    def _record_values(values: dict[str, Any]) -> dict[str, Any]:
+        local = datetime.combine(values["visit_date"], parse_time(values["visit_time"])).astimezone()
+        same = ("mode", "chief_complaint", "sbp", "dbp", "heart_rate", "temperature_c", "weight_kg", "height_cm",
+                "glucose_mmol", "treatment", "prescription")
+        glucose_taken = values["glucose_mmol"] is not None
+        return {name: values[name] for name in same} | {
+            "visit_at": local.astimezone(timezone.utc),
+            "glucose_kind": _GLUCOSE_STORED.get(values["glucose_kind"]) if glucose_taken else None,
+            "diagnoses": json.loads(values[DIAGNOSES] or "[]"),
+            "fee_fen": values["fee"] or 0,
+            "referral_flag": values["referral_flag"] == "1",
+        }
+
+    def after_save(self, record_id: str) -> None:
+        # To the app, not from this screen: the screen is dismissed before its own queue would run.
+        self.app.post_message(DataChanged())
+        super().after_save(record_id)

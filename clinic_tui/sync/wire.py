@@ -1,0 +1,151 @@
+"""Wire models of the sync protocol, shared by clinic-hub and the clinic's sync client.
+
+Pydantic models and pure helpers only: no I/O, no database, no UI. The protocol itself (endpoints,
+status codes, cursor and epoch rules) is described in ``docs/protocol.md``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import datetime
+from typing import Any, Iterable, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+API_VERSION = "1"
+API_PREFIX = "/api/v1"
+
+# --- Record kinds -------------------------------------------------------------------------------
+RESIDENT = "resident"
+VISIT = "visit"
+FOLLOWUP = "followup"
+REFERRAL = "referral"
+REFERRAL_EVENT = "referral_event"
+CONTRACT = "contract"
+SERVICE_RECORD = "service_record"
+TEAM = "team"
+TASK = "task"
+USER = "user"
+
+# Kinds a clinic may push. Anything else is rejected per record with code "unknown_kind".
+CLINIC_KINDS: frozenset[str] = frozenset(
+    {RESIDENT, VISIT, FOLLOWUP, REFERRAL, REFERRAL_EVENT, CONTRACT, SERVICE_RECORD, TEAM, TASK, USER}
+)
+
+# Kinds the hub itself writes and a clinic receives by pull (besides hub-made referral_event and
+# downward referral records, which use the clinic kinds above).
+HOSPITAL = "hospital"  # the lead hospital: code, name
+DEPARTMENT = "department"  # code, name, daily_outpatient_slots, active
+SLOT_POOL = "slot_pool"  # department_code, date, total, reserved, remaining
+BROADCAST = "broadcast"  # notices to every clinic: title, body
+HUB_KINDS: frozenset[str] = frozenset({HOSPITAL, DEPARTMENT, SLOT_POOL, BROADCAST})
+
+# --- Limits ---------------------------------------------------------------------------------------
+MAX_PUSH_RECORDS = 500  # records per push batch; more -> 413 code "too_many_records"
+MAX_BODY_BYTES = 8 * 1024 * 1024  # request body as sent (compressed or not); more -> 413
+MAX_INFLATED_BYTES = 32 * 1024 * 1024  # a gzip body once inflated; more -> 413
+DEFAULT_PULL_LIMIT = 200
+MAX_PULL_LIMIT = 1000
+
+# --- Per-record push answers ----------------------------------------------------------------------
+ACCEPTED = "accepted"  # stored (new record or a newer revision)
+DUPLICATE = "duplicate"  # the hub already had this revision or a newer one (see hub_revision)
+REJECTED = "rejected"  # not stored; fix it (code + message) and push again
+CONFLICT = "conflict"  # stored, but the ownership rules kept the hub's decision (code + message)
+RecordStatus = Literal["accepted", "duplicate", "rejected", "conflict"]
+
+
+class WireModel(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class PushRecord(WireModel):
+    """One record version as the clinic made it. ``data`` holds every column of the row."""
+
+    kind: str = Field(min_length=1, max_length=40)
+    id: uuid.UUID
+    revision: int = Field(ge=1, le=2**31 - 1)
+    updated_at: datetime
+    deleted: bool = False
+    data: dict[str, Any]
+
+
+class PushRequest(WireModel):
+    batch_id: str = Field(min_length=1, max_length=100, description="Unique per batch; resend it unchanged")
+    records: list[PushRecord] = Field(max_length=MAX_PUSH_RECORDS)
+
+
+class RecordResult(WireModel):
+    id: str
+    kind: str | None = None
+    revision: int | None = None
+    status: RecordStatus
+    hub_revision: int | None = Field(None, description="The revision the hub holds (duplicate, conflict)")
+    code: str | None = Field(None, description="Machine code for rejected and conflict answers")
+    message: str | None = Field(None, description="Readable reason, in the Accept-Language")
+
+
+class PushResponse(WireModel):
+    batch_id: str
+    epoch: str
+    replayed: bool = Field(False, description="True when this batch id was seen before: stored answers")
+    results: list[RecordResult]
+
+
+class PullChange(WireModel):
+    seq: int
+    kind: str
+    id: str
+    revision: int
+    updated_at: datetime
+    deleted: bool
+    data: dict[str, Any]
+
+
+class PullResponse(WireModel):
+    changes: list[PullChange]
+    next_cursor: str = Field(description="Opaque: store it with the changes applied, send it back")
+    has_more: bool
+    epoch: str
+
+
+class KindSummary(WireModel):
+    count: int
+    hash: str
+
+
+class ReconcileResponse(WireModel):
+    epoch: str
+    kinds: dict[str, KindSummary]
+
+
+class ErrorResponse(WireModel):
+    code: str
+    message: str
+    errors: list[dict[str, Any]] | None = None
+
+
+class HealthResponse(WireModel):
+    status: Literal["ok"]
+    api_version: str
+    epoch: str | None = None
+
+
+# --- Proof of arrival -----------------------------------------------------------------------------
+_HASH_MODULUS = 2**128
+
+
+def record_set_hash(pairs: Iterable[tuple[str | uuid.UUID, int]]) -> str:
+    """Order-independent hash of a set of (record id, revision) pairs, as 32 hex digits.
+
+    Each pair maps to the first 128 bits of sha256("<lower-case canonical uuid>:<revision>") and
+    the values are summed modulo 2**128. A sum (not XOR) so that two equal pairs do not cancel out.
+    Both sides compute it the same way; the empty set hashes to 32 zeros.
+    """
+    total = 0
+    for record_id, revision in pairs:
+        canonical = str(uuid.UUID(str(record_id)))
+        digest = hashlib.sha256(f"{canonical}:{int(revision)}".encode("ascii")).digest()
+        total = (total + int.from_bytes(digest[:16], "big")) % _HASH_MODULUS
+    return f"{total:032x}"
