@@ -20,3 +20,21 @@ async def sign_in(app, pilot) -> None:
     await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen))
     await pilot.press("enter", "1", "2", "3", "4", "enter")
     await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
+
+
+def app_on_demo_copy(tmp_path):
+    """A ClinicApp on a fresh copy of local.db.example in ``tmp_path``."""
+    import shutil
+
+    from clinic_tui.app import ClinicApp
+    from clinic_tui.config import EXAMPLE_DATABASE, Settings
+
+    db = tmp_path / "clinic.db"
+    shutil.copyfile(EXAMPLE_DATABASE, db)
+    return ClinicApp(Settings(database=db))
+
+
+def draft_data(app, form) -> dict:
+    """What the form's draft holds now ({} when there is none)."""
+    draft = app.drafts.get(form.draft_id)
+    return draft.data if draft else {}

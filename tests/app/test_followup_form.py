@@ -3,37 +3,35 @@
 from __future__ import annotations
 
 import re
-import shutil
 from datetime import date
-from pathlib import Path
 
-from pilot_helpers import sign_in, wait_for
+from pilot_helpers import app_on_demo_copy, draft_data, sign_in, wait_for
 from sqlmodel import select
 from textual.widgets import Static
 
 from clinic_tui import i18n
 from clinic_tui.app import ClinicApp
-from clinic_tui.config import EXAMPLE_DATABASE, Settings
 from clinic_tui.data import records
 from clinic_tui.data.db import read_session, unit_of_work
 from clinic_tui.data.followup_service import save_followup
-from clinic_tui.data.models import AuditEntry, Followup, OutboxEntry, Referral, ReferralEvent, Resident
+from clinic_tui.data.models import (
+    AuditEntry,
+    Followup,
+    OutboxEntry,
+    Referral,
+    ReferralEvent,
+    Resident,
+)
 from clinic_tui.data.visit_service import current_clinic
-from clinic_tui.domain.followup import BloodPressure, DiabetesReading, classify_diabetes, classify_hypertension
+from clinic_tui.domain.followup import (
+    BloodPressure,
+    DiabetesReading,
+    classify_diabetes,
+    classify_hypertension,
+)
 from clinic_tui.screens.followup_form import FollowupFormScreen
 
 BIRTH = date(1970, 5, 1)  # under 65: the 140/90 target
-
-
-def _draft_data(app, form) -> dict:
-    draft = app.drafts.get(form.draft_id)
-    return draft.data if draft else {}
-
-
-def _app(tmp_path: Path) -> ClinicApp:
-    db = tmp_path / "clinic.db"
-    shutil.copyfile(EXAMPLE_DATABASE, db)
-    return ClinicApp(Settings(database=db))
 
 
 def _new_resident(engine, conditions: list[str], previous_diabetes_class: str | None = None) -> str:
@@ -80,7 +78,7 @@ def _followups(engine, resident_id: str) -> list[Followup]:
 
 
 async def test_an_uncontrolled_hypertensive_gets_the_suggestion_and_an_override_needs_a_reason(tmp_path):
-    app = _app(tmp_path)
+    app = app_on_demo_copy(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         resident_id = await _open_form(app, pilot, ["02"])
         await _type_in(app, pilot, "sbp", "150")
@@ -112,7 +110,7 @@ async def test_an_uncontrolled_hypertensive_gets_the_suggestion_and_an_override_
 
 async def test_an_emergency_offers_f9_which_saves_and_drafts_the_referral(tmp_path):
     i18n.set_language("en")
-    app = _app(tmp_path)
+    app = app_on_demo_copy(tmp_path)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         resident_id = await _open_form(app, pilot, ["02"])
         assert not _offers_referral(app)
@@ -147,7 +145,7 @@ async def test_an_emergency_offers_f9_which_saves_and_drafts_the_referral(tmp_pa
 async def test_a_resident_with_both_diseases_chooses_diabetes_and_a_second_uncontrolled_one_suggests_referral(
         tmp_path):
     i18n.set_language("en")
-    app = _app(tmp_path)
+    app = app_on_demo_copy(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         resident_id = await _open_form(app, pilot, ["02", "03"], previous_diabetes_class="2")
         assert app.screen.form.input("disease").has_focus and not app.screen.form.query("#field-fasting_glucose")
@@ -173,14 +171,14 @@ async def test_a_resident_with_both_diseases_chooses_diabetes_and_a_second_uncon
 
 
 async def test_a_diabetes_draft_comes_back_with_the_diabetes_fields(tmp_path):
-    app = _app(tmp_path)
+    app = app_on_demo_copy(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         resident_id = await _open_form(app, pilot, ["02", "03"])
         await pilot.press("2")
         await wait_for(pilot, lambda: app.screen.query("#field-fasting_glucose"))
         await _type_in(app, pilot, "fasting_glucose", "7.5")
         form = app.screen
-        await wait_for(pilot, lambda: _draft_data(app, form).get("fasting_glucose") == "7.5")
+        await wait_for(pilot, lambda: draft_data(app, form).get("fasting_glucose") == "7.5")
         draft = app.drafts.get(form.draft_id)
         app.pop_screen()  # as after a power cut: the draft stays, the screen is gone
         app.push_screen(FollowupFormScreen(context=draft.context, draft=draft.data))
@@ -191,7 +189,7 @@ async def test_a_diabetes_draft_comes_back_with_the_diabetes_fields(tmp_path):
 
 
 async def test_an_opened_follow_up_shows_what_was_saved_and_an_edit_changes_only_what_was_typed(tmp_path):
-    app = _app(tmp_path)
+    app = app_on_demo_copy(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(app, pilot)
         engine = app.store.engine

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import date, datetime, timezone
-from pathlib import Path
 
-from pilot_helpers import sign_in, wait_for
+from pilot_helpers import app_on_demo_copy, draft_data, sign_in, wait_for
 from sqlmodel import select
 from textual.widgets import OptionList, Static
 
 from clinic_tui import i18n
 from clinic_tui.app import ClinicApp
-from clinic_tui.config import EXAMPLE_DATABASE, Settings
 from clinic_tui.data import records
 from clinic_tui.data.db import read_session, unit_of_work
 from clinic_tui.data.models import AuditEntry, OutboxEntry, Resident, Visit
@@ -51,19 +48,8 @@ def _visits(engine, resident_id: str) -> list[Visit]:
         return list(session.exec(select(Visit).where(Visit.resident_id == resident_id)))
 
 
-def _draft_data(app, form) -> dict:
-    draft = app.drafts.get(form.draft_id)
-    return draft.data if draft else {}
-
-
-def _app(tmp_path: Path) -> ClinicApp:
-    db = tmp_path / "clinic.db"
-    shutil.copyfile(EXAMPLE_DATABASE, db)
-    return ClinicApp(Settings(database=db))
-
-
 async def test_a_visit_with_vitals_and_a_diagnosis_found_by_pinyin_is_saved_audited_and_queued(tmp_path):
-    app = _app(tmp_path)
+    app = app_on_demo_copy(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         resident_id = await _open_visit_form(app, pilot)
         assert "就诊记录" in str(app.screen.query_one(".form-title", Static).render())
@@ -102,7 +88,7 @@ async def test_a_visit_with_vitals_and_a_diagnosis_found_by_pinyin_is_saved_audi
 
 async def test_a_systolic_of_1400_is_refused_and_nothing_is_saved(tmp_path):
     i18n.set_language("en")
-    app = _app(tmp_path)
+    app = app_on_demo_copy(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         resident_id = await _open_visit_form(app, pilot)
         await _go_to(app, pilot, "sbp")
@@ -124,7 +110,7 @@ async def test_a_systolic_of_1400_is_refused_and_nothing_is_saved(tmp_path):
 
 async def test_200_over_120_is_flagged_and_saved(tmp_path):
     i18n.set_language("en")
-    app = _app(tmp_path)
+    app = app_on_demo_copy(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         resident_id = await _open_visit_form(app, pilot)
         await _go_to(app, pilot, "sbp")
@@ -147,7 +133,7 @@ async def test_200_over_120_is_flagged_and_saved(tmp_path):
 
 async def test_without_a_diagnosis_nothing_is_saved_and_free_text_is_kept_uncoded(tmp_path):
     i18n.set_language("en")
-    app = _app(tmp_path)
+    app = app_on_demo_copy(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         resident_id = await _open_visit_form(app, pilot)
         await pilot.press("ctrl+s")
@@ -165,7 +151,7 @@ async def test_without_a_diagnosis_nothing_is_saved_and_free_text_is_kept_uncode
 
 
 async def test_delete_on_the_chosen_list_removes_a_diagnosis(tmp_path):
-    app = _app(tmp_path)
+    app = app_on_demo_copy(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await _open_visit_form(app, pilot)
         await _go_to(app, pilot, "glucose_kind")
@@ -183,7 +169,7 @@ async def test_delete_on_the_chosen_list_removes_a_diagnosis(tmp_path):
 
 
 async def test_an_unsaved_visit_comes_back_from_its_draft_with_its_diagnoses(tmp_path):
-    app = _app(tmp_path)
+    app = app_on_demo_copy(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         resident_id = await _open_visit_form(app, pilot)
         await _go_to(app, pilot, "sbp")
@@ -191,7 +177,7 @@ async def test_an_unsaved_visit_comes_back_from_its_draft_with_its_diagnoses(tmp
         await _go_to(app, pilot, "glucose_kind")
         await pilot.press("enter", *"I10", "enter")
         form = app.screen
-        await wait_for(pilot, lambda: '"I10"' in _draft_data(app, form).get("diagnoses", ""))
+        await wait_for(pilot, lambda: '"I10"' in draft_data(app, form).get("diagnoses", ""))
         draft = app.drafts.get(form.draft_id)
         app.pop_screen()  # as after a power cut: the draft stays, the screen is gone
         app.push_screen(VisitFormScreen(context={"resident_id": resident_id}, draft=draft.data))
@@ -202,7 +188,7 @@ async def test_an_unsaved_visit_comes_back_from_its_draft_with_its_diagnoses(tmp
 
 
 async def test_an_opened_visit_shows_what_was_saved_and_an_edit_changes_only_what_was_typed(tmp_path):
-    app = _app(tmp_path)
+    app = app_on_demo_copy(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(app, pilot)
         engine = app.store.engine
