@@ -22,6 +22,7 @@ from clinic_tui.data import records
 from clinic_tui.data.db import read_session, unit_of_work
 from clinic_tui.data.models import Contract, Followup, Referral, Resident, Task, Visit
 from clinic_tui.data.residents import ResidentHit, likely_duplicates
+from clinic_tui.domain.age import completed_years
 from clinic_tui.domain.codes import CITIZEN_ID_CARD, KEY_POPULATION, VISIT_MODE
 from clinic_tui.domain.contract import (
     CHRONIC_CODE_TAGS,
@@ -190,9 +191,7 @@ def resident_facts(engine: Engine, resident_id: str, today: date) -> ResidentFac
     )
 
 
-def age_on(birth_date: date, today: date) -> int:
-    """Completed years (周岁)."""
-    return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+age_on = completed_years  # kept under the name the screens and tests use
 
 
 def _key_populations(r: Resident, today: date) -> list[str]:

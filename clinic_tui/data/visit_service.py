@@ -18,6 +18,7 @@ from clinic_tui.data import records
 from clinic_tui.data.db import read_session, unit_of_work
 from clinic_tui.data.diagnoses import DiagnosisHit, search_diagnoses
 from clinic_tui.data.models import AppSetting, Clinic, Resident, Visit
+from clinic_tui.domain.age import completed_years
 from clinic_tui.domain.problems import DomainError, Problem
 from clinic_tui.i18n import N_
 
@@ -52,10 +53,7 @@ class ResidentFacts:
     latest_visit: LatestVisit | None
 
     def age_on(self, day: date) -> int | None:
-        if self.birth_date is None:
-            return None
-        birthday_passed = (day.month, day.day) >= (self.birth_date.month, self.birth_date.day)
-        return day.year - self.birth_date.year - (0 if birthday_passed else 1)
+        return None if self.birth_date is None else completed_years(self.birth_date, day)
 
 
 def current_clinic(session: Session) -> Clinic:

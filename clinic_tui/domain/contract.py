@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Iterable, NamedTuple
 
+from clinic_tui.domain.age import completed_years
 from clinic_tui.domain.problems import DomainError, Problem
 from clinic_tui.i18n import N_
 
@@ -248,7 +249,7 @@ def derive_key_populations(
     """The resident's key-population tags: derived from age and chronic conditions, plus the
     manual ones (pregnant or postpartum, disabled, lifted out of poverty)."""
     tags: set[KeyPopulation] = set()
-    age = _age(birth_date, today)
+    age = completed_years(birth_date, today)
     if age >= ELDERLY_FROM_AGE:
         tags.add(KeyPopulation.ELDERLY_65)
     if 0 <= age < CHILD_UNTIL_AGE:  # a birth date in the future gives a negative age: no tag
@@ -313,12 +314,6 @@ def make_contract_number(institution_code: str, year: int, sequence: int) -> str
     if not 1 <= sequence <= MAX_YEARLY_SEQUENCE:
         raise ValueError(f"sequence must be 1..{MAX_YEARLY_SEQUENCE}, got {sequence}")
     return f"{code}-QY{year:04d}-{sequence:05d}"
-
-
-def _age(birth_date: date, today: date) -> int:
-    """Completed years (周岁); born on 29 February, one turns a year older on 1 March."""
-    before_birthday = (today.month, today.day) < (birth_date.month, birth_date.day)
-    return today.year - birth_date.year - before_birthday
 
 
 def _dates(period: Period) -> dict[str, str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+from clinic_tui.domain.age import completed_years
 from clinic_tui.domain.idnumber import check_character
 
 COUNTY_CODE = "519901"
@@ -62,5 +63,4 @@ def mobile(rng: random.Random) -> str:
     return rng.choice(MOBILE_PREFIXES) + f"{rng.randint(0, 99_999_999):08d}"
 
 
-def age_on(born: date, today: date) -> int:
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+age_on = completed_years
