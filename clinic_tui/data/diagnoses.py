@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import and_, case, delete, func, insert, or_, select
+from sqlalchemy import case, delete, func, insert, or_, select
 from sqlmodel import Session
 
 from clinic_tui.data.models import DiagnosisCode
+from clinic_tui.data.search_keys import starts_with
 
-_HIGH = "\uffff"
 
 
 @dataclass(frozen=True)
@@ -72,9 +72,9 @@ def search_diagnoses(session: Session, query: str, *, limit: int = 20) -> list[D
     # Codes are stored with an upper-case chapter letter and a lower-case "x" placeholder (I10.x00).
     code = text[:1].upper() + text[1:].replace("X", "x")
     condition = or_(
-        and_(DiagnosisCode.code >= code, DiagnosisCode.code < code + _HIGH),
-        and_(DiagnosisCode.initials >= lowered, DiagnosisCode.initials < lowered + _HIGH),
-        and_(DiagnosisCode.pinyin >= lowered, DiagnosisCode.pinyin < lowered + _HIGH),
+        starts_with(DiagnosisCode.code, code),
+        starts_with(DiagnosisCode.initials, lowered),
+        starts_with(DiagnosisCode.pinyin, lowered),
         DiagnosisCode.name.contains(text),
     )
     exact = case((DiagnosisCode.code == code, 0), else_=1)

@@ -14,9 +14,8 @@ from sqlalchemy import Column, and_, or_, select
 from sqlmodel import Session
 
 from clinic_tui.data.models import Resident
-from clinic_tui.data.search_keys import reverse_digits
+from clinic_tui.data.search_keys import reverse_digits, starts_with
 
-_HIGH = "\uffff"
 _COLUMNS = (
     Resident.id, Resident.name, Resident.sex, Resident.birth_date, Resident.id_type,
     Resident.id_number, Resident.phone, Resident.address,
@@ -34,10 +33,6 @@ class ResidentHit:
     phone: str | None
     address: str | None
     matched_by: str  # name | pinyin | initials | id_tail | phone | phone_tail
-
-
-def _prefix(column: Column, prefix: str):
-    return and_(column >= prefix, column < prefix + _HIGH)
 
 
 def _branches(query: str) -> list[tuple[str, Column, str]]:
@@ -66,7 +61,7 @@ def search_residents(session: Session, query: str, *, limit: int = 50, offset: i
     for matched_by, column, prefix in _branches(query):
         statement = (
             select(*_COLUMNS)
-            .where(_prefix(column, prefix), Resident.deleted == False)  # noqa: E712
+            .where(starts_with(column, prefix), Resident.deleted == False)  # noqa: E712
             .order_by(column, Resident.id)
             .limit(limit + offset)
         )

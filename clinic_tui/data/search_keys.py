@@ -24,3 +24,10 @@ def resident_search_keys(name: str, id_number: str | None, phone: str | None) ->
         "id_number_rev": reverse_digits(id_number),
         "phone_rev": reverse_digits(phone),
     }
+
+
+def starts_with(column, prefix: str):
+    """``column`` begins with ``prefix``, as a range an ordinary index answers (unlike LIKE 'x%')."""
+    from sqlalchemy import and_
+
+    return and_(column >= prefix, column < prefix + "\uffff")
