@@ -22,6 +22,7 @@ from clinic_tui.config import Settings
 from clinic_tui.i18n import N_, _
 from clinic_tui.messages import DataChanged, OpenRecord
 from clinic_tui.screens.base import translate_bindings
+from clinic_tui.screens.routes import MODE_SCREENS, mode_screen
 from clinic_tui.widgets.app_header import AppHeader
 
 
@@ -34,13 +35,17 @@ class ClinicApp(App):
         Binding("f2", "dashboard", N_("Dashboard"), id="app.dashboard"),
         Binding("f3", "residents", N_("Residents"), id="app.residents"),
         Binding("f4", "register_resident", N_("Register"), id="app.register_resident"),
+        Binding("ctrl+r", "new_referral", N_("New referral"), id="app.new_referral"),
+        Binding("ctrl+e", "open_mode('referrals')", N_("Referrals"), id="app.referrals", show=False),
+        Binding("ctrl+d", "open_mode('downward')", N_("Downward inbox"), id="app.downward", show=False),
+        Binding("ctrl+k", "open_mode('contracts')", N_("Contracts"), id="app.contracts", show=False),
+        Binding("ctrl+g", "indicators", N_("Indicators"), id="app.indicators", show=False),
+        Binding("ctrl+y", "open_mode('sync')", N_("Sync"), id="app.sync", show=False),
         Binding("ctrl+l", "lock", N_("Lock"), id="app.lock", show=False),
         Binding("ctrl+q", "quit", N_("Quit"), id="app.quit", priority=True),
     ]
-    MODES = {
-        "dashboard": lambda: __import__("clinic_tui.screens.dashboard", fromlist=["x"]).DashboardScreen(),
-        "residents": lambda: __import__("clinic_tui.screens.residents", fromlist=["x"]).ResidentsScreen(),
-    }
+    # Each mode's module is imported the first time the user opens it (see screens/routes.py).
+    MODES = {name: partial(mode_screen, name) for name in MODE_SCREENS}
 
     header_text: reactive[str] = reactive("")
 
@@ -163,6 +168,22 @@ class ClinicApp(App):
     def action_residents(self) -> None:
         if self.user_id:
             self.switch_mode("residents")
+
+    def action_open_mode(self, mode: str) -> None:
+        if self.user_id:
+            self.switch_mode(mode)
+
+    def action_new_referral(self) -> None:
+        if self.user_id:
+            from clinic_tui.screens.routes import form_class
+
+            self.push_screen(form_class("referral")())
+
+    def action_indicators(self) -> None:
+        if self.user_id:
+            from clinic_tui.screens.indicators import IndicatorsScreen
+
+            self.push_screen(IndicatorsScreen())
 
     def action_register_resident(self) -> None:
         if self.user_id:

@@ -24,9 +24,18 @@ PO_FILE, MO_FILE = CATALOG_DIR / "clinic_tui.po", CATALOG_DIR / "clinic_tui.mo"
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 
 
+PARTS_DIR = ROOT / "clinic_tui" / "locale" / "parts"  # work in progress, merged into PO_FILE
+
+
 def load_catalog():
     with PO_FILE.open("rb") as handle:
-        return read_po(handle, locale="zh_CN", domain="clinic_tui")
+        catalog = read_po(handle, locale="zh_CN", domain="clinic_tui")
+    for part in sorted(PARTS_DIR.glob("*.po")):
+        with part.open("rb") as handle:
+            for message in read_po(handle, locale="zh_CN"):
+                if message.id and message.id not in catalog:
+                    catalog[message.id] = message
+    return catalog
 
 
 def compiled_bytes() -> bytes:

@@ -1,20 +1,50 @@
-"""Which screen shows a record, and which form takes a draft back."""
+"""Which screen shows a record, which form takes a draft back, and the app's modes.
+
+Every screen module is imported only when it is first needed, so the first frame stays quick.
+"""
 
 from __future__ import annotations
 
 from importlib import import_module
 
-# form name -> (module, class) of its FormScreen; each form module is imported only when needed.
+# form name -> (module, class) of its FormScreen.
 FORMS = {
     "resident": ("clinic_tui.screens.resident_form", "ResidentFormScreen"),
     "visit": ("clinic_tui.screens.visit_form", "VisitFormScreen"),
     "followup": ("clinic_tui.screens.followup_form", "FollowupFormScreen"),
+    "referral": ("clinic_tui.screens.referral_form", "ReferralFormScreen"),
+    "contract": ("clinic_tui.screens.contract_form", "ContractFormScreen"),
+}
+
+# app mode -> (module, class) of its screen: each mode keeps its own screen stack.
+MODE_SCREENS = {
+    "dashboard": ("clinic_tui.screens.dashboard", "DashboardScreen"),
+    "residents": ("clinic_tui.screens.residents", "ResidentsScreen"),
+    "referrals": ("clinic_tui.screens.referrals", "ReferralsScreen"),
+    "downward": ("clinic_tui.screens.downward", "DownwardInboxScreen"),
+    "contracts": ("clinic_tui.screens.contracts", "ContractsScreen"),
+    "sync": ("clinic_tui.screens.sync_screen", "SyncScreen"),
+}
+
+# sync kind -> (module, class) of the page that shows one record of it, made with its id.
+RECORD_PAGES = {
+    "resident": ("clinic_tui.screens.resident_page", "ResidentScreen"),
+    "referral": ("clinic_tui.screens.referral_page", "ReferralScreen"),
+    "contract": ("clinic_tui.screens.contract_page", "ContractScreen"),
 }
 
 
-def form_class(form: str):
-    module, name = FORMS[form]
+def _load(where: tuple[str, str]):
+    module, name = where
     return getattr(import_module(module), name)
+
+
+def form_class(form: str):
+    return _load(FORMS[form])
+
+
+def mode_screen(mode: str):
+    return _load(MODE_SCREENS[mode])()
 
 
 def form_for_draft(draft):
@@ -23,11 +53,9 @@ def form_for_draft(draft):
 
 def screen_for(store, kind: str, record_id: str):
     """The screen for a record; records without a page of their own open their resident's page."""
-    from clinic_tui.screens.resident_page import ResidentScreen
-
-    if kind == "resident":
-        return ResidentScreen(record_id)
+    if kind in RECORD_PAGES:
+        return _load(RECORD_PAGES[kind])(record_id)
     if kind in ("visit", "followup"):
         return form_class(kind)(record_id=record_id, context={"resident_id": store.resident_of(kind, record_id)})
     resident_id = store.resident_of(kind, record_id)
-    return ResidentScreen(resident_id) if resident_id else None
+    return _load(RECORD_PAGES["resident"])(resident_id) if resident_id else None
