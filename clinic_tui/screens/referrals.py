@@ -1,0 +1,167 @@
+"""Referrals both ways: filter by direction and status group, search, one page at a time from SQL.
+
+F5 cycles the direction, F6 the status group (the filter bar shows how many each holds), F7 goes
+to the search box, Enter opens the referral under the cursor. Emergencies carry the green-channel
+mark wherever they appear.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Input, Static
+
+from clinic_tui.i18n import N_, _
+from clinic_tui.messages import OpenRecord
+from clinic_tui.screens.base import ClinicScreen
+from clinic_tui.widgets.app_header import AppHeader
+
+PAGE = 50
+DIRECTIONS = ("all", "up", "down")
+GROUPS = ("all", "waiting", "answered", "closed", "drafts")
+GREEN_CHANNEL_STYLE = "bold white on dark_green"
+SYNC_MARKS = {"queued": N_("to send"), "rejected": N_("refused"), "synced": ""}
+
+
+def green_channel_mark() -> Text:
+    """The mark every emergency referral carries: 绿色通道 on green."""
+    return Text(_("Green channel"), style=GREEN_CHANNEL_STYLE)
+
+
+def urgency_cell(urgency: str) -> Text:
+    from clinic_tui.domain.referral import URGENCY_LABELS, Urgency
+
+    if urgency == Urgency.EMERGENCY:
+        return green_channel_mark()
+    if urgency == Urgency.URGENT:
+        return Text(_(URGENCY_LABELS[Urgency.URGENT]), style="bold")
+    return Text("")
+
+
+class ReferralsScreen(ClinicScreen):
+    CSS_PATH = "referrals.tcss"
+    BINDINGS = [
+        Binding("f5", "next_direction", N_("Direction"), id="referrals.direction"),
+        Binding("f6", "next_group", N_("Status"), id="referrals.group"),
+        Binding("f7", "focus_search", N_("Search"), id="referrals.search"),
+        Binding("pagedown", "next_page", N_("Next page"), id="referrals.next_page"),
+        Binding("pageup", "previous_page", N_("Previous page"), id="referrals.previous_page"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.direction = "all"
+        self.group = "all"
+        self.query_text = ""
+        self.page_start = 0
+        self.row_count = 0
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader()
+        yield Static("", id="filters")
+        yield Input(placeholder=_("Patient name, pinyin initials or referral number"), id="search")
+        yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns(_("Date"), _("Patient"), _("Way"), _("Status"), _("Urgency"), _("Hospital or clinic"),
+                          _("Referral number"), _("Sync"))
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        # Also sent when the screen is first shown: a cancel made on the page shows on return.
+        self.load()
+
+    def _filter(self):
+        from clinic_tui.data.referral_queries import ReferralFilter
+
+        return ReferralFilter(direction=self.direction, group=self.group, text=self.query_text)
+
+    @work(exclusive=True, thread=True, group="referrals")
+    def load(self) -> None:
+        from clinic_tui.data.referral_queries import count_by_status, group_counts, list_referrals
+
+        engine = self.app.store.engine
+        flt = self._filter()
+        rows = list_referrals(engine, flt, limit=PAGE, offset=self.page_start)
+        counts = group_counts(count_by_status(engine, flt))
+        self.app.call_from_thread(self._show, rows, counts)
+
+    def _filter_bar(self, counts: dict[str, int]) -> Text:
+        from clinic_tui.data.referral_queries import DIRECTION_FILTER_LABELS, GROUP_LABELS
+
+        bar = Text()
+        bar.append("F5 ", style="dim")
+        bar.append(_(DIRECTION_FILTER_LABELS[self.direction]), style="bold reverse")
+        bar.append("   F6 ", style="dim")
+        for group in GROUPS:
+            label = f"{_(GROUP_LABELS[group])} {counts.get(group, 0)}"
+            bar.append(label, style="bold reverse" if group == self.group else "")
+            bar.append("  ")
+        return bar
+
+    def _show(self, rows, counts: dict[str, int]) -> None:
+        from clinic_tui.domain.referral import status_label
+
+        self.query_one("#filters", Static).update(self._filter_bar(counts))
+        table = self.query_one(DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        for row in rows:
+            table.add_row(
+                row.referral_date.isoformat(), row.patient_name, _("Up") if row.direction == "up" else _("Down"),
+                status_label(row.status), urgency_cell(row.urgency), row.counterpart, row.referral_no,
+                Text(_(SYNC_MARKS[row.sync_state]), style="bold red" if row.sync_state == "rejected" else "dim"),
+                key=row.id,
+            )
+        if table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1))
+        self.row_count = len(rows)
+        status = self.query_one("#status", Static)
+        if rows:
+            status.update(_("Referrals {first}-{last} of {total}").format(
+                first=self.page_start + 1, last=self.page_start + len(rows), total=counts.get(self.group, 0)))
+        else:
+            status.update(_("No referral matches these filters."))
+
+    def _reload_from_start(self) -> None:
+        self.page_start = 0
+        self.load()
+
+    def action_next_direction(self) -> None:
+        self.direction = DIRECTIONS[(DIRECTIONS.index(self.direction) + 1) % len(DIRECTIONS)]
+        self._reload_from_start()
+
+    def action_next_group(self) -> None:
+        self.group = GROUPS[(GROUPS.index(self.group) + 1) % len(GROUPS)]
+        self._reload_from_start()
+
+    def action_focus_search(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        self.query_text = event.value
+        self._reload_from_start()
+
+    @on(Input.Submitted, "#search")
+    def _to_results(self) -> None:
+        self.query_one(DataTable).focus()
+
+    @on(DataTable.RowSelected, "#results")
+    def _open(self, event: DataTable.RowSelected) -> None:
+        self.post_message(OpenRecord("referral", event.row_key.value))
+
+    def action_next_page(self) -> None:
+        if self.row_count == PAGE:
+            self.page_start += PAGE
+            self.load()
+
+    def action_previous_page(self) -> None:
+        if self.page_start:
+            self.page_start = max(0, self.page_start - PAGE)
+            self.load()
