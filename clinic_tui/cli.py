@@ -4,6 +4,7 @@
     clinic-tui config                            where the config file is and what is in force
     clinic-tui db check|backup|upgrade [--db P]  integrity check, backup now, upgrade the schema
     clinic-tui diagnoses import FILE --system S --version V   a county's official diagnosis list
+    clinic-tui sync [--check] [--db P] [--hub URL] [--token T] [--quiet]   sync with the hub (docs/sync.md)
 
 Imports stay inside the functions: ``clinic-tui`` must reach its first frame quickly on an old PC.
 """
@@ -35,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     importer.add_argument("file", type=Path)
     importer.add_argument("--system", required=True, help='code system, e.g. "ICD-10-GB-clinical"')
     importer.add_argument("--version", required=True, help='its version, e.g. "2.0"')
+    from clinic_tui.sync_command import add_parser as add_sync_parser
+
+    add_sync_parser(commands)
     return parser
 
 
@@ -73,8 +77,15 @@ def main(argv: list[str] | None = None) -> int:
         "config": commands.show_config,
         "db": commands.database,
         "diagnoses": commands.diagnoses,
+        "sync": _sync_command,
     }[args.command]
     return handler(settings, args)
+
+
+def _sync_command(settings, args: argparse.Namespace) -> int:
+    from clinic_tui.sync_command import run
+
+    return run(settings, args)
 
 
 if __name__ == "__main__":

@@ -49,6 +49,7 @@ class Settings:
     proxy: str | None = None
     auto_sync: bool = False
     batch_size: int = 200
+    allow_insecure_http: bool = False  # plain http to a non-loopback hub (warned)
     sources: dict[str, str] = field(default_factory=dict, compare=False)  # setting -> where from
 
     @property
@@ -72,6 +73,7 @@ _ENV = {
     "proxy": "CLINIC_TUI_PROXY",
     "auto_sync": "CLINIC_TUI_AUTO_SYNC",
     "batch_size": "CLINIC_TUI_BATCH_SIZE",
+    "allow_insecure_http": "CLINIC_TUI_ALLOW_INSECURE_HTTP",
 }
 
 

@@ -83,8 +83,12 @@ class Store:
         with read_session(self.engine) as session:
             counts = dict(session.execute(select(OutboxEntry.state, func.count()).group_by(OutboxEntry.state)).all())
             cursor = session.get(SyncCursor, "pull")
+        from clinic_tui.data.sync_state import last_success_at
+
+        # The last sync the hub confirmed (a receipt); a database older than receipts: its last pull.
+        finished = last_success_at(self.engine) or (cursor.updated_at if cursor and cursor.value else None)
         return SyncSummary(
             pending=counts.get("pending", 0),
             rejected=counts.get("rejected", 0),
-            last_pull_at=cursor.updated_at.astimezone().strftime("%m-%d %H:%M") if cursor else None,
+            last_pull_at=finished.astimezone().strftime("%m-%d %H:%M") if finished else None,
         )

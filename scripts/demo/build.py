@@ -55,6 +55,7 @@ def generate(path: Path, size: Size, *, seed: int = 20261123, today: date = date
         add_referrals(maker, residents, size.referrals_per_status)
         add_contracts(maker, residents)
         _draft(maker, residents)
+        _sync_history(maker)
         maker.finish()
         # One record the hub refused, so the "needs attention" list has something to show.
         connection.execute(
@@ -219,6 +220,22 @@ def _draft(maker: RecordMaker, residents: list[dict]) -> None:
         "context": {"resident_id": resident["id"]}, "user_id": maker.staff[1],
         "title": f"就诊记录 {resident['name']}", "updated_at": maker.moment(0),
         "data": {"chief_complaint": "咳嗽三天，夜间加重", "sbp": "132", "dbp": "84", "temperature_c": "37.6"},
+    })
+
+
+def _sync_history(maker: RecordMaker) -> None:
+    """Last night's end-of-day sync found no network, and a notice the hospital sent earlier."""
+    maker.writer.add("sync_run", {
+        "started_at": maker.moment(1).replace(hour=10, minute=30), "trigger": "cli", "outcome": "offline",
+        "finished_at": maker.moment(1).replace(hour=10, minute=31), "pushed": 0, "accepted": 0,
+        "duplicate": 0, "rejected": 0, "conflict": 0, "pulled": 0, "resent": 0,
+        "confirmed_counts": {}, "today_counts": {}, "conflicts": {}, "epoch": None,
+        "error_message": "连接被拒绝：医院服务器没有应答，稍后会自动重试",
+    })
+    maker.writer.add("broadcast", {
+        "id": maker.writer.new_id(), "revision": 1, "updated_at": maker.moment(18), "deleted": False,
+        "title": "冬季流感防控提醒", "received_at": maker.moment(18),
+        "body": "请各村卫生室做好发热病人登记，重点人群优先接种流感疫苗。",
     })
 
 

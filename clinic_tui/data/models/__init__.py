@@ -6,7 +6,8 @@ instead of deletion. Records the hub owns (the hospital directory) use ``HubReco
 """
 
 from clinic_tui.data.models.base import HubRecord, SyncedRecord, new_id, utcnow
-from clinic_tui.data.models.bookkeeping import AppSetting, AuditEntry, Draft, OutboxEntry, SyncCursor
+from clinic_tui.data.models.bookkeeping import (AppSetting, AuditEntry, Broadcast, Draft, OutboxEntry, SyncCursor,
+                                                SyncRun)
 from clinic_tui.data.models.clinical import Followup, FollowupDue, Task, Visit
 from clinic_tui.data.models.contract import Contract, ServicePackage, ServiceRecord, Team
 from clinic_tui.data.models.directory import DiagnosisCode, Department, Division, Hospital, SlotPool
@@ -29,8 +30,8 @@ SYNCED_KINDS: dict[str, type[SyncedRecord]] = {
 }
 
 __all__ = [
-    "AppSetting", "AuditEntry", "Clinic", "Contract", "Department", "DiagnosisCode", "Division", "Draft",
+    "AppSetting", "AuditEntry", "Broadcast", "Clinic", "Contract", "Department", "DiagnosisCode", "Division", "Draft",
     "Followup", "FollowupDue", "Hospital", "HubRecord", "OutboxEntry", "Referral", "ReferralEvent", "Resident",
-    "SYNCED_KINDS", "ServicePackage", "ServiceRecord", "SlotPool", "Staff", "SyncCursor",
+    "SYNCED_KINDS", "ServicePackage", "ServiceRecord", "SlotPool", "Staff", "SyncCursor", "SyncRun",
     "SyncedRecord", "Task", "Team", "Visit", "new_id", "utcnow",
 ]

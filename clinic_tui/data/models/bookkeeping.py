@@ -78,3 +78,42 @@ class Draft(SQLModel, table=True):
     title: str = ""  # shown when the draft is offered back
     data: dict = json_dict()  # the raw text of every field
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class SyncRun(SQLModel, table=True):
+    """One sync with the hub and its receipt: what was sent, what the hub confirmed holding.
+
+    Kept so the doctor (and the sync screen) can see when the hospital last confirmed the work.
+    """
+
+    __tablename__ = "sync_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    trigger: str = "cli"  # cli | auto | manual
+    outcome: str = "running"  # running | ok | offline | auth | rejected | config | error | busy
+    pushed: int = 0
+    accepted: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+    conflict: int = 0
+    pulled: int = 0
+    resent: int = 0
+    confirmed_counts: dict = json_dict()  # kind -> records the hub confirmed holding (reconcile)
+    today_counts: dict = json_dict()  # kind -> records changed today that the hub has confirmed
+    conflicts: dict = json_dict()  # "kind:id" -> the hub's message (stored, the hospital's decision stands)
+    epoch: str | None = None
+    error_message: str | None = None
+
+
+class Broadcast(SQLModel, table=True):
+    """A notice the lead hospital sent to every clinic (hub kind "broadcast"), kept as received."""
+
+    id: str = Field(primary_key=True, max_length=36)
+    revision: int = Field(default=1)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    deleted: bool = Field(default=False)
+    title: str = ""
+    body: str = ""
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,0 +1,177 @@
+"""The clinic's HTTP client for clinic-hub (docs/protocol.md): one method per endpoint.
+
+Every failure becomes a ``HubError`` whose ``problem`` names what went wrong in terms a doctor can
+act on (no network name, nobody listening, certificate, too slow, token...), so the sync engine and
+``clinic-tui sync --check`` can explain it in plain words. No UI and no database here.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import socket
+import ssl
+from pathlib import Path
+from typing import Any
+
+import httpx
+from pydantic import ValidationError
+
+from clinic_tui.sync.wire import (API_PREFIX, API_VERSION, HealthResponse, PullResponse, PushResponse,
+                                  ReconcileResponse)
+
+# A 2G link: a connection may take seconds to set up and a batch answer a minute to come back.
+CONNECT_TIMEOUT = 10.0
+READ_TIMEOUT = 60.0
+
+PROBLEMS = ("dns", "refused", "tls", "timeout", "auth", "forbidden", "too_old", "http", "protocol")
+# Problems of the network path: the sync is "offline", try again later.
+OFFLINE_PROBLEMS = frozenset({"dns", "refused", "tls", "timeout"})
+
+
+class HubError(Exception):
+    """A request that did not get a usable answer. ``problem`` is one of ``PROBLEMS``.
+
+    ``status`` is the HTTP status when there was one; ``code`` and ``detail`` the hub's error code
+    and message (ErrorResponse), if it sent them.
+    """
+
+    def __init__(self, problem: str, detail: str = "", *, status: int | None = None, code: str | None = None):
+        super().__init__(f"{problem}: {detail}" if detail else problem)
+        self.problem = problem
+        self.detail = detail
+        self.status = status
+        self.code = code
+
+    @property
+    def offline(self) -> bool:
+        return self.problem in OFFLINE_PROBLEMS
+
+
+class BatchTooLarge(HubError):
+    """413: the batch has too many records or too many bytes; send it in halves."""
+
+
+def _causes(exc: BaseException):
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
+def classify_transport_error(exc: httpx.TransportError) -> HubError:
+    """What a failed connection means, found in the chain of exceptions under httpx's."""
+    if isinstance(exc, httpx.TimeoutException):
+        return HubError("timeout", type(exc).__name__)
+    for cause in _causes(exc):
+        if isinstance(cause, socket.gaierror):
+            return HubError("dns", str(cause))
+        if isinstance(cause, ssl.SSLError):
+            return HubError("tls", getattr(cause, "verify_message", None) or str(cause))
+        if isinstance(cause, ConnectionRefusedError):
+            return HubError("refused", str(cause))
+    text = str(exc)
+    lowered = text.lower()
+    if "name or service not known" in lowered or "nodename nor servname" in lowered or "getaddrinfo" in lowered \
+            or "name resolution" in lowered or "no address associated" in lowered:
+        return HubError("dns", text)
+    if "certificate" in lowered or "ssl" in lowered or "tls" in lowered:
+        return HubError("tls", text)
+    # Refused, reset or cut mid-answer: nobody (or nothing that stays) at the other end.
+    return HubError("refused", text or type(exc).__name__)
+
+
+class HubClient:
+    """Talks to one hub with one clinic token. Use as a context manager, or call ``close()``."""
+
+    def __init__(self, base_url: str, token: str | None, *, ca_bundle: Path | str | None = None,
+                 proxy: str | None = None, language: str = "zh",
+                 connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT,
+                 transport: httpx.BaseTransport | None = None):
+        headers = {"Accept-Encoding": "gzip", "Accept-Language": language, "User-Agent": "clinic-tui"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        verify: Any = True
+        if base_url.startswith("https") and ca_bundle:
+            verify = ssl.create_default_context(cafile=str(ca_bundle))
+        elif not base_url.startswith("https"):
+            verify = False  # plain http (loopback, or explicitly allowed): nothing to verify
+        self.base_url = base_url.rstrip("/")
+        self._http = httpx.Client(
+            base_url=self.base_url + API_PREFIX, headers=headers, verify=verify, proxy=proxy or None,
+            timeout=httpx.Timeout(read_timeout, connect=connect_timeout), transport=transport,
+            trust_env=False,
+        )
+
+    def __enter__(self) -> "HubClient":
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    # --- endpoints --------------------------------------------------------------------------------
+    def health(self) -> HealthResponse:
+        """The hub's API version and epoch (no token needed). Refuses a hub speaking another API."""
+        health = self._parse(HealthResponse, self._send("GET", "/health"))
+        if health.api_version != API_VERSION:
+            raise HubError("too_old", f"api_version {health.api_version!r}, this clinic speaks {API_VERSION!r}")
+        return health
+
+    def push(self, batch_id: str, records: list[dict[str, Any]]) -> PushResponse:
+        """Send one batch, gzip-compressed. Raises ``BatchTooLarge`` on 413."""
+        body = gzip.compress(json.dumps({"batch_id": batch_id, "records": records}, ensure_ascii=False,
+                                        separators=(",", ":")).encode("utf-8"), compresslevel=6)
+        response = self._send("POST", "/sync/push", content=body,
+                              headers={"Content-Type": "application/json", "Content-Encoding": "gzip"})
+        return self._parse(PushResponse, response)
+
+    def pull(self, cursor: str | None, limit: int) -> PullResponse:
+        params: dict[str, Any] = {"limit": limit}
+        if cursor:
+            params["cursor"] = cursor
+        return self._parse(PullResponse, self._send("GET", "/sync/pull", params=params))
+
+    def reconcile(self) -> ReconcileResponse:
+        return self._parse(ReconcileResponse, self._send("GET", "/sync/reconcile"))
+
+    # --- plumbing ---------------------------------------------------------------------------------
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            raise classify_transport_error(exc) from exc
+        if response.status_code < 400:
+            return response
+        code, detail = _error_body(response)
+        status = response.status_code
+        if status == 401:
+            raise HubError("auth", detail, status=status, code=code)
+        if status == 403:
+            raise HubError("forbidden", detail, status=status, code=code)
+        if status == 413:
+            raise BatchTooLarge("http", detail, status=status, code=code)
+        if status == 404:
+            # No such endpoint: a hub from before this API (or not a clinic-hub at all).
+            raise HubError("too_old", detail or "404", status=status, code=code)
+        raise HubError("http", detail or str(status), status=status, code=code)
+
+    @staticmethod
+    def _parse(model: type, response: httpx.Response):
+        try:
+            return model.model_validate_json(response.content)
+        except (ValidationError, ValueError) as exc:
+            raise HubError("protocol", f"{model.__name__}: {str(exc)[:200]}", status=response.status_code) from exc
+
+
+def _error_body(response: httpx.Response) -> tuple[str | None, str]:
+    try:
+        body = response.json()
+    except ValueError:
+        return None, response.text[:200]
+    if isinstance(body, dict):
+        return body.get("code"), str(body.get("message") or "")
+    return None, str(body)[:200]

@@ -1,0 +1,170 @@
+"""``clinic-tui sync``: the end-of-day batch, ``--check`` of the settings, and ``set-token``.
+
+    clinic-tui sync [--db PATH] [--hub URL] [--token TOKEN] [--quiet]   push + pull + reconcile
+    clinic-tui sync --check                                            test address, TLS, token
+    clinic-tui sync set-token [--file PATH]                            store the clinic token (0600)
+
+Exit codes are those of ``clinic_tui.sync.engine`` (documented in docs/sync.md), so a scheduled
+task can tell "offline, try later" from "the token was revoked" from "records were rejected".
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from clinic_tui.config import Settings
+from clinic_tui.i18n import _
+
+
+def add_parser(commands) -> None:
+    sync = commands.add_parser("sync", help="sync with the lead hospital's hub (push, pull, receipt)")
+    sync.add_argument("action", nargs="?", choices=["set-token"], help="set-token: store the clinic token")
+    sync.add_argument("--db", dest="sync_db", type=Path, help="database file")
+    sync.add_argument("--hub", help="hub address, e.g. https://hub.example.cn:8600")
+    sync.add_argument("--token", help="clinic token (else CLINIC_TUI_TOKEN, else the token file)")
+    sync.add_argument("--check", action="store_true", help="test the connection and the token, change nothing")
+    sync.add_argument("--quiet", action="store_true", help="no progress bar nor summary; problems only")
+    sync.add_argument("--file", type=Path, help="set-token: where to write the token file")
+
+
+def run(settings: Settings, args: argparse.Namespace) -> int:
+    from clinic_tui.sync.engine import EXIT_CONFIG
+
+    overrides: dict[str, object] = {}
+    if args.sync_db:
+        overrides["database"] = args.sync_db.expanduser()
+    if args.hub:
+        overrides["hub_url"] = args.hub
+    settings = replace(settings, **overrides, sources={**settings.sources, **{k: "command line" for k in overrides}})
+    if args.action == "set-token":
+        return set_token(settings, args.file)
+    if args.check:
+        return _check(settings, args)
+    if settings.is_demo:
+        print(_("No database is configured (the demo copy is in use): give --db or set database in the "
+                "config file."), file=sys.stderr)
+        return EXIT_CONFIG
+    return _sync(settings, args)
+
+
+def _print_warnings(warnings) -> None:
+    for warning in warnings:
+        print(warning, file=sys.stderr)
+
+
+def _check(settings: Settings, args: argparse.Namespace) -> int:
+    from clinic_tui.sync.engine import check_connection
+
+    check = check_connection(settings, token=args.token)
+    _print_warnings(check.warnings)
+    print(check.message, file=sys.stdout if check.ok else sys.stderr)
+    if check.ok and check.epoch and not args.quiet:
+        print(_("Hub epoch: {epoch}").format(epoch=check.epoch))
+    return check.exit_code
+
+
+def _sync(settings: Settings, args: argparse.Namespace) -> int:
+    from clinic_tui.data.db import DatabaseError
+    from clinic_tui.data.migrate import open_database
+    from clinic_tui.errors import describe_database_error
+    from clinic_tui.sync.engine import EXIT_ERROR, run_sync
+
+    path = settings.database_path()
+    if not path.exists():
+        print(_("The file {path} is missing.").format(path=path), file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        opened = open_database(path, settings.backup_dir())
+    except DatabaseError as exc:
+        print(describe_database_error(exc), file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        if args.quiet:
+            report = run_sync(opened.engine, settings, trigger="cli", token=args.token)
+        else:
+            report = _with_progress_bar(opened.engine, settings, args.token)
+    finally:
+        opened.engine.dispose()
+    _print_warnings(report.warnings)
+    if report.outcome in ("ok", "rejected") and not args.quiet:
+        print(_("Sent {pushed} (new {accepted}, already there {duplicate}, rejected {rejected}, kept by the "
+                "hospital {conflict}); received {pulled}; sent again {resent}.").format(
+            pushed=report.pushed, accepted=report.accepted, duplicate=report.duplicate, rejected=report.rejected,
+            conflict=report.conflict, pulled=report.pulled, resent=report.resent))
+        for message in report.conflicts.values():
+            print("  " + message)
+        print(report.message)
+    elif report.outcome not in ("ok", "rejected"):
+        print(report.message, file=sys.stderr)
+    elif report.outcome == "rejected":
+        print(report.message, file=sys.stderr)
+    return report.exit_code
+
+
+def _with_progress_bar(engine, settings: Settings, token: str | None):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from clinic_tui.sync.engine import run_sync
+
+    labels = {"push": _("Sending"), "pull": _("Receiving"), "reconcile": _("Checking with the hospital")}
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), transient=False) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(step) -> None:
+            if step.phase not in tasks:
+                tasks[step.phase] = bar.add_task(labels.get(step.phase, step.phase), total=step.total)
+            bar.update(tasks[step.phase], completed=step.done, total=step.total)
+
+        return run_sync(engine, settings, trigger="cli", progress=progress, token=token)
+
+
+def set_token(settings: Settings, target: Path | None) -> int:
+    """Read the token from stdin (or a hidden prompt) and write it to a 0600 file."""
+    from clinic_tui.sync.credentials import default_token_file, write_token_file
+    from clinic_tui.sync.engine import EXIT_CONFIG, EXIT_OK
+
+    if sys.stdin.isatty():
+        import getpass
+
+        token = getpass.getpass(_("Clinic token (from the hospital): "))
+    else:
+        token = sys.stdin.readline()
+    token = token.strip()
+    if not token or any(ch.isspace() for ch in token):
+        print(_("That is not a token: it must be one word without spaces."), file=sys.stderr)
+        return EXIT_CONFIG
+    path = (target or settings.token_file or default_token_file()).expanduser()
+    write_token_file(path, token)
+    _record_token_file(path)
+    print(_("The token is stored in {path}, readable by you only.").format(path=path))
+    return EXIT_OK
+
+
+def _record_token_file(path: Path) -> None:
+    """Name the token file in the config file (under [sync]) unless it already names one."""
+    import tomllib
+
+    from clinic_tui.config import config_file
+
+    config = config_file()
+    text = config.read_text(encoding="utf-8") if config.exists() else ""
+    document = tomllib.loads(text) if text else {}
+    named = document.get("token_file") or document.get("sync", {}).get("token_file")
+    if named and Path(named).expanduser() == path:
+        return
+    line = f"token_file = '{path}'"  # a literal string: Windows backslashes stay as they are
+    if named:
+        lines = [line if raw.strip().startswith("token_file") else raw for raw in text.splitlines()]
+        new_text = "\n".join(lines) + "\n"
+    elif "sync" in document:
+        lines = text.splitlines()
+        header = next(i for i, raw in enumerate(lines) if raw.strip() == "[sync]")
+        lines.insert(header + 1, line)
+        new_text = "\n".join(lines) + "\n"
+    else:
+        new_text = text + ("\n" if text and not text.endswith("\n") else "") + f"\n[sync]\n{line}\n"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(new_text, encoding="utf-8")
