@@ -20,7 +20,7 @@ from textual.widgets import Footer, Static
 
 from clinic_tui.config import Settings
 from clinic_tui.i18n import N_, _
-from clinic_tui.messages import DataChanged, OpenRecord
+from clinic_tui.messages import DataChanged, OpenRecord, SyncStatus
 from clinic_tui.screens.base import translate_bindings
 from clinic_tui.screens.routes import MODE_SCREENS, mode_screen
 from clinic_tui.widgets.app_header import AppHeader
@@ -43,6 +43,9 @@ class ClinicApp(App):
         Binding("ctrl+y", "open_mode('sync')", N_("Sync"), id="app.sync", show=False),
         Binding("ctrl+l", "lock", N_("Lock"), id="app.lock", show=False),
         Binding("ctrl+q", "quit", N_("Quit"), id="app.quit", priority=True),
+        # Declared here so that its footer label is ours (and translated), not Textual's "palette".
+        Binding("ctrl+p", "command_palette", N_("Actions"), id="app.command_palette", show=False,
+                priority=True, tooltip=N_("Find any action by name")),
     ]
     # Each mode's module is imported the first time the user opens it (see screens/routes.py).
     MODES = {name: partial(mode_screen, name) for name in MODE_SCREENS}
@@ -58,6 +61,7 @@ class ClinicApp(App):
         self.user_name = ""
         self.clinic_name = ""
         self._idle_timer: Timer | None = None
+        self.sync = None  # clinic_tui.sync_worker.SyncWorker, made at the first sign-in
         translate_bindings(self)
 
     def compose(self) -> ComposeResult:
@@ -80,7 +84,7 @@ class ClinicApp(App):
         from clinic_tui.errors import describe_database_error
 
         try:
-            opened = prepare_database(self.settings)
+            opened = prepare_database(self.settings, app_session=True)
         except DatabaseError as exc:
             self.call_from_thread(self._show_problem, describe_database_error(exc))
             return
@@ -94,6 +98,7 @@ class ClinicApp(App):
 
     def _database_ready(self, store, drafts, clinic, staff) -> None:
         self.store, self.drafts = store, drafts
+        self.query_one("#loading", Static).display = False
         self.clinic_name = clinic.name if clinic else _("Village clinic")
         self.refresh_header()
         self._sign_in(staff, locked=False)
@@ -108,6 +113,7 @@ class ClinicApp(App):
         self.user_id, self.user_name = staff_id, member.name if member else ""
         self.refresh_header()
         self._restart_idle_timer()
+        self._start_sync()
         if not was_locked:
             self.switch_mode("dashboard")
             self.offer_drafts()
@@ -144,20 +150,63 @@ class ClinicApp(App):
     def refresh_header(self) -> None:
         if self.store is None:
             return
-        # 80 columns hold it all: keep every part short.
-        summary = self.store.sync_summary()
+        from clinic_tui.widgets.app_header import fit_header
+
+        width = (self.size.width or 80) - 2  # the header's padding
+        self.header_text = fit_header(self.header_parts(self.store.sync_summary()), width)
+
+    def header_parts(self, summary) -> list:
+        """What the header says, most needed first kept: pending changes and the sync state stay
+        at 80 columns in either language; the date, the user and the last sync go first."""
+        from clinic_tui.widgets.app_header import HeaderPart
+
         demo = _(" (demo)") if self.settings.is_demo else ""
-        parts = [_("to send {count}").format(count=summary.pending)]
+        parts = [HeaderPart(f"{self.clinic_name}{demo}", 0), HeaderPart(f"{date.today():%m-%d}", 5)]
+        if self.user_name:
+            parts.append(HeaderPart(self.user_name, 4))
+        parts.append(HeaderPart(_("unsent {count}").format(count=summary.pending), 0, "right"))
         if summary.rejected:
-            parts.append(_("attention {count}").format(count=summary.rejected))
-        parts.append(_("synced {when}").format(when=summary.last_pull_at) if summary.last_pull_at else _("never synced"))
-        parts.append(_("offline") if self.settings.hub_url else _("no hub"))
-        user = f" {self.user_name}" if self.user_name else ""
-        self.header_text = f"{self.clinic_name}{demo} {date.today():%m-%d}{user} │ {'·'.join(parts)}"
+            parts.append(HeaderPart(_("refused {count}").format(count=summary.rejected), 1, "right"))
+        parts.append(HeaderPart(_("sync {when}").format(when=summary.last_pull_at) if summary.last_pull_at
+                                else _("never synced"), 3, "right"))
+        from clinic_tui.sync_worker import header_state
+
+        parts.append(HeaderPart(header_state(self.settings, self.sync), 0, "right"))
+        return parts
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.refresh_header)  # once the app knows its new size
 
     @on(DataChanged)
     def _data_changed(self) -> None:
         self.refresh_header()
+        if self.sync is not None:
+            self.sync.local_change(self.store.sync_summary().pending)
+
+    # --- background sync (clinic_tui/sync_worker.py) ------------------------------------------
+
+    def _start_sync(self) -> None:
+        if self.sync is None:
+            from clinic_tui.sync_worker import SyncWorker
+
+            self.sync = SyncWorker(self)
+            self.sync.start()
+
+    @on(SyncStatus)
+    def _sync_status(self, message: SyncStatus) -> None:
+        self.refresh_header()
+        if self.sync is not None:
+            self.sync.arrived(message, self.store.sync_summary().pending)
+
+    def exit(self, *args, **kwargs) -> None:
+        # Before Textual closes the screens (which waits): a running sync stops after its batch.
+        if self.sync is not None:
+            self.sync.shutdown()
+        super().exit(*args, **kwargs)
+
+    def on_unmount(self) -> None:
+        if self.sync is not None:
+            self.sync.shutdown()  # any other way out: the worker's thread ends
 
     # --- navigation --------------------------------------------------------------------------
 
@@ -208,12 +257,24 @@ class ClinicApp(App):
 
     # --- help, palette, quitting -------------------------------------------------------------
 
+    def get_key_display(self, binding: Binding) -> str:
+        """Keys as people write them, the same in the footer, the help screen and the palette."""
+        from clinic_tui.screens.help import key_display
+
+        return binding.key_display or key_display(binding.key)
+
     def key_rows(self) -> list[tuple[str, str]]:
-        rows = []
+        from clinic_tui.screens.help import describe_binding
+
+        ours, textuals = [], []
         for key, active in self.screen.active_bindings.items():
-            if active.binding.description:
-                rows.append((self.get_key_display(active.binding), active.binding.description))
-        return rows
+            binding = active.binding
+            # Super (Windows/Command) keys never reach the app on a clinic's console.
+            if binding.description and not key.startswith("super+"):
+                # The app's actions (they have ids) first, then moving about in lists and fields.
+                rows = ours if binding.id else textuals
+                rows.append((self.get_key_display(binding), describe_binding(binding.description)))
+        return ours + textuals
 
     def action_help(self) -> None:
         from clinic_tui.screens.help import HelpScreen
@@ -222,11 +283,13 @@ class ClinicApp(App):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The palette offers every action bound to a key here, with its key, plus Textual's own."""
-        for active in screen.active_bindings.values():
+        from clinic_tui.screens.help import describe_binding
+
+        for key, active in screen.active_bindings.items():
             binding = active.binding
-            if binding.description and active.enabled:
+            if binding.description and active.enabled and not key.startswith("super+"):
                 node, action = active.node, binding.action
-                yield SystemCommand(binding.description, self.get_key_display(binding),
+                yield SystemCommand(describe_binding(binding.description), self.get_key_display(binding),
                                     partial(self.call_later, node.run_action, action))
         yield from super().get_system_commands(screen)
 
@@ -245,5 +308,10 @@ class ClinicApp(App):
 
 
 def run_app(settings: Settings) -> int:
-    ClinicApp(settings).run()
-    return 0
+    app = ClinicApp(settings)
+    app.run()
+    if app.store is not None and app.return_code == 0:
+        from clinic_tui.data.startup import mark_clean_exit
+
+        mark_clean_exit(app.store.engine)  # the next start may skip reading the whole file
+    return app.return_code or 0

@@ -16,3 +16,15 @@ class OpenRecord(Message):
 
 class DataChanged(Message):
     """Something was saved: headers and lists refresh what they show."""
+
+
+class SyncStatus(Message):
+    """The background sync moved on (posted from its thread to the app): its ``state``
+    (clinic_tui.sync.scheduler), the ``progress`` of a running sync, or the ``report`` of one that
+    ended. The app refreshes the header and tells the sync screen."""
+
+    def __init__(self, state: str, progress=None, report=None):
+        super().__init__()
+        self.state = state
+        self.progress = progress
+        self.report = report

@@ -27,26 +27,36 @@ def _rows(diagnoses, curated_systems: set[str]) -> list[dict]:
         {
             "system": d.system, "version": d.version, "code": d.code, "name": d.name,
             "pinyin": d.pinyin_full, "initials": d.pinyin_initials, "level": d.level,
-            "curated": d.system in curated_systems, "active": True,
+            "curated": d.system in curated_systems, "active": True, "note": d.note, "note_keys": d.note_keys,
         }
         for d in diagnoses
     ]
 
 
-def ensure_builtin_catalog(session: Session) -> int:
-    """Load the shipped lists once per catalogue version; returns how many rows were written."""
-    from clinic_tui.search.icd_catalog import PRIMARY_CARE_SYSTEM, builtin_catalog
+BUILTIN_HASH_KEY = "builtin_diagnoses"
 
+
+def ensure_builtin_catalog(session: Session) -> int:
+    """Load the shipped lists when they (or the way their keys are made) changed; rows written.
+
+    Whether they changed is decided from a fingerprint of the shipped files, stored beside the
+    data, so an ordinary start reads no list and never loads pypinyin.
+    """
+    from clinic_tui.data.models import AppSetting
+    from clinic_tui.search.icd_catalog import PRIMARY_CARE_SYSTEM, builtin_catalog, builtin_fingerprint
+
+    fingerprint = builtin_fingerprint()
+    stored = session.get(AppSetting, BUILTIN_HASH_KEY)
+    if stored is not None and stored.value == fingerprint:
+        return 0
     catalog = builtin_catalog()
     wanted = {(d.system, d.version) for d in catalog}
-    present = set(session.execute(select(DiagnosisCode.system, DiagnosisCode.version).distinct()).all())
-    if wanted <= present:
-        return 0
     builtin_systems = {system for system, _ in wanted}
     # A newer shipped version replaces the older one of the same system; imported lists stay.
     session.execute(delete(DiagnosisCode).where(DiagnosisCode.system.in_(builtin_systems)))
     rows = _rows(catalog, {PRIMARY_CARE_SYSTEM})
     session.execute(insert(DiagnosisCode), rows)
+    session.merge(AppSetting(key=BUILTIN_HASH_KEY, value=fingerprint))
     return len(rows)
 
 
@@ -63,26 +73,62 @@ def import_county_list(session: Session, path: Path, system: str, version: str):
     return result
 
 
+# Enough candidates to rank: every curated match comes first in SQL, before this cut.
+_CANDIDATES = 200
+
+
 def search_diagnoses(session: Session, query: str, *, limit: int = 20) -> list[DiagnosisHit]:
-    """Diagnoses by code prefix, pinyin or initials prefix, or a part of the name; curated first."""
+    """Diagnoses by code prefix, pinyin or initials (of the name or of the curated clinical name),
+    or a part of either name. An exact code comes first, then the curated primary-care codes,
+    each list ordered by how closely the query covers the name it matched: "gxy" puts I10
+    (原发性高血压, 3 characters untyped) before I11.0 (高血压心脏病伴有(充血性)心力衰竭)."""
     text = query.strip()
     if not text:
         return []
     lowered = text.lower().replace(" ", "")
     # Codes are stored with an upper-case chapter letter and a lower-case "x" placeholder (I10.x00).
     code = text[:1].upper() + text[1:].replace("X", "x")
-    condition = or_(
+    conditions = [
         starts_with(DiagnosisCode.code, code),
         starts_with(DiagnosisCode.initials, lowered),
         starts_with(DiagnosisCode.pinyin, lowered),
         DiagnosisCode.name.contains(text),
-    )
+        DiagnosisCode.note.contains(text),
+    ]
+    if len(lowered) >= 2 and lowered.isascii() and lowered.isalnum():
+        # Within a name: 原发性高血压 is "yfxgxy", so the head word 高血压 "gxy" finds it.
+        conditions += [DiagnosisCode.initials.contains(lowered), DiagnosisCode.note_keys.contains(lowered)]
     exact = case((DiagnosisCode.code == code, 0), else_=1)
     statement = (
         select(DiagnosisCode.code, DiagnosisCode.name, DiagnosisCode.system, DiagnosisCode.version,
-               DiagnosisCode.curated)
-        .where(condition, DiagnosisCode.active == True)  # noqa: E712
+               DiagnosisCode.curated, DiagnosisCode.initials, DiagnosisCode.pinyin, DiagnosisCode.note,
+               DiagnosisCode.note_keys)
+        .where(or_(*conditions), DiagnosisCode.active == True)  # noqa: E712
         .order_by(exact, DiagnosisCode.curated.desc(), func.length(DiagnosisCode.code), DiagnosisCode.code)
-        .limit(limit)
+        .limit(_CANDIDATES)
     )
-    return [DiagnosisHit(*row) for row in session.execute(statement)]
+    rows = session.execute(statement).all()
+    rows.sort(key=lambda row: (row.code != code, not row.curated, _untyped(row, text, lowered),
+                               len(row.code), row.code))
+    return [DiagnosisHit(row.code, row.name, row.system, row.version, row.curated) for row in rows[:limit]]
+
+
+def _untyped(row, text: str, lowered: str) -> tuple[int, bool]:
+    """About how many characters of the closest matching name the query leaves out (fewer first),
+    and whether it matched only inside a name: a match at its start, or at its end where Chinese
+    puts the head word (肺炎 in 未特指的肺炎), beats one across two words (房炎 in 乳房炎性疾患).
+    A match on the code alone counts as far."""
+    from clinic_tui.search.icd_catalog import key_pairs, note_terms
+
+    def inside(key: str, typed: str) -> bool:
+        return not (key.startswith(typed) or key.endswith(typed))
+
+    scores = [(len(name) - len(text), inside(name, text)) for name in (row.name, *note_terms(row.note))
+              if text in name]
+    for initials, full in key_pairs(row.initials, row.pinyin, row.note_keys):
+        if lowered in initials:
+            scores.append((len(initials) - len(lowered), inside(initials, lowered)))
+        elif lowered in full and initials:
+            letters_per_character = len(full) / len(initials)
+            scores.append((round((len(full) - len(lowered)) / letters_per_character), inside(full, lowered)))
+    return min(scores, default=(1000, True))

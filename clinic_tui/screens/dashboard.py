@@ -55,9 +55,9 @@ class DashboardScreen(ClinicScreen):
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns(_("When"), _("Name"), _("Details"))
-        self.action_refresh()
 
     def on_screen_resume(self) -> None:
+        # Also sent when the screen is first shown: loading here too on mount would load twice.
         self.action_refresh()
 
     @work(thread=True, exclusive=True, group="dashboard")

@@ -288,6 +288,10 @@ class FollowupFormScreen(FormScreen):
         if self.referral_id is None:
             super().after_save(record_id)
             return
+        from clinic_tui.screens.routes import form_class
+
         self.app.notify(_("Referral draft created: complete and send it in the referral module."),
                         severity="warning", timeout=10)
         self.dismiss(record_id)
+        context = {"resident_id": self.resident_id, "followup_id": record_id}
+        self.app.push_screen(form_class("referral")(record_id=self.referral_id, context=context))

@@ -31,6 +31,11 @@ class FormScreen(ClinicScreen):
         # Not a priority binding: keys typed just before Ctrl+S must reach their field first.
         Binding("ctrl+s", "save", N_("Save"), id="form.save"),
         Binding("escape", "leave", N_("Leave"), id="form.leave"),
+        # A priority binding runs as the app takes the key from the terminal, so the focus has moved
+        # before the app routes the next key: keys typed ahead after Enter land in the next field.
+        # (Handled by the Input instead, the Enter would move the focus only after the keys queued
+        # behind it had already been handed to the field being left.)
+        Binding("enter", "next_field", N_("Next field"), id="form.next_field", show=False, priority=True),
     ]
     form_name = "form"
     title_text = N_("Form")
@@ -105,10 +110,20 @@ class FormScreen(ClinicScreen):
     def dirty(self) -> bool:
         return self.form.raw() != self.saved_raw
 
-    @on(Input.Submitted, ".field-input")
-    def _next_field(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.focus_next()
+    def action_next_field(self) -> None:
+        from textual.actions import SkipAction
+
+        focused = self.focused
+        if not (isinstance(focused, Input) and focused.has_class("field-input")):
+            raise SkipAction()  # lists, pickers and buttons handle Enter themselves
+        # The form's own order (the DOM's), not the screen's focus chain: that one is sorted by
+        # layout, which a form opened a moment ago (keys typed ahead) may not have had yet.
+        chain = [w for w in self.form.query("*") if w.focusable and all(n.display for n in w.ancestors_with_self)]
+        following = chain[chain.index(focused) + 1:] if focused in chain else []
+        if following:
+            self.set_focus(following[0])  # at once, not after the keys already queued
+        else:
+            self.focus_next()
 
     @on(FormView.Edited)
     def _schedule_draft(self) -> None:

@@ -75,9 +75,11 @@ class ResidentScreen(ClinicScreen):
     #timeline-more { height: 1; padding: 0 1; color: $text-muted; }
     """
     BINDINGS = [
+        Binding("f5", "contract", N_("Sign contract"), id="resident.contract"),
         Binding("f6", "edit", N_("Edit"), id="resident.edit"),
         Binding("f7", "new_form('visit')", N_("New visit"), id="resident.new_visit"),
         Binding("f8", "new_form('followup')", N_("New follow-up"), id="resident.new_followup"),
+        Binding("ctrl+r", "new_form('referral')", N_("New referral"), id="resident.new_referral"),
         Binding("f9", "show_more", N_("Older records"), id="resident.more"),
         Binding("escape", "back", N_("Back"), id="resident.back"),
     ]
@@ -158,6 +160,14 @@ class ResidentScreen(ClinicScreen):
         if self.more:
             self.limit += TIMELINE_LIMIT
             self.load()
+
+    def action_contract(self) -> None:
+        """Sign a family-doctor contract, or renew the one in force."""
+        from clinic_tui.data.contract_service import form_context_for
+        from clinic_tui.screens.routes import form_class
+
+        context = form_context_for(self.app.store.engine, self.resident_id, date.today())
+        self.app.push_screen(form_class("contract")(context=context))
 
     def action_back(self) -> None:
         self.dismiss()

@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timezone
 from typing import TYPE_CHECKING, Any
 
 from textual import on
+from textual.binding import Binding
 from textual.widgets import Input, Static
 
 from clinic_tui.domain.codes import SEX, VISIT_MODE, CodeSet
@@ -84,6 +85,8 @@ def _time_problems(value: str, _values: Mapping[str, Any]) -> list[Problem]:
 class VisitFormScreen(FormScreen):
     form_name = "visit"
     title_text = N_("Visit record")
+    # Ctrl+R (the app's "new referral") here saves the visit, marked referred, and opens the slip on it.
+    BINDINGS = [Binding("ctrl+r", "save_and_refer", N_("Save and refer"), id="visit.refer")]
 
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)
@@ -218,7 +221,20 @@ class VisitFormScreen(FormScreen):
             "referral_flag": values["referral_flag"] == "1",
         }
 
+    def action_save_and_refer(self) -> None:
+        self.form.input("referral_flag").value = "1"
+        self._refer_after_save = True
+        try:
+            self.action_save()
+        finally:
+            self._refer_after_save = False
+
     def after_save(self, record_id: str) -> None:
         # To the app, not from this screen: the screen is dismissed before its own queue would run.
         self.app.post_message(DataChanged())
         super().after_save(record_id)
+        if getattr(self, "_refer_after_save", False):
+            from clinic_tui.screens.routes import form_class
+
+            context = {"resident_id": self.resident_id, "visit_id": record_id}
+            self.app.push_screen(form_class("referral")(context=context))

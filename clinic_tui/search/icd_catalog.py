@@ -68,6 +68,7 @@ class Diagnosis:
     pinyin_initials: str
     dagger_asterisk: str = ""  # "+" dagger, "*" asterisk, "" neither
     note: str = ""  # the common clinical name (冠心病) or a remark on the title
+    note_keys: str = ""  # initials and full pinyin of each clinical name in the note, space-separated
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,58 @@ def is_icd10_code(code: str) -> bool:
 def builtin_catalog() -> list[Diagnosis]:
     """The diagnoses shipped with the app: the curated primary-care list, then the categories."""
     return [*_primary_care(), *_categories()]
+
+
+# Bump when the way keys are made from a row changes (the shipped files are fingerprinted anyway).
+CATALOG_KEYS_VERSION = 2
+
+# Parts of a note that are remarks for the curators, not names a doctor would type.
+_NOTE_REMARK = re.compile(r"待核对|编码|ICD|版|合用")
+_NOTE_SEPARATORS = re.compile(r"[;；、,，]")
+_NOTE_ASIDE = re.compile(r"(.*?)[(（](.*?)[)）]\s*$")
+
+
+def note_terms(note: str) -> list[str]:
+    """The clinical names in a curated note: "冠心病(冠状动脉粥样硬化性心脏病)" gives both names,
+    "常称急性胃肠炎;待核对" gives 急性胃肠炎, "原发性高血压;国临版2.0编码为I10.x00" gives 原发性高血压."""
+    terms: list[str] = []
+    for part in _NOTE_SEPARATORS.split(note):
+        part = part.strip().removeprefix("常称")
+        if not part or _NOTE_REMARK.search(part):
+            continue
+        aside = _NOTE_ASIDE.fullmatch(part)
+        terms += [t.strip() for t in (aside.groups() if aside else (part,)) if t.strip()]
+    return terms
+
+
+def _note_keys(note: str) -> str:
+    """Pairs "initials full" for each clinical name of the note: "yfxgxy yuanfaxinggaoxueya"."""
+    pairs: list[str] = []
+    for term in note_terms(note):
+        if term.isascii():  # COPD, TIA: typed as they are
+            letters = re.sub(r"[^0-9a-z]", "", term.lower())
+            pairs.append(f"{letters} {letters}" if letters else "")
+            continue
+        term_keys = text_keys(term, MEDICAL_READINGS)
+        pairs.append(f"{term_keys.initials} {term_keys.full}" if term_keys.initials else "")
+    return " ".join(p for p in pairs if p)
+
+
+def key_pairs(initials: str, full: str, note_keys: str) -> list[tuple[str, str]]:
+    """The (initials, full pinyin) of a diagnosis's name and of each clinical name in its note."""
+    words = note_keys.split()
+    return [(initials, full), *zip(words[::2], words[1::2])]
+
+
+def builtin_fingerprint() -> str:
+    """Changes whenever the shipped lists, their versions or the pinyin readings used change."""
+    import hashlib
+
+    digest = hashlib.sha256(repr((CATALOG_KEYS_VERSION, CATEGORIES_VERSION, PRIMARY_CARE_VERSION,
+                                  sorted(MEDICAL_READINGS.items()))).encode())
+    for filename in ("primary_care.csv", "disease.csv"):
+        digest.update(_resource_text(filename).encode())
+    return digest.hexdigest()[:16]
 
 
 def read_county_list(path: str | Path, system: str, version: str) -> ImportResult:
@@ -161,6 +214,7 @@ def _diagnosis(
         pinyin_initials=keys.initials,
         dagger_asterisk=marker,
         note=note,
+        note_keys=_note_keys(note) if note else "",
     )
 
 

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from datetime import time as clock_time
-from typing import Callable
 
 UNKNOWN, ONLINE, OFFLINE, SYNCING, AUTH, CONFIG, PROBLEM = (
     "unknown", "online", "offline", "syncing", "auth", "config", "problem")

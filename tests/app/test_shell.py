@@ -82,9 +82,23 @@ async def test_f1_lists_the_keys_of_the_screen_and_of_the_app(settings):
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
         rows = {tuple(map(str, app.screen.query_one(DataTable).get_row_at(i)))
                 for i in range(app.screen.query_one(DataTable).row_count)}
-        assert ("f3", "居民") in rows and ("f5", "刷新") in rows and ("^q", "退出") in rows
+        assert ("F3", "居民") in rows and ("F5", "刷新") in rows and ("Ctrl+Q", "退出") in rows
+        print(sorted(rows))
+        assert all(description.isascii() is False for _key, description in rows), rows  # all in Chinese
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
+
+
+async def test_the_footer_writes_keys_as_on_the_keyboard_and_labels_the_palette_in_chinese(settings):
+    from textual.widgets._footer import FooterKey
+
+    app = ClinicApp(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        await pilot.pause()
+        keys = {(key.key_display, key.description) for key in app.screen.query(FooterKey)}
+        assert ("F3", "居民") in keys and ("Ctrl+Q", "退出") in keys
+        assert ("Ctrl+P", "操作") in keys  # Textual's own label would be "palette"
 
 
 async def test_the_palette_offers_the_app_actions_by_name(settings):
@@ -120,3 +134,74 @@ async def test_ctrl_q_quits_from_the_dashboard(settings):
         await pilot.press("ctrl+q")
         await pilot.pause(0.3)
     assert app.return_code == 0
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+async def test_the_header_fits_80_columns_and_keeps_the_pending_count_and_sync_state(settings, language):
+    from datetime import date
+
+    from rich.cells import cell_len
+
+    from clinic_tui import i18n
+    from clinic_tui.widgets.app_header import AppHeader
+
+    i18n.set_language(language)
+    try:
+        app = ClinicApp(replace(settings, language=language, hub_url="https://hub.example"))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_in(app, pilot)
+            await pilot.pause()
+            line = str(app.screen.query_one(AppHeader).render()).strip()
+            assert cell_len(app.header_text) <= 78, app.header_text
+            count = app.store.sync_summary().pending
+            pending, offline = (f"unsent {count}", "offline") if language == "en" else (f"待传 {count}", "离线")
+            assert pending in line and offline in line and line.startswith("石桥镇青石村卫生室"), line
+            assert f"{date.today():%m-%d}" in line and "李建国" in line  # at 80 columns nothing is dropped
+            await pilot.resize_terminal(50, 24)
+            await pilot.pause()
+            assert cell_len(app.header_text) <= 48 and pending in app.header_text and offline in app.header_text
+    finally:
+        i18n.set_language("zh")
+
+
+async def test_a_long_field_message_is_wrapped_beside_its_field_not_cut_at_80_columns(settings):
+    from rich.cells import cell_len
+
+    from clinic_tui.screens.resident_form import ResidentFormScreen
+
+    app = ClinicApp(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResidentFormScreen))
+        await pilot.press(*"王小明", "enter", "1", "enter", *"1980-13-45", "enter")
+        await pilot.pause()
+        row = app.screen.form.input("birth_date").parent
+        message = row.query_one(".field-message", Static)
+        text = str(message.render())
+        assert "1980-13-45" in text
+        lines_needed = -(-cell_len(text.strip()) // message.content_region.width)
+        assert lines_needed > 1  # too long for one line beside the field at 80 columns ...
+        assert message.content_region.height >= lines_needed  # ... so it wraps, whole
+        assert app.screen.form.input("id_type").has_focus  # and the form went on to the next field
+
+
+async def test_keys_queued_behind_an_enter_land_in_the_next_field(settings):
+    """A burst (a fast typist, a card reader): the app has every key queued before it handles the
+    first, so the Enter must move the focus before the keys behind it are routed."""
+    from textual import events
+
+    from clinic_tui.screens.resident_form import ResidentFormScreen
+
+    app = ClinicApp(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResidentFormScreen) and app.screen.focused is not None)
+        burst = [*"王五", "enter", "1", "enter", *"19800517", "enter"]
+        for key in burst:
+            app.post_message(events.Key(key, None if key == "enter" else key))
+        await pilot.pause(0.5)
+        raw = app.screen.form.raw()
+        assert (raw["name"], raw["sex"], raw["birth_date"]) == ("王五", "1", "19800517")
+        assert app.screen.form.input("id_type").has_focus

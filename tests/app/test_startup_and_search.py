@@ -53,3 +53,75 @@ async def test_a_database_from_a_newer_version_is_explained_not_a_traceback(tmp_
     async with app.run_test(size=(80, 24)) as pilot:
         loading = app.screen.query_one("#loading", Static)
         await wait_for(pilot, lambda: "更高版本" in str(loading.render()))
+
+
+def test_the_head_revision_constant_is_alembics_head():
+    """Start-up compares the stored revision with HEAD_REVISION instead of loading Alembic."""
+    from clinic_tui.data.migrate import HEAD_REVISION, head_revision
+
+    assert HEAD_REVISION == head_revision()
+
+
+def _checks_run_by(path: Path, settings: Settings) -> list[str]:
+    """Open ``path`` as the app does and list the full integrity checks SQLite was asked for."""
+    import sqlite3
+
+    from clinic_tui.data.startup import prepare_database
+
+    statements: list[str] = []
+    real_connect = sqlite3.connect
+
+    def connect(*args, **kwargs):
+        connection = real_connect(*args, **kwargs)
+        connection.set_trace_callback(statements.append)
+        return connection
+
+    sqlite3.connect = connect
+    try:
+        prepare_database(settings, app_session=True).engine.dispose()
+    finally:
+        sqlite3.connect = real_connect
+    return [s for s in statements if "quick_check" in s]
+
+
+async def test_the_whole_file_is_checked_only_after_a_session_that_did_not_end_cleanly(tmp_path: Path):
+    db = tmp_path / "clinic.db"
+    shutil.copyfile(EXAMPLE_DATABASE, db)
+    settings = Settings(database=db)
+    assert _checks_run_by(db, settings)  # never opened by this version: checked
+    assert _checks_run_by(db, settings)  # that session was not quit normally (a crash): checked again
+    app = ClinicApp(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen))
+        assert not app.query_one("#loading", Static).display  # not left behind the login screen
+        await pilot.press("ctrl+q")
+    from clinic_tui.data.startup import mark_clean_exit
+
+    mark_clean_exit(app.store.engine)  # what run_app does after a normal exit
+    app.store.engine.dispose()
+    assert _checks_run_by(db, settings) == []
+    assert _checks_run_by(db, settings)  # the session just opened was not closed cleanly
+
+
+def test_an_ordinary_start_neither_rebuilds_the_catalogue_nor_loads_alembic_or_pypinyin(tmp_path: Path):
+    import subprocess
+    import sys
+
+    db = tmp_path / "clinic.db"
+    shutil.copyfile(EXAMPLE_DATABASE, db)
+    probe = (
+        "import sys, pathlib\n"
+        "from clinic_tui.config import Settings\n"
+        "from clinic_tui.data.startup import prepare_database, mark_clean_exit\n"
+        f"settings = Settings(database=pathlib.Path({str(db)!r}))\n"
+        "mark_clean_exit(prepare_database(settings, app_session=True).engine)\n"
+        "if sys.argv[1] == 'again':\n"
+        "    print(sorted(m for m in ('alembic', 'pypinyin') if m in sys.modules))\n"
+    )
+    env = {"CLINIC_TUI_CONFIG_DIR": str(tmp_path / "config"), "CLINIC_TUI_DATA_DIR": str(tmp_path / "data"),
+           "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    first = subprocess.run([sys.executable, "-c", probe, "first"], env=env, capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    again = subprocess.run([sys.executable, "-c", probe, "again"], env=env, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip() == "[]"

@@ -6,8 +6,18 @@ from datetime import date, datetime
 
 import pytest
 
-from clinic_tui.sync.scheduler import (AUTH, CONFIG, OFFLINE, ONLINE, PROBLEM, SYNCING, UNKNOWN, SchedulePolicy,
-                                       SyncScheduler, end_of_day_nudge_due)
+from clinic_tui.sync.scheduler import (
+    AUTH,
+    CONFIG,
+    OFFLINE,
+    ONLINE,
+    PROBLEM,
+    SYNCING,
+    UNKNOWN,
+    SchedulePolicy,
+    SyncScheduler,
+    end_of_day_nudge_due,
+)
 
 POLICY = SchedulePolicy(first_delay=3, online_interval=300, change_delay=20, backoff_base=15, backoff_cap=900,
                         min_delay=2, busy_retry=60)

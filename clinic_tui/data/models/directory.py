@@ -64,3 +64,5 @@ class DiagnosisCode(SQLModel, table=True):
     level: int = 3  # characters before the dot: 3 category, 4 subcategory, more for extensions
     curated: bool = False  # on the primary-care short list, offered first
     active: bool = True
+    note: str = ""  # the common clinical name (冠心病) or a remark, on the curated list
+    note_keys: str = ""  # pinyin initials and full pinyin of each clinical name in the note, space-separated

@@ -1,0 +1,361 @@
+"""What the upward referral form (上转单) reads and writes: each function is one read or one action.
+
+The form starts from what the clinic already knows (the resident block, the latest visit and
+follow-ups, the clinic and the signed-in doctor) so the doctor confirms rather than retypes.
+``save_draft`` keeps an unfinished slip; ``submit`` checks it with the domain's
+``submission_problems`` and, in one transaction, numbers it, moves it draft -> sent with its
+status events and creates the clinic's 2-week check task (``records`` audits and queues each row).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlmodel import Session
+
+from clinic_tui.data import records
+from clinic_tui.data.db import read_session, unit_of_work
+from clinic_tui.data.followup_service import REFERRAL_DIAGNOSIS, _catalogue_diagnosis, next_referral_number
+from clinic_tui.data.models import (
+    AppSetting, Department, Followup, Hospital, Referral, ReferralEvent, Resident, SlotPool, Staff, Task, Visit,
+    utcnow,
+)
+from clinic_tui.data.visit_service import current_clinic, get_resident
+from clinic_tui.domain.codes import CHRONIC_CONDITION
+from clinic_tui.domain.problems import DomainError, Problem, Severity
+from clinic_tui.domain.referral import check_due_date, submission_problems, transition
+from clinic_tui.i18n import N_, _
+
+# What the form may set; the resident block, numbers, clinic and doctor are set here.
+FORM_FIELDS = (
+    "purpose", "urgency", "to_org_code", "to_org_name", "to_department_code", "to_department_name",
+    "wished_date", "diagnoses", "reason", "chief_complaint", "past_history", "examinations", "medications",
+    "treatment_so_far", "allergies", "consent_given", "consent_by", "consent_signer", "transport",
+)
+# Common reasons of a county's referral catalogue; a county sets its own list in the app setting
+# REASON_TEMPLATES_SETTING (a JSON list of strings), which then replaces these.
+REASON_TEMPLATES = (
+    N_("Diagnosis unclear: needs a specialist's assessment"),
+    N_("Condition not controlled by treatment at this clinic"),
+    N_("Needs examinations this clinic cannot do"),
+    N_("Acute or critical condition: needs emergency care"),
+    N_("Needs inpatient treatment"),
+    N_("Needs surgery or a specialist procedure"),
+)
+REASON_TEMPLATES_SETTING = "referral_reason_templates"
+TRANSPORT_NEEDS = ("oxygen", "monitor", "stretcher", "escort", "ambulance_120")  # Referral.transport keys
+
+
+class ReferralRefused(DomainError):
+    """Submission refused: ``problems`` are what stops it (each names its field)."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(problems[0])
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class DepartmentChoice:
+    code: str
+    name: str
+    remaining: int | None  # today's slots left for primary care; None when none are published
+
+
+@dataclass(frozen=True)
+class HospitalChoice:
+    code: str
+    name: str
+    phone: str | None
+    departments: tuple[DepartmentChoice, ...]
+
+
+@dataclass(frozen=True)
+class Directory:
+    """The synced hospital directory, the lead hospital first. Empty until the first sync."""
+
+    hospitals: tuple[HospitalChoice, ...]
+    lead_code: str | None
+    lead_name: str | None
+
+    @property
+    def synced(self) -> bool:
+        return bool(self.hospitals)
+
+    def hospital(self, code: str | None) -> HospitalChoice | None:
+        return next((h for h in self.hospitals if h.code == code), None)
+
+
+@dataclass(frozen=True)
+class Prefill:
+    """What the slip starts with for a resident: values by Referral field name."""
+
+    resident_id: str
+    resident_name: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+def directory(engine: Engine, today: date) -> Directory:
+    with read_session(engine) as session:
+        clinic = current_clinic(session)
+        hospitals = session.execute(
+            select(Hospital).where(Hospital.deleted == False).order_by(Hospital.name)  # noqa: E712
+        ).scalars().all()
+        remaining = dict(session.execute(
+            select(SlotPool.department_id, SlotPool.remaining).where(SlotPool.day == today,
+                                                                     SlotPool.deleted == False)  # noqa: E712
+        ).all())
+        choices = []
+        for hospital in sorted(hospitals, key=lambda h: (h.code != clinic.lead_hospital_code, h.name)):
+            departments = session.execute(
+                select(Department).where(Department.hospital_id == hospital.id, Department.active == True,  # noqa: E712
+                                         Department.deleted == False).order_by(Department.code)  # noqa: E712
+            ).scalars().all()
+            choices.append(HospitalChoice(hospital.code, hospital.name, hospital.phone, tuple(
+                DepartmentChoice(d.code, d.name, remaining.get(d.id)) for d in departments)))
+        return Directory(tuple(choices), clinic.lead_hospital_code, clinic.lead_hospital_name)
+
+
+def reason_templates(engine: Engine) -> list[str]:
+    """The referral catalogue's reasons, in the user's language (a county's own list as written)."""
+    with read_session(engine) as session:
+        setting = session.get(AppSetting, REASON_TEMPLATES_SETTING)
+    if setting is not None:
+        try:
+            own = json.loads(setting.value)
+        except ValueError:
+            own = None
+        if isinstance(own, list) and own and all(isinstance(t, str) and t.strip() for t in own):
+            return [t.strip() for t in own]
+    return [_(t) for t in REASON_TEMPLATES]
+
+
+def prefill(engine: Engine, resident_id: str, *, visit_id: str | None = None,
+            followup_id: str | None = None) -> Prefill:
+    """The slip's clinical part from the records: the given (or latest) visit and follow-ups."""
+    with read_session(engine) as session:
+        resident = get_resident(session, resident_id)
+        visit = session.get(Visit, visit_id) if visit_id else _latest_visit(session, resident_id)
+        followups = _latest_followups(session, resident_id, followup_id)
+        diagnoses = list(visit.diagnoses or []) if visit else []
+        for followup in followups:
+            for diagnosis in _catalogue_diagnosis(session, REFERRAL_DIAGNOSIS[followup.disease]):
+                if not any(d.get("code") == diagnosis["code"] for d in diagnoses):
+                    diagnoses.append(diagnosis)
+        medications = [_medication(m) for f in followups for m in (f.medications or [])]
+        values = {
+            "diagnoses": diagnoses,
+            "chief_complaint": (visit.chief_complaint if visit else None) or None,
+            "past_history": _(", ").join(CHRONIC_CONDITION.label(c) for c in resident.chronic_conditions or []
+                                        if CHRONIC_CONDITION.is_valid(c)) or None,
+            "examinations": _examinations(visit, followups),
+            "medications": medications,
+            "treatment_so_far": _treatment(visit, medications) or None,
+        }
+        return Prefill(resident.id, resident.name, values)
+
+
+def load_referral(engine: Engine, referral_id: str) -> dict[str, Any]:
+    """A referral's form values by field name, with its resident, status, number and source visit."""
+    with read_session(engine) as session:
+        referral = session.get(Referral, referral_id)
+        if referral is None or referral.deleted:
+            raise DomainError(Problem("referral.missing", N_("This referral is no longer on file.")))
+        extra = ("resident_id", "status", "referral_no", "source_visit_id", "patient_name")
+        return {name: getattr(referral, name) for name in FORM_FIELDS + extra}
+
+
+def _latest_visit(session: Session, resident_id: str) -> Visit | None:
+    return session.execute(
+        select(Visit).where(Visit.resident_id == resident_id, Visit.deleted == False)  # noqa: E712
+        .order_by(Visit.visit_at.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def _latest_followups(session: Session, resident_id: str, followup_id: str | None) -> list[Followup]:
+    """The latest follow-up of each disease (the given one for its disease)."""
+    rows = session.execute(
+        select(Followup).where(Followup.resident_id == resident_id, Followup.deleted == False)  # noqa: E712
+        .order_by(Followup.followup_date.desc(), Followup.created_at.desc())
+    ).scalars().all()
+    chosen: dict[str, Followup] = {}
+    for row in sorted(rows, key=lambda f: f.id != followup_id):  # the given one first, then newest
+        chosen.setdefault(row.disease, row)
+    return list(chosen.values())
+
+
+def _medication(entry: dict) -> dict:
+    times = entry.get("times_per_day")
+    return {"drug": entry.get("name"), "dose": entry.get("dose"), "unit": None,
+            "frequency": _("{times} times a day").format(times=times) if times else None, "route": None,
+            "days": None}
+
+
+def _examinations(visit: Visit | None, followups: list[Followup]) -> list[dict]:
+    found = []
+    if visit is not None:
+        on = visit.visit_at.astimezone().date().isoformat()
+        if visit.sbp and visit.dbp:
+            found.append((_("Blood pressure"), f"{visit.sbp}/{visit.dbp} mmHg", on))
+        if visit.heart_rate:
+            found.append((_("Heart rate"), _("{value} bpm").format(value=visit.heart_rate), on))
+        if visit.temperature_c:
+            found.append((_("Temperature"), f"{visit.temperature_c:g} °C", on))
+        if visit.glucose_mmol:
+            found.append((_("Glucose"), f"{visit.glucose_mmol:g} mmol/L", on))
+    for followup in followups:
+        on = followup.followup_date.isoformat()
+        if followup.sbp and followup.dbp and not any(item == _("Blood pressure") for item, *_rest in found):
+            found.append((_("Blood pressure"), f"{followup.sbp}/{followup.dbp} mmHg", on))
+        if followup.fasting_glucose:
+            found.append((_("Fasting glucose"), f"{followup.fasting_glucose:g} mmol/L", on))
+        if followup.hba1c:
+            found.append((_("HbA1c"), f"{followup.hba1c:g}%", on))
+    return [{"item": item, "result": f"{result} ({on})", "abnormal": None} for item, result, on in found]
+
+
+def _treatment(visit: Visit | None, medications: list[dict]) -> str:
+    parts = []
+    if visit is not None and visit.treatment:
+        parts.append(visit.treatment)
+    if visit is not None and visit.prescription:
+        parts.append(_("Prescription: {text}").format(text=visit.prescription))
+    if medications:
+        parts.append(_("Medication: {text}").format(text=medications_text(medications)))
+    return "; ".join(parts)
+
+
+# --- the text forms of the repeating parts -------------------------------------------------------
+
+_SEPARATORS = re.compile(r"[;；\n]+")
+
+
+def examinations_text(examinations: list[dict] | None) -> str:
+    return "; ".join(" ".join(p for p in (e.get("item"), e.get("result")) if p) for e in examinations or [])
+
+
+def parse_examinations(text: str | None) -> list[dict]:
+    """"item result; item result" as the model stores it (abnormal left for the hospital to judge)."""
+    found = []
+    for entry in _SEPARATORS.split(text or ""):
+        item, _space, result = entry.strip().partition(" ")
+        if item:
+            found.append({"item": item, "result": result.strip() or None, "abnormal": None})
+    return found
+
+
+def medications_text(medications: list[dict] | None) -> str:
+    return "; ".join(" ".join(str(m[k]) for k in ("drug", "dose", "frequency") if m.get(k))
+                     for m in medications or [])
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+def save_draft(engine: Engine, *, resident_id: str, values: dict[str, Any], user_id: str | None,
+               record_id: str | None = None, source_visit_id: str | None = None, today: date | None = None) -> str:
+    """Create or update a draft slip; returns its id. Only a draft can be changed."""
+    with unit_of_work(engine) as session:
+        return _write(session, resident_id, values, user_id, record_id, source_visit_id,
+                      today or date.today()).id
+
+
+def submit(engine: Engine, *, resident_id: str, values: dict[str, Any], user_id: str | None,
+           record_id: str | None = None, source_visit_id: str | None = None,
+           today: date | None = None) -> tuple[str, str]:
+    """Send the slip: saved, numbered, moved to sent, and its 2-week check task created.
+
+    Returns (referral id, referral number). Raises ``ReferralRefused`` with every problem that
+    stops it; nothing is written then.
+    """
+    problems = [p for p in submission_problems(values) if p.severity is Severity.ERROR]
+    if problems:
+        raise ReferralRefused(problems)
+    today = today or date.today()
+    with unit_of_work(engine) as session:
+        referral = _write(session, resident_id, values, user_id, record_id, source_visit_id, today)
+        transition("up", referral.status, "sent", "clinic")
+        records.update(session, referral, {"status": "sent", "referral_date": today}, user_id)
+        _event(session, referral, "draft", "sent", user_id)
+        records.create(session, Task(
+            clinic_id=referral.clinic_id, resident_id=referral.resident_id, kind="referral_check",
+            title=_("Check on referral {number}").format(number=referral.referral_no),
+            due_date=check_due_date(today), source_kind="referral", source_id=referral.id,
+        ), user_id)
+        return referral.id, referral.referral_no
+
+
+def _write(session: Session, resident_id: str, values: dict[str, Any], user_id: str | None,
+           record_id: str | None, source_visit_id: str | None, today: date) -> Referral:
+    unknown = set(values) - set(FORM_FIELDS)
+    if unknown:
+        raise ValueError(f"not referral form fields: {sorted(unknown)}")
+    resident = get_resident(session, resident_id)
+    values = values | _resident_block(resident)
+    if record_id is not None:
+        referral = session.get(Referral, record_id)
+        if referral is None or referral.deleted:
+            raise DomainError(Problem("referral.missing", N_("This referral is no longer on file.")))
+        if referral.status != "draft":
+            template = N_("Referral {number} has been sent: only a draft can be changed.")
+            raise DomainError(Problem("referral.not_draft", template, {"number": referral.referral_no}))
+        return records.update(session, referral, values | {"resident_id": resident.id}, user_id)
+    transition("up", None, "draft", "clinic")
+    clinic = current_clinic(session)
+    doctor = session.get(Staff, user_id) if user_id else None
+    referral = Referral(
+        clinic_id=clinic.id, referral_no=next_referral_number(session, clinic.code, today), direction="up",
+        status="draft", referral_date=today, resident_id=resident.id, source_visit_id=source_visit_id,
+        from_org_code=clinic.code, from_org_name=clinic.name, from_doctor_id=user_id,
+        from_doctor_name=doctor.name if doctor else None, from_doctor_phone=doctor.phone if doctor else None,
+        **values,
+    )
+    records.create(session, referral, user_id)
+    _event(session, referral, None, "draft", user_id)
+    return referral
+
+
+def _resident_block(resident: Resident) -> dict[str, Any]:
+    """The resident as they are now, copied onto the slip (it travels without the record)."""
+    return {
+        "patient_name": resident.name, "patient_sex": resident.sex, "patient_birth_date": resident.birth_date,
+        "patient_id_type": resident.id_type, "patient_id_number": resident.id_number,
+        "patient_phone": resident.phone, "patient_address": resident.address,
+        "patient_insurance_type": resident.insurance_type, "patient_insurance_no": resident.insurance_no,
+    }
+
+
+def _event(session: Session, referral: Referral, from_status: str | None, to_status: str,
+           user_id: str | None) -> ReferralEvent:
+    doctor = session.get(Staff, user_id) if user_id else None
+    return records.create(session, ReferralEvent(
+        clinic_id=referral.clinic_id, referral_id=referral.id, from_status=from_status, to_status=to_status,
+        actor="clinic", actor_name=doctor.name if doctor else referral.from_doctor_name, at=utcnow(),
+    ), user_id)
+
+
+def transport_from_codes(text: str | None) -> dict[str, bool] | None:
+    """"135" (1 oxygen 2 monitor 3 stretcher 4 escort 5 ambulance), "0" none: the assessment dict.
+
+    None when nothing was typed (not assessed); ValueError for other characters.
+    """
+    digits = (text or "").replace(" ", "").replace(",", "")
+    if not digits:
+        return None
+    if not set(digits) <= set("012345") or ("0" in digits and len(set(digits)) > 1):
+        raise ValueError(text)
+    return {need: str(index) in digits for index, need in enumerate(TRANSPORT_NEEDS, start=1)}
+
+
+def transport_codes(transport: dict | None) -> str:
+    if not transport:
+        return ""
+    chosen = "".join(str(i) for i, need in enumerate(TRANSPORT_NEEDS, start=1) if transport.get(need))
+    return chosen or "0"

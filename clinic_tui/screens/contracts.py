@@ -1,0 +1,109 @@
+"""Family-doctor contracts, by status on today: in force, expiring within 30 days, expired, terminated.
+
+F5-F8 choose the list, PageDown/PageUp page through it, Enter opens a contract (renew or
+terminate it there). Statuses are worked out for today from the dates, so the list never shows a
+contract as in force the day after it ended.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Static
+
+from clinic_tui.domain.contract import STATUS_LABELS
+from clinic_tui.i18n import N_, _
+from clinic_tui.messages import OpenRecord
+from clinic_tui.screens.base import ClinicScreen
+from clinic_tui.widgets.app_header import AppHeader
+from clinic_tui.widgets.package_picker import yuan
+
+PAGE = 50
+FILTER_TITLES = {
+    "active": N_("Contracts in force"),
+    "expiring": N_("Contracts expiring within 30 days"),
+    "expired": N_("Expired contracts"),
+    "terminated": N_("Terminated contracts"),
+}
+
+
+class ContractsScreen(ClinicScreen):
+    DEFAULT_CSS = """
+    #contracts-title { height: 1; padding: 0 1; text-style: bold; }
+    #contracts { height: 1fr; }
+    #contracts-status { height: 1; padding: 0 1; color: $text-muted; }
+    """
+    BINDINGS = [
+        Binding("f5", "show('active')", N_("In force"), id="contracts.active"),
+        Binding("f6", "show('expiring')", N_("Expiring"), id="contracts.expiring"),
+        Binding("f7", "show('expired')", N_("Expired"), id="contracts.expired"),
+        Binding("f8", "show('terminated')", N_("Terminated"), id="contracts.terminated"),
+        Binding("pagedown", "next_page", N_("Next page"), id="contracts.next_page"),
+        Binding("pageup", "previous_page", N_("Previous page"), id="contracts.previous_page"),
+    ]
+
+    def __init__(self, which: str = "active") -> None:
+        super().__init__()
+        self.which = which
+        self.page_start = 0
+        self.total = 0
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader()
+        yield Static("", id="contracts-title")
+        yield DataTable(id="contracts", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="contracts-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns(_("Contract no."), _("Resident"), _("Start"), _("End"), _("Status"), _("Fee"))
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        self.load()
+
+    def action_show(self, which: str) -> None:
+        self.which, self.page_start = which, 0
+        self.load()
+
+    def action_next_page(self) -> None:
+        if self.page_start + PAGE < self.total:
+            self.page_start += PAGE
+            self.load()
+
+    def action_previous_page(self) -> None:
+        if self.page_start:
+            self.page_start = max(0, self.page_start - PAGE)
+            self.load()
+
+    @work(thread=True, exclusive=True, group="contracts")
+    def load(self) -> None:
+        from clinic_tui.data.contract_service import count_contracts, list_contracts
+
+        engine, today = self.app.store.engine, date.today()
+        rows = list_contracts(engine, today, self.which, limit=PAGE, offset=self.page_start)
+        total = count_contracts(engine, today, self.which)
+        self.app.call_from_thread(self._show, rows, total)
+
+    def _show(self, rows, total: int) -> None:
+        self.total = total
+        self.query_one("#contracts-title", Static).update(_(FILTER_TITLES[self.which]))
+        table = self.query_one(DataTable)
+        table.clear()
+        for row in rows:
+            table.add_row(row.contract_no, row.resident_name, row.start.isoformat(), row.end.isoformat(),
+                          _(STATUS_LABELS[row.status]), f"¥{yuan(row.fee_total_fen)}", key=row.id)
+        status = self.query_one("#contracts-status", Static)
+        if rows:
+            status.update(_("{first}-{last} of {total}").format(
+                first=self.page_start + 1, last=self.page_start + len(rows), total=total))
+        else:
+            status.update(_("None."))
+
+    @on(DataTable.RowSelected, "#contracts")
+    def _open(self, event: DataTable.RowSelected) -> None:
+        self.post_message(OpenRecord("contract", event.row_key.value))

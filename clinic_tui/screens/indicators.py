@@ -1,0 +1,158 @@
+"""Monthly indicators: visits, follow-ups done against due, referrals by status, contract coverage
+overall and per key population against the 81% target, drawn as bars; F7 exports them as CSV.
+
+F5 and F6 step to the previous and next month. The CSV is UTF-8 with a BOM, so Excel shows the
+Chinese correctly, and goes into the ``exports`` folder of the user data directory.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Static
+
+from clinic_tui.domain.codes import KEY_POPULATION
+from clinic_tui.domain.indicators import (
+    bar,
+    month_start,
+    next_month,
+    percent,
+    previous_month,
+    rate,
+)
+from clinic_tui.domain.referral import status_label
+from clinic_tui.i18n import N_, _
+from clinic_tui.screens.base import ClinicScreen
+from clinic_tui.widgets.app_header import AppHeader
+
+LABEL_WIDTH = 18
+BAR_WIDTH = 24
+WORDS = {
+    ("header", "section"): N_("Section"), ("header", "item"): N_("Item"), ("header", "count"): N_("Count"),
+    ("header", "of"): N_("Of"), ("header", "rate"): N_("Rate %"),
+    ("item", "visits"): N_("Visits"), ("item", "followups"): N_("Follow-ups done / due"),
+    ("item", "overall"): N_("All residents"),
+    ("section", "up"): N_("Upward referrals"), ("section", "down"): N_("Downward referrals"),
+    ("section", "coverage"): N_("Contract coverage"),
+}
+
+
+def word(kind: str, code: str) -> str:
+    if kind == "status":
+        return status_label(code)
+    if kind == "population":
+        return KEY_POPULATION.label(code)
+    return _(WORDS[(kind, code)])
+
+
+def _pad(text: str, width: int) -> str:
+    """Pad to ``width`` terminal cells (a Chinese character takes two)."""
+    from rich.cells import cell_len
+
+    return text + " " * max(0, width - cell_len(text))
+
+
+def report_text(report) -> Text:
+    out = Text()
+    out.append(_("Indicators for {month} (coverage on {day})").format(month=f"{report.month:%Y-%m}",
+                                                                     day=report.as_of) + "\n", style="bold")
+    out.append(_pad(word("item", "visits"), LABEL_WIDTH) + f"{report.visits:>5}\n")
+    done, due = report.followups_done, report.followups_due
+    out.append(_pad(word("item", "followups"), LABEL_WIDTH) + f"{done:>5} / {due:<5}")
+    out.append(f" {bar(done, max(done, due), BAR_WIDTH)} {percent(rate(done, due))}\n")
+    for direction, counts in (("up", report.up_by_status), ("down", report.down_by_status)):
+        total = sum(counts.values())
+        out.append(f"\n{word('section', direction)}: {total}\n", style="bold")
+        biggest = max(counts.values(), default=0)
+        for status, count in sorted(counts.items(), key=lambda item: -item[1]):
+            out.append("  " + _pad(status_label(status), LABEL_WIDTH - 2) + f"{count:>5} ")
+            out.append(bar(count, biggest, BAR_WIDTH) + "\n", style="cyan")
+    out.append("\n" + _("Contract coverage (target {target}%)").format(target=report.overall.target_percent) + "\n",
+               style="bold")
+    rows = [(word("item", "overall"), report.overall)] + [
+        (KEY_POPULATION.label(tag), cover) for tag, cover in report.by_population.items() if cover.population]
+    for name, cover in rows:
+        style = "green" if cover.meets_target else "yellow"
+        out.append(_pad(name, LABEL_WIDTH) + f"{cover.signed:>4}/{cover.population:<4} ")
+        out.append(bar(cover.signed, cover.population, BAR_WIDTH), style=style)
+        out.append(f" {percent(cover.rate):>4}")
+        if not cover.meets_target:
+            out.append("  " + _("{count} more to sign").format(count=cover.still_to_sign), style=style)
+        out.append("\n")
+    return out
+
+
+def write_csv(rows: list[list[str]], path: Path) -> Path:
+    import csv
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:  # the BOM tells Excel it is UTF-8
+        csv.writer(handle).writerows(rows)
+    return path
+
+
+def export_path(month: date) -> Path:
+    from clinic_tui.config import data_dir
+
+    return data_dir() / "exports" / f"indicators-{month:%Y-%m}.csv"
+
+
+class IndicatorsScreen(ClinicScreen):
+    DEFAULT_CSS = """
+    #indicators { height: 1fr; padding: 0 1; }
+    """
+    BINDINGS = [
+        Binding("f5", "month(-1)", N_("Previous month"), id="indicators.previous"),
+        Binding("f6", "month(1)", N_("Next month"), id="indicators.next"),
+        Binding("f7", "export", N_("Export CSV"), id="indicators.export"),
+        Binding("escape", "back", N_("Back"), id="indicators.back"),
+    ]
+
+    def __init__(self, month: date | None = None) -> None:
+        super().__init__()
+        self.month = month_start(month or date.today())
+        self.report = None
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader()
+        with VerticalScroll(id="indicators"):
+            yield Static(_("Counting…"), id="indicators-text")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="indicators")
+    def load(self) -> None:
+        from clinic_tui.data.indicators import month_report
+
+        report = month_report(self.app.store.engine, self.month, date.today())
+        self.app.call_from_thread(self._show, report)
+
+    def _show(self, report) -> None:
+        if report.month != self.month:  # a month stepped past while counting
+            return
+        self.report = report
+        self.query_one("#indicators-text", Static).update(report_text(report))
+
+    def action_month(self, step: int) -> None:
+        self.month = next_month(self.month) if step > 0 else previous_month(self.month)
+        self.report = None
+        self.load()
+
+    def action_export(self) -> None:
+        from clinic_tui.data.indicators import to_csv_rows
+
+        if self.report is None:
+            return
+        path = write_csv(to_csv_rows(self.report, word), export_path(self.report.month))
+        self.app.notify(_("Exported to {path}").format(path=path), timeout=8)
+
+    def action_back(self) -> None:
+        self.dismiss()

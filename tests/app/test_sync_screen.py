@@ -1,0 +1,174 @@
+"""The sync screen and the background worker against a real clinic-hub on loopback (issue 4, parts 4-5)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from datetime import date
+
+import pytest
+from pilot_helpers import sign_in, wait_for
+from sqlalchemy import select
+from textual.screen import ModalScreen
+
+from clinic_tui.data.db import read_session, unit_of_work
+from clinic_tui.data.models import OutboxEntry, Referral, Resident
+from clinic_tui.messages import DataChanged
+from clinic_tui.sync.scheduler import SchedulePolicy
+
+QUICK = SchedulePolicy(first_delay=0.1, online_interval=600, change_delay=0.2, backoff_base=30, backoff_cap=60,
+                       min_delay=30)
+
+
+def _outbox(app) -> dict[str, int]:
+    with read_session(app.store.engine) as session:
+        rows = session.execute(select(OutboxEntry.state, OutboxEntry.record_id)).all()
+    counts: dict[str, int] = {}
+    for state, _ in rows:
+        counts[state] = counts.get(state, 0) + 1
+    return counts
+
+
+def _closed_port_url() -> str:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return f"http://127.0.0.1:{port}"
+
+
+async def _open_sync_screen(app, pilot):
+    from clinic_tui.screens.sync_screen import SyncScreen
+
+    await sign_in(app, pilot)
+    await pilot.press("ctrl+y")
+    await wait_for(pilot, lambda: isinstance(app.screen, SyncScreen) and app.screen.loaded)
+    return app.screen
+
+
+def _text(screen, selector: str) -> str:
+    return str(screen.query_one(selector).render())
+
+
+@pytest.mark.slow
+async def test_sync_now_empties_the_outbox_and_shows_the_receipt(app_hub, synced_app):
+    app = synced_app(app_hub.base_url, app_hub)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_sync_screen(app, pilot)
+        assert _outbox(app).get("pending", 0) > 0
+        assert "待发送" in _text(screen, "#sync-pending") or "To send" in _text(screen, "#sync-pending")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: app.sync.last_report is not None, tries=600)
+        await wait_for(pilot, lambda: "医院" in _text(screen, "#sync-receipt") and "回执" in _text(screen, "#sync-receipt"))
+        assert app.sync.last_report.outcome == "ok", app.sync.last_report.message
+        assert _outbox(app).get("pending", 0) == 0
+        receipt = _text(screen, "#sync-receipt")
+        assert "医院" in receipt
+        assert not screen.query_one("#sync-running").display
+        assert "在线" in app.header_text
+
+
+@pytest.mark.slow
+async def test_a_rejected_record_is_listed_with_the_hubs_reason_and_opens(app_hub, synced_app):
+    from clinic_tui.data import records
+    from clinic_tui.data.migrate import open_database
+    from clinic_tui.data.models import Clinic
+    from clinic_tui.screens.referral_page import ReferralScreen
+
+    app = synced_app(app_hub.base_url, app_hub)
+    engine = open_database(app.settings.database).engine
+    with unit_of_work(engine) as session:  # a downward referral: only the hospital may write one
+        clinic = session.execute(select(Clinic)).scalars().first()
+        slip = records.create(session, Referral(clinic_id=clinic.id, referral_no=f"{clinic.code}-20261120-0999",
+                                                direction="down", status="received", referral_date=date(2026, 11, 20),
+                                                patient_name="王小明"), None)
+    engine.dispose()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_sync_screen(app, pilot)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: app.sync.last_report is not None, tries=600)
+        listed = screen.query_one("#sync-rejected")
+        await wait_for(pilot, lambda: any(key.value == f"referral:{slip.id}" for key in listed.rows))
+        row = next(i for i, key in enumerate(listed.rows) if key.value == f"referral:{slip.id}")
+        reason = listed.get_row_at(row)[1]
+        assert reason and reason != "-"
+        assert "1" in app.header_text.split("│")[-1]  # "attention N" in the header
+        listed.focus()
+        listed.move_cursor(row=row)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReferralScreen))
+        assert slip.id in vars(app.screen).values()
+
+
+@pytest.mark.parametrize(("language", "offline", "attention"), [("zh", "离线", "待处理 1"),
+                                                                 ("en", "offline", "refused 1")])
+async def test_an_unreachable_hub_is_shown_calmly_and_typing_goes_on(synced_app, monkeypatch, language, offline,
+                                                                      attention):
+    from rich.cells import cell_len
+
+    from clinic_tui import i18n
+    from clinic_tui.screens.residents import ResidentsScreen
+
+    monkeypatch.setattr("clinic_tui.sync_worker.DEFAULT_POLICY", QUICK)
+    i18n.set_language(language)
+    app = synced_app(_closed_port_url(), auto_sync=True, language=language)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        await wait_for(pilot, lambda: app.sync.state == "offline")
+        await pilot.pause(0.1)
+        header = app.header_text
+        assert offline in header and attention in header and cell_len(header) <= 78, header
+        assert not any(isinstance(screen, ModalScreen) for screen in app.screen_stack)
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResidentsScreen))
+        await pilot.press(*"zl")
+        await wait_for(pilot, lambda: app.screen.query_text == "zl")
+        assert app.sync.state == "offline" and not app.sync.running
+        assert app.sync.scheduler.failures == 1 and app.sync.scheduler.delay() >= 25  # backing off
+
+
+@pytest.mark.slow
+async def test_the_worker_syncs_by_itself_after_a_local_change(app_hub, synced_app, monkeypatch):
+    from clinic_tui.data import records
+
+    monkeypatch.setattr("clinic_tui.sync_worker.DEFAULT_POLICY", QUICK)
+    app = synced_app(app_hub.base_url, app_hub, auto_sync=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        await wait_for(pilot, lambda: app.sync.last_report is not None and not app.sync.running, tries=600)
+        assert _outbox(app).get("pending", 0) == 0
+        first = app.sync.last_report
+        assert first.outcome == "ok", first.message
+        code = app.store.clinic().code
+        with unit_of_work(app.store.engine) as session:  # as a form's save does, then DataChanged
+            resident = session.execute(select(Resident).limit(1)).scalar_one()
+            records.update(session, resident, {"phone": "13900000001"}, app.user_id)
+            resident_id, revision = resident.id, resident.revision
+        app.post_message(DataChanged())
+        await wait_for(pilot, lambda: app.sync.last_report is not first and not app.sync.running, tries=400)
+        assert app.sync.last_report.outcome in ("ok", "rejected")
+        assert _outbox(app).get("pending", 0) == 0
+        held = {record_id: rev for _, record_id, rev in app_hub.clinic_records(code)}
+        assert held[resident_id] == revision == 2
+
+
+@pytest.mark.slow
+async def test_quitting_during_a_sync_stops_it_cleanly_after_its_batch(app_hub, synced_app):
+    import time
+
+    from clinic_tui.data import sync_state
+
+    app = synced_app(app_hub.base_url, app_hub)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open_sync_screen(app, pilot)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: app.sync.progress is not None and app.sync.progress.done > 0, tries=400)
+        started = time.monotonic()
+        await pilot.press("ctrl+q")
+    quit_took = time.monotonic() - started
+    while app.sync.running and time.monotonic() - started < 10:
+        await asyncio.sleep(0.05)  # the worker's thread finishes its batch and returns
+    assert quit_took < 3 and not app.sync.running
+    (run, *_) = sync_state.recent_runs(app.store.engine, 1)
+    assert run.outcome == "error" and run.finished_at is not None  # stopped between batches, receipt kept
+    assert sync_state.pending_by_kind(app.store.engine)  # what was not confirmed stays in the outbox
