@@ -1,7 +1,7 @@
 """Code sets used on resident records and visits: small immutable tables of code and label.
 
 Each label is an English message id (marked with ``N_``); its Chinese text lives in the
-translation catalogue (``locale/parts/domain_identity.po``), so ``label()`` and ``items()`` give
+translation catalogue (``locale/zh_CN/LC_MESSAGES/clinic_tui.po``), so ``label()`` and ``items()`` give
 the label in the current language. Codes are what is stored and synced: never change one.
 
 Sources: GB/T 2261.1-2003 (sex), WS 364 value sets CV02.01.101 (identity document type) and
