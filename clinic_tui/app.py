@@ -7,7 +7,6 @@ the shell quickly even while the database is being upgraded or backed up.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
 from functools import partial
 
 from textual import events, on, work
@@ -18,6 +17,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
 
+from clinic_tui import clock
 from clinic_tui.config import Settings
 from clinic_tui.i18n import N_, _
 from clinic_tui.messages import DataChanged, OpenRecord, SyncStatus
@@ -161,7 +161,7 @@ class ClinicApp(App):
         from clinic_tui.widgets.app_header import HeaderPart
 
         demo = _(" (demo)") if self.settings.is_demo else ""
-        parts = [HeaderPart(f"{self.clinic_name}{demo}", 0), HeaderPart(f"{date.today():%m-%d}", 5)]
+        parts = [HeaderPart(f"{self.clinic_name}{demo}", 0), HeaderPart(f"{clock.today():%m-%d}", 5)]
         if self.user_name:
             parts.append(HeaderPart(self.user_name, 4))
         parts.append(HeaderPart(_("unsent {count}").format(count=summary.pending), 0, "right"))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import fields
-from datetime import date
 
+from clinic_tui import clock
 from clinic_tui.cli import EXIT_OK, EXIT_PROBLEM
 from clinic_tui.config import Settings, config_file
 from clinic_tui.errors import describe_database_error
@@ -44,7 +44,7 @@ def database(settings: Settings, args: argparse.Namespace) -> int:
               else _("{path}: {count} problems found").format(path=path, count=len(problems)))
         return EXIT_PROBLEM if problems else EXIT_OK
     if args.db_command == "backup":
-        target = args.to or settings.backup_dir() / f"{path.stem}-{date.today():%Y%m%d}.db"
+        target = args.to or settings.backup_dir() / f"{path.stem}-{clock.today():%Y%m%d}.db"
         backup_to(path, target)
         print(_("Backup written to {path}").format(path=target))
         return EXIT_OK

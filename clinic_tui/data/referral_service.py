@@ -18,11 +18,26 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
+from clinic_tui import clock
 from clinic_tui.data import records
 from clinic_tui.data.db import read_session, unit_of_work
-from clinic_tui.data.followup_service import REFERRAL_DIAGNOSIS, _catalogue_diagnosis, next_referral_number
+from clinic_tui.data.followup_service import (
+    REFERRAL_DIAGNOSIS,
+    _catalogue_diagnosis,
+    next_referral_number,
+)
 from clinic_tui.data.models import (
-    AppSetting, Department, Followup, Hospital, Referral, ReferralEvent, Resident, SlotPool, Staff, Task, Visit,
+    AppSetting,
+    Department,
+    Followup,
+    Hospital,
+    Referral,
+    ReferralEvent,
+    Resident,
+    SlotPool,
+    Staff,
+    Task,
+    Visit,
     utcnow,
 )
 from clinic_tui.data.visit_service import current_clinic, get_resident
@@ -264,7 +279,7 @@ def save_draft(engine: Engine, *, resident_id: str, values: dict[str, Any], user
     """Create or update a draft slip; returns its id. Only a draft can be changed."""
     with unit_of_work(engine) as session:
         return _write(session, resident_id, values, user_id, record_id, source_visit_id,
-                      today or date.today()).id
+                      today or clock.today()).id
 
 
 def submit(engine: Engine, *, resident_id: str, values: dict[str, Any], user_id: str | None,
@@ -278,7 +293,7 @@ def submit(engine: Engine, *, resident_id: str, values: dict[str, Any], user_id:
     problems = [p for p in submission_problems(values) if p.severity is Severity.ERROR]
     if problems:
         raise ReferralRefused(problems)
-    today = today or date.today()
+    today = today or clock.today()
     with unit_of_work(engine) as session:
         referral = _write(session, resident_id, values, user_id, record_id, source_visit_id, today)
         transition("up", referral.status, "sent", "clinic")

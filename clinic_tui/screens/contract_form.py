@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from textual import on
 from textual.widgets import Input, Static
 
+from clinic_tui import clock
 from clinic_tui.domain.codes import KEY_POPULATION, CodeSet
 from clinic_tui.domain.contract import default_period
 from clinic_tui.domain.problems import Problem
@@ -74,7 +75,7 @@ class ContractFormScreen(FormScreen):
         if self._prefill is None:
             from clinic_tui.data.contract_service import prefill
 
-            self._prefill = prefill(self.app.store.engine, today=date.today(), resident_id=self.context.get("resident_id"),
+            self._prefill = prefill(self.app.store.engine, today=clock.today(), resident_id=self.context.get("resident_id"),
                                     renew_of=self.renew_of)
         return self._prefill
 
@@ -213,7 +214,7 @@ class ContractFormScreen(FormScreen):
         from clinic_tui.data.contract_service import sign
 
         return sign(self.app.store.engine, resident_id=self.prefilled.resident_id, values=self._record_values(values),
-                    user_id=self.app.user_id, today=date.today(), renew_of=self.renew_of)
+                    user_id=self.app.user_id, today=clock.today(), renew_of=self.renew_of)
 
     def after_save(self, record_id: str) -> None:
         from clinic_tui.screens.contract_page import ContractScreen

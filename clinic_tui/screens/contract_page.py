@@ -6,8 +6,6 @@ dialog; the domain rules decide whether it may be done, and say why not in the u
 
 from __future__ import annotations
 
-from datetime import date
-
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,6 +13,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Static
 
+from clinic_tui import clock
 from clinic_tui.domain.codes import KEY_POPULATION, CodeSet
 from clinic_tui.domain.contract import (
     KIND_LABELS,
@@ -98,7 +97,7 @@ class TerminateDialog(ModalScreen):
 
     def on_mount(self) -> None:
         form = self.query_one(FormView)
-        form.load_values({"terminated_on": date.today()})
+        form.load_values({"terminated_on": clock.today()})
         form.input("termination_reason").focus()
 
     @on(Input.Submitted)
@@ -126,7 +125,7 @@ class TerminateDialog(ModalScreen):
         try:
             terminate(engine, self.contract_id, reason_code=values["termination_reason"],
                       note=values["termination_note"], on=values["terminated_on"], user_id=self.app.user_id,
-                      today=date.today())
+                      today=clock.today())
         except DomainError as error:
             status.update(error.message)
             return
@@ -164,7 +163,7 @@ class ContractScreen(ClinicScreen):
         from clinic_tui.data.contract_service import details
 
         try:
-            self.details = details(self.app.store.engine, self.record_id, date.today())
+            self.details = details(self.app.store.engine, self.record_id, clock.today())
         except DomainError as error:
             self.query_one("#contract-details", Static).update(error.message)
             return

@@ -7,13 +7,12 @@ contract as in force the day after it ended.
 
 from __future__ import annotations
 
-from datetime import date
-
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Static
 
+from clinic_tui import clock
 from clinic_tui.domain.contract import STATUS_LABELS
 from clinic_tui.i18n import N_, _
 from clinic_tui.messages import OpenRecord
@@ -84,7 +83,7 @@ class ContractsScreen(ClinicScreen):
     def load(self) -> None:
         from clinic_tui.data.contract_service import count_contracts, list_contracts
 
-        engine, today = self.app.store.engine, date.today()
+        engine, today = self.app.store.engine, clock.today()
         rows = list_contracts(engine, today, self.which, limit=PAGE, offset=self.page_start)
         total = count_contracts(engine, today, self.which)
         self.app.call_from_thread(self._show, rows, total)

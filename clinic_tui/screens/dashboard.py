@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from clinic_tui import clock
 from clinic_tui.domain.followup import DISEASE_LABELS
 from clinic_tui.i18n import N_, _
 from clinic_tui.messages import OpenRecord
@@ -62,7 +63,7 @@ class DashboardScreen(ClinicScreen):
 
     @work(thread=True, exclusive=True, group="dashboard")
     def action_refresh(self) -> None:
-        data = self.app.store.dashboard(date.today())
+        data = self.app.store.dashboard(clock.today())
         self.app.call_from_thread(self._show, data)
 
     def _show(self, data) -> None:

@@ -9,7 +9,6 @@ The fields that decide come first, on one 80x24 screen; lifestyle and the rest f
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from textual import events, on
@@ -17,17 +16,32 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Input, Static
 
+from clinic_tui import clock
 from clinic_tui.domain.followup import (
-    CLASSIFICATION_LABELS, DISEASE_LABELS, Assessment, BloodPressure, DiabetesReading, check_doctor_decision,
-    classify_diabetes, classify_hypertension,
+    CLASSIFICATION_LABELS,
+    DISEASE_LABELS,
+    Assessment,
+    BloodPressure,
+    DiabetesReading,
+    check_doctor_decision,
+    classify_diabetes,
+    classify_hypertension,
 )
 from clinic_tui.domain.problems import Problem, Severity
 from clinic_tui.domain.vitals import BMI_CATEGORY, bmi, bmi_category
 from clinic_tui.i18n import N_, _
 from clinic_tui.messages import DataChanged
 from clinic_tui.screens.followup_fields import (
-    DISEASE_CHOICE, DISEASES, REACTION, SIGN_CODES, SYMPTOMS, VITALS, emergency_signs, followup_specs,
-    form_values, record_values,
+    DISEASE_CHOICE,
+    DISEASES,
+    REACTION,
+    SIGN_CODES,
+    SYMPTOMS,
+    VITALS,
+    emergency_signs,
+    followup_specs,
+    form_values,
+    record_values,
 )
 from clinic_tui.screens.form_base import FormScreen
 from clinic_tui.screens.visit_form import is_adult, resident_line, vital_problems
@@ -114,7 +128,7 @@ class FollowupFormScreen(FormScreen):
     def _title(self) -> str:
         disease = _("{disease} follow-up").format(disease=_(DISEASE_LABELS[self.disease]))
         title = _(self.title_text) if self.asks_disease and self._disease is None else disease
-        return f"{title} · {resident_line(self.facts.resident, date.today())}"
+        return f"{title} · {resident_line(self.facts.resident, clock.today())}"
 
     # --- layout ------------------------------------------------------------------------------
 
@@ -179,7 +193,7 @@ class FollowupFormScreen(FormScreen):
         self.refresh_bindings()  # F9 is offered only when a referral is suggested
 
     def _age(self, values: dict[str, Any]) -> int | None:
-        return self.facts.resident.age_on(values.get("followup_date") or date.today())
+        return self.facts.resident.age_on(values.get("followup_date") or clock.today())
 
     def _assess(self, values: dict[str, Any]) -> Assessment | None:
         """What the rules suggest from ``values`` (none refused), once the readings they need are in."""
@@ -188,7 +202,7 @@ class FollowupFormScreen(FormScreen):
         reaction = REACTION.word(values.get("adverse_reaction") or "1")
         complication = values.get("complication") == "1"
         signs = emergency_signs(values.get("emergency_signs"), self.disease)
-        day = values.get("followup_date") or date.today()
+        day = values.get("followup_date") or clock.today()
         sbp, dbp = values.get("sbp"), values.get("dbp")
         pressure = BloodPressure(sbp, dbp) if sbp is not None and dbp is not None else None
         if self.disease == "hypertension":
@@ -243,7 +257,7 @@ class FollowupFormScreen(FormScreen):
             return form_values(self.stored, self.disease)
         from clinic_tui.data.followup_service import medications_text
 
-        today = date.today()
+        today = clock.today()
         values: dict[str, Any] = {"followup_date": today, "mode": "1", "adverse_reaction": "1", "complication": "0"}
         previous, visit = self.facts.previous.get(self.disease), self.facts.resident.latest_visit
         if previous is not None:  # what rarely changes between follow-ups, to confirm rather than retype
@@ -261,7 +275,11 @@ class FollowupFormScreen(FormScreen):
         return check_doctor_decision(assessment, classification, referred, values["override_reason"])
 
     def save(self, values: dict[str, Any]) -> str:
-        from clinic_tui.data.followup_service import ReferralStart, save_followup, save_followup_and_refer
+        from clinic_tui.data.followup_service import (
+            ReferralStart,
+            save_followup,
+            save_followup_and_refer,
+        )
 
         assessment = self._assess(values)
         record = record_values(values, self.disease, assessment)
@@ -271,7 +289,7 @@ class FollowupFormScreen(FormScreen):
             return save_followup(self.app.store.engine, **arguments)
         record["referral_reason"] = record["referral_reason"] or self._reasons(assessment)
         urgency = "emergency" if assessment.emergency_referral else "normal"
-        start = ReferralStart(self._reasons(assessment), urgency, date.today())
+        start = ReferralStart(self._reasons(assessment), urgency, clock.today())
         followup_id, self.referral_id = save_followup_and_refer(self.app.store.engine, referral=start, **arguments)
         return followup_id
 

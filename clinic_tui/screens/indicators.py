@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Static
 
+from clinic_tui import clock
 from clinic_tui.domain.codes import KEY_POPULATION
 from clinic_tui.domain.indicators import (
     bar,
@@ -116,7 +117,7 @@ class IndicatorsScreen(ClinicScreen):
 
     def __init__(self, month: date | None = None) -> None:
         super().__init__()
-        self.month = month_start(month or date.today())
+        self.month = month_start(month or clock.today())
         self.report = None
 
     def compose(self) -> ComposeResult:
@@ -132,7 +133,7 @@ class IndicatorsScreen(ClinicScreen):
     def load(self) -> None:
         from clinic_tui.data.indicators import month_report
 
-        report = month_report(self.app.store.engine, self.month, date.today())
+        report = month_report(self.app.store.engine, self.month, clock.today())
         self.app.call_from_thread(self._show, report)
 
     def _show(self, report) -> None:

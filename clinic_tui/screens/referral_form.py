@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from textual import events, on
@@ -19,14 +18,24 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Input, Static
 
+from clinic_tui import clock
 from clinic_tui.domain.codes import CodeSet
 from clinic_tui.domain.problems import DomainError, Problem, Severity
 from clinic_tui.i18n import N_, _
 from clinic_tui.messages import DataChanged
 from clinic_tui.screens.form_base import FormScreen
 from clinic_tui.screens.referral_fields import (
-    CONSENT, EMERGENCY_CODE, HIDDEN, PROBLEM_FIELD, PURPOSE, TRANSPORT_LEGEND, URGENCY, LiveChoices, form_values,
-    record_values, transport_problems,
+    CONSENT,
+    EMERGENCY_CODE,
+    HIDDEN,
+    PROBLEM_FIELD,
+    PURPOSE,
+    TRANSPORT_LEGEND,
+    URGENCY,
+    LiveChoices,
+    form_values,
+    record_values,
+    transport_problems,
 )
 from clinic_tui.widgets.diagnosis_picker import DiagnosisPicker
 from clinic_tui.widgets.form import FieldSpec, FormView
@@ -61,7 +70,7 @@ class ReferralFormScreen(FormScreen):
         from clinic_tui.data.referral_service import directory
 
         if self._directory is None:
-            self._directory = directory(self.engine, date.today())
+            self._directory = directory(self.engine, clock.today())
         return self._directory
 
     @property
@@ -173,7 +182,7 @@ class ReferralFormScreen(FormScreen):
         if self.resident_id:
             facts = resident_facts(self.engine, self.resident_id)
             self._patient_name = facts.name
-            parts.append(resident_line(facts, date.today()))
+            parts.append(resident_line(facts, clock.today()))
             for picker in self.query(ResidentPicker):
                 picker.show_chosen(facts.name)
         self.query_one(".form-title", Static).update(" · ".join(parts))
@@ -382,7 +391,7 @@ class ReferralFormScreen(FormScreen):
             self.app.notify(_("Referral kept as a draft."), timeout=4)
         else:
             self.app.notify(_("Referral {number} sent: it goes to the hospital with the next sync. Check on it by "
-                              "{date}.").format(number=number, date=check_due_date(date.today()).isoformat()),
+                              "{date}.").format(number=number, date=check_due_date(clock.today()).isoformat()),
                             timeout=8)
         # To the app, not from this screen: the screen is dismissed before its own queue would run.
         self.app.post_message(DataChanged())

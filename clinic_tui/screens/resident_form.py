@@ -17,6 +17,7 @@ from typing import Any
 from textual import on
 from textual.widgets import Input
 
+from clinic_tui import clock
 from clinic_tui.data.resident_service import (
     Duplicate,
     duplicates,
@@ -34,7 +35,11 @@ from clinic_tui.domain.codes import (
     CodeSet,
 )
 from clinic_tui.domain.contract import KeyPopulation, check_manual_tags
-from clinic_tui.domain.idnumber import compare_with_entered, mask_citizen_id, validate_citizen_id
+from clinic_tui.domain.idnumber import (
+    compare_with_entered,
+    mask_citizen_id,
+    validate_citizen_id,
+)
 from clinic_tui.domain.phone import validate_phone
 from clinic_tui.domain.problems import Problem, Severity
 from clinic_tui.i18n import N_, _
@@ -107,7 +112,7 @@ def check_id_number(text: str, values: Mapping[str, Any]) -> list[Problem]:
 
 
 def check_birth_date(born: date, values: Mapping[str, Any]) -> list[Problem]:
-    if born > date.today():
+    if born > clock.today():
         return [Problem("resident.birth_date_future", N_("The birth date cannot be in the future."),
                         field="birth_date")]
     return []

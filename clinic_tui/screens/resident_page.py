@@ -7,13 +7,12 @@ elsewhere shows at once.
 
 from __future__ import annotations
 
-from datetime import date
-
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Static
 
+from clinic_tui import clock
 from clinic_tui.data.resident_service import (
     TIMELINE_LIMIT,
     ResidentFacts,
@@ -22,7 +21,13 @@ from clinic_tui.data.resident_service import (
     resident_facts,
     timeline,
 )
-from clinic_tui.domain.codes import CHRONIC_CONDITION, CITIZEN_ID_CARD, ID_DOCUMENT_TYPE, KEY_POPULATION, SEX
+from clinic_tui.domain.codes import (
+    CHRONIC_CONDITION,
+    CITIZEN_ID_CARD,
+    ID_DOCUMENT_TYPE,
+    KEY_POPULATION,
+    SEX,
+)
 from clinic_tui.i18n import N_, _
 from clinic_tui.messages import OpenRecord
 from clinic_tui.screens.base import ClinicScreen
@@ -108,7 +113,7 @@ class ResidentScreen(ClinicScreen):
 
     @work(thread=True, exclusive=True, group="resident-page")
     def load(self) -> None:
-        today = date.today()
+        today = clock.today()
         engine = self.app.store.engine
         try:
             facts = resident_facts(engine, self.resident_id, today)
@@ -166,7 +171,7 @@ class ResidentScreen(ClinicScreen):
         from clinic_tui.data.contract_service import form_context_for
         from clinic_tui.screens.routes import form_class
 
-        context = form_context_for(self.app.store.engine, self.resident_id, date.today())
+        context = form_context_for(self.app.store.engine, self.resident_id, clock.today())
         self.app.push_screen(form_class("contract")(context=context))
 
     def action_back(self) -> None:

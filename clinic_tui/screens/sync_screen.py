@@ -13,6 +13,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Label, ProgressBar, Static
 
+from clinic_tui import clock
 from clinic_tui.i18n import N_, _
 from clinic_tui.messages import OpenRecord, SyncStatus
 from clinic_tui.screens.base import ClinicScreen
@@ -112,7 +113,7 @@ class SyncScreen(ClinicScreen):
             _("To send: {items}.").format(items=counts_text(pending)) if pending
             else _("Nothing is waiting to be sent."))
         first_reason = rejected[0].message if rejected else None
-        self.query_one("#sync-receipt", Static).update(receipt_sentence(receipt, first_reason, date.today()))
+        self.query_one("#sync-receipt", Static).update(receipt_sentence(receipt, first_reason, clock.today()))
         table = self.query_one("#sync-runs", DataTable)
         table.clear()
         for run in runs:

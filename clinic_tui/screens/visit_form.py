@@ -18,6 +18,7 @@ from textual import on
 from textual.binding import Binding
 from textual.widgets import Input, Static
 
+from clinic_tui import clock
 from clinic_tui.domain.codes import SEX, VISIT_MODE, CodeSet
 from clinic_tui.domain.problems import Problem, Severity
 from clinic_tui.domain.vitals import check_vitals
@@ -138,7 +139,7 @@ class VisitFormScreen(FormScreen):
 
     def _vital_check(self, field: str) -> Check:
         def check(_value: Any, values: Mapping[str, Any]) -> list[Problem]:
-            adult = is_adult(self.facts.age_on(values.get("visit_date") or date.today()))
+            adult = is_adult(self.facts.age_on(values.get("visit_date") or clock.today()))
             return [p for p in vital_problems(self._readings(values), adult=adult) if p.field == field]
 
         return check
@@ -158,7 +159,7 @@ class VisitFormScreen(FormScreen):
         # Runs before FormScreen.on_mount loads the values: the picker is in place to show them.
         from clinic_tui.data.visit_service import find_diagnoses
 
-        title = f"{_(self.title_text)} · {resident_line(self.facts, date.today())}"
+        title = f"{_(self.title_text)} · {resident_line(self.facts, clock.today())}"
         self.query_one(".form-title", Static).update(title)
         field = self.form.input(DIAGNOSES)
         field.parent.display = False

@@ -14,11 +14,11 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Callable
 
 from sqlalchemy import Engine
 
+from clinic_tui import clock
 from clinic_tui.config import Settings
 from clinic_tui.data import sync_state
 from clinic_tui.data.sync_apply import apply_pull_page
@@ -243,7 +243,7 @@ class _Run:
             mismatched, confirmed, epoch = self.mismatched_kinds()
         self.tell("reconcile", 2, 2)
         rejected = sync_state.rejected_records(self.engine)
-        return Receipt(confirmed=confirmed, today=sync_state.confirmed_today(self.engine, date.today()),
+        return Receipt(confirmed=confirmed, today=sync_state.confirmed_today(self.engine, clock.today()),
                        rejected=len(rejected), first_reason=rejected[0].message if rejected else None,
                        mismatched=mismatched, epoch=epoch)
 

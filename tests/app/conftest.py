@@ -1,4 +1,5 @@
-"""Fixtures of the app tests that sync: a real clinic-hub on loopback and an app configured for it.
+"""Fixtures of the app tests: the demo's day for snapshots; a real clinic-hub on loopback and an
+app configured for it, for the tests that sync.
 
 The hub server is the one of tests/sync/conftest.py (imported, not copied); tests/ is on sys.path
 because pytest puts the rootdir conftest's directory there.
@@ -8,10 +9,41 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from dataclasses import replace
+from datetime import date
 
 import pytest
 from sync.conftest import HubServer
+
+DEMO_DAY = date(2026, 11, 20)  # scripts/generate_demo.py --today default
+
+
+@pytest.fixture
+def demo_day():
+    """Today is the demo's day in China's time zone, so screenshots do not change from day to day."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CLINIC_TUI_TODAY", DEMO_DAY.isoformat())  # clinic_tui.clock
+        patch.setenv("TZ", "Asia/Shanghai")
+        time.tzset()
+        yield DEMO_DAY
+    time.tzset()  # the time zone of the environment again
+
+
+@pytest.fixture
+def make_app(tmp_path, demo_day):
+    """make(language, **settings) -> a ClinicApp on a fresh demo copy, as `clinic-tui --lang` builds it."""
+    from clinic_tui import i18n
+    from clinic_tui.app import ClinicApp
+    from clinic_tui.config import EXAMPLE_DATABASE, Settings
+
+    def make(language: str, **settings):
+        database = tmp_path / "clinic.db"
+        shutil.copyfile(EXAMPLE_DATABASE, database)
+        i18n.set_language(language)
+        return ClinicApp(replace(Settings(database=database, language=language), **settings))
+
+    return make
 
 
 @pytest.fixture

@@ -38,3 +38,26 @@ def draft_data(app, form) -> dict:
     """What the form's draft holds now ({} when there is none)."""
     draft = app.drafts.get(form.draft_id)
     return draft.data if draft else {}
+
+
+async def steady(pilot) -> None:
+    """No blinking cursor, nothing pending: what is on the screen stays there (for snapshots)."""
+    for field in pilot.app.screen.query("Input"):
+        field.cursor_blink = False
+    await pilot.pause()
+
+
+LANGUAGES = ["zh", "en"]  # every snapshot is taken in both
+
+
+async def until(pilot, condition, timeout: float = 10.0) -> None:
+    """Poll ``condition`` every 20 ms; fail naming the screen the app got stuck on."""
+    for _ in range(int(timeout / 0.02)):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError(f"not reached on {pilot.app.screen!r}")
+
+
+def screen_is(app, name: str) -> bool:
+    return type(app.screen).__name__ == name

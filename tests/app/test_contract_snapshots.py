@@ -7,53 +7,11 @@ clock to China's time zone. Accept a deliberate change with
 
 from __future__ import annotations
 
-import shutil
-import time
 from datetime import date
-from pathlib import Path
 
 import pytest
+from pilot_helpers import LANGUAGES, steady, until
 from sqlalchemy import select
-from textual.widgets import Input
-
-from clinic_tui import i18n
-from clinic_tui.app import ClinicApp
-from clinic_tui.config import EXAMPLE_DATABASE, Settings
-
-TODAY = date(2026, 11, 20)  # scripts/generate_demo.py --today default
-LANGUAGES = ["zh", "en"]
-
-
-class _DemoDay(date):
-    @classmethod
-    def today(cls) -> date:
-        return TODAY
-
-
-@pytest.fixture
-def make_app(tmp_path: Path):
-    with pytest.MonkeyPatch.context() as patch:
-        for module in ("clinic_tui.app", "clinic_tui.screens.dashboard", "clinic_tui.screens.contract_form"):
-            patch.setattr(f"{module}.date", _DemoDay)
-        patch.setenv("TZ", "Asia/Shanghai")
-        time.tzset()
-
-        def make(language: str) -> ClinicApp:
-            database = tmp_path / "clinic.db"
-            shutil.copyfile(EXAMPLE_DATABASE, database)
-            i18n.set_language(language)
-            return ClinicApp(Settings(database=database, language=language))
-
-        yield make
-    time.tzset()
-
-
-async def _until(pilot, condition, timeout: float = 10.0) -> None:
-    for _ in range(int(timeout / 0.02)):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError(f"not reached on {pilot.app.screen!r}")
 
 
 def _elderly_hypertensive_without_contract(engine) -> str:
@@ -74,16 +32,14 @@ async def _at_contract_form(pilot) -> None:
     from clinic_tui.screens.contract_form import ContractFormScreen
 
     app = pilot.app
-    await _until(pilot, lambda: type(app.screen).__name__ == "LoginScreen")
+    await until(pilot, lambda: type(app.screen).__name__ == "LoginScreen")
     await pilot.press("enter", *"1234", "enter")
-    await _until(pilot, lambda: type(app.screen).__name__ == "DashboardScreen" and app.user_name in app.header_text)
+    await until(pilot, lambda: type(app.screen).__name__ == "DashboardScreen" and app.user_name in app.header_text)
     resident_id = _elderly_hypertensive_without_contract(app.store.engine)
     app.push_screen(ContractFormScreen(context={"resident_id": resident_id}))
-    await _until(pilot, lambda: isinstance(app.screen, ContractFormScreen)
+    await until(pilot, lambda: isinstance(app.screen, ContractFormScreen)
                  and getattr(app.focused, "id", None) == "field-team")
-    for field in app.screen.query(Input):
-        field.cursor_blink = False
-    await pilot.pause()
+    await steady(pilot)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

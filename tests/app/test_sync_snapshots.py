@@ -8,52 +8,36 @@ Accept a deliberate change with ``--snapshot-update`` on this file only, after l
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
-import time
-from dataclasses import replace
 
 import pytest
-from test_snapshots import TODAY, _DemoDay, _until
+from pilot_helpers import until
 from textual.widgets import DataTable
-
-from clinic_tui import i18n
-from clinic_tui.app import ClinicApp
-from clinic_tui.config import EXAMPLE_DATABASE, Settings
 
 
 @pytest.fixture
-def sync_screen_app(tmp_path):
-    with pytest.MonkeyPatch.context() as patch:
-        for module in ("clinic_tui.app", "clinic_tui.screens.dashboard", "clinic_tui.screens.sync_screen"):
-            patch.setattr(f"{module}.date", _DemoDay)
-        patch.setenv("TZ", "Asia/Shanghai")
-        time.tzset()
-        database = tmp_path / "clinic.db"
-        shutil.copyfile(EXAMPLE_DATABASE, database)
-        with sqlite3.connect(database) as connection:
-            connection.execute(
-                "INSERT INTO sync_run (started_at, finished_at, trigger, outcome, pushed, accepted, duplicate, "
-                "rejected, conflict, pulled, resent, confirmed_counts, today_counts, conflicts) VALUES "
-                "('2026-11-20 08:00:00.000000', '2026-11-20 08:01:00.000000', 'manual', 'rejected', 12, 11, 0, 1, "
-                "0, 3, 0, '{\"visit\": 1590, \"referral\": 30, \"contract\": 304}', "
-                "'{\"visit\": 9, \"referral\": 2}', '{}')")
-        i18n.set_language("zh")
-        yield ClinicApp(replace(Settings(database=database, language="zh"), hub_url="http://127.0.0.1:8600"))
-    time.tzset()
+def sync_screen_app(make_app):
+    app = make_app("zh", hub_url="http://127.0.0.1:8600")
+    with sqlite3.connect(app.settings.database) as connection:
+        connection.execute(
+            "INSERT INTO sync_run (started_at, finished_at, trigger, outcome, pushed, accepted, duplicate, "
+            "rejected, conflict, pulled, resent, confirmed_counts, today_counts, conflicts) VALUES "
+            "('2026-11-20 08:00:00.000000', '2026-11-20 08:01:00.000000', 'manual', 'rejected', 12, 11, 0, 1, "
+            "0, 3, 0, '{\"visit\": 1590, \"referral\": 30, \"contract\": 304}', "
+            "'{\"visit\": 9, \"referral\": 2}', '{}')")
+    return app
 
 
 async def _at_sync_screen(pilot) -> None:
     app = pilot.app
-    await _until(pilot, lambda: type(app.screen).__name__ == "LoginScreen")
+    await until(pilot, lambda: type(app.screen).__name__ == "LoginScreen")
     await pilot.press("enter", *"1234", "enter")
-    await _until(pilot, lambda: type(app.screen).__name__ == "DashboardScreen" and app.user_name in app.header_text)
+    await until(pilot, lambda: type(app.screen).__name__ == "DashboardScreen" and app.user_name in app.header_text)
     await pilot.press("ctrl+y")
-    await _until(pilot, lambda: type(app.screen).__name__ == "SyncScreen" and app.screen.loaded
+    await until(pilot, lambda: type(app.screen).__name__ == "SyncScreen" and app.screen.loaded
                  and app.screen.query_one("#sync-rejected", DataTable).row_count == 1)
     await pilot.pause()
 
 
 def test_sync_screen_in_chinese(snap_compare, sync_screen_app):
-    assert TODAY.isoformat() == "2026-11-20"
     assert snap_compare(sync_screen_app, run_before=_at_sync_screen, terminal_size=(80, 24))
