@@ -22,6 +22,7 @@ class WorkItem:
     name: str
     detail: str
     overdue: bool = False
+    urgency: str | None = None  # referrals: normal | urgent | emergency (the green channel)
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def _referrals(session: Session, direction: str, statuses: tuple[str, ...]) -> l
     )
     return [WorkItem("referral", r.id, r.resident_id, r.referral_date, r.patient_name,
                      f"{r.referral_no} {r.to_department_name or r.from_org_name or ''}".strip(),
-                     overdue=r.urgency != "normal") for r in rows]
+                     overdue=r.urgency != "normal", urgency=r.urgency) for r in rows]
 
 
 def _contracts_expiring(session: Session, today: date) -> list[WorkItem]:

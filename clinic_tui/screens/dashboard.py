@@ -16,6 +16,7 @@ from clinic_tui.i18n import N_, _
 from clinic_tui.messages import OpenRecord
 from clinic_tui.screens.base import ClinicScreen
 from clinic_tui.widgets.app_header import AppHeader
+from clinic_tui.widgets.referral_marks import green_channel_mark
 
 SECTIONS = [
     ("visits_today", N_("Visits today")),
@@ -101,6 +102,8 @@ class DashboardScreen(ClinicScreen):
         for row, item in enumerate(getattr(self.data, SECTIONS[index][0])):
             mark = "! " if item.overdue else ""
             detail = _(DISEASE_LABELS[item.detail]) if item.detail in DISEASE_LABELS else item.detail
+            if item.urgency == "emergency":
+                detail = green_channel_mark().append(f" {detail}")
             table.add_row(f"{mark}{_when(item.when)}", item.name, detail, key=f"{row}:{item.kind}:{item.record_id}")
 
     @on(DataTable.RowSelected, "#items")

@@ -66,7 +66,7 @@ def _when(value) -> str:
 def state_text(detail) -> Text:
     """The top lines: number and status (with the green-channel mark), patient, where it goes."""
     from clinic_tui.domain.referral import DIRECTION_LABELS, Status, status_label
-    from clinic_tui.screens.referrals import green_channel_mark
+    from clinic_tui.widgets.referral_marks import green_channel_mark
     from clinic_tui.slip import is_green_channel
 
     r = detail.referral

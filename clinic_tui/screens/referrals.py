@@ -17,27 +17,12 @@ from clinic_tui.i18n import N_, _
 from clinic_tui.messages import OpenRecord
 from clinic_tui.screens.base import ClinicScreen
 from clinic_tui.widgets.app_header import AppHeader
+from clinic_tui.widgets.referral_marks import urgency_cell
 
 PAGE = 50
 DIRECTIONS = ("all", "up", "down")
 GROUPS = ("all", "waiting", "answered", "closed", "drafts")
-GREEN_CHANNEL_STYLE = "bold white on dark_green"
 SYNC_MARKS = {"queued": N_("to send"), "rejected": N_("refused"), "synced": ""}
-
-
-def green_channel_mark() -> Text:
-    """The mark every emergency referral carries: 绿色通道 on green."""
-    return Text(_("Green channel"), style=GREEN_CHANNEL_STYLE)
-
-
-def urgency_cell(urgency: str) -> Text:
-    from clinic_tui.domain.referral import URGENCY_LABELS, Urgency
-
-    if urgency == Urgency.EMERGENCY:
-        return green_channel_mark()
-    if urgency == Urgency.URGENT:
-        return Text(_(URGENCY_LABELS[Urgency.URGENT]), style="bold")
-    return Text("")
 
 
 class ReferralsScreen(ClinicScreen):

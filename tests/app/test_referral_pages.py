@@ -159,3 +159,19 @@ async def test_export_slip_saves_html_and_text_named_by_number(tmp_path, no_brow
     assert referral.referral_no in text and referral.patient_name in text
     assert "size: A4" in page and referral.patient_name in page and "石桥镇青石村卫生室" in page
     assert no_browser == [html.resolve().as_uri()]
+
+
+async def test_the_dashboard_marks_emergency_referrals_as_the_green_channel(tmp_path):
+    from clinic_tui.screens.dashboard import DashboardScreen
+
+    app = app_on_demo_copy(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(app, pilot)
+        await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen) and app.screen.data is not None)
+        await pilot.press("3")  # referrals waiting for an answer
+        table = app.screen.query_one(DataTable)
+        await wait_for(pilot, lambda: table.row_count == len(app.screen.data.referrals_waiting) > 0)
+        details = [str(table.get_row_at(row)[2]) for row in range(table.row_count)]
+        emergencies = [item for item in app.screen.data.referrals_waiting if item.urgency == "emergency"]
+        marked = [detail for detail in details if detail.startswith("绿色通道")]
+        assert emergencies and len(marked) == len(emergencies)
