@@ -18,7 +18,7 @@ run: $(STAMP)
 	$(BIN)/clinic-tui $(ARGS)
 
 test: $(STAMP)
-	scripts/ensure_postgres.sh
+	scripts/ensure_test_tools.sh
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -x -q $(PYTEST_ARGS)
 
