@@ -254,10 +254,12 @@ def _blood_pressure(sbp: int | None, dbp: int | None) -> str | None:
 
 
 def _visit_line(v: Visit, today: date) -> str:
+    # What the doctor looks for first comes first, as the page cuts the line at its end: the
+    # complaint and the diagnosis; the mode is short and says where it happened.
     diagnosis = v.diagnoses[0] if v.diagnoses else None
     return _line(VISIT_MODE.label(v.mode) if VISIT_MODE.is_valid(v.mode) else None, v.chief_complaint,
-                 _blood_pressure(v.sbp, v.dbp),
-                 f"{diagnosis.get('code') or ''} {diagnosis.get('name') or ''}".strip() if diagnosis else None)
+                 f"{diagnosis.get('code') or ''} {diagnosis.get('name') or ''}".strip() if diagnosis else None,
+                 _blood_pressure(v.sbp, v.dbp))
 
 
 def _followup_line(f: Followup, today: date) -> str:

@@ -7,6 +7,8 @@ elsewhere shows at once.
 
 from __future__ import annotations
 
+from rich.cells import cell_len
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -40,6 +42,16 @@ KIND_LABELS = {
     "contract": N_("Contract"),
     "task": N_("Task"),
 }
+DATE_WIDTH = len("2026-11-20")
+
+
+def fit_line(text: str, width: int) -> str:
+    """``text`` cut to ``width`` terminal cells (a Chinese character takes two), ending in "…"."""
+    if cell_len(text) <= width:
+        return text
+    line = Text(text)
+    line.truncate(max(width, 1), overflow="ellipsis")
+    return line.plain
 
 
 def facts_text(facts: ResidentFacts) -> str:
@@ -94,6 +106,7 @@ class ResidentScreen(ClinicScreen):
         self.resident_id = resident_id
         self.limit = TIMELINE_LIMIT
         self.more = 0
+        self.page: Timeline | None = None  # the records shown, kept to fit them again on a resize
 
     def compose(self) -> ComposeResult:
         yield AppHeader()
@@ -103,9 +116,7 @@ class ResidentScreen(ClinicScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns(_("Date"), _("Record"), _("Summary"))
-        table.focus()
+        self.query_one(DataTable).focus()
 
     def on_screen_resume(self) -> None:
         # Also sent when the page is first shown, after on_mount.
@@ -128,14 +139,8 @@ class ResidentScreen(ClinicScreen):
 
     def _show(self, facts: ResidentFacts, page: Timeline) -> None:
         self.query_one("#resident-facts", Static).update(facts_text(facts))
-        table = self.query_one(DataTable)
-        cursor = table.cursor_row
-        table.clear()
-        for item in page.items:
-            table.add_row(item.day.isoformat(), _(KIND_LABELS[item.kind]), item.summary,
-                          key=f"{item.kind}:{item.record_id}")
-        if table.row_count:
-            table.move_cursor(row=min(cursor, table.row_count - 1))
+        self.page = page
+        self._fill_table(page)
         self.more = page.more
         if page.more:
             more = _("{count} older records not shown: F9 shows more.").format(count=page.more)
@@ -144,6 +149,35 @@ class ResidentScreen(ClinicScreen):
         else:
             more = ""
         self.query_one("#timeline-more", Static).update(more)
+
+    def _fill_table(self, page: Timeline) -> None:
+        """The rows, each summary cut to the room left on the line.
+
+        Every column has a set width: with automatic widths the table measures new rows only
+        when idle, and a row drawn before that stays drawn at the width of the column titles.
+        """
+        table = self.query_one(DataTable)
+        cursor = table.cursor_row
+        kinds = [_("Record"), *(_(label) for label in KIND_LABELS.values())]
+        kind_width = max(cell_len(label) for label in kinds)
+        padding = 2 * table.cell_padding
+        room = table.size.width or self.app.size.width
+        if len(page.items) + 1 > table.size.height:  # a scroll bar will take its share
+            room -= table.styles.scrollbar_size_vertical
+        summary_width = max(room - DATE_WIDTH - kind_width - 3 * padding, 10)
+        table.clear(columns=True)
+        table.add_column(_("Date"), width=DATE_WIDTH, key="date")
+        table.add_column(_("Record"), width=kind_width, key="kind")
+        table.add_column(_("Summary"), width=summary_width, key="summary")
+        for item in page.items:
+            table.add_row(item.day.isoformat(), _(KIND_LABELS[item.kind]), fit_line(item.summary, summary_width),
+                          key=f"{item.kind}:{item.record_id}")
+        if table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1))
+
+    def on_resize(self) -> None:
+        if self.page is not None:
+            self.call_after_refresh(self._fill_table, self.page)  # once the table has its new size
 
     @on(DataTable.RowSelected, "#timeline")
     def _open(self, event: DataTable.RowSelected) -> None:

@@ -12,12 +12,22 @@ async def wait_for(pilot, condition, tries: int = 200) -> None:
     raise AssertionError("condition not reached")
 
 
+def login_shown(app) -> bool:
+    """The sign-in screen is up and takes keys.
+
+    ``app.screen`` is the new screen as soon as it is pushed, before its widgets exist: a query
+    or a key sent then finds no staff list (NoMatches, or a key lost) when the CPU is busy.
+    """
+    from clinic_tui.screens.login import LoginScreen
+
+    return isinstance(app.screen, LoginScreen) and app.screen.is_mounted
+
+
 async def sign_in(app, pilot) -> None:
     """Log in as 李建国 (first in the list, PIN 1234) and wait for the dashboard."""
     from clinic_tui.screens.dashboard import DashboardScreen
-    from clinic_tui.screens.login import LoginScreen
 
-    await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen))
+    await wait_for(pilot, lambda: login_shown(app))
     await pilot.press("enter", "1", "2", "3", "4", "enter")
     await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
 

@@ -13,6 +13,7 @@ from functools import partial
 from pathlib import Path
 
 import pytest
+from rich.cells import cell_len
 from sqlalchemy import event, func, select
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
@@ -160,6 +161,32 @@ async def test_coming_back_to_the_page_shows_what_was_saved_meanwhile(database: 
         await wait_for(pilot, lambda: app.screen is page)
         await wait_for(pilot, lambda: timeline_rows(page)[0][1] == f"visit:{visit.id}")
         assert "咳嗽三天" in page.query_one(DataTable).get_row_at(0)[2]
+
+
+async def test_a_new_visit_line_shows_its_complaint_and_diagnosis_cut_to_the_width(database: Path, stand_in_forms):
+    app = ClinicApp(Settings(database=database))
+    async with app.run_test(size=(80, 24)) as pilot:
+        page = await open_page(app, pilot, BUSY_RESIDENT)
+        await pilot.press("f7")
+        await wait_for(pilot, lambda: isinstance(app.screen, StandInForm))
+        with unit_of_work(app.store.engine) as session:
+            visit = records.create(session, Visit(
+                clinic_id=app.store.clinic().id, resident_id=page.resident_id, mode="1",
+                visit_at=datetime.now(timezone.utc), chief_complaint="头晕两天", sbp=128, dbp=82,
+                diagnoses=[{"code": "I10", "name": "特发性(原发性)高血压"},
+                           {"code": "E11.9", "name": "2型糖尿病不伴有并发症"}]), app.user_id)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is page and timeline_rows(page)[0][1] == f"visit:{visit.id}")
+        await pilot.pause()
+        table = page.query_one(DataTable)
+        # What the terminal shows, not what the table holds: a row drawn before the table measured
+        # it used to stay cut at the width of the column title.
+        drawn = table.render_line(1).text
+        assert "门诊 · 头晕两天 · I10 特发性(原发性)高血压" in drawn
+        assert cell_len(drawn.rstrip()) <= table.size.width
+        await pilot.resize_terminal(60, 24)
+        await wait_for(pilot, lambda: "…" in table.render_line(1).text)
+        assert "头晕两天" in table.render_line(1).text and cell_len(table.render_line(1).text.rstrip()) <= 60
 
 
 async def test_a_long_history_opens_with_the_newest_and_f9_shows_older_records(database: Path):

@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from pilot_helpers import sign_in, wait_for
+from pilot_helpers import login_shown, sign_in, wait_for
 from textual.command import CommandPalette
 from textual.widgets import DataTable, OptionList, Static
 
@@ -15,7 +15,6 @@ from clinic_tui.app import ClinicApp
 from clinic_tui.config import EXAMPLE_DATABASE, Settings
 from clinic_tui.screens.dashboard import DashboardScreen
 from clinic_tui.screens.help import HelpScreen
-from clinic_tui.screens.login import LoginScreen
 
 
 @pytest.fixture
@@ -28,7 +27,7 @@ def settings(tmp_path: Path) -> Settings:
 async def test_a_wrong_pin_is_refused_and_the_right_one_signs_in(settings):
     app = ClinicApp(settings)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen))
+        await wait_for(pilot, lambda: login_shown(app))
         await pilot.press("enter", "9", "9", "9", "9", "enter")
         assert "密码错误" in str(app.screen.query_one("#login-message", Static).render())
         assert app.user_id is None
@@ -42,7 +41,7 @@ async def test_staff_without_a_pin_sign_in_with_enter_and_get_their_drafts_back(
 
     app = ClinicApp(settings)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen))
+        await wait_for(pilot, lambda: login_shown(app))
         names = [str(o.prompt) for o in app.screen.query_one(OptionList).options]
         await pilot.press(*["down"] * next(i for i, n in enumerate(names) if "王秀英" in n), "enter")
         # 王秀英 has no PIN; the demo holds a visit she was typing when the power went.
@@ -58,7 +57,7 @@ async def test_the_app_locks_after_the_idle_time_and_the_next_person_signs_in(se
     app = ClinicApp(replace(settings, idle_lock_minutes=0.02))  # 1.2 seconds
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(app, pilot)
-        await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen), tries=100)
+        await wait_for(pilot, lambda: login_shown(app), tries=100)
         assert "已锁屏" in str(app.screen.query_one("#login-title", Static).render())
         await pilot.press("enter", "1", "2", "3", "4", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))

@@ -3,7 +3,7 @@
 The main test goes as a doctor would: sign in, look at the dashboard, find a resident (F3), register
 a new one (F4), record a visit for them (F7), quit (Ctrl+Q); then the database is read with sqlite3.
 Keys are sent one field at a time, each once the screen shows the previous one handled; a second
-test sends them in one burst, as a fast typist or an ID-card reader does (it fails today).
+test sends them in one burst, as a fast typist or an ID-card reader does.
 Each test has its own tmux server (its own socket), killed in any case, so no other tmux session
 is touched. Texts are expected in Chinese, the default language, through the app's own catalogue,
 so a reworded message does not break the test.
@@ -179,7 +179,14 @@ def sign_in(term: Terminal, database: Path) -> None:
 
 def check_dashboard_and_search(term: Terminal, database: Path) -> None:
     screen = term.wait_for(zh("Visits today"), zh("Contracts expiring within 30 days"))
-    assert DOCTOR in screen.splitlines()[0]  # who is working, in the header
+    # The header always keeps the clinic and what waits to be sent; the date and the user's name
+    # are the first parts it drops when the line is short (app.header_parts), and at 80 columns
+    # the demo's line fits with no cell to spare, so the name is not checked here: who signed in
+    # is checked in the database (the records' author).
+    [pending] = _rows(database, "SELECT count(*) AS n FROM outbox WHERE state = 'pending'")
+    [clinic] = _rows(database, "SELECT name FROM clinic")
+    header = screen.splitlines()[0]
+    assert clinic["name"] in header and zh("unsent {count}").format(count=pending["n"]) in header, header
     for label in ("Visits today", "Follow-ups due this week or overdue", "Referrals waiting for the hospital",
                   "Downward referrals received", "Contracts expiring within 30 days"):
         assert re.search(re.escape(zh(label)) + r": \d+", screen), f"no count for {label}:\n{screen}"

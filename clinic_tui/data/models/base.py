@@ -6,8 +6,14 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
+from pydantic import ConfigDict
 from sqlalchemy import JSON, DateTime, TypeDecorator
 from sqlmodel import Field, SQLModel
+
+# Pydantic builds each model's validator and serializer when its class is made unless told to wait
+# for their first use; table models are rarely validated (rows come from SQL, records are made
+# with keywords), so building them lazily shortens importing the data layer at start-up.
+LAZY = ConfigDict(defer_build=True)
 
 
 def new_id() -> str:
@@ -50,6 +56,8 @@ def json_dict() -> Any:
 class SyncedRecord(SQLModel):
     """A clinic-owned record: synced to the hub, audited, never hard-deleted."""
 
+    model_config = LAZY
+
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     clinic_id: str = Field(foreign_key="clinic.id", index=True)
     # Not a foreign key: records pulled from the hub name hospital staff the clinic does not hold.
@@ -62,6 +70,8 @@ class SyncedRecord(SQLModel):
 
 class HubRecord(SQLModel):
     """A record the hub owns and the clinic receives by pull (ids and revisions are the hub's)."""
+
+    model_config = LAZY
 
     id: str = Field(primary_key=True, max_length=36)
     revision: int = Field(default=1)
