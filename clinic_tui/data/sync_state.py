@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Iterable
 
-from sqlalchemy import Engine, bindparam, delete, func, select, update
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Date, DateTime, Engine, and_, func, literal_column, or_, select, update
 
 from clinic_tui.data.db import read_session, unit_of_work
-from clinic_tui.data.models import SYNCED_KINDS, OutboxEntry, Referral, ReferralEvent, SyncCursor, SyncRun, utcnow
-from clinic_tui.data.records import sync_payload
+from clinic_tui.data.models import SYNCED_KINDS, OutboxEntry, ReferralEvent, SyncCursor, SyncRun, utcnow
+from clinic_tui.data.models.base import UTCDateTime
+from clinic_tui.data.records import PRIVATE_FIELDS
 from clinic_tui.i18n import N_, _
 from clinic_tui.sync.wire import CLINIC_KINDS, record_set_hash
 
@@ -78,26 +78,76 @@ def _owned_query(kind: str, *columns: Any):
 
 
 # --- push ------------------------------------------------------------------------------------------
+_OUTBOX = OutboxEntry.__table__
+_ROWID = literal_column("outbox.rowid")
+# Where a walk through the pending rows stopped: (queued_at, rowid) of the last row taken.
+PendingKey = tuple[datetime, int]
+
+
 def pending_items(engine: Engine) -> list[OutboxItem]:
+    """Every pending row, oldest first (the order in which a sync sends them)."""
     with read_session(engine) as session:
         rows = session.execute(
-            select(OutboxEntry.kind, OutboxEntry.record_id, OutboxEntry.revision)
-            .where(OutboxEntry.state == "pending").order_by(OutboxEntry.queued_at, OutboxEntry.record_id)
+            select(_OUTBOX.c.kind, _OUTBOX.c.record_id, _OUTBOX.c.revision)
+            .where(_OUTBOX.c.state == "pending").order_by(_OUTBOX.c.queued_at, _ROWID)
         ).all()
     return [OutboxItem(*row) for row in rows]
 
 
-def _clinic_status(session, referral: Referral) -> str:
+def pending_count(engine: Engine) -> int:
+    with read_session(engine) as session:
+        return session.execute(select(func.count()).select_from(_OUTBOX).where(_OUTBOX.c.state == "pending")
+                               ).scalar_one()
+
+
+def next_pending(engine: Engine, limit: int, after: PendingKey | None) -> tuple[list[OutboxItem], PendingKey | None]:
+    """The next ``limit`` pending rows in send order after ``after`` (keyset), and the new key.
+
+    Reading one batch at a time keeps a sync linear in the outbox size. A row edited meanwhile was
+    re-queued with a later ``queued_at``, so the walk meets it again at its new revision.
+    """
+    query = (select(_OUTBOX.c.kind, _OUTBOX.c.record_id, _OUTBOX.c.revision, _OUTBOX.c.queued_at, _ROWID)
+             .where(_OUTBOX.c.state == "pending").order_by(_OUTBOX.c.queued_at, _ROWID).limit(limit))
+    if after is not None:
+        queued_at, rowid = after
+        query = query.where(or_(_OUTBOX.c.queued_at > queued_at,
+                                and_(_OUTBOX.c.queued_at == queued_at, _ROWID > rowid)))
+    with read_session(engine) as session:
+        rows = session.execute(query).all()
+    if not rows:
+        return [], after
+    return [OutboxItem(kind, rid, rev) for kind, rid, rev, _, _ in rows], (rows[-1][3], rows[-1][4])
+
+
+def _clinic_status(session, referral_id: str, status: str) -> str:
     """The status the clinic itself set: what it may push (the hub owns the hospital's moves)."""
-    if referral.status in CLINIC_REFERRAL_STATUSES:
-        return referral.status
+    if status in CLINIC_REFERRAL_STATUSES:
+        return status
     own = session.execute(
         select(ReferralEvent.to_status)
-        .where(ReferralEvent.referral_id == referral.id, ReferralEvent.origin != "hub",
+        .where(ReferralEvent.referral_id == referral_id, ReferralEvent.origin != "hub",
                ReferralEvent.to_status.in_(CLINIC_REFERRAL_STATUSES), ReferralEvent.deleted == False)  # noqa: E712
         .order_by(ReferralEvent.at.desc(), ReferralEvent.created_at.desc()).limit(1)
     ).scalar_one_or_none()
     return own or "sent"  # the hospital answered it, so the clinic had sent it
+
+
+def _wire_rows(session, kind: str, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The rows of ``ids`` as plain dicts of every synced column (what ``records.sync_payload``
+    gives for an ORM object), read with Core: no ORM objects for a batch of hundreds."""
+    table = SYNCED_KINDS[kind].__table__
+    columns = [column for column in table.columns if column.name not in PRIVATE_FIELDS]
+    names = [column.name for column in columns]
+    dated = [column.name for column in columns if isinstance(column.type, (UTCDateTime, Date, DateTime))]
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(ids), 500):
+        for row in session.execute(select(*columns).where(table.c.id.in_(ids[start:start + 500]))).all():
+            data = dict(zip(names, row))
+            for name in dated:
+                if data[name] is not None:
+                    data[name] = data[name].isoformat()
+            found[data["id"]] = data
+    return found
 
 
 def build_batch(engine: Engine, items: Iterable[OutboxItem]) -> tuple[list[OutboxItem], list[dict[str, Any]]]:
@@ -111,82 +161,77 @@ def build_batch(engine: Engine, items: Iterable[OutboxItem]) -> tuple[list[Outbo
         by_kind[item.kind].append(item)
     sent: list[OutboxItem] = []
     payloads: list[dict[str, Any]] = []
-    unsendable: list[OutboxItem] = []
+    unsendable: list[dict[str, Any]] = []
     with read_session(engine) as session:
         for kind, group in by_kind.items():
-            model = SYNCED_KINDS.get(kind)
-            rows = {} if model is None else {
-                row.id: row for row in session.execute(
-                    select(model).where(model.id.in_([i.record_id for i in group]))).scalars()}
+            rows = _wire_rows(session, kind, [item.record_id for item in group]) if kind in SYNCED_KINDS else {}
             for item in group:
-                row = rows.get(item.record_id)
-                if row is None or getattr(row, "origin", "clinic") == "hub":
-                    unsendable.append(item)
+                data = rows.get(item.record_id)
+                if data is None or data.get("origin", "clinic") == "hub":
+                    unsendable.append((item.kind, item.record_id, item.revision))
                     continue
-                data = sync_payload(row)
-                if isinstance(row, Referral):
-                    data["status"] = _clinic_status(session, row)
-                payloads.append({"kind": kind, "id": row.id, "revision": row.revision,
-                                 "updated_at": row.updated_at.isoformat(), "deleted": row.deleted, "data": data})
-                sent.append(OutboxItem(kind, row.id, row.revision))
+                if kind == "referral":
+                    data["status"] = _clinic_status(session, data["id"], data["status"])
+                payloads.append({"kind": kind, "id": data["id"], "revision": data["revision"],
+                                 "updated_at": data["updated_at"], "deleted": data["deleted"], "data": data})
+                sent.append(OutboxItem(kind, data["id"], data["revision"]))
     if unsendable:
         with unit_of_work(engine) as session:
-            for item in unsendable:
-                session.execute(delete(OutboxEntry).where(
-                    OutboxEntry.kind == item.kind, OutboxEntry.record_id == item.record_id,
-                    OutboxEntry.revision == item.revision))
+            session.connection().exec_driver_sql(_DELETE_EXACT, unsendable)
     return sent, payloads
+
+
+def _stored_now() -> str:
+    """Now, as SQLAlchemy stores a UTC datetime on SQLite (for plain DB-API statements)."""
+    return utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+# Only the exact revision answered (or found unsendable) leaves the outbox (DESIGN sync 2). Plain
+# DB-API executemany: building SQLAlchemy parameters per row cost more than the statements.
+_DELETE_EXACT = "DELETE FROM outbox WHERE kind = ? AND record_id = ? AND revision = ?"
+_REJECT_EXACT = ("UPDATE outbox SET state = 'rejected', reject_code = ?, reject_message = ?, attempts = attempts + 1, "
+                 "last_attempt_at = ? WHERE kind = ? AND record_id = ? AND revision = ?")
+_TOUCH_NEWER = ("UPDATE outbox SET attempts = attempts + 1, last_attempt_at = ? "
+                "WHERE kind = ? AND record_id = ? AND revision != ?")
 
 
 def apply_push_answers(engine: Engine, sent: list[OutboxItem], results: list[Any]) -> tuple[AnswerCounts, dict[str, str]]:
     """Apply the hub's per-record answers in one transaction; returns the counts and the conflicts.
 
     A row is removed (accepted, duplicate, conflict) or marked rejected only if it still holds the
-    revision that was answered: an edit made while the batch was in flight stays pending. The rows
-    are read inside the write transaction (BEGIN IMMEDIATE), so no edit can slip in between.
+    revision that was answered (``WHERE ... AND revision = ?``): an edit made while the batch was
+    in flight bumped the revision, so it stays pending and its attempt is counted.
     """
     counts = AnswerCounts()
     conflicts: dict[str, str] = {}
     kinds = {(item.record_id, item.revision): item.kind for item in sent}
-    now = utcnow()
-    table = OutboxEntry.__table__
+    removed, rejected = [], []
+    for result in results:
+        kind = result.kind or kinds.get((result.id, result.revision))
+        if kind is None or result.revision is None:
+            continue
+        key = (kind, result.id, result.revision)
+        if result.status == "rejected":
+            counts.rejected += 1
+            rejected.append((result.code, result.message, *key))
+            continue
+        setattr(counts, result.status, getattr(counts, result.status) + 1)
+        if result.status == "conflict":
+            conflicts[f"{kind}:{result.id}"] = result.message or result.code or ""
+        removed.append(key)
+    now = _stored_now()
     with unit_of_work(engine) as session:
-        queued: dict[tuple[str, str], int] = {}
-        for kind in {item.kind for item in sent}:
-            ids = [item.record_id for item in sent if item.kind == kind]
-            for start in range(0, len(ids), 500):
-                queued.update({(kind, rid): rev for rid, rev in session.execute(
-                    select(table.c.record_id, table.c.revision).where(
-                        table.c.kind == kind, table.c.record_id.in_(ids[start:start + 500])))})
-        removed, rejected, touched = [], [], []
-        for result in results:
-            kind = result.kind or kinds.get((result.id, result.revision))
-            if kind is None or result.revision is None:
-                continue
-            key = {"k": kind, "r": result.id}
-            if result.status == "rejected":
-                counts.rejected += 1
-            else:
-                setattr(counts, result.status, getattr(counts, result.status) + 1)
-                if result.status == "conflict":
-                    conflicts[f"{kind}:{result.id}"] = result.message or result.code or ""
-            if queued.get((kind, result.id)) != result.revision:
-                counts.still_pending += 1  # edited while the batch was in flight: send the new revision
-                touched.append(key)
-            elif result.status == "rejected":
-                rejected.append({**key, "code": result.code, "message": result.message})
-            else:
-                removed.append(key)
-        match = (table.c.kind == bindparam("k"), table.c.record_id == bindparam("r"))
+        connection = session.connection()
+        matched = 0
         if removed:
-            session.execute(table.delete().where(*match), removed)
+            matched += connection.exec_driver_sql(_DELETE_EXACT, removed).rowcount
         if rejected:
-            session.execute(table.update().where(*match).values(
-                state="rejected", reject_code=bindparam("code"), reject_message=bindparam("message"),
-                attempts=table.c.attempts + 1, last_attempt_at=now), rejected)
-        if touched:
-            session.execute(table.update().where(*match).values(
-                attempts=table.c.attempts + 1, last_attempt_at=now), touched)
+            matched += connection.exec_driver_sql(_REJECT_EXACT, [(code, message, now, *key)
+                                                                  for code, message, *key in rejected]).rowcount
+        counts.still_pending = len(removed) + len(rejected) - matched
+        if counts.still_pending:  # edited while the batch was in flight: the new revision goes next
+            connection.exec_driver_sql(_TOUCH_NEWER, [(now, *key)
+                                                      for key in removed + [tuple(row[2:]) for row in rejected]])
     return counts, conflicts
 
 
@@ -201,28 +246,23 @@ def mark_too_large(engine: Engine, item: OutboxItem, message: str) -> None:
 
 
 # --- epoch, re-queueing, reconcile ----------------------------------------------------------------
+_QUEUE = "INSERT INTO outbox (kind, record_id, revision, queued_at, state, attempts) VALUES (?, ?, ?, ?, 'pending', 0) "
+_REQUEUE_ALL = _QUEUE + ("ON CONFLICT (kind, record_id) DO UPDATE SET revision = excluded.revision, state = 'pending', "
+                         "reject_code = NULL, reject_message = NULL")
+_REQUEUE_MISSING = _QUEUE + "ON CONFLICT (kind, record_id) DO NOTHING"
+
+
 def _requeue(session, kinds: Iterable[str], *, everything: bool) -> int:
     """Queue every owned record of ``kinds``; ``everything`` also re-sends rows already queued or
     rejected (a new hub epoch: its earlier answers are void)."""
-    now = utcnow()
+    now = _stored_now()
     queued = 0
     for kind in kinds:
         rows = session.execute(_owned_query(kind, SYNCED_KINDS[kind].id, SYNCED_KINDS[kind].revision)).all()
         if not rows:
             continue
-        statement = sqlite_insert(OutboxEntry.__table__)
-        if everything:
-            statement = statement.on_conflict_do_update(
-                index_elements=["kind", "record_id"],
-                set_={"revision": statement.excluded.revision, "state": "pending",
-                      "reject_code": None, "reject_message": None})
-        else:
-            statement = statement.on_conflict_do_nothing(index_elements=["kind", "record_id"])
-        for start in range(0, len(rows), 500):
-            chunk = rows[start:start + 500]
-            queued += session.execute(statement, [
-                {"kind": kind, "record_id": rid, "revision": rev, "queued_at": now, "state": "pending",
-                 "attempts": 0} for rid, rev in chunk]).rowcount
+        queued += session.connection().exec_driver_sql(
+            _REQUEUE_ALL if everything else _REQUEUE_MISSING, [(kind, rid, rev, now) for rid, rev in rows]).rowcount
     return queued
 
 
@@ -295,6 +335,14 @@ def start_run(engine: Engine, trigger: str) -> int:
         session.add(run)
         session.flush()
         return run.id
+
+
+def close_interrupted_runs(engine: Engine, message: str) -> int:
+    """Runs still "running" although no sync holds the lock: their process was stopped (killed, a
+    power cut). Close them as errors with ``message``; the time they stopped is not known."""
+    with unit_of_work(engine) as session:
+        return session.execute(update(SyncRun).where(SyncRun.outcome == "running")
+                               .values(outcome="error", error_message=message)).rowcount
 
 
 def finish_run(engine: Engine, run_id: int, **fields: Any) -> SyncRun:

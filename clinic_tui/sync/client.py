@@ -24,9 +24,12 @@ from clinic_tui.sync.wire import (API_PREFIX, API_VERSION, HealthResponse, PullR
 CONNECT_TIMEOUT = 10.0
 READ_TIMEOUT = 60.0
 
-PROBLEMS = ("dns", "refused", "tls", "timeout", "auth", "forbidden", "too_old", "http", "protocol")
-# Problems of the network path: the sync is "offline", try again later.
-OFFLINE_PROBLEMS = frozenset({"dns", "refused", "tls", "timeout"})
+PROBLEMS = ("dns", "refused", "tls", "timeout", "damaged", "auth", "forbidden", "too_old", "http", "protocol")
+# Problems of the network path: the sync is "offline", try again later. "damaged": an answer that
+# arrived corrupt (bad gzip, not JSON, not the expected shape), like a cut connection.
+OFFLINE_PROBLEMS = frozenset({"dns", "refused", "tls", "timeout", "damaged"})
+# A request whose answer was lost or damaged on the way may be sent again unchanged.
+RESENDABLE_PROBLEMS = frozenset({"timeout", "refused", "damaged"})
 
 
 class HubError(Exception):
@@ -116,7 +119,8 @@ class HubClient:
     # --- endpoints --------------------------------------------------------------------------------
     def health(self) -> HealthResponse:
         """The hub's API version and epoch (no token needed). Refuses a hub speaking another API."""
-        health = self._parse(HealthResponse, self._send("GET", "/health"))
+        # An answer that is not a health document: not a clinic-hub (or one from before this API).
+        health = self._parse(HealthResponse, self._send("GET", "/health"), problem="protocol")
         if health.api_version != API_VERSION:
             raise HubError("too_old", f"api_version {health.api_version!r}, this clinic speaks {API_VERSION!r}")
         return health
@@ -144,6 +148,8 @@ class HubClient:
             response = self._http.request(method, path, **kwargs)
         except httpx.TransportError as exc:
             raise classify_transport_error(exc) from exc
+        except httpx.DecodingError as exc:  # a corrupt gzip body: the transfer was damaged
+            raise HubError("damaged", str(exc)[:200]) from exc
         if response.status_code < 400:
             return response
         code, detail = _error_body(response)
@@ -160,11 +166,13 @@ class HubClient:
         raise HubError("http", detail or str(status), status=status, code=code)
 
     @staticmethod
-    def _parse(model: type, response: httpx.Response):
+    def _parse(model: type, response: httpx.Response, *, problem: str = "damaged"):
+        """The answer as ``model``. From an endpoint that answered 200, a body that is not JSON or
+        not of this shape is a damaged transfer (resent), not a hub of another version."""
         try:
             return model.model_validate_json(response.content)
         except (ValidationError, ValueError) as exc:
-            raise HubError("protocol", f"{model.__name__}: {str(exc)[:200]}", status=response.status_code) from exc
+            raise HubError(problem, f"{model.__name__}: {str(exc)[:200]}", status=response.status_code) from exc
 
 
 def _error_body(response: httpx.Response) -> tuple[str | None, str]:

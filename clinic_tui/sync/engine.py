@@ -13,8 +13,11 @@ import random
 import threading
 import time
 import uuid
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable
+from functools import partial
+from typing import Callable, TypeVar
 
 from sqlalchemy import Engine
 
@@ -23,11 +26,11 @@ from clinic_tui.config import Settings
 from clinic_tui.data import sync_state
 from clinic_tui.data.sync_apply import apply_pull_page
 from clinic_tui.i18n import _, current_language
-from clinic_tui.sync.client import BatchTooLarge, HubClient, HubError
+from clinic_tui.sync.client import RESENDABLE_PROBLEMS, BatchTooLarge, HubClient, HubError
 from clinic_tui.sync.credentials import SyncConfigError, resolve
 from clinic_tui.sync.lock import SyncBusy, sync_lock
 from clinic_tui.sync.messages import problem_message, receipt_text
-from clinic_tui.sync.wire import MAX_PULL_LIMIT, MAX_PUSH_RECORDS
+from clinic_tui.sync.wire import MAX_PULL_LIMIT, MAX_PUSH_RECORDS, PushResponse
 
 OUTCOMES = ("ok", "offline", "auth", "rejected", "config", "error", "busy")
 # Exit codes of `clinic-tui sync` (docs/sync.md): a scheduled task can act on each.
@@ -37,7 +40,9 @@ _OUTCOME_EXIT = {"ok": EXIT_OK, "offline": EXIT_OFFLINE, "auth": EXIT_AUTH, "rej
                  "config": EXIT_CONFIG, "error": EXIT_ERROR, "busy": EXIT_BUSY}
 _PROBLEM_EXIT = {"dns": EXIT_DNS, "tls": EXIT_TLS, "forbidden": EXIT_FORBIDDEN, "too_old": EXIT_INCOMPATIBLE,
                  "protocol": EXIT_INCOMPATIBLE}
-RESENDS = 3  # the same batch (same id) after a cut connection, with backoff and jitter
+T = TypeVar("T")
+READ_AHEAD = 2000  # outbox keys read at once by a push (in send order)
+RESENDS = 3  # the same batch (same id) after a cut connection or a damaged answer, with backoff and jitter
 
 
 def _outcome_of(error: HubError) -> str:
@@ -118,6 +123,22 @@ class _Cancelled(Exception):
     pass
 
 
+def _back_off(attempt: int) -> None:
+    time.sleep(min(8.0, 0.5 * 2 ** attempt) * random.uniform(0.5, 1.5))
+
+
+def _again_if_damaged(request: Callable[[], T]) -> T:
+    """A read (pull page, reconcile) whose answer arrived damaged is simply asked again."""
+    for attempt in range(RESENDS):
+        try:
+            return request()
+        except HubError as exc:
+            if exc.problem != "damaged" or attempt == RESENDS - 1:
+                raise
+            _back_off(attempt)
+    raise AssertionError("unreachable")
+
+
 def _client(settings: Settings, hub_url: str, token: str) -> HubClient:
     return HubClient(hub_url, token, ca_bundle=settings.ca_bundle, proxy=settings.proxy, language=current_language())
 
@@ -133,6 +154,7 @@ class _Run:
         self._progress, self._cancel = progress, cancel
         self.done = 0
         self.total = 0
+        self._keys: deque[sync_state.OutboxItem] = deque()  # read ahead from the outbox, not yet sent
 
     def tell(self, phase: str, done: int, total: int | None) -> None:
         if self._progress is not None:
@@ -148,47 +170,106 @@ class _Run:
         Returns how many the hub accepted as new."""
         attempted: set[sync_state.OutboxItem] = set()
         accepted_before = self.report.accepted
-        self.done, self.total = 0, len(sync_state.pending_items(self.engine))
-        while True:
-            self.check_cancel()
-            items = [item for item in sync_state.pending_items(self.engine) if item not in attempted]
-            if not items:
-                break
-            self.total = max(self.total, self.done + len(items))
-            batch = items[:self.batch_size]
-            attempted.update(batch)
-            self._push(batch, attempted)
+        self.done, self.total = 0, sync_state.pending_count(self.engine)
+        after = None
+        with ThreadPoolExecutor(1, thread_name_prefix="sync-push") as sender:
+            while True:
+                after = self._walk(attempted, after, sender)
+                if not self._sweep(attempted):
+                    break
         self.tell("push", self.done, self.total)
         return self.report.accepted - accepted_before
 
+    def _walk(self, attempted: set, after: sync_state.PendingKey | None, sender: ThreadPoolExecutor):
+        """The pending rows in send order, a batch at a time. While the hub stores one batch (the
+        exchange runs on ``sender``), the next is read and built here: the client's work overlaps
+        the hub's. Answers are applied here, in order, each batch in one transaction."""
+        upcoming, after = self._next_batch(attempted, after)
+        while upcoming is not None:
+            self.check_cancel()
+            sent, payloads = upcoming
+            if len(sent) > self.batch_size:  # read before a 413 or a timeout halved the batches
+                self._halve(sent, attempted)
+                upcoming, after = self._next_batch(attempted, after)
+                continue
+            self.tell("push", self.done, self.total)  # the batch is chosen; the hub has not answered yet
+            answer = sender.submit(self._exchange, sent, payloads)
+            upcoming, after = self._next_batch(attempted, after)
+            self._deliver(sent, answer.result(), attempted)
+        return after
+
+    def _next_batch(self, attempted: set, after: sync_state.PendingKey | None):
+        """The next batch not yet attempted in this sync, built: ((sent, payloads) or None, key).
+        Outbox keys are read READ_AHEAD at a time (each read sorts the pending rows); the rows
+        themselves are read as each batch is built, so an edit made meanwhile is sent as it is."""
+        while True:
+            if not self._keys:
+                rows, after = sync_state.next_pending(self.engine, max(READ_AHEAD, self.batch_size), after)
+                self._keys.extend(rows)
+                if not rows:
+                    return None, after
+            batch = []
+            while self._keys and len(batch) < self.batch_size:
+                item = self._keys.popleft()
+                if item not in attempted:
+                    batch.append(item)
+            attempted.update(batch)
+            if not batch:
+                continue
+            self.total = max(self.total, self.done + len(batch))
+            sent, payloads = sync_state.build_batch(self.engine, batch)
+            attempted.update(sent)
+            if sent:
+                return (sent, payloads), after
+
+    def _sweep(self, attempted: set) -> bool:
+        """Rows the keyset walk cannot meet (queued behind it, e.g. the clock was set back): push
+        them too. False when there are none, the usual case."""
+        left = [item for item in sync_state.pending_items(self.engine) if item not in attempted]
+        for start in range(0, len(left), self.batch_size):
+            self.check_cancel()
+            self._push(left[start:start + self.batch_size], attempted)
+        return bool(left)
+
     def _push(self, items: list[sync_state.OutboxItem], attempted: set) -> None:
+        """One batch, start to end, without overlap (a sweep, or halves of a batch)."""
+        attempted.update(items)
         sent, payloads = sync_state.build_batch(self.engine, items)
         attempted.update(sent)
         if not sent:
             return
-        self.tell("push", self.done, self.total)  # the batch is chosen; the hub has not answered yet
+        self.tell("push", self.done, self.total)
+        self._deliver(sent, self._exchange(sent, payloads), attempted)
+
+    def _exchange(self, sent: list[sync_state.OutboxItem], payloads: list[dict]) -> PushResponse | HubError:
+        """Send one batch until it is answered: HTTP only (it may run on the sender thread).
+        Returns the 413 or the timeout that calls for smaller batches instead of raising it."""
         batch_id = uuid.uuid4().hex
         for attempt in range(RESENDS):
             try:
-                response = self.client.push(batch_id, payloads)
-                break
+                return self.client.push(batch_id, payloads)
             except BatchTooLarge as exc:
-                if len(sent) == 1:
-                    sync_state.mark_too_large(self.engine, sent[0], exc.detail or "413")
-                    self.report.rejected += 1
-                    return
-                self._halve(sent, attempted)
-                return
+                return exc
             except HubError as exc:
                 if exc.problem == "timeout" and len(sent) > 1:
-                    self._halve(sent, attempted)
-                    return
-                if exc.problem not in ("timeout", "refused") or attempt == RESENDS - 1:
+                    return exc
+                if exc.problem not in RESENDABLE_PROBLEMS or attempt == RESENDS - 1:
                     raise
-                # Cut off mid-answer: the hub may have stored it. The same batch id makes the
-                # resend idempotent (the hub replays its stored answers).
-                time.sleep(min(8.0, 0.5 * 2 ** attempt) * random.uniform(0.5, 1.5))
-        counts, conflicts = sync_state.apply_push_answers(self.engine, sent, response.results)
+                # Cut off or damaged mid-answer: the hub may have stored it. The same batch id
+                # makes the resend idempotent (the hub replays its stored answers).
+                _back_off(attempt)
+        raise AssertionError("unreachable")
+
+    def _deliver(self, sent: list[sync_state.OutboxItem], answer: PushResponse | HubError, attempted: set) -> None:
+        """Apply the hub's answers to a batch, or shrink the batches on a 413 or a timeout."""
+        if isinstance(answer, HubError):
+            if len(sent) == 1:  # a 413 for one record: it needs the doctor's attention
+                sync_state.mark_too_large(self.engine, sent[0], answer.detail or "413")
+                self.report.rejected += 1
+            else:
+                self._halve(sent, attempted)
+            return
+        counts, conflicts = sync_state.apply_push_answers(self.engine, sent, answer.results)
         report = self.report
         report.pushed += len(sent)
         report.accepted += counts.accepted
@@ -212,7 +293,7 @@ class _Run:
         received = 0
         while True:
             self.check_cancel()
-            page = self.client.pull(cursor, self.pull_limit)
+            page = _again_if_damaged(partial(self.client.pull, cursor, self.pull_limit))
             result = apply_pull_page(self.engine, page.changes, page.next_cursor, page.epoch)
             self.report.pulled += result.applied
             received += len(page.changes)
@@ -223,7 +304,7 @@ class _Run:
 
     # --- reconcile ------------------------------------------------------------------------------
     def mismatched_kinds(self) -> tuple[list[str], dict[str, int], str]:
-        hub = self.client.reconcile()
+        hub = _again_if_damaged(self.client.reconcile)
         local = sync_state.local_reconcile(self.engine)
         empty = (0, "0" * 32)
         kinds = sorted(set(local) | set(hub.kinds))
@@ -265,6 +346,9 @@ def run_sync(engine: Engine, settings: Settings, *, trigger: str = "cli",
     report.warnings = list(connection.warnings)
     try:
         with sync_lock(_database_path(engine)):
+            # Holding the lock: a run still marked running was stopped mid-way, not in progress.
+            sync_state.close_interrupted_runs(engine, _("Interrupted: the program was stopped before this sync "
+                                                        "finished."))
             report.run_id = sync_state.start_run(engine, trigger)
             with _client(settings, connection.hub_url, connection.token) as client:
                 _sync(engine, client, settings, report, progress, cancel)

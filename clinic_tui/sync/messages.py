@@ -15,6 +15,8 @@ PROBLEM_MESSAGES = {
     "tls": N_("The hub's certificate could not be verified ({detail}). Configure the hospital's CA "
               "certificate (ca_bundle) or check the hub address."),
     "timeout": N_("The hub did not answer in time. The network may be too slow or down; try again later."),
+    "damaged": N_("The hub's answer arrived damaged several times (the connection corrupted it). Nothing was "
+                  "lost: what it was about is still waiting to be sent. Try again later."),
     "auth": N_("The hub does not accept this clinic's token: it is unknown or was revoked (401). Ask the "
                "hospital for a new token and run 'clinic-tui sync set-token'."),
     "forbidden": N_("This token is not a clinic token (403). Use the token the hospital made for this "

@@ -191,14 +191,29 @@ def test_garbled_answer(clinic_db, hub_process, proxy, batch, offset):
     final_clean_sync(clinic_db, hub_process, proxy)
 
 
-@pytest.mark.xfail(strict=True, reason="HubClient._send lets httpx.DecodingError (a corrupt gzip answer) escape: "
-                                      "the sync ends 'error' instead of resending the batch")
 def test_garbled_answer_is_retried_in_the_same_run(clinic_db, hub_process, proxy):
     """A garbled answer is a damaged transfer, like a cut one: resend the same batch, not give up."""
+    proxy.keep_bodies = True
     proxy.arm(Fault("garble", nth=2, at=30, count=8))
     done = run_sync(clinic_db, proxy.url, hub_process.token)
     assert proxy.fired()
     assert done.returncode == 0, done.stdout + done.stderr
+    bodies = push_bodies(proxy)
+    assert bodies[2]["batch_id"] == bodies[1]["batch_id"]  # the damaged one, resent unchanged
+    assert_converged(clinic_db, hub_process)
+
+
+def test_garbled_small_plain_answer_is_retried_not_taken_for_an_old_hub(clinic_db, hub_process, proxy):
+    """A short answer goes uncompressed (the pull page here, under the hub's gzip threshold): garbled,
+    it is not JSON. That is a damaged transfer, asked again, not "hub too old" (exit 10)."""
+    pull = "/api/v1/sync/pull"
+    proxy.arm(Fault("garble", nth=1, path=pull, at=0, count=8))
+    done = run_sync(clinic_db, proxy.url, hub_process.token)
+    assert proxy.fired()
+    garbled = [e for e in proxy.exchanges if e.fault.startswith("garble")]
+    assert garbled and garbled[0].path.startswith(pull)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert len([e for e in proxy.exchanges if e.path.startswith(pull)]) == 2  # asked again once
     assert_converged(clinic_db, hub_process)
 
 

@@ -1,0 +1,95 @@
+"""The client's own push bookkeeping, fast: batches read by keyset, wire records read with Core
+(the same as the ORM snapshot), answers applied by exact revision, interrupted runs closed."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from sqlalchemy import select
+
+from clinic_tui.data import records, sync_state
+from clinic_tui.data.db import read_session, unit_of_work
+from clinic_tui.data.migrate import open_database
+from clinic_tui.data.models import SYNCED_KINDS, OutboxEntry, Referral, Resident, SyncRun
+from clinic_tui.sync.engine import run_sync
+
+from .conftest import database_path
+from .test_push_pull import _register
+
+
+def _outbox(engine) -> dict[str, tuple[int, str, int]]:
+    with read_session(engine) as session:
+        return {row.record_id: (row.revision, row.state, row.attempts)
+                for row in session.execute(select(OutboxEntry)).scalars()}
+
+
+def test_wire_records_read_with_core_equal_the_orm_snapshot(demo_db):
+    engine = open_database(demo_db).engine
+    items = sync_state.pending_items(engine)
+    if len(items) < 50:  # the demo has synced: queue everything it owns again
+        sync_state.requeue_kinds(engine, sync_state.owned_kinds())
+        items = sync_state.pending_items(engine)
+    sent, payloads = sync_state.build_batch(engine, items)
+    assert len(sent) > 50 and {item.kind for item in sent} >= {"resident", "visit", "referral"}
+    with read_session(engine) as session:
+        for item, payload in zip(sent, payloads):
+            row = session.get(SYNCED_KINDS[item.kind], item.record_id)
+            expected = records.sync_payload(row)
+            if isinstance(row, Referral):
+                expected["status"] = payload["data"]["status"]  # the clinic's own status (checked elsewhere)
+            assert payload["data"] == expected
+            assert (payload["id"], payload["revision"], payload["deleted"]) == (row.id, row.revision, row.deleted)
+            assert payload["updated_at"] == row.updated_at.isoformat()
+            assert "pin_hash" not in payload["data"]
+
+
+def test_keyset_walk_meets_every_row_once_and_an_edited_row_again_at_the_end(small_clinic):
+    engine = small_clinic
+    everything = sync_state.pending_items(engine)
+    first, after = sync_state.next_pending(engine, 2, None)
+    assert first == everything[:2]
+    resident = next(item for item in first if item.kind == "resident")
+    with unit_of_work(engine) as session:
+        records.update(session, session.get(Resident, resident.record_id), {"name": "王大明"}, None)
+    walked = list(first)
+    while True:
+        batch, after = sync_state.next_pending(engine, 2, after)
+        if not batch:
+            break
+        walked.extend(batch)
+    assert walked[:len(everything)] == everything
+    assert walked[len(everything):] == [sync_state.OutboxItem("resident", resident.record_id, 2)]
+
+
+def test_answers_remove_only_the_exact_revision_answered(small_clinic):
+    engine = small_clinic
+    sent, _ = sync_state.build_batch(engine, sync_state.pending_items(engine))
+    edited, refused = [item for item in sent if item.kind == "resident"][:2]
+    with unit_of_work(engine) as session:  # edited while its batch was in flight
+        records.update(session, session.get(Resident, edited.record_id), {"name": "王大明"}, None)
+    answers = [SimpleNamespace(id=i.record_id, kind=i.kind, revision=i.revision, code=None, message=None,
+                               status="accepted") for i in sent if i != refused]
+    answers.append(SimpleNamespace(id=refused.record_id, kind=refused.kind, revision=refused.revision,
+                                   status="rejected", code="bad_id_number", message="身份证号无效"))
+    counts, _ = sync_state.apply_push_answers(engine, sent, answers)
+    assert (counts.accepted, counts.rejected, counts.still_pending) == (len(sent) - 1, 1, 1)
+    left = _outbox(engine)
+    assert left == {edited.record_id: (2, "pending", 1), refused.record_id: (1, "rejected", 1)}
+    with read_session(engine) as session:
+        row = session.get(OutboxEntry, ("resident", refused.record_id))
+        assert (row.reject_code, row.reject_message) == ("bad_id_number", "身份证号无效")
+        assert row.last_attempt_at is not None and row.last_attempt_at.tzinfo is not None
+
+
+def test_a_sync_stopped_mid_run_is_closed_as_interrupted_by_the_next_one(hub, small_clinic, clinic_settings):
+    engine = small_clinic
+    _, token = _register(hub, engine)
+    stopped = sync_state.start_run(engine, "cli")  # a process killed mid-sync leaves this behind
+    report = run_sync(engine, clinic_settings(hub, database_path(engine)), token=token)
+    assert report.outcome == "ok", report.message
+    with read_session(engine) as session:
+        old = session.get(SyncRun, stopped)
+        new = session.get(SyncRun, report.run_id)
+    assert old.outcome == "error" and old.error_message == "中断：同步尚未完成，程序就被停止了。"
+    assert new.outcome == "ok" and new.id > old.id
+    assert [run.outcome for run in sync_state.recent_runs(engine)] == ["ok", "error"]
