@@ -5,13 +5,21 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 Text = Field(None, max_length=4000)
 
 
 class DeskModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        # PostgreSQL stores no NUL character in text or JSONB: refuse it here as a 422, not a 500.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("text must not contain the NUL character")
+        return value
 
 
 class AcceptRequest(DeskModel):

@@ -118,6 +118,14 @@ def test_send_down_reaches_the_clinic_which_acknowledges_it(hub):
         assert missing.status_code == 422 and missing.json()["code"] == "clinic_not_found"
         nameless = desk.post("/api/v1/desk/downward-referrals", json={"clinic_code": code})
         assert nameless.status_code == 422 and nameless.json()["code"] == "missing_field"
+        # PostgreSQL cannot store a NUL character: refused as bad input, never a 500.
+        for field in ("treatment_plan", "patient_name", "clinic_code"):
+            nul = desk.post("/api/v1/desk/downward-referrals",
+                            json={"clinic_code": code, "patient_name": "赵六", field: "低盐\x00饮食"})
+            assert nul.status_code == 422, (field, nul.text)
+        nested = desk.post("/api/v1/desk/downward-referrals", json={
+            "clinic_code": code, "patient_name": "赵六", "followup_schedule": [{"after_days": 7, "what": "\x00"}]})
+        assert nested.status_code == 422, nested.text
 
 
 def test_indicators_per_clinic_and_month(hub):
