@@ -51,6 +51,7 @@ FORM_FIELDS = (
     "purpose", "urgency", "to_org_code", "to_org_name", "to_department_code", "to_department_name",
     "wished_date", "diagnoses", "reason", "chief_complaint", "past_history", "examinations", "medications",
     "treatment_so_far", "allergies", "consent_given", "consent_by", "consent_signer", "transport",
+    "to_doctor_wished", "precautions",
 )
 # Common reasons of a county's referral catalogue; a county sets its own list in the app setting
 # REASON_TEMPLATES_SETTING (a JSON list of strings), which then replaces these.

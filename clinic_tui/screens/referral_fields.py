@@ -69,7 +69,7 @@ def form_values(stored: dict[str, Any], directory: Directory) -> dict[str, Any]:
 
     raw: dict[str, Any] = {}
     for name in ("reason", "chief_complaint", "past_history", "treatment_so_far", "allergies", "consent_signer",
-                 "wished_date"):
+                 "wished_date", "to_doctor_wished", "precautions"):
         if stored.get(name):
             raw[name] = stored[name]
     for name in ("diagnoses", "medications"):
@@ -128,7 +128,8 @@ def record_values(values: dict[str, Any], directory: Directory, hospital: Hospit
         "reason": values["reason"], "chief_complaint": values["chief_complaint"],
         "past_history": values["past_history"], "examinations": parse_examinations(values["examinations"]),
         "medications": json.loads(values["medications"] or "[]"), "treatment_so_far": values["treatment_so_far"],
-        "allergies": values["allergies"], "consent_given": values["consent"] in CONSENT_BY,
+        "allergies": values["allergies"], "precautions": values["precautions"] or None,
+        "to_doctor_wished": values["to_doctor_wished"] or None, "consent_given": values["consent"] in CONSENT_BY,
         "consent_by": CONSENT_BY.get(values["consent"]), "consent_signer": values["consent_signer"],
         "transport": transport or {},
     }

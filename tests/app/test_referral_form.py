@@ -326,3 +326,20 @@ async def test_ctrl_r_on_a_visit_saves_it_as_referred_and_opens_the_slip_on_it(t
         await wait_for(pilot, lambda: not isinstance(app.screen, ReferralFormScreen))
     (draft,) = _referrals(app.store.engine, source_visit_id=visit.id)
     assert draft.resident_id == resident.id and draft.chief_complaint == "chest pain"
+
+
+async def test_the_doctor_wished_and_the_precautions_of_the_slip_are_kept(tmp_path):
+    app = app_on_demo_copy(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        keys = KeyCounter(pilot)
+        await _open_blank_form(app, pilot, keys)
+        await _pick_resident(app, pilot, keys)
+        await _pick_diagnosis(app, pilot, keys)
+        await _enter_until(app, keys, "to_doctor_wished")
+        await keys.type("王主任")
+        await _enter_until(app, keys, "precautions")
+        await keys.type("途中监测血压")
+        await keys.press("ctrl+s")
+        await wait_for(pilot, lambda: bool(_referrals(app.store.engine)))
+        (referral,) = _referrals(app.store.engine)
+    assert (referral.status, referral.to_doctor_wished, referral.precautions) == ("draft", "王主任", "途中监测血压")
