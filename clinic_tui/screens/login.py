@@ -26,6 +26,9 @@ class LoginScreen(ModalScreen[str]):
     """Dismissed with the id of the staff member who signed in."""
 
     BINDINGS = [Binding("ctrl+q", "app.quit", N_("Quit"), id="login.quit", priority=True)]
+    # Focus by Textual when the screen is shown: a query in on_mount finds nothing when the app
+    # is closed while this screen is still being built (a quit at start-up).
+    AUTO_FOCUS = "#login-staff"
 
     def __init__(self, staff, *, locked: bool = False):
         super().__init__()
@@ -46,9 +49,6 @@ class LoginScreen(ModalScreen[str]):
             pin.display = False  # shown once someone with a PIN is picked
             yield pin
             yield Static("", id="login-message")
-
-    def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
 
     @on(OptionList.OptionSelected, "#login-staff")
     def _picked(self, event: OptionList.OptionSelected) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from pilot_helpers import sign_in, wait_for
+from pilot_helpers import login_shown, sign_in, wait_for
 from textual.widgets import DataTable, Static
 
 from clinic_tui.app import ClinicApp
@@ -17,7 +17,7 @@ from clinic_tui.screens.residents import ResidentsScreen
 async def test_with_nothing_configured_the_app_opens_a_demo_copy_and_says_so():
     app = ClinicApp(Settings())
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen))
+        await wait_for(pilot, lambda: login_shown(app))
         assert "石桥镇青石村卫生室" in app.header_text and "演示" in app.header_text
     demo = data_dir() / "demo.db"
     assert demo.exists() and demo.stat().st_size > 0
