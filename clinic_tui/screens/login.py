@@ -25,7 +25,12 @@ ROLE_LABELS = {
 class LoginScreen(ModalScreen[str]):
     """Dismissed with the id of the staff member who signed in."""
 
-    BINDINGS = [Binding("ctrl+q", "app.quit", N_("Quit"), id="login.quit", priority=True)]
+    BINDINGS = [
+        Binding("ctrl+q", "app.quit", N_("Quit"), id="login.quit", priority=True),
+        # Enter on the staff list is handled the moment the app receives it, so a PIN typed right
+        # after it lands in the PIN field instead of going to the list before the focus moves.
+        Binding("enter", "choose", N_("Choose"), id="login.choose", show=False, priority=True),
+    ]
     # Focus by Textual when the screen is shown: a query in on_mount finds nothing when the app
     # is closed while this screen is still being built (a quit at start-up).
     AUTO_FOCUS = "#login-staff"
@@ -50,16 +55,27 @@ class LoginScreen(ModalScreen[str]):
             yield pin
             yield Static("", id="login-message")
 
+    def action_choose(self) -> None:
+        from textual.actions import SkipAction
+
+        staff_list = self.query_one("#login-staff", OptionList)
+        if self.focused is not staff_list or staff_list.highlighted is None:
+            raise SkipAction()  # the PIN field takes its own Enter
+        self._choose(staff_list.get_option_at_index(staff_list.highlighted).id)
+
     @on(OptionList.OptionSelected, "#login-staff")
-    def _picked(self, event: OptionList.OptionSelected) -> None:
-        self.chosen = event.option.id
+    def _picked(self, event: OptionList.OptionSelected) -> None:  # a mouse click
+        self._choose(event.option.id)
+
+    def _choose(self, staff_id: str) -> None:
+        self.chosen = staff_id
         if not self.staff[self.chosen].has_pin:
             self.dismiss(self.chosen)
             return
         pin = self.query_one("#login-pin", Input)
         pin.display = True
         pin.value = ""
-        pin.focus()
+        self.set_focus(pin)  # at once: Widget.focus() waits behind the keys already queued
         self.query_one("#login-message", Static).update(_("Type your PIN and press Enter."))
 
     @on(Input.Submitted, "#login-pin")

@@ -303,3 +303,10 @@ def test_typing_ahead_lands_in_the_right_fields(terminal: Terminal, database: Pa
     [resident] = _rows(database, "SELECT * FROM resident WHERE name = ?", NEW_NAME)
     assert (resident["sex"], resident["birth_date"], resident["id_number"], resident["phone"]) == (
         "1", NEW_BORN.isoformat(), NEW_ID, "13912345678")
+
+
+def test_the_pin_typed_right_after_picking_oneself_signs_in(terminal: Terminal, database: Path):
+    """Enter on one's name and the PIN in one burst: the digits must reach the PIN field, not the list."""
+    terminal.wait_for(zh("Who is working?"), DOCTOR)
+    terminal.tmux("send-keys", "-t", "app", "Enter", *PIN, "Enter")  # one write to the terminal
+    terminal.wait_for(zh("Visits today"), timeout=5)
