@@ -195,7 +195,7 @@ def _phases(database: str) -> None:
             ensure_builtin_catalog(session)
 
     step("ensure_builtin_catalog (compares the shipped lists' fingerprint)", catalogue)
-    store = Store(opened.engine)
+    store = Store(opened.path, opened.engine)
     step("Store: clinic, staff, sync summary", lambda: (store.clinic(), store.staff(), store.sync_summary()))
     step("Store.dashboard(today)", lambda: store.dashboard(date.today()))
     step(f"Store.search_residents({QUERY!r})", lambda: store.search_residents(QUERY, limit=50))
@@ -339,7 +339,8 @@ from clinic_tui.config import Settings
 from clinic_tui.data.startup import prepare_database
 from clinic_tui.data.drafts import DraftStore
 from clinic_tui.data.store import Store
-store = Store(prepare_database(Settings(database=pathlib.Path(sys.argv[1]))).engine)
+opened = prepare_database(Settings(database=pathlib.Path(sys.argv[1])))
+store = Store(opened.path, opened.engine)
 store.staff(); store.dashboard(datetime.date.today()); store.search_residents("{QUERY}", limit=50)
 """
 

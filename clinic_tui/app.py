@@ -77,21 +77,28 @@ class ClinicApp(App):
 
     @work(thread=True, exclusive=True, group="database")
     def open_database(self) -> None:
-        from clinic_tui.data.db import DatabaseError
         from clinic_tui.data.drafts import DraftStore
-        from clinic_tui.data.startup import prepare_database
+        from clinic_tui.data.sqlite_file import DatabaseError
+        from clinic_tui.data.startup import open_as_is
         from clinic_tui.data.store import Store
         from clinic_tui.errors import describe_database_error
 
         try:
-            opened = prepare_database(self.settings, app_session=True)
+            # Most starts have nothing to prepare: then SQLAlchemy loads only after the dashboard.
+            path = open_as_is(self.settings)
+            if path is not None:
+                store = Store(path)
+            else:
+                from clinic_tui.data.startup import prepare_database
+
+                opened = prepare_database(self.settings, app_session=True)
+                store = Store(opened.path, opened.engine)
         except DatabaseError as exc:
             self.call_from_thread(self._show_problem, describe_database_error(exc))
             return
-        store = Store(opened.engine)
         clinic = store.clinic()
         staff = store.staff()
-        self.call_from_thread(self._database_ready, store, DraftStore(opened.engine), clinic, staff)
+        self.call_from_thread(self._database_ready, store, DraftStore(store.path), clinic, staff)
 
     def _show_problem(self, message: str) -> None:
         self.query_one("#loading", Static).update(message)
@@ -113,10 +120,11 @@ class ClinicApp(App):
         self.user_id, self.user_name = staff_id, member.name if member else ""
         self.refresh_header()
         self._restart_idle_timer()
-        self._start_sync()
         if not was_locked:
             self.switch_mode("dashboard")
             self.offer_drafts()
+            # The dashboard starts it once it is drawn; this in case a draft offered back covers it.
+            self.set_timer(3, self.start_background_work)
 
     # --- who is working, idle lock -------------------------------------------------------------
 
@@ -184,6 +192,18 @@ class ClinicApp(App):
             self.sync.local_change(self.store.sync_summary().pending)
 
     # --- background sync (clinic_tui/sync_worker.py) ------------------------------------------
+
+    def start_background_work(self) -> None:
+        """Once the dashboard is up: load the ORM for the forms, and start the sync worker.
+
+        Not earlier: on one slow core either would hold up the first dashboard."""
+        if self.sync is None:
+            self._warm_up_data_layer()
+            self._start_sync()
+
+    @work(thread=True, exclusive=True, group="warm-up")
+    def _warm_up_data_layer(self) -> None:
+        self.store.warm_up()
 
     def _start_sync(self) -> None:
         if self.sync is None:
@@ -313,5 +333,5 @@ def run_app(settings: Settings) -> int:
     if app.store is not None and app.return_code == 0:
         from clinic_tui.data.startup import mark_clean_exit
 
-        mark_clean_exit(app.store.engine)  # the next start may skip reading the whole file
+        mark_clean_exit(app.store.path)  # the next start may skip reading the whole file
     return app.return_code or 0

@@ -1,14 +1,16 @@
-"""What the dashboard shows: the day's work, each item a record the doctor can open."""
+"""What the dashboard shows: the day's work, each item a record the doctor can open.
+
+Read with plain SQLite (no ORM): the dashboard is the first thing an ordinary start fills, before
+SQLAlchemy has loaded (see data/store.py).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+import sqlite3
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
-from sqlmodel import Session
-
-from clinic_tui.data.models import Contract, FollowupDue, Referral, Resident, Visit
+from clinic_tui.data.sqlite_file import read_datetime, stored_datetime
 
 LIMIT = 200  # per section; the list screens page through everything
 
@@ -34,61 +36,63 @@ class Dashboard:
     contracts_expiring: list[WorkItem]
 
 
-def _local_day_bounds(day: date) -> tuple[datetime, datetime]:
+def _local_day_bounds(day: date) -> tuple[str, str]:
     start = datetime.combine(day, time.min).astimezone()  # the clinic's own midnight
-    return start.astimezone(timezone.utc), (start + timedelta(days=1)).astimezone(timezone.utc)
+    return stored_datetime(start), stored_datetime(start + timedelta(days=1))
 
 
-def load_dashboard(session: Session, today: date) -> Dashboard:
+def load_dashboard(connection: sqlite3.Connection, today: date) -> Dashboard:
     return Dashboard(
-        visits_today=_visits_today(session, today),
-        followups_due=_followups_due(session, today),
-        referrals_waiting=_referrals(session, "up", ("review", "sent")),
-        downward_received=_referrals(session, "down", ("received",)),
-        contracts_expiring=_contracts_expiring(session, today),
+        visits_today=_visits_today(connection, today),
+        followups_due=_followups_due(connection, today),
+        referrals_waiting=_referrals(connection, "up", ("review", "sent")),
+        downward_received=_referrals(connection, "down", ("received",)),
+        contracts_expiring=_contracts_expiring(connection, today),
     )
 
 
-def _visits_today(session: Session, today: date) -> list[WorkItem]:
+def _visits_today(connection: sqlite3.Connection, today: date) -> list[WorkItem]:
     start, end = _local_day_bounds(today)
-    rows = session.execute(
-        select(Visit.id, Visit.resident_id, Visit.visit_at, Resident.name, Visit.chief_complaint)
-        .join(Resident, Resident.id == Visit.resident_id)
-        .where(Visit.visit_at >= start, Visit.visit_at < end, Visit.deleted == False)  # noqa: E712
-        .order_by(Visit.visit_at.desc()).limit(LIMIT)
-    )
-    return [WorkItem("visit", r.id, r.resident_id, r.visit_at, r.name, r.chief_complaint or "") for r in rows]
+    rows = connection.execute(
+        "SELECT v.id, v.resident_id, v.visit_at, r.name, v.chief_complaint FROM visit v"
+        " JOIN resident r ON r.id = v.resident_id"
+        " WHERE v.visit_at >= ? AND v.visit_at < ? AND NOT v.deleted ORDER BY v.visit_at DESC LIMIT ?",
+        (start, end, LIMIT))
+    return [WorkItem("visit", r["id"], r["resident_id"], read_datetime(r["visit_at"]), r["name"],
+                     r["chief_complaint"] or "") for r in rows]
 
 
-def _followups_due(session: Session, today: date) -> list[WorkItem]:
-    rows = session.execute(
-        select(FollowupDue.resident_id, FollowupDue.disease, FollowupDue.next_date, Resident.name)
-        .join(Resident, Resident.id == FollowupDue.resident_id)
-        .where(FollowupDue.next_date <= today + timedelta(days=7))
-        .order_by(FollowupDue.next_date).limit(LIMIT)
-    )
-    return [WorkItem("resident", r.resident_id, r.resident_id, r.next_date, r.name, r.disease,
-                     overdue=r.next_date < today) for r in rows]
+def _followups_due(connection: sqlite3.Connection, today: date) -> list[WorkItem]:
+    rows = connection.execute(
+        "SELECT f.resident_id, f.disease, f.next_date, r.name FROM followup_due f"
+        " JOIN resident r ON r.id = f.resident_id WHERE f.next_date <= ? ORDER BY f.next_date LIMIT ?",
+        ((today + timedelta(days=7)).isoformat(), LIMIT))
+    items = []
+    for r in rows:
+        due = date.fromisoformat(r["next_date"])
+        items.append(WorkItem("resident", r["resident_id"], r["resident_id"], due, r["name"], r["disease"],
+                              overdue=due < today))
+    return items
 
 
-def _referrals(session: Session, direction: str, statuses: tuple[str, ...]) -> list[WorkItem]:
-    rows = session.execute(
-        select(Referral.id, Referral.resident_id, Referral.referral_date, Referral.patient_name,
-               Referral.referral_no, Referral.urgency, Referral.to_department_name, Referral.from_org_name)
-        .where(Referral.direction == direction, Referral.status.in_(statuses), Referral.deleted == False)  # noqa: E712
-        .order_by(Referral.referral_date).limit(LIMIT)
-    )
-    return [WorkItem("referral", r.id, r.resident_id, r.referral_date, r.patient_name,
-                     f"{r.referral_no} {r.to_department_name or r.from_org_name or ''}".strip(),
-                     overdue=r.urgency != "normal", urgency=r.urgency) for r in rows]
+def _referrals(connection: sqlite3.Connection, direction: str, statuses: tuple[str, ...]) -> list[WorkItem]:
+    rows = connection.execute(
+        "SELECT id, resident_id, referral_date, patient_name, referral_no, urgency, to_department_name,"
+        " from_org_name FROM referral"
+        f" WHERE direction = ? AND status IN ({', '.join('?' * len(statuses))}) AND NOT deleted"
+        " ORDER BY referral_date LIMIT ?",
+        (direction, *statuses, LIMIT))
+    return [WorkItem("referral", r["id"], r["resident_id"], date.fromisoformat(r["referral_date"]), r["patient_name"],
+                     f"{r['referral_no']} {r['to_department_name'] or r['from_org_name'] or ''}".strip(),
+                     overdue=r["urgency"] != "normal", urgency=r["urgency"]) for r in rows]
 
 
-def _contracts_expiring(session: Session, today: date) -> list[WorkItem]:
-    rows = session.execute(
-        select(Contract.id, Contract.resident_id, Contract.end_date, Resident.name, Contract.contract_no)
-        .join(Resident, Resident.id == Contract.resident_id)
-        .where(Contract.status.in_(("active", "expiring")), Contract.end_date >= today,
-               Contract.end_date <= today + timedelta(days=30), Contract.deleted == False)  # noqa: E712
-        .order_by(Contract.end_date).limit(LIMIT)
-    )
-    return [WorkItem("contract", r.id, r.resident_id, r.end_date, r.name, r.contract_no) for r in rows]
+def _contracts_expiring(connection: sqlite3.Connection, today: date) -> list[WorkItem]:
+    rows = connection.execute(
+        "SELECT c.id, c.resident_id, c.end_date, r.name, c.contract_no FROM contract c"
+        " JOIN resident r ON r.id = c.resident_id"
+        " WHERE c.status IN ('active', 'expiring') AND c.end_date >= ? AND c.end_date <= ? AND NOT c.deleted"
+        " ORDER BY c.end_date LIMIT ?",
+        (today.isoformat(), (today + timedelta(days=30)).isoformat(), LIMIT))
+    return [WorkItem("contract", r["id"], r["resident_id"], date.fromisoformat(r["end_date"]), r["name"],
+                     r["contract_no"]) for r in rows]

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlmodel import Session
 
-BUSY_TIMEOUT_MS = 5000
+from clinic_tui.data.sqlite_file import BUSY_TIMEOUT_MS, DatabaseError  # noqa: F401  (DatabaseError: re-exported)
 
 _PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -25,16 +25,6 @@ _PRAGMAS = (
     "PRAGMA foreign_keys=ON",
     f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
 )
-
-
-class DatabaseError(Exception):
-    """A database that cannot be used as it is; ``kind`` says why, for a plain message."""
-
-    def __init__(self, kind: str, path: Path, detail: str = ""):
-        super().__init__(f"{kind}: {path}{': ' + detail if detail else ''}")
-        self.kind = kind  # locked | read_only | corrupt | too_new | not_a_database | missing
-        self.path = path
-        self.detail = detail
 
 
 def sqlite_url(path: Path | str) -> str:

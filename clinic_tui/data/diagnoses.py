@@ -33,9 +33,6 @@ def _rows(diagnoses, curated_systems: set[str]) -> list[dict]:
     ]
 
 
-BUILTIN_HASH_KEY = "builtin_diagnoses"
-
-
 def ensure_builtin_catalog(session: Session) -> int:
     """Load the shipped lists when they (or the way their keys are made) changed; rows written.
 
@@ -43,10 +40,11 @@ def ensure_builtin_catalog(session: Session) -> int:
     data, so an ordinary start reads no list and never loads pypinyin.
     """
     from clinic_tui.data.models import AppSetting
-    from clinic_tui.search.icd_catalog import PRIMARY_CARE_SYSTEM, builtin_catalog, builtin_fingerprint
+    from clinic_tui.search.icd_catalog import (BUILTIN_FINGERPRINT_KEY, PRIMARY_CARE_SYSTEM, builtin_catalog,
+                                              builtin_fingerprint)
 
     fingerprint = builtin_fingerprint()
-    stored = session.get(AppSetting, BUILTIN_HASH_KEY)
+    stored = session.get(AppSetting, BUILTIN_FINGERPRINT_KEY)
     if stored is not None and stored.value == fingerprint:
         return 0
     catalog = builtin_catalog()
@@ -56,7 +54,7 @@ def ensure_builtin_catalog(session: Session) -> int:
     session.execute(delete(DiagnosisCode).where(DiagnosisCode.system.in_(builtin_systems)))
     rows = _rows(catalog, {PRIMARY_CARE_SYSTEM})
     session.execute(insert(DiagnosisCode), rows)
-    session.merge(AppSetting(key=BUILTIN_HASH_KEY, value=fingerprint))
+    session.merge(AppSetting(key=BUILTIN_FINGERPRINT_KEY, value=fingerprint))
     return len(rows)
 
 

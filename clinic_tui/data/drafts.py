@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
+from pathlib import Path
 
-from sqlalchemy import Engine, delete, select
-
-from clinic_tui.data.db import read_session, unit_of_work
-from clinic_tui.data.models import Draft, utcnow
+from clinic_tui.data.sqlite_file import read_datetime, reading, stored_datetime, writing
 
 
 @dataclass(frozen=True)
@@ -28,29 +27,40 @@ def draft_id(form: str, record_id: str | None, context_key: str | None = None) -
 
 
 class DraftStore:
-    def __init__(self, engine: Engine):
-        self.engine = engine
+    """Drafts in plain SQLite: written every few keystrokes and read at sign-in, before the ORM loads."""
+
+    def __init__(self, path: Path):
+        self.path = path
 
     def save(self, *, id: str, form: str, record_id: str | None, context: dict, user_id: str | None,
              title: str, data: dict) -> None:
-        with unit_of_work(self.engine) as session:
-            draft = session.get(Draft, id) or Draft(id=id, form=form)
-            draft.record_id, draft.context, draft.user_id = record_id, context, user_id
-            draft.title, draft.data, draft.updated_at = title, data, utcnow()
-            session.add(draft)
+        with writing(self.path) as connection:
+            connection.execute(
+                "INSERT INTO draft (id, form, record_id, context, user_id, title, data, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET record_id = excluded.record_id,"
+                " context = excluded.context, user_id = excluded.user_id, title = excluded.title,"
+                " data = excluded.data, updated_at = excluded.updated_at",
+                (id, form, record_id, json.dumps(context, ensure_ascii=False), user_id, title,
+                 json.dumps(data, ensure_ascii=False), stored_datetime(datetime.now(timezone.utc))))
 
     def discard(self, id: str) -> None:
-        with unit_of_work(self.engine) as session:
-            session.execute(delete(Draft).where(Draft.id == id))
+        with writing(self.path) as connection:
+            connection.execute("DELETE FROM draft WHERE id = ?", (id,))
 
     def for_user(self, user_id: str | None) -> list[DraftInfo]:
-        with read_session(self.engine) as session:
-            rows = session.execute(
-                select(Draft).where(Draft.user_id == user_id).order_by(Draft.updated_at.desc())
-            ).scalars()
-            return [DraftInfo(d.id, d.form, d.record_id, d.context, d.title, d.data, d.updated_at) for d in rows]
+        with reading(self.path) as connection:
+            rows = connection.execute(f"{_SELECT} WHERE user_id IS ? ORDER BY updated_at DESC", (user_id,)).fetchall()
+        return [_draft(row) for row in rows]
 
     def get(self, id: str) -> DraftInfo | None:
-        with read_session(self.engine) as session:
-            d = session.get(Draft, id)
-            return None if d is None else DraftInfo(d.id, d.form, d.record_id, d.context, d.title, d.data, d.updated_at)
+        with reading(self.path) as connection:
+            row = connection.execute(f"{_SELECT} WHERE id = ?", (id,)).fetchone()
+        return None if row is None else _draft(row)
+
+
+_SELECT = "SELECT id, form, record_id, context, title, data, updated_at FROM draft"
+
+
+def _draft(row) -> DraftInfo:
+    return DraftInfo(row["id"], row["form"], row["record_id"], json.loads(row["context"]), row["title"],
+                     json.loads(row["data"]), read_datetime(row["updated_at"]))

@@ -33,15 +33,20 @@ def backup_to(source: Path | str, target: Path | str) -> Path:
     return target
 
 
+def daily_backup_path(source: Path | str, backup_dir: Path | str, today: date | None = None) -> Path:
+    """Where the day's backup of ``source`` is (or will be) kept."""
+    today = today or datetime.now(timezone.utc).astimezone().date()
+    return Path(backup_dir) / f"{Path(source).stem}-{today:%Y%m%d}.db"
+
+
 def daily_backup(source: Path | str, backup_dir: Path | str, *, today: date | None = None, keep: int = 7) -> Path | None:
     """Make today's backup if it does not exist yet; rotate old ones. Returns the new file or None."""
-    source, backup_dir = Path(source), Path(backup_dir)
-    today = today or datetime.now(timezone.utc).astimezone().date()
-    target = backup_dir / f"{source.stem}-{today:%Y%m%d}.db"
+    source = Path(source)
+    target = daily_backup_path(source, backup_dir, today)
     made = None
     if not target.exists():
         made = backup_to(source, target)
-    rotate(backup_dir, source.stem, keep)
+    rotate(Path(backup_dir), source.stem, keep)
     return made
 
 

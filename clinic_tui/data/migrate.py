@@ -6,22 +6,17 @@ to the daily backups, so a failed upgrade can always be undone by hand.
 
 from __future__ import annotations
 
-import os
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import Engine
 
-from clinic_tui.data.db import DatabaseError, open_engine
+from clinic_tui.data.db import open_engine
 from clinic_tui.data.maintenance import backup_to
+from clinic_tui.data.sqlite_file import HEAD_REVISION, DatabaseError, check_usable, stored_revision
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
-_SQLITE_HEADER = b"SQLite format 3\x00"
-# The newest migration. Read with plain SQL at every start, so Alembic (about 10 MiB and 200 ms of
-# imports) loads only when there is something to upgrade; a test keeps it equal to Alembic's head.
-HEAD_REVISION = "0006"
 
 
 @dataclass(frozen=True)
@@ -69,55 +64,13 @@ def upgrade_to(engine: Engine, revision: str = "head") -> None:
         command.upgrade(_alembic_config(connection), revision)
 
 
-def _check_header(path: Path) -> None:
-    """The cheap sanity check of every start: an SQLite file whose page geometry makes sense."""
-    with path.open("rb") as handle:
-        header = handle.read(100)
-    if not header:
-        return  # an empty file becomes a new database
-    if not header.startswith(_SQLITE_HEADER) or len(header) < 100:
-        raise DatabaseError("not_a_database", path)
-    page_size = int.from_bytes(header[16:18], "big")
-    page_size = 65536 if page_size == 1 else page_size
-    if page_size < 512 or page_size & (page_size - 1) or path.stat().st_size % page_size:
-        raise DatabaseError("corrupt", path, "damaged file header or truncated file")
-
-
-def _check_usable(path: Path, *, full_check: bool) -> None:
-    """Turn the ways a file can be unusable into a DatabaseError the app can explain.
-
-    ``full_check`` reads every page (PRAGMA quick_check): about 2 s per GB, so the app asks for it
-    only after a session that did not end cleanly (see data/startup.py).
-    """
-    _check_header(path)
-    if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
-        raise DatabaseError("read_only", path)
-    connection = sqlite3.connect(path, timeout=1.0)
-    try:
-        if full_check and connection.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-            raise DatabaseError("corrupt", path)
-        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()  # parses the schema
-        connection.execute("BEGIN IMMEDIATE")
-        connection.execute("ROLLBACK")
-    except sqlite3.OperationalError as exc:
-        kind = "locked" if "locked" in str(exc) else "corrupt"
-        raise DatabaseError(kind, path, str(exc)) from exc
-    except sqlite3.DatabaseError as exc:
-        raise DatabaseError("corrupt", path, str(exc)) from exc
-    finally:
-        connection.close()
-
-
 def _stored_revision(engine: Engine) -> str | None:
     """The schema revision recorded in the file, read without Alembic."""
-    from sqlalchemy import text
-
-    with engine.connect() as connection:
-        has_table = connection.execute(
-            text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'")).first()
-        if not has_table:
-            return None
-        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    connection = engine.raw_connection()
+    try:
+        return stored_revision(connection)
+    finally:
+        connection.close()
 
 
 def open_database(path: Path, backup_dir: Path | None = None, *, full_check: bool = True) -> OpenedDatabase:
@@ -130,7 +83,7 @@ def open_database(path: Path, backup_dir: Path | None = None, *, full_check: boo
     if created:
         path.parent.mkdir(parents=True, exist_ok=True)
     else:
-        _check_usable(path, full_check=full_check)
+        check_usable(path, full_check=full_check)
     engine = open_engine(path)
     current = None if created else _stored_revision(engine)
     if current == HEAD_REVISION:

@@ -1,20 +1,26 @@
 """The data layer's face to the screens: each method is one read or one user action.
 
 Screens never open a session; they call a ``Store``. Every write method runs in one transaction.
+What an ordinary start shows before the doctor can work (the staff list, the clinic, the header's
+sync state, the dashboard) is read with plain SQLite; the ORM engine is made on first use, in the
+background once the dashboard is up (``warm_up``), so the first frames do not wait for SQLAlchemy.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
-
-from sqlalchemy import Engine, func, select
-
 from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from clinic_tui.data.dashboard import Dashboard, load_dashboard
-from clinic_tui.data.db import read_session
-from clinic_tui.data.models import AppSetting, Clinic, OutboxEntry, Resident, Staff, SyncCursor
-from clinic_tui.data.residents import ResidentHit, search_residents
+from clinic_tui.data.sqlite_file import read_datetime, reading
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from clinic_tui.data.residents import ResidentHit
 
 
 @dataclass(frozen=True)
@@ -32,63 +38,102 @@ class StaffMember:
     has_pin: bool
 
 
+@dataclass(frozen=True)
+class ClinicInfo:
+    id: str
+    code: str
+    name: str
+
+
 class Store:
-    def __init__(self, engine: Engine):
-        self.engine = engine
+    def __init__(self, path: Path, engine: Engine | None = None):
+        self.path = Path(path)
+        self._engine = engine
+        self._engine_lock = threading.Lock()
+
+    @property
+    def engine(self) -> Engine:
+        """The ORM's engine, made (and SQLAlchemy imported) on first use, by whichever thread comes first."""
+        with self._engine_lock:
+            if self._engine is None:
+                from clinic_tui.data.db import open_engine
+
+                self._engine = open_engine(self.path)
+            return self._engine
+
+    def warm_up(self) -> None:
+        """Import the table models and set up their mappers now, so the first form opens at once."""
+        from sqlalchemy.orm import configure_mappers
+
+        import clinic_tui.data.models  # noqa: F401
+
+        self.engine.connect().close()
+        configure_mappers()
 
     def staff(self) -> list[StaffMember]:
-        with read_session(self.engine) as session:
-            rows = session.execute(
-                select(Staff).where(Staff.active == True, Staff.deleted == False).order_by(Staff.name)  # noqa: E712
-            ).scalars()
-            return [StaffMember(s.id, s.name, s.role, bool(s.pin_hash)) for s in rows]
+        with reading(self.path) as connection:
+            rows = connection.execute(
+                "SELECT id, name, role, pin_hash FROM staff WHERE active AND NOT deleted ORDER BY name").fetchall()
+        return [StaffMember(r["id"], r["name"], r["role"], bool(r["pin_hash"])) for r in rows]
 
     def check_pin(self, staff_id: str, pin: str) -> bool:
         from clinic_tui.data.staff import verify_pin
 
-        with read_session(self.engine) as session:
-            member = session.get(Staff, staff_id)
-            return member is not None and verify_pin(pin, member.pin_hash)
-
-    def resident_of(self, kind: str, record_id: str) -> str | None:
-        """The resident a visit, follow-up, referral, contract or task belongs to."""
-        from clinic_tui.data.models import SYNCED_KINDS
-
-        with read_session(self.engine) as session:
-            record = session.get(SYNCED_KINDS[kind], record_id)
-            return getattr(record, "resident_id", None) if record is not None else None
+        with reading(self.path) as connection:
+            row = connection.execute("SELECT pin_hash FROM staff WHERE id = ?", (staff_id,)).fetchone()
+        return row is not None and verify_pin(pin, row["pin_hash"])
 
     def dashboard(self, today: date) -> Dashboard:
-        with read_session(self.engine) as session:
-            return load_dashboard(session, today)
+        with reading(self.path) as connection:
+            return load_dashboard(connection, today)
 
-    def clinic(self) -> Clinic | None:
-        with read_session(self.engine) as session:
-            setting = session.get(AppSetting, "clinic_id")
-            if setting is not None:
-                return session.get(Clinic, setting.value)
-            return session.execute(select(Clinic).limit(1)).scalar_one_or_none()
+    def clinic(self) -> ClinicInfo | None:
+        with reading(self.path) as connection:
+            row = connection.execute(
+                "SELECT id, code, name FROM clinic WHERE id = (SELECT value FROM app_setting WHERE key = 'clinic_id')"
+            ).fetchone() or connection.execute("SELECT id, code, name FROM clinic LIMIT 1").fetchone()
+        return ClinicInfo(row["id"], row["code"], row["name"]) if row else None
 
     def resident_count(self) -> int:
+        from sqlalchemy import func, select
+
+        from clinic_tui.data.db import read_session
+        from clinic_tui.data.models import Resident
+
         with read_session(self.engine) as session:
             return session.execute(
                 select(func.count()).select_from(Resident).where(Resident.deleted == False)  # noqa: E712
             ).scalar_one()
 
     def search_residents(self, query: str, *, limit: int = 50, offset: int = 0) -> list[ResidentHit]:
+        from clinic_tui.data.db import read_session
+        from clinic_tui.data.residents import search_residents
+
         with read_session(self.engine) as session:
             return search_residents(session, query, limit=limit, offset=offset)
 
     def sync_summary(self) -> SyncSummary:
-        with read_session(self.engine) as session:
-            counts = dict(session.execute(select(OutboxEntry.state, func.count()).group_by(OutboxEntry.state)).all())
-            cursor = session.get(SyncCursor, "pull")
-        from clinic_tui.data.sync_state import last_success_at
-
-        # The last sync the hub confirmed (a receipt); a database older than receipts: its last pull.
-        finished = last_success_at(self.engine) or (cursor.updated_at if cursor and cursor.value else None)
+        with reading(self.path) as connection:
+            counts = dict(connection.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall())
+            # The last sync the hub confirmed (a receipt); a database older than receipts: its last pull.
+            receipt = connection.execute(
+                "SELECT finished_at FROM sync_run WHERE outcome IN ('ok', 'rejected') AND finished_at IS NOT NULL"
+                " ORDER BY id DESC LIMIT 1").fetchone()
+            pull = connection.execute(
+                "SELECT updated_at FROM sync_cursor WHERE name = 'pull' AND value IS NOT NULL AND value != ''"
+            ).fetchone()
+        finished = read_datetime(receipt[0] if receipt else pull[0] if pull else None)
         return SyncSummary(
             pending=counts.get("pending", 0),
             rejected=counts.get("rejected", 0),
             last_pull_at=finished.astimezone().strftime("%m-%d %H:%M") if finished else None,
         )
+
+    def resident_of(self, kind: str, record_id: str) -> str | None:
+        """The resident a visit, follow-up, referral, contract or task belongs to."""
+        from clinic_tui.data.db import read_session
+        from clinic_tui.data.models import SYNCED_KINDS
+
+        with read_session(self.engine) as session:
+            record = session.get(SYNCED_KINDS[kind], record_id)
+            return getattr(record, "resident_id", None) if record is not None else None

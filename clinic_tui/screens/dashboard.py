@@ -79,6 +79,7 @@ class DashboardScreen(ClinicScreen):
         sections.highlighted = highlighted
         self._fill(self.section)
         self.app.refresh_header()
+        self.call_after_refresh(self.app.start_background_work)  # after this frame is on the screen
 
     def action_section(self, index: int) -> None:
         self.query_one("#sections", OptionList).highlighted = index

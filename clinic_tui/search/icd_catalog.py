@@ -131,6 +131,10 @@ def key_pairs(initials: str, full: str, note_keys: str) -> list[tuple[str, str]]
     return [(initials, full), *zip(words[::2], words[1::2])]
 
 
+# The app_setting row that holds the fingerprint of the lists last loaded into a database.
+BUILTIN_FINGERPRINT_KEY = "builtin_diagnoses"
+
+
 def builtin_fingerprint() -> str:
     """Changes whenever the shipped lists, their versions or the pinyin readings used change."""
     import hashlib

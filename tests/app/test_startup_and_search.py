@@ -97,7 +97,7 @@ async def test_the_whole_file_is_checked_only_after_a_session_that_did_not_end_c
         await pilot.press("ctrl+q")
     from clinic_tui.data.startup import mark_clean_exit
 
-    mark_clean_exit(app.store.engine)  # what run_app does after a normal exit
+    mark_clean_exit(app.store.path)  # what run_app does after a normal exit
     app.store.engine.dispose()
     assert _checks_run_by(db, settings) == []
     assert _checks_run_by(db, settings)  # the session just opened was not closed cleanly
@@ -114,7 +114,7 @@ def test_an_ordinary_start_neither_rebuilds_the_catalogue_nor_loads_alembic_or_p
         "from clinic_tui.config import Settings\n"
         "from clinic_tui.data.startup import prepare_database, mark_clean_exit\n"
         f"settings = Settings(database=pathlib.Path({str(db)!r}))\n"
-        "mark_clean_exit(prepare_database(settings, app_session=True).engine)\n"
+        "mark_clean_exit(prepare_database(settings, app_session=True).path)\n"
         "if sys.argv[1] == 'again':\n"
         "    print(sorted(m for m in ('alembic', 'pypinyin') if m in sys.modules))\n"
     )
