@@ -238,6 +238,14 @@ def check_doctor_decision(
     return [] if (reason or "").strip() else _departures(assessment, classification, referred)
 
 
+def check_adverse_reaction(reaction: str, note: str | None) -> list[Problem]:
+    """An adverse reaction is recorded with what it was (the form's "有___"): which medicine, what happened."""
+    if AdverseReaction(reaction) is AdverseReaction.NONE or (note or "").strip():
+        return []
+    template = N_("Say which medicine and what happened.")
+    return [Problem("followup.adverse_reaction_unexplained", template, field="adverse_reaction_note")]
+
+
 @dataclass(frozen=True)
 class AnnualStatus:
     year: int

@@ -83,13 +83,14 @@ WORD_FIELDS = {
 # Fields stored as typed (the diabetes ones are left out of a hypertension form's values).
 STORED_AS_TYPED = (
     "followup_date", "mode", "symptoms_other", "sbp", "dbp", "weight_kg", "weight_target_kg", "height_cm",
-    "heart_rate", "other_signs", "cigarettes_per_day", "cigarettes_target", "alcohol_ml_per_day",
+    "heart_rate", "temperature", "adverse_reaction_note", "other_signs", "cigarettes_per_day", "cigarettes_target", "alcohol_ml_per_day",
     "alcohol_target_ml", "exercise_times_per_week", "exercise_minutes", "auxiliary_exams", "override_reason",
     "referral_reason", "referral_org", "staple_food_g", "fasting_glucose", "postprandial_glucose", "hba1c",
     "hba1c_date", "insulin_kind", "insulin_dose",
 )
 _SEPARATORS = re.compile(r"[\s,，、;；]+")
-VITALS = {"sbp": "systolic", "dbp": "diastolic", "heart_rate": "heart_rate", "weight_kg": "weight",
+VITALS = {"sbp": "systolic", "dbp": "diastolic", "heart_rate": "heart_rate", "temperature": "temperature",
+          "weight_kg": "weight",
           "height_cm": "height", "fasting_glucose": "fasting_glucose",
           "postprandial_glucose": "postprandial_glucose", "hba1c": "hba1c"}
 
@@ -140,6 +141,7 @@ def followup_specs(disease: str, *, ask_disease: bool, vital_check: Callable[[st
     ]
     if diabetes:
         specs += [
+            field("temperature", N_("Temperature"), "decimal", hint=N_("°C")),
             field("fasting_glucose", N_("Fasting BG"), "decimal", required=True, hint=N_("mmol/L")),
             field("postprandial_glucose", N_("2-hour BG"), "decimal", hint=N_("mmol/L")),
             field("hba1c", N_("HbA1c"), "decimal", hint=N_("%")),
@@ -148,6 +150,7 @@ def followup_specs(disease: str, *, ask_disease: bool, vital_check: Callable[[st
     specs += [
         field("adherence", N_("Adherence")),
         field("adverse_reaction", N_("Side effects"), required=True),
+        field("adverse_reaction_note", N_("What reaction"), hint=N_("medicine, what happened")),
         field("complication", N_("Complication"), "choice", required=True, choices=COMPLICATION),
         field("medications", N_("Medications"), hint=N_("name times dose; …")),
         field("classification", N_("Assessment"), "choice", choices=CLASSIFICATION),
@@ -207,6 +210,7 @@ def record_values(values: dict[str, Any], disease: str, assessment: Assessment) 
     record |= {name: choice.word(values[name]) for name, choice in WORD_FIELDS.items() if name in values}
     if record["adverse_reaction"] == "none":
         record["adverse_reaction"] = None  # the model's "no adverse reaction"
+        record["adverse_reaction_note"] = None
     # The emergency signs are kept with the symptoms, by name, beside the numbered boxes.
     record["symptoms"] = parse_numbers(values["symptoms"], SYMPTOMS[disease]) + emergency_signs(
         values["emergency_signs"], disease)

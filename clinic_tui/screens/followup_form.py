@@ -23,6 +23,7 @@ from clinic_tui.domain.followup import (
     Assessment,
     BloodPressure,
     DiabetesReading,
+    check_adverse_reaction,
     check_doctor_decision,
     classify_diabetes,
     classify_hypertension,
@@ -213,7 +214,7 @@ class FollowupFormScreen(FormScreen):
         if values.get("fasting_glucose") is None:
             return None
         reading = DiabetesReading(values["fasting_glucose"], values.get("postprandial_glucose"), pressure,
-                                  values.get("heart_rate"))
+                                  values.get("heart_rate"), values.get("temperature"))
         return classify_diabetes(reading, before, reaction, complication, signs, on=day)
 
     @staticmethod
@@ -272,7 +273,8 @@ class FollowupFormScreen(FormScreen):
         assessment = self._assess(values)
         classification = values["classification"] or assessment.classification
         referred = self._referring or bool(values["referral_org"])
-        return check_doctor_decision(assessment, classification, referred, values["override_reason"])
+        return (check_adverse_reaction(REACTION.word(values["adverse_reaction"]), values["adverse_reaction_note"])
+                + check_doctor_decision(assessment, classification, referred, values["override_reason"]))
 
     def save(self, values: dict[str, Any]) -> str:
         from clinic_tui.data.followup_service import (

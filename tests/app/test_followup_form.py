@@ -216,3 +216,30 @@ async def test_an_opened_follow_up_shows_what_was_saved_and_an_edit_changes_only
             last = session.exec(select(AuditEntry).where(AuditEntry.record_id == followup_id)
                                 .order_by(AuditEntry.id.desc())).first()
         assert (last.action, last.changes) == ("update", {"dbp": [95, 96]})
+
+
+async def test_a_diabetic_with_fever_is_an_emergency_and_an_adverse_reaction_must_say_what_it_was(tmp_path):
+    i18n.set_language("en")
+    app = app_on_demo_copy(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        resident_id = await _open_form(app, pilot, ["03"])
+        await _type_in(app, pilot, "fasting_glucose", "6.5")
+        await wait_for(pilot, lambda: "Controlled" in _text(app, "#followup-suggestion"))
+        await _type_in(app, pilot, "temperature", "39.5")
+        await wait_for(pilot, lambda: "Temperature 39.5 °C, over 39.0 °C." in _text(app, "#followup-alarm"))
+        assert "Emergency referral" in _text(app, "#followup-alarm") and _offers_referral(app)
+        await _type_in(app, pilot, "adverse_reaction", "2")
+        await pilot.press("ctrl+s")
+        note = app.screen.form.input("adverse_reaction_note")
+        await wait_for(pilot, lambda: note.has_focus)
+        message = note.parent.query_one(".field-message", Static)
+        assert "Say which medicine and what happened." in str(message.render())
+        assert _followups(app.store.engine, resident_id) == []
+        await pilot.press(*"metformin, nausea", "ctrl+s")
+        await wait_for(pilot, lambda: app.screen.form.input("override_reason").has_focus)
+        await pilot.press(*"sent by ambulance from home", "ctrl+s")
+        await wait_for(pilot, lambda: not isinstance(app.screen, FollowupFormScreen))
+    (followup,) = _followups(app.store.engine, resident_id)
+    assert (followup.temperature, followup.adverse_reaction, followup.adverse_reaction_note) == (
+        39.5, "present", "metformin, nausea")
+    assert followup.classification == "3"  # an adverse reaction

@@ -335,3 +335,13 @@ def test_next_due_is_two_weeks_or_about_three_months(pressure, ctx):
         assert not result.recommend_referral
     else:
         assert gap == timedelta(days=14)
+
+
+def test_an_adverse_reaction_must_say_what_it_was_and_none_needs_nothing():
+    from clinic_tui.domain.followup import check_adverse_reaction
+
+    (problem,) = check_adverse_reaction("present", "  ")
+    assert (problem.code, problem.field) == ("followup.adverse_reaction_unexplained", "adverse_reaction_note")
+    assert check_adverse_reaction("hard_to_control", None)
+    assert check_adverse_reaction("present", "metformin: nausea") == []
+    assert check_adverse_reaction("none", None) == []
