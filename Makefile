@@ -20,7 +20,7 @@ run: $(STAMP)
 test: $(STAMP)
 	scripts/ensure_test_tools.sh
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -x -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -x -q -n auto --dist loadfile $(PYTEST_ARGS)
 
 # Recompile the translation catalogue after editing clinic_tui/locale/zh_CN/LC_MESSAGES/clinic_tui.po
 catalogs: $(STAMP)
