@@ -201,7 +201,9 @@ class ClinicApp(App):
             self._warm_up_data_layer()
             self._start_sync()
 
-    @work(thread=True, exclusive=True, group="warm-up")
+    # A failure here is not the app's end: the same step runs again, and is reported, where the
+    # engine is first used for real.
+    @work(thread=True, exclusive=True, group="warm-up", exit_on_error=False)
     def _warm_up_data_layer(self) -> None:
         self.store.warm_up()
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import shutil
 import sqlite3
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from clinic_tui.config import EXAMPLE_DATABASE, Settings

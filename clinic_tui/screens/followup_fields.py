@@ -83,15 +83,14 @@ WORD_FIELDS = {
 # Fields stored as typed (the diabetes ones are left out of a hypertension form's values).
 STORED_AS_TYPED = (
     "followup_date", "mode", "symptoms_other", "sbp", "dbp", "weight_kg", "weight_target_kg", "height_cm",
-    "heart_rate", "temperature", "adverse_reaction_note", "other_signs", "cigarettes_per_day", "cigarettes_target", "alcohol_ml_per_day",
-    "alcohol_target_ml", "exercise_times_per_week", "exercise_minutes", "auxiliary_exams", "override_reason",
-    "referral_reason", "referral_org", "staple_food_g", "fasting_glucose", "postprandial_glucose", "hba1c",
-    "hba1c_date", "insulin_kind", "insulin_dose",
+    "heart_rate", "temperature", "adverse_reaction_note", "other_signs", "cigarettes_per_day", "cigarettes_target",
+    "alcohol_ml_per_day", "alcohol_target_ml", "exercise_times_per_week", "exercise_minutes", "auxiliary_exams",
+    "override_reason", "referral_reason", "referral_org", "staple_food_g", "fasting_glucose", "postprandial_glucose",
+    "hba1c", "hba1c_date", "insulin_kind", "insulin_dose",
 )
 _SEPARATORS = re.compile(r"[\s,，、;；]+")
 VITALS = {"sbp": "systolic", "dbp": "diastolic", "heart_rate": "heart_rate", "temperature": "temperature",
-          "weight_kg": "weight",
-          "height_cm": "height", "fasting_glucose": "fasting_glucose",
+          "weight_kg": "weight", "height_cm": "height", "fasting_glucose": "fasting_glucose",
           "postprandial_glucose": "postprandial_glucose", "hba1c": "hba1c"}
 
 
