@@ -170,13 +170,17 @@ class FormScreen(ClinicScreen):
         except DomainError as exc:
             self.set_status(exc.message, Severity.ERROR)
             return
+        self.mark_saved(record_id)
+        self.after_save(record_id)
+
+    def mark_saved(self, record_id: str) -> None:
+        """What every successful save ends with: no draft left behind, nothing unsaved."""
         if self._draft_timer is not None:
             self._draft_timer.stop()
             self._draft_timer = None
         self.app.drafts.discard(self.draft_id)
         self.saved_raw = self.form.raw()
         self.record_id = record_id
-        self.after_save(record_id)
 
     def after_save(self, record_id: str) -> None:
         """By default, go back to where the form was opened from."""

@@ -383,12 +383,7 @@ class ReferralFormScreen(FormScreen):
         except DomainError as exc:
             self.set_status(exc.message, Severity.ERROR)
             return
-        if self._draft_timer is not None:
-            self._draft_timer.stop()
-            self._draft_timer = None
-        self.app.drafts.discard(self.draft_id)
-        self.saved_raw = self.form.raw()
-        self.record_id = record_id
+        self.mark_saved(record_id)
         if number is None:
             self.app.notify(_("Referral kept as a draft."), timeout=4)
         else:
