@@ -100,10 +100,12 @@ def make_bodies(clinic_code: str) -> list[bytes]:
 
 
 @contextmanager
-def server(argv: list[str], port: int, health: str):
-    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+def server(argv: list[str], port: int, health: str, *, preexec_fn=None, start_timeout: float = 30):
+    """A server process, up when ``health`` answers anything; ``preexec_fn`` e.g. pins it to a CPU."""
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
+                               preexec_fn=preexec_fn)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + start_timeout
         while True:
             try:
                 httpx.get(f"http://127.0.0.1:{port}{health}", timeout=1)

@@ -33,7 +33,6 @@ import sys
 import tempfile
 import time
 import uuid
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -56,25 +55,9 @@ def pinned(cpu: int):
     return lambda: os.sched_setaffinity(0, {cpu})
 
 
-@contextmanager
 def served(argv: list[str], port: int, health: str):
-    """A server process pinned to SERVER_CPU, up when ``health`` answers anything."""
-    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
-                               preexec_fn=pinned(SERVER_CPU))
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}{health}", timeout=1)
-                break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError(f"server {argv[2:4]} did not start")
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(10)
+    """A server process pinned to SERVER_CPU (hub_push.server), up when ``health`` answers."""
+    return hub_push.server(argv, port, health, preexec_fn=pinned(SERVER_CPU), start_timeout=60)
 
 
 def new_hub(workdir: Path) -> tuple[str, str]:
