@@ -62,6 +62,7 @@ class ClinicApp(App):
         self.clinic_name = ""
         self._idle_timer: Timer | None = None
         self.sync = None  # clinic_tui.sync_worker.SyncWorker, made at the first sign-in
+        self._warming_up = False  # the ORM's background load has been started
         translate_bindings(self)
 
     def compose(self) -> ComposeResult:
@@ -120,6 +121,7 @@ class ClinicApp(App):
         self.user_id, self.user_name = staff_id, member.name if member else ""
         self.refresh_header()
         self._restart_idle_timer()
+        self._start_sync()  # its first probe waits a few seconds (SchedulePolicy.first_delay)
         if not was_locked:
             self.switch_mode("dashboard")
             self.offer_drafts()
@@ -194,12 +196,11 @@ class ClinicApp(App):
     # --- background sync (clinic_tui/sync_worker.py) ------------------------------------------
 
     def start_background_work(self) -> None:
-        """Once the dashboard is up: load the ORM for the forms, and start the sync worker.
-
-        Not earlier: on one slow core either would hold up the first dashboard."""
-        if self.sync is None:
+        """Once the dashboard is up: load the ORM for the forms (not earlier: on one slow core it
+        would hold up the first dashboard)."""
+        if not self._warming_up:
+            self._warming_up = True
             self._warm_up_data_layer()
-            self._start_sync()
 
     # A failure here is not the app's end: the same step runs again, and is reported, where the
     # engine is first used for real.
