@@ -8,17 +8,24 @@ act on (no network name, nobody listening, certificate, too slow, token...), so 
 from __future__ import annotations
 
 import gzip
-import json
 import socket
 import ssl
+import uuid
 from pathlib import Path
 from typing import Any
 
 import httpx
 from pydantic import ValidationError
+from pydantic_core import to_json
 
-from clinic_tui.sync.wire import (API_PREFIX, API_VERSION, HealthResponse, PullResponse, PushResponse,
-                                  ReconcileResponse)
+from clinic_tui.sync.wire import (
+    API_PREFIX,
+    API_VERSION,
+    HealthResponse,
+    PullResponse,
+    PushResponse,
+    ReconcileResponse,
+)
 
 # A 2G link: a connection may take seconds to set up and a batch answer a minute to come back.
 CONNECT_TIMEOUT = 10.0
@@ -53,6 +60,12 @@ class HubError(Exception):
 
 class BatchTooLarge(HubError):
     """413: the batch has too many records or too many bytes; send it in halves."""
+
+
+def encode_batch(records: list[dict[str, Any]]) -> bytes:
+    """A push body: a new batch id and the records, as gzip JSON (level 6: a tenth of the plain
+    size, at a third of the CPU of level 9). Resending these bytes resends the same batch id."""
+    return gzip.compress(to_json({"batch_id": uuid.uuid4().hex, "records": records}), compresslevel=6)
 
 
 def _causes(exc: BaseException):
@@ -125,10 +138,8 @@ class HubClient:
             raise HubError("too_old", f"api_version {health.api_version!r}, this clinic speaks {API_VERSION!r}")
         return health
 
-    def push(self, batch_id: str, records: list[dict[str, Any]]) -> PushResponse:
-        """Send one batch, gzip-compressed. Raises ``BatchTooLarge`` on 413."""
-        body = gzip.compress(json.dumps({"batch_id": batch_id, "records": records}, ensure_ascii=False,
-                                        separators=(",", ":")).encode("utf-8"), compresslevel=6)
+    def push(self, body: bytes) -> PushResponse:
+        """Send one batch made by ``encode_batch``. Raises ``BatchTooLarge`` on 413."""
         response = self._send("POST", "/sync/push", content=body,
                               headers={"Content-Type": "application/json", "Content-Encoding": "gzip"})
         return self._parse(PushResponse, response)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import random
 import threading
 import time
-import uuid
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -23,10 +22,17 @@ from sqlalchemy import Engine
 
 from clinic_tui import clock
 from clinic_tui.config import Settings
-from clinic_tui.data import sync_state
+from clinic_tui.data import outbox_push, sync_state
+from clinic_tui.data.outbox_push import OutboxItem
 from clinic_tui.data.sync_apply import apply_pull_page
 from clinic_tui.i18n import _, current_language
-from clinic_tui.sync.client import RESENDABLE_PROBLEMS, BatchTooLarge, HubClient, HubError
+from clinic_tui.sync.client import (
+    RESENDABLE_PROBLEMS,
+    BatchTooLarge,
+    HubClient,
+    HubError,
+    encode_batch,
+)
 from clinic_tui.sync.credentials import SyncConfigError, resolve
 from clinic_tui.sync.lock import SyncBusy, sync_lock
 from clinic_tui.sync.messages import problem_message, receipt_text
@@ -154,7 +160,8 @@ class _Run:
         self._progress, self._cancel = progress, cancel
         self.done = 0
         self.total = 0
-        self._keys: deque[sync_state.OutboxItem] = deque()  # read ahead from the outbox, not yet sent
+        self._keys: deque[OutboxItem] = deque()  # read ahead from the outbox, not yet sent
+        self._sender: ThreadPoolExecutor | None = None
 
     def tell(self, phase: str, done: int, total: int | None) -> None:
         if self._progress is not None:
@@ -168,43 +175,54 @@ class _Run:
     def push_all(self) -> int:
         """Push every pending row once (rows edited meanwhile go again at their new revision).
         Returns how many the hub accepted as new."""
-        attempted: set[sync_state.OutboxItem] = set()
+        attempted: set[OutboxItem] = set()
         accepted_before = self.report.accepted
-        self.done, self.total = 0, sync_state.pending_count(self.engine)
+        self.done, self.total = 0, outbox_push.pending_count(self.engine)
         after = None
-        with ThreadPoolExecutor(1, thread_name_prefix="sync-push") as sender:
+        # Every exchange with the hub runs on this one thread, one request at a time, in order.
+        self._sender = ThreadPoolExecutor(1, thread_name_prefix="sync-push")
+        try:
             while True:
-                after = self._walk(attempted, after, sender)
+                after = self._walk(attempted, after)
                 if not self._sweep(attempted):
                     break
+        finally:
+            # Stopped (cancel, offline): a batch already on its way finishes, the next is not sent.
+            self._sender.shutdown(wait=True, cancel_futures=True)
         self.tell("push", self.done, self.total)
         return self.report.accepted - accepted_before
 
-    def _walk(self, attempted: set, after: sync_state.PendingKey | None, sender: ThreadPoolExecutor):
-        """The pending rows in send order, a batch at a time. While the hub stores one batch (the
-        exchange runs on ``sender``), the next is read and built here: the client's work overlaps
-        the hub's. Answers are applied here, in order, each batch in one transaction."""
+    def _walk(self, attempted: set, after: outbox_push.PendingKey | None):
+        """The pending rows in send order, a batch at a time, with the client's work overlapping
+        the hub's: while the hub stores one batch, the next is read, built and encoded here and
+        queued to go as soon as the hub answers; the answers to a batch are applied (in order, each
+        batch in one transaction) while the hub stores the next."""
+        in_flight = None
         upcoming, after = self._next_batch(attempted, after)
-        while upcoming is not None:
+        while upcoming is not None or in_flight is not None:
             self.check_cancel()
-            sent, payloads = upcoming
-            if len(sent) > self.batch_size:  # read before a 413 or a timeout halved the batches
-                self._halve(sent, attempted)
-                upcoming, after = self._next_batch(attempted, after)
-                continue
-            self.tell("push", self.done, self.total)  # the batch is chosen; the hub has not answered yet
-            answer = sender.submit(self._exchange, sent, payloads)
+            queued = None
+            if upcoming is not None:
+                sent, body = upcoming
+                if len(sent) > self.batch_size:  # built before a 413 or a timeout halved the batches
+                    self._halve(sent, attempted)
+                else:
+                    self.tell("push", self.done, self.total)  # chosen; the hub has not answered yet
+                    queued = (sent, self._sender.submit(self._exchange, sent, body))
+            if in_flight is not None:
+                sent, answer = in_flight
+                self._deliver(sent, answer.result(), attempted)
+            in_flight = queued
             upcoming, after = self._next_batch(attempted, after)
-            self._deliver(sent, answer.result(), attempted)
         return after
 
-    def _next_batch(self, attempted: set, after: sync_state.PendingKey | None):
-        """The next batch not yet attempted in this sync, built: ((sent, payloads) or None, key).
-        Outbox keys are read READ_AHEAD at a time (each read sorts the pending rows); the rows
+    def _next_batch(self, attempted: set, after: outbox_push.PendingKey | None):
+        """The next batch not yet attempted in this sync, built and encoded: ((sent, body) or None,
+        key). Outbox keys are read READ_AHEAD at a time (each read sorts the pending rows); the rows
         themselves are read as each batch is built, so an edit made meanwhile is sent as it is."""
         while True:
             if not self._keys:
-                rows, after = sync_state.next_pending(self.engine, max(READ_AHEAD, self.batch_size), after)
+                rows, after = outbox_push.next_pending(self.engine, max(READ_AHEAD, self.batch_size), after)
                 self._keys.extend(rows)
                 if not rows:
                     return None, after
@@ -217,37 +235,37 @@ class _Run:
             if not batch:
                 continue
             self.total = max(self.total, self.done + len(batch))
-            sent, payloads = sync_state.build_batch(self.engine, batch)
+            sent, payloads = outbox_push.build_batch(self.engine, batch)
             attempted.update(sent)
             if sent:
-                return (sent, payloads), after
+                return (sent, encode_batch(payloads)), after
 
     def _sweep(self, attempted: set) -> bool:
         """Rows the keyset walk cannot meet (queued behind it, e.g. the clock was set back): push
         them too. False when there are none, the usual case."""
-        left = [item for item in sync_state.pending_items(self.engine) if item not in attempted]
+        left = [item for item in outbox_push.pending_items(self.engine) if item not in attempted]
         for start in range(0, len(left), self.batch_size):
             self.check_cancel()
             self._push(left[start:start + self.batch_size], attempted)
         return bool(left)
 
-    def _push(self, items: list[sync_state.OutboxItem], attempted: set) -> None:
+    def _push(self, items: list[OutboxItem], attempted: set) -> None:
         """One batch, start to end, without overlap (a sweep, or halves of a batch)."""
         attempted.update(items)
-        sent, payloads = sync_state.build_batch(self.engine, items)
+        sent, payloads = outbox_push.build_batch(self.engine, items)
         attempted.update(sent)
         if not sent:
             return
         self.tell("push", self.done, self.total)
-        self._deliver(sent, self._exchange(sent, payloads), attempted)
+        answer = self._sender.submit(self._exchange, sent, encode_batch(payloads)).result()
+        self._deliver(sent, answer, attempted)
 
-    def _exchange(self, sent: list[sync_state.OutboxItem], payloads: list[dict]) -> PushResponse | HubError:
-        """Send one batch until it is answered: HTTP only (it may run on the sender thread).
-        Returns the 413 or the timeout that calls for smaller batches instead of raising it."""
-        batch_id = uuid.uuid4().hex
+    def _exchange(self, sent: list[OutboxItem], body: bytes) -> PushResponse | HubError:
+        """Send one batch until it is answered (on the sender thread). Returns the 413 or the
+        timeout that calls for smaller batches instead of raising it."""
         for attempt in range(RESENDS):
             try:
-                return self.client.push(batch_id, payloads)
+                return self.client.push(body)
             except BatchTooLarge as exc:
                 return exc
             except HubError as exc:
@@ -255,21 +273,21 @@ class _Run:
                     return exc
                 if exc.problem not in RESENDABLE_PROBLEMS or attempt == RESENDS - 1:
                     raise
-                # Cut off or damaged mid-answer: the hub may have stored it. The same batch id
-                # makes the resend idempotent (the hub replays its stored answers).
+                # Cut off or damaged mid-answer: the hub may have stored it. The same body (same
+                # batch id) makes the resend idempotent: the hub replays its stored answers.
                 _back_off(attempt)
         raise AssertionError("unreachable")
 
-    def _deliver(self, sent: list[sync_state.OutboxItem], answer: PushResponse | HubError, attempted: set) -> None:
+    def _deliver(self, sent: list[OutboxItem], answer: PushResponse | HubError, attempted: set) -> None:
         """Apply the hub's answers to a batch, or shrink the batches on a 413 or a timeout."""
         if isinstance(answer, HubError):
             if len(sent) == 1:  # a 413 for one record: it needs the doctor's attention
-                sync_state.mark_too_large(self.engine, sent[0], answer.detail or "413")
+                outbox_push.mark_too_large(self.engine, sent[0], answer.detail or "413")
                 self.report.rejected += 1
             else:
                 self._halve(sent, attempted)
             return
-        counts, conflicts = sync_state.apply_push_answers(self.engine, sent, answer.results)
+        counts, conflicts = outbox_push.apply_push_answers(self.engine, sent, answer.results)
         report = self.report
         report.pushed += len(sent)
         report.accepted += counts.accepted
@@ -279,7 +297,7 @@ class _Run:
         report.conflicts.update(conflicts)
         self.done += len(sent)
 
-    def _halve(self, sent: list[sync_state.OutboxItem], attempted: set) -> None:
+    def _halve(self, sent: list[OutboxItem], attempted: set) -> None:
         """A 413 or a timeout: the rest of this sync uses batches half as big."""
         self.batch_size = max(1, len(sent) // 2)
         for start in range(0, len(sent), self.batch_size):

@@ -7,10 +7,16 @@ from types import SimpleNamespace
 
 from sqlalchemy import select
 
-from clinic_tui.data import records, sync_state
+from clinic_tui.data import outbox_push, records, sync_state
 from clinic_tui.data.db import read_session, unit_of_work
 from clinic_tui.data.migrate import open_database
-from clinic_tui.data.models import SYNCED_KINDS, OutboxEntry, Referral, Resident, SyncRun
+from clinic_tui.data.models import (
+    SYNCED_KINDS,
+    OutboxEntry,
+    Referral,
+    Resident,
+    SyncRun,
+)
 from clinic_tui.sync.engine import run_sync
 
 from .conftest import database_path
@@ -25,11 +31,11 @@ def _outbox(engine) -> dict[str, tuple[int, str, int]]:
 
 def test_wire_records_read_with_core_equal_the_orm_snapshot(demo_db):
     engine = open_database(demo_db).engine
-    items = sync_state.pending_items(engine)
+    items = outbox_push.pending_items(engine)
     if len(items) < 50:  # the demo has synced: queue everything it owns again
         sync_state.requeue_kinds(engine, sync_state.owned_kinds())
-        items = sync_state.pending_items(engine)
-    sent, payloads = sync_state.build_batch(engine, items)
+        items = outbox_push.pending_items(engine)
+    sent, payloads = outbox_push.build_batch(engine, items)
     assert len(sent) > 50 and {item.kind for item in sent} >= {"resident", "visit", "referral"}
     with read_session(engine) as session:
         for item, payload in zip(sent, payloads):
@@ -45,25 +51,25 @@ def test_wire_records_read_with_core_equal_the_orm_snapshot(demo_db):
 
 def test_keyset_walk_meets_every_row_once_and_an_edited_row_again_at_the_end(small_clinic):
     engine = small_clinic
-    everything = sync_state.pending_items(engine)
-    first, after = sync_state.next_pending(engine, 2, None)
+    everything = outbox_push.pending_items(engine)
+    first, after = outbox_push.next_pending(engine, 2, None)
     assert first == everything[:2]
     resident = next(item for item in first if item.kind == "resident")
     with unit_of_work(engine) as session:
         records.update(session, session.get(Resident, resident.record_id), {"name": "王大明"}, None)
     walked = list(first)
     while True:
-        batch, after = sync_state.next_pending(engine, 2, after)
+        batch, after = outbox_push.next_pending(engine, 2, after)
         if not batch:
             break
         walked.extend(batch)
     assert walked[:len(everything)] == everything
-    assert walked[len(everything):] == [sync_state.OutboxItem("resident", resident.record_id, 2)]
+    assert walked[len(everything):] == [outbox_push.OutboxItem("resident", resident.record_id, 2)]
 
 
 def test_answers_remove_only_the_exact_revision_answered(small_clinic):
     engine = small_clinic
-    sent, _ = sync_state.build_batch(engine, sync_state.pending_items(engine))
+    sent, _ = outbox_push.build_batch(engine, outbox_push.pending_items(engine))
     edited, refused = [item for item in sent if item.kind == "resident"][:2]
     with unit_of_work(engine) as session:  # edited while its batch was in flight
         records.update(session, session.get(Resident, edited.record_id), {"name": "王大明"}, None)
@@ -71,7 +77,7 @@ def test_answers_remove_only_the_exact_revision_answered(small_clinic):
                                status="accepted") for i in sent if i != refused]
     answers.append(SimpleNamespace(id=refused.record_id, kind=refused.kind, revision=refused.revision,
                                    status="rejected", code="bad_id_number", message="身份证号无效"))
-    counts, _ = sync_state.apply_push_answers(engine, sent, answers)
+    counts, _ = outbox_push.apply_push_answers(engine, sent, answers)
     assert (counts.accepted, counts.rejected, counts.still_pending) == (len(sent) - 1, 1, 1)
     left = _outbox(engine)
     assert left == {edited.record_id: (2, "pending", 1), refused.record_id: (1, "rejected", 1)}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from clinic_tui.data import sync_state
+from clinic_tui.data import outbox_push, sync_state
 from clinic_tui.data.db import read_session
 from clinic_tui.data.migrate import open_database
 from clinic_tui.data.models import SYNCED_KINDS, OutboxEntry, SyncRun
@@ -90,12 +90,12 @@ def test_an_edit_made_while_its_batch_is_in_flight_stays_pending_and_goes_next(h
         if step.phase != "push":
             return
         if "edited" not in seen:  # the first batch is chosen, not yet answered: edit one of its records
-            batch = sync_state.pending_items(engine)[:2]
+            batch = outbox_push.pending_items(engine)[:2]
             target = next(item for item in batch if item.kind == "resident")
             with unit_of_work(engine) as session:
                 records.update(session, session.get(Resident, target.record_id), {"name": "王大明"}, None)
             seen["edited"] = target.record_id
-        elif "after_answer" not in seen:  # the first answer (for revision 1) has been applied
+        elif "after_answer" not in seen and step.done >= 2:  # the first answer (for revision 1) is applied
             seen["after_answer"] = [row for row in _outbox(engine) if row[1] == seen["edited"]]
 
     report = run_sync(engine, clinic_settings(hub, database_path(engine), batch_size=2), token=token,
