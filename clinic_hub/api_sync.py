@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic_core import to_json
 from starlette.concurrency import run_in_threadpool
 
 from clinic_hub import body, pull as pull_service, push as push_service
@@ -54,7 +53,7 @@ async def push(request: Request, clinic: Principal = Depends(require_clinic)) ->
         payload = body.decode_json(raw, encoding, settings.max_inflated_bytes)
         answer = push_service.handle_push(request.app.state.engine, clinic, payload, language,
                                           settings.max_push_records)
-        return json.dumps(answer, ensure_ascii=False).encode()
+        return to_json(answer)
 
     # A ready-made Response: FastAPI would otherwise validate the 500 answers once more.
     return Response(await run_in_threadpool(work), media_type="application/json")

@@ -6,11 +6,11 @@ fix its encoder (400) or its content (422).
 
 from __future__ import annotations
 
-import json
 import zlib
 from typing import Any
 
 from fastapi import Request
+from pydantic_core import from_json
 
 from clinic_hub.errors import ApiError
 
@@ -53,6 +53,6 @@ def decode_json(body: bytes, content_encoding: str | None, max_inflated: int) ->
     elif encoding != "identity":
         raise ApiError(415, "unsupported_encoding", encoding=encoding[:40])
     try:
-        return json.loads(body)
-    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        return from_json(body)  # pydantic-core's parser: about 2.5 times as fast as the json module
+    except ValueError:  # not UTF-8, not JSON, or nested too deep
         raise ApiError(400, "bad_json") from None

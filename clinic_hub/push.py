@@ -24,6 +24,7 @@ from clinic_hub.db import as_utc, utcnow
 from clinic_hub.errors import ApiError, safe_validation_errors
 from clinic_hub.messages import message
 from clinic_hub.models import PushBatch, SyncRecord
+from clinic_hub.record_writes import RecordWriter
 from clinic_hub.referral_intake import INTERPRETERS, Outcome, RecordRejected
 from clinic_tui.sync.wire import CLINIC_KINDS, USER, PushRecord
 
@@ -163,28 +164,6 @@ def _precheck(clinic: Principal, rec: PushRecord, existing) -> dict[str, Any] | 
     return None
 
 
-def _row(clinic: Principal, rec: PushRecord, now) -> dict[str, Any]:
-    return dict(id=rec.id_text, kind=rec.kind, revision=rec.revision, origin="clinic", clinic_id=clinic.id,
-                seq=None, updated_at=rec.updated_at, deleted=rec.deleted, data=rec.data, received_at=now)
-
-
-_update_newer = (
-    sa.update(_records)
-    .where(_records.c.id == sa.bindparam("b_id"), _records.c.revision < sa.bindparam("revision"))
-    .values(revision=sa.bindparam("revision"), updated_at=sa.bindparam("updated_at"),
-            deleted=sa.bindparam("deleted"), data=sa.bindparam("data"), received_at=sa.bindparam("received_at"))
-)
-
-
-def _write_bulk(conn: Connection, inserts: list[dict], updates: list[dict]) -> None:
-    if inserts:
-        conn.execute(sa.insert(_records), inserts)
-    if updates:
-        conn.execute(_update_newer, [{"b_id": u["id"], **{k: u[k] for k in
-                                      ("revision", "updated_at", "deleted", "data", "received_at")}}
-                                     for u in updates])
-
-
 def _process(conn: Connection, clinic: Principal, raw_records: list[Any]) -> list[dict[str, Any]]:
     now = utcnow()
     answers: list[dict[str, Any] | None] = [None] * len(raw_records)
@@ -215,8 +194,9 @@ def _process(conn: Connection, clinic: Principal, raw_records: list[Any]) -> lis
                 # In id order: two batches inserting the same ids then wait on each other in the
                 # same order and cannot deadlock.
                 inserts.sort(key=lambda pair: pair[1].id_text)
-                _write_bulk(conn, [_row(clinic, r, now) for _, r in inserts],
-                            [_row(clinic, r, now) for _, r in updates])
+                writer = RecordWriter(conn, clinic.id, now)
+                writer.insert([rec for _, rec in inserts])
+                writer.update([rec for _, rec in updates])
             for index, rec in inserts + updates:
                 answers[index] = _answer(rec.id_text, rec.kind, rec.revision, "accepted")
         except DBAPIError:
@@ -264,11 +244,8 @@ def _store_one_attempt(conn: Connection, clinic: Principal, rec: PushRecord, now
                 return decided
             interpreter = INTERPRETERS.get(rec.kind)
             outcome = interpreter(conn, clinic, rec) if interpreter else Outcome("accepted")
-            row = _row(clinic, rec, now)
-            if existing is None:
-                conn.execute(sa.insert(_records).values(**row))
-            else:
-                _write_bulk(conn, [], [row])
+            writer = RecordWriter(conn, clinic.id, now)
+            (writer.insert if existing is None else writer.update)([rec])
             return _answer(rec.id_text, rec.kind, rec.revision, outcome.status, outcome.code, params=outcome.params)
     except RecordRejected as rejected:
         return _answer(rec.id_text, rec.kind, rec.revision, "rejected", rejected.code, params=rejected.params)

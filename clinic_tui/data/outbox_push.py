@@ -63,7 +63,7 @@ def stored_now() -> str:
     return utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def _cursor(session):
+def driver_cursor(session):
     """The sqlite3 cursor of the session's connection, inside its transaction."""
     return session.connection().connection.driver_connection.cursor()
 
@@ -76,13 +76,13 @@ _SEND_ORDER = "ORDER BY queued_at, rowid "
 def pending_items(engine: Engine) -> list[OutboxItem]:
     """Every pending row, oldest first (the order in which a sync sends them)."""
     with read_session(engine) as session:
-        rows = _cursor(session).execute(_PENDING + _SEND_ORDER).fetchall()
+        rows = driver_cursor(session).execute(_PENDING + _SEND_ORDER).fetchall()
     return [OutboxItem(kind, rid, rev) for kind, rid, rev, _, _ in rows]
 
 
 def pending_count(engine: Engine) -> int:
     with read_session(engine) as session:
-        return _cursor(session).execute("SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0]
+        return driver_cursor(session).execute("SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0]
 
 
 def next_pending(engine: Engine, limit: int, after: PendingKey | None) -> tuple[list[OutboxItem], PendingKey | None]:
@@ -93,10 +93,10 @@ def next_pending(engine: Engine, limit: int, after: PendingKey | None) -> tuple[
     """
     with read_session(engine) as session:
         if after is None:
-            rows = _cursor(session).execute(_PENDING + _SEND_ORDER + "LIMIT ?", (limit,)).fetchall()
+            rows = driver_cursor(session).execute(_PENDING + _SEND_ORDER + "LIMIT ?", (limit,)).fetchall()
         else:
             queued_at, rowid = after
-            rows = _cursor(session).execute(
+            rows = driver_cursor(session).execute(
                 _PENDING + "AND (queued_at > ? OR (queued_at = ? AND rowid > ?)) " + _SEND_ORDER + "LIMIT ?",
                 (queued_at, queued_at, rowid, limit)).fetchall()
     if not rows:
@@ -135,7 +135,7 @@ def _wire_columns(kind: str) -> tuple[str, list[str], list[tuple[int, Callable[[
 def _wire_rows(session, kind: str, ids: list[str]) -> dict[str, dict[str, Any]]:
     """The rows of ``ids`` as the plain dicts ``records.sync_payload`` gives for ORM objects."""
     select, names, converters = _wire_columns(kind)
-    cursor = _cursor(session)
+    cursor = driver_cursor(session)
     found: dict[str, dict[str, Any]] = {}
     for start in range(0, len(ids), _IN_CHUNK):
         chunk = ids[start:start + _IN_CHUNK]
@@ -158,7 +158,7 @@ def _clinic_status(session, referral_id: str, status: str) -> str:
     """The status the clinic itself set: what it may push (the hub owns the hospital's moves)."""
     if status in CLINIC_REFERRAL_STATUSES:
         return status
-    own = _cursor(session).execute(_CLINIC_STATUS, (referral_id, *CLINIC_REFERRAL_STATUSES)).fetchone()
+    own = driver_cursor(session).execute(_CLINIC_STATUS, (referral_id, *CLINIC_REFERRAL_STATUSES)).fetchone()
     return own[0] if own else "sent"  # the hospital answered it, so the clinic had sent it
 
 
@@ -189,7 +189,7 @@ def build_batch(engine: Engine, items: Iterable[OutboxItem]) -> tuple[list[Outbo
                 sent.append(OutboxItem(kind, data["id"], data["revision"]))
     if unsendable:
         with unit_of_work(engine) as session:
-            _cursor(session).executemany(_DELETE_EXACT, unsendable)
+            driver_cursor(session).executemany(_DELETE_EXACT, unsendable)
     return sent, payloads
 
 
@@ -228,7 +228,7 @@ def apply_push_answers(engine: Engine, sent: list[OutboxItem], results: list[Any
         removed.append(key)
     now = stored_now()
     with unit_of_work(engine) as session:
-        cursor = _cursor(session)
+        cursor = driver_cursor(session)
         matched = 0
         if removed:
             matched += cursor.executemany(_DELETE_EXACT, removed).rowcount
@@ -244,7 +244,7 @@ def apply_push_answers(engine: Engine, sent: list[OutboxItem], results: list[Any
 def mark_too_large(engine: Engine, item: OutboxItem, message: str) -> None:
     """A single record the hub refuses as too large (413): it needs the doctor's attention."""
     with unit_of_work(engine) as session:
-        _cursor(session).execute(
+        driver_cursor(session).execute(
             "UPDATE outbox SET state = 'rejected', reject_code = 'body_too_large', reject_message = ?, "
             "attempts = attempts + 1, last_attempt_at = ? WHERE kind = ? AND record_id = ? AND revision = ?",
             (message, stored_now(), item.kind, item.record_id, item.revision))

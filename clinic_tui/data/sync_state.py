@@ -24,7 +24,8 @@ from clinic_tui.data.models import (
     SyncRun,
     utcnow,
 )
-from clinic_tui.data.outbox_push import OutboxItem, stored_now
+from clinic_tui.data.outbox_push import OutboxItem, driver_cursor, stored_now
+from clinic_tui.data.sqlite_file import stored_datetime
 from clinic_tui.i18n import N_, _
 from clinic_tui.sync.wire import CLINIC_KINDS, record_set_hash
 
@@ -57,32 +58,36 @@ def owned_kinds() -> list[str]:
     return [kind for kind in SYNCED_KINDS if kind in CLINIC_KINDS]
 
 
-def _owned_query(kind: str, *columns: Any):
+def _owned_rows(kind: str, columns: str) -> str:
+    """SELECT ``columns`` of the records of ``kind`` the clinic owns (not the hub's own)."""
     model = SYNCED_KINDS[kind]
-    query = select(*columns) if columns else select(model)
-    if hasattr(model, "origin"):
-        query = query.where(model.origin != "hub")
-    return query
+    owned = "origin != 'hub'" if hasattr(model, "origin") else "1"
+    return f"SELECT {columns} FROM {model.__tablename__} WHERE {owned}"
+
+
+def _confirmed_rows(kind: str, columns: str) -> str:
+    """... of those the hub has confirmed: none of their revisions waits in the outbox."""
+    return _owned_rows(kind, columns) + " AND id NOT IN (SELECT record_id FROM outbox WHERE kind = ?)"
 
 
 # --- epoch, re-queueing, reconcile ----------------------------------------------------------------
-_QUEUE = "INSERT INTO outbox (kind, record_id, revision, queued_at, state, attempts) VALUES (?, ?, ?, ?, 'pending', 0) "
-_REQUEUE_ALL = _QUEUE + ("ON CONFLICT (kind, record_id) DO UPDATE SET revision = excluded.revision, state = 'pending', "
-                         "reject_code = NULL, reject_message = NULL")
-_REQUEUE_MISSING = _QUEUE + "ON CONFLICT (kind, record_id) DO NOTHING"
+# Plain SQL, inside SQLite: a first sync queues every record (10,000 in the bench) at once.
+_QUEUE = "INSERT INTO outbox (kind, record_id, revision, queued_at, state, attempts) "
+_REQUEUE_ALL = (" ON CONFLICT (kind, record_id) DO UPDATE SET revision = excluded.revision, state = 'pending', "
+                "reject_code = NULL, reject_message = NULL")
+_REQUEUE_MISSING = " ON CONFLICT (kind, record_id) DO NOTHING"
 
 
 def _requeue(session, kinds: Iterable[str], *, everything: bool) -> int:
     """Queue every owned record of ``kinds``; ``everything`` also re-sends rows already queued or
     rejected (a new hub epoch: its earlier answers are void)."""
-    now = stored_now()
+    cursor = driver_cursor(session)
     queued = 0
     for kind in kinds:
-        rows = session.execute(_owned_query(kind, SYNCED_KINDS[kind].id, SYNCED_KINDS[kind].revision)).all()
-        if not rows:
-            continue
-        queued += session.connection().exec_driver_sql(
-            _REQUEUE_ALL if everything else _REQUEUE_MISSING, [(kind, rid, rev, now) for rid, rev in rows]).rowcount
+        select_owned = _owned_rows(kind, "?, id, revision, ?, 'pending', 0")
+        cursor.execute(_QUEUE + select_owned + (_REQUEUE_ALL if everything else _REQUEUE_MISSING),
+                       (kind, stored_now()))
+        queued += cursor.rowcount
     return queued
 
 
@@ -112,19 +117,13 @@ def requeue_kinds(engine: Engine, kinds: Iterable[str]) -> int:
         return _requeue(session, kinds, everything=False)
 
 
-def _confirmed_pairs(session, kind: str) -> list[tuple[str, int]]:
-    model = SYNCED_KINDS[kind]
-    queued = select(OutboxEntry.record_id).where(OutboxEntry.kind == kind)
-    return [tuple(row) for row in session.execute(
-        _owned_query(kind, model.id, model.revision).where(model.id.not_in(queued)))]
-
-
 def local_reconcile(engine: Engine) -> dict[str, tuple[int, str]]:
     """Per kind: count and record_set_hash of the records the hub should hold (owned, none queued)."""
     with read_session(engine) as session:
+        cursor = driver_cursor(session)
         numbers = {}
         for kind in owned_kinds():
-            pairs = _confirmed_pairs(session, kind)
+            pairs = cursor.execute(_confirmed_rows(kind, "id, revision"), (kind,)).fetchall()
             if pairs:
                 numbers[kind] = (len(pairs), record_set_hash(pairs))
         return numbers
@@ -132,17 +131,14 @@ def local_reconcile(engine: Engine) -> dict[str, tuple[int, str]]:
 
 def confirmed_today(engine: Engine, today: date) -> dict[str, int]:
     """Per kind, the records changed on ``today`` (local time) that the hub has confirmed."""
-    start = datetime.combine(today, datetime.min.time()).astimezone()
-    end = datetime.combine(today, datetime.max.time()).astimezone()
+    start = stored_datetime(datetime.combine(today, datetime.min.time()).astimezone())
+    end = stored_datetime(datetime.combine(today, datetime.max.time()).astimezone())
     counts: dict[str, int] = {}
     with read_session(engine) as session:
+        cursor = driver_cursor(session)
         for kind in owned_kinds():
-            model = SYNCED_KINDS[kind]
-            queued = select(OutboxEntry.record_id).where(OutboxEntry.kind == kind)
-            count = session.execute(
-                _owned_query(kind, func.count()).select_from(model)
-                .where(model.id.not_in(queued), model.updated_at >= start, model.updated_at <= end)
-            ).scalar_one()
+            (count,) = cursor.execute(_confirmed_rows(kind, "count(*)") + " AND updated_at >= ? AND updated_at <= ?",
+                                      (kind, start, end)).fetchone()
             if count:
                 counts[kind] = count
     return counts

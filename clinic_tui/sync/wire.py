@@ -7,6 +7,7 @@ status codes, cursor and epoch rules) is described in ``docs/protocol.md``.
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from datetime import datetime
 from typing import Any, Iterable, Literal
@@ -134,6 +135,7 @@ class HealthResponse(WireModel):
 
 # --- Proof of arrival -----------------------------------------------------------------------------
 _HASH_MODULUS = 2**128
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def record_set_hash(pairs: Iterable[tuple[str | uuid.UUID, int]]) -> str:
@@ -144,8 +146,10 @@ def record_set_hash(pairs: Iterable[tuple[str | uuid.UUID, int]]) -> str:
     Both sides compute it the same way; the empty set hashes to 32 zeros.
     """
     total = 0
+    sha256, canonical_form = hashlib.sha256, _CANONICAL_UUID.fullmatch
     for record_id, revision in pairs:
-        canonical = str(uuid.UUID(str(record_id)))
-        digest = hashlib.sha256(f"{canonical}:{int(revision)}".encode("ascii")).digest()
-        total = (total + int.from_bytes(digest[:16], "big")) % _HASH_MODULUS
-    return f"{total:032x}"
+        # Ids are stored canonical: parsing each of 10,000 as a UUID took two thirds of the time.
+        canonical = record_id if isinstance(record_id, str) and canonical_form(record_id) \
+            else str(uuid.UUID(str(record_id)))
+        total += int.from_bytes(sha256(f"{canonical}:{int(revision)}".encode("ascii")).digest()[:16], "big")
+    return f"{total % _HASH_MODULUS:032x}"

@@ -31,6 +31,13 @@ def test_record_set_hash_is_the_documented_formula():
     assert wire.record_set_hash([(a, 1)]) != wire.record_set_hash([(a, 2)])
 
 
+@given(st.uuids(), st.integers(1, 10**6))
+def test_every_spelling_of_an_id_hashes_as_its_canonical_form(record_id, revision):
+    spellings = [record_id, str(record_id), str(record_id).upper(), f"{{{record_id}}}", record_id.hex,
+                 f"urn:uuid:{record_id}"]
+    assert len({wire.record_set_hash([(spelling, revision)]) for spelling in spellings}) == 1
+
+
 def test_push_models_validate_what_the_hub_relies_on():
     record = wire.PushRecord(kind="visit", id=str(uuid.uuid4()), revision=1, updated_at="2025-07-01T00:00:00Z",
                              data={"clinic_id": "C1"})

@@ -1,0 +1,72 @@
+"""Bulk writes of pushed records into ``sync_record``, through the driver's own executemany.
+
+A push of 500 records spent more time in SQLAlchemy's per-row parameter processing (the JSON
+column's encoder, the datetime binders) than in the database. Here each row is put in the
+driver's form once, the ``data`` column encoded by pydantic-core's JSON encoder (Rust), and
+the statements go to the driver as they are. The rows read back exactly as SQLAlchemy's own
+writes do: a test compares the two on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from pydantic_core import to_json
+from sqlalchemy.engine import Connection
+
+_COLUMNS = ("id", "kind", "revision", "origin", "clinic_id", "seq", "updated_at", "deleted", "data", "received_at")
+# How SQLAlchemy's DateTime stores a UTC datetime on SQLite, which has no datetime type.
+_SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
+
+
+@dataclass(frozen=True)
+class _Dialect:
+    insert: str
+    update: str
+    sqlite: bool
+
+
+def _dialect(conn: Connection) -> _Dialect:
+    sqlite = conn.dialect.name == "sqlite"
+    mark = "?" if sqlite else "%s"
+    data = mark if sqlite else f"CAST({mark} AS JSONB)"
+    values = [data if name == "data" else mark for name in _COLUMNS]
+    insert = f"INSERT INTO sync_record ({', '.join(_COLUMNS)}) VALUES ({', '.join(values)})"
+    # Only a newer revision replaces the stored one (a stale resend changes nothing).
+    update = (f"UPDATE sync_record SET revision = {mark}, updated_at = {mark}, deleted = {mark}, data = {data}, "
+              f"received_at = {mark} WHERE id = {mark} AND revision < {mark}")
+    return _Dialect(insert, update, sqlite)
+
+
+class RecordWriter:
+    """Rows of one clinic's records for one connection, written in bulk."""
+
+    def __init__(self, conn: Connection, clinic_id: str, now: datetime):
+        self._conn = conn
+        self._dialect = _dialect(conn)
+        self._clinic_id = clinic_id
+        self._now = self._stored(now)
+
+    def _stored(self, value: datetime) -> Any:
+        """A UTC-aware datetime as the driver takes it."""
+        if self._dialect.sqlite:
+            return value.astimezone(timezone.utc).strftime(_SQLITE_DATETIME)
+        return value
+
+    def _values(self, rec: Any) -> tuple[Any, ...]:
+        return (self._stored(rec.updated_at), rec.deleted, to_json(rec.data).decode(), self._now)
+
+    def insert(self, records: list[Any]) -> None:
+        """Insert new records (PushRecords with ``id_text``)."""
+        if records:
+            rows = [(rec.id_text, rec.kind, rec.revision, "clinic", self._clinic_id, None, *self._values(rec))
+                    for rec in records]
+            self._conn.exec_driver_sql(self._dialect.insert, rows)
+
+    def update(self, records: list[Any]) -> None:
+        """Replace stored records by these newer revisions."""
+        if records:
+            rows = [(rec.revision, *self._values(rec), rec.id_text, rec.revision) for rec in records]
+            self._conn.exec_driver_sql(self._dialect.update, rows)
