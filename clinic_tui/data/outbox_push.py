@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cache
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, NamedTuple
 
 from sqlalchemy import (
     JSON,
@@ -38,8 +38,9 @@ CLINIC_REFERRAL_STATUSES = ("draft", "review", "sent", "cancelled")
 _IN_CHUNK = 500  # ids per "IN (...)": well under SQLite's limit on bound variables
 
 
-@dataclass(frozen=True)
-class OutboxItem:
+class OutboxItem(NamedTuple):
+    """One outbox row: a record at the revision to send (a tuple: a sync makes and hashes 10,000)."""
+
     kind: str
     record_id: str
     revision: int
@@ -106,6 +107,9 @@ def next_pending(engine: Engine, limit: int, after: PendingKey | None) -> tuple[
 
 # --- the wire records of a batch ------------------------------------------------------------------------
 def _utc_iso(stored: str) -> str:
+    """A stored UTC datetime as ``datetime.isoformat`` writes it once read back aware."""
+    if len(stored) == 26 and stored[10] == " ":  # as SQLAlchemy stores them: by hand, 5 times faster
+        return f"{stored[:10]}T{stored[11:19] if stored.endswith('.000000') else stored[11:]}+00:00"
     return datetime.fromisoformat(stored).replace(tzinfo=timezone.utc).isoformat()
 
 

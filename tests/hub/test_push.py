@@ -71,6 +71,7 @@ def test_one_bad_record_never_blocks_the_others(hub):
         make_record("visit", code, revision=0),
         make_record("visit", code, note="nul \u0000 byte"),  # PostgreSQL's JSONB refuses NUL
         "not even an object",
+        {**make_record("visit", code), "data": ["a list", "not an object"]},
     ]
     with hub.client(token, **{"Accept-Language": "en"}) as client:
         results = push(client, [good[0], *bad, good[1], good[2]]).json()["results"]
@@ -79,6 +80,7 @@ def test_one_bad_record_never_blocks_the_others(hub):
     assert [r["code"] for r in middle[:4]] == ["invalid_record", "unknown_kind", "missing_field", "invalid_record"]
     assert middle[4]["status"] == ("rejected" if hub.backend == "postgresql" else "accepted")
     assert middle[5]["code"] == "invalid_record"
+    assert middle[6]["code"] == "invalid_record" and "data: dict_type" in middle[6]["message"]
     assert all(r["message"] for r in middle if r["status"] == "rejected")
     assert "does not accept" in middle[1]["message"]
 

@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from types import SimpleNamespace
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sqlalchemy import select
 
@@ -99,3 +103,10 @@ def test_a_sync_stopped_mid_run_is_closed_as_interrupted_by_the_next_one(hub, sm
     assert old.outcome == "error" and old.error_message == "中断：同步尚未完成，程序就被停止了。"
     assert new.outcome == "ok" and new.id > old.id
     assert [run.outcome for run in sync_state.recent_runs(engine)] == ["ok", "error"]
+
+
+@given(st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2999, 12, 31)))
+def test_stored_datetimes_go_on_the_wire_as_isoformat_writes_them(moment):
+    stored = moment.strftime("%Y-%m-%d %H:%M:%S.%f")  # how SQLAlchemy stores a UTC datetime on SQLite
+    assert outbox_push._utc_iso(stored) == moment.replace(tzinfo=timezone.utc).isoformat()
+    assert outbox_push._utc_iso(stored[:19]) == moment.replace(microsecond=0, tzinfo=timezone.utc).isoformat()
