@@ -23,16 +23,14 @@ from clinic_hub.accounts import Principal
 from clinic_hub.db import as_utc, utcnow
 from clinic_hub.errors import ApiError, safe_validation_errors
 from clinic_hub.messages import message
-from clinic_hub.models import PushBatch, SyncRecord
-from clinic_hub.record_writes import RecordWriter
+from clinic_hub.models import PushBatch
+from clinic_hub.record_store import RecordWriter, StoredVersion, stored_versions
 from clinic_hub.referral_intake import INTERPRETERS, Outcome, RecordRejected
 from clinic_tui.sync.wire import CLINIC_KINDS, USER, PushRecord
 
 log = logging.getLogger("clinic_hub.push")
-_records = SyncRecord.__table__
 _batches = PushBatch.__table__
 BATCH_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
-_IN_CHUNK = 500
 SECRET_FIELDS = frozenset({"pin", "pin_hash", "pin_salt", "password", "password_hash", "token"})
 
 
@@ -63,6 +61,13 @@ def _answer(rec_id: Any, kind: Any, revision: Any, status: str, code: str | None
     return {"id": _clean(rec_id, 64) or "", "kind": _clean(kind, 40) if isinstance(kind, str) else None,
             "revision": revision if isinstance(revision, int) and not isinstance(revision, bool) else None,
             "status": status, "hub_revision": hub_revision, "code": code, "params": params}
+
+
+def _accepted(rec: "_Record") -> dict[str, Any]:
+    """``_answer(..., "accepted")`` without its cleaning: a validated record's id is a canonical
+    UUID and its kind one of CLINIC_KINDS (most answers of a push are this one)."""
+    return {"id": rec.id_text, "kind": rec.kind, "revision": rec.revision, "status": "accepted",
+            "hub_revision": None, "code": None, "params": {}}
 
 
 def _render(answers: list[dict[str, Any]], language: str) -> list[dict[str, Any]]:
@@ -146,18 +151,7 @@ def _validate(clinic: Principal, raw: Any) -> PushRecord | dict[str, Any]:
     return rec
 
 
-def _existing(conn: Connection, ids: list[str], lock: bool = False) -> dict[str, Any]:
-    found = {}
-    for start in range(0, len(ids), _IN_CHUNK):
-        stmt = sa.select(_records.c.id, _records.c.kind, _records.c.revision, _records.c.origin,
-                         _records.c.clinic_id).where(_records.c.id.in_(ids[start:start + _IN_CHUNK]))
-        if lock:
-            stmt = stmt.with_for_update()
-        found.update({row.id: row for row in conn.execute(stmt)})
-    return found
-
-
-def _precheck(clinic: Principal, rec: PushRecord, existing) -> dict[str, Any] | None:
+def _precheck(clinic: Principal, rec: PushRecord, existing: StoredVersion | None) -> dict[str, Any] | None:
     """The answer when the stored row decides it (foreign, other kind, already had it), else None."""
     if existing is None:
         return None
@@ -180,7 +174,7 @@ def _process(conn: Connection, clinic: Principal, raw_records: list[Any]) -> lis
             answers[index] = checked
         else:
             valid.append((index, checked))
-    existing = _existing(conn, sorted({rec.id_text for _, rec in valid}))
+    existing = stored_versions(conn, sorted({rec.id_text for _, rec in valid}))
     occurrences = Counter(rec.id_text for _, rec in valid)
     inserts: list[tuple[int, PushRecord]] = []
     updates: list[tuple[int, PushRecord]] = []
@@ -204,7 +198,7 @@ def _process(conn: Connection, clinic: Principal, raw_records: list[Any]) -> lis
                 writer.insert([rec for _, rec in inserts])
                 writer.update([rec for _, rec in updates])
             for index, rec in inserts + updates:
-                answers[index] = _answer(rec.id_text, rec.kind, rec.revision, "accepted")
+                answers[index] = _accepted(rec)
         except DBAPIError:
             one_by_one.extend(inserts + updates)  # find the culprit: each record alone
             one_by_one.sort(key=lambda pair: pair[0])
@@ -244,7 +238,7 @@ def _store_one_attempt(conn: Connection, clinic: Principal, rec: PushRecord, now
     rid = rec.id_text
     try:
         with conn.begin_nested():
-            existing = _existing(conn, [rid], lock=True).get(rid)
+            existing = stored_versions(conn, [rid], lock=True).get(rid)
             decided = _precheck(clinic, rec, existing)
             if decided is not None:
                 return decided

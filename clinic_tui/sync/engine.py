@@ -10,6 +10,7 @@ Invariants are those of DESIGN.md "Sync invariants"; the local bookkeeping is in
 from __future__ import annotations
 
 import random
+import sys
 import threading
 import time
 from collections import deque
@@ -48,6 +49,7 @@ _PROBLEM_EXIT = {"dns": EXIT_DNS, "tls": EXIT_TLS, "forbidden": EXIT_FORBIDDEN, 
                  "protocol": EXIT_INCOMPATIBLE}
 T = TypeVar("T")
 READ_AHEAD = 2000  # outbox keys read at once by a push (in send order)
+PUSH_SWITCH_INTERVAL = 0.0005  # seconds; CPython's default is 0.005
 RESENDS = 3  # the same batch (same id) after a cut connection or a damaged answer, with backoff and jitter
 
 
@@ -181,6 +183,10 @@ class _Run:
         after = None
         # Every exchange with the hub runs on this one thread, one request at a time, in order.
         self._sender = ThreadPoolExecutor(1, thread_name_prefix="sync-push")
+        # The sender must take the hub's reply (and send the next batch) at once, not after this
+        # thread's 5 ms slice of building: the hub waits meanwhile (10-15% of a push, measured).
+        switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(switch_interval, PUSH_SWITCH_INTERVAL))
         try:
             while True:
                 after = self._walk(attempted, after)
@@ -189,6 +195,7 @@ class _Run:
         finally:
             # Stopped (cancel, offline): a batch already on its way finishes, the next is not sent.
             self._sender.shutdown(wait=True, cancel_futures=True)
+            sys.setswitchinterval(switch_interval)
         self.tell("push", self.done, self.total)
         return self.report.accepted - accepted_before
 

@@ -1,9 +1,9 @@
-"""Bulk writes of pushed records into ``sync_record``, through the driver's own executemany.
+"""The push's reads and bulk writes of ``sync_record``, through the driver.
 
 A push of 500 records spent more time in SQLAlchemy's per-row parameter processing (the JSON
-column's encoder, the datetime binders) than in the database. Here each row is put in the
-driver's form once, the ``data`` column encoded by pydantic-core's JSON encoder (Rust), and
-the statements go to the driver as they are. The rows read back exactly as SQLAlchemy's own
+column's encoder, the datetime binders, a 500-id IN list) than in the database. Here each row is
+put in the driver's form once, the ``data`` column encoded by pydantic-core's JSON encoder (Rust),
+and the statements go to the driver as they are. The rows read back exactly as SQLAlchemy's own
 writes do: a test compares the two on SQLite and PostgreSQL.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic_core import to_json
 from sqlalchemy.engine import Connection
@@ -21,10 +21,24 @@ _COLUMNS = ("id", "kind", "revision", "origin", "clinic_id", "seq", "updated_at"
 _SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
 
 
+_IN_CHUNK = 500
+
+
+class StoredVersion(NamedTuple):
+    """What the hub holds of a record id: enough to decide an incoming revision."""
+
+    id: str
+    kind: str
+    revision: int
+    origin: str
+    clinic_id: str | None
+
+
 @dataclass(frozen=True)
 class _Dialect:
     insert: str
     update: str
+    mark: str
     sqlite: bool
 
 
@@ -37,7 +51,22 @@ def _dialect(conn: Connection) -> _Dialect:
     # Only a newer revision replaces the stored one (a stale resend changes nothing).
     update = (f"UPDATE sync_record SET revision = {mark}, updated_at = {mark}, deleted = {mark}, data = {data}, "
               f"received_at = {mark} WHERE id = {mark} AND revision < {mark}")
-    return _Dialect(insert, update, sqlite)
+    return _Dialect(insert, update, mark, sqlite)
+
+
+def stored_versions(conn: Connection, ids: list[str], *, lock: bool = False) -> dict[str, StoredVersion]:
+    """The stored version of each of ``ids`` the hub holds; ``lock`` takes their row locks
+    (PostgreSQL; a SQLite write transaction already excludes other writers)."""
+    dialect = _dialect(conn)
+    found: dict[str, StoredVersion] = {}
+    for start in range(0, len(ids), _IN_CHUNK):
+        chunk = ids[start:start + _IN_CHUNK]
+        select = (f"SELECT id, kind, revision, origin, clinic_id FROM sync_record "
+                  f"WHERE id IN ({', '.join([dialect.mark] * len(chunk))})")
+        if lock and not dialect.sqlite:
+            select += " FOR UPDATE"
+        found.update((row[0], StoredVersion(*row)) for row in conn.exec_driver_sql(select, tuple(chunk)))
+    return found
 
 
 class RecordWriter:

@@ -12,7 +12,7 @@ from clinic_hub import migrate
 from clinic_hub.db import as_utc, make_engine
 from clinic_hub.models import SyncRecord
 from clinic_hub.push import _Record
-from clinic_hub.record_writes import RecordWriter
+from clinic_hub.record_store import RecordWriter
 from tests.hub.conftest import BACKENDS
 
 TABLE = SyncRecord.__table__
