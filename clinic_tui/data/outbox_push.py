@@ -17,16 +17,7 @@ from datetime import datetime, timezone
 from functools import cache
 from typing import Any, Callable, Iterable, NamedTuple
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    Date,
-    Engine,
-    Float,
-    Integer,
-    String,
-    TypeDecorator,
-)
+from sqlalchemy import JSON, Boolean, Date, Engine, Float, Integer, String, TypeDecorator
 
 from clinic_tui.data.db import read_session, unit_of_work
 from clinic_tui.data.models import SYNCED_KINDS, utcnow

@@ -17,13 +17,7 @@ from typing import Any, Iterable
 from sqlalchemy import Engine, func, select, update
 
 from clinic_tui.data.db import read_session, unit_of_work
-from clinic_tui.data.models import (
-    SYNCED_KINDS,
-    OutboxEntry,
-    SyncCursor,
-    SyncRun,
-    utcnow,
-)
+from clinic_tui.data.models import SYNCED_KINDS, OutboxEntry, SyncCursor, SyncRun, utcnow
 from clinic_tui.data.outbox_push import OutboxItem, driver_cursor, stored_now
 from clinic_tui.data.sqlite_file import stored_datetime
 from clinic_tui.i18n import N_, _

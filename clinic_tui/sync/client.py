@@ -18,14 +18,7 @@ import httpx
 from pydantic import ValidationError
 from pydantic_core import to_json
 
-from clinic_tui.sync.wire import (
-    API_PREFIX,
-    API_VERSION,
-    HealthResponse,
-    PullResponse,
-    PushResponse,
-    ReconcileResponse,
-)
+from clinic_tui.sync.wire import API_PREFIX, API_VERSION, HealthResponse, PullResponse, PushResponse, ReconcileResponse
 
 # A 2G link: a connection may take seconds to set up and a batch answer a minute to come back.
 CONNECT_TIMEOUT = 10.0

@@ -27,13 +27,7 @@ from clinic_tui.data import outbox_push, sync_state
 from clinic_tui.data.outbox_push import OutboxItem
 from clinic_tui.data.sync_apply import apply_pull_page
 from clinic_tui.i18n import _, current_language
-from clinic_tui.sync.client import (
-    RESENDABLE_PROBLEMS,
-    BatchTooLarge,
-    HubClient,
-    HubError,
-    encode_batch,
-)
+from clinic_tui.sync.client import RESENDABLE_PROBLEMS, BatchTooLarge, HubClient, HubError, encode_batch
 from clinic_tui.sync.credentials import SyncConfigError, resolve
 from clinic_tui.sync.lock import SyncBusy, sync_lock
 from clinic_tui.sync.messages import problem_message, receipt_text
