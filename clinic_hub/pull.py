@@ -19,6 +19,7 @@ from clinic_hub.accounts import Principal
 from clinic_hub.db import as_utc
 from clinic_hub.errors import ApiError
 from clinic_hub.models import SyncRecord
+from clinic_hub.record_store import clinic_versions
 from clinic_tui.sync.wire import KindSummary, PullChange, PullResponse, ReconcileResponse, record_set_hash
 
 _records = SyncRecord.__table__
@@ -68,12 +69,8 @@ def reconcile(engine: Engine, clinic: Principal) -> ReconcileResponse:
     pairs: dict[str, list[tuple[str, int]]] = defaultdict(list)
     with engine.begin() as conn:
         epoch = changes.current_epoch(conn)
-        result = conn.execute(
-            sa.select(_records.c.kind, _records.c.id, _records.c.revision)
-            .where(_records.c.origin == "clinic", _records.c.clinic_id == clinic.id)
-            .execution_options(yield_per=5000))  # on the statement: on conn it would stick
-        for row in result:
-            pairs[row.kind].append((row.id, row.revision))
+        for kind, record_id, revision in clinic_versions(conn, clinic.id):
+            pairs[kind].append((record_id, revision))
         audit.record(conn, clinic, "sync.reconcile")
     kinds = {kind: KindSummary(count=len(items), hash=record_set_hash(items)) for kind, items in sorted(pairs.items())}
     return ReconcileResponse(epoch=epoch, kinds=kinds)

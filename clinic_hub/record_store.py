@@ -69,6 +69,15 @@ def stored_versions(conn: Connection, ids: list[str], *, lock: bool = False) -> 
     return found
 
 
+def clinic_versions(conn: Connection, clinic_id: str) -> list[tuple[str, str, int]]:
+    """(kind, id, revision) of every record the clinic pushed that the hub holds: what reconcile
+    hashes (10,000 rows for a clinic after a year)."""
+    mark = _dialect(conn).mark
+    return conn.exec_driver_sql(
+        f"SELECT kind, id, revision FROM sync_record WHERE origin = 'clinic' AND clinic_id = {mark}", (clinic_id,)
+    ).fetchall()
+
+
 class RecordWriter:
     """Rows of one clinic's records for one connection, written in bulk."""
 

@@ -323,8 +323,10 @@ class _Run:
 
     # --- reconcile ------------------------------------------------------------------------------
     def mismatched_kinds(self) -> tuple[list[str], dict[str, int], str]:
-        hub = _again_if_damaged(self.client.reconcile)
-        local = sync_state.local_reconcile(self.engine)
+        with ThreadPoolExecutor(1, thread_name_prefix="sync-reconcile") as asker:
+            hub_numbers = asker.submit(_again_if_damaged, self.client.reconcile)
+            local = sync_state.local_reconcile(self.engine)  # while the hub works out its own
+            hub = hub_numbers.result()
         empty = (0, "0" * 32)
         kinds = sorted(set(local) | set(hub.kinds))
         mismatched = [kind for kind in kinds
