@@ -50,9 +50,9 @@ async def push(request: Request, clinic: Principal = Depends(require_clinic)) ->
     language = language_of(request)
 
     def work() -> bytes:  # inflating and parsing 500 records would stall the event loop
-        payload = body.decode_json(raw, encoding, settings.max_inflated_bytes)
-        answer = push_service.handle_push(request.app.state.engine, clinic, payload, language,
-                                          settings.max_push_records)
+        json_body = body.inflated(raw, encoding, settings.max_inflated_bytes)
+        answer = push_service.push_body(request.app.state.engine, clinic, json_body, language,
+                                        settings.max_push_records)
         return to_json(answer)
 
     # A ready-made Response: FastAPI would otherwise validate the 500 answers once more.

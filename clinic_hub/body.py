@@ -46,12 +46,17 @@ def inflate(body: bytes, limit: int) -> bytes:
     return out
 
 
-def decode_json(body: bytes, content_encoding: str | None, max_inflated: int) -> Any:
+def inflated(body: bytes, content_encoding: str | None, max_inflated: int) -> bytes:
+    """The body as the client meant it: gunzipped when it says gzip."""
     encoding = (content_encoding or "identity").strip().lower()
     if encoding == "gzip":
-        body = inflate(body, max_inflated)
-    elif encoding != "identity":
+        return inflate(body, max_inflated)
+    if encoding != "identity":
         raise ApiError(415, "unsupported_encoding", encoding=encoding[:40])
+    return body
+
+
+def parse_json(body: bytes) -> Any:
     try:
         return from_json(body)  # pydantic-core's parser: about 2.5 times as fast as the json module
     except ValueError:  # not UTF-8, not JSON, or nested too deep

@@ -1,9 +1,10 @@
 """Push: store what a clinic sends, answering per record (DESIGN sync invariant 3).
 
-Plain records are validated one by one in Python, then written in bulk inside one savepoint; if the
-bulk write fails, each of its records is retried alone in its own savepoint, so one bad record never
-blocks the others. Referral records are interpreted (referral_intake) one by one. The answers are
-stored under the batch id: the same batch sent again gets the same answers and changes nothing.
+Records are read and checked before the write transaction (``incoming``: a well-formed body in one
+pass, anything else record by record), then written in bulk inside one savepoint; if the bulk write
+fails, each of its records is retried alone in its own savepoint, so one bad record never blocks
+the others. Referral records are interpreted (referral_intake) one by one. The answers are stored
+under the batch id: the same batch sent again gets the same answers and changes nothing.
 """
 
 from __future__ import annotations
@@ -14,33 +15,24 @@ from collections import Counter
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import SkipValidation, ValidationError
+from pydantic import ValidationError
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from clinic_hub import audit, changes
+from clinic_hub import audit, body, changes
 from clinic_hub.accounts import Principal
-from clinic_hub.db import as_utc, utcnow
+from clinic_hub.db import utcnow
 from clinic_hub.errors import ApiError, safe_validation_errors
 from clinic_hub.messages import message
+from clinic_hub.incoming import BATCH_ID, CheckedRecord, Incoming, read_well_formed
 from clinic_hub.models import PushBatch
 from clinic_hub.record_store import RecordWriter, StoredVersion, stored_versions
 from clinic_hub.referral_intake import INTERPRETERS, Outcome, RecordRejected
-from clinic_tui.sync.wire import CLINIC_KINDS, USER, PushRecord
+from clinic_tui.sync.wire import CLINIC_KINDS, USER
 
 log = logging.getLogger("clinic_hub.push")
 _batches = PushBatch.__table__
-BATCH_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 SECRET_FIELDS = frozenset({"pin", "pin_hash", "pin_salt", "password", "password_hash", "token"})
-
-
-class _Record(PushRecord):
-    """A PushRecord as the hub reads it. ``data`` is taken as parsed and only checked to be an
-    object (``_validate``): it is stored whole, and validating it key by key, which copies it,
-    was four fifths of the validation's cost. The id is kept as text (formatted once, used often)."""
-
-    data: SkipValidation[dict[str, Any]]
-    id_text: str = ""
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -63,7 +55,7 @@ def _answer(rec_id: Any, kind: Any, revision: Any, status: str, code: str | None
             "status": status, "hub_revision": hub_revision, "code": code, "params": params}
 
 
-def _accepted(rec: "_Record") -> dict[str, Any]:
+def _accepted(rec: Incoming) -> dict[str, Any]:
     """``_answer(..., "accepted")`` without its cleaning: a validated record's id is a canonical
     UUID and its kind one of CLINIC_KINDS (most answers of a push are this one)."""
     return {"id": rec.id_text, "kind": rec.kind, "revision": rec.revision, "status": "accepted",
@@ -95,9 +87,24 @@ def parse_envelope(payload: Any, max_records: int) -> tuple[str, list[Any]]:
     return batch_id, records
 
 
+def push_body(engine: Engine, clinic: Principal, json_body: bytes, language: str, max_records: int) -> dict[str, Any]:
+    """Store a batch sent as JSON; returns the PushResponse as JSON-ready data."""
+    well_formed = read_well_formed(json_body, max_records)
+    if well_formed is None:
+        return handle_push(engine, clinic, body.parse_json(json_body), language, max_records)
+    batch_id, records = well_formed
+    return _store_batch(engine, clinic, batch_id, [_checked(rec) for rec in records], language)
+
+
 def handle_push(engine: Engine, clinic: Principal, payload: Any, language: str, max_records: int) -> dict[str, Any]:
-    """Store a batch; returns the PushResponse as JSON-ready data (see clinic_tui.sync.wire)."""
+    """Store a batch given as parsed JSON, checking each record alone (see clinic_tui.sync.wire)."""
     batch_id, raw_records = parse_envelope(payload, max_records)
+    return _store_batch(engine, clinic, batch_id, [_validate(raw) for raw in raw_records], language)
+
+
+def _store_batch(engine: Engine, clinic: Principal, batch_id: str, checked: list[Incoming | dict[str, Any]],
+                 language: str) -> dict[str, Any]:
+    """``checked``: each record, or the answer that already refuses it."""
     for attempt in (1, 2):
         try:
             with engine.begin() as conn:
@@ -105,7 +112,7 @@ def handle_push(engine: Engine, clinic: Principal, payload: Any, language: str, 
                 stored = conn.execute(sa.select(_batches.c.results).where(
                     _batches.c.clinic_id == clinic.id, _batches.c.batch_id == batch_id)).first()
                 replayed = stored is not None
-                answers = stored.results if replayed else _process(conn, clinic, raw_records)
+                answers = stored.results if replayed else _process(conn, clinic, checked)
                 if not replayed:
                     conn.execute(sa.insert(_batches).values(clinic_id=clinic.id, batch_id=batch_id,
                                                             results=answers, created_at=utcnow()))
@@ -122,27 +129,32 @@ def handle_push(engine: Engine, clinic: Principal, payload: Any, language: str, 
     return {"batch_id": batch_id, "epoch": epoch, "replayed": replayed, "results": _render(answers, language)}
 
 
-def _validate(clinic: Principal, raw: Any) -> PushRecord | dict[str, Any]:
-    """A PushRecord, or the rejected answer for it."""
+def _validate(raw: Any) -> Incoming | dict[str, Any]:
+    """The careful way: one record checked alone against the wire model; the record, or the
+    rejected answer for it."""
     raw_dict = raw if isinstance(raw, dict) else {}
     rid, kind, revision = raw_dict.get("id"), raw_dict.get("kind"), raw_dict.get("revision")
     try:
-        rec = _Record.model_validate(raw)
-        rec.updated_at = as_utc(rec.updated_at)
-        rec.id_text = str(rec.id)
+        checked = CheckedRecord.model_validate(raw)
+        if not isinstance(checked.data, dict):  # the one check of data that validation skips
+            return _answer(str(checked.id), checked.kind, checked.revision, "rejected", "invalid_record",
+                           params={"detail": "data: dict_type"})
+        rec = checked.incoming()
     except ValidationError as exc:
         detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['type']}" for e in safe_validation_errors(exc.errors()))
         return _answer(rid, kind, revision, "rejected", "invalid_record", params={"detail": detail[:300]})
     except (OverflowError, ValueError):
         return _answer(rid, kind, revision, "rejected", "invalid_record", params={"detail": "updated_at"})
-    if not isinstance(rec.data, dict):  # the one check of data that validation skips
-        return _answer(rec.id_text, rec.kind, rec.revision, "rejected", "invalid_record",
-                       params={"detail": "data: dict_type"})
+    return _checked(rec)
+
+
+def _checked(rec: Incoming) -> Incoming | dict[str, Any]:
+    """The record, or the answer refusing what the hub never stores whatever the database holds."""
     if rec.kind not in CLINIC_KINDS:
         return _answer(rec.id_text, rec.kind, rec.revision, "rejected", "unknown_kind", params={"record_kind": rec.kind})
     # data.clinic_id is the clinic's own (local) id for itself: required, but ownership on the hub
     # follows the token, never a field the client writes.
-    local_clinic_id = rec.data.get("clinic_id")
+    local_clinic_id = rec.clinic_id
     if not isinstance(local_clinic_id, str) or not local_clinic_id.strip() or len(local_clinic_id) > 64:
         return _answer(rec.id_text, rec.kind, rec.revision, "rejected", "missing_field", params={"field": "clinic_id"})
     if rec.kind == USER and SECRET_FIELDS & rec.data.keys():
@@ -151,7 +163,7 @@ def _validate(clinic: Principal, raw: Any) -> PushRecord | dict[str, Any]:
     return rec
 
 
-def _precheck(clinic: Principal, rec: PushRecord, existing: StoredVersion | None) -> dict[str, Any] | None:
+def _precheck(clinic: Principal, rec: Incoming, existing: StoredVersion | None) -> dict[str, Any] | None:
     """The answer when the stored row decides it (foreign, other kind, already had it), else None."""
     if existing is None:
         return None
@@ -164,21 +176,20 @@ def _precheck(clinic: Principal, rec: PushRecord, existing: StoredVersion | None
     return None
 
 
-def _process(conn: Connection, clinic: Principal, raw_records: list[Any]) -> list[dict[str, Any]]:
+def _process(conn: Connection, clinic: Principal, checked: list[Incoming | dict[str, Any]]) -> list[dict[str, Any]]:
     now = utcnow()
-    answers: list[dict[str, Any] | None] = [None] * len(raw_records)
-    valid: list[tuple[int, PushRecord]] = []
-    for index, raw in enumerate(raw_records):
-        checked = _validate(clinic, raw)
-        if isinstance(checked, dict):
-            answers[index] = checked
+    answers: list[dict[str, Any] | None] = [None] * len(checked)
+    valid: list[tuple[int, Incoming]] = []
+    for index, rec in enumerate(checked):
+        if isinstance(rec, dict):
+            answers[index] = rec
         else:
-            valid.append((index, checked))
+            valid.append((index, rec))
     existing = stored_versions(conn, sorted({rec.id_text for _, rec in valid}))
     occurrences = Counter(rec.id_text for _, rec in valid)
-    inserts: list[tuple[int, PushRecord]] = []
-    updates: list[tuple[int, PushRecord]] = []
-    one_by_one: list[tuple[int, PushRecord]] = []
+    inserts: list[tuple[int, Incoming]] = []
+    updates: list[tuple[int, Incoming]] = []
+    one_by_one: list[tuple[int, Incoming]] = []
     for index, rec in valid:
         rid = rec.id_text
         decided = _precheck(clinic, rec, existing.get(rid))
@@ -214,7 +225,7 @@ def _retryable(exc: DBAPIError) -> bool:
     return isinstance(exc, IntegrityError) or getattr(exc.orig, "sqlstate", None) in _RETRY_SQLSTATES
 
 
-def _store_one(conn: Connection, clinic: Principal, rec: PushRecord, now) -> dict[str, Any]:
+def _store_one(conn: Connection, clinic: Principal, rec: Incoming, now) -> dict[str, Any]:
     for _attempt in range(3):
         try:
             return _store_one_attempt(conn, clinic, rec, now)
@@ -226,14 +237,14 @@ def _store_one(conn: Connection, clinic: Principal, rec: PushRecord, now) -> dic
     return _storage_error(clinic, rec, error)
 
 
-def _storage_error(clinic: Principal, rec: PushRecord, error: str = "IntegrityError") -> dict[str, Any]:
+def _storage_error(clinic: Principal, rec: Incoming, error: str = "IntegrityError") -> dict[str, Any]:
     # Type only: the driver's message can quote the record's content.
     log.warning("record not stored", extra={"fields": {"clinic": clinic.clinic_code, "record_id": rec.id_text,
                                                        "error": error}})
     return _answer(rec.id_text, rec.kind, rec.revision, "rejected", "storage_error")
 
 
-def _store_one_attempt(conn: Connection, clinic: Principal, rec: PushRecord, now) -> dict[str, Any]:
+def _store_one_attempt(conn: Connection, clinic: Principal, rec: Incoming, now) -> dict[str, Any]:
     """One record in its own savepoint. Raises IntegrityError (savepoint rolled back) on a race."""
     rid = rec.id_text
     try:

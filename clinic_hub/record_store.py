@@ -2,8 +2,8 @@
 
 A push of 500 records spent more time in SQLAlchemy's per-row parameter processing (the JSON
 column's encoder, the datetime binders, a 500-id IN list) than in the database. Here each row is
-put in the driver's form once, the ``data`` column encoded by pydantic-core's JSON encoder (Rust),
-and the statements go to the driver as they are. The rows read back exactly as SQLAlchemy's own
+put in the driver's form once (the ``data`` column as the JSON text it arrived as, see
+``incoming``), and the statements go to the driver as they are. The rows read back exactly as SQLAlchemy's own
 writes do: a test compares the two on SQLite and PostgreSQL.
 """
 
@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
-from pydantic_core import to_json
 from sqlalchemy.engine import Connection
 
 _COLUMNS = ("id", "kind", "revision", "origin", "clinic_id", "seq", "updated_at", "deleted", "data", "received_at")
@@ -94,10 +93,10 @@ class RecordWriter:
         return value
 
     def _values(self, rec: Any) -> tuple[Any, ...]:
-        return (self._stored(rec.updated_at), rec.deleted, to_json(rec.data).decode(), self._now)
+        return (self._stored(rec.updated_at), rec.deleted, rec.stored_data(), self._now)
 
     def insert(self, records: list[Any]) -> None:
-        """Insert new records (PushRecords with ``id_text``)."""
+        """Insert new records (``incoming.Incoming``)."""
         if records:
             rows = [(rec.id_text, rec.kind, rec.revision, "clinic", self._clinic_id, None, *self._values(rec))
                     for rec in records]

@@ -18,11 +18,11 @@ from sqlalchemy.engine import Connection
 
 from clinic_hub.accounts import Principal
 from clinic_hub.db import utcnow
+from clinic_hub.incoming import Incoming
 from clinic_hub.models import Referral, ReferralMove, SyncConflict
 from clinic_hub.referral_rules import (CLINIC_UP_STATUSES, DOWN, HOSPITAL_DECIDED, UP, URGENCIES,
                                        check_move)
 from clinic_tui.domain.problems import DomainError
-from clinic_tui.sync.wire import PushRecord
 
 _referrals = Referral.__table__
 _moves = ReferralMove.__table__
@@ -63,7 +63,7 @@ def record_move(conn: Connection, referral_id: str, from_status: str | None, to_
         actor=actor, actor_id=actor_id, reason=(reason or None) and reason[:2000], at=at))
 
 
-def _conflict(conn: Connection, clinic: Principal, rec: PushRecord, code: str, **params: Any) -> Outcome:
+def _conflict(conn: Connection, clinic: Principal, rec: Incoming, code: str, **params: Any) -> Outcome:
     conn.execute(sa.insert(_conflicts).values(
         at=utcnow(), clinic_id=clinic.id, record_id=str(rec.id), kind=rec.kind, code=code,
         detail=" ".join(f"{k}={v}" for k, v in params.items())[:400]))  # statuses only, no content
@@ -83,7 +83,7 @@ def _clinic_move_allowed(current: str, target: str, reason: str | None) -> bool:
     return False
 
 
-def interpret_referral(conn: Connection, clinic: Principal, rec: PushRecord) -> Outcome:
+def interpret_referral(conn: Connection, clinic: Principal, rec: Incoming) -> Outcome:
     data = rec.data
     referral_no = _text(data, "referral_no", 64, required=True)
     if _text(data, "direction", 4, default=UP) != UP:
@@ -137,7 +137,7 @@ def interpret_referral(conn: Connection, clinic: Principal, rec: PushRecord) -> 
     return ACCEPTED
 
 
-def interpret_event(conn: Connection, clinic: Principal, rec: PushRecord) -> Outcome:
+def interpret_event(conn: Connection, clinic: Principal, rec: Incoming) -> Outcome:
     """A clinic's referral_event. Only moves on downward referrals change the hub's status."""
     referral_id = _text(rec.data, "referral_id", 36, required=True)
     referral = conn.execute(sa.select(_referrals).where(_referrals.c.id == referral_id)).first()

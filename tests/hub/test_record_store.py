@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -11,7 +12,7 @@ import sqlalchemy as sa
 from clinic_hub import migrate
 from clinic_hub.db import as_utc, make_engine
 from clinic_hub.models import SyncRecord
-from clinic_hub.push import _Record
+from clinic_hub.incoming import Incoming
 from clinic_hub.record_store import RecordWriter
 from tests.hub.conftest import BACKENDS
 
@@ -20,11 +21,12 @@ DATA = {"clinic_id": "c-1", "name": "张三", "note": "引号\"与反斜杠\\、
         "diagnoses": [{"code": "I10", "name": "原发性高血压"}], "visited": True, "empty": None}
 
 
-def _record(revision: int, updated_at: datetime, **data) -> _Record:
-    rec = _Record(kind="visit", id=uuid.uuid4(), revision=revision, updated_at=updated_at, deleted=False,
-                  data={**DATA, **data})
-    rec.id_text = str(rec.id)
-    return rec
+def _record(revision: int, updated_at: datetime, *, as_text: bool = False, **data) -> Incoming:
+    """A record as push reads it: its data as the JSON text it arrived as (the fast way) or parsed."""
+    content, record_id = {**DATA, **data}, uuid.uuid4()
+    return Incoming("visit", record_id, str(record_id), revision, as_utc(updated_at), False, "c-1",
+                    data_json=json.dumps(content, ensure_ascii=False) if as_text else None,
+                    parsed=None if as_text else content)
 
 
 def _stored(conn, record_id: str) -> dict:
@@ -40,19 +42,21 @@ def test_driver_writes_read_back_like_sqlalchemy_writes(backend, fresh_db):
     # A time with an offset is stored as the same instant in UTC (SQLAlchemy's SQLite binder would
     # keep the local fields: the hub hands it UTC only).
     updated = datetime(2026, 11, 23, 17, 30, 5, 7, tzinfo=timezone(timedelta(hours=8)))
-    by_driver, by_sqlalchemy = _record(1, updated), _record(1, updated)
+    as_text, parsed, by_sqlalchemy = _record(1, updated, as_text=True), _record(1, updated), _record(1, updated)
     with engine.begin() as conn:
-        RecordWriter(conn, "clinic-1", now).insert([by_driver])
+        RecordWriter(conn, "clinic-1", now).insert([as_text, parsed])
         conn.execute(sa.insert(TABLE).values(
             id=by_sqlalchemy.id_text, kind="visit", revision=1, origin="clinic", clinic_id="clinic-1", seq=None,
-            updated_at=as_utc(updated), deleted=False, data=by_sqlalchemy.data, received_at=now))
+            updated_at=as_utc(updated), deleted=False, data=DATA, received_at=now))
     with engine.connect() as conn:
-        driver_row, sqlalchemy_row = _stored(conn, by_driver.id_text), _stored(conn, by_sqlalchemy.id_text)
-    assert driver_row == {**sqlalchemy_row, "id": by_driver.id_text}
-    assert driver_row["updated_at"] == updated and driver_row["received_at"] == now
-    assert driver_row["data"] == DATA and driver_row["deleted"] is False
+        sqlalchemy_row = _stored(conn, by_sqlalchemy.id_text)
+        for written in (as_text, parsed):
+            assert _stored(conn, written.id_text) == {**sqlalchemy_row, "id": written.id_text}
+    assert sqlalchemy_row["updated_at"] == updated and sqlalchemy_row["received_at"] == now
+    assert sqlalchemy_row["data"] == DATA and sqlalchemy_row["deleted"] is False
+    by_driver = as_text
 
-    newer = _record(3, updated + timedelta(minutes=1), name="李四")
+    newer = _record(3, updated + timedelta(minutes=1), as_text=True, name="李四")
     newer.id, newer.id_text, newer.deleted = by_driver.id, by_driver.id_text, True
     stale = _record(2, updated + timedelta(minutes=2), name="王五")
     stale.id, stale.id_text = by_driver.id, by_driver.id_text

@@ -1,0 +1,93 @@
+"""The two ways a push is read agree: whatever the fast way (msgspec, one pass) takes, the careful
+way (the wire model, record by record) takes the same; and an ordinary batch goes the fast way."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from clinic_hub import body, push
+from clinic_hub.incoming import read_well_formed
+from clinic_hub.models import SyncRecord
+from tests.hub.conftest import make_record, make_referral, push as push_batch
+
+KINDS = ["visit", "resident", "referral", "referral_event", "user", "spaceship", "", "x" * 41]
+TIMES = ["2026-11-23T10:00:00+00:00", "2026-11-23T18:00:00.5+08:00", "2026-11-23T10:00:00Z",
+         "2026-11-23T10:00:00", "2026-11-23", "23/11/2026", 1700000000, None]
+IDS = [str(uuid.UUID(int=7)), str(uuid.UUID(int=7)).upper(), uuid.UUID(int=8).hex, "not-a-uuid", 5]
+DATA = st.one_of(
+    st.fixed_dictionaries({"clinic_id": st.sampled_from(["c-1", "", "  ", None, 7, "x" * 65])},
+                          optional={"name": st.text(max_size=8), "pin": st.just("1234"),
+                                    "nested": st.lists(st.integers(), max_size=3)}),
+    st.sampled_from([[1, 2], "text", None, 3]),
+)
+RECORDS = st.fixed_dictionaries(
+    {"kind": st.sampled_from(KINDS), "id": st.sampled_from(IDS), "revision": st.sampled_from([1, 2, 0, 2**31, "3", 1.0]),
+     "updated_at": st.sampled_from(TIMES), "data": DATA},
+    optional={"deleted": st.sampled_from([True, False, 1, "yes"]), "extra": st.just("ignored")},
+)
+
+
+def _outcome(checked) -> tuple | dict:
+    """A checked record's fields, or the answer refusing it."""
+    if isinstance(checked, dict):
+        return checked
+    return (checked.kind, checked.id_text, checked.revision, checked.updated_at, checked.deleted, checked.clinic_id,
+            checked.data)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(RECORDS, min_size=1, max_size=4))
+def test_what_the_fast_way_takes_the_careful_way_takes_alike(records):
+    raw = json.dumps({"batch_id": "b-1", "records": records}, ensure_ascii=False).encode()
+    fast = read_well_formed(raw, 500)
+    if fast is None:
+        return  # the careful way decides, record by record
+    careful = [push._validate(record) for record in body.parse_json(raw)["records"]]
+    batch_id, taken = fast
+    assert batch_id == "b-1"
+    assert [_outcome(push._checked(rec)) for rec in taken] == [_outcome(rec) for rec in careful]
+
+
+def test_an_ordinary_batch_is_read_in_one_pass():
+    records = [make_record("visit", "C1"), make_referral("C1"), make_record("user", "C1", name="李医生")]
+    raw = json.dumps({"batch_id": "b-2", "records": records}, ensure_ascii=False).encode()
+    batch_id, taken = read_well_formed(raw, 500)
+    assert [rec.kind for rec in taken] == ["visit", "referral", "user"]
+    assert [rec.data for rec in taken] == [record["data"] for record in records]
+    assert taken[0].stored_data() == json.dumps(records[0]["data"], ensure_ascii=False)  # kept as it came
+
+
+@pytest.mark.parametrize("odd", [
+    {"batch_id": "no spaces allowed", "records": []},
+    {"batch_id": "b", "records": [{**make_record("visit", "C1"), "data": ["not", "an", "object"]}]},
+    {"batch_id": "b", "records": [make_record("visit", "C1", note="lone \ud800 surrogate")]},
+    {"batch_id": "b", "records": [{**make_record("visit", "C1"), "revision": "2"}]},
+])
+def test_anything_unusual_goes_the_careful_way(odd):
+    raw = json.dumps(odd).encode()  # ASCII: the surrogate is sent as an escape
+    assert read_well_formed(raw, 500) is None
+    assert read_well_formed(json.dumps({"batch_id": "b", "records": [make_record("visit", "C1")] * 3}).encode(),
+                            2) is None  # too many records: the careful way answers 413
+
+
+def test_a_pushed_batch_is_stored_without_parsing_the_body_whole(hub, monkeypatch):
+    code, token = hub.new_clinic()
+
+    def refuse(_body):
+        raise AssertionError("a well-formed batch went the careful way")
+
+    monkeypatch.setattr(body, "parse_json", refuse)
+    records = [make_record("visit", code, sbp=150), make_referral(code)]
+    with hub.client(token) as client:
+        results = push_batch(client, records).json()["results"]
+    assert [r["status"] for r in results] == ["accepted", "accepted"]
+    table = SyncRecord.__table__
+    with hub.engine.connect() as conn:
+        stored = dict(conn.execute(sa.select(table.c.id, table.c.data)).all())
+    assert all(stored[record["id"]] == record["data"] for record in records)
