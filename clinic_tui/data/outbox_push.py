@@ -3,26 +3,22 @@ batch, applying the hub's answers.
 
 Invariant (DESIGN sync 2): an outbox row leaves only when the hub confirmed that exact revision.
 A push of 10,000 records reads and writes here 50 times, so the statements are plain DB-API on the
-engine's own connection: SQLAlchemy's per-row result and parameter processing cost more than the
-statements themselves (about 120 us a record, against 20 us). ``wire_record`` keeps the record
-exactly as ``records.sync_payload`` gives it for the ORM object; a test compares the two.
+engine's own connection (SQLAlchemy's per-row result and parameter processing cost more than the
+statements themselves), and the wire records are written as JSON by SQLite (``wire_json``).
 """
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from functools import cache
-from typing import Any, Callable, Iterable, NamedTuple
+from typing import Any, Iterable, NamedTuple
 
-from sqlalchemy import JSON, Boolean, Date, Engine, Float, Integer, String, TypeDecorator
+from pydantic_core import from_json, to_json
+from sqlalchemy import Engine
 
 from clinic_tui.data.db import read_session, unit_of_work
 from clinic_tui.data.models import SYNCED_KINDS, utcnow
-from clinic_tui.data.models.base import UTCDateTime
-from clinic_tui.data.records import PRIVATE_FIELDS
+from clinic_tui.data.wire_json import record_select
 
 # The clinic's own statuses of an upward referral (docs/protocol.md); the rest are the hospital's.
 CLINIC_REFERRAL_STATUSES = ("draft", "review", "sent", "cancelled")
@@ -97,53 +93,6 @@ def next_pending(engine: Engine, limit: int, after: PendingKey | None) -> tuple[
 
 
 # --- the wire records of a batch ------------------------------------------------------------------------
-def _utc_iso(stored: str) -> str:
-    """A stored UTC datetime as ``datetime.isoformat`` writes it once read back aware."""
-    if len(stored) == 26 and stored[10] == " ":  # as SQLAlchemy stores them: by hand, 5 times faster
-        return f"{stored[:10]}T{stored[11:19] if stored.endswith('.000000') else stored[11:]}+00:00"
-    return datetime.fromisoformat(stored).replace(tzinfo=timezone.utc).isoformat()
-
-
-@cache
-def _wire_columns(kind: str) -> tuple[str, list[str], list[tuple[int, Callable[[Any], Any]]]]:
-    """For a kind: the SELECT of its synced columns, their names, and the columns whose stored form
-    differs from the wire's, with the conversion (what SQLAlchemy's types and ``_jsonable`` do)."""
-    table = SYNCED_KINDS[kind].__table__
-    columns = [column for column in table.columns if column.name not in PRIVATE_FIELDS]
-    converters: list[tuple[int, Callable[[Any], Any]]] = []
-    for index, column in enumerate(columns):
-        if isinstance(column.type, UTCDateTime):
-            converters.append((index, _utc_iso))
-            continue
-        stored = column.type.impl_instance if isinstance(column.type, TypeDecorator) else column.type
-        if isinstance(stored, Boolean):
-            converters.append((index, bool))
-        elif isinstance(stored, JSON):
-            converters.append((index, json.loads))
-        elif not isinstance(stored, (String, Integer, Float, Date)):  # these are stored as they go
-            raise TypeError(f"{kind}.{column.name}: no plain conversion for {column.type!r}")
-    names = [column.name for column in columns]
-    select = f"SELECT {', '.join(names)} FROM {table.name} WHERE id IN "
-    return select, names, converters
-
-
-def _wire_rows(session, kind: str, ids: list[str]) -> dict[str, dict[str, Any]]:
-    """The rows of ``ids`` as the plain dicts ``records.sync_payload`` gives for ORM objects."""
-    select, names, converters = _wire_columns(kind)
-    cursor = driver_cursor(session)
-    found: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(ids), _IN_CHUNK):
-        chunk = ids[start:start + _IN_CHUNK]
-        for row in cursor.execute(f"{select}({', '.join('?' * len(chunk))})", chunk):
-            values = list(row)
-            for index, convert in converters:
-                if values[index] is not None:
-                    values[index] = convert(values[index])
-            data = dict(zip(names, values))
-            found[data["id"]] = data
-    return found
-
-
 _CLINIC_STATUS = ("SELECT to_status FROM referral_event WHERE referral_id = ? AND origin != 'hub' AND deleted = 0 "
                   f"AND to_status IN ({', '.join('?' * len(CLINIC_REFERRAL_STATUSES))}) "
                   "ORDER BY at DESC, created_at DESC LIMIT 1")
@@ -157,8 +106,9 @@ def _clinic_status(session, referral_id: str, status: str) -> str:
     return own[0] if own else "sent"  # the hospital answered it, so the clinic had sent it
 
 
-def build_batch(engine: Engine, items: Iterable[OutboxItem]) -> tuple[list[OutboxItem], list[dict[str, Any]]]:
-    """The wire records of ``items`` as they are now, with the revisions actually sent.
+def build_batch(engine: Engine, items: Iterable[OutboxItem]) -> tuple[list[OutboxItem], list[str]]:
+    """The wire records of ``items`` as they are now (JSON texts, see ``wire_json``), with the
+    revisions actually sent.
 
     Outbox rows that cannot be sent (the record is gone, or is the hub's own) are dropped here:
     the hub would refuse them, and they are not the clinic's to send.
@@ -167,25 +117,41 @@ def build_batch(engine: Engine, items: Iterable[OutboxItem]) -> tuple[list[Outbo
     for item in items:
         by_kind[item.kind].append(item)
     sent: list[OutboxItem] = []
-    payloads: list[dict[str, Any]] = []
+    records: list[str] = []
     unsendable: list[tuple[str, str, int]] = []
     with read_session(engine) as session:
+        cursor = driver_cursor(session)
         for kind, group in by_kind.items():
-            rows = _wire_rows(session, kind, [item.record_id for item in group]) if kind in SYNCED_KINDS else {}
+            rows = {}
+            if kind in SYNCED_KINDS:
+                for start in range(0, len(group), _IN_CHUNK):
+                    ids = [item.record_id for item in group[start:start + _IN_CHUNK]]
+                    rows.update((row[0], row[1:]) for row in
+                                cursor.execute(f"{record_select(kind)}({', '.join('?' * len(ids))})", ids))
             for item in group:
-                data = rows.get(item.record_id)
-                if data is None or data.get("origin", "clinic") == "hub":
+                row = rows.get(item.record_id)
+                if row is None or row[1] == "hub":
                     unsendable.append((item.kind, item.record_id, item.revision))
                     continue
+                revision, _origin, record = row
                 if kind == "referral":
-                    data["status"] = _clinic_status(session, data["id"], data["status"])
-                payloads.append({"kind": kind, "id": data["id"], "revision": data["revision"],
-                                 "updated_at": data["updated_at"], "deleted": data["deleted"], "data": data})
-                sent.append(OutboxItem(kind, data["id"], data["revision"]))
+                    record = _with_clinic_status(session, record)
+                records.append(record)
+                sent.append(OutboxItem(kind, item.record_id, revision))
     if unsendable:
         with unit_of_work(engine) as session:
             driver_cursor(session).executemany(_DELETE_EXACT, unsendable)
-    return sent, payloads
+    return sent, records
+
+
+def _with_clinic_status(session, record: str) -> str:
+    """A referral goes out with the status the clinic set (the hub owns the hospital's moves)."""
+    parsed = from_json(record)
+    status = _clinic_status(session, parsed["id"], parsed["data"]["status"])
+    if status == parsed["data"]["status"]:
+        return record
+    parsed["data"]["status"] = status
+    return to_json(parsed).decode()
 
 
 # --- the hub's answers ----------------------------------------------------------------------------------

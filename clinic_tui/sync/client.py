@@ -16,7 +16,6 @@ from typing import Any
 
 import httpx
 from pydantic import ValidationError
-from pydantic_core import to_json
 
 from clinic_tui.sync.wire import API_PREFIX, API_VERSION, HealthResponse, PullResponse, PushResponse, ReconcileResponse
 
@@ -55,10 +54,12 @@ class BatchTooLarge(HubError):
     """413: the batch has too many records or too many bytes; send it in halves."""
 
 
-def encode_batch(records: list[dict[str, Any]]) -> bytes:
-    """A push body: a new batch id and the records, as gzip JSON (level 6: a tenth of the plain
-    size, at a third of the CPU of level 9). Resending these bytes resends the same batch id."""
-    return gzip.compress(to_json({"batch_id": uuid.uuid4().hex, "records": records}), compresslevel=6)
+def encode_batch(records: list[str]) -> bytes:
+    """A push body: a new batch id and the records (each a wire record as JSON text, see
+    ``data.wire_json``), gzip level 6: a tenth of the plain size, for a third of the CPU of level 9.
+    Resending these bytes resends the same batch id."""
+    body = f'{{"batch_id":"{uuid.uuid4().hex}","records":[{",".join(records)}]}}'
+    return gzip.compress(body.encode(), compresslevel=6)
 
 
 def _causes(exc: BaseException):

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from datetime import datetime, timezone
 from types import SimpleNamespace
 
@@ -11,7 +13,7 @@ from hypothesis import strategies as st
 
 from sqlalchemy import select
 
-from clinic_tui.data import outbox_push, records, sync_state
+from clinic_tui.data import outbox_push, records, sync_state, wire_json
 from clinic_tui.data.db import read_session, unit_of_work
 from clinic_tui.data.migrate import open_database
 from clinic_tui.data.models import SYNCED_KINDS, OutboxEntry, Referral, Resident, SyncRun
@@ -33,10 +35,12 @@ def test_wire_records_read_with_core_equal_the_orm_snapshot(demo_db):
     if len(items) < 50:  # the demo has synced: queue everything it owns again
         sync_state.requeue_kinds(engine, sync_state.owned_kinds())
         items = outbox_push.pending_items(engine)
-    sent, payloads = outbox_push.build_batch(engine, items)
-    assert len(sent) > 50 and {item.kind for item in sent} >= {"resident", "visit", "referral"}
+    sent, texts = outbox_push.build_batch(engine, items)
+    assert len(sent) > 50 and {item.kind for item in sent} >= {"resident", "visit", "referral", "followup"}
     with read_session(engine) as session:
-        for item, payload in zip(sent, payloads):
+        for item, text in zip(sent, texts):
+            payload = json.loads(text)
+            assert payload["kind"] == item.kind
             row = session.get(SYNCED_KINDS[item.kind], item.record_id)
             expected = records.sync_payload(row)
             if isinstance(row, Referral):
@@ -99,8 +103,30 @@ def test_a_sync_stopped_mid_run_is_closed_as_interrupted_by_the_next_one(hub, sm
     assert [run.outcome for run in sync_state.recent_runs(engine)] == ["ok", "error"]
 
 
+def _wire_value(expression, value):
+    with sqlite3.connect(":memory:") as conn:
+        (text,) = conn.execute(f"WITH v(x) AS (SELECT ?) SELECT json_object('a', {expression}) FROM v", (value,)).fetchone()
+    return json.loads(text)["a"]
+
+
 @given(st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2999, 12, 31)))
 def test_stored_datetimes_go_on_the_wire_as_isoformat_writes_them(moment):
     stored = moment.strftime("%Y-%m-%d %H:%M:%S.%f")  # how SQLAlchemy stores a UTC datetime on SQLite
-    assert outbox_push._utc_iso(stored) == moment.replace(tzinfo=timezone.utc).isoformat()
-    assert outbox_push._utc_iso(stored[:19]) == moment.replace(microsecond=0, tzinfo=timezone.utc).isoformat()
+    assert _wire_value(wire_json._utc_iso("x"), stored) == moment.replace(tzinfo=timezone.utc).isoformat()
+    assert _wire_value(wire_json._utc_iso("x"), stored[:19]) == \
+        moment.replace(microsecond=0, tzinfo=timezone.utc).isoformat()
+
+
+MEASUREMENTS = st.floats(min_value=-1e9, max_value=1e9, allow_nan=False) | st.floats(min_value=1e-9, max_value=1e-3)
+
+
+@given(MEASUREMENTS | st.sampled_from([36.63333333333333, 0.1 + 0.2, 37.0]))
+def test_floats_go_on_the_wire_as_the_same_number(number):
+    assert _wire_value(wire_json._float("x"), number) == number
+
+
+def test_typed_floats_go_on_the_wire_short():
+    with sqlite3.connect(":memory:") as conn:
+        texts = [conn.execute(f"WITH v(x) AS (SELECT ?) SELECT json_object('a', {wire_json._float('x')}) FROM v",
+                              (value,)).fetchone()[0] for value in (36.6, 24.2, 37.0, None)]
+    assert texts == ['{"a":36.6}', '{"a":24.2}', '{"a":37.0}', '{"a":null}']
