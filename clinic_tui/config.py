@@ -48,7 +48,7 @@ class Settings:
     ca_bundle: Path | None = None
     proxy: str | None = None
     auto_sync: bool = False
-    batch_size: int = 200
+    batch_size: int = 500  # records per push batch (the hub takes up to 500), halved on a 413 or a timeout
     allow_insecure_http: bool = False  # plain http to a non-loopback hub (warned)
     sources: dict[str, str] = field(default_factory=dict, compare=False)  # setting -> where from
 
