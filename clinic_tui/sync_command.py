@@ -11,6 +11,7 @@ task can tell "offline, try later" from "the token was revoked" from "records we
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -81,6 +82,10 @@ def _sync(settings: Settings, args: argparse.Namespace) -> int:
     except DatabaseError as exc:
         print(describe_database_error(exc), file=sys.stderr)
         return EXIT_ERROR
+    # The loaded libraries' objects live as long as this process: keep them out of the garbage
+    # collector's full passes, which otherwise walk them all (about 50 ms each) during a big push.
+    gc.collect()
+    gc.freeze()
     try:
         if args.quiet:
             report = run_sync(opened.engine, settings, trigger="cli", token=args.token)

@@ -51,3 +51,17 @@ def test_serve_over_tls_after_migrating(tmp_path, capsys):
     finally:
         process.terminate()
         process.wait(10)
+
+
+def test_serve_with_several_workers(tmp_path):
+    db = f"sqlite:///{tmp_path / 'workers.db'}"
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "clinic_hub", "serve", "--db", db, "--port", str(port),
+                                "--migrate", "--workers", "2"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        health = _wait(f"http://127.0.0.1:{port}/api/v1/health", process)
+        assert health.status_code == 200 and health.json()["status"] == "ok"
+    finally:
+        process.terminate()
+        process.wait(10)
