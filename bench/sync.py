@@ -36,7 +36,6 @@ import uuid
 from datetime import datetime
 from pathlib import Path
 
-import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))

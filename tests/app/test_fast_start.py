@@ -16,7 +16,6 @@ from clinic_tui.app import ClinicApp
 from clinic_tui.config import EXAMPLE_DATABASE, Settings
 from clinic_tui.data.sqlite_file import DatabaseError
 from clinic_tui.data.startup import CLEAN_EXIT_KEY, mark_clean_exit, open_as_is, prepare_database
-from clinic_tui.screens.dashboard import DashboardScreen
 from clinic_tui.screens.residents import ResidentsScreen
 
 

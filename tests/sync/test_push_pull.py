@@ -12,7 +12,7 @@ from sqlalchemy import select
 from clinic_tui.data import outbox_push, sync_state
 from clinic_tui.data.db import read_session
 from clinic_tui.data.migrate import open_database
-from clinic_tui.data.models import SYNCED_KINDS, OutboxEntry, SyncRun
+from clinic_tui.data.models import SYNCED_KINDS, OutboxEntry
 from clinic_tui.sync.engine import run_sync
 from clinic_tui.sync.wire import CLINIC_KINDS
 
