@@ -1,0 +1,193 @@
+"""The push of one sync: every pending outbox row to the hub, in batches, with the client's work
+overlapping the hub's (docs/sync.md, "Push").
+
+DESIGN sync invariants 2 and 7: a row leaves the outbox only when the hub confirmed that exact
+revision (``data.outbox_push``), and batches halve on a 413 or a timeout for the rest of the sync.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import time
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable, Protocol
+
+from sqlalchemy import Engine
+
+from clinic_tui.data import outbox_push
+from clinic_tui.data.outbox_push import OutboxItem
+from clinic_tui.sync.client import RESENDABLE_PROBLEMS, BatchTooLarge, HubClient, HubError, encode_batch
+from clinic_tui.sync.wire import MAX_PUSH_RECORDS, PushResponse
+
+READ_AHEAD = 2000  # outbox keys read at once (in send order)
+PUSH_SWITCH_INTERVAL = 0.0005  # seconds; CPython's default is 0.005
+RESENDS = 3  # the same batch (same id) after a cut connection or a damaged answer, with backoff and jitter
+
+
+def back_off(attempt: int) -> None:
+    time.sleep(min(8.0, 0.5 * 2 ** attempt) * random.uniform(0.5, 1.5))
+
+
+class PushCounts(Protocol):
+    """Where the answers are counted (the sync's report)."""
+
+    pushed: int
+    accepted: int
+    duplicate: int
+    rejected: int
+    conflict: int
+    conflicts: dict[str, str]
+
+
+class Pusher:
+    """Pushes the outbox; one per sync, so a batch size halved by the push stays halved for the
+    resend after reconcile."""
+
+    def __init__(self, engine: Engine, client: HubClient, report: PushCounts, batch_size: int,
+                 tell: Callable[[int, int], None], check_cancel: Callable[[], None]):
+        self.engine, self.client, self.report = engine, client, report
+        self.batch_size = max(1, min(batch_size, MAX_PUSH_RECORDS))
+        self._tell, self._check_cancel = tell, check_cancel
+        self.done = 0
+        self.total = 0
+        self._keys: deque[OutboxItem] = deque()  # read ahead from the outbox, not yet sent
+        self._sender: ThreadPoolExecutor | None = None
+
+    def push_all(self) -> int:
+        """Push every pending row once (rows edited meanwhile go again at their new revision).
+        Returns how many the hub accepted as new."""
+        attempted: set[OutboxItem] = set()
+        accepted_before = self.report.accepted
+        self.done, self.total = 0, outbox_push.pending_count(self.engine)
+        after = None
+        # Every exchange with the hub runs on this one thread, one request at a time, in order.
+        self._sender = ThreadPoolExecutor(1, thread_name_prefix="sync-push")
+        # The sender must take the hub's reply (and send the next batch) at once, not after this
+        # thread's 5 ms slice of building: the hub waits meanwhile (5-8% of a push, measured).
+        switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(switch_interval, PUSH_SWITCH_INTERVAL))
+        try:
+            while True:
+                after = self._walk(attempted, after)
+                if not self._sweep(attempted):
+                    break
+        finally:
+            # Stopped (cancel, offline): a batch already on its way finishes, the next is not sent.
+            self._sender.shutdown(wait=True, cancel_futures=True)
+            sys.setswitchinterval(switch_interval)
+        self._tell(self.done, self.total)
+        return self.report.accepted - accepted_before
+
+    def _walk(self, attempted: set, after: outbox_push.PendingKey | None):
+        """The pending rows in send order, a batch at a time, with the client's work overlapping
+        the hub's: while the hub stores one batch, the next is read, built and encoded here and
+        queued to go as soon as the hub answers; the answers to a batch are applied (in order, each
+        batch in one transaction) while the hub stores the next."""
+        in_flight = None
+        upcoming, after = self._next_batch(attempted, after)
+        while upcoming is not None or in_flight is not None:
+            self._check_cancel()
+            queued = None
+            if upcoming is not None:
+                sent, body = upcoming
+                if len(sent) > self.batch_size:  # built before a 413 or a timeout halved the batches
+                    self._halve(sent, attempted)
+                else:
+                    self._tell(self.done, self.total)  # chosen; the hub has not answered yet
+                    queued = (sent, self._sender.submit(self._exchange, sent, body))
+            if in_flight is not None:
+                sent, answer = in_flight
+                self._deliver(sent, answer.result(), attempted)
+            in_flight = queued
+            upcoming, after = self._next_batch(attempted, after)
+        return after
+
+    def _next_batch(self, attempted: set, after: outbox_push.PendingKey | None):
+        """The next batch not yet attempted in this sync, built and encoded: ((sent, body) or None,
+        key). Outbox keys are read READ_AHEAD at a time (each read sorts the pending rows); the rows
+        themselves are read as each batch is built, so an edit made meanwhile is sent as it is."""
+        while True:
+            if not self._keys:
+                rows, after = outbox_push.next_pending(self.engine, max(READ_AHEAD, self.batch_size), after)
+                self._keys.extend(rows)
+                if not rows:
+                    return None, after
+            batch = []
+            while self._keys and len(batch) < self.batch_size:
+                item = self._keys.popleft()
+                if item not in attempted:
+                    batch.append(item)
+            attempted.update(batch)
+            if not batch:
+                continue
+            self.total = max(self.total, self.done + len(batch))
+            sent, payloads = outbox_push.build_batch(self.engine, batch)
+            attempted.update(sent)
+            if sent:
+                return (sent, encode_batch(payloads)), after
+
+    def _sweep(self, attempted: set) -> bool:
+        """Rows the keyset walk cannot meet (queued behind it, e.g. the clock was set back): push
+        them too. False when there are none, the usual case."""
+        left = [item for item in outbox_push.pending_items(self.engine) if item not in attempted]
+        for start in range(0, len(left), self.batch_size):
+            self._check_cancel()
+            self._push(left[start:start + self.batch_size], attempted)
+        return bool(left)
+
+    def _push(self, items: list[OutboxItem], attempted: set) -> None:
+        """One batch, start to end, without overlap (a sweep, or halves of a batch)."""
+        attempted.update(items)
+        sent, payloads = outbox_push.build_batch(self.engine, items)
+        attempted.update(sent)
+        if not sent:
+            return
+        self._tell(self.done, self.total)
+        answer = self._sender.submit(self._exchange, sent, encode_batch(payloads)).result()
+        self._deliver(sent, answer, attempted)
+
+    def _exchange(self, sent: list[OutboxItem], body: bytes) -> PushResponse | HubError:
+        """Send one batch until it is answered (on the sender thread). Returns the 413 or the
+        timeout that calls for smaller batches instead of raising it."""
+        for attempt in range(RESENDS):
+            try:
+                return self.client.push(body)
+            except BatchTooLarge as exc:
+                return exc
+            except HubError as exc:
+                if exc.problem == "timeout" and len(sent) > 1:
+                    return exc
+                if exc.problem not in RESENDABLE_PROBLEMS or attempt == RESENDS - 1:
+                    raise
+                # Cut off or damaged mid-answer: the hub may have stored it. The same body (same
+                # batch id) makes the resend idempotent: the hub replays its stored answers.
+                back_off(attempt)
+        raise AssertionError("unreachable")
+
+    def _deliver(self, sent: list[OutboxItem], answer: PushResponse | HubError, attempted: set) -> None:
+        """Apply the hub's answers to a batch, or shrink the batches on a 413 or a timeout."""
+        if isinstance(answer, HubError):
+            if len(sent) == 1:  # a 413 for one record: it needs the doctor's attention
+                outbox_push.mark_too_large(self.engine, sent[0], answer.detail or "413")
+                self.report.rejected += 1
+            else:
+                self._halve(sent, attempted)
+            return
+        counts, conflicts = outbox_push.apply_push_answers(self.engine, sent, answer.results)
+        report = self.report
+        report.pushed += len(sent)
+        report.accepted += counts.accepted
+        report.duplicate += counts.duplicate
+        report.rejected += counts.rejected
+        report.conflict += counts.conflict
+        report.conflicts.update(conflicts)
+        self.done += len(sent)
+
+    def _halve(self, sent: list[OutboxItem], attempted: set) -> None:
+        """A 413 or a timeout: the rest of this sync uses batches half as big."""
+        self.batch_size = max(1, len(sent) // 2)
+        for start in range(0, len(sent), self.batch_size):
+            self._check_cancel()
+            self._push(sent[start:start + self.batch_size], attempted)
