@@ -32,9 +32,10 @@ BATCH_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 # Kinds whose data the hub reads beyond clinic_id (referral intake, the user PIN check): parsed
 # at once, so that a body the careful parser would refuse is refused the same way.
 PARSED_KINDS = frozenset({"referral", "referral_event", "user"})
-# A "\uD800"-style escape: a lone surrogate that pydantic-core's parser refuses (400) and msgspec
-# skips over inside a raw value; such a body goes the careful way.
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+# What the two ways read differently sends a body the careful way: a "\uD800"-style escape (a lone
+# surrogate, which pydantic-core's parser refuses with a 400 and msgspec skips inside a raw value)
+# and a time with more than 6 decimals of a second (msgspec rounds them, pydantic truncates).
+_CAREFUL_ONLY = re.compile(rb"\\u[dD][89a-fA-F]|[T ]\d\d:\d\d:\d\d\.\d{7}")
 
 
 @dataclass(slots=True, eq=False)
@@ -47,7 +48,7 @@ class Incoming:
     revision: int
     updated_at: datetime
     deleted: bool
-    clinic_id: Any  # data.clinic_id: the clinic's own id for itself, checked by push._validate
+    clinic_id: Any  # data.clinic_id: the clinic's own id for itself, checked by push._checked
     data_json: str | None = None  # as it arrived (fast way), stored as it is
     parsed: dict[str, Any] | None = None
 
@@ -102,7 +103,7 @@ _read_head = msgspec.json.Decoder(_Head)
 def read_well_formed(body: bytes, max_records: int) -> tuple[str, list[Incoming]] | None:
     """The batch id and its records, when every record is well formed; None sends the body the
     careful way (which also answers for the envelope: a bad batch id, too many records)."""
-    if _SURROGATE_ESCAPE.search(body):
+    if _CAREFUL_ONLY.search(body):
         return None
     try:
         batch = _read_batch.decode(body)
@@ -121,8 +122,9 @@ def read_well_formed(body: bytes, max_records: int) -> tuple[str, list[Incoming]
                 clinic_id = parsed.get("clinic_id")
             else:
                 parsed, clinic_id = None, _read_head.decode(raw).clinic_id
-        except (ValueError, msgspec.DecodeError, msgspec.ValidationError):
+            updated_at = as_utc(rec.updated_at)  # OverflowError at the edge of the calendar
+        except (ValueError, OverflowError, msgspec.DecodeError, msgspec.ValidationError):
             return None
-        records.append(Incoming(rec.kind, rec.id, str(rec.id), rec.revision, as_utc(rec.updated_at), rec.deleted,
-                                clinic_id, data_json=raw.decode(), parsed=parsed))
+        records.append(Incoming(rec.kind, rec.id, str(rec.id), rec.revision, updated_at, rec.deleted, clinic_id,
+                                data_json=raw.decode(), parsed=parsed))
     return batch.batch_id, records

@@ -18,6 +18,8 @@ from tests.hub.conftest import make_record, make_referral, push as push_batch
 
 KINDS = ["visit", "resident", "referral", "referral_event", "user", "spaceship", "", "x" * 41]
 TIMES = ["2026-11-23T10:00:00+00:00", "2026-11-23T18:00:00.5+08:00", "2026-11-23T10:00:00Z",
+         "2026-11-23T10:00:00.9999999Z", "2026-11-23 10:00:00.1234567+00:00", "2026-11-23T10:00Z",
+         "9999-12-31T23:00:00-05:00", "0001-01-01T00:00:00+05:00",
          "2026-11-23T10:00:00", "2026-11-23", "23/11/2026", 1700000000, None]
 IDS = [str(uuid.UUID(int=7)), str(uuid.UUID(int=7)).upper(), uuid.UUID(int=8).hex, "not-a-uuid", 5]
 DATA = st.one_of(
