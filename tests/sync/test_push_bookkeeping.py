@@ -130,3 +130,25 @@ def test_typed_floats_go_on_the_wire_short():
         texts = [conn.execute(f"WITH v(x) AS (SELECT ?) SELECT json_object('a', {wire_json._float('x')}) FROM v",
                               (value,)).fetchone()[0] for value in (36.6, 24.2, 37.0, None)]
     assert texts == ['{"a":36.6}', '{"a":24.2}', '{"a":37.0}', '{"a":null}']
+
+
+def test_a_referral_goes_out_with_the_status_the_clinic_set(demo_db):
+    from clinic_tui.data.models import ReferralEvent
+
+    engine = open_database(demo_db).engine
+    with read_session(engine) as session:
+        answered = session.execute(select(Referral).where(  # the clinic's own (upward) referrals
+            Referral.origin != "hub", Referral.status.not_in(outbox_push.CLINIC_REFERRAL_STATUSES))).scalars().all()
+        assert answered, "the demo has referrals the hospital answered"
+        own = {}
+        for referral in answered:
+            events = session.execute(select(ReferralEvent).where(
+                ReferralEvent.referral_id == referral.id, ReferralEvent.origin != "hub",
+                ReferralEvent.to_status.in_(outbox_push.CLINIC_REFERRAL_STATUSES), ReferralEvent.deleted == False,  # noqa: E712
+            ).order_by(ReferralEvent.at.desc(), ReferralEvent.created_at.desc())).scalars().all()
+            own[referral.id] = events[0].to_status if events else "sent"
+    sent, texts = outbox_push.build_batch(
+        engine, [outbox_push.OutboxItem("referral", referral.id, referral.revision) for referral in answered])
+    statuses = {json.loads(text)["id"]: json.loads(text)["data"]["status"] for text in texts}
+    assert statuses == own
+    assert set(statuses.values()) <= set(outbox_push.CLINIC_REFERRAL_STATUSES)
