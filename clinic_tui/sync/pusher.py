@@ -54,6 +54,7 @@ class Pusher:
         self.total = 0
         self._keys: deque[OutboxItem] = deque()  # read ahead from the outbox, not yet sent
         self._sender: ThreadPoolExecutor | None = None
+        self._failure: HubError | None = None  # the exchange that ended this push
 
     def push_all(self) -> int:
         """Push every pending row once (rows edited meanwhile go again at their new revision).
@@ -61,6 +62,7 @@ class Pusher:
         attempted: set[OutboxItem] = set()
         accepted_before = self.report.accepted
         self.done, self.total = 0, outbox_push.pending_count(self.engine)
+        self._failure = None
         after = None
         # Every exchange with the hub runs on this one thread, one request at a time, in order.
         self._sender = ThreadPoolExecutor(1, thread_name_prefix="sync-push")
@@ -151,6 +153,10 @@ class Pusher:
     def _exchange(self, sent: list[OutboxItem], body: bytes) -> PushResponse | HubError:
         """Send one batch until it is answered (on the sender thread). Returns the 413 or the
         timeout that calls for smaller batches instead of raising it."""
+        if self._failure is not None:
+            # The batch before this one failed (offline, token refused): the sync stops there, and
+            # this one, already queued, is not sent: its own resends would make the doctor wait.
+            raise self._failure
         for attempt in range(RESENDS):
             try:
                 return self.client.push(body)
@@ -160,6 +166,7 @@ class Pusher:
                 if exc.problem == "timeout" and len(sent) > 1:
                     return exc
                 if exc.problem not in RESENDABLE_PROBLEMS or attempt == RESENDS - 1:
+                    self._failure = exc
                     raise
                 # Cut off or damaged mid-answer: the hub may have stored it. The same body (same
                 # batch id) makes the resend idempotent: the hub replays its stored answers.

@@ -152,3 +152,33 @@ def test_a_referral_goes_out_with_the_status_the_clinic_set(demo_db):
     statuses = {json.loads(text)["id"]: json.loads(text)["data"]["status"] for text in texts}
     assert statuses == own
     assert set(statuses.values()) <= set(outbox_push.CLINIC_REFERRAL_STATUSES)
+
+
+def test_a_push_that_goes_offline_sends_nothing_more(small_clinic, monkeypatch):
+    """The batch queued behind a failed one is not sent (nor resent): the sync reports offline."""
+    import time
+
+    import pytest
+
+    from clinic_tui.sync import pusher
+    from clinic_tui.sync.client import HubClient, HubError
+    from clinic_tui.sync.engine import SyncReport
+    from tests.hub.conftest import free_port
+
+    # Short waits between resends: long enough that the next batch is queued behind the failing one.
+    monkeypatch.setattr(pusher, "back_off", lambda attempt: time.sleep(0.05))
+    attempts = []
+    real_push = HubClient.push
+
+    def counted(self, body):
+        attempts.append(body)
+        return real_push(self, body)
+
+    monkeypatch.setattr(HubClient, "push", counted)
+    with HubClient(f"http://127.0.0.1:{free_port()}", "token") as nobody_listens:  # every request refused
+        with pytest.raises(HubError) as failed:
+            pusher.Pusher(small_clinic, nobody_listens, SyncReport(), 2, lambda done, total: None,
+                          lambda: None).push_all()
+    assert failed.value.problem == "refused"
+    assert len(attempts) == pusher.RESENDS and len(set(attempts)) == 1  # one batch, resent; not the next
+    assert len(outbox_push.pending_items(small_clinic)) == 7
