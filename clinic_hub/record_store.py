@@ -10,6 +10,7 @@ writes do: a test compares the two on SQLite and PostgreSQL.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
@@ -42,7 +43,12 @@ class _Dialect:
 
 
 def _dialect(conn: Connection) -> _Dialect:
-    sqlite = conn.dialect.name == "sqlite"
+    return _statements(conn.dialect.name)
+
+
+@cache
+def _statements(dialect_name: str) -> _Dialect:
+    sqlite = dialect_name == "sqlite"
     mark = "?" if sqlite else "%s"
     data = mark if sqlite else f"CAST({mark} AS JSONB)"
     values = [data if name == "data" else mark for name in _COLUMNS]

@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from clinic_tui.data.db import read_session, unit_of_work
 from clinic_tui.data.models import SYNCED_KINDS, utcnow
+from clinic_tui.data.sqlite_file import stored_datetime
 from clinic_tui.data.wire_json import record_select
 
 # The clinic's own statuses of an upward referral (docs/protocol.md); the rest are the hospital's.
@@ -48,7 +49,7 @@ class AnswerCounts:
 
 def stored_now() -> str:
     """Now, as SQLAlchemy stores a UTC datetime on SQLite (for plain DB-API statements)."""
-    return utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")
+    return stored_datetime(utcnow())
 
 
 def driver_cursor(session):

@@ -103,10 +103,15 @@ def test_a_sync_stopped_mid_run_is_closed_as_interrupted_by_the_next_one(hub, sm
     assert [run.outcome for run in sync_state.recent_runs(engine)] == ["ok", "error"]
 
 
-def _wire_value(expression, value):
+def _wire_text(expression, value) -> str:
+    """``{"a": <expression of x>}`` as SQLite writes it for x = ``value``."""
     with sqlite3.connect(":memory:") as conn:
         (text,) = conn.execute(f"WITH v(x) AS (SELECT ?) SELECT json_object('a', {expression}) FROM v", (value,)).fetchone()
-    return json.loads(text)["a"]
+    return text
+
+
+def _wire_value(expression, value):
+    return json.loads(_wire_text(expression, value))["a"]
 
 
 @given(st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2999, 12, 31)))
@@ -126,9 +131,7 @@ def test_floats_go_on_the_wire_as_the_same_number(number):
 
 
 def test_typed_floats_go_on_the_wire_short():
-    with sqlite3.connect(":memory:") as conn:
-        texts = [conn.execute(f"WITH v(x) AS (SELECT ?) SELECT json_object('a', {wire_json._float('x')}) FROM v",
-                              (value,)).fetchone()[0] for value in (36.6, 24.2, 37.0, None)]
+    texts = [_wire_text(wire_json._float("x"), value) for value in (36.6, 24.2, 37.0, None)]
     assert texts == ['{"a":36.6}', '{"a":24.2}', '{"a":37.0}', '{"a":null}']
 
 
