@@ -36,7 +36,40 @@ def test_translations_keep_the_placeholders_of_their_source():
 
 
 def test_the_compiled_catalogue_is_up_to_date():
-    assert compile_catalogs.MO_FILE.read_bytes() == compile_catalogs.compiled_bytes()
+    committed = compile_catalogs.messages_in(compile_catalogs.MO_FILE.read_bytes())
+    assert committed == compile_catalogs.messages_in(compile_catalogs.compiled_bytes())
+    assert compile_catalogs.is_up_to_date()
+    assert committed["Draft"] == "草稿"
+
+
+def test_the_catalogue_check_ignores_the_tool_version_but_not_a_translation(monkeypatch):
+    """A header naming another Babel changes nothing; a changed or missing translation is stale."""
+    import io
+
+    from babel.messages.mofile import write_mo
+
+    fresh = compile_catalogs.compiled_bytes()
+
+    def compiled(edit) -> bytes:
+        changed = compile_catalogs.load_catalog()
+        edit(changed)
+        buffer = io.BytesIO()
+        write_mo(buffer, changed, use_fuzzy=False)
+        return buffer.getvalue()
+
+    other_tool = fresh.replace(b"Generated-By: Babel", b"Generated-By: Babyl")
+    assert other_tool != fresh
+    assert compile_catalogs.messages_in(other_tool) == compile_catalogs.messages_in(fresh)
+
+    def retranslate(c):
+        c["Draft"].string = "底稿"
+
+    def drop(c):
+        del c["Draft"]
+
+    for edit in (retranslate, drop):
+        monkeypatch.setattr(compile_catalogs, "compiled_bytes", lambda edit=edit: compiled(edit))
+        assert not compile_catalogs.is_up_to_date()
 
 
 def test_the_app_reads_chinese_by_default_and_english_on_request():
