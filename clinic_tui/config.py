@@ -14,7 +14,9 @@ from pathlib import Path
 
 APP_NAME = "clinic-tui"
 DEMO_DATABASE_NAME = "demo.db"
-EXAMPLE_DATABASE = Path(__file__).resolve().parent.parent / "local.db.example"
+# The demo database ships inside the package (a link to the repository's local.db.example, copied into
+# the wheel), so an installed app finds it as a checkout does.
+EXAMPLE_DATABASE = Path(__file__).resolve().parent / "resources" / "local.db.example"
 
 
 def config_dir() -> Path:
