@@ -16,7 +16,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 SYNC := $(UV) sync --quiet --locked --python $(PYTHON)
 
-.PHONY: run test lint lock catalogs demo bench-data windows-wheels wheel clean
+.PHONY: run test lint lock catalogs demo bench-data windows-wheels wheel hub-wheel clean
 
 $(UV): scripts/uv-requirements.txt
 	test -x $(UV_HOME)/bin/python || $(PYTHON) -m venv $(UV_HOME)
@@ -36,6 +36,14 @@ test: $(UV)
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -x -q -n auto --dist loadfile $(PYTEST_ARGS)
 
+# ruff (format and lint), mypy (strict for domain/ and sync/), import contracts. CI runs it first.
+lint: $(UV)
+	$(SYNC) --extra test
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
 # Upgrade every dependency to its newest release within pyproject.toml's ranges, on purpose.
 # Review `git diff uv.lock`, run `make test`, commit both.
 lock: $(UV)
@@ -49,6 +57,10 @@ windows-wheels: $(UV)
 # The wheel a county IT department would install (dist/).
 wheel: $(UV)
 	$(UV) build --wheel --out-dir dist --python $(PYTHON)
+
+# The hospital server's own wheel (dist/): clinic-hub without the terminal app (hub/pyproject.toml).
+hub-wheel: $(UV)
+	$(UV) build --wheel --out-dir dist --python $(PYTHON) hub
 
 # Recompile the translation catalogue after editing clinic_tui/locale/zh_CN/LC_MESSAGES/clinic_tui.po
 catalogs: $(UV)
