@@ -26,6 +26,43 @@ def resident_search_keys(name: str, id_number: str | None, phone: str | None) ->
     }
 
 
+NAME_KEYS_VERSION_KEY = "name_keys_version"
+
+
+def name_keys_current(connection) -> bool:
+    """Whether the stored residents' name keys were made by this version's ``name_keys``."""
+    from clinic_tui.search.pinyin import NAME_KEYS_VERSION
+
+    row = connection.execute("SELECT value FROM app_setting WHERE key = ?", (NAME_KEYS_VERSION_KEY,)).fetchone()
+    return row is not None and row[0] == str(NAME_KEYS_VERSION)
+
+
+def refresh_name_keys(connection) -> int:
+    """Make the name keys again where this version reads a name differently; how many changed.
+
+    ``connection`` is a plain sqlite3 connection in a write transaction. Version 2 changed only names
+    with a middle dot (transliterations), so only those are read again: a clinic of 100,000
+    residents does not wait for every name to be read. The keys are derived from the name, so the
+    record's revision is not raised: the name the hub holds is unchanged.
+    """
+    from clinic_tui.search.pinyin import _MIDDLE_DOTS, NAME_KEYS_VERSION, name_keys
+
+    dotted = " OR ".join("instr(name, ?) > 0" for _ in _MIDDLE_DOTS + ".")
+    rows = connection.execute(
+        f"SELECT id, name, name_pinyin, name_initials FROM resident WHERE {dotted}", tuple(_MIDDLE_DOTS + ".")
+    ).fetchall()
+    changed = 0
+    for record_id, name, full, initials in rows:
+        keys = name_keys(name or "")
+        if (keys.full or None, keys.initials or None) != (full, initials):
+            connection.execute("UPDATE resident SET name_pinyin = ?, name_initials = ? WHERE id = ?",
+                               (keys.full or None, keys.initials or None, record_id))
+            changed += 1
+    connection.execute("INSERT OR REPLACE INTO app_setting (key, value) VALUES (?, ?)",
+                       (NAME_KEYS_VERSION_KEY, str(NAME_KEYS_VERSION)))
+    return changed
+
+
 def starts_with(column, prefix: str):
     """``column`` begins with ``prefix``, as a range an ordinary index answers (unlike LIKE 'x%')."""
     from sqlalchemy import and_

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from clinic_tui.config import EXAMPLE_DATABASE, Settings
 from clinic_tui.data.maintenance import daily_backup, daily_backup_path
+from clinic_tui.data.search_keys import name_keys_current, refresh_name_keys
 from clinic_tui.data.sqlite_file import HEAD_REVISION, DatabaseError, check_usable, stored_revision, writing
 
 if TYPE_CHECKING:
@@ -85,6 +86,8 @@ def open_as_is(settings: Settings) -> Path | None:
         loaded = connection.execute("SELECT value FROM app_setting WHERE key = ?", (BUILTIN_FINGERPRINT_KEY,)).fetchone()
         if stored_revision(connection) != HEAD_REVISION or loaded is None or loaded[0] != builtin_fingerprint():
             return None  # nothing written: prepare_database upgrades or reloads, then clears the marker
+        if not name_keys_current(connection):
+            return None  # prepare_database makes the residents' name keys again
         # Until this session ends normally, in the same transaction as the checks above.
         connection.execute("DELETE FROM app_setting WHERE key = ?", (CLEAN_EXIT_KEY,))
     return path
@@ -109,4 +112,7 @@ def prepare_database(settings: Settings, *, app_session: bool = False) -> Opened
 
     with unit_of_work(opened.engine) as session:
         ensure_builtin_catalog(session)
+    with writing(path) as connection:
+        if not name_keys_current(connection):
+            refresh_name_keys(connection)
     return opened

@@ -47,6 +47,24 @@ COMPOUND_SURNAME_READINGS: dict[str, tuple[str, str]] = {
     "鲜于": ("xian", "yu"), "闾丘": ("lv", "qiu"), "子车": ("zi", "ju"), "亓官": ("qi", "guan"),
 }
 
+# Readings of characters as transliterations use them (维吾尔族, 哈萨克族, 藏族, 蒙古族 ... names and
+# foreign names written in characters), where pypinyin gives the everyday reading or one taken from
+# a Chinese word the name happens to contain: 阿不都 is "abudu", not "abudou"; 阿卜杜勒 "abudule",
+# not "abodulei"; 塔什 "tashi", not "tashen"; 茜 "xi", 柏 "bo", 佛 "fo". Sources: the character
+# tables of GB/T 17693 (外语地名汉字译写导则) and 《世界人名翻译大辞典》, which give each syllable one
+# fixed character and reading. A transliteration is read character by character, never as Chinese
+# phrases (pypinyin would read 都都 as the adverb "doudou").
+TRANSLITERATION_READINGS: dict[str, str] = {
+    "什": "shi", "都": "du", "卜": "bu", "勒": "le", "茜": "xi", "柏": "bo", "佛": "fo", "藏": "zang",
+    "呷": "ga", "伽": "jia", "薄": "bo",
+    # pypinyin reads these right alone, but a phrase around them could change it
+    "单": "dan", "朴": "pu", "乐": "le", "塞": "sai", "色": "se", "莎": "sha", "叶": "ye", "那": "na",
+}
+
+# Bump when name_keys() reads some name differently, so that stored keys are made again
+# (clinic_tui.data.search_keys.refresh_name_keys, at the next start). 2: transliterated names read with the table above.
+NAME_KEYS_VERSION = 2
+
 # Dots that separate the parts of transliterated names (买买提·艾力), as people type them:
 # U+00B7, U+2022, U+30FB, U+FF65, U+2027, U+2219, U+22C5, U+FF0E, U+FE52, and a plain "." which
 # older systems store instead of "·".
@@ -81,18 +99,44 @@ def name_keys(name: str) -> NameKeys:
     """Keys of a person's name, reading the surname as a surname (曾 zeng, 单 shan, 万俟 moqi).
 
     Spaces and middle dots are ignored. A name written with a middle dot is a transliteration
-    (维吾尔族, 哈萨克族 ... names): it has no Chinese surname, so every character is read normally.
+    (维吾尔族, 哈萨克族 ... names): it has no Chinese surname, and every character is read alone,
+    as transliterations read it (``TRANSLITERATION_READINGS``).
     """
     words = [word for word in _NAME_SEPARATORS.split(name) if word]
     if not words:
         return NameKeys("", "")
     syllables: list[str] = []
-    if not _HAS_MIDDLE_DOT.search(name) and _HAN.match(words[0]):
+    if _HAS_MIDDLE_DOT.search(name):
+        for word in words:
+            syllables.extend(_transliteration_syllables(word))
+        return _keys(syllables)
+    if _HAN.match(words[0]):
         surname_syllables, words[0] = _split_surname(words[0])
         syllables.extend(surname_syllables)
     for word in words:
         syllables.extend(_syllables(word))
     return _keys(syllables)
+
+
+def is_transliterated(name: str) -> bool:
+    """A name written with a middle dot (买买提·艾力): read as a transliteration, not as Chinese."""
+    return bool(_HAS_MIDDLE_DOT.search(name))
+
+
+def _transliteration_syllables(word: str) -> list[str]:
+    """One syllable per character, each read alone, with the transliteration table first."""
+    syllables: list[str] = []
+    run = ""  # text that is not a Han character (Latin letters, digits) is read as one run
+    for character in word:
+        if not _HAN.match(character):
+            run += character
+            continue
+        syllables.extend(_syllables(run))
+        run = ""
+        reading = TRANSLITERATION_READINGS.get(character)
+        syllables.extend([reading] if reading else _syllables(character))
+    syllables.extend(_syllables(run))
+    return syllables
 
 
 def text_keys(text: str, readings: Mapping[str, tuple[str, ...]] | None = None) -> NameKeys:

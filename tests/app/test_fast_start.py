@@ -51,7 +51,9 @@ def test_an_ordinary_start_takes_the_database_as_it_is_and_clears_the_clean_exit
     assert open_as_is(settings) is None  # that session has not ended cleanly
 
 
-@pytest.mark.parametrize("change", ["crash", "no backup today", "older schema", "changed catalogue", "new file"])
+@pytest.mark.parametrize(
+    "change", ["crash", "no backup today", "older schema", "changed catalogue", "older name keys", "new file"]
+)
 def test_a_start_with_something_to_do_is_left_to_prepare_database(tmp_path: Path, change: str):
     settings = _quit_cleanly_before(tmp_path)
     db = settings.database
@@ -64,6 +66,8 @@ def test_a_start_with_something_to_do_is_left_to_prepare_database(tmp_path: Path
         _execute(db, "UPDATE alembic_version SET version_num = '0005'")
     elif change == "changed catalogue":
         _execute(db, "UPDATE app_setting SET value = 'other' WHERE key = 'builtin_diagnoses'")
+    elif change == "older name keys":
+        _execute(db, "DELETE FROM app_setting WHERE key = 'name_keys_version'")
     else:
         settings = Settings(database=tmp_path / "new.db")
     assert open_as_is(settings) is None
@@ -154,3 +158,26 @@ def test_the_dashboard_of_an_ordinary_start_is_drawn_before_sqlalchemy_loads(tmp
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.strip().splitlines()[-1] == "{'sqlalchemy at the dashboard': False, 'sqlalchemy afterwards': True}"
     assert _marker_present(settings.database)  # quit normally: the next start is quick again
+
+
+def test_names_read_differently_by_this_version_get_their_keys_made_again(tmp_path: Path):
+    """A transliterated name keyed by an older version (阿不都 as "abudou") is found as "abudu" after
+    the next start, and names this version reads as before are not touched."""
+    settings = _quit_cleanly_before(tmp_path)
+    db = settings.database
+    connection = sqlite3.connect(db)
+    (resident_id,) = connection.execute("SELECT id FROM resident WHERE instr(name, '·') = 0 LIMIT 1").fetchone()
+    connection.close()
+    _execute(db, "UPDATE resident SET name = '阿不都·热合曼', name_pinyin = 'abudoureheman', name_initials = 'abdrhm' "
+                 "WHERE id = ?", resident_id)
+    _execute(db, "UPDATE app_setting SET value = '1' WHERE key = 'name_keys_version'")
+    assert open_as_is(settings) is None
+    prepare_database(settings, app_session=True).engine.dispose()
+    connection = sqlite3.connect(db)
+    keys = connection.execute("SELECT name_pinyin, name_initials FROM resident WHERE id = ?", (resident_id,)).fetchone()
+    others = connection.execute("SELECT count(*) FROM resident WHERE instr(name, '·') = 0 AND name_pinyin IS NULL"
+                                ).fetchone()[0]
+    connection.close()
+    assert keys == ("abudureheman", "abdrhm") and others == 0
+    mark_clean_exit(db)
+    assert open_as_is(settings) == db  # the next ordinary start is quick again

@@ -227,3 +227,22 @@ def test_digit_queries_are_digits_with_an_optional_final_x(query: str) -> None:
         assert re.fullmatch("[0-9]+x?", normalize_query(query))
     else:
         assert "x" in normalize_query(query) or normalize_query(query) == ""
+
+
+@pytest.mark.parametrize(
+    ("name", "full", "initials"),
+    [
+        ("阿不都·热合曼", "abudureheman", "abdrhm"),  # 都 du, not the adverb dou
+        ("阿卜杜勒·卡德尔", "abudulekadeer", "abdlkde"),  # 卜 bu, 勒 le (not bo, lei)
+        ("塔什·买买提", "tashimaimaiti", "tsmmt"),  # 什 shi, not the shen of 什么
+        ("茜茜·柏林", "xixibolin", "xxbl"),  # foreign names: 茜 xi, 柏 bo
+        ("热依拉·都都", "reyiladudu", "ryldd"),
+    ],
+)
+def test_transliterated_names_read_as_transliterations(name: str, full: str, initials: str) -> None:
+    assert name_keys(name) == NameKeys(full, initials)
+
+
+def test_the_same_characters_without_a_dot_keep_their_chinese_reading() -> None:
+    assert name_keys("都晓明").full == "duxiaoming"  # 都 as a surname
+    assert name_keys("何什么").full == "heshenme"
