@@ -30,6 +30,8 @@ class ClinicApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "clinic-tui"
     ENABLE_COMMAND_PALETTE = True
+    # Our provider: translated commands, found by pinyin too (clinic_tui/palette.py).
+    COMMANDS = {lambda: _palette_commands()}
     BINDINGS = [
         Binding("f1", "help", N_("Help"), id="app.help"),
         Binding("f2", "dashboard", N_("Dashboard"), id="app.dashboard"),
@@ -314,7 +316,18 @@ class ClinicApp(App):
                 node, action = active.node, binding.action
                 yield SystemCommand(describe_binding(binding.description), self.get_key_display(binding),
                                     partial(self.call_later, node.run_action, action))
-        yield from super().get_system_commands(screen)
+        from clinic_tui.palette import translated
+
+        yield from translated(super().get_system_commands(screen))
+
+    def action_command_palette(self) -> None:
+        """Textual's palette, with a placeholder in the doctor's language."""
+        from textual.command import CommandPalette
+
+        from clinic_tui.palette import PLACEHOLDER
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(id="--command-palette", placeholder=_(PLACEHOLDER)))
 
     @work
     async def action_quit(self) -> None:
@@ -338,3 +351,9 @@ def run_app(settings: Settings) -> int:
 
         mark_clean_exit(app.store.path)  # the next start may skip reading the whole file
     return app.return_code or 0
+
+
+def _palette_commands():
+    from clinic_tui.palette import PaletteCommands
+
+    return PaletteCommands

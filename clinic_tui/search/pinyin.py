@@ -158,6 +158,12 @@ def text_keys(text: str, readings: Mapping[str, tuple[str, ...]] | None = None) 
     return _keys(syllables)
 
 
+def text_syllables(text: str) -> list[str]:
+    """The syllables of any text read normally, one per character (Latin runs as one): 新建转诊 ->
+    ["xin", "jian", "zhuan", "zhen"]. For matching a query at a syllable's start."""
+    return [syllable for word in _NAME_SEPARATORS.split(text) for syllable in _syllables(word)]
+
+
 def normalize_query(text: str) -> str:
     """The query as the search layer should match it.
 

@@ -114,6 +114,46 @@ async def test_the_palette_offers_the_app_actions_by_name(settings):
         await wait_for(pilot, lambda: isinstance(app.screen, ResidentsScreen))
 
 
+async def test_the_palette_finds_actions_by_pinyin_and_speaks_chinese(settings):
+    """"zhuan" (full pinyin) and "jm" (initials) find Chinese titles; nothing of Textual's own
+    commands or placeholder is left in English."""
+    from textual.command import CommandInput, CommandList
+
+    app = ClinicApp(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
+        palette = app.screen
+        assert palette.query_one(CommandInput).placeholder == "查找操作：名称、拼音或首字母…"
+
+        async def titles_for(query: str) -> list[str]:
+            field = palette.query_one(CommandInput)
+            field.value = query
+            await pilot.pause(0.6)
+            options = palette.query_one(CommandList)
+            return [str(options.get_option_at_index(i).prompt).split("\n")[0] for i in range(options.option_count)]
+
+        assert any("转诊" in title for title in await titles_for("zhuan"))
+        assert any("居民" in title for title in await titles_for("jm"))
+        # Titles are words (the help column holds key names such as "Ctrl+PgDn", which stay).
+        titles = [str(command.title) for command in app.get_system_commands(app.screen_stack[-2])]
+        assert "截图" in titles
+        assert [title for title in titles if any("a" <= c.lower() <= "z" for c in title)] == []
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        assert not isinstance(app.screen, CommandPalette)
+
+
+def test_pinyin_scores_rank_a_start_above_a_later_word():
+    from clinic_tui.palette import pinyin_score
+
+    assert pinyin_score("新建转诊", "xjzz") == pinyin_score("新建转诊", "xinjian") == 0.9
+    assert pinyin_score("新建转诊", "zhuanzhen") == 0.6
+    assert pinyin_score("新建转诊", "huanzhe") == 0.0
+    assert pinyin_score("新建转诊", "转诊") == 0.0  # characters go to the ordinary matcher
+
+
 async def test_the_dashboard_lists_the_work_and_switches_lists_with_digits(settings):
     app = ClinicApp(settings)
     async with app.run_test(size=(80, 24)) as pilot:
