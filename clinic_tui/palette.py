@@ -48,7 +48,8 @@ def _pinyin(title: str) -> tuple[tuple[str, str], ...]:
 def pinyin_score(title: str, query: str) -> float:
     """How well a Latin ``query`` matches the pinyin of ``title`` (0: not at all).
 
-    The query is read as full pinyin or as initials, starting at a syllable: from the title's first one it scores highest, from a later one less.
+    The query is read as full pinyin or as initials, starting at a syllable: from the title's first
+    one it scores highest, from a later one less.
     """
     from clinic_tui.search.pinyin import normalize_query
 

@@ -45,18 +45,18 @@ def refresh_name_keys(connection) -> int:
     residents does not wait for every name to be read. The keys are derived from the name, so the
     record's revision is not raised: the name the hub holds is unchanged.
     """
-    from clinic_tui.search.pinyin import _MIDDLE_DOTS, NAME_KEYS_VERSION, name_keys
+    from clinic_tui.search.pinyin import NAME_KEYS_VERSION, TRANSLITERATION_MARKS
 
-    dotted = " OR ".join("instr(name, ?) > 0" for _ in _MIDDLE_DOTS + ".")
+    dotted = " OR ".join("instr(name, ?) > 0" for _ in TRANSLITERATION_MARKS)
     rows = connection.execute(
-        f"SELECT id, name, name_pinyin, name_initials FROM resident WHERE {dotted}", tuple(_MIDDLE_DOTS + ".")
+        f"SELECT id, name, name_pinyin, name_initials FROM resident WHERE {dotted}", tuple(TRANSLITERATION_MARKS)
     ).fetchall()
     changed = 0
     for record_id, name, full, initials in rows:
-        keys = name_keys(name or "")
-        if (keys.full or None, keys.initials or None) != (full, initials):
+        keys = resident_search_keys(name, None, None)
+        if (keys["name_pinyin"], keys["name_initials"]) != (full, initials):
             connection.execute("UPDATE resident SET name_pinyin = ?, name_initials = ? WHERE id = ?",
-                               (keys.full or None, keys.initials or None, record_id))
+                               (keys["name_pinyin"], keys["name_initials"], record_id))
             changed += 1
     connection.execute("INSERT OR REPLACE INTO app_setting (key, value) VALUES (?, ?)",
                        (NAME_KEYS_VERSION_KEY, str(NAME_KEYS_VERSION)))

@@ -69,8 +69,10 @@ NAME_KEYS_VERSION = 2
 # U+00B7, U+2022, U+30FB, U+FF65, U+2027, U+2219, U+22C5, U+FF0E, U+FE52, and a plain "." which
 # older systems store instead of "·".
 _MIDDLE_DOTS = "·•・･‧∙⋅．﹒"
+# What marks a name as a transliteration: a middle dot, or the "." that stands for one.
+TRANSLITERATION_MARKS = _MIDDLE_DOTS + "."
 _NAME_SEPARATORS = re.compile(rf"[\s{_MIDDLE_DOTS}.。'’‘`\-‐‑–—_]+")
-_HAS_MIDDLE_DOT = re.compile(rf"[{_MIDDLE_DOTS}.]")
+_HAS_MIDDLE_DOT = re.compile(f"[{re.escape(TRANSLITERATION_MARKS)}]")
 # Query separators: the same, except "." which belongs to ICD-10 codes such as "E11.9".
 _QUERY_SEPARATORS = re.compile(rf"[\s{_MIDDLE_DOTS}。'’‘`\-‐‑–—_]+")
 # CJK ideographs: 〇, Extension A, the basic block, compatibility ideographs, and planes 2-3
@@ -116,11 +118,6 @@ def name_keys(name: str) -> NameKeys:
     for word in words:
         syllables.extend(_syllables(word))
     return _keys(syllables)
-
-
-def is_transliterated(name: str) -> bool:
-    """A name written with a middle dot (买买提·艾力): read as a transliteration, not as Chinese."""
-    return bool(_HAS_MIDDLE_DOT.search(name))
 
 
 def _transliteration_syllables(word: str) -> list[str]:

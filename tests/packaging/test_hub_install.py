@@ -15,16 +15,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from uv_env import UV, uv
+from uv_env import installed as installed_in
 
 ROOT = Path(__file__).resolve().parents[2]
-UV = ROOT / ".uv" / "bin" / "uv"
 APP_ONLY = {"textual", "rich", "pypinyin", "platformdirs", "pytest"}
 
 
-def _uv(*args: str) -> subprocess.CompletedProcess:
-    environment = {**os.environ, "UV_PYTHON_DOWNLOADS": "never"}
-    environment.pop("VIRTUAL_ENV", None)
-    return subprocess.run([str(UV), *args], cwd=ROOT, env=environment, capture_output=True, text=True, check=True)
 
 
 def _free_port() -> int:
@@ -36,22 +33,21 @@ def _free_port() -> int:
 @pytest.mark.slow  # builds a wheel and a virtual environment, serves, syncs the demo: about 15 s
 @pytest.mark.skipif(not UV.exists(), reason="needs the project's pinned uv (make test installs it)")
 def test_the_hub_wheel_installs_without_the_app_and_serves_a_clinic_sync(tmp_path):
-    _uv("build", "--wheel", "--quiet", "--out-dir", str(tmp_path / "dist"), "hub")
+    uv("build", "--wheel", "--quiet", "--out-dir", str(tmp_path / "dist"), "hub")
     (wheel,) = (tmp_path / "dist").glob("clinic_hub-*.whl")
     shipped = zipfile.ZipFile(wheel).namelist()
     assert "clinic_tui/sync/wire.py" in shipped and "clinic_hub/migrations/env.py" in shipped
     assert not [name for name in shipped if name.startswith(("clinic_tui/screens", "clinic_tui/data"))]
 
     venv = tmp_path / "venv"
-    _uv("venv", "--quiet", str(venv), "--python", sys.executable)
+    uv("venv", "--quiet", str(venv), "--python", sys.executable)
     python = venv / "bin" / "python"
     requirements = tmp_path / "requirements.txt"
-    requirements.write_text(_uv("export", "--quiet", "--locked", "--package", "clinic-hub", "--no-emit-workspace",
+    requirements.write_text(uv("export", "--quiet", "--locked", "--package", "clinic-hub", "--no-emit-workspace",
                                 "--format", "requirements-txt").stdout)
-    _uv("pip", "install", "--quiet", "--python", str(python), "--require-hashes", "-r", str(requirements))
-    _uv("pip", "install", "--quiet", "--python", str(python), "--no-deps", str(wheel))
-    installed = {line.split("==")[0].split(" @ ")[0].lower()
-                 for line in _uv("pip", "freeze", "--python", str(python)).stdout.splitlines()}
+    uv("pip", "install", "--quiet", "--python", str(python), "--require-hashes", "-r", str(requirements))
+    uv("pip", "install", "--quiet", "--python", str(python), "--no-deps", str(wheel))
+    installed = installed_in(python)
     assert {"clinic-hub", "fastapi", "uvicorn"} <= installed
     assert installed & APP_ONLY == set()
 

@@ -20,9 +20,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from uv_env import UV, uv
+from uv_env import installed as installed_in
 
 ROOT = Path(__file__).resolve().parents[2]
-UV = ROOT / ".uv" / "bin" / "uv"
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import check_windows_wheels  # noqa: E402
@@ -31,10 +32,6 @@ LOCK = tomllib.loads((ROOT / "uv.lock").read_text(encoding="utf-8"))
 NOT_RUNTIME = {"pytest", "fastapi", "uvicorn", "psycopg", "schemathesis", "hypothesis", "babel", "openpyxl"}
 
 
-def _uv(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    environment = {**os.environ, "UV_PYTHON_DOWNLOADS": "never"}
-    environment.pop("VIRTUAL_ENV", None)
-    return subprocess.run([str(UV), *args], cwd=cwd, env=environment, capture_output=True, text=True, check=True)
 
 
 def test_every_runtime_dependency_has_a_windows_wheel_for_each_supported_python():
@@ -85,7 +82,7 @@ def test_wheel_tags_are_read_as_pip_on_windows_reads_them(wheel, python, takes):
 @pytest.mark.slow  # builds a wheel and a virtual environment: about 10 s
 @pytest.mark.skipif(not UV.exists(), reason="needs the project's pinned uv (make test installs it)")
 def test_the_wheel_installs_alone_and_starts_the_app_on_its_demo_copy(tmp_path):
-    _uv("build", "--wheel", "--quiet", "--out-dir", str(tmp_path / "dist"), "--python", sys.executable)
+    uv("build", "--wheel", "--quiet", "--out-dir", str(tmp_path / "dist"), "--python", sys.executable)
     (wheel,) = (tmp_path / "dist").glob("clinic_tui-*.whl")
 
     # Every resource the app reads from its package is in the wheel.
@@ -99,18 +96,15 @@ def test_the_wheel_installs_alone_and_starts_the_app_on_its_demo_copy(tmp_path):
 
     # A clean environment, the locked runtime dependencies (no extras), then the wheel itself.
     venv = tmp_path / "venv"
-    _uv("venv", "--quiet", str(venv), "--python", sys.executable)
+    uv("venv", "--quiet", str(venv), "--python", sys.executable)
     python = venv / "bin" / "python"
     requirements = tmp_path / "requirements.txt"
     requirements.write_text(
-        _uv("export", "--quiet", "--locked", "--no-emit-project", "--format", "requirements-txt").stdout
+        uv("export", "--quiet", "--locked", "--no-emit-project", "--format", "requirements-txt").stdout
     )
-    _uv("pip", "install", "--quiet", "--python", str(python), "--require-hashes", "-r", str(requirements))
-    _uv("pip", "install", "--quiet", "--python", str(python), "--no-deps", str(wheel))
-    installed = {
-        line.split("==")[0].split(" @ ")[0].lower()
-        for line in _uv("pip", "freeze", "--python", str(python)).stdout.splitlines()
-    }
+    uv("pip", "install", "--quiet", "--python", str(python), "--require-hashes", "-r", str(requirements))
+    uv("pip", "install", "--quiet", "--python", str(python), "--no-deps", str(wheel))
+    installed = installed_in(python)
     assert "textual" in installed and "clinic-tui" in installed
     assert installed & NOT_RUNTIME == set()
 
