@@ -63,7 +63,7 @@ class ClinicApp(App):
         self.user_name = ""
         self.clinic_name = ""
         self._idle_timer: Timer | None = None
-        self.sync = None  # clinic_tui.sync_worker.SyncWorker, made at the first sign-in
+        self.sync = None  # clinic_tui.sync.worker.SyncWorker, made at the first sign-in
         self._warming_up = False  # the ORM's background load has been started
         translate_bindings(self)
 
@@ -181,7 +181,7 @@ class ClinicApp(App):
             parts.append(HeaderPart(_("refused {count}").format(count=summary.rejected), 1, "right"))
         parts.append(HeaderPart(_("sync {when}").format(when=summary.last_pull_at) if summary.last_pull_at
                                 else _("never synced"), 3, "right"))
-        from clinic_tui.sync_worker import header_state
+        from clinic_tui.sync.worker import header_state
 
         parts.append(HeaderPart(header_state(self.settings, self.sync), 0, "right"))
         return parts
@@ -195,7 +195,7 @@ class ClinicApp(App):
         if self.sync is not None:
             self.sync.local_change(self.store.sync_summary().pending)
 
-    # --- background sync (clinic_tui/sync_worker.py) ------------------------------------------
+    # --- background sync (clinic_tui/sync/worker.py) ------------------------------------------
 
     def start_background_work(self) -> None:
         """Once the dashboard is up: load the ORM for the forms (not earlier: on one slow core it
@@ -212,9 +212,11 @@ class ClinicApp(App):
 
     def _start_sync(self) -> None:
         if self.sync is None:
-            from clinic_tui.sync_worker import SyncWorker
+            from textual.signal import Signal
 
-            self.sync = SyncWorker(self)
+            from clinic_tui.sync.worker import SyncWorker
+
+            self.sync = SyncWorker(self, changed=Signal(self, "sync-changed"), status=SyncStatus)
             self.sync.start()
 
     @on(SyncStatus)

@@ -36,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     importer.add_argument("file", type=Path)
     importer.add_argument("--system", required=True, help='code system, e.g. "ICD-10-GB-clinical"')
     importer.add_argument("--version", required=True, help='its version, e.g. "2.0"')
-    from clinic_tui.sync_command import add_parser as add_sync_parser
+    from clinic_tui.sync.command import add_parser as add_sync_parser
 
     add_sync_parser(commands)
     return parser
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _sync_command(settings, args: argparse.Namespace) -> int:
-    from clinic_tui.sync_command import run
+    from clinic_tui.sync.command import run
 
     return run(settings, args)
 

@@ -33,7 +33,7 @@ def _when(moment) -> str:
 
 def receipt_sentence(run, first_reason: str | None, today: date) -> str:
     """What the hospital confirmed at the last sync that reached it (a ``SyncRun``)."""
-    from clinic_tui.sync.messages import counts_text, receipt_text
+    from clinic_tui.sync.texts import counts_text, receipt_text
 
     if run is None:
         return _("The hospital has not confirmed anything from this clinic yet.")
@@ -96,7 +96,7 @@ class SyncScreen(ClinicScreen):
     # --- reading --------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="sync-screen")
     def load(self) -> None:
-        from clinic_tui.data import sync_state
+        from clinic_tui.sync import state as sync_state
 
         engine = self.app.store.engine
         pending = sync_state.pending_by_kind(engine)
@@ -106,7 +106,7 @@ class SyncScreen(ClinicScreen):
         self.app.call_from_thread(self._show, pending, runs, receipt, rejected)
 
     def _show(self, pending, runs, receipt, rejected) -> None:
-        from clinic_tui.sync.messages import counts_text
+        from clinic_tui.sync.texts import counts_text
 
         self.query_one("#sync-status", Static).update(self._status_text(runs))
         self.query_one("#sync-pending", Static).update(
@@ -131,7 +131,7 @@ class SyncScreen(ClinicScreen):
         self.loaded = True
 
     def _status_text(self, runs) -> str:
-        from clinic_tui.sync_worker import header_state
+        from clinic_tui.sync.worker import header_state
 
         settings = self.app.settings
         if not settings.hub_url:

@@ -56,7 +56,7 @@ class BatchTooLarge(HubError):
 
 def encode_batch(records: list[str]) -> bytes:
     """A push body: a new batch id and the records (each a wire record as JSON text, see
-    ``data.wire_json``), gzip level 6: a tenth of the plain size, for a third of the CPU of level 9.
+    ``sync.wire_json``), gzip level 6: a tenth of the plain size, for a third of the CPU of level 9.
     Resending these bytes resends the same batch id."""
     body = f'{{"batch_id":"{uuid.uuid4().hex}","records":[{",".join(records)}]}}'
     return gzip.compress(body.encode(), compresslevel=6)

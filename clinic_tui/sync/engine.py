@@ -3,8 +3,8 @@
 ``run_sync`` is what the CLI (end-of-day batch) and the app's background worker call; it never
 raises for a network or hub problem: the outcome and a translated message are in the report, and
 the receipt is stored in ``sync_run``. ``check_connection`` tests the settings step by step.
-Invariants are those of DESIGN.md "Sync invariants"; the local bookkeeping is in
-``clinic_tui.data.sync_state`` and ``sync_apply``.
+The invariants it keeps are stated in docs/architecture-sync.md; the local bookkeeping is in
+``clinic_tui.sync.state`` and ``clinic_tui.sync.apply``.
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ from sqlalchemy import Engine
 
 from clinic_tui import clock
 from clinic_tui.config import Settings
-from clinic_tui.data import sync_state
-from clinic_tui.data.sync_apply import apply_pull_page
+from clinic_tui.sync import state
+from clinic_tui.sync.apply import apply_pull_page
 from clinic_tui.i18n import _, current_language
 from clinic_tui.sync.client import HubClient, HubError
 from clinic_tui.sync.credentials import SyncConfigError, resolve
 from clinic_tui.sync.lock import SyncBusy, sync_lock
-from clinic_tui.sync.messages import problem_message, receipt_text
+from clinic_tui.sync.texts import problem_message, receipt_text
 from clinic_tui.sync.pusher import RESENDS, Pusher, back_off
 from clinic_tui.sync.wire import MAX_PULL_LIMIT
 
@@ -158,7 +158,7 @@ class _Run:
 
     # --- pull -----------------------------------------------------------------------------------
     def pull_all(self) -> None:
-        stored = sync_state.pull_cursor(self.engine)
+        stored = state.pull_cursor(self.engine)
         cursor = stored.value if stored else None
         received = 0
         while True:
@@ -176,7 +176,7 @@ class _Run:
     def mismatched_kinds(self) -> tuple[list[str], dict[str, int], str]:
         with ThreadPoolExecutor(1, thread_name_prefix="sync-reconcile") as asker:
             hub_numbers = asker.submit(_again_if_damaged, self.client.reconcile)
-            local = sync_state.local_reconcile(self.engine)  # while the hub works out its own
+            local = state.local_reconcile(self.engine)  # while the hub works out its own
             hub = hub_numbers.result()
         empty = (0, "0" * 32)
         kinds = sorted(set(local) | set(hub.kinds))
@@ -191,12 +191,12 @@ class _Run:
         if mismatched:
             # The hub lacks (or has other revisions of) some records: send those kinds again, once;
             # the hub answers "duplicate" for what it already holds.
-            sync_state.requeue_kinds(self.engine, mismatched)
+            state.requeue_kinds(self.engine, mismatched)
             self.report.resent += self.push_all()
             mismatched, confirmed, epoch = self.mismatched_kinds()
         self.tell("reconcile", 2, 2)
-        rejected = sync_state.rejected_records(self.engine)
-        return Receipt(confirmed=confirmed, today=sync_state.confirmed_today(self.engine, clock.today()),
+        rejected = state.rejected_records(self.engine)
+        return Receipt(confirmed=confirmed, today=state.confirmed_today(self.engine, clock.today()),
                        rejected=len(rejected), first_reason=rejected[0].message if rejected else None,
                        mismatched=mismatched, epoch=epoch)
 
@@ -219,9 +219,9 @@ def run_sync(engine: Engine, settings: Settings, *, trigger: str = "cli",
     try:
         with sync_lock(_database_path(engine)):
             # Holding the lock: a run still marked running was stopped mid-way, not in progress.
-            sync_state.close_interrupted_runs(engine, _("Interrupted: the program was stopped before this sync "
+            state.close_interrupted_runs(engine, _("Interrupted: the program was stopped before this sync "
                                                         "finished."))
-            report.run_id = sync_state.start_run(engine, trigger)
+            report.run_id = state.start_run(engine, trigger)
             with _client(settings, connection.hub_url, connection.token) as client:
                 _sync(engine, client, settings, report, progress, cancel)
     except SyncBusy:
@@ -244,7 +244,7 @@ def run_sync(engine: Engine, settings: Settings, *, trigger: str = "cli",
 def _sync(engine: Engine, client: HubClient, settings: Settings, report: SyncReport,
           progress: Callable[[SyncProgress], None] | None, cancel: threading.Event | None) -> None:
     health = client.health()
-    report.epoch_changed = sync_state.adopt_epoch(engine, health.epoch or "")
+    report.epoch_changed = state.adopt_epoch(engine, health.epoch or "")
     run = _Run(engine, client, settings, report, progress, cancel)
     run.push_all()
     run.pull_all()
@@ -256,7 +256,7 @@ def _sync(engine: Engine, client: HubClient, settings: Settings, report: SyncRep
 
 def _store_receipt(engine: Engine, report: SyncReport) -> None:
     receipt = report.receipt
-    sync_state.finish_run(
+    state.finish_run(
         engine, report.run_id, outcome=report.outcome, pushed=report.pushed, accepted=report.accepted,
         duplicate=report.duplicate, rejected=report.rejected, conflict=report.conflict, pulled=report.pulled,
         resent=report.resent, confirmed_counts=receipt.confirmed if receipt else {},

@@ -1,8 +1,8 @@
 """The push of one sync: every pending outbox row to the hub, in batches, with the client's work
 overlapping the hub's (docs/sync.md, "Push").
 
-DESIGN sync invariants 2 and 7: a row leaves the outbox only when the hub confirmed that exact
-revision (``data.outbox_push``), and batches halve on a 413 or a timeout for the rest of the sync.
+Sync invariants 2 and 7 (docs/architecture-sync.md): a row leaves the outbox only when the hub confirmed that exact
+revision (``sync.outbox``), and batches halve on a 413 or a timeout for the rest of the sync.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Callable, Protocol
 
 from sqlalchemy import Engine
 
-from clinic_tui.data import outbox_push
-from clinic_tui.data.outbox_push import OutboxItem
+from clinic_tui.sync import outbox
+from clinic_tui.sync.outbox import OutboxItem
 from clinic_tui.sync.client import RESENDABLE_PROBLEMS, BatchTooLarge, HubClient, HubError, encode_batch
 from clinic_tui.sync.wire import MAX_PUSH_RECORDS, PushResponse
 
@@ -61,7 +61,7 @@ class Pusher:
         Returns how many the hub accepted as new."""
         attempted: set[OutboxItem] = set()
         accepted_before = self.report.accepted
-        self.done, self.total = 0, outbox_push.pending_count(self.engine)
+        self.done, self.total = 0, outbox.pending_count(self.engine)
         self._failure = None
         after = None
         # Every exchange with the hub runs on this one thread, one request at a time, in order.
@@ -82,7 +82,7 @@ class Pusher:
         self._tell(self.done, self.total)
         return self.report.accepted - accepted_before
 
-    def _walk(self, attempted: set, after: outbox_push.PendingKey | None):
+    def _walk(self, attempted: set, after: outbox.PendingKey | None):
         """The pending rows in send order, a batch at a time, with the client's work overlapping
         the hub's: while the hub stores one batch, the next is read, built and encoded here and
         queued to go as soon as the hub answers; the answers to a batch are applied (in order, each
@@ -106,13 +106,13 @@ class Pusher:
             upcoming, after = self._next_batch(attempted, after)
         return after
 
-    def _next_batch(self, attempted: set, after: outbox_push.PendingKey | None):
+    def _next_batch(self, attempted: set, after: outbox.PendingKey | None):
         """The next batch not yet attempted in this sync, built and encoded: ((sent, body) or None,
         key). Outbox keys are read READ_AHEAD at a time (each read sorts the pending rows); the rows
         themselves are read as each batch is built, so an edit made meanwhile is sent as it is."""
         while True:
             if not self._keys:
-                rows, after = outbox_push.next_pending(self.engine, max(READ_AHEAD, self.batch_size), after)
+                rows, after = outbox.next_pending(self.engine, max(READ_AHEAD, self.batch_size), after)
                 self._keys.extend(rows)
                 if not rows:
                     return None, after
@@ -125,7 +125,7 @@ class Pusher:
             if not batch:
                 continue
             self.total = max(self.total, self.done + len(batch))
-            sent, payloads = outbox_push.build_batch(self.engine, batch)
+            sent, payloads = outbox.build_batch(self.engine, batch)
             attempted.update(sent)
             if sent:
                 return (sent, encode_batch(payloads)), after
@@ -133,7 +133,7 @@ class Pusher:
     def _sweep(self, attempted: set) -> bool:
         """Rows the keyset walk cannot meet (queued behind it, e.g. the clock was set back): push
         them too. False when there are none, the usual case."""
-        left = [item for item in outbox_push.pending_items(self.engine) if item not in attempted]
+        left = [item for item in outbox.pending_items(self.engine) if item not in attempted]
         for start in range(0, len(left), self.batch_size):
             self._check_cancel()
             self._push(left[start:start + self.batch_size], attempted)
@@ -142,7 +142,7 @@ class Pusher:
     def _push(self, items: list[OutboxItem], attempted: set) -> None:
         """One batch, start to end, without overlap (a sweep, or halves of a batch)."""
         attempted.update(items)
-        sent, payloads = outbox_push.build_batch(self.engine, items)
+        sent, payloads = outbox.build_batch(self.engine, items)
         attempted.update(sent)
         if not sent:
             return
@@ -177,12 +177,12 @@ class Pusher:
         """Apply the hub's answers to a batch, or shrink the batches on a 413 or a timeout."""
         if isinstance(answer, HubError):
             if len(sent) == 1:  # a 413 for one record: it needs the doctor's attention
-                outbox_push.mark_too_large(self.engine, sent[0], answer.detail or "413")
+                outbox.mark_too_large(self.engine, sent[0], answer.detail or "413")
                 self.report.rejected += 1
             else:
                 self._halve(sent, attempted)
             return
-        counts, conflicts = outbox_push.apply_push_answers(self.engine, sent, answer.results)
+        counts, conflicts = outbox.apply_push_answers(self.engine, sent, answer.results)
         report = self.report
         report.pushed += len(sent)
         report.accepted += counts.accepted

@@ -1,8 +1,8 @@
 """When the app's background sync probes the hub or syncs next: pure logic, no threads, no network.
 
-The worker (``clinic_tui.sync_worker``) asks ``delay()`` how long to sleep, then ``next_action()``
-what to do when due, and reports back with ``probed()`` / ``sync_finished()``. Rules (DESIGN sync
-invariants 1 and 7):
+The worker (``clinic_tui.sync.worker``) asks ``delay()`` how long to sleep, then ``next_action()``
+what to do when due, and reports back with ``probed()`` / ``sync_finished()``. Rules (sync
+invariants 1 and 7, docs/architecture-sync.md):
 
 - unknown or unreachable hub: probe first (cheap, writes no receipt); a sync follows at once
   when the probe answers;

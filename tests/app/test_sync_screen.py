@@ -109,7 +109,7 @@ async def test_an_unreachable_hub_is_shown_calmly_and_typing_goes_on(synced_app,
     from clinic_tui import i18n
     from clinic_tui.screens.residents import ResidentsScreen
 
-    monkeypatch.setattr("clinic_tui.sync_worker.DEFAULT_POLICY", QUICK)
+    monkeypatch.setattr("clinic_tui.sync.worker.DEFAULT_POLICY", QUICK)
     i18n.set_language(language)
     app = synced_app(_closed_port_url(), auto_sync=True, language=language)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -131,7 +131,7 @@ async def test_an_unreachable_hub_is_shown_calmly_and_typing_goes_on(synced_app,
 async def test_the_worker_syncs_by_itself_after_a_local_change(app_hub, synced_app, monkeypatch):
     from clinic_tui.data import records
 
-    monkeypatch.setattr("clinic_tui.sync_worker.DEFAULT_POLICY", QUICK)
+    monkeypatch.setattr("clinic_tui.sync.worker.DEFAULT_POLICY", QUICK)
     app = synced_app(app_hub.base_url, app_hub, auto_sync=True)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(app, pilot)
@@ -156,7 +156,7 @@ async def test_the_worker_syncs_by_itself_after_a_local_change(app_hub, synced_a
 async def test_quitting_during_a_sync_stops_it_cleanly_after_its_batch(app_hub, synced_app):
     import time
 
-    from clinic_tui.data import sync_state
+    from clinic_tui.sync import state as sync_state
 
     # Small batches: at the default 500 the demo's 3,458 records go in about a second, too fast to
     # quit in the middle of.

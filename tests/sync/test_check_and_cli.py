@@ -144,7 +144,7 @@ def test_the_batch_exit_codes(hub, small_clinic, monkeypatch, capsys):
 
 
 def test_a_sync_refused_by_the_lock_leaves_no_receipt(hub, small_clinic, clinic_settings):
-    from clinic_tui.data import sync_state
+    from clinic_tui.sync import state as sync_state
 
     _, token = hub.new_clinic()
     with sync_lock(database_path(small_clinic)):

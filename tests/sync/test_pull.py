@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from clinic_hub import changes
 
-from clinic_tui.data import records, sync_state
+from clinic_tui.data import records
+from clinic_tui.sync import state as sync_state
 from clinic_tui.data.db import read_session, unit_of_work
 from clinic_tui.data.models import (AuditEntry, Broadcast, Clinic, Department, Hospital, OutboxEntry, Referral,
                                     ReferralEvent, Resident, SlotPool)

@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 
 from sqlalchemy import select
 
-from clinic_tui.data import outbox_push, records, sync_state, wire_json
+from clinic_tui.data import records
+from clinic_tui.sync import outbox, wire_json
+from clinic_tui.sync import state as sync_state
 from clinic_tui.data.db import read_session, unit_of_work
 from clinic_tui.data.migrate import open_database
 from clinic_tui.data.models import SYNCED_KINDS, OutboxEntry, Referral, Resident, SyncRun
@@ -31,11 +33,11 @@ def _outbox(engine) -> dict[str, tuple[int, str, int]]:
 
 def test_wire_records_read_with_core_equal_the_orm_snapshot(demo_db):
     engine = open_database(demo_db).engine
-    items = outbox_push.pending_items(engine)
+    items = outbox.pending_items(engine)
     if len(items) < 50:  # the demo has synced: queue everything it owns again
         sync_state.requeue_kinds(engine, sync_state.owned_kinds())
-        items = outbox_push.pending_items(engine)
-    sent, texts = outbox_push.build_batch(engine, items)
+        items = outbox.pending_items(engine)
+    sent, texts = outbox.build_batch(engine, items)
     assert len(sent) > 50 and {item.kind for item in sent} >= {"resident", "visit", "referral", "followup"}
     with read_session(engine) as session:
         for item, text in zip(sent, texts):
@@ -53,25 +55,25 @@ def test_wire_records_read_with_core_equal_the_orm_snapshot(demo_db):
 
 def test_keyset_walk_meets_every_row_once_and_an_edited_row_again_at_the_end(small_clinic):
     engine = small_clinic
-    everything = outbox_push.pending_items(engine)
-    first, after = outbox_push.next_pending(engine, 2, None)
+    everything = outbox.pending_items(engine)
+    first, after = outbox.next_pending(engine, 2, None)
     assert first == everything[:2]
     resident = next(item for item in first if item.kind == "resident")
     with unit_of_work(engine) as session:
         records.update(session, session.get(Resident, resident.record_id), {"name": "王大明"}, None)
     walked = list(first)
     while True:
-        batch, after = outbox_push.next_pending(engine, 2, after)
+        batch, after = outbox.next_pending(engine, 2, after)
         if not batch:
             break
         walked.extend(batch)
     assert walked[:len(everything)] == everything
-    assert walked[len(everything):] == [outbox_push.OutboxItem("resident", resident.record_id, 2)]
+    assert walked[len(everything):] == [outbox.OutboxItem("resident", resident.record_id, 2)]
 
 
 def test_answers_remove_only_the_exact_revision_answered(small_clinic):
     engine = small_clinic
-    sent, _ = outbox_push.build_batch(engine, outbox_push.pending_items(engine))
+    sent, _ = outbox.build_batch(engine, outbox.pending_items(engine))
     edited, refused = [item for item in sent if item.kind == "resident"][:2]
     with unit_of_work(engine) as session:  # edited while its batch was in flight
         records.update(session, session.get(Resident, edited.record_id), {"name": "王大明"}, None)
@@ -79,7 +81,7 @@ def test_answers_remove_only_the_exact_revision_answered(small_clinic):
                                status="accepted") for i in sent if i != refused]
     answers.append(SimpleNamespace(id=refused.record_id, kind=refused.kind, revision=refused.revision,
                                    status="rejected", code="bad_id_number", message="身份证号无效"))
-    counts, _ = outbox_push.apply_push_answers(engine, sent, answers)
+    counts, _ = outbox.apply_push_answers(engine, sent, answers)
     assert (counts.accepted, counts.rejected, counts.still_pending) == (len(sent) - 1, 1, 1)
     left = _outbox(engine)
     assert left == {edited.record_id: (2, "pending", 1), refused.record_id: (1, "rejected", 1)}
@@ -141,20 +143,20 @@ def test_a_referral_goes_out_with_the_status_the_clinic_set(demo_db):
     engine = open_database(demo_db).engine
     with read_session(engine) as session:
         answered = session.execute(select(Referral).where(  # the clinic's own (upward) referrals
-            Referral.origin != "hub", Referral.status.not_in(outbox_push.CLINIC_REFERRAL_STATUSES))).scalars().all()
+            Referral.origin != "hub", Referral.status.not_in(outbox.CLINIC_REFERRAL_STATUSES))).scalars().all()
         assert answered, "the demo has referrals the hospital answered"
         own = {}
         for referral in answered:
             events = session.execute(select(ReferralEvent).where(
                 ReferralEvent.referral_id == referral.id, ReferralEvent.origin != "hub",
-                ReferralEvent.to_status.in_(outbox_push.CLINIC_REFERRAL_STATUSES), ReferralEvent.deleted == False,  # noqa: E712
+                ReferralEvent.to_status.in_(outbox.CLINIC_REFERRAL_STATUSES), ReferralEvent.deleted == False,  # noqa: E712
             ).order_by(ReferralEvent.at.desc(), ReferralEvent.created_at.desc())).scalars().all()
             own[referral.id] = events[0].to_status if events else "sent"
-    sent, texts = outbox_push.build_batch(
-        engine, [outbox_push.OutboxItem("referral", referral.id, referral.revision) for referral in answered])
+    sent, texts = outbox.build_batch(
+        engine, [outbox.OutboxItem("referral", referral.id, referral.revision) for referral in answered])
     statuses = {json.loads(text)["id"]: json.loads(text)["data"]["status"] for text in texts}
     assert statuses == own
-    assert set(statuses.values()) <= set(outbox_push.CLINIC_REFERRAL_STATUSES)
+    assert set(statuses.values()) <= set(outbox.CLINIC_REFERRAL_STATUSES)
 
 
 def test_a_push_that_goes_offline_sends_nothing_more(small_clinic, monkeypatch):
@@ -184,4 +186,4 @@ def test_a_push_that_goes_offline_sends_nothing_more(small_clinic, monkeypatch):
                           lambda: None).push_all()
     assert failed.value.problem == "refused"
     assert len(attempts) == pusher.RESENDS and len(set(attempts)) == 1  # one batch, resent; not the next
-    assert len(outbox_push.pending_items(small_clinic)) == 7
+    assert len(outbox.pending_items(small_clinic)) == 7

@@ -1,4 +1,5 @@
-"""Push, pull and reconcile against a real clinic-hub over HTTP (DESIGN sync invariants 2-6)."""
+"""Push, pull and reconcile against a real clinic-hub over HTTP (sync invariants 2-6,
+docs/architecture-sync.md)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from clinic_tui.data import outbox_push, sync_state
+from clinic_tui.sync import outbox
+from clinic_tui.sync import state as sync_state
 from clinic_tui.data.db import read_session
 from clinic_tui.data.migrate import open_database
 from clinic_tui.data.models import SYNCED_KINDS, OutboxEntry
@@ -90,7 +92,7 @@ def test_an_edit_made_while_its_batch_is_in_flight_stays_pending_and_goes_next(h
         if step.phase != "push":
             return
         if "edited" not in seen:  # the first batch is chosen, not yet answered: edit one of its records
-            batch = outbox_push.pending_items(engine)[:2]
+            batch = outbox.pending_items(engine)[:2]
             target = next(item for item in batch if item.kind == "resident")
             with unit_of_work(engine) as session:
                 records.update(session, session.get(Resident, target.record_id), {"name": "王大明"}, None)

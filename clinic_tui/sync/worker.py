@@ -8,19 +8,23 @@ to the UI by posting ``SyncStatus`` to the app: ``post_message`` is thread-safe 
 for the UI (``call_from_thread`` would, and could hang a quit while the app closes); the app
 refreshes its header and publishes the status on ``changed`` for the sync screen.
 
-Offline is a state shown calmly in the header, never a dialog (DESIGN sync invariant 1); one sync
-at a time (the worker, and the lock of ``run_sync`` against a scheduled ``clinic-tui sync``).
+No Textual import here (sync never imports the UI, an import contract says so): the app hands the
+worker its Textual parts, the ``changed`` signal and the ``status`` message class, and the worker
+uses the app only through ``run_worker``, ``post_message``, ``notify`` and ``log``.
+
+Offline is a state shown calmly in the header, never a dialog (sync invariant 1,
+docs/architecture-sync.md); one sync at a time (the worker, and the lock of ``run_sync`` against a
+scheduled ``clinic-tui sync``).
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import date, datetime
-
-from textual.signal import Signal
+from typing import Any, Protocol
 
 from clinic_tui.i18n import N_, _
-from clinic_tui.messages import SyncStatus
 from clinic_tui.sync.scheduler import (
     AUTH,
     CONFIG,
@@ -41,6 +45,12 @@ STATE_LABELS = {
 }
 
 
+class Publisher(Protocol):
+    """Where the statuses go for the screens that listen (the app's ``textual.signal.Signal``)."""
+
+    def publish(self, data: Any) -> None: ...
+
+
 def header_state(settings, worker: SyncWorker | None) -> str:
     """The header's word for how the sync stands."""
     if not settings.hub_url:
@@ -53,14 +63,20 @@ def header_state(settings, worker: SyncWorker | None) -> str:
 
 
 class SyncWorker:
-    """The sync of one signed-in app; the app makes it once and calls ``shutdown`` on quitting."""
+    """The sync of one signed-in app; the app makes it once and calls ``shutdown`` on quitting.
 
-    def __init__(self, app, policy: SchedulePolicy | None = None):
+    ``changed``: the signal the sync screen subscribes to; ``status``: the message posted to the
+    app, called as ``status(state, progress=..., report=...)`` (``clinic_tui.messages.SyncStatus``).
+    """
+
+    def __init__(self, app, *, changed: Publisher, status: Callable[..., Any],
+                 policy: SchedulePolicy | None = None):
         self.app = app
         self.settings = app.settings
         self.automatic = bool(self.settings.auto_sync and self.settings.hub_url)
         self.scheduler = SyncScheduler(policy or DEFAULT_POLICY)
-        self.changed: Signal[SyncStatus] = Signal(app, "sync-changed")
+        self.changed = changed
+        self._status = status
         self.running = False  # a sync is under way
         self.progress = None  # engine.SyncProgress of the running sync
         self.last_report = None
@@ -103,7 +119,7 @@ class SyncWorker:
         self._wake.set()
         self._nudge_if_due(pending)
 
-    def arrived(self, message: SyncStatus, pending: int) -> None:
+    def arrived(self, message: Any, pending: int) -> None:
         """A status from the thread, now in the UI thread: tell the screens that listen."""
         self.changed.publish(message)
         if message.report is not None and message.report.outcome not in ("ok", "rejected"):
@@ -175,7 +191,7 @@ class SyncWorker:
 
     def _post(self, **details) -> None:
         if not self._stop.is_set():
-            self.app.post_message(SyncStatus(self.state, **details))
+            self.app.post_message(self._status(self.state, **details))
 
     # --- end of the day -----------------------------------------------------------------------------
     def _nudge_if_due(self, pending: int) -> None:

@@ -1,7 +1,8 @@
 """The push half of the local sync bookkeeping: walking the outbox, building the wire records of a
 batch, applying the hub's answers.
 
-Invariant (DESIGN sync 2): an outbox row leaves only when the hub confirmed that exact revision.
+Sync invariant 2 (docs/architecture-sync.md): an outbox row leaves only when the hub confirmed that
+exact revision.
 A push of 10,000 records reads and writes here 50 times, so the statements are plain DB-API on the
 engine's own connection (SQLAlchemy's per-row result and parameter processing cost more than the
 statements themselves), and the wire records are written as JSON by SQLite (``wire_json``).
@@ -19,7 +20,7 @@ from sqlalchemy import Engine
 from clinic_tui.data.db import read_session, unit_of_work
 from clinic_tui.data.models import SYNCED_KINDS, utcnow
 from clinic_tui.data.sqlite_file import stored_datetime
-from clinic_tui.data.wire_json import record_select
+from clinic_tui.sync.wire_json import record_select
 
 # The clinic's own statuses of an upward referral (docs/protocol.md); the rest are the hospital's.
 CLINIC_REFERRAL_STATUSES = ("draft", "review", "sent", "cancelled")
@@ -156,7 +157,7 @@ def _with_clinic_status(session, record: str) -> str:
 
 
 # --- the hub's answers ----------------------------------------------------------------------------------
-# Only the exact revision answered (or found unsendable) leaves the outbox (DESIGN sync 2).
+# Only the exact revision answered (or found unsendable) leaves the outbox (sync invariant 2).
 _DELETE_EXACT = "DELETE FROM outbox WHERE kind = ? AND record_id = ? AND revision = ?"
 _REJECT_EXACT = ("UPDATE outbox SET state = 'rejected', reject_code = ?, reject_message = ?, attempts = attempts + 1, "
                  "last_attempt_at = ? WHERE kind = ? AND record_id = ? AND revision = ?")

@@ -2,9 +2,9 @@
 the receipts and what the sync screen shows.
 
 No network here (the sync engine talks to the hub); every function is one read or one transaction.
-Invariant (DESIGN sync 6): records the hub made (origin "hub") are never queued nor counted as the
-clinic's. The push bookkeeping (outbox walk, batches, answers) is ``outbox_push``; pulled changes
-are applied by ``sync_apply``.
+Sync invariant 6 (docs/architecture-sync.md): records the hub made (origin "hub") are never
+queued nor counted as the clinic's. The push bookkeeping (outbox walk, batches, answers) is
+``outbox``; pulled changes are applied by ``apply``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sqlalchemy import Engine, func, select, update
 
 from clinic_tui.data.db import read_session, unit_of_work
 from clinic_tui.data.models import SYNCED_KINDS, OutboxEntry, SyncCursor, SyncRun, utcnow
-from clinic_tui.data.outbox_push import OutboxItem, driver_cursor, stored_now
+from clinic_tui.sync.outbox import OutboxItem, driver_cursor, stored_now
 from clinic_tui.data.sqlite_file import stored_datetime
 from clinic_tui.i18n import N_, _
 from clinic_tui.sync.wire import CLINIC_KINDS, record_set_hash

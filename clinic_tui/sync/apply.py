@@ -1,10 +1,11 @@
 """Applying what the hub sends down (pull): one page and its cursor in one transaction.
 
-The hub's records are its own (DESIGN sync 5): the hospital's referral events and appointments,
-downward referrals, the directory and notices. They are upserted by id keeping the highest
-revision, never put in the outbox, and never applied over a local row whose outbox entry is
-still pending. After a hospital event the referral's effective status is recomputed as a derived
-value, with an audit entry "receive" and no outbox row (it is not a clinic edit).
+The hub's records are its own (sync invariant 5, docs/architecture-sync.md): the hospital's
+referral events and appointments, downward referrals, the directory and notices. They are upserted
+by id keeping the highest revision, never put in the outbox, and never applied over a local row
+whose outbox entry is still pending (sync invariant 4). After a hospital event the referral's
+effective status is recomputed as a derived value, with an audit entry "receive" and no outbox row
+(it is not a clinic edit).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlmodel import Session
 from clinic_tui.data.db import unit_of_work
 from clinic_tui.data.models import (AppSetting, AuditEntry, Broadcast, Clinic, Department, Hospital, OutboxEntry,
                                     Referral, ReferralEvent, Resident, SlotPool, SyncCursor, utcnow)
-from clinic_tui.data.sync_state import PULL_CURSOR
+from clinic_tui.sync.state import PULL_CURSOR
 
 
 @dataclass
