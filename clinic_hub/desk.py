@@ -1,7 +1,8 @@
 """The referral desk: what the hospital does with referrals. Used by the desk API and the CLI.
 
 Every move is checked by the referral state machine and becomes a hub-owned ``referral_event``
-record addressed to the clinic (DESIGN sync 5: the hospital never edits the clinic's rows).
+record addressed to the clinic (sync invariant 5 in docs/architecture-sync.md: the hospital
+never edits the clinic's rows).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Pull and reconcile (DESIGN sync invariants 4 and 6).
+"""Pull and reconcile (sync invariants 4 and 6, docs/architecture-sync.md).
 
 Pull returns the hub records addressed to a clinic (or to every clinic) whose change number is
 after the cursor, in change-number order. The cursor wraps the number with the epoch: a cursor

@@ -1,4 +1,5 @@
-"""Push: store what a clinic sends, answering per record (DESIGN sync invariant 3).
+"""Push: store what a clinic sends, answering per record (sync invariant 3,
+docs/architecture-sync.md).
 
 Records are read and checked before the write transaction (``incoming``: a well-formed body in one
 pass, anything else record by record), then written in bulk inside one savepoint; if the bulk write

@@ -1,4 +1,5 @@
-"""What the hub makes of the referral records a clinic pushes (the ownership rules, DESIGN sync 5).
+"""What the hub makes of the referral records a clinic pushes (the ownership rules,
+sync invariant 5 in docs/architecture-sync.md).
 
 The clinic owns its referral rows and its own status moves (draft, review, sent, cancelled); the
 hospital's answers are hub records. So a clinic row is always stored when it is well formed, but a

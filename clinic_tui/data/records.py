@@ -1,7 +1,8 @@
 """Writing clinic-owned records: every change bumps the revision, is audited and queued for sync.
 
 All three happen in the caller's transaction (``db.unit_of_work``), so a change, its audit entry
-and its outbox row commit together or not at all (DESIGN sync 2).
+and its outbox row commit together or not at all (sync invariant 2,
+docs/architecture-sync.md).
 """
 
 from __future__ import annotations

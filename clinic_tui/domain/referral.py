@@ -8,8 +8,8 @@ before it is sent, its readable number, and the order a referral desk works thro
     down: (new) -> received -> acknowledged -> in_followup -> completed
                                      `---------------`-> lost
 
-The hospital's moves are decided by the hub (DESIGN.md, sync invariant 5); the clinic uses the
-same table to know which actions to offer and to refuse the ones it may not take.
+The hospital's moves are decided by the hub (sync invariant 5, docs/architecture-sync.md); the
+clinic uses the same table to know which actions to offer and to refuse the ones it may not take.
 """
 
 from __future__ import annotations

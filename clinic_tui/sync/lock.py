@@ -1,4 +1,5 @@
-"""One sync at a time per database (DESIGN sync 7): an exclusive lock on a file next to it.
+"""One sync at a time per database (sync invariant 7, docs/architecture-sync.md): an exclusive
+lock on a file next to it.
 
 The app's background worker and ``clinic-tui sync`` from a scheduled task may start together; the
 second one finds the lock taken and reports "busy" instead of pushing the same outbox twice.

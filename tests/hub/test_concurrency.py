@@ -1,4 +1,5 @@
-"""Concurrent writers on PostgreSQL never make a pull skip a change (DESIGN sync invariant 4).
+"""Concurrent writers on PostgreSQL never make a pull skip a change (sync invariant 4,
+docs/architecture-sync.md).
 
 Each writer takes a change number and then dawdles before committing, the window in which a plain
 SEQUENCE lets a later number commit first so that a reader's cursor jumps past the earlier one.

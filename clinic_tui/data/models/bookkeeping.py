@@ -25,7 +25,8 @@ class AuditEntry(SQLModel, table=True):
 
 
 class OutboxEntry(SQLModel, table=True):
-    """A record waiting to reach the hub (DESIGN sync 2: a table, not a status flag).
+    """A record waiting to reach the hub (sync invariant 2, a table, not a status flag:
+    docs/architecture-sync.md).
 
     One row per record, holding the latest revision to send. The row goes only when the hub has
     confirmed that exact revision; an edit made meanwhile bumps ``revision`` and keeps it here.

@@ -1,9 +1,10 @@
 """Referrals (转诊单) both ways, and the history of their status.
 
-Ownership (DESIGN sync 5): the clinic owns the referrals it writes and its own status moves; the
-hospital's answers arrive as ``ReferralEvent`` rows of origin "hub", and downward referrals as
-``Referral`` rows of origin "hub". ``Referral.status`` is the effective status, recomputed locally
-from the events, so applying a hospital answer never counts as a clinic edit.
+Ownership (sync invariant 5, docs/architecture-sync.md): the clinic owns the referrals it writes
+and its own status moves; the hospital's answers arrive as ``ReferralEvent`` rows of origin "hub",
+and downward referrals as ``Referral`` rows of origin "hub". ``Referral.status`` is the effective
+status, recomputed locally from the events, so applying a hospital answer never counts as a clinic
+edit.
 """
 
 from __future__ import annotations

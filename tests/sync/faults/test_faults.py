@@ -40,8 +40,8 @@ def push_bodies(proxy) -> list[dict]:
 
 
 def assert_confirmed_only_what_the_hub_holds(clinic_db, hub_process) -> None:
-    """DESIGN sync 2, checked between a fault and the next sync: every record that left the outbox
-    is on the hub at exactly that revision."""
+    """Sync invariant 2 (docs/architecture-sync.md), checked between a fault and the next sync:
+    every record that left the outbox is on the hub at exactly that revision."""
     queued = {row[1] for row in outbox_rows(clinic_db)}
     _, held = hub_records(hub_process.db_path)
     unconfirmed = {record_id: (kind, revision) for record_id, (kind, revision, _) in clinic_records(clinic_db).items()
@@ -220,8 +220,9 @@ def test_garbled_small_plain_answer_is_retried_not_taken_for_an_old_hub(clinic_d
 # --- a local edit while its batch is in flight ---------------------------------------------------------
 
 def test_edit_made_while_its_batch_is_in_flight_is_not_marked_sent(clinic_db, hub_process, proxy):
-    """DESIGN sync 2: the doctor edits a record while the hub is storing the batch that carries its
-    previous revision; the hub's "accepted" for that revision must not clear the new one."""
+    """Sync invariant 2 (docs/architecture-sync.md): the doctor edits a record while the hub is
+    storing the batch that carries its previous revision; the hub's "accepted" for that revision
+    must not clear the new one."""
     from clinic_tui.data import records
     from clinic_tui.data.db import open_engine, unit_of_work
     from clinic_tui.data.models import Visit
