@@ -9,8 +9,9 @@ the clinic's side in ``docs/sync.md``, the invariants sync keeps in ``docs/archi
 - ``outbox``: the outbox walk, a batch's wire records (``wire_json``), the hub's answers;
   ``state``: epoch, re-queueing, reconcile numbers, receipts and what the sync screen reads;
   ``apply``: applying a pulled page;
-- ``texts``: problems and receipts in the doctor's language; ``scheduler`` and ``worker``: the
-  app's background sync; ``command``: ``clinic-tui sync``.
+- ``texts``: problems and receipts in the doctor's language; ``status``: the worker's states and a
+  sync's outcomes (``StrEnum``); ``scheduler`` and ``worker``: the app's background sync;
+  ``command``: ``clinic-tui sync``.
 
 The data layer (``clinic_tui.data``) never imports this package; this package imports the data
 layer's models and sessions (import contracts in pyproject.toml).

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from clinic_tui.config import Settings
 from clinic_tui.i18n import _
+from clinic_tui.sync.status import REACHED_HUB, SyncOutcome, SyncTrigger
 
 
 def add_parser(commands) -> None:
@@ -88,13 +89,13 @@ def _sync(settings: Settings, args: argparse.Namespace) -> int:
     gc.freeze()
     try:
         if args.quiet:
-            report = run_sync(opened.engine, settings, trigger="cli", token=args.token)
+            report = run_sync(opened.engine, settings, trigger=SyncTrigger.CLI, token=args.token)
         else:
             report = _with_progress_bar(opened.engine, settings, args.token)
     finally:
         opened.engine.dispose()
     _print_warnings(report.warnings)
-    if report.outcome in ("ok", "rejected") and not args.quiet:
+    if report.outcome in REACHED_HUB and not args.quiet:
         print(_("Sent {pushed} (new {accepted}, already there {duplicate}, rejected {rejected}, kept by the "
                 "hospital {conflict}); received {pulled}; sent again {resent}.").format(
             pushed=report.pushed, accepted=report.accepted, duplicate=report.duplicate, rejected=report.rejected,
@@ -102,9 +103,9 @@ def _sync(settings: Settings, args: argparse.Namespace) -> int:
         for message in report.conflicts.values():
             print("  " + message)
         print(report.message)
-    elif report.outcome not in ("ok", "rejected"):
+    elif report.outcome not in REACHED_HUB:
         print(report.message, file=sys.stderr)
-    elif report.outcome == "rejected":
+    elif report.outcome == SyncOutcome.REJECTED:
         print(report.message, file=sys.stderr)
     return report.exit_code
 
@@ -123,7 +124,7 @@ def _with_progress_bar(engine, settings: Settings, token: str | None):
                 tasks[step.phase] = bar.add_task(labels.get(step.phase, step.phase), total=step.total)
             bar.update(tasks[step.phase], completed=step.done, total=step.total)
 
-        return run_sync(engine, settings, trigger="cli", progress=progress, token=token)
+        return run_sync(engine, settings, trigger=SyncTrigger.CLI, progress=progress, token=token)
 
 
 def set_token(settings: Settings, target: Path | None) -> int:

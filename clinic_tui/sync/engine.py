@@ -19,35 +19,37 @@ from sqlalchemy import Engine
 
 from clinic_tui import clock
 from clinic_tui.config import Settings
+from clinic_tui.i18n import _, current_language
 from clinic_tui.sync import state
 from clinic_tui.sync.apply import apply_pull_page
-from clinic_tui.i18n import _, current_language
 from clinic_tui.sync.client import HubClient, HubError
 from clinic_tui.sync.credentials import SyncConfigError, resolve
 from clinic_tui.sync.lock import SyncBusy, sync_lock
-from clinic_tui.sync.texts import problem_message, receipt_text
 from clinic_tui.sync.pusher import RESENDS, Pusher, back_off
+from clinic_tui.sync.status import REACHED_HUB, SyncOutcome, SyncTrigger
+from clinic_tui.sync.texts import problem_message, receipt_text
 from clinic_tui.sync.wire import MAX_PULL_LIMIT
 
-OUTCOMES = ("ok", "offline", "auth", "rejected", "config", "error", "busy")
+OUTCOMES = tuple(outcome for outcome in SyncOutcome if outcome != SyncOutcome.RUNNING)  # how a sync can end
 # Exit codes of `clinic-tui sync` (docs/sync.md): a scheduled task can act on each.
 EXIT_OK, EXIT_ERROR, EXIT_CONFIG, EXIT_OFFLINE, EXIT_AUTH, EXIT_REJECTED, EXIT_BUSY = 0, 1, 2, 3, 4, 5, 6
 EXIT_DNS, EXIT_TLS, EXIT_FORBIDDEN, EXIT_INCOMPATIBLE = 7, 8, 9, 10
-_OUTCOME_EXIT = {"ok": EXIT_OK, "offline": EXIT_OFFLINE, "auth": EXIT_AUTH, "rejected": EXIT_REJECTED,
-                 "config": EXIT_CONFIG, "error": EXIT_ERROR, "busy": EXIT_BUSY}
+_OUTCOME_EXIT = {SyncOutcome.OK: EXIT_OK, SyncOutcome.OFFLINE: EXIT_OFFLINE, SyncOutcome.AUTH: EXIT_AUTH,
+                 SyncOutcome.REJECTED: EXIT_REJECTED, SyncOutcome.CONFIG: EXIT_CONFIG, SyncOutcome.ERROR: EXIT_ERROR,
+                 SyncOutcome.BUSY: EXIT_BUSY}
 _PROBLEM_EXIT = {"dns": EXIT_DNS, "tls": EXIT_TLS, "forbidden": EXIT_FORBIDDEN, "too_old": EXIT_INCOMPATIBLE,
                  "protocol": EXIT_INCOMPATIBLE}
 T = TypeVar("T")
 
 
-def _outcome_of(error: HubError) -> str:
+def _outcome_of(error: HubError) -> SyncOutcome:
     if error.offline:
-        return "offline"
-    return "auth" if error.problem in ("auth", "forbidden") else "error"
+        return SyncOutcome.OFFLINE
+    return SyncOutcome.AUTH if error.problem in ("auth", "forbidden") else SyncOutcome.ERROR
 
 
 def _exit_code(outcome: str, problem: str | None) -> int:
-    if outcome in ("offline", "auth", "error") and problem in _PROBLEM_EXIT:
+    if outcome in (SyncOutcome.OFFLINE, SyncOutcome.AUTH, SyncOutcome.ERROR) and problem in _PROBLEM_EXIT:
         return _PROBLEM_EXIT[problem]
     return _OUTCOME_EXIT.get(outcome, EXIT_ERROR)
 
@@ -74,7 +76,7 @@ class Receipt:
 
 @dataclass
 class SyncReport:
-    outcome: str = "ok"
+    outcome: SyncOutcome = SyncOutcome.OK
     pushed: int = 0
     accepted: int = 0
     duplicate: int = 0
@@ -205,7 +207,7 @@ def _database_path(engine: Engine) -> str:
     return engine.url.database or ":memory:"
 
 
-def run_sync(engine: Engine, settings: Settings, *, trigger: str = "cli",
+def run_sync(engine: Engine, settings: Settings, *, trigger: SyncTrigger = SyncTrigger.CLI,
              progress: Callable[[SyncProgress], None] | None = None, cancel: threading.Event | None = None,
              token: str | None = None) -> SyncReport:
     """Push, pull and reconcile once; the report says how it went (see ``SyncReport.outcome``)."""
@@ -213,28 +215,29 @@ def run_sync(engine: Engine, settings: Settings, *, trigger: str = "cli",
     try:
         connection = resolve(settings, token)
     except SyncConfigError as exc:
-        report.outcome, report.problem, report.message = "config", "config", str(exc)
+        report.outcome, report.problem, report.message = SyncOutcome.CONFIG, "config", str(exc)
         return report
     report.warnings = list(connection.warnings)
     try:
         with sync_lock(_database_path(engine)):
             # Holding the lock: a run still marked running was stopped mid-way, not in progress.
             state.close_interrupted_runs(engine, _("Interrupted: the program was stopped before this sync "
-                                                        "finished."))
+                                                   "finished."))
             report.run_id = state.start_run(engine, trigger)
             with _client(settings, connection.hub_url, connection.token) as client:
                 _sync(engine, client, settings, report, progress, cancel)
     except SyncBusy:
-        report.outcome, report.message = "busy", _("Another sync of this database is running; try again later.")
+        report.outcome = SyncOutcome.BUSY
+        report.message = _("Another sync of this database is running; try again later.")
         return report
     except HubError as exc:
         report.outcome, report.problem = _outcome_of(exc), exc.problem
         report.message = problem_message(exc.problem, connection.hub_url, exc.detail)
     except _Cancelled:
-        report.outcome, report.cancelled = "error", True
+        report.outcome, report.cancelled = SyncOutcome.ERROR, True
         report.message = _("Sync stopped before it finished; what was confirmed stays confirmed.")
     except Exception as exc:  # noqa: BLE001 - kept in the receipt and reported, never swallowed
-        report.outcome, report.problem = "error", type(exc).__name__
+        report.outcome, report.problem = SyncOutcome.ERROR, type(exc).__name__
         report.message = _("Sync failed: {detail}").format(detail=f"{type(exc).__name__}: {exc}")
     if report.run_id is not None:
         _store_receipt(engine, report)
@@ -250,7 +253,7 @@ def _sync(engine: Engine, client: HubClient, settings: Settings, report: SyncRep
     run.pull_all()
     report.receipt = run.reconcile()
     receipt = report.receipt
-    report.outcome = "rejected" if receipt.rejected else "ok"
+    report.outcome = SyncOutcome.REJECTED if receipt.rejected else SyncOutcome.OK
     report.message = receipt.text()
 
 
@@ -262,7 +265,7 @@ def _store_receipt(engine: Engine, report: SyncReport) -> None:
         resent=report.resent, confirmed_counts=receipt.confirmed if receipt else {},
         today_counts=receipt.today if receipt else {}, conflicts=report.conflicts,
         epoch=receipt.epoch if receipt else None,
-        error_message=None if report.outcome in ("ok", "rejected") else report.message)
+        error_message=None if report.outcome in REACHED_HUB else report.message)
 
 
 def check_connection(settings: Settings, *, token: str | None = None) -> ConnectionCheck:

@@ -17,8 +17,8 @@ from typing import Callable, Protocol
 from sqlalchemy import Engine
 
 from clinic_tui.sync import outbox
-from clinic_tui.sync.outbox import OutboxItem
 from clinic_tui.sync.client import RESENDABLE_PROBLEMS, BatchTooLarge, HubClient, HubError, encode_batch
+from clinic_tui.sync.outbox import OutboxItem
 from clinic_tui.sync.wire import MAX_PUSH_RECORDS, PushResponse
 
 READ_AHEAD = 2000  # outbox keys read at once (in send order)

@@ -27,9 +27,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from datetime import time as clock_time
 
+from clinic_tui.sync.status import REACHED_HUB, SyncOutcome, SyncState
+
+# The states by their short names (the scheduler's tests and the worker use these).
 UNKNOWN, ONLINE, OFFLINE, SYNCING, AUTH, CONFIG, PROBLEM = (
-    "unknown", "online", "offline", "syncing", "auth", "config", "problem")
-STATES = (UNKNOWN, ONLINE, OFFLINE, SYNCING, AUTH, CONFIG, PROBLEM)
+    SyncState.UNKNOWN, SyncState.ONLINE, SyncState.OFFLINE, SyncState.SYNCING, SyncState.AUTH, SyncState.CONFIG,
+    SyncState.PROBLEM)
+STATES = tuple(SyncState)
 
 # check_connection problems and run_sync outcomes -> the state they put the worker in
 _OFFLINE_PROBLEMS = ("dns", "refused", "timeout")
@@ -52,7 +56,7 @@ class SyncScheduler:
                  rng: Callable[[], float] = random.random):
         self.policy = policy or SchedulePolicy()
         self._clock, self._rng = clock, rng
-        self.state = UNKNOWN
+        self.state: SyncState = UNKNOWN
         self.failures = 0
         self.manual = False  # "sync now" asked for and not yet started
         self.last_sync_at: float | None = None
@@ -83,17 +87,17 @@ class SyncScheduler:
 
     def sync_finished(self, outcome: str, problem: str | None = None) -> None:
         now = self._clock()
-        if outcome in ("ok", "rejected"):
+        if outcome in REACHED_HUB:
             self.state, self.failures, self.last_sync_at = ONLINE, 0, now
             self.next_at = now + self.policy.online_interval
-        elif outcome == "busy":
+        elif outcome == SyncOutcome.BUSY:
             self.state = UNKNOWN  # someone else is syncing; we learn nothing about the hub
             self.next_at = now + self._jittered(self.policy.busy_retry)
-        elif outcome == "offline":
+        elif outcome == SyncOutcome.OFFLINE:
             self._failed(OFFLINE)
-        elif outcome == "auth":
+        elif outcome == SyncOutcome.AUTH:
             self._failed(AUTH)
-        elif outcome == "config":
+        elif outcome == SyncOutcome.CONFIG:
             self._failed(CONFIG)
         else:
             self._failed(PROBLEM)
@@ -117,7 +121,7 @@ class SyncScheduler:
         floor = min(self.policy.min_delay, ceiling)
         return floor + (ceiling - floor) * self._rng()
 
-    def _failed(self, state: str) -> None:
+    def _failed(self, state: SyncState) -> None:
         self.state = state
         self.failures += 1
         if state in (AUTH, CONFIG):
@@ -127,7 +131,7 @@ class SyncScheduler:
             self.next_at = self._clock() + self.backoff(self.failures)
 
     @staticmethod
-    def _state_of_problem(problem: str | None) -> str:
+    def _state_of_problem(problem: str | None) -> SyncState:
         if problem in _OFFLINE_PROBLEMS:
             return OFFLINE
         if problem in _AUTH_PROBLEMS:

@@ -18,9 +18,10 @@ from sqlalchemy import Engine, func, select, update
 
 from clinic_tui.data.db import read_session, unit_of_work
 from clinic_tui.data.models import SYNCED_KINDS, OutboxEntry, SyncCursor, SyncRun, utcnow
-from clinic_tui.sync.outbox import OutboxItem, driver_cursor, stored_now
 from clinic_tui.data.sqlite_file import stored_datetime
 from clinic_tui.i18n import N_, _
+from clinic_tui.sync.outbox import OutboxItem, driver_cursor, stored_now
+from clinic_tui.sync.status import REACHED_HUB, SyncOutcome, SyncTrigger
 from clinic_tui.sync.wire import CLINIC_KINDS, record_set_hash
 
 PULL_CURSOR = "pull"
@@ -139,7 +140,7 @@ def confirmed_today(engine: Engine, today: date) -> dict[str, int]:
 
 
 # --- receipts ----------------------------------------------------------------------------------------
-def start_run(engine: Engine, trigger: str) -> int:
+def start_run(engine: Engine, trigger: SyncTrigger) -> int:
     with unit_of_work(engine) as session:
         run = SyncRun(trigger=trigger)
         session.add(run)
@@ -151,8 +152,8 @@ def close_interrupted_runs(engine: Engine, message: str) -> int:
     """Runs still "running" although no sync holds the lock: their process was stopped (killed, a
     power cut). Close them as errors with ``message``; the time they stopped is not known."""
     with unit_of_work(engine) as session:
-        return session.execute(update(SyncRun).where(SyncRun.outcome == "running")
-                               .values(outcome="error", error_message=message)).rowcount
+        return session.execute(update(SyncRun).where(SyncRun.outcome == SyncOutcome.RUNNING)
+                               .values(outcome=SyncOutcome.ERROR, error_message=message)).rowcount
 
 
 def finish_run(engine: Engine, run_id: int, **fields: Any) -> SyncRun:
@@ -175,7 +176,7 @@ def latest_receipt(engine: Engine) -> SyncRun | None:
     """The last sync that reached the hub and reconciled (its numbers are the hub's)."""
     with read_session(engine) as session:
         return session.execute(
-            select(SyncRun).where(SyncRun.outcome.in_(("ok", "rejected")), SyncRun.finished_at.is_not(None))
+            select(SyncRun).where(SyncRun.outcome.in_(REACHED_HUB), SyncRun.finished_at.is_not(None))
             .order_by(SyncRun.id.desc()).limit(1)
         ).scalar_one_or_none()
 

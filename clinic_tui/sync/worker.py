@@ -37,6 +37,7 @@ from clinic_tui.sync.scheduler import (
     SyncScheduler,
     end_of_day_nudge_due,
 )
+from clinic_tui.sync.status import REACHED_HUB, SyncOutcome, SyncState, SyncTrigger
 
 DEFAULT_POLICY = SchedulePolicy()
 STATE_LABELS = {
@@ -87,7 +88,7 @@ class SyncWorker:
         self._nudged_on: date | None = None
 
     @property
-    def state(self) -> str:
+    def state(self) -> SyncState:
         return self.scheduler.state
 
     # --- called by the app (UI thread) --------------------------------------------------------------
@@ -122,7 +123,7 @@ class SyncWorker:
     def arrived(self, message: Any, pending: int) -> None:
         """A status from the thread, now in the UI thread: tell the screens that listen."""
         self.changed.publish(message)
-        if message.report is not None and message.report.outcome not in ("ok", "rejected"):
+        if message.report is not None and message.report.outcome not in REACHED_HUB:
             self._nudge_if_due(pending)
 
     def shutdown(self) -> None:
@@ -142,7 +143,7 @@ class SyncWorker:
                 if not self.scheduler.due():
                     continue  # woken by a change that only brought the next sync forward
                 action = self.scheduler.next_action()
-                trigger = "manual" if self.scheduler.manual else "auto"
+                trigger = SyncTrigger.MANUAL if self.scheduler.manual else SyncTrigger.AUTO
             if action == "sync":
                 self._sync(trigger)
             else:
@@ -150,7 +151,7 @@ class SyncWorker:
 
     def _once(self) -> None:
         self.running = True
-        self._sync("manual")
+        self._sync(SyncTrigger.MANUAL)
 
     def _probe(self) -> None:
         from clinic_tui.sync.engine import check_connection
@@ -165,7 +166,7 @@ class SyncWorker:
             self.scheduler.probed(ok, problem)
         self._post()
 
-    def _sync(self, trigger: str) -> None:
+    def _sync(self, trigger: SyncTrigger) -> None:
         from clinic_tui.sync.engine import SyncReport, run_sync
 
         with self._lock:
@@ -177,7 +178,7 @@ class SyncWorker:
                               cancel=self._stop)
         except Exception as exc:  # noqa: BLE001 - run_sync reports hub problems itself; this is a bug
             self.app.log.error(f"sync failed: {exc!r}")
-            report = SyncReport(outcome="error", message=_("Sync failed: {detail}").format(detail=repr(exc)))
+            report = SyncReport(outcome=SyncOutcome.ERROR, message=_("Sync failed: {detail}").format(detail=repr(exc)))
         finally:
             self.running, self.progress = False, None
         with self._lock:

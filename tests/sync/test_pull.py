@@ -9,10 +9,10 @@ from sqlalchemy import select
 from clinic_hub import changes
 
 from clinic_tui.data import records
-from clinic_tui.sync import state as sync_state
 from clinic_tui.data.db import read_session, unit_of_work
 from clinic_tui.data.models import (AuditEntry, Broadcast, Clinic, Department, Hospital, OutboxEntry, Referral,
                                     ReferralEvent, Resident, SlotPool)
+from clinic_tui.sync import state as sync_state
 from clinic_tui.sync.engine import run_sync
 
 from .conftest import database_path

@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from clinic_tui.data import records
-from clinic_tui.sync import outbox, wire_json
-from clinic_tui.sync import state as sync_state
 from clinic_tui.data.db import read_session, unit_of_work
 from clinic_tui.data.migrate import open_database
 from clinic_tui.data.models import SYNCED_KINDS, OutboxEntry, Referral, Resident, SyncRun
+from clinic_tui.sync import outbox, wire_json
+from clinic_tui.sync import state as sync_state
 from clinic_tui.sync.engine import run_sync
 
 from .conftest import database_path

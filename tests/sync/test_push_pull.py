@@ -10,11 +10,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from clinic_tui.sync import outbox
-from clinic_tui.sync import state as sync_state
 from clinic_tui.data.db import read_session
 from clinic_tui.data.migrate import open_database
 from clinic_tui.data.models import SYNCED_KINDS, OutboxEntry
+from clinic_tui.sync import outbox
+from clinic_tui.sync import state as sync_state
 from clinic_tui.sync.engine import run_sync
 from clinic_tui.sync.wire import CLINIC_KINDS
 
