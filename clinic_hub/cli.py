@@ -21,7 +21,7 @@ from pydantic import AwareDatetime, TypeAdapter, ValidationError
 from clinic_hub import accounts, audit, changes, desk, directory, migrate
 from clinic_hub.accounts import Principal
 from clinic_hub.db import make_engine
-from clinic_hub.desk_schemas import AcceptRequest, SendDownRequest
+from clinic_hub.schemas.desk import AcceptRequest, SendDownRequest
 from clinic_hub.errors import ApiError
 from clinic_hub.messages import message, negotiate
 from clinic_hub.settings import database_url_from

@@ -17,20 +17,21 @@ from sqlalchemy.engine import Connection
 from clinic_hub import accounts, changes, directory
 from clinic_hub.accounts import Principal
 from clinic_hub.db import as_utc, utcnow
-from clinic_hub.desk_schemas import (AcceptRequest, MoveResult, ReferralDetail, ReferralMoveOut, ReferralSummary,
+from clinic_hub.schemas.desk import (AcceptRequest, MoveResult, ReferralDetail, ReferralMoveOut, ReferralSummary,
                                      SendDownRequest)
 from clinic_hub.errors import ApiError
 from clinic_hub.models import Clinic, Referral, ReferralMove, SyncRecord
 from clinic_hub.referral_intake import record_move
 from clinic_hub.referral_rules import DOWN, UP, URGENCIES, check_move
 from clinic_tui.domain.problems import DomainError
+from clinic_tui.domain.referral import Status
 from clinic_tui.sync.wire import REFERRAL, REFERRAL_EVENT
 
 _referrals = Referral.__table__
 _clinics = Clinic.__table__
 _records = SyncRecord.__table__
 _moves = ReferralMove.__table__
-NOT_YET_SENT = ("draft", "review")
+NOT_YET_SENT = (Status.DRAFT.value, Status.REVIEW.value)
 PATIENT_FIELDS = ("resident_id", "patient_name", "patient_sex", "patient_birth_date", "patient_id_type",
                   "patient_id_number", "patient_phone", "patient_address", "patient_insurance_type",
                   "patient_insurance_no")

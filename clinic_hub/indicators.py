@@ -1,5 +1,6 @@
 """Indicators per clinic and month (DOMAIN.md "Indicators"), computed from what clinics pushed and
-what the desk did. Drafts are not referrals yet and are left out. Months are China months.
+what the desk did: the queries and the arithmetic (the route is ``routers.indicators``, the
+response models ``schemas.indicators``). Drafts are not referrals yet and are left out. Months are China months.
 
 Contracts and coverage are a snapshot of the records the hub holds now ("signed" = a contract in
 status active or expiring); ``signed_in_month`` counts contracts whose signed_date is in the month.
@@ -14,61 +15,21 @@ from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel
 from sqlalchemy.engine import Connection
 
-from clinic_hub import audit, directory
-from clinic_hub.accounts import Principal
-from clinic_hub.auth import require_indicator_reader
+from clinic_hub import directory
 from clinic_hub.db import as_utc
 from clinic_hub.errors import ApiError
 from clinic_hub.models import Clinic, Referral, SyncRecord
+from clinic_hub.schemas.indicators import (ClinicIndicators, ContractIndicators, IndicatorsResponse,
+                                           PopulationCoverage, StatusCounts)
 from clinic_tui.domain.contract import CHRONIC_CODE_TAGS, derive_key_populations
-from clinic_tui.sync.wire import ErrorResponse
 
 _referrals = Referral.__table__
 _clinics = Clinic.__table__
 _records = SyncRecord.__table__
 SIGNED_STATUSES = ("active", "expiring")
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-
-
-class StatusCounts(BaseModel):
-    total: int = 0
-    by_status: dict[str, int] = {}
-
-
-class PopulationCoverage(BaseModel):
-    residents: int
-    signed: int
-    coverage: float | None
-
-
-class ContractIndicators(BaseModel):
-    by_status: dict[str, int]
-    signed_in_month: int
-    residents: int
-    signed_residents: int
-    coverage: float | None
-    key_populations: dict[str, PopulationCoverage]
-
-
-class ClinicIndicators(BaseModel):
-    clinic_code: str
-    clinic_name: str
-    upward: StatusCounts
-    downward: StatusCounts
-    downward_share: float | None
-    upward_sent: int
-    answered_within_24h: int
-    answered_within_24h_share: float | None
-    contracts: ContractIndicators
-
-
-class IndicatorsResponse(BaseModel):
-    month: str
-    clinics: list[ClinicIndicators]
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -176,22 +137,3 @@ def compute(conn: Connection, month: str, clinic_code: str | None = None) -> Ind
     return IndicatorsResponse(month=month, clinics=[
         ClinicIndicators(clinic_code=c.code, clinic_name=c.name, **_referral_indicators(conn, c.id, month),
                          contracts=_contract_indicators(conn, c.id, month)) for c in clinics])
-
-
-router = APIRouter(prefix="/api/v1", tags=["indicators"])
-
-
-@router.get("/indicators", response_model=IndicatorsResponse, summary="Referral and contract indicators",
-            description="Per clinic for one month: referral counts by status, downward share, the share of "
-                        "upward referrals answered within 24 h, contracts by status and coverage.",
-            responses={401: {"model": ErrorResponse, "description": "No, unknown or revoked token"},
-                       403: {"model": ErrorResponse, "description": "Not a viewer, desk or admin staff token"},
-                       404: {"model": ErrorResponse, "description": "No such clinic"},
-                       422: {"model": ErrorResponse, "description": "Month is not YYYY-MM"}})
-def indicators(request: Request, month: str = Query(..., max_length=7, description="YYYY-MM (China time)"),
-               clinic: str | None = Query(None, max_length=40, description="Clinic code"),
-               staff: Principal = Depends(require_indicator_reader)) -> IndicatorsResponse:
-    with request.app.state.engine.begin() as conn:
-        result = compute(conn, month, clinic)
-        audit.record(conn, staff, "indicators.read", [c.clinic_code for c in result.clinics])
-    return result

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic_core import to_json
 from starlette.concurrency import run_in_threadpool
 
 from clinic_hub import body, pull as pull_service, push as push_service
-from clinic_hub.accounts import Principal
-from clinic_hub.auth import require_clinic
-from clinic_hub.errors import language_of
+from clinic_hub.dependencies import ClinicCaller, EngineDep, LanguageDep, SettingsDep
 from clinic_tui.sync.wire import (DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT, ErrorResponse, PullResponse, PushResponse,
                                   ReconcileResponse)
 
@@ -43,15 +41,14 @@ PUSH_BODY = {
                415: {"model": ErrorResponse, "description": "Unsupported Content-Encoding"},
                422: {"model": ErrorResponse, "description": "The batch envelope is invalid"}},
 )
-async def push(request: Request, clinic: Principal = Depends(require_clinic)) -> Response:
-    settings = request.app.state.settings
+async def push(request: Request, clinic: ClinicCaller, engine: EngineDep, settings: SettingsDep,
+               language: LanguageDep) -> Response:
     raw = await body.read_limited(request, settings.max_body_bytes)
     encoding = request.headers.get("content-encoding")
-    language = language_of(request)
 
     def work() -> bytes:  # inflating and parsing 500 records would stall the event loop
         json_body = body.inflated(raw, encoding, settings.max_inflated_bytes)
-        answer = push_service.push_body(request.app.state.engine, clinic, json_body, language,
+        answer = push_service.push_body(engine, clinic, json_body, language,
                                         settings.max_push_records)
         return to_json(answer)
 
@@ -65,10 +62,10 @@ async def push(request: Request, clinic: Principal = Depends(require_clinic)) ->
                 "the opaque cursor, in change-number order. Store next_cursor with the changes applied.",
     responses={**ERRORS, 400: {"model": ErrorResponse, "description": "Invalid cursor"}},
 )
-def pull(request: Request, cursor: str | None = Query(None, max_length=200, description="Opaque; omit to start"),
-         limit: int = Query(DEFAULT_PULL_LIMIT, ge=1, le=MAX_PULL_LIMIT),
-         clinic: Principal = Depends(require_clinic)) -> PullResponse:
-    return pull_service.pull(request.app.state.engine, clinic, cursor, limit)
+def pull(clinic: ClinicCaller, engine: EngineDep,
+         cursor: str | None = Query(None, max_length=200, description="Opaque; omit to start"),
+         limit: int = Query(DEFAULT_PULL_LIMIT, ge=1, le=MAX_PULL_LIMIT)) -> PullResponse:
+    return pull_service.pull(engine, clinic, cursor, limit)
 
 
 @router.get(
@@ -77,5 +74,5 @@ def pull(request: Request, cursor: str | None = Query(None, max_length=200, desc
                 "pushed that the hub holds (tombstones included), with the hub's epoch id.",
     responses=ERRORS,
 )
-def reconcile(request: Request, clinic: Principal = Depends(require_clinic)) -> ReconcileResponse:
-    return pull_service.reconcile(request.app.state.engine, clinic)
+def reconcile(clinic: ClinicCaller, engine: EngineDep) -> ReconcileResponse:
+    return pull_service.reconcile(engine, clinic)

@@ -1,17 +1,23 @@
-"""Bearer-token authentication and the role checks of each endpoint family.
+"""What a route depends on, as FastAPI dependencies: the settings, the database engine and the
+caller (the principal behind the bearer token, checked for the endpoint family's role).
 
-Clinic tokens use the sync API only; staff tokens use the desk and indicators by role. No token, an
-unknown token and a revoked token all get 401; a valid token on the wrong endpoint gets 403.
+Routers declare these (``engine: EngineDep``, ``clinic: ClinicCaller``) instead of reading
+``request.app.state``; tests and a future web desk can override them with
+``app.dependency_overrides``.
 """
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.engine import Engine
 
 from clinic_hub import accounts
 from clinic_hub.accounts import Principal
-from clinic_hub.errors import ApiError
+from clinic_hub.errors import ApiError, language_of
+from clinic_hub.settings import Settings
 
 bearer = HTTPBearer(auto_error=False, description="A clinic token or a hospital staff token")
 
@@ -19,11 +25,30 @@ DESK_ROLES = ("desk", "admin")
 INDICATOR_ROLES = ("viewer", "desk", "admin")
 
 
-def current_principal(request: Request,
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_engine(request: Request) -> Engine:
+    return request.app.state.engine
+
+
+def get_language(request: Request) -> str:
+    """The caller's language for messages (Accept-Language)."""
+    return language_of(request)
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
+LanguageDep = Annotated[str, Depends(get_language)]
+
+
+def current_principal(request: Request, engine: EngineDep,
                       credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Principal:
+    """Who calls. No token, an unknown token and a revoked token all get 401."""
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise ApiError(401, "unauthorized", headers={"WWW-Authenticate": "Bearer"})
-    with request.app.state.engine.connect() as conn:
+    with engine.connect() as conn:
         principal = accounts.authenticate(conn, credentials.credentials)
     if principal is None:
         raise ApiError(401, "unauthorized", headers={"WWW-Authenticate": "Bearer"})
@@ -47,3 +72,9 @@ def require_indicator_reader(principal: Principal = Depends(current_principal)) 
     if principal.kind != "staff" or principal.role not in INDICATOR_ROLES:
         raise ApiError(403, "forbidden")
     return principal
+
+
+# The caller of each endpoint family: a valid token of the wrong kind or role gets 403.
+ClinicCaller = Annotated[Principal, Depends(require_clinic)]
+DeskCaller = Annotated[Principal, Depends(require_desk)]
+IndicatorReader = Annotated[Principal, Depends(require_indicator_reader)]
