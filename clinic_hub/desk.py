@@ -20,7 +20,7 @@ from clinic_hub.db import as_utc, utcnow
 from clinic_hub.schemas.desk import (AcceptRequest, MoveResult, ReferralDetail, ReferralMoveOut, ReferralSummary,
                                      SendDownRequest)
 from clinic_hub.errors import ApiError
-from clinic_hub.models import Clinic, Referral, ReferralMove, SyncRecord
+from clinic_hub.models import Clinic, DownReferralCounter, Referral, ReferralMove, SyncRecord
 from clinic_hub.referral_intake import record_move
 from clinic_hub.referral_rules import DOWN, UP, URGENCIES, check_move
 from clinic_tui.domain.problems import DomainError
@@ -31,6 +31,7 @@ _referrals = Referral.__table__
 _clinics = Clinic.__table__
 _records = SyncRecord.__table__
 _moves = ReferralMove.__table__
+_down_counter = DownReferralCounter.__table__
 NOT_YET_SENT = (Status.DRAFT.value, Status.REVIEW.value)
 PATIENT_FIELDS = ("resident_id", "patient_name", "patient_sex", "patient_birth_date", "patient_id_type",
                   "patient_id_number", "patient_phone", "patient_address", "patient_insurance_type",
@@ -170,12 +171,29 @@ def expire_unanswered(conn: Connection, actor: Principal, older_than: timedelta)
     return [row.referral_no for row in rows]
 
 
-def _next_down_number(conn: Connection, hospital_code: str, day: str) -> str:
+def down_number(hospital_code: str, day: str, sequence: int) -> str:
+    """A downward referral number, e.g. ``HUB20261202D0007``. It has no "-": every number a clinic
+    may push starts with "<its code>-" (referral_intake), so the two spaces cannot meet."""
+    code = "".join(ch for ch in hospital_code.upper() if ch.isascii() and ch.isalnum()) or "HUB"
+    return f"{code}{day.replace('-', '')}D{sequence:04d}"
+
+
+def next_down_number(conn: Connection, hospital_code: str, day: str) -> str:
+    """The next number of the hub's own per-day sequence (``down_referral_counter``). A number
+    already taken (only possible for rows stored before clinic numbers were checked) is skipped."""
     changes.allocate(conn, 0)  # takes the counter's lock: numbering below cannot race another desk
-    prefix = f"{hospital_code}{day.replace('-', '')}D"
-    taken = conn.execute(sa.select(sa.func.count()).select_from(_referrals)
-                         .where(_referrals.c.referral_no.like(prefix + "%"))).scalar_one()
-    return f"{prefix}{taken + 1:04d}"
+    current = conn.execute(sa.select(_down_counter.c.value).where(_down_counter.c.day == day)).scalar()
+    if current is None:
+        current = 0
+        conn.execute(sa.insert(_down_counter).values(day=day, value=0))
+    while True:
+        current += 1
+        number = down_number(hospital_code, day, current)
+        taken = conn.execute(sa.select(_referrals.c.id).where(_referrals.c.referral_no == number)).first()
+        if taken is None:
+            break
+    conn.execute(sa.update(_down_counter).where(_down_counter.c.day == day).values(value=current))
+    return number
 
 
 def send_down(conn: Connection, actor: Principal, request: SendDownRequest) -> MoveResult:
@@ -197,7 +215,7 @@ def send_down(conn: Connection, actor: Principal, request: SendDownRequest) -> M
         raise ApiError(422, "missing_field", field="patient_name")
     hospital_code, hospital_name = directory.hospital(conn)
     today = directory.today_in_china().isoformat()
-    referral_no = _next_down_number(conn, hospital_code, today)
+    referral_no = next_down_number(conn, hospital_code, today)
     dept = directory.department(conn, request.department_code) if request.department_code else None
     now = utcnow()
     record_id = str(uuid.uuid4())

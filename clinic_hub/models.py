@@ -41,6 +41,15 @@ class ChangeCounter(HubTable, table=True):
     value: int = Field(sa_type=sa.BigInteger)
 
 
+class DownReferralCounter(HubTable, table=True):
+    """The hub's own sequence of downward referral numbers, one row per China day. Only the desk
+    writes it; a clinic cannot move it (see desk.next_down_number)."""
+
+    __tablename__ = "down_referral_counter"
+    day: str = Field(primary_key=True, max_length=10)
+    value: int = Field(sa_type=sa.BigInteger)
+
+
 class Clinic(HubTable, table=True):
     __tablename__ = "clinic"
     id: str = Field(primary_key=True, max_length=36)

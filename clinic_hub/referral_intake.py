@@ -84,9 +84,19 @@ def _clinic_move_allowed(current: str, target: str, reason: str | None) -> bool:
     return False
 
 
+def owns_number(clinic: Principal, referral_no: str) -> bool:
+    """A clinic's referral numbers carry its own code: ``<clinic code>-...`` (as
+    clinic_tui.domain.referral.make_referral_number writes them, letter case aside). So no clinic can
+    take another's numbers, nor the hub's (which have no "-", desk.down_number)."""
+    prefix = f"{clinic.clinic_code}-".upper()
+    return referral_no.upper().startswith(prefix) and len(referral_no) > len(prefix)
+
+
 def interpret_referral(conn: Connection, clinic: Principal, rec: Incoming) -> Outcome:
     data = rec.data
     referral_no = _text(data, "referral_no", 64, required=True)
+    if not owns_number(clinic, referral_no):
+        raise RecordRejected("foreign_referral_no", referral_no=referral_no, prefix=f"{clinic.clinic_code}-")
     if _text(data, "direction", 4, default=UP) != UP:
         raise RecordRejected("direction_not_allowed")
     urgency = _text(data, "urgency", 10, default="normal")
