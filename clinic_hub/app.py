@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.utils import get_openapi
 
-from clinic_hub import __version__, errors, logs
+from clinic_hub import __version__, errors, limits, logs
 from clinic_hub.db import make_engine
 from clinic_hub.routers import desk, health, indicators, sync
 from clinic_hub.settings import Settings
@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None, engine=None) -> FastAPI:
                 model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
                 components.update(model_schema.pop("$defs", {}))
                 components[model.__name__] = model_schema
+            limits.state_in_openapi(components)
             app.openapi_schema = schema
         return app.openapi_schema
 

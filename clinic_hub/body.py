@@ -30,14 +30,16 @@ async def read_limited(request: Request, limit: int) -> bytes:
 
 
 def inflate(body: bytes, limit: int) -> bytes:
-    """Gunzip ``body``, refusing anything that inflates past ``limit`` (a gzip bomb)."""
+    """Gunzip ``body``: exactly one gzip member and nothing after it (a second member or trailing
+    bytes are refused ``bad_gzip``, not ignored), refusing anything that inflates past ``limit``
+    (a gzip bomb)."""
     inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
     try:
         out = inflater.decompress(body, limit + 1)
         if len(out) > limit or inflater.unconsumed_tail:
             raise ApiError(413, "body_too_large", limit=limit)
         out += inflater.flush()
-        if not inflater.eof:
+        if not inflater.eof or inflater.unused_data:
             raise ApiError(400, "bad_gzip")
     except zlib.error:
         raise ApiError(400, "bad_gzip") from None

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from datetime import datetime, timezone
 
-from pydantic_core import to_json
+from pydantic_core import from_json, to_json
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 
@@ -32,16 +34,41 @@ def _json_text(value) -> str:
     return to_json(value).decode()
 
 
+log = logging.getLogger("clinic_hub.db")
+_MAX_INT_DIGITS = 4000  # Python refuses to read integers of more than 4300 digits
+
+
+def _big_int(text: str) -> int | str:
+    return int(text) if len(text.lstrip("-")) <= _MAX_INT_DIGITS else text
+
+
+def read_json(text: str | bytes):
+    """JSON columns read back, whatever they hold: whatever the hub stored (rows from before
+    ``limits`` too: a 5000-digit integer, nesting a parser gives up on) reads back as something a
+    reader can compute on, never an exception. An integer too long for Python comes back as its
+    digits (a string); a value no reader can read as an empty object, and a warning."""
+    try:
+        return from_json(text)
+    except ValueError:
+        pass
+    try:
+        return json.loads(text, parse_int=_big_int)
+    except (ValueError, RecursionError):
+        log.warning("unreadable JSON column read as {}")
+        return {}
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
     # pool_pre_ping: a hub behind a load balancer outlives database restarts and failovers.
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, json_serializer=_json_text)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, json_serializer=_json_text,
+                         json_deserializer=read_json)
 
 
 def _sqlite_engine(url: str) -> Engine:
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
-                           json_serializer=_json_text)
+                           json_serializer=_json_text, json_deserializer=read_json)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):  # pragma: no cover - exercised by every SQLite test

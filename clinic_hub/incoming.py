@@ -10,7 +10,7 @@ Two ways in, one result (``Incoming``):
   the wire model, so that each bad record gets its own answer and the others are stored.
 
 A batch the fast way takes is one the careful way would accept record for record; tests check
-that both store the same rows and give the same answers.
+that both store the same rows and give the same answers. Both apply ``limits``.
 """
 
 from __future__ import annotations
@@ -22,25 +22,21 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
-from pydantic import SkipValidation
+from pydantic import ConfigDict, Field, SkipValidation
 from pydantic_core import from_json, to_json
 
-from clinic_hub.db import as_utc
+from clinic_hub import limits
+from clinic_hub.limits import BATCH_ID, OutOfBounds
 from clinic_tui.sync.wire import PushRecord
 
-BATCH_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 # Kinds whose data the hub reads beyond clinic_id (referral intake, the user PIN check): parsed
 # at once, so that a body the careful parser would refuse is refused the same way.
 PARSED_KINDS = frozenset({"referral", "referral_event", "user"})
-# What the two ways read differently sends a body the careful way: a "\uD800"-style escape (a lone
-# surrogate, which pydantic-core's parser refuses with a 400 and msgspec skips inside a raw value)
-# and a time with more than 6 decimals of a second (msgspec rounds them, pydantic truncates).
-_CAREFUL_ONLY = re.compile(rb"\\u[dD][89a-fA-F]|[T ]\d\d:\d\d:\d\d\.\d{7}")
 
 
 @dataclass(slots=True, eq=False)
 class Incoming:
-    """One pushed record, checked for shape: its id canonical, its time in UTC."""
+    """One pushed record, checked for shape and bounds: its id canonical, its time in UTC."""
 
     kind: str
     id: uuid.UUID
@@ -65,29 +61,82 @@ class Incoming:
 
 # --- the careful way: the wire model, one record at a time --------------------------------------------
 class CheckedRecord(PushRecord):
-    """A PushRecord as the hub validates it: ``data`` taken as parsed and only checked to be an
-    object (validating it key by key copies it, four fifths of the cost)."""
+    """A PushRecord as the hub validates it: strictly (no "yes" for a boolean, no "1" or true for a
+    number, no number for a time), within ``limits``; ``data`` taken as parsed, then checked by
+    ``limits.check_data`` (validating it key by key would copy it, four fifths of the cost)."""
 
+    model_config = ConfigDict(strict=True)
+
+    updated_at: str = Field(pattern=limits.TIMESTAMP_PATTERN, description="RFC 3339, UTC if no offset")
     data: SkipValidation[dict[str, Any]]
 
     def incoming(self) -> Incoming:
-        return Incoming(self.kind, self.id, str(self.id), self.revision, as_utc(self.updated_at), self.deleted,
+        """Raises OutOfBounds."""
+        updated_at = limits.parse_timestamp(self.updated_at)
+        limits.check_data(self.data)
+        return Incoming(self.kind, self.id, str(self.id), self.revision, updated_at, self.deleted,
                         self.data.get("clinic_id"), parsed=self.data)
+
+
+class _Envelope(msgspec.Struct):
+    """A batch split into its records' JSON texts, each to be read alone."""
+
+    batch_id: Any = None
+    records: list[msgspec.Raw] | None = None
+
+
+_read_envelope = msgspec.json.Decoder(_Envelope)
+
+
+# What msgspec refuses even in a part it skips (a lone surrogate, an invalid escape, a control
+# byte), each replaced by something as long that it reads, so that a body is split where it
+# would be; the records are then cut from the body as sent and each parsed alone.
+_SPLIT_SPOILERS = re.compile(rb"\\(?:u[0-9a-fA-F]{4}|[\s\S])|[\x00-\x1f]")
+
+
+def _spoiler_fix(match: re.Match) -> bytes:
+    text = match.group()
+    if len(text) == 1:
+        return b" "  # a control byte
+    if len(text) == 6:  # \uXXXX
+        return b"\\uFFFD" if text[2:3] in b"dD" and text[3:4] in b"89abcdefABCDEF" else text
+    return text if text[1:2] in b'"\\/bfnrt' else b"\\\\"
+
+
+def split_records(body: bytes) -> tuple[Any, list[bytes]] | None:
+    """The batch id and each record's JSON text as sent, so that a record no parser can read (too
+    deep, a number out of range, not UTF-8, a lone surrogate) is refused alone. None when the
+    envelope itself cannot be split this way (the caller parses the body whole, and answers 400 or
+    422)."""
+    readable = _SPLIT_SPOILERS.sub(_spoiler_fix, body)
+    try:
+        envelope = _read_envelope.decode(readable)
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+        return None
+    if envelope.records is None:
+        return None
+    records, position = [], 0
+    for raw in envelope.records:
+        chunk = bytes(raw)
+        start = readable.index(chunk, position)  # same length: the same place in the body as sent
+        position = start + len(chunk)
+        records.append(body[start:position])
+    return envelope.batch_id, records
 
 
 # --- the fast way: msgspec over the whole body -------------------------------------------------------
 class _FastRecord(msgspec.Struct):
-    kind: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    kind: Annotated[str, msgspec.Meta(min_length=1, max_length=limits.KIND_MAX_CHARS)]
     id: uuid.UUID
-    revision: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
-    updated_at: datetime
+    revision: Annotated[int, msgspec.Meta(ge=1, le=limits.MAX_REVISION)]
+    updated_at: Annotated[str, msgspec.Meta(pattern=limits.TIMESTAMP_PATTERN)]
     data: msgspec.Raw
     deleted: bool = False
 
 
 class _FastBatch(msgspec.Struct):
     batch_id: str
-    records: list[_FastRecord]
+    records: list[msgspec.Raw]
 
 
 class _Head(msgspec.Struct):
@@ -97,34 +146,40 @@ class _Head(msgspec.Struct):
 
 
 _read_batch = msgspec.json.Decoder(_FastBatch)
+_read_record = msgspec.json.Decoder(_FastRecord)
 _read_head = msgspec.json.Decoder(_Head)
 
 
 def read_well_formed(body: bytes, max_records: int) -> tuple[str, list[Incoming]] | None:
-    """The batch id and its records, when every record is well formed; None sends the body the
-    careful way (which also answers for the envelope: a bad batch id, too many records)."""
-    if _CAREFUL_ONLY.search(body):
+    """The batch id and its records, when every record is well formed and plainly within the
+    bounds; None sends the body the careful way (which also answers for the envelope: a bad batch
+    id, too many records, and for each record out of bounds)."""
+    if limits.SURROGATE_ESCAPE.search(body):
         return None
     try:
         batch = _read_batch.decode(body)
-    except (msgspec.DecodeError, msgspec.ValidationError):
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
         return None
     if not BATCH_ID.match(batch.batch_id) or len(batch.records) > max_records:
         return None
     records = []
-    for rec in batch.records:
-        raw = bytes(rec.data)
-        if not raw.startswith(b"{"):
-            return None  # not an object: the careful way answers for it
+    for raw_record in batch.records:
+        if len(raw_record) > limits.MAX_RECORD_BYTES:
+            return None
         try:
+            rec = _read_record.decode(raw_record)
+            raw = bytes(rec.data)
+            if not raw.startswith(b"{") or not limits.raw_data_is_plain(raw):
+                return None  # not an object, or maybe out of bounds: the careful way answers for it
+            data_json = raw.decode()  # UnicodeDecodeError: not UTF-8
             if rec.kind in PARSED_KINDS:
                 parsed = from_json(raw)
                 clinic_id = parsed.get("clinic_id")
             else:
                 parsed, clinic_id = None, _read_head.decode(raw).clinic_id
-            updated_at = as_utc(rec.updated_at)  # OverflowError at the edge of the calendar
-        except (ValueError, OverflowError, msgspec.DecodeError, msgspec.ValidationError):
-            return None
+            updated_at = limits.parse_timestamp(rec.updated_at)
+        except (ValueError, msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+            return None  # OutOfBounds and UnicodeDecodeError are ValueErrors
         records.append(Incoming(rec.kind, rec.id, str(rec.id), rec.revision, updated_at, rec.deleted, clinic_id,
-                                data_json=raw.decode(), parsed=parsed))
+                                data_json=data_json, parsed=parsed))
     return batch.batch_id, records

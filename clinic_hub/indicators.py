@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from clinic_hub import directory
+from clinic_hub import directory, limits
 from clinic_hub.db import as_utc
 from clinic_hub.errors import ApiError
 from clinic_hub.models import Clinic, Referral, SyncRecord
@@ -29,7 +29,7 @@ _referrals = Referral.__table__
 _clinics = Clinic.__table__
 _records = SyncRecord.__table__
 SIGNED_STATUSES = ("active", "expiring")
-MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+MONTH = re.compile(limits.MONTH_PATTERN)
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -72,13 +72,13 @@ def _resident_tags(data: dict, on: date) -> set[str]:
     chronic = _as_list(data.get("chronic_conditions"))
     try:
         birth = date.fromisoformat(str(data.get("birth_date"))[:10]) if data.get("birth_date") else None
-    except ValueError:
+    except (ValueError, OverflowError):
         birth = None
     try:
         if birth is not None:
             derived = derive_key_populations(birth, str(data.get("sex") or "9"), chronic, manual, on)
             return tags | {str(tag) for tag in derived}
-    except ValueError:  # a manual tag the app would not allow: keep what was sent
+    except (ValueError, TypeError, OverflowError):  # a tag the app would not allow, an odd date: keep what was sent
         pass
     return tags | set(manual) | {str(CHRONIC_CODE_TAGS[c]) for c in chronic if c in CHRONIC_CODE_TAGS}
 
@@ -100,6 +100,8 @@ def _contract_indicators(conn: Connection, clinic_id: str, month: str) -> Contra
     signed_residents: set[str] = set()
     contract_tags: dict[str, set[str]] = defaultdict(set)
     for _, data in records("contract"):
+        if not isinstance(data, dict):
+            continue  # defensive: every stored record is an object (push checks it), even old ones
         status = data.get("status")
         by_status[str(status)] += 1
         if str(data.get("signed_date") or "").startswith(month):
@@ -113,6 +115,8 @@ def _contract_indicators(conn: Connection, clinic_id: str, month: str) -> Contra
     population: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     signed = 0
     for rid, data in records("resident"):  # the record id is the resident id contracts point to
+        if not isinstance(data, dict):
+            continue
         residents += 1
         signed += rid in signed_residents
         for tag in _resident_tags(data, on) | contract_tags.get(rid, set()):

@@ -15,8 +15,10 @@ import re
 from collections import Counter
 from typing import Any
 
+import msgspec
 import sqlalchemy as sa
 from pydantic import ValidationError
+from pydantic_core import to_json
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -25,7 +27,9 @@ from clinic_hub.accounts import Principal
 from clinic_hub.db import utcnow
 from clinic_hub.errors import ApiError, safe_validation_errors
 from clinic_hub.messages import message
-from clinic_hub.incoming import BATCH_ID, CheckedRecord, Incoming, read_well_formed
+from clinic_hub import limits
+from clinic_hub.incoming import CheckedRecord, Incoming, read_well_formed, split_records
+from clinic_hub.limits import BATCH_ID, OutOfBounds
 from clinic_hub.models import PushBatch
 from clinic_hub.record_store import RecordWriter, StoredVersion, stored_versions
 from clinic_hub.referral_intake import INTERPRETERS, Outcome, RecordRejected
@@ -92,9 +96,23 @@ def push_body(engine: Engine, clinic: Principal, json_body: bytes, language: str
     """Store a batch sent as JSON; returns the PushResponse as JSON-ready data."""
     well_formed = read_well_formed(json_body, max_records)
     if well_formed is None:
-        return handle_push(engine, clinic, body.parse_json(json_body), language, max_records)
-    batch_id, records = well_formed
-    return _store_batch(engine, clinic, batch_id, [_checked(rec) for rec in records], language)
+        batch_id, checked = read_carefully(json_body, max_records)
+    else:
+        batch_id, records = well_formed
+        checked = [_checked(rec) for rec in records]
+    return _store_batch(engine, clinic, batch_id, checked, language)
+
+
+def read_carefully(json_body: bytes, max_records: int) -> tuple[str, list[Incoming | dict[str, Any]]]:
+    """The careful way: the batch split into records, each read and checked alone, so that one
+    record no parser can read is refused alone; the body parsed whole only when it cannot be split
+    (then a body that is not JSON is a 400, a bad envelope a 422)."""
+    split = split_records(json_body)
+    if split is None:
+        batch_id, raw_records = parse_envelope(body.parse_json(json_body), max_records)
+    else:
+        batch_id, raw_records = parse_envelope({"batch_id": split[0], "records": split[1]}, max_records)
+    return batch_id, [_validate(raw) for raw in raw_records]
 
 
 def handle_push(engine: Engine, clinic: Principal, payload: Any, language: str, max_records: int) -> dict[str, Any]:
@@ -130,22 +148,53 @@ def _store_batch(engine: Engine, clinic: Principal, batch_id: str, checked: list
     return {"batch_id": batch_id, "epoch": epoch, "replayed": replayed, "results": _render(answers, language)}
 
 
-def _validate(raw: Any) -> Incoming | dict[str, Any]:
-    """The careful way: one record checked alone against the wire model; the record, or the
-    rejected answer for it."""
+class _Names(msgspec.Struct):
+    """What names a record in its answer, read from a record that cannot be read whole."""
+
+    id: Any = None
+    kind: Any = None
+    revision: Any = None
+
+
+_read_names = msgspec.json.Decoder(_Names)
+
+
+def _names(raw: Any) -> tuple[Any, Any, Any]:
+    if isinstance(raw, bytes):
+        try:
+            names = _read_names.decode(raw)
+        except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+            return None, None, None
+        return names.id, names.kind, names.revision
     raw_dict = raw if isinstance(raw, dict) else {}
-    rid, kind, revision = raw_dict.get("id"), raw_dict.get("kind"), raw_dict.get("revision")
+    return raw_dict.get("id"), raw_dict.get("kind"), raw_dict.get("revision")
+
+
+def _validate(raw: Any) -> Incoming | dict[str, Any]:
+    """The careful way: one record (its JSON text as sent, or parsed) checked alone against the
+    wire model, strictly, and against ``limits``; the record, or the rejected answer for it."""
+    rid, kind, revision = _names(raw)
     try:
-        checked = CheckedRecord.model_validate(raw)
+        if isinstance(raw, bytes):
+            if len(raw) > limits.MAX_RECORD_BYTES:
+                raise OutOfBounds(f"record: larger than {limits.MAX_RECORD_BYTES} bytes")
+        else:  # parsed whole: read again as JSON text, so that both ways apply one set of rules
+            raw = to_json(raw)  # NaN and infinity written as such, refused by check_data
+        checked = CheckedRecord.model_validate_json(raw)
         if not isinstance(checked.data, dict):  # the one check of data that validation skips
             return _answer(str(checked.id), checked.kind, checked.revision, "rejected", "invalid_record",
                            params={"detail": "data: dict_type"})
         rec = checked.incoming()
     except ValidationError as exc:
-        detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['type']}" for e in safe_validation_errors(exc.errors()))
+        errors = safe_validation_errors(exc.errors())
+        detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['type']}" for e in errors)
+        if any(e["type"] == "json_invalid" for e in errors):
+            detail = "record: not readable JSON (nested too deep, a number out of range, or not UTF-8)"
         return _answer(rid, kind, revision, "rejected", "invalid_record", params={"detail": detail[:300]})
-    except (OverflowError, ValueError):
-        return _answer(rid, kind, revision, "rejected", "invalid_record", params={"detail": "updated_at"})
+    except OutOfBounds as exc:
+        return _answer(rid, kind, revision, "rejected", "invalid_record", params={"detail": exc.detail})
+    except (OverflowError, ValueError, RecursionError):
+        return _answer(rid, kind, revision, "rejected", "invalid_record", params={"detail": "not readable JSON"})
     return _checked(rec)
 
 

@@ -24,6 +24,7 @@ from clinic_hub.models import Referral, ReferralMove, SyncConflict
 from clinic_hub.referral_rules import (CLINIC_UP_STATUSES, DOWN, HOSPITAL_DECIDED, UP, URGENCIES,
                                        check_move)
 from clinic_tui.domain.problems import DomainError
+from clinic_tui.domain.referral import NEEDS_REASON
 
 _referrals = Referral.__table__
 _moves = ReferralMove.__table__
@@ -119,6 +120,9 @@ def interpret_referral(conn: Connection, clinic: Principal, rec: Incoming) -> Ou
     if taken is not None:
         raise RecordRejected("duplicate_referral_no", referral_no=referral_no)
     current = conn.execute(sa.select(_referrals).where(_referrals.c.id == rid)).first()
+    if current is None and status in NEEDS_REASON and not (reason or "").strip():
+        # First seen already cancelled (made and withdrawn offline): the reason is still required.
+        raise RecordRejected("reason_required")
     if current is None:
         conn.execute(sa.insert(_referrals).values(
             id=rid, clinic_id=clinic.id, direction=UP, status=status, clinic_status=status,

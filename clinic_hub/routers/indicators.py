@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
-from clinic_hub import audit
+from clinic_hub import audit, limits
 from clinic_hub.dependencies import EngineDep, IndicatorReader
 from clinic_hub.indicators import compute
 from clinic_hub.schemas.indicators import IndicatorsResponse
@@ -19,9 +19,10 @@ router = APIRouter(prefix="/api/v1", tags=["indicators"])
             responses={401: {"model": ErrorResponse, "description": "No, unknown or revoked token"},
                        403: {"model": ErrorResponse, "description": "Not a viewer, desk or admin staff token"},
                        404: {"model": ErrorResponse, "description": "No such clinic"},
-                       422: {"model": ErrorResponse, "description": "Month is not YYYY-MM"}})
+                       422: {"model": ErrorResponse, "description": "Month is not YYYY-MM within the years stated"}})
 def indicators(staff: IndicatorReader, engine: EngineDep,
-               month: str = Query(..., max_length=7, description="YYYY-MM (China time)"),
+               month: str = Query(..., max_length=7, pattern=limits.MONTH_PATTERN,
+                                  description=f"YYYY-MM (China time), years {limits.MIN_YEAR}-{limits.MAX_YEAR}"),
                clinic: str | None = Query(None, max_length=40, description="Clinic code")) -> IndicatorsResponse:
     with engine.begin() as conn:
         result = compute(conn, month, clinic)

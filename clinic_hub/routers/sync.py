@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic_core import to_json
 from starlette.concurrency import run_in_threadpool
 
-from clinic_hub import body, pull as pull_service, push as push_service
+from clinic_hub import body, limits, pull as pull_service, push as push_service
 from clinic_hub.dependencies import ClinicCaller, EngineDep, LanguageDep, SettingsDep
 from clinic_tui.sync.wire import (DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT, ErrorResponse, PullResponse, PushResponse,
                                   ReconcileResponse)
@@ -21,7 +21,9 @@ ERRORS = {status: {"model": ErrorResponse, "description": text} for status, text
 PUSH_BODY = {
     "requestBody": {
         "required": True,
-        "description": "A batch of records. May be gzip-compressed (send `Content-Encoding: gzip`).",
+        "description": (f"A batch of at most {limits.MAX_PUSH_RECORDS} records, at most {limits.MAX_BODY_BYTES} "
+                        "bytes as sent. May be gzip-compressed (send `Content-Encoding: gzip`): exactly one gzip "
+                        f"member, nothing after it, at most {limits.MAX_INFLATED_BYTES} bytes once inflated."),
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PushRequest"}}},
     },
     "parameters": [{"name": "Content-Encoding", "in": "header", "required": False,
@@ -36,7 +38,8 @@ PUSH_BODY = {
                 "answers and changes nothing.",
     openapi_extra=PUSH_BODY,
     responses={**ERRORS,
-               400: {"model": ErrorResponse, "description": "Malformed gzip or JSON"},
+               400: {"model": ErrorResponse, "description": "Malformed gzip (trailing bytes, a second member) or "
+                                                            "a body that is not JSON"},
                413: {"model": ErrorResponse, "description": "Body too large or too many records: send smaller batches"},
                415: {"model": ErrorResponse, "description": "Unsupported Content-Encoding"},
                422: {"model": ErrorResponse, "description": "The batch envelope is invalid"}},
@@ -63,7 +66,7 @@ async def push(request: Request, clinic: ClinicCaller, engine: EngineDep, settin
     responses={**ERRORS, 400: {"model": ErrorResponse, "description": "Invalid cursor"}},
 )
 def pull(clinic: ClinicCaller, engine: EngineDep,
-         cursor: str | None = Query(None, max_length=200, description="Opaque; omit to start"),
+         cursor: str | None = Query(None, max_length=200, description=pull_service.CURSOR_DESCRIPTION),
          limit: int = Query(DEFAULT_PULL_LIMIT, ge=1, le=MAX_PULL_LIMIT)) -> PullResponse:
     return pull_service.pull(engine, clinic, cursor, limit)
 

@@ -4,12 +4,21 @@ PostgreSQL (the ``hub`` fixture)."""
 
 from __future__ import annotations
 
+import base64
+import gzip
+import itertools
+import json
 import uuid
+from datetime import datetime, timezone
 
+import pytest
 import sqlalchemy as sa
 
-from clinic_hub import desk as desk_service, directory
+from clinic_hub import accounts, changes, desk as desk_service, directory
+from clinic_hub.incoming import Incoming
 from clinic_hub.models import Referral
+from clinic_hub.pull import encode_cursor
+from clinic_hub.record_store import RecordWriter
 from tests.hub.conftest import make_record, make_referral, push
 
 
@@ -76,3 +85,175 @@ def test_a_clinic_cannot_take_another_clinics_numbers(hub):
         assert own[0]["status"] == "accepted"  # letter case aside, as the clinic app upper-cases codes
         mine = push(a, [make_referral(code_a, referral_no=tomorrow_first)]).json()["results"]
         assert mine[0]["status"] == "accepted"
+
+
+# --- helpers for raw bodies --------------------------------------------------------------------------
+
+def _raw_push(client, records_json: list[bytes], **kwargs):
+    body = b'{"batch_id":"' + uuid.uuid4().hex.encode() + b'","records":[' + b",".join(records_json) + b"]}"
+    return client.post("/api/v1/sync/push", content=body,
+                       headers={"Content-Type": "application/json", **kwargs.pop("headers", {})}, **kwargs)
+
+
+def _with_data_value(record: dict, raw_value: bytes) -> bytes:
+    """The record's JSON with ``"odd": <raw_value>`` added to its data, as bytes no encoder makes."""
+    text = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode()
+    return text.replace(b'"data":{', b'"data":{"odd":' + raw_value + b",", 1)
+
+
+def _clinic_id(hub, code: str) -> str:
+    with hub.engine.connect() as conn:
+        return accounts.clinic_by_code(conn, code).id
+
+
+# --- 3. one stored record never breaks the indicators ------------------------------------------------
+
+POISON = [b"9" * 5000, b"-" + b"9" * 5000, b"[" * 900 + b"]" * 900, b"1e400", b'"' + "长".encode() * 70000 + b'"']
+
+
+def test_indicators_survive_any_stored_record(hub):
+    """Records an older hub let in (stored straight through the record writer, as pushes were): the
+    indicators still answer, on both databases, and what push refuses now is refused."""
+    code, token = hub.new_clinic()
+    viewer = hub.new_staff("viewer")
+    now = datetime.now(timezone.utc)
+    stored = []
+    for kind, raw in itertools.product(("resident", "contract"), POISON[:3]):
+        record = make_record(kind, code, status="active", birth_date="0000-01-01", sex=5,
+                             resident_id=str(uuid.uuid4()), chronic_conditions={"not": "a list"})
+        data = json.loads(_with_data_value(record, b"0"))["data"]
+        text = json.dumps(data, ensure_ascii=False).replace('"odd": 0', '"odd": ' + raw.decode(), 1)
+        stored.append(Incoming(kind, uuid.UUID(record["id"]), record["id"], 1, now, False, code, data_json=text))
+    stored.append(Incoming("resident", uuid.uuid4(), "", 1, now, False, code,
+                           data_json=json.dumps({"clinic_id": code, "birth_date": 19491231, "sex": None,
+                                                 "manual_population_tags": "x"})))
+    stored[-1].id_text = str(stored[-1].id)
+    clinic_id = _clinic_id(hub, code)
+    with hub.engine.begin() as conn:
+        RecordWriter(conn, clinic_id, now).insert(stored)
+    with hub.client(viewer) as reader:
+        for params in ({"month": f"{now:%Y-%m}", "clinic": code}, {"month": f"{now:%Y-%m}"}):
+            answer = reader.get("/api/v1/indicators", params=params)
+            assert answer.status_code == 200, answer.text
+        mine = reader.get("/api/v1/indicators", params={"month": f"{now:%Y-%m}", "clinic": code}).json()
+        assert mine["clinics"][0]["contracts"]["residents"] == 4
+    with hub.client(token) as clinic:  # the same content pushed now: refused, record by record
+        fresh = [_with_data_value(make_record("resident", code), raw) for raw in POISON]
+        results = _raw_push(clinic, [*fresh, json.dumps(make_record("resident", code)).encode()])
+        assert results.status_code == 200, results.text
+        assert [r["code"] for r in results.json()["results"]] == ["invalid_record"] * len(POISON) + [None]
+
+
+# --- 4. inputs that got a 500 -------------------------------------------------------------------------
+
+def test_a_cursor_beyond_a_bigint_or_not_plain_digits_is_a_400(hub):
+    _, token = hub.new_clinic()
+    with hub.engine.connect() as conn:
+        epoch = changes.current_epoch(conn)
+    raw = [f"v1:{epoch}:{2**63}", f"v1:{epoch}:{10**40}", f"v1:{epoch}:1_0", f"v1:{epoch}:+1", f"v1:{epoch}: 1",
+           f"v1:{epoch}:-1", f"v1:{epoch}:٣", "v1:x", f"v2:{epoch}:1"]
+    cursors = [base64.urlsafe_b64encode(text.encode()).decode().rstrip("=") for text in raw]
+    cursors += [encode_cursor(epoch, 5) + "!", "é", "=" * 4, "a" * 199]
+    with hub.client(token) as client:
+        for cursor in cursors:
+            answer = client.get("/api/v1/sync/pull", params={"cursor": cursor})
+            assert answer.status_code == 400 and answer.json()["code"] == "bad_cursor", (cursor, answer.text)
+        top = client.get("/api/v1/sync/pull", params={"cursor": encode_cursor(epoch, 2**63 - 1)})
+        assert top.status_code == 200 and top.json()["changes"] == []
+
+
+def test_months_outside_the_calendar_window_are_a_422(hub):
+    viewer = hub.new_staff("viewer")
+    with hub.client(viewer) as reader:
+        for month in ("0000-01", "9999-12", "1899-12", "2200-01", "2025-00", "2025-1", "２０２５-07"):
+            answer = reader.get("/api/v1/indicators", params={"month": month})
+            assert answer.status_code == 422, (month, answer.text)
+        for month in ("1900-01", "2199-12"):
+            assert reader.get("/api/v1/indicators", params={"month": month}).status_code == 200, month
+
+
+def test_deep_nesting_and_invalid_utf8_inside_data_are_refused_alone(hub):
+    code, token = hub.new_clinic()
+    good = make_record("visit", code)
+    deep_1000 = _with_data_value(make_record("visit", code), b"[" * 1000 + b"]" * 1000)  # a 2 KB body
+    deep_40 = _with_data_value(make_record("visit", code), b"[" * 40 + b"]" * 40)
+    bad_utf8 = _with_data_value(make_record("visit", code), b'"\xff\xfe"')
+    control = _with_data_value(make_record("visit", code), b'"tab\there"')
+    with hub.client(token) as client:
+        answer = _raw_push(client, [json.dumps(good).encode(), deep_40, bad_utf8, control])
+        assert answer.status_code == 200, answer.text
+        assert [r["code"] for r in answer.json()["results"]] == [None, "invalid_record", "invalid_record",
+                                                                 "invalid_record"]
+        alone = _raw_push(client, [deep_1000])  # too deep to split: the batch is a 400, never a 500
+        assert alone.status_code in (200, 400), alone.text
+        if alone.status_code == 200:
+            assert alone.json()["results"][0]["code"] == "invalid_record"
+        else:
+            assert alone.json()["code"] == "bad_json"
+
+
+# --- 5. the careful path coerces nothing ---------------------------------------------------------------
+
+@pytest.mark.parametrize("field, value", [("deleted", "yes"), ("deleted", 1), ("revision", True), ("revision", "1"),
+                                          ("revision", 1.0), ("updated_at", 1700000000),
+                                          ("updated_at", "1700000000"), ("updated_at", "2026-11-23"),
+                                          ("updated_at", "0001-01-01T00:00:00Z"), ("updated_at", "9999-12-31T23:59:59Z"),
+                                          ("kind", ["visit"])])
+def test_no_field_is_coerced_on_either_path(hub, field, value):
+    code, token = hub.new_clinic()
+    odd = {**make_record("visit", code), field: value}
+    # Alone with good records (the fast path refuses the batch, the careful path reads it) and
+    # behind something only the careful path reads (a lone surrogate): the same answer.
+    careful_only = make_record("visit", code, note="\ud800")
+    with hub.client(token) as client:
+        for batch in ([make_record("visit", code), odd], [careful_only, odd]):
+            body = json.dumps({"batch_id": uuid.uuid4().hex, "records": batch}).encode()
+            answer = client.post("/api/v1/sync/push", content=body, headers={"Content-Type": "application/json"})
+            assert answer.status_code == 200, answer.text
+            result = answer.json()["results"][1]
+            assert (result["status"], result["code"]) == ("rejected", "invalid_record"), result
+            assert field in result["message"]
+        assert client.get("/api/v1/sync/reconcile").json()["kinds"]["visit"]["count"] == 1
+
+
+# --- 6. one bad record inside a batch -------------------------------------------------------------------
+
+def test_a_referral_nested_deep_or_holding_a_huge_number_is_refused_alone(hub):
+    code, token = hub.new_clinic()
+    deep = _with_data_value(make_referral(code), b"[" * 500 + b"]" * 500)
+    huge = _with_data_value(make_referral(code), b"9" * 5000)
+    good = [make_referral(code), make_record("visit", code)]
+    with hub.client(token) as client:
+        answer = _raw_push(client, [json.dumps(good[0]).encode(), deep, huge, json.dumps(good[1]).encode()])
+        assert answer.status_code == 200, answer.text
+        results = answer.json()["results"]
+        assert [(r["status"], r["code"]) for r in results] == [
+            ("accepted", None), ("rejected", "invalid_record"), ("rejected", "invalid_record"), ("accepted", None)]
+        assert results[1]["id"] and results[2]["id"]  # the answers say which records
+
+
+# --- 7. gzip: one member, nothing after it -----------------------------------------------------------------
+
+def test_gzip_with_trailing_bytes_or_a_second_member_is_a_400(hub):
+    code, token = hub.new_clinic()
+    record = make_record("visit", code)
+    body = json.dumps({"batch_id": uuid.uuid4().hex, "records": [record]}).encode()
+    member = gzip.compress(body)
+    headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+    with hub.client(token) as client:
+        for odd in (member + b"garbage", member + gzip.compress(b"{}"), member + member, member[:-4]):
+            answer = client.post("/api/v1/sync/push", content=odd, headers=headers)
+            assert answer.status_code == 400 and answer.json()["code"] == "bad_gzip", answer.text
+        assert client.get("/api/v1/sync/reconcile").json()["kinds"] == {}  # nothing stored
+        assert client.post("/api/v1/sync/push", content=member, headers=headers).status_code == 200
+
+
+# --- 8. a referral first seen cancelled needs its reason ---------------------------------------------------
+
+def test_a_referral_first_pushed_cancelled_without_a_reason_is_refused(hub):
+    code, token = hub.new_clinic()
+    with hub.client(token) as client:
+        results = push(client, [make_referral(code, "cancelled"), make_referral(code, "cancelled", cancel_reason="  "),
+                                make_referral(code, "cancelled", cancel_reason="家属要求")]).json()["results"]
+    assert [(r["status"], r["code"]) for r in results] == [
+        ("rejected", "reason_required"), ("rejected", "reason_required"), ("accepted", None)]

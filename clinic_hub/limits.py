@@ -1,0 +1,162 @@
+"""The bounds of everything a clinic sends, written once (issue 16). Both ways of reading a push
+(``incoming``: the fast msgspec pass and the careful per-record validation) apply them, the OpenAPI
+document states them (``app.openapi``) and docs/protocol.md repeats them.
+
+Whatever passes these bounds the hub can store on SQLite and PostgreSQL, read back and compute
+on: no number Python cannot read back, no nesting a parser gives up on, no NUL PostgreSQL refuses.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime, timezone
+from typing import Any
+
+from clinic_tui.sync import wire
+
+# --- a request --------------------------------------------------------------------------------------
+MAX_BODY_BYTES = wire.MAX_BODY_BYTES  # as sent, compressed or not: more -> 413 body_too_large
+MAX_INFLATED_BYTES = wire.MAX_INFLATED_BYTES  # a gzip body once inflated (one member, nothing after it)
+MAX_PUSH_RECORDS = wire.MAX_PUSH_RECORDS  # records per batch: more -> 413 too_many_records
+BATCH_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,100}$"
+BATCH_ID = re.compile(BATCH_ID_PATTERN)
+
+# --- a record ----------------------------------------------------------------------------------------
+MAX_RECORD_BYTES = 256 * 1024  # one record's JSON text as sent (its element of "records")
+KIND_MAX_CHARS = 40
+MAX_REVISION = 2**31 - 1
+# updated_at: RFC 3339 (ISO 8601 with "T" or a space), at most 6 decimals of a second, "Z" or
+# +hh:mm or nothing (UTC); no number, no date alone. Within the years below.
+TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})?$"
+TIMESTAMP = re.compile(TIMESTAMP_PATTERN)
+MIN_YEAR, MAX_YEAR = 1900, 2199
+
+# --- inside data (any depth) ---------------------------------------------------------------------------
+MAX_DEPTH = 32  # data itself is depth 1; each object or list inside one more
+MAX_INT = 2**53 - 1  # integers within +-MAX_INT (exact in every JSON reader)
+MAX_FLOAT = 1e15  # floats finite and within +-MAX_FLOAT
+MAX_STRING_CHARS = 64 * 1024  # every string, keys included; no NUL character (PostgreSQL refuses it)
+
+# --- other inputs ---------------------------------------------------------------------------------------
+MAX_CURSOR_SEQ = 2**63 - 1  # a pull cursor's change number (PostgreSQL bigint)
+MONTH_PATTERN = r"^(19\d\d|2[01]\d\d)-(0[1-9]|1[0-2])$"  # indicators: YYYY-MM, years MIN_YEAR..MAX_YEAR
+
+
+class OutOfBounds(ValueError):
+    """A record beyond the bounds; ``detail`` says which (never the value: it may be patient data)."""
+
+    def __init__(self, detail: str):
+        super().__init__(detail)
+        self.detail = detail
+
+
+def parse_timestamp(text: Any) -> datetime:
+    """``updated_at`` as an aware UTC datetime; OutOfBounds unless it is a string as above."""
+    if not isinstance(text, str) or not TIMESTAMP.match(text):
+        raise OutOfBounds("updated_at: RFC 3339 date and time expected")
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise OutOfBounds("updated_at: no such date or time") from None
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise OutOfBounds(f"updated_at: years {MIN_YEAR}-{MAX_YEAR}")
+    value = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise OutOfBounds(f"updated_at: years {MIN_YEAR}-{MAX_YEAR}")
+    return value
+
+
+def check_data(data: Any) -> None:
+    """Raise OutOfBounds unless ``data`` (parsed JSON) is an object within the bounds above."""
+    if not isinstance(data, dict):
+        raise OutOfBounds("data: an object expected")
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:  # no recursion: the depth is what is being checked
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            if depth > MAX_DEPTH:
+                raise OutOfBounds(f"data: nested deeper than {MAX_DEPTH}")
+            for key, item in value.items():
+                _check_string(key)
+                stack.append((item, depth + 1))
+        elif isinstance(value, list):
+            if depth > MAX_DEPTH:
+                raise OutOfBounds(f"data: nested deeper than {MAX_DEPTH}")
+            stack.extend((item, depth + 1) for item in value)
+        elif isinstance(value, str):
+            _check_string(value)
+        elif isinstance(value, bool) or value is None:
+            pass
+        elif isinstance(value, int):
+            if not -MAX_INT <= value <= MAX_INT:
+                raise OutOfBounds(f"data: integers within +-{MAX_INT}")
+        elif isinstance(value, float):
+            if not math.isfinite(value) or not -MAX_FLOAT <= value <= MAX_FLOAT:
+                raise OutOfBounds(f"data: numbers finite and within +-{MAX_FLOAT:.0e}")
+        else:  # pragma: no cover - parsed JSON holds nothing else
+            raise OutOfBounds("data: not JSON")
+
+
+def _check_string(text: str) -> None:
+    if len(text) > MAX_STRING_CHARS:
+        raise OutOfBounds(f"data: text longer than {MAX_STRING_CHARS} characters")
+    if "\x00" in text:
+        raise OutOfBounds("data: the NUL character")
+
+
+# --- the fast path's screen of data it keeps as raw JSON text ------------------------------------------
+# A raw ``data`` passing this screen is certain to pass check_data once parsed (and to parse the
+# same way in both readers); anything it flags goes the careful way, which decides exactly.
+_SUSPECT = re.compile(
+    rb"[\x00-\x1f\x7f]"  # control bytes (inside a string they are invalid JSON; pretty-printing goes careful)
+    rb"|[:\[,]\s*-?\d{16}"  # an integer part of 16 digits or more: maybe beyond MAX_INT / MAX_FLOAT
+    rb"|[:\[,]\s*-?\d+(?:\.\d+)?[eE]"  # an exponent: maybe inf or beyond MAX_FLOAT
+    rb"|\\u0000"  # an escaped NUL
+    rb"|\\u[dD][89a-fA-F]"  # a surrogate escape (pydantic-core refuses a lone one; msgspec skips it)
+    rb"|\\(?:[^\"\\/bfnrtu]|u(?![0-9a-fA-F]{4}))"  # an invalid escape, which msgspec may skip unread
+)
+# Anywhere in a body: sends it the careful way (a lone surrogate in a kind or an id reads
+# differently in the two parsers).
+SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(rb"[^\[\]{}]")
+_EMPTY_PAIR = re.compile(rb"\{\}|\[\]")
+
+
+def raw_data_is_plain(raw: bytes) -> bool:
+    """Whether raw ``data`` JSON is certainly within the bounds (else: read it the careful way)."""
+    if len(raw) > MAX_STRING_CHARS or _SUSPECT.search(raw):
+        return False
+    if raw.count(b"{") + raw.count(b"[") <= MAX_DEPTH:
+        return True
+    brackets = _NOT_BRACKET.sub(b"", _JSON_STRING.sub(b"", raw))
+    for _level in range(MAX_DEPTH):  # each pass removes the innermost level
+        brackets, removed = _EMPTY_PAIR.subn(b"", brackets)
+        if not brackets:
+            return True
+        if not removed:
+            return False
+    return False
+
+
+def state_in_openapi(components: dict[str, Any]) -> None:
+    """Write the bounds into the push body's schemas (PushRequest, PushRecord from the wire
+    models), so that a client generated from the OpenAPI document sends what the hub takes."""
+    request = components["PushRequest"]["properties"]
+    request["batch_id"]["pattern"] = BATCH_ID_PATTERN
+    request["records"]["maxItems"] = MAX_PUSH_RECORDS
+    record = components["PushRecord"]
+    record["description"] = (f"{record.get('description', '')} At most {MAX_RECORD_BYTES} bytes of JSON text; "
+                             "every field strictly typed (no coercion).").strip()
+    fields = record["properties"]
+    fields["kind"].update(minLength=1, maxLength=KIND_MAX_CHARS)
+    fields["revision"].update(type="integer", minimum=1, maximum=MAX_REVISION)
+    fields["updated_at"] = {"type": "string", "format": "date-time", "pattern": TIMESTAMP_PATTERN,
+                            "title": "Updated At",
+                            "description": f"RFC 3339; no offset means UTC; years {MIN_YEAR}-{MAX_YEAR}"}
+    fields["deleted"] = {"type": "boolean", "default": False, "title": "Deleted"}
+    fields["data"].update(description=(
+        f"The row's columns, a JSON object: nested at most {MAX_DEPTH} deep, integers within "
+        f"+-{MAX_INT}, other numbers finite within +-{MAX_FLOAT:.0e}, strings (keys too) at most "
+        f"{MAX_STRING_CHARS} characters without NUL. A record beyond these is rejected invalid_record."))
