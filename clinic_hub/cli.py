@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from pydantic import AwareDatetime, TypeAdapter, ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 
 from clinic_hub import accounts, audit, changes, desk, directory, migrate
 from clinic_hub.accounts import Principal
@@ -127,6 +128,8 @@ def _print_json(value) -> None:
 
 def _send_down_request(args) -> SendDownRequest:
     fields = json.loads(args.json_file.read_text(encoding="utf-8")) if args.json_file else {}
+    if not isinstance(fields, dict):
+        raise ValueError("--json-file must hold a JSON object (see SendDownRequest)")
     for name in ("up_referral_no", *SEND_DOWN_TEXT_FIELDS):
         if getattr(args, name, None) is not None:
             fields[name] = getattr(args, name)
@@ -268,4 +271,15 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except (accounts.AccountError, directory.DirectoryError, ValidationError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:  # the driver's text may quote patient data: its type only
+        print(f"error: the database refused the command ({type(getattr(exc, 'orig', None) or exc).__name__}); nothing was "
+              f"changed. Check --db and run `clinic-hub migrate`.", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a refusal never ends in a traceback; CLINIC_HUB_DEBUG=1 shows it
+        if os.environ.get("CLINIC_HUB_DEBUG"):
+            raise
+        print(f"error: {type(exc).__name__}: {exc}"[:500], file=sys.stderr)
         return 1

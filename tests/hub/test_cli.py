@@ -167,3 +167,36 @@ def test_referrals_expire_marks_old_unanswered_referrals(db, capsys):
     assert code == 0 and old["data"]["referral_no"] in out and fresh["data"]["referral_no"] not in out
     code, out, _ = run(capsys, "referrals", "list", "--db", db, "--status", "expired", "--json")
     assert [r["id"] for r in json.loads(out)] == [old["id"]]
+
+
+@pytest.mark.parametrize("argv", [
+    ["referrals", "send-down", "--clinic", "NOWHERE", "--patient-name", "赵六"],
+    ["referrals", "send-down", "--clinic", "C09", "--patient-name", "赵六", "--followup", "soon:复查"],
+    ["referrals", "send-down", "--clinic", "C09", "--patient-name", "赵\x00六"],
+    ["referrals", "send-down", "--clinic", "C09", "--json-file", "/nonexistent/fields.json"],
+    ["referrals", "send-down", "--clinic", "C09", "--json-file", "{bad_json}"],
+    ["referrals", "send-down", "--clinic", "C09", "--json-file", "{list_json}"],
+    ["referrals", "send-down", "--clinic", "C09"],  # no patient
+    ["referrals", "accept", "C09-20250701-0001", "--department", "NEI", "--at", "tomorrow"],
+    ["referrals", "reject", "C09-20250701-0001", "--reason", "  "],
+    ["referrals", "expire", "--days", "1e308"],
+    ["directory", "set-slots", "--department", "NOPE", "--date", "2025-07-01", "--total", "-3"],
+    ["directory", "import", "/nonexistent/directory.toml"],
+])
+def test_every_refusal_is_a_message_and_an_exit_code_never_a_traceback(db, capsys, tmp_path, argv):
+    make_engine(db)
+    assert run(capsys, "add-clinic", "--db", db, "--code", "C09", "--name", "北村卫生室")[0] == 0
+    (tmp_path / "bad.json").write_text("{not json", encoding="utf-8")
+    (tmp_path / "list.json").write_text("[1, 2]", encoding="utf-8")
+    argv = [a.format(bad_json=tmp_path / "bad.json", list_json=tmp_path / "list.json") for a in argv]
+    code, out, err = run(capsys, *argv[:2], "--db", db, *argv[2:])
+    assert code == 1, (out, err)
+    assert err.strip() and "Traceback" not in err and "File \"" not in err
+
+
+def test_a_database_never_migrated_is_a_message_not_a_traceback(tmp_path, capsys):
+    empty = f"sqlite:///{tmp_path / 'empty.db'}"
+    for argv in (["referrals", "list", "--db", empty], ["add-clinic", "--db", empty, "--code", "C1", "--name", "x"],
+                 ["referrals", "send-down", "--db", empty, "--clinic", "C1", "--patient-name", "赵六"]):
+        code, _, err = run(capsys, *argv)
+        assert code == 1 and err.strip() and "Traceback" not in err, (argv, err)

@@ -16,13 +16,20 @@ from tests.hub.conftest import free_port
 
 
 def _wait(url: str, process: subprocess.Popen) -> httpx.Response:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # worker processes import the app anew: slow on a busy machine
     while True:
         try:
             return httpx.get(url, verify=False, timeout=2)
         except httpx.HTTPError:
             if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"server did not start: {process.stderr.read() if process.stderr else ''}") from None
+                # Stop it before reading its stderr: reading a live process's stderr never ends.
+                process.terminate()
+                try:
+                    _, stderr = process.communicate(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    _, stderr = process.communicate()
+                raise AssertionError(f"server did not start: {stderr}") from None
             time.sleep(0.1)
 
 
