@@ -13,10 +13,12 @@ import ssl
 import uuid
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from pydantic import ValidationError
 
+from clinic_tui.sync.credentials import is_loopback
 from clinic_tui.sync.wire import API_PREFIX, API_VERSION, HealthResponse, PullResponse, PushResponse, ReconcileResponse
 
 # A 2G link: a connection may take seconds to set up and a batch answer a minute to come back.
@@ -107,6 +109,10 @@ class HubClient:
             verify = ssl.create_default_context(cafile=str(ca_bundle))
         elif not base_url.startswith("https"):
             verify = False  # plain http (loopback, or explicitly allowed): nothing to verify
+            if is_loopback(urlsplit(base_url).hostname):
+                # Plain http is allowed to this machine only: through a proxy it would cross the
+                # network unencrypted (and reach the proxy's own loopback). Never proxied.
+                proxy = None
         self.base_url = base_url.rstrip("/")
         self._http = httpx.Client(
             base_url=self.base_url + API_PREFIX, headers=headers, verify=verify, proxy=proxy or None,
