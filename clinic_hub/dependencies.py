@@ -78,3 +78,36 @@ def require_indicator_reader(principal: Principal = Depends(current_principal)) 
 ClinicCaller = Annotated[Principal, Depends(require_clinic)]
 DeskCaller = Annotated[Principal, Depends(require_desk)]
 IndicatorReader = Annotated[Principal, Depends(require_indicator_reader)]
+
+
+def no_unknown_query(request: Request) -> None:
+    """Refuse a query parameter the endpoint does not declare (422, like any other invalid input):
+    a misspelt ``limt=`` is an error to see, not a default to get silently."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None or not request.query_params:
+        return
+    known: set[str] = set()
+    pending = [dependant]
+    while pending:  # the endpoint's own query parameters and those of its dependencies
+        current = pending.pop()
+        known.update(param.alias for param in current.query_params)
+        pending.extend(current.dependencies)
+    unknown = sorted({name for name in request.query_params.keys() if name not in known})
+    if unknown:
+        raise ApiError(422, "invalid_request", errors=[
+            {"loc": ["query", name[:40]], "type": "extra_forbidden", "msg": "Unknown query parameter"}
+            for name in unknown[:10]])
+
+
+def no_nul_in_parameters(request: Request) -> None:
+    """PostgreSQL takes no NUL character in a text value: a query or path parameter holding one is
+    refused here (422), not by the database (500)."""
+    for where, values in (("query", request.query_params.multi_items()), ("path", request.path_params.items())):
+        for name, value in values:
+            if isinstance(value, str) and "\x00" in value:
+                raise ApiError(422, "invalid_request", errors=[
+                    {"loc": [where, name[:40]], "type": "string_pattern_mismatch", "msg": "NUL character"}])
+
+
+STRICT_QUERY = [Depends(no_unknown_query), Depends(no_nul_in_parameters)]

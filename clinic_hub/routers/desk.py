@@ -7,17 +7,20 @@ from sqlalchemy.engine import Engine
 
 from clinic_hub import audit, desk
 from clinic_hub.accounts import Principal
-from clinic_hub.dependencies import DeskCaller, EngineDep
+from clinic_hub.dependencies import STRICT_QUERY, DeskCaller, EngineDep
 from clinic_hub.schemas.desk import (AcceptRequest, MoveRequest, MoveResult, ReferralDetail, ReferralList,
                                      RejectRequest, SendDownRequest)
 from clinic_tui.domain.referral import Direction, Status, Urgency
 from clinic_tui.sync.wire import ErrorResponse
 
-router = APIRouter(prefix="/api/v1/desk", tags=["desk"])
+router = APIRouter(prefix="/api/v1/desk", tags=["desk"], dependencies=STRICT_QUERY)
 
 ERRORS = {401: {"model": ErrorResponse, "description": "No token, an unknown token or a revoked token"},
-          403: {"model": ErrorResponse, "description": "Not a desk or admin staff token"}}
-MOVE_ERRORS = {**ERRORS, 404: {"model": ErrorResponse, "description": "No referral with that number"},
+          403: {"model": ErrorResponse, "description": "Not a desk or admin staff token"},
+          422: {"model": ErrorResponse, "description": "Invalid request (a value out of range, an unknown query "
+                                                         "parameter)"}}
+MOVE_ERRORS = {**ERRORS, 400: {"model": ErrorResponse, "description": "The body is not JSON (or not UTF-8)"},
+               404: {"model": ErrorResponse, "description": "No referral with that number"},
                409: {"model": ErrorResponse, "description": "Illegal status move, or no reserved slot left"},
                422: {"model": ErrorResponse, "description": "Invalid request"}}
 ReferralNo = Path(min_length=1, max_length=64, description="The referral number (转诊单号)")

@@ -5,13 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from clinic_hub import changes
-from clinic_hub.dependencies import EngineDep
-from clinic_tui.sync.wire import API_VERSION, HealthResponse
+from clinic_hub.dependencies import STRICT_QUERY, EngineDep
+from clinic_tui.sync.wire import API_VERSION, ErrorResponse, HealthResponse
 
-router = APIRouter(prefix="/api/v1", tags=["health"])
+router = APIRouter(prefix="/api/v1", tags=["health"], dependencies=STRICT_QUERY)
 
 
-@router.get("/health", response_model=HealthResponse, summary="Is the hub up")
+@router.get("/health", response_model=HealthResponse, summary="Is the hub up",
+            responses={422: {"model": ErrorResponse, "description": "An unknown query parameter"}})
 def health(engine: EngineDep) -> HealthResponse:
     with engine.connect() as conn:
         epoch = changes.current_epoch(conn)

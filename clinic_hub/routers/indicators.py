@@ -5,12 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 
 from clinic_hub import audit, limits
-from clinic_hub.dependencies import EngineDep, IndicatorReader
+from clinic_hub.dependencies import STRICT_QUERY, EngineDep, IndicatorReader
 from clinic_hub.indicators import compute
 from clinic_hub.schemas.indicators import IndicatorsResponse
 from clinic_tui.sync.wire import ErrorResponse
 
-router = APIRouter(prefix="/api/v1", tags=["indicators"])
+router = APIRouter(prefix="/api/v1", tags=["indicators"], dependencies=STRICT_QUERY)
 
 
 @router.get("/indicators", response_model=IndicatorsResponse, summary="Referral and contract indicators",

@@ -7,15 +7,16 @@ from pydantic_core import to_json
 from starlette.concurrency import run_in_threadpool
 
 from clinic_hub import body, limits, pull as pull_service, push as push_service
-from clinic_hub.dependencies import ClinicCaller, EngineDep, LanguageDep, SettingsDep
+from clinic_hub.dependencies import STRICT_QUERY, ClinicCaller, EngineDep, LanguageDep, SettingsDep
 from clinic_tui.sync.wire import (DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT, ErrorResponse, PullResponse, PushResponse,
                                   ReconcileResponse)
 
-router = APIRouter(prefix="/api/v1/sync", tags=["sync"])
+router = APIRouter(prefix="/api/v1/sync", tags=["sync"], dependencies=STRICT_QUERY)
 
 ERRORS = {status: {"model": ErrorResponse, "description": text} for status, text in {
     401: "No token, an unknown token or a revoked token",
     403: "Not a clinic token",
+    422: "Invalid request (e.g. an unknown query parameter, a limit out of range)",
 }.items()}
 
 PUSH_BODY = {
@@ -26,8 +27,9 @@ PUSH_BODY = {
                         f"member, nothing after it, at most {limits.MAX_INFLATED_BYTES} bytes once inflated."),
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PushRequest"}}},
     },
-    "parameters": [{"name": "Content-Encoding", "in": "header", "required": False,
-                    "schema": {"type": "string", "enum": ["gzip", "identity"]}}],
+    # Content-Encoding (gzip or identity) is described above, not declared as a parameter: a
+    # schema cannot say that the header decides how the body is encoded, and a client generated
+    # from it would send "gzip" with a plain body.
 }
 
 
