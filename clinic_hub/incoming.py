@@ -136,7 +136,13 @@ class _FastRecord(msgspec.Struct):
 
 class _FastBatch(msgspec.Struct):
     batch_id: str
-    records: list[msgspec.Raw]
+    records: list[_FastRecord]
+
+
+class _DataText(msgspec.Struct):
+    """A record's ``data`` as sent, to measure it (the careful way)."""
+
+    data: msgspec.Raw | None = None
 
 
 class _Head(msgspec.Struct):
@@ -146,7 +152,7 @@ class _Head(msgspec.Struct):
 
 
 _read_batch = msgspec.json.Decoder(_FastBatch)
-_read_record = msgspec.json.Decoder(_FastRecord)
+_read_data_text = msgspec.json.Decoder(_DataText)
 _read_head = msgspec.json.Decoder(_Head)
 
 
@@ -163,14 +169,11 @@ def read_well_formed(body: bytes, max_records: int) -> tuple[str, list[Incoming]
     if not BATCH_ID.match(batch.batch_id) or len(batch.records) > max_records:
         return None
     records = []
-    for raw_record in batch.records:
-        if len(raw_record) > limits.MAX_RECORD_BYTES:
-            return None
+    for rec in batch.records:
+        raw = bytes(rec.data)
+        if not raw.startswith(b"{") or not limits.raw_data_is_plain(raw):
+            return None  # not an object, or maybe out of bounds: the careful way answers for it
         try:
-            rec = _read_record.decode(raw_record)
-            raw = bytes(rec.data)
-            if not raw.startswith(b"{") or not limits.raw_data_is_plain(raw):
-                return None  # not an object, or maybe out of bounds: the careful way answers for it
             data_json = raw.decode()  # UnicodeDecodeError: not UTF-8
             if rec.kind in PARSED_KINDS:
                 parsed = from_json(raw)
@@ -183,3 +186,12 @@ def read_well_formed(body: bytes, max_records: int) -> tuple[str, list[Incoming]
         records.append(Incoming(rec.kind, rec.id, str(rec.id), rec.revision, updated_at, rec.deleted, clinic_id,
                                 data_json=data_json, parsed=parsed))
     return batch.batch_id, records
+
+
+def data_text_size(raw_record: bytes) -> int | None:
+    """The size of a record's ``data`` as sent (None when the record cannot be read that far)."""
+    try:
+        text = _read_data_text.decode(raw_record).data
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+        return None
+    return None if text is None else len(text)

@@ -28,7 +28,7 @@ from clinic_hub.db import utcnow
 from clinic_hub.errors import ApiError, safe_validation_errors
 from clinic_hub.messages import message
 from clinic_hub import limits
-from clinic_hub.incoming import CheckedRecord, Incoming, read_well_formed, split_records
+from clinic_hub.incoming import CheckedRecord, Incoming, data_text_size, read_well_formed, split_records
 from clinic_hub.limits import BATCH_ID, OutOfBounds
 from clinic_hub.models import PushBatch
 from clinic_hub.record_store import RecordWriter, StoredVersion, stored_versions
@@ -175,11 +175,11 @@ def _validate(raw: Any) -> Incoming | dict[str, Any]:
     wire model, strictly, and against ``limits``; the record, or the rejected answer for it."""
     rid, kind, revision = _names(raw)
     try:
-        if isinstance(raw, bytes):
-            if len(raw) > limits.MAX_RECORD_BYTES:
-                raise OutOfBounds(f"record: larger than {limits.MAX_RECORD_BYTES} bytes")
-        else:  # parsed whole: read again as JSON text, so that both ways apply one set of rules
+        if not isinstance(raw, bytes):  # parsed whole: read again as JSON text, one set of rules for both
             raw = to_json(raw)  # NaN and infinity written as such, refused by check_data
+        size = data_text_size(raw)
+        if size is not None and size > limits.MAX_DATA_BYTES:
+            raise OutOfBounds(f"data: larger than {limits.MAX_DATA_BYTES} bytes")
         checked = CheckedRecord.model_validate_json(raw)
         if not isinstance(checked.data, dict):  # the one check of data that validation skips
             return _answer(str(checked.id), checked.kind, checked.revision, "rejected", "invalid_record",

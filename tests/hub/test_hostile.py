@@ -275,3 +275,12 @@ def test_nul_in_a_query_or_path_parameter_and_unknown_parameters_are_a_422(hub):
                    clinic.get("/api/v1/health", params={"a": "b"})]
         for answer in answers:
             assert answer.status_code == 422 and answer.json()["code"] == "invalid_request", (answer.url, answer.text)
+
+
+def test_data_larger_than_its_bound_is_refused_alone(hub):
+    code, token = hub.new_clinic()
+    big = make_record("visit", code, items=["abcdefghij"] * 30_000)  # about 390 KB, each text short
+    with hub.client(token, **{"Accept-Language": "en"}) as client:
+        results = push(client, [big, make_record("visit", code)]).json()["results"]
+    assert [(r["status"], r["code"]) for r in results] == [("rejected", "invalid_record"), ("accepted", None)]
+    assert "262144" in results[0]["message"]
