@@ -142,7 +142,7 @@ class _FastBatch(msgspec.Struct):
 class _DataText(msgspec.Struct):
     """A record's ``data`` as sent, to measure it (the careful way)."""
 
-    data: msgspec.Raw | None = None
+    data: msgspec.Raw = msgspec.Raw(b"")  # (msgspec cannot take Raw in a union)
 
 
 class _Head(msgspec.Struct):
@@ -194,4 +194,4 @@ def data_text_size(raw_record: bytes) -> int | None:
         text = _read_data_text.decode(raw_record).data
     except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
         return None
-    return None if text is None else len(text)
+    return len(text) or None
