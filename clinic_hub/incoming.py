@@ -89,18 +89,27 @@ _read_envelope = msgspec.json.Decoder(_Envelope)
 
 
 # What msgspec refuses even in a part it skips (a lone surrogate, an invalid escape, a control
-# byte), each replaced by something as long that it reads, so that a body is split where it
+# byte, NaN, Infinity), each replaced by something as long that it reads, so that a body is split where it
 # would be; the records are then cut from the body as sent and each parsed alone.
-_SPLIT_SPOILERS = re.compile(rb"\\(?:u[0-9a-fA-F]{4}|[\s\S])|[\x00-\x1f]")
+_SPLIT_SPOILERS = re.compile(rb"\\(?:u[0-9a-fA-F]{4}|[\s\S])|[\x00-\x1f]|NaN|Infinity")
 
 
 def _spoiler_fix(match: re.Match) -> bytes:
     text = match.group()
     if len(text) == 1:
         return b" "  # a control byte
+    if text == b"NaN":  # not JSON, but pydantic-core reads it (and check_data refuses it)
+        return b"0e0"
+    if text == b"Infinity":
+        return b"1.000000"
     if len(text) == 6:  # \uXXXX
         return b"\\uFFFD" if text[2:3] in b"dD" and text[3:4] in b"89abcdefABCDEF" else text
     return text if text[1:2] in b'"\\/bfnrt' else b"\\\\"
+
+
+def readable_by_msgspec(text: bytes) -> bytes:
+    """``text`` with what msgspec refuses even when skipping replaced, each by bytes as long."""
+    return _SPLIT_SPOILERS.sub(_spoiler_fix, text)
 
 
 def split_records(body: bytes) -> tuple[Any, list[bytes]] | None:
@@ -108,7 +117,7 @@ def split_records(body: bytes) -> tuple[Any, list[bytes]] | None:
     deep, a number out of range, not UTF-8, a lone surrogate) is refused alone. None when the
     envelope itself cannot be split this way (the caller parses the body whole, and answers 400 or
     422)."""
-    readable = _SPLIT_SPOILERS.sub(_spoiler_fix, body)
+    readable = readable_by_msgspec(body)
     try:
         envelope = _read_envelope.decode(readable)
     except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
@@ -191,7 +200,7 @@ def read_well_formed(body: bytes, max_records: int) -> tuple[str, list[Incoming]
 def data_text_size(raw_record: bytes) -> int | None:
     """The size of a record's ``data`` as sent (None when the record cannot be read that far)."""
     try:
-        text = _read_data_text.decode(raw_record).data
+        text = _read_data_text.decode(readable_by_msgspec(raw_record)).data  # same length
     except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
         return None
     return len(text) or None

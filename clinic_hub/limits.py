@@ -116,6 +116,7 @@ _ODD_ESCAPE = re.compile(rb"\\(?:[^\"\\/bfnrtu]|u(?![0-9a-fA-F]{4})|u0000|u[dD][
 SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 _JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_LONG_INTEGER = re.compile(rb"(?<![.0])0{16}")  # 16 digits not after a decimal point (the clinic writes 17-digit fractions)
 _NOT_BRACKET = re.compile(rb"[^\[\]{}]")
 _EMPTY_PAIR = re.compile(rb"\{\}|\[\]")
 
@@ -128,8 +129,8 @@ def raw_data_is_plain(raw: bytes) -> bool:
         return False
     # Outside the strings only numbers, punctuation and true/false/null are left; digits as 0.
     structure = _JSON_STRING.sub(b'""', raw).translate(_DIGITS_AS_ZERO, b" ")
-    if b"0" * 16 in structure or b"0e" in structure or b"0E" in structure:
-        return False  # an integer part of 16 digits or more, or an exponent: maybe beyond the bounds
+    if b"0e" in structure or b"0E" in structure or (b"0" * 16 in structure and _LONG_INTEGER.search(structure)):
+        return False  # an exponent, or an integer part of 16 digits or more: maybe beyond the bounds
     if structure.count(b"{") + structure.count(b"[") <= MAX_DEPTH:
         return True
     brackets = _NOT_BRACKET.sub(b"", structure)

@@ -28,7 +28,8 @@ from clinic_hub.db import utcnow
 from clinic_hub.errors import ApiError, safe_validation_errors
 from clinic_hub.messages import message
 from clinic_hub import limits
-from clinic_hub.incoming import CheckedRecord, Incoming, data_text_size, read_well_formed, split_records
+from clinic_hub.incoming import (CheckedRecord, Incoming, data_text_size, read_well_formed, readable_by_msgspec,
+                                 split_records)
 from clinic_hub.limits import BATCH_ID, OutOfBounds
 from clinic_hub.models import PushBatch
 from clinic_hub.record_store import RecordWriter, StoredVersion, stored_versions
@@ -162,7 +163,7 @@ _read_names = msgspec.json.Decoder(_Names)
 def _names(raw: Any) -> tuple[Any, Any, Any]:
     if isinstance(raw, bytes):
         try:
-            names = _read_names.decode(raw)
+            names = _read_names.decode(readable_by_msgspec(raw))
         except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
             return None, None, None
         return names.id, names.kind, names.revision
