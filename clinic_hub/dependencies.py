@@ -81,8 +81,8 @@ IndicatorReader = Annotated[Principal, Depends(require_indicator_reader)]
 
 
 def no_unknown_query(request: Request) -> None:
-    """Refuse a query parameter the endpoint does not declare (422, like any other invalid input):
-    a misspelt ``limt=`` is an error to see, not a default to get silently."""
+    """Refuse a query parameter the endpoint does not declare, or one given twice (422, like any
+    other invalid input): a misspelt ``limt=`` is an error to see, not a default to get silently."""
     route = request.scope.get("route")
     dependant = getattr(route, "dependant", None)
     if dependant is None or not request.query_params:
@@ -93,11 +93,16 @@ def no_unknown_query(request: Request) -> None:
         current = pending.pop()
         known.update(param.alias for param in current.query_params)
         pending.extend(current.dependencies)
-    unknown = sorted({name for name in request.query_params.keys() if name not in known})
+    names = [name for name, _value in request.query_params.multi_items()]
+    unknown = sorted({name for name in names if name not in known})
     if unknown:
         raise ApiError(422, "invalid_request", errors=[
             {"loc": ["query", name[:40]], "type": "extra_forbidden", "msg": "Unknown query parameter"}
             for name in unknown[:10]])
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:  # every parameter takes one value: which of several was meant?
+        raise ApiError(422, "invalid_request", errors=[
+            {"loc": ["query", name[:40]], "type": "too_long", "msg": "Given more than once"} for name in repeated[:10]])
 
 
 def no_nul_in_parameters(request: Request) -> None:

@@ -272,7 +272,9 @@ def test_nul_in_a_query_or_path_parameter_and_unknown_parameters_are_a_422(hub):
                    clinic.get("/api/v1/sync/pull", params={"limt": 5}),
                    clinic.get("/api/v1/sync/reconcile", params={"x": 1}),
                    desk.get("/api/v1/desk/referrals", params={"statuss": "sent"}),
-                   clinic.get("/api/v1/health", params={"a": "b"})]
+                   clinic.get("/api/v1/health", params={"a": "b"}),
+                   desk.get("/api/v1/desk/referrals", params=[("clinic", "C1"), ("clinic", "C2")]),
+                   clinic.get("/api/v1/sync/pull", params=[("limit", 5), ("limit", 6)])]
         for answer in answers:
             assert answer.status_code == 422 and answer.json()["code"] == "invalid_request", (answer.url, answer.text)
 
