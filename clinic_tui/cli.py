@@ -15,7 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
-EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+from clinic_tui.exit_codes import EXIT_USAGE
 
 
 def _parser() -> argparse.ArgumentParser:

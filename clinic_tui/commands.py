@@ -7,9 +7,9 @@ import sys
 from dataclasses import fields
 
 from clinic_tui import clock
-from clinic_tui.cli import EXIT_OK, EXIT_PROBLEM
 from clinic_tui.config import Settings, config_file
 from clinic_tui.errors import describe_database_error
+from clinic_tui.exit_codes import EXIT_OK, EXIT_PROBLEM
 from clinic_tui.i18n import _
 
 
