@@ -13,7 +13,9 @@ no single national code set that fits, so their codes are ours (documented at ea
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from clinic_tui.i18n import LANGUAGES, N_, _, translations
@@ -156,3 +158,45 @@ KEY_POPULATION = CodeSet(
         ("poverty", N_("Poverty-alleviated population")),
     ),
 )
+
+# How a family-doctor contract's services are given. No national code set; these readable codes are ours.
+SERVICE_MODE = CodeSet("service mode", (
+    ("clinic", N_("At the clinic")), ("home", N_("Home visits")), ("phone", N_("By phone")),
+    ("online", N_("Online")),
+))
+
+_TOKEN_SEPARATORS = re.compile(r"[\s,;/、]+")
+
+
+@dataclass(frozen=True)
+class CodeList:
+    """Several codes of one code set typed on one line, such as "02 03".
+
+    Each word may be its key, its code or its label in either language; a number may drop its
+    leading zero ("2" for "02"). Stored in the order offered, so retyping them in another order
+    is not a change. (A ``multichoice`` kind of FieldSpec would make this reusable.)
+    """
+
+    codes: CodeSet
+    keys: tuple[tuple[str, str], ...]  # (what is typed, code stored), in the order offered
+
+    def parse(self, text: str) -> tuple[list[str], list[str]]:
+        """(codes found, words not understood)."""
+        by_key = dict(self.keys)
+        found, unknown = set(), []
+        for word in _TOKEN_SEPARATORS.split(unicodedata.normalize("NFKC", text).strip()):
+            if not word:
+                continue
+            code = by_key.get(word) or by_key.get(word.zfill(2)) or self.codes.parse(word)
+            if code in by_key.values():
+                found.add(code)
+            else:
+                unknown.append(word)
+        return [code for _key, code in self.keys if code in found], unknown
+
+    def show(self, codes: Iterable[str]) -> str:
+        key_of = {code: key for key, code in self.keys}
+        return " ".join(key_of.get(code, code) for code in codes)
+
+    def hint(self) -> str:
+        return " ".join(f"{key}={self.codes.label(code)}" for key, code in self.keys)

@@ -16,13 +16,12 @@ from textual import on
 from textual.widgets import Input, Static
 
 from clinic_tui import clock
-from clinic_tui.domain.codes import KEY_POPULATION, CodeSet
+from clinic_tui.domain.codes import KEY_POPULATION, SERVICE_MODE, CodeList, CodeSet
 from clinic_tui.domain.contract import default_period
 from clinic_tui.domain.problems import Problem
 from clinic_tui.i18n import N_, _
 from clinic_tui.messages import DataChanged
 from clinic_tui.screens.form_base import FormScreen
-from clinic_tui.screens.resident_form import CodeList
 from clinic_tui.screens.visit_form import YES_NO
 from clinic_tui.widgets.form import FieldSpec, show
 from clinic_tui.widgets.package_picker import PackagePicker
@@ -30,10 +29,6 @@ from clinic_tui.widgets.package_picker import PackagePicker
 if TYPE_CHECKING:
     from clinic_tui.data.contract_service import PackageChoice, Prefill
 
-SERVICE_MODE = CodeSet("service mode", (
-    ("clinic", N_("At the clinic")), ("home", N_("Home visits")), ("phone", N_("By phone")),
-    ("online", N_("Online")),
-))
 SERVICE_MODES = CodeList(SERVICE_MODE, (("1", "clinic"), ("2", "home"), ("3", "phone"), ("4", "online")))
 PACKAGES = "package_codes"
 _FEE_PARTS = ("fee_insurance_fen", "fee_public_health_fen")
@@ -217,8 +212,8 @@ class ContractFormScreen(FormScreen):
                     user_id=self.app.user_id, today=clock.today(), renew_of=self.renew_of)
 
     def after_save(self, record_id: str) -> None:
-        from clinic_tui.screens.contract_page import ContractScreen
+        from clinic_tui.screens.routes import record_page
 
         self.app.post_message(DataChanged())
         self.app.notify(_("Contract signed."), timeout=3)
-        self.app.switch_screen(ContractScreen(record_id))
+        self.app.switch_screen(record_page("contract", record_id))

@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Static
 
 from clinic_tui import clock
-from clinic_tui.domain.codes import KEY_POPULATION, CodeSet
+from clinic_tui.domain.codes import KEY_POPULATION, SERVICE_MODE, CodeSet
 from clinic_tui.domain.contract import (
     KIND_LABELS,
     STATUS_LABELS,
@@ -33,8 +33,6 @@ TERMINATION_REASON = CodeSet("termination reason", tuple((r.value, label) for r,
 
 def details_text(d) -> str:
     """The contract as lines of text (``d``: contract_service.ContractDetails)."""
-    from clinic_tui.screens.contract_form import SERVICE_MODE
-
     separator = _(", ")
     lines = [
         _("Contract {number} ({kind}) · {status}").format(

@@ -7,10 +7,7 @@ card may be wrong), and fills them in when they were left empty.
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -32,7 +29,7 @@ from clinic_tui.domain.codes import (
     INSURANCE_TYPE,
     KEY_POPULATION,
     SEX,
-    CodeSet,
+    CodeList,
 )
 from clinic_tui.domain.contract import KeyPopulation, check_manual_tags
 from clinic_tui.domain.idnumber import (
@@ -47,43 +44,8 @@ from clinic_tui.messages import DataChanged
 from clinic_tui.screens.form_base import FormScreen
 from clinic_tui.widgets.form import FieldSpec
 
-_TOKEN_SEPARATORS = re.compile(r"[\s,;/、]+")
 HEALTH_RECORD_NO_LENGTH = 17  # 12-digit village code + 5-digit serial
 PLACEHOLDER_MIN_LENGTH = 3  # "000", "xxxx": one character repeated is a filler, not a number
-
-
-@dataclass(frozen=True)
-class CodeList:
-    """Several codes of one code set typed on one line, such as "02 03".
-
-    Each word may be its key, its code or its label in either language; a number may drop its
-    leading zero ("2" for "02"). Stored in the order offered, so retyping them in another order
-    is not a change. (A ``multichoice`` kind of FieldSpec would make this reusable.)
-    """
-
-    codes: CodeSet
-    keys: tuple[tuple[str, str], ...]  # (what is typed, code stored), in the order offered
-
-    def parse(self, text: str) -> tuple[list[str], list[str]]:
-        """(codes found, words not understood)."""
-        by_key = dict(self.keys)
-        found, unknown = set(), []
-        for word in _TOKEN_SEPARATORS.split(unicodedata.normalize("NFKC", text).strip()):
-            if not word:
-                continue
-            code = by_key.get(word) or by_key.get(word.zfill(2)) or self.codes.parse(word)
-            if code in by_key.values():
-                found.add(code)
-            else:
-                unknown.append(word)
-        return [code for _key, code in self.keys if code in found], unknown
-
-    def show(self, codes: Iterable[str]) -> str:
-        key_of = {code: key for key, code in self.keys}
-        return " ".join(key_of.get(code, code) for code in codes)
-
-    def hint(self) -> str:
-        return " ".join(f"{key}={self.codes.label(code)}" for key, code in self.keys)
 
 
 CHRONIC_CODES = CodeList(CHRONIC_CONDITION, tuple((code, code) for code in CHRONIC_CONDITION.codes()))
@@ -217,14 +179,14 @@ class ResidentFormScreen(FormScreen):
         return self.record_id
 
     def after_save(self, record_id: str) -> None:
-        from clinic_tui.screens.resident_page import ResidentScreen
+        from clinic_tui.screens.routes import record_page
 
         self.app.post_message(DataChanged())
         if not self.registering:
             super().after_save(record_id)
             return
         self.app.notify(_("Registered."), timeout=3)
-        self.app.switch_screen(ResidentScreen(record_id))
+        self.app.switch_screen(record_page("resident", record_id))
 
     @staticmethod
     def _stored(values: dict[str, Any]) -> dict[str, Any]:

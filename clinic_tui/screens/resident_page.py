@@ -185,9 +185,9 @@ class ResidentScreen(ClinicScreen):
         self.post_message(OpenRecord(kind, record_id))
 
     def action_edit(self) -> None:
-        from clinic_tui.screens.resident_form import ResidentFormScreen
+        from clinic_tui.screens.routes import form_class
 
-        self.app.push_screen(ResidentFormScreen(record_id=self.resident_id))
+        self.app.push_screen(form_class("resident")(record_id=self.resident_id))
 
     def action_new_form(self, form: str) -> None:
         # The visit and follow-up forms are loaded only when first wanted.

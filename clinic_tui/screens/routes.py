@@ -47,6 +47,11 @@ def mode_screen(mode: str):
     return _load(MODE_SCREENS[mode])()
 
 
+def record_page(kind: str, record_id: str):
+    """The page of a record of ``kind`` (one of RECORD_PAGES): how a form shows what it saved."""
+    return _load(RECORD_PAGES[kind])(record_id)
+
+
 def form_for_draft(draft):
     return form_class(draft.form)(record_id=draft.record_id, context=draft.context, draft=draft.data)
 
@@ -54,7 +59,7 @@ def form_for_draft(draft):
 def screen_for(store, kind: str, record_id: str):
     """The screen for a record; records without a page of their own open their resident's page."""
     if kind in RECORD_PAGES:
-        return _load(RECORD_PAGES[kind])(record_id)
+        return record_page(kind, record_id)
     if kind in ("visit", "followup"):
         return form_class(kind)(record_id=record_id, context={"resident_id": store.resident_of(kind, record_id)})
     resident_id = store.resident_of(kind, record_id)
