@@ -52,3 +52,22 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def N_(message: str) -> str:
     """Mark ``message`` for extraction without translating it (for module-level constants)."""
     return message
+
+
+class LazyText(str):
+    """Message ids (a label, a unit) as a parameter of a message, translated when it is formatted.
+
+    ``Problem.message`` translates its template when it is read; formatting this parameter
+    translates it at that same moment, so the whole message follows the current language. Several
+    ids read as one, joined by " / " ("Clinic / Hospital"). As a ``str`` it is the ids themselves.
+    """
+
+    msgids: tuple[str, ...]
+
+    def __new__(cls, *msgids: str) -> LazyText:
+        text = super().__new__(cls, " / ".join(msgids))
+        text.msgids = msgids
+        return text
+
+    def __format__(self, spec: str) -> str:
+        return format(" / ".join(_(m) for m in self.msgids), spec)

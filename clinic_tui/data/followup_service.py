@@ -28,7 +28,7 @@ from clinic_tui.domain.followup import DISEASE_LABELS
 from clinic_tui.domain.problems import DomainError, Problem
 from clinic_tui.domain.referral import make_referral_number, transition
 from clinic_tui.domain.vitals import bmi
-from clinic_tui.i18n import N_, _
+from clinic_tui.i18n import N_, LazyText
 
 DISEASE_CONDITION = dict(MANAGED)  # disease -> its CV02.10.006 chronic-condition code
 REFERRAL_DIAGNOSIS = {"hypertension": "I10", "diabetes": "E11.9"}
@@ -62,13 +62,6 @@ class ReferralStart:
     reason: str
     urgency: str  # emergency | normal
     on: date
-
-
-class _TranslatedLabel(str):
-    """A label msgid as a message parameter, translated when the message is read."""
-
-    def __format__(self, spec: str) -> str:
-        return format(_(str(self)), spec)
 
 
 def followup_facts(engine: Engine, resident_id: str, *, on: date | None = None,
@@ -136,7 +129,7 @@ def _write_followup(session: Session, resident_id: str, disease: str, values: di
     resident = get_resident(session, resident_id)
     if DISEASE_CONDITION[disease] not in (resident.chronic_conditions or []):
         template = N_("{name} is not on file with {disease}: add it to the chronic conditions first.")
-        params = {"name": resident.name, "disease": _TranslatedLabel(DISEASE_LABELS[disease])}
+        params = {"name": resident.name, "disease": LazyText(DISEASE_LABELS[disease])}
         raise DomainError(Problem("followup.disease_not_managed", template, params))
     weight, height = values.get("weight_kg"), values.get("height_cm")
     values = values | {"bmi": bmi(weight, height) if weight and height else None}

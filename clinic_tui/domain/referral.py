@@ -20,7 +20,7 @@ from enum import StrEnum
 from typing import Any, Mapping, NamedTuple
 
 from clinic_tui.domain.problems import DomainError, Problem, Severity
-from clinic_tui.i18n import N_, _
+from clinic_tui.i18n import N_, LazyText, _
 
 
 class Direction(StrEnum):
@@ -144,16 +144,6 @@ MAX_DAILY_SEQUENCE = 9999
 _URGENCY_RANK = {Urgency.EMERGENCY: 0, Urgency.URGENT: 1, Urgency.NORMAL: 2}
 
 
-class _Translated:
-    """A message parameter made of labels, translated when the message is read (as it is)."""
-
-    def __init__(self, *msgids: str) -> None:
-        self.msgids = msgids
-
-    def __format__(self, spec: str) -> str:
-        return format(" / ".join(_(m) for m in self.msgids), spec)
-
-
 def status_label(status: str) -> str:
     return _(STATUS_LABELS[Status(status)])
 
@@ -169,19 +159,19 @@ def transition(
     from_ = None if current is None else _status(way, current)
     to, who = _status(way, target), _actor(actor)
     params = {
-        "current": _Translated(_NEW_LABEL if from_ is None else STATUS_LABELS[from_]),
-        "target": _Translated(STATUS_LABELS[to]),
+        "current": LazyText(_NEW_LABEL if from_ is None else STATUS_LABELS[from_]),
+        "target": LazyText(STATUS_LABELS[to]),
     }
     allowed = TRANSITIONS.get((way, from_, to))
     if allowed is None and from_ is None:
-        params["start"] = _Translated(STATUS_LABELS[INITIAL_STATUS[way]])
+        params["start"] = LazyText(STATUS_LABELS[INITIAL_STATUS[way]])
         template = N_("A new referral starts as “{start}”, not “{target}”.")
         raise _refusal("referral.illegal_start", template, params)
     if allowed is None:
         template = N_("A referral cannot go from “{current}” to “{target}”.")
         raise _refusal("referral.illegal_move", template, params)
     if who not in allowed:
-        params["allowed"] = _Translated(*(ACTOR_LABELS[a] for a in Actor if a in allowed))
+        params["allowed"] = LazyText(*(ACTOR_LABELS[a] for a in Actor if a in allowed))
         template = N_("Only {allowed} may move a referral from “{current}” to “{target}”.")
         raise _refusal("referral.wrong_actor", template, params)
     if to in NEEDS_REASON and not _filled(reason):
@@ -347,7 +337,7 @@ def _direction(direction: str) -> Direction:
 def _status(direction: Direction, status: str) -> Status:
     if not any(status == s for s in STATUSES[direction]):
         template = N_("“{status}” is not a status of this kind of referral ({direction}).")
-        params = {"status": status, "direction": _Translated(DIRECTION_LABELS[direction])}
+        params = {"status": status, "direction": LazyText(DIRECTION_LABELS[direction])}
         raise _refusal("referral.unknown_status", template, params)
     return Status(status)
 

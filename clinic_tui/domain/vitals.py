@@ -44,22 +44,11 @@ from typing import Callable
 
 from clinic_tui.domain.codes import CodeSet
 from clinic_tui.domain.problems import Problem, Severity
-from clinic_tui.i18n import N_, _
+from clinic_tui.i18n import N_, LazyText
 
 NARROWEST_PULSE_PRESSURE = 20  # mmHg
 WIDEST_PULSE_PRESSURE = 100  # mmHg
 PLAUSIBLE_BMI = (10.0, 80.0)
-
-
-class _TranslatedOnRead(str):
-    """A message id used as a message parameter (a vital's name, a unit).
-
-    ``Problem.message`` translates its template when read; formatting this parameter translates
-    it at that same moment, so the whole message follows the current language.
-    """
-
-    def __format__(self, spec: str) -> str:
-        return format(_(str(self)), spec)
 
 
 @dataclass(frozen=True)
@@ -178,9 +167,9 @@ def check_vitals(*, adult: bool = True, **values: float | None) -> list[Problem]
         if value is None:
             continue
         params = {
-            "vital": _TranslatedOnRead(sign.label),
+            "vital": LazyText(sign.label),
             "value": _number(value),
-            "unit": _TranslatedOnRead(sign.unit),
+            "unit": LazyText(sign.unit),
         }
         if not (math.isfinite(value) and sign.lowest_possible <= value <= sign.highest_possible):
             low, high = _number(sign.lowest_possible), _number(sign.highest_possible)

@@ -19,7 +19,7 @@ from textual.message import Message
 from textual.widgets import Input, Label, Static
 
 from clinic_tui.domain.problems import Problem, Severity
-from clinic_tui.i18n import N_, _
+from clinic_tui.i18n import N_, LazyText, _
 
 Check = Callable[[Any, Mapping[str, Any]], list[Problem]]
 
@@ -43,14 +43,7 @@ class Parsed:
 
 
 def _problem(spec: FieldSpec, code: str, template: str, **params: Any) -> Problem:
-    return Problem(code, template, {"label": _LabelText(spec.label), **params}, field=spec.name)
-
-
-class _LabelText(str):
-    """A field label that translates itself when a message is formatted (at read time)."""
-
-    def __format__(self, spec: str) -> str:
-        return format(_(str(self)), spec)
+    return Problem(code, template, {"label": LazyText(spec.label), **params}, field=spec.name)
 
 
 def parse(spec: FieldSpec, raw: str) -> Parsed:
