@@ -9,20 +9,19 @@ moves to the next field, so the picker fits the Enter-to-advance flow of the for
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets import OptionList, Static
 
 from clinic_tui.domain.problems import Problem, Severity
 from clinic_tui.i18n import N_, _
+from clinic_tui.widgets.search_picker import SearchPicker
 
-MAX_MATCHES = 5
 FIELD = "diagnoses"  # the field name the picker's problems carry
 
 
@@ -49,7 +48,7 @@ def _offers_free_text(query: str, matches: int) -> bool:
     return matches == 0 or not query.isascii()
 
 
-class DiagnosisPicker(Vertical):
+class DiagnosisPicker(SearchPicker):
     DEFAULT_CSS = """
     DiagnosisPicker {
         height: auto;
@@ -81,10 +80,10 @@ class DiagnosisPicker(Vertical):
     }
     """
     BINDINGS = [
-        Binding("down", "move_match(1)", show=False),
-        Binding("up", "move_match(-1)", show=False),
         Binding("delete,backspace", "remove_chosen", N_("Remove diagnosis"), id="diagnosis.remove"),
     ]
+    id_prefix = "diagnosis"
+    placeholder = N_("code or pinyin, Enter adds")
 
     class Changed(Message):
         """The chosen diagnoses changed: ``diagnoses`` as the visit stores them."""
@@ -94,89 +93,31 @@ class DiagnosisPicker(Vertical):
             self.picker = picker
             self.diagnoses = diagnoses
 
-    def __init__(self, search: Callable[[str], Sequence[Any]], *, label: str = N_("Diagnoses"),
-                 id: str | None = None):
+    def __init__(self, search, *, label: str = N_("Diagnoses"), id: str | None = None):
         """``search(query)`` returns catalogue hits (code, name, system, version); it runs in a thread."""
-        super().__init__(id=id)
-        self._search = search
-        self._label = label
+        super().__init__(search, label=label, id=id)
         self.chosen: list[dict] = []
-        self._matches: list[dict] = []
-        self._matches_for: str | None = None  # the query the listed matches answer
-        self._add_when_found = False  # Enter came before the matches: add the best one on arrival
+        self._offered: list[dict] = []  # the diagnoses the listed matches stand for
 
     def compose(self) -> ComposeResult:
-        with Horizontal(classes="field-row"):
-            yield Label(f"{_(self._label)}*", classes="field-label")
-            yield Input(placeholder=_("code or pinyin, Enter adds"), id="diagnosis-query", compact=True)
-            yield Static("", id="diagnosis-message", classes="field-message")
-        yield OptionList(id="diagnosis-matches", compact=True, markup=False)
+        yield from super().compose()
         yield OptionList(id="diagnosis-chosen", compact=True, markup=False)
 
-    def on_mount(self) -> None:
-        matches = self.query_one("#diagnosis-matches", OptionList)
-        matches.can_focus = False  # typing stays in the search field; Up/Down move the highlight
-        matches.display = False
+    def on_mount(self) -> None:  # Textual runs SearchPicker.on_mount too
         self._show_chosen()
 
-    @property
-    def query_input(self) -> Input:
-        return self.query_one("#diagnosis-query", Input)
-
-    # --- searching ---------------------------------------------------------------------------
-
-    @on(Input.Changed, "#diagnosis-query")
-    def _typed(self, event: Input.Changed) -> None:
-        event.stop()
-        self._matches_for = None
-        self._find(event.value.strip())
-
-    @work(thread=True, exclusive=True, group="diagnosis-search")
-    def _find(self, query: str) -> None:
-        hits = self._search(query) if query else []
-        self.app.call_from_thread(self._show_matches, query, hits)
-
-    def _show_matches(self, query: str, hits: Sequence[Any]) -> None:
-        if query != self.query_input.value.strip():
-            return  # an older search finished after a newer one started
-        self._matches = [{"code": h.code, "name": h.name, "system": h.system, "version": h.version}
-                         for h in hits[:MAX_MATCHES]]
-        prompts = [f"{m['code']}  {m['name']}" for m in self._matches]
-        if query and _offers_free_text(query, len(self._matches)):
-            self._matches.append(uncoded(query))
-            prompts.append(_("“{text}” as an uncoded diagnosis").format(text=query))
-        matches = self.query_one("#diagnosis-matches", OptionList)
-        matches.set_options(prompts)
-        matches.highlighted = 0 if prompts else None
-        matches.display = bool(prompts)
-        self._matches_for = query
-        if self._add_when_found:
-            self._add_when_found = False
-            self._add_highlighted()
-
-    def action_move_match(self, step: int) -> None:
-        matches = self.query_one("#diagnosis-matches", OptionList)
-        if matches.display and matches.option_count:
-            matches.highlighted = ((matches.highlighted or 0) + step) % matches.option_count
+    def found(self, query: str, hits: list[Any]) -> list[str]:
+        self._offered = [{"code": h.code, "name": h.name, "system": h.system, "version": h.version} for h in hits]
+        lines = [f"{m['code']}  {m['name']}" for m in self._offered]
+        if query and _offers_free_text(query, len(self._offered)):
+            self._offered.append(uncoded(query))
+            lines.append(_("“{text}” as an uncoded diagnosis").format(text=query))
+        return lines
 
     # --- choosing ----------------------------------------------------------------------------
 
-    @on(Input.Submitted, "#diagnosis-query")
-    def _entered(self, event: Input.Submitted) -> None:
-        event.stop()
-        query = event.value.strip()
-        if not query:
-            self._move_on()
-        elif self._matches_for != query:
-            self._add_when_found = True
-        else:
-            self._add_highlighted()
-
-    def _add_highlighted(self) -> None:
-        highlighted = self.query_one("#diagnosis-matches", OptionList).highlighted
-        if highlighted is None:
-            return
-        pick = self._matches[highlighted]
+    def take(self, index: int) -> None:
+        pick = self._offered[index]
         if not any((c["code"], c["name"]) == (pick["code"], pick["name"]) for c in self.chosen):
             self._change([*self.chosen, pick])
         self.query_input.value = ""
@@ -184,15 +125,7 @@ class DiagnosisPicker(Vertical):
     @on(OptionList.OptionSelected, "#diagnosis-chosen")
     def _chosen_entered(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self._move_on()
-
-    def _move_on(self) -> None:
-        """Focus the field after the picker: Enter skips the chosen list, which Tab reaches."""
-        chain = self.screen.focus_chain
-        mine = [index for index, widget in enumerate(chain) if self in widget.ancestors_with_self]
-        later = chain[mine[-1] + 1:] if mine else []
-        if later:
-            later[0].focus()
+        self.move_on()  # Enter skips the chosen list, which Tab reaches
 
     def action_remove_chosen(self) -> None:
         chosen = self.query_one("#diagnosis-chosen", OptionList)

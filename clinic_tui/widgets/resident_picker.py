@@ -7,19 +7,12 @@ resident is announced with ``Picked`` and shown beside the field; typing again s
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from typing import Any
 
-from textual import on, work
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Input, Label, OptionList, Static
 
-from clinic_tui.i18n import _
-
-MAX_MATCHES = 5
+from clinic_tui.i18n import N_, _
+from clinic_tui.widgets.search_picker import SearchPicker
 
 
 def hit_line(hit: Any) -> str:
@@ -32,7 +25,7 @@ def hit_line(hit: Any) -> str:
     return "  ".join(part for part in (hit.name, sex, born, tail, hit.phone or "") if part)
 
 
-class ResidentPicker(Vertical):
+class ResidentPicker(SearchPicker):
     DEFAULT_CSS = """
     ResidentPicker {
         height: auto;
@@ -50,10 +43,8 @@ class ResidentPicker(Vertical):
         max-height: 5;
     }
     """
-    BINDINGS = [
-        Binding("down", "move_match(1)", show=False),
-        Binding("up", "move_match(-1)", show=False),
-    ]
+    id_prefix = "resident"
+    placeholder = N_("pinyin, ID tail or phone")
 
     class Picked(Message):
         def __init__(self, picker: ResidentPicker, resident_id: str, name: str):
@@ -62,96 +53,28 @@ class ResidentPicker(Vertical):
             self.resident_id = resident_id
             self.name = name
 
-    def __init__(self, search: Callable[[str], Sequence[Any]], *, label: str, id: str | None = None):
+    def __init__(self, search, *, label: str, id: str | None = None):
         """``search(query)`` returns resident hits (id, name, sex, birth_date, id_number, phone)."""
-        super().__init__(id=id)
-        self._search = search
-        self._label = label
+        super().__init__(search, label=label, id=id)
         self._hits: list[Any] = []
-        self._hits_for: str | None = None
-        self._pick_when_found = False
-
-    def compose(self) -> ComposeResult:
-        with Horizontal(classes="field-row"):
-            yield Label(f"{_(self._label)}*", classes="field-label")
-            yield Input(placeholder=_("pinyin, ID tail or phone"), id="resident-query", compact=True)
-            yield Static("", id="resident-message", classes="field-message")
-        yield OptionList(id="resident-matches", compact=True, markup=False)
-
-    def on_mount(self) -> None:
-        matches = self.query_one(OptionList)
-        matches.can_focus = False  # typing stays in the field; Up/Down move the highlight
-        matches.display = False
-
-    @property
-    def query_input(self) -> Input:
-        return self.query_one("#resident-query", Input)
 
     def show_chosen(self, text: str) -> None:
         self.show_message(f"✓ {text}" if text else "")
 
-    def show_message(self, text: str, classes: str = "") -> None:
-        message = self.query_one("#resident-message", Static)
-        message.set_classes(f"field-message {classes}")
-        message.update(text)
-
-    @on(Input.Changed, "#resident-query")
-    def _typed(self, event: Input.Changed) -> None:
-        event.stop()
-        self._hits_for = None
-        self._find(event.value.strip())
-
-    @work(thread=True, exclusive=True, group="resident-search")
-    def _find(self, query: str) -> None:
-        hits = list(self._search(query))[:MAX_MATCHES] if query else []
-        self.app.call_from_thread(self._show_hits, query, hits)
-
-    def _show_hits(self, query: str, hits: list[Any]) -> None:
-        if query != self.query_input.value.strip():
-            return  # an older search finished after a newer one started
-        self._hits, self._hits_for = hits, query
-        matches = self.query_one(OptionList)
-        matches.set_options([hit_line(h) for h in hits])
-        matches.highlighted = 0 if hits else None
-        matches.display = bool(hits)
+    def found(self, query: str, hits: list[Any]) -> list[str]:
+        self._hits = hits
         if query and not hits:
             self.show_message(_("No resident matches “{query}”").format(query=query), "error")
         elif query:
             self.show_message("")
-        if self._pick_when_found:
-            self._pick_when_found = False
-            self._pick()
+        return [hit_line(h) for h in hits]
 
-    def action_move_match(self, step: int) -> None:
-        matches = self.query_one(OptionList)
-        if matches.display and matches.option_count:
-            matches.highlighted = ((matches.highlighted or 0) + step) % matches.option_count
-
-    @on(Input.Submitted, "#resident-query")
-    def _entered(self, event: Input.Submitted) -> None:
-        event.stop()
-        query = event.value.strip()
-        if not query:
-            self._move_on()
-        elif self._hits_for != query:
-            self._pick_when_found = True
-        else:
-            self._pick()
-
-    def _pick(self) -> None:
-        matches = self.query_one(OptionList)
-        if matches.highlighted is None or not self._hits:
+    def take(self, index: int) -> None:
+        if not self._hits:
             return
-        hit = self._hits[matches.highlighted]
-        matches.display = False
+        hit = self._hits[index]
+        self.matches.display = False
         self.query_input.value = ""  # typing again searches anew; the pick is shown beside
         self.show_chosen(hit_line(hit))
         self.post_message(self.Picked(self, hit.id, hit.name))
-        self._move_on()
-
-    def _move_on(self) -> None:
-        chain = self.screen.focus_chain
-        mine = [index for index, widget in enumerate(chain) if self in widget.ancestors_with_self]
-        later = chain[mine[-1] + 1:] if mine else []
-        if later:
-            later[0].focus()
+        self.move_on()
