@@ -7,7 +7,7 @@ contract as in force the day after it ended.
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Static
@@ -15,8 +15,7 @@ from textual.widgets import DataTable, Footer, Static
 from clinic_tui import clock
 from clinic_tui.domain.contract import STATUS_LABELS
 from clinic_tui.i18n import N_, _
-from clinic_tui.messages import OpenRecord
-from clinic_tui.screens.base import ClinicScreen
+from clinic_tui.screens.paged_list import PAGE, PagedListScreen
 from clinic_tui.widgets.app_header import AppHeader
 from clinic_tui.widgets.package_picker import yuan
 
@@ -29,12 +28,8 @@ FILTER_TITLES = {
 }
 
 
-class ContractsScreen(ClinicScreen):
-    DEFAULT_CSS = """
-    #contracts-title { height: 1; padding: 0 1; text-style: bold; }
-    #contracts { height: 1fr; }
-    #contracts-status { height: 1; padding: 0 1; color: $text-muted; }
-    """
+class ContractsScreen(PagedListScreen):
+    CSS_PATH = "contracts.tcss"
     BINDINGS = [
         Binding("f5", "show('active')", N_("In force"), id="contracts.active"),
         Binding("f6", "show('expiring')", N_("Expiring"), id="contracts.expiring"),
@@ -43,11 +38,12 @@ class ContractsScreen(ClinicScreen):
         Binding("pagedown", "next_page", N_("Next page"), id="contracts.next_page"),
         Binding("pageup", "previous_page", N_("Previous page"), id="contracts.previous_page"),
     ]
+    record_kind = "contract"
+
 
     def __init__(self, which: str = "active") -> None:
         super().__init__()
         self.which = which
-        self.page_start = 0
         self.total = 0
 
     def compose(self) -> ComposeResult:
@@ -62,22 +58,12 @@ class ContractsScreen(ClinicScreen):
         table.add_columns(_("Contract no."), _("Resident"), _("Start"), _("End"), _("Status"), _("Fee"))
         table.focus()
 
-    def on_screen_resume(self) -> None:
-        self.load()
-
     def action_show(self, which: str) -> None:
         self.which, self.page_start = which, 0
         self.load()
 
-    def action_next_page(self) -> None:
-        if self.page_start + PAGE < self.total:
-            self.page_start += PAGE
-            self.load()
-
-    def action_previous_page(self) -> None:
-        if self.page_start:
-            self.page_start = max(0, self.page_start - PAGE)
-            self.load()
+    def has_next_page(self) -> bool:
+        return self.page_start + PAGE < self.total
 
     @work(thread=True, exclusive=True, group="contracts")
     def load(self) -> None:
@@ -102,7 +88,3 @@ class ContractsScreen(ClinicScreen):
                 first=self.page_start + 1, last=self.page_start + len(rows), total=total))
         else:
             status.update(_("None."))
-
-    @on(DataTable.RowSelected, "#contracts")
-    def _open(self, event: DataTable.RowSelected) -> None:
-        self.post_message(OpenRecord("contract", event.row_key.value))

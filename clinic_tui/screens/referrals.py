@@ -14,8 +14,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Input, Static
 
 from clinic_tui.i18n import N_, _
-from clinic_tui.messages import OpenRecord
-from clinic_tui.screens.base import ClinicScreen
+from clinic_tui.screens.paged_list import PAGE, PagedListScreen
 from clinic_tui.widgets.app_header import AppHeader
 from clinic_tui.widgets.referral_marks import urgency_cell
 
@@ -25,7 +24,7 @@ GROUPS = ("all", "waiting", "answered", "closed", "drafts")
 SYNC_MARKS = {"queued": N_("to send"), "rejected": N_("refused"), "synced": ""}
 
 
-class ReferralsScreen(ClinicScreen):
+class ReferralsScreen(PagedListScreen):
     CSS_PATH = "referrals.tcss"
     BINDINGS = [
         Binding("f5", "next_direction", N_("Direction"), id="referrals.direction"),
@@ -34,13 +33,14 @@ class ReferralsScreen(ClinicScreen):
         Binding("pagedown", "next_page", N_("Next page"), id="referrals.next_page"),
         Binding("pageup", "previous_page", N_("Previous page"), id="referrals.previous_page"),
     ]
+    record_kind = "referral"
+
 
     def __init__(self) -> None:
         super().__init__()
         self.direction = "all"
         self.group = "all"
         self.query_text = ""
-        self.page_start = 0
         self.row_count = 0
 
     def compose(self) -> ComposeResult:
@@ -56,10 +56,6 @@ class ReferralsScreen(ClinicScreen):
         table.add_columns(_("Date"), _("Patient"), _("Way"), _("Status"), _("Urgency"), _("Hospital or clinic"),
                           _("Referral number"), _("Sync"))
         table.focus()
-
-    def on_screen_resume(self) -> None:
-        # Also sent when the screen is first shown: a cancel made on the page shows on return.
-        self.load()
 
     def _filter(self):
         from clinic_tui.data.referral_queries import ReferralFilter
@@ -137,16 +133,5 @@ class ReferralsScreen(ClinicScreen):
     def _to_results(self) -> None:
         self.query_one(DataTable).focus()
 
-    @on(DataTable.RowSelected, "#results")
-    def _open(self, event: DataTable.RowSelected) -> None:
-        self.post_message(OpenRecord("referral", event.row_key.value))
-
-    def action_next_page(self) -> None:
-        if self.row_count == PAGE:
-            self.page_start += PAGE
-            self.load()
-
-    def action_previous_page(self) -> None:
-        if self.page_start:
-            self.page_start = max(0, self.page_start - PAGE)
-            self.load()
+    def has_next_page(self) -> bool:
+        return self.row_count == PAGE
