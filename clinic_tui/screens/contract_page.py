@@ -66,6 +66,9 @@ def details_text(d) -> str:
 class TerminateDialog(ModalScreen):
     """Reason, note and date of a termination; dismissed with True once it is saved."""
 
+    # Still DEFAULT_CSS, against the convention (screens: their .tcss): app.tcss's ``.form`` outranks
+    # default CSS, so ``#terminate .form`` has never applied; as .tcss it would, and the dialog would
+    # shrink from the full height it has always had. Moving it is a visible change, for its own commit.
     DEFAULT_CSS = """
     TerminateDialog { align: center middle; }
     #terminate { width: 76; height: auto; border: round $warning; padding: 0 1; background: $surface; }
@@ -134,9 +137,7 @@ class TerminateDialog(ModalScreen):
 
 
 class ContractScreen(ClinicScreen):
-    DEFAULT_CSS = """
-    #contract-details { height: 1fr; padding: 0 1; }
-    """
+    CSS_PATH = "contract_page.tcss"
     BINDINGS = [
         Binding("f5", "renew", N_("Renew"), id="contract.renew"),
         Binding("f6", "terminate", N_("Terminate"), id="contract.terminate"),

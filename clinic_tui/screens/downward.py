@@ -59,11 +59,7 @@ class MatchResidentDialog(ModalScreen):
     """Which resident is the patient on the slip? Dismissed with ("match", id), ("register", None)
     or None."""
 
-    DEFAULT_CSS = """
-    MatchResidentDialog { align: center middle; }
-    #match { width: 72; height: auto; max-height: 20; border: round $accent; padding: 0 1; background: $surface; }
-    #match OptionList { height: auto; max-height: 10; }
-    """
+    CSS_PATH = "downward.tcss"
     BINDINGS = [
         Binding("f4", "register", N_("Register from the slip"), id="match.register"),
         Binding("escape", "cancel", N_("Cancel"), id="match.cancel"),
@@ -98,10 +94,7 @@ class MatchResidentDialog(ModalScreen):
 
 
 class DownwardInboxScreen(ClinicScreen):
-    DEFAULT_CSS = """
-    #downward-list { height: 9; }
-    #downward-slip { height: 1fr; padding: 0 1; background: $boost; }
-    """
+    CSS_PATH = "downward.tcss"
     BINDINGS = [
         Binding("f5", "acknowledge", N_("Acknowledge"), id="downward.acknowledge"),
         Binding("f6", "toggle_waiting", N_("Awaiting / all"), id="downward.toggle"),

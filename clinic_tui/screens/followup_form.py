@@ -56,20 +56,7 @@ class FollowupFormScreen(FormScreen):
     form_name = "followup"
     title_text = N_("Chronic follow-up")
     BINDINGS = [Binding("f9", "start_referral", N_("Save and refer"), id="followup.start_referral")]
-    DEFAULT_CSS = """
-    #followup-suggestion, #followup-alarm, #followup-legend {
-        height: auto;
-        max-height: 3;
-        padding: 0 1;
-    }
-    #followup-alarm {
-        color: $error;
-        text-style: bold;
-    }
-    #followup-legend {
-        color: $text-muted;
-    }
-    """
+    CSS_PATH = "followup_form.tcss"
 
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)

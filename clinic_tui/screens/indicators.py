@@ -105,9 +105,7 @@ def export_path(month: date) -> Path:
 
 
 class IndicatorsScreen(ClinicScreen):
-    DEFAULT_CSS = """
-    #indicators { height: 1fr; padding: 0 1; }
-    """
+    CSS_PATH = "indicators.tcss"
     BINDINGS = [
         Binding("f5", "month(-1)", N_("Previous month"), id="indicators.previous"),
         Binding("f6", "month(1)", N_("Next month"), id="indicators.next"),

@@ -86,11 +86,7 @@ def facts_text(facts: ResidentFacts) -> str:
 
 
 class ResidentScreen(ClinicScreen):
-    DEFAULT_CSS = """
-    #resident-facts { height: auto; padding: 0 1; background: $boost; }
-    #timeline { height: 1fr; }
-    #timeline-more { height: 1; padding: 0 1; color: $text-muted; }
-    """
+    CSS_PATH = "resident_page.tcss"
     BINDINGS = [
         Binding("f5", "contract", N_("Sign contract"), id="resident.contract"),
         Binding("f6", "edit", N_("Edit"), id="resident.edit"),
