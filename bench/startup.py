@@ -222,7 +222,7 @@ def _phases(database: str) -> None:
     store = Store(opened.path, opened.engine)
     step("Store: clinic, staff, sync summary (plain SQLite)", lambda: (store.clinic(), store.staff(), store.sync_summary()))
     step("Store.dashboard(today) (plain SQLite)", lambda: store.dashboard(date.today()))
-    step(f"Store.search_residents({QUERY!r}) (ORM)", lambda: store.search_residents(QUERY, limit=50))
+    step(f"store.residents.search({QUERY!r}) (ORM)", lambda: store.residents.search(QUERY, limit=50))
     _report("phases", steps=steps)
 
 
@@ -365,7 +365,7 @@ from clinic_tui.data.drafts import DraftStore
 from clinic_tui.data.store import Store
 opened = prepare_database(Settings(database=pathlib.Path(sys.argv[1])))
 store = Store(opened.path, opened.engine)
-store.staff(); store.dashboard(datetime.date.today()); store.search_residents("{QUERY}", limit=50)
+store.staff(); store.dashboard(datetime.date.today()); store.residents.search("{QUERY}", limit=50)
 """
 
 

@@ -80,7 +80,6 @@ class ClinicApp(App):
 
     @work(thread=True, exclusive=True, group="database")
     def open_database(self) -> None:
-        from clinic_tui.data.drafts import DraftStore
         from clinic_tui.data.sqlite_file import DatabaseError
         from clinic_tui.data.startup import open_as_is
         from clinic_tui.data.store import Store
@@ -101,7 +100,7 @@ class ClinicApp(App):
             return
         clinic = store.clinic()
         staff = store.staff()
-        self.call_from_thread(self._database_ready, store, DraftStore(store.path), clinic, staff)
+        self.call_from_thread(self._database_ready, store, store.drafts, clinic, staff)
 
     def _show_problem(self, message: str) -> None:
         self.query_one("#loading", Static).update(message)

@@ -21,7 +21,7 @@ from sqlmodel import Session
 from clinic_tui.data import records
 from clinic_tui.data.db import read_session, unit_of_work
 from clinic_tui.data.models import Contract, Resident, ServicePackage, Staff, Team
-from clinic_tui.data.visit_service import current_clinic, get_resident
+from clinic_tui.data.lookups import current_clinic, get_resident
 from clinic_tui.domain.contract import (
     EXPIRING_WITHIN_DAYS,
     MANUAL_TAGS,

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import case, delete, func, insert, or_, select
+from sqlalchemy import Engine, case, delete, func, insert, or_, select
 from sqlmodel import Session
 
+from clinic_tui.data.db import read_session
 from clinic_tui.data.models import DiagnosisCode
 from clinic_tui.data.search_keys import starts_with
 
@@ -109,6 +110,16 @@ def search_diagnoses(session: Session, query: str, *, limit: int = 20) -> list[D
     rows.sort(key=lambda row: (row.code != code, not row.curated, _untyped(row, text, lowered),
                                len(row.code), row.code))
     return [DiagnosisHit(row.code, row.name, row.system, row.version, row.curated) for row in rows[:limit]]
+
+
+def find_diagnoses(engine: Engine, query: str, *, limit: int = 5) -> list[DiagnosisHit]:
+    """The best catalogue matches, one per code: a code in both built-in lists shows once, curated."""
+    with read_session(engine) as session:
+        hits = search_diagnoses(session, query, limit=limit * 3)
+    unique: dict[str, DiagnosisHit] = {}
+    for hit in hits:
+        unique.setdefault(hit.code, hit)
+    return list(unique.values())[:limit]
 
 
 def _untyped(row, text: str, lowered: str) -> tuple[int, bool]:

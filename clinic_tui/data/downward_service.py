@@ -30,7 +30,7 @@ from clinic_tui.data.models import (
 )
 from clinic_tui.data.referral_status import recompute_status
 from clinic_tui.data.residents import ResidentHit, likely_duplicates
-from clinic_tui.data.visit_service import current_clinic
+from clinic_tui.data.lookups import current_clinic
 from clinic_tui.domain.idnumber import validate_citizen_id
 from clinic_tui.domain.problems import DomainError, Problem, Severity
 from clinic_tui.domain.referral import (

@@ -32,6 +32,8 @@ class DraftStore:
     def __init__(self, path: Path):
         self.path = path
 
+    draft_id = staticmethod(draft_id)
+
     def save(self, *, id: str, form: str, record_id: str | None, context: dict, user_id: str | None,
              title: str, data: dict) -> None:
         with writing(self.path) as connection:

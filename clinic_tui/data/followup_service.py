@@ -8,7 +8,6 @@ classification: the domain rules suggest, the doctor confirms, the form passes b
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -18,15 +17,22 @@ from sqlmodel import Session
 
 from clinic_tui.data import records
 from clinic_tui.data.db import read_session, unit_of_work
-from clinic_tui.data.diagnoses import search_diagnoses
 from clinic_tui.data.followup_due import MANAGED
-from clinic_tui.data.models import (
-    DiagnosisCode, Followup, Referral, ReferralEvent, Resident, Staff, SyncedRecord, utcnow,
+from clinic_tui.data.lookups import (
+    ResidentFacts,
+    catalogue_diagnosis,
+    current_clinic,
+    get_resident,
+    next_referral_number,
+    resident_facts,
 )
-from clinic_tui.data.visit_service import ResidentFacts, current_clinic, get_resident, resident_facts
+from clinic_tui.data.models import (
+    Followup, Referral, ReferralEvent, Resident, Staff, SyncedRecord, utcnow,
+)
 from clinic_tui.domain.followup import DISEASE_LABELS
 from clinic_tui.domain.problems import DomainError, Problem
-from clinic_tui.domain.referral import make_referral_number, transition
+from clinic_tui.domain.record_text import medications_text
+from clinic_tui.domain.referral import transition
 from clinic_tui.domain.vitals import bmi
 from clinic_tui.i18n import N_, LazyText
 
@@ -158,7 +164,7 @@ def _draft_referral(session: Session, resident: Resident, followup: Followup, us
         from_org_code=clinic.code, from_org_name=clinic.name, from_doctor_id=user_id,
         from_doctor_name=doctor.name if doctor else None, from_doctor_phone=doctor.phone if doctor else None,
         to_org_code=clinic.lead_hospital_code, to_org_name=clinic.lead_hospital_name,
-        diagnoses=_catalogue_diagnosis(session, REFERRAL_DIAGNOSIS[followup.disease]),
+        diagnoses=catalogue_diagnosis(session, REFERRAL_DIAGNOSIS[followup.disease]),
         reason=start.reason, treatment_so_far=medications_text(followup.medications) or None,
     )
     records.create(session, referral, user_id)
@@ -167,55 +173,3 @@ def _draft_referral(session: Session, resident: Resident, followup: Followup, us
         actor_name=referral.from_doctor_name, at=utcnow(),
     ), user_id)
     return referral
-
-
-def next_referral_number(session: Session, clinic_code: str, day: date) -> str:
-    """The clinic's next referral number of ``day`` (the caller's transaction keeps it unique)."""
-    prefix = make_referral_number(clinic_code, day, 1)[:-4]
-    taken = session.execute(select(Referral.referral_no).where(Referral.referral_no.startswith(prefix))).scalars()
-    last = max((int(no[len(prefix):]) for no in taken if no[len(prefix):].isdigit()), default=0)
-    return make_referral_number(clinic_code, day, last + 1)
-
-
-def _catalogue_diagnosis(session: Session, code: str) -> list[dict]:
-    """The code as the catalogue holds it (curated list first; a county list may write I10.x00).
-
-    Empty when the catalogue lacks it: the referral screens ask for a diagnosis before sending.
-    """
-    row = session.execute(
-        select(DiagnosisCode).where(DiagnosisCode.code == code, DiagnosisCode.active == True)  # noqa: E712
-        .order_by(DiagnosisCode.curated.desc()).limit(1)
-    ).scalar_one_or_none()
-    if row is not None:
-        return [{"code": row.code, "name": row.name, "system": row.system, "version": row.version}]
-    hits = search_diagnoses(session, code, limit=1)
-    return [{"code": h.code, "name": h.name, "system": h.system, "version": h.version} for h in hits]
-
-
-# --- Medications as the form types them: "硝苯地平缓释片 2 10mg; 二甲双胍 3 0.5g" --------------
-
-_ENTRY_SEPARATORS = re.compile(r"[;；\n]+")
-_TIMES = re.compile(r"(\d+)(次(/日|/天)?)?")
-
-
-def parse_medications(text: str | None) -> list[dict]:
-    """Entries of "name [times a day] [dose]" separated by semicolons, as the model stores them."""
-    medications = []
-    for entry in _ENTRY_SEPARATORS.split(text or ""):
-        name, *rest = entry.split() or [""]
-        if not name:
-            continue
-        times = _TIMES.fullmatch(rest[0]) if rest else None
-        dose = " ".join(rest[1:] if times else rest)
-        medications.append({"name": name, "times_per_day": int(times[1]) if times else None,
-                            "dose": dose or None})
-    return medications
-
-
-def medications_text(medications: list[dict] | None) -> str:
-    """The reverse of ``parse_medications``."""
-    entries = []
-    for m in medications or []:
-        times = m.get("times_per_day")
-        entries.append(" ".join(str(part) for part in (m.get("name"), times, m.get("dose")) if part))
-    return "; ".join(entries)

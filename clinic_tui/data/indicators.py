@@ -3,8 +3,8 @@
 For the month asked about: visits; chronic follow-ups done against those due (a follow-up's
 ``next_date`` falling in the month makes one due); upward and downward referrals dated in the
 month, by status; and family-doctor contract coverage on the month's last day (or today, for
-the current month), overall and per key population, against the 81% target. ``to_csv_rows`` gives
-the same numbers as rows for the export.
+the current month), overall and per key population, against the 81% target. ``domain.indicators.to_csv_rows``
+gives the same numbers as rows for the export.
 """
 
 from __future__ import annotations
@@ -92,28 +92,3 @@ def _populations(resident, on: date) -> frozenset[str]:
     if resident.birth_date is None:  # unknown age: neither elderly nor a child
         tags -= {KeyPopulation.CHILD_0_6}
     return frozenset(t.value for t in tags)
-
-
-def to_csv_rows(report: MonthReport, label) -> list[list[str]]:
-    """Header and rows (section, item, count, of, rate %) for the CSV export.
-
-    ``label(kind, code)`` gives the words for a status or population code in the user's language.
-    """
-    def share(part: int, whole: int) -> str:
-        return f"{100 * part / whole:.1f}" if whole else ""
-
-    month = f"{report.month:%Y-%m}"
-    rows = [[label("header", "section"), label("header", "item"), label("header", "count"),
-             label("header", "of"), label("header", "rate")]]
-    rows.append([month, label("item", "visits"), str(report.visits), "", ""])
-    rows.append([month, label("item", "followups"), str(report.followups_done), str(report.followups_due),
-                 share(report.followups_done, report.followups_due)])
-    for direction, counts in (("up", report.up_by_status), ("down", report.down_by_status)):
-        for status, count in sorted(counts.items()):
-            rows.append([label("section", direction), label("status", status), str(count), "", ""])
-    rows.append([label("section", "coverage"), label("item", "overall"), str(report.overall.signed),
-                 str(report.overall.population), share(report.overall.signed, report.overall.population)])
-    for tag, cover in report.by_population.items():
-        rows.append([label("section", "coverage"), label("population", tag), str(cover.signed),
-                     str(cover.population), share(cover.signed, cover.population)])
-    return rows

@@ -167,7 +167,7 @@ def group_counts(by_status: dict[str, int]) -> dict[str, int]:
 
 def referral_detail(engine: Engine, referral_id: str) -> ReferralDetail:
     """Everything the referral page shows; ``ReferralNotFound`` when it is gone."""
-    from clinic_tui.data.visit_service import current_clinic
+    from clinic_tui.data.lookups import current_clinic
 
     with read_session(engine) as session:
         referral = session.get(Referral, referral_id)

@@ -10,7 +10,6 @@ status events and creates the clinic's 2-week check task (``records`` audits and
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -21,11 +20,8 @@ from sqlmodel import Session
 from clinic_tui import clock
 from clinic_tui.data import records
 from clinic_tui.data.db import read_session, unit_of_work
-from clinic_tui.data.followup_service import (
-    REFERRAL_DIAGNOSIS,
-    _catalogue_diagnosis,
-    next_referral_number,
-)
+from clinic_tui.data.followup_service import REFERRAL_DIAGNOSIS
+from clinic_tui.data.lookups import catalogue_diagnosis, current_clinic, get_resident, next_referral_number
 from clinic_tui.data.models import (
     AppSetting,
     Department,
@@ -40,9 +36,9 @@ from clinic_tui.data.models import (
     Visit,
     utcnow,
 )
-from clinic_tui.data.visit_service import current_clinic, get_resident
 from clinic_tui.domain.codes import CHRONIC_CONDITION
 from clinic_tui.domain.problems import DomainError, Problem, Severity
+from clinic_tui.domain.record_text import medications_text
 from clinic_tui.domain.referral import check_due_date, submission_problems, transition
 from clinic_tui.i18n import N_, _
 
@@ -64,7 +60,6 @@ REASON_TEMPLATES = (
     N_("Needs surgery or a specialist procedure"),
 )
 REASON_TEMPLATES_SETTING = "referral_reason_templates"
-TRANSPORT_NEEDS = ("oxygen", "monitor", "stretcher", "escort", "ambulance_120")  # Referral.transport keys
 
 
 class ReferralRefused(DomainError):
@@ -162,7 +157,7 @@ def prefill(engine: Engine, resident_id: str, *, visit_id: str | None = None,
         followups = _latest_followups(session, resident_id, followup_id)
         diagnoses = list(visit.diagnoses or []) if visit else []
         for followup in followups:
-            for diagnosis in _catalogue_diagnosis(session, REFERRAL_DIAGNOSIS[followup.disease]):
+            for diagnosis in catalogue_diagnosis(session, REFERRAL_DIAGNOSIS[followup.disease]):
                 if not any(d.get("code") == diagnosis["code"] for d in diagnoses):
                     diagnoses.append(diagnosis)
         medications = [_medication(m) for f in followups for m in (f.medications or [])]
@@ -248,30 +243,6 @@ def _treatment(visit: Visit | None, medications: list[dict]) -> str:
     return "; ".join(parts)
 
 
-# --- the text forms of the repeating parts -------------------------------------------------------
-
-_SEPARATORS = re.compile(r"[;；\n]+")
-
-
-def examinations_text(examinations: list[dict] | None) -> str:
-    return "; ".join(" ".join(p for p in (e.get("item"), e.get("result")) if p) for e in examinations or [])
-
-
-def parse_examinations(text: str | None) -> list[dict]:
-    """"item result; item result" as the model stores it (abnormal left for the hospital to judge)."""
-    found = []
-    for entry in _SEPARATORS.split(text or ""):
-        item, _space, result = entry.strip().partition(" ")
-        if item:
-            found.append({"item": item, "result": result.strip() or None, "abnormal": None})
-    return found
-
-
-def medications_text(medications: list[dict] | None) -> str:
-    return "; ".join(" ".join(str(m[k]) for k in ("drug", "dose", "frequency") if m.get(k))
-                     for m in medications or [])
-
-
 # --- writing -----------------------------------------------------------------------------------
 
 
@@ -355,23 +326,3 @@ def _event(session: Session, referral: Referral, from_status: str | None, to_sta
         clinic_id=referral.clinic_id, referral_id=referral.id, from_status=from_status, to_status=to_status,
         actor="clinic", actor_name=doctor.name if doctor else referral.from_doctor_name, at=utcnow(),
     ), user_id)
-
-
-def transport_from_codes(text: str | None) -> dict[str, bool] | None:
-    """"135" (1 oxygen 2 monitor 3 stretcher 4 escort 5 ambulance), "0" none: the assessment dict.
-
-    None when nothing was typed (not assessed); ValueError for other characters.
-    """
-    digits = (text or "").replace(" ", "").replace(",", "")
-    if not digits:
-        return None
-    if not set(digits) <= set("012345") or ("0" in digits and len(set(digits)) > 1):
-        raise ValueError(text)
-    return {need: str(index) in digits for index, need in enumerate(TRANSPORT_NEEDS, start=1)}
-
-
-def transport_codes(transport: dict | None) -> str:
-    if not transport:
-        return ""
-    chosen = "".join(str(i) for i, need in enumerate(TRANSPORT_NEEDS, start=1) if transport.get(need))
-    return chosen or "0"

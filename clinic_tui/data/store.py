@@ -1,6 +1,8 @@
 """The data layer's face to the screens: each method is one read or one user action.
 
-Screens never open a session; they call a ``Store``. Every write method runs in one transaction.
+Screens never open a session nor see the engine; they call a ``Store``: its own methods for what
+the first frames show, and one door per feature for the rest (``store.residents.search(...)``,
+``store.referrals.submit(...)``: data/features.py). Every write runs in one transaction.
 What an ordinary start shows before the doctor can work (the staff list, the clinic, the header's
 sync state, the dashboard) is read with plain SQLite; the ORM engine is made on first use, in the
 background once the dashboard is up (``warm_up``), so the first frames do not wait for SQLAlchemy.
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,7 +23,17 @@ from clinic_tui.data.sqlite_file import read_datetime, reading
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from clinic_tui.data.residents import ResidentHit
+    from clinic_tui.data.drafts import DraftStore
+    from clinic_tui.data.features import (
+        Contracts,
+        Diagnoses,
+        Downward,
+        Followups,
+        Indicators,
+        Referrals,
+        Residents,
+        Visits,
+    )
 
 
 @dataclass(frozen=True)
@@ -70,6 +83,62 @@ class Store:
         self.engine.connect().close()
         configure_mappers()
 
+    # One door per feature (data/features.py), made on first use.
+    @cached_property
+    def residents(self) -> Residents:
+        from clinic_tui.data.features import Residents
+
+        return Residents(self)
+
+    @cached_property
+    def diagnoses(self) -> Diagnoses:
+        from clinic_tui.data.features import Diagnoses
+
+        return Diagnoses(self)
+
+    @cached_property
+    def visits(self) -> Visits:
+        from clinic_tui.data.features import Visits
+
+        return Visits(self)
+
+    @cached_property
+    def followups(self) -> Followups:
+        from clinic_tui.data.features import Followups
+
+        return Followups(self)
+
+    @cached_property
+    def referrals(self) -> Referrals:
+        from clinic_tui.data.features import Referrals
+
+        return Referrals(self)
+
+    @cached_property
+    def contracts(self) -> Contracts:
+        from clinic_tui.data.features import Contracts
+
+        return Contracts(self)
+
+    @cached_property
+    def downward(self) -> Downward:
+        from clinic_tui.data.features import Downward
+
+        return Downward(self)
+
+    @cached_property
+    def indicators(self) -> Indicators:
+        from clinic_tui.data.features import Indicators
+
+        return Indicators(self)
+
+    @cached_property
+    def drafts(self) -> DraftStore:
+        """Form drafts, in plain SQLite (read at sign-in, before the ORM loads)."""
+        from clinic_tui.data.drafts import DraftStore
+
+        return DraftStore(self.path)
+
     def staff(self) -> list[StaffMember]:
         with reading(self.path) as connection:
             rows = connection.execute(
@@ -94,24 +163,6 @@ class Store:
             ).fetchone() or connection.execute("SELECT id, code, name FROM clinic LIMIT 1").fetchone()
         return ClinicInfo(row["id"], row["code"], row["name"]) if row else None
 
-    def resident_count(self) -> int:
-        from sqlalchemy import func, select
-
-        from clinic_tui.data.db import read_session
-        from clinic_tui.data.models import Resident
-
-        with read_session(self.engine) as session:
-            return session.execute(
-                select(func.count()).select_from(Resident).where(Resident.deleted == False)  # noqa: E712
-            ).scalar_one()
-
-    def search_residents(self, query: str, *, limit: int = 50, offset: int = 0) -> list[ResidentHit]:
-        from clinic_tui.data.db import read_session
-        from clinic_tui.data.residents import search_residents
-
-        with read_session(self.engine) as session:
-            return search_residents(session, query, limit=limit, offset=offset)
-
     def sync_summary(self) -> SyncSummary:
         with reading(self.path) as connection:
             counts = dict(connection.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall())
@@ -128,12 +179,3 @@ class Store:
             rejected=counts.get("rejected", 0),
             last_pull_at=finished.astimezone().strftime("%m-%d %H:%M") if finished else None,
         )
-
-    def resident_of(self, kind: str, record_id: str) -> str | None:
-        """The resident a visit, follow-up, referral, contract or task belongs to."""
-        from clinic_tui.data.db import read_session
-        from clinic_tui.data.models import SYNCED_KINDS
-
-        with read_session(self.engine) as session:
-            record = session.get(SYNCED_KINDS[kind], record_id)
-            return getattr(record, "resident_id", None) if record is not None else None

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Any, Mapping, NamedTuple
+from typing import Any, Iterable, Mapping, NamedTuple
 
 from clinic_tui.domain.problems import DomainError, Problem, Severity
 from clinic_tui.i18n import N_, LazyText, _
@@ -239,6 +239,19 @@ def make_referral_number(clinic_code: str, on: date, sequence: int) -> str:
     if not 1 <= sequence <= MAX_DAILY_SEQUENCE:
         raise ValueError(f"sequence must be 1..{MAX_DAILY_SEQUENCE}, got {sequence}")
     return f"{code}-{on:%Y%m%d}-{sequence:04d}"
+
+
+def referral_number_prefix(clinic_code: str, on: date) -> str:
+    """What every referral number of the clinic on ``on`` starts with, e.g. ``C0123-20250314-``."""
+    return make_referral_number(clinic_code, on, 1)[:-4]
+
+
+def number_after(clinic_code: str, on: date, taken: Iterable[str]) -> str:
+    """The clinic's next referral number of ``on``, after the ones ``taken`` (that day's, say)."""
+    prefix = referral_number_prefix(clinic_code, on)
+    last = max((int(no[len(prefix):]) for no in taken
+                if no.startswith(prefix) and no[len(prefix):].isdigit()), default=0)
+    return make_referral_number(clinic_code, on, last + 1)
 
 
 def parse_referral_number(text: str) -> ReferralNumber:

@@ -1,13 +1,17 @@
-"""What every screen of the app shares: bindings shown in the user's language."""
+"""What every screen of the app shares: bindings shown in the user's language, the app typed."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING, cast
 
 from textual.dom import DOMNode
 from textual.screen import Screen
 
 from clinic_tui.i18n import _
+
+if TYPE_CHECKING:
+    from clinic_tui.app import ClinicApp
 
 
 def translate_bindings(node: DOMNode) -> None:
@@ -25,7 +29,19 @@ def translate_bindings(node: DOMNode) -> None:
         ]
 
 
-class ClinicScreen(Screen):
+class OfClinicApp:
+    """``clinic_app``: the running app as a ``ClinicApp`` (its store, the signed-in user, the drafts).
+
+    Textual types ``self.app`` as any App; screens of this app read it through this property, as
+    Posting's screens read ``cast("Posting", self.app)``. Mixed into every screen of the app.
+    """
+
+    @property
+    def clinic_app(self) -> ClinicApp:
+        return cast("ClinicApp", self.app)  # type: ignore[attr-defined]  (a Screen's app)
+
+
+class ClinicScreen(Screen, OfClinicApp):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         translate_bindings(self)

@@ -68,26 +68,20 @@ class ContractFormScreen(FormScreen):
     @property
     def prefilled(self) -> Prefill:
         if self._prefill is None:
-            from clinic_tui.data.contract_service import prefill
-
-            self._prefill = prefill(self.app.store.engine, today=clock.today(), resident_id=self.context.get("resident_id"),
-                                    renew_of=self.renew_of)
+            self._prefill = self.clinic_app.store.contracts.prefill(
+                today=clock.today(), resident_id=self.context.get("resident_id"), renew_of=self.renew_of)
         return self._prefill
 
     @property
     def package_choices(self) -> list[PackageChoice]:
         if self._packages is None:
-            from clinic_tui.data.contract_service import packages
-
-            self._packages = packages(self.app.store.engine)
+            self._packages = self.clinic_app.store.contracts.packages()
         return self._packages
 
     @property
     def team_codes(self) -> CodeSet:
         if self._teams is None:
-            from clinic_tui.data.contract_service import teams
-
-            self._teams = teams(self.app.store.engine)
+            self._teams = self.clinic_app.store.contracts.teams()
         return CodeSet("team", tuple((str(n), team.name) for n, team in enumerate(self._teams, 1)))
 
     def context_key(self) -> str:
@@ -200,16 +194,13 @@ class ContractFormScreen(FormScreen):
         }
 
     def extra_problems(self, values: dict[str, Any]) -> list[Problem]:
-        from clinic_tui.data.contract_service import check
-
-        return check(self.app.store.engine, self.prefilled.resident_id, self._record_values(values),
-                     renew_of=self.renew_of)
+        return self.clinic_app.store.contracts.check(self.prefilled.resident_id, self._record_values(values),
+                                                     renew_of=self.renew_of)
 
     def save(self, values: dict[str, Any]) -> str:
-        from clinic_tui.data.contract_service import sign
-
-        return sign(self.app.store.engine, resident_id=self.prefilled.resident_id, values=self._record_values(values),
-                    user_id=self.app.user_id, today=clock.today(), renew_of=self.renew_of)
+        return self.clinic_app.store.contracts.sign(
+            resident_id=self.prefilled.resident_id, values=self._record_values(values), user_id=self.clinic_app.user_id,
+            today=clock.today(), renew_of=self.renew_of)
 
     def after_save(self, record_id: str) -> None:
         from clinic_tui.screens.routes import record_page

@@ -23,7 +23,7 @@ from clinic_tui.domain.contract import (
 from clinic_tui.domain.problems import DomainError, Severity
 from clinic_tui.i18n import N_, _
 from clinic_tui.messages import DataChanged, OpenRecord
-from clinic_tui.screens.base import ClinicScreen, translate_bindings
+from clinic_tui.screens.base import ClinicScreen, OfClinicApp, translate_bindings
 from clinic_tui.widgets.app_header import AppHeader
 from clinic_tui.widgets.form import FieldSpec, FormView
 from clinic_tui.widgets.package_picker import yuan
@@ -63,7 +63,7 @@ def details_text(d) -> str:
     return "\n".join(lines)
 
 
-class TerminateDialog(ModalScreen):
+class TerminateDialog(ModalScreen, OfClinicApp):
     """Reason, note and date of a termination; dismissed with True once it is saved."""
 
     # Still DEFAULT_CSS, against the convention (screens: their .tcss): app.tcss's ``.form`` outranks
@@ -107,14 +107,12 @@ class TerminateDialog(ModalScreen):
         self.focus_next()
 
     def action_save(self) -> None:
-        from clinic_tui.data.contract_service import terminate, termination_problems
-
+        contracts = self.clinic_app.store.contracts
         form = self.query_one(FormView)
         values, problems = form.parse_all()
-        engine = self.app.store.engine
         if not problems:
-            problems = termination_problems(engine, self.contract_id, values["termination_reason"],
-                                            values["termination_note"], values["terminated_on"])
+            problems = contracts.termination_problems(self.contract_id, values["termination_reason"],
+                                                      values["termination_note"], values["terminated_on"])
         form.show_all(problems)
         status = self.query_one("#terminate-status", Static)
         fields = {s.name for s in form.specs}
@@ -124,9 +122,9 @@ class TerminateDialog(ModalScreen):
             status.update(" ".join(unplaced) or _("Not terminated: correct the fields marked."))
             return
         try:
-            terminate(engine, self.contract_id, reason_code=values["termination_reason"],
-                      note=values["termination_note"], on=values["terminated_on"], user_id=self.app.user_id,
-                      today=clock.today())
+            contracts.terminate(self.contract_id, reason_code=values["termination_reason"],
+                                note=values["termination_note"], on=values["terminated_on"],
+                                user_id=self.clinic_app.user_id, today=clock.today())
         except DomainError as error:
             status.update(error.message)
             return
@@ -159,10 +157,8 @@ class ContractScreen(ClinicScreen):
         self.load()
 
     def load(self) -> None:
-        from clinic_tui.data.contract_service import details
-
         try:
-            self.details = details(self.app.store.engine, self.record_id, clock.today())
+            self.details = self.clinic_app.store.contracts.details(self.record_id, clock.today())
         except DomainError as error:
             self.query_one("#contract-details", Static).update(error.message)
             return

@@ -19,7 +19,6 @@ from clinic_tui.screens.paged_list import PAGE, PagedListScreen
 from clinic_tui.widgets.app_header import AppHeader
 from clinic_tui.widgets.package_picker import yuan
 
-PAGE = 50
 FILTER_TITLES = {
     "active": N_("Contracts in force"),
     "expiring": N_("Contracts expiring within 30 days"),
@@ -38,8 +37,8 @@ class ContractsScreen(PagedListScreen):
         Binding("pagedown", "next_page", N_("Next page"), id="contracts.next_page"),
         Binding("pageup", "previous_page", N_("Previous page"), id="contracts.previous_page"),
     ]
-    record_kind = "contract"
 
+    record_kind = "contract"
 
     def __init__(self, which: str = "active") -> None:
         super().__init__()
@@ -67,11 +66,8 @@ class ContractsScreen(PagedListScreen):
 
     @work(thread=True, exclusive=True, group="contracts")
     def load(self) -> None:
-        from clinic_tui.data.contract_service import count_contracts, list_contracts
-
-        engine, today = self.app.store.engine, clock.today()
-        rows = list_contracts(engine, today, self.which, limit=PAGE, offset=self.page_start)
-        total = count_contracts(engine, today, self.which)
+        contracts = self.clinic_app.store.contracts
+        rows, total = contracts.page(clock.today(), self.which, limit=PAGE, offset=self.page_start)
         self.app.call_from_thread(self._show, rows, total)
 
     def _show(self, rows, total: int) -> None:

@@ -64,7 +64,7 @@ class DashboardScreen(ClinicScreen):
 
     @work(thread=True, exclusive=True, group="dashboard")
     def action_refresh(self) -> None:
-        data = self.app.store.dashboard(clock.today())
+        data = self.clinic_app.store.dashboard(clock.today())
         self.app.call_from_thread(self._show, data)
 
     def _show(self, data) -> None:

@@ -124,9 +124,7 @@ class DownwardInboxScreen(ClinicScreen):
 
     @work(thread=True, exclusive=True, group="downward")
     def load(self) -> None:
-        from clinic_tui.data.downward_service import inbox
-
-        rows = inbox(self.app.store.engine, waiting_only=self.waiting_only)
+        rows = self.clinic_app.store.downward.inbox(waiting_only=self.waiting_only)
         self.app.call_from_thread(self._show, rows)
 
     def _show(self, rows) -> None:
@@ -152,10 +150,8 @@ class DownwardInboxScreen(ClinicScreen):
             self._show_slip(event.row_key.value)
 
     def _show_slip(self, referral_id: str) -> None:
-        from clinic_tui.data.downward_service import details
-
         try:
-            self.shown = details(self.app.store.engine, referral_id)
+            self.shown = self.clinic_app.store.downward.details(referral_id)
         except DomainError as error:
             self.shown = None
             self.query_one("#downward-text", Static).update(error.message)
@@ -172,23 +168,21 @@ class DownwardInboxScreen(ClinicScreen):
 
     @work
     async def action_acknowledge(self) -> None:
-        from clinic_tui.data.downward_service import acknowledge, candidates
-
         slip = self.shown
         if slip is None:
             return
         if slip.status != "received":
             self.app.notify(_("Only a referral awaiting confirmation can be acknowledged."), severity="warning")
             return
-        engine, choice = self.app.store.engine, {}
+        downward, choice = self.clinic_app.store.downward, {}
         if slip.resident_id is None:
-            answer = await self.app.push_screen_wait(MatchResidentDialog(candidates(engine, slip.id)))
+            answer = await self.app.push_screen_wait(MatchResidentDialog(downward.candidates(slip.id)))
             if answer is None:
                 return
             how, resident_id = answer
             choice = {"resident_id": resident_id} if how == "match" else {"register_patient": True}
         try:
-            tasks = acknowledge(engine, slip.id, user_id=self.app.user_id, **choice)
+            tasks = downward.acknowledge(slip.id, user_id=self.clinic_app.user_id, **choice)
         except DomainError as error:
             self.app.notify(error.message, severity="error")
             return

@@ -9,10 +9,10 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from clinic_tui.i18n import N_, _
-from clinic_tui.screens.base import translate_bindings
+from clinic_tui.screens.base import OfClinicApp, translate_bindings
 
 
-class DraftsScreen(ModalScreen[None]):
+class DraftsScreen(ModalScreen[None], OfClinicApp):
     BINDINGS = [
         Binding("delete", "discard", N_("Discard draft"), id="drafts.discard"),
         Binding("escape", "dismiss", N_("Later"), id="drafts.later"),
@@ -48,7 +48,7 @@ class DraftsScreen(ModalScreen[None]):
         if not table.row_count:
             return
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        self.app.drafts.discard(key.value)
+        self.clinic_app.drafts.discard(key.value)
         table.remove_row(key)
         if not table.row_count:
             self.dismiss(None)

@@ -17,6 +17,7 @@ from clinic_tui.domain.followup import (
     Assessment, EmergencySign,
 )
 from clinic_tui.domain.problems import Problem
+from clinic_tui.domain.record_text import medications_text, parse_medications
 from clinic_tui.i18n import N_
 from clinic_tui.widgets.form import Check, FieldSpec
 
@@ -187,8 +188,6 @@ def emergency_signs(text: str | None, disease: str) -> list[str]:
 
 def form_values(stored: dict[str, Any], disease: str) -> dict[str, Any]:
     """A stored follow-up (``followup_service.load_followup``) as the form shows it."""
-    from clinic_tui.data.followup_service import medications_text
-
     symptoms = stored["symptoms"] or []
     signs = [str(SIGNS[disease].index(s) + 1) for s in symptoms if s in SIGNS[disease]]
     return stored | {name: choice.code(stored.get(name)) for name, choice in WORD_FIELDS.items()} | {
@@ -203,8 +202,6 @@ def form_values(stored: dict[str, Any], disease: str) -> dict[str, Any]:
 
 def record_values(values: dict[str, Any], disease: str, assessment: Assessment) -> dict[str, Any]:
     """What the form holds as ``Followup`` fields: a blank classification or date is the suggestion's."""
-    from clinic_tui.data.followup_service import parse_medications
-
     record = {name: values[name] for name in STORED_AS_TYPED if name in values}
     record |= {name: choice.word(values[name]) for name, choice in WORD_FIELDS.items() if name in values}
     if record["adverse_reaction"] == "none":

@@ -29,6 +29,7 @@ from clinic_tui.domain.followup import (
     classify_hypertension,
 )
 from clinic_tui.domain.problems import Problem, Severity
+from clinic_tui.domain.record_text import medications_text
 from clinic_tui.domain.vitals import BMI_CATEGORY, bmi, bmi_category
 from clinic_tui.i18n import N_, _
 from clinic_tui.messages import DataChanged
@@ -75,19 +76,15 @@ class FollowupFormScreen(FormScreen):
 
     @property
     def stored(self) -> dict[str, Any] | None:
-        from clinic_tui.data.followup_service import load_followup
-
         if self._stored is None and self.record_id is not None:
-            self._stored = load_followup(self.app.store.engine, self.record_id)
+            self._stored = self.clinic_app.store.followups.load(self.record_id)
         return self._stored
 
     @property
     def facts(self) -> FollowupFacts:
-        from clinic_tui.data.followup_service import followup_facts
-
         if self._facts is None:
             on = self.stored["followup_date"] if self.stored else None
-            self._facts = followup_facts(self.app.store.engine, self.resident_id, on=on, exclude_id=self.record_id)
+            self._facts = self.clinic_app.store.followups.facts(self.resident_id, on=on, exclude_id=self.record_id)
         return self._facts
 
     @property
@@ -243,8 +240,6 @@ class FollowupFormScreen(FormScreen):
     def load_initial(self) -> dict[str, Any]:
         if self.stored is not None:
             return form_values(self.stored, self.disease)
-        from clinic_tui.data.followup_service import medications_text
-
         today = clock.today()
         values: dict[str, Any] = {"followup_date": today, "mode": "1", "adverse_reaction": "1", "complication": "0"}
         previous, visit = self.facts.previous.get(self.disease), self.facts.resident.latest_visit
@@ -264,22 +259,18 @@ class FollowupFormScreen(FormScreen):
                 + check_doctor_decision(assessment, classification, referred, values["override_reason"]))
 
     def save(self, values: dict[str, Any]) -> str:
-        from clinic_tui.data.followup_service import (
-            ReferralStart,
-            save_followup,
-            save_followup_and_refer,
-        )
+        from clinic_tui.data.followup_service import ReferralStart
 
         assessment = self._assess(values)
         record = record_values(values, self.disease, assessment)
         arguments = dict(resident_id=self.resident_id, disease=self.disease, values=record,
-                         user_id=self.app.user_id, record_id=self.record_id)
+                         user_id=self.clinic_app.user_id, record_id=self.record_id)
         if not self._referring:
-            return save_followup(self.app.store.engine, **arguments)
+            return self.clinic_app.store.followups.save(**arguments)
         record["referral_reason"] = record["referral_reason"] or self._reasons(assessment)
         urgency = "emergency" if assessment.emergency_referral else "normal"
         start = ReferralStart(self._reasons(assessment), urgency, clock.today())
-        followup_id, self.referral_id = save_followup_and_refer(self.app.store.engine, referral=start, **arguments)
+        followup_id, self.referral_id = self.clinic_app.store.followups.save_and_refer(referral=start, **arguments)
         return followup_id
 
     def action_start_referral(self) -> None:

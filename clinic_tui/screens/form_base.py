@@ -82,9 +82,7 @@ class FormScreen(ClinicScreen):
 
     @property
     def draft_id(self) -> str:
-        from clinic_tui.data.drafts import draft_id
-
-        return draft_id(self.form_name, self.record_id, self.context_key())
+        return self.clinic_app.drafts.draft_id(self.form_name, self.record_id, self.context_key())
 
     def compose(self) -> ComposeResult:
         yield AppHeader()
@@ -136,9 +134,9 @@ class FormScreen(ClinicScreen):
         self._draft_timer = None
         if not self.dirty:
             return
-        self.app.drafts.save(id=self.draft_id, form=self.form_name, record_id=self.record_id,
-                             context=self.context, user_id=self.app.user_id, title=self.draft_title(),
-                             data=self.form.raw())
+        self.clinic_app.drafts.save(id=self.draft_id, form=self.form_name, record_id=self.record_id,
+                                    context=self.context, user_id=self.clinic_app.user_id, title=self.draft_title(),
+                                    data=self.form.raw())
 
     def flush_draft(self) -> None:
         """Write the draft now (before quitting, for instance)."""
@@ -178,7 +176,7 @@ class FormScreen(ClinicScreen):
         if self._draft_timer is not None:
             self._draft_timer.stop()
             self._draft_timer = None
-        self.app.drafts.discard(self.draft_id)
+        self.clinic_app.drafts.discard(self.draft_id)
         self.saved_raw = self.form.raw()
         self.record_id = record_id
 
@@ -201,5 +199,5 @@ class FormScreen(ClinicScreen):
             return
         if self._draft_timer is not None:
             self._draft_timer.stop()
-        self.app.drafts.discard(self.draft_id)
+        self.clinic_app.drafts.discard(self.draft_id)
         self.dismiss(None)

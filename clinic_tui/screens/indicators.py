@@ -26,6 +26,7 @@ from clinic_tui.domain.indicators import (
     percent,
     previous_month,
     rate,
+    to_csv_rows,
 )
 from clinic_tui.domain.referral import status_label
 from clinic_tui.i18n import N_, _
@@ -129,9 +130,7 @@ class IndicatorsScreen(ClinicScreen):
 
     @work(thread=True, exclusive=True, group="indicators")
     def load(self) -> None:
-        from clinic_tui.data.indicators import month_report
-
-        report = month_report(self.app.store.engine, self.month, clock.today())
+        report = self.clinic_app.store.indicators.month_report(self.month, clock.today())
         self.app.call_from_thread(self._show, report)
 
     def _show(self, report) -> None:
@@ -146,8 +145,6 @@ class IndicatorsScreen(ClinicScreen):
         self.load()
 
     def action_export(self) -> None:
-        from clinic_tui.data.indicators import to_csv_rows
-
         if self.report is None:
             return
         path = write_csv(to_csv_rows(self.report, word), export_path(self.report.month))

@@ -14,7 +14,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from clinic_tui.i18n import N_, _
-from clinic_tui.screens.base import translate_bindings
+from clinic_tui.screens.base import OfClinicApp, translate_bindings
 
 ROLE_LABELS = {
     "doctor": N_("Doctor"), "village_doctor": N_("Village doctor"), "nurse": N_("Nurse"),
@@ -22,7 +22,7 @@ ROLE_LABELS = {
 }
 
 
-class LoginScreen(ModalScreen[str]):
+class LoginScreen(ModalScreen[str], OfClinicApp):
     """Dismissed with the id of the staff member who signed in."""
 
     BINDINGS = [
@@ -80,7 +80,7 @@ class LoginScreen(ModalScreen[str]):
 
     @on(Input.Submitted, "#login-pin")
     def _pin_entered(self, event: Input.Submitted) -> None:
-        if self.chosen and self.app.store.check_pin(self.chosen, event.value):
+        if self.chosen and self.clinic_app.store.check_pin(self.chosen, event.value):
             self.dismiss(self.chosen)
             return
         event.input.value = ""

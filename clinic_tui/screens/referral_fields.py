@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from clinic_tui.domain.codes import CodeSet
 from clinic_tui.domain.problems import Problem
+from clinic_tui.domain.record_text import examinations_text, parse_examinations, transport_codes, transport_from_codes
 from clinic_tui.i18n import N_
 
 if TYPE_CHECKING:
@@ -53,8 +54,6 @@ class LiveChoices:
 
 
 def transport_problems(value: str, _values: Any) -> list[Problem]:
-    from clinic_tui.data.referral_service import transport_from_codes
-
     try:
         transport_from_codes(value)
     except ValueError:
@@ -65,8 +64,6 @@ def transport_problems(value: str, _values: Any) -> list[Problem]:
 
 def form_values(stored: dict[str, Any], directory: Directory) -> dict[str, Any]:
     """Referral field values as the form shows them (only those present in ``stored``)."""
-    from clinic_tui.data.referral_service import examinations_text, transport_codes
-
     raw: dict[str, Any] = {}
     for name in ("reason", "chief_complaint", "past_history", "treatment_so_far", "allergies", "consent_signer",
                  "wished_date", "to_doctor_wished", "precautions"):
@@ -106,8 +103,6 @@ def _place_raw(stored: dict[str, Any], directory: Directory) -> dict[str, str]:
 
 def record_values(values: dict[str, Any], directory: Directory, hospital: HospitalChoice | None) -> dict[str, Any]:
     """The parsed form values as Referral fields (``hospital`` is the one chosen, if any)."""
-    from clinic_tui.data.referral_service import parse_examinations, transport_from_codes
-
     department = None
     if hospital is not None and values["department"]:
         department = hospital.departments[int(values["department"]) - 1]

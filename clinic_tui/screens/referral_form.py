@@ -62,31 +62,21 @@ class ReferralFormScreen(FormScreen):
     # --- what the slip is about ----------------------------------------------------------------
 
     @property
-    def engine(self):
-        return self.app.store.engine
-
-    @property
     def directory(self) -> Directory:
-        from clinic_tui.data.referral_service import directory
-
         if self._directory is None:
-            self._directory = directory(self.engine, clock.today())
+            self._directory = self.clinic_app.store.referrals.directory(clock.today())
         return self._directory
 
     @property
     def stored(self) -> dict[str, Any] | None:
-        from clinic_tui.data.referral_service import load_referral
-
         if self._stored is None and self.record_id is not None:
-            self._stored = load_referral(self.engine, self.record_id)
+            self._stored = self.clinic_app.store.referrals.load(self.record_id)
         return self._stored
 
     @property
     def templates(self) -> list[str]:
-        from clinic_tui.data.referral_service import reason_templates
-
         if self._templates is None:
-            self._templates = reason_templates(self.engine)
+            self._templates = self.clinic_app.store.referrals.reason_templates()
         return self._templates
 
     @property
@@ -151,16 +141,14 @@ class ReferralFormScreen(FormScreen):
 
     def on_mount(self) -> None:
         # Runs before FormScreen.on_mount loads the values: the pickers are in place to show them.
-        from clinic_tui.data.visit_service import find_diagnoses
-
         for name in HIDDEN:
             field = self.form.input(name)
             field.parent.display = False
             field.disabled = True
-        engine = self.engine
-        pickers = [DiagnosisPicker(lambda query: find_diagnoses(engine, query))]
+        store = self.clinic_app.store
+        pickers = [DiagnosisPicker(store.diagnoses.find)]
         if self._opened_for() is None:
-            pickers.insert(0, ResidentPicker(self.app.store.search_residents, label=N_("Resident")))
+            pickers.insert(0, ResidentPicker(store.residents.search, label=N_("Resident")))
         self.form.mount(*pickers, before=self.form.input("reason").parent)
         self.query_one("#referral-legend").display = False
         self.call_after_refresh(self._first_focus)
@@ -175,14 +163,13 @@ class ReferralFormScreen(FormScreen):
             self.form.show(name, [])  # a loaded choice shows its label beside the number
 
     def _show_title(self) -> None:
-        from clinic_tui.data.visit_service import resident_facts
         from clinic_tui.screens.visit_form import resident_line
 
         parts = [_(self.title_text)]
         if self.stored:
             parts.append(self.stored["referral_no"])
         if self.resident_id:
-            facts = resident_facts(self.engine, self.resident_id)
+            facts = self.clinic_app.store.residents.form_facts(self.resident_id)
             self._patient_name = facts.name
             parts.append(resident_line(facts, clock.today()))
             for picker in self.query(ResidentPicker):
@@ -262,11 +249,9 @@ class ReferralFormScreen(FormScreen):
 
     @on(ResidentPicker.Picked)
     def _resident_picked(self, event: ResidentPicker.Picked) -> None:
-        from clinic_tui.data.referral_service import prefill
-
         self.form.input("resident_id").value = event.resident_id
-        start = prefill(self.engine, event.resident_id, visit_id=self.context.get("visit_id"),
-                        followup_id=self.context.get("followup_id"))
+        start = self.clinic_app.store.referrals.prefill(event.resident_id, visit_id=self.context.get("visit_id"),
+                                                        followup_id=self.context.get("followup_id"))
         raw = self.form.raw()
         fresh = {name: text for name, text in form_values(start.values, self.directory).items() if not raw.get(name, "").strip()
                  or (name in ("diagnoses", "medications") and raw[name] in ("", "[]"))}
@@ -285,11 +270,10 @@ class ReferralFormScreen(FormScreen):
     # --- loading -----------------------------------------------------------------------------
 
     def load_initial(self) -> dict[str, Any]:
-        from clinic_tui.data.referral_service import prefill
-
         resident_id = self._opened_for()
-        start = prefill(self.engine, resident_id, visit_id=self.context.get("visit_id"),
-                        followup_id=self.context.get("followup_id")).values if resident_id else {}
+        referrals = self.clinic_app.store.referrals
+        start = referrals.prefill(resident_id, visit_id=self.context.get("visit_id"),
+                                  followup_id=self.context.get("followup_id")).values if resident_id else {}
         lead = "1" if self.directory.synced else (self.directory.lead_name or "")
         values = {"purpose": "1", "hospital": lead, "diagnoses": "[]", "medications": "[]"}
         values |= form_values(start, self.directory)
@@ -344,17 +328,15 @@ class ReferralFormScreen(FormScreen):
 
     def action_save(self) -> None:
         """Ctrl+S: keep the slip as a draft, complete or not."""
-        from clinic_tui.data.referral_service import save_draft
-
         values, problems = self._parsed()
         if values is None:
             self._show_problems(problems, _("Not saved: {count} fields need correcting."))
             return
-        self._finish(lambda: (save_draft(self.engine, **self._arguments(values)), None))
+        self._finish(lambda: (self.clinic_app.store.referrals.save_draft(**self._arguments(values)), None))
 
     def action_submit(self) -> None:
         """Ctrl+T: send the slip, or show what stops it beside each field."""
-        from clinic_tui.data.referral_service import ReferralRefused, submit
+        from clinic_tui.data.referral_service import ReferralRefused
         from clinic_tui.domain.referral import submission_problems
 
         values, problems = self._parsed()
@@ -364,12 +346,12 @@ class ReferralFormScreen(FormScreen):
             self._show_problems(problems, _("Not sent: {count} things to complete."))
             return
         try:
-            self._finish(lambda: submit(self.engine, **self._arguments(values)))
+            self._finish(lambda: self.clinic_app.store.referrals.submit(**self._arguments(values)))
         except ReferralRefused as refused:  # only if the rules changed under the form
             self._show_problems(refused.problems, _("Not sent: {count} things to complete."))
 
     def _arguments(self, values: dict[str, Any]) -> dict[str, Any]:
-        return dict(resident_id=self.resident_id, values=record_values(values, self.directory, self._hospital(self.form.input("hospital").value)), user_id=self.app.user_id,
+        return dict(resident_id=self.resident_id, values=record_values(values, self.directory, self._hospital(self.form.input("hospital").value)), user_id=self.clinic_app.user_id,
                     record_id=self.record_id, source_visit_id=self.context.get("visit_id"))
 
     def _finish(self, write) -> None:

@@ -187,10 +187,10 @@ class ReferralScreen(ClinicScreen):
 
     @work(thread=True, exclusive=True, group="referral-page")
     def load(self) -> None:
-        from clinic_tui.data.referral_queries import ReferralNotFound, referral_detail
+        from clinic_tui.data.referral_queries import ReferralNotFound
 
         try:
-            detail = referral_detail(self.app.store.engine, self.record_id)
+            detail = self.clinic_app.store.referrals.detail(self.record_id)
         except ReferralNotFound as gone:
             self.app.call_from_thread(self._gone, gone.message)
             return
@@ -242,12 +242,10 @@ class ReferralScreen(ClinicScreen):
         self.app.push_screen(ReasonScreen(question, self._try_cancel), callback=self._cancelled)
 
     def _try_cancel(self, reason: str) -> str | None:
-        from clinic_tui.data.referral_status import move
         from clinic_tui.domain.problems import DomainError
-        from clinic_tui.domain.referral import Status
 
         try:
-            move(self.app.store.engine, self.record_id, Status.CANCELLED, user_id=self.app.user_id, reason=reason)
+            self.clinic_app.store.referrals.cancel(self.record_id, user_id=self.clinic_app.user_id, reason=reason)
         except DomainError as refused:
             return refused.message
         return None

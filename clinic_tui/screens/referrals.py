@@ -18,7 +18,6 @@ from clinic_tui.screens.paged_list import PAGE, PagedListScreen
 from clinic_tui.widgets.app_header import AppHeader
 from clinic_tui.widgets.referral_marks import urgency_cell
 
-PAGE = 50
 DIRECTIONS = ("all", "up", "down")
 GROUPS = ("all", "waiting", "answered", "closed", "drafts")
 SYNC_MARKS = {"queued": N_("to send"), "rejected": N_("refused"), "synced": ""}
@@ -33,8 +32,8 @@ class ReferralsScreen(PagedListScreen):
         Binding("pagedown", "next_page", N_("Next page"), id="referrals.next_page"),
         Binding("pageup", "previous_page", N_("Previous page"), id="referrals.previous_page"),
     ]
-    record_kind = "referral"
 
+    record_kind = "referral"
 
     def __init__(self) -> None:
         super().__init__()
@@ -64,12 +63,7 @@ class ReferralsScreen(PagedListScreen):
 
     @work(exclusive=True, thread=True, group="referrals")
     def load(self) -> None:
-        from clinic_tui.data.referral_queries import count_by_status, group_counts, list_referrals
-
-        engine = self.app.store.engine
-        flt = self._filter()
-        rows = list_referrals(engine, flt, limit=PAGE, offset=self.page_start)
-        counts = group_counts(count_by_status(engine, flt))
+        rows, counts = self.clinic_app.store.referrals.page(self._filter(), limit=PAGE, offset=self.page_start)
         self.app.call_from_thread(self._show, rows, counts)
 
     def _filter_bar(self, counts: dict[str, int]) -> Text:

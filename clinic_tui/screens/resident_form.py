@@ -15,13 +15,7 @@ from textual import on
 from textual.widgets import Input
 
 from clinic_tui import clock
-from clinic_tui.data.resident_service import (
-    Duplicate,
-    duplicates,
-    register_resident,
-    resident_values,
-    update_resident,
-)
+from clinic_tui.data.resident_service import Duplicate
 from clinic_tui.domain.codes import (
     CHRONIC_CONDITION,
     CITIZEN_ID_CARD,
@@ -155,7 +149,7 @@ class ResidentFormScreen(FormScreen):
     def load_initial(self) -> dict[str, Any]:
         if self.registering:
             return {"id_type": CITIZEN_ID_CARD, **self.initial}
-        values = resident_values(self.app.store.engine, self.record_id)
+        values = self.clinic_app.store.residents.values(self.record_id)
         values["chronic_conditions"] = CHRONIC_CODES.show(values["chronic_conditions"])
         values["manual_population_tags"] = MANUAL_TAG_CODES.show(values["manual_population_tags"])
         return values
@@ -168,14 +162,14 @@ class ResidentFormScreen(FormScreen):
         problems = []
         if _document_type(values) == CITIZEN_ID_CARD and not values["id_number"]:
             problems += validate_citizen_id("").problems  # "choose another document type"
-        found = duplicates(self.app.store.engine, self._stored(values), exclude_id=self.record_id)
+        found = self.clinic_app.store.residents.duplicates(self._stored(values), exclude_id=self.record_id)
         return problems + [duplicate_problem(d) for d in found]
 
     def save(self, values: dict[str, Any]) -> str:
-        store = self.app.store
+        residents = self.clinic_app.store.residents
         if self.registering:
-            return register_resident(store.engine, self._stored(values), self.app.user_id, store.clinic().id)
-        update_resident(store.engine, self.record_id, self._stored(values), self.app.user_id)
+            return residents.register(self._stored(values), self.clinic_app.user_id)
+        residents.update(self.record_id, self._stored(values), self.clinic_app.user_id)
         return self.record_id
 
     def after_save(self, record_id: str) -> None:

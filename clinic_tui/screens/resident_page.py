@@ -20,8 +20,6 @@ from clinic_tui.data.resident_service import (
     ResidentFacts,
     ResidentNotFound,
     Timeline,
-    resident_facts,
-    timeline,
 )
 from clinic_tui.domain.codes import (
     CHRONIC_CONDITION,
@@ -121,10 +119,10 @@ class ResidentScreen(ClinicScreen):
     @work(thread=True, exclusive=True, group="resident-page")
     def load(self) -> None:
         today = clock.today()
-        engine = self.app.store.engine
+        residents = self.clinic_app.store.residents
         try:
-            facts = resident_facts(engine, self.resident_id, today)
-            page = timeline(engine, self.resident_id, today, self.limit)
+            facts = residents.page_facts(self.resident_id, today)
+            page = residents.timeline(self.resident_id, today, self.limit)
         except ResidentNotFound:
             self.app.call_from_thread(self._gone)
             return
@@ -198,10 +196,9 @@ class ResidentScreen(ClinicScreen):
 
     def action_contract(self) -> None:
         """Sign a family-doctor contract, or renew the one in force."""
-        from clinic_tui.data.contract_service import form_context_for
         from clinic_tui.screens.routes import form_class
 
-        context = form_context_for(self.app.store.engine, self.resident_id, clock.today())
+        context = self.clinic_app.store.contracts.form_context_for(self.resident_id, clock.today())
         self.app.push_screen(form_class("contract")(context=context))
 
     def action_back(self) -> None:

@@ -61,6 +61,7 @@ def screen_for(store, kind: str, record_id: str):
     if kind in RECORD_PAGES:
         return record_page(kind, record_id)
     if kind in ("visit", "followup"):
-        return form_class(kind)(record_id=record_id, context={"resident_id": store.resident_of(kind, record_id)})
-    resident_id = store.resident_of(kind, record_id)
+        resident_id = store.residents.of_record(kind, record_id)
+        return form_class(kind)(record_id=record_id, context={"resident_id": resident_id})
+    resident_id = store.residents.of_record(kind, record_id)
     return _load(RECORD_PAGES["resident"])(resident_id) if resident_id else None

@@ -29,7 +29,7 @@ from clinic_tui.widgets.diagnosis_picker import DiagnosisPicker
 from clinic_tui.widgets.form import Check, FieldSpec
 
 if TYPE_CHECKING:
-    from clinic_tui.data.visit_service import ResidentFacts
+    from clinic_tui.data.lookups import ResidentFacts
 
 ADULT_FROM_AGE = 18
 GLUCOSE_KIND = CodeSet(
@@ -100,9 +100,7 @@ class VisitFormScreen(FormScreen):
     @property
     def facts(self) -> ResidentFacts:
         if self._facts is None:
-            from clinic_tui.data.visit_service import resident_facts
-
-            self._facts = resident_facts(self.app.store.engine, self.resident_id)
+            self._facts = self.clinic_app.store.residents.form_facts(self.resident_id)
         return self._facts
 
     @property
@@ -157,15 +155,12 @@ class VisitFormScreen(FormScreen):
 
     def on_mount(self) -> None:
         # Runs before FormScreen.on_mount loads the values: the picker is in place to show them.
-        from clinic_tui.data.visit_service import find_diagnoses
-
         title = f"{_(self.title_text)} · {resident_line(self.facts, clock.today())}"
         self.query_one(".form-title", Static).update(title)
         field = self.form.input(DIAGNOSES)
         field.parent.display = False
         field.disabled = True
-        engine = self.app.store.engine
-        self.form.mount(DiagnosisPicker(lambda query: find_diagnoses(engine, query)), after=field.parent)
+        self.form.mount(DiagnosisPicker(self.clinic_app.store.diagnoses.find), after=field.parent)
 
     @on(DiagnosisPicker.Changed)
     def _diagnoses_picked(self, event: DiagnosisPicker.Changed) -> None:
@@ -176,10 +171,8 @@ class VisitFormScreen(FormScreen):
         self.picker.set_chosen(json.loads(event.value or "[]"))
 
     def load_initial(self) -> dict[str, Any]:
-        from clinic_tui.data.visit_service import load_visit
-
         if self.record_id is not None:
-            return self._form_values(load_visit(self.app.store.engine, self.record_id))
+            return self._form_values(self.clinic_app.store.visits.load(self.record_id))
         now, latest = datetime.now(), self.facts.latest_visit
         return {
             "visit_date": now.date(), "visit_time": now.strftime("%H:%M"), "mode": "1", "referral_flag": "0",
@@ -203,10 +196,8 @@ class VisitFormScreen(FormScreen):
         return problems
 
     def save(self, values: dict[str, Any]) -> str:
-        from clinic_tui.data.visit_service import save_visit
-
-        return save_visit(self.app.store.engine, resident_id=self.resident_id, values=self._record_values(values),
-                          user_id=self.app.user_id, record_id=self.record_id)
+        return self.clinic_app.store.visits.save(resident_id=self.resident_id, values=self._record_values(values),
+                                                 user_id=self.clinic_app.user_id, record_id=self.record_id)
 
     @staticmethod
     def _record_values(values: dict[str, Any]) -> dict[str, Any]:

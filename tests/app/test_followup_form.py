@@ -22,7 +22,7 @@ from clinic_tui.data.models import (
     ReferralEvent,
     Resident,
 )
-from clinic_tui.data.visit_service import current_clinic
+from clinic_tui.data.lookups import current_clinic
 from clinic_tui.domain.followup import (
     BloodPressure,
     DiabetesReading,

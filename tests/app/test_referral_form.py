@@ -16,7 +16,7 @@ from clinic_tui import i18n
 from clinic_tui.data import records
 from clinic_tui.data.db import read_session, unit_of_work
 from clinic_tui.data.models import AuditEntry, OutboxEntry, Referral, ReferralEvent, Resident, Task
-from clinic_tui.data.visit_service import current_clinic
+from clinic_tui.data.lookups import current_clinic
 from clinic_tui.screens.referral_form import ReferralFormScreen
 from clinic_tui.widgets.diagnosis_picker import DiagnosisPicker
 from clinic_tui.widgets.resident_picker import ResidentPicker

@@ -12,8 +12,10 @@ from clinic_tui import i18n
 from clinic_tui.app import ClinicApp
 from clinic_tui.data import records
 from clinic_tui.data.db import read_session, unit_of_work
+from clinic_tui.data.diagnoses import find_diagnoses
+from clinic_tui.data.lookups import current_clinic
 from clinic_tui.data.models import AuditEntry, OutboxEntry, Resident, Visit
-from clinic_tui.data.visit_service import current_clinic, find_diagnoses, save_visit
+from clinic_tui.data.visit_service import save_visit
 from clinic_tui.screens.visit_form import VisitFormScreen
 from clinic_tui.widgets.diagnosis_picker import DiagnosisPicker, uncoded
 

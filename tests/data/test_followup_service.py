@@ -12,11 +12,11 @@ from clinic_tui.data import records
 from clinic_tui.data.db import read_session, unit_of_work
 from clinic_tui.data.diagnoses import ensure_builtin_catalog
 from clinic_tui.data.followup_service import (
-    ReferralStart, followup_facts, load_followup, medications_text, parse_medications, save_followup,
-    save_followup_and_refer,
+    ReferralStart, followup_facts, load_followup, save_followup, save_followup_and_refer,
 )
 from clinic_tui.data.models import AuditEntry, Clinic, Followup, OutboxEntry, Referral, ReferralEvent, Resident
 from clinic_tui.domain.problems import DomainError
+from clinic_tui.domain.record_text import medications_text, parse_medications
 
 DAY = date(2026, 11, 23)
 EMERGENCY = ReferralStart("Blood pressure 185/100 mmHg.", "emergency", DAY)

@@ -9,8 +9,9 @@ from datetime import date
 import pytest
 
 from clinic_tui.config import EXAMPLE_DATABASE
-from clinic_tui.data.indicators import month_report, to_csv_rows
+from clinic_tui.data.indicators import month_report
 from clinic_tui.data.migrate import open_database
+from clinic_tui.domain.indicators import to_csv_rows
 
 TODAY = date(2026, 11, 20)  # the demo data's today
 

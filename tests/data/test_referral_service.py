@@ -17,10 +17,12 @@ from clinic_tui.data.models import (
     SlotPool, Task, Visit,
 )
 from clinic_tui.data.referral_service import (
-    FORM_FIELDS, ReferralRefused, directory, examinations_text, load_referral, parse_examinations, prefill,
-    reason_templates, save_draft, submit, transport_codes, transport_from_codes,
+    FORM_FIELDS, ReferralRefused, directory, load_referral, prefill, reason_templates, save_draft, submit,
 )
 from clinic_tui.domain.problems import DomainError
+from clinic_tui.domain.record_text import (
+    examinations_text, parse_examinations, transport_codes, transport_from_codes,
+)
 
 DAY = date(2026, 11, 23)
 

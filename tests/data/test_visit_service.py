@@ -11,7 +11,9 @@ from clinic_tui.data import records
 from clinic_tui.data.db import read_session, unit_of_work
 from clinic_tui.data.diagnoses import ensure_builtin_catalog
 from clinic_tui.data.models import AuditEntry, OutboxEntry, Resident
-from clinic_tui.data.visit_service import find_diagnoses, load_visit, resident_facts, save_visit
+from clinic_tui.data.diagnoses import find_diagnoses
+from clinic_tui.data.lookups import resident_facts
+from clinic_tui.data.visit_service import load_visit, save_visit
 from clinic_tui.domain.problems import DomainError
 
 SEEN_AT = datetime(2026, 11, 20, 2, 30, tzinfo=timezone.utc)

@@ -445,3 +445,11 @@ def test_queue_order_never_puts_a_less_urgent_or_newer_referral_first(queue):
     ordered = sorted(queue, key=lambda item: priority_key(*item))
     for (urgency_a, sent_a), (urgency_b, sent_b) in zip(ordered, ordered[1:]):
         assert rank[urgency_a] < rank[urgency_b] or (urgency_a == urgency_b and sent_a <= sent_b)
+
+
+def test_the_next_number_follows_the_highest_of_the_day():
+    from clinic_tui.domain.referral import number_after
+
+    taken = ["C0123-20250314-0002", "C0123-20250314-0011", "C0123-20250313-0040", "C0123-20250314-x"]
+    assert number_after("c0123", date(2025, 3, 14), taken) == "C0123-20250314-0012"
+    assert number_after("C0123", date(2025, 3, 15), taken) == "C0123-20250315-0001"

@@ -1,0 +1,80 @@
+"""The repeating parts of a record as a form shows them on one line, and back: medications,
+examinations, and an emergency slip's transport needs.
+
+Pure: the forms read and write these texts, the services store the lists and dicts they stand for.
+"""
+
+from __future__ import annotations
+
+import re
+
+_ENTRY_SEPARATORS = re.compile(r"[;；\n]+")
+_TIMES = re.compile(r"(\d+)(次(/日|/天)?)?")
+TRANSPORT_NEEDS = ("oxygen", "monitor", "stretcher", "escort", "ambulance_120")  # Referral.transport keys
+
+
+# --- Medications as the form types them: "硝苯地平缓释片 2 10mg; 二甲双胍 3 0.5g" --------------
+
+def parse_medications(text: str | None) -> list[dict]:
+    """Entries of "name [times a day] [dose]" separated by semicolons, as a follow-up stores them."""
+    medications = []
+    for entry in _ENTRY_SEPARATORS.split(text or ""):
+        name, *rest = entry.split() or [""]
+        if not name:
+            continue
+        times = _TIMES.fullmatch(rest[0]) if rest else None
+        dose = " ".join(rest[1:] if times else rest)
+        medications.append({"name": name, "times_per_day": int(times[1]) if times else None,
+                            "dose": dose or None})
+    return medications
+
+
+def medications_text(medications: list[dict] | None) -> str:
+    """The medications on one line, "entry; entry": the reverse of ``parse_medications``.
+
+    Reads both shapes of an entry: a follow-up's (name, times_per_day, dose) and a referral slip's
+    (drug, dose, frequency; its unit, route and days are not shown).
+    """
+    entries = []
+    for m in medications or []:
+        parts = (m.get("name") or m.get("drug"), m.get("times_per_day"), m.get("dose"), m.get("frequency"))
+        entries.append(" ".join(str(part) for part in parts if part))
+    return "; ".join(entries)
+
+
+# --- Examinations: "item result; item result" ----------------------------------------------------
+
+def examinations_text(examinations: list[dict] | None) -> str:
+    return "; ".join(" ".join(p for p in (e.get("item"), e.get("result")) if p) for e in examinations or [])
+
+
+def parse_examinations(text: str | None) -> list[dict]:
+    """"item result; item result" as the model stores it (abnormal left for the hospital to judge)."""
+    found = []
+    for entry in _ENTRY_SEPARATORS.split(text or ""):
+        item, _space, result = entry.strip().partition(" ")
+        if item:
+            found.append({"item": item, "result": result.strip() or None, "abnormal": None})
+    return found
+
+
+# --- Transport needs of an emergency slip: "135" -------------------------------------------------
+
+def transport_from_codes(text: str | None) -> dict[str, bool] | None:
+    """"135" (1 oxygen 2 monitor 3 stretcher 4 escort 5 ambulance), "0" none: the assessment dict.
+
+    None when nothing was typed (not assessed); ValueError for other characters.
+    """
+    digits = (text or "").replace(" ", "").replace(",", "")
+    if not digits:
+        return None
+    if not set(digits) <= set("012345") or ("0" in digits and len(set(digits)) > 1):
+        raise ValueError(text)
+    return {need: str(index) in digits for index, need in enumerate(TRANSPORT_NEEDS, start=1)}
+
+
+def transport_codes(transport: dict | None) -> str:
+    if not transport:
+        return ""
+    chosen = "".join(str(i) for i, need in enumerate(TRANSPORT_NEEDS, start=1) if transport.get(need))
+    return chosen or "0"
