@@ -1,4 +1,5 @@
-"""App-wide messages, so screens talk to the app without knowing each other."""
+"""The app's own Textual messages (``textual.message.Message``), so screens talk to the app
+without knowing each other. (Text for people lives in the gettext catalogues, not here.)"""
 
 from __future__ import annotations
 
