@@ -47,7 +47,7 @@ async def _at_residents_search(pilot) -> None:
     await pilot.press(*QUERY)
     table = app.screen.query_one("#results")
     await until(pilot, lambda: app.screen.query_text == QUERY and table.row_count > 0
-                 and table.row_count < app.store.resident_count())
+                 and table.row_count < app.store.residents.count())
     await until(pilot, lambda: not app.workers)  # the last keystroke's search is on the screen
     await steady(pilot)
 
