@@ -342,12 +342,14 @@ def slip_file_stem(referral_no: str) -> str:
 
 def save_slip(referral: Any, clinic: Any, answer: Any, folder: Path) -> tuple[Path, Path]:
     """Write ``<number>.html`` and ``<number>.txt`` into ``folder``; returns both paths."""
-    folder.mkdir(parents=True, exist_ok=True)
+    from clinic_tui.data.private_files import private_folder, write_private_text
+
+    private_folder(folder)  # a slip names a patient: owner-only, like the database
     stem = slip_file_stem(referral.referral_no)
     html_path, text_path = folder / f"{stem}.html", folder / f"{stem}.txt"
-    html_path.write_text(render_html(referral, clinic, answer), encoding="utf-8")
+    write_private_text(html_path, render_html(referral, clinic, answer), encoding="utf-8")
     # UTF-8 with a BOM, so Notepad on an older Windows reads the Chinese correctly.
-    text_path.write_text(render_text(referral, clinic, answer), encoding="utf-8-sig")
+    write_private_text(text_path, render_text(referral, clinic, answer), encoding="utf-8-sig")
     return html_path, text_path
 
 

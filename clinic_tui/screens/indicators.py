@@ -93,8 +93,10 @@ def report_text(report) -> Text:
 def write_csv(rows: list[list[str]], path: Path) -> Path:
     import csv
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:  # the BOM tells Excel it is UTF-8
+    from clinic_tui.data.private_files import open_private
+
+    # Owner-only, like the database; the BOM tells Excel it is UTF-8.
+    with open_private(path, encoding="utf-8-sig", newline="") as handle:
         csv.writer(handle).writerows(rows)
     return path
 
