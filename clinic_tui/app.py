@@ -95,6 +95,11 @@ class ClinicApp(App):
 
                 opened = prepare_database(self.settings, app_session=True)
                 store = Store(opened.path, opened.engine)
+                if opened.rejected_backup is not None:
+                    from clinic_tui.errors import describe_rejected_backup
+
+                    self.call_from_thread(self.notify, describe_rejected_backup(opened.rejected_backup),
+                                          severity="error", timeout=120)
         except DatabaseError as exc:
             self.call_from_thread(self._show_problem, describe_database_error(exc))
             return

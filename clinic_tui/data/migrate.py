@@ -13,7 +13,8 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from clinic_tui.data.db import open_engine
-from clinic_tui.data.maintenance import backup_to
+from clinic_tui.data.maintenance import BackupRejected, backup_to
+from clinic_tui.data.private_files import create_private
 from clinic_tui.data.sqlite_file import HEAD_REVISION, DatabaseError, check_usable, stored_revision
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
@@ -26,6 +27,7 @@ class OpenedDatabase:
     created: bool
     upgraded_from: str | None  # the revision before an upgrade, if there was one
     backup: Path | None  # the copy made before upgrading
+    rejected_backup: Path | None = None  # today's copy failed its check and was put here (startup.py)
 
 
 def _alembic_config(connection=None):
@@ -73,20 +75,41 @@ def _stored_revision(engine: Engine) -> str | None:
         connection.close()
 
 
+def _create(path: Path) -> None:
+    """A new database at head, made as ``NAME.new`` and renamed: a power cut never leaves a
+    half-made file at ``path`` (which the next start would refuse as empty or foreign)."""
+    partial = path.with_name(path.name + ".new")
+    for leftover in (partial, partial.with_name(partial.name + "-wal"), partial.with_name(partial.name + "-shm")):
+        if leftover.exists():
+            leftover.unlink()  # an earlier creation cut short: never held anyone's records
+    create_private(partial)
+    engine = open_engine(partial)
+    try:
+        upgrade_to(engine)
+    finally:
+        engine.dispose()
+    if path.exists():  # made by someone else meanwhile: leave theirs alone
+        partial.unlink()
+        raise DatabaseError("exists", path)
+    partial.replace(path)
+
+
 def open_database(path: Path, backup_dir: Path | None = None, *, full_check: bool = True) -> OpenedDatabase:
     """Open ``path`` at the current schema, creating or upgrading it; raise DatabaseError if unusable.
 
-    ``full_check=False`` skips reading every page (the header and schema are still checked).
+    A database is created only where no file exists: an empty, truncated or foreign file is refused
+    and left as it is. ``full_check=False`` skips reading every page (the header and schema are
+    still checked).
     """
     path = Path(path)
-    created = not path.exists() or path.stat().st_size == 0
+    created = not path.exists()
     if created:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _create(path)
     else:
         check_usable(path, full_check=full_check)
     engine = open_engine(path)
-    current = None if created else _stored_revision(engine)
-    if current == HEAD_REVISION:
+    current = _stored_revision(engine)
+    if created or current == HEAD_REVISION:
         return OpenedDatabase(engine, path, created, None, None)
     head = head_revision()
     if current is not None and current not in known_revisions():
@@ -94,9 +117,12 @@ def open_database(path: Path, backup_dir: Path | None = None, *, full_check: boo
         raise DatabaseError("too_new", path, f"schema revision {current}")
     backup = None
     if current != head:
-        if not created:
-            stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-            backup_dir = backup_dir or path.parent / "backups"
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        backup_dir = backup_dir or path.parent / "backups"
+        try:
             backup = backup_to(path, backup_dir / f"{path.stem}-before-{current or 'unversioned'}-{stamp}.db")
+        except BackupRejected as exc:
+            engine.dispose()
+            raise DatabaseError("corrupt", path, f"the copy before the upgrade failed its check: {exc.path}") from exc
         upgrade_to(engine)
-    return OpenedDatabase(engine, path, created, None if created else current if current != head else None, backup)
+    return OpenedDatabase(engine, path, False, current if current != head else None, backup)

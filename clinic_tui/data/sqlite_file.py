@@ -28,30 +28,51 @@ class DatabaseError(Exception):
 
     def __init__(self, kind: str, path: Path, detail: str = ""):
         super().__init__(f"{kind}: {path}{': ' + detail if detail else ''}")
-        self.kind = kind  # locked | read_only | corrupt | too_new | not_a_database | missing
+        # locked | read_only | corrupt | too_new | not_a_database | missing | empty | truncated | foreign
+        self.kind = kind
         self.path = path
         self.detail = detail
 
 
 def check_header(path: Path) -> None:
-    """The cheap sanity check of every start: an SQLite file whose page geometry makes sense."""
+    """The cheap sanity check of every start: one read of 100 bytes and a ``stat``.
+
+    Refused, and left exactly as it is: an empty file (a failed copy, a careless editor), a file
+    that is not SQLite, a header whose page geometry makes no sense, and a file shorter than the
+    page count its header records (truncated by a copy or a full disk). The page count is only
+    trusted when no write-ahead log is beside the file (a log may hold a newer header).
+    """
     with path.open("rb") as handle:
         header = handle.read(100)
     if not header:
-        return  # an empty file becomes a new database
+        raise DatabaseError("empty", path)
     if not header.startswith(_SQLITE_HEADER) or len(header) < 100:
         raise DatabaseError("not_a_database", path)
     page_size = int.from_bytes(header[16:18], "big")
     page_size = 65536 if page_size == 1 else page_size
-    if page_size < 512 or page_size & (page_size - 1) or path.stat().st_size % page_size:
+    size = path.stat().st_size
+    if page_size < 512 or page_size & (page_size - 1) or size % page_size:
         raise DatabaseError("corrupt", path, "damaged file header or truncated file")
+    pages = int.from_bytes(header[28:32], "big")
+    # The header's page count is valid when "version-valid-for" equals the change counter.
+    counted = pages > 0 and header[92:96] == header[24:28]
+    wal = path.with_name(path.name + "-wal")
+    if counted and size < pages * page_size and not (wal.exists() and wal.stat().st_size > 0):
+        raise DatabaseError("truncated", path, f"{size // page_size} of {pages} pages")
+
+
+def is_ours(connection: sqlite3.Connection) -> bool:
+    """Whether the schema is clinic-tui's: every database the app made records its schema revision."""
+    return connection.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'").fetchone() is not None
 
 
 def check_usable(path: Path, *, full_check: bool) -> None:
     """Turn the ways a file can be unusable into a DatabaseError the app can explain.
 
     ``full_check`` reads every page (PRAGMA quick_check): about 2 s per GB, so the app asks for it
-    only after a session that did not end cleanly (see data/startup.py).
+    only after a session that did not end cleanly or when the last one is old (data/startup.py).
+    Nothing is written to a file that is refused.
     """
     check_header(path)
     if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
@@ -60,7 +81,8 @@ def check_usable(path: Path, *, full_check: bool) -> None:
     try:
         if full_check and connection.execute("PRAGMA quick_check").fetchone()[0] != "ok":
             raise DatabaseError("corrupt", path)
-        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()  # parses the schema
+        if not is_ours(connection):  # also parses the schema
+            raise DatabaseError("foreign", path)
         connection.execute("BEGIN IMMEDIATE")
         connection.execute("ROLLBACK")
     except sqlite3.OperationalError as exc:

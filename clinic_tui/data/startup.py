@@ -1,24 +1,36 @@
 """Getting the app's database ready: demo copy, migration, daily backup, reference data.
 
-The full integrity check reads the whole file (about 2 s per GB on an old PC), so it runs only when
-the last session did not end cleanly: a ``clean_exit`` row in ``app_setting`` is written when the
-app quits normally and removed as soon as it opens the database again. A crash or a power cut
-leaves it missing, and the next start checks every page. ``clinic-tui db check`` always does.
+Whether the file can be trusted is decided cheaply at every start (``check_usable``): the header,
+the page size, the page count against the file's size (a truncated file), and that the schema is
+clinic-tui's. An empty, truncated or foreign file is refused and left exactly as it is; a new
+database is made only where no file exists.
 
-Most starts find nothing to do: the last session ended cleanly, the schema is current, the shipped
-diagnosis lists are unchanged and today's backup exists. ``open_as_is`` recognises such a start
-with plain SQLite, so the ORM need not load before the dashboard is drawn.
+The full check (``PRAGMA quick_check``) reads the whole file (about 2 s per GB on an old PC), so it
+runs only when the last session did not end cleanly or the last full check is older than a week:
+a ``clean_exit`` row in ``app_setting`` is written when the app quits normally and removed as soon
+as it opens the database again, and ``last_full_check`` holds the day of the last check that
+passed. ``clinic-tui db check`` always checks. The day's backup is taken after these checks, and
+the copy is itself checked before it counts (data/maintenance.py); a copy that fails makes the next
+start check the whole file again.
+
+Most starts find nothing to do: the last session ended cleanly, the last full check is recent, the
+schema is current, the shipped diagnosis lists are unchanged and today's backup exists.
+``open_as_is`` recognises such a start with plain SQLite, so the ORM need not load before the
+dashboard is drawn.
 """
 
 from __future__ import annotations
 
 import shutil
 import sqlite3
+from dataclasses import replace
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from clinic_tui.config import EXAMPLE_DATABASE, Settings
-from clinic_tui.data.maintenance import daily_backup, daily_backup_path
+from clinic_tui.data.maintenance import BackupRejected, daily_backup, daily_backup_path
+from clinic_tui.data.private_files import private_folder, restrict
 from clinic_tui.data.search_keys import name_keys_current, refresh_name_keys
 from clinic_tui.data.sqlite_file import HEAD_REVISION, DatabaseError, check_usable, stored_revision, writing
 
@@ -32,29 +44,43 @@ def ensure_demo_copy(target: Path, example: Path = EXAMPLE_DATABASE) -> bool:
         return False
     if not example.exists():
         raise DatabaseError("missing", example, "the demo database local.db.example is not installed")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(target.parent)
     partial = target.with_suffix(".part")
     shutil.copyfile(example, partial)
+    restrict(partial)
     partial.replace(target)
     return True
 
 
 CLEAN_EXIT_KEY = "clean_exit"
+LAST_CHECK_KEY = "last_full_check"  # ISO day of the last full check that passed
+CHECK_EVERY = timedelta(days=7)
 
 
-def last_session_ended_cleanly(path: Path) -> bool:
-    """Whether the app quit normally the last time it had ``path`` open (read with plain SQLite)."""
-    if not path.exists() or path.stat().st_size == 0:
-        return True  # a new database: nothing to check
+def _check_is_old(value: str | None, today: date | None = None) -> bool:
     try:
-        connection = sqlite3.connect(path, timeout=1.0)
+        last = date.fromisoformat(value) if value else None
+    except ValueError:
+        last = None
+    today = today or date.today()
+    return last is None or not (today - CHECK_EVERY < last <= today)
+
+
+def full_check_due(path: Path) -> bool:
+    """Whether the next open of ``path`` reads every page: after a session that did not end
+    cleanly, when no full check passed in the last week, or when the file cannot be read plainly."""
+    if not path.exists():
+        return False  # a new database: nothing to check
+    try:
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1.0)
         try:
-            row = connection.execute("SELECT 1 FROM app_setting WHERE key = ?", (CLEAN_EXIT_KEY,)).fetchone()
+            rows = dict(connection.execute("SELECT key, value FROM app_setting WHERE key IN (?, ?)",
+                                           (CLEAN_EXIT_KEY, LAST_CHECK_KEY)).fetchall())
         finally:
             connection.close()
     except sqlite3.Error:
-        return False  # unreadable or older than the marker: let the full check say what is wrong
-    return row is not None
+        return True  # unreadable or older than the markers: let the full check say what is wrong
+    return CLEAN_EXIT_KEY not in rows or _check_is_old(rows.get(LAST_CHECK_KEY))
 
 
 def _set_clean_exit(path: Path, clean: bool) -> None:
@@ -72,20 +98,25 @@ def mark_clean_exit(path: Path) -> None:
 
 def open_as_is(settings: Settings) -> Path | None:
     """The database, when it can be used as it is, for an app session; None when it needs
-    preparing (``prepare_database``): new, not quit cleanly, an older schema, changed diagnosis
-    lists, or no backup made today. Raises DatabaseError for a file that cannot be used."""
+    preparing (``prepare_database``): new, not quit cleanly, its full check due, an older schema,
+    changed diagnosis lists, or no backup made today. Raises DatabaseError for a file that cannot
+    be used (empty, truncated, foreign, damaged header, locked, read-only)."""
     from clinic_tui.search.icd_catalog import BUILTIN_FINGERPRINT_KEY, builtin_fingerprint
 
     path = settings.database_path()
-    if not path.exists() or path.stat().st_size == 0 or not last_session_ended_cleanly(path):
+    if not path.exists():
         return None
+    check_usable(path, full_check=False)  # a stat, 100 bytes and the schema: refuses what cannot be trusted
     if not daily_backup_path(path, settings.backup_dir()).exists():
         return None
-    check_usable(path, full_check=False)
     with writing(path) as connection:
-        loaded = connection.execute("SELECT value FROM app_setting WHERE key = ?", (BUILTIN_FINGERPRINT_KEY,)).fetchone()
-        if stored_revision(connection) != HEAD_REVISION or loaded is None or loaded[0] != builtin_fingerprint():
-            return None  # nothing written: prepare_database upgrades or reloads, then clears the marker
+        if stored_revision(connection) != HEAD_REVISION:
+            return None  # nothing written: prepare_database upgrades, then clears the marker
+        rows = dict(connection.execute("SELECT key, value FROM app_setting WHERE key IN (?, ?, ?)",
+                                       (CLEAN_EXIT_KEY, LAST_CHECK_KEY, BUILTIN_FINGERPRINT_KEY)).fetchall())
+        if (CLEAN_EXIT_KEY not in rows or _check_is_old(rows.get(LAST_CHECK_KEY))
+                or rows.get(BUILTIN_FINGERPRINT_KEY) != builtin_fingerprint()):
+            return None  # prepare_database checks the whole file or reloads the lists
         if not name_keys_current(connection):
             return None  # prepare_database makes the residents' name keys again
         # Until this session ends normally, in the same transaction as the checks above.
@@ -93,10 +124,22 @@ def open_as_is(settings: Settings) -> Path | None:
     return path
 
 
+def _record_full_check(path: Path, passed: bool) -> None:
+    with writing(path) as connection:
+        if passed:
+            connection.execute("INSERT OR REPLACE INTO app_setting (key, value) VALUES (?, ?)",
+                               (LAST_CHECK_KEY, date.today().isoformat()))
+        else:
+            connection.execute("DELETE FROM app_setting WHERE key = ?", (LAST_CHECK_KEY,))
+
+
 def prepare_database(settings: Settings, *, app_session: bool = False) -> OpenedDatabase:
     """Open the configured database (or the demo copy) at the current schema, backed up today.
 
     ``app_session``: the app is starting and will call ``mark_clean_exit`` when it quits normally.
+    Runs in the app's database worker, never on the UI thread. When today's copy fails its check,
+    ``rejected_backup`` of the result names where it was put aside (the app tells the doctor), and
+    the next start checks the whole file.
     """
     from clinic_tui.data.db import unit_of_work
     from clinic_tui.data.diagnoses import ensure_builtin_catalog
@@ -105,10 +148,17 @@ def prepare_database(settings: Settings, *, app_session: bool = False) -> Opened
     path = settings.database_path()
     if settings.is_demo:
         ensure_demo_copy(path)
-    opened = open_database(path, settings.backup_dir(), full_check=not last_session_ended_cleanly(path))
+    full_check = full_check_due(path)
+    opened = open_database(path, settings.backup_dir(), full_check=full_check)
+    if full_check or opened.created:
+        _record_full_check(path, True)
     if app_session:
         _set_clean_exit(path, False)  # until this session ends normally
-    daily_backup(path, settings.backup_dir(), keep=settings.backup_keep_days)
+    try:
+        daily_backup(path, settings.backup_dir(), keep=settings.backup_keep_days)
+    except BackupRejected as exc:
+        _record_full_check(path, False)
+        opened = replace(opened, rejected_backup=exc.path)
 
     with unit_of_work(opened.engine) as session:
         ensure_builtin_catalog(session)
