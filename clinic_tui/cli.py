@@ -3,6 +3,7 @@
     clinic-tui [--db PATH] [--lang zh|en]        the app (a demo database when none is configured)
     clinic-tui config                            where the config file is and what is in force
     clinic-tui db check|backup|upgrade [--db P]  integrity check, backup now, upgrade the schema
+    clinic-tui db restore [N|NAME] [--yes]       list the backups, or restore one (docs/bad-day.md)
     clinic-tui diagnoses import FILE --system S --version V   a county's official diagnosis list
     clinic-tui sync [--check] [--db P] [--hub URL] [--token T] [--quiet]   sync with the hub (docs/sync.md)
 
@@ -29,6 +30,10 @@ def _parser() -> argparse.ArgumentParser:
     backup = db.add_parser("backup", help="back the database up now (online, consistent)")
     backup.add_argument("--to", type=Path, help="target file (default: the backups folder, today's name)")
     db.add_parser("upgrade", help="upgrade the schema to this version (after a backup)")
+    restore = db.add_parser("restore", help="list the backups, or restore one (the file it replaces is kept)")
+    restore.add_argument("backup", nargs="?", help="the number shown in the list, or the backup's file name")
+    restore.add_argument("--yes", action="store_true", help="restore without asking (for scripts)")
+    restore.add_argument("--check", action="store_true", help="check every backup in full while listing (slow)")
     diagnoses = commands.add_parser("diagnoses", help="the diagnosis catalogue").add_subparsers(
         dest="diagnoses_command", required=True
     )

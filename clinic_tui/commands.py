@@ -28,13 +28,39 @@ def show_config(settings: Settings, _args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _refusal(path) -> str | None:
+    """Why ``path`` is not a clinic-tui database that can be checked (empty, truncated, foreign…)."""
+    import sqlite3
+
+    from clinic_tui.data.sqlite_file import DatabaseError, check_header, is_ours
+
+    try:
+        check_header(path)
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            if not is_ours(connection):
+                raise DatabaseError("foreign", path)
+        finally:
+            connection.close()
+    except DatabaseError as exc:
+        return describe_database_error(exc)
+    except sqlite3.DatabaseError as exc:
+        return describe_database_error(DatabaseError("corrupt", path, str(exc)))
+    return None
+
+
 def database(settings: Settings, args: argparse.Namespace) -> int:
     from clinic_tui.data.db import DatabaseError
-    from clinic_tui.data.maintenance import backup_to, integrity_problems
+    from clinic_tui.data.maintenance import BackupRejected, backup_to, integrity_problems
 
     path = settings.database_path()
+    if args.db_command == "restore":
+        return restore(settings, args)
     if not path.exists():
         print(_("The file {path} is missing.").format(path=path), file=sys.stderr)
+        return EXIT_PROBLEM
+    if refusal := _refusal(path):
+        print(refusal, file=sys.stderr)
         return EXIT_PROBLEM
     if args.db_command == "check":
         problems = integrity_problems(path)
@@ -45,7 +71,13 @@ def database(settings: Settings, args: argparse.Namespace) -> int:
         return EXIT_PROBLEM if problems else EXIT_OK
     if args.db_command == "backup":
         target = args.to or settings.backup_dir() / f"{path.stem}-{clock.today():%Y%m%d}.db"
-        backup_to(path, target)
+        try:
+            backup_to(path, target)
+        except BackupRejected as exc:
+            from clinic_tui.errors import describe_rejected_backup
+
+            print(describe_rejected_backup(exc.path), file=sys.stderr)
+            return EXIT_PROBLEM
         print(_("Backup written to {path}").format(path=target))
         return EXIT_OK
     from clinic_tui.data.migrate import open_database
@@ -60,6 +92,66 @@ def database(settings: Settings, args: argparse.Namespace) -> int:
             path=path, old=opened.upgraded_from, backup=opened.backup))
     else:
         print(_("{path} is already at the current schema").format(path=path))
+    return EXIT_OK
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{size / 1024:.0f} KB"
+
+
+def restore(settings: Settings, args: argparse.Namespace) -> int:
+    """``clinic-tui db restore``: list the backups; with a number or name, restore that one."""
+    from clinic_tui.cli import EXIT_USAGE
+    from clinic_tui.data.maintenance import list_backups, restore_backup
+    from clinic_tui.data.sqlite_file import DatabaseError
+
+    path, folder = settings.database_path(), settings.backup_dir()
+    backups = list_backups(path, folder, check=args.check)
+    if args.backup is None:
+        if not backups:
+            print(_("There are no backups of {path} in {folder}.").format(path=path, folder=folder))
+            return EXIT_PROBLEM
+        print(_("Backups of {path} in {folder}, newest first:").format(path=path, folder=folder))
+        for number, info in enumerate(backups, 1):
+            what = (", ".join(f"{kind} {count}" for kind, count in info.counts.items()) if info.sound
+                    else _("cannot be used: {reason}").format(reason=info.problem))
+            print(f"  {number:>2}  {info.path.name}  {info.day:%Y-%m-%d}  {_size(info.size):>8}  {what}")
+        print(_("Restore one with: clinic-tui db restore NUMBER --yes (the file it replaces is kept)"))
+        return EXIT_OK
+    chosen = None
+    if args.backup.isdigit() and 1 <= int(args.backup) <= len(backups):
+        chosen = backups[int(args.backup) - 1]
+    else:
+        chosen = next((b for b in backups if args.backup in (b.path.name, str(b.path))), None)
+    if chosen is None:
+        print(_("No backup {name}: run 'clinic-tui db restore' to list them.").format(name=args.backup),
+              file=sys.stderr)
+        return EXIT_USAGE
+    if not chosen.sound:
+        print(_("The backup {name} cannot be used: {reason}").format(name=chosen.path.name, reason=chosen.problem),
+              file=sys.stderr)
+        return EXIT_PROBLEM
+    question = _("Replace {path} with the backup of {day} ({name})? The current file is kept in {folder}. "
+                 "Records entered after that backup was made are not in it.").format(path=path, day=f"{chosen.day:%Y-%m-%d}", name=chosen.path.name,
+                                               folder=folder / "replaced")
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print(question, file=sys.stderr)
+            print(_("Add --yes to restore without asking."), file=sys.stderr)
+            return EXIT_USAGE
+        answer = input(question + " [y/N] ").strip().lower()
+        if answer not in ("y", "yes", "是", "shi"):
+            print(_("Nothing was changed."))
+            return EXIT_PROBLEM
+    try:
+        kept = restore_backup(path, chosen.path, folder)
+    except DatabaseError as exc:
+        print(describe_database_error(exc), file=sys.stderr)
+        return EXIT_PROBLEM
+    print(_("Restored {path} from {name}.").format(path=path, name=chosen.path.name))
+    if kept is not None:
+        print(_("The file it replaced is kept as {kept}.").format(kept=kept))
+    print(_("Records entered after the backup was made are not in it: see docs/bad-day.md."))
     return EXIT_OK
 
 
