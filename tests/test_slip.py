@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from datetime import date, datetime, timezone
 from types import SimpleNamespace
 
@@ -117,3 +118,6 @@ def test_save_slip_writes_both_files_named_by_number(tmp_path):
     assert html_path.name == "QS0101_2026_07.html" and text_path.name == "QS0101_2026_07.txt"
     assert "QS0101/2026 07" in html_path.read_text(encoding="utf-8")
     assert text_path.read_bytes().startswith(b"\xef\xbb\xbf")  # BOM for Notepad
+    # A slip names a patient: readable by its owner only, like the database.
+    assert {stat.S_IMODE(p.stat().st_mode) for p in (html_path, text_path)} == {0o600}
+    assert stat.S_IMODE(html_path.parent.stat().st_mode) == 0o700

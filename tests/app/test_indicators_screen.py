@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import re
+import stat
 from datetime import date
 
 from pilot_helpers import app_on_demo_copy, sign_in, wait_for
@@ -39,6 +40,7 @@ async def test_step_back_a_month_and_export_it_as_csv_with_a_bom(tmp_path):
         await wait_for(pilot, path.exists)
         raw = path.read_bytes()
         assert raw.startswith(b"\xef\xbb\xbf")  # the UTF-8 BOM
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600 and stat.S_IMODE(path.parent.stat().st_mode) == 0o700
         rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
         assert rows[1][2] == str(report.visits) and rows[1][0] == f"{last_month:%Y-%m}"
         overall = next(r for r in rows if r[1] == "全体居民")
