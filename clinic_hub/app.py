@@ -9,7 +9,7 @@ from fastapi.openapi.utils import get_openapi
 
 from clinic_hub import __version__, errors, limits, logs
 from clinic_hub.db import make_engine
-from clinic_hub.routers import desk, health, indicators, sync
+from clinic_hub.routers import desk, health, indicators, own, sync
 from clinic_hub.settings import Settings
 from clinic_tui.sync.wire import PushRecord, PushRequest
 
@@ -35,7 +35,7 @@ def create_app(settings: Settings | None = None, engine=None) -> FastAPI:
     # Read through clinic_hub.dependencies (get_settings, get_engine), never by routes directly.
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url)
-    for module in (sync, desk, indicators, health):
+    for module in (sync, own, desk, indicators, health):
         app.include_router(module.router)
 
     def openapi():

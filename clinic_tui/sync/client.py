@@ -19,7 +19,8 @@ import httpx
 from pydantic import ValidationError
 
 from clinic_tui.sync.credentials import is_loopback
-from clinic_tui.sync.wire import API_PREFIX, API_VERSION, HealthResponse, PullResponse, PushResponse, ReconcileResponse
+from clinic_tui.sync.wire import (API_PREFIX, API_VERSION, HealthResponse, OwnPage, PullResponse, PushResponse,
+                                  ReconcileResponse)
 
 # A 2G link: a connection may take seconds to set up and a batch answer a minute to come back.
 CONNECT_TIMEOUT = 10.0
@@ -149,6 +150,13 @@ class HubClient:
         if cursor:
             params["cursor"] = cursor
         return self._parse(PullResponse, self._send("GET", "/sync/pull", params=params))
+
+    def own(self, kind: str, after: str | None, limit: int) -> OwnPage:
+        """A page of this clinic's own records as the hub holds them (after a restore)."""
+        params: dict[str, Any] = {"kind": kind, "limit": limit}
+        if after:
+            params["after"] = after
+        return self._parse(OwnPage, self._send("GET", "/sync/own", params=params))
 
     def reconcile(self) -> ReconcileResponse:
         return self._parse(ReconcileResponse, self._send("GET", "/sync/reconcile"))

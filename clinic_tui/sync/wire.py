@@ -111,6 +111,24 @@ class PullResponse(WireModel):
     epoch: str
 
 
+class OwnRecord(WireModel):
+    kind: str
+    id: str
+    revision: int
+    updated_at: datetime
+    deleted: bool
+    data: dict[str, Any]
+
+
+class OwnPage(WireModel):
+    """A page of the records this clinic pushed, as the hub holds them (GET /sync/own): what a
+    clinic restored from a backup, or rebuilt, takes back. Ask again with ``after`` = ``next_after``
+    while it is not null."""
+    kind: str
+    records: list[OwnRecord]
+    next_after: str | None = None
+
+
 class KindSummary(WireModel):
     count: int
     hash: str

@@ -11,7 +11,8 @@ from tests.hub.conftest import make_record, make_referral, pull_all, push
 # Every endpoint with a request that would succeed for the right token: (method, path, json).
 SYNC = [("POST", "/api/v1/sync/push", {"batch_id": "auth-probe", "records": []}),
         ("GET", "/api/v1/sync/pull", None),
-        ("GET", "/api/v1/sync/reconcile", None)]
+        ("GET", "/api/v1/sync/reconcile", None),
+        ("GET", "/api/v1/sync/own?kind=resident", None)]
 DESK = [("GET", "/api/v1/desk/referrals", None),
         ("GET", "/api/v1/desk/referrals/{no}", None),
         ("POST", "/api/v1/desk/referrals/{no}/accept", {"department_code": "X", "appointment_at": "2025-07-01T09:00+08:00"}),
@@ -114,6 +115,10 @@ def test_clinic_a_cannot_read_or_change_clinic_b_data(hub):
         assert {c["kind"] for c in seen_by_b} <= {"slot_pool", "department", "hospital", "broadcast"}
         assert b.get("/api/v1/sync/reconcile").json()["kinds"] == {"resident": {
             "count": 1, "hash": record_set_hash([(attacks[3]["id"], 1)])}}
+        # Each clinic takes back its own records only (GET /sync/own).
+        assert [r["id"] for r in a.get("/api/v1/sync/own?kind=resident").json()["records"]] == [resident["id"]]
+        assert [r["id"] for r in b.get("/api/v1/sync/own?kind=resident").json()["records"]] == [attacks[3]["id"]]
+        assert b.get("/api/v1/sync/own?kind=referral").json()["records"] == []
         seen_by_a, _ = pull_all(a, cursor)
         assert {"referral_event", "referral"} <= {c["kind"] for c in seen_by_a}
         assert staff.get(f"/api/v1/desk/referrals/{no}").json()["status"] == "accepted"

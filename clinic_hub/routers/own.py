@@ -1,0 +1,47 @@
+"""A clinic takes back its own records (docs/bad-day.md): ``GET /api/v1/sync/own``.
+
+After a clinic restored its database from a backup (or lost it), what it had sent since is only on
+the hub. This route gives a clinic token the records that clinic pushed, as the hub holds them,
+one kind at a time in pages keyed by record id (resumable: ask again after the last id). Only the
+token's own clinic's records are ever returned. Kept apart from ``routers/sync.py`` on purpose: it
+is the one route that sends a clinic's own records back down.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Query
+
+from clinic_hub import audit
+from clinic_hub.db import as_utc
+from clinic_hub.dependencies import STRICT_QUERY, ClinicCaller, EngineDep
+from clinic_hub.models import SyncRecord
+from clinic_tui.sync.wire import MAX_PULL_LIMIT, ErrorResponse, OwnPage, OwnRecord
+
+router = APIRouter(prefix="/api/v1/sync", tags=["sync"], dependencies=STRICT_QUERY)
+_records = SyncRecord.__table__
+
+
+@router.get(
+    "/own", response_model=OwnPage, summary="This clinic's own records, as the hub holds them",
+    description="One kind, ordered by id, after the id given; next_after is null on the last page.",
+    responses={401: {"model": ErrorResponse, "description": "No token, an unknown token or a revoked token"},
+               403: {"model": ErrorResponse, "description": "Not a clinic token"},
+               422: {"model": ErrorResponse, "description": "Invalid request (a limit out of range, a kind too long)"}},
+)
+def own(clinic: ClinicCaller, engine: EngineDep, kind: str = Query(..., max_length=40),
+        after: str | None = Query(None, max_length=36, description="The last id of the page before"),
+        limit: int = Query(MAX_PULL_LIMIT, ge=1, le=MAX_PULL_LIMIT)) -> OwnPage:
+    where = [_records.c.origin == "clinic", _records.c.clinic_id == clinic.id, _records.c.kind == kind]
+    if after:
+        where.append(_records.c.id > after)
+    with engine.begin() as conn:
+        rows = conn.execute(
+            sa.select(_records.c.id, _records.c.revision, _records.c.updated_at, _records.c.deleted, _records.c.data)
+            .where(*where).order_by(_records.c.id).limit(limit + 1)
+        ).all()
+        page = rows[:limit]
+        audit.record(conn, clinic, "sync.own", [row.id for row in page])
+    records = [OwnRecord(kind=kind, id=r.id, revision=r.revision, updated_at=as_utc(r.updated_at), deleted=r.deleted,
+                         data=r.data) for r in page]
+    return OwnPage(kind=kind, records=records, next_after=page[-1].id if len(rows) > limit else None)
