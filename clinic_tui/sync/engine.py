@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from clinic_tui import clock
 from clinic_tui.config import Settings
 from clinic_tui.i18n import _, current_language
-from clinic_tui.sync import state
+from clinic_tui.sync import recovery, state
 from clinic_tui.sync.apply import apply_pull_page
 from clinic_tui.sync.client import HubClient, HubError
 from clinic_tui.sync.credentials import SyncConfigError, resolve
@@ -33,12 +33,12 @@ from clinic_tui.sync.wire import MAX_PULL_LIMIT
 OUTCOMES = tuple(outcome for outcome in SyncOutcome if outcome != SyncOutcome.RUNNING)  # how a sync can end
 # Exit codes of `clinic-tui sync` (docs/sync.md): a scheduled task can act on each.
 EXIT_OK, EXIT_ERROR, EXIT_CONFIG, EXIT_OFFLINE, EXIT_AUTH, EXIT_REJECTED, EXIT_BUSY = 0, 1, 2, 3, 4, 5, 6
-EXIT_DNS, EXIT_TLS, EXIT_FORBIDDEN, EXIT_INCOMPATIBLE = 7, 8, 9, 10
+EXIT_DNS, EXIT_TLS, EXIT_FORBIDDEN, EXIT_INCOMPATIBLE, EXIT_MISMATCH = 7, 8, 9, 10, 11
 _OUTCOME_EXIT = {SyncOutcome.OK: EXIT_OK, SyncOutcome.OFFLINE: EXIT_OFFLINE, SyncOutcome.AUTH: EXIT_AUTH,
                  SyncOutcome.REJECTED: EXIT_REJECTED, SyncOutcome.CONFIG: EXIT_CONFIG, SyncOutcome.ERROR: EXIT_ERROR,
                  SyncOutcome.BUSY: EXIT_BUSY}
 _PROBLEM_EXIT = {"dns": EXIT_DNS, "tls": EXIT_TLS, "forbidden": EXIT_FORBIDDEN, "too_old": EXIT_INCOMPATIBLE,
-                 "protocol": EXIT_INCOMPATIBLE}
+                 "protocol": EXIT_INCOMPATIBLE, "mismatch": EXIT_MISMATCH}
 T = TypeVar("T")
 
 
@@ -84,6 +84,9 @@ class SyncReport:
     conflict: int = 0
     pulled: int = 0
     resent: int = 0
+    behind: int = 0  # "duplicate" answers naming a newer revision: the database was restored
+    taken_back: int = 0  # records written back from the hub's copy (sync/recovery.py)
+    lifted: int = 0  # edits made after a restore, given revisions above the hub's
     receipt: Receipt | None = None
     message: str = ""
     problem: str | None = None
@@ -146,6 +149,8 @@ class _Run:
         self._progress, self._cancel = progress, cancel
         self.pusher = Pusher(engine, client, report, settings.batch_size,
                              lambda done, total: self.tell("push", done, total), self.check_cancel)
+        self.recovered = False
+        self.hub_numbers = None
 
     def tell(self, phase: str, done: int, total: int | None) -> None:
         if self._progress is not None:
@@ -157,6 +162,17 @@ class _Run:
 
     def push_all(self) -> int:
         return self.pusher.push_all()
+
+    # --- after a restore (sync/recovery.py) -------------------------------------------------------
+    def take_back(self, kinds: list[str] | None = None) -> None:
+        """Take back what the hub holds newer than this database, and lift the revisions of edits
+        made since; then send those edits."""
+        fetch = lambda kind, after: _again_if_damaged(partial(self.client.own, kind, after, self.pull_limit))  # noqa: E731
+        result = recovery.take_back(self.engine, fetch, kinds, self.check_cancel)
+        self.report.taken_back += result.taken_back
+        self.report.lifted += result.lifted
+        self.recovered = True
+        self.push_all()
 
     # --- pull -----------------------------------------------------------------------------------
     def pull_all(self) -> None:
@@ -180,6 +196,7 @@ class _Run:
             hub_numbers = asker.submit(_again_if_damaged, self.client.reconcile)
             local = state.local_reconcile(self.engine)  # while the hub works out its own
             hub = hub_numbers.result()
+        self.hub_numbers = hub
         empty = (0, "0" * 32)
         kinds = sorted(set(local) | set(hub.kinds))
         mismatched = [kind for kind in kinds
@@ -190,6 +207,11 @@ class _Run:
     def reconcile(self) -> Receipt:
         self.tell("reconcile", 0, 2)
         mismatched, confirmed, epoch = self.mismatched_kinds()
+        if mismatched and not self.recovered:
+            # A backup copied over the file by hand shows here first: the hub holds revisions or
+            # records this database lacks. Take those back before sending anything again.
+            self.take_back(mismatched)
+            mismatched, confirmed, epoch = self.mismatched_kinds()
         if mismatched:
             # The hub lacks (or has other revisions of) some records: send those kinds again, once;
             # the hub answers "duplicate" for what it already holds.
@@ -197,6 +219,8 @@ class _Run:
             self.report.resent += self.push_all()
             mismatched, confirmed, epoch = self.mismatched_kinds()
         self.tell("reconcile", 2, 2)
+        if not mismatched:  # what the hub holds now: the next sync compares before it sends
+            recovery.store_hub_numbers(self.engine, self.hub_numbers.epoch, self.hub_numbers.kinds)
         rejected = state.rejected_records(self.engine)
         return Receipt(confirmed=confirmed, today=state.confirmed_today(self.engine, clock.today()),
                        rejected=len(rejected), first_reason=rejected[0].message if rejected else None,
@@ -249,12 +273,28 @@ def _sync(engine: Engine, client: HubClient, settings: Settings, report: SyncRep
     health = client.health()
     report.epoch_changed = state.adopt_epoch(engine, health.epoch or "")
     run = _Run(engine, client, settings, report, progress, cancel)
+    if recovery.marked_restored(engine):  # db restore: take back before any edit is sent
+        run.take_back()
+    else:
+        # The hub knows what this clinic sent; its own counters may be older (a backup copied over
+        # the file by hand). Compare before sending, so that no edit is answered "duplicate".
+        hub = _again_if_damaged(client.reconcile)
+        if changed := recovery.kinds_changed_on_the_hub(recovery.stored_hub_numbers(engine), hub.epoch, hub.kinds):
+            run.take_back(changed)
     run.push_all()
+    if report.behind and not run.recovered:  # restored by hand: the hub is ahead of this database
+        run.take_back()
     run.pull_all()
     report.receipt = run.reconcile()
     receipt = report.receipt
     report.outcome = SyncOutcome.REJECTED if receipt.rejected else SyncOutcome.OK
     report.message = receipt.text()
+    if receipt.mismatched and not receipt.rejected:
+        # Resending did not make the hub's copy match: never "ok" (docs/sync.md, exit code 11).
+        report.outcome, report.problem = SyncOutcome.ERROR, "mismatch"
+        report.message = _("The hub's copy still differs after resending ({kinds}): the sync is not complete. "
+                           "Run the sync again; if this stays, send the sync log to the hospital.").format(
+            kinds=", ".join(receipt.mismatched)) + "\n" + receipt.text()
 
 
 def _store_receipt(engine: Engine, report: SyncReport) -> None:

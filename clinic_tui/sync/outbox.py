@@ -46,6 +46,7 @@ class AnswerCounts:
     rejected: int = 0
     conflict: int = 0
     still_pending: int = 0  # answered for a revision older than the one now queued (edited meanwhile)
+    behind: int = 0  # "duplicate" naming a newer revision than the one sent: restored from a backup (kept)
 
 
 def stored_now() -> str:
@@ -184,6 +185,11 @@ def apply_push_answers(engine: Engine, sent: list[OutboxItem], results: list[Any
         if result.status == "rejected":
             counts.rejected += 1
             rejected.append((result.code, result.message, *key))
+            continue
+        if result.status == "duplicate" and (result.hub_revision or 0) > result.revision:
+            # The hub holds a newer revision than this clinic ever sent after it: the database was
+            # restored from a backup. The row stays for sync/recovery.py to sort out.
+            counts.behind += 1
             continue
         setattr(counts, result.status, getattr(counts, result.status) + 1)
         if result.status == "conflict":

@@ -187,6 +187,7 @@ class Pusher:
         report.pushed += len(sent)
         report.accepted += counts.accepted
         report.duplicate += counts.duplicate
+        report.behind += counts.behind
         report.rejected += counts.rejected
         report.conflict += counts.conflict
         report.conflicts.update(conflicts)
