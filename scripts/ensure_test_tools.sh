@@ -1,6 +1,7 @@
 #!/bin/sh
 # What the tests need besides Python: PostgreSQL's server binaries (the hub tests start a throwaway
-# server), tmux (the terminal end-to-end test) and openssl (a test certificate for TLS checks).
+# server), tmux (the terminal end-to-end test), openssl (a test certificate for TLS checks), and
+# Debian's chromium with fonts-noto-cjk (the web desk's Playwright tests; never `playwright install`).
 # On a fresh Debian machine, install what is missing when we may (root with apt-get); else say how.
 set -eu
 missing=""
@@ -12,6 +13,9 @@ command -v initdb >/dev/null 2>&1 && have_initdb=yes
 [ "$have_initdb" = yes ] || missing="$missing postgresql"
 command -v tmux >/dev/null 2>&1 || missing="$missing tmux"
 command -v openssl >/dev/null 2>&1 || missing="$missing openssl"
+[ -x /usr/bin/chromium ] || missing="$missing chromium"
+[ -d /usr/share/fonts/opentype/noto ] && ls /usr/share/fonts/opentype/noto/*CJK* >/dev/null 2>&1 \
+    || missing="$missing fonts-noto-cjk"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing what the tests need (apt-get install$missing)..."
