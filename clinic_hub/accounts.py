@@ -17,7 +17,7 @@ _tokens = ApiToken.__table__
 _clinics = Clinic.__table__
 _staff = Staff.__table__
 
-STAFF_ROLES = ("desk", "viewer", "admin")
+STAFF_ROLES = ("desk", "doctor", "viewer", "admin")  # doctor: the web desk (clinic_hub/web)
 TOKEN_PREFIX = "chub_"
 
 

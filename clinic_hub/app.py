@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.utils import get_openapi
 
-from clinic_hub import __version__, errors, limits, logs
+from clinic_hub import __version__, errors, limits, logs, web
 from clinic_hub.db import make_engine
 from clinic_hub.routers import desk, health, indicators, own, sync
 from clinic_hub.settings import Settings
@@ -35,8 +35,9 @@ def create_app(settings: Settings | None = None, engine=None) -> FastAPI:
     # Read through clinic_hub.dependencies (get_settings, get_engine), never by routes directly.
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url)
-    for module in (sync, own, desk, indicators, health):
+    for module in (sync, own, desk, indicators, health, web):
         app.include_router(module.router)
+    web.install(app)  # the web desk's HTML pages for 'sign in first' and 'not allowed'
 
     def openapi():
         # The push body is read by hand (gzip, size limits); its schema is added here for the docs.

@@ -26,6 +26,7 @@ from clinic_hub.schemas.desk import AcceptRequest, SendDownRequest
 from clinic_hub.errors import ApiError
 from clinic_hub.messages import message, negotiate
 from clinic_hub.settings import database_url_from
+from clinic_hub.web import cli as web_cli
 from clinic_tui.sync.wire import BROADCAST
 
 
@@ -66,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     add_staff = sub.add_parser("add-staff", parents=[common], help="add hospital staff; prints the token once")
     add_staff.add_argument("--name", required=True)
     add_staff.add_argument("--role", required=True, choices=accounts.STAFF_ROLES)
+    web_cli.add_commands(sub, common)  # clinic-hub staff set-password | unlock (the web desk)
 
     dir_parser = sub.add_parser("directory", help="the hospital's departments and reserved slots")
     dir_sub = dir_parser.add_subparsers(dest="directory_command", required=True)
@@ -189,6 +191,8 @@ def run(args) -> int:
         return 0
     if command == "referrals":
         return _referral_command(engine, args)
+    if command == "staff":
+        return web_cli.run(engine, args, _cli_principal())
     with engine.begin() as conn:
         if command == "new-epoch":
             print(f"new epoch {changes.new_epoch(conn)}: clinics will reconcile and resend")

@@ -66,6 +66,30 @@ class Staff(HubTable, table=True):
     created_at: datetime = Field(sa_type=UTC_DATETIME)
 
 
+class StaffLogin(HubTable, table=True):
+    """A staff member's web desk sign-in: login name, argon2 hash, failed attempts and lockout.
+    Bearer tokens (``api_token``) are apart and keep working for the JSON API."""
+
+    __tablename__ = "staff_login"
+    staff_id: str = Field(primary_key=True, max_length=36)
+    login: str = Field(max_length=100, unique=True)
+    password_hash: str = Field(max_length=200)
+    failed_count: int = 0
+    locked_until: Optional[datetime] = Field(default=None, sa_type=UTC_DATETIME)
+    password_set_at: datetime = Field(sa_type=UTC_DATETIME)
+
+
+class WebSession(HubTable, table=True):
+    """A signed-in web desk session. The cookie holds a random id; only its sha256 is stored."""
+
+    __tablename__ = "web_session"
+    id_hash: str = Field(primary_key=True, max_length=64)
+    staff_id: str = Field(max_length=36, index=True)
+    csrf_token: str = Field(max_length=64)
+    created_at: datetime = Field(sa_type=UTC_DATETIME)
+    last_seen_at: datetime = Field(sa_type=UTC_DATETIME)
+
+
 class ApiToken(HubTable, table=True):
     """Bearer tokens, stored only as their sha256. A clinic or staff member has one live token."""
 
@@ -99,6 +123,8 @@ class Referral(HubTable, table=True):
     """The hub's typed view of a referral: upward (pushed by a clinic) or downward (made here)."""
 
     __tablename__ = "referral"
+    # The web desk's queue: one direction and status, oldest first (clinic_hub/web).
+    __table_args__ = (sa.Index("ix_referral_queue", "direction", "status", "sent_at"),)
     id: str = Field(primary_key=True, max_length=36)
     clinic_id: str = Field(max_length=36, index=True)  # sender (up) or addressee (down)
     direction: str = Field(max_length=4)

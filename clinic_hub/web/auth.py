@@ -1,0 +1,195 @@
+"""Staff sign-in for the web desk: argon2 passwords, lockout, server-side sessions, CSRF tokens.
+
+- A password is stored only as its argon2id hash (argon2-cffi's defaults: memory-hard, salted).
+- Five wrong passwords in a row lock the login for 15 minutes (the right password included), and
+  an unknown login costs the same hashing time as a known one.
+- A session is a random id in the cookie; the database keeps only its sha256, the staff member,
+  a per-session CSRF token and when it was last used. Signing in always makes a new id (and drops
+  the one the browser came with: no fixation); 30 idle minutes or 12 hours end it.
+
+Bearer tokens (``clinic_hub.accounts``) are untouched: they keep working for the JSON API.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.engine import Connection
+
+from clinic_hub.accounts import AccountError, Principal
+from clinic_hub.db import as_utc, utcnow
+from clinic_hub.models import Staff, StaffLogin, WebSession
+
+_logins = StaffLogin.__table__
+_sessions = WebSession.__table__
+_staff = Staff.__table__
+
+MAX_FAILURES = 5
+LOCKOUT = timedelta(minutes=15)
+IDLE_TIMEOUT = timedelta(minutes=30)
+MAX_SESSION_AGE = timedelta(hours=12)
+TOUCH_EVERY = timedelta(seconds=60)  # last_seen_at is written at most this often
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 256
+MAX_LOGIN_LENGTH = 100
+
+
+@lru_cache(maxsize=1)
+def hasher() -> PasswordHasher:
+    return PasswordHasher()  # argon2id, RFC 9106 "low memory" profile: 64 MiB, 3 passes
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return hasher().hash(secrets.token_urlsafe(16))
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AccountError(f"the password may have at most {MAX_PASSWORD_LENGTH} characters")
+    if "\x00" in password:
+        raise AccountError("the password must not contain the NUL character")
+
+
+def set_password(conn: Connection, staff_id: str, password: str, login: str | None = None) -> str:
+    """Set (or replace) a staff member's web desk password; returns the login name. The login
+    defaults to the staff member's name and must be unique. Clears any lockout and ends the
+    staff member's open sessions."""
+    staff = conn.execute(sa.select(_staff).where(_staff.c.id == staff_id)).first()
+    if staff is None:
+        raise AccountError(f"no staff member {staff_id}")
+    login = (login if login is not None else staff.name).strip()
+    if not login or len(login) > MAX_LOGIN_LENGTH:
+        raise AccountError(f"the login name needs 1 to {MAX_LOGIN_LENGTH} characters")
+    check_password_rules(password)
+    taken = conn.execute(sa.select(_logins.c.staff_id).where(_logins.c.login == login)).scalar_one_or_none()
+    if taken is not None and taken != staff_id:
+        raise AccountError(f"the login name {login!r} is already used by another staff member")
+    now = utcnow()
+    values = dict(login=login, password_hash=hasher().hash(password), failed_count=0, locked_until=None,
+                  password_set_at=now)
+    if conn.execute(sa.update(_logins).where(_logins.c.staff_id == staff_id).values(**values)).rowcount == 0:
+        conn.execute(sa.insert(_logins).values(staff_id=staff_id, **values))
+    end_sessions(conn, staff_id)
+    return login
+
+
+@dataclass(frozen=True)
+class SignIn:
+    outcome: str  # "ok" | "wrong" | "locked"
+    staff_id: str | None = None
+    locked_until: datetime | None = None
+
+
+def check_credentials(conn: Connection, login: str, password: str, now: datetime | None = None) -> SignIn:
+    """Verify a login and password, counting failures and locking after MAX_FAILURES in a row."""
+    now = now or utcnow()
+    row = conn.execute(sa.select(_logins).where(_logins.c.login == login.strip()[:MAX_LOGIN_LENGTH])
+                       .with_for_update()).first() if login else None
+    password = password[:MAX_PASSWORD_LENGTH]
+    if row is None:
+        try:  # the same work as for a real login, so timing does not tell which logins exist
+            hasher().verify(_dummy_hash(), password or "-")
+        except VerificationError:
+            pass
+        return SignIn("wrong")
+    locked_until = as_utc(row.locked_until)
+    if locked_until is not None and locked_until > now:
+        return SignIn("locked", row.staff_id, locked_until)
+    try:
+        hasher().verify(row.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        failures = row.failed_count + 1
+        values: dict = {"failed_count": failures}
+        if failures >= MAX_FAILURES:
+            values = {"failed_count": 0, "locked_until": now + LOCKOUT}
+        conn.execute(sa.update(_logins).where(_logins.c.staff_id == row.staff_id).values(**values))
+        if "locked_until" in values:
+            return SignIn("locked", row.staff_id, values["locked_until"])
+        return SignIn("wrong", row.staff_id)
+    values = {"failed_count": 0, "locked_until": None}
+    if hasher().check_needs_rehash(row.password_hash):
+        values["password_hash"] = hasher().hash(password)
+    conn.execute(sa.update(_logins).where(_logins.c.staff_id == row.staff_id).values(**values))
+    return SignIn("ok", row.staff_id)
+
+
+# --- sessions ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class WebUser:
+    """The signed-in staff member behind a request."""
+
+    staff_id: str
+    name: str
+    role: str
+    csrf_token: str
+    session_hash: str
+
+    @property
+    def principal(self) -> Principal:
+        return Principal("staff", self.staff_id, role=self.role)
+
+
+def start_session(conn: Connection, staff_id: str, old_session_id: str | None = None) -> str:
+    """A new session for ``staff_id``; the session the browser came with (if any) ends. Returns
+    the new random id for the cookie."""
+    if old_session_id:
+        end_session(conn, old_session_id)
+    session_id = secrets.token_urlsafe(32)
+    now = utcnow()
+    conn.execute(sa.insert(_sessions).values(id_hash=_sha256(session_id), staff_id=staff_id,
+                                             csrf_token=secrets.token_urlsafe(32), created_at=now, last_seen_at=now))
+    return session_id
+
+
+def load_session(conn: Connection, session_id: str | None, now: datetime | None = None) -> WebUser | None:
+    """The staff member of a live session, or None (unknown, idle too long, too old, staff gone)."""
+    if not session_id or len(session_id) > 100:
+        return None
+    now = now or utcnow()
+    id_hash = _sha256(session_id)
+    row = conn.execute(sa.select(_sessions, _staff.c.name, _staff.c.role)
+                       .join(_staff, _staff.c.id == _sessions.c.staff_id)
+                       .where(_sessions.c.id_hash == id_hash)).first()
+    if row is None:
+        return None
+    last_seen = as_utc(row.last_seen_at)
+    if now - last_seen > IDLE_TIMEOUT or now - as_utc(row.created_at) > MAX_SESSION_AGE:
+        conn.execute(sa.delete(_sessions).where(_sessions.c.id_hash == id_hash))
+        return None
+    if now - last_seen > TOUCH_EVERY:
+        conn.execute(sa.update(_sessions).where(_sessions.c.id_hash == id_hash).values(last_seen_at=now))
+    return WebUser(row.staff_id, row.name, row.role, row.csrf_token, id_hash)
+
+
+def end_session(conn: Connection, session_id: str) -> None:
+    conn.execute(sa.delete(_sessions).where(_sessions.c.id_hash == _sha256(session_id)))
+
+
+def end_sessions(conn: Connection, staff_id: str) -> int:
+    return conn.execute(sa.delete(_sessions).where(_sessions.c.staff_id == staff_id)).rowcount
+
+
+def purge_expired(conn: Connection, now: datetime | None = None) -> int:
+    """Drop sessions idle past the timeout (called at sign-in, so the table stays small)."""
+    now = now or utcnow()
+    return conn.execute(sa.delete(_sessions).where(_sessions.c.last_seen_at < now - IDLE_TIMEOUT)).rowcount
+
+
+def csrf_ok(user: WebUser, submitted: str | None) -> bool:
+    return bool(submitted) and hmac.compare_digest(user.csrf_token.encode(), submitted.encode())

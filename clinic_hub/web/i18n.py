@@ -1,0 +1,136 @@
+"""The web desk's words in Chinese (the default) and English.
+
+Message ids are English, as in the clinic app. A page asks ``Translator(language)``; Chinese comes
+from ``ZH`` below (the desk's own words) or else from the clinic app's gettext catalogue
+(``clinic_tui/locale``: referral statuses, slip labels, code sets), so a label reads the same on the
+clinic's slip and on the hospital's screen. tests/hub/test_web_i18n.py checks that every string
+marked ``_("...")`` in the templates and in clinic_hub/web is translated one way or the other.
+Nothing here is global: two requests in two languages never mix.
+"""
+
+from __future__ import annotations
+
+from clinic_tui.i18n import translations
+
+LANGUAGES = ("zh", "en")
+DEFAULT_LANGUAGE = "zh"
+
+
+def N_(message: str) -> str:
+    """Mark a module-level string for translation where it is shown."""
+    return message
+
+
+ZH: dict[str, str] = {
+    # the frame and sign-in
+    "Referral desk": "转诊工作台",
+    "Skip to content": "跳到正文",
+    "Main": "主菜单",
+    "Referral queue": "转诊队列",
+    "Sign out": "退出登录",
+    "Sign in": "登录",
+    "Sign in to the referral desk": "登录转诊工作台",
+    "Login name": "登录名",
+    "Password": "密码",
+    "Accounts and passwords are set by the hub's administrator (clinic-hub staff set-password).":
+        "账号和密码由平台管理员设置（clinic-hub staff set-password）。",
+    "Continue": "继续",
+    "Please sign in": "请登录",
+    "Your session has ended. Sign in again.": "登录已失效，请重新登录。",
+    "Not allowed": "无权操作",
+    "Not found": "未找到",
+    "You have signed out.": "已退出登录。",
+    "Wrong login name or password.": "登录名或密码错误。",
+    "Too many wrong passwords: this login is locked until {time}.": "密码错误次数过多，该账号已锁定至 {time}。",
+    "Your role may not open this page.": "您的角色无权打开此页面。",
+    "This form has expired or did not come from the desk. Open the page again and retry.":
+        "表单已失效或并非来自工作台，请重新打开页面后再试。",
+    # roles
+    "Referral office": "转诊办",
+    "Department doctor": "科室医生",
+    "Indicators reader": "指标查看",
+    # the queue
+    "Incoming upward referrals": "上转转诊申请",
+    "Awaiting answer": "待接收",
+    "Awaiting arrival": "待到诊",
+    "All": "全部",
+    "Green channel first, then urgent, then by waiting time. Open a referral with its number.":
+        "急诊（绿色通道）优先，其次紧急，再按等待时间排序。点击转诊单号打开。",
+    "Clinic": "转出机构",
+    "Department wished": "申请科室",
+    "Sent at": "提交时间",
+    "Waiting": "已等待",
+    "Appointment": "预约",
+    "No referrals here.": "暂无转诊单。",
+    "Pages": "分页",
+    "Page {page}": "第 {page} 页",
+    "{days} d {hours} h": "{days}天{hours}小时",
+    "{hours} h {minutes} min": "{hours}小时{minutes}分钟",
+    "{minutes} min": "{minutes}分钟",
+    # one referral
+    "Referral slip": "转诊单",
+    "Recent follow-ups of this resident": "该居民近期随访",
+    "The hub holds no follow-ups of this resident.": "平台上暂无该居民的随访记录。",
+    "Classification": "随访分类",
+    "Next follow-up": "下次随访",
+    "History": "处理记录",
+    "From": "原状态",
+    "To": "新状态",
+    "By": "操作方",
+    "Reason or note": "原因或说明",
+    "Cancellation": "撤销",
+    "Answer": "答复",
+    "Accept and book": "接收并预约",
+    "Doctor (optional)": "医生（可不填）",
+    "Book over the reserved quota if none is left (green channel)": "预留号源用完时超额预约（绿色通道）",
+    "Reason for booking over the quota": "超额预约理由",
+    "Accept and book a reserved slot": "接收并预约基层预留号",
+    "Reserved primary-care slots left": "基层预留号源剩余（剩余/预留）",
+    "Reject": "拒绝",
+    "Reason (the clinic sees it)": "拒绝原因（转出机构可见）",
+    "Reject the referral": "拒绝转诊",
+    "The patient": "患者到诊",
+    "Note (optional)": "说明（可不填）",
+    "Mark arrived": "登记已到诊",
+    "Mark not arrived": "登记未到诊",
+    "Mark completed": "登记已完成",
+    "Send down to the clinic": "下转回基层",
+    "Discharge diagnoses (one a line: ICD-10 code and name)": "出院诊断（每行一条：ICD-10 编码 名称）",
+    "Follow-up schedule (one a line: days, then what)": "随访安排（每行一条：天数 内容）",
+    "Send the downward referral": "发送下转单",
+    "Sent down": "已下转",
+    "Nothing to do on this referral now.": "该转诊单目前无需处理。",
+    "No referral with the number {number}.": "未找到转诊单 {number}。",
+    # answers
+    "Accepted: the appointment is booked. The clinic sees it after its next sync.":
+        "已接收并预约。转出机构下次同步后即可看到。",
+    "Rejected. The clinic sees the reason after its next sync.": "已拒绝。转出机构下次同步后可看到拒绝原因。",
+    "Marked arrived.": "已登记到诊。",
+    "Marked as not arrived.": "已登记未到诊。",
+    "Referral completed.": "转诊已完成。",
+    "Downward referral {number} sent: the clinic receives it at its next sync.":
+        "下转单 {number} 已发出，转入机构下次同步后收到。",
+    "Give the appointment's date and time.": "请填写预约日期和时间。",
+    "Booking over the quota needs a reason.": "超额预约须填写理由。",
+    "Choose a department.": "请选择科室。",
+    "Over quota: {reason}": "超额预约：{reason}",
+    "Write each follow-up as the number of days, a space, and what to do.": "随访安排每行写：天数、空格、随访内容。",
+    "A downward referral needs the discharge diagnosis and the treatment plan.": "下转单须填写出院诊断和治疗方案。",
+}
+
+
+def chinese(msgid: str) -> str | None:
+    """The Chinese of ``msgid``, or None when neither table has it."""
+    if msgid in ZH:
+        return ZH[msgid]
+    text = translations("zh").gettext(msgid)
+    return text if text != msgid else None
+
+
+class Translator:
+    def __init__(self, language: str):
+        self.language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+
+    def __call__(self, msgid: str, **params) -> str:
+        text = msgid if self.language == "en" else (chinese(msgid) or msgid)
+        return text.format(**params) if params else text

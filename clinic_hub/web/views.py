@@ -1,0 +1,266 @@
+"""What the desk's pages show, shaped for the templates: the referral slip (转诊单) as the clinic
+sent it, the resident's recent follow-ups, times in China time, waiting times.
+
+The slip follows the printed slip of the clinic app (clinic_tui/slip.py: same sections, same
+labels, same order) but reads the referral as the hub stores it: the JSON the clinic pushed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Callable, Iterable
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from clinic_hub.db import as_utc, utcnow
+from clinic_hub.directory import CHINA_TZ
+from clinic_hub.models import Department, Referral, SlotPool, SyncRecord
+from clinic_hub.web.i18n import N_
+from clinic_tui.domain.codes import ID_DOCUMENT_TYPE, INSURANCE_TYPE, SEX
+from clinic_tui.domain.followup import CLASSIFICATION_LABELS, DISEASE_LABELS
+from clinic_tui.domain.referral import (DIRECTION_LABELS, OUTCOME_LABELS, PURPOSE_LABELS, STATUS_LABELS,
+                                        URGENCY_LABELS)
+from clinic_tui.sync.wire import FOLLOWUP, REFERRAL
+
+_records = SyncRecord.__table__
+_referrals = Referral.__table__
+_departments = Department.__table__
+_pools = SlotPool.__table__
+
+HISTORY_KIND_LABELS = {
+    "disease": N_("past illnesses"), "surgery": N_("operations"), "trauma": N_("injuries"),
+    "transfusion": N_("transfusions"), "allergy": N_("past allergies"), "family": N_("family history"),
+}
+TRANSPORT_LABELS = {
+    "oxygen": N_("Oxygen"), "monitor": N_("Monitor"), "stretcher": N_("Stretcher"),
+    "escort": N_("Medical escort"), "ambulance_120": N_("Ambulance (120)"),
+}
+CONSENT_BY_LABELS = {"patient": N_("the patient"), "family": N_("the family")}
+ACTOR_NAMES = {"clinic": N_("the clinic doctor"), "reviewer": N_("the township reviewer"),
+               "hospital": N_("the hospital referral desk"), "system": N_("the system")}
+RECENT_FOLLOWUPS = 5
+
+T = Callable[..., str]
+
+
+@dataclass
+class Section:
+    title: str
+    fields: list[tuple[str, str]] = field(default_factory=list)
+    headers: list[str] | None = None
+    rows: list[list[str]] = field(default_factory=list)
+
+
+def text(value: Any) -> str:
+    """A value from the clinic's JSON as text: anything odd becomes an empty string, not an error."""
+    if value is None or isinstance(value, (dict, list)):
+        return ""
+    if isinstance(value, bool):
+        return ""
+    return str(value)
+
+
+def label(t: T, labels: dict, code: Any) -> str:
+    if not code or not isinstance(code, str):
+        return ""
+    return t(labels[code]) if code in labels else code
+
+
+def code_label(t: T, code_set, code: Any) -> str:
+    if not code or not isinstance(code, str):
+        return ""
+    return label(t, dict(code_set.entries), code)
+
+
+def joined(*parts: Any) -> str:
+    return " ".join(str(p) for p in parts if p not in (None, ""))
+
+
+def china_time(value: datetime | None) -> str:
+    return as_utc(value).astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def waited(t: T, since: datetime | None, now: datetime | None = None) -> str:
+    """How long a referral has waited, e.g. 2天3小时 / 45分钟."""
+    if since is None:
+        return ""
+    delta = max((now or utcnow()) - as_utc(since), timedelta(0))
+    days, seconds = delta.days, delta.seconds
+    if days:
+        return t("{days} d {hours} h", days=days, hours=seconds // 3600)
+    if seconds >= 3600:
+        return t("{hours} h {minutes} min", hours=seconds // 3600, minutes=seconds % 3600 // 60)
+    return t("{minutes} min", minutes=seconds // 60)
+
+
+def _items(value: Any) -> list[dict]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def diagnoses(t: T, items: Any) -> str:
+    return t("; ").join(joined(text(d.get("code")), text(d.get("name"))) for d in _items(items))
+
+
+def slip_sections(t: T, data: dict[str, Any], direction: str, status: str, urgency: str) -> list[Section]:
+    """Everything the clinic sent, in the printed slip's order."""
+    d = data
+    g = lambda name: text(d.get(name))  # noqa: E731
+    yes, no = t("Yes"), t("No")
+    kinds = [k for k in d.get("past_history_kinds") or [] if isinstance(k, str)] \
+        if isinstance(d.get("past_history_kinds"), list) else []
+    sections = [
+        Section(t("Referral"), [
+            (t("Direction"), label(t, DIRECTION_LABELS, direction)),
+            (t("Purpose"), label(t, PURPOSE_LABELS, d.get("purpose"))),
+            (t("Urgency"), label(t, URGENCY_LABELS, urgency)),
+            (t("Referral date"), g("referral_date")),
+            (t("Status"), label(t, STATUS_LABELS, status)),
+        ]),
+        Section(t("Patient"), [
+            (t("Name"), g("patient_name")),
+            (t("Sex"), code_label(t, SEX, d.get("patient_sex"))),
+            (t("Birth date"), g("patient_birth_date")),
+            (t("ID document"), joined(code_label(t, ID_DOCUMENT_TYPE, d.get("patient_id_type")),
+                                      g("patient_id_number"))),
+            (t("Phone"), g("patient_phone")),
+            (t("Address"), g("patient_address")),
+            (t("Insurance"), joined(code_label(t, INSURANCE_TYPE, d.get("patient_insurance_type")),
+                                    g("patient_insurance_no"))),
+        ]),
+        Section(t("Referred from"), [
+            (t("Institution"), joined(g("from_org_name"), f"({g('from_org_code')})" if g("from_org_code") else "")),
+            (t("Department"), g("from_department")),
+            (t("Doctor"), g("from_doctor_name")),
+            (t("Doctor's phone"), g("from_doctor_phone")),
+        ]),
+        Section(t("Receiving institution"), [
+            (t("Institution"), joined(g("to_org_name"), f"({g('to_org_code')})" if g("to_org_code") else "")),
+            (t("Department"), g("to_department_name") or g("to_department_code")),
+            (t("Doctor wished"), g("to_doctor_wished")),
+            (t("Date wished"), g("wished_date")),
+        ]),
+        Section(t("Condition"), [
+            (t("Preliminary diagnoses"), diagnoses(t, d.get("diagnoses"))),
+            (t("Reason for referral"), g("reason")),
+            (t("Chief complaint"), g("chief_complaint")),
+            (t("Present illness"), g("present_illness")),
+            (t("Past history"), joined(g("past_history"), t("(kinds: {kinds})", kinds=t(", ").join(
+                label(t, HISTORY_KIND_LABELS, k) for k in kinds)) if kinds else "")),
+            (t("Treatment so far"), g("treatment_so_far")),
+            (t("Allergies"), g("allergies")),
+            (t("Precautions"), g("precautions")),
+        ]),
+        Section(t("Examinations and results"), headers=[t("Item"), t("Result"), t("Normal or abnormal")], rows=[
+            [text(e.get("item")), text(e.get("result")), t("Abnormal") if e.get("abnormal") else t("Normal")]
+            for e in _items(d.get("examinations"))]),
+        Section(t("Current medication"), headers=[t("Drug"), t("Dose"), t("Frequency"), t("Route"), t("Days")], rows=[
+            [text(m.get("drug")), joined(text(m.get("dose")), text(m.get("unit"))), text(m.get("frequency")),
+             text(m.get("route")), text(m.get("days"))] for m in _items(d.get("medications"))]),
+        Section(t("Informed consent"), [
+            (t("Consent given"), yes if d.get("consent_given") is True else no),
+            (t("Signed by"), joined(label(t, CONSENT_BY_LABELS, d.get("consent_by")), g("consent_signer"))),
+        ]),
+    ]
+    transport = d.get("transport") if isinstance(d.get("transport"), dict) else {}
+    if urgency == "emergency" or transport:
+        sections.append(Section(t("Transport assessment"), [
+            (t(name), yes if transport.get(key) else no) for key, name in TRANSPORT_LABELS.items()]))
+    if direction == "down":
+        sections.append(Section(t("Discharge and care at home"), [
+            (t("Discharge diagnoses"), diagnoses(t, d.get("discharge_diagnoses"))),
+            (t("Outcome"), label(t, OUTCOME_LABELS, d.get("outcome"))),
+            (t("Treatment plan"), g("treatment_plan")),
+            (t("Rehabilitation guidance"), g("rehab_guidance")),
+            (t("Medication to continue"), g("medication_to_continue")),
+            (t("Follow-up schedule"), t("; ").join(
+                t("after {days} days: {what}", days=text(f.get("after_days")), what=text(f.get("what")))
+                for f in _items(d.get("followup_schedule")))),
+        ]))
+    if g("cancel_reason"):
+        sections.append(Section(t("Cancellation"), [(t("Cancellation reason"), g("cancel_reason"))]))
+    return sections
+
+
+# --- reads the pages need beside the desk's own -----------------------------------------------------
+
+def status_counts(conn: Connection, direction: str = "up") -> dict[str, int]:
+    """Referrals per status (the queue's tabs), from the (direction, status, sent_at) index."""
+    query = (sa.select(_referrals.c.status, sa.func.count())
+             .where(_referrals.c.direction == direction, _referrals.c.deleted.is_(False))
+             .group_by(_referrals.c.status))
+    return {status: count for status, count in conn.execute(query)}
+
+
+def department_names(conn: Connection) -> dict[str, str]:
+    return {code: name for code, name in conn.execute(
+        sa.select(_departments.c.code, _departments.c.name).where(_departments.c.active.is_(True))
+        .order_by(_departments.c.code))}
+
+
+@dataclass
+class PoolCell:
+    reserved: int
+    used: int
+    over_quota: int
+
+    @property
+    def remaining(self) -> int:
+        return max(self.reserved - self.used, 0)
+
+
+def pool_matrix(conn: Connection, start: date, days: int = 7) -> tuple[list[date], dict[str, dict[date, PoolCell]]]:
+    """Reserved primary-care slots per department and day for the next days, as opened (a day never
+    opened is made from the department's daily count when first booked, so it shows as blank)."""
+    dates = [start + timedelta(days=i) for i in range(days)]
+    cells: dict[str, dict[date, PoolCell]] = {}
+    rows = conn.execute(sa.select(_pools).where(_pools.c.day >= start, _pools.c.day < start + timedelta(days=days)))
+    for row in rows:
+        cells.setdefault(row.department_code, {})[row.day] = PoolCell(row.reserved, row.used, row.over_quota)
+    return dates, cells
+
+
+@dataclass
+class FollowupRow:
+    id: str
+    date: str
+    disease: str
+    blood_pressure: str
+    glucose: str
+    classification: str
+    next_date: str
+
+
+def recent_followups(t: T, conn: Connection, clinic_id: str, resident_id: Any,
+                     limit: int = RECENT_FOLLOWUPS) -> list[FollowupRow]:
+    """The resident's latest follow-ups the hub holds from the referring clinic."""
+    if not resident_id or not isinstance(resident_id, str):
+        return []
+    data = _records.c.data
+    query = (sa.select(_records.c.id, data)
+             .where(_records.c.origin == "clinic", _records.c.clinic_id == clinic_id, _records.c.kind == FOLLOWUP,
+                    _records.c.deleted.is_(False), data["resident_id"].as_string() == resident_id)
+             .order_by(data["followup_date"].as_string().desc()).limit(limit))
+    rows = []
+    for record_id, f in conn.execute(query):
+        f = f or {}
+        bp = f"{text(f.get('sbp'))}/{text(f.get('dbp'))}" if f.get("sbp") or f.get("dbp") else ""
+        glucose = text(f.get("fasting_glucose"))
+        rows.append(FollowupRow(record_id, text(f.get("followup_date")), label(t, DISEASE_LABELS, f.get("disease")),
+                                bp, glucose, label(t, CLASSIFICATION_LABELS, f.get("classification")),
+                                text(f.get("next_date"))))
+    return rows
+
+
+def sent_down_from(conn: Connection, up_referral_id: str) -> list[tuple[str, str]]:
+    """(number, status) of the downward referrals the hospital made from this upward one."""
+    data = _records.c.data
+    ids = conn.execute(sa.select(_records.c.id).where(
+        _records.c.origin == "hub", _records.c.kind == REFERRAL,
+        data["up_referral_id"].as_string() == up_referral_id)).scalars().all()
+    if not ids:
+        return []
+    return [(row.referral_no, row.status) for row in conn.execute(
+        sa.select(_referrals.c.referral_no, _referrals.c.status).where(_referrals.c.id.in_(ids))
+        .order_by(_referrals.c.created_at))]
