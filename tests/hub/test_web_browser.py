@@ -1,0 +1,152 @@
+"""The web desk in a real browser (Playwright for Python driving Debian's chromium), end to end:
+a real clinic syncs the demo database into a real hub; a referral nurse signs in (by keyboard),
+takes the urgent referral from the queue, accepts it into a reserved slot, marks the arrival and
+sends the patient down; the clinic syncs again and its SQLite database sees each step.
+
+Screenshots of the main pages at 1366x768 go to tests/hub/screenshots/ (committed; look at them
+after changing a page). Chinese needs fonts-noto-cjk; chromium is Debian's package, never
+``playwright install`` (scripts/ensure_test_tools.sh installs both).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sqlite3
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from clinic_hub import accounts, directory
+
+from .conftest import HubServer
+from .web_support import PASSWORD, add_staff
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+SCREENSHOTS = Path(__file__).with_name("screenshots")
+EXAMPLE_DB = Path(__file__).resolve().parents[2] / "local.db.example"
+VIEWPORT = {"width": 1366, "height": 768}
+URGENT = "QS0101-20261117-0003"  # the demo clinic's urgent referral waiting for the hospital
+
+
+@pytest.fixture
+def browser():
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail("Debian's chromium is needed (apt-get install chromium fonts-noto-cjk; make test does it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def hub(tmp_path):
+    server = HubServer("sqlite", f"sqlite:///{tmp_path / 'hub.db'}")
+    yield server
+    server.stop()
+
+
+def _clinic_sync(hub, database: Path, token: str):
+    from clinic_tui.config import load_settings
+    from clinic_tui.data.migrate import open_database
+    from clinic_tui.sync.engine import run_sync
+
+    engine = open_database(database).engine
+    try:
+        report = run_sync(engine, replace(load_settings(), database=database, hub_url=hub.base_url), token=token)
+    finally:
+        engine.dispose()
+    assert report.outcome == "ok", report.message
+    return report
+
+
+def _shot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+def test_a_nurse_answers_a_synced_referral_in_the_browser_and_the_clinic_sees_it(hub, browser, tmp_path):
+    # The hospital: its departments (the demo clinic refers to these codes), reserved pools, a nurse.
+    with hub.engine.begin() as conn:
+        directory.set_hospital(conn, "H01", "县人民医院")
+        for code, name, slots in (("NK-XXG", "心血管内科", 30), ("WK-PW", "普外科", 18), ("WK-GK", "骨科", 12),
+                                  ("NK-NFM", "内分泌科", 12), ("NK-HX", "呼吸内科", 15)):
+            directory.upsert_department(conn, code, name, slots)
+        directory.open_days(conn, directory.today_in_china(), 7)
+        _id, token = accounts.add_clinic(conn, "QS0101", "石桥镇青石村卫生室")
+    _staff_id, login = add_staff(hub.engine, "desk", name="转诊办王护士")
+
+    # The clinic: a copy of the demo database, synced for real.
+    clinic_db = tmp_path / "clinic.db"
+    shutil.copyfile(EXAMPLE_DB, clinic_db)
+    assert _clinic_sync(hub, clinic_db, token).pushed > 0
+
+    page = browser.new_page(viewport=VIEWPORT, locale="zh-CN")
+    page.goto(f"{hub.base_url}/desk/")
+    assert page.url.endswith("/desk/login")
+    _shot(page, "1-sign-in")
+    page.keyboard.type(login)  # the login field has the focus
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/desk/queue"))
+
+    # Every upward slip the demo clinic ever sent waits here: this hub never answered the old ones.
+    rows = page.locator("table.queue tbody tr")
+    ranks = [{"u-emergency": 0, "u-urgent": 1, "u-normal": 2}[c] for c in rows.evaluate_all(
+        "rows => rows.map(row => row.className)")]
+    assert len(ranks) > 3 and ranks == sorted(ranks)  # green channel first, then urgent, then normal
+    _shot(page, "2-queue")
+
+    page.get_by_role("link", name=URGENT).click()
+    page.wait_for_url(re.compile(re.escape(URGENT)))
+    assert page.get_by_role("heading", name=re.compile(URGENT)).is_visible()
+    assert page.get_by_label("科室").first.input_value() == "NK-XXG"  # the department the clinic asked for
+    _shot(page, "3-referral")
+
+    page.get_by_label("时间").fill("10:30")
+    page.get_by_label("医生（可不填）").fill("李主任")
+    page.get_by_role("button", name="接收并预约基层预留号").click()
+    page.wait_for_url(re.compile(r"done=accepted"))
+    assert page.get_by_role("status").inner_text().startswith("已接收并预约")
+    assert "10:30" in page.locator(".facts").inner_text()
+    _shot(page, "4-accepted")
+
+    page.get_by_role("button", name="登记已到诊").click()
+    page.wait_for_url(re.compile(r"done=arrived"))
+    page.get_by_label("出院诊断").fill("I10 原发性高血压")
+    page.get_by_label("治疗方案").fill("氨氯地平 5mg 每日一次，低盐饮食")
+    page.get_by_label("随访安排").fill("14 复查血压\n30 复查肾功能")
+    page.get_by_role("button", name="发送下转单").click()
+    page.wait_for_url(re.compile(r"done=sent_down"))
+    down_number = re.search(r"number=([A-Z0-9]+)", page.url).group(1)
+    assert down_number in page.get_by_role("status").inner_text()
+    _shot(page, "5-sent-down")
+
+    page.goto(f"{hub.base_url}/desk/language/en?next=/desk/queue%3Ftab%3Dall")
+    assert page.get_by_role("heading", name="Incoming upward referrals").is_visible()
+    _shot(page, "6-queue-english")
+    page.close()
+
+    # The clinic's next sync brings the hospital's answers into its own database.
+    report = _clinic_sync(hub, clinic_db, token)
+    assert report.pulled >= 3
+    db = sqlite3.connect(clinic_db)
+    status, referral_id = db.execute("SELECT status, id FROM referral WHERE referral_no = ?", (URGENT,)).fetchone()
+    assert status == "arrived"
+    events = db.execute("SELECT to_status, appointment_department_code, appointment_doctor FROM referral_event "
+                        "WHERE referral_id = ? AND origin = 'hub' ORDER BY at", (referral_id,)).fetchall()
+    assert events == [("accepted", "NK-XXG", "李主任"), ("arrived", None, None)]
+    downward = db.execute("SELECT direction, status, treatment_plan, patient_name FROM referral WHERE referral_no = ?",
+                          (down_number,)).fetchone()
+    patient = db.execute("SELECT patient_name FROM referral WHERE id = ?", (referral_id,)).fetchone()[0]
+    assert downward == ("down", "received", "氨氯地平 5mg 每日一次，低盐饮食", patient)
+    db.close()
