@@ -123,8 +123,8 @@ class Referral(HubTable, table=True):
     """The hub's typed view of a referral: upward (pushed by a clinic) or downward (made here)."""
 
     __tablename__ = "referral"
-    # The web desk's queue: one direction and status, oldest first (clinic_hub/web).
-    __table_args__ = (sa.Index("ix_referral_queue", "direction", "status", "sent_at"),)
+    # The web desk's queue and its tab counts: per status and urgency, oldest first (clinic_hub/web).
+    __table_args__ = (sa.Index("ix_referral_queue", "direction", "deleted", "status", "urgency", "sent_at"),)
     id: str = Field(primary_key=True, max_length=36)
     clinic_id: str = Field(max_length=36, index=True)  # sender (up) or addressee (down)
     direction: str = Field(max_length=4)

@@ -305,8 +305,7 @@ def queue(request: Request, engine: EngineDep, user: WebUser = Viewer,
     tab = tab if tab in dict(TABS) else ("accepted" if user.role == "doctor" else "sent")
     status = None if tab == "all" else tab
     with engine.begin() as conn:
-        rows = desk.list_referrals(conn, status, None, None, "up", limit=PAGE_SIZE + 1,
-                                   offset=(page - 1) * PAGE_SIZE)
+        rows = views.queue_page(conn, status, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
         has_more, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
         counts = views.status_counts(conn)
         departments = views.department_names(conn)

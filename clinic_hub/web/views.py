@@ -16,7 +16,10 @@ from sqlalchemy.engine import Connection
 
 from clinic_hub.db import as_utc, utcnow
 from clinic_hub.directory import CHINA_TZ
-from clinic_hub.models import Department, Referral, SlotPool, SyncRecord
+from clinic_hub.desk import NOT_YET_SENT
+from clinic_hub.models import Clinic, Department, Referral, SlotPool, SyncRecord
+from clinic_hub.referral_rules import UP, URGENCIES
+from clinic_hub.schemas.desk import ReferralSummary
 from clinic_hub.web.i18n import N_
 from clinic_tui.domain.codes import ID_DOCUMENT_TYPE, INSURANCE_TYPE, SEX
 from clinic_tui.domain.followup import CLASSIFICATION_LABELS, DISEASE_LABELS
@@ -26,6 +29,7 @@ from clinic_tui.sync.wire import FOLLOWUP, REFERRAL
 
 _records = SyncRecord.__table__
 _referrals = Referral.__table__
+_clinics = Clinic.__table__
 _departments = Department.__table__
 _pools = SlotPool.__table__
 
@@ -41,6 +45,7 @@ CONSENT_BY_LABELS = {"patient": N_("the patient"), "family": N_("the family")}
 ACTOR_NAMES = {"clinic": N_("the clinic doctor"), "reviewer": N_("the township reviewer"),
                "hospital": N_("the hospital referral desk"), "system": N_("the system")}
 RECENT_FOLLOWUPS = 5
+INDEXED_TABS = ("sent", "accepted", "arrived")  # statuses a slip reaches only after it was sent
 
 T = Callable[..., str]
 
@@ -184,6 +189,70 @@ def slip_sections(t: T, data: dict[str, Any], direction: str, status: str, urgen
 
 
 # --- reads the pages need beside the desk's own -----------------------------------------------------
+
+def _page_query():
+    return (sa.select(_referrals, _clinics.c.code.label("clinic_code"))
+            .join(_clinics, _clinics.c.id == _referrals.c.clinic_id)
+            .where(_referrals.c.direction == UP, _referrals.c.deleted.is_(False)))
+
+
+def _sorted_page(conn: Connection, status: str | None, limit: int, offset: int) -> list:
+    """The page by one sort of the matching rows (the order of clinic_hub.desk.list_referrals)."""
+    urgency_rank = sa.case({u: i for i, u in enumerate(URGENCIES)}, value=_referrals.c.urgency,
+                           else_=len(URGENCIES))
+    query = _page_query().order_by(urgency_rank, sa.func.coalesce(_referrals.c.sent_at, _referrals.c.created_at),
+                                   _referrals.c.referral_no).limit(limit).offset(offset)
+    if status:
+        query = query.where(_referrals.c.status == status)
+    else:  # drafts and slips under township review have not been sent to the hospital yet
+        query = query.where(_referrals.c.status.not_in(NOT_YET_SENT))
+    return conn.execute(query).all()
+
+
+def _indexed_page(conn: Connection, status: str, limit: int, offset: int) -> list:
+    """The same page for one status, read from the (direction, deleted, status, urgency, sent_at)
+    index: how many of each urgency, then only the rows of the page, urgency by urgency. A queue of
+    thousands costs no more than a queue of fifty. (Every slip of these statuses has a sent_at.)"""
+    counts = dict(conn.execute(
+        sa.select(_referrals.c.urgency, sa.func.count())
+        .where(_referrals.c.direction == UP, _referrals.c.deleted.is_(False), _referrals.c.status == status)
+        .group_by(_referrals.c.urgency)).all())
+    rows: list = []
+    for urgency in (*URGENCIES, *sorted(set(counts) - set(URGENCIES))):
+        here = counts.get(urgency, 0)
+        if offset >= here:
+            offset -= here
+            continue
+        take = min(limit - len(rows), here - offset)
+        rows += conn.execute(_page_query().where(_referrals.c.status == status, _referrals.c.urgency == urgency)
+                             .order_by(_referrals.c.sent_at, _referrals.c.referral_no)
+                             .limit(take).offset(offset)).all()
+        offset = 0
+        if len(rows) >= limit:
+            break
+    return rows
+
+
+def queue_page(conn: Connection, status: str | None, limit: int, offset: int) -> list[ReferralSummary]:
+    """One page of the upward queue in the desk's order: green channel, urgent, normal, then the
+    longest waiting (as clinic_hub.desk.list_referrals). The patients' names are read from the
+    slips for the page's rows only."""
+    if status in INDEXED_TABS:
+        rows = _indexed_page(conn, status, limit, offset)
+    else:
+        rows = _sorted_page(conn, status, limit, offset)
+    data = _records.c.data
+    patients = {record_id: (name, sex) for record_id, name, sex in conn.execute(
+        sa.select(_records.c.id, data["patient_name"].as_string(), data["patient_sex"].as_string())
+        .where(_records.c.id.in_([row.id for row in rows])))} if rows else {}
+    return [ReferralSummary(
+        id=row.id, referral_no=row.referral_no, direction=row.direction, clinic_code=row.clinic_code,
+        status=row.status, urgency=row.urgency, purpose=row.purpose, to_department_code=row.to_department_code,
+        referral_date=row.referral_date, sent_at=as_utc(row.sent_at), answered_at=as_utc(row.answered_at),
+        appointment_department_code=row.appointment_department_code, appointment_at=as_utc(row.appointment_at),
+        patient_name=patients.get(row.id, (None, None))[0], patient_sex=patients.get(row.id, (None, None))[1])
+        for row in rows]
+
 
 def status_counts(conn: Connection, direction: str = "up") -> dict[str, int]:
     """Referrals per status (the queue's tabs), from the (direction, status, sent_at) index."""

@@ -214,3 +214,34 @@ def test_english_on_request(own_hub):
     nurse.get("/desk/language/zh?next=/desk/queue")
     assert "上转转诊申请" in nurse.get("/desk/queue").text
     nurse.close()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_indexed_queue_pages_match_one_sort_of_everything(fresh_db, monkeypatch, backend):
+    """The queue reads a page urgency by urgency from the index; the order is the desk's own."""
+    import importlib.util
+    from pathlib import Path
+
+    from clinic_hub import migrate
+    from clinic_hub.db import make_engine
+    from clinic_hub.web import views
+
+    spec = importlib.util.spec_from_file_location(
+        "desk_bench", Path(__file__).resolve().parents[2] / "bench" / "hub_desk_queue.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    monkeypatch.setattr(bench, "REFERRALS", 600)
+    engine = make_engine(fresh_db(backend))
+    migrate.upgrade(engine)
+    bench.fill(engine)
+    with engine.begin() as conn:  # ties on sent_at are broken by the referral number
+        conn.execute(sa.text("UPDATE referral SET sent_at = (SELECT min(sent_at) FROM referral) "
+                             "WHERE referral_no LIKE '%0'"))
+    with engine.connect() as conn:
+        for status in views.INDEXED_TABS:
+            total = conn.execute(sa.text("SELECT count(*) FROM referral WHERE status = :s"), {"s": status}).scalar()
+            for offset in (0, 7, 30, total - 5, total):
+                indexed = [r.referral_no for r in views._indexed_page(conn, status, 20, offset)]
+                assert indexed == [r.referral_no for r in views._sorted_page(conn, status, 20, offset)]
+            assert len(views.queue_page(conn, status, total + 1, 0)) == total
+    engine.dispose()

@@ -6,7 +6,7 @@ Create Date: 2026-12-02
 
 Issue 17: staff sign in to the web desk with a password (argon2 hash, lockout after repeated
 failures); sessions live in the database (sha256 of the cookie's random id, with a CSRF token);
-the referral queue reads by (direction, status, sent_at).
+the referral queue reads by (direction, deleted, status, urgency, sent_at).
 """
 from alembic import op
 import sqlalchemy as sa
@@ -39,7 +39,7 @@ def upgrade() -> None:
     with op.batch_alter_table('web_session', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_web_session_staff_id'), ['staff_id'], unique=False)
     with op.batch_alter_table('referral', schema=None) as batch_op:
-        batch_op.create_index('ix_referral_queue', ['direction', 'status', 'sent_at'], unique=False)
+        batch_op.create_index('ix_referral_queue', ['direction', 'deleted', 'status', 'urgency', 'sent_at'], unique=False)
 
 
 def downgrade() -> None:
