@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -22,7 +23,7 @@ from functools import lru_cache
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from clinic_hub.accounts import AccountError, Principal
 from clinic_hub.db import as_utc, utcnow
@@ -40,6 +41,11 @@ TOUCH_EVERY = timedelta(seconds=60)  # last_seen_at is written at most this ofte
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 256
 MAX_LOGIN_LENGTH = 100
+
+
+# At most this many argon2 hashes at once (64 MiB each): a burst of sign-ins queues, it does not
+# exhaust the server's memory.
+_HASHING = threading.BoundedSemaphore(4)
 
 
 @lru_cache(maxsize=1)
@@ -80,7 +86,9 @@ def set_password(conn: Connection, staff_id: str, password: str, login: str | No
     if taken is not None and taken != staff_id:
         raise AccountError(f"the login name {login!r} is already used by another staff member")
     now = utcnow()
-    values = dict(login=login, password_hash=hasher().hash(password), failed_count=0, locked_until=None,
+    with _HASHING:
+        password_hash = hasher().hash(password)
+    values = dict(login=login, password_hash=password_hash, failed_count=0, locked_until=None,
                   password_set_at=now)
     if conn.execute(sa.update(_logins).where(_logins.c.staff_id == staff_id).values(**values)).rowcount == 0:
         conn.execute(sa.insert(_logins).values(staff_id=staff_id, **values))
@@ -95,37 +103,48 @@ class SignIn:
     locked_until: datetime | None = None
 
 
-def check_credentials(conn: Connection, login: str, password: str, now: datetime | None = None) -> SignIn:
-    """Verify a login and password, counting failures and locking after MAX_FAILURES in a row."""
+def _verify(password_hash: str, password: str) -> bool:
+    with _HASHING:
+        try:
+            return hasher().verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+
+def sign_in(engine: Engine, login: str, password: str, now: datetime | None = None) -> SignIn:
+    """Check a login and password, counting failures and locking the login after MAX_FAILURES in
+    a row. The slow hash runs outside any transaction (a SQLite write lock held for a second would
+    stall every clinic's push); the counters are then changed atomically. Call it from a worker
+    thread, never on the event loop."""
     now = now or utcnow()
-    row = conn.execute(sa.select(_logins).where(_logins.c.login == login.strip()[:MAX_LOGIN_LENGTH])
-                       .with_for_update()).first() if login else None
+    login = login.strip()[:MAX_LOGIN_LENGTH]
     password = password[:MAX_PASSWORD_LENGTH]
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(_logins).where(_logins.c.login == login)).first() if login else None
     if row is None:
-        try:  # the same work as for a real login, so timing does not tell which logins exist
-            hasher().verify(_dummy_hash(), password or "-")
-        except VerificationError:
-            pass
+        _verify(_dummy_hash(), password or "-")  # the same work, so timing does not tell which logins exist
         return SignIn("wrong")
     locked_until = as_utc(row.locked_until)
     if locked_until is not None and locked_until > now:
         return SignIn("locked", row.staff_id, locked_until)
-    try:
-        hasher().verify(row.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        failures = row.failed_count + 1
-        values: dict = {"failed_count": failures}
-        if failures >= MAX_FAILURES:
-            values = {"failed_count": 0, "locked_until": now + LOCKOUT}
-        conn.execute(sa.update(_logins).where(_logins.c.staff_id == row.staff_id).values(**values))
-        if "locked_until" in values:
-            return SignIn("locked", row.staff_id, values["locked_until"])
-        return SignIn("wrong", row.staff_id)
-    values = {"failed_count": 0, "locked_until": None}
-    if hasher().check_needs_rehash(row.password_hash):
-        values["password_hash"] = hasher().hash(password)
-    conn.execute(sa.update(_logins).where(_logins.c.staff_id == row.staff_id).values(**values))
-    return SignIn("ok", row.staff_id)
+    if _verify(row.password_hash, password):
+        values: dict = {"failed_count": 0, "locked_until": None}
+        if hasher().check_needs_rehash(row.password_hash):
+            with _HASHING:
+                values["password_hash"] = hasher().hash(password)
+        with engine.begin() as conn:
+            conn.execute(sa.update(_logins).where(_logins.c.staff_id == row.staff_id).values(**values))
+        return SignIn("ok", row.staff_id)
+    with engine.begin() as conn:
+        failures = conn.execute(sa.update(_logins).where(_logins.c.staff_id == row.staff_id)
+                                .values(failed_count=_logins.c.failed_count + 1)
+                                .returning(_logins.c.failed_count)).scalar_one()
+        if failures < MAX_FAILURES:
+            return SignIn("wrong", row.staff_id)
+        until = now + LOCKOUT
+        conn.execute(sa.update(_logins).where(_logins.c.staff_id == row.staff_id)
+                     .values(failed_count=0, locked_until=until))
+    return SignIn("locked", row.staff_id, until)
 
 
 # --- sessions ---------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.engine import Engine
+from starlette.concurrency import run_in_threadpool
 
 from clinic_hub import audit, desk, directory
 from clinic_hub.accounts import STAFF_ROLES, Principal, clinic_by_code
@@ -232,7 +233,7 @@ def stylesheet() -> Response:
 
 @router.get("/language/{lang}")
 def choose_language(request: Request, lang: str, next: str | None = Query(None, max_length=500)) -> Response:
-    response = redirect(_local(next) if next != f"{PREFIX}/login" else next)
+    response = redirect(_local(next))
     if lang in LANGUAGES:
         _cookie(request, response, LANG_COOKIE, lang, max_age=365 * 24 * 3600)
     return response
@@ -266,8 +267,9 @@ async def login(request: Request, engine: EngineDep) -> Response:
     name, password = form.get("login", "").strip()[:auth.MAX_LOGIN_LENGTH], form.get("password", "")
     next_path = form.get("next")
     old_session = request.cookies.get(SESSION_COOKIE)
+    # argon2 takes a second of CPU: in a worker thread, so the event loop keeps serving clinics.
+    result = await run_in_threadpool(auth.sign_in, engine, name, password)
     with engine.begin() as conn:
-        result = auth.check_credentials(conn, name, password)
         who = Principal("staff", result.staff_id) if result.staff_id else Principal("web", "unknown-login")
         if result.outcome == "ok":
             auth.purge_expired(conn)

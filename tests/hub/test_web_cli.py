@@ -40,9 +40,9 @@ def test_set_password_from_stdin_then_sign_in_and_the_token_still_works(db, caps
     code, out, _ = _set_password(db, capsys, monkeypatch, staff_id, "心内科 password 1")
     assert code == 0 and "'分诊台'" in out and "doctor" in out
     engine = make_engine(db)
+    assert auth.sign_in(engine, "分诊台", "心内科 password 1").outcome == "ok"
+    assert auth.sign_in(engine, "分诊台", "wrong").outcome == "wrong"
     with engine.begin() as conn:
-        assert auth.check_credentials(conn, "分诊台", "心内科 password 1").outcome == "ok"
-        assert auth.check_credentials(conn, "分诊台", "wrong").outcome == "wrong"
         stored = conn.execute(sa.text("SELECT password_hash FROM staff_login")).scalar_one()
         assert stored.startswith("$argon2id$") and "password" not in stored
         tokens = conn.execute(sa.text("SELECT count(*) FROM api_token WHERE revoked_at IS NULL")).scalar_one()
@@ -65,13 +65,12 @@ def test_unlock_clears_a_lockout_and_a_new_password_ends_open_sessions(db, capsy
     staff_id = _add_staff(db, capsys)
     _set_password(db, capsys, monkeypatch, staff_id, "first password")
     engine = make_engine(db)
-    with engine.begin() as conn:
-        for _ in range(auth.MAX_FAILURES):
-            auth.check_credentials(conn, "分诊台", "wrong")
-        assert auth.check_credentials(conn, "分诊台", "first password").outcome == "locked"
+    for _ in range(auth.MAX_FAILURES):
+        auth.sign_in(engine, "分诊台", "wrong")
+    assert auth.sign_in(engine, "分诊台", "first password").outcome == "locked"
     assert main(["staff", "unlock", "--db", db, "--staff", staff_id]) == 0
+    assert auth.sign_in(engine, "分诊台", "first password").outcome == "ok"
     with engine.begin() as conn:
-        assert auth.check_credentials(conn, "分诊台", "first password").outcome == "ok"
         session = auth.start_session(conn, staff_id)
     _set_password(db, capsys, monkeypatch, staff_id, "second password")
     with engine.begin() as conn:
