@@ -77,6 +77,7 @@ class StaffLogin(HubTable, table=True):
     failed_count: int = 0
     locked_until: Optional[datetime] = Field(default=None, sa_type=UTC_DATETIME)
     password_set_at: datetime = Field(sa_type=UTC_DATETIME)
+    department_code: Optional[str] = Field(default=None, max_length=40)  # a doctor's department
 
 
 class WebSession(HubTable, table=True):

@@ -71,10 +71,12 @@ def check_password_rules(password: str) -> None:
         raise AccountError("the password must not contain the NUL character")
 
 
-def set_password(conn: Connection, staff_id: str, password: str, login: str | None = None) -> str:
+def set_password(conn: Connection, staff_id: str, password: str, login: str | None = None,
+                 department_code: str | None = None) -> str:
     """Set (or replace) a staff member's web desk password; returns the login name. The login
-    defaults to the staff member's name and must be unique. Clears any lockout and ends the
-    staff member's open sessions."""
+    defaults to the staff member's name and must be unique. ``department_code`` ties a doctor to
+    a department (kept when not given). Clears any lockout and ends the staff member's open
+    sessions."""
     staff = conn.execute(sa.select(_staff).where(_staff.c.id == staff_id)).first()
     if staff is None:
         raise AccountError(f"no staff member {staff_id}")
@@ -90,6 +92,8 @@ def set_password(conn: Connection, staff_id: str, password: str, login: str | No
         password_hash = hasher().hash(password)
     values = dict(login=login, password_hash=password_hash, failed_count=0, locked_until=None,
                   password_set_at=now)
+    if department_code is not None:
+        values["department_code"] = department_code.strip() or None
     if conn.execute(sa.update(_logins).where(_logins.c.staff_id == staff_id).values(**values)).rowcount == 0:
         conn.execute(sa.insert(_logins).values(staff_id=staff_id, **values))
     end_sessions(conn, staff_id)
@@ -158,6 +162,7 @@ class WebUser:
     role: str
     csrf_token: str
     session_hash: str
+    department_code: str | None = None  # a doctor's department: the desk shows them its referrals
 
     @property
     def principal(self) -> Principal:
@@ -182,8 +187,9 @@ def load_session(conn: Connection, session_id: str | None, now: datetime | None 
         return None
     now = now or utcnow()
     id_hash = _sha256(session_id)
-    row = conn.execute(sa.select(_sessions, _staff.c.name, _staff.c.role)
+    row = conn.execute(sa.select(_sessions, _staff.c.name, _staff.c.role, _logins.c.department_code)
                        .join(_staff, _staff.c.id == _sessions.c.staff_id)
+                       .outerjoin(_logins, _logins.c.staff_id == _sessions.c.staff_id)
                        .where(_sessions.c.id_hash == id_hash)).first()
     if row is None:
         return None
@@ -193,7 +199,7 @@ def load_session(conn: Connection, session_id: str | None, now: datetime | None 
         return None
     if now - last_seen > TOUCH_EVERY:
         conn.execute(sa.update(_sessions).where(_sessions.c.id_hash == id_hash).values(last_seen_at=now))
-    return WebUser(row.staff_id, row.name, row.role, row.csrf_token, id_hash)
+    return WebUser(row.staff_id, row.name, row.role, row.csrf_token, id_hash, row.department_code)
 
 
 def end_session(conn: Connection, session_id: str) -> None:

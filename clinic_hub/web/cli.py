@@ -1,6 +1,6 @@
 """``clinic-hub staff ...``: web desk sign-in for staff (hooked into clinic_hub.cli).
 
-    clinic-hub staff set-password --staff <id> [--login 分诊台]   # asks twice; or from stdin
+    clinic-hub staff set-password --staff <id> [--login 分诊台] [--department NEI]   # asks twice; or stdin
     clinic-hub staff unlock --staff <id>                          # clear a lockout
 
 The password is read from the terminal without echo (twice), or from the first line of stdin when
@@ -16,7 +16,7 @@ import sys
 
 import sqlalchemy as sa
 
-from clinic_hub import audit
+from clinic_hub import audit, directory
 from clinic_hub.accounts import AccountError, Principal
 from clinic_hub.models import Staff, StaffLogin
 from clinic_hub.web import auth
@@ -29,6 +29,8 @@ def add_commands(sub, common: argparse.ArgumentParser) -> None:
                                   help="set a staff member's web desk password (prompt, or stdin)")
     set_pw.add_argument("--staff", required=True, help="staff id (printed by add-staff)")
     set_pw.add_argument("--login", help="login name for the desk (default: the staff member's name)")
+    set_pw.add_argument("--department", help="a doctor's department code: the desk then shows them the "
+                                             "referrals booked into it ('' to clear)")
     unlock = staff_sub.add_parser("unlock", parents=[common], help="clear a lockout after failed sign-ins")
     unlock.add_argument("--staff", required=True, help="staff id")
 
@@ -46,7 +48,9 @@ def run(engine, args, actor: Principal) -> int:
     if args.staff_command == "set-password":
         password = _read_password()
         with engine.begin() as conn:
-            login = auth.set_password(conn, args.staff, password, args.login)
+            if args.department and directory.department(conn, args.department) is None:
+                raise AccountError(f"no department {args.department}")
+            login = auth.set_password(conn, args.staff, password, args.login, args.department)
             audit.record(conn, actor, "cli.staff.set_password", [args.staff])
             role = conn.execute(sa.select(Staff.__table__.c.role)
                                 .where(Staff.__table__.c.id == args.staff)).scalar_one()

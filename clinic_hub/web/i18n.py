@@ -101,6 +101,8 @@ ZH: dict[str, str] = {
     "Sent down": "已下转",
     "Nothing to do on this referral now.": "该转诊单目前无需处理。",
     "No referral with the number {number}.": "未找到转诊单 {number}。",
+    "This referral is booked into another department.": "该转诊预约在其他科室。",
+    "booked into {department}": "预约至{department}",
     # answers
     "Accepted: the appointment is booked. The clinic sees it after its next sync.":
         "已接收并预约。转出机构下次同步后即可看到。",

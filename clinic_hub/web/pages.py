@@ -62,6 +62,7 @@ DONE_NOTICES = {
     "sent_down": N_("Downward referral {number} sent: the clinic receives it at its next sync."),
 }
 NOT_YOUR_ROLE = N_("Your role may not open this page.")
+NOT_YOUR_DEPARTMENT = N_("This referral is booked into another department.")
 STALE_FORM = N_("This form has expired or did not come from the desk. Open the page again and retry.")
 MOVE_PATHS = {"arrive": "arrived", "no-show": "no_show", "complete": "completed"}
 MOVE_BUTTONS = {"arrived": N_("Mark arrived"), "no_show": N_("Mark not arrived"), "completed": N_("Mark completed")}
@@ -306,10 +307,12 @@ def queue(request: Request, engine: EngineDep, user: WebUser = Viewer,
     """Incoming upward referrals: green channel first, then urgent, then by waiting time; paged."""
     tab = tab if tab in dict(TABS) else ("accepted" if user.role == "doctor" else "sent")
     status = None if tab == "all" else tab
+    department = _doctors_department(user)
     with engine.begin() as conn:
-        rows = views.queue_page(conn, status, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+        rows = views.queue_page(conn, status, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE,
+                                department=department)
         has_more, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
-        counts = views.status_counts(conn)
+        counts = views.status_counts(conn, department=department)
         departments = views.department_names(conn)
         audit.record(conn, user.principal, "web.queue", [r.id for r in rows])
     t = Translator(language(request))
@@ -327,7 +330,18 @@ def queue(request: Request, engine: EngineDep, user: WebUser = Viewer,
     } for r in rows]
     tabs = [(key, t(name), counts.get(key, 0)) for key, name in TABS]
     return render(request, "queue.html", tab=tab, tabs=tabs, items=items, page=page, has_more=has_more,
-                  first=(page - 1) * PAGE_SIZE + 1)
+                  first=(page - 1) * PAGE_SIZE + 1, department=departments.get(department or "", department))
+
+
+def _doctors_department(user: WebUser) -> str | None:
+    """A doctor tied to a department sees only the referrals booked into it (None: everything)."""
+    return user.department_code if user.role == "doctor" else None
+
+
+def _check_department(user: WebUser, referral) -> None:
+    department = _doctors_department(user)
+    if department and referral.appointment_department_code != department:
+        raise Forbidden(NOT_YOUR_DEPARTMENT)
 
 
 # --- one referral -----------------------------------------------------------------------------------
@@ -343,6 +357,7 @@ def _referral_page(request: Request, engine: Engine, user: WebUser, referral_no:
             audit.record(conn, user.principal, "web.referral", [], status_code=404)
             return render(request, "message.html", 404, title=N_("Not found"),
                           text=t("No referral with the number {number}.", number=referral_no), link=f"{PREFIX}/queue")
+        _check_department(user, detail)
         data = detail.data if isinstance(detail.data, dict) else {}
         clinic_id = _clinic_id(conn, detail.clinic_code)
         followups = views.recent_followups(t, conn, clinic_id, data.get("resident_id")) \
@@ -499,6 +514,7 @@ def send_down(request: Request, engine: EngineDep, referral_no: str,
         except ApiError as exc:
             return render(request, "message.html", exc.status, title=N_("Not found"),
                           text=t("No referral with the number {number}.", number=referral_no), link=f"{PREFIX}/queue")
+    _check_department(posted.user, up)
     try:
         followups = [_followup(t, line) for line in _lines(posted.get("followup"))]
         body = SendDownRequest(

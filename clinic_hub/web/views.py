@@ -190,17 +190,20 @@ def slip_sections(t: T, data: dict[str, Any], direction: str, status: str, urgen
 
 # --- reads the pages need beside the desk's own -----------------------------------------------------
 
-def _page_query():
-    return (sa.select(_referrals, _clinics.c.code.label("clinic_code"))
-            .join(_clinics, _clinics.c.id == _referrals.c.clinic_id)
-            .where(_referrals.c.direction == UP, _referrals.c.deleted.is_(False)))
+def _page_query(department: str | None = None):
+    query = (sa.select(_referrals, _clinics.c.code.label("clinic_code"))
+             .join(_clinics, _clinics.c.id == _referrals.c.clinic_id)
+             .where(_referrals.c.direction == UP, _referrals.c.deleted.is_(False)))
+    if department:
+        query = query.where(_referrals.c.appointment_department_code == department)
+    return query
 
 
-def _sorted_page(conn: Connection, status: str | None, limit: int, offset: int) -> list:
+def _sorted_page(conn: Connection, status: str | None, limit: int, offset: int, department: str | None = None) -> list:
     """The page by one sort of the matching rows (the order of clinic_hub.desk.list_referrals)."""
     urgency_rank = sa.case({u: i for i, u in enumerate(URGENCIES)}, value=_referrals.c.urgency,
                            else_=len(URGENCIES))
-    query = _page_query().order_by(urgency_rank, sa.func.coalesce(_referrals.c.sent_at, _referrals.c.created_at),
+    query = _page_query(department).order_by(urgency_rank, sa.func.coalesce(_referrals.c.sent_at, _referrals.c.created_at),
                                    _referrals.c.referral_no).limit(limit).offset(offset)
     if status:
         query = query.where(_referrals.c.status == status)
@@ -209,14 +212,16 @@ def _sorted_page(conn: Connection, status: str | None, limit: int, offset: int) 
     return conn.execute(query).all()
 
 
-def _indexed_page(conn: Connection, status: str, limit: int, offset: int) -> list:
+def _indexed_page(conn: Connection, status: str, limit: int, offset: int, department: str | None = None) -> list:
     """The same page for one status, read from the (direction, deleted, status, urgency, sent_at)
     index: how many of each urgency, then only the rows of the page, urgency by urgency. A queue of
     thousands costs no more than a queue of fifty. (Every slip of these statuses has a sent_at.)"""
-    counts = dict(conn.execute(
-        sa.select(_referrals.c.urgency, sa.func.count())
-        .where(_referrals.c.direction == UP, _referrals.c.deleted.is_(False), _referrals.c.status == status)
-        .group_by(_referrals.c.urgency)).all())
+    count_query = (sa.select(_referrals.c.urgency, sa.func.count())
+                   .where(_referrals.c.direction == UP, _referrals.c.deleted.is_(False), _referrals.c.status == status)
+                   .group_by(_referrals.c.urgency))
+    if department:
+        count_query = count_query.where(_referrals.c.appointment_department_code == department)
+    counts = dict(conn.execute(count_query).all())
     rows: list = []
     for urgency in (*URGENCIES, *sorted(set(counts) - set(URGENCIES))):
         here = counts.get(urgency, 0)
@@ -224,7 +229,7 @@ def _indexed_page(conn: Connection, status: str, limit: int, offset: int) -> lis
             offset -= here
             continue
         take = min(limit - len(rows), here - offset)
-        rows += conn.execute(_page_query().where(_referrals.c.status == status, _referrals.c.urgency == urgency)
+        rows += conn.execute(_page_query(department).where(_referrals.c.status == status, _referrals.c.urgency == urgency)
                              .order_by(_referrals.c.sent_at, _referrals.c.referral_no)
                              .limit(take).offset(offset)).all()
         offset = 0
@@ -233,14 +238,15 @@ def _indexed_page(conn: Connection, status: str, limit: int, offset: int) -> lis
     return rows
 
 
-def queue_page(conn: Connection, status: str | None, limit: int, offset: int) -> list[ReferralSummary]:
+def queue_page(conn: Connection, status: str | None, limit: int, offset: int,
+               department: str | None = None) -> list[ReferralSummary]:
     """One page of the upward queue in the desk's order: green channel, urgent, normal, then the
-    longest waiting (as clinic_hub.desk.list_referrals). The patients' names are read from the
-    slips for the page's rows only."""
+    longest waiting (as clinic_hub.desk.list_referrals); with ``department``, only the referrals
+    booked into it (a doctor's view). The patients' names are read for the page's rows only."""
     if status in INDEXED_TABS:
-        rows = _indexed_page(conn, status, limit, offset)
+        rows = _indexed_page(conn, status, limit, offset, department)
     else:
-        rows = _sorted_page(conn, status, limit, offset)
+        rows = _sorted_page(conn, status, limit, offset, department)
     data = _records.c.data
     patients = {record_id: (name, sex) for record_id, name, sex in conn.execute(
         sa.select(_records.c.id, data["patient_name"].as_string(), data["patient_sex"].as_string())
@@ -254,11 +260,13 @@ def queue_page(conn: Connection, status: str | None, limit: int, offset: int) ->
         for row in rows]
 
 
-def status_counts(conn: Connection, direction: str = "up") -> dict[str, int]:
-    """Referrals per status (the queue's tabs), from the (direction, status, sent_at) index."""
+def status_counts(conn: Connection, direction: str = "up", department: str | None = None) -> dict[str, int]:
+    """Referrals per status (the queue's tabs), from the queue's index."""
     query = (sa.select(_referrals.c.status, sa.func.count())
              .where(_referrals.c.direction == direction, _referrals.c.deleted.is_(False))
              .group_by(_referrals.c.status))
+    if department:
+        query = query.where(_referrals.c.appointment_department_code == department)
     return {status: count for status, count in conn.execute(query)}
 
 

@@ -75,3 +75,18 @@ def test_unlock_clears_a_lockout_and_a_new_password_ends_open_sessions(db, capsy
     _set_password(db, capsys, monkeypatch, staff_id, "second password")
     with engine.begin() as conn:
         assert auth.load_session(conn, session) is None
+
+
+def test_a_doctors_department_is_set_with_the_password(db, capsys, monkeypatch):
+    from clinic_hub import directory
+
+    engine = make_engine(db)
+    with engine.begin() as conn:
+        directory.upsert_department(conn, "NEI", "心血管内科", 30)
+    staff_id = _add_staff(db, capsys, role="doctor")
+    code, _out, err = _set_password(db, capsys, monkeypatch, staff_id, "long enough one", "--department", "XX")
+    assert code == 1 and "no department XX" in err
+    assert _set_password(db, capsys, monkeypatch, staff_id, "long enough one", "--department", "NEI")[0] == 0
+    assert _set_password(db, capsys, monkeypatch, staff_id, "long enough two")[0] == 0  # kept
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT department_code FROM staff_login")).scalar_one() == "NEI"

@@ -245,3 +245,30 @@ def test_the_indexed_queue_pages_match_one_sort_of_everything(fresh_db, monkeypa
                 assert indexed == [r.referral_no for r in views._sorted_page(conn, status, 20, offset)]
             assert len(views.queue_page(conn, status, total + 1, 0)) == total
     engine.dispose()
+
+
+def test_a_doctor_of_a_department_sees_only_the_referrals_booked_into_it(own_hub, clinic):
+    mine, other = own_hub.new_department(), own_hub.new_department()
+    day = _pool(own_hub, mine, total=9, reserved=3)
+    _pool(own_hub, other, total=9, reserved=3)
+    nurse = _nurse(own_hub)
+    booked_here, booked_there = _send(clinic), _send(clinic)
+    for number, department in ((booked_here, mine), (booked_there, other)):
+        assert nurse.post(f"/desk/referrals/{number}/accept", {
+            "department": department, "date": day.isoformat(), "time": "09:00"}).status_code == 303
+    staff_id, login = add_staff(own_hub.engine, "doctor")
+    from clinic_hub.web import auth as web_auth
+
+    with own_hub.engine.begin() as conn:
+        web_auth.set_password(conn, staff_id, "correct horse battery", department_code=mine)
+    doctor = DeskClient(own_hub.base_url)
+    doctor.sign_in(login)
+    queue = doctor.get("/desk/queue").text  # a doctor's queue opens on "awaiting arrival"
+    assert _numbers(queue) == [booked_here] and "预约至" in queue
+    assert doctor.get(f"/desk/referrals/{booked_here}").status_code == 200
+    refused = doctor.get(f"/desk/referrals/{booked_there}")
+    assert refused.status_code == 403 and "该转诊预约在其他科室" in refused.text
+    assert doctor.post(f"/desk/referrals/{booked_there}/send-down", {
+        "diagnoses": "I10 原发性高血压", "treatment_plan": "继续降压"}).status_code == 403
+    for client in (nurse, doctor):
+        client.close()

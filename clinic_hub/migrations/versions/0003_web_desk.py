@@ -25,6 +25,7 @@ def upgrade() -> None:
     sa.Column('failed_count', sa.Integer(), nullable=False),
     sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True),
     sa.Column('password_set_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('department_code', sa.String(length=40), nullable=True),
     sa.PrimaryKeyConstraint('staff_id'),
     sa.UniqueConstraint('login')
     )
