@@ -103,6 +103,26 @@ ZH: dict[str, str] = {
     "No referral with the number {number}.": "未找到转诊单 {number}。",
     "This referral is booked into another department.": "该转诊预约在其他科室。",
     "booked into {department}": "预约至{department}",
+    # the administrator's pages
+    "Clinics": "机构",
+    "Clinics that have not pushed for {days} days or more are marked. Tokens are issued with clinic-hub add-clinic and rotate-token.":
+        "超过 {days} 天未上传数据的机构标为红色。令牌用 clinic-hub add-clinic 和 rotate-token 签发。",
+    "Code": "编码",
+    "Clinic name": "机构名称",
+    "Token": "令牌",
+    "Last push": "最近上传",
+    "Records held": "平台已存记录",
+    "live": "有效",
+    "revoked": "已吊销",
+    "never": "从未",
+    "{days} days ago": "{days} 天前",
+    "Audit log": "审计日志",
+    "Who (staff id or clinic code)": "操作者（员工编号或机构编码）",
+    "Action (beginning)": "操作（开头）",
+    "Filter": "筛选",
+    "Who": "操作者",
+    "Action": "操作",
+    "Records": "记录",
     # answers
     "Accepted: the appointment is booked. The clinic sees it after its next sync.":
         "已接收并预约。转出机构下次同步后即可看到。",

@@ -49,6 +49,9 @@ PAGE_SIZE = 50
 VIEW_ROLES = ("desk", "doctor", "admin")  # the queue and a referral's page
 ANSWER_ROLES = ("desk", "admin")  # accept, reject, arrival, no-show, completion
 SEND_DOWN_ROLES = ("desk", "doctor", "admin")  # the downward referral
+ADMIN_ROLES = ("admin",)  # clinics and the audit log
+QUIET_DAYS = 3  # a clinic that has not pushed for this many days is shown in red
+AUDIT_PAGE_SIZE = 100
 ROLE_LABELS = {"desk": N_("Referral office"), "doctor": N_("Department doctor"), "admin": N_("Administrator"),
                "viewer": N_("Indicators reader")}
 TABS = (("sent", N_("Awaiting answer")), ("accepted", N_("Awaiting arrival")), ("arrived", N_("Arrived")),
@@ -534,3 +537,33 @@ def send_down(request: Request, engine: EngineDep, referral_no: str,
                         t("A downward referral needs the discharge diagnosis and the treatment plan."))
     return _act(request, engine, posted, referral_no, "send_down",
                 lambda conn: desk.send_down(conn, posted.user.principal, body), "sent_down")
+
+
+# --- the administrator's pages ----------------------------------------------------------------------
+
+Admin = Depends(viewer_of(*ADMIN_ROLES))
+
+
+@router.get("/admin/clinics")
+def admin_clinics(request: Request, engine: EngineDep, user: WebUser = Admin) -> Response:
+    """Each clinic's token, last push and records held; those quiet for days stand out."""
+    with engine.begin() as conn:
+        clinics = views.clinics_overview(conn)
+        audit.record(conn, user.principal, "web.admin.clinics", [c.code for c in clinics])
+    return render(request, "admin_clinics.html", clinics=clinics, quiet_days=QUIET_DAYS)
+
+
+@router.get("/admin/audit")
+def admin_audit(request: Request, engine: EngineDep, user: WebUser = Admin,
+                actor: str | None = Query(None, max_length=64), action: str | None = Query(None, max_length=80),
+                page: int = Query(1, ge=1, le=100_000)) -> Response:
+    """Who read or changed what, newest first, filtered by who and by action."""
+    with engine.begin() as conn:
+        rows = views.audit_page(conn, (actor or "").strip() or None, (action or "").strip() or None,
+                                AUDIT_PAGE_SIZE + 1, (page - 1) * AUDIT_PAGE_SIZE)
+        names = views.staff_names(conn, {row.actor_id for row in rows if row.actor_type == "staff"})
+        audit.record(conn, user.principal, "web.admin.audit", [])
+    has_more, rows = len(rows) > AUDIT_PAGE_SIZE, rows[:AUDIT_PAGE_SIZE]
+    query = urlencode({k: v for k, v in (("actor", actor), ("action", action)) if v})
+    return render(request, "admin_audit.html", rows=rows, names=names, actor=actor or "", action=action or "", page=page,
+                  has_more=has_more, query=query)

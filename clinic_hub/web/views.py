@@ -341,3 +341,57 @@ def sent_down_from(conn: Connection, up_referral_id: str) -> list[tuple[str, str
     return [(row.referral_no, row.status) for row in conn.execute(
         sa.select(_referrals.c.referral_no, _referrals.c.status).where(_referrals.c.id.in_(ids))
         .order_by(_referrals.c.created_at))]
+
+
+# --- the administrator's pages ----------------------------------------------------------------------
+
+@dataclass
+class ClinicRow:
+    code: str
+    name: str
+    token_live: bool
+    last_push: datetime | None
+    records: int
+    quiet_days: int | None  # days since the last push (None: never pushed)
+
+
+def clinics_overview(conn: Connection, now: datetime | None = None) -> list[ClinicRow]:
+    """Every clinic: a live token or not, its last push, how many records the hub holds from it."""
+    from clinic_hub.models import ApiToken, PushBatch
+
+    now = now or utcnow()
+    tokens, batches = ApiToken.__table__, PushBatch.__table__
+    live = set(conn.execute(sa.select(tokens.c.principal_id).where(
+        tokens.c.principal_type == "clinic", tokens.c.revoked_at.is_(None))).scalars())
+    pushes = dict(conn.execute(sa.select(batches.c.clinic_id, sa.func.max(batches.c.created_at))
+                               .group_by(batches.c.clinic_id)).all())
+    held = dict(conn.execute(sa.select(_records.c.clinic_id, sa.func.count())
+                             .where(_records.c.origin == "clinic").group_by(_records.c.clinic_id)).all())
+    rows = []
+    for clinic in conn.execute(sa.select(_clinics).order_by(_clinics.c.code)):
+        last = as_utc(pushes.get(clinic.id))
+        rows.append(ClinicRow(clinic.code, clinic.name, clinic.id in live, last, held.get(clinic.id, 0),
+                              (now - last).days if last else None))
+    return rows
+
+
+def audit_page(conn: Connection, actor: str | None, action: str | None, limit: int, offset: int) -> list:
+    """The audit log, newest first; ``actor`` is a staff id or clinic code, ``action`` a prefix."""
+    from clinic_hub.models import AuditLog
+
+    log = AuditLog.__table__
+    query = sa.select(log).order_by(log.c.id.desc()).limit(limit).offset(offset)
+    if actor:
+        query = query.where(log.c.actor_id == actor)
+    if action:
+        query = query.where(log.c.action.startswith(action, autoescape=True))
+    return conn.execute(query).all()
+
+
+def staff_names(conn: Connection, ids: set[str]) -> dict[str, str]:
+    from clinic_hub.models import Staff
+
+    staff = Staff.__table__
+    if not ids:
+        return {}
+    return dict(conn.execute(sa.select(staff.c.id, staff.c.name).where(staff.c.id.in_(sorted(ids)))).all())

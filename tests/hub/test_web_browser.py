@@ -136,6 +136,24 @@ def test_a_nurse_answers_a_synced_referral_in_the_browser_and_the_clinic_sees_it
     _shot(page, "6-queue-english")
     page.close()
 
+    # The administrator: the clinics and the audit log (a browser of their own, so cookies of their own).
+    _admin_id, admin_login = add_staff(hub.engine, "admin", name="信息科管理员")
+    admin = browser.new_context(viewport=VIEWPORT, locale="zh-CN").new_page()
+    admin.goto(f"{hub.base_url}/desk/login")
+    admin.get_by_label("登录名").fill(admin_login)
+    admin.get_by_label("密码").fill(PASSWORD)
+    admin.get_by_role("button", name="登录").click()
+    admin.wait_for_url(re.compile(r"/desk/queue"))
+    admin.get_by_role("link", name="机构").click()
+    assert admin.get_by_role("cell", name="QS0101").is_visible()
+    _shot(admin, "7-admin-clinics")
+    admin.get_by_role("link", name="审计日志").click()
+    admin.get_by_label("操作（开头）").fill("web.")
+    admin.get_by_role("button", name="筛选").click()
+    assert admin.get_by_role("cell", name="web.send_down").is_visible()
+    _shot(admin, "8-admin-audit")
+    admin.close()
+
     # The clinic's next sync brings the hospital's answers into its own database.
     report = _clinic_sync(hub, clinic_db, token)
     assert report.pulled >= 3

@@ -272,3 +272,18 @@ def test_a_doctor_of_a_department_sees_only_the_referrals_booked_into_it(own_hub
         "diagnoses": "I10 原发性高血压", "treatment_plan": "继续降压"}).status_code == 403
     for client in (nurse, doctor):
         client.close()
+
+
+def test_the_administrator_sees_the_clinics_and_the_audit_log(own_hub, clinic):
+    code, _client = clinic
+    quiet_code, _token = own_hub.new_clinic("不上传的卫生室")
+    admin, nurse = _nurse(own_hub, "admin"), _nurse(own_hub)
+    page = admin.get("/desk/admin/clinics")
+    assert page.status_code == 200 and code in page.text and quiet_code in page.text and "从未" in page.text
+    log = admin.get(f"/desk/admin/audit?actor={nurse.staff_id}")
+    assert log.status_code == 200 and "web.queue" in log.text and "web.sign_in" in log.text
+    assert "web.queue" not in admin.get(f"/desk/admin/audit?actor={nurse.staff_id}&action=web.sign").text
+    for path in ("/desk/admin/clinics", "/desk/admin/audit"):
+        assert nurse.get(path).status_code == 403
+    for client in (admin, nurse):
+        client.close()
