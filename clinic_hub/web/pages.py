@@ -106,7 +106,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(NotSignedIn)
     async def _not_signed_in(request: Request, exc: NotSignedIn):
         if request.method in ("GET", "HEAD"):
-            return redirect(f"{PREFIX}/login?" + urlencode({"next": request.url.path}))
+            query = {"next": request.url.path}
+            if request.cookies.get(SESSION_COOKIE):  # had a session: it ended (idle, too old, signed out elsewhere)
+                query["ended"] = "idle"
+            return redirect(f"{PREFIX}/login?" + urlencode(query))
         return render(request, "message.html", 401, title=N_("Please sign in"),
                       text=N_("Your session has ended. Sign in again."), link=f"{PREFIX}/login")
 
@@ -257,7 +260,7 @@ def _login_page(request: Request, status: int = 200, error: str | None = None, l
 @router.get("/login")
 def login_form(request: Request, next: str | None = Query(None, max_length=500),
                ended: str | None = Query(None, max_length=10)) -> Response:
-    notice = N_("You have signed out.") if ended == "1" else None
+    notice = {"1": N_("You have signed out."), "idle": N_("Your session has ended. Sign in again.")}.get(ended or "")
     return _login_page(request, next_path=next, notice=notice)
 
 

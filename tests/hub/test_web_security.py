@@ -191,7 +191,9 @@ def test_an_idle_session_ends(hub):
     with hub.engine.begin() as conn:
         conn.execute(sa.text("UPDATE web_session SET last_seen_at = :t WHERE staff_id = :id"),
                      {"t": utcnow() - auth.IDLE_TIMEOUT - timedelta(minutes=1), "id": staff_id})
-    assert client.get("/desk/queue").headers["location"] == "/desk/login?next=%2Fdesk%2Fqueue"
+    location = client.get("/desk/queue").headers["location"]
+    assert location == "/desk/login?next=%2Fdesk%2Fqueue&ended=idle"
+    assert "登录已失效" in client.get(location).text
     client.close()
 
 
