@@ -9,7 +9,7 @@ from dataclasses import fields
 from clinic_tui import clock
 from clinic_tui.config import Settings, config_file
 from clinic_tui.errors import describe_database_error
-from clinic_tui.exit_codes import EXIT_OK, EXIT_PROBLEM
+from clinic_tui.exit_codes import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE
 from clinic_tui.i18n import _
 
 
@@ -101,7 +101,6 @@ def _size(size: int) -> str:
 
 def restore(settings: Settings, args: argparse.Namespace) -> int:
     """``clinic-tui db restore``: list the backups; with a number or name, restore that one."""
-    from clinic_tui.cli import EXIT_USAGE
     from clinic_tui.data.maintenance import list_backups, restore_backup
     from clinic_tui.data.sqlite_file import DatabaseError
 

@@ -16,6 +16,8 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from sqlalchemy import Engine
 
 
@@ -299,3 +301,13 @@ class Indicators(_Feature):
         from clinic_tui.data.indicators import month_report
 
         return month_report(self._engine, first, today)
+
+    def export_csv(self, rows: list[list[str]], path: Path) -> Path:
+        """Write the table owner-only, like the database; the BOM tells Excel it is UTF-8."""
+        import csv
+
+        from clinic_tui.data.private_files import open_private
+
+        with open_private(path, encoding="utf-8-sig", newline="") as handle:
+            csv.writer(handle).writerows(rows)
+        return path

@@ -90,17 +90,6 @@ def report_text(report) -> Text:
     return out
 
 
-def write_csv(rows: list[list[str]], path: Path) -> Path:
-    import csv
-
-    from clinic_tui.data.private_files import open_private
-
-    # Owner-only, like the database; the BOM tells Excel it is UTF-8.
-    with open_private(path, encoding="utf-8-sig", newline="") as handle:
-        csv.writer(handle).writerows(rows)
-    return path
-
-
 def export_path(month: date) -> Path:
     from clinic_tui.config import data_dir
 
@@ -149,7 +138,7 @@ class IndicatorsScreen(ClinicScreen):
     def action_export(self) -> None:
         if self.report is None:
             return
-        path = write_csv(to_csv_rows(self.report, word), export_path(self.report.month))
+        path = self.clinic_app.store.indicators.export_csv(to_csv_rows(self.report, word), export_path(self.report.month))
         self.app.notify(_("Exported to {path}").format(path=path), timeout=8)
 
     def action_back(self) -> None:

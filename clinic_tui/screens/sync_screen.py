@@ -96,14 +96,8 @@ class SyncScreen(ClinicScreen):
     # --- reading --------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="sync-screen")
     def load(self) -> None:
-        from clinic_tui.sync import state as sync_state
-
-        engine = self.app.store.engine
-        pending = sync_state.pending_by_kind(engine)
-        runs = sync_state.recent_runs(engine, RUNS_SHOWN)
-        receipt = sync_state.latest_receipt(engine)
-        rejected = sync_state.rejected_records(engine)
-        self.app.call_from_thread(self._show, pending, runs, receipt, rejected)
+        seen = self.app.sync.overview(RUNS_SHOWN)
+        self.app.call_from_thread(self._show, seen.pending, seen.runs, seen.receipt, seen.rejected)
 
     def _show(self, pending, runs, receipt, rejected) -> None:
         from clinic_tui.sync.texts import counts_text

@@ -213,6 +213,21 @@ def rejected_records(engine: Engine) -> list[RejectedRecord]:
     return found
 
 
+@dataclass(frozen=True)
+class Overview:
+    """What the sync screen shows, read in one go: waiting records, recent runs, the last receipt."""
+
+    pending: dict[str, int]
+    runs: list[SyncRun]
+    receipt: SyncRun | None
+    rejected: list[RejectedRecord]
+
+
+def overview(engine: Engine, runs_shown: int) -> Overview:
+    return Overview(pending=pending_by_kind(engine), runs=recent_runs(engine, runs_shown),
+                    receipt=latest_receipt(engine), rejected=rejected_records(engine))
+
+
 def rejected_count(engine: Engine) -> int:
     with read_session(engine) as session:
         return session.execute(select(func.count()).select_from(OutboxEntry)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from clinic_tui.i18n import N_, _
 from clinic_tui.sync.scheduler import (
@@ -38,6 +38,9 @@ from clinic_tui.sync.scheduler import (
     end_of_day_nudge_due,
 )
 from clinic_tui.sync.status import REACHED_HUB, SyncOutcome, SyncState, SyncTrigger
+
+if TYPE_CHECKING:
+    from clinic_tui.sync.state import Overview
 
 DEFAULT_POLICY = SchedulePolicy()
 STATE_LABELS = {
@@ -113,6 +116,12 @@ class SyncWorker:
             self.app.run_worker(self._once, name="sync-now", group="sync", thread=True, exclusive=True,
                                 exit_on_error=False)
         return None
+
+    def overview(self, runs_shown: int) -> Overview:
+        """The sync screen's reads (its one door to sync's records); blocks on SQLite: call from a thread."""
+        from clinic_tui.sync.state import overview
+
+        return overview(self.app.store.engine, runs_shown)
 
     def local_change(self, pending: int) -> None:
         with self._lock:

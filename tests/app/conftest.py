@@ -57,11 +57,11 @@ def app_hub(tmp_path):
 @pytest.fixture
 def synced_app(tmp_path):
     """make(hub, **settings) -> a ClinicApp on a demo copy registered on ``hub``, its token in a 0600 file."""
-    from sqlalchemy import update
+    from sqlmodel import select
 
     from clinic_tui.app import ClinicApp
     from clinic_tui.config import EXAMPLE_DATABASE, Settings
-    from clinic_tui.data.db import unit_of_work
+    from clinic_tui.data.db import read_session
     from clinic_tui.data.migrate import open_database
     from clinic_tui.data.models import Clinic
 
@@ -70,11 +70,13 @@ def synced_app(tmp_path):
         shutil.copyfile(EXAMPLE_DATABASE, database)
         token = "chub_not_registered"
         if hub is not None:
-            code, token = hub.new_clinic()
+            # Registered under the demo clinic's own code: the hub takes referral numbers that start
+            # with the clinic's code only (issue 16), and the demo's numbers start with it.
             engine = open_database(database).engine
-            with unit_of_work(engine) as session:
-                session.execute(update(Clinic).values(code=code))
+            with read_session(engine) as session:
+                code = session.exec(select(Clinic.code)).one()
             engine.dispose()
+            _, token = hub.new_clinic(code)
         token_file = tmp_path / "hub-token"
         token_file.write_text(token + "\n", encoding="utf-8")
         os.chmod(token_file, 0o600)
