@@ -159,8 +159,8 @@ async def test_quitting_during_a_sync_stops_it_cleanly_after_its_batch(app_hub, 
     from clinic_tui.sync import state as sync_state
 
     # Small batches: at the default 500 the demo's 3,458 records go in about a second, too fast to
-    # quit in the middle of.
-    app = synced_app(app_hub.base_url, app_hub, batch_size=50)
+    # quit in the middle of (at 50 a loaded machine still let the push finish before Ctrl+Q landed).
+    app = synced_app(app_hub.base_url, app_hub, batch_size=10)
     async with app.run_test(size=(80, 24)) as pilot:
         await _open_sync_screen(app, pilot)
         await pilot.press("f5")
