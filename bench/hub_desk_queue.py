@@ -26,7 +26,7 @@ import tempfile
 import threading
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -35,8 +35,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 REFERRALS, CLINICS = 10_000, 50
-STATUSES = ["sent"] * 40 + ["accepted"] * 15 + ["arrived"] * 10 + ["completed"] * 15 + ["rejected"] * 10 + \
-    ["expired"] * 5 + ["draft"] * 5
+STATUSES = (
+    ["sent"] * 40
+    + ["accepted"] * 15
+    + ["arrived"] * 10
+    + ["completed"] * 15
+    + ["rejected"] * 10
+    + ["expired"] * 5
+    + ["draft"] * 5
+)
 URGENCIES = ["normal"] * 80 + ["urgent"] * 15 + ["emergency"] * 5
 SURNAMES, GIVEN = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗", "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚"
 
@@ -48,7 +55,7 @@ def fill(engine) -> None:
     from clinic_hub.models import Referral, SyncRecord
 
     rng = random.Random(17)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with engine.begin() as conn:
         directory.upsert_department(conn, "NEI", "心血管内科", 30)
         clinics = [accounts.add_clinic(conn, f"C{i:03d}", f"第{i}村卫生室")[0] for i in range(CLINICS)]
@@ -58,20 +65,52 @@ def fill(engine) -> None:
         rid, status, urgency = str(uuid.uuid4()), rng.choice(STATUSES), rng.choice(URGENCIES)
         sent_at = now - timedelta(minutes=rng.randint(1, 60 * 24 * 30))
         number = f"C{clinic_index:03d}-20261101-{n:05d}"
-        referrals.append(dict(id=rid, clinic_id=clinics[clinic_index], direction="up", referral_no=number,
-                              urgency=urgency, purpose="outpatient", status=status, clinic_status="sent",
-                              to_department_code="NEI", referral_date=sent_at.date().isoformat(), deleted=False,
-                              sent_at=None if status == "draft" else sent_at, created_at=sent_at, updated_at=sent_at))
-        records.append(dict(id=rid, kind="referral", revision=1, origin="clinic", clinic_id=clinics[clinic_index],
-                            seq=None, updated_at=sent_at, deleted=False, received_at=sent_at, data={
-                                "referral_no": number, "direction": "up", "status": "sent", "urgency": urgency,
-                                "patient_name": rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN),
-                                "patient_sex": rng.choice("12"), "reason": "血压控制不佳" * 5,
-                                "chief_complaint": "头晕头痛三天" * 10, "treatment_so_far": "氨氯地平" * 10}))
+        referrals.append(
+            dict(
+                id=rid,
+                clinic_id=clinics[clinic_index],
+                direction="up",
+                referral_no=number,
+                urgency=urgency,
+                purpose="outpatient",
+                status=status,
+                clinic_status="sent",
+                to_department_code="NEI",
+                referral_date=sent_at.date().isoformat(),
+                deleted=False,
+                sent_at=None if status == "draft" else sent_at,
+                created_at=sent_at,
+                updated_at=sent_at,
+            )
+        )
+        records.append(
+            dict(
+                id=rid,
+                kind="referral",
+                revision=1,
+                origin="clinic",
+                clinic_id=clinics[clinic_index],
+                seq=None,
+                updated_at=sent_at,
+                deleted=False,
+                received_at=sent_at,
+                data={
+                    "referral_no": number,
+                    "direction": "up",
+                    "status": "sent",
+                    "urgency": urgency,
+                    "patient_name": rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN),
+                    "patient_sex": rng.choice("12"),
+                    "reason": "血压控制不佳" * 5,
+                    "chief_complaint": "头晕头痛三天" * 10,
+                    "treatment_so_far": "氨氯地平" * 10,
+                },
+            )
+        )
     with engine.begin() as conn:
         for start in range(0, REFERRALS, 1000):
-            conn.execute(sa.insert(SyncRecord.__table__), records[start:start + 1000])
-            conn.execute(sa.insert(Referral.__table__), referrals[start:start + 1000])
+            conn.execute(sa.insert(SyncRecord.__table__), records[start : start + 1000])
+            conn.execute(sa.insert(Referral.__table__), referrals[start : start + 1000])
 
 
 def measure(backend: str, url: str, repeat: int) -> dict:
@@ -94,8 +133,11 @@ def measure(backend: str, url: str, repeat: int) -> dict:
     sock = socket.socket()
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(create_app(Settings(database_url=url), engine=engine),
-                                           log_level="warning", access_log=False, lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(Settings(database_url=url), engine=engine), log_level="warning", access_log=False, lifespan="off"
+        )
+    )
     threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True).start()
     while not server.started:
         time.sleep(0.02)
@@ -104,10 +146,17 @@ def measure(backend: str, url: str, repeat: int) -> dict:
     with httpx.Client(base_url=base, timeout=60) as client:
         form = client.get("/desk/login").text
         token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
-        assert client.post("/desk/login", data={"csrf_token": token, "login": "bench nurse",
-                                                "password": "bench password"}).status_code == 303
-        for name, path in (("sent, page 1", "/desk/queue"), ("sent, page 60", "/desk/queue?page=60"),
-                           ("all, page 1", "/desk/queue?tab=all")):
+        assert (
+            client.post(
+                "/desk/login", data={"csrf_token": token, "login": "bench nurse", "password": "bench password"}
+            ).status_code
+            == 303
+        )
+        for name, path in (
+            ("sent, page 1", "/desk/queue"),
+            ("sent, page 60", "/desk/queue?page=60"),
+            ("all, page 1", "/desk/queue?tab=all"),
+        ):
             client.get(path)  # warm
             for _ in range(repeat):
                 started = time.perf_counter()
@@ -154,8 +203,10 @@ def main() -> None:
             with throwaway_postgres() as port:
                 run_pg(f"postgresql://postgres@127.0.0.1:{port}")
     shutil.rmtree(workdir, ignore_errors=True)
-    print(f"GET /desk/queue with {REFERRALS} referrals from {CLINICS} clinics, 50 a page, over loopback; "
-          f"median of {args.repeat} requests (ms)")
+    print(
+        f"GET /desk/queue with {REFERRALS} referrals from {CLINICS} clinics, 50 a page, over loopback; "
+        f"median of {args.repeat} requests (ms)"
+    )
     names = [k for k in results[0] if k != "backend"]
     print(f"{'backend':<12}" + "".join(f"{n:>16}" for n in names))
     for r in results:

@@ -27,7 +27,7 @@ import tempfile
 import time
 import uuid
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -46,6 +46,7 @@ def free_port() -> int:
 
 # --- the raw limit: inflate, parse, bulk insert, nothing else ----------------------------------------
 
+
 def serve_raw(db_url: str, port: int) -> None:
     import sqlalchemy as sa
     import uvicorn
@@ -62,10 +63,22 @@ def serve_raw(db_url: str, port: int) -> None:
     table = SyncRecord.__table__
 
     def insert(records: list[dict]) -> None:
-        now = datetime.now(timezone.utc)
-        rows = [dict(id=r["id"], kind=r["kind"], revision=r["revision"], origin="clinic", clinic_id="raw", seq=None,
-                     updated_at=datetime.fromisoformat(r["updated_at"]), deleted=r["deleted"], data=r["data"],
-                     received_at=now) for r in records]
+        now = datetime.now(UTC)
+        rows = [
+            dict(
+                id=r["id"],
+                kind=r["kind"],
+                revision=r["revision"],
+                origin="clinic",
+                clinic_id="raw",
+                seq=None,
+                updated_at=datetime.fromisoformat(r["updated_at"]),
+                deleted=r["deleted"],
+                data=r["data"],
+                received_at=now,
+            )
+            for r in records
+        ]
         with engine.begin() as conn:
             conn.execute(sa.insert(table), rows)
 
@@ -80,30 +93,54 @@ def serve_raw(db_url: str, port: int) -> None:
 
 # --- helpers -----------------------------------------------------------------------------------------
 
+
 def make_bodies(clinic_code: str) -> list[bytes]:
-    stamp = datetime.now(timezone.utc).isoformat()
+    stamp = datetime.now(UTC).isoformat()
     bodies = []
     for start in range(0, RECORDS, BATCH):
         records = []
         for n in range(start, min(start + BATCH, RECORDS)):
-            records.append({"kind": "visit", "id": str(uuid.uuid4()), "revision": 1, "updated_at": stamp,
-                            "deleted": False, "data": {
-                                "clinic_id": clinic_code, "author_id": "doctor-1", "created_at": stamp,
-                                "updated_at": stamp, "revision": 1, "deleted": False,
-                                "resident_id": str(uuid.uuid4()), "visit_at": stamp, "mode": "门诊",
-                                "chief_complaint": "头晕三天，伴乏力", "sbp": 150, "dbp": 95, "heart_rate": 78,
-                                "diagnoses": [{"code": "I10", "name": "原发性高血压", "system": "ICD-10"}],
-                                "treatment": "氨氯地平片 5mg 每日一次", "fee_fen": 1500 + n % 300}})
-        bodies.append(gzip.compress(json.dumps({"batch_id": uuid.uuid4().hex, "records": records},
-                                               ensure_ascii=False).encode("utf-8")))
+            records.append(
+                {
+                    "kind": "visit",
+                    "id": str(uuid.uuid4()),
+                    "revision": 1,
+                    "updated_at": stamp,
+                    "deleted": False,
+                    "data": {
+                        "clinic_id": clinic_code,
+                        "author_id": "doctor-1",
+                        "created_at": stamp,
+                        "updated_at": stamp,
+                        "revision": 1,
+                        "deleted": False,
+                        "resident_id": str(uuid.uuid4()),
+                        "visit_at": stamp,
+                        "mode": "门诊",
+                        "chief_complaint": "头晕三天，伴乏力",
+                        "sbp": 150,
+                        "dbp": 95,
+                        "heart_rate": 78,
+                        "diagnoses": [{"code": "I10", "name": "原发性高血压", "system": "ICD-10"}],
+                        "treatment": "氨氯地平片 5mg 每日一次",
+                        "fee_fen": 1500 + n % 300,
+                    },
+                }
+            )
+        bodies.append(
+            gzip.compress(
+                json.dumps({"batch_id": uuid.uuid4().hex, "records": records}, ensure_ascii=False).encode("utf-8")
+            )
+        )
     return bodies
 
 
 @contextmanager
 def server(argv: list[str], port: int, health: str, *, preexec_fn=None, start_timeout: float = 30):
     """A server process, up when ``health`` answers anything; ``preexec_fn`` e.g. pins it to a CPU."""
-    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
-                               preexec_fn=preexec_fn)
+    process = subprocess.Popen(
+        argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT, preexec_fn=preexec_fn
+    )
     try:
         deadline = time.monotonic() + start_timeout
         while True:
@@ -112,7 +149,7 @@ def server(argv: list[str], port: int, health: str, *, preexec_fn=None, start_ti
                 break
             except httpx.HTTPError:
                 if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError(f"server {argv[2:4]} did not start")
+                    raise RuntimeError(f"server {argv[2:4]} did not start") from None
                 time.sleep(0.1)
         yield f"http://127.0.0.1:{port}"
     finally:
@@ -153,8 +190,13 @@ def measure(backend: str, new_db, repeat: int) -> dict:
     runs = [measure_once(new_db) for _ in range(repeat)]
     hub_rate = statistics.median(r[0] for r in runs)
     raw_rate = statistics.median(r[1] for r in runs)
-    return {"backend": backend, "hub": hub_rate, "raw": raw_rate, "ratio": hub_rate / raw_rate,
-            "ratios": [r[0] / r[1] for r in runs]}
+    return {
+        "backend": backend,
+        "hub": hub_rate,
+        "raw": raw_rate,
+        "ratio": hub_rate / raw_rate,
+        "ratios": [r[0] / r[1] for r in runs],
+    }
 
 
 def measure_once(new_db) -> tuple[float, float]:
@@ -185,17 +227,46 @@ def throwaway_postgres():
         shutil.chown(base, "postgres", "postgres")
         prefix = ["runuser", "-u", "postgres", "--"]
     port = free_port()
-    subprocess.run(prefix + [str(bindir / "initdb"), "-D", str(base / "data"), "-U", "postgres", "-A", "trust",
-                             "-E", "UTF8", "--locale=C"], check=True, capture_output=True)
+    subprocess.run(
+        prefix
+        + [
+            str(bindir / "initdb"),
+            "-D",
+            str(base / "data"),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+        ],
+        check=True,
+        capture_output=True,
+    )
     # Default durability settings (fsync on): the figures should mean something for a real hub.
-    subprocess.run(prefix + [str(bindir / "pg_ctl"), "-D", str(base / "data"), "-l", str(base / "log"), "-w", "-o",
-                             f"-p {port} -k {base} -c listen_addresses=127.0.0.1", "start"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        prefix
+        + [
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(base / "data"),
+            "-l",
+            str(base / "log"),
+            "-w",
+            "-o",
+            f"-p {port} -k {base} -c listen_addresses=127.0.0.1",
+            "start",
+        ],
+        check=True,
+        capture_output=True,
+    )
     try:
         yield port
     finally:
-        subprocess.run(prefix + [str(bindir / "pg_ctl"), "-D", str(base / "data"), "-m", "fast", "stop"],
-                       capture_output=True)
+        subprocess.run(
+            prefix + [str(bindir / "pg_ctl"), "-D", str(base / "data"), "-m", "fast", "stop"], capture_output=True
+        )
         shutil.rmtree(base, ignore_errors=True)
 
 
@@ -225,6 +296,7 @@ def main() -> None:
                 with psycopg.connect(f"{server_url}/postgres", autocommit=True) as conn:
                     conn.execute(f'CREATE DATABASE "{name}"')
                 return server_url.replace("postgresql://", "postgresql+psycopg://", 1) + "/" + name
+
             results.append(measure("postgresql", new_db, args.repeat))
 
         if args.postgres:
@@ -237,8 +309,10 @@ def main() -> None:
     print(f"median of {args.repeat} runs each")
     print(f"{'backend':<12}{'hub rec/s':>12}{'raw rec/s':>12}{'hub/raw':>10}  per-run ratios")
     for r in results:
-        print(f"{r['backend']:<12}{r['hub']:>12.0f}{r['raw']:>12.0f}{r['ratio']:>10.0%}  "
-              + " ".join(f"{x:.0%}" for x in r["ratios"]))
+        print(
+            f"{r['backend']:<12}{r['hub']:>12.0f}{r['raw']:>12.0f}{r['ratio']:>10.0%}  "
+            + " ".join(f"{x:.0%}" for x in r["ratios"])
+        )
 
 
 if __name__ == "__main__":

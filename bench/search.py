@@ -48,7 +48,8 @@ def sample_queries(connection: sqlite3.Connection, count: int, seed: int) -> dic
     connection.row_factory = sqlite3.Row
     rows = connection.execute(
         "SELECT name, name_initials, name_pinyin, id_number, phone FROM resident "
-        "WHERE id_number IS NOT NULL AND phone IS NOT NULL ORDER BY random() LIMIT ?", (count * 3,)
+        "WHERE id_number IS NOT NULL AND phone IS NOT NULL ORDER BY random() LIMIT ?",
+        (count * 3,),
     ).fetchall()
     rng = random.Random(seed)
     return {kind: [cut(rng.choice(rows)) for _ in range(count)] for kind, (_col, cut) in KINDS.items()}
@@ -58,7 +59,8 @@ def raw_reference(connection: sqlite3.Connection, column: str, query: str) -> No
     key = query[::-1].upper() if column.endswith("_rev") else query
     connection.execute(
         f"SELECT id, name FROM resident WHERE {column} >= ? AND {column} < ? AND deleted = 0 "
-        f"ORDER BY {column} LIMIT {PAGE}", (key, key + "\uffff")
+        f"ORDER BY {column} LIMIT {PAGE}",
+        (key, key + "\uffff"),
     ).fetchall()
 
 
@@ -92,8 +94,10 @@ def main() -> int:
     queries = sample_queries(raw, args.queries, args.seed)
     raw.row_factory = None
     engine = open_engine(args.db)
-    print(f"database: {args.db} ({residents:,} residents); {args.queries} queries per kind; "
-          f"page of {PAGE}; pinned to CPU 0: {not args.no_pin}")
+    print(
+        f"database: {args.db} ({residents:,} residents); {args.queries} queries per kind; "
+        f"page of {PAGE}; pinned to CPU 0: {not args.no_pin}"
+    )
     print(f"{'query kind':18} {'app median':>10} {'app p99':>8} {'raw median':>10} {'raw p99':>8}  target")
     failed = False
     with read_session(engine) as session:
@@ -104,8 +108,10 @@ def main() -> int:
             median, p99 = statistics.median(app), percentile(app, 0.99)
             ok = median <= TARGET_MEDIAN_MS and p99 <= TARGET_P99_MS
             failed |= not ok
-            print(f"{kind:18} {median:10.2f} {p99:8.2f} {statistics.median(reference):10.2f} "
-                  f"{percentile(reference, 0.99):8.2f}  {'ok' if ok else 'MISSED'}")
+            print(
+                f"{kind:18} {median:10.2f} {p99:8.2f} {statistics.median(reference):10.2f} "
+                f"{percentile(reference, 0.99):8.2f}  {'ok' if ok else 'MISSED'}"
+            )
     engine.dispose()
     return 1 if failed else 0
 

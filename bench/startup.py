@@ -49,8 +49,7 @@ def _report(event: str, **extra) -> None:
 
     now = time.perf_counter()
     rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    print(json.dumps({"event": event, "t": now, "since_top": now - T_TOP, "rss_kib": rss_kib, **extra}),
-          flush=True)
+    print(json.dumps({"event": event, "t": now, "since_top": now - T_TOP, "rss_kib": rss_kib, **extra}), flush=True)
 
 
 def _headless(app_class, auto_pilot=None) -> None:
@@ -192,27 +191,32 @@ def _phases(database: str) -> None:
         import clinic_tui.data.store  # noqa: F401
 
     step("import the ORM data layer (models, store; an ordinary start loads it after the dashboard)", data_layer)
+    from clinic_tui.config import Settings
     from clinic_tui.data.db import unit_of_work
     from clinic_tui.data.diagnoses import ensure_builtin_catalog
     from clinic_tui.data.maintenance import daily_backup
     from clinic_tui.data.migrate import open_database
-    from clinic_tui.data.store import Store
-
-    from clinic_tui.config import Settings
     from clinic_tui.data.startup import mark_clean_exit, open_as_is
+    from clinic_tui.data.store import Store
 
     path = Path(database)
     connection = sqlite3.connect(path)
     step("PRAGMA quick_check alone", lambda: connection.execute("PRAGMA quick_check").fetchone())
     connection.close()
-    taken = step("open_as_is: what an ordinary start does (plain SQLite checks, marker cleared)",
-                 lambda: open_as_is(Settings(database=path)))
+    taken = step(
+        "open_as_is: what an ordinary start does (plain SQLite checks, marker cleared)",
+        lambda: open_as_is(Settings(database=path)),
+    )
     if taken is None:
         raise RuntimeError("the bench copy was not quit cleanly: the ordinary start was not measured")
     mark_clean_exit(path)
-    opened = step("prepare_database path: open_database after a clean exit",
-                  lambda: open_database(path, full_check=False))
-    step("prepare_database path: daily_backup (today's exists: rotation only)", lambda: daily_backup(path, path.parent / "backups"))
+    opened = step(
+        "prepare_database path: open_database after a clean exit", lambda: open_database(path, full_check=False)
+    )
+    step(
+        "prepare_database path: daily_backup (today's exists: rotation only)",
+        lambda: daily_backup(path, path.parent / "backups"),
+    )
 
     def catalogue():
         with unit_of_work(opened.engine) as session:
@@ -220,7 +224,10 @@ def _phases(database: str) -> None:
 
     step("prepare_database path: ensure_builtin_catalog (fingerprint compared)", catalogue)
     store = Store(opened.path, opened.engine)
-    step("Store: clinic, staff, sync summary (plain SQLite)", lambda: (store.clinic(), store.staff(), store.sync_summary()))
+    step(
+        "Store: clinic, staff, sync summary (plain SQLite)",
+        lambda: (store.clinic(), store.staff(), store.sync_summary()),
+    )
     step("Store.dashboard(today) (plain SQLite)", lambda: store.dashboard(date.today()))
     step(f"store.residents.search({QUERY!r}) (ORM)", lambda: store.residents.search(QUERY, limit=50))
     _report("phases", steps=steps)
@@ -248,8 +255,11 @@ TARGETS = {  # measure: (what, against, at most)
 
 
 EXPECTED = {  # what each kind of child reports
-    "minimal": {"first_frame"}, "floor": {"first_frame"}, "first": {"first_frame"},
-    "dashboard": {"first_frame", "dashboard", "search"}, "phases": {"phases"},
+    "minimal": {"first_frame"},
+    "floor": {"first_frame"},
+    "first": {"first_frame"},
+    "dashboard": {"first_frame", "dashboard", "search"},
+    "phases": {"phases"},
 }
 
 
@@ -258,8 +268,14 @@ def run_child(kind: str, database: str, env: dict[str, str]) -> dict[str, dict]:
     import subprocess
 
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, __file__, "--child", kind, database], env=env,
-                            capture_output=True, text=True, timeout=600, check=False)
+    result = subprocess.run(
+        [sys.executable, __file__, "--child", kind, database],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     events = {}
     for line in result.stdout.splitlines():
         if line.startswith("{"):
@@ -268,8 +284,9 @@ def run_child(kind: str, database: str, env: dict[str, str]) -> dict[str, dict]:
             events[event["event"]] = event
     missing = EXPECTED[kind] - events.keys()
     if missing:
-        raise RuntimeError(f"child {kind} did not report {sorted(missing)} (exit {result.returncode}):\n"
-                           f"{result.stderr[-3000:]}")
+        raise RuntimeError(
+            f"child {kind} did not report {sorted(missing)} (exit {result.returncode}):\n{result.stderr[-3000:]}"
+        )
     return events
 
 
@@ -288,12 +305,21 @@ def medians(samples: dict[str, list[dict]]) -> dict[str, dict[str, float]]:
         return median(run[event][field] for run in samples[kind])
 
     out = {}
-    for name, kind, event in [("minimal", "minimal", "first_frame"), ("floor", "floor", "first_frame"),
-                              ("first", "first", "first_frame"), ("dashboard", "dashboard", "dashboard"),
-                              ("search", "dashboard", "search")]:
+    for name, kind, event in [
+        ("minimal", "minimal", "first_frame"),
+        ("floor", "floor", "first_frame"),
+        ("first", "first", "first_frame"),
+        ("dashboard", "dashboard", "dashboard"),
+        ("search", "dashboard", "search"),
+    ]:
         spawn = [run[event]["from_spawn"] * 1000 for run in samples[kind]]
-        out[name] = {"ms": pick(kind, event, "from_spawn") * 1000, "in_child_ms": pick(kind, event, "since_top") * 1000,
-                     "rss_mib": pick(kind, event, "rss_kib") / 1024, "min": min(spawn), "max": max(spawn)}
+        out[name] = {
+            "ms": pick(kind, event, "from_spawn") * 1000,
+            "in_child_ms": pick(kind, event, "since_top") * 1000,
+            "rss_mib": pick(kind, event, "rss_kib") / 1024,
+            "min": min(spawn),
+            "max": max(spawn),
+        }
     return out
 
 
@@ -306,10 +332,19 @@ def table(m: dict[str, dict[str, float]]) -> tuple[str, bool]:
         (f"(e) clinic-tui: search '{QUERY}' shown", m["search"]),
     ]
     lines = ["| moment (median) | from spawn | runs from spawn | in child | peak RSS |", "|---|---:|---:|---:|---:|"]
-    lines += [f"| {label} | {v['ms']:.0f} ms | {v['min']:.0f}-{v['max']:.0f} ms | {v['in_child_ms']:.0f} ms "
-              f"| {v['rss_mib']:.1f} MiB |" for label, v in rows]
-    values = {"first": m["first"]["ms"], "minimal": m["minimal"]["ms"], "dashboard": m["dashboard"]["ms"],
-              "floor": m["floor"]["ms"], "search_rss": m["search"]["rss_mib"], "floor_rss": m["floor"]["rss_mib"]}
+    lines += [
+        f"| {label} | {v['ms']:.0f} ms | {v['min']:.0f}-{v['max']:.0f} ms | {v['in_child_ms']:.0f} ms "
+        f"| {v['rss_mib']:.1f} MiB |"
+        for label, v in rows
+    ]
+    values = {
+        "first": m["first"]["ms"],
+        "minimal": m["minimal"]["ms"],
+        "dashboard": m["dashboard"]["ms"],
+        "floor": m["floor"]["ms"],
+        "search_rss": m["search"]["rss_mib"],
+        "floor_rss": m["floor"]["rss_mib"],
+    }
     lines += ["", "| target | ratio | at most | result |", "|---|---:|---:|---|"]
     all_met = True
     for name, (what, against, limit) in TARGETS.items():
@@ -333,8 +368,9 @@ def _outer_imports_us(code: str, env: dict[str, str] | None = None) -> dict[str,
     """Cumulative time of each import that ``code`` itself makes (not nested ones), ``-X importtime``."""
     import subprocess
 
-    result = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True,
-                            env=env, check=False)
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, env=env, check=False
+    )
     times = {}
     for line in result.stderr.splitlines():
         fields = line.removeprefix("import time:").split("|")
@@ -346,8 +382,9 @@ def _outer_imports_us(code: str, env: dict[str, str] | None = None) -> dict[str,
 def import_profile(title: str, base: str, ours: str, top: int, env: dict[str, str] | None = None) -> str:
     """The heaviest imports ``ours`` makes after ``base`` has run, each with everything it pulls in."""
     before = _outer_imports_us(base, env)
-    extra = sorted(((us, n) for n, us in _outer_imports_us(f"{base}\n{ours}", env).items() if n not in before),
-                   reverse=True)
+    extra = sorted(
+        ((us, n) for n, us in _outer_imports_us(f"{base}\n{ours}", env).items() if n not in before), reverse=True
+    )
     lines = [f"{title} {sum(us for us, _ in extra) / 1000:.0f} ms in all"]
     lines += [f"{us / 1000:8.1f} ms  {name}" for us, name in extra[:top]]
     return "\n".join(lines)
@@ -397,11 +434,17 @@ def main() -> int:
         # The user's directories as platformdirs finds them (as for a real user), but empty ones.
         env = {k: v for k, v in os.environ.items() if not k.startswith("CLINIC_TUI_")}
         env.update(XDG_CONFIG_HOME=str(work / "config"), XDG_DATA_HOME=str(work / "data"))
-        print(f"database: copy of {args.db} ({copy.stat().st_size / 2**20:,.0f} MiB); {args.runs} runs per "
-              f"contender; pinned to CPU 0: {not args.no_pin}; Python {sys.version.split()[0]}", flush=True)
+        print(
+            f"database: copy of {args.db} ({copy.stat().st_size / 2**20:,.0f} MiB); {args.runs} runs per "
+            f"contender; pinned to CPU 0: {not args.no_pin}; Python {sys.version.split()[0]}",
+            flush=True,
+        )
         warm = run_child("dashboard", str(copy), env)  # migrates the copy, makes today's backup, warms .pyc
-        print(f"warm-up start (upgrade, integrity check, catalogue, daily backup of the copy): dashboard after "
-              f"{warm['dashboard']['from_spawn']:.1f} s", flush=True)
+        print(
+            f"warm-up start (upgrade, integrity check, catalogue, daily backup of the copy): dashboard after "
+            f"{warm['dashboard']['from_spawn']:.1f} s",
+            flush=True,
+        )
         # First-frame children are killed at their first frame: to the app that is a crash, after
         # which the next start checks the whole file. They get a copy of their own, so the timed
         # dashboard starts are what a clinic sees after the app was quit normally.
@@ -417,11 +460,24 @@ def main() -> int:
         print()
         print(phase_table([run_child("phases", str(copy), env) for _ in range(3)]))
         print()
-        print(import_profile("Imports on the first-frame path, on top of the minimal app's:",
-                             MINIMAL_IMPORTS, FIRST_FRAME_IMPORTS, top=6))
+        print(
+            import_profile(
+                "Imports on the first-frame path, on top of the minimal app's:",
+                MINIMAL_IMPORTS,
+                FIRST_FRAME_IMPORTS,
+                top=6,
+            )
+        )
         print()
-        print(import_profile("Imports on the way to the dashboard and a search, on top of the stack floor's:",
-                             FLOOR_IMPORTS, DASHBOARD_WORK.replace("sys.argv[1]", repr(str(copy))), top=8, env=env))
+        print(
+            import_profile(
+                "Imports on the way to the dashboard and a search, on top of the stack floor's:",
+                FLOOR_IMPORTS,
+                DASHBOARD_WORK.replace("sys.argv[1]", repr(str(copy))),
+                top=8,
+                env=env,
+            )
+        )
         return 0 if all_met else 1
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -36,7 +36,6 @@ import uuid
 from datetime import datetime
 from pathlib import Path
 
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
@@ -75,12 +74,34 @@ def new_hub(workdir: Path) -> tuple[str, str]:
 
 def client_sync(clinic_db: Path, hub_url: str, token: str, batch_size: int) -> float:
     """Run ``clinic-tui sync`` pinned to CLIENT_CPU; returns the process's wall time."""
-    env = dict(os.environ, CLINIC_TUI_BATCH_SIZE=str(batch_size), CLINIC_TUI_LANG="en",
-               CLINIC_TUI_CONFIG_DIR=str(clinic_db.parent / "config"), CLINIC_TUI_DATA_DIR=str(clinic_db.parent))
+    env = dict(
+        os.environ,
+        CLINIC_TUI_BATCH_SIZE=str(batch_size),
+        CLINIC_TUI_LANG="en",
+        CLINIC_TUI_CONFIG_DIR=str(clinic_db.parent / "config"),
+        CLINIC_TUI_DATA_DIR=str(clinic_db.parent),
+    )
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "clinic_tui", "sync", "--db", str(clinic_db), "--hub", hub_url,
-                           "--token", token, "--quiet"], capture_output=True, text=True, cwd=ROOT, env=env,
-                          preexec_fn=pinned(CLIENT_CPU))
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "clinic_tui",
+            "sync",
+            "--db",
+            str(clinic_db),
+            "--hub",
+            hub_url,
+            "--token",
+            token,
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        preexec_fn=pinned(CLIENT_CPU),
+    )
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         raise RuntimeError(f"clinic-tui sync exited {done.returncode}: {done.stderr or done.stdout}")
@@ -100,8 +121,9 @@ def sync_once(template: Path, workdir: Path, records: int, batch_size: int) -> d
     shutil.copyfile(template, clinic_db)
     hub_db, token = new_hub(workdir)
     port = hub_push.free_port()
-    with served([sys.executable, "-m", "clinic_hub", "serve", "--db", hub_db, "--port", str(port)], port,
-                "/api/v1/health") as base:
+    with served(
+        [sys.executable, "-m", "clinic_hub", "serve", "--db", hub_db, "--port", str(port)], port, "/api/v1/health"
+    ) as base:
         process_seconds = client_sync(clinic_db, base, token, batch_size)
     run = receipt(clinic_db)
     if run["outcome"] != "ok" or run["outbox"] or run["accepted"] != records:
@@ -116,8 +138,11 @@ def raw_once(workdir: Path) -> float:
     hub_push.prepare(raw_db)
     bodies = hub_push.make_bodies("RAW")
     port = hub_push.free_port()
-    with served([sys.executable, str(ROOT / "bench" / "hub_push.py"), "--serve-raw", raw_db, "--port", str(port)],
-                port, "/raw-health") as base:
+    with served(
+        [sys.executable, str(ROOT / "bench" / "hub_push.py"), "--serve-raw", raw_db, "--port", str(port)],
+        port,
+        "/raw-health",
+    ) as base:
         seconds = hub_push.post_all(f"{base}/raw", bodies, None)
     return hub_push.RECORDS / seconds
 
@@ -128,8 +153,9 @@ def wire_bytes(template: Path, workdir: Path, batch_size: int) -> dict:
     shutil.copyfile(template, clinic_db)
     hub_db, token = new_hub(workdir)
     port = hub_push.free_port()
-    with served([sys.executable, "-m", "clinic_hub", "serve", "--db", hub_db, "--port", str(port)], port,
-                "/api/v1/health"):
+    with served(
+        [sys.executable, "-m", "clinic_hub", "serve", "--db", hub_db, "--port", str(port)], port, "/api/v1/health"
+    ):
         proxy = FaultProxy(("127.0.0.1", port), keep_bodies=True)
         try:
             client_sync(clinic_db, proxy.url, token, batch_size)
@@ -143,10 +169,15 @@ def wire_bytes(template: Path, workdir: Path, batch_size: int) -> dict:
         # The same request without compression: same headers (less Content-Encoding), the inflated body.
         plain += e.request_bytes - e.request_body_bytes - len("Content-Encoding: gzip\r\n") + len(body)
     records = sum(len(json.loads(gzip.decompress(e.request_body))["records"]) for e in pushes)
-    return {"records": records, "requests": len(pushes), "sent": sent, "plain": plain,
-            "responses": sum(e.response_bytes for e in pushes),
-            "all_traffic": sum(e.request_bytes + e.response_bytes for e in proxy.exchanges),
-            "gzip_everywhere": all(e.content_encoding == "gzip" for e in pushes)}
+    return {
+        "records": records,
+        "requests": len(pushes),
+        "sent": sent,
+        "plain": plain,
+        "responses": sum(e.response_bytes for e in pushes),
+        "all_traffic": sum(e.request_bytes + e.response_bytes for e in proxy.exchanges),
+        "gzip_everywhere": all(e.content_encoding == "gzip" for e in pushes),
+    }
 
 
 def main() -> None:
@@ -178,8 +209,11 @@ def main() -> None:
             sync = sync_once(template, workdir, args.records, batch_size)
             raw = raw_once(workdir)
             runs.append({**sync, "raw": raw, "ratio": args.records / sync["sync"] / raw})
-            print(f"  sync {sync['sync']:.2f} s ({args.records / sync['sync']:.0f} rec/s), process "
-                  f"{sync['process']:.2f} s, raw {raw:.0f} rec/s, sync/raw {runs[-1]['ratio']:.0%}", flush=True)
+            print(
+                f"  sync {sync['sync']:.2f} s ({args.records / sync['sync']:.0f} rec/s), process "
+                f"{sync['process']:.2f} s, raw {raw:.0f} rec/s, sync/raw {runs[-1]['ratio']:.0%}",
+                flush=True,
+            )
         wire = wire_bytes(template, workdir, batch_size)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -190,16 +224,24 @@ def main() -> None:
     per_run = " ".join(f"{r['ratio']:.0%}" for r in runs)
     share = wire["sent"] / wire["plain"]
     print(f"{args.records} records, client batches of {batch_size}, median of {args.repeat} runs")
-    print(f"sync (receipt start to end): {sync_s:.2f} s = {args.records / sync_s:.0f} rec/s; "
-          f"whole process {process_s:.2f} s")
-    print(f"raw limit (hub_push --serve-raw): {raw:.0f} rec/s; sync / raw = {ratio:.0%} "
-          f"(per run: {per_run}); target >= 50%: "
-          f"{'met' if ratio >= 0.5 else 'MISSED'}")
-    print(f"wire: {wire['requests']} push requests, {wire['records']} records; sent {wire['sent'] / wire['records']:.1f} "
-          f"B/record gzip vs {wire['plain'] / wire['records']:.1f} B/record plain JSON = {share:.1%}; "
-          f"target <= 35%: {'met' if share <= 0.35 else 'MISSED'}")
-    print(f"      answers {wire['responses'] / wire['records']:.1f} B/record; all traffic of the sync "
-          f"{wire['all_traffic'] / 1024:.0f} KiB; every push gzip: {wire['gzip_everywhere']}")
+    print(
+        f"sync (receipt start to end): {sync_s:.2f} s = {args.records / sync_s:.0f} rec/s; "
+        f"whole process {process_s:.2f} s"
+    )
+    print(
+        f"raw limit (hub_push --serve-raw): {raw:.0f} rec/s; sync / raw = {ratio:.0%} "
+        f"(per run: {per_run}); target >= 50%: "
+        f"{'met' if ratio >= 0.5 else 'MISSED'}"
+    )
+    print(
+        f"wire: {wire['requests']} push requests, {wire['records']} records; sent {wire['sent'] / wire['records']:.1f} "
+        f"B/record gzip vs {wire['plain'] / wire['records']:.1f} B/record plain JSON = {share:.1%}; "
+        f"target <= 35%: {'met' if share <= 0.35 else 'MISSED'}"
+    )
+    print(
+        f"      answers {wire['responses'] / wire['records']:.1f} B/record; all traffic of the sync "
+        f"{wire['all_traffic'] / 1024:.0f} KiB; every push gzip: {wire['gzip_everywhere']}"
+    )
 
 
 if __name__ == "__main__":

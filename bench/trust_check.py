@@ -55,10 +55,14 @@ def main() -> None:
         for _ in range(max(5, repeats // 20)):
             out = subprocess.run([sys.executable, "-c", CHILD, str(db)], capture_output=True, text=True, check=True)
             fresh.append(float(out.stdout))
-    print(f"open_as_is in process: median {statistics.median(times) * 1000:.2f} ms "
-          f"(min {min(times) * 1000:.2f}, {repeats} runs); CPU median {statistics.median(cpu) * 1000:.2f} ms")
-    print(f"fresh process, imports + open_as_is: median {statistics.median(fresh) * 1000:.1f} ms "
-          f"(min {min(fresh) * 1000:.1f}, {len(fresh)} runs)")
+    print(
+        f"open_as_is in process: median {statistics.median(times) * 1000:.2f} ms "
+        f"(min {min(times) * 1000:.2f}, {repeats} runs); CPU median {statistics.median(cpu) * 1000:.2f} ms"
+    )
+    print(
+        f"fresh process, imports + open_as_is: median {statistics.median(fresh) * 1000:.1f} ms "
+        f"(min {min(fresh) * 1000:.1f}, {len(fresh)} runs)"
+    )
 
 
 if __name__ == "__main__":

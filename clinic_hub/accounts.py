@@ -49,12 +49,17 @@ class AccountError(ValueError):
 def _issue(conn: Connection, principal_type: str, principal_id: str) -> str:
     """Revoke the principal's live tokens and issue a new one (rotation = issue again)."""
     now = utcnow()
-    conn.execute(sa.update(_tokens)
-                 .where(_tokens.c.principal_id == principal_id, _tokens.c.revoked_at.is_(None))
-                 .values(revoked_at=now))
+    conn.execute(
+        sa.update(_tokens)
+        .where(_tokens.c.principal_id == principal_id, _tokens.c.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
     token = new_token()
-    conn.execute(sa.insert(_tokens).values(token_hash=hash_token(token), principal_type=principal_type,
-                                           principal_id=principal_id, created_at=now))
+    conn.execute(
+        sa.insert(_tokens).values(
+            token_hash=hash_token(token), principal_type=principal_type, principal_id=principal_id, created_at=now
+        )
+    )
     return token
 
 
@@ -111,9 +116,11 @@ def rotate_token(conn: Connection, clinic_code: str | None = None, staff_id: str
 
 def revoke_tokens(conn: Connection, clinic_code: str | None = None, staff_id: str | None = None) -> int:
     _, principal_id = _principal_id(conn, clinic_code, staff_id)
-    return conn.execute(sa.update(_tokens)
-                        .where(_tokens.c.principal_id == principal_id, _tokens.c.revoked_at.is_(None))
-                        .values(revoked_at=utcnow())).rowcount
+    return conn.execute(
+        sa.update(_tokens)
+        .where(_tokens.c.principal_id == principal_id, _tokens.c.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    ).rowcount
 
 
 def authenticate(conn: Connection, token: str) -> Principal | None:

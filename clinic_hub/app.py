@@ -24,9 +24,13 @@ TAGS = [
 def create_app(settings: Settings | None = None, engine=None) -> FastAPI:
     settings = settings or Settings()
     logs.configure()
-    app = FastAPI(title="clinic-hub", version=__version__, openapi_tags=TAGS,
-                  description="The lead hospital's sync server and referral desk. All endpoints but "
-                              "/api/v1/health need `Authorization: Bearer <token>`.")
+    app = FastAPI(
+        title="clinic-hub",
+        version=__version__,
+        openapi_tags=TAGS,
+        description="The lead hospital's sync server and referral desk. All endpoints but "
+        "/api/v1/health need `Authorization: Bearer <token>`.",
+    )
     errors.install(app)
     # Honours Accept-Encoding. Level 6, not 9: a 500-answer push reply comes out the same size
     # (within 1%) for a third less CPU.
@@ -42,8 +46,9 @@ def create_app(settings: Settings | None = None, engine=None) -> FastAPI:
     def openapi():
         # The push body is read by hand (gzip, size limits); its schema is added here for the docs.
         if app.openapi_schema is None:
-            schema = get_openapi(title=app.title, version=app.version, description=app.description,
-                                 routes=app.routes, tags=TAGS)
+            schema = get_openapi(
+                title=app.title, version=app.version, description=app.description, routes=app.routes, tags=TAGS
+            )
             components = schema.setdefault("components", {}).setdefault("schemas", {})
             for model in (PushRequest, PushRecord):
                 model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")

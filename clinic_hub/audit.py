@@ -6,7 +6,7 @@ together. Only ids and counts: never names, ID numbers or phones.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -18,10 +18,18 @@ from clinic_hub.models import AuditLog
 _audit = AuditLog.__table__
 
 
-def record(conn: Connection, principal: Principal, action: str, record_ids: Iterable[str] = (),
-           status_code: int = 200) -> None:
+def record(
+    conn: Connection, principal: Principal, action: str, record_ids: Iterable[str] = (), status_code: int = 200
+) -> None:
     ids = [str(i) for i in record_ids]
-    conn.execute(sa.insert(_audit).values(
-        at=utcnow(), actor_type=principal.kind, actor_id=principal.clinic_code or principal.id,
-        action=action, status_code=status_code, record_count=len(ids), record_ids=ids,
-    ))
+    conn.execute(
+        sa.insert(_audit).values(
+            at=utcnow(),
+            actor_type=principal.kind,
+            actor_id=principal.clinic_code or principal.id,
+            action=action,
+            status_code=status_code,
+            record_count=len(ids),
+            record_ids=ids,
+        )
+    )

@@ -35,10 +35,7 @@ def directory_record_id(*parts: str) -> str:
 def allocate(conn: Connection, count: int = 1) -> int:
     """Reserve ``count`` change numbers; returns the last. Locks the counter until commit."""
     stmt = (
-        sa.update(_counter)
-        .where(_counter.c.id == 1)
-        .values(value=_counter.c.value + count)
-        .returning(_counter.c.value)
+        sa.update(_counter).where(_counter.c.id == 1).values(value=_counter.c.value + count).returning(_counter.c.value)
     )
     return conn.execute(stmt).scalar_one()
 
@@ -83,8 +80,15 @@ def publish(
         "deleted": deleted,
     }
     values = dict(
-        kind=kind, revision=revision, origin="hub", clinic_id=addressee_clinic_id, seq=seq,
-        updated_at=now, deleted=deleted, data=data, received_at=now,
+        kind=kind,
+        revision=revision,
+        origin="hub",
+        clinic_id=addressee_clinic_id,
+        seq=seq,
+        updated_at=now,
+        deleted=deleted,
+        data=data,
+        received_at=now,
     )
     if existing:
         conn.execute(sa.update(_records).where(_records.c.id == record_id).values(**values))
@@ -94,6 +98,7 @@ def publish(
 
 
 # --- hub_meta -------------------------------------------------------------------------------------
+
 
 def get_meta(conn: Connection, key: str) -> str | None:
     return conn.execute(sa.select(_meta.c.value).where(_meta.c.key == key)).scalar_one_or_none()

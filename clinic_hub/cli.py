@@ -22,17 +22,30 @@ from sqlalchemy.exc import SQLAlchemyError
 from clinic_hub import accounts, audit, changes, desk, directory, migrate
 from clinic_hub.accounts import Principal
 from clinic_hub.db import make_engine
-from clinic_hub.schemas.desk import AcceptRequest, SendDownRequest
 from clinic_hub.errors import ApiError
 from clinic_hub.messages import message, negotiate
+from clinic_hub.schemas.desk import AcceptRequest, SendDownRequest
 from clinic_hub.settings import database_url_from
 from clinic_hub.web import cli as web_cli
 from clinic_tui.sync.wire import BROADCAST
 
-
-SEND_DOWN_TEXT_FIELDS = ("resident_id", "patient_name", "patient_sex", "patient_birth_date", "patient_id_type",
-                         "patient_id_number", "patient_phone", "patient_address", "department_code", "doctor",
-                         "outcome", "treatment_plan", "rehab_guidance", "medication_to_continue", "reason")
+SEND_DOWN_TEXT_FIELDS = (
+    "resident_id",
+    "patient_name",
+    "patient_sex",
+    "patient_birth_date",
+    "patient_id_type",
+    "patient_id_number",
+    "patient_phone",
+    "patient_address",
+    "department_code",
+    "doctor",
+    "outcome",
+    "treatment_plan",
+    "rehab_guidance",
+    "medication_to_continue",
+    "reason",
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -58,8 +71,10 @@ def _parser() -> argparse.ArgumentParser:
     add_clinic = sub.add_parser("add-clinic", parents=[common], help="register a clinic; prints its token once")
     add_clinic.add_argument("--code", required=True)
     add_clinic.add_argument("--name", required=True)
-    for name, text in (("rotate-token", "issue a new token (the old one stops working)"),
-                       ("revoke-token", "revoke the live token")):
+    for name, text in (
+        ("rotate-token", "issue a new token (the old one stops working)"),
+        ("revoke-token", "revoke the live token"),
+    ):
         cmd = sub.add_parser(name, parents=[common], help=text)
         who = cmd.add_mutually_exclusive_group(required=True)
         who.add_argument("--clinic", help="clinic code")
@@ -109,17 +124,27 @@ def _parser() -> argparse.ArgumentParser:
     down.add_argument("--json-file", type=Path, help="the other fields as JSON (see SendDownRequest)")
     for field in SEND_DOWN_TEXT_FIELDS:
         down.add_argument("--" + field.replace("_", "-"))
-    down.add_argument("--diagnosis", action="append", default=[], metavar="CODE:NAME",
-                      help="discharge diagnosis, repeatable, e.g. I10:原发性高血压")
-    down.add_argument("--followup", action="append", default=[], metavar="DAYS:WHAT",
-                      help="follow-up schedule item, repeatable, e.g. 14:复查血压")
+    down.add_argument(
+        "--diagnosis",
+        action="append",
+        default=[],
+        metavar="CODE:NAME",
+        help="discharge diagnosis, repeatable, e.g. I10:原发性高血压",
+    )
+    down.add_argument(
+        "--followup",
+        action="append",
+        default=[],
+        metavar="DAYS:WHAT",
+        help="follow-up schedule item, repeatable, e.g. 14:复查血压",
+    )
     return parser
 
 
 def _cli_principal() -> Principal:
     try:
         user = getpass.getuser()
-    except Exception:  # no login name in some containers
+    except (OSError, KeyError, ImportError):  # no login name in some containers (pwd has no entry)
         user = "unknown"
     return Principal("cli", user[:60])
 
@@ -165,8 +190,14 @@ def _referral_command(engine, args) -> int:
             return 0
         if command == "accept":
             at = TypeAdapter(AwareDatetime).validate_python(args.at)
-            result = desk.accept(conn, actor, args.referral_no, AcceptRequest(
-                department_code=args.department, appointment_at=at, doctor=args.doctor, over_quota=args.over_quota))
+            result = desk.accept(
+                conn,
+                actor,
+                args.referral_no,
+                AcceptRequest(
+                    department_code=args.department, appointment_at=at, doctor=args.doctor, over_quota=args.over_quota
+                ),
+            )
         elif command == "reject":
             result = desk.reject(conn, actor, args.referral_no, args.reason)
         elif command in ("arrive", "no-show", "complete"):
@@ -198,8 +229,14 @@ def run(args) -> int:
             print(f"new epoch {changes.new_epoch(conn)}: clinics will reconcile and resend")
         elif command == "broadcast":
             notice_id = str(uuid.uuid4())
-            changes.publish(conn, kind=BROADCAST, record_id=notice_id, addressee_clinic_id=None, clinic_code=None,
-                            fields={"title": args.title, "body": args.body})
+            changes.publish(
+                conn,
+                kind=BROADCAST,
+                record_id=notice_id,
+                addressee_clinic_id=None,
+                clinic_code=None,
+                fields={"title": args.title, "body": args.body},
+            )
             print(f"broadcast {notice_id} queued for every clinic")
         elif command == "add-clinic":
             _, token = accounts.add_clinic(conn, args.code, args.name)
@@ -208,14 +245,18 @@ def run(args) -> int:
             staff_id, token = accounts.add_staff(conn, args.name, args.role)
             print(f"staff {staff_id} ({args.role}) added. Token (shown once):\n{token}")
         elif command == "rotate-token":
-            print(f"new token (shown once; the old one no longer works):\n"
-                  f"{accounts.rotate_token(conn, args.clinic, args.staff)}")
+            print(
+                f"new token (shown once; the old one no longer works):\n"
+                f"{accounts.rotate_token(conn, args.clinic, args.staff)}"
+            )
         elif command == "revoke-token":
             print(f"revoked {accounts.revoke_tokens(conn, args.clinic, args.staff)} token(s)")
         elif command == "directory" and args.directory_command == "import":
             summary = directory.import_file(conn, args.file, days=args.days)
-            print(f"imported {summary['departments']} departments, {summary['slot_days']} slot days; "
-                  f"{summary['opened_days']} department-days open")
+            print(
+                f"imported {summary['departments']} departments, {summary['slot_days']} slot days; "
+                f"{summary['opened_days']} department-days open"
+            )
         elif command == "directory":
             directory.set_slots(conn, args.department, args.date, args.total, args.reserved)
             print(f"{args.department} {args.date}: {args.total} slots")
@@ -254,13 +295,28 @@ def _serve(engine, args) -> int:
     if args.workers > 1:  # uvicorn imports the app by name in each worker process
         os.environ["CLINIC_HUB_DB"] = url
         target = "clinic_hub.cli:worker_app"
-        uvicorn.run(target, factory=True, host=args.host, port=args.port, workers=args.workers,
-                    ssl_certfile=args.ssl_certfile, ssl_keyfile=args.ssl_keyfile, access_log=False)
+        uvicorn.run(
+            target,
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            ssl_certfile=args.ssl_certfile,
+            ssl_keyfile=args.ssl_keyfile,
+            access_log=False,
+        )
         return 0
     app = create_app(Settings(database_url=url), engine=engine)
     freeze_startup_objects()
-    uvicorn.run(app, host=args.host, port=args.port, ssl_certfile=args.ssl_certfile,
-                ssl_keyfile=args.ssl_keyfile, access_log=False, log_level="warning")
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        ssl_certfile=args.ssl_certfile,
+        ssl_keyfile=args.ssl_keyfile,
+        access_log=False,
+        log_level="warning",
+    )
     return 0
 
 
@@ -277,8 +333,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except SQLAlchemyError as exc:  # the driver's text may quote patient data: its type only
-        print(f"error: the database refused the command ({type(getattr(exc, 'orig', None) or exc).__name__}); nothing was "
-              f"changed. Check --db and run `clinic-hub migrate`.", file=sys.stderr)
+        print(
+            f"error: the database refused the command ({type(getattr(exc, 'orig', None) or exc).__name__}); "
+            "nothing was changed. Check --db and run `clinic-hub migrate`.",
+            file=sys.stderr,
+        )
         return 1
     except KeyboardInterrupt:
         return 130

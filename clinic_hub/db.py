@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pydantic_core import from_json, to_json
 from sqlalchemy import create_engine, event
@@ -12,16 +12,16 @@ from sqlalchemy.engine import Engine
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def as_utc(value: datetime | None) -> datetime | None:
     """SQLite hands datetimes back naive; everything we store is UTC."""
     if value is None:
         return None
-    if value.tzinfo is timezone.utc:
+    if value.tzinfo is UTC:
         return value
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -62,13 +62,18 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
     # pool_pre_ping: a hub behind a load balancer outlives database restarts and failovers.
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, json_serializer=_json_text,
-                         json_deserializer=read_json)
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=20, json_serializer=_json_text, json_deserializer=read_json
+    )
 
 
 def _sqlite_engine(url: str) -> Engine:
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
-                           json_serializer=_json_text, json_deserializer=read_json)
+    engine = create_engine(
+        url,
+        connect_args={"timeout": 30, "check_same_thread": False},
+        json_serializer=_json_text,
+        json_deserializer=read_json,
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):  # pragma: no cover - exercised by every SQLite test

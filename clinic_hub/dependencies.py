@@ -43,8 +43,9 @@ EngineDep = Annotated[Engine, Depends(get_engine)]
 LanguageDep = Annotated[str, Depends(get_language)]
 
 
-def current_principal(request: Request, engine: EngineDep,
-                      credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Principal:
+def current_principal(
+    request: Request, engine: EngineDep, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
+) -> Principal:
     """Who calls. No token, an unknown token and a revoked token all get 401."""
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise ApiError(401, "unauthorized", headers={"WWW-Authenticate": "Bearer"})
@@ -96,13 +97,24 @@ def no_unknown_query(request: Request) -> None:
     names = [name for name, _value in request.query_params.multi_items()]
     unknown = sorted({name for name in names if name not in known})
     if unknown:
-        raise ApiError(422, "invalid_request", errors=[
-            {"loc": ["query", name[:40]], "type": "extra_forbidden", "msg": "Unknown query parameter"}
-            for name in unknown[:10]])
+        raise ApiError(
+            422,
+            "invalid_request",
+            errors=[
+                {"loc": ["query", name[:40]], "type": "extra_forbidden", "msg": "Unknown query parameter"}
+                for name in unknown[:10]
+            ],
+        )
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:  # every parameter takes one value: which of several was meant?
-        raise ApiError(422, "invalid_request", errors=[
-            {"loc": ["query", name[:40]], "type": "too_long", "msg": "Given more than once"} for name in repeated[:10]])
+        raise ApiError(
+            422,
+            "invalid_request",
+            errors=[
+                {"loc": ["query", name[:40]], "type": "too_long", "msg": "Given more than once"}
+                for name in repeated[:10]
+            ],
+        )
 
 
 def no_nul_in_parameters(request: Request) -> None:
@@ -111,8 +123,11 @@ def no_nul_in_parameters(request: Request) -> None:
     for where, values in (("query", request.query_params.multi_items()), ("path", request.path_params.items())):
         for name, value in values:
             if isinstance(value, str) and "\x00" in value:
-                raise ApiError(422, "invalid_request", errors=[
-                    {"loc": [where, name[:40]], "type": "string_pattern_mismatch", "msg": "NUL character"}])
+                raise ApiError(
+                    422,
+                    "invalid_request",
+                    errors=[{"loc": [where, name[:40]], "type": "string_pattern_mismatch", "msg": "NUL character"}],
+                )
 
 
 STRICT_QUERY = [Depends(no_unknown_query), Depends(no_nul_in_parameters)]

@@ -8,7 +8,7 @@ never edits the clinic's rows).
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,12 +17,18 @@ from sqlalchemy.engine import Connection
 from clinic_hub import accounts, changes, directory
 from clinic_hub.accounts import Principal
 from clinic_hub.db import as_utc, utcnow
-from clinic_hub.schemas.desk import (AcceptRequest, MoveResult, ReferralDetail, ReferralMoveOut, ReferralSummary,
-                                     SendDownRequest)
 from clinic_hub.errors import ApiError
 from clinic_hub.models import Clinic, DownReferralCounter, Referral, ReferralMove, SyncRecord
 from clinic_hub.referral_intake import record_move
 from clinic_hub.referral_rules import DOWN, UP, URGENCIES, check_move
+from clinic_hub.schemas.desk import (
+    AcceptRequest,
+    MoveResult,
+    ReferralDetail,
+    ReferralMoveOut,
+    ReferralSummary,
+    SendDownRequest,
+)
 from clinic_tui.domain.problems import DomainError
 from clinic_tui.domain.referral import Status
 from clinic_tui.sync.wire import REFERRAL, REFERRAL_EVENT
@@ -33,33 +39,62 @@ _records = SyncRecord.__table__
 _moves = ReferralMove.__table__
 _down_counter = DownReferralCounter.__table__
 NOT_YET_SENT = (Status.DRAFT.value, Status.REVIEW.value)
-PATIENT_FIELDS = ("resident_id", "patient_name", "patient_sex", "patient_birth_date", "patient_id_type",
-                  "patient_id_number", "patient_phone", "patient_address", "patient_insurance_type",
-                  "patient_insurance_no")
+PATIENT_FIELDS = (
+    "resident_id",
+    "patient_name",
+    "patient_sex",
+    "patient_birth_date",
+    "patient_id_type",
+    "patient_id_number",
+    "patient_phone",
+    "patient_address",
+    "patient_insurance_type",
+    "patient_insurance_no",
+)
 
 
 def _summary_query():
     urgency_rank = sa.case({u: i for i, u in enumerate(URGENCIES)}, value=_referrals.c.urgency, else_=len(URGENCIES))
-    return (sa.select(_referrals, _clinics.c.code.label("clinic_code"), _records.c.data)
-            .join(_clinics, _clinics.c.id == _referrals.c.clinic_id)
-            .join(_records, _records.c.id == _referrals.c.id)
-            .order_by(urgency_rank, sa.func.coalesce(_referrals.c.sent_at, _referrals.c.created_at), _referrals.c.referral_no))
+    return (
+        sa.select(_referrals, _clinics.c.code.label("clinic_code"), _records.c.data)
+        .join(_clinics, _clinics.c.id == _referrals.c.clinic_id)
+        .join(_records, _records.c.id == _referrals.c.id)
+        .order_by(
+            urgency_rank, sa.func.coalesce(_referrals.c.sent_at, _referrals.c.created_at), _referrals.c.referral_no
+        )
+    )
 
 
 def _summary(row) -> ReferralSummary:
     data = row.data or {}
     return ReferralSummary(
-        id=row.id, referral_no=row.referral_no, direction=row.direction, clinic_code=row.clinic_code,
-        status=row.status, urgency=row.urgency, purpose=row.purpose, to_department_code=row.to_department_code,
-        referral_date=row.referral_date, sent_at=as_utc(row.sent_at), answered_at=as_utc(row.answered_at),
-        appointment_department_code=row.appointment_department_code, appointment_at=as_utc(row.appointment_at),
+        id=row.id,
+        referral_no=row.referral_no,
+        direction=row.direction,
+        clinic_code=row.clinic_code,
+        status=row.status,
+        urgency=row.urgency,
+        purpose=row.purpose,
+        to_department_code=row.to_department_code,
+        referral_date=row.referral_date,
+        sent_at=as_utc(row.sent_at),
+        answered_at=as_utc(row.answered_at),
+        appointment_department_code=row.appointment_department_code,
+        appointment_at=as_utc(row.appointment_at),
         patient_name=data.get("patient_name") if isinstance(data.get("patient_name"), str) else None,
-        patient_sex=data.get("patient_sex") if isinstance(data.get("patient_sex"), str) else None)
+        patient_sex=data.get("patient_sex") if isinstance(data.get("patient_sex"), str) else None,
+    )
 
 
-def list_referrals(conn: Connection, status: str | None = None, urgency: str | None = None,
-                   clinic_code: str | None = None, direction: str = UP, limit: int = 200,
-                   offset: int = 0) -> list[ReferralSummary]:
+def list_referrals(
+    conn: Connection,
+    status: str | None = None,
+    urgency: str | None = None,
+    clinic_code: str | None = None,
+    direction: str = UP,
+    limit: int = 200,
+    offset: int = 0,
+) -> list[ReferralSummary]:
     query = _summary_query().where(_referrals.c.direction == direction, _referrals.c.deleted.is_(False))
     if status:
         query = query.where(_referrals.c.status == status)
@@ -87,9 +122,18 @@ def _find(conn: Connection, referral_no: str, lock: bool = False):
 
 def get_referral(conn: Connection, referral_no: str) -> ReferralDetail:
     row = _find(conn, referral_no)
-    history = [ReferralMoveOut(from_status=m.from_status, to_status=m.to_status, actor=m.actor, actor_id=m.actor_id,
-                               reason=m.reason, at=as_utc(m.at), event_id=m.event_id)
-               for m in conn.execute(sa.select(_moves).where(_moves.c.referral_id == row.id).order_by(_moves.c.id))]
+    history = [
+        ReferralMoveOut(
+            from_status=m.from_status,
+            to_status=m.to_status,
+            actor=m.actor,
+            actor_id=m.actor_id,
+            reason=m.reason,
+            at=as_utc(m.at),
+            event_id=m.event_id,
+        )
+        for m in conn.execute(sa.select(_moves).where(_moves.c.referral_id == row.id).order_by(_moves.c.id))
+    ]
     return ReferralDetail(**_summary(row).model_dump(), data=row.data, history=history)
 
 
@@ -100,18 +144,40 @@ def _check(direction: str, current: str, target: str, reason: str | None = None,
         raise ApiError(409, "illegal_transition", from_status=current, to_status=target) from None
 
 
-def _move(conn: Connection, row, target: str, actor: Principal, reason: str | None = None,
-          appointment: dict[str, Any] | None = None, referral_values: dict[str, Any] | None = None,
-          role: str = "hospital") -> str:
+def _move(
+    conn: Connection,
+    row,
+    target: str,
+    actor: Principal,
+    reason: str | None = None,
+    appointment: dict[str, Any] | None = None,
+    referral_values: dict[str, Any] | None = None,
+    role: str = "hospital",
+) -> str:
     """Record the hospital's move as a hub referral_event for the clinic, and apply it."""
     now = utcnow()
     event_id = str(uuid.uuid4())
-    changes.publish(conn, kind=REFERRAL_EVENT, record_id=event_id, addressee_clinic_id=row.clinic_id,
-                    clinic_code=row.clinic_code, author_id=actor.id, now=now, fields={
-                        "origin": "hub", "referral_id": row.id, "referral_no": row.referral_no,
-                        "from_status": row.status, "to_status": target, "actor": role,
-                        "actor_name": accounts.staff_name(conn, actor.id), "reason": reason, "at": now.isoformat(),
-                        **(appointment or {})})
+    changes.publish(
+        conn,
+        kind=REFERRAL_EVENT,
+        record_id=event_id,
+        addressee_clinic_id=row.clinic_id,
+        clinic_code=row.clinic_code,
+        author_id=actor.id,
+        now=now,
+        fields={
+            "origin": "hub",
+            "referral_id": row.id,
+            "referral_no": row.referral_no,
+            "from_status": row.status,
+            "to_status": target,
+            "actor": role,
+            "actor_name": accounts.staff_name(conn, actor.id),
+            "reason": reason,
+            "at": now.isoformat(),
+            **(appointment or {}),
+        },
+    )
     values = {"status": target, "updated_at": now, **(referral_values or {})}
     if target in ("accepted", "rejected") and row.answered_at is None:
         values["answered_at"] = now
@@ -132,13 +198,24 @@ def accept(conn: Connection, actor: Principal, referral_no: str, request: Accept
         raise ApiError(422, "unknown_department", department=request.department_code)
     day = request.appointment_at.astimezone(directory.CHINA_TZ).date()
     slot = directory.take_slot(conn, dept.code, day, request.over_quota)
-    appointment_at = request.appointment_at.astimezone(timezone.utc)  # UTC like every stored time
+    appointment_at = request.appointment_at.astimezone(UTC)  # UTC like every stored time
     # Field names as in the clinic's referral_event table (clinic_tui/data/models/referral.py).
-    event_id = _move(conn, row, "accepted", actor, request.note, appointment={
-        "appointment_department_code": dept.code, "appointment_department_name": dept.name,
-        "appointment_doctor": request.doctor, "appointment_at": appointment_at.isoformat(),
-        "appointment_slot_id": f"{slot['slot_pool_id']}#{slot['slot_number']}", **slot},
-        referral_values={"appointment_department_code": dept.code, "appointment_at": appointment_at})
+    event_id = _move(
+        conn,
+        row,
+        "accepted",
+        actor,
+        request.note,
+        appointment={
+            "appointment_department_code": dept.code,
+            "appointment_department_name": dept.name,
+            "appointment_doctor": request.doctor,
+            "appointment_at": appointment_at.isoformat(),
+            "appointment_slot_id": f"{slot['slot_pool_id']}#{slot['slot_number']}",
+            **slot,
+        },
+        referral_values={"appointment_department_code": dept.code, "appointment_at": appointment_at},
+    )
     return _result(conn, referral_no, event_id, slot)
 
 
@@ -150,7 +227,9 @@ def reject(conn: Connection, actor: Principal, referral_no: str, reason: str) ->
     return _result(conn, referral_no, _move(conn, row, "rejected", actor, reason.strip()))
 
 
-def simple_move(conn: Connection, actor: Principal, referral_no: str, target: str, note: str | None = None) -> MoveResult:
+def simple_move(
+    conn: Connection, actor: Principal, referral_no: str, target: str, note: str | None = None
+) -> MoveResult:
     """arrived, no_show, completed."""
     row = _find(conn, referral_no, lock=True)
     _check(row.direction, row.status, target, note)
@@ -161,9 +240,11 @@ def expire_unanswered(conn: Connection, actor: Principal, older_than: timedelta)
     """Mark upward referrals still unanswered ``older_than`` after they were sent as expired (a
     "system" move, run from cron: `clinic-hub referrals expire`). Returns their numbers."""
     cutoff = utcnow() - older_than
-    rows = conn.execute(_summary_query().where(
-        _referrals.c.direction == UP, _referrals.c.status == "sent", _referrals.c.sent_at < cutoff)
-        .with_for_update(of=_referrals)).all()
+    rows = conn.execute(
+        _summary_query()
+        .where(_referrals.c.direction == UP, _referrals.c.status == "sent", _referrals.c.sent_at < cutoff)
+        .with_for_update(of=_referrals)
+    ).all()
     reason = f"no answer within {older_than.days} days" if older_than.days else "no answer in time"
     for row in rows:
         _check(UP, row.status, "expired", reason, actor="system")
@@ -219,16 +300,46 @@ def send_down(conn: Connection, actor: Principal, request: SendDownRequest) -> M
     dept = directory.department(conn, request.department_code) if request.department_code else None
     now = utcnow()
     record_id = str(uuid.uuid4())
-    changes.publish(conn, kind=REFERRAL, record_id=record_id, addressee_clinic_id=clinic.id, clinic_code=clinic.code,
-                    author_id=actor.id, now=now, fields={
-                        **fields, "origin": "hub", "referral_no": referral_no, "direction": DOWN,
-                        "status": "received", "urgency": "normal", "referral_date": today, "reason": request.reason,
-                        "from_org_code": hospital_code, "from_org_name": hospital_name,
-                        "from_department": dept.name if dept else request.department_code,
-                        "from_doctor_name": request.doctor,
-                        "to_org_code": clinic.code, "to_org_name": clinic.name, "up_referral_id": up_referral_id})
-    conn.execute(sa.insert(_referrals).values(
-        id=record_id, clinic_id=clinic.id, direction=DOWN, referral_no=referral_no, urgency="normal",
-        status="received", clinic_status=None, referral_date=today, sent_at=now, created_at=now, updated_at=now))
+    changes.publish(
+        conn,
+        kind=REFERRAL,
+        record_id=record_id,
+        addressee_clinic_id=clinic.id,
+        clinic_code=clinic.code,
+        author_id=actor.id,
+        now=now,
+        fields={
+            **fields,
+            "origin": "hub",
+            "referral_no": referral_no,
+            "direction": DOWN,
+            "status": "received",
+            "urgency": "normal",
+            "referral_date": today,
+            "reason": request.reason,
+            "from_org_code": hospital_code,
+            "from_org_name": hospital_name,
+            "from_department": dept.name if dept else request.department_code,
+            "from_doctor_name": request.doctor,
+            "to_org_code": clinic.code,
+            "to_org_name": clinic.name,
+            "up_referral_id": up_referral_id,
+        },
+    )
+    conn.execute(
+        sa.insert(_referrals).values(
+            id=record_id,
+            clinic_id=clinic.id,
+            direction=DOWN,
+            referral_no=referral_no,
+            urgency="normal",
+            status="received",
+            clinic_status=None,
+            referral_date=today,
+            sent_at=now,
+            created_at=now,
+            updated_at=now,
+        )
+    )
     record_move(conn, record_id, None, "received", "hospital", actor.id, request.reason, now, event_id=record_id)
     return _result(conn, referral_no, record_id)

@@ -45,8 +45,14 @@ def reserved_for(total: int, numerator: int = 1, denominator: int = 3) -> int:
 def set_hospital(conn: Connection, code: str, name: str) -> None:
     changes.set_meta(conn, "hospital_code", code)
     changes.set_meta(conn, "hospital_name", name)
-    changes.publish(conn, kind=HOSPITAL, record_id=HOSPITAL_RECORD_ID,
-                    fields={"code": code, "name": name}, addressee_clinic_id=None, clinic_code=None)
+    changes.publish(
+        conn,
+        kind=HOSPITAL,
+        record_id=HOSPITAL_RECORD_ID,
+        fields={"code": code, "name": name},
+        addressee_clinic_id=None,
+        clinic_code=None,
+    )
 
 
 def hospital(conn: Connection) -> tuple[str, str]:
@@ -70,10 +76,21 @@ def upsert_department(conn: Connection, code: str, name: str, daily_slots: int, 
     values = dict(name=name, daily_outpatient_slots=daily_slots, active=active)
     if conn.execute(sa.update(_departments).where(_departments.c.code == code).values(**values)).rowcount == 0:
         conn.execute(sa.insert(_departments).values(code=code, record_id=record_id, **values))
-    changes.publish(conn, kind=DEPARTMENT, record_id=record_id, addressee_clinic_id=None, clinic_code=None,
-                    fields={"hospital_id": HOSPITAL_RECORD_ID, "code": code, "name": name,
-                            "daily_outpatient_slots": daily_slots,
-                            "reserved_daily": reserved_for(daily_slots), "active": active})
+    changes.publish(
+        conn,
+        kind=DEPARTMENT,
+        record_id=record_id,
+        addressee_clinic_id=None,
+        clinic_code=None,
+        fields={
+            "hospital_id": HOSPITAL_RECORD_ID,
+            "code": code,
+            "name": name,
+            "daily_outpatient_slots": daily_slots,
+            "reserved_daily": reserved_for(daily_slots),
+            "active": active,
+        },
+    )
 
 
 def department(conn: Connection, code: str):
@@ -83,11 +100,23 @@ def department(conn: Connection, code: str):
 def _publish_pool(conn: Connection, pool_id: str) -> None:
     pool = conn.execute(sa.select(_pools).where(_pools.c.id == pool_id)).one()
     # Field names as in the clinic's slot_pool table (clinic_tui/data/models/directory.py).
-    changes.publish(conn, kind=SLOT_POOL, record_id=pool.id, addressee_clinic_id=None, clinic_code=None, fields={
-        "department_id": changes.directory_record_id("department", pool.department_code),
-        "department_code": pool.department_code, "day": pool.day.isoformat(), "total": pool.total,
-        "reserved_for_primary": pool.reserved, "used": pool.used,
-        "remaining": max(pool.reserved - pool.used, 0), "over_quota": pool.over_quota})
+    changes.publish(
+        conn,
+        kind=SLOT_POOL,
+        record_id=pool.id,
+        addressee_clinic_id=None,
+        clinic_code=None,
+        fields={
+            "department_id": changes.directory_record_id("department", pool.department_code),
+            "department_code": pool.department_code,
+            "day": pool.day.isoformat(),
+            "total": pool.total,
+            "reserved_for_primary": pool.reserved,
+            "used": pool.used,
+            "remaining": max(pool.reserved - pool.used, 0),
+            "over_quota": pool.over_quota,
+        },
+    )
 
 
 def set_slots(conn: Connection, department_code: str, day: date, total: int, reserved: int | None = None) -> None:
@@ -126,8 +155,11 @@ def open_days(conn: Connection, start: date, days: int) -> int:
 def take_slot(conn: Connection, department_code: str, day: date, over_quota: bool) -> dict[str, Any]:
     """Take one reserved slot (atomically). With none left: 409, unless over-quota is allowed."""
     pool_id = ensure_pool(conn, department_code, day)
-    taken = conn.execute(sa.update(_pools).where(_pools.c.id == pool_id, _pools.c.used < _pools.c.reserved)
-                         .values(used=_pools.c.used + 1)).rowcount
+    taken = conn.execute(
+        sa.update(_pools)
+        .where(_pools.c.id == pool_id, _pools.c.used < _pools.c.reserved)
+        .values(used=_pools.c.used + 1)
+    ).rowcount
     if taken == 0:
         if not over_quota:
             raise ApiError(409, "no_slots_left", department=department_code, day=day.isoformat())
@@ -139,6 +171,7 @@ def take_slot(conn: Connection, department_code: str, day: date, over_quota: boo
 
 
 # --- import ---------------------------------------------------------------------------------------
+
 
 def _int(value: Any, what: str) -> int:
     try:
@@ -160,15 +193,24 @@ def import_file(conn: Connection, path: Path, days: int = 14, start: date | None
     if "hospital" in doc:
         set_hospital(conn, str(doc["hospital"]["code"]), str(doc["hospital"]["name"]))
     for item in doc.get("departments", []):
-        upsert_department(conn, str(item["code"]), str(item["name"]),
-                          _int(item.get("daily_outpatient_slots", 0), f"department {item['code']}"),
-                          bool(item.get("active", True)))
+        upsert_department(
+            conn,
+            str(item["code"]),
+            str(item["name"]),
+            _int(item.get("daily_outpatient_slots", 0), f"department {item['code']}"),
+            bool(item.get("active", True)),
+        )
         summary["departments"] += 1
     for item in doc.get("slots", []):
         day = item["date"] if isinstance(item["date"], date) else date.fromisoformat(str(item["date"]))
         reserved = item.get("reserved")
-        set_slots(conn, str(item["department"]), day, _int(item["total"], "slots total"),
-                  None if reserved in (None, "") else _int(reserved, "slots reserved"))
+        set_slots(
+            conn,
+            str(item["department"]),
+            day,
+            _int(item["total"], "slots total"),
+            None if reserved in (None, "") else _int(reserved, "slots reserved"),
+        )
         summary["slot_days"] += 1
     summary["opened_days"] = open_days(conn, start or today_in_china(), days)
     return summary
@@ -181,10 +223,20 @@ def _csv_document(text: str) -> dict[str, list[dict[str, Any]]]:
     for row in csv.DictReader(io.StringIO(text)):
         row = {k.strip(): (v or "").strip() for k, v in row.items() if k}
         if row.get("date"):
-            doc["slots"].append({"department": row["department_code"], "date": row["date"],
-                                 "total": row.get("total") or row.get("daily_outpatient_slots"),
-                                 "reserved": row.get("reserved")})
+            doc["slots"].append(
+                {
+                    "department": row["department_code"],
+                    "date": row["date"],
+                    "total": row.get("total") or row.get("daily_outpatient_slots"),
+                    "reserved": row.get("reserved"),
+                }
+            )
         else:
-            doc["departments"].append({"code": row["department_code"], "name": row["department_name"],
-                                       "daily_outpatient_slots": row.get("daily_outpatient_slots") or 0})
+            doc["departments"].append(
+                {
+                    "code": row["department_code"],
+                    "name": row["department_name"],
+                    "daily_outpatient_slots": row.get("daily_outpatient_slots") or 0,
+                }
+            )
     return doc

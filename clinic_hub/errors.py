@@ -17,13 +17,26 @@ from clinic_hub.messages import message, negotiate
 
 log = logging.getLogger("clinic_hub.errors")
 
-_HTTP_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-               409: "conflict", 413: "body_too_large", 422: "invalid_request"}
+_HTTP_CODES = {
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "body_too_large",
+    422: "invalid_request",
+}
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, errors: list[dict[str, Any]] | None = None,
-                 headers: dict[str, str] | None = None, **params: Any):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        errors: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+        **params: Any,
+    ):
         super().__init__(code)
         self.status, self.code, self.errors, self.headers, self.params = status, code, errors, headers, params
 
@@ -41,8 +54,9 @@ def error_response(request: Request, status: int, code: str, errors=None, header
 
 def safe_validation_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Where and what kind, without the offending values."""
-    return [{"loc": [str(part) for part in e.get("loc", ())], "type": e.get("type"), "msg": e.get("msg")}
-            for e in errors]
+    return [
+        {"loc": [str(part) for part in e.get("loc", ())], "type": e.get("type"), "msg": e.get("msg")} for e in errors
+    ]
 
 
 def install(app: FastAPI) -> None:
@@ -58,4 +72,5 @@ def install(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException):
         code = _HTTP_CODES.get(exc.status_code, "invalid_request")
         return error_response(request, exc.status_code, code, headers=getattr(exc, "headers", None))
+
     # Unexpected exceptions are answered by logs.RequestLogMiddleware (type logged, never the text).

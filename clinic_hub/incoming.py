@@ -26,7 +26,7 @@ from pydantic import ConfigDict, Field, SkipValidation
 from pydantic_core import from_json, to_json
 
 from clinic_hub import limits
-from clinic_hub.limits import BATCH_ID, OutOfBounds
+from clinic_hub.limits import BATCH_ID
 from clinic_tui.sync.wire import PushRecord
 
 # Kinds whose data the hub reads beyond clinic_id (referral intake, the user PIN check): parsed
@@ -74,8 +74,16 @@ class CheckedRecord(PushRecord):
         """Raises OutOfBounds."""
         updated_at = limits.parse_timestamp(self.updated_at)
         limits.check_data(self.data)
-        return Incoming(self.kind, self.id, str(self.id), self.revision, updated_at, self.deleted,
-                        self.data.get("clinic_id"), parsed=self.data)
+        return Incoming(
+            self.kind,
+            self.id,
+            str(self.id),
+            self.revision,
+            updated_at,
+            self.deleted,
+            self.data.get("clinic_id"),
+            parsed=self.data,
+        )
 
 
 class _Envelope(msgspec.Struct):
@@ -192,8 +200,19 @@ def read_well_formed(body: bytes, max_records: int) -> tuple[str, list[Incoming]
             updated_at = limits.parse_timestamp(rec.updated_at)
         except (ValueError, msgspec.DecodeError, msgspec.ValidationError, RecursionError):
             return None  # OutOfBounds and UnicodeDecodeError are ValueErrors
-        records.append(Incoming(rec.kind, rec.id, str(rec.id), rec.revision, updated_at, rec.deleted, clinic_id,
-                                data_json=data_json, parsed=parsed))
+        records.append(
+            Incoming(
+                rec.kind,
+                rec.id,
+                str(rec.id),
+                rec.revision,
+                updated_at,
+                rec.deleted,
+                clinic_id,
+                data_json=data_json,
+                parsed=parsed,
+            )
+        )
     return batch.batch_id, records
 
 

@@ -21,8 +21,13 @@ from clinic_hub import directory, limits
 from clinic_hub.db import as_utc
 from clinic_hub.errors import ApiError
 from clinic_hub.models import Clinic, Referral, SyncRecord
-from clinic_hub.schemas.indicators import (ClinicIndicators, ContractIndicators, IndicatorsResponse,
-                                           PopulationCoverage, StatusCounts)
+from clinic_hub.schemas.indicators import (
+    ClinicIndicators,
+    ContractIndicators,
+    IndicatorsResponse,
+    PopulationCoverage,
+    StatusCounts,
+)
 from clinic_tui.domain.contract import CHRONIC_CODE_TAGS, derive_key_populations
 
 _referrals = Referral.__table__
@@ -45,8 +50,9 @@ def _month_of(row) -> str:
 def _referral_indicators(conn: Connection, clinic_id: str, month: str) -> dict:
     up, down = Counter(), Counter()
     sent = within = 0
-    for row in conn.execute(sa.select(_referrals).where(_referrals.c.clinic_id == clinic_id,
-                                                        _referrals.c.deleted.is_(False))):
+    for row in conn.execute(
+        sa.select(_referrals).where(_referrals.c.clinic_id == clinic_id, _referrals.c.deleted.is_(False))
+    ):
         if row.status == "draft" or _month_of(row) != month:
             continue
         (up if row.direction == "up" else down)[row.status] += 1
@@ -54,10 +60,14 @@ def _referral_indicators(conn: Connection, clinic_id: str, month: str) -> dict:
             sent += 1
             answered = as_utc(row.answered_at)
             within += answered is not None and answered - as_utc(row.sent_at) <= timedelta(hours=24)
-    return dict(upward=StatusCounts(total=sum(up.values()), by_status=dict(up)),
-                downward=StatusCounts(total=sum(down.values()), by_status=dict(down)),
-                downward_share=_share(sum(down.values()), sum(up.values()) + sum(down.values())),
-                upward_sent=sent, answered_within_24h=within, answered_within_24h_share=_share(within, sent))
+    return dict(
+        upward=StatusCounts(total=sum(up.values()), by_status=dict(up)),
+        downward=StatusCounts(total=sum(down.values()), by_status=dict(down)),
+        downward_share=_share(sum(down.values()), sum(up.values()) + sum(down.values())),
+        upward_sent=sent,
+        answered_within_24h=within,
+        answered_within_24h_share=_share(within, sent),
+    )
 
 
 def _as_list(value) -> list[str]:
@@ -92,9 +102,16 @@ def _month_end(month: str) -> date:
 def _contract_indicators(conn: Connection, clinic_id: str, month: str) -> ContractIndicators:
     def records(kind: str):
         return conn.execute(
-            sa.select(_records.c.id, _records.c.data).where(
-                _records.c.origin == "clinic", _records.c.clinic_id == clinic_id, _records.c.kind == kind,
-                _records.c.deleted.is_(False)).execution_options(yield_per=2000))
+            sa.select(_records.c.id, _records.c.data)
+            .where(
+                _records.c.origin == "clinic",
+                _records.c.clinic_id == clinic_id,
+                _records.c.kind == kind,
+                _records.c.deleted.is_(False),
+            )
+            .execution_options(yield_per=2000)
+        )
+
     by_status: Counter = Counter()
     signed_in_month = 0
     signed_residents: set[str] = set()
@@ -123,10 +140,16 @@ def _contract_indicators(conn: Connection, clinic_id: str, month: str) -> Contra
             population[str(tag)][0] += 1
             population[str(tag)][1] += rid in signed_residents
     return ContractIndicators(
-        by_status=dict(by_status), signed_in_month=signed_in_month, residents=residents, signed_residents=signed,
+        by_status=dict(by_status),
+        signed_in_month=signed_in_month,
+        residents=residents,
+        signed_residents=signed,
         coverage=_share(signed, residents),
-        key_populations={tag: PopulationCoverage(residents=n, signed=s, coverage=_share(s, n))
-                         for tag, (n, s) in sorted(population.items())})
+        key_populations={
+            tag: PopulationCoverage(residents=n, signed=s, coverage=_share(s, n))
+            for tag, (n, s) in sorted(population.items())
+        },
+    )
 
 
 def compute(conn: Connection, month: str, clinic_code: str | None = None) -> IndicatorsResponse:
@@ -138,6 +161,15 @@ def compute(conn: Connection, month: str, clinic_code: str | None = None) -> Ind
     clinics = conn.execute(query).all()
     if clinic_code and not clinics:
         raise ApiError(404, "clinic_not_found", clinic=clinic_code)
-    return IndicatorsResponse(month=month, clinics=[
-        ClinicIndicators(clinic_code=c.code, clinic_name=c.name, **_referral_indicators(conn, c.id, month),
-                         contracts=_contract_indicators(conn, c.id, month)) for c in clinics])
+    return IndicatorsResponse(
+        month=month,
+        clinics=[
+            ClinicIndicators(
+                clinic_code=c.code,
+                clinic_name=c.name,
+                **_referral_indicators(conn, c.id, month),
+                contracts=_contract_indicators(conn, c.id, month),
+            )
+            for c in clinics
+        ],
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from clinic_tui.sync import wire
@@ -61,7 +61,7 @@ def parse_timestamp(text: Any) -> datetime:
         raise OutOfBounds("updated_at: no such date or time") from None
     if not MIN_YEAR <= value.year <= MAX_YEAR:
         raise OutOfBounds(f"updated_at: years {MIN_YEAR}-{MAX_YEAR}")
-    value = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     if not MIN_YEAR <= value.year <= MAX_YEAR:
         raise OutOfBounds(f"updated_at: years {MIN_YEAR}-{MAX_YEAR}")
     return value
@@ -116,7 +116,9 @@ _ODD_ESCAPE = re.compile(rb"\\(?:[^\"\\/bfnrtu]|u(?![0-9a-fA-F]{4})|u0000|u[dD][
 SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 _JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
-_LONG_INTEGER = re.compile(rb"(?<![.0])0{16}")  # 16 digits not after a decimal point (the clinic writes 17-digit fractions)
+_LONG_INTEGER = re.compile(
+    rb"(?<![.0])0{16}"
+)  # 16 digits not after a decimal point (the clinic writes 17-digit fractions)
 _NOT_BRACKET = re.compile(rb"[^\[\]{}]")
 _EMPTY_PAIR = re.compile(rb"\{\}|\[\]")
 
@@ -154,11 +156,19 @@ def state_in_openapi(components: dict[str, Any]) -> None:
     fields = record["properties"]
     fields["kind"].update(minLength=1, maxLength=KIND_MAX_CHARS)
     fields["revision"].update(type="integer", minimum=1, maximum=MAX_REVISION)
-    fields["updated_at"] = {"type": "string", "format": "date-time", "pattern": TIMESTAMP_PATTERN,
-                            "title": "Updated At",
-                            "description": f"RFC 3339; no offset means UTC; years {MIN_YEAR}-{MAX_YEAR}"}
+    fields["updated_at"] = {
+        "type": "string",
+        "format": "date-time",
+        "pattern": TIMESTAMP_PATTERN,
+        "title": "Updated At",
+        "description": f"RFC 3339; no offset means UTC; years {MIN_YEAR}-{MAX_YEAR}",
+    }
     fields["deleted"] = {"type": "boolean", "default": False, "title": "Deleted"}
-    fields["data"].update(description=(
-        f"The row's columns, a JSON object of at most {MAX_DATA_BYTES} bytes as sent: nested at most {MAX_DEPTH} deep, integers within "
-        f"+-{MAX_INT}, other numbers finite within +-{MAX_FLOAT:.0e}, strings (keys too) at most "
-        f"{MAX_STRING_CHARS} characters without NUL. A record beyond these is rejected invalid_record."))
+    fields["data"].update(
+        description=(
+            f"The row's columns, a JSON object of at most {MAX_DATA_BYTES} bytes as sent: "
+            f"nested at most {MAX_DEPTH} deep, integers within "
+            f"+-{MAX_INT}, other numbers finite within +-{MAX_FLOAT:.0e}, strings (keys too) at most "
+            f"{MAX_STRING_CHARS} characters without NUL. A record beyond these is rejected invalid_record."
+        )
+    )

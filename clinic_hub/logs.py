@@ -11,7 +11,7 @@ import logging
 import sys
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -21,7 +21,7 @@ _configured = False
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
             "msg": record.getMessage(),
@@ -85,14 +85,29 @@ class RequestLogMiddleware:
             self.log.error("unhandled error", extra={"fields": {"request_id": request_id, "error": type(exc).__name__}})
             if not started_response["value"]:
                 body = json.dumps({"code": "internal_error", "message": "internal error"}).encode()
-                await send_wrapper({"type": "http.response.start", "status": 500,
-                                    "headers": [(b"content-type", b"application/json"),
-                                                (b"content-length", str(len(body)).encode())]})
+                await send_wrapper(
+                    {
+                        "type": "http.response.start",
+                        "status": 500,
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode()),
+                        ],
+                    }
+                )
                 await send_wrapper({"type": "http.response.body", "body": body})
         finally:
             principal = scope.get("state", {}).get("principal_label")
-            self.log.info("request", extra={"fields": {
-                "request_id": request_id, "method": scope["method"], "path": scope["path"],
-                "status": status["code"], "ms": round((time.perf_counter() - started) * 1000, 1),
-                "principal": principal,
-            }})
+            self.log.info(
+                "request",
+                extra={
+                    "fields": {
+                        "request_id": request_id,
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": status["code"],
+                        "ms": round((time.perf_counter() - started) * 1000, 1),
+                        "principal": principal,
+                    }
+                },
+            )

@@ -8,7 +8,7 @@ fields never break the hub; the few fields the hub interprets (referrals) are co
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Optional
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
@@ -17,6 +17,7 @@ from sqlmodel import Field, SQLModel
 
 JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
 UTC_DATETIME = sa.DateTime(timezone=True)
+
 
 class HubTable(SQLModel, registry=registry()):
     """Base of the hub's tables: their own metadata, apart from the clinic's tables in the same process."""
@@ -75,9 +76,9 @@ class StaffLogin(HubTable, table=True):
     login: str = Field(max_length=100, unique=True)
     password_hash: str = Field(max_length=200)
     failed_count: int = 0
-    locked_until: Optional[datetime] = Field(default=None, sa_type=UTC_DATETIME)
+    locked_until: datetime | None = Field(default=None, sa_type=UTC_DATETIME)
     password_set_at: datetime = Field(sa_type=UTC_DATETIME)
-    department_code: Optional[str] = Field(default=None, max_length=40)  # a doctor's department
+    department_code: str | None = Field(default=None, max_length=40)  # a doctor's department
 
 
 class WebSession(HubTable, table=True):
@@ -99,7 +100,7 @@ class ApiToken(HubTable, table=True):
     principal_type: str = Field(max_length=10)  # "clinic" | "staff"
     principal_id: str = Field(max_length=36, index=True)
     created_at: datetime = Field(sa_type=UTC_DATETIME)
-    revoked_at: Optional[datetime] = Field(default=None, sa_type=UTC_DATETIME)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTC_DATETIME)
 
 
 class SyncRecord(HubTable, table=True):
@@ -112,8 +113,8 @@ class SyncRecord(HubTable, table=True):
     kind: str = Field(max_length=40)
     revision: int
     origin: str = Field(max_length=10)
-    clinic_id: Optional[str] = Field(default=None, max_length=36)
-    seq: Optional[int] = Field(default=None, sa_type=sa.BigInteger, index=True)
+    clinic_id: str | None = Field(default=None, max_length=36)
+    seq: int | None = Field(default=None, sa_type=sa.BigInteger, index=True)
     updated_at: datetime = Field(sa_type=UTC_DATETIME)
     deleted: bool = False
     data: dict[str, Any] = Field(sa_type=JSONType)
@@ -131,16 +132,16 @@ class Referral(HubTable, table=True):
     direction: str = Field(max_length=4)
     referral_no: str = Field(max_length=64, unique=True)
     urgency: str = Field(max_length=10)
-    purpose: Optional[str] = Field(default=None, max_length=40)
+    purpose: str | None = Field(default=None, max_length=40)
     status: str = Field(max_length=20)  # the status the hub holds (both sides' moves)
-    clinic_status: Optional[str] = Field(default=None, max_length=20)  # last status the clinic pushed
-    to_department_code: Optional[str] = Field(default=None, max_length=40)
-    referral_date: Optional[str] = Field(default=None, max_length=10)
+    clinic_status: str | None = Field(default=None, max_length=20)  # last status the clinic pushed
+    to_department_code: str | None = Field(default=None, max_length=40)
+    referral_date: str | None = Field(default=None, max_length=10)
     deleted: bool = False
-    sent_at: Optional[datetime] = Field(default=None, sa_type=UTC_DATETIME)  # first seen as "sent"
-    answered_at: Optional[datetime] = Field(default=None, sa_type=UTC_DATETIME)
-    appointment_department_code: Optional[str] = Field(default=None, max_length=40)
-    appointment_at: Optional[datetime] = Field(default=None, sa_type=UTC_DATETIME)
+    sent_at: datetime | None = Field(default=None, sa_type=UTC_DATETIME)  # first seen as "sent"
+    answered_at: datetime | None = Field(default=None, sa_type=UTC_DATETIME)
+    appointment_department_code: str | None = Field(default=None, max_length=40)
+    appointment_at: datetime | None = Field(default=None, sa_type=UTC_DATETIME)
     created_at: datetime = Field(sa_type=UTC_DATETIME)
     updated_at: datetime = Field(sa_type=UTC_DATETIME)
 
@@ -151,12 +152,12 @@ class ReferralMove(HubTable, table=True):
     __tablename__ = "referral_move"
     id: int | None = Field(default=None, primary_key=True)
     referral_id: str = Field(max_length=36, index=True)
-    event_id: Optional[str] = Field(default=None, max_length=36)
-    from_status: Optional[str] = Field(default=None, max_length=20)
+    event_id: str | None = Field(default=None, max_length=36)
+    from_status: str | None = Field(default=None, max_length=20)
     to_status: str = Field(max_length=20)
     actor: str = Field(max_length=10)
-    actor_id: Optional[str] = Field(default=None, max_length=64)
-    reason: Optional[str] = Field(default=None, max_length=2000)
+    actor_id: str | None = Field(default=None, max_length=64)
+    reason: str | None = Field(default=None, max_length=2000)
     at: datetime = Field(sa_type=UTC_DATETIME)
 
 
@@ -201,7 +202,7 @@ class SyncConflict(HubTable, table=True):
     record_id: str = Field(max_length=36)
     kind: str = Field(max_length=40)
     code: str = Field(max_length=60)
-    detail: Optional[str] = Field(default=None, max_length=400)
+    detail: str | None = Field(default=None, max_length=400)
 
 
 class AuditLog(HubTable, table=True):

@@ -31,8 +31,10 @@ def encode_cursor(epoch: str, seq: int) -> str:
 
 
 CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,200}$"  # base64url without padding
-CURSOR_DESCRIPTION = ("Opaque: omit to start, then send the last next_cursor unchanged. (It is base64url, "
-                      "without padding, of `v1:<epoch>:<n>`, n a change number 0..2^63-1.) Invalid: 400 bad_cursor")
+CURSOR_DESCRIPTION = (
+    "Opaque: omit to start, then send the last next_cursor unchanged. (It is base64url, "
+    "without padding, of `v1:<epoch>:<n>`, n a change number 0..2^63-1.) Invalid: 400 bad_cursor"
+)
 _CURSOR = re.compile(CURSOR_PATTERN)
 _SEQ = re.compile(r"^(0|[1-9][0-9]{0,18})$")  # digits only: int() would also take "1_0", "+1", " 1"
 
@@ -58,20 +60,41 @@ def pull(engine: Engine, clinic: Principal, cursor: str | None, limit: int) -> P
         epoch = changes.current_epoch(conn)
         after = decode_cursor(cursor, epoch)
         rows = conn.execute(
-            sa.select(_records.c.seq, _records.c.kind, _records.c.id, _records.c.revision,
-                      _records.c.updated_at, _records.c.deleted, _records.c.data)
-            .where(_records.c.origin == "hub", _records.c.seq > after,
-                   sa.or_(_records.c.clinic_id.is_(None), _records.c.clinic_id == clinic.id))
+            sa.select(
+                _records.c.seq,
+                _records.c.kind,
+                _records.c.id,
+                _records.c.revision,
+                _records.c.updated_at,
+                _records.c.deleted,
+                _records.c.data,
+            )
+            .where(
+                _records.c.origin == "hub",
+                _records.c.seq > after,
+                sa.or_(_records.c.clinic_id.is_(None), _records.c.clinic_id == clinic.id),
+            )
             .order_by(_records.c.seq)
             .limit(limit + 1)
         ).all()
         page = rows[:limit]
         audit.record(conn, clinic, "sync.pull", [row.id for row in page])
-    changes_out = [PullChange(seq=r.seq, kind=r.kind, id=r.id, revision=r.revision, updated_at=as_utc(r.updated_at),
-                              deleted=r.deleted, data=r.data) for r in page]
+    changes_out = [
+        PullChange(
+            seq=r.seq,
+            kind=r.kind,
+            id=r.id,
+            revision=r.revision,
+            updated_at=as_utc(r.updated_at),
+            deleted=r.deleted,
+            data=r.data,
+        )
+        for r in page
+    ]
     last = page[-1].seq if page else after
-    return PullResponse(changes=changes_out, next_cursor=encode_cursor(epoch, last),
-                        has_more=len(rows) > limit, epoch=epoch)
+    return PullResponse(
+        changes=changes_out, next_cursor=encode_cursor(epoch, last), has_more=len(rows) > limit, epoch=epoch
+    )
 
 
 def reconcile(engine: Engine, clinic: Principal) -> ReconcileResponse:

@@ -22,15 +22,20 @@ from pydantic_core import to_json
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from clinic_hub import audit, body, changes
+from clinic_hub import audit, body, changes, limits
 from clinic_hub.accounts import Principal
 from clinic_hub.db import utcnow
 from clinic_hub.errors import ApiError, safe_validation_errors
-from clinic_hub.messages import message
-from clinic_hub import limits
-from clinic_hub.incoming import (CheckedRecord, Incoming, data_text_size, read_well_formed, readable_by_msgspec,
-                                 split_records)
+from clinic_hub.incoming import (
+    CheckedRecord,
+    Incoming,
+    data_text_size,
+    read_well_formed,
+    readable_by_msgspec,
+    split_records,
+)
 from clinic_hub.limits import BATCH_ID, OutOfBounds
+from clinic_hub.messages import message
 from clinic_hub.models import PushBatch
 from clinic_hub.record_store import RecordWriter, StoredVersion, stored_versions
 from clinic_hub.referral_intake import INTERPRETERS, Outcome, RecordRejected
@@ -52,38 +57,74 @@ def _clean(value: Any, max_len: int) -> str | None:
     return None if len(text) > max_len or _CONTROL.search(text) else text
 
 
-def _answer(rec_id: Any, kind: Any, revision: Any, status: str, code: str | None = None,
-            hub_revision: int | None = None, params: dict[str, Any] | None = None) -> dict[str, Any]:
+def _answer(
+    rec_id: Any,
+    kind: Any,
+    revision: Any,
+    status: str,
+    code: str | None = None,
+    hub_revision: int | None = None,
+    params: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """A stored answer: the message is rendered per request, in the caller's language."""
     params = {k: _clean(v, 300) or "?" for k, v in (params or {}).items()}
-    return {"id": _clean(rec_id, 64) or "", "kind": _clean(kind, 40) if isinstance(kind, str) else None,
-            "revision": revision if isinstance(revision, int) and not isinstance(revision, bool) else None,
-            "status": status, "hub_revision": hub_revision, "code": code, "params": params}
+    return {
+        "id": _clean(rec_id, 64) or "",
+        "kind": _clean(kind, 40) if isinstance(kind, str) else None,
+        "revision": revision if isinstance(revision, int) and not isinstance(revision, bool) else None,
+        "status": status,
+        "hub_revision": hub_revision,
+        "code": code,
+        "params": params,
+    }
 
 
 def _accepted(rec: Incoming) -> dict[str, Any]:
     """``_answer(..., "accepted")`` without its cleaning: a validated record's id is a canonical
     UUID and its kind one of CLINIC_KINDS (most answers of a push are this one)."""
-    return {"id": rec.id_text, "kind": rec.kind, "revision": rec.revision, "status": "accepted",
-            "hub_revision": None, "code": None, "params": {}}
+    return {
+        "id": rec.id_text,
+        "kind": rec.kind,
+        "revision": rec.revision,
+        "status": "accepted",
+        "hub_revision": None,
+        "code": None,
+        "params": {},
+    }
 
 
 def _render(answers: list[dict[str, Any]], language: str) -> list[dict[str, Any]]:
     """RecordResult-shaped dicts. Plain dicts: building and validating 500 models per batch would
     cost more than storing the batch."""
-    return [{"id": a["id"], "kind": a["kind"], "revision": a["revision"], "status": a["status"],
-             "hub_revision": a["hub_revision"], "code": a["code"],
-             "message": message(a["code"], language, **a["params"]) if a["code"] else None} for a in answers]
+    return [
+        {
+            "id": a["id"],
+            "kind": a["kind"],
+            "revision": a["revision"],
+            "status": a["status"],
+            "hub_revision": a["hub_revision"],
+            "code": a["code"],
+            "message": message(a["code"], language, **a["params"]) if a["code"] else None,
+        }
+        for a in answers
+    ]
 
 
 def parse_envelope(payload: Any, max_records: int) -> tuple[str, list[Any]]:
     if not isinstance(payload, dict):
-        raise ApiError(422, "invalid_request", errors=[{"loc": ["body"], "type": "dict_type", "msg": "expected an object"}])
+        raise ApiError(
+            422, "invalid_request", errors=[{"loc": ["body"], "type": "dict_type", "msg": "expected an object"}]
+        )
     batch_id, records = payload.get("batch_id"), payload.get("records")
     problems = []
     if not isinstance(batch_id, str) or not BATCH_ID.match(batch_id):
-        problems.append({"loc": ["body", "batch_id"], "type": "string_pattern_mismatch",
-                         "msg": "1-100 characters of A-Z a-z 0-9 . _ : -"})
+        problems.append(
+            {
+                "loc": ["body", "batch_id"],
+                "type": "string_pattern_mismatch",
+                "msg": "1-100 characters of A-Z a-z 0-9 . _ : -",
+            }
+        )
     if not isinstance(records, list):
         problems.append({"loc": ["body", "records"], "type": "list_type", "msg": "expected a list"})
     if problems:
@@ -122,30 +163,39 @@ def handle_push(engine: Engine, clinic: Principal, payload: Any, language: str, 
     return _store_batch(engine, clinic, batch_id, [_validate(raw) for raw in raw_records], language)
 
 
-def _store_batch(engine: Engine, clinic: Principal, batch_id: str, checked: list[Incoming | dict[str, Any]],
-                 language: str) -> dict[str, Any]:
+def _store_batch(
+    engine: Engine, clinic: Principal, batch_id: str, checked: list[Incoming | dict[str, Any]], language: str
+) -> dict[str, Any]:
     """``checked``: each record, or the answer that already refuses it."""
     for attempt in (1, 2):
         try:
             with engine.begin() as conn:
                 epoch = changes.current_epoch(conn)
-                stored = conn.execute(sa.select(_batches.c.results).where(
-                    _batches.c.clinic_id == clinic.id, _batches.c.batch_id == batch_id)).first()
+                stored = conn.execute(
+                    sa.select(_batches.c.results).where(
+                        _batches.c.clinic_id == clinic.id, _batches.c.batch_id == batch_id
+                    )
+                ).first()
                 replayed = stored is not None
                 answers = stored.results if replayed else _process(conn, clinic, checked)
                 if not replayed:
-                    conn.execute(sa.insert(_batches).values(clinic_id=clinic.id, batch_id=batch_id,
-                                                            results=answers, created_at=utcnow()))
-                audit.record(conn, clinic, "sync.push.replay" if replayed else "sync.push",
-                             [a["id"] for a in answers if a["id"]])
+                    conn.execute(
+                        sa.insert(_batches).values(
+                            clinic_id=clinic.id, batch_id=batch_id, results=answers, created_at=utcnow()
+                        )
+                    )
+                audit.record(
+                    conn, clinic, "sync.push.replay" if replayed else "sync.push", [a["id"] for a in answers if a["id"]]
+                )
             break
         except IntegrityError:
             # The same batch id committed by a concurrent request: answer from its stored results.
             if attempt == 2:
                 raise
     counts = Counter(a["status"] for a in answers)
-    log.info("push", extra={"fields": {"clinic": clinic.clinic_code, "batch_id": batch_id,
-                                       "replayed": replayed, **counts}})
+    log.info(
+        "push", extra={"fields": {"clinic": clinic.clinic_code, "batch_id": batch_id, "replayed": replayed, **counts}}
+    )
     return {"batch_id": batch_id, "epoch": epoch, "replayed": replayed, "results": _render(answers, language)}
 
 
@@ -183,8 +233,14 @@ def _validate(raw: Any) -> Incoming | dict[str, Any]:
             raise OutOfBounds(f"data: larger than {limits.MAX_DATA_BYTES} bytes")
         checked = CheckedRecord.model_validate_json(raw)
         if not isinstance(checked.data, dict):  # the one check of data that validation skips
-            return _answer(str(checked.id), checked.kind, checked.revision, "rejected", "invalid_record",
-                           params={"detail": "data: dict_type"})
+            return _answer(
+                str(checked.id),
+                checked.kind,
+                checked.revision,
+                "rejected",
+                "invalid_record",
+                params={"detail": "data: dict_type"},
+            )
         rec = checked.incoming()
     except ValidationError as exc:
         errors = safe_validation_errors(exc.errors())
@@ -202,7 +258,9 @@ def _validate(raw: Any) -> Incoming | dict[str, Any]:
 def _checked(rec: Incoming) -> Incoming | dict[str, Any]:
     """The record, or the answer refusing what the hub never stores whatever the database holds."""
     if rec.kind not in CLINIC_KINDS:
-        return _answer(rec.id_text, rec.kind, rec.revision, "rejected", "unknown_kind", params={"record_kind": rec.kind})
+        return _answer(
+            rec.id_text, rec.kind, rec.revision, "rejected", "unknown_kind", params={"record_kind": rec.kind}
+        )
     # data.clinic_id is the clinic's own (local) id for itself: required, but ownership on the hub
     # follows the token, never a field the client writes.
     local_clinic_id = rec.clinic_id
@@ -221,7 +279,9 @@ def _precheck(clinic: Principal, rec: Incoming, existing: StoredVersion | None) 
     if existing.origin != "clinic" or existing.clinic_id != clinic.id:
         return _answer(rec.id_text, rec.kind, rec.revision, "rejected", "foreign_record")
     if existing.kind != rec.kind:
-        return _answer(rec.id_text, rec.kind, rec.revision, "rejected", "kind_mismatch", params={"record_kind": existing.kind})
+        return _answer(
+            rec.id_text, rec.kind, rec.revision, "rejected", "kind_mismatch", params={"record_kind": existing.kind}
+        )
     if existing.revision >= rec.revision:
         return _answer(rec.id_text, rec.kind, rec.revision, "duplicate", hub_revision=existing.revision)
     return None
@@ -290,8 +350,9 @@ def _store_one(conn: Connection, clinic: Principal, rec: Incoming, now) -> dict[
 
 def _storage_error(clinic: Principal, rec: Incoming, error: str = "IntegrityError") -> dict[str, Any]:
     # Type only: the driver's message can quote the record's content.
-    log.warning("record not stored", extra={"fields": {"clinic": clinic.clinic_code, "record_id": rec.id_text,
-                                                       "error": error}})
+    log.warning(
+        "record not stored", extra={"fields": {"clinic": clinic.clinic_code, "record_id": rec.id_text, "error": error}}
+    )
     return _answer(rec.id_text, rec.kind, rec.revision, "rejected", "storage_error")
 
 

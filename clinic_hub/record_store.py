@@ -10,8 +10,8 @@ writes do: a test compares the two on SQLite and PostgreSQL.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache
-from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
 from sqlalchemy.engine import Connection
@@ -54,8 +54,10 @@ def _statements(dialect_name: str) -> _Dialect:
     values = [data if name == "data" else mark for name in _COLUMNS]
     insert = f"INSERT INTO sync_record ({', '.join(_COLUMNS)}) VALUES ({', '.join(values)})"
     # Only a newer revision replaces the stored one (a stale resend changes nothing).
-    update = (f"UPDATE sync_record SET revision = {mark}, updated_at = {mark}, deleted = {mark}, data = {data}, "
-              f"received_at = {mark} WHERE id = {mark} AND revision < {mark}")
+    update = (
+        f"UPDATE sync_record SET revision = {mark}, updated_at = {mark}, deleted = {mark}, data = {data}, "
+        f"received_at = {mark} WHERE id = {mark} AND revision < {mark}"
+    )
     return _Dialect(insert, update, mark, sqlite)
 
 
@@ -65,9 +67,11 @@ def stored_versions(conn: Connection, ids: list[str], *, lock: bool = False) -> 
     dialect = _dialect(conn)
     found: dict[str, StoredVersion] = {}
     for start in range(0, len(ids), _IN_CHUNK):
-        chunk = ids[start:start + _IN_CHUNK]
-        select = (f"SELECT id, kind, revision, origin, clinic_id FROM sync_record "
-                  f"WHERE id IN ({', '.join([dialect.mark] * len(chunk))})")
+        chunk = ids[start : start + _IN_CHUNK]
+        select = (
+            f"SELECT id, kind, revision, origin, clinic_id FROM sync_record "
+            f"WHERE id IN ({', '.join([dialect.mark] * len(chunk))})"
+        )
         if lock and not dialect.sqlite:
             select += " FOR UPDATE"
         found.update((row[0], StoredVersion(*row)) for row in conn.exec_driver_sql(select, tuple(chunk)))
@@ -95,7 +99,7 @@ class RecordWriter:
     def _stored(self, value: datetime) -> Any:
         """A UTC-aware datetime as the driver takes it."""
         if self._dialect.sqlite:
-            return value.astimezone(timezone.utc).strftime(_SQLITE_DATETIME)
+            return value.astimezone(UTC).strftime(_SQLITE_DATETIME)
         return value
 
     def _values(self, rec: Any) -> tuple[Any, ...]:
@@ -104,8 +108,10 @@ class RecordWriter:
     def insert(self, records: list[Any]) -> None:
         """Insert new records (``incoming.Incoming``)."""
         if records:
-            rows = [(rec.id_text, rec.kind, rec.revision, "clinic", self._clinic_id, None, *self._values(rec))
-                    for rec in records]
+            rows = [
+                (rec.id_text, rec.kind, rec.revision, "clinic", self._clinic_id, None, *self._values(rec))
+                for rec in records
+            ]
             self._conn.exec_driver_sql(self._dialect.insert, rows)
 
     def update(self, records: list[Any]) -> None:

@@ -21,8 +21,7 @@ from clinic_hub.accounts import Principal
 from clinic_hub.db import utcnow
 from clinic_hub.incoming import Incoming
 from clinic_hub.models import Referral, ReferralMove, SyncConflict
-from clinic_hub.referral_rules import (CLINIC_UP_STATUSES, DOWN, HOSPITAL_DECIDED, UP, URGENCIES,
-                                       check_move)
+from clinic_hub.referral_rules import CLINIC_UP_STATUSES, DOWN, HOSPITAL_DECIDED, UP, URGENCIES, check_move
 from clinic_tui.domain.problems import DomainError
 from clinic_tui.domain.referral import NEEDS_REASON
 
@@ -58,17 +57,42 @@ def _text(data: dict, name: str, max_len: int, required: bool = False, default: 
     return value.strip()
 
 
-def record_move(conn: Connection, referral_id: str, from_status: str | None, to_status: str, actor: str,
-                 actor_id: str | None, reason: str | None, at: datetime, event_id: str | None = None) -> None:
-    conn.execute(sa.insert(_moves).values(
-        referral_id=referral_id, event_id=event_id, from_status=from_status, to_status=to_status,
-        actor=actor, actor_id=actor_id, reason=(reason or None) and reason[:2000], at=at))
+def record_move(
+    conn: Connection,
+    referral_id: str,
+    from_status: str | None,
+    to_status: str,
+    actor: str,
+    actor_id: str | None,
+    reason: str | None,
+    at: datetime,
+    event_id: str | None = None,
+) -> None:
+    conn.execute(
+        sa.insert(_moves).values(
+            referral_id=referral_id,
+            event_id=event_id,
+            from_status=from_status,
+            to_status=to_status,
+            actor=actor,
+            actor_id=actor_id,
+            reason=(reason or None) and reason[:2000],
+            at=at,
+        )
+    )
 
 
 def _conflict(conn: Connection, clinic: Principal, rec: Incoming, code: str, **params: Any) -> Outcome:
-    conn.execute(sa.insert(_conflicts).values(
-        at=utcnow(), clinic_id=clinic.id, record_id=str(rec.id), kind=rec.kind, code=code,
-        detail=" ".join(f"{k}={v}" for k, v in params.items())[:400]))  # statuses only, no content
+    conn.execute(
+        sa.insert(_conflicts).values(
+            at=utcnow(),
+            clinic_id=clinic.id,
+            record_id=str(rec.id),
+            kind=rec.kind,
+            code=code,
+            detail=" ".join(f"{k}={v}" for k, v in params.items())[:400],
+        )
+    )  # statuses only, no content
     return Outcome("conflict", code, params)
 
 
@@ -110,13 +134,18 @@ def interpret_referral(conn: Connection, clinic: Principal, rec: Incoming) -> Ou
     referral_date = _text(data, "referral_date", 40)
     now = utcnow()
     columns = dict(
-        referral_no=referral_no, urgency=urgency, purpose=_text(data, "purpose", 40),
+        referral_no=referral_no,
+        urgency=urgency,
+        purpose=_text(data, "purpose", 40),
         to_department_code=_text(data, "to_department_code", 40),
-        referral_date=referral_date[:10] if referral_date else None, deleted=rec.deleted, updated_at=now,
+        referral_date=referral_date[:10] if referral_date else None,
+        deleted=rec.deleted,
+        updated_at=now,
     )
     rid = str(rec.id)
-    taken = conn.execute(sa.select(_referrals.c.id).where(_referrals.c.referral_no == referral_no,
-                                                          _referrals.c.id != rid)).first()
+    taken = conn.execute(
+        sa.select(_referrals.c.id).where(_referrals.c.referral_no == referral_no, _referrals.c.id != rid)
+    ).first()
     if taken is not None:
         raise RecordRejected("duplicate_referral_no", referral_no=referral_no)
     current = conn.execute(sa.select(_referrals).where(_referrals.c.id == rid)).first()
@@ -124,9 +153,18 @@ def interpret_referral(conn: Connection, clinic: Principal, rec: Incoming) -> Ou
         # First seen already cancelled (made and withdrawn offline): the reason is still required.
         raise RecordRejected("reason_required")
     if current is None:
-        conn.execute(sa.insert(_referrals).values(
-            id=rid, clinic_id=clinic.id, direction=UP, status=status, clinic_status=status,
-            sent_at=now if status == "sent" else None, created_at=now, **columns))
+        conn.execute(
+            sa.insert(_referrals).values(
+                id=rid,
+                clinic_id=clinic.id,
+                direction=UP,
+                status=status,
+                clinic_status=status,
+                sent_at=now if status == "sent" else None,
+                created_at=now,
+                **columns,
+            )
+        )
         record_move(conn, rid, None, status, "clinic", clinic.clinic_code, reason, now)
         return ACCEPTED
     if current.clinic_id != clinic.id or current.direction != UP:
@@ -134,20 +172,20 @@ def interpret_referral(conn: Connection, clinic: Principal, rec: Incoming) -> Ou
     # A tombstone or a status move after the hospital answered: stored, but the decision stands.
     moved = status != current.clinic_status
     if current.status in HOSPITAL_DECIDED and (moved or rec.deleted):
-        conn.execute(sa.update(_referrals).where(_referrals.c.id == rid)
-                     .values(clinic_status=status, **columns))
+        conn.execute(sa.update(_referrals).where(_referrals.c.id == rid).values(clinic_status=status, **columns))
         return _conflict(conn, clinic, rec, "hospital_decision_stands", status=current.status)
     if not moved or status == current.status:
-        conn.execute(sa.update(_referrals).where(_referrals.c.id == rid)
-                     .values(clinic_status=status, **columns))
+        conn.execute(sa.update(_referrals).where(_referrals.c.id == rid).values(clinic_status=status, **columns))
         return ACCEPTED
     if not _clinic_move_allowed(current.status, status, reason):
-        conn.execute(sa.update(_referrals).where(_referrals.c.id == rid)
-                     .values(clinic_status=status, **columns))
+        conn.execute(sa.update(_referrals).where(_referrals.c.id == rid).values(clinic_status=status, **columns))
         return _conflict(conn, clinic, rec, "illegal_transition", from_status=current.status, to_status=status)
     extra = {"sent_at": now} if status == "sent" and current.sent_at is None else {}
-    conn.execute(sa.update(_referrals).where(_referrals.c.id == rid)
-                 .values(status=status, clinic_status=status, **columns, **extra))
+    conn.execute(
+        sa.update(_referrals)
+        .where(_referrals.c.id == rid)
+        .values(status=status, clinic_status=status, **columns, **extra)
+    )
     record_move(conn, rid, current.status, status, "clinic", clinic.clinic_code, reason, now)
     return ACCEPTED
 
@@ -172,8 +210,9 @@ def interpret_event(conn: Connection, clinic: Principal, rec: Incoming) -> Outco
         return _conflict(conn, clinic, rec, "illegal_transition", from_status=referral.status, to_status=target)
     now = utcnow()
     conn.execute(sa.update(_referrals).where(_referrals.c.id == referral_id).values(status=target, updated_at=now))
-    record_move(conn, referral_id, referral.status, target, "clinic", clinic.clinic_code, reason, now,
-                 event_id=str(rec.id))
+    record_move(
+        conn, referral_id, referral.status, target, "clinic", clinic.clinic_code, reason, now, event_id=str(rec.id)
+    )
     return ACCEPTED
 
 

@@ -13,8 +13,10 @@ URGENCIES = tuple(u.value for u in (Urgency.EMERGENCY, Urgency.URGENT, Urgency.N
 # What a clinic may push upward: its own moves (the hospital's are hub records).
 CLINIC_UP_STATUSES = tuple(s.value for s in (Status.DRAFT, Status.REVIEW, Status.SENT, Status.CANCELLED))
 # Once the hospital has answered, a clinic's own status moves no longer change the referral.
-HOSPITAL_DECIDED = tuple(s.value for s in (Status.ACCEPTED, Status.REJECTED, Status.ARRIVED, Status.NO_SHOW,
-                                           Status.COMPLETED, Status.EXPIRED))
+HOSPITAL_DECIDED = tuple(
+    s.value
+    for s in (Status.ACCEPTED, Status.REJECTED, Status.ARRIVED, Status.NO_SHOW, Status.COMPLETED, Status.EXPIRED)
+)
 
 
 def check_move(direction: str, current: str | None, target: str, actor: str, reason: str | None = None) -> None:

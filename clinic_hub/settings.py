@@ -19,7 +19,7 @@ def database_url_from(value: str | None) -> str:
     # psycopg 3 is the only PostgreSQL driver we ship; accept the usual spellings of the URL.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

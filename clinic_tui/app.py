@@ -46,8 +46,15 @@ class ClinicApp(App):
         Binding("ctrl+l", "lock", N_("Lock"), id="app.lock", show=False),
         Binding("ctrl+q", "quit", N_("Quit"), id="app.quit", priority=True),
         # Declared here so that its footer label is ours (and translated), not Textual's "palette".
-        Binding("ctrl+p", "command_palette", N_("Actions"), id="app.command_palette", show=False,
-                priority=True, tooltip=N_("Find any action by name")),
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            N_("Actions"),
+            id="app.command_palette",
+            show=False,
+            priority=True,
+            tooltip=N_("Find any action by name"),
+        ),
     ]
     # Each mode's module is imported the first time the user opens it (see screens/routes.py).
     MODES = {name: partial(mode_screen, name) for name in MODE_SCREENS}
@@ -98,8 +105,9 @@ class ClinicApp(App):
                 if opened.rejected_backup is not None:
                     from clinic_tui.errors import describe_rejected_backup
 
-                    self.call_from_thread(self.notify, describe_rejected_backup(opened.rejected_backup),
-                                          severity="error", timeout=120)
+                    self.call_from_thread(
+                        self.notify, describe_rejected_backup(opened.rejected_backup), severity="error", timeout=120
+                    )
         except DatabaseError as exc:
             self.call_from_thread(self._show_problem, describe_database_error(exc))
             return
@@ -183,8 +191,13 @@ class ClinicApp(App):
         parts.append(HeaderPart(_("unsent {count}").format(count=summary.pending), 0, "right"))
         if summary.rejected:
             parts.append(HeaderPart(_("refused {count}").format(count=summary.rejected), 1, "right"))
-        parts.append(HeaderPart(_("sync {when}").format(when=summary.last_pull_at) if summary.last_pull_at
-                                else _("never synced"), 3, "right"))
+        parts.append(
+            HeaderPart(
+                _("sync {when}").format(when=summary.last_pull_at) if summary.last_pull_at else _("never synced"),
+                3,
+                "right",
+            )
+        )
         from clinic_tui.sync.worker import header_state
 
         parts.append(HeaderPart(header_state(self.settings, self.sync), 0, "right"))
@@ -320,8 +333,11 @@ class ClinicApp(App):
             binding = active.binding
             if binding.description and active.enabled and not key.startswith("super+"):
                 node, action = active.node, binding.action
-                yield SystemCommand(describe_binding(binding.description), self.get_key_display(binding),
-                                    partial(self.call_later, node.run_action, action))
+                yield SystemCommand(
+                    describe_binding(binding.description),
+                    self.get_key_display(binding),
+                    partial(self.call_later, node.run_action, action),
+                )
         from clinic_tui.palette import translated
 
         yield from translated(super().get_system_commands(screen))

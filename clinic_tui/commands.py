@@ -15,16 +15,22 @@ from clinic_tui.i18n import _
 
 def show_config(settings: Settings, _args: argparse.Namespace) -> int:
     path = config_file()
-    print(_("Config file: {path} ({state})").format(
-        path=path, state=_("present") if path.exists() else _("absent, defaults in force")))
+    print(
+        _("Config file: {path} ({state})").format(
+            path=path, state=_("present") if path.exists() else _("absent, defaults in force")
+        )
+    )
     for field in fields(Settings):
         if field.name == "sources":
             continue
         value = getattr(settings, field.name)
         source = settings.sources.get(field.name, _("default"))
         print(f"  {field.name} = {value if value is not None else '-'}  ({source})")
-    print(_("Database in use: {path}{demo}").format(
-        path=settings.database_path(), demo=_(" (demo copy)") if settings.is_demo else ""))
+    print(
+        _("Database in use: {path}{demo}").format(
+            path=settings.database_path(), demo=_(" (demo copy)") if settings.is_demo else ""
+        )
+    )
     return EXIT_OK
 
 
@@ -66,8 +72,11 @@ def database(settings: Settings, args: argparse.Namespace) -> int:
         problems = integrity_problems(path)
         for problem in problems:
             print(problem)
-        print(_("{path}: no problems found").format(path=path) if not problems
-              else _("{path}: {count} problems found").format(path=path, count=len(problems)))
+        print(
+            _("{path}: no problems found").format(path=path)
+            if not problems
+            else _("{path}: {count} problems found").format(path=path, count=len(problems))
+        )
         return EXIT_PROBLEM if problems else EXIT_OK
     if args.db_command == "backup":
         target = args.to or settings.backup_dir() / f"{path.stem}-{clock.today():%Y%m%d}.db"
@@ -88,8 +97,11 @@ def database(settings: Settings, args: argparse.Namespace) -> int:
         print(describe_database_error(exc), file=sys.stderr)
         return EXIT_PROBLEM
     if opened.upgraded_from:
-        print(_("Upgraded {path} from schema {old}; the copy from before is {backup}").format(
-            path=path, old=opened.upgraded_from, backup=opened.backup))
+        print(
+            _("Upgraded {path} from schema {old}; the copy from before is {backup}").format(
+                path=path, old=opened.upgraded_from, backup=opened.backup
+            )
+        )
     else:
         print(_("{path} is already at the current schema").format(path=path))
     return EXIT_OK
@@ -112,8 +124,11 @@ def restore(settings: Settings, args: argparse.Namespace) -> int:
             return EXIT_PROBLEM
         print(_("Backups of {path} in {folder}, newest first:").format(path=path, folder=folder))
         for number, info in enumerate(backups, 1):
-            what = (", ".join(f"{kind} {count}" for kind, count in info.counts.items()) if info.sound
-                    else _("cannot be used: {reason}").format(reason=info.problem))
+            what = (
+                ", ".join(f"{kind} {count}" for kind, count in info.counts.items())
+                if info.sound
+                else _("cannot be used: {reason}").format(reason=info.problem)
+            )
             print(f"  {number:>2}  {info.path.name}  {info.day:%Y-%m-%d}  {_size(info.size):>8}  {what}")
         print(_("Restore one with: clinic-tui db restore NUMBER --yes (the file it replaces is kept)"))
         return EXIT_OK
@@ -123,16 +138,20 @@ def restore(settings: Settings, args: argparse.Namespace) -> int:
     else:
         chosen = next((b for b in backups if args.backup in (b.path.name, str(b.path))), None)
     if chosen is None:
-        print(_("No backup {name}: run 'clinic-tui db restore' to list them.").format(name=args.backup),
-              file=sys.stderr)
+        print(
+            _("No backup {name}: run 'clinic-tui db restore' to list them.").format(name=args.backup), file=sys.stderr
+        )
         return EXIT_USAGE
     if not chosen.sound:
-        print(_("The backup {name} cannot be used: {reason}").format(name=chosen.path.name, reason=chosen.problem),
-              file=sys.stderr)
+        print(
+            _("The backup {name} cannot be used: {reason}").format(name=chosen.path.name, reason=chosen.problem),
+            file=sys.stderr,
+        )
         return EXIT_PROBLEM
-    question = _("Replace {path} with the backup of {day} ({name})? The current file is kept in {folder}. "
-                 "Records entered after that backup was made are not in it.").format(path=path, day=f"{chosen.day:%Y-%m-%d}", name=chosen.path.name,
-                                               folder=folder / "replaced")
+    question = _(
+        "Replace {path} with the backup of {day} ({name})? The current file is kept in {folder}. "
+        "Records entered after that backup was made are not in it."
+    ).format(path=path, day=f"{chosen.day:%Y-%m-%d}", name=chosen.path.name, folder=folder / "replaced")
     if not args.yes:
         if not sys.stdin.isatty():
             print(question, file=sys.stderr)
@@ -171,6 +190,9 @@ def diagnoses(settings: Settings, args: argparse.Namespace) -> int:
         result = import_county_list(session, args.file, args.system, args.version)
     for problem in result.problems:
         print(f"  {problem}", file=sys.stderr)
-    print(_("Imported {count} diagnoses of {system} {version}; {skipped} rows skipped").format(
-        count=len(result.diagnoses), system=args.system, version=args.version, skipped=len(result.problems)))
+    print(
+        _("Imported {count} diagnoses of {system} {version}; {skipped} rows skipped").format(
+            count=len(result.diagnoses), system=args.system, version=args.version, skipped=len(result.problems)
+        )
+    )
     return EXIT_OK if result.diagnoses else EXIT_PROBLEM

@@ -8,7 +8,7 @@ Mark strings that are defined at module level with ``N_`` and translate them whe
 from __future__ import annotations
 
 import gettext
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 DOMAIN = "clinic_tui"
@@ -31,13 +31,11 @@ def current_language() -> str:
     return _current["language"]
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations(language: str) -> gettext.NullTranslations:
     if language == "en":
         return gettext.NullTranslations()
-    return gettext.translation(
-        DOMAIN, localedir=_LOCALE_DIR, languages=[_GETTEXT_NAMES[language]], fallback=True
-    )
+    return gettext.translation(DOMAIN, localedir=_LOCALE_DIR, languages=[_GETTEXT_NAMES[language]], fallback=True)
 
 
 def _(message: str) -> str:

@@ -10,29 +10,43 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from rich.cells import cell_len
 
 from clinic_tui.domain.codes import ID_DOCUMENT_TYPE, INSURANCE_TYPE, SEX
-from clinic_tui.domain.referral import (DIRECTION_LABELS, OUTCOME_LABELS, PURPOSE_LABELS, STATUS_LABELS,
-                                        URGENCY_LABELS, Urgency)
+from clinic_tui.domain.referral import (
+    DIRECTION_LABELS,
+    OUTCOME_LABELS,
+    PURPOSE_LABELS,
+    STATUS_LABELS,
+    URGENCY_LABELS,
+    Urgency,
+)
 from clinic_tui.i18n import N_, _, current_language
 
 CHINA = ZoneInfo("Asia/Shanghai")  # dates and times are shown in China Standard Time (DOMAIN.md)
 TEXT_WIDTH = 78  # cells of the plain-text copy: fits an 80-column printer or terminal
 MAX_LABEL_WIDTH = 26  # a longer label wraps its value under it rather than squeezing it
 HISTORY_KIND_LABELS = {
-    "disease": N_("past illnesses"), "surgery": N_("operations"), "trauma": N_("injuries"),
-    "transfusion": N_("transfusions"), "allergy": N_("past allergies"), "family": N_("family history"),
+    "disease": N_("past illnesses"),
+    "surgery": N_("operations"),
+    "trauma": N_("injuries"),
+    "transfusion": N_("transfusions"),
+    "allergy": N_("past allergies"),
+    "family": N_("family history"),
 }
 TRANSPORT_LABELS = {
-    "oxygen": N_("Oxygen"), "monitor": N_("Monitor"), "stretcher": N_("Stretcher"),
-    "escort": N_("Medical escort"), "ambulance_120": N_("Ambulance (120)"),
+    "oxygen": N_("Oxygen"),
+    "monitor": N_("Monitor"),
+    "stretcher": N_("Stretcher"),
+    "escort": N_("Medical escort"),
+    "ambulance_120": N_("Ambulance (120)"),
 }
 CONSENT_BY_LABELS = {"patient": N_("the patient"), "family": N_("the family")}
 
@@ -92,79 +106,135 @@ def slip_sections(referral: Any, answer: Any = None) -> list[Section]:
     yes, no = _("Yes"), _("No")
     document = _joined(_code_label(ID_DOCUMENT_TYPE, r.patient_id_type), r.patient_id_number)
     sections = [
-        Section(_("Referral"), [
-            (_("Direction"), _label(DIRECTION_LABELS, r.direction)),
-            (_("Purpose"), _label(PURPOSE_LABELS, r.purpose)),
-            (_("Urgency"), _label(URGENCY_LABELS, r.urgency)),
-            (_("Referral date"), _day(r.referral_date)),
-            (_("Status"), _label(STATUS_LABELS, r.status)),
-        ]),
-        Section(_("Patient"), [
-            (_("Name"), r.patient_name),
-            (_("Sex"), _code_label(SEX, r.patient_sex)),
-            (_("Birth date"), _day(r.patient_birth_date)),
-            (_("ID document"), document),
-            (_("Phone"), r.patient_phone or ""),
-            (_("Address"), r.patient_address or ""),
-            (_("Insurance"), _joined(_code_label(INSURANCE_TYPE, r.patient_insurance_type),
-                                     r.patient_insurance_no)),
-        ]),
-        Section(_("Referred from"), [
-            (_("Institution"), _joined(r.from_org_name, f"({r.from_org_code})" if r.from_org_code else "")),
-            (_("Department"), r.from_department or ""),
-            (_("Doctor"), r.from_doctor_name or ""),
-            (_("Doctor's phone"), r.from_doctor_phone or ""),
-        ]),
-        Section(_("Receiving institution"), [
-            (_("Institution"), _joined(r.to_org_name, f"({r.to_org_code})" if r.to_org_code else "")),
-            (_("Department"), r.to_department_name or r.to_department_code or ""),
-            (_("Doctor wished"), r.to_doctor_wished or ""),
-            (_("Date wished"), _day(r.wished_date)),
-        ]),
-        Section(_("Condition"), [
-            (_("Preliminary diagnoses"), _diagnoses(r.diagnoses)),
-            (_("Reason for referral"), r.reason or ""),
-            (_("Chief complaint"), r.chief_complaint or ""),
-            (_("Present illness"), r.present_illness or ""),
-            (_("Past history"), _joined(r.past_history, _("(kinds: {kinds})").format(
-                kinds=_(", ").join(_label(HISTORY_KIND_LABELS, k) for k in r.past_history_kinds))
-                if r.past_history_kinds else "")),
-            (_("Treatment so far"), r.treatment_so_far or ""),
-            (_("Allergies"), r.allergies or ""),
-            (_("Precautions"), r.precautions or ""),
-        ]),
-        Section(_("Examinations and results"), table=Table(
-            [_("Item"), _("Result"), _("Normal or abnormal")],
-            [[e.get("item") or "", e.get("result") or "", _("Abnormal") if e.get("abnormal") else _("Normal")]
-             for e in r.examinations or ()],
-        )),
-        Section(_("Current medication"), table=Table(
-            [_("Drug"), _("Dose"), _("Frequency"), _("Route"), _("Days")],
-            [[m.get("drug") or "", _joined(m.get("dose"), m.get("unit")), m.get("frequency") or "",
-              m.get("route") or "", str(m.get("days") or "")] for m in r.medications or ()],
-        )),
-        Section(_("Informed consent"), [
-            (_("Consent given"), yes if r.consent_given else no),
-            (_("Signed by"), _joined(_label(CONSENT_BY_LABELS, r.consent_by), r.consent_signer)),
-        ]),
+        Section(
+            _("Referral"),
+            [
+                (_("Direction"), _label(DIRECTION_LABELS, r.direction)),
+                (_("Purpose"), _label(PURPOSE_LABELS, r.purpose)),
+                (_("Urgency"), _label(URGENCY_LABELS, r.urgency)),
+                (_("Referral date"), _day(r.referral_date)),
+                (_("Status"), _label(STATUS_LABELS, r.status)),
+            ],
+        ),
+        Section(
+            _("Patient"),
+            [
+                (_("Name"), r.patient_name),
+                (_("Sex"), _code_label(SEX, r.patient_sex)),
+                (_("Birth date"), _day(r.patient_birth_date)),
+                (_("ID document"), document),
+                (_("Phone"), r.patient_phone or ""),
+                (_("Address"), r.patient_address or ""),
+                (
+                    _("Insurance"),
+                    _joined(_code_label(INSURANCE_TYPE, r.patient_insurance_type), r.patient_insurance_no),
+                ),
+            ],
+        ),
+        Section(
+            _("Referred from"),
+            [
+                (_("Institution"), _joined(r.from_org_name, f"({r.from_org_code})" if r.from_org_code else "")),
+                (_("Department"), r.from_department or ""),
+                (_("Doctor"), r.from_doctor_name or ""),
+                (_("Doctor's phone"), r.from_doctor_phone or ""),
+            ],
+        ),
+        Section(
+            _("Receiving institution"),
+            [
+                (_("Institution"), _joined(r.to_org_name, f"({r.to_org_code})" if r.to_org_code else "")),
+                (_("Department"), r.to_department_name or r.to_department_code or ""),
+                (_("Doctor wished"), r.to_doctor_wished or ""),
+                (_("Date wished"), _day(r.wished_date)),
+            ],
+        ),
+        Section(
+            _("Condition"),
+            [
+                (_("Preliminary diagnoses"), _diagnoses(r.diagnoses)),
+                (_("Reason for referral"), r.reason or ""),
+                (_("Chief complaint"), r.chief_complaint or ""),
+                (_("Present illness"), r.present_illness or ""),
+                (
+                    _("Past history"),
+                    _joined(
+                        r.past_history,
+                        _("(kinds: {kinds})").format(
+                            kinds=_(", ").join(_label(HISTORY_KIND_LABELS, k) for k in r.past_history_kinds)
+                        )
+                        if r.past_history_kinds
+                        else "",
+                    ),
+                ),
+                (_("Treatment so far"), r.treatment_so_far or ""),
+                (_("Allergies"), r.allergies or ""),
+                (_("Precautions"), r.precautions or ""),
+            ],
+        ),
+        Section(
+            _("Examinations and results"),
+            table=Table(
+                [_("Item"), _("Result"), _("Normal or abnormal")],
+                [
+                    [e.get("item") or "", e.get("result") or "", _("Abnormal") if e.get("abnormal") else _("Normal")]
+                    for e in r.examinations or ()
+                ],
+            ),
+        ),
+        Section(
+            _("Current medication"),
+            table=Table(
+                [_("Drug"), _("Dose"), _("Frequency"), _("Route"), _("Days")],
+                [
+                    [
+                        m.get("drug") or "",
+                        _joined(m.get("dose"), m.get("unit")),
+                        m.get("frequency") or "",
+                        m.get("route") or "",
+                        str(m.get("days") or ""),
+                    ]
+                    for m in r.medications or ()
+                ],
+            ),
+        ),
+        Section(
+            _("Informed consent"),
+            [
+                (_("Consent given"), yes if r.consent_given else no),
+                (_("Signed by"), _joined(_label(CONSENT_BY_LABELS, r.consent_by), r.consent_signer)),
+            ],
+        ),
     ]
     if is_green_channel(r.urgency) or r.transport:
-        sections.append(Section(_("Transport assessment"), [
-            (_(label), yes if (r.transport or {}).get(key) else no) for key, label in TRANSPORT_LABELS.items()
-        ]))
+        sections.append(
+            Section(
+                _("Transport assessment"),
+                [(_(label), yes if (r.transport or {}).get(key) else no) for key, label in TRANSPORT_LABELS.items()],
+            )
+        )
     if r.direction == "up":
         sections.append(Section(_("Hospital's answer"), _answer_fields(r, answer)))
     else:
-        sections.append(Section(_("Discharge and care at home"), [
-            (_("Discharge diagnoses"), _diagnoses(r.discharge_diagnoses)),
-            (_("Outcome"), _label(OUTCOME_LABELS, r.outcome)),
-            (_("Treatment plan"), r.treatment_plan or ""),
-            (_("Rehabilitation guidance"), r.rehab_guidance or ""),
-            (_("Medication to continue"), r.medication_to_continue or ""),
-            (_("Follow-up schedule"), _("; ").join(
-                _("after {days} days: {what}").format(days=f.get("after_days", ""), what=f.get("what", ""))
-                for f in r.followup_schedule or ())),
-        ]))
+        sections.append(
+            Section(
+                _("Discharge and care at home"),
+                [
+                    (_("Discharge diagnoses"), _diagnoses(r.discharge_diagnoses)),
+                    (_("Outcome"), _label(OUTCOME_LABELS, r.outcome)),
+                    (_("Treatment plan"), r.treatment_plan or ""),
+                    (_("Rehabilitation guidance"), r.rehab_guidance or ""),
+                    (_("Medication to continue"), r.medication_to_continue or ""),
+                    (
+                        _("Follow-up schedule"),
+                        _("; ").join(
+                            _("after {days} days: {what}").format(days=f.get("after_days", ""), what=f.get("what", ""))
+                            for f in r.followup_schedule or ()
+                        ),
+                    ),
+                ],
+            )
+        )
     return sections
 
 
@@ -220,8 +290,11 @@ def _e(text: Any) -> str:
 
 def render_html(referral: Any, clinic: Any = None, answer: Any = None) -> str:
     """A self-contained A4 page: the clinic's header, the number, every field of the slip."""
-    header = "".join(f'<div class="{"clinic" if i == 0 else "contact"}">{_e(line)}</div>'
-                     for i, line in enumerate(_header_lines(clinic)) if line)
+    header = "".join(
+        f'<div class="{"clinic" if i == 0 else "contact"}">{_e(line)}</div>'
+        for i, line in enumerate(_header_lines(clinic))
+        if line
+    )
     green = f' <span class="green">{_e(_("Green channel"))}</span>' if is_green_channel(referral.urgency) else ""
     parts = [
         "<!DOCTYPE html>",
@@ -236,14 +309,16 @@ def render_html(referral: Any, clinic: Any = None, answer: Any = None) -> str:
     for section in slip_sections(referral, answer):
         parts.append(f"<section><h2>{_e(section.title)}</h2>")
         if section.fields:
-            rows = "".join(f'<tr><th class="label">{_e(label)}</th><td>{_e(value)}</td></tr>'
-                           for label, value in section.fields)
+            rows = "".join(
+                f'<tr><th class="label">{_e(label)}</th><td>{_e(value)}</td></tr>' for label, value in section.fields
+            )
             parts.append(f"<table>{rows}</table>")
         if section.table is not None:
             head = "".join(f"<th>{_e(h)}</th>" for h in section.table.headers)
-            body = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>"
-                           for row in section.table.rows) or f'<tr><td colspan="{len(section.table.headers)}">' \
-                                                               f"{_e(_('None recorded'))}</td></tr>"
+            body = (
+                "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>" for row in section.table.rows)
+                or f'<tr><td colspan="{len(section.table.headers)}">{_e(_("None recorded"))}</td></tr>'
+            )
             parts.append(f"<table><tr>{head}</tr>{body}</table>")
         parts.append("</section>")
     parts.append(
@@ -305,6 +380,7 @@ def _text_table(table: Table, width: int) -> list[str]:
 
 def render_text(referral: Any, clinic: Any = None, answer: Any = None, width: int = TEXT_WIDTH) -> str:
     """The slip as fixed-width text, labels and values aligned in columns of display cells."""
+
     def centred(line: str) -> str:
         return " " * max(0, (width - cell_len(line)) // 2) + line
 
@@ -312,9 +388,12 @@ def render_text(referral: Any, clinic: Any = None, answer: Any = None, width: in
     labels = [_("Referral number"), _("Record ID")] + [label for s in sections for label, _v in s.fields]
     label_width = min(MAX_LABEL_WIDTH, max(cell_len(label) for label in labels) + 2)
     lines = [centred(line) for line in _header_lines(clinic) if line]
-    lines += [centred(_title(referral)), "=" * width,
-              f"{pad(_('Referral number'), label_width)}{referral.referral_no}",
-              f"{pad(_('Record ID'), label_width)}{referral.id}"]
+    lines += [
+        centred(_title(referral)),
+        "=" * width,
+        f"{pad(_('Referral number'), label_width)}{referral.referral_no}",
+        f"{pad(_('Record ID'), label_width)}{referral.id}",
+    ]
     for section in sections:
         lines += ["", f"[{section.title}]"]
         for label, value in section.fields:
@@ -378,4 +457,3 @@ def slips_folder() -> Path:
     from clinic_tui.config import data_dir
 
     return data_dir() / "slips"
-

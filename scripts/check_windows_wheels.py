@@ -114,10 +114,28 @@ def download(lock: dict, python: str, pip_python: str) -> subprocess.CompletedPr
         listed = Path(folder) / "requirements.txt"
         listed.write_text(requirements(lock, python))
         return subprocess.run(
-            [pip_python, "-m", "pip", "download", "--quiet", "--only-binary=:all:", "--no-deps",
-             "--platform", PLATFORM, "--python-version", python, "--implementation", "cp",
-             "--require-hashes", "-r", str(listed), "-d", str(Path(folder) / "wheels")],
-            capture_output=True, text=True,
+            [
+                pip_python,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--only-binary=:all:",
+                "--no-deps",
+                "--platform",
+                PLATFORM,
+                "--python-version",
+                python,
+                "--implementation",
+                "cp",
+                "--require-hashes",
+                "-r",
+                str(listed),
+                "-d",
+                str(Path(folder) / "wheels"),
+            ],
+            capture_output=True,
+            text=True,
         )
 
 
@@ -137,8 +155,10 @@ def main() -> int:
     if args.download:
         for python in PYTHONS:
             result = download(lock, python, args.pip_python)
-            print(f"pip download for Python {python} on {PLATFORM}: "
-                  + ("ok" if result.returncode == 0 else "FAILED\n" + result.stderr))
+            print(
+                f"pip download for Python {python} on {PLATFORM}: "
+                + ("ok" if result.returncode == 0 else "FAILED\n" + result.stderr)
+            )
             if result.returncode:
                 return 1
     return 0

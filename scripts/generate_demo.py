@@ -27,13 +27,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--residents", type=int, help="override the number of residents")
     parser.add_argument("--visits", type=int, help="override the number of visits")
     parser.add_argument("--seed", type=int, default=20261123)
-    parser.add_argument("--today", type=date.fromisoformat, default=date(2026, 11, 20),
-                        help="the day the data is 'as of' (YYYY-MM-DD)")
+    parser.add_argument(
+        "--today", type=date.fromisoformat, default=date(2026, 11, 20), help="the day the data is 'as of' (YYYY-MM-DD)"
+    )
     args = parser.parse_args(argv)
     size = LARGE if args.large else SMALL
     if args.residents or args.visits:
-        size = Size(args.residents or size.residents, args.visits or size.visits, size.referrals_per_status,
-                    size.audit)
+        size = Size(args.residents or size.residents, args.visits or size.visits, size.referrals_per_status, size.audit)
     started = time.perf_counter()
     counts = generate(args.out, size, seed=args.seed, today=args.today)
     for table, count in sorted(counts.items()):

@@ -29,7 +29,8 @@ def test_translations_keep_the_placeholders_of_their_source():
     wrong = {
         message.id: message.string
         for message in catalog
-        if message.id and isinstance(message.id, str)
+        if message.id
+        and isinstance(message.id, str)
         and sorted(PLACEHOLDER.findall(message.id)) != sorted(PLACEHOLDER.findall(message.string))
     }
     assert wrong == {}

@@ -27,8 +27,12 @@ print(json.dumps({"modules": len(names), "engines": len(made),
 
 
 def test_importing_every_module_touches_nothing(tmp_path):
-    env = {"CLINIC_TUI_CONFIG_DIR": str(tmp_path / "config"), "CLINIC_TUI_DATA_DIR": str(tmp_path / "data"),
-           "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    env = {
+        "CLINIC_TUI_CONFIG_DIR": str(tmp_path / "config"),
+        "CLINIC_TUI_DATA_DIR": str(tmp_path / "data"),
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+    }
     result = subprocess.run([sys.executable, "-c", _PROBE], env=env, cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
@@ -38,8 +42,10 @@ def test_importing_every_module_touches_nothing(tmp_path):
 
 def test_the_first_frame_path_does_not_load_the_data_layer_or_pinyin():
     """The app module and its first screen must not pull SQLModel, httpx or pypinyin in (issue 3)."""
-    probe = ("import sys, clinic_tui.cli, clinic_tui.app; "
-             "print(sorted(m for m in ('sqlmodel', 'httpx', 'pypinyin', 'sqlalchemy') if m in sys.modules))")
+    probe = (
+        "import sys, clinic_tui.cli, clinic_tui.app; "
+        "print(sorted(m for m in ('sqlmodel', 'httpx', 'pypinyin', 'sqlalchemy') if m in sys.modules))"
+    )
     result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"

@@ -11,14 +11,20 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "clinic_tui"
 UI_FILES = sorted([*PACKAGE.glob("screens/*.py"), *PACKAGE.glob("widgets/*.py")])
+
+
 def _trees():
     for path in UI_FILES:
         yield path, ast.parse(path.read_text(encoding="utf-8"))
 
 
 def test_no_screen_or_widget_takes_the_engine():
-    found = [f"{path.name}:{node.lineno}" for path, tree in _trees() for node in ast.walk(tree)
-             if isinstance(node, ast.Attribute) and node.attr in ("engine", "_engine")]
+    found = [
+        f"{path.name}:{node.lineno}"
+        for path, tree in _trees()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and node.attr in ("engine", "_engine")
+    ]
     assert found == []
 
 
@@ -27,11 +33,17 @@ def test_screens_and_widgets_import_from_data_only_what_they_show_or_catch():
     for path, tree in _trees():
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("clinic_tui.data"):
-                found += [f"{path.name}:{node.lineno} {alias.name}" for alias in node.names
-                          if not alias.name[:1].isupper() or node.module == "clinic_tui.data"]
+                found += [
+                    f"{path.name}:{node.lineno} {alias.name}"
+                    for alias in node.names
+                    if not alias.name[:1].isupper() or node.module == "clinic_tui.data"
+                ]
             elif isinstance(node, ast.Import):
-                found += [f"{path.name}:{node.lineno} {alias.name}" for alias in node.names
-                          if alias.name.startswith("clinic_tui.data")]
+                found += [
+                    f"{path.name}:{node.lineno} {alias.name}"
+                    for alias in node.names
+                    if alias.name.startswith("clinic_tui.data")
+                ]
     assert found == []
 
 

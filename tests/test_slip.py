@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import stat
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
 from rich.cells import cell_len
@@ -17,40 +17,111 @@ CLINIC = Clinic(code="QS0101", name="石桥镇青石村卫生室", phone="0838-6
 
 def _referral(**changes) -> Referral:
     values = dict(
-        id="5f0c3c1e-0000-4000-8000-000000000001", clinic_id="c", referral_no="QS0101-20261120-0007",
-        direction="up", purpose="inpatient", urgency="emergency", status="sent",
-        referral_date=date(2026, 11, 20), patient_name="欧阳<秀>英", patient_sex="2",
-        patient_birth_date=date(1950, 3, 1), patient_id_type="01", patient_id_number="11010519491231002X",
-        patient_phone="13800001111", patient_address="青石村三组 12 号", patient_insurance_type="2",
-        patient_insurance_no="YB-778899", from_org_code="QS0101", from_org_name="青石村卫生室",
-        from_department="全科", from_doctor_name="李建国", from_doctor_phone="13990001111",
-        to_org_code="SFX001", to_org_name="示范县人民医院", to_department_name="心血管内科",
-        to_doctor_wished="王主任", wished_date=date(2026, 11, 22),
+        id="5f0c3c1e-0000-4000-8000-000000000001",
+        clinic_id="c",
+        referral_no="QS0101-20261120-0007",
+        direction="up",
+        purpose="inpatient",
+        urgency="emergency",
+        status="sent",
+        referral_date=date(2026, 11, 20),
+        patient_name="欧阳<秀>英",
+        patient_sex="2",
+        patient_birth_date=date(1950, 3, 1),
+        patient_id_type="01",
+        patient_id_number="11010519491231002X",
+        patient_phone="13800001111",
+        patient_address="青石村三组 12 号",
+        patient_insurance_type="2",
+        patient_insurance_no="YB-778899",
+        from_org_code="QS0101",
+        from_org_name="青石村卫生室",
+        from_department="全科",
+        from_doctor_name="李建国",
+        from_doctor_phone="13990001111",
+        to_org_code="SFX001",
+        to_org_name="示范县人民医院",
+        to_department_name="心血管内科",
+        to_doctor_wished="王主任",
+        wished_date=date(2026, 11, 22),
         diagnoses=[{"code": "I20.9", "name": "心绞痛"}, {"code": None, "name": "胸闷待查"}],
-        reason="胸痛 & 血压高 <180>", chief_complaint="胸痛半小时", present_illness="活动后胸痛",
-        past_history="高血压十年", past_history_kinds=["disease"], treatment_so_far="舌下含服硝酸甘油",
+        reason="胸痛 & 血压高 <180>",
+        chief_complaint="胸痛半小时",
+        present_illness="活动后胸痛",
+        past_history="高血压十年",
+        past_history_kinds=["disease"],
+        treatment_so_far="舌下含服硝酸甘油",
         examinations=[{"item": "心电图", "result": "ST 段压低", "abnormal": True}],
-        medications=[{"drug": "阿司匹林肠溶片", "dose": "100", "unit": "mg", "frequency": "qd",
-                      "route": "口服", "days": 7}],
-        allergies="青霉素", precautions="途中监测血压", consent_given=True, consent_by="family",
-        consent_signer="欧阳明", transport={"oxygen": True, "monitor": True, "ambulance_120": False},
+        medications=[
+            {"drug": "阿司匹林肠溶片", "dose": "100", "unit": "mg", "frequency": "qd", "route": "口服", "days": 7}
+        ],
+        allergies="青霉素",
+        precautions="途中监测血压",
+        consent_given=True,
+        consent_by="family",
+        consent_signer="欧阳明",
+        transport={"oxygen": True, "monitor": True, "ambulance_120": False},
     )
     values.update(changes)
     return Referral(**values)
 
 
 ANSWER = SimpleNamespace(
-    to_status="accepted", reason=None, appointment_department="心内科门诊", appointment_doctor="张医生",
-    appointment_at=datetime(2026, 11, 21, 1, 30, tzinfo=timezone.utc), appointment_slot_id="A-17",
+    to_status="accepted",
+    reason=None,
+    appointment_department="心内科门诊",
+    appointment_doctor="张医生",
+    appointment_at=datetime(2026, 11, 21, 1, 30, tzinfo=UTC),
+    appointment_slot_id="A-17",
 )
 FIELD_VALUES = [
-    "QS0101-20261120-0007", "5f0c3c1e-0000-4000-8000-000000000001", "上转", "住院", "急诊", "2026-11-20",
-    "女", "1950-03-01", "居民身份证", "11010519491231002X", "13800001111", "青石村三组 12 号",
-    "城乡居民", "YB-778899", "青石村卫生室", "全科", "李建国", "13990001111", "示范县人民医院", "SFX001",
-    "心血管内科", "王主任", "2026-11-22", "I20.9 心绞痛", "胸闷待查", "胸痛半小时", "活动后胸痛",
-    "高血压十年", "疾病史", "舌下含服硝酸甘油", "心电图", "ST 段压低", "异常", "阿司匹林肠溶片",
-    "100 mg", "qd", "口服", "青霉素", "途中监测血压", "家属", "欧阳明", "吸氧", "心内科门诊", "张医生",
-    "2026-11-21 09:30", "A-17", "绿色通道",
+    "QS0101-20261120-0007",
+    "5f0c3c1e-0000-4000-8000-000000000001",
+    "上转",
+    "住院",
+    "急诊",
+    "2026-11-20",
+    "女",
+    "1950-03-01",
+    "居民身份证",
+    "11010519491231002X",
+    "13800001111",
+    "青石村三组 12 号",
+    "城乡居民",
+    "YB-778899",
+    "青石村卫生室",
+    "全科",
+    "李建国",
+    "13990001111",
+    "示范县人民医院",
+    "SFX001",
+    "心血管内科",
+    "王主任",
+    "2026-11-22",
+    "I20.9 心绞痛",
+    "胸闷待查",
+    "胸痛半小时",
+    "活动后胸痛",
+    "高血压十年",
+    "疾病史",
+    "舌下含服硝酸甘油",
+    "心电图",
+    "ST 段压低",
+    "异常",
+    "阿司匹林肠溶片",
+    "100 mg",
+    "qd",
+    "口服",
+    "青霉素",
+    "途中监测血压",
+    "家属",
+    "欧阳明",
+    "吸氧",
+    "心内科门诊",
+    "张医生",
+    "2026-11-21 09:30",
+    "A-17",
+    "绿色通道",
 ]
 
 
@@ -78,7 +149,7 @@ def test_text_has_every_field_and_aligns_values_by_display_cells():
     starts = {}
     for label in ("姓名", "性别", "转诊单号", "记录编号", "出生日期"):
         line = next(line for line in text.splitlines() if line.startswith(label))
-        value = line[len(label):].lstrip()
+        value = line[len(label) :].lstrip()
         starts[label] = cell_len(line[: len(line) - len(value)])
     assert len(set(starts.values())) == 1, starts  # every value begins in the same column
     assert max(cell_len(line) for line in text.splitlines()) <= 78
@@ -86,8 +157,14 @@ def test_text_has_every_field_and_aligns_values_by_display_cells():
 
 def test_text_in_english_and_the_rejection_and_cancel_reasons():
     i18n.set_language("en")
-    rejected = SimpleNamespace(to_status="rejected", reason="No beds <today>", appointment_department=None,
-                               appointment_doctor=None, appointment_at=None, appointment_slot_id=None)
+    rejected = SimpleNamespace(
+        to_status="rejected",
+        reason="No beds <today>",
+        appointment_department=None,
+        appointment_doctor=None,
+        appointment_at=None,
+        appointment_slot_id=None,
+    )
     text = render_text(_referral(urgency="normal", cancel_reason="moved away"), CLINIC, rejected)
     assert "Two-way referral slip · Upward referral" in text
     assert "Rejection reason" in text and "No beds <today>" in text
@@ -96,10 +173,17 @@ def test_text_in_english_and_the_rejection_and_cancel_reasons():
 
 
 def test_downward_slip_has_the_discharge_part():
-    referral = _referral(direction="down", urgency="normal", transport={}, outcome="2",
-                         discharge_diagnoses=[{"code": "J18.9", "name": "肺炎"}], treatment_plan="口服抗生素",
-                         rehab_guidance="逐步活动", medication_to_continue="阿莫西林",
-                         followup_schedule=[{"after_days": 14, "what": "复查胸片"}])
+    referral = _referral(
+        direction="down",
+        urgency="normal",
+        transport={},
+        outcome="2",
+        discharge_diagnoses=[{"code": "J18.9", "name": "肺炎"}],
+        treatment_plan="口服抗生素",
+        rehab_guidance="逐步活动",
+        medication_to_continue="阿莫西林",
+        followup_schedule=[{"after_days": 14, "what": "复查胸片"}],
+    )
     text = render_text(referral, CLINIC)
     for value in ("出院诊断", "J18.9 肺炎", "好转", "口服抗生素", "逐步活动", "阿莫西林", "14 天后：复查胸片"):
         assert value in text, value

@@ -11,8 +11,12 @@ from clinic_tui.sync.wire import API_VERSION, ErrorResponse, HealthResponse
 router = APIRouter(prefix="/api/v1", tags=["health"], dependencies=STRICT_QUERY)
 
 
-@router.get("/health", response_model=HealthResponse, summary="Is the hub up",
-            responses={422: {"model": ErrorResponse, "description": "An unknown query parameter"}})
+@router.get(
+    "/health",
+    response_model=HealthResponse,
+    summary="Is the hub up",
+    responses={422: {"model": ErrorResponse, "description": "An unknown query parameter"}},
+)
 def health(engine: EngineDep) -> HealthResponse:
     with engine.connect() as conn:
         epoch = changes.current_epoch(conn)

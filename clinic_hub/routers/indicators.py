@@ -13,17 +13,30 @@ from clinic_tui.sync.wire import ErrorResponse
 router = APIRouter(prefix="/api/v1", tags=["indicators"], dependencies=STRICT_QUERY)
 
 
-@router.get("/indicators", response_model=IndicatorsResponse, summary="Referral and contract indicators",
-            description="Per clinic for one month: referral counts by status, downward share, the share of "
-                        "upward referrals answered within 24 h, contracts by status and coverage.",
-            responses={401: {"model": ErrorResponse, "description": "No, unknown or revoked token"},
-                       403: {"model": ErrorResponse, "description": "Not a viewer, desk or admin staff token"},
-                       404: {"model": ErrorResponse, "description": "No such clinic"},
-                       422: {"model": ErrorResponse, "description": "Month is not YYYY-MM within the years stated"}})
-def indicators(staff: IndicatorReader, engine: EngineDep,
-               month: str = Query(..., max_length=7, pattern=limits.MONTH_PATTERN,
-                                  description=f"YYYY-MM (China time), years {limits.MIN_YEAR}-{limits.MAX_YEAR}"),
-               clinic: str | None = Query(None, max_length=40, description="Clinic code")) -> IndicatorsResponse:
+@router.get(
+    "/indicators",
+    response_model=IndicatorsResponse,
+    summary="Referral and contract indicators",
+    description="Per clinic for one month: referral counts by status, downward share, the share of "
+    "upward referrals answered within 24 h, contracts by status and coverage.",
+    responses={
+        401: {"model": ErrorResponse, "description": "No, unknown or revoked token"},
+        403: {"model": ErrorResponse, "description": "Not a viewer, desk or admin staff token"},
+        404: {"model": ErrorResponse, "description": "No such clinic"},
+        422: {"model": ErrorResponse, "description": "Month is not YYYY-MM within the years stated"},
+    },
+)
+def indicators(
+    staff: IndicatorReader,
+    engine: EngineDep,
+    month: str = Query(
+        ...,
+        max_length=7,
+        pattern=limits.MONTH_PATTERN,
+        description=f"YYYY-MM (China time), years {limits.MIN_YEAR}-{limits.MAX_YEAR}",
+    ),
+    clinic: str | None = Query(None, max_length=40, description="Clinic code"),
+) -> IndicatorsResponse:
     with engine.begin() as conn:
         result = compute(conn, month, clinic)
         audit.record(conn, staff, "indicators.read", [c.clinic_code for c in result.clinics])

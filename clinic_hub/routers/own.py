@@ -23,25 +23,39 @@ _records = SyncRecord.__table__
 
 
 @router.get(
-    "/own", response_model=OwnPage, summary="This clinic's own records, as the hub holds them",
+    "/own",
+    response_model=OwnPage,
+    summary="This clinic's own records, as the hub holds them",
     description="One kind, ordered by id, after the id given; next_after is null on the last page.",
-    responses={401: {"model": ErrorResponse, "description": "No token, an unknown token or a revoked token"},
-               403: {"model": ErrorResponse, "description": "Not a clinic token"},
-               422: {"model": ErrorResponse, "description": "Invalid request (a limit out of range, a kind too long)"}},
+    responses={
+        401: {"model": ErrorResponse, "description": "No token, an unknown token or a revoked token"},
+        403: {"model": ErrorResponse, "description": "Not a clinic token"},
+        422: {"model": ErrorResponse, "description": "Invalid request (a limit out of range, a kind too long)"},
+    },
 )
-def own(clinic: ClinicCaller, engine: EngineDep, kind: str = Query(..., max_length=40),
-        after: str | None = Query(None, max_length=36, description="The last id of the page before"),
-        limit: int = Query(MAX_PULL_LIMIT, ge=1, le=MAX_PULL_LIMIT)) -> OwnPage:
+def own(
+    clinic: ClinicCaller,
+    engine: EngineDep,
+    kind: str = Query(..., max_length=40),
+    after: str | None = Query(None, max_length=36, description="The last id of the page before"),
+    limit: int = Query(MAX_PULL_LIMIT, ge=1, le=MAX_PULL_LIMIT),
+) -> OwnPage:
     where = [_records.c.origin == "clinic", _records.c.clinic_id == clinic.id, _records.c.kind == kind]
     if after:
         where.append(_records.c.id > after)
     with engine.begin() as conn:
         rows = conn.execute(
             sa.select(_records.c.id, _records.c.revision, _records.c.updated_at, _records.c.deleted, _records.c.data)
-            .where(*where).order_by(_records.c.id).limit(limit + 1)
+            .where(*where)
+            .order_by(_records.c.id)
+            .limit(limit + 1)
         ).all()
         page = rows[:limit]
         audit.record(conn, clinic, "sync.own", [row.id for row in page])
-    records = [OwnRecord(kind=kind, id=r.id, revision=r.revision, updated_at=as_utc(r.updated_at), deleted=r.deleted,
-                         data=r.data) for r in page]
+    records = [
+        OwnRecord(
+            kind=kind, id=r.id, revision=r.revision, updated_at=as_utc(r.updated_at), deleted=r.deleted, data=r.data
+        )
+        for r in page
+    ]
     return OwnPage(kind=kind, records=records, next_after=page[-1].id if len(rows) > limit else None)

@@ -66,7 +66,8 @@ class SendDownRequest(DeskModel):
     doctor: str | None = Field(None, max_length=100)
     discharge_diagnoses: list[Diagnosis] = Field(default_factory=list, max_length=50)
     outcome: Literal["1", "2", "3", "4", "5", "9"] | None = Field(
-        None, description="1 治愈 2 好转 3 稳定 4 恶化 5 死亡 9 其他")
+        None, description="1 治愈 2 好转 3 稳定 4 恶化 5 死亡 9 其他"
+    )
     treatment_plan: str | None = Text
     rehab_guidance: str | None = Text
     medication_to_continue: str | None = Text

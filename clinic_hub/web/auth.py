@@ -71,8 +71,9 @@ def check_password_rules(password: str) -> None:
         raise AccountError("the password must not contain the NUL character")
 
 
-def set_password(conn: Connection, staff_id: str, password: str, login: str | None = None,
-                 department_code: str | None = None) -> str:
+def set_password(
+    conn: Connection, staff_id: str, password: str, login: str | None = None, department_code: str | None = None
+) -> str:
     """Set (or replace) a staff member's web desk password; returns the login name. The login
     defaults to the staff member's name and must be unique. ``department_code`` ties a doctor to
     a department (kept when not given). Clears any lockout and ends the staff member's open
@@ -90,8 +91,7 @@ def set_password(conn: Connection, staff_id: str, password: str, login: str | No
     now = utcnow()
     with _HASHING:
         password_hash = hasher().hash(password)
-    values = dict(login=login, password_hash=password_hash, failed_count=0, locked_until=None,
-                  password_set_at=now)
+    values = dict(login=login, password_hash=password_hash, failed_count=0, locked_until=None, password_set_at=now)
     if department_code is not None:
         values["department_code"] = department_code.strip() or None
     if conn.execute(sa.update(_logins).where(_logins.c.staff_id == staff_id).values(**values)).rowcount == 0:
@@ -140,18 +140,23 @@ def sign_in(engine: Engine, login: str, password: str, now: datetime | None = No
             conn.execute(sa.update(_logins).where(_logins.c.staff_id == row.staff_id).values(**values))
         return SignIn("ok", row.staff_id)
     with engine.begin() as conn:
-        failures = conn.execute(sa.update(_logins).where(_logins.c.staff_id == row.staff_id)
-                                .values(failed_count=_logins.c.failed_count + 1)
-                                .returning(_logins.c.failed_count)).scalar_one()
+        failures = conn.execute(
+            sa.update(_logins)
+            .where(_logins.c.staff_id == row.staff_id)
+            .values(failed_count=_logins.c.failed_count + 1)
+            .returning(_logins.c.failed_count)
+        ).scalar_one()
         if failures < MAX_FAILURES:
             return SignIn("wrong", row.staff_id)
         until = now + LOCKOUT
-        conn.execute(sa.update(_logins).where(_logins.c.staff_id == row.staff_id)
-                     .values(failed_count=0, locked_until=until))
+        conn.execute(
+            sa.update(_logins).where(_logins.c.staff_id == row.staff_id).values(failed_count=0, locked_until=until)
+        )
     return SignIn("locked", row.staff_id, until)
 
 
 # --- sessions ---------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class WebUser:
@@ -176,8 +181,15 @@ def start_session(conn: Connection, staff_id: str, old_session_id: str | None = 
         end_session(conn, old_session_id)
     session_id = secrets.token_urlsafe(32)
     now = utcnow()
-    conn.execute(sa.insert(_sessions).values(id_hash=_sha256(session_id), staff_id=staff_id,
-                                             csrf_token=secrets.token_urlsafe(32), created_at=now, last_seen_at=now))
+    conn.execute(
+        sa.insert(_sessions).values(
+            id_hash=_sha256(session_id),
+            staff_id=staff_id,
+            csrf_token=secrets.token_urlsafe(32),
+            created_at=now,
+            last_seen_at=now,
+        )
+    )
     return session_id
 
 
@@ -187,10 +199,12 @@ def load_session(conn: Connection, session_id: str | None, now: datetime | None 
         return None
     now = now or utcnow()
     id_hash = _sha256(session_id)
-    row = conn.execute(sa.select(_sessions, _staff.c.name, _staff.c.role, _logins.c.department_code)
-                       .join(_staff, _staff.c.id == _sessions.c.staff_id)
-                       .outerjoin(_logins, _logins.c.staff_id == _sessions.c.staff_id)
-                       .where(_sessions.c.id_hash == id_hash)).first()
+    row = conn.execute(
+        sa.select(_sessions, _staff.c.name, _staff.c.role, _logins.c.department_code)
+        .join(_staff, _staff.c.id == _sessions.c.staff_id)
+        .outerjoin(_logins, _logins.c.staff_id == _sessions.c.staff_id)
+        .where(_sessions.c.id_hash == id_hash)
+    ).first()
     if row is None:
         return None
     last_seen = as_utc(row.last_seen_at)

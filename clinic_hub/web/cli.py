@@ -25,12 +25,15 @@ from clinic_hub.web import auth
 def add_commands(sub, common: argparse.ArgumentParser) -> None:
     staff = sub.add_parser("staff", help="web desk sign-in of hospital staff (passwords, lockouts)")
     staff_sub = staff.add_subparsers(dest="staff_command", required=True)
-    set_pw = staff_sub.add_parser("set-password", parents=[common],
-                                  help="set a staff member's web desk password (prompt, or stdin)")
+    set_pw = staff_sub.add_parser(
+        "set-password", parents=[common], help="set a staff member's web desk password (prompt, or stdin)"
+    )
     set_pw.add_argument("--staff", required=True, help="staff id (printed by add-staff)")
     set_pw.add_argument("--login", help="login name for the desk (default: the staff member's name)")
-    set_pw.add_argument("--department", help="a doctor's department code: the desk then shows them the "
-                                             "referrals booked into it ('' to clear)")
+    set_pw.add_argument(
+        "--department",
+        help="a doctor's department code: the desk then shows them the referrals booked into it ('' to clear)",
+    )
     unlock = staff_sub.add_parser("unlock", parents=[common], help="clear a lockout after failed sign-ins")
     unlock.add_argument("--staff", required=True, help="staff id")
 
@@ -52,13 +55,17 @@ def run(engine, args, actor: Principal) -> int:
                 raise AccountError(f"no department {args.department}")
             login = auth.set_password(conn, args.staff, password, args.login, args.department)
             audit.record(conn, actor, "cli.staff.set_password", [args.staff])
-            role = conn.execute(sa.select(Staff.__table__.c.role)
-                                .where(Staff.__table__.c.id == args.staff)).scalar_one()
+            role = conn.execute(
+                sa.select(Staff.__table__.c.role).where(Staff.__table__.c.id == args.staff)
+            ).scalar_one()
         print(f"password set; {args.staff} ({role}) signs in to /desk/ as {login!r}")
         return 0
     with engine.begin() as conn:  # unlock
-        done = conn.execute(sa.update(StaffLogin.__table__).where(StaffLogin.__table__.c.staff_id == args.staff)
-                            .values(failed_count=0, locked_until=None)).rowcount
+        done = conn.execute(
+            sa.update(StaffLogin.__table__)
+            .where(StaffLogin.__table__.c.staff_id == args.staff)
+            .values(failed_count=0, locked_until=None)
+        ).rowcount
         if not done:
             raise AccountError(f"staff member {args.staff} has no web desk password")
         audit.record(conn, actor, "cli.staff.unlock", [args.staff])

@@ -32,8 +32,7 @@ ZH: dict[str, str] = {
     "Sign in to the referral desk": "登录转诊工作台",
     "Login name": "登录名",
     "Password": "密码",
-    "Accounts and passwords are set by the hub's administrator (clinic-hub staff set-password).":
-        "账号和密码由平台管理员设置（clinic-hub staff set-password）。",
+    "Accounts and passwords are set by the hub's administrator (clinic-hub staff set-password).": "账号和密码由平台管理员设置（clinic-hub staff set-password）。",
     "Continue": "继续",
     "Please sign in": "请登录",
     "Your session has ended. Sign in again.": "登录已失效，请重新登录。",
@@ -43,8 +42,7 @@ ZH: dict[str, str] = {
     "Wrong login name or password.": "登录名或密码错误。",
     "Too many wrong passwords: this login is locked until {time}.": "密码错误次数过多，该账号已锁定至 {time}。",
     "Your role may not open this page.": "您的角色无权打开此页面。",
-    "This form has expired or did not come from the desk. Open the page again and retry.":
-        "表单已失效或并非来自工作台，请重新打开页面后再试。",
+    "This form has expired or did not come from the desk. Open the page again and retry.": "表单已失效或并非来自工作台，请重新打开页面后再试。",
     # roles
     "Referral office": "转诊办",
     "Department doctor": "科室医生",
@@ -54,8 +52,7 @@ ZH: dict[str, str] = {
     "Awaiting answer": "待接收",
     "Awaiting arrival": "待到诊",
     "All": "全部",
-    "Green channel first, then urgent, then by waiting time. Open a referral with its number.":
-        "急诊（绿色通道）优先，其次紧急，再按等待时间排序。点击转诊单号打开。",
+    "Green channel first, then urgent, then by waiting time. Open a referral with its number.": "急诊（绿色通道）优先，其次紧急，再按等待时间排序。点击转诊单号打开。",
     "Clinic": "转出机构",
     "Department wished": "申请科室",
     "Sent at": "提交时间",
@@ -105,8 +102,7 @@ ZH: dict[str, str] = {
     "booked into {department}": "预约至{department}",
     # the administrator's pages
     "Clinics": "机构",
-    "Clinics that have not pushed for {days} days or more are marked. Tokens are issued with clinic-hub add-clinic and rotate-token.":
-        "超过 {days} 天未上传数据的机构标为红色。令牌用 clinic-hub add-clinic 和 rotate-token 签发。",
+    "Clinics that have not pushed for {days} days or more are marked. Tokens are issued with clinic-hub add-clinic and rotate-token.": "超过 {days} 天未上传数据的机构标为红色。令牌用 clinic-hub add-clinic 和 rotate-token 签发。",
     "Code": "编码",
     "Clinic name": "机构名称",
     "Token": "令牌",
@@ -124,14 +120,12 @@ ZH: dict[str, str] = {
     "Action": "操作",
     "Records": "记录",
     # answers
-    "Accepted: the appointment is booked. The clinic sees it after its next sync.":
-        "已接收并预约。转出机构下次同步后即可看到。",
+    "Accepted: the appointment is booked. The clinic sees it after its next sync.": "已接收并预约。转出机构下次同步后即可看到。",
     "Rejected. The clinic sees the reason after its next sync.": "已拒绝。转出机构下次同步后可看到拒绝原因。",
     "Marked arrived.": "已登记到诊。",
     "Marked as not arrived.": "已登记未到诊。",
     "Referral completed.": "转诊已完成。",
-    "Downward referral {number} sent: the clinic receives it at its next sync.":
-        "下转单 {number} 已发出，转入机构下次同步后收到。",
+    "Downward referral {number} sent: the clinic receives it at its next sync.": "下转单 {number} 已发出，转入机构下次同步后收到。",
     "Give the appointment's date and time.": "请填写预约日期和时间。",
     "Booking over the quota needs a reason.": "超额预约须填写理由。",
     "Choose a department.": "请选择科室。",

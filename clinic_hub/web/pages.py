@@ -13,10 +13,11 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 import jinja2
@@ -52,10 +53,18 @@ SEND_DOWN_ROLES = ("desk", "doctor", "admin")  # the downward referral
 ADMIN_ROLES = ("admin",)  # clinics and the audit log
 QUIET_DAYS = 3  # a clinic that has not pushed for this many days is shown in red
 AUDIT_PAGE_SIZE = 100
-ROLE_LABELS = {"desk": N_("Referral office"), "doctor": N_("Department doctor"), "admin": N_("Administrator"),
-               "viewer": N_("Indicators reader")}
-TABS = (("sent", N_("Awaiting answer")), ("accepted", N_("Awaiting arrival")), ("arrived", N_("Arrived")),
-        ("all", N_("All")))
+ROLE_LABELS = {
+    "desk": N_("Referral office"),
+    "doctor": N_("Department doctor"),
+    "admin": N_("Administrator"),
+    "viewer": N_("Indicators reader"),
+}
+TABS = (
+    ("sent", N_("Awaiting answer")),
+    ("accepted", N_("Awaiting arrival")),
+    ("arrived", N_("Arrived")),
+    ("all", N_("All")),
+)
 DONE_NOTICES = {
     "accepted": N_("Accepted: the appointment is booked. The clinic sees it after its next sync."),
     "rejected": N_("Rejected. The clinic sees the reason after its next sync."),
@@ -71,8 +80,13 @@ MOVE_PATHS = {"arrive": "arrived", "no-show": "no_show", "complete": "completed"
 MOVE_BUTTONS = {"arrived": N_("Mark arrived"), "no_show": N_("Mark not arrived"), "completed": N_("Mark completed")}
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
-templates = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
-                               undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+templates = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(HERE / "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 templates.filters["path"] = lambda value: quote(str(value), safe="")
 templates.globals.update(china_time=views.china_time, prefix=PREFIX)
 CSS = (HERE / "static" / "desk.css").read_bytes()
@@ -82,11 +96,12 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "Content-Security-Policy": "default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self'; "
-                               "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
 }
 
 
 # --- errors the pages raise -------------------------------------------------------------------------
+
 
 class NotSignedIn(Exception):
     """No live session: GET goes to the sign-in page, anything else gets 401."""
@@ -110,16 +125,22 @@ def install(app: FastAPI) -> None:
             if request.cookies.get(SESSION_COOKIE):  # had a session: it ended (idle, too old, signed out elsewhere)
                 query["ended"] = "idle"
             return redirect(f"{PREFIX}/login?" + urlencode(query))
-        return render(request, "message.html", 401, title=N_("Please sign in"),
-                      text=N_("Your session has ended. Sign in again."), link=f"{PREFIX}/login")
+        return render(
+            request,
+            "message.html",
+            401,
+            title=N_("Please sign in"),
+            text=N_("Your session has ended. Sign in again."),
+            link=f"{PREFIX}/login",
+        )
 
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden):
-        return render(request, "message.html", 403, title=N_("Not allowed"), text=exc.reason,
-                      link=f"{PREFIX}/")
+        return render(request, "message.html", 403, title=N_("Not allowed"), text=exc.reason, link=f"{PREFIX}/")
 
 
 # --- rendering --------------------------------------------------------------------------------------
+
 
 def language(request: Request) -> str:
     chosen = request.cookies.get(LANG_COOKIE)
@@ -136,8 +157,13 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     t = Translator(lang)
     user = getattr(request.state, "web_user", None)
     html = templates.get_template(template).render(
-        _=t, lang=lang, user=user, role_label=t(ROLE_LABELS.get(user.role, user.role)) if user else "",
-        path=request.url.path + (f"?{request.url.query}" if request.url.query else ""), **context)
+        _=t,
+        lang=lang,
+        user=user,
+        role_label=t(ROLE_LABELS.get(user.role, user.role)) if user else "",
+        path=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        **context,
+    )
     return _secure(HTMLResponse(html, status_code=status))
 
 
@@ -146,8 +172,15 @@ def redirect(location: str) -> RedirectResponse:
 
 
 def _cookie(request: Request, response: Response, name: str, value: str, max_age: int | None = None) -> None:
-    response.set_cookie(name, value, max_age=max_age, path=PREFIX, httponly=True, samesite="strict",
-                        secure=request.url.scheme == "https")
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path=PREFIX,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
 
 
 def _local(next_path: str | None) -> str:
@@ -158,6 +191,7 @@ def _local(next_path: str | None) -> str:
 
 
 # --- who is asking ----------------------------------------------------------------------------------
+
 
 def signed_in(request: Request, engine: EngineDep) -> WebUser:
     with engine.begin() as conn:
@@ -171,10 +205,12 @@ def signed_in(request: Request, engine: EngineDep) -> WebUser:
 
 def viewer_of(*roles: str) -> Callable[..., WebUser]:
     """A signed-in staff member whose role is one of ``roles``."""
+
     def dependency(request: Request, user: WebUser = Depends(signed_in)) -> WebUser:
         if user.role not in roles:
             raise Forbidden(NOT_YOUR_ROLE)
         return user
+
     return dependency
 
 
@@ -212,12 +248,14 @@ class Posted:
 def poster_for(*roles: str) -> Callable[..., Any]:
     """A state-changing request: a role among ``roles`` and the session's CSRF token (form field
     ``csrf_token`` or header ``X-CSRF-Token``)."""
+
     async def dependency(request: Request, user: WebUser = Depends(viewer_of(*roles))) -> Posted:
         form = await _form(request)
         token = form.get("csrf_token") or request.headers.get("x-csrf-token")
         if not auth.csrf_ok(user, token) or not _same_origin(request):
             raise Forbidden(STALE_FORM)
         return Posted(user, form)
+
     return dependency
 
 
@@ -225,6 +263,7 @@ Viewer = Depends(viewer_of(*VIEW_ROLES))
 
 
 # --- sign-in, sign-out, language, style -------------------------------------------------------------
+
 
 @router.get("/")
 def home(request: Request, engine: EngineDep) -> Response:
@@ -246,20 +285,35 @@ def choose_language(request: Request, lang: str, next: str | None = Query(None, 
     return response
 
 
-def _login_page(request: Request, status: int = 200, error: str | None = None, login: str = "",
-                next_path: str | None = None, notice: str | None = None) -> HTMLResponse:
+def _login_page(
+    request: Request,
+    status: int = 200,
+    error: str | None = None,
+    login: str = "",
+    next_path: str | None = None,
+    notice: str | None = None,
+) -> HTMLResponse:
     token = request.cookies.get(LOGIN_COOKIE)
     if not token or len(token) > 100:
         token = secrets.token_urlsafe(32)
-    response = render(request, "login.html", status, csrf_token=token, error=error, login=login,
-                      next_path=_local(next_path), notice=notice)
+    response = render(
+        request,
+        "login.html",
+        status,
+        csrf_token=token,
+        error=error,
+        login=login,
+        next_path=_local(next_path),
+        notice=notice,
+    )
     _cookie(request, response, LOGIN_COOKIE, token)
     return response
 
 
 @router.get("/login")
-def login_form(request: Request, next: str | None = Query(None, max_length=500),
-               ended: str | None = Query(None, max_length=10)) -> Response:
+def login_form(
+    request: Request, next: str | None = Query(None, max_length=500), ended: str | None = Query(None, max_length=10)
+) -> Response:
     notice = {"1": N_("You have signed out."), "idle": N_("Your session has ended. Sign in again.")}.get(ended or "")
     return _login_page(request, next_path=next, notice=notice)
 
@@ -268,10 +322,13 @@ def login_form(request: Request, next: str | None = Query(None, max_length=500),
 async def login(request: Request, engine: EngineDep) -> Response:
     form = await _form(request)
     cookie_token = request.cookies.get(LOGIN_COOKIE, "")
-    if not cookie_token or not hmac.compare_digest(cookie_token.encode(), form.get("csrf_token", "").encode()) \
-            or not _same_origin(request):
+    if (
+        not cookie_token
+        or not hmac.compare_digest(cookie_token.encode(), form.get("csrf_token", "").encode())
+        or not _same_origin(request)
+    ):
         raise Forbidden(STALE_FORM)
-    name, password = form.get("login", "").strip()[:auth.MAX_LOGIN_LENGTH], form.get("password", "")
+    name, password = form.get("login", "").strip()[: auth.MAX_LOGIN_LENGTH], form.get("password", "")
     next_path = form.get("next")
     old_session = request.cookies.get(SESSION_COOKIE)
     # argon2 takes a second of CPU: in a worker thread, so the event loop keeps serving clinics.
@@ -285,8 +342,9 @@ async def login(request: Request, engine: EngineDep) -> Response:
     t = Translator(language(request))
     if result.outcome == "locked":
         until = views.china_time(result.locked_until)[-5:]
-        return _login_page(request, 429, t("Too many wrong passwords: this login is locked until {time}.", time=until),
-                           name, next_path)
+        return _login_page(
+            request, 429, t("Too many wrong passwords: this login is locked until {time}.", time=until), name, next_path
+        )
     if result.outcome == "wrong":
         return _login_page(request, 401, t("Wrong login name or password."), name, next_path)
     response = redirect(_local(next_path))
@@ -307,36 +365,58 @@ def logout(request: Request, engine: EngineDep, posted: Posted = Depends(poster_
 
 # --- the queue --------------------------------------------------------------------------------------
 
+
 @router.get("/queue")
-def queue(request: Request, engine: EngineDep, user: WebUser = Viewer,
-          tab: str | None = Query(None, max_length=20), page: int = Query(1, ge=1, le=100_000)) -> Response:
+def queue(
+    request: Request,
+    engine: EngineDep,
+    user: WebUser = Viewer,
+    tab: str | None = Query(None, max_length=20),
+    page: int = Query(1, ge=1, le=100_000),
+) -> Response:
     """Incoming upward referrals: green channel first, then urgent, then by waiting time; paged."""
     tab = tab if tab in dict(TABS) else ("accepted" if user.role == "doctor" else "sent")
     status = None if tab == "all" else tab
     department = _doctors_department(user)
     with engine.begin() as conn:
-        rows = views.queue_page(conn, status, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE,
-                                department=department)
+        rows = views.queue_page(conn, status, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE, department=department)
         has_more, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
         counts = views.status_counts(conn, department=department)
         departments = views.department_names(conn)
         audit.record(conn, user.principal, "web.queue", [r.id for r in rows])
     t = Translator(language(request))
     counts["all"] = sum(n for s, n in counts.items() if s not in desk.NOT_YET_SENT)
-    items = [{
-        "no": r.referral_no, "urgency": r.urgency, "urgency_label": views.label(t, URGENCY_LABELS, r.urgency),
-        "patient": views.joined(r.patient_name, views.code_label(t, views.SEX, r.patient_sex)),
-        "clinic": r.clinic_code, "status_label": views.label(t, STATUS_LABELS, r.status),
-        "department": departments.get(r.to_department_code or "", r.to_department_code or ""),
-        "referral_date": r.referral_date or "", "sent_at": views.china_time(r.sent_at),
-        "waited": views.waited(t, r.sent_at) if r.status == "sent" else "",
-        "appointment": views.china_time(r.appointment_at),
-        "appointment_department": departments.get(r.appointment_department_code or "",
-                                                  r.appointment_department_code or ""),
-    } for r in rows]
+    items = [
+        {
+            "no": r.referral_no,
+            "urgency": r.urgency,
+            "urgency_label": views.label(t, URGENCY_LABELS, r.urgency),
+            "patient": views.joined(r.patient_name, views.code_label(t, views.SEX, r.patient_sex)),
+            "clinic": r.clinic_code,
+            "status_label": views.label(t, STATUS_LABELS, r.status),
+            "department": departments.get(r.to_department_code or "", r.to_department_code or ""),
+            "referral_date": r.referral_date or "",
+            "sent_at": views.china_time(r.sent_at),
+            "waited": views.waited(t, r.sent_at) if r.status == "sent" else "",
+            "appointment": views.china_time(r.appointment_at),
+            "appointment_department": departments.get(
+                r.appointment_department_code or "", r.appointment_department_code or ""
+            ),
+        }
+        for r in rows
+    ]
     tabs = [(key, t(name), counts.get(key, 0)) for key, name in TABS]
-    return render(request, "queue.html", tab=tab, tabs=tabs, items=items, page=page, has_more=has_more,
-                  first=(page - 1) * PAGE_SIZE + 1, department=departments.get(department or "", department))
+    return render(
+        request,
+        "queue.html",
+        tab=tab,
+        tabs=tabs,
+        items=items,
+        page=page,
+        has_more=has_more,
+        first=(page - 1) * PAGE_SIZE + 1,
+        department=departments.get(department or "", department),
+    )
 
 
 def _doctors_department(user: WebUser) -> str | None:
@@ -352,58 +432,100 @@ def _check_department(user: WebUser, referral) -> None:
 
 # --- one referral -----------------------------------------------------------------------------------
 
-def _referral_page(request: Request, engine: Engine, user: WebUser, referral_no: str, status: int = 200,
-                   error: str | None = None, form: dict[str, str] | None = None, done: str | None = None,
-                   number: str | None = None) -> HTMLResponse:
+
+def _referral_page(
+    request: Request,
+    engine: Engine,
+    user: WebUser,
+    referral_no: str,
+    status: int = 200,
+    error: str | None = None,
+    form: dict[str, str] | None = None,
+    done: str | None = None,
+    number: str | None = None,
+) -> HTMLResponse:
     t = Translator(language(request))
     with engine.begin() as conn:
         try:
             detail = desk.get_referral(conn, referral_no)
         except ApiError:
             audit.record(conn, user.principal, "web.referral", [], status_code=404)
-            return render(request, "message.html", 404, title=N_("Not found"),
-                          text=t("No referral with the number {number}.", number=referral_no), link=f"{PREFIX}/queue")
+            return render(
+                request,
+                "message.html",
+                404,
+                title=N_("Not found"),
+                text=t("No referral with the number {number}.", number=referral_no),
+                link=f"{PREFIX}/queue",
+            )
         _check_department(user, detail)
         data = detail.data if isinstance(detail.data, dict) else {}
         clinic_id = _clinic_id(conn, detail.clinic_code)
-        followups = views.recent_followups(t, conn, clinic_id, data.get("resident_id")) \
-            if detail.direction == "up" else []
+        followups = (
+            views.recent_followups(t, conn, clinic_id, data.get("resident_id")) if detail.direction == "up" else []
+        )
         sent_down = views.sent_down_from(conn, detail.id) if detail.direction == "up" else []
         departments = views.department_names(conn)
         values = defaultdict(str, form or {})
-        department = values.get("department") or (detail.to_department_code if detail.to_department_code
-                                                  in departments else next(iter(departments), ""))
+        department = values.get("department") or (
+            detail.to_department_code if detail.to_department_code in departments else next(iter(departments), "")
+        )
         today = directory.today_in_china()
         pool_dates, pools = views.pool_matrix(conn, today)
-        audit.record(conn, user.principal, "web.referral", [detail.id, *(f.id for f in followups)],
-                     status_code=status)
-    targets = [s.value for s in allowed_targets(detail.direction, detail.status, "hospital")] \
-        if detail.direction == "up" and detail.status in {s.value for s in Status} else []
+        audit.record(conn, user.principal, "web.referral", [detail.id, *(f.id for f in followups)], status_code=status)
+    targets = (
+        [s.value for s in allowed_targets(detail.direction, detail.status, "hospital")]
+        if detail.direction == "up" and detail.status in {s.value for s in Status}
+        else []
+    )
     may_answer = user.role in ANSWER_ROLES
-    may_send_down = user.role in SEND_DOWN_ROLES and detail.direction == "up" and detail.status in ("arrived",
-                                                                                                  "completed")
+    may_send_down = (
+        user.role in SEND_DOWN_ROLES and detail.direction == "up" and detail.status in ("arrived", "completed")
+    )
     values.setdefault("department", department)
     values.setdefault("date", (today + timedelta(days=1)).isoformat())
     values.setdefault("time", "09:00")
-    history = [{"at": views.china_time(m.at), "from": views.label(t, STATUS_LABELS, m.from_status),
-                "to": views.label(t, STATUS_LABELS, m.to_status),
-                "actor": views.label(t, views.ACTOR_NAMES, m.actor), "reason": m.reason or ""}
-               for m in detail.history]
+    history = [
+        {
+            "at": views.china_time(m.at),
+            "from": views.label(t, STATUS_LABELS, m.from_status),
+            "to": views.label(t, STATUS_LABELS, m.to_status),
+            "actor": views.label(t, views.ACTOR_NAMES, m.actor),
+            "reason": m.reason or "",
+        }
+        for m in detail.history
+    ]
     notice = t(DONE_NOTICES[done], number=number or "") if done in DONE_NOTICES else None
     return render(
-        request, "referral.html", status, r=detail, data=data, error=error, notice=notice, values=values,
+        request,
+        "referral.html",
+        status,
+        r=detail,
+        data=data,
+        error=error,
+        notice=notice,
+        values=values,
         sections=views.slip_sections(t, data, detail.direction, detail.status, detail.urgency),
         status_label=views.label(t, STATUS_LABELS, detail.status),
         urgency_label=views.label(t, URGENCY_LABELS, detail.urgency),
         waited=views.waited(t, detail.sent_at) if detail.status == "sent" else "",
-        departments=departments, pools=pools, pool_dates=pool_dates, followups=followups, history=history, sent_down=[
-            (no, views.label(t, STATUS_LABELS, s)) for no, s in sent_down],
-        may_accept=may_answer and "accepted" in targets, may_reject=may_answer and "rejected" in targets,
-        moves=[(path, t(MOVE_BUTTONS[target])) for path, target in MOVE_PATHS.items()
-               if may_answer and target in targets],
-        may_send_down=may_send_down, outcomes=[(code, t(name)) for code, name in OUTCOME_LABELS.items()],
-        appointment_department=departments.get(detail.appointment_department_code or "",
-                                               detail.appointment_department_code or ""))
+        departments=departments,
+        pools=pools,
+        pool_dates=pool_dates,
+        followups=followups,
+        history=history,
+        sent_down=[(no, views.label(t, STATUS_LABELS, s)) for no, s in sent_down],
+        may_accept=may_answer and "accepted" in targets,
+        may_reject=may_answer and "rejected" in targets,
+        moves=[
+            (path, t(MOVE_BUTTONS[target])) for path, target in MOVE_PATHS.items() if may_answer and target in targets
+        ],
+        may_send_down=may_send_down,
+        outcomes=[(code, t(name)) for code, name in OUTCOME_LABELS.items()],
+        appointment_department=departments.get(
+            detail.appointment_department_code or "", detail.appointment_department_code or ""
+        ),
+    )
 
 
 def _clinic_id(conn, clinic_code: str) -> str:
@@ -412,14 +534,26 @@ def _clinic_id(conn, clinic_code: str) -> str:
 
 
 @router.get("/referrals/{referral_no}")
-def referral(request: Request, engine: EngineDep, referral_no: str, user: WebUser = Viewer,
-             done: str | None = Query(None, max_length=20), number: str | None = Query(None, max_length=64)
-             ) -> Response:
+def referral(
+    request: Request,
+    engine: EngineDep,
+    referral_no: str,
+    user: WebUser = Viewer,
+    done: str | None = Query(None, max_length=20),
+    number: str | None = Query(None, max_length=64),
+) -> Response:
     return _referral_page(request, engine, user, referral_no[:64], done=done, number=number)
 
 
-def _act(request: Request, engine: Engine, posted: Posted, referral_no: str, action: str,
-         work: Callable[[Any], Any], done: str) -> Response:
+def _act(
+    request: Request,
+    engine: Engine,
+    posted: Posted,
+    referral_no: str,
+    action: str,
+    work: Callable[[Any], Any],
+    done: str,
+) -> Response:
     """Run one desk function in one transaction with its audit row; on a refusal (illegal move, no
     slot left, bad input) show the page again with the reason, keeping what was typed."""
     try:
@@ -429,8 +563,15 @@ def _act(request: Request, engine: Engine, posted: Posted, referral_no: str, act
     except ApiError as exc:
         with engine.begin() as conn:  # the refused attempt is audited too
             audit.record(conn, posted.user.principal, f"web.{action}", [], status_code=exc.status)
-        return _referral_page(request, engine, posted.user, referral_no, exc.status,
-                              error=message(exc.code, language(request), **exc.params), form=posted.form)
+        return _referral_page(
+            request,
+            engine,
+            posted.user,
+            referral_no,
+            exc.status,
+            error=message(exc.code, language(request), **exc.params),
+            form=posted.form,
+        )
     query = {"done": done}
     if done == "sent_down":
         query["number"] = result.referral.referral_no
@@ -442,8 +583,9 @@ def _invalid(request: Request, engine: Engine, posted: Posted, referral_no: str,
 
 
 @router.post("/referrals/{referral_no}/accept")
-def accept(request: Request, engine: EngineDep, referral_no: str,
-           posted: Posted = Depends(poster_for(*ANSWER_ROLES))) -> Response:
+def accept(
+    request: Request, engine: EngineDep, referral_no: str, posted: Posted = Depends(poster_for(*ANSWER_ROLES))
+) -> Response:
     t = Translator(language(request))
     department = posted.get("department", 40)
     try:
@@ -458,32 +600,59 @@ def accept(request: Request, engine: EngineDep, referral_no: str,
     if not department:
         return _invalid(request, engine, posted, referral_no, t("Choose a department."))
     try:
-        body = AcceptRequest(department_code=department, appointment_at=datetime.combine(day, at, directory.CHINA_TZ),
-                             doctor=posted.get("doctor", 100) or None, over_quota=over_quota,
-                             note=(t("Over quota: {reason}", reason=reason) if over_quota else None))
+        body = AcceptRequest(
+            department_code=department,
+            appointment_at=datetime.combine(day, at, directory.CHINA_TZ),
+            doctor=posted.get("doctor", 100) or None,
+            over_quota=over_quota,
+            note=(t("Over quota: {reason}", reason=reason) if over_quota else None),
+        )
     except ValidationError:
         return _invalid(request, engine, posted, referral_no, message("invalid_request", language(request)))
-    return _act(request, engine, posted, referral_no, "accept",
-                lambda conn: desk.accept(conn, posted.user.principal, referral_no, body), "accepted")
+    return _act(
+        request,
+        engine,
+        posted,
+        referral_no,
+        "accept",
+        lambda conn: desk.accept(conn, posted.user.principal, referral_no, body),
+        "accepted",
+    )
 
 
 @router.post("/referrals/{referral_no}/reject")
-def reject(request: Request, engine: EngineDep, referral_no: str,
-           posted: Posted = Depends(poster_for(*ANSWER_ROLES))) -> Response:
+def reject(
+    request: Request, engine: EngineDep, referral_no: str, posted: Posted = Depends(poster_for(*ANSWER_ROLES))
+) -> Response:
     reason = posted.get("reason", 2000)
     if not reason:
         return _invalid(request, engine, posted, referral_no, message("reason_required", language(request)))
-    return _act(request, engine, posted, referral_no, "reject",
-                lambda conn: desk.reject(conn, posted.user.principal, referral_no, reason), "rejected")
+    return _act(
+        request,
+        engine,
+        posted,
+        referral_no,
+        "reject",
+        lambda conn: desk.reject(conn, posted.user.principal, referral_no, reason),
+        "rejected",
+    )
 
 
 def _move_route(path: str, target: str) -> None:
     @router.post(f"/referrals/{{referral_no}}/{path}", name=f"web_{target}")
-    def move(request: Request, engine: EngineDep, referral_no: str,
-             posted: Posted = Depends(poster_for(*ANSWER_ROLES))) -> Response:
+    def move(
+        request: Request, engine: EngineDep, referral_no: str, posted: Posted = Depends(poster_for(*ANSWER_ROLES))
+    ) -> Response:
         note = posted.get("note") or None
-        return _act(request, engine, posted, referral_no, target,
-                    lambda conn: desk.simple_move(conn, posted.user.principal, referral_no, target, note), target)
+        return _act(
+            request,
+            engine,
+            posted,
+            referral_no,
+            target,
+            lambda conn: desk.simple_move(conn, posted.user.principal, referral_no, target, note),
+            target,
+        )
 
 
 for _path, _target in MOVE_PATHS.items():
@@ -495,7 +664,7 @@ def _lines(text: str) -> list[str]:
 
 
 def _diagnosis(line: str) -> dict[str, Any]:
-    """"I10 原发性高血压", "I10:原发性高血压" or just a name."""
+    """ "I10 原发性高血压", "I10:原发性高血压" or just a name."""
     code, sep, name = line.replace(":", " ", 1).replace("：", " ", 1).partition(" ")
     if sep and code.isascii() and any(ch.isdigit() for ch in code):
         return {"code": code.strip(), "name": name.strip() or code.strip()}
@@ -503,7 +672,7 @@ def _diagnosis(line: str) -> dict[str, Any]:
 
 
 def _followup(t: Translator, line: str) -> dict[str, Any]:
-    """"14 复查血压": after 14 days, 复查血压."""
+    """ "14 复查血压": after 14 days, 复查血压."""
     days, _sep, what = line.replace(":", " ", 1).replace("：", " ", 1).partition(" ")
     if not days.strip().isdigit() or not what.strip():
         raise ValueError(t("Write each follow-up as the number of days, a space, and what to do."))
@@ -511,35 +680,59 @@ def _followup(t: Translator, line: str) -> dict[str, Any]:
 
 
 @router.post("/referrals/{referral_no}/send-down")
-def send_down(request: Request, engine: EngineDep, referral_no: str,
-              posted: Posted = Depends(poster_for(*SEND_DOWN_ROLES))) -> Response:
+def send_down(
+    request: Request, engine: EngineDep, referral_no: str, posted: Posted = Depends(poster_for(*SEND_DOWN_ROLES))
+) -> Response:
     t = Translator(language(request))
     with engine.begin() as conn:
         try:
             up = desk.get_referral(conn, referral_no)
         except ApiError as exc:
-            return render(request, "message.html", exc.status, title=N_("Not found"),
-                          text=t("No referral with the number {number}.", number=referral_no), link=f"{PREFIX}/queue")
+            return render(
+                request,
+                "message.html",
+                exc.status,
+                title=N_("Not found"),
+                text=t("No referral with the number {number}.", number=referral_no),
+                link=f"{PREFIX}/queue",
+            )
     _check_department(posted.user, up)
     try:
         followups = [_followup(t, line) for line in _lines(posted.get("followup"))]
         body = SendDownRequest(
-            clinic_code=up.clinic_code, up_referral_no=up.referral_no,
-            department_code=posted.get("department", 40) or None, doctor=posted.get("doctor", 100) or None,
+            clinic_code=up.clinic_code,
+            up_referral_no=up.referral_no,
+            department_code=posted.get("department", 40) or None,
+            doctor=posted.get("doctor", 100) or None,
             discharge_diagnoses=[_diagnosis(line) for line in _lines(posted.get("diagnoses"))],
-            outcome=posted.get("outcome", 1) or None, treatment_plan=posted.get("treatment_plan") or None,
+            outcome=posted.get("outcome", 1) or None,
+            treatment_plan=posted.get("treatment_plan") or None,
             rehab_guidance=posted.get("rehab_guidance") or None,
             medication_to_continue=posted.get("medication_to_continue") or None,
-            followup_schedule=followups, reason=posted.get("reason") or None)
+            followup_schedule=followups,
+            reason=posted.get("reason") or None,
+        )
     except ValidationError:
         return _invalid(request, engine, posted, referral_no, message("invalid_request", language(request)))
     except ValueError as exc:
         return _invalid(request, engine, posted, referral_no, str(exc))
     if not body.discharge_diagnoses or not body.treatment_plan:
-        return _invalid(request, engine, posted, referral_no,
-                        t("A downward referral needs the discharge diagnosis and the treatment plan."))
-    return _act(request, engine, posted, referral_no, "send_down",
-                lambda conn: desk.send_down(conn, posted.user.principal, body), "sent_down")
+        return _invalid(
+            request,
+            engine,
+            posted,
+            referral_no,
+            t("A downward referral needs the discharge diagnosis and the treatment plan."),
+        )
+    return _act(
+        request,
+        engine,
+        posted,
+        referral_no,
+        "send_down",
+        lambda conn: desk.send_down(conn, posted.user.principal, body),
+        "sent_down",
+    )
 
 
 # --- the administrator's pages ----------------------------------------------------------------------
@@ -557,16 +750,35 @@ def admin_clinics(request: Request, engine: EngineDep, user: WebUser = Admin) ->
 
 
 @router.get("/admin/audit")
-def admin_audit(request: Request, engine: EngineDep, user: WebUser = Admin,
-                actor: str | None = Query(None, max_length=64), action: str | None = Query(None, max_length=80),
-                page: int = Query(1, ge=1, le=100_000)) -> Response:
+def admin_audit(
+    request: Request,
+    engine: EngineDep,
+    user: WebUser = Admin,
+    actor: str | None = Query(None, max_length=64),
+    action: str | None = Query(None, max_length=80),
+    page: int = Query(1, ge=1, le=100_000),
+) -> Response:
     """Who read or changed what, newest first, filtered by who and by action."""
     with engine.begin() as conn:
-        rows = views.audit_page(conn, (actor or "").strip() or None, (action or "").strip() or None,
-                                AUDIT_PAGE_SIZE + 1, (page - 1) * AUDIT_PAGE_SIZE)
+        rows = views.audit_page(
+            conn,
+            (actor or "").strip() or None,
+            (action or "").strip() or None,
+            AUDIT_PAGE_SIZE + 1,
+            (page - 1) * AUDIT_PAGE_SIZE,
+        )
         names = views.staff_names(conn, {row.actor_id for row in rows if row.actor_type == "staff"})
         audit.record(conn, user.principal, "web.admin.audit", [])
     has_more, rows = len(rows) > AUDIT_PAGE_SIZE, rows[:AUDIT_PAGE_SIZE]
     query = urlencode({k: v for k, v in (("actor", actor), ("action", action)) if v})
-    return render(request, "admin_audit.html", rows=rows, names=names, actor=actor or "", action=action or "", page=page,
-                  has_more=has_more, query=query)
+    return render(
+        request,
+        "admin_audit.html",
+        rows=rows,
+        names=names,
+        actor=actor or "",
+        action=action or "",
+        page=page,
+        has_more=has_more,
+        query=query,
+    )

@@ -7,24 +7,24 @@ labels, same order) but reads the referral as the hub stores it: the JSON the cl
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from clinic_hub.db import as_utc, utcnow
-from clinic_hub.directory import CHINA_TZ
 from clinic_hub.desk import NOT_YET_SENT
+from clinic_hub.directory import CHINA_TZ
 from clinic_hub.models import Clinic, Department, Referral, SlotPool, SyncRecord
 from clinic_hub.referral_rules import UP, URGENCIES
 from clinic_hub.schemas.desk import ReferralSummary
 from clinic_hub.web.i18n import N_
 from clinic_tui.domain.codes import ID_DOCUMENT_TYPE, INSURANCE_TYPE, SEX
 from clinic_tui.domain.followup import CLASSIFICATION_LABELS, DISEASE_LABELS
-from clinic_tui.domain.referral import (DIRECTION_LABELS, OUTCOME_LABELS, PURPOSE_LABELS, STATUS_LABELS,
-                                        URGENCY_LABELS)
+from clinic_tui.domain.referral import DIRECTION_LABELS, OUTCOME_LABELS, PURPOSE_LABELS, STATUS_LABELS, URGENCY_LABELS
 from clinic_tui.sync.wire import FOLLOWUP, REFERRAL
 
 _records = SyncRecord.__table__
@@ -34,16 +34,27 @@ _departments = Department.__table__
 _pools = SlotPool.__table__
 
 HISTORY_KIND_LABELS = {
-    "disease": N_("past illnesses"), "surgery": N_("operations"), "trauma": N_("injuries"),
-    "transfusion": N_("transfusions"), "allergy": N_("past allergies"), "family": N_("family history"),
+    "disease": N_("past illnesses"),
+    "surgery": N_("operations"),
+    "trauma": N_("injuries"),
+    "transfusion": N_("transfusions"),
+    "allergy": N_("past allergies"),
+    "family": N_("family history"),
 }
 TRANSPORT_LABELS = {
-    "oxygen": N_("Oxygen"), "monitor": N_("Monitor"), "stretcher": N_("Stretcher"),
-    "escort": N_("Medical escort"), "ambulance_120": N_("Ambulance (120)"),
+    "oxygen": N_("Oxygen"),
+    "monitor": N_("Monitor"),
+    "stretcher": N_("Stretcher"),
+    "escort": N_("Medical escort"),
+    "ambulance_120": N_("Ambulance (120)"),
 }
 CONSENT_BY_LABELS = {"patient": N_("the patient"), "family": N_("the family")}
-ACTOR_NAMES = {"clinic": N_("the clinic doctor"), "reviewer": N_("the township reviewer"),
-               "hospital": N_("the hospital referral desk"), "system": N_("the system")}
+ACTOR_NAMES = {
+    "clinic": N_("the clinic doctor"),
+    "reviewer": N_("the township reviewer"),
+    "hospital": N_("the hospital referral desk"),
+    "system": N_("the system"),
+}
 RECENT_FOLLOWUPS = 5
 INDEXED_TABS = ("sent", "accepted", "arrived")  # statuses a slip reaches only after it was sent
 
@@ -113,76 +124,137 @@ def slip_sections(t: T, data: dict[str, Any], direction: str, status: str, urgen
     d = data
     g = lambda name: text(d.get(name))  # noqa: E731
     yes, no = t("Yes"), t("No")
-    kinds = [k for k in d.get("past_history_kinds") or [] if isinstance(k, str)] \
-        if isinstance(d.get("past_history_kinds"), list) else []
+    kinds = (
+        [k for k in d.get("past_history_kinds") or [] if isinstance(k, str)]
+        if isinstance(d.get("past_history_kinds"), list)
+        else []
+    )
     sections = [
-        Section(t("Referral"), [
-            (t("Direction"), label(t, DIRECTION_LABELS, direction)),
-            (t("Purpose"), label(t, PURPOSE_LABELS, d.get("purpose"))),
-            (t("Urgency"), label(t, URGENCY_LABELS, urgency)),
-            (t("Referral date"), g("referral_date")),
-            (t("Status"), label(t, STATUS_LABELS, status)),
-        ]),
-        Section(t("Patient"), [
-            (t("Name"), g("patient_name")),
-            (t("Sex"), code_label(t, SEX, d.get("patient_sex"))),
-            (t("Birth date"), g("patient_birth_date")),
-            (t("ID document"), joined(code_label(t, ID_DOCUMENT_TYPE, d.get("patient_id_type")),
-                                      g("patient_id_number"))),
-            (t("Phone"), g("patient_phone")),
-            (t("Address"), g("patient_address")),
-            (t("Insurance"), joined(code_label(t, INSURANCE_TYPE, d.get("patient_insurance_type")),
-                                    g("patient_insurance_no"))),
-        ]),
-        Section(t("Referred from"), [
-            (t("Institution"), joined(g("from_org_name"), f"({g('from_org_code')})" if g("from_org_code") else "")),
-            (t("Department"), g("from_department")),
-            (t("Doctor"), g("from_doctor_name")),
-            (t("Doctor's phone"), g("from_doctor_phone")),
-        ]),
-        Section(t("Receiving institution"), [
-            (t("Institution"), joined(g("to_org_name"), f"({g('to_org_code')})" if g("to_org_code") else "")),
-            (t("Department"), g("to_department_name") or g("to_department_code")),
-            (t("Doctor wished"), g("to_doctor_wished")),
-            (t("Date wished"), g("wished_date")),
-        ]),
-        Section(t("Condition"), [
-            (t("Preliminary diagnoses"), diagnoses(t, d.get("diagnoses"))),
-            (t("Reason for referral"), g("reason")),
-            (t("Chief complaint"), g("chief_complaint")),
-            (t("Present illness"), g("present_illness")),
-            (t("Past history"), joined(g("past_history"), t("(kinds: {kinds})", kinds=t(", ").join(
-                label(t, HISTORY_KIND_LABELS, k) for k in kinds)) if kinds else "")),
-            (t("Treatment so far"), g("treatment_so_far")),
-            (t("Allergies"), g("allergies")),
-            (t("Precautions"), g("precautions")),
-        ]),
-        Section(t("Examinations and results"), headers=[t("Item"), t("Result"), t("Normal or abnormal")], rows=[
-            [text(e.get("item")), text(e.get("result")), t("Abnormal") if e.get("abnormal") else t("Normal")]
-            for e in _items(d.get("examinations"))]),
-        Section(t("Current medication"), headers=[t("Drug"), t("Dose"), t("Frequency"), t("Route"), t("Days")], rows=[
-            [text(m.get("drug")), joined(text(m.get("dose")), text(m.get("unit"))), text(m.get("frequency")),
-             text(m.get("route")), text(m.get("days"))] for m in _items(d.get("medications"))]),
-        Section(t("Informed consent"), [
-            (t("Consent given"), yes if d.get("consent_given") is True else no),
-            (t("Signed by"), joined(label(t, CONSENT_BY_LABELS, d.get("consent_by")), g("consent_signer"))),
-        ]),
+        Section(
+            t("Referral"),
+            [
+                (t("Direction"), label(t, DIRECTION_LABELS, direction)),
+                (t("Purpose"), label(t, PURPOSE_LABELS, d.get("purpose"))),
+                (t("Urgency"), label(t, URGENCY_LABELS, urgency)),
+                (t("Referral date"), g("referral_date")),
+                (t("Status"), label(t, STATUS_LABELS, status)),
+            ],
+        ),
+        Section(
+            t("Patient"),
+            [
+                (t("Name"), g("patient_name")),
+                (t("Sex"), code_label(t, SEX, d.get("patient_sex"))),
+                (t("Birth date"), g("patient_birth_date")),
+                (
+                    t("ID document"),
+                    joined(code_label(t, ID_DOCUMENT_TYPE, d.get("patient_id_type")), g("patient_id_number")),
+                ),
+                (t("Phone"), g("patient_phone")),
+                (t("Address"), g("patient_address")),
+                (
+                    t("Insurance"),
+                    joined(code_label(t, INSURANCE_TYPE, d.get("patient_insurance_type")), g("patient_insurance_no")),
+                ),
+            ],
+        ),
+        Section(
+            t("Referred from"),
+            [
+                (t("Institution"), joined(g("from_org_name"), f"({g('from_org_code')})" if g("from_org_code") else "")),
+                (t("Department"), g("from_department")),
+                (t("Doctor"), g("from_doctor_name")),
+                (t("Doctor's phone"), g("from_doctor_phone")),
+            ],
+        ),
+        Section(
+            t("Receiving institution"),
+            [
+                (t("Institution"), joined(g("to_org_name"), f"({g('to_org_code')})" if g("to_org_code") else "")),
+                (t("Department"), g("to_department_name") or g("to_department_code")),
+                (t("Doctor wished"), g("to_doctor_wished")),
+                (t("Date wished"), g("wished_date")),
+            ],
+        ),
+        Section(
+            t("Condition"),
+            [
+                (t("Preliminary diagnoses"), diagnoses(t, d.get("diagnoses"))),
+                (t("Reason for referral"), g("reason")),
+                (t("Chief complaint"), g("chief_complaint")),
+                (t("Present illness"), g("present_illness")),
+                (
+                    t("Past history"),
+                    joined(
+                        g("past_history"),
+                        t("(kinds: {kinds})", kinds=t(", ").join(label(t, HISTORY_KIND_LABELS, k) for k in kinds))
+                        if kinds
+                        else "",
+                    ),
+                ),
+                (t("Treatment so far"), g("treatment_so_far")),
+                (t("Allergies"), g("allergies")),
+                (t("Precautions"), g("precautions")),
+            ],
+        ),
+        Section(
+            t("Examinations and results"),
+            headers=[t("Item"), t("Result"), t("Normal or abnormal")],
+            rows=[
+                [text(e.get("item")), text(e.get("result")), t("Abnormal") if e.get("abnormal") else t("Normal")]
+                for e in _items(d.get("examinations"))
+            ],
+        ),
+        Section(
+            t("Current medication"),
+            headers=[t("Drug"), t("Dose"), t("Frequency"), t("Route"), t("Days")],
+            rows=[
+                [
+                    text(m.get("drug")),
+                    joined(text(m.get("dose")), text(m.get("unit"))),
+                    text(m.get("frequency")),
+                    text(m.get("route")),
+                    text(m.get("days")),
+                ]
+                for m in _items(d.get("medications"))
+            ],
+        ),
+        Section(
+            t("Informed consent"),
+            [
+                (t("Consent given"), yes if d.get("consent_given") is True else no),
+                (t("Signed by"), joined(label(t, CONSENT_BY_LABELS, d.get("consent_by")), g("consent_signer"))),
+            ],
+        ),
     ]
     transport = d.get("transport") if isinstance(d.get("transport"), dict) else {}
     if urgency == "emergency" or transport:
-        sections.append(Section(t("Transport assessment"), [
-            (t(name), yes if transport.get(key) else no) for key, name in TRANSPORT_LABELS.items()]))
+        sections.append(
+            Section(
+                t("Transport assessment"),
+                [(t(name), yes if transport.get(key) else no) for key, name in TRANSPORT_LABELS.items()],
+            )
+        )
     if direction == "down":
-        sections.append(Section(t("Discharge and care at home"), [
-            (t("Discharge diagnoses"), diagnoses(t, d.get("discharge_diagnoses"))),
-            (t("Outcome"), label(t, OUTCOME_LABELS, d.get("outcome"))),
-            (t("Treatment plan"), g("treatment_plan")),
-            (t("Rehabilitation guidance"), g("rehab_guidance")),
-            (t("Medication to continue"), g("medication_to_continue")),
-            (t("Follow-up schedule"), t("; ").join(
-                t("after {days} days: {what}", days=text(f.get("after_days")), what=text(f.get("what")))
-                for f in _items(d.get("followup_schedule")))),
-        ]))
+        sections.append(
+            Section(
+                t("Discharge and care at home"),
+                [
+                    (t("Discharge diagnoses"), diagnoses(t, d.get("discharge_diagnoses"))),
+                    (t("Outcome"), label(t, OUTCOME_LABELS, d.get("outcome"))),
+                    (t("Treatment plan"), g("treatment_plan")),
+                    (t("Rehabilitation guidance"), g("rehab_guidance")),
+                    (t("Medication to continue"), g("medication_to_continue")),
+                    (
+                        t("Follow-up schedule"),
+                        t("; ").join(
+                            t("after {days} days: {what}", days=text(f.get("after_days")), what=text(f.get("what")))
+                            for f in _items(d.get("followup_schedule"))
+                        ),
+                    ),
+                ],
+            )
+        )
     if g("cancel_reason"):
         sections.append(Section(t("Cancellation"), [(t("Cancellation reason"), g("cancel_reason"))]))
     return sections
@@ -190,10 +262,13 @@ def slip_sections(t: T, data: dict[str, Any], direction: str, status: str, urgen
 
 # --- reads the pages need beside the desk's own -----------------------------------------------------
 
+
 def _page_query(department: str | None = None):
-    query = (sa.select(_referrals, _clinics.c.code.label("clinic_code"))
-             .join(_clinics, _clinics.c.id == _referrals.c.clinic_id)
-             .where(_referrals.c.direction == UP, _referrals.c.deleted.is_(False)))
+    query = (
+        sa.select(_referrals, _clinics.c.code.label("clinic_code"))
+        .join(_clinics, _clinics.c.id == _referrals.c.clinic_id)
+        .where(_referrals.c.direction == UP, _referrals.c.deleted.is_(False))
+    )
     if department:
         query = query.where(_referrals.c.appointment_department_code == department)
     return query
@@ -201,10 +276,15 @@ def _page_query(department: str | None = None):
 
 def _sorted_page(conn: Connection, status: str | None, limit: int, offset: int, department: str | None = None) -> list:
     """The page by one sort of the matching rows (the order of clinic_hub.desk.list_referrals)."""
-    urgency_rank = sa.case({u: i for i, u in enumerate(URGENCIES)}, value=_referrals.c.urgency,
-                           else_=len(URGENCIES))
-    query = _page_query(department).order_by(urgency_rank, sa.func.coalesce(_referrals.c.sent_at, _referrals.c.created_at),
-                                   _referrals.c.referral_no).limit(limit).offset(offset)
+    urgency_rank = sa.case({u: i for i, u in enumerate(URGENCIES)}, value=_referrals.c.urgency, else_=len(URGENCIES))
+    query = (
+        _page_query(department)
+        .order_by(
+            urgency_rank, sa.func.coalesce(_referrals.c.sent_at, _referrals.c.created_at), _referrals.c.referral_no
+        )
+        .limit(limit)
+        .offset(offset)
+    )
     if status:
         query = query.where(_referrals.c.status == status)
     else:  # drafts and slips under township review have not been sent to the hospital yet
@@ -216,9 +296,11 @@ def _indexed_page(conn: Connection, status: str, limit: int, offset: int, depart
     """The same page for one status, read from the (direction, deleted, status, urgency, sent_at)
     index: how many of each urgency, then only the rows of the page, urgency by urgency. A queue of
     thousands costs no more than a queue of fifty. (Every slip of these statuses has a sent_at.)"""
-    count_query = (sa.select(_referrals.c.urgency, sa.func.count())
-                   .where(_referrals.c.direction == UP, _referrals.c.deleted.is_(False), _referrals.c.status == status)
-                   .group_by(_referrals.c.urgency))
+    count_query = (
+        sa.select(_referrals.c.urgency, sa.func.count())
+        .where(_referrals.c.direction == UP, _referrals.c.deleted.is_(False), _referrals.c.status == status)
+        .group_by(_referrals.c.urgency)
+    )
     if department:
         count_query = count_query.where(_referrals.c.appointment_department_code == department)
     counts = dict(conn.execute(count_query).all())
@@ -229,17 +311,22 @@ def _indexed_page(conn: Connection, status: str, limit: int, offset: int, depart
             offset -= here
             continue
         take = min(limit - len(rows), here - offset)
-        rows += conn.execute(_page_query(department).where(_referrals.c.status == status, _referrals.c.urgency == urgency)
-                             .order_by(_referrals.c.sent_at, _referrals.c.referral_no)
-                             .limit(take).offset(offset)).all()
+        rows += conn.execute(
+            _page_query(department)
+            .where(_referrals.c.status == status, _referrals.c.urgency == urgency)
+            .order_by(_referrals.c.sent_at, _referrals.c.referral_no)
+            .limit(take)
+            .offset(offset)
+        ).all()
         offset = 0
         if len(rows) >= limit:
             break
     return rows
 
 
-def queue_page(conn: Connection, status: str | None, limit: int, offset: int,
-               department: str | None = None) -> list[ReferralSummary]:
+def queue_page(
+    conn: Connection, status: str | None, limit: int, offset: int, department: str | None = None
+) -> list[ReferralSummary]:
     """One page of the upward queue in the desk's order: green channel, urgent, normal, then the
     longest waiting (as clinic_hub.desk.list_referrals); with ``department``, only the referrals
     booked into it (a doctor's view). The patients' names are read for the page's rows only."""
@@ -248,32 +335,61 @@ def queue_page(conn: Connection, status: str | None, limit: int, offset: int,
     else:
         rows = _sorted_page(conn, status, limit, offset, department)
     data = _records.c.data
-    patients = {record_id: (name, sex) for record_id, name, sex in conn.execute(
-        sa.select(_records.c.id, data["patient_name"].as_string(), data["patient_sex"].as_string())
-        .where(_records.c.id.in_([row.id for row in rows])))} if rows else {}
-    return [ReferralSummary(
-        id=row.id, referral_no=row.referral_no, direction=row.direction, clinic_code=row.clinic_code,
-        status=row.status, urgency=row.urgency, purpose=row.purpose, to_department_code=row.to_department_code,
-        referral_date=row.referral_date, sent_at=as_utc(row.sent_at), answered_at=as_utc(row.answered_at),
-        appointment_department_code=row.appointment_department_code, appointment_at=as_utc(row.appointment_at),
-        patient_name=patients.get(row.id, (None, None))[0], patient_sex=patients.get(row.id, (None, None))[1])
-        for row in rows]
+    patients = (
+        {
+            record_id: (name, sex)
+            for record_id, name, sex in conn.execute(
+                sa.select(_records.c.id, data["patient_name"].as_string(), data["patient_sex"].as_string()).where(
+                    _records.c.id.in_([row.id for row in rows])
+                )
+            )
+        }
+        if rows
+        else {}
+    )
+    return [
+        ReferralSummary(
+            id=row.id,
+            referral_no=row.referral_no,
+            direction=row.direction,
+            clinic_code=row.clinic_code,
+            status=row.status,
+            urgency=row.urgency,
+            purpose=row.purpose,
+            to_department_code=row.to_department_code,
+            referral_date=row.referral_date,
+            sent_at=as_utc(row.sent_at),
+            answered_at=as_utc(row.answered_at),
+            appointment_department_code=row.appointment_department_code,
+            appointment_at=as_utc(row.appointment_at),
+            patient_name=patients.get(row.id, (None, None))[0],
+            patient_sex=patients.get(row.id, (None, None))[1],
+        )
+        for row in rows
+    ]
 
 
 def status_counts(conn: Connection, direction: str = "up", department: str | None = None) -> dict[str, int]:
     """Referrals per status (the queue's tabs), from the queue's index."""
-    query = (sa.select(_referrals.c.status, sa.func.count())
-             .where(_referrals.c.direction == direction, _referrals.c.deleted.is_(False))
-             .group_by(_referrals.c.status))
+    query = (
+        sa.select(_referrals.c.status, sa.func.count())
+        .where(_referrals.c.direction == direction, _referrals.c.deleted.is_(False))
+        .group_by(_referrals.c.status)
+    )
     if department:
         query = query.where(_referrals.c.appointment_department_code == department)
     return {status: count for status, count in conn.execute(query)}
 
 
 def department_names(conn: Connection) -> dict[str, str]:
-    return {code: name for code, name in conn.execute(
-        sa.select(_departments.c.code, _departments.c.name).where(_departments.c.active.is_(True))
-        .order_by(_departments.c.code))}
+    return {
+        code: name
+        for code, name in conn.execute(
+            sa.select(_departments.c.code, _departments.c.name)
+            .where(_departments.c.active.is_(True))
+            .order_by(_departments.c.code)
+        )
+    }
 
 
 @dataclass
@@ -309,41 +425,72 @@ class FollowupRow:
     next_date: str
 
 
-def recent_followups(t: T, conn: Connection, clinic_id: str, resident_id: Any,
-                     limit: int = RECENT_FOLLOWUPS) -> list[FollowupRow]:
+def recent_followups(
+    t: T, conn: Connection, clinic_id: str, resident_id: Any, limit: int = RECENT_FOLLOWUPS
+) -> list[FollowupRow]:
     """The resident's latest follow-ups the hub holds from the referring clinic."""
     if not resident_id or not isinstance(resident_id, str):
         return []
     data = _records.c.data
-    query = (sa.select(_records.c.id, data)
-             .where(_records.c.origin == "clinic", _records.c.clinic_id == clinic_id, _records.c.kind == FOLLOWUP,
-                    _records.c.deleted.is_(False), data["resident_id"].as_string() == resident_id)
-             .order_by(data["followup_date"].as_string().desc()).limit(limit))
+    query = (
+        sa.select(_records.c.id, data)
+        .where(
+            _records.c.origin == "clinic",
+            _records.c.clinic_id == clinic_id,
+            _records.c.kind == FOLLOWUP,
+            _records.c.deleted.is_(False),
+            data["resident_id"].as_string() == resident_id,
+        )
+        .order_by(data["followup_date"].as_string().desc())
+        .limit(limit)
+    )
     rows = []
     for record_id, f in conn.execute(query):
         f = f or {}
         bp = f"{text(f.get('sbp'))}/{text(f.get('dbp'))}" if f.get("sbp") or f.get("dbp") else ""
         glucose = text(f.get("fasting_glucose"))
-        rows.append(FollowupRow(record_id, text(f.get("followup_date")), label(t, DISEASE_LABELS, f.get("disease")),
-                                bp, glucose, label(t, CLASSIFICATION_LABELS, f.get("classification")),
-                                text(f.get("next_date"))))
+        rows.append(
+            FollowupRow(
+                record_id,
+                text(f.get("followup_date")),
+                label(t, DISEASE_LABELS, f.get("disease")),
+                bp,
+                glucose,
+                label(t, CLASSIFICATION_LABELS, f.get("classification")),
+                text(f.get("next_date")),
+            )
+        )
     return rows
 
 
 def sent_down_from(conn: Connection, up_referral_id: str) -> list[tuple[str, str]]:
     """(number, status) of the downward referrals the hospital made from this upward one."""
     data = _records.c.data
-    ids = conn.execute(sa.select(_records.c.id).where(
-        _records.c.origin == "hub", _records.c.kind == REFERRAL,
-        data["up_referral_id"].as_string() == up_referral_id)).scalars().all()
+    ids = (
+        conn.execute(
+            sa.select(_records.c.id).where(
+                _records.c.origin == "hub",
+                _records.c.kind == REFERRAL,
+                data["up_referral_id"].as_string() == up_referral_id,
+            )
+        )
+        .scalars()
+        .all()
+    )
     if not ids:
         return []
-    return [(row.referral_no, row.status) for row in conn.execute(
-        sa.select(_referrals.c.referral_no, _referrals.c.status).where(_referrals.c.id.in_(ids))
-        .order_by(_referrals.c.created_at))]
+    return [
+        (row.referral_no, row.status)
+        for row in conn.execute(
+            sa.select(_referrals.c.referral_no, _referrals.c.status)
+            .where(_referrals.c.id.in_(ids))
+            .order_by(_referrals.c.created_at)
+        )
+    ]
 
 
 # --- the administrator's pages ----------------------------------------------------------------------
+
 
 @dataclass
 class ClinicRow:
@@ -361,17 +508,36 @@ def clinics_overview(conn: Connection, now: datetime | None = None) -> list[Clin
 
     now = now or utcnow()
     tokens, batches = ApiToken.__table__, PushBatch.__table__
-    live = set(conn.execute(sa.select(tokens.c.principal_id).where(
-        tokens.c.principal_type == "clinic", tokens.c.revoked_at.is_(None))).scalars())
-    pushes = dict(conn.execute(sa.select(batches.c.clinic_id, sa.func.max(batches.c.created_at))
-                               .group_by(batches.c.clinic_id)).all())
-    held = dict(conn.execute(sa.select(_records.c.clinic_id, sa.func.count())
-                             .where(_records.c.origin == "clinic").group_by(_records.c.clinic_id)).all())
+    live = set(
+        conn.execute(
+            sa.select(tokens.c.principal_id).where(tokens.c.principal_type == "clinic", tokens.c.revoked_at.is_(None))
+        ).scalars()
+    )
+    pushes = dict(
+        conn.execute(
+            sa.select(batches.c.clinic_id, sa.func.max(batches.c.created_at)).group_by(batches.c.clinic_id)
+        ).all()
+    )
+    held = dict(
+        conn.execute(
+            sa.select(_records.c.clinic_id, sa.func.count())
+            .where(_records.c.origin == "clinic")
+            .group_by(_records.c.clinic_id)
+        ).all()
+    )
     rows = []
     for clinic in conn.execute(sa.select(_clinics).order_by(_clinics.c.code)):
         last = as_utc(pushes.get(clinic.id))
-        rows.append(ClinicRow(clinic.code, clinic.name, clinic.id in live, last, held.get(clinic.id, 0),
-                              (now - last).days if last else None))
+        rows.append(
+            ClinicRow(
+                clinic.code,
+                clinic.name,
+                clinic.id in live,
+                last,
+                held.get(clinic.id, 0),
+                (now - last).days if last else None,
+            )
+        )
     return rows
 
 

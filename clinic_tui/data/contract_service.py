@@ -20,8 +20,8 @@ from sqlmodel import Session
 
 from clinic_tui.data import records
 from clinic_tui.data.db import read_session, unit_of_work
-from clinic_tui.data.models import Contract, Resident, ServicePackage, Staff, Team
 from clinic_tui.data.lookups import current_clinic, get_resident
+from clinic_tui.data.models import Contract, Resident, ServicePackage, Staff, Team
 from clinic_tui.domain.contract import (
     EXPIRING_WITHIN_DAYS,
     MANUAL_TAGS,
@@ -46,9 +46,18 @@ PAGE_SIZE = 200
 FILTERS = ("active", "expiring", "expired", "terminated", "all")
 # What the form edits, named as in the model.
 FORM_FIELDS = (
-    "team_id", "package_codes", "service_modes", "signed_date", "start_date", "end_date",
-    "fee_total_fen", "fee_insurance_fen", "fee_public_health_fen", "fee_self_fen",
-    "resident_signed", "doctor_signed",
+    "team_id",
+    "package_codes",
+    "service_modes",
+    "signed_date",
+    "start_date",
+    "end_date",
+    "fee_total_fen",
+    "fee_insurance_fen",
+    "fee_public_health_fen",
+    "fee_self_fen",
+    "resident_signed",
+    "doctor_signed",
 )
 
 
@@ -138,8 +147,11 @@ def status_case(today: date):
 
 def _terms(contract: Contract) -> ContractTerms:
     return ContractTerms(
-        start=contract.start_date, end=contract.end_date, approved=contract.status != ContractStatus.PENDING,
-        renewed=contract.status == ContractStatus.RENEWED, terminated_on=contract.terminated_on,
+        start=contract.start_date,
+        end=contract.end_date,
+        approved=contract.status != ContractStatus.PENDING,
+        renewed=contract.status == ContractStatus.RENEWED,
+        terminated_on=contract.terminated_on,
     )
 
 
@@ -180,12 +192,12 @@ def suggested_packages(choices: list[PackageChoice], populations: tuple[str, ...
 def populations_of(resident: Resident, today: date) -> tuple[str, ...]:
     manual = [tag for tag in resident.manual_population_tags or () if tag in MANUAL_TAGS]
     if resident.birth_date is None:  # no age: only the conditions and hand-entered tags count
-        tags = derive_key_populations(today, resident.sex, resident.chronic_conditions or (),
-                                      manual, today)
+        tags = derive_key_populations(today, resident.sex, resident.chronic_conditions or (), manual, today)
         tags = tags - {KeyPopulation.CHILD_0_6}
     else:
-        tags = derive_key_populations(resident.birth_date, resident.sex, resident.chronic_conditions or (),
-                                      manual, today)
+        tags = derive_key_populations(
+            resident.birth_date, resident.sex, resident.chronic_conditions or (), manual, today
+        )
     return tuple(p.value for p in KeyPopulation if p in tags)
 
 
@@ -193,10 +205,14 @@ def form_context_for(engine: Engine, resident_id: str, today: date) -> dict[str,
     """The contract form's context from a resident's page: renew the contract in force, else sign."""
     with read_session(engine) as session:
         current = session.execute(
-            select(Contract.id).where(
-                Contract.resident_id == resident_id, Contract.deleted == False,
+            select(Contract.id)
+            .where(
+                Contract.resident_id == resident_id,
+                Contract.deleted == False,
                 status_case(today).in_((ContractStatus.ACTIVE.value, ContractStatus.EXPIRING.value)),
-            ).order_by(Contract.end_date.desc()).limit(1)
+            )
+            .order_by(Contract.end_date.desc())
+            .limit(1)
         ).scalar_one_or_none()
     return {"renew_of": current} if current else {"resident_id": resident_id}
 
@@ -207,23 +223,39 @@ def prefill(engine: Engine, *, today: date, resident_id: str | None = None, rene
         resident = get_resident(session, previous.resident_id if previous else resident_id)
         populations = populations_of(resident, today)
         choices = _packages(session)
-        team_list = session.execute(select(Team.id).where(Team.active == True, Team.deleted == False)
-                                    .order_by(Team.name)).scalars().all()
+        team_list = (
+            session.execute(select(Team.id).where(Team.active == True, Team.deleted == False).order_by(Team.name))
+            .scalars()
+            .all()
+        )
         if previous is not None:
             period = renewal_terms(_terms(previous), today)
             values = {name: getattr(previous, name) for name in FORM_FIELDS}
-            values |= {"start_date": period.start, "end_date": period.end, "signed_date": today,
-                       "resident_signed": False, "doctor_signed": False}
+            values |= {
+                "start_date": period.start,
+                "end_date": period.end,
+                "signed_date": today,
+                "resident_signed": False,
+                "doctor_signed": False,
+            }
             return Prefill(resident.id, resident.name, ContractKind.RENEWAL, previous.id, populations, values)
         codes = suggested_packages(choices, populations)
         total = sum(p.price_fen for p in choices if p.code in codes)
         insurance, public_health = _usual_subsidy(session, total)
         period = default_period(today)
         values = {
-            "team_id": team_list[0] if len(team_list) == 1 else None, "package_codes": codes,
-            "service_modes": ["clinic"], "signed_date": today, "start_date": period.start, "end_date": period.end,
-            "fee_total_fen": total, "fee_insurance_fen": insurance, "fee_public_health_fen": public_health,
-            "fee_self_fen": total - insurance - public_health, "resident_signed": False, "doctor_signed": False,
+            "team_id": team_list[0] if len(team_list) == 1 else None,
+            "package_codes": codes,
+            "service_modes": ["clinic"],
+            "signed_date": today,
+            "start_date": period.start,
+            "end_date": period.end,
+            "fee_total_fen": total,
+            "fee_insurance_fen": insurance,
+            "fee_public_health_fen": public_health,
+            "fee_self_fen": total - insurance - public_health,
+            "resident_signed": False,
+            "doctor_signed": False,
         }
         return Prefill(resident.id, resident.name, ContractKind.NEW, None, populations, values)
 
@@ -233,7 +265,9 @@ def _usual_subsidy(session: Session, total: int) -> tuple[int, int]:
     never more than ``total`` (the rest is self-paid)."""
     latest = session.execute(
         select(Contract.fee_insurance_fen, Contract.fee_public_health_fen)
-        .where(Contract.deleted == False).order_by(Contract.created_at.desc()).limit(1)
+        .where(Contract.deleted == False)
+        .order_by(Contract.created_at.desc())
+        .limit(1)
     ).first()
     insurance, public_health = latest if latest else (0, 0)
     insurance = min(insurance, total)
@@ -250,32 +284,53 @@ def check(engine: Engine, resident_id: str, values: dict[str, Any], *, renew_of:
 
 
 def _problems(session: Session, resident_id: str, values: dict[str, Any], renew_of: str | None) -> list[Problem]:
-    problems = check_fee_split(values["fee_total_fen"], values["fee_insurance_fen"],
-                               values["fee_public_health_fen"], values["fee_self_fen"])
+    problems = check_fee_split(
+        values["fee_total_fen"], values["fee_insurance_fen"], values["fee_public_health_fen"], values["fee_self_fen"]
+    )
     if not values["package_codes"]:
-        problems.append(Problem("contract.packages_missing", N_("Choose at least one service package."),
-                                field="package_codes"))
+        problems.append(
+            Problem("contract.packages_missing", N_("Choose at least one service package."), field="package_codes")
+        )
     known = {p.code for p in _packages(session)}
     unknown = [code for code in values["package_codes"] if code not in known]
     if unknown:
-        problems.append(Problem("contract.package_unknown", N_("Unknown service package: {codes}."),
-                                {"codes": " ".join(unknown)}, field="package_codes"))
-    for name, template in (("resident_signed", N_("The resident must sign the contract.")),
-                           ("doctor_signed", N_("The family doctor must sign the contract."))):
+        problems.append(
+            Problem(
+                "contract.package_unknown",
+                N_("Unknown service package: {codes}."),
+                {"codes": " ".join(unknown)},
+                field="package_codes",
+            )
+        )
+    for name, template in (
+        ("resident_signed", N_("The resident must sign the contract.")),
+        ("doctor_signed", N_("The family doctor must sign the contract.")),
+    ):
         if values[name] is not True:
             problems.append(Problem(f"contract.{name}_missing", template, field=name))
     others = session.execute(
-        select(Contract.id, Contract.start_date, Contract.end_date, Contract.terminated_on)
-        .where(Contract.resident_id == resident_id, Contract.deleted == False)
+        select(Contract.id, Contract.start_date, Contract.end_date, Contract.terminated_on).where(
+            Contract.resident_id == resident_id, Contract.deleted == False
+        )
     ).all()
-    periods = [(r.start_date, min(r.end_date, r.terminated_on) if r.terminated_on else r.end_date)
-               for r in others if r.id != renew_of and not (r.terminated_on and r.terminated_on < r.start_date)]
+    periods = [
+        (r.start_date, min(r.end_date, r.terminated_on) if r.terminated_on else r.end_date)
+        for r in others
+        if r.id != renew_of and not (r.terminated_on and r.terminated_on < r.start_date)
+    ]
     problems += check_no_overlap(periods, (values["start_date"], values["end_date"]))
     return problems
 
 
-def sign(engine: Engine, *, resident_id: str, values: dict[str, Any], user_id: str | None, today: date,
-         renew_of: str | None = None) -> str:
+def sign(
+    engine: Engine,
+    *,
+    resident_id: str,
+    values: dict[str, Any],
+    user_id: str | None,
+    today: date,
+    renew_of: str | None = None,
+) -> str:
     """Sign a new contract, or renew ``renew_of``; returns the new contract's id.
 
     Raises ``DomainError`` with the first problem (nothing written) when a rule refuses it.
@@ -295,11 +350,17 @@ def sign(engine: Engine, *, resident_id: str, values: dict[str, Any], user_id: s
         clinic = current_clinic(session)
         year = values["signed_date"].year
         contract = Contract(
-            clinic_id=clinic.id, contract_no=_next_number(session, clinic.code, year),
-            kind=ContractKind.RENEWAL if previous else ContractKind.NEW, resident_id=resident.id, year=year,
-            org_code=clinic.code, doctor_id=user_id, operator_id=user_id,
+            clinic_id=clinic.id,
+            contract_no=_next_number(session, clinic.code, year),
+            kind=ContractKind.RENEWAL if previous else ContractKind.NEW,
+            resident_id=resident.id,
+            year=year,
+            org_code=clinic.code,
+            doctor_id=user_id,
+            operator_id=user_id,
             population_tags=list(populations_of(resident, today)),
-            previous_contract_id=previous.id if previous else None, **values,
+            previous_contract_id=previous.id if previous else None,
+            **values,
         )
         signed = ContractTerms(contract.start_date, contract.end_date)  # signed and approved here
         contract.status = status_on(signed, today).value
@@ -310,7 +371,7 @@ def sign(engine: Engine, *, resident_id: str, values: dict[str, Any], user_id: s
 
 
 def _next_number(session: Session, code: str, year: int) -> str:
-    prefix = make_contract_number(code, year, 1)[: -5]
+    prefix = make_contract_number(code, year, 1)[:-5]
     latest = session.execute(
         select(func.max(Contract.contract_no)).where(Contract.contract_no.startswith(prefix))
     ).scalar_one_or_none()
@@ -321,8 +382,16 @@ def _next_number(session: Session, code: str, year: int) -> str:
 # --- terminating ---------------------------------------------------------------------------
 
 
-def terminate(engine: Engine, contract_id: str, *, reason_code: str | None, note: str | None, on: date,
-              user_id: str | None, today: date) -> None:
+def terminate(
+    engine: Engine,
+    contract_id: str,
+    *,
+    reason_code: str | None,
+    note: str | None,
+    on: date,
+    user_id: str | None,
+    today: date,
+) -> None:
     """End the contract on ``on`` for a reason (解约). Raises ``DomainError``; nothing written then."""
     note = (note or "").strip() or None
     with unit_of_work(engine) as session:
@@ -332,14 +401,22 @@ def terminate(engine: Engine, contract_id: str, *, reason_code: str | None, note
             raise DomainError(problems[0])
         terms = _terms(contract)
         ended = ContractTerms(terms.start, terms.end, terms.approved, terms.renewed, terminated_on=on)
-        records.update(session, contract, {
-            "terminated_on": on, "termination_reason": reason_code, "termination_note": note,
-            "status": status_on(ended, today).value,
-        }, user_id)
+        records.update(
+            session,
+            contract,
+            {
+                "terminated_on": on,
+                "termination_reason": reason_code,
+                "termination_note": note,
+                "status": status_on(ended, today).value,
+            },
+            user_id,
+        )
 
 
-def termination_problems(engine: Engine, contract_id: str, reason_code: str | None, note: str | None,
-                         on: date) -> list[Problem]:
+def termination_problems(
+    engine: Engine, contract_id: str, reason_code: str | None, note: str | None, on: date
+) -> list[Problem]:
     with read_session(engine) as session:
         return check_termination(reason_code, (note or "").strip() or None, on, _terms(_contract(session, contract_id)))
 
@@ -364,13 +441,30 @@ def details(engine: Engine, contract_id: str, today: date) -> ContractDetails:
         by_code = {p.code: p for p in _packages(session)}
         status = status_on(_terms(c), today)
         return ContractDetails(
-            c.id, c.contract_no, c.kind, c.resident_id, resident.name if resident else "",
-            team.name if team else None, doctor.name if doctor else None, c.signed_date, c.start_date, c.end_date,
-            status.value, tuple(c.population_tags or ()),
+            c.id,
+            c.contract_no,
+            c.kind,
+            c.resident_id,
+            resident.name if resident else "",
+            team.name if team else None,
+            doctor.name if doctor else None,
+            c.signed_date,
+            c.start_date,
+            c.end_date,
+            status.value,
+            tuple(c.population_tags or ()),
             tuple(by_code.get(code, PackageChoice(code, code, "", 0)) for code in c.package_codes or ()),
-            tuple(c.service_modes or ()), c.fee_total_fen, c.fee_insurance_fen, c.fee_public_health_fen,
-            c.fee_self_fen, c.resident_signed, c.doctor_signed, c.terminated_on, c.termination_reason,
-            c.termination_note, previous.contract_no if previous else None,
+            tuple(c.service_modes or ()),
+            c.fee_total_fen,
+            c.fee_insurance_fen,
+            c.fee_public_health_fen,
+            c.fee_self_fen,
+            c.resident_signed,
+            c.doctor_signed,
+            c.terminated_on,
+            c.termination_reason,
+            c.termination_note,
+            previous.contract_no if previous else None,
             renewable=status in (ContractStatus.ACTIVE, ContractStatus.EXPIRING, ContractStatus.EXPIRED),
             terminable=c.terminated_on is None and status is not ContractStatus.RENEWED,
         )
@@ -380,17 +474,28 @@ def _filtered(today: date, which: str):
     if which not in FILTERS:
         raise ValueError(f"unknown contract filter {which!r}")
     status = status_case(today)
-    query = (select(Contract.id, Contract.contract_no, Contract.resident_id, Resident.name, Contract.start_date,
-                    Contract.end_date, status.label("shown_status"), Contract.fee_total_fen)
-             .join(Resident, Resident.id == Contract.resident_id)
-             .where(Contract.deleted == False))
+    query = (
+        select(
+            Contract.id,
+            Contract.contract_no,
+            Contract.resident_id,
+            Resident.name,
+            Contract.start_date,
+            Contract.end_date,
+            status.label("shown_status"),
+            Contract.fee_total_fen,
+        )
+        .join(Resident, Resident.id == Contract.resident_id)
+        .where(Contract.deleted == False)
+    )
     if which != "all":
         query = query.where(status == which)
     return query
 
 
-def list_contracts(engine: Engine, today: date, which: str = "active", *, limit: int = PAGE_SIZE,
-                   offset: int = 0) -> list[ContractRow]:
+def list_contracts(
+    engine: Engine, today: date, which: str = "active", *, limit: int = PAGE_SIZE, offset: int = 0
+) -> list[ContractRow]:
     """One page of contracts in ``which`` status on ``today``; the soonest to end first."""
     query = _filtered(today, which).order_by(Contract.end_date, Contract.contract_no).limit(limit).offset(offset)
     with read_session(engine) as session:
@@ -412,6 +517,7 @@ def in_force_on(day: date):
     return and_(
         Contract.deleted == False,
         Contract.status != ContractStatus.PENDING.value,
-        Contract.start_date <= day, Contract.end_date >= day,
+        Contract.start_date <= day,
+        Contract.end_date >= day,
         or_(Contract.terminated_on.is_(None), Contract.terminated_on > day),
     )

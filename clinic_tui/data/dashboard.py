@@ -6,8 +6,8 @@ SQLAlchemy has loaded (see data/store.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import sqlite3
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from clinic_tui.data.sqlite_file import read_datetime, stored_datetime
@@ -57,21 +57,28 @@ def _visits_today(connection: sqlite3.Connection, today: date) -> list[WorkItem]
         "SELECT v.id, v.resident_id, v.visit_at, r.name, v.chief_complaint FROM visit v"
         " JOIN resident r ON r.id = v.resident_id"
         " WHERE v.visit_at >= ? AND v.visit_at < ? AND NOT v.deleted ORDER BY v.visit_at DESC LIMIT ?",
-        (start, end, LIMIT))
-    return [WorkItem("visit", r["id"], r["resident_id"], read_datetime(r["visit_at"]), r["name"],
-                     r["chief_complaint"] or "") for r in rows]
+        (start, end, LIMIT),
+    )
+    return [
+        WorkItem(
+            "visit", r["id"], r["resident_id"], read_datetime(r["visit_at"]), r["name"], r["chief_complaint"] or ""
+        )
+        for r in rows
+    ]
 
 
 def _followups_due(connection: sqlite3.Connection, today: date) -> list[WorkItem]:
     rows = connection.execute(
         "SELECT f.resident_id, f.disease, f.next_date, r.name FROM followup_due f"
         " JOIN resident r ON r.id = f.resident_id WHERE f.next_date <= ? ORDER BY f.next_date LIMIT ?",
-        ((today + timedelta(days=7)).isoformat(), LIMIT))
+        ((today + timedelta(days=7)).isoformat(), LIMIT),
+    )
     items = []
     for r in rows:
         due = date.fromisoformat(r["next_date"])
-        items.append(WorkItem("resident", r["resident_id"], r["resident_id"], due, r["name"], r["disease"],
-                              overdue=due < today))
+        items.append(
+            WorkItem("resident", r["resident_id"], r["resident_id"], due, r["name"], r["disease"], overdue=due < today)
+        )
     return items
 
 
@@ -81,10 +88,21 @@ def _referrals(connection: sqlite3.Connection, direction: str, statuses: tuple[s
         " from_org_name FROM referral"
         f" WHERE direction = ? AND status IN ({', '.join('?' * len(statuses))}) AND NOT deleted"
         " ORDER BY referral_date LIMIT ?",
-        (direction, *statuses, LIMIT))
-    return [WorkItem("referral", r["id"], r["resident_id"], date.fromisoformat(r["referral_date"]), r["patient_name"],
-                     f"{r['referral_no']} {r['to_department_name'] or r['from_org_name'] or ''}".strip(),
-                     overdue=r["urgency"] != "normal", urgency=r["urgency"]) for r in rows]
+        (direction, *statuses, LIMIT),
+    )
+    return [
+        WorkItem(
+            "referral",
+            r["id"],
+            r["resident_id"],
+            date.fromisoformat(r["referral_date"]),
+            r["patient_name"],
+            f"{r['referral_no']} {r['to_department_name'] or r['from_org_name'] or ''}".strip(),
+            overdue=r["urgency"] != "normal",
+            urgency=r["urgency"],
+        )
+        for r in rows
+    ]
 
 
 def _contracts_expiring(connection: sqlite3.Connection, today: date) -> list[WorkItem]:
@@ -93,6 +111,9 @@ def _contracts_expiring(connection: sqlite3.Connection, today: date) -> list[Wor
         " JOIN resident r ON r.id = c.resident_id"
         " WHERE c.status IN ('active', 'expiring') AND c.end_date >= ? AND c.end_date <= ? AND NOT c.deleted"
         " ORDER BY c.end_date LIMIT ?",
-        (today.isoformat(), (today + timedelta(days=30)).isoformat(), LIMIT))
-    return [WorkItem("contract", r["id"], r["resident_id"], date.fromisoformat(r["end_date"]), r["name"],
-                     r["contract_no"]) for r in rows]
+        (today.isoformat(), (today + timedelta(days=30)).isoformat(), LIMIT),
+    )
+    return [
+        WorkItem("contract", r["id"], r["resident_id"], date.fromisoformat(r["end_date"]), r["name"], r["contract_no"])
+        for r in rows
+    ]

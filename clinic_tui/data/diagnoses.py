@@ -13,7 +13,6 @@ from clinic_tui.data.models import DiagnosisCode
 from clinic_tui.data.search_keys import starts_with
 
 
-
 @dataclass(frozen=True)
 class DiagnosisHit:
     code: str
@@ -26,9 +25,17 @@ class DiagnosisHit:
 def _rows(diagnoses, curated_systems: set[str]) -> list[dict]:
     return [
         {
-            "system": d.system, "version": d.version, "code": d.code, "name": d.name,
-            "pinyin": d.pinyin_full, "initials": d.pinyin_initials, "level": d.level,
-            "curated": d.system in curated_systems, "active": True, "note": d.note, "note_keys": d.note_keys,
+            "system": d.system,
+            "version": d.version,
+            "code": d.code,
+            "name": d.name,
+            "pinyin": d.pinyin_full,
+            "initials": d.pinyin_initials,
+            "level": d.level,
+            "curated": d.system in curated_systems,
+            "active": True,
+            "note": d.note,
+            "note_keys": d.note_keys,
         }
         for d in diagnoses
     ]
@@ -41,8 +48,12 @@ def ensure_builtin_catalog(session: Session) -> int:
     data, so an ordinary start reads no list and never loads pypinyin.
     """
     from clinic_tui.data.models import AppSetting
-    from clinic_tui.search.icd_catalog import (BUILTIN_FINGERPRINT_KEY, PRIMARY_CARE_SYSTEM, builtin_catalog,
-                                              builtin_fingerprint)
+    from clinic_tui.search.icd_catalog import (
+        BUILTIN_FINGERPRINT_KEY,
+        PRIMARY_CARE_SYSTEM,
+        builtin_catalog,
+        builtin_fingerprint,
+    )
 
     fingerprint = builtin_fingerprint()
     stored = session.get(AppSetting, BUILTIN_FINGERPRINT_KEY)
@@ -65,9 +76,7 @@ def import_county_list(session: Session, path: Path, system: str, version: str):
 
     result = read_county_list(path, system, version)
     if result.diagnoses:
-        session.execute(
-            delete(DiagnosisCode).where(DiagnosisCode.system == system, DiagnosisCode.version == version)
-        )
+        session.execute(delete(DiagnosisCode).where(DiagnosisCode.system == system, DiagnosisCode.version == version))
         session.execute(insert(DiagnosisCode), _rows(result.diagnoses, set()))
     return result
 
@@ -99,16 +108,25 @@ def search_diagnoses(session: Session, query: str, *, limit: int = 20) -> list[D
         conditions += [DiagnosisCode.initials.contains(lowered), DiagnosisCode.note_keys.contains(lowered)]
     exact = case((DiagnosisCode.code == code, 0), else_=1)
     statement = (
-        select(DiagnosisCode.code, DiagnosisCode.name, DiagnosisCode.system, DiagnosisCode.version,
-               DiagnosisCode.curated, DiagnosisCode.initials, DiagnosisCode.pinyin, DiagnosisCode.note,
-               DiagnosisCode.note_keys)
+        select(
+            DiagnosisCode.code,
+            DiagnosisCode.name,
+            DiagnosisCode.system,
+            DiagnosisCode.version,
+            DiagnosisCode.curated,
+            DiagnosisCode.initials,
+            DiagnosisCode.pinyin,
+            DiagnosisCode.note,
+            DiagnosisCode.note_keys,
+        )
         .where(or_(*conditions), DiagnosisCode.active == True)  # noqa: E712
         .order_by(exact, DiagnosisCode.curated.desc(), func.length(DiagnosisCode.code), DiagnosisCode.code)
         .limit(_CANDIDATES)
     )
     rows = session.execute(statement).all()
-    rows.sort(key=lambda row: (row.code != code, not row.curated, _untyped(row, text, lowered),
-                               len(row.code), row.code))
+    rows.sort(
+        key=lambda row: (row.code != code, not row.curated, _untyped(row, text, lowered), len(row.code), row.code)
+    )
     return [DiagnosisHit(row.code, row.name, row.system, row.version, row.curated) for row in rows[:limit]]
 
 
@@ -132,8 +150,7 @@ def _untyped(row, text: str, lowered: str) -> tuple[int, bool]:
     def inside(key: str, typed: str) -> bool:
         return not (key.startswith(typed) or key.endswith(typed))
 
-    scores = [(len(name) - len(text), inside(name, text)) for name in (row.name, *note_terms(row.note))
-              if text in name]
+    scores = [(len(name) - len(text), inside(name, text)) for name in (row.name, *note_terms(row.note)) if text in name]
     for initials, full in key_pairs(row.initials, row.pinyin, row.note_keys):
         if lowered in initials:
             scores.append((len(initials) - len(lowered), inside(initials, lowered)))

@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from clinic_tui.data import records
 from clinic_tui.data.db import read_session, unit_of_work
+from clinic_tui.data.lookups import current_clinic
 from clinic_tui.data.models import (
     Referral,
     ReferralEvent,
@@ -30,7 +31,6 @@ from clinic_tui.data.models import (
 )
 from clinic_tui.data.referral_status import recompute_status
 from clinic_tui.data.residents import ResidentHit, likely_duplicates
-from clinic_tui.data.lookups import current_clinic
 from clinic_tui.domain.idnumber import validate_citizen_id
 from clinic_tui.domain.problems import DomainError, Problem, Severity
 from clinic_tui.domain.referral import (
@@ -86,8 +86,14 @@ def _resident_of(session: Session, referral: Referral) -> str | None:
     if referral.resident_id:
         return referral.resident_id
     return session.execute(
-        select(Task.resident_id).where(Task.source_kind == "referral", Task.source_id == referral.id,
-                                       Task.resident_id.is_not(None), Task.deleted == False).limit(1)
+        select(Task.resident_id)
+        .where(
+            Task.source_kind == "referral",
+            Task.source_id == referral.id,
+            Task.resident_id.is_not(None),
+            Task.deleted == False,
+        )
+        .limit(1)
     ).scalar_one_or_none()
 
 
@@ -99,8 +105,18 @@ def inbox(engine: Engine, *, waiting_only: bool = False, limit: int = INBOX_LIMI
     waiting_first = case((Referral.status == Status.RECEIVED, 0), else_=1)
     query = query.order_by(waiting_first, Referral.referral_date.desc(), Referral.referral_no).limit(limit)
     with read_session(engine) as session:
-        return [InboxRow(r.id, r.referral_no, r.patient_name, r.referral_date, r.status, r.from_org_name,
-                         _resident_of(session, r)) for r in session.execute(query).scalars()]
+        return [
+            InboxRow(
+                r.id,
+                r.referral_no,
+                r.patient_name,
+                r.referral_date,
+                r.status,
+                r.from_org_name,
+                _resident_of(session, r),
+            )
+            for r in session.execute(query).scalars()
+        ]
 
 
 def _downward(session: Session, referral_id: str) -> Referral:
@@ -114,15 +130,30 @@ def details(engine: Engine, referral_id: str) -> DownwardDetails:
     with read_session(engine) as session:
         r = _downward(session, referral_id)
         tasks = session.execute(
-            select(Task.due_date, Task.title, Task.done_at).where(
-                Task.source_kind == "referral", Task.source_id == r.id, Task.deleted == False)
+            select(Task.due_date, Task.title, Task.done_at)
+            .where(Task.source_kind == "referral", Task.source_id == r.id, Task.deleted == False)
             .order_by(Task.due_date)
         ).all()
         return DownwardDetails(
-            r.id, r.referral_no, r.status, r.referral_date, r.from_org_name, r.from_department, r.from_doctor_name,
-            r.patient_name, r.patient_sex, r.patient_birth_date, r.patient_id_number, r.patient_phone,
-            list(r.discharge_diagnoses or []), r.outcome, r.treatment_plan, r.rehab_guidance,
-            r.medication_to_continue, list(r.followup_schedule or []), _resident_of(session, r),
+            r.id,
+            r.referral_no,
+            r.status,
+            r.referral_date,
+            r.from_org_name,
+            r.from_department,
+            r.from_doctor_name,
+            r.patient_name,
+            r.patient_sex,
+            r.patient_birth_date,
+            r.patient_id_number,
+            r.patient_phone,
+            list(r.discharge_diagnoses or []),
+            r.outcome,
+            r.treatment_plan,
+            r.rehab_guidance,
+            r.medication_to_continue,
+            list(r.followup_schedule or []),
+            _resident_of(session, r),
             [(t.due_date, t.title, t.done_at is not None) for t in tasks],
         )
 
@@ -131,20 +162,33 @@ def candidates(engine: Engine, referral_id: str) -> list[ResidentHit]:
     """Residents who are probably the patient on the slip: same ID number, or same name and birth date."""
     with read_session(engine) as session:
         r = _downward(session, referral_id)
-        return likely_duplicates(session, name=r.patient_name, birth_date=r.patient_birth_date,
-                                 id_type=r.patient_id_type, id_number=r.patient_id_number)
+        return likely_duplicates(
+            session,
+            name=r.patient_name,
+            birth_date=r.patient_birth_date,
+            id_type=r.patient_id_type,
+            id_number=r.patient_id_number,
+        )
 
 
 def schedule_dates(referral_date: date, schedule: list[dict]) -> list[tuple[date, str]]:
     """(due date, what) for each follow-up asked for; a slip that asks for none still gets one
     check within two weeks, so no discharged patient is forgotten."""
-    planned = [(referral_date + timedelta(days=int(item.get("after_days") or 0)), str(item.get("what") or ""))
-               for item in schedule]
+    planned = [
+        (referral_date + timedelta(days=int(item.get("after_days") or 0)), str(item.get("what") or ""))
+        for item in schedule
+    ]
     return sorted(planned) or [(referral_date + timedelta(days=CHECK_UP_DAYS), "")]
 
 
-def acknowledge(engine: Engine, referral_id: str, *, user_id: str | None, resident_id: str | None = None,
-                register_patient: bool = False) -> list[str]:
+def acknowledge(
+    engine: Engine,
+    referral_id: str,
+    *,
+    user_id: str | None,
+    resident_id: str | None = None,
+    register_patient: bool = False,
+) -> list[str]:
     """Acknowledge the referral (received -> acknowledged) and schedule its follow-ups; returns
     the new tasks' ids. ``resident_id`` matches a slip without a local resident; with
     ``register_patient`` the patient is registered from the slip instead. Raises ``DomainError``
@@ -157,13 +201,23 @@ def acknowledge(engine: Engine, referral_id: str, *, user_id: str | None, reside
         if who is None and register_patient:
             who = _register_from_slip(session, referral, user_id)
         if who is None or (resident := session.get(Resident, who)) is None or resident.deleted:
-            raise DomainError(Problem("downward.resident_missing",
-                                      N_("Choose the resident this referral is about, or register the patient.")))
+            raise DomainError(
+                Problem(
+                    "downward.resident_missing",
+                    N_("Choose the resident this referral is about, or register the patient."),
+                )
+            )
         staff = session.get(Staff, user_id) if user_id else None
         clinic_id = current_clinic(session).id  # the event and the tasks are the clinic's own
         event = ReferralEvent(
-            clinic_id=clinic_id, referral_id=referral.id, origin="clinic", from_status=current,
-            to_status=Status.ACKNOWLEDGED, actor=Actor.CLINIC, actor_name=staff.name if staff else None, at=utcnow(),
+            clinic_id=clinic_id,
+            referral_id=referral.id,
+            origin="clinic",
+            from_status=current,
+            to_status=Status.ACKNOWLEDGED,
+            actor=Actor.CLINIC,
+            actor_name=staff.name if staff else None,
+            at=utcnow(),
         )
         records.create(session, event, user_id)
         session.flush()
@@ -171,8 +225,15 @@ def acknowledge(engine: Engine, referral_id: str, *, user_id: str | None, reside
         task_ids = []
         for due, what in schedule_dates(referral.referral_date, list(referral.followup_schedule or [])):
             title = f"{what} · {referral.referral_no}" if what else referral.referral_no
-            task = Task(clinic_id=clinic_id, resident_id=who, kind=TASK_KIND, title=title, due_date=due,
-                        source_kind="referral", source_id=referral.id)
+            task = Task(
+                clinic_id=clinic_id,
+                resident_id=who,
+                kind=TASK_KIND,
+                title=title,
+                due_date=due,
+                source_kind="referral",
+                source_id=referral.id,
+            )
             task_ids.append(records.create(session, task, user_id).id)
         return task_ids
 
@@ -185,14 +246,25 @@ def _register_from_slip(session: Session, referral: Referral, user_id: str | Non
         if not check.ok:
             raise DomainError(next(p for p in check.problems if p.severity is Severity.ERROR))
         number = check.normalized
-    if likely_duplicates(session, name=referral.patient_name, birth_date=referral.patient_birth_date,
-                         id_type=id_type, id_number=number):
-        raise DomainError(Problem("downward.already_registered",
-                                  N_("This patient seems to be registered already: choose them from the list.")))
+    if likely_duplicates(
+        session, name=referral.patient_name, birth_date=referral.patient_birth_date, id_type=id_type, id_number=number
+    ):
+        raise DomainError(
+            Problem(
+                "downward.already_registered",
+                N_("This patient seems to be registered already: choose them from the list."),
+            )
+        )
     resident = Resident(
-        clinic_id=current_clinic(session).id, name=referral.patient_name, sex=referral.patient_sex or "9",
-        birth_date=referral.patient_birth_date, id_type=id_type, id_number=number or None,
-        phone=referral.patient_phone, address=referral.patient_address,
-        insurance_type=referral.patient_insurance_type, insurance_no=referral.patient_insurance_no,
+        clinic_id=current_clinic(session).id,
+        name=referral.patient_name,
+        sex=referral.patient_sex or "9",
+        birth_date=referral.patient_birth_date,
+        id_type=id_type,
+        id_number=number or None,
+        phone=referral.patient_phone,
+        address=referral.patient_address,
+        insurance_type=referral.patient_insurance_type,
+        insurance_no=referral.patient_insurance_no,
     )
     return records.create(session, resident, user_id).id

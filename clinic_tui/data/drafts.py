@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from clinic_tui.data.sqlite_file import read_datetime, reading, stored_datetime, writing
@@ -34,16 +34,26 @@ class DraftStore:
 
     draft_id = staticmethod(draft_id)
 
-    def save(self, *, id: str, form: str, record_id: str | None, context: dict, user_id: str | None,
-             title: str, data: dict) -> None:
+    def save(
+        self, *, id: str, form: str, record_id: str | None, context: dict, user_id: str | None, title: str, data: dict
+    ) -> None:
         with writing(self.path) as connection:
             connection.execute(
                 "INSERT INTO draft (id, form, record_id, context, user_id, title, data, updated_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET record_id = excluded.record_id,"
                 " context = excluded.context, user_id = excluded.user_id, title = excluded.title,"
                 " data = excluded.data, updated_at = excluded.updated_at",
-                (id, form, record_id, json.dumps(context, ensure_ascii=False), user_id, title,
-                 json.dumps(data, ensure_ascii=False), stored_datetime(datetime.now(timezone.utc))))
+                (
+                    id,
+                    form,
+                    record_id,
+                    json.dumps(context, ensure_ascii=False),
+                    user_id,
+                    title,
+                    json.dumps(data, ensure_ascii=False),
+                    stored_datetime(datetime.now(UTC)),
+                ),
+            )
 
     def discard(self, id: str) -> None:
         with writing(self.path) as connection:
@@ -64,5 +74,12 @@ _SELECT = "SELECT id, form, record_id, context, title, data, updated_at FROM dra
 
 
 def _draft(row) -> DraftInfo:
-    return DraftInfo(row["id"], row["form"], row["record_id"], json.loads(row["context"]), row["title"],
-                     json.loads(row["data"]), read_datetime(row["updated_at"]))
+    return DraftInfo(
+        row["id"],
+        row["form"],
+        row["record_id"],
+        json.loads(row["context"]),
+        row["title"],
+        json.loads(row["data"]),
+        read_datetime(row["updated_at"]),
+    )

@@ -122,8 +122,9 @@ class Visits(_Feature):
 
         return load_visit(self._engine, visit_id)
 
-    def save(self, *, resident_id: str, values: dict[str, Any], user_id: str | None,
-             record_id: str | None = None) -> str:
+    def save(
+        self, *, resident_id: str, values: dict[str, Any], user_id: str | None, record_id: str | None = None
+    ) -> str:
         from clinic_tui.data.visit_service import save_visit
 
         return save_visit(self._engine, resident_id=resident_id, values=values, user_id=user_id, record_id=record_id)
@@ -238,24 +239,26 @@ class Contracts(_Feature):
 
         return check(self._engine, resident_id, values, renew_of=renew_of)
 
-    def sign(self, *, resident_id: str, values: dict[str, Any], user_id: str | None, today: date,
-             renew_of: str | None = None) -> str:
+    def sign(
+        self, *, resident_id: str, values: dict[str, Any], user_id: str | None, today: date, renew_of: str | None = None
+    ) -> str:
         from clinic_tui.data.contract_service import sign
 
-        return sign(self._engine, resident_id=resident_id, values=values, user_id=user_id, today=today,
-                    renew_of=renew_of)
+        return sign(
+            self._engine, resident_id=resident_id, values=values, user_id=user_id, today=today, renew_of=renew_of
+        )
 
     def termination_problems(self, contract_id: str, reason_code: str | None, note: str | None, on: date):
         from clinic_tui.data.contract_service import termination_problems
 
         return termination_problems(self._engine, contract_id, reason_code, note, on)
 
-    def terminate(self, contract_id: str, *, reason_code: str | None, note: str | None, on: date,
-                  user_id: str | None, today: date) -> None:
+    def terminate(
+        self, contract_id: str, *, reason_code: str | None, note: str | None, on: date, user_id: str | None, today: date
+    ) -> None:
         from clinic_tui.data.contract_service import terminate
 
-        terminate(self._engine, contract_id, reason_code=reason_code, note=note, on=on, user_id=user_id,
-                  today=today)
+        terminate(self._engine, contract_id, reason_code=reason_code, note=note, on=on, user_id=user_id, today=today)
 
     def details(self, contract_id: str, today: date):
         from clinic_tui.data.contract_service import details
@@ -288,12 +291,14 @@ class Downward(_Feature):
 
         return candidates(self._engine, referral_id)
 
-    def acknowledge(self, referral_id: str, *, user_id: str | None, resident_id: str | None = None,
-                    register_patient: bool = False) -> list[str]:
+    def acknowledge(
+        self, referral_id: str, *, user_id: str | None, resident_id: str | None = None, register_patient: bool = False
+    ) -> list[str]:
         from clinic_tui.data.downward_service import acknowledge
 
-        return acknowledge(self._engine, referral_id, user_id=user_id, resident_id=resident_id,
-                           register_patient=register_patient)
+        return acknowledge(
+            self._engine, referral_id, user_id=user_id, resident_id=resident_id, register_patient=register_patient
+        )
 
 
 class Indicators(_Feature):

@@ -29,8 +29,10 @@ WHERE r.deleted = 0
 
 def _statements(only_one: bool):
     where = "AND r.id = :resident_id" if only_one else ""
-    return text(f"INSERT INTO followup_due (resident_id, disease, next_date, last_followup_id) "
-                f"{_ONE_DISEASE.format(only_one=where)}")
+    return text(
+        f"INSERT INTO followup_due (resident_id, disease, next_date, last_followup_id) "
+        f"{_ONE_DISEASE.format(only_one=where)}"
+    )
 
 
 def refresh_for(session: Session, resident_id: str) -> None:

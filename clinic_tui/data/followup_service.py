@@ -27,7 +27,13 @@ from clinic_tui.data.lookups import (
     resident_facts,
 )
 from clinic_tui.data.models import (
-    Followup, Referral, ReferralEvent, Resident, Staff, SyncedRecord, utcnow,
+    Followup,
+    Referral,
+    ReferralEvent,
+    Resident,
+    Staff,
+    SyncedRecord,
+    utcnow,
 )
 from clinic_tui.domain.followup import DISEASE_LABELS
 from clinic_tui.domain.problems import DomainError, Problem
@@ -38,8 +44,14 @@ from clinic_tui.i18n import N_, LazyText
 
 DISEASE_CONDITION = dict(MANAGED)  # disease -> its CV02.10.006 chronic-condition code
 REFERRAL_DIAGNOSIS = {"hypertension": "I10", "diabetes": "E11.9"}
-_SET_HERE = set(SyncedRecord.model_fields) | {"resident_id", "disease", "doctor_id", "institution_code",
-                                              "village_code", "bmi"}
+_SET_HERE = set(SyncedRecord.model_fields) | {
+    "resident_id",
+    "disease",
+    "doctor_id",
+    "institution_code",
+    "village_code",
+    "bmi",
+}
 # What the follow-up form may set; BMI is always computed here from weight and height.
 FOLLOWUP_FIELDS = tuple(name for name in Followup.model_fields if name not in _SET_HERE)
 
@@ -70,8 +82,9 @@ class ReferralStart:
     on: date
 
 
-def followup_facts(engine: Engine, resident_id: str, *, on: date | None = None,
-                   exclude_id: str | None = None) -> FollowupFacts:
+def followup_facts(
+    engine: Engine, resident_id: str, *, on: date | None = None, exclude_id: str | None = None
+) -> FollowupFacts:
     """The resident and, per disease, the latest follow-up up to ``on`` other than ``exclude_id``."""
     facts = resident_facts(engine, resident_id)
     managed = tuple(d for d, code in MANAGED if code in facts.chronic_conditions)
@@ -80,10 +93,13 @@ def followup_facts(engine: Engine, resident_id: str, *, on: date | None = None,
     return FollowupFacts(facts, managed, previous)
 
 
-def _previous(session: Session, resident_id: str, disease: str, on: date | None,
-              exclude_id: str | None) -> PreviousFollowup | None:
+def _previous(
+    session: Session, resident_id: str, disease: str, on: date | None, exclude_id: str | None
+) -> PreviousFollowup | None:
     statement = select(Followup).where(
-        Followup.resident_id == resident_id, Followup.disease == disease, Followup.deleted == False,  # noqa: E712
+        Followup.resident_id == resident_id,
+        Followup.disease == disease,
+        Followup.deleted == False,  # noqa: E712
         Followup.id != (exclude_id or ""),
     )
     if on is not None:
@@ -93,8 +109,9 @@ def _previous(session: Session, resident_id: str, disease: str, on: date | None,
     ).scalar_one_or_none()
     if row is None:
         return None
-    return PreviousFollowup(row.id, row.followup_date, row.classification, row.height_cm,
-                            row.weight_target_kg, list(row.medications or []))
+    return PreviousFollowup(
+        row.id, row.followup_date, row.classification, row.height_cm, row.weight_target_kg, list(row.medications or [])
+    )
 
 
 def load_followup(engine: Engine, followup_id: str) -> dict[str, Any]:
@@ -106,16 +123,30 @@ def load_followup(engine: Engine, followup_id: str) -> dict[str, Any]:
         return {"disease": followup.disease} | {name: getattr(followup, name) for name in FOLLOWUP_FIELDS}
 
 
-def save_followup(engine: Engine, *, resident_id: str, disease: str, values: dict[str, Any],
-                  user_id: str | None, record_id: str | None = None) -> str:
+def save_followup(
+    engine: Engine,
+    *,
+    resident_id: str,
+    disease: str,
+    values: dict[str, Any],
+    user_id: str | None,
+    record_id: str | None = None,
+) -> str:
     """Create (``record_id`` None) or update a follow-up; refused for a disease not on file."""
     with unit_of_work(engine) as session:
         return _write_followup(session, resident_id, disease, values, user_id, record_id).id
 
 
-def save_followup_and_refer(engine: Engine, *, resident_id: str, disease: str, values: dict[str, Any],
-                            user_id: str | None, referral: ReferralStart,
-                            record_id: str | None = None) -> tuple[str, str]:
+def save_followup_and_refer(
+    engine: Engine,
+    *,
+    resident_id: str,
+    disease: str,
+    values: dict[str, Any],
+    user_id: str | None,
+    referral: ReferralStart,
+    record_id: str | None = None,
+) -> tuple[str, str]:
     """Save the follow-up and start an upward referral as a prefilled draft, in one transaction.
 
     Returns the ids of the follow-up and of the referral. The referral screens complete the slip
@@ -127,8 +158,9 @@ def save_followup_and_refer(engine: Engine, *, resident_id: str, disease: str, v
         return followup.id, draft.id
 
 
-def _write_followup(session: Session, resident_id: str, disease: str, values: dict[str, Any],
-                    user_id: str | None, record_id: str | None) -> Followup:
+def _write_followup(
+    session: Session, resident_id: str, disease: str, values: dict[str, Any], user_id: str | None, record_id: str | None
+) -> Followup:
     unknown = set(values) - set(FOLLOWUP_FIELDS)
     if unknown:
         raise ValueError(f"not follow-up form fields: {sorted(unknown)}")
@@ -143,33 +175,63 @@ def _write_followup(session: Session, resident_id: str, disease: str, values: di
         return records.update(session, session.get(Followup, record_id), values, user_id)
     clinic = current_clinic(session)
     followup = Followup(
-        clinic_id=clinic.id, resident_id=resident.id, disease=disease, doctor_id=user_id,
-        institution_code=clinic.code, village_code=resident.division_code or clinic.division_code, **values,
+        clinic_id=clinic.id,
+        resident_id=resident.id,
+        disease=disease,
+        doctor_id=user_id,
+        institution_code=clinic.code,
+        village_code=resident.division_code or clinic.division_code,
+        **values,
     )
     return records.create(session, followup, user_id)
 
 
-def _draft_referral(session: Session, resident: Resident, followup: Followup, user_id: str | None,
-                    start: ReferralStart) -> Referral:
+def _draft_referral(
+    session: Session, resident: Resident, followup: Followup, user_id: str | None, start: ReferralStart
+) -> Referral:
     transition("up", None, "draft", "clinic")  # the referral rules own where a referral may start
     clinic = current_clinic(session)
     doctor = session.get(Staff, user_id) if user_id else None
     referral = Referral(
-        clinic_id=clinic.id, referral_no=next_referral_number(session, clinic.code, start.on),
-        direction="up", urgency=start.urgency, status="draft", referral_date=start.on,
-        resident_id=resident.id, patient_name=resident.name, patient_sex=resident.sex,
-        patient_birth_date=resident.birth_date, patient_id_type=resident.id_type,
-        patient_id_number=resident.id_number, patient_phone=resident.phone, patient_address=resident.address,
-        patient_insurance_type=resident.insurance_type, patient_insurance_no=resident.insurance_no,
-        from_org_code=clinic.code, from_org_name=clinic.name, from_doctor_id=user_id,
-        from_doctor_name=doctor.name if doctor else None, from_doctor_phone=doctor.phone if doctor else None,
-        to_org_code=clinic.lead_hospital_code, to_org_name=clinic.lead_hospital_name,
+        clinic_id=clinic.id,
+        referral_no=next_referral_number(session, clinic.code, start.on),
+        direction="up",
+        urgency=start.urgency,
+        status="draft",
+        referral_date=start.on,
+        resident_id=resident.id,
+        patient_name=resident.name,
+        patient_sex=resident.sex,
+        patient_birth_date=resident.birth_date,
+        patient_id_type=resident.id_type,
+        patient_id_number=resident.id_number,
+        patient_phone=resident.phone,
+        patient_address=resident.address,
+        patient_insurance_type=resident.insurance_type,
+        patient_insurance_no=resident.insurance_no,
+        from_org_code=clinic.code,
+        from_org_name=clinic.name,
+        from_doctor_id=user_id,
+        from_doctor_name=doctor.name if doctor else None,
+        from_doctor_phone=doctor.phone if doctor else None,
+        to_org_code=clinic.lead_hospital_code,
+        to_org_name=clinic.lead_hospital_name,
         diagnoses=catalogue_diagnosis(session, REFERRAL_DIAGNOSIS[followup.disease]),
-        reason=start.reason, treatment_so_far=medications_text(followup.medications) or None,
+        reason=start.reason,
+        treatment_so_far=medications_text(followup.medications) or None,
     )
     records.create(session, referral, user_id)
-    records.create(session, ReferralEvent(
-        clinic_id=clinic.id, referral_id=referral.id, from_status=None, to_status="draft", actor="clinic",
-        actor_name=referral.from_doctor_name, at=utcnow(),
-    ), user_id)
+    records.create(
+        session,
+        ReferralEvent(
+            clinic_id=clinic.id,
+            referral_id=referral.id,
+            from_status=None,
+            to_status="draft",
+            actor="clinic",
+            actor_name=referral.from_doctor_name,
+            at=utcnow(),
+        ),
+        user_id,
+    )
     return referral

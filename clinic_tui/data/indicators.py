@@ -54,24 +54,43 @@ def month_report(engine: Engine, first: date, today: date) -> MonthReport:
     start, end = _utc_bounds(first)
     live = {"Visit": Visit.deleted == False, "Followup": Followup.deleted == False}
     with read_session(engine) as session:
-        visits = session.execute(select(func.count()).select_from(Visit).where(
-            live["Visit"], Visit.visit_at >= start, Visit.visit_at < end)).scalar_one()
-        done = session.execute(select(func.count()).select_from(Followup).where(
-            live["Followup"], Followup.followup_date >= first, Followup.followup_date < following)).scalar_one()
-        due = session.execute(select(func.count()).select_from(Followup).where(
-            live["Followup"], Followup.next_date >= first, Followup.next_date < following)).scalar_one()
+        visits = session.execute(
+            select(func.count()).select_from(Visit).where(live["Visit"], Visit.visit_at >= start, Visit.visit_at < end)
+        ).scalar_one()
+        done = session.execute(
+            select(func.count())
+            .select_from(Followup)
+            .where(live["Followup"], Followup.followup_date >= first, Followup.followup_date < following)
+        ).scalar_one()
+        due = session.execute(
+            select(func.count())
+            .select_from(Followup)
+            .where(live["Followup"], Followup.next_date >= first, Followup.next_date < following)
+        ).scalar_one()
         referrals = {
-            direction: dict(session.execute(
-                select(Referral.status, func.count()).where(
-                    Referral.deleted == False, Referral.direction == direction,
-                    Referral.referral_date >= first, Referral.referral_date < following,
-                ).group_by(Referral.status)).all())
+            direction: dict(
+                session.execute(
+                    select(Referral.status, func.count())
+                    .where(
+                        Referral.deleted == False,
+                        Referral.direction == direction,
+                        Referral.referral_date >= first,
+                        Referral.referral_date < following,
+                    )
+                    .group_by(Referral.status)
+                ).all()
+            )
             for direction in ("up", "down")
         }
         signed = set(session.execute(select(Contract.resident_id).where(in_force_on(as_of)).distinct()).scalars())
         residents = session.execute(
-            select(Resident.id, Resident.birth_date, Resident.sex, Resident.chronic_conditions,
-                   Resident.manual_population_tags).where(Resident.deleted == False)
+            select(
+                Resident.id,
+                Resident.birth_date,
+                Resident.sex,
+                Resident.chronic_conditions,
+                Resident.manual_population_tags,
+            ).where(Resident.deleted == False)
         ).all()
     population = {p.value: [0, 0] for p in KeyPopulation}  # [signed, members]
     for resident in residents:
@@ -80,15 +99,23 @@ def month_report(engine: Engine, first: date, today: date) -> MonthReport:
             population[tag][0] += resident.id in signed
     everyone = sum(1 for r in residents if r.id in signed)
     return MonthReport(
-        first, as_of, visits, done, due, referrals["up"], referrals["down"], coverage(everyone, len(residents)),
+        first,
+        as_of,
+        visits,
+        done,
+        due,
+        referrals["up"],
+        referrals["down"],
+        coverage(everyone, len(residents)),
         {tag: coverage(*counts) for tag, counts in population.items()},
     )
 
 
 def _populations(resident, on: date) -> frozenset[str]:
     manual = [t for t in resident.manual_population_tags or () if t in MANUAL_TAGS]
-    tags = derive_key_populations(resident.birth_date or on, resident.sex, resident.chronic_conditions or (),
-                                  manual, on)
+    tags = derive_key_populations(
+        resident.birth_date or on, resident.sex, resident.chronic_conditions or (), manual, on
+    )
     if resident.birth_date is None:  # unknown age: neither elderly nor a child
         tags -= {KeyPopulation.CHILD_0_6}
     return frozenset(t.value for t in tags)

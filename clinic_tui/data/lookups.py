@@ -70,15 +70,27 @@ def resident_facts(engine: Engine, resident_id: str) -> ResidentFacts:
     with read_session(engine) as session:
         resident = get_resident(session, resident_id)
         latest = session.execute(
-            select(Visit).where(Visit.resident_id == resident_id, Visit.deleted == False)  # noqa: E712
-            .order_by(Visit.visit_at.desc()).limit(1)
+            select(Visit)
+            .where(Visit.resident_id == resident_id, Visit.deleted == False)  # noqa: E712
+            .order_by(Visit.visit_at.desc())
+            .limit(1)
         ).scalar_one_or_none()
         return ResidentFacts(
-            resident.id, resident.name, resident.sex, resident.birth_date,
+            resident.id,
+            resident.name,
+            resident.sex,
+            resident.birth_date,
             tuple(resident.chronic_conditions or ()),
-            None if latest is None else LatestVisit(
-                latest.id, latest.visit_at, latest.sbp, latest.dbp, latest.heart_rate,
-                latest.weight_kg, latest.height_cm,
+            None
+            if latest is None
+            else LatestVisit(
+                latest.id,
+                latest.visit_at,
+                latest.sbp,
+                latest.dbp,
+                latest.heart_rate,
+                latest.weight_kg,
+                latest.height_cm,
             ),
         )
 
@@ -96,8 +108,10 @@ def catalogue_diagnosis(session: Session, code: str) -> list[dict]:
     Empty when the catalogue lacks it: the referral screens ask for a diagnosis before sending.
     """
     row = session.execute(
-        select(DiagnosisCode).where(DiagnosisCode.code == code, DiagnosisCode.active == True)  # noqa: E712
-        .order_by(DiagnosisCode.curated.desc()).limit(1)
+        select(DiagnosisCode)
+        .where(DiagnosisCode.code == code, DiagnosisCode.active == True)  # noqa: E712
+        .order_by(DiagnosisCode.curated.desc())
+        .limit(1)
     ).scalar_one_or_none()
     if row is not None:
         return [{"code": row.code, "name": row.name, "system": row.system, "version": row.version}]

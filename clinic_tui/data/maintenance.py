@@ -19,7 +19,7 @@ import shutil
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from clinic_tui.data.private_files import create_private, private_folder, restrict
@@ -108,12 +108,13 @@ def _reject(partial: Path, target: Path) -> Path:
 
 def daily_backup_path(source: Path | str, backup_dir: Path | str, today: date | None = None) -> Path:
     """Where the day's backup of ``source`` is (or will be) kept."""
-    today = today or datetime.now(timezone.utc).astimezone().date()
+    today = today or datetime.now(UTC).astimezone().date()
     return Path(backup_dir) / f"{Path(source).stem}-{today:%Y%m%d}.db"
 
 
-def daily_backup(source: Path | str, backup_dir: Path | str, *, today: date | None = None,
-                 keep: int = KEEP_DAILY) -> Path | None:
+def daily_backup(
+    source: Path | str, backup_dir: Path | str, *, today: date | None = None, keep: int = KEEP_DAILY
+) -> Path | None:
     """Make today's verified backup if there is none yet; rotate. Returns the new file or None.
 
     Raises BackupRejected when the copy fails its check; the verified backups are then left as they
@@ -144,13 +145,14 @@ def _dailies(backup_dir: Path, stem: str) -> list[tuple[date, Path]]:
     return sorted(found, reverse=True)  # newest first
 
 
-def keep_set(days: Iterable[date], *, daily: int = KEEP_DAILY, weekly: int = KEEP_WEEKLY,
-             monthly: int = KEEP_MONTHLY) -> set[date]:
+def keep_set(
+    days: Iterable[date], *, daily: int = KEEP_DAILY, weekly: int = KEEP_WEEKLY, monthly: int = KEEP_MONTHLY
+) -> set[date]:
     """Which of ``days`` rotation keeps: the newest ``daily`` days, then the newest day of each of
     ``weekly`` more ISO weeks and of ``monthly`` more months. A day kept by an earlier rule does not
     count for a later one, so the tail reaches back about 7 days + 4 weeks + 3 months."""
     ordered = sorted(set(days), reverse=True)
-    kept: set[date] = set(ordered[:max(daily, 0)])
+    kept: set[date] = set(ordered[: max(daily, 0)])
     for count, period in ((weekly, lambda d: d.isocalendar()[:2]), (monthly, lambda d: (d.year, d.month))):
         seen, taken = set(), 0
         for day in ordered:
@@ -166,8 +168,9 @@ def keep_set(days: Iterable[date], *, daily: int = KEEP_DAILY, weekly: int = KEE
     return kept
 
 
-def rotate(backup_dir: Path, stem: str, *, daily: int = KEEP_DAILY, weekly: int = KEEP_WEEKLY,
-           monthly: int = KEEP_MONTHLY) -> list[Path]:
+def rotate(
+    backup_dir: Path, stem: str, *, daily: int = KEEP_DAILY, weekly: int = KEEP_WEEKLY, monthly: int = KEEP_MONTHLY
+) -> list[Path]:
     """Delete the backups of ``stem`` in ``backup_dir`` that ``keep_set`` does not keep; return them.
 
     Only ``<stem>-YYYYMMDD.db`` files are considered: the rejected, the replaced and the copies made
@@ -198,8 +201,11 @@ def backup_contents(path: Path) -> dict[str, int]:
     connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         tables = {r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        return {kind: connection.execute(f'SELECT count(*) FROM "{kind}"').fetchone()[0]
-                for kind in COUNTED_KINDS if kind in tables}
+        return {
+            kind: connection.execute(f'SELECT count(*) FROM "{kind}"').fetchone()[0]
+            for kind in COUNTED_KINDS
+            if kind in tables
+        }
     finally:
         connection.close()
 
@@ -286,7 +292,7 @@ def restore_backup(database: Path, backup: Path, backup_dir: Path) -> Path | Non
             raise DatabaseError("foreign", backup)
     finally:
         connection.close()
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     side_files = [database.with_name(database.name + s) for s in ("-wal", "-shm")]
     kept = None
     if database.exists() or any(p.exists() for p in side_files):
@@ -295,7 +301,7 @@ def restore_backup(database: Path, backup: Path, backup_dir: Path) -> Path | Non
         kept = kept if kept.exists() else None
     private_folder(database.parent)
     copy_into_place(backup, database)
-    mark = json.dumps({"backup": backup.name, "at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+    mark = json.dumps({"backup": backup.name, "at": datetime.now(UTC).isoformat(timespec="seconds")})
     with writing(database) as connection:
         connection.execute("INSERT OR REPLACE INTO app_setting (key, value) VALUES (?, ?)", (RESTORED_KEY, mark))
     return kept

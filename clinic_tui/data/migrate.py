@@ -7,7 +7,7 @@ to the daily backups, so a failed upgrade can always be undone by hand.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -117,7 +117,7 @@ def open_database(path: Path, backup_dir: Path | None = None, *, full_check: boo
         raise DatabaseError("too_new", path, f"schema revision {current}")
     backup = None
     if current != head:
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         backup_dir = backup_dir or path.parent / "backups"
         try:
             backup = backup_to(path, backup_dir / f"{path.stem}-before-{current or 'unversioned'}-{stamp}.db")

@@ -48,18 +48,18 @@ def _jsonable(value: Any) -> Any:
 
 
 def _snapshot(record: SyncedRecord) -> dict[str, Any]:
-    return {
-        name: _jsonable(getattr(record, name))
-        for name in type(record).model_fields
-        if name not in PRIVATE_FIELDS
-    }
+    return {name: _jsonable(getattr(record, name)) for name in type(record).model_fields if name not in PRIVATE_FIELDS}
 
 
 def queue_for_sync(session: Session, kind: str, record_id: str, revision: int) -> None:
     """Put (or move up) the record's outbox row to ``revision``; a rejection is cleared by an edit."""
     statement = sqlite_insert(OutboxEntry.__table__).values(
-        kind=kind, record_id=record_id, revision=revision, queued_at=utcnow(),
-        state="pending", attempts=0,
+        kind=kind,
+        record_id=record_id,
+        revision=revision,
+        queued_at=utcnow(),
+        state="pending",
+        attempts=0,
     )
     statement = statement.on_conflict_do_update(
         index_elements=["kind", "record_id"],
@@ -77,8 +77,12 @@ def queue_for_sync(session: Session, kind: str, record_id: str, revision: int) -
 def _audit(session: Session, action: str, record: SyncedRecord, user_id: str | None, changes: dict) -> None:
     session.add(
         AuditEntry(
-            user_id=user_id, action=action, kind=kind_of(record), record_id=record.id,
-            revision=record.revision, changes=changes,
+            user_id=user_id,
+            action=action,
+            kind=kind_of(record),
+            record_id=record.id,
+            revision=record.revision,
+            changes=changes,
         )
     )
 

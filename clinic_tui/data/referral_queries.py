@@ -27,8 +27,9 @@ STATUS_GROUPS: dict[str, frozenset[str]] = {
     "drafts": frozenset({Status.DRAFT}),
     "waiting": frozenset({Status.REVIEW, Status.SENT, Status.RECEIVED}),
     "answered": frozenset({Status.ACCEPTED, Status.ARRIVED, Status.ACKNOWLEDGED, Status.IN_FOLLOWUP}),
-    "closed": frozenset({Status.REJECTED, Status.CANCELLED, Status.EXPIRED, Status.NO_SHOW,
-                         Status.COMPLETED, Status.LOST}),
+    "closed": frozenset(
+        {Status.REJECTED, Status.CANCELLED, Status.EXPIRED, Status.NO_SHOW, Status.COMPLETED, Status.LOST}
+    ),
 }
 GROUP_LABELS = {
     "all": N_("All statuses"),
@@ -119,8 +120,10 @@ def _filtered(statement, flt: ReferralFilter):
         from clinic_tui.search.pinyin import normalize_query
 
         folded = normalize_query(text)
-        matches = [starts_with(Referral.patient_name, text),
-                   func.instr(func.upper(Referral.referral_no), text.upper()) > 0]
+        matches = [
+            starts_with(Referral.patient_name, text),
+            func.instr(func.upper(Referral.referral_no), text.upper()) > 0,
+        ]
         if folded:
             matches += [starts_with(Resident.name_initials, folded), starts_with(Resident.name_pinyin, folded)]
         statement = statement.outerjoin(Resident, Resident.id == Referral.resident_id).where(or_(*matches))
@@ -129,20 +132,46 @@ def _filtered(statement, flt: ReferralFilter):
 
 def list_referrals(engine: Engine, flt: ReferralFilter, *, limit: int = 50, offset: int = 0) -> list[ReferralRow]:
     """One page of referrals matching ``flt``, newest first."""
-    columns = (Referral.id, Referral.referral_no, Referral.direction, Referral.urgency, Referral.status,
-               Referral.referral_date, Referral.patient_name, Referral.to_org_name,
-               Referral.to_department_name, Referral.from_org_name, Referral.from_department)
-    statement = (_filtered(select(*columns), flt)
-                 .order_by(Referral.referral_date.desc(), Referral.referral_no.desc())
-                 .limit(limit).offset(offset))
+    columns = (
+        Referral.id,
+        Referral.referral_no,
+        Referral.direction,
+        Referral.urgency,
+        Referral.status,
+        Referral.referral_date,
+        Referral.patient_name,
+        Referral.to_org_name,
+        Referral.to_department_name,
+        Referral.from_org_name,
+        Referral.from_department,
+    )
+    statement = (
+        _filtered(select(*columns), flt)
+        .order_by(Referral.referral_date.desc(), Referral.referral_no.desc())
+        .limit(limit)
+        .offset(offset)
+    )
     with read_session(engine) as session:
         rows = session.execute(statement).all()
         states = _list_sync_states(session, [r.id for r in rows])
     return [
         ReferralRow(
-            r.id, r.referral_no, r.direction, r.urgency, r.status, r.referral_date, r.patient_name,
-            " ".join(p for p in ((r.to_org_name, r.to_department_name) if r.direction == "up"
-                                 else (r.from_org_name, r.from_department)) if p),
+            r.id,
+            r.referral_no,
+            r.direction,
+            r.urgency,
+            r.status,
+            r.referral_date,
+            r.patient_name,
+            " ".join(
+                p
+                for p in (
+                    (r.to_org_name, r.to_department_name)
+                    if r.direction == "up"
+                    else (r.from_org_name, r.from_department)
+                )
+                if p
+            ),
             states.get(r.id, SYNC_SYNCED),
         )
         for r in rows
@@ -180,27 +209,42 @@ def referral_detail(engine: Engine, referral_id: str) -> ReferralDetail:
         history = [_entry(event) for event in ordered_events(session, referral_id)]
         answers = [h for h in history if h.origin == "hub" and h.to_status in (Status.ACCEPTED, Status.REJECTED)]
         actions = tuple(s for s in allowed_targets(referral.direction, referral.status, Actor.CLINIC))
-        return ReferralDetail(referral, clinic, history, answers[-1] if answers else None,
-                              _sync_state(session, referral_id), actions)
+        return ReferralDetail(
+            referral, clinic, history, answers[-1] if answers else None, _sync_state(session, referral_id), actions
+        )
 
 
 def _entry(event: ReferralEvent) -> HistoryEntry:
     return HistoryEntry(
-        event.at, event.origin, event.actor, event.actor_name, event.from_status, event.to_status,
-        event.reason, event.appointment_department_name or event.appointment_department_code,
-        event.appointment_doctor, event.appointment_at, event.appointment_slot_id,
+        event.at,
+        event.origin,
+        event.actor,
+        event.actor_name,
+        event.from_status,
+        event.to_status,
+        event.reason,
+        event.appointment_department_name or event.appointment_department_code,
+        event.appointment_doctor,
+        event.appointment_at,
+        event.appointment_slot_id,
     )
 
 
 def _sync_state(session: Session, referral_id: str) -> SyncState:
     """The outbox rows of the slip and of the clinic's events about it: the worst one decides."""
     event_ids = select(ReferralEvent.id).where(ReferralEvent.referral_id == referral_id)
-    rows = session.execute(
-        select(OutboxEntry).where(or_(
-            (OutboxEntry.kind == "referral") & (OutboxEntry.record_id == referral_id),
-            (OutboxEntry.kind == "referral_event") & OutboxEntry.record_id.in_(event_ids),
-        ))
-    ).scalars().all()
+    rows = (
+        session.execute(
+            select(OutboxEntry).where(
+                or_(
+                    (OutboxEntry.kind == "referral") & (OutboxEntry.record_id == referral_id),
+                    (OutboxEntry.kind == "referral_event") & OutboxEntry.record_id.in_(event_ids),
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
     rejected = next((row for row in rows if row.state == "rejected"), None)
     if rejected is not None:
         return SyncState(SYNC_REJECTED, len(rows), rejected.reject_code, rejected.reject_message)
@@ -211,14 +255,18 @@ def _list_sync_states(session: Session, referral_ids: list[str]) -> dict[str, st
     """The sync state of each referral of one page (two small queries, whatever the page)."""
     if not referral_ids:
         return {}
-    owner = dict(session.execute(
-        select(ReferralEvent.id, ReferralEvent.referral_id).where(ReferralEvent.referral_id.in_(referral_ids))
-    ).all())
+    owner = dict(
+        session.execute(
+            select(ReferralEvent.id, ReferralEvent.referral_id).where(ReferralEvent.referral_id.in_(referral_ids))
+        ).all()
+    )
     queued = session.execute(
-        select(OutboxEntry.kind, OutboxEntry.record_id, OutboxEntry.state).where(or_(
-            (OutboxEntry.kind == "referral") & OutboxEntry.record_id.in_(referral_ids),
-            (OutboxEntry.kind == "referral_event") & OutboxEntry.record_id.in_(list(owner)),
-        ))
+        select(OutboxEntry.kind, OutboxEntry.record_id, OutboxEntry.state).where(
+            or_(
+                (OutboxEntry.kind == "referral") & OutboxEntry.record_id.in_(referral_ids),
+                (OutboxEntry.kind == "referral_event") & OutboxEntry.record_id.in_(list(owner)),
+            )
+        )
     ).all()
     states: dict[str, str] = {}
     for kind, record_id, state in queued:

@@ -44,10 +44,27 @@ from clinic_tui.i18n import N_, _
 
 # What the form may set; the resident block, numbers, clinic and doctor are set here.
 FORM_FIELDS = (
-    "purpose", "urgency", "to_org_code", "to_org_name", "to_department_code", "to_department_name",
-    "wished_date", "diagnoses", "reason", "chief_complaint", "past_history", "examinations", "medications",
-    "treatment_so_far", "allergies", "consent_given", "consent_by", "consent_signer", "transport",
-    "to_doctor_wished", "precautions",
+    "purpose",
+    "urgency",
+    "to_org_code",
+    "to_org_name",
+    "to_department_code",
+    "to_department_name",
+    "wished_date",
+    "diagnoses",
+    "reason",
+    "chief_complaint",
+    "past_history",
+    "examinations",
+    "medications",
+    "treatment_so_far",
+    "allergies",
+    "consent_given",
+    "consent_by",
+    "consent_signer",
+    "transport",
+    "to_doctor_wished",
+    "precautions",
 )
 # Common reasons of a county's referral catalogue; a county sets its own list in the app setting
 # REASON_TEMPLATES_SETTING (a JSON list of strings), which then replaces these.
@@ -116,21 +133,43 @@ class Prefill:
 def directory(engine: Engine, today: date) -> Directory:
     with read_session(engine) as session:
         clinic = current_clinic(session)
-        hospitals = session.execute(
-            select(Hospital).where(Hospital.deleted == False).order_by(Hospital.name)  # noqa: E712
-        ).scalars().all()
-        remaining = dict(session.execute(
-            select(SlotPool.department_id, SlotPool.remaining).where(SlotPool.day == today,
-                                                                     SlotPool.deleted == False)  # noqa: E712
-        ).all())
+        hospitals = (
+            session.execute(
+                select(Hospital).where(Hospital.deleted == False).order_by(Hospital.name)  # noqa: E712
+            )
+            .scalars()
+            .all()
+        )
+        remaining = dict(
+            session.execute(
+                select(SlotPool.department_id, SlotPool.remaining).where(
+                    SlotPool.day == today, SlotPool.deleted == False
+                )  # noqa: E712
+            ).all()
+        )
         choices = []
         for hospital in sorted(hospitals, key=lambda h: (h.code != clinic.lead_hospital_code, h.name)):
-            departments = session.execute(
-                select(Department).where(Department.hospital_id == hospital.id, Department.active == True,  # noqa: E712
-                                         Department.deleted == False).order_by(Department.code)  # noqa: E712
-            ).scalars().all()
-            choices.append(HospitalChoice(hospital.code, hospital.name, hospital.phone, tuple(
-                DepartmentChoice(d.code, d.name, remaining.get(d.id)) for d in departments)))
+            departments = (
+                session.execute(
+                    select(Department)
+                    .where(
+                        Department.hospital_id == hospital.id,
+                        Department.active == True,  # noqa: E712
+                        Department.deleted == False,
+                    )
+                    .order_by(Department.code)  # noqa: E712
+                )
+                .scalars()
+                .all()
+            )
+            choices.append(
+                HospitalChoice(
+                    hospital.code,
+                    hospital.name,
+                    hospital.phone,
+                    tuple(DepartmentChoice(d.code, d.name, remaining.get(d.id)) for d in departments),
+                )
+            )
         return Directory(tuple(choices), clinic.lead_hospital_code, clinic.lead_hospital_name)
 
 
@@ -148,8 +187,9 @@ def reason_templates(engine: Engine) -> list[str]:
     return [_(t) for t in REASON_TEMPLATES]
 
 
-def prefill(engine: Engine, resident_id: str, *, visit_id: str | None = None,
-            followup_id: str | None = None) -> Prefill:
+def prefill(
+    engine: Engine, resident_id: str, *, visit_id: str | None = None, followup_id: str | None = None
+) -> Prefill:
     """The slip's clinical part from the records: the given (or latest) visit and follow-ups."""
     with read_session(engine) as session:
         resident = get_resident(session, resident_id)
@@ -164,8 +204,10 @@ def prefill(engine: Engine, resident_id: str, *, visit_id: str | None = None,
         values = {
             "diagnoses": diagnoses,
             "chief_complaint": (visit.chief_complaint if visit else None) or None,
-            "past_history": _(", ").join(CHRONIC_CONDITION.label(c) for c in resident.chronic_conditions or []
-                                        if CHRONIC_CONDITION.is_valid(c)) or None,
+            "past_history": _(", ").join(
+                CHRONIC_CONDITION.label(c) for c in resident.chronic_conditions or [] if CHRONIC_CONDITION.is_valid(c)
+            )
+            or None,
             "examinations": _examinations(visit, followups),
             "medications": medications,
             "treatment_so_far": _treatment(visit, medications) or None,
@@ -185,17 +227,24 @@ def load_referral(engine: Engine, referral_id: str) -> dict[str, Any]:
 
 def _latest_visit(session: Session, resident_id: str) -> Visit | None:
     return session.execute(
-        select(Visit).where(Visit.resident_id == resident_id, Visit.deleted == False)  # noqa: E712
-        .order_by(Visit.visit_at.desc()).limit(1)
+        select(Visit)
+        .where(Visit.resident_id == resident_id, Visit.deleted == False)  # noqa: E712
+        .order_by(Visit.visit_at.desc())
+        .limit(1)
     ).scalar_one_or_none()
 
 
 def _latest_followups(session: Session, resident_id: str, followup_id: str | None) -> list[Followup]:
     """The latest follow-up of each disease (the given one for its disease)."""
-    rows = session.execute(
-        select(Followup).where(Followup.resident_id == resident_id, Followup.deleted == False)  # noqa: E712
-        .order_by(Followup.followup_date.desc(), Followup.created_at.desc())
-    ).scalars().all()
+    rows = (
+        session.execute(
+            select(Followup)
+            .where(Followup.resident_id == resident_id, Followup.deleted == False)  # noqa: E712
+            .order_by(Followup.followup_date.desc(), Followup.created_at.desc())
+        )
+        .scalars()
+        .all()
+    )
     chosen: dict[str, Followup] = {}
     for row in sorted(rows, key=lambda f: f.id != followup_id):  # the given one first, then newest
         chosen.setdefault(row.disease, row)
@@ -204,9 +253,14 @@ def _latest_followups(session: Session, resident_id: str, followup_id: str | Non
 
 def _medication(entry: dict) -> dict:
     times = entry.get("times_per_day")
-    return {"drug": entry.get("name"), "dose": entry.get("dose"), "unit": None,
-            "frequency": _("{times} times a day").format(times=times) if times else None, "route": None,
-            "days": None}
+    return {
+        "drug": entry.get("name"),
+        "dose": entry.get("dose"),
+        "unit": None,
+        "frequency": _("{times} times a day").format(times=times) if times else None,
+        "route": None,
+        "days": None,
+    }
 
 
 def _examinations(visit: Visit | None, followups: list[Followup]) -> list[dict]:
@@ -246,17 +300,31 @@ def _treatment(visit: Visit | None, medications: list[dict]) -> str:
 # --- writing -----------------------------------------------------------------------------------
 
 
-def save_draft(engine: Engine, *, resident_id: str, values: dict[str, Any], user_id: str | None,
-               record_id: str | None = None, source_visit_id: str | None = None, today: date | None = None) -> str:
+def save_draft(
+    engine: Engine,
+    *,
+    resident_id: str,
+    values: dict[str, Any],
+    user_id: str | None,
+    record_id: str | None = None,
+    source_visit_id: str | None = None,
+    today: date | None = None,
+) -> str:
     """Create or update a draft slip; returns its id. Only a draft can be changed."""
     with unit_of_work(engine) as session:
-        return _write(session, resident_id, values, user_id, record_id, source_visit_id,
-                      today or clock.today()).id
+        return _write(session, resident_id, values, user_id, record_id, source_visit_id, today or clock.today()).id
 
 
-def submit(engine: Engine, *, resident_id: str, values: dict[str, Any], user_id: str | None,
-           record_id: str | None = None, source_visit_id: str | None = None,
-           today: date | None = None) -> tuple[str, str]:
+def submit(
+    engine: Engine,
+    *,
+    resident_id: str,
+    values: dict[str, Any],
+    user_id: str | None,
+    record_id: str | None = None,
+    source_visit_id: str | None = None,
+    today: date | None = None,
+) -> tuple[str, str]:
     """Send the slip: saved, numbered, moved to sent, and its 2-week check task created.
 
     Returns (referral id, referral number). Raises ``ReferralRefused`` with every problem that
@@ -271,16 +339,31 @@ def submit(engine: Engine, *, resident_id: str, values: dict[str, Any], user_id:
         transition("up", referral.status, "sent", "clinic")
         records.update(session, referral, {"status": "sent", "referral_date": today}, user_id)
         _event(session, referral, "draft", "sent", user_id)
-        records.create(session, Task(
-            clinic_id=referral.clinic_id, resident_id=referral.resident_id, kind="referral_check",
-            title=_("Check on referral {number}").format(number=referral.referral_no),
-            due_date=check_due_date(today), source_kind="referral", source_id=referral.id,
-        ), user_id)
+        records.create(
+            session,
+            Task(
+                clinic_id=referral.clinic_id,
+                resident_id=referral.resident_id,
+                kind="referral_check",
+                title=_("Check on referral {number}").format(number=referral.referral_no),
+                due_date=check_due_date(today),
+                source_kind="referral",
+                source_id=referral.id,
+            ),
+            user_id,
+        )
         return referral.id, referral.referral_no
 
 
-def _write(session: Session, resident_id: str, values: dict[str, Any], user_id: str | None,
-           record_id: str | None, source_visit_id: str | None, today: date) -> Referral:
+def _write(
+    session: Session,
+    resident_id: str,
+    values: dict[str, Any],
+    user_id: str | None,
+    record_id: str | None,
+    source_visit_id: str | None,
+    today: date,
+) -> Referral:
     unknown = set(values) - set(FORM_FIELDS)
     if unknown:
         raise ValueError(f"not referral form fields: {sorted(unknown)}")
@@ -298,10 +381,18 @@ def _write(session: Session, resident_id: str, values: dict[str, Any], user_id: 
     clinic = current_clinic(session)
     doctor = session.get(Staff, user_id) if user_id else None
     referral = Referral(
-        clinic_id=clinic.id, referral_no=next_referral_number(session, clinic.code, today), direction="up",
-        status="draft", referral_date=today, resident_id=resident.id, source_visit_id=source_visit_id,
-        from_org_code=clinic.code, from_org_name=clinic.name, from_doctor_id=user_id,
-        from_doctor_name=doctor.name if doctor else None, from_doctor_phone=doctor.phone if doctor else None,
+        clinic_id=clinic.id,
+        referral_no=next_referral_number(session, clinic.code, today),
+        direction="up",
+        status="draft",
+        referral_date=today,
+        resident_id=resident.id,
+        source_visit_id=source_visit_id,
+        from_org_code=clinic.code,
+        from_org_name=clinic.name,
+        from_doctor_id=user_id,
+        from_doctor_name=doctor.name if doctor else None,
+        from_doctor_phone=doctor.phone if doctor else None,
         **values,
     )
     records.create(session, referral, user_id)
@@ -312,17 +403,32 @@ def _write(session: Session, resident_id: str, values: dict[str, Any], user_id: 
 def _resident_block(resident: Resident) -> dict[str, Any]:
     """The resident as they are now, copied onto the slip (it travels without the record)."""
     return {
-        "patient_name": resident.name, "patient_sex": resident.sex, "patient_birth_date": resident.birth_date,
-        "patient_id_type": resident.id_type, "patient_id_number": resident.id_number,
-        "patient_phone": resident.phone, "patient_address": resident.address,
-        "patient_insurance_type": resident.insurance_type, "patient_insurance_no": resident.insurance_no,
+        "patient_name": resident.name,
+        "patient_sex": resident.sex,
+        "patient_birth_date": resident.birth_date,
+        "patient_id_type": resident.id_type,
+        "patient_id_number": resident.id_number,
+        "patient_phone": resident.phone,
+        "patient_address": resident.address,
+        "patient_insurance_type": resident.insurance_type,
+        "patient_insurance_no": resident.insurance_no,
     }
 
 
-def _event(session: Session, referral: Referral, from_status: str | None, to_status: str,
-           user_id: str | None) -> ReferralEvent:
+def _event(
+    session: Session, referral: Referral, from_status: str | None, to_status: str, user_id: str | None
+) -> ReferralEvent:
     doctor = session.get(Staff, user_id) if user_id else None
-    return records.create(session, ReferralEvent(
-        clinic_id=referral.clinic_id, referral_id=referral.id, from_status=from_status, to_status=to_status,
-        actor="clinic", actor_name=doctor.name if doctor else referral.from_doctor_name, at=utcnow(),
-    ), user_id)
+    return records.create(
+        session,
+        ReferralEvent(
+            clinic_id=referral.clinic_id,
+            referral_id=referral.id,
+            from_status=from_status,
+            to_status=to_status,
+            actor="clinic",
+            actor_name=doctor.name if doctor else referral.from_doctor_name,
+            at=utcnow(),
+        ),
+        user_id,
+    )

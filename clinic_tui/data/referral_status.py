@@ -61,9 +61,15 @@ def move(
         current = referral.status
         transition(referral.direction, current, to_status, actor, reason)
         event = ReferralEvent(
-            clinic_id=referral.clinic_id, referral_id=referral.id, origin="clinic",
-            from_status=current, to_status=to_status, actor=actor,
-            actor_name=_staff_name(session, user_id), reason=reason, at=at or utcnow(),
+            clinic_id=referral.clinic_id,
+            referral_id=referral.id,
+            origin="clinic",
+            from_status=current,
+            to_status=to_status,
+            actor=actor,
+            actor_name=_staff_name(session, user_id),
+            reason=reason,
+            at=at or utcnow(),
         )
         records.create(session, event, user_id)
         if referral.origin == "hub":

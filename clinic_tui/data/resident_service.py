@@ -27,8 +27,10 @@ from clinic_tui.domain.codes import CITIZEN_ID_CARD, KEY_POPULATION, VISIT_MODE
 from clinic_tui.domain.contract import (
     CHRONIC_CODE_TAGS,
     MANUAL_TAGS,
-    STATUS_LABELS as CONTRACT_STATUS_LABELS,
     derive_key_populations,
+)
+from clinic_tui.domain.contract import (
+    STATUS_LABELS as CONTRACT_STATUS_LABELS,
 )
 from clinic_tui.domain.followup import CLASSIFICATION_LABELS, DISEASE_LABELS
 from clinic_tui.domain.idnumber import mask_citizen_id, validate_citizen_id
@@ -39,9 +41,21 @@ from clinic_tui.i18n import N_, _
 
 # The resident columns the form edits, named as in the model.
 FORM_FIELDS = (
-    "name", "sex", "birth_date", "id_type", "id_number", "phone", "address", "division_name",
-    "health_record_no", "insurance_type", "insurance_no", "emergency_contact", "emergency_phone",
-    "chronic_conditions", "manual_population_tags",
+    "name",
+    "sex",
+    "birth_date",
+    "id_type",
+    "id_number",
+    "phone",
+    "address",
+    "division_name",
+    "health_record_no",
+    "insurance_type",
+    "insurance_no",
+    "emergency_contact",
+    "emergency_phone",
+    "chronic_conditions",
+    "manual_population_tags",
 )
 _LIST_FIELDS = ("chronic_conditions", "manual_population_tags")
 _PHONE_FIELDS = ("phone", "emergency_phone")
@@ -122,10 +136,14 @@ def _document_must_be_unique(row: dict[str, Any]) -> Iterator[None]:
     except IntegrityError as error:
         if "resident.id_number" not in str(error.orig):
             raise
-        raise DomainError(Problem(
-            "resident.document_taken", N_("Another resident is already registered with the number {number}."),
-            {"number": mask_citizen_id(row["id_number"])}, field="id_number",
-        )) from error
+        raise DomainError(
+            Problem(
+                "resident.document_taken",
+                N_("Another resident is already registered with the number {number}."),
+                {"number": mask_citizen_id(row["id_number"])},
+                field="id_number",
+            )
+        ) from error
 
 
 @dataclass(frozen=True)
@@ -139,8 +157,14 @@ def duplicates(engine: Engine, values: dict[str, Any], exclude_id: str | None = 
     id_type = values.get("id_type") or CITIZEN_ID_CARD
     number = _document_number(id_type, _blank_to_none(values.get("id_number")))
     with read_session(engine) as session:
-        hits = likely_duplicates(session, name=(values.get("name") or "").strip(), birth_date=values.get("birth_date"),
-                                 id_type=id_type, id_number=number, exclude_id=exclude_id)
+        hits = likely_duplicates(
+            session,
+            name=(values.get("name") or "").strip(),
+            birth_date=values.get("birth_date"),
+            id_type=id_type,
+            id_number=number,
+            exclude_id=exclude_id,
+        )
     return [Duplicate(hit, bool(number) and hit.id_type == id_type and hit.id_number == number) for hit in hits]
 
 
@@ -176,18 +200,33 @@ def resident_facts(engine: Engine, resident_id: str, today: date) -> ResidentFac
         r = _resident(session, resident_id)
         contract = session.execute(
             select(Contract.contract_no, Contract.start_date, Contract.end_date, Contract.status)
-            .where(Contract.resident_id == resident_id, Contract.deleted == False,  # noqa: E712
-                   Contract.status.in_(_ACTIVE_CONTRACT), Contract.start_date <= today, Contract.end_date >= today)
-            .order_by(Contract.start_date.desc()).limit(1)
+            .where(
+                Contract.resident_id == resident_id,
+                Contract.deleted == False,  # noqa: E712
+                Contract.status.in_(_ACTIVE_CONTRACT),
+                Contract.start_date <= today,
+                Contract.end_date >= today,
+            )
+            .order_by(Contract.start_date.desc())
+            .limit(1)
         ).first()
     return ResidentFacts(
-        id=r.id, name=r.name, sex=r.sex, birth_date=r.birth_date,
+        id=r.id,
+        name=r.name,
+        sex=r.sex,
+        birth_date=r.birth_date,
         age=age_on(r.birth_date, today) if r.birth_date else None,
-        id_type=r.id_type, masked_id_number=mask_citizen_id(r.id_number) if r.id_number else "",
-        phone=r.phone, address=r.address, chronic_conditions=list(r.chronic_conditions),
+        id_type=r.id_type,
+        masked_id_number=mask_citizen_id(r.id_number) if r.id_number else "",
+        phone=r.phone,
+        address=r.address,
+        chronic_conditions=list(r.chronic_conditions),
         key_populations=_key_populations(r, today),
-        contract=ContractFacts(contract.contract_no, contract.start_date, contract.end_date,
-                               _(CONTRACT_STATUS_LABELS[contract.status])) if contract else None,
+        contract=ContractFacts(
+            contract.contract_no, contract.start_date, contract.end_date, _(CONTRACT_STATUS_LABELS[contract.status])
+        )
+        if contract
+        else None,
     )
 
 
@@ -235,8 +274,10 @@ def timeline(engine: Engine, resident_id: str, today: date, limit: int = TIMELIN
             ).scalars():
                 rows.append((_day_of(getattr(record, day_column.key)), record.created_at, kind, record, summarize))
     rows.sort(key=lambda row: (row[0], row[1]), reverse=True)
-    items = [TimelineItem(kind, record.id, day, summarize(record, today))
-             for day, _created, kind, record, summarize in rows[:limit]]
+    items = [
+        TimelineItem(kind, record.id, day, summarize(record, today))
+        for day, _created, kind, record, summarize in rows[:limit]
+    ]
     return Timeline(items, total - len(items))
 
 
@@ -257,29 +298,39 @@ def _visit_line(v: Visit, today: date) -> str:
     # What the doctor looks for first comes first, as the page cuts the line at its end: the
     # complaint and the diagnosis; the mode is short and says where it happened.
     diagnosis = v.diagnoses[0] if v.diagnoses else None
-    return _line(VISIT_MODE.label(v.mode) if VISIT_MODE.is_valid(v.mode) else None, v.chief_complaint,
-                 f"{diagnosis.get('code') or ''} {diagnosis.get('name') or ''}".strip() if diagnosis else None,
-                 _blood_pressure(v.sbp, v.dbp))
+    return _line(
+        VISIT_MODE.label(v.mode) if VISIT_MODE.is_valid(v.mode) else None,
+        v.chief_complaint,
+        f"{diagnosis.get('code') or ''} {diagnosis.get('name') or ''}".strip() if diagnosis else None,
+        _blood_pressure(v.sbp, v.dbp),
+    )
 
 
 def _followup_line(f: Followup, today: date) -> str:
-    return _line(_(DISEASE_LABELS[f.disease]) if f.disease in DISEASE_LABELS else f.disease,
-                 _blood_pressure(f.sbp, f.dbp),
-                 _("fasting glucose {value}").format(value=f.fasting_glucose) if f.fasting_glucose else None,
-                 _(CLASSIFICATION_LABELS[f.classification]) if f.classification in CLASSIFICATION_LABELS else None,
-                 _("next {date}").format(date=f.next_date.isoformat()) if f.next_date else None)
+    return _line(
+        _(DISEASE_LABELS[f.disease]) if f.disease in DISEASE_LABELS else f.disease,
+        _blood_pressure(f.sbp, f.dbp),
+        _("fasting glucose {value}").format(value=f.fasting_glucose) if f.fasting_glucose else None,
+        _(CLASSIFICATION_LABELS[f.classification]) if f.classification in CLASSIFICATION_LABELS else None,
+        _("next {date}").format(date=f.next_date.isoformat()) if f.next_date else None,
+    )
 
 
 def _referral_line(r: Referral, today: date) -> str:
     other_side = r.to_org_name if r.direction == "up" else r.from_org_name
-    return _line(_(DIRECTION_LABELS[r.direction]) if r.direction in DIRECTION_LABELS else r.direction,
-                 r.referral_no, other_side, status_label(r.status))
+    return _line(
+        _(DIRECTION_LABELS[r.direction]) if r.direction in DIRECTION_LABELS else r.direction,
+        r.referral_no,
+        other_side,
+        status_label(r.status),
+    )
 
 
 def _contract_line(c: Contract, today: date) -> str:
     period = _("{start} to {end}").format(start=c.start_date.isoformat(), end=c.end_date.isoformat())
-    return _line(c.contract_no, period,
-                 _(CONTRACT_STATUS_LABELS[c.status]) if c.status in CONTRACT_STATUS_LABELS else c.status)
+    return _line(
+        c.contract_no, period, _(CONTRACT_STATUS_LABELS[c.status]) if c.status in CONTRACT_STATUS_LABELS else c.status
+    )
 
 
 def _task_line(t: Task, today: date) -> str:

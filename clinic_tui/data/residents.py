@@ -17,8 +17,14 @@ from clinic_tui.data.models import Resident
 from clinic_tui.data.search_keys import reverse_digits, starts_with
 
 _COLUMNS = (
-    Resident.id, Resident.name, Resident.sex, Resident.birth_date, Resident.id_type,
-    Resident.id_number, Resident.phone, Resident.address,
+    Resident.id,
+    Resident.name,
+    Resident.sex,
+    Resident.birth_date,
+    Resident.id_type,
+    Resident.id_number,
+    Resident.phone,
+    Resident.address,
 )
 
 

@@ -55,11 +55,14 @@ def refresh_name_keys(connection) -> int:
     for record_id, name, full, initials in rows:
         keys = resident_search_keys(name, None, None)
         if (keys["name_pinyin"], keys["name_initials"]) != (full, initials):
-            connection.execute("UPDATE resident SET name_pinyin = ?, name_initials = ? WHERE id = ?",
-                               (keys["name_pinyin"], keys["name_initials"], record_id))
+            connection.execute(
+                "UPDATE resident SET name_pinyin = ?, name_initials = ? WHERE id = ?",
+                (keys["name_pinyin"], keys["name_initials"], record_id),
+            )
             changed += 1
-    connection.execute("INSERT OR REPLACE INTO app_setting (key, value) VALUES (?, ?)",
-                       (NAME_KEYS_VERSION_KEY, str(NAME_KEYS_VERSION)))
+    connection.execute(
+        "INSERT OR REPLACE INTO app_setting (key, value) VALUES (?, ?)", (NAME_KEYS_VERSION_KEY, str(NAME_KEYS_VERSION))
+    )
     return changed
 
 

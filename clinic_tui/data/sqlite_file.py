@@ -11,7 +11,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 BUSY_TIMEOUT_MS = 5000
@@ -63,8 +63,10 @@ def check_header(path: Path) -> None:
 
 def is_ours(connection: sqlite3.Connection) -> bool:
     """Whether the schema is clinic-tui's: every database the app made records its schema revision."""
-    return connection.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'").fetchone() is not None
+    return (
+        connection.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'").fetchone()
+        is not None
+    )
 
 
 def check_usable(path: Path, *, full_check: bool) -> None:
@@ -129,7 +131,8 @@ def writing(path: Path | str) -> Iterator[sqlite3.Connection]:
 def stored_revision(connection: sqlite3.Connection) -> str | None:
     """The schema revision recorded in the file (Alembic's table), read without Alembic."""
     has_table = connection.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'").fetchone()
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+    ).fetchone()
     if not has_table:
         return None
     row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
@@ -138,9 +141,9 @@ def stored_revision(connection: sqlite3.Connection) -> str | None:
 
 def stored_datetime(value: datetime) -> str:
     """An aware datetime as the ORM stores it, for comparing with stored values in plain SQL."""
-    return value.astimezone(timezone.utc).strftime(_STORED_DATETIME)
+    return value.astimezone(UTC).strftime(_STORED_DATETIME)
 
 
 def read_datetime(value: str | None) -> datetime | None:
     """A stored datetime read back aware, in UTC, as the ORM reads it."""
-    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
+    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)

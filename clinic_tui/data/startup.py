@@ -74,8 +74,11 @@ def full_check_due(path: Path) -> bool:
     try:
         connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1.0)
         try:
-            rows = dict(connection.execute("SELECT key, value FROM app_setting WHERE key IN (?, ?)",
-                                           (CLEAN_EXIT_KEY, LAST_CHECK_KEY)).fetchall())
+            rows = dict(
+                connection.execute(
+                    "SELECT key, value FROM app_setting WHERE key IN (?, ?)", (CLEAN_EXIT_KEY, LAST_CHECK_KEY)
+                ).fetchall()
+            )
         finally:
             connection.close()
     except sqlite3.Error:
@@ -112,10 +115,17 @@ def open_as_is(settings: Settings) -> Path | None:
     with writing(path) as connection:
         if stored_revision(connection) != HEAD_REVISION:
             return None  # nothing written: prepare_database upgrades, then clears the marker
-        rows = dict(connection.execute("SELECT key, value FROM app_setting WHERE key IN (?, ?, ?)",
-                                       (CLEAN_EXIT_KEY, LAST_CHECK_KEY, BUILTIN_FINGERPRINT_KEY)).fetchall())
-        if (CLEAN_EXIT_KEY not in rows or _check_is_old(rows.get(LAST_CHECK_KEY))
-                or rows.get(BUILTIN_FINGERPRINT_KEY) != builtin_fingerprint()):
+        rows = dict(
+            connection.execute(
+                "SELECT key, value FROM app_setting WHERE key IN (?, ?, ?)",
+                (CLEAN_EXIT_KEY, LAST_CHECK_KEY, BUILTIN_FINGERPRINT_KEY),
+            ).fetchall()
+        )
+        if (
+            CLEAN_EXIT_KEY not in rows
+            or _check_is_old(rows.get(LAST_CHECK_KEY))
+            or rows.get(BUILTIN_FINGERPRINT_KEY) != builtin_fingerprint()
+        ):
             return None  # prepare_database checks the whole file or reloads the lists
         if not name_keys_current(connection):
             return None  # prepare_database makes the residents' name keys again
@@ -127,8 +137,10 @@ def open_as_is(settings: Settings) -> Path | None:
 def _record_full_check(path: Path, passed: bool) -> None:
     with writing(path) as connection:
         if passed:
-            connection.execute("INSERT OR REPLACE INTO app_setting (key, value) VALUES (?, ?)",
-                               (LAST_CHECK_KEY, date.today().isoformat()))
+            connection.execute(
+                "INSERT OR REPLACE INTO app_setting (key, value) VALUES (?, ?)",
+                (LAST_CHECK_KEY, date.today().isoformat()),
+            )
         else:
             connection.execute("DELETE FROM app_setting WHERE key = ?", (LAST_CHECK_KEY,))
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -142,7 +142,8 @@ class Store:
     def staff(self) -> list[StaffMember]:
         with reading(self.path) as connection:
             rows = connection.execute(
-                "SELECT id, name, role, pin_hash FROM staff WHERE active AND NOT deleted ORDER BY name").fetchall()
+                "SELECT id, name, role, pin_hash FROM staff WHERE active AND NOT deleted ORDER BY name"
+            ).fetchall()
         return [StaffMember(r["id"], r["name"], r["role"], bool(r["pin_hash"])) for r in rows]
 
     def check_pin(self, staff_id: str, pin: str) -> bool:
@@ -158,9 +159,13 @@ class Store:
 
     def clinic(self) -> ClinicInfo | None:
         with reading(self.path) as connection:
-            row = connection.execute(
-                "SELECT id, code, name FROM clinic WHERE id = (SELECT value FROM app_setting WHERE key = 'clinic_id')"
-            ).fetchone() or connection.execute("SELECT id, code, name FROM clinic LIMIT 1").fetchone()
+            row = (
+                connection.execute(
+                    "SELECT id, code, name FROM clinic "
+                    "WHERE id = (SELECT value FROM app_setting WHERE key = 'clinic_id')"
+                ).fetchone()
+                or connection.execute("SELECT id, code, name FROM clinic LIMIT 1").fetchone()
+            )
         return ClinicInfo(row["id"], row["code"], row["name"]) if row else None
 
     def sync_summary(self) -> SyncSummary:
@@ -169,7 +174,8 @@ class Store:
             # The last sync the hub confirmed (a receipt); a database older than receipts: its last pull.
             receipt = connection.execute(
                 "SELECT finished_at FROM sync_run WHERE outcome IN ('ok', 'rejected') AND finished_at IS NOT NULL"
-                " ORDER BY id DESC LIMIT 1").fetchone()
+                " ORDER BY id DESC LIMIT 1"
+            ).fetchone()
             pull = connection.execute(
                 "SELECT updated_at FROM sync_cursor WHERE name = 'pull' AND value IS NOT NULL AND value != ''"
             ).fetchone()

@@ -21,8 +21,21 @@ from clinic_tui.i18n import N_
 
 # What the visit form may set; the rest (clinic, doctor, institution, village) is set here.
 VISIT_FIELDS = (
-    "visit_at", "mode", "chief_complaint", "sbp", "dbp", "heart_rate", "temperature_c", "weight_kg",
-    "height_cm", "glucose_mmol", "glucose_kind", "diagnoses", "treatment", "prescription", "fee_fen",
+    "visit_at",
+    "mode",
+    "chief_complaint",
+    "sbp",
+    "dbp",
+    "heart_rate",
+    "temperature_c",
+    "weight_kg",
+    "height_cm",
+    "glucose_mmol",
+    "glucose_kind",
+    "diagnoses",
+    "treatment",
+    "prescription",
+    "fee_fen",
     "referral_flag",
 )
 
@@ -36,8 +49,9 @@ def load_visit(engine: Engine, visit_id: str) -> dict[str, Any]:
         return {name: getattr(visit, name) for name in VISIT_FIELDS}
 
 
-def save_visit(engine: Engine, *, resident_id: str, values: dict[str, Any], user_id: str | None,
-               record_id: str | None = None) -> str:
+def save_visit(
+    engine: Engine, *, resident_id: str, values: dict[str, Any], user_id: str | None, record_id: str | None = None
+) -> str:
     """Create (``record_id`` None) or update a visit of ``resident_id``; returns its id."""
     unknown = set(values) - set(VISIT_FIELDS)
     if unknown:
@@ -48,7 +62,11 @@ def save_visit(engine: Engine, *, resident_id: str, values: dict[str, Any], user
             return records.update(session, session.get(Visit, record_id), values, user_id).id
         clinic = current_clinic(session)
         visit = Visit(
-            clinic_id=clinic.id, resident_id=resident.id, doctor_id=user_id, institution_code=clinic.code,
-            village_code=resident.division_code or clinic.division_code, **values,
+            clinic_id=clinic.id,
+            resident_id=resident.id,
+            doctor_id=user_id,
+            institution_code=clinic.code,
+            village_code=resident.division_code or clinic.division_code,
+            **values,
         )
         return records.create(session, visit, user_id).id

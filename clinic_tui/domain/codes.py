@@ -160,10 +160,15 @@ KEY_POPULATION = CodeSet(
 )
 
 # How a family-doctor contract's services are given. No national code set; these readable codes are ours.
-SERVICE_MODE = CodeSet("service mode", (
-    ("clinic", N_("At the clinic")), ("home", N_("Home visits")), ("phone", N_("By phone")),
-    ("online", N_("Online")),
-))
+SERVICE_MODE = CodeSet(
+    "service mode",
+    (
+        ("clinic", N_("At the clinic")),
+        ("home", N_("Home visits")),
+        ("phone", N_("By phone")),
+        ("online", N_("Online")),
+    ),
+)
 
 _TOKEN_SEPARATORS = re.compile(r"[\s,;/、]+")
 

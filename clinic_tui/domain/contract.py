@@ -8,10 +8,11 @@ after the previous period ends. Money is integer fen (1 yuan = 100 fen).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
 
 from clinic_tui.domain.age import completed_years
 from clinic_tui.domain.problems import DomainError, Problem
@@ -135,9 +136,7 @@ def default_period(start: date) -> Period:
     return Period(start, anniversary - timedelta(days=1))
 
 
-def status_on(
-    terms: ContractTerms, today: date, expiring_within_days: int = EXPIRING_WITHIN_DAYS
-) -> ContractStatus:
+def status_on(terms: ContractTerms, today: date, expiring_within_days: int = EXPIRING_WITHIN_DAYS) -> ContractStatus:
     """The status shown on ``today``; a termination or a renewal outranks the calendar."""
     if terms.terminated_on is not None and terms.terminated_on <= today:
         return ContractStatus.TERMINATED
@@ -152,9 +151,7 @@ def status_on(
     return ContractStatus.ACTIVE  # including a contract signed ahead of its start
 
 
-def check_fee_split(
-    total: int, insurance: int, public_health: int, self_paid: int
-) -> list[Problem]:
+def check_fee_split(total: int, insurance: int, public_health: int, self_paid: int) -> list[Problem]:
     """The fee and its parts (insurance fund, public health funds, self-paid), all in fen."""
     amounts = {  # field names as in the data model's Contract
         "fee_total_fen": total,
@@ -181,9 +178,7 @@ def check_fee_split(
     return [Problem("contract.fee_mismatch", template, params, field="fee_total_fen")]
 
 
-def check_no_overlap(
-    existing_periods: Iterable[tuple[date, date]], new_period: tuple[date, date]
-) -> list[Problem]:
+def check_no_overlap(existing_periods: Iterable[tuple[date, date]], new_period: tuple[date, date]) -> list[Problem]:
     """One contract per resident at a time.
 
     ``existing_periods``: the resident's other contracts; pass a terminated one as ending on
@@ -212,9 +207,7 @@ def renewal_terms(previous: ContractTerms, today: date) -> Period:
     return default_period(max(previous.end + timedelta(days=1), today))
 
 
-def check_termination(
-    reason_code: str | None, note: str | None, on: date, contract: ContractTerms
-) -> list[Problem]:
+def check_termination(reason_code: str | None, note: str | None, on: date, contract: ContractTerms) -> list[Problem]:
     """A termination (解约) on ``on`` needs a reason, a note for "other", a date in the period."""
     problems = []
     if contract.terminated_on is not None:
@@ -294,9 +287,7 @@ class Coverage:
         return self.still_to_sign == 0
 
 
-def coverage(
-    signed: int, population: int, target_percent: int = KEY_POPULATION_COVERAGE_TARGET_PERCENT
-) -> Coverage:
+def coverage(signed: int, population: int, target_percent: int = KEY_POPULATION_COVERAGE_TARGET_PERCENT) -> Coverage:
     if not 0 <= signed <= population:
         raise ValueError(f"signed must be within 0..population, got {signed} of {population}")
     return Coverage(signed, population, target_percent)

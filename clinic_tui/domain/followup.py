@@ -10,10 +10,10 @@ dataclasses a county can replace.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Collection, Iterable
 
 from clinic_tui.domain.problems import Problem, Severity
 from clinic_tui.i18n import N_
@@ -86,17 +86,38 @@ EMERGENCY_SIGN_LABELS = {
 }
 # Each disease's list in the specification.
 _E = EmergencySign
-HYPERTENSION_SIGNS = frozenset({
-    _E.ALTERED_CONSCIOUSNESS, _E.SEVERE_HEADACHE_OR_DIZZINESS, _E.NAUSEA_OR_VOMITING,
-    _E.BLURRED_VISION, _E.EYE_PAIN, _E.PALPITATIONS, _E.CHEST_TIGHTNESS,
-    _E.BREATHLESS_LYING_FLAT, _E.RAISED_IN_PREGNANCY, _E.CANNOT_MANAGE,
-})
-DIABETES_SIGNS = frozenset({
-    _E.ALTERED_CONSCIOUSNESS, _E.ACETONE_BREATH, _E.PALPITATIONS, _E.SWEATING,
-    _E.LOSS_OF_APPETITE, _E.NAUSEA_OR_VOMITING, _E.POLYDIPSIA, _E.POLYURIA, _E.ABDOMINAL_PAIN,
-    _E.DEEP_BREATHING, _E.FLUSHED_SKIN, _E.SUDDEN_VISION_LOSS, _E.RAISED_IN_PREGNANCY,
-    _E.CANNOT_MANAGE,
-})
+HYPERTENSION_SIGNS = frozenset(
+    {
+        _E.ALTERED_CONSCIOUSNESS,
+        _E.SEVERE_HEADACHE_OR_DIZZINESS,
+        _E.NAUSEA_OR_VOMITING,
+        _E.BLURRED_VISION,
+        _E.EYE_PAIN,
+        _E.PALPITATIONS,
+        _E.CHEST_TIGHTNESS,
+        _E.BREATHLESS_LYING_FLAT,
+        _E.RAISED_IN_PREGNANCY,
+        _E.CANNOT_MANAGE,
+    }
+)
+DIABETES_SIGNS = frozenset(
+    {
+        _E.ALTERED_CONSCIOUSNESS,
+        _E.ACETONE_BREATH,
+        _E.PALPITATIONS,
+        _E.SWEATING,
+        _E.LOSS_OF_APPETITE,
+        _E.NAUSEA_OR_VOMITING,
+        _E.POLYDIPSIA,
+        _E.POLYURIA,
+        _E.ABDOMINAL_PAIN,
+        _E.DEEP_BREATHING,
+        _E.FLUSHED_SKIN,
+        _E.SUDDEN_VISION_LOSS,
+        _E.RAISED_IN_PREGNANCY,
+        _E.CANNOT_MANAGE,
+    }
+)
 FACE_TO_FACE_PER_YEAR = 4
 SOON = timedelta(days=14)  # "2周内": after an adjustment, a referral or an emergency
 ROUTINE_MONTHS = 3  # the next follow-up of a controlled patient
@@ -174,9 +195,7 @@ def classify_hypertension(
     controlled = reading.systolic < systolic and reading.diastolic < diastolic
     emergencies = _blood_pressure_emergency(reading, t.emergency_from)
     emergencies += _sign_reasons(emergency_signs, HYPERTENSION_SIGNS)
-    return _assess(
-        controlled, previous_classification, adverse_reaction, complication_change, emergencies, on
-    )
+    return _assess(controlled, previous_classification, adverse_reaction, complication_change, emergencies, on)
 
 
 def classify_diabetes(
@@ -218,9 +237,7 @@ def classify_diabetes(
         emergencies.append(_reason("followup.fever", template, params, "temperature"))
     emergencies += _sign_reasons(emergency_signs, DIABETES_SIGNS)
     controlled = reading.fasting_glucose < t.controlled_fasting_below
-    return _assess(
-        controlled, previous_classification, adverse_reaction, complication_change, emergencies, on
-    )
+    return _assess(controlled, previous_classification, adverse_reaction, complication_change, emergencies, on)
 
 
 def override_requires_reason(assessment: Assessment, classification: str, referred: bool) -> bool:
@@ -261,9 +278,7 @@ class AnnualStatus:
         return max(0, self.required - self.face_to_face)
 
 
-def annual_status(
-    followup_dates: Iterable[date], year: int, required: int = FACE_TO_FACE_PER_YEAR
-) -> AnnualStatus:
+def annual_status(followup_dates: Iterable[date], year: int, required: int = FACE_TO_FACE_PER_YEAR) -> AnnualStatus:
     """Face-to-face follow-ups in ``year`` (pass clinic and home visits, not phone calls).
 
     Two records on one day count once: a duplicate must not make a patient look managed.
@@ -352,9 +367,7 @@ def _sign_reasons(signs: Collection[str], allowed: frozenset[EmergencySign]) -> 
     ]
 
 
-def _reason(
-    code: str, template: str, params: dict[str, object] | None = None, field: str | None = None
-) -> Problem:
+def _reason(code: str, template: str, params: dict[str, object] | None = None, field: str | None = None) -> Problem:
     return Problem(code, template, params or {}, Severity.FLAG, field)
 
 

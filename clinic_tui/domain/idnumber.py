@@ -46,7 +46,7 @@ def check_character(first17: str) -> str:
     """The GB 11643 check character ("0"-"9" or "X") of the first 17 digits of an ID number."""
     if len(first17) != 17 or not first17.isascii() or not first17.isdigit():
         raise ValueError(f"need exactly 17 digits, got {first17!r}")
-    total = sum(int(digit) * weight for digit, weight in zip(first17, WEIGHTS))
+    total = sum(int(digit) * weight for digit, weight in zip(first17, WEIGHTS, strict=True))
     return CHECK_CHARACTERS[total % 11]
 
 
@@ -60,10 +60,7 @@ def validate_citizen_id(text: str, today: date | None = None) -> IdCheck:
         return _refused(
             _problem(
                 "id.empty",
-                N_(
-                    "Enter the citizen ID number; for a resident without one, choose another "
-                    "document type."
-                ),
+                N_("Enter the citizen ID number; for a resident without one, choose another document type."),
             )
         )
 
@@ -107,9 +104,7 @@ def validate_citizen_id(text: str, today: date | None = None) -> IdCheck:
     return IdCheck(number, birth_date, sex, upgraded, problems)
 
 
-def compare_with_entered(
-    check: IdCheck, sex_code: str | None, birth_date: date | None
-) -> list[Problem]:
+def compare_with_entered(check: IdCheck, sex_code: str | None, birth_date: date | None) -> list[Problem]:
     """Warnings when the sex or birth date entered on the form disagree with a valid ID number.
 
     Only a warning: the form may be right and the card wrong (registration errors happen), so
@@ -122,9 +117,7 @@ def compare_with_entered(
         template = (
             N_("The ID number belongs to a man, but the sex entered is female: please confirm.")
             if check.sex == SEX_MALE
-            else N_(
-                "The ID number belongs to a woman, but the sex entered is male: please confirm."
-            )
+            else N_("The ID number belongs to a woman, but the sex entered is male: please confirm.")
         )
         problems.append(Problem("id.sex_mismatch", template, {}, Severity.WARNING, "sex"))
     if birth_date is not None and birth_date != check.birth_date:
@@ -161,10 +154,7 @@ def _shape_problems(number: str) -> list[Problem]:
             problems.append(
                 _problem(
                     "id.x_not_last",
-                    N_(
-                        "X can only be the last (18th) character, but it is at position "
-                        "{position}."
-                    ),
+                    N_("X can only be the last (18th) character, but it is at position {position}."),
                     position=position,
                 )
             )
@@ -186,10 +176,7 @@ def _shape_problems(number: str) -> list[Problem]:
         problems.append(
             _problem(
                 "id.length",
-                N_(
-                    "A citizen ID number has 18 characters (old ones have 15); this one has "
-                    "{count}."
-                ),
+                N_("A citizen ID number has 18 characters (old ones have 15); this one has {count}."),
                 count=len(number),
             )
         )
@@ -219,10 +206,7 @@ def _birth_date(digits: str, today: date) -> tuple[date | None, list[Problem]]:
         return None, [
             _problem(
                 "id.birth_date_too_early",
-                N_(
-                    "The birth date in the ID number, {birth_date}, is before {earliest}: check "
-                    "the number."
-                ),
+                N_("The birth date in the ID number, {birth_date}, is before {earliest}: check the number."),
                 birth_date=born.isoformat(),
                 earliest=EARLIEST_BIRTH_YEAR,
             )

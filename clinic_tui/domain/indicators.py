@@ -55,21 +55,50 @@ def to_csv_rows(report, label) -> list[list[str]]:
 
     ``label(kind, code)`` gives the words for a status or population code in the user's language.
     """
+
     def share(part: int, whole: int) -> str:
         return f"{100 * part / whole:.1f}" if whole else ""
 
     month = f"{report.month:%Y-%m}"
-    rows = [[label("header", "section"), label("header", "item"), label("header", "count"),
-             label("header", "of"), label("header", "rate")]]
+    rows = [
+        [
+            label("header", "section"),
+            label("header", "item"),
+            label("header", "count"),
+            label("header", "of"),
+            label("header", "rate"),
+        ]
+    ]
     rows.append([month, label("item", "visits"), str(report.visits), "", ""])
-    rows.append([month, label("item", "followups"), str(report.followups_done), str(report.followups_due),
-                 share(report.followups_done, report.followups_due)])
+    rows.append(
+        [
+            month,
+            label("item", "followups"),
+            str(report.followups_done),
+            str(report.followups_due),
+            share(report.followups_done, report.followups_due),
+        ]
+    )
     for direction, counts in (("up", report.up_by_status), ("down", report.down_by_status)):
         for status, count in sorted(counts.items()):
             rows.append([label("section", direction), label("status", status), str(count), "", ""])
-    rows.append([label("section", "coverage"), label("item", "overall"), str(report.overall.signed),
-                 str(report.overall.population), share(report.overall.signed, report.overall.population)])
+    rows.append(
+        [
+            label("section", "coverage"),
+            label("item", "overall"),
+            str(report.overall.signed),
+            str(report.overall.population),
+            share(report.overall.signed, report.overall.population),
+        ]
+    )
     for tag, cover in report.by_population.items():
-        rows.append([label("section", "coverage"), label("population", tag), str(cover.signed),
-                     str(cover.population), share(cover.signed, cover.population)])
+        rows.append(
+            [
+                label("section", "coverage"),
+                label("population", tag),
+                str(cover.signed),
+                str(cover.population),
+                share(cover.signed, cover.population),
+            ]
+        )
     return rows

@@ -25,9 +25,7 @@ MOBILE_LENGTH = 11
 
 # The dash form needs a separator before the 7-8 digit number, so that a mobile written
 # "1381234-5678" is not read as a number with extension 5678.
-_EXTENSION = re.compile(
-    r"\s*(?:转|分机|ext\.?|x|#|(?:(?<=[\s\-)]\d{7})|(?<=[\s\-)]\d{8}))-)\s*(\d+)$", re.IGNORECASE
-)
+_EXTENSION = re.compile(r"\s*(?:转|分机|ext\.?|x|#|(?:(?<=[\s\-)]\d{7})|(?<=[\s\-)]\d{8}))-)\s*(\d+)$", re.IGNORECASE)
 _SEPARATORS = re.compile(r"[\s\-().\u2013\u2014]")
 
 
@@ -64,19 +62,14 @@ def validate_phone(text: str, field: str = "phone") -> PhoneCheck:
             return _refused(
                 field,
                 "phone.characters",
-                N_(
-                    "“{character}” cannot be part of a phone number: use digits only (spaces "
-                    "and dashes are fine)."
-                ),
+                N_("“{character}” cannot be part of a phone number: use digits only (spaces and dashes are fine)."),
                 character=character,
             )
 
     if international or digits.startswith("00"):
         digits = digits.removeprefix("00")
         if not digits.startswith("86"):
-            return _refused(
-                field, "phone.foreign", N_("Only numbers in mainland China (+86) can be entered.")
-            )
+            return _refused(field, "phone.foreign", N_("Only numbers in mainland China (+86) can be entered."))
         digits = digits[2:]
         # Written internationally, a landline drops the 0 of its area code: +86 571 ..., +86 10 ...
         if re.match(r"10|[2-9]", digits):
@@ -97,18 +90,12 @@ def validate_phone(text: str, field: str = "phone") -> PhoneCheck:
         return _refused(
             field,
             "phone.missing_area_code",
-            N_(
-                "This looks like a landline number without its area code: add the area code "
-                "(such as 0571) in front."
-            ),
+            N_("This looks like a landline number without its area code: add the area code (such as 0571) in front."),
         )
     return _refused(
         field,
         "phone.first_digit",
-        N_(
-            "Mobile numbers start with 1 and landline numbers with their area code (0…); this "
-            "one starts with {digit}."
-        ),
+        N_("Mobile numbers start with 1 and landline numbers with their area code (0…); this one starts with {digit}."),
         digit=digits[0],
     )
 
@@ -120,10 +107,7 @@ def _mobile_problems(digits: str, extension: str | None, field: str) -> list[Pro
             _error(
                 field,
                 "phone.mobile_too_short",
-                N_(
-                    "This mobile number is too short: a mobile number has 11 digits, this one "
-                    "{count}."
-                ),
+                N_("This mobile number is too short: a mobile number has 11 digits, this one {count}."),
                 count=len(digits),
             )
         )
@@ -132,10 +116,7 @@ def _mobile_problems(digits: str, extension: str | None, field: str) -> list[Pro
             _error(
                 field,
                 "phone.mobile_too_long",
-                N_(
-                    "This mobile number is too long: a mobile number has 11 digits, this one "
-                    "{count}."
-                ),
+                N_("This mobile number is too long: a mobile number has 11 digits, this one {count}."),
                 count=len(digits),
             )
         )
@@ -149,9 +130,7 @@ def _mobile_problems(digits: str, extension: str | None, field: str) -> list[Pro
             )
         )
     if extension is not None:
-        problems.append(
-            _error(field, "phone.mobile_extension", N_("A mobile number has no extension."))
-        )
+        problems.append(_error(field, "phone.mobile_extension", N_("A mobile number has no extension.")))
     return problems
 
 
@@ -164,10 +143,7 @@ def _landline(digits: str, extension: str | None, field: str) -> PhoneCheck:
         return _refused(
             field,
             "phone.area_code",
-            N_(
-                "{area} is not an area code: area codes are 010, 02x, or 0 and three digits "
-                "(such as 0571)."
-            ),
+            N_("{area} is not an area code: area codes are 010, 02x, or 0 and three digits (such as 0571)."),
             area=digits[:3],
         )
     subscriber = digits[len(area) :]
@@ -175,10 +151,7 @@ def _landline(digits: str, extension: str | None, field: str) -> PhoneCheck:
         return _refused(
             field,
             "phone.landline_length",
-            N_(
-                "After the area code {area}, a landline number has {expected} digits; this one "
-                "has {count}."
-            ),
+            N_("After the area code {area}, a landline number has {expected} digits; this one has {count}."),
             area=area,
             expected=expected,
             count=len(subscriber),
@@ -189,10 +162,7 @@ def _landline(digits: str, extension: str | None, field: str) -> PhoneCheck:
         return _refused(
             field,
             "phone.landline_first_digit",
-            N_(
-                "After the area code {area}, the number cannot start with {digit}: check the area "
-                "code and the number."
-            ),
+            N_("After the area code {area}, the number cannot start with {digit}: check the area code and the number."),
             area=area,
             digit=subscriber[0],
         )

@@ -6,9 +6,10 @@ the message is for people and is produced in the current language when it is rea
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Mapping
+from typing import Any
 
 from clinic_tui.i18n import _
 

@@ -15,6 +15,7 @@ TRANSPORT_NEEDS = ("oxygen", "monitor", "stretcher", "escort", "ambulance_120") 
 
 # --- Medications as the form types them: "硝苯地平缓释片 2 10mg; 二甲双胍 3 0.5g" --------------
 
+
 def parse_medications(text: str | None) -> list[dict]:
     """Entries of "name [times a day] [dose]" separated by semicolons, as a follow-up stores them."""
     medications = []
@@ -24,8 +25,7 @@ def parse_medications(text: str | None) -> list[dict]:
             continue
         times = _TIMES.fullmatch(rest[0]) if rest else None
         dose = " ".join(rest[1:] if times else rest)
-        medications.append({"name": name, "times_per_day": int(times[1]) if times else None,
-                            "dose": dose or None})
+        medications.append({"name": name, "times_per_day": int(times[1]) if times else None, "dose": dose or None})
     return medications
 
 
@@ -44,12 +44,13 @@ def medications_text(medications: list[dict] | None) -> str:
 
 # --- Examinations: "item result; item result" ----------------------------------------------------
 
+
 def examinations_text(examinations: list[dict] | None) -> str:
     return "; ".join(" ".join(p for p in (e.get("item"), e.get("result")) if p) for e in examinations or [])
 
 
 def parse_examinations(text: str | None) -> list[dict]:
-    """"item result; item result" as the model stores it (abnormal left for the hospital to judge)."""
+    """ "item result; item result" as the model stores it (abnormal left for the hospital to judge)."""
     found = []
     for entry in _ENTRY_SEPARATORS.split(text or ""):
         item, _space, result = entry.strip().partition(" ")
@@ -60,8 +61,9 @@ def parse_examinations(text: str | None) -> list[dict]:
 
 # --- Transport needs of an emergency slip: "135" -------------------------------------------------
 
+
 def transport_from_codes(text: str | None) -> dict[str, bool] | None:
-    """"135" (1 oxygen 2 monitor 3 stretcher 4 escort 5 ambulance), "0" none: the assessment dict.
+    """ "135" (1 oxygen 2 monitor 3 stretcher 4 escort 5 ambulance), "0" none: the assessment dict.
 
     None when nothing was typed (not assessed); ValueError for other characters.
     """

@@ -15,9 +15,10 @@ clinic uses the same table to know which actions to offer and to refuse the ones
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Any, Iterable, Mapping, NamedTuple
+from typing import Any, NamedTuple
 
 from clinic_tui.domain.problems import DomainError, Problem, Severity
 from clinic_tui.i18n import N_, LazyText, _
@@ -148,9 +149,7 @@ def status_label(status: str) -> str:
     return _(STATUS_LABELS[Status(status)])
 
 
-def transition(
-    direction: str, current: str | None, target: str, actor: str, reason: str | None = None
-) -> None:
+def transition(direction: str, current: str | None, target: str, actor: str, reason: str | None = None) -> None:
     """Refuse with a ``DomainError`` any move the table does not allow, saying why.
 
     ``current`` is None when the referral is being created.
@@ -184,11 +183,7 @@ def allowed_targets(direction: str, current: str | None, actor: str) -> tuple[St
     """The statuses ``actor`` may move the referral to (its first one when ``current`` is None)."""
     way, who = _direction(direction), _actor(actor)
     from_ = None if current is None else _status(way, current)
-    return tuple(
-        to
-        for (d, f, to), actors in TRANSITIONS.items()
-        if d == way and f == from_ and who in actors
-    )
+    return tuple(to for (d, f, to), actors in TRANSITIONS.items() if d == way and f == from_ and who in actors)
 
 
 def is_terminal(direction: str, status: str) -> bool:
@@ -202,9 +197,7 @@ def is_answered(direction: str, status: str) -> bool:
     return _status(way, status) in ANSWERED[way]
 
 
-def should_expire(
-    status: str, sent_at: datetime, now: datetime, answer_within_days: int = DEFAULT_ANSWER_DAYS
-) -> bool:
+def should_expire(status: str, sent_at: datetime, now: datetime, answer_within_days: int = DEFAULT_ANSWER_DAYS) -> bool:
     """Whether the system should mark an upward referral expired: sent, unanswered, too long."""
     return status == Status.SENT and now >= sent_at + timedelta(days=answer_within_days)
 
@@ -249,8 +242,9 @@ def referral_number_prefix(clinic_code: str, on: date) -> str:
 def number_after(clinic_code: str, on: date, taken: Iterable[str]) -> str:
     """The clinic's next referral number of ``on``, after the ones ``taken`` (that day's, say)."""
     prefix = referral_number_prefix(clinic_code, on)
-    last = max((int(no[len(prefix):]) for no in taken
-                if no.startswith(prefix) and no[len(prefix):].isdigit()), default=0)
+    last = max(
+        (int(no[len(prefix) :]) for no in taken if no.startswith(prefix) and no[len(prefix) :].isdigit()), default=0
+    )
     return make_referral_number(clinic_code, on, last + 1)
 
 
@@ -334,9 +328,7 @@ def _filled(value: Any) -> bool:
     return value is not None
 
 
-def _refusal(
-    code: str, template: str, params: Mapping[str, Any], field: str | None = None
-) -> DomainError:
+def _refusal(code: str, template: str, params: Mapping[str, Any], field: str | None = None) -> DomainError:
     return DomainError(Problem(code, template, params, Severity.ERROR, field))
 
 

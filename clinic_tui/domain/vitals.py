@@ -38,9 +38,9 @@ from __future__ import annotations
 
 import math
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Callable
 
 from clinic_tui.domain.codes import CodeSet
 from clinic_tui.domain.problems import Problem, Severity
@@ -79,12 +79,9 @@ _FAST = N_("{vital} {value} {unit} is fast (over {limit}).")
 _SLOW = N_("{vital} {value} {unit} is slow (below {limit}).")
 _FEVER = N_("{vital} {value} {unit} is a high fever (over {limit}).")
 _COLD = N_("{vital} {value} {unit} is low (below {limit}): measure again; possible hypothermia.")
-_HIGH_GLUCOSE = N_(
-    "{vital} {value} {unit} is dangerously high ({limit} or higher): consider emergency referral."
-)
+_HIGH_GLUCOSE = N_("{vital} {value} {unit} is dangerously high ({limit} or higher): consider emergency referral.")
 _LOW_GLUCOSE = N_(
-    "{vital} {value} {unit} is in the hypoglycaemia range ({limit} or lower): treat it first, "
-    "then consider referral."
+    "{vital} {value} {unit} is in the hypoglycaemia range ({limit} or lower): treat it first, then consider referral."
 )
 _GLUCOSE_ALARMS = (
     Alarm("vitals.hyperglycaemia", operator.ge, 16.7, _HIGH_GLUCOSE),
@@ -243,8 +240,7 @@ def _blood_pressure_problems(values: dict[str, float]) -> list[Problem]:
             Problem(
                 "vitals.narrow_pulse_pressure",
                 N_(
-                    "Pulse pressure (systolic minus diastolic) is only {pulse_pressure} mmHg: "
-                    "measure again to confirm."
+                    "Pulse pressure (systolic minus diastolic) is only {pulse_pressure} mmHg: measure again to confirm."
                 ),
                 params,
                 Severity.WARNING,
@@ -277,10 +273,7 @@ def _bmi_problems(values: dict[str, float]) -> list[Problem]:
     return [
         Problem(
             "vitals.bmi_implausible",
-            N_(
-                "Weight and height give a BMI of {bmi}, which is not plausible: check both values "
-                "and their units."
-            ),
+            N_("Weight and height give a BMI of {bmi}, which is not plausible: check both values and their units."),
             {"bmi": _number(value)},
             Severity.WARNING,
             "bmi",

@@ -46,8 +46,14 @@ def package_codes(text: str) -> list[str]:
 def check_service_modes(text: str, _values: Any) -> list[Problem]:
     unknown = SERVICE_MODES.parse(text)[1]
     if unknown:
-        return [Problem("contract.service_mode_unknown", N_("Not a service mode: {words}."),
-                        {"words": " ".join(unknown)}, field="service_modes")]
+        return [
+            Problem(
+                "contract.service_mode_unknown",
+                N_("Not a service mode: {words}."),
+                {"words": " ".join(unknown)},
+                field="service_modes",
+            )
+        ]
     return []
 
 
@@ -69,7 +75,8 @@ class ContractFormScreen(FormScreen):
     def prefilled(self) -> Prefill:
         if self._prefill is None:
             self._prefill = self.clinic_app.store.contracts.prefill(
-                today=clock.today(), resident_id=self.context.get("resident_id"), renew_of=self.renew_of)
+                today=clock.today(), resident_id=self.context.get("resident_id"), renew_of=self.renew_of
+            )
         return self._prefill
 
     @property
@@ -93,8 +100,9 @@ class ContractFormScreen(FormScreen):
     def specs(self) -> list[FieldSpec]:
         return [
             FieldSpec("team", N_("Team"), "choice", required=True, choices=self.team_codes),
-            FieldSpec(PACKAGES, N_("Packages"), required=True, hint=N_("codes, or tick below"),
-                      check=self._check_packages),
+            FieldSpec(
+                PACKAGES, N_("Packages"), required=True, hint=N_("codes, or tick below"), check=self._check_packages
+            ),
             FieldSpec("service_modes", N_("Service mode"), hint=SERVICE_MODES.hint(), check=check_service_modes),
             FieldSpec("signed_date", N_("Signed on"), "date", required=True),
             FieldSpec("start_date", N_("Starts"), "date", required=True),
@@ -111,8 +119,14 @@ class ContractFormScreen(FormScreen):
         known = {p.code for p in self.package_choices}
         unknown = [code for code in package_codes(text) if code not in known]
         if unknown:
-            return [Problem("contract.package_unknown", N_("Unknown service package: {codes}."),
-                            {"codes": " ".join(unknown)}, field=PACKAGES)]
+            return [
+                Problem(
+                    "contract.package_unknown",
+                    N_("Unknown service package: {codes}."),
+                    {"codes": " ".join(unknown)},
+                    field=PACKAGES,
+                )
+            ]
         return []
 
     # --- layout and the package picker --------------------------------------------------------
@@ -122,7 +136,8 @@ class ContractFormScreen(FormScreen):
         facts = self.prefilled
         populations = _(", ").join(KEY_POPULATION.label(p) for p in facts.populations) or _("none")
         title = f"{_(self.title_text)} · {facts.resident_name} · " + _("Key populations: {populations}").format(
-            populations=populations)
+            populations=populations
+        )
         self.query_one(".form-title", Static).update(title)
         field = self.form.input(PACKAGES)
         self.form.mount(PackagePicker(self.package_choices, id="package-picker"), after=field.parent)
@@ -183,8 +198,15 @@ class ContractFormScreen(FormScreen):
 
     def _record_values(self, values: dict[str, Any]) -> dict[str, Any]:
         team = int(values["team"]) - 1 if values["team"] else None
-        same = ("signed_date", "start_date", "end_date", "fee_total_fen", "fee_insurance_fen",
-                "fee_public_health_fen", "fee_self_fen")
+        same = (
+            "signed_date",
+            "start_date",
+            "end_date",
+            "fee_total_fen",
+            "fee_insurance_fen",
+            "fee_public_health_fen",
+            "fee_self_fen",
+        )
         return {name: values[name] for name in same} | {
             "team_id": self._teams[team].id if team is not None else None,
             PACKAGES: package_codes(values[PACKAGES] or ""),
@@ -194,13 +216,18 @@ class ContractFormScreen(FormScreen):
         }
 
     def extra_problems(self, values: dict[str, Any]) -> list[Problem]:
-        return self.clinic_app.store.contracts.check(self.prefilled.resident_id, self._record_values(values),
-                                                     renew_of=self.renew_of)
+        return self.clinic_app.store.contracts.check(
+            self.prefilled.resident_id, self._record_values(values), renew_of=self.renew_of
+        )
 
     def save(self, values: dict[str, Any]) -> str:
         return self.clinic_app.store.contracts.sign(
-            resident_id=self.prefilled.resident_id, values=self._record_values(values), user_id=self.clinic_app.user_id,
-            today=clock.today(), renew_of=self.renew_of)
+            resident_id=self.prefilled.resident_id,
+            values=self._record_values(values),
+            user_id=self.clinic_app.user_id,
+            today=clock.today(),
+            renew_of=self.renew_of,
+        )
 
     def after_save(self, record_id: str) -> None:
         from clinic_tui.screens.routes import record_page

@@ -28,7 +28,9 @@ from clinic_tui.widgets.app_header import AppHeader
 from clinic_tui.widgets.form import FieldSpec, FormView
 from clinic_tui.widgets.package_picker import yuan
 
-TERMINATION_REASON = CodeSet("termination reason", tuple((r.value, label) for r, label in TERMINATION_REASON_LABELS.items()))
+TERMINATION_REASON = CodeSet(
+    "termination reason", tuple((r.value, label) for r, label in TERMINATION_REASON_LABELS.items())
+)
 
 
 def details_text(d) -> str:
@@ -36,30 +38,44 @@ def details_text(d) -> str:
     separator = _(", ")
     lines = [
         _("Contract {number} ({kind}) · {status}").format(
-            number=d.contract_no, kind=_(KIND_LABELS.get(d.kind, d.kind)), status=_(STATUS_LABELS[d.status])),
+            number=d.contract_no, kind=_(KIND_LABELS.get(d.kind, d.kind)), status=_(STATUS_LABELS[d.status])
+        ),
         _("Resident: {name}").format(name=d.resident_name),
         _("Period: {start} to {end}, signed {signed}").format(start=d.start, end=d.end, signed=d.signed_date),
         _("Team: {team}  Doctor: {doctor}").format(team=d.team_name or "-", doctor=d.doctor_name or "-"),
         _("Key populations: {populations}").format(
             populations=separator.join(KEY_POPULATION.label(p) for p in d.populations if KEY_POPULATION.is_valid(p))
-            or _("none")),
-        _("Packages: {packages}").format(packages=separator.join(
-            f"{p.name} ¥{yuan(p.price_fen)}" for p in d.packages) or "-"),
-        _("Service modes: {modes}").format(modes=separator.join(
-            SERVICE_MODE.label(m) for m in d.service_modes if SERVICE_MODE.is_valid(m)) or "-"),
+            or _("none")
+        ),
+        _("Packages: {packages}").format(
+            packages=separator.join(f"{p.name} ¥{yuan(p.price_fen)}" for p in d.packages) or "-"
+        ),
+        _("Service modes: {modes}").format(
+            modes=separator.join(SERVICE_MODE.label(m) for m in d.service_modes if SERVICE_MODE.is_valid(m)) or "-"
+        ),
         _("Fee ¥{total} = insurance fund ¥{insurance} + public health ¥{public} + self-paid ¥{own}").format(
-            total=yuan(d.fee_total_fen), insurance=yuan(d.fee_insurance_fen), public=yuan(d.fee_public_health_fen),
-            own=yuan(d.fee_self_fen)),
+            total=yuan(d.fee_total_fen),
+            insurance=yuan(d.fee_insurance_fen),
+            public=yuan(d.fee_public_health_fen),
+            own=yuan(d.fee_self_fen),
+        ),
         _("Signed by the resident: {resident}  by the doctor: {doctor}").format(
-            resident=_("Yes") if d.resident_signed else _("No"), doctor=_("Yes") if d.doctor_signed else _("No")),
+            resident=_("Yes") if d.resident_signed else _("No"), doctor=_("Yes") if d.doctor_signed else _("No")
+        ),
     ]
     if d.previous_contract_no:
         lines.append(_("Renews {number}").format(number=d.previous_contract_no))
     if d.terminated_on:
-        reason = TERMINATION_REASON.label(d.termination_reason) if TERMINATION_REASON.is_valid(
-            d.termination_reason or "") else (d.termination_reason or "")
-        lines.append(_("Terminated on {day}: {reason} {note}").format(
-            day=d.terminated_on, reason=reason, note=d.termination_note or "").rstrip())
+        reason = (
+            TERMINATION_REASON.label(d.termination_reason)
+            if TERMINATION_REASON.is_valid(d.termination_reason or "")
+            else (d.termination_reason or "")
+        )
+        lines.append(
+            _("Terminated on {day}: {reason} {note}")
+            .format(day=d.terminated_on, reason=reason, note=d.termination_note or "")
+            .rstrip()
+        )
     return "\n".join(lines)
 
 
@@ -88,12 +104,20 @@ class TerminateDialog(ModalScreen, OfClinicApp):
     def compose(self) -> ComposeResult:
         with Vertical(id="terminate"):
             yield Static(_("Terminate the contract (Ctrl+S terminates, Esc cancels)"), classes="form-title")
-            yield FormView([
-                FieldSpec("termination_reason", N_("Reason"), "choice", required=True, choices=TERMINATION_REASON,
-                          hint=N_("1-5 or 9")),
-                FieldSpec("termination_note", N_("Note")),
-                FieldSpec("terminated_on", N_("Date"), "date", required=True),
-            ])
+            yield FormView(
+                [
+                    FieldSpec(
+                        "termination_reason",
+                        N_("Reason"),
+                        "choice",
+                        required=True,
+                        choices=TERMINATION_REASON,
+                        hint=N_("1-5 or 9"),
+                    ),
+                    FieldSpec("termination_note", N_("Note")),
+                    FieldSpec("terminated_on", N_("Date"), "date", required=True),
+                ]
+            )
             yield Static("", id="terminate-status")
 
     def on_mount(self) -> None:
@@ -111,8 +135,9 @@ class TerminateDialog(ModalScreen, OfClinicApp):
         form = self.query_one(FormView)
         values, problems = form.parse_all()
         if not problems:
-            problems = contracts.termination_problems(self.contract_id, values["termination_reason"],
-                                                      values["termination_note"], values["terminated_on"])
+            problems = contracts.termination_problems(
+                self.contract_id, values["termination_reason"], values["termination_note"], values["terminated_on"]
+            )
         form.show_all(problems)
         status = self.query_one("#terminate-status", Static)
         fields = {s.name for s in form.specs}
@@ -122,9 +147,14 @@ class TerminateDialog(ModalScreen, OfClinicApp):
             status.update(" ".join(unplaced) or _("Not terminated: correct the fields marked."))
             return
         try:
-            contracts.terminate(self.contract_id, reason_code=values["termination_reason"],
-                                note=values["termination_note"], on=values["terminated_on"],
-                                user_id=self.clinic_app.user_id, today=clock.today())
+            contracts.terminate(
+                self.contract_id,
+                reason_code=values["termination_reason"],
+                note=values["termination_note"],
+                on=values["terminated_on"],
+                user_id=self.clinic_app.user_id,
+                today=clock.today(),
+            )
         except DomainError as error:
             status.update(error.message)
             return

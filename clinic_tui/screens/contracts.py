@@ -76,11 +76,21 @@ class ContractsScreen(PagedListScreen):
         table = self.query_one(DataTable)
         table.clear()
         for row in rows:
-            table.add_row(row.contract_no, row.resident_name, row.start.isoformat(), row.end.isoformat(),
-                          _(STATUS_LABELS[row.status]), f"¥{yuan(row.fee_total_fen)}", key=row.id)
+            table.add_row(
+                row.contract_no,
+                row.resident_name,
+                row.start.isoformat(),
+                row.end.isoformat(),
+                _(STATUS_LABELS[row.status]),
+                f"¥{yuan(row.fee_total_fen)}",
+                key=row.id,
+            )
         status = self.query_one("#contracts-status", Static)
         if rows:
-            status.update(_("{first}-{last} of {total}").format(
-                first=self.page_start + 1, last=self.page_start + len(rows), total=total))
+            status.update(
+                _("{first}-{last} of {total}").format(
+                    first=self.page_start + 1, last=self.page_start + len(rows), total=total
+                )
+            )
         else:
             status.update(_("None."))

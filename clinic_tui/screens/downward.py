@@ -31,16 +31,25 @@ def slip_text(d) -> str:
     """The slip as lines of text (``d``: downward_service.DownwardDetails)."""
     none = "-"
     diagnoses = _(", ").join(f"{x.get('code') or ''} {x.get('name') or ''}".strip() for x in d.discharge_diagnoses)
-    schedule = _("; ").join(_("after {days} days: {what}").format(days=item.get("after_days"), what=item.get("what"))
-                           for item in d.followup_schedule)
+    schedule = _("; ").join(
+        _("after {days} days: {what}").format(days=item.get("after_days"), what=item.get("what"))
+        for item in d.followup_schedule
+    )
     sex = SEX.label(d.patient_sex) if d.patient_sex and SEX.is_valid(d.patient_sex) else ""
     lines = [
-        _("{number} · {status} · {day}").format(number=d.referral_no, status=status_label(d.status), day=d.referral_date),
-        _("From: {org} {department} {doctor}").format(org=d.from_org_name or none, department=d.from_department or "",
-                                                     doctor=d.from_doctor_name or "").rstrip(),
+        _("{number} · {status} · {day}").format(
+            number=d.referral_no, status=status_label(d.status), day=d.referral_date
+        ),
+        _("From: {org} {department} {doctor}")
+        .format(org=d.from_org_name or none, department=d.from_department or "", doctor=d.from_doctor_name or "")
+        .rstrip(),
         _("Patient: {name} {sex} {born} {document} {phone}").format(
-            name=d.patient_name, sex=sex, born=d.patient_birth_date or "",
-            document=mask_citizen_id(d.patient_id_number) if d.patient_id_number else "", phone=d.patient_phone or ""),
+            name=d.patient_name,
+            sex=sex,
+            born=d.patient_birth_date or "",
+            document=mask_citizen_id(d.patient_id_number) if d.patient_id_number else "",
+            phone=d.patient_phone or "",
+        ),
         _("Discharge diagnoses: {diagnoses}").format(diagnoses=diagnoses or none),
         _("Outcome: {outcome}").format(outcome=_(OUTCOME_LABELS[d.outcome]) if d.outcome in OUTCOME_LABELS else none),
         _("Treatment plan: {text}").format(text=d.treatment_plan or none),
@@ -76,8 +85,17 @@ class MatchResidentDialog(ModalScreen):
                 yield Static(_("Which resident is this? Enter chooses; F4 registers the patient from the slip."))
             else:
                 yield Static(_("No resident on file matches this patient. F4 registers them from the slip."))
-            yield OptionList(*(Option(f"{h.name}  {h.birth_date or ''}  {mask_citizen_id(h.id_number) if h.id_number else ''}"
-                                      f"  {h.phone or ''}", id=h.id) for h in self.hits), id="match-list")
+            yield OptionList(
+                *(
+                    Option(
+                        f"{h.name}  {h.birth_date or ''}  {mask_citizen_id(h.id_number) if h.id_number else ''}"
+                        f"  {h.phone or ''}",
+                        id=h.id,
+                    )
+                    for h in self.hits
+                ),
+                id="match-list",
+            )
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
@@ -135,8 +153,14 @@ class DownwardInboxScreen(ClinicScreen):
         cursor = next((i for i, row in enumerate(rows) if row.id == kept), cursor)
         table.clear()
         for row in rows:
-            table.add_row(row.referral_date.isoformat(), row.referral_no, row.patient_name, status_label(row.status),
-                          row.from_org_name or "", key=row.id)
+            table.add_row(
+                row.referral_date.isoformat(),
+                row.referral_no,
+                row.patient_name,
+                status_label(row.status),
+                row.from_org_name or "",
+                key=row.id,
+            )
         if rows:
             table.move_cursor(row=min(cursor, len(rows) - 1))
             self._show_slip(rows[table.cursor_row].id)

@@ -24,8 +24,9 @@ class DraftsScreen(ModalScreen[None], OfClinicApp):
         translate_bindings(self)
 
     def compose(self) -> ComposeResult:
-        yield Static(_("Unsaved forms from last time: Enter continues one, Del throws it away, Esc later."),
-                     id="drafts-title")
+        yield Static(
+            _("Unsaved forms from last time: Enter continues one, Del throws it away, Esc later."), id="drafts-title"
+        )
         yield DataTable(id="drafts", cursor_type="row")
 
     def on_mount(self) -> None:

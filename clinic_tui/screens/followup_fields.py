@@ -8,13 +8,19 @@ list the form shows beside them. The screen (``followup_form``) adds the live su
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from clinic_tui.domain.codes import VISIT_MODE, CodeSet
 from clinic_tui.domain.followup import (
-    CLASSIFICATION_LABELS, DIABETES_SIGNS, DISEASE_LABELS, EMERGENCY_SIGN_LABELS, HYPERTENSION_SIGNS,
-    Assessment, EmergencySign,
+    CLASSIFICATION_LABELS,
+    DIABETES_SIGNS,
+    DISEASE_LABELS,
+    EMERGENCY_SIGN_LABELS,
+    HYPERTENSION_SIGNS,
+    Assessment,
+    EmergencySign,
 )
 from clinic_tui.domain.problems import Problem
 from clinic_tui.domain.record_text import medications_text, parse_medications
@@ -48,55 +54,116 @@ def _numbered(name: str, labels: list[str]) -> CodeSet:
 DISEASES = ("hypertension", "diabetes")
 DISEASE_CHOICE = _numbered("follow-up disease", [DISEASE_LABELS[d] for d in DISEASES])
 FOLLOWUP_MODE = CodeSet("follow-up mode", VISIT_MODE.entries[:3])  # no village round on this form
-CLASSIFICATION = CodeSet("follow-up classification",
-                         tuple((c.value, label) for c, label in CLASSIFICATION_LABELS.items()))
+CLASSIFICATION = CodeSet(
+    "follow-up classification", tuple((c.value, label) for c, label in CLASSIFICATION_LABELS.items())
+)
 COMPLICATION = CodeSet("complication change", (("0", N_("None new")), ("1", N_("New or worse"))))
 SYMPTOMS = {  # the numbered symptom boxes of each disease's paper form
-    "hypertension": _numbered("hypertension symptoms", [
-        N_("No symptoms"), N_("Headache, dizziness"), N_("Nausea, vomiting"), N_("Blurred vision, tinnitus"),
-        N_("Difficulty breathing"), N_("Palpitations, chest tightness"), N_("Nosebleed that will not stop"),
-        N_("Numb limbs"), N_("Swollen legs")]),
-    "diabetes": _numbered("diabetes symptoms", [
-        N_("No symptoms"), N_("Excessive thirst"), N_("Excessive hunger"), N_("Excessive urination"),
-        N_("Blurred vision"), N_("Infection"), N_("Numb hands and feet"), N_("Swollen legs"),
-        N_("Marked weight loss")]),
+    "hypertension": _numbered(
+        "hypertension symptoms",
+        [
+            N_("No symptoms"),
+            N_("Headache, dizziness"),
+            N_("Nausea, vomiting"),
+            N_("Blurred vision, tinnitus"),
+            N_("Difficulty breathing"),
+            N_("Palpitations, chest tightness"),
+            N_("Nosebleed that will not stop"),
+            N_("Numb limbs"),
+            N_("Swollen legs"),
+        ],
+    ),
+    "diabetes": _numbered(
+        "diabetes symptoms",
+        [
+            N_("No symptoms"),
+            N_("Excessive thirst"),
+            N_("Excessive hunger"),
+            N_("Excessive urination"),
+            N_("Blurred vision"),
+            N_("Infection"),
+            N_("Numb hands and feet"),
+            N_("Swollen legs"),
+            N_("Marked weight loss"),
+        ],
+    ),
 }
-SIGNS = {d: [s for s in EmergencySign if s in allowed]
-         for d, allowed in (("hypertension", HYPERTENSION_SIGNS), ("diabetes", DIABETES_SIGNS))}
-SIGN_CODES = {d: _numbered(f"{d} emergency signs", [EMERGENCY_SIGN_LABELS[s] for s in signs])
-              for d, signs in SIGNS.items()}
+SIGNS = {
+    d: [s for s in EmergencySign if s in allowed]
+    for d, allowed in (("hypertension", HYPERTENSION_SIGNS), ("diabetes", DIABETES_SIGNS))
+}
+SIGN_CODES = {
+    d: _numbered(f"{d} emergency signs", [EMERGENCY_SIGN_LABELS[s] for s in signs]) for d, signs in SIGNS.items()
+}
 GOOD_FAIR_POOR = (("good", N_("Good")), ("fair", N_("Fair")), ("poor", N_("Poor")))
-REACTION = _word_choice("adverse reaction", ("none", N_("None")), ("present", N_("Present")),
-                        ("hard_to_control", N_("Hard to control")))
+REACTION = _word_choice(
+    "adverse reaction", ("none", N_("None")), ("present", N_("Present")), ("hard_to_control", N_("Hard to control"))
+)
 WORD_FIELDS = {
-    "salt_intake": _word_choice("salt intake", ("light", N_("Light")), ("moderate", N_("Moderate")),
-                                ("heavy", N_("Heavy"))),
+    "salt_intake": _word_choice(
+        "salt intake", ("light", N_("Light")), ("moderate", N_("Moderate")), ("heavy", N_("Heavy"))
+    ),
     "psych_adjustment": _word_choice("psychological adjustment", *GOOD_FAIR_POOR),
     "compliance": _word_choice("compliance", *GOOD_FAIR_POOR),
-    "adherence": _word_choice("adherence", ("regular", N_("Regular")), ("intermittent", N_("Intermittent")),
-                              ("none", N_("Not taking"))),
+    "adherence": _word_choice(
+        "adherence", ("regular", N_("Regular")), ("intermittent", N_("Intermittent")), ("none", N_("Not taking"))
+    ),
     "adverse_reaction": REACTION,
-    "hypoglycemia": _word_choice("hypoglycaemia", ("none", N_("None")), ("occasional", N_("Occasional")),
-                                 ("frequent", N_("Frequent"))),
-    "dorsalis_pedis": _word_choice("dorsalis pedis", ("normal", N_("Normal")), ("weak", N_("Weak")),
-                                   ("absent", N_("Absent"))),
+    "hypoglycemia": _word_choice(
+        "hypoglycaemia", ("none", N_("None")), ("occasional", N_("Occasional")), ("frequent", N_("Frequent"))
+    ),
+    "dorsalis_pedis": _word_choice(
+        "dorsalis pedis", ("normal", N_("Normal")), ("weak", N_("Weak")), ("absent", N_("Absent"))
+    ),
 }
 # Fields stored as typed (the diabetes ones are left out of a hypertension form's values).
 STORED_AS_TYPED = (
-    "followup_date", "mode", "symptoms_other", "sbp", "dbp", "weight_kg", "weight_target_kg", "height_cm",
-    "heart_rate", "temperature", "adverse_reaction_note", "other_signs", "cigarettes_per_day", "cigarettes_target",
-    "alcohol_ml_per_day", "alcohol_target_ml", "exercise_times_per_week", "exercise_minutes", "auxiliary_exams",
-    "override_reason", "referral_reason", "referral_org", "staple_food_g", "fasting_glucose", "postprandial_glucose",
-    "hba1c", "hba1c_date", "insulin_kind", "insulin_dose",
+    "followup_date",
+    "mode",
+    "symptoms_other",
+    "sbp",
+    "dbp",
+    "weight_kg",
+    "weight_target_kg",
+    "height_cm",
+    "heart_rate",
+    "temperature",
+    "adverse_reaction_note",
+    "other_signs",
+    "cigarettes_per_day",
+    "cigarettes_target",
+    "alcohol_ml_per_day",
+    "alcohol_target_ml",
+    "exercise_times_per_week",
+    "exercise_minutes",
+    "auxiliary_exams",
+    "override_reason",
+    "referral_reason",
+    "referral_org",
+    "staple_food_g",
+    "fasting_glucose",
+    "postprandial_glucose",
+    "hba1c",
+    "hba1c_date",
+    "insulin_kind",
+    "insulin_dose",
 )
 _SEPARATORS = re.compile(r"[\s,，、;；]+")
-VITALS = {"sbp": "systolic", "dbp": "diastolic", "heart_rate": "heart_rate", "temperature": "temperature",
-          "weight_kg": "weight", "height_cm": "height", "fasting_glucose": "fasting_glucose",
-          "postprandial_glucose": "postprandial_glucose", "hba1c": "hba1c"}
+VITALS = {
+    "sbp": "systolic",
+    "dbp": "diastolic",
+    "heart_rate": "heart_rate",
+    "temperature": "temperature",
+    "weight_kg": "weight",
+    "height_cm": "height",
+    "fasting_glucose": "fasting_glucose",
+    "postprandial_glucose": "postprandial_glucose",
+    "hba1c": "hba1c",
+}
 
 
 def parse_numbers(text: str | None, codes: CodeSet) -> list[str]:
-    """"2 4" or "2,4" -> ["2", "4"]; ValueError for a number not on the list."""
+    """ "2 4" or "2,4" -> ["2", "4"]; ValueError for a number not on the list."""
     numbers = [n for n in _SEPARATORS.split(text or "") if n]
     if any(not codes.is_valid(n) for n in numbers):
         raise ValueError(text)
@@ -129,10 +196,18 @@ def followup_specs(disease: str, *, ask_disease: bool, vital_check: Callable[[st
     specs += [
         field("followup_date", N_("Date"), "date", required=True),
         field("mode", N_("Mode"), "choice", required=True, choices=FOLLOWUP_MODE),
-        field("symptoms", N_("Symptoms"), hint=N_("numbers, e.g. 2 4"),
-              check=_numbers_check("symptoms", SYMPTOMS[disease])),
-        field("emergency_signs", N_("Danger signs"), hint=N_("numbers; blank: none"),
-              check=_numbers_check("emergency_signs", SIGN_CODES[disease])),
+        field(
+            "symptoms",
+            N_("Symptoms"),
+            hint=N_("numbers, e.g. 2 4"),
+            check=_numbers_check("symptoms", SYMPTOMS[disease]),
+        ),
+        field(
+            "emergency_signs",
+            N_("Danger signs"),
+            hint=N_("numbers; blank: none"),
+            check=_numbers_check("emergency_signs", SIGN_CODES[disease]),
+        ),
         field("sbp", N_("Systolic BP"), "int", required=hypertension, hint=N_("mmHg")),
         field("dbp", N_("Diastolic BP"), "int", required=hypertension, hint=N_("mmHg")),
         field("heart_rate", N_("Heart rate"), "int", hint=N_("bpm")),
@@ -190,14 +265,18 @@ def form_values(stored: dict[str, Any], disease: str) -> dict[str, Any]:
     """A stored follow-up (``followup_service.load_followup``) as the form shows it."""
     symptoms = stored["symptoms"] or []
     signs = [str(SIGNS[disease].index(s) + 1) for s in symptoms if s in SIGNS[disease]]
-    return stored | {name: choice.code(stored.get(name)) for name, choice in WORD_FIELDS.items()} | {
-        "symptoms": " ".join(s for s in symptoms if s.isdigit()),
-        "emergency_signs": " ".join(signs),
-        "adverse_reaction": REACTION.code(stored["adverse_reaction"] or "none"),
-        # A new or worse complication is what makes the rules suggest classification 4.
-        "complication": "1" if stored["suggested_classification"] == "4" else "0",
-        "medications": medications_text(stored["medications"]),
-    }
+    return (
+        stored
+        | {name: choice.code(stored.get(name)) for name, choice in WORD_FIELDS.items()}
+        | {
+            "symptoms": " ".join(s for s in symptoms if s.isdigit()),
+            "emergency_signs": " ".join(signs),
+            "adverse_reaction": REACTION.code(stored["adverse_reaction"] or "none"),
+            # A new or worse complication is what makes the rules suggest classification 4.
+            "complication": "1" if stored["suggested_classification"] == "4" else "0",
+            "medications": medications_text(stored["medications"]),
+        }
+    )
 
 
 def record_values(values: dict[str, Any], disease: str, assessment: Assessment) -> dict[str, Any]:
@@ -209,7 +288,8 @@ def record_values(values: dict[str, Any], disease: str, assessment: Assessment) 
         record["adverse_reaction_note"] = None
     # The emergency signs are kept with the symptoms, by name, beside the numbered boxes.
     record["symptoms"] = parse_numbers(values["symptoms"], SYMPTOMS[disease]) + emergency_signs(
-        values["emergency_signs"], disease)
+        values["emergency_signs"], disease
+    )
     record["medications"] = parse_medications(values["medications"])
     record["suggested_classification"] = assessment.classification.value
     record["classification"] = values["classification"] or assessment.classification.value

@@ -147,8 +147,9 @@ class FollowupFormScreen(FormScreen):
 
     @on(events.DescendantFocus)
     def _show_legend(self, event: events.DescendantFocus) -> None:
-        codes = {"field-symptoms": SYMPTOMS[self.disease],
-                 "field-emergency_signs": SIGN_CODES[self.disease]}.get(event.widget.id or "")
+        codes = {"field-symptoms": SYMPTOMS[self.disease], "field-emergency_signs": SIGN_CODES[self.disease]}.get(
+            event.widget.id or ""
+        )
         legend = self.query_one("#followup-legend", Static)
         legend.display = codes is not None
         if codes is not None:
@@ -197,8 +198,13 @@ class FollowupFormScreen(FormScreen):
             return classify_hypertension(pressure, before, age, reaction, complication, signs, on=day)
         if values.get("fasting_glucose") is None:
             return None
-        reading = DiabetesReading(values["fasting_glucose"], values.get("postprandial_glucose"), pressure,
-                                  values.get("heart_rate"), values.get("temperature"))
+        reading = DiabetesReading(
+            values["fasting_glucose"],
+            values.get("postprandial_glucose"),
+            pressure,
+            values.get("heart_rate"),
+            values.get("temperature"),
+        )
         return classify_diabetes(reading, before, reaction, complication, signs, on=day)
 
     @staticmethod
@@ -214,13 +220,19 @@ class FollowupFormScreen(FormScreen):
             body = f" · BMI {value:g} {BMI_CATEGORY.label(bmi_category(value))}"
         a = self.assessment
         if a is None:
-            needed = {"hypertension": N_("Enter the blood pressure to see the suggestion."),
-                      "diabetes": N_("Enter the fasting glucose to see the suggestion.")}[self.disease]
+            needed = {
+                "hypertension": N_("Enter the blood pressure to see the suggestion."),
+                "diabetes": N_("Enter the fasting glucose to see the suggestion."),
+            }[self.disease]
             suggestion.update(_(needed) + body)
             alarm.update("")
             return
-        suggestion.update(_("Suggested: {classification}, next follow-up {date}").format(
-            classification=_(CLASSIFICATION_LABELS[a.classification]), date=a.next_due.isoformat()) + body)
+        suggestion.update(
+            _("Suggested: {classification}, next follow-up {date}").format(
+                classification=_(CLASSIFICATION_LABELS[a.classification]), date=a.next_due.isoformat()
+            )
+            + body
+        )
         if a.emergency_referral:
             template = N_("Emergency referral after first aid: {reasons} F9 saves and starts the referral.")
         elif a.recommend_referral:
@@ -244,27 +256,41 @@ class FollowupFormScreen(FormScreen):
         values: dict[str, Any] = {"followup_date": today, "mode": "1", "adverse_reaction": "1", "complication": "0"}
         previous, visit = self.facts.previous.get(self.disease), self.facts.resident.latest_visit
         if previous is not None:  # what rarely changes between follow-ups, to confirm rather than retype
-            values |= {"height_cm": previous.height_cm, "weight_target_kg": previous.weight_target_kg,
-                       "medications": medications_text(previous.medications)}
+            values |= {
+                "height_cm": previous.height_cm,
+                "weight_target_kg": previous.weight_target_kg,
+                "medications": medications_text(previous.medications),
+            }
         if visit is not None and visit.visit_at.astimezone().date() == today:  # measured at today's visit
-            values |= {"sbp": visit.sbp, "dbp": visit.dbp, "heart_rate": visit.heart_rate,
-                       "weight_kg": visit.weight_kg, "height_cm": visit.height_cm or values.get("height_cm")}
+            values |= {
+                "sbp": visit.sbp,
+                "dbp": visit.dbp,
+                "heart_rate": visit.heart_rate,
+                "weight_kg": visit.weight_kg,
+                "height_cm": visit.height_cm or values.get("height_cm"),
+            }
         return values
 
     def extra_problems(self, values: dict[str, Any]) -> list[Problem]:
         assessment = self._assess(values)
         classification = values["classification"] or assessment.classification
         referred = self._referring or bool(values["referral_org"])
-        return (check_adverse_reaction(REACTION.word(values["adverse_reaction"]), values["adverse_reaction_note"])
-                + check_doctor_decision(assessment, classification, referred, values["override_reason"]))
+        return check_adverse_reaction(
+            REACTION.word(values["adverse_reaction"]), values["adverse_reaction_note"]
+        ) + check_doctor_decision(assessment, classification, referred, values["override_reason"])
 
     def save(self, values: dict[str, Any]) -> str:
         from clinic_tui.data.followup_service import ReferralStart
 
         assessment = self._assess(values)
         record = record_values(values, self.disease, assessment)
-        arguments = dict(resident_id=self.resident_id, disease=self.disease, values=record,
-                         user_id=self.clinic_app.user_id, record_id=self.record_id)
+        arguments = dict(
+            resident_id=self.resident_id,
+            disease=self.disease,
+            values=record,
+            user_id=self.clinic_app.user_id,
+            record_id=self.record_id,
+        )
         if not self._referring:
             return self.clinic_app.store.followups.save(**arguments)
         record["referral_reason"] = record["referral_reason"] or self._reasons(assessment)
@@ -288,8 +314,9 @@ class FollowupFormScreen(FormScreen):
             return
         from clinic_tui.screens.routes import form_class
 
-        self.app.notify(_("Referral draft created: complete and send it in the referral module."),
-                        severity="warning", timeout=10)
+        self.app.notify(
+            _("Referral draft created: complete and send it in the referral module."), severity="warning", timeout=10
+        )
         self.dismiss(record_id)
         context = {"resident_id": self.resident_id, "followup_id": record_id}
         self.app.push_screen(form_class("referral")(record_id=self.referral_id, context=context))

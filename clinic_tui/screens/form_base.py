@@ -40,8 +40,14 @@ class FormScreen(ClinicScreen):
     form_name = "form"
     title_text = N_("Form")
 
-    def __init__(self, *, record_id: str | None = None, context: dict | None = None,
-                 initial: dict[str, Any] | None = None, draft: dict[str, str] | None = None):
+    def __init__(
+        self,
+        *,
+        record_id: str | None = None,
+        context: dict | None = None,
+        initial: dict[str, Any] | None = None,
+        draft: dict[str, str] | None = None,
+    ):
         super().__init__()
         self.record_id = record_id
         self.context = context or {}
@@ -117,7 +123,7 @@ class FormScreen(ClinicScreen):
         # The form's own order (the DOM's), not the screen's focus chain: that one is sorted by
         # layout, which a form opened a moment ago (keys typed ahead) may not have had yet.
         chain = [w for w in self.form.query("*") if w.focusable and all(n.display for n in w.ancestors_with_self)]
-        following = chain[chain.index(focused) + 1:] if focused in chain else []
+        following = chain[chain.index(focused) + 1 :] if focused in chain else []
         if following:
             self.set_focus(following[0])  # at once, not after the keys already queued
         else:
@@ -134,9 +140,15 @@ class FormScreen(ClinicScreen):
         self._draft_timer = None
         if not self.dirty:
             return
-        self.clinic_app.drafts.save(id=self.draft_id, form=self.form_name, record_id=self.record_id,
-                                    context=self.context, user_id=self.clinic_app.user_id, title=self.draft_title(),
-                                    data=self.form.raw())
+        self.clinic_app.drafts.save(
+            id=self.draft_id,
+            form=self.form_name,
+            record_id=self.record_id,
+            context=self.context,
+            user_id=self.clinic_app.user_id,
+            title=self.draft_title(),
+            data=self.form.raw(),
+        )
 
     def flush_draft(self) -> None:
         """Write the draft now (before quitting, for instance)."""
@@ -159,8 +171,12 @@ class FormScreen(ClinicScreen):
             return
         if unconfirmed:
             self.confirmed_warnings |= {p.code for p in unconfirmed}
-            self.set_status(_("Please check: {message} Press Ctrl+S again to save anyway.").format(
-                message=" ".join(p.message for p in unconfirmed)), Severity.WARNING)
+            self.set_status(
+                _("Please check: {message} Press Ctrl+S again to save anyway.").format(
+                    message=" ".join(p.message for p in unconfirmed)
+                ),
+                Severity.WARNING,
+            )
             self._focus_field(unconfirmed[0])
             return
         try:

@@ -12,10 +12,27 @@ from clinic_tui.screens.base import translate_bindings
 
 # How keys are written on a keyboard and in the manual, not Textual's names ("^q", "escape").
 _KEY_NAMES = {
-    "escape": "Esc", "enter": "Enter", "tab": "Tab", "delete": "Del", "backspace": "Backspace",
-    "insert": "Ins", "home": "Home", "end": "End", "pageup": "PgUp", "pagedown": "PgDn",
-    "up": "↑", "down": "↓", "left": "←", "right": "→", "space": "Space",
-    "question_mark": "?", "plus": "+", "minus": "-", "slash": "/", "full_stop": ".", "comma": ",",
+    "escape": "Esc",
+    "enter": "Enter",
+    "tab": "Tab",
+    "delete": "Del",
+    "backspace": "Backspace",
+    "insert": "Ins",
+    "home": "Home",
+    "end": "End",
+    "pageup": "PgUp",
+    "pagedown": "PgDn",
+    "up": "↑",
+    "down": "↓",
+    "left": "←",
+    "right": "→",
+    "space": "Space",
+    "question_mark": "?",
+    "plus": "+",
+    "minus": "-",
+    "slash": "/",
+    "full_stop": ".",
+    "comma": ",",
 }
 _MODIFIERS = {"ctrl": "Ctrl", "shift": "Shift", "alt": "Alt"}
 

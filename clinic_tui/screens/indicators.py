@@ -36,11 +36,16 @@ from clinic_tui.widgets.app_header import AppHeader
 LABEL_WIDTH = 18
 BAR_WIDTH = 24
 WORDS = {
-    ("header", "section"): N_("Section"), ("header", "item"): N_("Item"), ("header", "count"): N_("Count"),
-    ("header", "of"): N_("Of"), ("header", "rate"): N_("Rate %"),
-    ("item", "visits"): N_("Visits"), ("item", "followups"): N_("Follow-ups done / due"),
+    ("header", "section"): N_("Section"),
+    ("header", "item"): N_("Item"),
+    ("header", "count"): N_("Count"),
+    ("header", "of"): N_("Of"),
+    ("header", "rate"): N_("Rate %"),
+    ("item", "visits"): N_("Visits"),
+    ("item", "followups"): N_("Follow-ups done / due"),
     ("item", "overall"): N_("All residents"),
-    ("section", "up"): N_("Upward referrals"), ("section", "down"): N_("Downward referrals"),
+    ("section", "up"): N_("Upward referrals"),
+    ("section", "down"): N_("Downward referrals"),
     ("section", "coverage"): N_("Contract coverage"),
 }
 
@@ -62,8 +67,10 @@ def _pad(text: str, width: int) -> str:
 
 def report_text(report) -> Text:
     out = Text()
-    out.append(_("Indicators for {month} (coverage on {day})").format(month=f"{report.month:%Y-%m}",
-                                                                     day=report.as_of) + "\n", style="bold")
+    out.append(
+        _("Indicators for {month} (coverage on {day})").format(month=f"{report.month:%Y-%m}", day=report.as_of) + "\n",
+        style="bold",
+    )
     out.append(_pad(word("item", "visits"), LABEL_WIDTH) + f"{report.visits:>5}\n")
     done, due = report.followups_done, report.followups_due
     out.append(_pad(word("item", "followups"), LABEL_WIDTH) + f"{done:>5} / {due:<5}")
@@ -75,10 +82,13 @@ def report_text(report) -> Text:
         for status, count in sorted(counts.items(), key=lambda item: -item[1]):
             out.append("  " + _pad(status_label(status), LABEL_WIDTH - 2) + f"{count:>5} ")
             out.append(bar(count, biggest, BAR_WIDTH) + "\n", style="cyan")
-    out.append("\n" + _("Contract coverage (target {target}%)").format(target=report.overall.target_percent) + "\n",
-               style="bold")
+    out.append(
+        "\n" + _("Contract coverage (target {target}%)").format(target=report.overall.target_percent) + "\n",
+        style="bold",
+    )
     rows = [(word("item", "overall"), report.overall)] + [
-        (KEY_POPULATION.label(tag), cover) for tag, cover in report.by_population.items() if cover.population]
+        (KEY_POPULATION.label(tag), cover) for tag, cover in report.by_population.items() if cover.population
+    ]
     for name, cover in rows:
         style = "green" if cover.meets_target else "yellow"
         out.append(_pad(name, LABEL_WIDTH) + f"{cover.signed:>4}/{cover.population:<4} ")
@@ -138,7 +148,9 @@ class IndicatorsScreen(ClinicScreen):
     def action_export(self) -> None:
         if self.report is None:
             return
-        path = self.clinic_app.store.indicators.export_csv(to_csv_rows(self.report, word), export_path(self.report.month))
+        path = self.clinic_app.store.indicators.export_csv(
+            to_csv_rows(self.report, word), export_path(self.report.month)
+        )
         self.app.notify(_("Exported to {path}").format(path=path), timeout=8)
 
     def action_back(self) -> None:

@@ -17,8 +17,11 @@ from clinic_tui.i18n import N_, _
 from clinic_tui.screens.base import OfClinicApp, translate_bindings
 
 ROLE_LABELS = {
-    "doctor": N_("Doctor"), "village_doctor": N_("Village doctor"), "nurse": N_("Nurse"),
-    "public_health": N_("Public health doctor"), "admin": N_("Administrator"),
+    "doctor": N_("Doctor"),
+    "village_doctor": N_("Village doctor"),
+    "nurse": N_("Nurse"),
+    "public_health": N_("Public health doctor"),
+    "admin": N_("Administrator"),
 }
 
 

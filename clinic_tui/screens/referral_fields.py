@@ -18,17 +18,20 @@ if TYPE_CHECKING:
     from clinic_tui.data.referral_service import Directory, HospitalChoice
 
 EMERGENCY_CODE = "3"
-URGENCY = CodeSet("referral urgency", (
-    ("1", N_("Routine")), ("2", N_("Urgent")), (EMERGENCY_CODE, N_("Emergency · green channel"))))
+URGENCY = CodeSet(
+    "referral urgency", (("1", N_("Routine")), ("2", N_("Urgent")), (EMERGENCY_CODE, N_("Emergency · green channel")))
+)
 URGENCY_STORED = {"1": "normal", "2": "urgent", EMERGENCY_CODE: "emergency"}
-PURPOSE = CodeSet("referral purpose", (
-    ("1", N_("Outpatient")), ("2", N_("Inpatient")), ("3", N_("Examination")), ("9", N_("Other"))))
+PURPOSE = CodeSet(
+    "referral purpose", (("1", N_("Outpatient")), ("2", N_("Inpatient")), ("3", N_("Examination")), ("9", N_("Other")))
+)
 PURPOSE_STORED = {"1": "outpatient", "2": "inpatient", "3": "exam", "9": "other"}
-CONSENT = CodeSet("referral consent", (
-    ("1", N_("Patient agreed")), ("2", N_("Family agreed")), ("0", N_("Not yet"))))
+CONSENT = CodeSet("referral consent", (("1", N_("Patient agreed")), ("2", N_("Family agreed")), ("0", N_("Not yet"))))
 CONSENT_BY = {"1": "patient", "2": "family"}
-TRANSPORT_LEGEND = N_("Transport: 1 oxygen 2 monitor 3 stretcher 4 medical escort 5 ambulance (120); "
-                      "0 none needed. Type several, e.g. 135.")
+TRANSPORT_LEGEND = N_(
+    "Transport: 1 oxygen 2 monitor 3 stretcher 4 medical escort 5 ambulance (120); "
+    "0 none needed. Type several, e.g. 135."
+)
 # Hidden fields hold what the pickers chose (and the medications list), so drafts, "unsaved
 # changes" and saving treat them like every other field.
 HIDDEN = ("resident_id", "diagnoses", "medications")
@@ -65,8 +68,17 @@ def transport_problems(value: str, _values: Any) -> list[Problem]:
 def form_values(stored: dict[str, Any], directory: Directory) -> dict[str, Any]:
     """Referral field values as the form shows them (only those present in ``stored``)."""
     raw: dict[str, Any] = {}
-    for name in ("reason", "chief_complaint", "past_history", "treatment_so_far", "allergies", "consent_signer",
-                 "wished_date", "to_doctor_wished", "precautions"):
+    for name in (
+        "reason",
+        "chief_complaint",
+        "past_history",
+        "treatment_so_far",
+        "allergies",
+        "consent_signer",
+        "wished_date",
+        "to_doctor_wished",
+        "precautions",
+    ):
         if stored.get(name):
             raw[name] = stored[name]
     for name in ("diagnoses", "medications"):
@@ -86,6 +98,7 @@ def form_values(stored: dict[str, Any], directory: Directory) -> dict[str, Any]:
     raw |= _place_raw(stored, directory)
     return raw
 
+
 def _place_raw(stored: dict[str, Any], directory: Directory) -> dict[str, str]:
     if not stored.get("to_org_code") and not stored.get("to_org_name"):
         return {}
@@ -95,11 +108,14 @@ def _place_raw(stored: dict[str, Any], directory: Directory) -> dict[str, str]:
     for index, hospital in enumerate(directory.hospitals, 1):
         if hospital.code == stored.get("to_org_code"):
             raw["hospital"] = str(index)
-            raw |= {"department": str(i) for i, d in enumerate(hospital.departments, 1)
-                    if d.code == stored.get("to_department_code")}
+            for number, department in enumerate(hospital.departments, 1):
+                if department.code == stored.get("to_department_code"):
+                    raw["department"] = str(number)
     return raw
 
+
 # --- saving and sending ------------------------------------------------------------------
+
 
 def record_values(values: dict[str, Any], directory: Directory, hospital: HospitalChoice | None) -> dict[str, Any]:
     """The parsed form values as Referral fields (``hospital`` is the one chosen, if any)."""
@@ -114,17 +130,25 @@ def record_values(values: dict[str, Any], directory: Directory, hospital: Hospit
     except ValueError:
         transport = None
     return {
-        "purpose": PURPOSE_STORED.get(values["purpose"]), "urgency": URGENCY_STORED.get(values["urgency"]),
-        "to_org_code": hospital.code if hospital else lead, "to_org_name": hospital.name if hospital else typed_hospital,
+        "purpose": PURPOSE_STORED.get(values["purpose"]),
+        "urgency": URGENCY_STORED.get(values["urgency"]),
+        "to_org_code": hospital.code if hospital else lead,
+        "to_org_name": hospital.name if hospital else typed_hospital,
         "to_department_code": department.code if department else None,
-        "to_department_name": department.name if department else (None if directory.synced
-                                                                   else values["department"]),
-        "wished_date": values["wished_date"], "diagnoses": json.loads(values["diagnoses"] or "[]"),
-        "reason": values["reason"], "chief_complaint": values["chief_complaint"],
-        "past_history": values["past_history"], "examinations": parse_examinations(values["examinations"]),
-        "medications": json.loads(values["medications"] or "[]"), "treatment_so_far": values["treatment_so_far"],
-        "allergies": values["allergies"], "precautions": values["precautions"] or None,
-        "to_doctor_wished": values["to_doctor_wished"] or None, "consent_given": values["consent"] in CONSENT_BY,
-        "consent_by": CONSENT_BY.get(values["consent"]), "consent_signer": values["consent_signer"],
+        "to_department_name": department.name if department else (None if directory.synced else values["department"]),
+        "wished_date": values["wished_date"],
+        "diagnoses": json.loads(values["diagnoses"] or "[]"),
+        "reason": values["reason"],
+        "chief_complaint": values["chief_complaint"],
+        "past_history": values["past_history"],
+        "examinations": parse_examinations(values["examinations"]),
+        "medications": json.loads(values["medications"] or "[]"),
+        "treatment_so_far": values["treatment_so_far"],
+        "allergies": values["allergies"],
+        "precautions": values["precautions"] or None,
+        "to_doctor_wished": values["to_doctor_wished"] or None,
+        "consent_given": values["consent"] in CONSENT_BY,
+        "consent_by": CONSENT_BY.get(values["consent"]),
+        "consent_signer": values["consent_signer"],
         "transport": transport or {},
     }

@@ -111,13 +111,17 @@ class ReferralFormScreen(FormScreen):
         place = dict(kind="choice", hint=N_("number, list below")) if synced else dict(hint=N_("type the name"))
         return [
             FieldSpec("reason", N_("Reason"), required=True, hint=N_("template number, or type")),
-            FieldSpec("urgency", N_("Urgency"), "choice", required=True, choices=URGENCY, hint=N_("number, list below")),
-            FieldSpec("transport", N_("Transport"), required=True, hint=N_("e.g. 135, or 0"),
-                      check=transport_problems),
-            FieldSpec("purpose", N_("Purpose"), "choice", required=True, choices=PURPOSE, hint=N_("number, list below")),
+            FieldSpec(
+                "urgency", N_("Urgency"), "choice", required=True, choices=URGENCY, hint=N_("number, list below")
+            ),
+            FieldSpec("transport", N_("Transport"), required=True, hint=N_("e.g. 135, or 0"), check=transport_problems),
+            FieldSpec(
+                "purpose", N_("Purpose"), "choice", required=True, choices=PURPOSE, hint=N_("number, list below")
+            ),
             FieldSpec("hospital", N_("Hospital"), required=True, choices=self.hospitals if synced else None, **place),
-            FieldSpec("department", N_("Department"), required=True, choices=self._departments if synced else None,
-                      **place),
+            FieldSpec(
+                "department", N_("Department"), required=True, choices=self._departments if synced else None, **place
+            ),
             FieldSpec("to_doctor_wished", N_("Doctor wished")),
             FieldSpec("wished_date", N_("Wished date"), "date", hint=N_("YYYY-MM-DD, may stay empty")),
             FieldSpec("chief_complaint", N_("Complaint")),
@@ -126,7 +130,9 @@ class ReferralFormScreen(FormScreen):
             FieldSpec("treatment_so_far", N_("Treated"), required=True),
             FieldSpec("allergies", N_("Allergies")),
             FieldSpec("precautions", N_("Precautions")),
-            FieldSpec("consent", N_("Consent"), "choice", required=True, choices=CONSENT, hint=N_("number, list below")),
+            FieldSpec(
+                "consent", N_("Consent"), "choice", required=True, choices=CONSENT, hint=N_("number, list below")
+            ),
             FieldSpec("consent_signer", N_("Signed by"), required=True),
             *(FieldSpec(name, name) for name in HIDDEN),
         ]
@@ -223,13 +229,19 @@ class ReferralFormScreen(FormScreen):
         if emergency:
             hospital = self._hospital(self.form.input("hospital").value)
             phone = f" {hospital.name} {hospital.phone}" if hospital and hospital.phone else ""
-            banner.update(_("Emergency · green channel: treat first, paperwork after. Phone the hospital "
-                            "before the patient leaves.{phone}").format(phone=phone))
+            banner.update(
+                _(
+                    "Emergency · green channel: treat first, paperwork after. Phone the hospital "
+                    "before the patient leaves.{phone}"
+                ).format(phone=phone)
+            )
 
     @on(Input.Changed, "#field-hospital")
     def _hospital_chosen(self, event: Input.Changed) -> None:
         hospital = self._hospital(event.value)
-        self._departments.entries = [(str(i), d.name) for i, d in enumerate(hospital.departments, 1)] if hospital else []
+        self._departments.entries = (
+            [(str(i), d.name) for i, d in enumerate(hospital.departments, 1)] if hospital else []
+        )
         self._show_urgency()
 
     @on(Input.Changed, "#field-consent")
@@ -250,11 +262,15 @@ class ReferralFormScreen(FormScreen):
     @on(ResidentPicker.Picked)
     def _resident_picked(self, event: ResidentPicker.Picked) -> None:
         self.form.input("resident_id").value = event.resident_id
-        start = self.clinic_app.store.referrals.prefill(event.resident_id, visit_id=self.context.get("visit_id"),
-                                                        followup_id=self.context.get("followup_id"))
+        start = self.clinic_app.store.referrals.prefill(
+            event.resident_id, visit_id=self.context.get("visit_id"), followup_id=self.context.get("followup_id")
+        )
         raw = self.form.raw()
-        fresh = {name: text for name, text in form_values(start.values, self.directory).items() if not raw.get(name, "").strip()
-                 or (name in ("diagnoses", "medications") and raw[name] in ("", "[]"))}
+        fresh = {
+            name: text
+            for name, text in form_values(start.values, self.directory).items()
+            if not raw.get(name, "").strip() or (name in ("diagnoses", "medications") and raw[name] in ("", "[]"))
+        }
         self.form.load_raw(fresh)
         self.query_one(DiagnosisPicker).set_chosen(json.loads(self.form.input("diagnoses").value or "[]"))
         self._show_title()
@@ -272,8 +288,13 @@ class ReferralFormScreen(FormScreen):
     def load_initial(self) -> dict[str, Any]:
         resident_id = self._opened_for()
         referrals = self.clinic_app.store.referrals
-        start = referrals.prefill(resident_id, visit_id=self.context.get("visit_id"),
-                                  followup_id=self.context.get("followup_id")).values if resident_id else {}
+        start = (
+            referrals.prefill(
+                resident_id, visit_id=self.context.get("visit_id"), followup_id=self.context.get("followup_id")
+            ).values
+            if resident_id
+            else {}
+        )
         lead = "1" if self.directory.synced else (self.directory.lead_name or "")
         values = {"purpose": "1", "hospital": lead, "diagnoses": "[]", "medications": "[]"}
         values |= form_values(start, self.directory)
@@ -286,16 +307,19 @@ class ReferralFormScreen(FormScreen):
 
     def _hospital_chosen_raw(self, raw: str) -> None:
         hospital = self._hospital(raw)
-        self._departments.entries = [(str(i), d.name) for i, d in enumerate(hospital.departments, 1)] if hospital else []
-
-
+        self._departments.entries = (
+            [(str(i), d.name) for i, d in enumerate(hospital.departments, 1)] if hospital else []
+        )
 
     def _parsed(self) -> tuple[dict[str, Any] | None, list[Problem]]:
         """The form's values, or the typing mistakes that stop even a draft (a required field may wait)."""
         self._expand_reason()
         values, problems = self.form.parse_all()
-        problems = [p for p in problems if p.code != "form.required"
-                    and (p.field != "transport" or values["urgency"] == EMERGENCY_CODE)]
+        problems = [
+            p
+            for p in problems
+            if p.code != "form.required" and (p.field != "transport" or values["urgency"] == EMERGENCY_CODE)
+        ]
         if self.resident_id is None:
             problems.append(Problem("referral.resident_missing", N_("Choose the resident first."), field="resident"))
         return (None if any(p.severity is Severity.ERROR for p in problems) else values), problems
@@ -341,7 +365,9 @@ class ReferralFormScreen(FormScreen):
 
         values, problems = self._parsed()
         if values is not None:
-            problems = submission_problems(record_values(values, self.directory, self._hospital(self.form.input("hospital").value)))
+            problems = submission_problems(
+                record_values(values, self.directory, self._hospital(self.form.input("hospital").value))
+            )
         if values is None or any(p.severity is Severity.ERROR for p in problems):
             self._show_problems(problems, _("Not sent: {count} things to complete."))
             return
@@ -351,8 +377,13 @@ class ReferralFormScreen(FormScreen):
             self._show_problems(refused.problems, _("Not sent: {count} things to complete."))
 
     def _arguments(self, values: dict[str, Any]) -> dict[str, Any]:
-        return dict(resident_id=self.resident_id, values=record_values(values, self.directory, self._hospital(self.form.input("hospital").value)), user_id=self.clinic_app.user_id,
-                    record_id=self.record_id, source_visit_id=self.context.get("visit_id"))
+        return dict(
+            resident_id=self.resident_id,
+            values=record_values(values, self.directory, self._hospital(self.form.input("hospital").value)),
+            user_id=self.clinic_app.user_id,
+            record_id=self.record_id,
+            source_visit_id=self.context.get("visit_id"),
+        )
 
     def _finish(self, write) -> None:
         from clinic_tui.data.referral_service import ReferralRefused
@@ -369,9 +400,12 @@ class ReferralFormScreen(FormScreen):
         if number is None:
             self.app.notify(_("Referral kept as a draft."), timeout=4)
         else:
-            self.app.notify(_("Referral {number} sent: it goes to the hospital with the next sync. Check on it by "
-                              "{date}.").format(number=number, date=check_due_date(clock.today()).isoformat()),
-                            timeout=8)
+            self.app.notify(
+                _("Referral {number} sent: it goes to the hospital with the next sync. Check on it by {date}.").format(
+                    number=number, date=check_due_date(clock.today()).isoformat()
+                ),
+                timeout=8,
+            )
         # To the app, not from this screen: the screen is dismissed before its own queue would run.
         self.app.post_message(DataChanged())
         self.dismiss(record_id)

@@ -7,7 +7,7 @@ and the sync state are shown apart: one is the state machine's, the other the ou
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from rich.text import Text
 from textual import on, work
@@ -66,8 +66,8 @@ def _when(value) -> str:
 def state_text(detail) -> Text:
     """The top lines: number and status (with the green-channel mark), patient, where it goes."""
     from clinic_tui.domain.referral import DIRECTION_LABELS, Status, status_label
-    from clinic_tui.widgets.referral_marks import green_channel_mark
     from clinic_tui.slip import is_green_channel
+    from clinic_tui.widgets.referral_marks import green_channel_mark
 
     r = detail.referral
     text = Text()
@@ -78,8 +78,13 @@ def state_text(detail) -> Text:
     if is_green_channel(r.urgency):
         text.append("  ")
         text.append_text(green_channel_mark())
-    counterpart = " ".join(p for p in ((r.to_org_name, r.to_department_name) if r.direction == "up"
-                                       else (r.from_org_name, r.from_department)) if p)
+    counterpart = " ".join(
+        p
+        for p in (
+            (r.to_org_name, r.to_department_name) if r.direction == "up" else (r.from_org_name, r.from_department)
+        )
+        if p
+    )
     text.append(f"\n{r.patient_name}  {r.referral_date.isoformat()}  → {counterpart}")
     text.append("\n" + _sync_line(detail.sync), style="bold red" if detail.sync.state == "rejected" else "")
     text.append("\n" + answer_line(detail))
@@ -108,8 +113,10 @@ def answer_line(detail) -> str:
     if answer.to_status == Status.REJECTED:
         return _("Hospital rejected it: {reason}").format(reason=answer.reason or "")
     return _("Hospital accepted: appointment {department} {doctor} {at}").format(
-        department=answer.appointment_department or "", doctor=answer.appointment_doctor or "",
-        at=_when(answer.appointment_at))
+        department=answer.appointment_department or "",
+        doctor=answer.appointment_doctor or "",
+        at=_when(answer.appointment_at),
+    )
 
 
 def history_text(detail) -> Text:
@@ -128,9 +135,14 @@ def history_text(detail) -> Text:
         if entry.reason:
             text.append("\n    " + _("Reason: {reason}").format(reason=entry.reason))
         if entry.appointment_at or entry.appointment_department:
-            text.append("\n    " + _("Appointment: {department} {doctor} {at}").format(
-                department=entry.appointment_department or "", doctor=entry.appointment_doctor or "",
-                at=_when(entry.appointment_at)))
+            text.append(
+                "\n    "
+                + _("Appointment: {department} {doctor} {at}").format(
+                    department=entry.appointment_department or "",
+                    doctor=entry.appointment_doctor or "",
+                    at=_when(entry.appointment_at),
+                )
+            )
         text.append("\n")
     return text
 
@@ -218,8 +230,10 @@ class ReferralScreen(ClinicScreen):
         if self.detail is None:
             return
         if not self.detail.can_edit:
-            self.notify(_("Only a draft can be edited; this referral is “{status}”.").format(
-                status=_status(self.detail)), severity="warning")
+            self.notify(
+                _("Only a draft can be edited; this referral is “{status}”.").format(status=_status(self.detail)),
+                severity="warning",
+            )
             return
         from clinic_tui.screens.routes import form_class
 
@@ -238,7 +252,8 @@ class ReferralScreen(ClinicScreen):
             self.notify(refused.message, severity="error", timeout=8)
             return
         question = _("Cancel referral {number} for {patient}? Give the reason:").format(
-            number=r.referral_no, patient=r.patient_name)
+            number=r.referral_no, patient=r.patient_name
+        )
         self.app.push_screen(ReasonScreen(question, self._try_cancel), callback=self._cancelled)
 
     def _try_cancel(self, reason: str) -> str | None:

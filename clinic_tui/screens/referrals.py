@@ -52,8 +52,16 @@ class ReferralsScreen(PagedListScreen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns(_("Date"), _("Patient"), _("Way"), _("Status"), _("Urgency"), _("Hospital or clinic"),
-                          _("Referral number"), _("Sync"))
+        table.add_columns(
+            _("Date"),
+            _("Patient"),
+            _("Way"),
+            _("Status"),
+            _("Urgency"),
+            _("Hospital or clinic"),
+            _("Referral number"),
+            _("Sync"),
+        )
         table.focus()
 
     def _filter(self):
@@ -88,8 +96,13 @@ class ReferralsScreen(PagedListScreen):
         table.clear()
         for row in rows:
             table.add_row(
-                row.referral_date.isoformat(), row.patient_name, _("Up") if row.direction == "up" else _("Down"),
-                status_label(row.status), urgency_cell(row.urgency), row.counterpart, row.referral_no,
+                row.referral_date.isoformat(),
+                row.patient_name,
+                _("Up") if row.direction == "up" else _("Down"),
+                status_label(row.status),
+                urgency_cell(row.urgency),
+                row.counterpart,
+                row.referral_no,
                 Text(_(SYNC_MARKS[row.sync_state]), style="bold red" if row.sync_state == "rejected" else "dim"),
                 key=row.id,
             )
@@ -98,8 +111,11 @@ class ReferralsScreen(PagedListScreen):
         self.row_count = len(rows)
         status = self.query_one("#status", Static)
         if rows:
-            status.update(_("Referrals {first}-{last} of {total}").format(
-                first=self.page_start + 1, last=self.page_start + len(rows), total=counts.get(self.group, 0)))
+            status.update(
+                _("Referrals {first}-{last} of {total}").format(
+                    first=self.page_start + 1, last=self.page_start + len(rows), total=counts.get(self.group, 0)
+                )
+            )
         else:
             status.update(_("No referral matches these filters."))
 

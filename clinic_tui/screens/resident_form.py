@@ -44,9 +44,14 @@ PLACEHOLDER_MIN_LENGTH = 3  # "000", "xxxx": one character repeated is a filler,
 
 CHRONIC_CODES = CodeList(CHRONIC_CONDITION, tuple((code, code) for code in CHRONIC_CONDITION.codes()))
 # Only the tags no record can tell; numbered so they are typed without switching input method.
-MANUAL_TAG_CODES = CodeList(KEY_POPULATION, (
-    ("1", KeyPopulation.MATERNAL.value), ("2", KeyPopulation.DISABLED.value), ("3", KeyPopulation.POVERTY.value),
-))
+MANUAL_TAG_CODES = CodeList(
+    KEY_POPULATION,
+    (
+        ("1", KeyPopulation.MATERNAL.value),
+        ("2", KeyPopulation.DISABLED.value),
+        ("3", KeyPopulation.POVERTY.value),
+    ),
+)
 
 
 def _document_type(values: Mapping[str, Any]) -> str:
@@ -61,40 +66,59 @@ def check_id_number(text: str, values: Mapping[str, Any]) -> list[Problem]:
     # better than a fake one that would match every other resident who got the same filler.
     compact = "".join(text.split())
     if len(set(compact)) == 1 and len(compact) >= PLACEHOLDER_MIN_LENGTH:
-        return [Problem("resident.placeholder_number",
-                        N_("Leave the number empty rather than typing a filler such as {text}."),
-                        {"text": compact}, field="id_number")]
+        return [
+            Problem(
+                "resident.placeholder_number",
+                N_("Leave the number empty rather than typing a filler such as {text}."),
+                {"text": compact},
+                field="id_number",
+            )
+        ]
     return []
 
 
 def check_birth_date(born: date, values: Mapping[str, Any]) -> list[Problem]:
     if born > clock.today():
-        return [Problem("resident.birth_date_future", N_("The birth date cannot be in the future."),
-                        field="birth_date")]
+        return [
+            Problem("resident.birth_date_future", N_("The birth date cannot be in the future."), field="birth_date")
+        ]
     return []
 
 
 def check_phone(name: str):
     def check(text: str, values: Mapping[str, Any]) -> list[Problem]:
         return validate_phone(text, field=name).problems
+
     return check
 
 
 def check_health_record_no(text: str, values: Mapping[str, Any]) -> list[Problem]:
     if len(text) == HEALTH_RECORD_NO_LENGTH and text.isascii() and text.isdigit():
         return []
-    return [Problem("resident.health_record_no",
-                    N_("A health record number has {expected} digits; this one is “{text}”."),
-                    {"expected": HEALTH_RECORD_NO_LENGTH, "text": text}, field="health_record_no")]
+    return [
+        Problem(
+            "resident.health_record_no",
+            N_("A health record number has {expected} digits; this one is “{text}”."),
+            {"expected": HEALTH_RECORD_NO_LENGTH, "text": text},
+            field="health_record_no",
+        )
+    ]
 
 
 def check_code_list(codes: CodeList, name: str):
     def check(text: str, values: Mapping[str, Any]) -> list[Problem]:
         _found, unknown = codes.parse(text)
         if unknown:
-            return [Problem("resident.unknown_code", N_("“{text}” is not on the list: {options}."),
-                            {"text": " ".join(unknown), "options": codes.hint()}, field=name)]
+            return [
+                Problem(
+                    "resident.unknown_code",
+                    N_("“{text}” is not on the list: {options}."),
+                    {"text": " ".join(unknown), "options": codes.hint()},
+                    field=name,
+                )
+            ]
         return []
+
     return check
 
 
@@ -107,14 +131,30 @@ def duplicate_problem(duplicate: Duplicate) -> Problem:
     """Same document: refused (the database holds one record per document). Same name and birth
     date: a warning, since two people can share both."""
     hit = duplicate.resident
-    who = " ".join(part for part in (hit.name, hit.birth_date.isoformat() if hit.birth_date else "",
-                                     mask_citizen_id(hit.id_number) if hit.id_number else "", hit.phone or "") if part)
+    who = " ".join(
+        part
+        for part in (
+            hit.name,
+            hit.birth_date.isoformat() if hit.birth_date else "",
+            mask_citizen_id(hit.id_number) if hit.id_number else "",
+            hit.phone or "",
+        )
+        if part
+    )
     if duplicate.same_document:
-        return Problem("resident.duplicate_document",
-                       N_("Already registered with this document: {resident}. Find that record instead."),
-                       {"resident": who}, field="id_number")
-    return Problem(f"resident.duplicate:{hit.id}", N_("Possibly already registered: {resident}."),
-                   {"resident": who}, Severity.WARNING, field="name")
+        return Problem(
+            "resident.duplicate_document",
+            N_("Already registered with this document: {resident}. Find that record instead."),
+            {"resident": who},
+            field="id_number",
+        )
+    return Problem(
+        f"resident.duplicate:{hit.id}",
+        N_("Possibly already registered: {resident}."),
+        {"resident": who},
+        Severity.WARNING,
+        field="name",
+    )
 
 
 class ResidentFormScreen(FormScreen):
@@ -140,10 +180,15 @@ class ResidentFormScreen(FormScreen):
             FieldSpec("insurance_no", N_("Insurance no.")),
             FieldSpec("emergency_contact", N_("Contact")),
             FieldSpec("emergency_phone", N_("Contact phone"), check=check_phone("emergency_phone")),
-            FieldSpec("chronic_conditions", N_("Chronic"), hint=CHRONIC_CODES.hint(),
-                      check=check_code_list(CHRONIC_CODES, "chronic_conditions")),
-            FieldSpec("manual_population_tags", N_("Populations"), hint=MANUAL_TAG_CODES.hint(),
-                      check=check_population_tags),
+            FieldSpec(
+                "chronic_conditions",
+                N_("Chronic"),
+                hint=CHRONIC_CODES.hint(),
+                check=check_code_list(CHRONIC_CODES, "chronic_conditions"),
+            ),
+            FieldSpec(
+                "manual_population_tags", N_("Populations"), hint=MANUAL_TAG_CODES.hint(), check=check_population_tags
+            ),
         ]
 
     def load_initial(self) -> dict[str, Any]:

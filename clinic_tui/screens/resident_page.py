@@ -66,21 +66,28 @@ def facts_text(facts: ResidentFacts) -> str:
         facts.phone or "",
     ]
     separator = _(", ")
-    conditions = separator.join(CHRONIC_CONDITION.label(c) for c in facts.chronic_conditions
-                                if CHRONIC_CONDITION.is_valid(c)) or _("none")
+    conditions = separator.join(
+        CHRONIC_CONDITION.label(c) for c in facts.chronic_conditions if CHRONIC_CONDITION.is_valid(c)
+    ) or _("none")
     populations = separator.join(KEY_POPULATION.label(t) for t in facts.key_populations) or _("none")
     if facts.contract:
         contract = _("Contract {number}, {start} to {end}, {status}").format(
-            number=facts.contract.contract_no, start=facts.contract.start.isoformat(),
-            end=facts.contract.end.isoformat(), status=facts.contract.status)
+            number=facts.contract.contract_no,
+            start=facts.contract.start.isoformat(),
+            end=facts.contract.end.isoformat(),
+            status=facts.contract.status,
+        )
     else:
         contract = _("No family-doctor contract in force")
-    return "\n".join((
-        "  ".join(part for part in person if part),
-        _("Chronic: {conditions}  Key populations: {populations}").format(conditions=conditions,
-                                                                         populations=populations),
-        contract,
-    ))
+    return "\n".join(
+        (
+            "  ".join(part for part in person if part),
+            _("Chronic: {conditions}  Key populations: {populations}").format(
+                conditions=conditions, populations=populations
+            ),
+            contract,
+        )
+    )
 
 
 class ResidentScreen(ClinicScreen):
@@ -164,8 +171,12 @@ class ResidentScreen(ClinicScreen):
         table.add_column(_("Record"), width=kind_width, key="kind")
         table.add_column(_("Summary"), width=summary_width, key="summary")
         for item in page.items:
-            table.add_row(item.day.isoformat(), _(KIND_LABELS[item.kind]), fit_line(item.summary, summary_width),
-                          key=f"{item.kind}:{item.record_id}")
+            table.add_row(
+                item.day.isoformat(),
+                _(KIND_LABELS[item.kind]),
+                fit_line(item.summary, summary_width),
+                key=f"{item.kind}:{item.record_id}",
+            )
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
 

@@ -87,14 +87,19 @@ class ResidentsScreen(ClinicScreen):
         table.clear()
         for hit in hits:
             table.add_row(
-                hit.name, SEX.label(hit.sex) if SEX.is_valid(hit.sex) else hit.sex,
+                hit.name,
+                SEX.label(hit.sex) if SEX.is_valid(hit.sex) else hit.sex,
                 hit.birth_date.isoformat() if hit.birth_date else "",
-                mask_citizen_id(hit.id_number) if hit.id_number else "", hit.phone or "", key=hit.id,
+                mask_citizen_id(hit.id_number) if hit.id_number else "",
+                hit.phone or "",
+                key=hit.id,
             )
         status = self.query_one("#status", Static)
         if not self.query_text.strip():
             self._show_count()
         elif hits:
-            status.update(_("Results {first}-{last}").format(first=self.page_start + 1, last=self.page_start + len(hits)))
+            status.update(
+                _("Results {first}-{last}").format(first=self.page_start + 1, last=self.page_start + len(hits))
+            )
         else:
             status.update(_("No resident matches “{query}”").format(query=self.query_text))

@@ -20,8 +20,14 @@ from clinic_tui.screens.base import ClinicScreen
 from clinic_tui.widgets.app_header import AppHeader
 
 OUTCOME_LABELS = {
-    "running": N_("running"), "ok": N_("done"), "rejected": N_("done, some refused"), "offline": N_("offline"),
-    "auth": N_("token refused"), "config": N_("not set up"), "error": N_("failed"), "busy": N_("already running"),
+    "running": N_("running"),
+    "ok": N_("done"),
+    "rejected": N_("done, some refused"),
+    "offline": N_("offline"),
+    "auth": N_("token refused"),
+    "config": N_("not set up"),
+    "error": N_("failed"),
+    "busy": N_("already running"),
 }
 TRIGGER_LABELS = {"auto": N_("automatic"), "manual": N_("by hand"), "cli": N_("scheduled")}
 RUNS_SHOWN = 5
@@ -41,8 +47,7 @@ def receipt_sentence(run, first_reason: str | None, today: date) -> str:
     if run.finished_at.astimezone().date() == today:
         body = receipt_text(run.today_counts, run.confirmed_counts, run.rejected, first_reason, [])
     elif run.confirmed_counts:
-        body = _("In all the hospital holds {items} from this clinic.").format(
-            items=counts_text(run.confirmed_counts))
+        body = _("In all the hospital holds {items} from this clinic.").format(items=counts_text(run.confirmed_counts))
     else:
         body = _("The hospital holds nothing from this clinic yet.")
     return f"{heading} {body}"
@@ -85,7 +90,8 @@ class SyncScreen(ClinicScreen):
 
     def on_mount(self) -> None:
         self.query_one("#sync-runs", DataTable).add_columns(
-            _("Time"), _("How"), _("Sync result"), _("Sent"), _("New"), _("Refused"), _("Received"))
+            _("Time"), _("How"), _("Sync result"), _("Sent"), _("New"), _("Refused"), _("Received")
+        )
         self.query_one("#sync-rejected", DataTable).add_columns(_("Record"), _("Reason"))
         self.app.sync.changed.subscribe(self, self._sync_changed)
         self._show_running(self.app.sync.running, self.app.sync.progress)
@@ -104,16 +110,25 @@ class SyncScreen(ClinicScreen):
 
         self.query_one("#sync-status", Static).update(self._status_text(runs))
         self.query_one("#sync-pending", Static).update(
-            _("To send: {items}.").format(items=counts_text(pending)) if pending
-            else _("Nothing is waiting to be sent."))
+            _("To send: {items}.").format(items=counts_text(pending))
+            if pending
+            else _("Nothing is waiting to be sent.")
+        )
         first_reason = rejected[0].message if rejected else None
         self.query_one("#sync-receipt", Static).update(receipt_sentence(receipt, first_reason, clock.today()))
         table = self.query_one("#sync-runs", DataTable)
         table.clear()
         for run in runs:
-            table.add_row(_when(run.started_at), _(TRIGGER_LABELS.get(run.trigger, run.trigger)),
-                          _(OUTCOME_LABELS.get(run.outcome, run.outcome)), run.pushed, run.accepted, run.rejected,
-                          run.pulled, key=str(run.id))
+            table.add_row(
+                _when(run.started_at),
+                _(TRIGGER_LABELS.get(run.trigger, run.trigger)),
+                _(OUTCOME_LABELS.get(run.outcome, run.outcome)),
+                run.pushed,
+                run.accepted,
+                run.rejected,
+                run.pulled,
+                key=str(run.id),
+            )
         self.rejected = rejected
         listed = self.query_one("#sync-rejected", DataTable)
         listed.clear()
@@ -129,15 +144,19 @@ class SyncScreen(ClinicScreen):
 
         settings = self.app.settings
         if not settings.hub_url:
-            return _("Not connected to a lead hospital. To sync, set hub_url and the clinic token "
-                     "(clinic-tui sync set-token), see docs/sync.md. Everything works offline meanwhile.")
+            return _(
+                "Not connected to a lead hospital. To sync, set hub_url and the clinic token "
+                "(clinic-tui sync set-token), see docs/sync.md. Everything works offline meanwhile."
+            )
         auto = _("auto-sync on") if settings.auto_sync else _("auto-sync off: F5 syncs")
-        line = _("Hub {url} · {state} · {auto}").format(url=settings.hub_url,
-                                                        state=header_state(settings, self.app.sync), auto=auto)
+        line = _("Hub {url} · {state} · {auto}").format(
+            url=settings.hub_url, state=header_state(settings, self.app.sync), auto=auto
+        )
         last = runs[0] if runs else None
         if last is not None and last.outcome not in ("ok", "rejected", "running") and last.error_message:
-            line += "\n" + _("Last attempt {when}: {message}").format(when=_when(last.started_at),
-                                                                    message=last.error_message)
+            line += "\n" + _("Last attempt {when}: {message}").format(
+                when=_when(last.started_at), message=last.error_message
+            )
         return line
 
     # --- a running sync -------------------------------------------------------------------------

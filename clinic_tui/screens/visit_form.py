@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any
 
 from textual import on
@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 
 ADULT_FROM_AGE = 18
 GLUCOSE_KIND = CodeSet(
-    "glucose sample", (("1", N_("Fasting")), ("2", N_("Random")), ("3", N_("2 hours after a meal"))),
+    "glucose sample",
+    (("1", N_("Fasting")), ("2", N_("Random")), ("3", N_("2 hours after a meal"))),
 )
 _GLUCOSE_STORED = {"1": "fasting", "2": "random", "3": "postprandial_2h"}  # Visit.glucose_kind
 _GLUCOSE_VITAL = {"1": "fasting_glucose", "2": "random_glucose", "3": "postprandial_glucose"}
@@ -146,10 +147,12 @@ class VisitFormScreen(FormScreen):
     def _readings(values: Mapping[str, Any]) -> dict[str, tuple[str, float | None]]:
         glucose = _GLUCOSE_VITAL.get(values.get("glucose_kind"), "random_glucose")
         return {
-            "systolic": ("sbp", values.get("sbp")), "diastolic": ("dbp", values.get("dbp")),
+            "systolic": ("sbp", values.get("sbp")),
+            "diastolic": ("dbp", values.get("dbp")),
             "heart_rate": ("heart_rate", values.get("heart_rate")),
             "temperature": ("temperature_c", values.get("temperature_c")),
-            "weight": ("weight_kg", values.get("weight_kg")), "height": ("height_cm", values.get("height_cm")),
+            "weight": ("weight_kg", values.get("weight_kg")),
+            "height": ("height_cm", values.get("height_cm")),
             glucose: ("glucose_mmol", values.get("glucose_mmol")),
         }
 
@@ -175,8 +178,12 @@ class VisitFormScreen(FormScreen):
             return self._form_values(self.clinic_app.store.visits.load(self.record_id))
         now, latest = datetime.now(), self.facts.latest_visit
         return {
-            "visit_date": now.date(), "visit_time": now.strftime("%H:%M"), "mode": "1", "referral_flag": "0",
-            DIAGNOSES: "[]", "height_cm": latest.height_cm if latest else None,  # adults keep their height
+            "visit_date": now.date(),
+            "visit_time": now.strftime("%H:%M"),
+            "mode": "1",
+            "referral_flag": "0",
+            DIAGNOSES: "[]",
+            "height_cm": latest.height_cm if latest else None,  # adults keep their height
         }
 
     @staticmethod
@@ -184,8 +191,11 @@ class VisitFormScreen(FormScreen):
         local = stored["visit_at"].astimezone()
         kind = next((code for code, word in _GLUCOSE_STORED.items() if word == stored["glucose_kind"]), None)
         return stored | {
-            "visit_date": local.date(), "visit_time": local.strftime("%H:%M"), "glucose_kind": kind,
-            DIAGNOSES: json.dumps(stored["diagnoses"], ensure_ascii=False), "fee": stored["fee_fen"],
+            "visit_date": local.date(),
+            "visit_time": local.strftime("%H:%M"),
+            "glucose_kind": kind,
+            DIAGNOSES: json.dumps(stored["diagnoses"], ensure_ascii=False),
+            "fee": stored["fee_fen"],
             "referral_flag": "1" if stored["referral_flag"] else "0",
         }
 
@@ -196,17 +206,32 @@ class VisitFormScreen(FormScreen):
         return problems
 
     def save(self, values: dict[str, Any]) -> str:
-        return self.clinic_app.store.visits.save(resident_id=self.resident_id, values=self._record_values(values),
-                                                 user_id=self.clinic_app.user_id, record_id=self.record_id)
+        return self.clinic_app.store.visits.save(
+            resident_id=self.resident_id,
+            values=self._record_values(values),
+            user_id=self.clinic_app.user_id,
+            record_id=self.record_id,
+        )
 
     @staticmethod
     def _record_values(values: dict[str, Any]) -> dict[str, Any]:
         local = datetime.combine(values["visit_date"], parse_time(values["visit_time"])).astimezone()
-        same = ("mode", "chief_complaint", "sbp", "dbp", "heart_rate", "temperature_c", "weight_kg", "height_cm",
-                "glucose_mmol", "treatment", "prescription")
+        same = (
+            "mode",
+            "chief_complaint",
+            "sbp",
+            "dbp",
+            "heart_rate",
+            "temperature_c",
+            "weight_kg",
+            "height_cm",
+            "glucose_mmol",
+            "treatment",
+            "prescription",
+        )
         glucose_taken = values["glucose_mmol"] is not None
         return {name: values[name] for name in same} | {
-            "visit_at": local.astimezone(timezone.utc),
+            "visit_at": local.astimezone(UTC),
             "glucose_kind": _GLUCOSE_STORED.get(values["glucose_kind"]) if glucose_taken else None,
             "diagnoses": json.loads(values[DIAGNOSES] or "[]"),
             "fee_fen": values["fee"] or 0,

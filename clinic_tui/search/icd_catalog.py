@@ -41,16 +41,34 @@ _MARKERS = {"+": "+", "†": "+", "*": "*"}
 # 出血 "chuxie"), or a function word next to another character (热和光 "rehuoguang", 物质的影响 "di").
 # In diagnosis titles 椎 is always zhuī, 粘 (= 黏) nián, 和 hé and 的 de.
 MEDICAL_READINGS: dict[str, tuple[str, ...]] = {
-    "卒中": ("cu", "zhong"), "出血": ("chu", "xue"), "剥脱": ("bo", "tuo"),
-    "椎": ("zhui",), "粘": ("nian",), "和": ("he",), "的": ("de",),
+    "卒中": ("cu", "zhong"),
+    "出血": ("chu", "xue"),
+    "剥脱": ("bo", "tuo"),
+    "椎": ("zhui",),
+    "粘": ("nian",),
+    "和": ("he",),
+    "的": ("de",),
 }
 
 # Header cells that name the code and name columns, most specific first: 医保版 lists have
 # 类目代码, 亚目代码 and 诊断代码 side by side, and the last one is the diagnosis. Compared after
 # NFKC, lower-casing and removing spaces, "-" and "_" ("ICD-10 编码" -> "icd10编码").
 CODE_HEADERS = (
-    "诊断编码", "诊断代码", "疾病编码", "疾病代码", "疾病诊断编码", "icd10编码", "icd10代码",
-    "icd编码", "icd代码", "主要编码", "编码", "代码", "icd10", "icd", "code",
+    "诊断编码",
+    "诊断代码",
+    "疾病编码",
+    "疾病代码",
+    "疾病诊断编码",
+    "icd10编码",
+    "icd10代码",
+    "icd编码",
+    "icd代码",
+    "主要编码",
+    "编码",
+    "代码",
+    "icd10",
+    "icd",
+    "code",
 )
 NAME_HEADERS = ("诊断名称", "疾病名称", "疾病诊断名称", "名称", "中文名称", "name", "诊断", "疾病")
 # Exported sheets often start with a title row or two ("XX县基层诊断目录").
@@ -128,7 +146,7 @@ def _note_keys(note: str) -> str:
 def key_pairs(initials: str, full: str, note_keys: str) -> list[tuple[str, str]]:
     """The (initials, full pinyin) of a diagnosis's name and of each clinical name in its note."""
     words = note_keys.split()
-    return [(initials, full), *zip(words[::2], words[1::2])]
+    return [(initials, full), *zip(words[::2], words[1::2], strict=False)]
 
 
 # The app_setting row that holds the fingerprint of the lists last loaded into a database.
@@ -139,8 +157,11 @@ def builtin_fingerprint() -> str:
     """Changes whenever the shipped lists, their versions or the pinyin readings used change."""
     import hashlib
 
-    digest = hashlib.sha256(repr((CATALOG_KEYS_VERSION, CATEGORIES_VERSION, PRIMARY_CARE_VERSION,
-                                  sorted(MEDICAL_READINGS.items()))).encode())
+    digest = hashlib.sha256(
+        repr(
+            (CATALOG_KEYS_VERSION, CATEGORIES_VERSION, PRIMARY_CARE_VERSION, sorted(MEDICAL_READINGS.items()))
+        ).encode()
+    )
     for filename in ("primary_care.csv", "disease.csv"):
         digest.update(_resource_text(filename).encode())
     return digest.hexdigest()[:16]
@@ -180,8 +201,7 @@ def read_county_list(path: str | Path, system: str, version: str) -> ImportResul
 def _categories() -> tuple[Diagnosis, ...]:
     rows = csv.DictReader(io.StringIO(_resource_text("disease.csv")), delimiter="\t")
     return tuple(
-        _diagnosis(*_split_code(row["code"]), row["disease"], CATEGORIES_SYSTEM, CATEGORIES_VERSION)
-        for row in rows
+        _diagnosis(*_split_code(row["code"]), row["disease"], CATEGORIES_SYSTEM, CATEGORIES_VERSION) for row in rows
     )
 
 
@@ -204,9 +224,7 @@ def _resource_text(filename: str) -> str:
     return resources.files("clinic_tui.resources").joinpath("icd10", filename).read_text("utf-8")
 
 
-def _diagnosis(
-    code: str, marker: str, name: str, system: str, version: str, note: str = ""
-) -> Diagnosis:
+def _diagnosis(code: str, marker: str, name: str, system: str, version: str, note: str = "") -> Diagnosis:
     keys = text_keys(name, MEDICAL_READINGS)
     return Diagnosis(
         code=code,
@@ -232,13 +250,9 @@ def _split_code(raw: str) -> tuple[str, str]:
     return category.upper() + dot + rest.lower(), marker
 
 
-def _row_problem(
-    row: int, raw_code: str, code: str, name: str, first_row_of_code: dict[str, int]
-) -> Problem | None:
+def _row_problem(row: int, raw_code: str, code: str, name: str, first_row_of_code: dict[str, int]) -> Problem | None:
     if not code:
-        return Problem(
-            "icd_import.empty_code", N_("Row {row}: the code is empty."), {"row": row}, field="code"
-        )
+        return Problem("icd_import.empty_code", N_("Row {row}: the code is empty."), {"row": row}, field="code")
     if not is_icd10_code(code):
         return Problem(
             "icd_import.malformed_code",
@@ -320,10 +334,7 @@ def _xlsx_rows(data: bytes) -> list[list[str]]:
     try:
         sheet = workbook.worksheets[0]
         # Leading blank rows are included, so row numbers match what Excel shows.
-        return [
-            ["" if value is None else str(value) for value in row]
-            for row in sheet.iter_rows(values_only=True)
-        ]
+        return [["" if value is None else str(value) for value in row] for row in sheet.iter_rows(values_only=True)]
     finally:
         workbook.close()
 

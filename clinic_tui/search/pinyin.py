@@ -10,41 +10,107 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
-from typing import Mapping
 
 # Surname readings that differ from the everyday reading pypinyin gives (it has no surname mode).
 # Source: the surname sense (义项「姓」) of each character in 《现代汉语词典》第7版 (商务印书馆,
 # 2016). Where a character has two surname readings (乐 yuè/lè, 覃 qín/tán, 隗 wěi/kuí) the more
 # common one is used.
 SURNAME_READINGS: dict[str, str] = {
-    "曾": "zeng", "单": "shan", "解": "xie", "仇": "qiu", "区": "ou", "查": "zha", "翟": "zhai",
-    "朴": "piao", "盖": "ge", "缪": "miao", "乐": "yue", "覃": "qin", "重": "chong", "华": "hua",
-    "任": "ren", "黑": "he", "种": "chong", "秘": "bi", "员": "yun", "葛": "ge", "召": "shao",
-    "宿": "su", "折": "she", "那": "na", "燕": "yan", "阚": "kan", "蔺": "lin", "隗": "wei",
-    "过": "guo", "句": "gou", "繁": "po", "能": "nai", "薄": "bo", "都": "du", "角": "jue",
-    "粘": "nian", "祭": "zhai", "佴": "nai", "乜": "nie", "颉": "xie", "炅": "gui",
+    "曾": "zeng",
+    "单": "shan",
+    "解": "xie",
+    "仇": "qiu",
+    "区": "ou",
+    "查": "zha",
+    "翟": "zhai",
+    "朴": "piao",
+    "盖": "ge",
+    "缪": "miao",
+    "乐": "yue",
+    "覃": "qin",
+    "重": "chong",
+    "华": "hua",
+    "任": "ren",
+    "黑": "he",
+    "种": "chong",
+    "秘": "bi",
+    "员": "yun",
+    "葛": "ge",
+    "召": "shao",
+    "宿": "su",
+    "折": "she",
+    "那": "na",
+    "燕": "yan",
+    "阚": "kan",
+    "蔺": "lin",
+    "隗": "wei",
+    "过": "guo",
+    "句": "gou",
+    "繁": "po",
+    "能": "nai",
+    "薄": "bo",
+    "都": "du",
+    "角": "jue",
+    "粘": "nian",
+    "祭": "zhai",
+    "佴": "nai",
+    "乜": "nie",
+    "颉": "xie",
+    "炅": "gui",
 }
 
 # Two-character surnames, matched before the single-character table so that 万俟 is "moqi", not
 # 万 "wan" + 俟. Same source as above. 单于 (chányú) is left out on purpose: 单 followed by a given
 # name starting with 于 is far more common today than the ancient compound surname.
 COMPOUND_SURNAME_READINGS: dict[str, tuple[str, str]] = {
-    "欧阳": ("ou", "yang"), "司马": ("si", "ma"), "上官": ("shang", "guan"), "诸葛": ("zhu", "ge"),
-    "尉迟": ("yu", "chi"), "万俟": ("mo", "qi"), "长孙": ("zhang", "sun"), "令狐": ("ling", "hu"),
-    "皇甫": ("huang", "fu"), "东方": ("dong", "fang"), "独孤": ("du", "gu"),
-    "慕容": ("mu", "rong"), "宇文": ("yu", "wen"), "公孙": ("gong", "sun"),
-    "轩辕": ("xuan", "yuan"), "澹台": ("tan", "tai"), "司徒": ("si", "tu"), "夏侯": ("xia", "hou"),
-    "司空": ("si", "kong"), "端木": ("duan", "mu"), "西门": ("xi", "men"),
-    "南宫": ("nan", "gong"), "呼延": ("hu", "yan"), "赫连": ("he", "lian"),
-    "申屠": ("shen", "tu"), "太史": ("tai", "shi"), "百里": ("bai", "li"), "钟离": ("zhong", "li"),
-    "宗政": ("zong", "zheng"), "濮阳": ("pu", "yang"), "淳于": ("chun", "yu"),
-    "闻人": ("wen", "ren"), "拓跋": ("tuo", "ba"), "完颜": ("wan", "yan"),
-    "公冶": ("gong", "ye"), "仲孙": ("zhong", "sun"), "东郭": ("dong", "guo"),
-    "左丘": ("zuo", "qiu"), "第五": ("di", "wu"), "乐正": ("yue", "zheng"),
-    "鲜于": ("xian", "yu"), "闾丘": ("lv", "qiu"), "子车": ("zi", "ju"), "亓官": ("qi", "guan"),
+    "欧阳": ("ou", "yang"),
+    "司马": ("si", "ma"),
+    "上官": ("shang", "guan"),
+    "诸葛": ("zhu", "ge"),
+    "尉迟": ("yu", "chi"),
+    "万俟": ("mo", "qi"),
+    "长孙": ("zhang", "sun"),
+    "令狐": ("ling", "hu"),
+    "皇甫": ("huang", "fu"),
+    "东方": ("dong", "fang"),
+    "独孤": ("du", "gu"),
+    "慕容": ("mu", "rong"),
+    "宇文": ("yu", "wen"),
+    "公孙": ("gong", "sun"),
+    "轩辕": ("xuan", "yuan"),
+    "澹台": ("tan", "tai"),
+    "司徒": ("si", "tu"),
+    "夏侯": ("xia", "hou"),
+    "司空": ("si", "kong"),
+    "端木": ("duan", "mu"),
+    "西门": ("xi", "men"),
+    "南宫": ("nan", "gong"),
+    "呼延": ("hu", "yan"),
+    "赫连": ("he", "lian"),
+    "申屠": ("shen", "tu"),
+    "太史": ("tai", "shi"),
+    "百里": ("bai", "li"),
+    "钟离": ("zhong", "li"),
+    "宗政": ("zong", "zheng"),
+    "濮阳": ("pu", "yang"),
+    "淳于": ("chun", "yu"),
+    "闻人": ("wen", "ren"),
+    "拓跋": ("tuo", "ba"),
+    "完颜": ("wan", "yan"),
+    "公冶": ("gong", "ye"),
+    "仲孙": ("zhong", "sun"),
+    "东郭": ("dong", "guo"),
+    "左丘": ("zuo", "qiu"),
+    "第五": ("di", "wu"),
+    "乐正": ("yue", "zheng"),
+    "鲜于": ("xian", "yu"),
+    "闾丘": ("lv", "qiu"),
+    "子车": ("zi", "ju"),
+    "亓官": ("qi", "guan"),
 }
 
 # Readings of characters as transliterations use them (维吾尔族, 哈萨克族, 藏族, 蒙古族 ... names and
@@ -55,10 +121,26 @@ COMPOUND_SURNAME_READINGS: dict[str, tuple[str, str]] = {
 # fixed character and reading. A transliteration is read character by character, never as Chinese
 # phrases (pypinyin would read 都都 as the adverb "doudou").
 TRANSLITERATION_READINGS: dict[str, str] = {
-    "什": "shi", "都": "du", "卜": "bu", "勒": "le", "茜": "xi", "柏": "bo", "佛": "fo", "藏": "zang",
-    "呷": "ga", "伽": "jia", "薄": "bo",
+    "什": "shi",
+    "都": "du",
+    "卜": "bu",
+    "勒": "le",
+    "茜": "xi",
+    "柏": "bo",
+    "佛": "fo",
+    "藏": "zang",
+    "呷": "ga",
+    "伽": "jia",
+    "薄": "bo",
     # pypinyin reads these right alone, but a phrase around them could change it
-    "单": "dan", "朴": "pu", "乐": "le", "塞": "sai", "色": "se", "莎": "sha", "叶": "ye", "那": "na",
+    "单": "dan",
+    "朴": "pu",
+    "乐": "le",
+    "塞": "sai",
+    "色": "se",
+    "莎": "sha",
+    "叶": "ye",
+    "那": "na",
 }
 
 # Bump when name_keys() reads some name differently, so that stored keys are made again

@@ -11,15 +11,28 @@ effective status is recomputed as a derived value, with an audit entry "receive"
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from clinic_tui.data.db import unit_of_work
-from clinic_tui.data.models import (AppSetting, AuditEntry, Broadcast, Clinic, Department, Hospital, OutboxEntry,
-                                    Referral, ReferralEvent, Resident, SlotPool, SyncCursor, utcnow)
+from clinic_tui.data.models import (
+    AppSetting,
+    AuditEntry,
+    Broadcast,
+    Clinic,
+    Department,
+    Hospital,
+    OutboxEntry,
+    Referral,
+    ReferralEvent,
+    Resident,
+    SlotPool,
+    SyncCursor,
+    utcnow,
+)
 from clinic_tui.sync.state import PULL_CURSOR
 
 
@@ -37,7 +50,7 @@ def _when(value: Any) -> datetime | None:
         moment = value
     else:
         moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _day(value: Any) -> date | None:
@@ -67,9 +80,13 @@ def _newer(row: Any, change: Any) -> bool:
 
 def _common(change: Any) -> dict[str, Any]:
     data = change.data
-    return {"revision": change.revision, "updated_at": _when(change.updated_at) or utcnow(),
-            "deleted": change.deleted, "author_id": data.get("author_id"),
-            "created_at": _when(data.get("created_at")) or _when(change.updated_at) or utcnow()}
+    return {
+        "revision": change.revision,
+        "updated_at": _when(change.updated_at) or utcnow(),
+        "deleted": change.deleted,
+        "author_id": data.get("author_id"),
+        "created_at": _when(data.get("created_at")) or _when(change.updated_at) or utcnow(),
+    }
 
 
 def _set(row: Any, values: dict[str, Any]) -> None:
@@ -77,9 +94,17 @@ def _set(row: Any, values: dict[str, Any]) -> None:
         setattr(row, name, value)
 
 
-_EVENT_FIELDS = ("from_status", "to_status", "actor", "actor_name", "reason",
-                 "appointment_department_code", "appointment_department_name", "appointment_doctor",
-                 "appointment_slot_id")
+_EVENT_FIELDS = (
+    "from_status",
+    "to_status",
+    "actor",
+    "actor_name",
+    "reason",
+    "appointment_department_code",
+    "appointment_department_name",
+    "appointment_doctor",
+    "appointment_slot_id",
+)
 
 
 def _referral_event(ctx: _Context, change: Any, result: PageResult) -> bool:
@@ -90,9 +115,14 @@ def _referral_event(ctx: _Context, change: Any, result: PageResult) -> bool:
     if not _newer(row, change):
         return False
     values = {name: data.get(name) for name in _EVENT_FIELDS}
-    values.update(_common(change), origin="hub", referral_id=data["referral_id"],
-                  clinic_id=ctx.clinic_id(data.get("clinic_id")), at=_when(data.get("at")) or utcnow(),
-                  appointment_at=_when(data.get("appointment_at")))
+    values.update(
+        _common(change),
+        origin="hub",
+        referral_id=data["referral_id"],
+        clinic_id=ctx.clinic_id(data.get("clinic_id")),
+        at=_when(data.get("at")) or utcnow(),
+        appointment_at=_when(data.get("appointment_at")),
+    )
     if values["actor"] is None:
         values["actor"] = "hospital"
     if values["to_status"] is None:
@@ -106,10 +136,29 @@ def _referral_event(ctx: _Context, change: Any, result: PageResult) -> bool:
     return True
 
 
-_DOWN_FIELDS = ("referral_no", "urgency", "from_org_code", "from_org_name", "from_department", "from_doctor_name",
-                "to_org_code", "to_org_name", "patient_name", "patient_sex", "patient_id_type", "patient_id_number",
-                "patient_phone", "patient_address", "patient_insurance_type", "patient_insurance_no", "outcome",
-                "treatment_plan", "rehab_guidance", "medication_to_continue", "reason")
+_DOWN_FIELDS = (
+    "referral_no",
+    "urgency",
+    "from_org_code",
+    "from_org_name",
+    "from_department",
+    "from_doctor_name",
+    "to_org_code",
+    "to_org_name",
+    "patient_name",
+    "patient_sex",
+    "patient_id_type",
+    "patient_id_number",
+    "patient_phone",
+    "patient_address",
+    "patient_insurance_type",
+    "patient_insurance_no",
+    "outcome",
+    "treatment_plan",
+    "rehab_guidance",
+    "medication_to_continue",
+    "reason",
+)
 
 
 def _down_referral(ctx: _Context, change: Any, result: PageResult) -> bool:
@@ -124,10 +173,16 @@ def _down_referral(ctx: _Context, change: Any, result: PageResult) -> bool:
     if resident_id and ctx.session.get(Resident, resident_id) is None:
         resident_id = None
     values.update(
-        _common(change), origin="hub", direction="down", clinic_id=ctx.clinic_id(data.get("clinic_id")),
-        referral_date=_day(data.get("referral_date")) or utcnow().date(), resident_id=resident_id,
-        patient_birth_date=_day(data.get("patient_birth_date")), patient_name=data.get("patient_name") or "",
-        urgency=data.get("urgency") or "normal", discharge_diagnoses=data.get("discharge_diagnoses") or [],
+        _common(change),
+        origin="hub",
+        direction="down",
+        clinic_id=ctx.clinic_id(data.get("clinic_id")),
+        referral_date=_day(data.get("referral_date")) or utcnow().date(),
+        resident_id=resident_id,
+        patient_birth_date=_day(data.get("patient_birth_date")),
+        patient_name=data.get("patient_name") or "",
+        urgency=data.get("urgency") or "normal",
+        discharge_diagnoses=data.get("discharge_diagnoses") or [],
         followup_schedule=data.get("followup_schedule") or [],
     )
     if row is None:
@@ -162,8 +217,17 @@ def _department(ctx: _Context, change: Any, _result: PageResult) -> bool:
     data = change.data
     if ctx.session.get(Hospital, data.get("hospital_id")) is None:
         return False
-    return _hub_row(Department, ctx, change, {"hospital_id": data["hospital_id"], "code": data.get("code") or "",
-                                              "name": data.get("name") or "", "active": bool(data.get("active", True))})
+    return _hub_row(
+        Department,
+        ctx,
+        change,
+        {
+            "hospital_id": data["hospital_id"],
+            "code": data.get("code") or "",
+            "name": data.get("name") or "",
+            "active": bool(data.get("active", True)),
+        },
+    )
 
 
 def _slot_pool(ctx: _Context, change: Any, _result: PageResult) -> bool:
@@ -171,24 +235,42 @@ def _slot_pool(ctx: _Context, change: Any, _result: PageResult) -> bool:
     if ctx.session.get(Department, data.get("department_id")) is None:
         return False
     total = int(data.get("total") or 0)
-    return _hub_row(SlotPool, ctx, change, {
-        "department_id": data["department_id"], "day": _day(data.get("day")), "total": total,
-        "reserved_for_primary": int(data.get("reserved_for_primary") or 0),
-        "remaining": int(data.get("remaining") or 0)})
+    return _hub_row(
+        SlotPool,
+        ctx,
+        change,
+        {
+            "department_id": data["department_id"],
+            "day": _day(data.get("day")),
+            "total": total,
+            "reserved_for_primary": int(data.get("reserved_for_primary") or 0),
+            "remaining": int(data.get("remaining") or 0),
+        },
+    )
 
 
 def _broadcast(ctx: _Context, change: Any, _result: PageResult) -> bool:
     data = change.data
-    return _hub_row(Broadcast, ctx, change, {"title": data.get("title") or "", "body": data.get("body") or "",
-                                             "received_at": utcnow()})
+    return _hub_row(
+        Broadcast,
+        ctx,
+        change,
+        {"title": data.get("title") or "", "body": data.get("body") or "", "received_at": utcnow()},
+    )
 
 
 def _referral(ctx: _Context, change: Any, result: PageResult) -> bool:
     return _down_referral(ctx, change, result) if change.data.get("direction") == "down" else False
 
 
-APPLIERS = {"referral_event": _referral_event, "referral": _referral, "hospital": _hospital,
-            "department": _department, "slot_pool": _slot_pool, "broadcast": _broadcast}
+APPLIERS = {
+    "referral_event": _referral_event,
+    "referral": _referral,
+    "hospital": _hospital,
+    "department": _department,
+    "slot_pool": _slot_pool,
+    "broadcast": _broadcast,
+}
 
 
 def _recompute(session: Session, referral_ids: set[str]) -> None:
@@ -202,8 +284,16 @@ def _recompute(session: Session, referral_ids: set[str]) -> None:
         session.flush()
         after = recompute_status(session, referral)
         if after != before:
-            session.add(AuditEntry(user_id=None, action="receive", kind="referral", record_id=referral.id,
-                                   revision=referral.revision, changes={"status": [before, after]}))
+            session.add(
+                AuditEntry(
+                    user_id=None,
+                    action="receive",
+                    kind="referral",
+                    record_id=referral.id,
+                    revision=referral.revision,
+                    changes={"status": [before, after]},
+                )
+            )
 
 
 def apply_pull_page(engine: Engine, changes: list[Any], next_cursor: str, epoch: str) -> PageResult:
@@ -220,8 +310,16 @@ def apply_pull_page(engine: Engine, changes: list[Any], next_cursor: str, epoch:
                 applied = applier(ctx, change, result)
             if applied:
                 session.flush()
-                session.add(AuditEntry(user_id=None, action="receive", kind=change.kind, record_id=change.id,
-                                       revision=change.revision, changes={}))
+                session.add(
+                    AuditEntry(
+                        user_id=None,
+                        action="receive",
+                        kind=change.kind,
+                        record_id=change.id,
+                        revision=change.revision,
+                        changes={},
+                    )
+                )
                 result.applied += 1
             else:
                 result.skipped += 1

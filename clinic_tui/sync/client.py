@@ -19,8 +19,15 @@ import httpx
 from pydantic import ValidationError
 
 from clinic_tui.sync.credentials import is_loopback
-from clinic_tui.sync.wire import (API_PREFIX, API_VERSION, HealthResponse, OwnPage, PullResponse, PushResponse,
-                                  ReconcileResponse)
+from clinic_tui.sync.wire import (
+    API_PREFIX,
+    API_VERSION,
+    HealthResponse,
+    OwnPage,
+    PullResponse,
+    PushResponse,
+    ReconcileResponse,
+)
 
 # A 2G link: a connection may take seconds to set up and a batch answer a minute to come back.
 CONNECT_TIMEOUT = 10.0
@@ -86,8 +93,13 @@ def classify_transport_error(exc: httpx.TransportError) -> HubError:
             return HubError("refused", str(cause))
     text = str(exc)
     lowered = text.lower()
-    if "name or service not known" in lowered or "nodename nor servname" in lowered or "getaddrinfo" in lowered \
-            or "name resolution" in lowered or "no address associated" in lowered:
+    if (
+        "name or service not known" in lowered
+        or "nodename nor servname" in lowered
+        or "getaddrinfo" in lowered
+        or "name resolution" in lowered
+        or "no address associated" in lowered
+    ):
         return HubError("dns", text)
     if "certificate" in lowered or "ssl" in lowered or "tls" in lowered:
         return HubError("tls", text)
@@ -98,10 +110,18 @@ def classify_transport_error(exc: httpx.TransportError) -> HubError:
 class HubClient:
     """Talks to one hub with one clinic token. Use as a context manager, or call ``close()``."""
 
-    def __init__(self, base_url: str, token: str | None, *, ca_bundle: Path | str | None = None,
-                 proxy: str | None = None, language: str = "zh",
-                 connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT,
-                 transport: httpx.BaseTransport | None = None):
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None,
+        *,
+        ca_bundle: Path | str | None = None,
+        proxy: str | None = None,
+        language: str = "zh",
+        connect_timeout: float = CONNECT_TIMEOUT,
+        read_timeout: float = READ_TIMEOUT,
+        transport: httpx.BaseTransport | None = None,
+    ):
         headers = {"Accept-Encoding": "gzip", "Accept-Language": language, "User-Agent": "clinic-tui"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -116,12 +136,16 @@ class HubClient:
                 proxy = None
         self.base_url = base_url.rstrip("/")
         self._http = httpx.Client(
-            base_url=self.base_url + API_PREFIX, headers=headers, verify=verify, proxy=proxy or None,
-            timeout=httpx.Timeout(read_timeout, connect=connect_timeout), transport=transport,
+            base_url=self.base_url + API_PREFIX,
+            headers=headers,
+            verify=verify,
+            proxy=proxy or None,
+            timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
+            transport=transport,
             trust_env=False,
         )
 
-    def __enter__(self) -> "HubClient":
+    def __enter__(self) -> HubClient:
         return self
 
     def __exit__(self, *_exc: object) -> None:
@@ -141,8 +165,9 @@ class HubClient:
 
     def push(self, body: bytes) -> PushResponse:
         """Send one batch made by ``encode_batch``. Raises ``BatchTooLarge`` on 413."""
-        response = self._send("POST", "/sync/push", content=body,
-                              headers={"Content-Type": "application/json", "Content-Encoding": "gzip"})
+        response = self._send(
+            "POST", "/sync/push", content=body, headers={"Content-Type": "application/json", "Content-Encoding": "gzip"}
+        )
         return self._parse(PushResponse, response)
 
     def pull(self, cursor: str | None, limit: int) -> PullResponse:

@@ -46,8 +46,10 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     if args.check:
         return _check(settings, args)
     if settings.is_demo:
-        print(_("No database is configured (the demo copy is in use): give --db or set database in the "
-                "config file."), file=sys.stderr)
+        print(
+            _("No database is configured (the demo copy is in use): give --db or set database in the config file."),
+            file=sys.stderr,
+        )
         return EXIT_CONFIG
     return _sync(settings, args)
 
@@ -96,10 +98,20 @@ def _sync(settings: Settings, args: argparse.Namespace) -> int:
         opened.engine.dispose()
     _print_warnings(report.warnings)
     if report.outcome in REACHED_HUB and not args.quiet:
-        print(_("Sent {pushed} (new {accepted}, already there {duplicate}, rejected {rejected}, kept by the "
-                "hospital {conflict}); received {pulled}; sent again {resent}.").format(
-            pushed=report.pushed, accepted=report.accepted, duplicate=report.duplicate, rejected=report.rejected,
-            conflict=report.conflict, pulled=report.pulled, resent=report.resent))
+        print(
+            _(
+                "Sent {pushed} (new {accepted}, already there {duplicate}, rejected {rejected}, kept by the "
+                "hospital {conflict}); received {pulled}; sent again {resent}."
+            ).format(
+                pushed=report.pushed,
+                accepted=report.accepted,
+                duplicate=report.duplicate,
+                rejected=report.rejected,
+                conflict=report.conflict,
+                pulled=report.pulled,
+                resent=report.resent,
+            )
+        )
         for message in report.conflicts.values():
             print("  " + message)
         print(report.message)

@@ -50,19 +50,33 @@ def is_loopback(host: str | None) -> bool:
 def check_hub_url(url: str | None, allow_insecure_http: bool) -> list[str]:
     """Warnings for a usable URL; raises SyncConfigError for one that must not be used."""
     if not url:
-        raise SyncConfigError(_("No hub address is configured. Set hub_url in the config file, "
-                                "the CLINIC_TUI_HUB_URL variable, or give --hub."))
+        raise SyncConfigError(
+            _(
+                "No hub address is configured. Set hub_url in the config file, "
+                "the CLINIC_TUI_HUB_URL variable, or give --hub."
+            )
+        )
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise SyncConfigError(_("The hub address {url} is not a web address (it should look like "
-                                "https://hub.example.cn:8600).").format(url=url))
+        raise SyncConfigError(
+            _("The hub address {url} is not a web address (it should look like https://hub.example.cn:8600).").format(
+                url=url
+            )
+        )
     if parts.scheme == "http" and not is_loopback(parts.hostname):
         if not allow_insecure_http:
-            raise SyncConfigError(_("The hub address {url} uses plain http, which would send patient data "
-                                    "unencrypted. Use https, or set allow_insecure_http = true if the "
-                                    "hospital's network is trusted.").format(url=url))
-        return [_("Warning: plain http to {host}: patient data crosses the network unencrypted.").format(
-            host=parts.hostname)]
+            raise SyncConfigError(
+                _(
+                    "The hub address {url} uses plain http, which would send patient data "
+                    "unencrypted. Use https, or set allow_insecure_http = true if the "
+                    "hospital's network is trusted."
+                ).format(url=url)
+            )
+        return [
+            _("Warning: plain http to {host}: patient data crosses the network unencrypted.").format(
+                host=parts.hostname
+            )
+        ]
     return []
 
 
@@ -72,8 +86,10 @@ def token_file_problem(path: Path) -> str | None:
         return None  # Windows: the file sits in the user's own profile, protected by its ACL
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        return _("The token file {path} can be read by other users (mode {mode:o}). Protect it with "
-                 "'chmod 600 {path}' or write it again with 'clinic-tui sync set-token'.").format(path=path, mode=mode)
+        return _(
+            "The token file {path} can be read by other users (mode {mode:o}). Protect it with "
+            "'chmod 600 {path}' or write it again with 'clinic-tui sync set-token'."
+        ).format(path=path, mode=mode)
     return None
 
 
@@ -85,8 +101,12 @@ def read_token(settings: Settings, override: str | None = None) -> str:
         return os.environ[TOKEN_ENV].strip()
     path = settings.token_file or default_token_file()
     if not path.exists():
-        raise SyncConfigError(_("No clinic token: the token file {path} is missing. Run "
-                                "'clinic-tui sync set-token' with the token the hospital gave you.").format(path=path))
+        raise SyncConfigError(
+            _(
+                "No clinic token: the token file {path} is missing. Run "
+                "'clinic-tui sync set-token' with the token the hospital gave you."
+            ).format(path=path)
+        )
     problem = token_file_problem(path)
     if problem:
         raise SyncConfigError(problem)

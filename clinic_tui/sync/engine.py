@@ -10,10 +10,11 @@ The invariants it keeps are stated in docs/architecture-sync.md; the local bookk
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import Engine
 
@@ -34,11 +35,23 @@ OUTCOMES = tuple(outcome for outcome in SyncOutcome if outcome != SyncOutcome.RU
 # Exit codes of `clinic-tui sync` (docs/sync.md): a scheduled task can act on each.
 EXIT_OK, EXIT_ERROR, EXIT_CONFIG, EXIT_OFFLINE, EXIT_AUTH, EXIT_REJECTED, EXIT_BUSY = 0, 1, 2, 3, 4, 5, 6
 EXIT_DNS, EXIT_TLS, EXIT_FORBIDDEN, EXIT_INCOMPATIBLE, EXIT_MISMATCH = 7, 8, 9, 10, 11
-_OUTCOME_EXIT = {SyncOutcome.OK: EXIT_OK, SyncOutcome.OFFLINE: EXIT_OFFLINE, SyncOutcome.AUTH: EXIT_AUTH,
-                 SyncOutcome.REJECTED: EXIT_REJECTED, SyncOutcome.CONFIG: EXIT_CONFIG, SyncOutcome.ERROR: EXIT_ERROR,
-                 SyncOutcome.BUSY: EXIT_BUSY}
-_PROBLEM_EXIT = {"dns": EXIT_DNS, "tls": EXIT_TLS, "forbidden": EXIT_FORBIDDEN, "too_old": EXIT_INCOMPATIBLE,
-                 "protocol": EXIT_INCOMPATIBLE, "mismatch": EXIT_MISMATCH}
+_OUTCOME_EXIT = {
+    SyncOutcome.OK: EXIT_OK,
+    SyncOutcome.OFFLINE: EXIT_OFFLINE,
+    SyncOutcome.AUTH: EXIT_AUTH,
+    SyncOutcome.REJECTED: EXIT_REJECTED,
+    SyncOutcome.CONFIG: EXIT_CONFIG,
+    SyncOutcome.ERROR: EXIT_ERROR,
+    SyncOutcome.BUSY: EXIT_BUSY,
+}
+_PROBLEM_EXIT = {
+    "dns": EXIT_DNS,
+    "tls": EXIT_TLS,
+    "forbidden": EXIT_FORBIDDEN,
+    "too_old": EXIT_INCOMPATIBLE,
+    "protocol": EXIT_INCOMPATIBLE,
+    "mismatch": EXIT_MISMATCH,
+}
 T = TypeVar("T")
 
 
@@ -142,13 +155,26 @@ def _client(settings: Settings, hub_url: str, token: str) -> HubClient:
 class _Run:
     """The steps of one sync, sharing the client, the counts and the callbacks."""
 
-    def __init__(self, engine: Engine, client: HubClient, settings: Settings, report: SyncReport,
-                 progress: Callable[[SyncProgress], None] | None, cancel: threading.Event | None):
+    def __init__(
+        self,
+        engine: Engine,
+        client: HubClient,
+        settings: Settings,
+        report: SyncReport,
+        progress: Callable[[SyncProgress], None] | None,
+        cancel: threading.Event | None,
+    ):
         self.engine, self.client, self.report = engine, client, report
         self.pull_limit = max(1, min(settings.batch_size, MAX_PULL_LIMIT))
         self._progress, self._cancel = progress, cancel
-        self.pusher = Pusher(engine, client, report, settings.batch_size,
-                             lambda done, total: self.tell("push", done, total), self.check_cancel)
+        self.pusher = Pusher(
+            engine,
+            client,
+            report,
+            settings.batch_size,
+            lambda done, total: self.tell("push", done, total),
+            self.check_cancel,
+        )
         self.recovered = False
         self.hub_numbers = None
 
@@ -199,9 +225,11 @@ class _Run:
         self.hub_numbers = hub
         empty = (0, "0" * 32)
         kinds = sorted(set(local) | set(hub.kinds))
-        mismatched = [kind for kind in kinds
-                      if local.get(kind, empty) != ((hub.kinds[kind].count, hub.kinds[kind].hash)
-                                                    if kind in hub.kinds else empty)]
+        mismatched = [
+            kind
+            for kind in kinds
+            if local.get(kind, empty) != ((hub.kinds[kind].count, hub.kinds[kind].hash) if kind in hub.kinds else empty)
+        ]
         return mismatched, {kind: summary.count for kind, summary in hub.kinds.items()}, hub.epoch
 
     def reconcile(self) -> Receipt:
@@ -222,18 +250,29 @@ class _Run:
         if not mismatched:  # what the hub holds now: the next sync compares before it sends
             recovery.store_hub_numbers(self.engine, self.hub_numbers.epoch, self.hub_numbers.kinds)
         rejected = state.rejected_records(self.engine)
-        return Receipt(confirmed=confirmed, today=state.confirmed_today(self.engine, clock.today()),
-                       rejected=len(rejected), first_reason=rejected[0].message if rejected else None,
-                       mismatched=mismatched, epoch=epoch)
+        return Receipt(
+            confirmed=confirmed,
+            today=state.confirmed_today(self.engine, clock.today()),
+            rejected=len(rejected),
+            first_reason=rejected[0].message if rejected else None,
+            mismatched=mismatched,
+            epoch=epoch,
+        )
 
 
 def _database_path(engine: Engine) -> str:
     return engine.url.database or ":memory:"
 
 
-def run_sync(engine: Engine, settings: Settings, *, trigger: SyncTrigger = SyncTrigger.CLI,
-             progress: Callable[[SyncProgress], None] | None = None, cancel: threading.Event | None = None,
-             token: str | None = None) -> SyncReport:
+def run_sync(
+    engine: Engine,
+    settings: Settings,
+    *,
+    trigger: SyncTrigger = SyncTrigger.CLI,
+    progress: Callable[[SyncProgress], None] | None = None,
+    cancel: threading.Event | None = None,
+    token: str | None = None,
+) -> SyncReport:
     """Push, pull and reconcile once; the report says how it went (see ``SyncReport.outcome``)."""
     report = SyncReport()
     try:
@@ -245,8 +284,7 @@ def run_sync(engine: Engine, settings: Settings, *, trigger: SyncTrigger = SyncT
     try:
         with sync_lock(_database_path(engine)):
             # Holding the lock: a run still marked running was stopped mid-way, not in progress.
-            state.close_interrupted_runs(engine, _("Interrupted: the program was stopped before this sync "
-                                                   "finished."))
+            state.close_interrupted_runs(engine, _("Interrupted: the program was stopped before this sync finished."))
             report.run_id = state.start_run(engine, trigger)
             with _client(settings, connection.hub_url, connection.token) as client:
                 _sync(engine, client, settings, report, progress, cancel)
@@ -268,8 +306,14 @@ def run_sync(engine: Engine, settings: Settings, *, trigger: SyncTrigger = SyncT
     return report
 
 
-def _sync(engine: Engine, client: HubClient, settings: Settings, report: SyncReport,
-          progress: Callable[[SyncProgress], None] | None, cancel: threading.Event | None) -> None:
+def _sync(
+    engine: Engine,
+    client: HubClient,
+    settings: Settings,
+    report: SyncReport,
+    progress: Callable[[SyncProgress], None] | None,
+    cancel: threading.Event | None,
+) -> None:
     health = client.health()
     report.epoch_changed = state.adopt_epoch(engine, health.epoch or "")
     run = _Run(engine, client, settings, report, progress, cancel)
@@ -292,20 +336,35 @@ def _sync(engine: Engine, client: HubClient, settings: Settings, report: SyncRep
     if receipt.mismatched and not receipt.rejected:
         # Resending did not make the hub's copy match: never "ok" (docs/sync.md, exit code 11).
         report.outcome, report.problem = SyncOutcome.ERROR, "mismatch"
-        report.message = _("The hub's copy still differs after resending ({kinds}): the sync is not complete. "
-                           "Run the sync again; if this stays, send the sync log to the hospital.").format(
-            kinds=", ".join(receipt.mismatched)) + "\n" + receipt.text()
+        report.message = (
+            _(
+                "The hub's copy still differs after resending ({kinds}): the sync is not complete. "
+                "Run the sync again; if this stays, send the sync log to the hospital."
+            ).format(kinds=", ".join(receipt.mismatched))
+            + "\n"
+            + receipt.text()
+        )
 
 
 def _store_receipt(engine: Engine, report: SyncReport) -> None:
     receipt = report.receipt
     state.finish_run(
-        engine, report.run_id, outcome=report.outcome, pushed=report.pushed, accepted=report.accepted,
-        duplicate=report.duplicate, rejected=report.rejected, conflict=report.conflict, pulled=report.pulled,
-        resent=report.resent, confirmed_counts=receipt.confirmed if receipt else {},
-        today_counts=receipt.today if receipt else {}, conflicts=report.conflicts,
+        engine,
+        report.run_id,
+        outcome=report.outcome,
+        pushed=report.pushed,
+        accepted=report.accepted,
+        duplicate=report.duplicate,
+        rejected=report.rejected,
+        conflict=report.conflict,
+        pulled=report.pulled,
+        resent=report.resent,
+        confirmed_counts=receipt.confirmed if receipt else {},
+        today_counts=receipt.today if receipt else {},
+        conflicts=report.conflicts,
         epoch=receipt.epoch if receipt else None,
-        error_message=None if report.outcome in REACHED_HUB else report.message)
+        error_message=None if report.outcome in REACHED_HUB else report.message,
+    )
 
 
 def check_connection(settings: Settings, *, token: str | None = None) -> ConnectionCheck:
@@ -319,8 +378,19 @@ def check_connection(settings: Settings, *, token: str | None = None) -> Connect
             health = client.health()
             client.pull(None, 1)  # the cheapest call that needs a clinic token
         except HubError as exc:
-            return ConnectionCheck(False, exc.problem, problem_message(exc.problem, connection.hub_url, exc.detail),
-                                   warnings=tuple(connection.warnings))
-    return ConnectionCheck(True, None, _("Connected to the hub at {url}: API version {version}, the clinic token "
-                                         "is accepted.").format(url=connection.hub_url, version=health.api_version),
-                           api_version=health.api_version, epoch=health.epoch, warnings=tuple(connection.warnings))
+            return ConnectionCheck(
+                False,
+                exc.problem,
+                problem_message(exc.problem, connection.hub_url, exc.detail),
+                warnings=tuple(connection.warnings),
+            )
+    return ConnectionCheck(
+        True,
+        None,
+        _("Connected to the hub at {url}: API version {version}, the clinic token is accepted.").format(
+            url=connection.hub_url, version=health.api_version
+        ),
+        api_version=health.api_version,
+        epoch=health.epoch,
+        warnings=tuple(connection.warnings),
+    )

@@ -11,8 +11,9 @@ statements themselves), and the wire records are written as JSON by SQLite (``wi
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable, NamedTuple
+from typing import Any, NamedTuple
 
 from pydantic_core import from_json, to_json
 from sqlalchemy import Engine
@@ -87,18 +88,25 @@ def next_pending(engine: Engine, limit: int, after: PendingKey | None) -> tuple[
             rows = driver_cursor(session).execute(_PENDING + _SEND_ORDER + "LIMIT ?", (limit,)).fetchall()
         else:
             queued_at, rowid = after
-            rows = driver_cursor(session).execute(
-                _PENDING + "AND (queued_at > ? OR (queued_at = ? AND rowid > ?)) " + _SEND_ORDER + "LIMIT ?",
-                (queued_at, queued_at, rowid, limit)).fetchall()
+            rows = (
+                driver_cursor(session)
+                .execute(
+                    _PENDING + "AND (queued_at > ? OR (queued_at = ? AND rowid > ?)) " + _SEND_ORDER + "LIMIT ?",
+                    (queued_at, queued_at, rowid, limit),
+                )
+                .fetchall()
+            )
     if not rows:
         return [], after
     return [OutboxItem(kind, rid, rev) for kind, rid, rev, _, _ in rows], (rows[-1][3], rows[-1][4])
 
 
 # --- the wire records of a batch ------------------------------------------------------------------------
-_CLINIC_STATUS = ("SELECT to_status FROM referral_event WHERE referral_id = ? AND origin != 'hub' AND deleted = 0 "
-                  f"AND to_status IN ({', '.join('?' * len(CLINIC_REFERRAL_STATUSES))}) "
-                  "ORDER BY at DESC, created_at DESC LIMIT 1")
+_CLINIC_STATUS = (
+    "SELECT to_status FROM referral_event WHERE referral_id = ? AND origin != 'hub' AND deleted = 0 "
+    f"AND to_status IN ({', '.join('?' * len(CLINIC_REFERRAL_STATUSES))}) "
+    "ORDER BY at DESC, created_at DESC LIMIT 1"
+)
 
 
 def _clinic_status(session, referral_id: str, status: str) -> str:
@@ -128,9 +136,11 @@ def build_batch(engine: Engine, items: Iterable[OutboxItem]) -> tuple[list[Outbo
             rows = {}
             if kind in SYNCED_KINDS:
                 for start in range(0, len(group), _IN_CHUNK):
-                    ids = [item.record_id for item in group[start:start + _IN_CHUNK]]
-                    rows.update((row[0], row[1:]) for row in
-                                cursor.execute(f"{record_select(kind)}({', '.join('?' * len(ids))})", ids))
+                    ids = [item.record_id for item in group[start : start + _IN_CHUNK]]
+                    rows.update(
+                        (row[0], row[1:])
+                        for row in cursor.execute(f"{record_select(kind)}({', '.join('?' * len(ids))})", ids)
+                    )
             for item in group:
                 row = rows.get(item.record_id)
                 if row is None or row[1] == "hub":
@@ -160,13 +170,18 @@ def _with_clinic_status(session, record: str) -> str:
 # --- the hub's answers ----------------------------------------------------------------------------------
 # Only the exact revision answered (or found unsendable) leaves the outbox (sync invariant 2).
 _DELETE_EXACT = "DELETE FROM outbox WHERE kind = ? AND record_id = ? AND revision = ?"
-_REJECT_EXACT = ("UPDATE outbox SET state = 'rejected', reject_code = ?, reject_message = ?, attempts = attempts + 1, "
-                 "last_attempt_at = ? WHERE kind = ? AND record_id = ? AND revision = ?")
-_TOUCH_NEWER = ("UPDATE outbox SET attempts = attempts + 1, last_attempt_at = ? "
-                "WHERE kind = ? AND record_id = ? AND revision != ?")
+_REJECT_EXACT = (
+    "UPDATE outbox SET state = 'rejected', reject_code = ?, reject_message = ?, attempts = attempts + 1, "
+    "last_attempt_at = ? WHERE kind = ? AND record_id = ? AND revision = ?"
+)
+_TOUCH_NEWER = (
+    "UPDATE outbox SET attempts = attempts + 1, last_attempt_at = ? WHERE kind = ? AND record_id = ? AND revision != ?"
+)
 
 
-def apply_push_answers(engine: Engine, sent: list[OutboxItem], results: list[Any]) -> tuple[AnswerCounts, dict[str, str]]:
+def apply_push_answers(
+    engine: Engine, sent: list[OutboxItem], results: list[Any]
+) -> tuple[AnswerCounts, dict[str, str]]:
     """Apply the hub's per-record answers in one transaction; returns the counts and the conflicts.
 
     A row is removed (accepted, duplicate, conflict) or marked rejected only if it still holds the
@@ -202,8 +217,9 @@ def apply_push_answers(engine: Engine, sent: list[OutboxItem], results: list[Any
         if removed:
             matched += cursor.executemany(_DELETE_EXACT, removed).rowcount
         if rejected:
-            matched += cursor.executemany(_REJECT_EXACT, [(code, message, now, *key)
-                                                          for code, message, *key in rejected]).rowcount
+            matched += cursor.executemany(
+                _REJECT_EXACT, [(code, message, now, *key) for code, message, *key in rejected]
+            ).rowcount
         counts.still_pending = len(removed) + len(rejected) - matched
         if counts.still_pending:  # edited while the batch was in flight: the new revision goes next
             cursor.executemany(_TOUCH_NEWER, [(now, *key) for key in removed + [tuple(row[2:]) for row in rejected]])
@@ -216,4 +232,5 @@ def mark_too_large(engine: Engine, item: OutboxItem, message: str) -> None:
         driver_cursor(session).execute(
             "UPDATE outbox SET state = 'rejected', reject_code = 'body_too_large', reject_message = ?, "
             "attempts = attempts + 1, last_attempt_at = ? WHERE kind = ? AND record_id = ? AND revision = ?",
-            (message, stored_now(), item.kind, item.record_id, item.revision))
+            (message, stored_now(), item.kind, item.record_id, item.revision),
+        )

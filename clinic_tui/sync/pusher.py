@@ -11,8 +11,9 @@ import random
 import sys
 import time
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, Protocol
+from typing import Protocol
 
 from sqlalchemy import Engine
 
@@ -27,7 +28,7 @@ RESENDS = 3  # the same batch (same id) after a cut connection or a damaged answ
 
 
 def back_off(attempt: int) -> None:
-    time.sleep(min(8.0, 0.5 * 2 ** attempt) * random.uniform(0.5, 1.5))
+    time.sleep(min(8.0, 0.5 * 2**attempt) * random.uniform(0.5, 1.5))
 
 
 class PushCounts(Protocol):
@@ -45,8 +46,15 @@ class Pusher:
     """Pushes the outbox; one per sync, so a batch size halved by the push stays halved for the
     resend after reconcile."""
 
-    def __init__(self, engine: Engine, client: HubClient, report: PushCounts, batch_size: int,
-                 tell: Callable[[int, int], None], check_cancel: Callable[[], None]):
+    def __init__(
+        self,
+        engine: Engine,
+        client: HubClient,
+        report: PushCounts,
+        batch_size: int,
+        tell: Callable[[int, int], None],
+        check_cancel: Callable[[], None],
+    ):
         self.engine, self.client, self.report = engine, client, report
         self.batch_size = max(1, min(batch_size, MAX_PUSH_RECORDS))
         self._tell, self._check_cancel = tell, check_cancel
@@ -136,7 +144,7 @@ class Pusher:
         left = [item for item in outbox.pending_items(self.engine) if item not in attempted]
         for start in range(0, len(left), self.batch_size):
             self._check_cancel()
-            self._push(left[start:start + self.batch_size], attempted)
+            self._push(left[start : start + self.batch_size], attempted)
         return bool(left)
 
     def _push(self, items: list[OutboxItem], attempted: set) -> None:
@@ -198,4 +206,4 @@ class Pusher:
         self.batch_size = max(1, len(sent) // 2)
         for start in range(0, len(sent), self.batch_size):
             self._check_cancel()
-            self._push(sent[start:start + self.batch_size], attempted)
+            self._push(sent[start : start + self.batch_size], attempted)

@@ -39,7 +39,6 @@ from clinic_tui.data.models import SYNCED_KINDS, AppSetting, AuditEntry, OutboxE
 from clinic_tui.data.models.base import UTCDateTime
 from clinic_tui.data.records import PRIVATE_FIELDS, _refresh_dependents, _refresh_derived
 
-
 HUB_NUMBERS_KEY = "hub_numbers"  # app_setting: per kind [count, hash] the hub held after the last clean sync
 
 
@@ -48,8 +47,9 @@ def stored_hub_numbers(engine: Engine) -> dict[str, list] | None:
     import json
 
     with engine.connect() as connection:
-        row = connection.execute(text("SELECT value FROM app_setting WHERE key = :key"),
-                                 {"key": HUB_NUMBERS_KEY}).first()
+        row = connection.execute(
+            text("SELECT value FROM app_setting WHERE key = :key"), {"key": HUB_NUMBERS_KEY}
+        ).first()
     return None if row is None else json.loads(row[0])
 
 
@@ -85,8 +85,10 @@ class RecoveryResult:
 def marked_restored(engine: Engine) -> bool:
     """Whether ``db restore`` marked the database and no recovery has finished since."""
     with engine.connect() as connection:
-        return connection.execute(text("SELECT 1 FROM app_setting WHERE key = :key"),
-                                  {"key": RESTORED_KEY}).first() is not None
+        return (
+            connection.execute(text("SELECT 1 FROM app_setting WHERE key = :key"), {"key": RESTORED_KEY}).first()
+            is not None
+        )
 
 
 def _column_values(model: type, data: dict[str, Any]) -> dict[str, Any]:
@@ -137,13 +139,25 @@ def apply_own_page(engine: Engine, kind: str, records: list[Any], result: Recove
                 session.add(row)
             session.flush()
             _refresh_dependents(session, row)
-            session.add(AuditEntry(user_id=None, action="receive", kind=kind, record_id=record.id,
-                                   revision=record.revision, changes={"taken_back": [None, "hub"]}))
+            session.add(
+                AuditEntry(
+                    user_id=None,
+                    action="receive",
+                    kind=kind,
+                    record_id=record.id,
+                    revision=record.revision,
+                    changes={"taken_back": [None, "hub"]},
+                )
+            )
             result.taken_back += 1
 
 
-def take_back(engine: Engine, fetch: Callable[[str, str | None], Any], kinds: Iterable[str] | None = None,
-              check_cancel: Callable[[], None] = lambda: None) -> RecoveryResult:
+def take_back(
+    engine: Engine,
+    fetch: Callable[[str, str | None], Any],
+    kinds: Iterable[str] | None = None,
+    check_cancel: Callable[[], None] = lambda: None,
+) -> RecoveryResult:
     """Page through ``kinds`` (all by default) with ``fetch(kind, after)`` (``HubClient.own``) and
     apply each page; clears the ``restored_from`` mark when every kind was done. Safe to run again
     after an interruption."""

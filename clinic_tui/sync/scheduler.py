@@ -31,8 +31,14 @@ from clinic_tui.sync.status import REACHED_HUB, SyncOutcome, SyncState
 
 # The states by their short names (the scheduler's tests and the worker use these).
 UNKNOWN, ONLINE, OFFLINE, SYNCING, AUTH, CONFIG, PROBLEM = (
-    SyncState.UNKNOWN, SyncState.ONLINE, SyncState.OFFLINE, SyncState.SYNCING, SyncState.AUTH, SyncState.CONFIG,
-    SyncState.PROBLEM)
+    SyncState.UNKNOWN,
+    SyncState.ONLINE,
+    SyncState.OFFLINE,
+    SyncState.SYNCING,
+    SyncState.AUTH,
+    SyncState.CONFIG,
+    SyncState.PROBLEM,
+)
 STATES = tuple(SyncState)
 
 # check_connection problems and run_sync outcomes -> the state they put the worker in
@@ -52,8 +58,13 @@ class SchedulePolicy:
 
 
 class SyncScheduler:
-    def __init__(self, policy: SchedulePolicy | None = None, *, clock: Callable[[], float] = time.monotonic,
-                 rng: Callable[[], float] = random.random):
+    def __init__(
+        self,
+        policy: SchedulePolicy | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        rng: Callable[[], float] = random.random,
+    ):
         self.policy = policy or SchedulePolicy()
         self._clock, self._rng = clock, rng
         self.state: SyncState = UNKNOWN
@@ -71,7 +82,7 @@ class SyncScheduler:
         return self.state != SYNCING and self._clock() >= self.next_at
 
     def next_action(self) -> str:
-        """"sync" when the hub is known to answer or the user asked; else "probe"."""
+        """ "sync" when the hub is known to answer or the user asked; else "probe"."""
         return "sync" if self.manual or self.state == ONLINE else "probe"
 
     # --- what happened --------------------------------------------------------------------------------

@@ -10,9 +10,10 @@ queued nor counted as the clinic's. The push bookkeeping (outbox walk, batches, 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import Engine, func, select, update
 
@@ -26,9 +27,16 @@ from clinic_tui.sync.wire import CLINIC_KINDS, record_set_hash
 
 PULL_CURSOR = "pull"
 KIND_LABELS = {
-    "resident": N_("resident"), "visit": N_("visit"), "followup": N_("follow-up"), "referral": N_("referral"),
-    "referral_event": N_("referral status change"), "contract": N_("contract"),
-    "service_record": N_("service record"), "team": N_("team"), "task": N_("task"), "user": N_("staff member"),
+    "resident": N_("resident"),
+    "visit": N_("visit"),
+    "followup": N_("follow-up"),
+    "referral": N_("referral"),
+    "referral_event": N_("referral status change"),
+    "contract": N_("contract"),
+    "service_record": N_("service record"),
+    "team": N_("team"),
+    "task": N_("task"),
+    "user": N_("staff member"),
     "service_package": N_("service package"),
 }
 
@@ -68,8 +76,10 @@ def _confirmed_rows(kind: str, columns: str) -> str:
 # --- epoch, re-queueing, reconcile ----------------------------------------------------------------
 # Plain SQL, inside SQLite: a first sync queues every record (10,000 in the bench) at once.
 _QUEUE = "INSERT INTO outbox (kind, record_id, revision, queued_at, state, attempts) "
-_REQUEUE_ALL = (" ON CONFLICT (kind, record_id) DO UPDATE SET revision = excluded.revision, state = 'pending', "
-                "reject_code = NULL, reject_message = NULL")
+_REQUEUE_ALL = (
+    " ON CONFLICT (kind, record_id) DO UPDATE SET revision = excluded.revision, state = 'pending', "
+    "reject_code = NULL, reject_message = NULL"
+)
 _REQUEUE_MISSING = " ON CONFLICT (kind, record_id) DO NOTHING"
 
 
@@ -80,8 +90,7 @@ def _requeue(session, kinds: Iterable[str], *, everything: bool) -> int:
     queued = 0
     for kind in kinds:
         select_owned = _owned_rows(kind, "?, id, revision, ?, 'pending', 0")
-        cursor.execute(_QUEUE + select_owned + (_REQUEUE_ALL if everything else _REQUEUE_MISSING),
-                       (kind, stored_now()))
+        cursor.execute(_QUEUE + select_owned + (_REQUEUE_ALL if everything else _REQUEUE_MISSING), (kind, stored_now()))
         queued += cursor.rowcount
     return queued
 
@@ -132,8 +141,9 @@ def confirmed_today(engine: Engine, today: date) -> dict[str, int]:
     with read_session(engine) as session:
         cursor = driver_cursor(session)
         for kind in owned_kinds():
-            (count,) = cursor.execute(_confirmed_rows(kind, "count(*)") + " AND updated_at >= ? AND updated_at <= ?",
-                                      (kind, start, end)).fetchone()
+            (count,) = cursor.execute(
+                _confirmed_rows(kind, "count(*)") + " AND updated_at >= ? AND updated_at <= ?", (kind, start, end)
+            ).fetchone()
             if count:
                 counts[kind] = count
     return counts
@@ -152,8 +162,11 @@ def close_interrupted_runs(engine: Engine, message: str) -> int:
     """Runs still "running" although no sync holds the lock: their process was stopped (killed, a
     power cut). Close them as errors with ``message``; the time they stopped is not known."""
     with unit_of_work(engine) as session:
-        return session.execute(update(SyncRun).where(SyncRun.outcome == SyncOutcome.RUNNING)
-                               .values(outcome=SyncOutcome.ERROR, error_message=message)).rowcount
+        return session.execute(
+            update(SyncRun)
+            .where(SyncRun.outcome == SyncOutcome.RUNNING)
+            .values(outcome=SyncOutcome.ERROR, error_message=message)
+        ).rowcount
 
 
 def finish_run(engine: Engine, run_id: int, **fields: Any) -> SyncRun:
@@ -176,8 +189,10 @@ def latest_receipt(engine: Engine) -> SyncRun | None:
     """The last sync that reached the hub and reconciled (its numbers are the hub's)."""
     with read_session(engine) as session:
         return session.execute(
-            select(SyncRun).where(SyncRun.outcome.in_(REACHED_HUB), SyncRun.finished_at.is_not(None))
-            .order_by(SyncRun.id.desc()).limit(1)
+            select(SyncRun)
+            .where(SyncRun.outcome.in_(REACHED_HUB), SyncRun.finished_at.is_not(None))
+            .order_by(SyncRun.id.desc())
+            .limit(1)
         ).scalar_one_or_none()
 
 
@@ -189,9 +204,11 @@ def last_success_at(engine: Engine) -> datetime | None:
 # --- what the UI shows ----------------------------------------------------------------------------
 def pending_by_kind(engine: Engine) -> dict[str, int]:
     with read_session(engine) as session:
-        return dict(session.execute(
-            select(OutboxEntry.kind, func.count()).where(OutboxEntry.state == "pending").group_by(OutboxEntry.kind)
-        ).all())
+        return dict(
+            session.execute(
+                select(OutboxEntry.kind, func.count()).where(OutboxEntry.state == "pending").group_by(OutboxEntry.kind)
+            ).all()
+        )
 
 
 def rejected_records(engine: Engine) -> list[RejectedRecord]:
@@ -200,16 +217,26 @@ def rejected_records(engine: Engine) -> list[RejectedRecord]:
 
     found = []
     with read_session(engine) as session:
-        rows = session.execute(select(OutboxEntry).where(OutboxEntry.state == "rejected")
-                               .order_by(OutboxEntry.kind, OutboxEntry.queued_at)).scalars().all()
+        rows = (
+            session.execute(
+                select(OutboxEntry)
+                .where(OutboxEntry.state == "rejected")
+                .order_by(OutboxEntry.kind, OutboxEntry.queued_at)
+            )
+            .scalars()
+            .all()
+        )
         for row in rows:
             model = SYNCED_KINDS.get(row.kind)
             record = session.get(model, row.record_id) if model else None
             resident_id = row.record_id if row.kind == "resident" else getattr(record, "resident_id", None)
             resident = session.get(Resident, resident_id) if resident_id else None
             label = kind_label(row.kind) if resident is None else f"{resident.name} · {kind_label(row.kind)}"
-            found.append(RejectedRecord(row.kind, row.record_id, row.revision, row.reject_code, row.reject_message,
-                                        resident_id, label))
+            found.append(
+                RejectedRecord(
+                    row.kind, row.record_id, row.revision, row.reject_code, row.reject_message, resident_id, label
+                )
+            )
     return found
 
 
@@ -224,14 +251,19 @@ class Overview:
 
 
 def overview(engine: Engine, runs_shown: int) -> Overview:
-    return Overview(pending=pending_by_kind(engine), runs=recent_runs(engine, runs_shown),
-                    receipt=latest_receipt(engine), rejected=rejected_records(engine))
+    return Overview(
+        pending=pending_by_kind(engine),
+        runs=recent_runs(engine, runs_shown),
+        receipt=latest_receipt(engine),
+        rejected=rejected_records(engine),
+    )
 
 
 def rejected_count(engine: Engine) -> int:
     with read_session(engine) as session:
-        return session.execute(select(func.count()).select_from(OutboxEntry)
-                               .where(OutboxEntry.state == "rejected")).scalar_one()
+        return session.execute(
+            select(func.count()).select_from(OutboxEntry).where(OutboxEntry.state == "rejected")
+        ).scalar_one()
 
 
 def count_by_kind(items: Iterable[OutboxItem]) -> dict[str, int]:

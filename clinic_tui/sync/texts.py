@@ -8,21 +8,34 @@ from clinic_tui.i18n import N_, _
 from clinic_tui.sync.wire import API_VERSION
 
 PROBLEM_MESSAGES = {
-    "dns": N_("The hub's address {host} could not be found (DNS). Check the hub address and that this "
-              "PC is connected to the network."),
-    "refused": N_("Nobody answered at {url}: the hub is not running there, the connection was cut, "
-                  "or a firewall blocks it."),
-    "tls": N_("The hub's certificate could not be verified ({detail}). Configure the hospital's CA "
-              "certificate (ca_bundle) or check the hub address."),
+    "dns": N_(
+        "The hub's address {host} could not be found (DNS). Check the hub address and that this "
+        "PC is connected to the network."
+    ),
+    "refused": N_(
+        "Nobody answered at {url}: the hub is not running there, the connection was cut, or a firewall blocks it."
+    ),
+    "tls": N_(
+        "The hub's certificate could not be verified ({detail}). Configure the hospital's CA "
+        "certificate (ca_bundle) or check the hub address."
+    ),
     "timeout": N_("The hub did not answer in time. The network may be too slow or down; try again later."),
-    "damaged": N_("The hub's answer arrived damaged several times (the connection corrupted it). Nothing was "
-                  "lost: what it was about is still waiting to be sent. Try again later."),
-    "auth": N_("The hub does not accept this clinic's token: it is unknown or was revoked (401). Ask the "
-               "hospital for a new token and run 'clinic-tui sync set-token'."),
-    "forbidden": N_("This token is not a clinic token (403). Use the token the hospital made for this "
-                    "clinic with 'clinic-hub add-clinic'."),
-    "too_old": N_("The hub at {url} does not speak this app's sync API (version {version}): it is too "
-                  "old or not a clinic-hub. Ask the hospital to upgrade it."),
+    "damaged": N_(
+        "The hub's answer arrived damaged several times (the connection corrupted it). Nothing was "
+        "lost: what it was about is still waiting to be sent. Try again later."
+    ),
+    "auth": N_(
+        "The hub does not accept this clinic's token: it is unknown or was revoked (401). Ask the "
+        "hospital for a new token and run 'clinic-tui sync set-token'."
+    ),
+    "forbidden": N_(
+        "This token is not a clinic token (403). Use the token the hospital made for this "
+        "clinic with 'clinic-hub add-clinic'."
+    ),
+    "too_old": N_(
+        "The hub at {url} does not speak this app's sync API (version {version}): it is too "
+        "old or not a clinic-hub. Ask the hospital to upgrade it."
+    ),
     "http": N_("The hub answered with an error: {detail}"),
     "protocol": N_("The hub's answer could not be understood ({detail})."),
 }
@@ -30,32 +43,50 @@ PROBLEM_MESSAGES = {
 
 def problem_message(problem: str, url: str, detail: str = "") -> str:
     template = PROBLEM_MESSAGES.get(problem, N_("Sync failed: {detail}"))
-    return _(template).format(host=urlsplit(url).hostname or url, url=url, detail=detail or "-",
-                              version=API_VERSION)
+    return _(template).format(host=urlsplit(url).hostname or url, url=url, detail=detail or "-", version=API_VERSION)
 
 
-_RECEIPT_KINDS = ("visit", "referral", "contract", "followup", "resident", "service_record", "task",
-                  "referral_event", "team", "user")
+_RECEIPT_KINDS = (
+    "visit",
+    "referral",
+    "contract",
+    "followup",
+    "resident",
+    "service_record",
+    "task",
+    "referral_event",
+    "team",
+    "user",
+)
 COUNT_TEMPLATES = {
-    "visit": N_("{count} visits"), "referral": N_("{count} referrals"), "contract": N_("{count} contracts"),
-    "followup": N_("{count} follow-ups"), "resident": N_("{count} resident records"),
-    "service_record": N_("{count} service records"), "task": N_("{count} tasks"),
-    "referral_event": N_("{count} referral status changes"), "team": N_("{count} teams"),
+    "visit": N_("{count} visits"),
+    "referral": N_("{count} referrals"),
+    "contract": N_("{count} contracts"),
+    "followup": N_("{count} follow-ups"),
+    "resident": N_("{count} resident records"),
+    "service_record": N_("{count} service records"),
+    "task": N_("{count} tasks"),
+    "referral_event": N_("{count} referral status changes"),
+    "team": N_("{count} teams"),
     "user": N_("{count} staff records"),
 }
 
 
 def counts_text(counts: dict[str, int]) -> str:
     ordered = [kind for kind in _RECEIPT_KINDS if counts.get(kind)] + sorted(
-        kind for kind in counts if kind not in _RECEIPT_KINDS and counts[kind])
-    parts = [_(COUNT_TEMPLATES[kind]).format(count=counts[kind]) if kind in COUNT_TEMPLATES
-             else f"{counts[kind]} {kind}" for kind in ordered]
+        kind for kind in counts if kind not in _RECEIPT_KINDS and counts[kind]
+    )
+    parts = [
+        _(COUNT_TEMPLATES[kind]).format(count=counts[kind]) if kind in COUNT_TEMPLATES else f"{counts[kind]} {kind}"
+        for kind in ordered
+    ]
     return _(", ").join(parts)
 
 
-def receipt_text(today: dict[str, int], confirmed: dict[str, int], rejected: int, first_reason: str | None,
-                 mismatched: list[str]) -> str:
-    """E.g. "Today 37 visits, 2 referrals, 5 contracts are confirmed at the hospital; ...". """
+def receipt_text(
+    today: dict[str, int], confirmed: dict[str, int], rejected: int, first_reason: str | None, mismatched: list[str]
+) -> str:
+    """E.g. "Today 37 visits, 2 referrals, 5 contracts are confirmed at the hospital; ..."."""
     lines = []
     if today:
         lines.append(_("Today {items} are confirmed at the hospital.").format(items=counts_text(today)))
@@ -64,9 +95,15 @@ def receipt_text(today: dict[str, int], confirmed: dict[str, int], rejected: int
     if confirmed:
         lines.append(_("In all the hospital holds {items} from this clinic.").format(items=counts_text(confirmed)))
     if rejected:
-        lines.append(_("{count} not accepted by the hospital, needs attention: {reason}").format(
-            count=rejected, reason=first_reason or "-"))
+        lines.append(
+            _("{count} not accepted by the hospital, needs attention: {reason}").format(
+                count=rejected, reason=first_reason or "-"
+            )
+        )
     if mismatched:
-        lines.append(_("The hospital's copy still differs for: {kinds}. The next sync sends them again.").format(
-            kinds=_(", ").join(mismatched)))
+        lines.append(
+            _("The hospital's copy still differs for: {kinds}. The next sync sends them again.").format(
+                kinds=_(", ").join(mismatched)
+            )
+        )
     return "\n".join(lines)

@@ -9,8 +9,9 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Iterable, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -124,6 +125,7 @@ class OwnPage(WireModel):
     """A page of the records this clinic pushed, as the hub holds them (GET /sync/own): what a
     clinic restored from a backup, or rebuilt, takes back. Ask again with ``after`` = ``next_after``
     while it is not null."""
+
     kind: str
     records: list[OwnRecord]
     next_after: str | None = None
@@ -167,7 +169,8 @@ def record_set_hash(pairs: Iterable[tuple[str | uuid.UUID, int]]) -> str:
     sha256, canonical_form = hashlib.sha256, _CANONICAL_UUID.fullmatch
     for record_id, revision in pairs:
         # Ids are stored canonical: parsing each of 10,000 as a UUID took two thirds of the time.
-        canonical = record_id if isinstance(record_id, str) and canonical_form(record_id) \
-            else str(uuid.UUID(str(record_id)))
+        canonical = (
+            record_id if isinstance(record_id, str) and canonical_form(record_id) else str(uuid.UUID(str(record_id)))
+        )
         total += int.from_bytes(sha256(f"{canonical}:{int(revision)}".encode("ascii")).digest()[:16], "big")
     return f"{total % _HASH_MODULUS:032x}"

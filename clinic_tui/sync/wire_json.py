@@ -39,8 +39,10 @@ def _boolean(name: str) -> str:
 
 def _float(name: str) -> str:
     short = f"printf('%!.15g', {name})"
-    return (f"json(CASE WHEN {name} IS NULL THEN 'null' WHEN CAST({short} AS REAL) = {name} THEN {short} "
-            f"ELSE printf('%!.17g', {name}) END)")
+    return (
+        f"json(CASE WHEN {name} IS NULL THEN 'null' WHEN CAST({short} AS REAL) = {name} THEN {short} "
+        f"ELSE printf('%!.17g', {name}) END)"
+    )
 
 
 def _value(kind: str, column: Column) -> str:
@@ -64,9 +66,12 @@ def record_select(kind: str) -> str:
     """``SELECT id, revision, origin, <wire record as JSON> FROM <table> WHERE id IN `` (the list
     of ids to follow). ``origin`` is "clinic" for kinds that have no origin column."""
     table = SYNCED_KINDS[kind].__table__
-    data = ", ".join(f"'{column.name}', {_value(kind, column)}"
-                     for column in table.columns if column.name not in PRIVATE_FIELDS)
-    record = (f"json_object('kind', '{kind}', 'id', id, 'revision', revision, 'updated_at', {_utc_iso('updated_at')}, "
-              f"'deleted', {_boolean('deleted')}, 'data', json_object({data}))")
+    data = ", ".join(
+        f"'{column.name}', {_value(kind, column)}" for column in table.columns if column.name not in PRIVATE_FIELDS
+    )
+    record = (
+        f"json_object('kind', '{kind}', 'id', id, 'revision', revision, 'updated_at', {_utc_iso('updated_at')}, "
+        f"'deleted', {_boolean('deleted')}, 'data', json_object({data}))"
+    )
     origin = "origin" if "origin" in table.columns else "'clinic'"
     return f"SELECT id, revision, {origin}, {record} FROM {table.name} WHERE id IN "

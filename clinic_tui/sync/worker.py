@@ -44,8 +44,13 @@ if TYPE_CHECKING:
 
 DEFAULT_POLICY = SchedulePolicy()
 STATE_LABELS = {
-    UNKNOWN: N_("checking"), ONLINE: N_("online"), OFFLINE: N_("offline"), SYNCING: N_("syncing"),
-    AUTH: N_("token refused"), CONFIG: N_("sync not set up"), PROBLEM: N_("sync problem"),
+    UNKNOWN: N_("checking"),
+    ONLINE: N_("online"),
+    OFFLINE: N_("offline"),
+    SYNCING: N_("syncing"),
+    AUTH: N_("token refused"),
+    CONFIG: N_("sync not set up"),
+    PROBLEM: N_("sync problem"),
 }
 
 
@@ -73,8 +78,7 @@ class SyncWorker:
     app, called as ``status(state, progress=..., report=...)`` (``clinic_tui.messages.SyncStatus``).
     """
 
-    def __init__(self, app, *, changed: Publisher, status: Callable[..., Any],
-                 policy: SchedulePolicy | None = None):
+    def __init__(self, app, *, changed: Publisher, status: Callable[..., Any], policy: SchedulePolicy | None = None):
         self.app = app
         self.settings = app.settings
         self.automatic = bool(self.settings.auto_sync and self.settings.hub_url)
@@ -97,14 +101,17 @@ class SyncWorker:
     # --- called by the app (UI thread) --------------------------------------------------------------
     def start(self) -> None:
         if self.automatic and self._loop_worker is None:
-            self._loop_worker = self.app.run_worker(self._loop, name="sync", group="sync", thread=True,
-                                                    exclusive=True, exit_on_error=False)
+            self._loop_worker = self.app.run_worker(
+                self._loop, name="sync", group="sync", thread=True, exclusive=True, exit_on_error=False
+            )
 
     def sync_now(self) -> str | None:
         """Start a sync at once; None, or why not (translated)."""
         if not self.settings.hub_url:
-            return _("No hub address is configured. Set hub_url and the clinic token (see docs/sync.md); "
-                     "everything works offline meanwhile.")
+            return _(
+                "No hub address is configured. Set hub_url and the clinic token (see docs/sync.md); "
+                "everything works offline meanwhile."
+            )
         if self.running:
             return _("A sync is already running.")
         with self._lock:
@@ -113,8 +120,9 @@ class SyncWorker:
             self._wake.set()
         else:
             self.running = True
-            self.app.run_worker(self._once, name="sync-now", group="sync", thread=True, exclusive=True,
-                                exit_on_error=False)
+            self.app.run_worker(
+                self._once, name="sync-now", group="sync", thread=True, exclusive=True, exit_on_error=False
+            )
         return None
 
     def overview(self, runs_shown: int) -> Overview:
@@ -183,8 +191,9 @@ class SyncWorker:
         self.running, self.progress = True, None
         self._post()
         try:
-            report = run_sync(self.app.store.engine, self.settings, trigger=trigger, progress=self._progressed,
-                              cancel=self._stop)
+            report = run_sync(
+                self.app.store.engine, self.settings, trigger=trigger, progress=self._progressed, cancel=self._stop
+            )
         except Exception as exc:  # noqa: BLE001 - run_sync reports hub problems itself; this is a bug
             self.app.log.error(f"sync failed: {exc!r}")
             report = SyncReport(outcome=SyncOutcome.ERROR, message=_("Sync failed: {detail}").format(detail=repr(exc)))
@@ -208,5 +217,10 @@ class SyncWorker:
         now = datetime.now()
         if self.settings.hub_url and end_of_day_nudge_due(now, pending, self._nudged_on):
             self._nudged_on = now.date()
-            self.app.notify(_("End of the day: {count} changes are not at the hospital yet. Ctrl+Y opens the "
-                              "sync screen, F5 there sends them.").format(count=pending), timeout=15)
+            self.app.notify(
+                _(
+                    "End of the day: {count} changes are not at the hospital yet. Ctrl+Y opens the "
+                    "sync screen, F5 there sends them."
+                ).format(count=pending),
+                timeout=15,
+            )

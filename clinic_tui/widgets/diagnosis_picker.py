@@ -33,8 +33,9 @@ def diagnosis_problems(diagnoses: Sequence[dict], *, required: bool) -> list[Pro
     for diagnosis in diagnoses:
         if not diagnosis.get("code"):
             template = N_("“{text}” has no ICD-10 code: it is sent as free text.")
-            problems.append(Problem("visit.diagnosis_uncoded", template, {"text": diagnosis["name"]},
-                                    Severity.FLAG, FIELD))
+            problems.append(
+                Problem("visit.diagnosis_uncoded", template, {"text": diagnosis["name"]}, Severity.FLAG, FIELD)
+            )
     return problems
 
 
@@ -131,7 +132,7 @@ class DiagnosisPicker(SearchPicker):
         chosen = self.query_one("#diagnosis-chosen", OptionList)
         if chosen.has_focus and chosen.highlighted is not None:
             index = chosen.highlighted
-            self._change(self.chosen[:index] + self.chosen[index + 1:])
+            self._change(self.chosen[:index] + self.chosen[index + 1 :])
             if self.chosen:
                 chosen.highlighted = min(index, len(self.chosen) - 1)
             else:
@@ -166,8 +167,10 @@ class DiagnosisPicker(SearchPicker):
 
     def show_problems(self, problems: Sequence[Problem]) -> None:
         message = self.query_one("#diagnosis-message", Static)
-        worst = next((s for s in (Severity.ERROR, Severity.WARNING, Severity.FLAG)
-                      if any(p.severity is s for p in problems)), None)
+        worst = next(
+            (s for s in (Severity.ERROR, Severity.WARNING, Severity.FLAG) if any(p.severity is s for p in problems)),
+            None,
+        )
         message.set_classes(f"field-message {worst.value if worst else ''}")
         message.update(" ".join(p.message for p in problems))
 

@@ -77,8 +77,9 @@ def parse(spec: FieldSpec, raw: str) -> Parsed:
         code = spec.choices.parse(text)
         if code is None:
             options = " ".join(f"{c}={label}" for c, label in spec.choices.items())
-            return Parsed(None, [_problem(spec, "form.choice", N_("{label}: choose one of {options}."),
-                                          options=options)])
+            return Parsed(
+                None, [_problem(spec, "form.choice", N_("{label}: choose one of {options}."), options=options)]
+            )
         return Parsed(code)
     return Parsed(text)
 
@@ -114,8 +115,7 @@ class FieldRow(Horizontal):
         placeholder = _(self.spec.hint) if self.spec.hint else ""
         if self.spec.kind == "choice" and not placeholder:
             placeholder = " ".join(f"{c}={label}" for c, label in self.spec.choices.items())
-        yield Input(placeholder=placeholder, id=f"field-{self.spec.name}", classes="field-input",
-                    compact=True)
+        yield Input(placeholder=placeholder, id=f"field-{self.spec.name}", classes="field-input", compact=True)
         yield Static("", classes="field-message")
 
     def show_problems(self, problems: Sequence[Problem]) -> None:

@@ -47,7 +47,8 @@ class PackagePicker(SelectionList[str]):
         """``packages``: objects with ``code``, ``name`` and ``price_fen``, in the order offered."""
         self.order = [p.code for p in packages]
         super().__init__(
-            *(Selection(f"{p.code:<4} {p.name} ¥{yuan(p.price_fen)}", p.code) for p in packages), id=id,
+            *(Selection(f"{p.code:<4} {p.name} ¥{yuan(p.price_fen)}", p.code) for p in packages),
+            id=id,
         )
 
     def chosen(self) -> list[str]:

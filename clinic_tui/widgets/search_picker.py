@@ -46,8 +46,9 @@ class SearchPicker(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(classes="field-row"):
             yield Label(f"{_(self._label)}*", classes="field-label")
-            yield Input(placeholder=_(self.placeholder), id=f"{self.id_prefix}-query", classes="picker-query",
-                        compact=True)
+            yield Input(
+                placeholder=_(self.placeholder), id=f"{self.id_prefix}-query", classes="picker-query", compact=True
+            )
             yield Static("", id=f"{self.id_prefix}-message", classes="field-message")
         yield OptionList(id=f"{self.id_prefix}-matches", compact=True, markup=False)
 
@@ -132,6 +133,6 @@ class SearchPicker(Vertical):
         """Focus the field after the picker."""
         chain = self.screen.focus_chain
         mine = [index for index, widget in enumerate(chain) if self in widget.ancestors_with_self]
-        later = chain[mine[-1] + 1:] if mine else []
+        later = chain[mine[-1] + 1 :] if mine else []
         if later:
             later[0].focus()

@@ -16,7 +16,9 @@ COUNTY_CODE = "519901"
 COUNTY_NAME = "示范县"
 TOWNSHIP = ("519901101", "石桥镇")
 VILLAGES = [
-    ("519901101201", "青石村"), ("519901101202", "柳湾村"), ("519901101203", "桃源村"),
+    ("519901101201", "青石村"),
+    ("519901101202", "柳湾村"),
+    ("519901101203", "桃源村"),
     ("519901101204", "河坝村"),
 ]
 DIVISION_VERSION = "2024"
@@ -32,8 +34,31 @@ COMPOUND_SURNAMES = ["欧阳", "司马", "上官", "诸葛", "尉迟"]
 GIVEN_MALE = "伟强军勇杰涛明超刚平辉鹏华飞鑫波斌宇浩凯健俊帆建国志德福贵成林文龙海春祥永"
 GIVEN_FEMALE = "芳娜敏静丽艳娟霞秀玲桂英兰萍燕红梅琴云莲凤洁琳慧丹婷雪玉珍翠"
 UYGHUR_NAMES = ["买买提·艾力", "阿依古丽·吐尔逊", "艾尔肯·热合曼"]
-MOBILE_PREFIXES = ["130", "131", "132", "135", "136", "137", "138", "139", "150", "151", "152", "157",
-                   "158", "159", "166", "177", "180", "181", "182", "187", "188", "189", "199"]
+MOBILE_PREFIXES = [
+    "130",
+    "131",
+    "132",
+    "135",
+    "136",
+    "137",
+    "138",
+    "139",
+    "150",
+    "151",
+    "152",
+    "157",
+    "158",
+    "159",
+    "166",
+    "177",
+    "180",
+    "181",
+    "182",
+    "187",
+    "188",
+    "189",
+    "199",
+]
 
 
 def person_name(rng: random.Random, sex: str) -> str:
@@ -48,8 +73,10 @@ def person_name(rng: random.Random, sex: str) -> str:
 
 def birth_date(rng: random.Random, today: date) -> date:
     # A village population: many elderly, working-age adults often away, some children.
-    age = rng.choices([rng.randint(0, 6), rng.randint(7, 17), rng.randint(18, 44), rng.randint(45, 64),
-                       rng.randint(65, 95)], [8, 10, 22, 30, 30])[0]
+    age = rng.choices(
+        [rng.randint(0, 6), rng.randint(7, 17), rng.randint(18, 44), rng.randint(45, 64), rng.randint(65, 95)],
+        [8, 10, 22, 30, 30],
+    )[0]
     return today - timedelta(days=age * 365 + rng.randint(0, 364))
 
 

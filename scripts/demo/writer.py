@@ -8,14 +8,14 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from random import Random
 
 
 def to_sql(value):
     if isinstance(value, datetime):
         # SQLAlchemy's SQLite DATETIME format; UTCDateTime stores UTC without the offset.
-        return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, (list, dict)):

@@ -21,10 +21,14 @@ def _elderly_hypertensive_without_contract(engine) -> str:
 
     with read_session(engine) as session:
         return session.execute(
-            select(Resident.id).where(Resident.id.not_in(select(Contract.resident_id)),
-                                      Resident.birth_date < date(1955, 1, 1),
-                                      Resident.chronic_conditions.like('%"02"%'))
-            .order_by(Resident.name, Resident.id).limit(1)
+            select(Resident.id)
+            .where(
+                Resident.id.not_in(select(Contract.resident_id)),
+                Resident.birth_date < date(1955, 1, 1),
+                Resident.chronic_conditions.like('%"02"%'),
+            )
+            .order_by(Resident.name, Resident.id)
+            .limit(1)
         ).scalar_one()
 
 
@@ -37,8 +41,9 @@ async def _at_contract_form(pilot) -> None:
     await until(pilot, lambda: type(app.screen).__name__ == "DashboardScreen" and app.user_name in app.header_text)
     resident_id = _elderly_hypertensive_without_contract(app.store.engine)
     app.push_screen(ContractFormScreen(context={"resident_id": resident_id}))
-    await until(pilot, lambda: isinstance(app.screen, ContractFormScreen)
-                 and getattr(app.focused, "id", None) == "field-team")
+    await until(
+        pilot, lambda: isinstance(app.screen, ContractFormScreen) and getattr(app.focused, "id", None) == "field-team"
+    )
     await steady(pilot)
 
 

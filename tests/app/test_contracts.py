@@ -22,15 +22,20 @@ def _resident_without_contract(engine) -> Resident:
     with read_session(engine) as session:
         signed = select(Contract.resident_id)
         return session.execute(
-            select(Resident).where(Resident.id.not_in(signed), Resident.deleted == False)
-            .order_by(Resident.name).limit(1)
+            select(Resident)
+            .where(Resident.id.not_in(signed), Resident.deleted == False)
+            .order_by(Resident.name)
+            .limit(1)
         ).scalar_one()
 
 
 def _contracts_of(engine, resident_id: str) -> list[Contract]:
     with read_session(engine) as session:
-        return list(session.execute(select(Contract).where(Contract.resident_id == resident_id)
-                                    .order_by(Contract.start_date)).scalars())
+        return list(
+            session.execute(
+                select(Contract).where(Contract.resident_id == resident_id).order_by(Contract.start_date)
+            ).scalars()
+        )
 
 
 def _message_beside(app, field: str) -> str:
@@ -48,8 +53,10 @@ async def _open_form_from_resident_page(app, pilot, resident_id: str) -> Contrac
     app.push_screen(ResidentScreen(resident_id))
     await wait_for(pilot, lambda: isinstance(app.screen, ResidentScreen))
     await pilot.press("f5")
-    await wait_for(pilot, lambda: isinstance(app.screen, ContractFormScreen)
-                   and getattr(app.screen.focused, "id", None) == "field-team")
+    await wait_for(
+        pilot,
+        lambda: isinstance(app.screen, ContractFormScreen) and getattr(app.screen.focused, "id", None) == "field-team",
+    )
     return app.screen
 
 
@@ -76,8 +83,12 @@ async def test_signing_from_the_resident_page_saves_the_fee_split_audited_and_qu
         await wait_for(pilot, lambda: isinstance(app.screen, ContractScreen))
         (contract,) = _contracts_of(engine, resident.id)
         assert contract.kind == "new" and contract.package_codes == picked
-        assert (contract.fee_total_fen, contract.fee_insurance_fen, contract.fee_public_health_fen,
-                contract.fee_self_fen) == (20000, 7000, 4000, 9000)
+        assert (
+            contract.fee_total_fen,
+            contract.fee_insurance_fen,
+            contract.fee_public_health_fen,
+            contract.fee_self_fen,
+        ) == (20000, 7000, 4000, 9000)
         assert contract.resident_signed and contract.doctor_signed and contract.status == "active"
         assert contract.end_date == contract.start_date.replace(year=contract.start_date.year + 1) - timedelta(days=1)
         assert contract.contract_no == f"QS0101-QY{date.today().year}-{_max_sequence(engine):05d}"
@@ -91,8 +102,11 @@ async def test_signing_from_the_resident_page_saves_the_fee_split_audited_and_qu
 
 def _max_sequence(engine) -> int:
     with read_session(engine) as session:
-        latest = session.execute(select(func.max(Contract.contract_no))
-                                 .where(Contract.contract_no.startswith(f"QS0101-QY{date.today().year}"))).scalar_one()
+        latest = session.execute(
+            select(func.max(Contract.contract_no)).where(
+                Contract.contract_no.startswith(f"QS0101-QY{date.today().year}")
+            )
+        ).scalar_one()
     return int(latest[-5:])
 
 
@@ -128,8 +142,12 @@ async def test_renewing_from_the_contract_page_starts_the_day_after_and_marks_th
         app.push_screen(ContractScreen(old.id))
         await wait_for(pilot, lambda: isinstance(app.screen, ContractScreen) and app.screen.details is not None)
         await pilot.press("f5")
-        await wait_for(pilot, lambda: isinstance(app.screen, ContractFormScreen)
-                       and getattr(app.screen.focused, "id", None) == "field-team")
+        await wait_for(
+            pilot,
+            lambda: (
+                isinstance(app.screen, ContractFormScreen) and getattr(app.screen.focused, "id", None) == "field-team"
+            ),
+        )
         assert app.screen.form.input("start_date").value == (old.end + timedelta(days=1)).isoformat()
         for field in ("resident_signed", "doctor_signed"):
             await _set_field(app, pilot, field, "1")
@@ -181,13 +199,19 @@ async def test_the_expiring_list_shows_exactly_the_contracts_ending_within_30_da
         table = app.screen.query_one(DataTable)
         today = date.today()
         with read_session(app.store.engine) as session:
-            expected = session.execute(
-                select(Contract.contract_no).where(
-                    Contract.deleted == False, Contract.terminated_on.is_(None),
-                    Contract.status.not_in(("renewed", "pending")),
-                    Contract.end_date >= today, Contract.end_date <= today + timedelta(days=30),
+            expected = (
+                session.execute(
+                    select(Contract.contract_no).where(
+                        Contract.deleted == False,
+                        Contract.terminated_on.is_(None),
+                        Contract.status.not_in(("renewed", "pending")),
+                        Contract.end_date >= today,
+                        Contract.end_date <= today + timedelta(days=30),
+                    )
                 )
-            ).scalars().all()
+                .scalars()
+                .all()
+            )
         assert expected
         await wait_for(pilot, lambda: app.screen.which == "expiring" and table.row_count == min(len(expected), 50))
         shown = {table.get_row_at(i)[0] for i in range(table.row_count)}

@@ -29,11 +29,24 @@ def _add_hub_referral(engine, *, id_number: str, name: str, born: date) -> str:
     with unit_of_work(engine) as session:
         clinic_id = session.execute(select(Referral.clinic_id).limit(1)).scalar_one()
         referral = Referral(
-            clinic_id=clinic_id, referral_no="SFX001-20261122-0009", origin="hub", direction="down",
-            status="received", referral_date=date(2026, 11, 22), patient_name=name, patient_sex="1",
-            patient_birth_date=born, patient_id_type="01", patient_id_number=id_number, from_org_name="示范县人民医院",
-            discharge_diagnoses=[{"code": "I63.9", "name": "脑梗死"}], outcome="2", treatment_plan="溶栓后稳定",
-            rehab_guidance="肢体康复训练", medication_to_continue="阿司匹林 100mg qd", followup_schedule=SCHEDULE,
+            clinic_id=clinic_id,
+            referral_no="SFX001-20261122-0009",
+            origin="hub",
+            direction="down",
+            status="received",
+            referral_date=date(2026, 11, 22),
+            patient_name=name,
+            patient_sex="1",
+            patient_birth_date=born,
+            patient_id_type="01",
+            patient_id_number=id_number,
+            from_org_name="示范县人民医院",
+            discharge_diagnoses=[{"code": "I63.9", "name": "脑梗死"}],
+            outcome="2",
+            treatment_plan="溶栓后稳定",
+            rehab_guidance="肢体康复训练",
+            medication_to_continue="阿司匹林 100mg qd",
+            followup_schedule=SCHEDULE,
         )
         session.add(referral)
         return referral.id
@@ -42,9 +55,16 @@ def _add_hub_referral(engine, *, id_number: str, name: str, born: date) -> str:
 def _state(engine, referral_id: str):
     with read_session(engine) as session:
         referral = session.get(Referral, referral_id)
-        events = session.execute(select(ReferralEvent).where(ReferralEvent.referral_id == referral_id)
-                                 .order_by(ReferralEvent.at)).scalars().all()
-        tasks = session.execute(select(Task).where(Task.source_id == referral_id).order_by(Task.due_date)).scalars().all()
+        events = (
+            session.execute(
+                select(ReferralEvent).where(ReferralEvent.referral_id == referral_id).order_by(ReferralEvent.at)
+            )
+            .scalars()
+            .all()
+        )
+        tasks = (
+            session.execute(select(Task).where(Task.source_id == referral_id).order_by(Task.due_date)).scalars().all()
+        )
         queued = {(e.kind, e.record_id) for e in session.execute(select(OutboxEntry)).scalars()}
         audited = {a.record_id for a in session.execute(select(AuditEntry)).scalars()}
     return referral, events, tasks, queued, audited
@@ -83,7 +103,8 @@ async def test_acknowledging_writes_a_clinic_event_and_schedules_the_follow_ups(
         assert referral.revision == before.revision and ("referral", referral.id) not in queued  # the hub's row
         assert [(t.due_date, t.resident_id, t.kind) for t in tasks] == [
             (referral.referral_date + timedelta(days=item["after_days"]), referral.resident_id, "downward_followup")
-            for item in referral.followup_schedule]
+            for item in referral.followup_schedule
+        ]
         assert all(("task", t.id) in queued for t in tasks)
         await pilot.press("f5")  # a second time is refused, nothing more written
         await pilot.pause()
@@ -96,10 +117,12 @@ async def test_a_slip_without_a_resident_is_matched_by_id_number(tmp_path):
         await sign_in(app, pilot)
         engine = app.store.engine
         with read_session(engine) as session:
-            resident = session.execute(select(Resident).where(Resident.id_number.is_not(None))
-                                       .order_by(Resident.name).limit(1)).scalar_one()
-        referral_id = _add_hub_referral(engine, id_number=resident.id_number, name=resident.name,
-                                        born=resident.birth_date)
+            resident = session.execute(
+                select(Resident).where(Resident.id_number.is_not(None)).order_by(Resident.name).limit(1)
+            ).scalar_one()
+        referral_id = _add_hub_referral(
+            engine, id_number=resident.id_number, name=resident.name, born=resident.birth_date
+        )
         await pilot.press("ctrl+d")
         await wait_for(pilot, lambda: isinstance(app.screen, DownwardInboxScreen) and app.screen.rows)
         await _cursor_to(app, pilot, referral_id)

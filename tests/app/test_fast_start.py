@@ -151,12 +151,19 @@ print(seen)
 
 def test_the_dashboard_of_an_ordinary_start_is_drawn_before_sqlalchemy_loads(tmp_path: Path):
     settings = _quit_cleanly_before(tmp_path)
-    env = {"CLINIC_TUI_CONFIG_DIR": str(tmp_path / "config"), "CLINIC_TUI_DATA_DIR": str(tmp_path / "data"),
-           "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    run = subprocess.run([sys.executable, "-c", PROBE, str(settings.database)], env=env, capture_output=True,
-                         text=True, timeout=120)
+    env = {
+        "CLINIC_TUI_CONFIG_DIR": str(tmp_path / "config"),
+        "CLINIC_TUI_DATA_DIR": str(tmp_path / "data"),
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+    }
+    run = subprocess.run(
+        [sys.executable, "-c", PROBE, str(settings.database)], env=env, capture_output=True, text=True, timeout=120
+    )
     assert run.returncode == 0, run.stderr[-2000:]
-    assert run.stdout.strip().splitlines()[-1] == "{'sqlalchemy at the dashboard': False, 'sqlalchemy afterwards': True}"
+    assert (
+        run.stdout.strip().splitlines()[-1] == "{'sqlalchemy at the dashboard': False, 'sqlalchemy afterwards': True}"
+    )
     assert _marker_present(settings.database)  # quit normally: the next start is quick again
 
 
@@ -168,15 +175,20 @@ def test_names_read_differently_by_this_version_get_their_keys_made_again(tmp_pa
     connection = sqlite3.connect(db)
     (resident_id,) = connection.execute("SELECT id FROM resident WHERE instr(name, '·') = 0 LIMIT 1").fetchone()
     connection.close()
-    _execute(db, "UPDATE resident SET name = '阿不都·热合曼', name_pinyin = 'abudoureheman', name_initials = 'abdrhm' "
-                 "WHERE id = ?", resident_id)
+    _execute(
+        db,
+        "UPDATE resident SET name = '阿不都·热合曼', name_pinyin = 'abudoureheman', name_initials = 'abdrhm' "
+        "WHERE id = ?",
+        resident_id,
+    )
     _execute(db, "UPDATE app_setting SET value = '1' WHERE key = 'name_keys_version'")
     assert open_as_is(settings) is None
     prepare_database(settings, app_session=True).engine.dispose()
     connection = sqlite3.connect(db)
     keys = connection.execute("SELECT name_pinyin, name_initials FROM resident WHERE id = ?", (resident_id,)).fetchone()
-    others = connection.execute("SELECT count(*) FROM resident WHERE instr(name, '·') = 0 AND name_pinyin IS NULL"
-                                ).fetchone()[0]
+    others = connection.execute(
+        "SELECT count(*) FROM resident WHERE instr(name, '·') = 0 AND name_pinyin IS NULL"
+    ).fetchone()[0]
     connection.close()
     assert keys == ("abudureheman", "abdrhm") and others == 0
     mark_clean_exit(db)

@@ -15,8 +15,8 @@ from textual.widgets import OptionList, Static
 from clinic_tui import i18n
 from clinic_tui.data import records
 from clinic_tui.data.db import read_session, unit_of_work
-from clinic_tui.data.models import AuditEntry, OutboxEntry, Referral, ReferralEvent, Resident, Task
 from clinic_tui.data.lookups import current_clinic
+from clinic_tui.data.models import AuditEntry, OutboxEntry, Referral, ReferralEvent, Resident, Task
 from clinic_tui.screens.referral_form import ReferralFormScreen
 from clinic_tui.widgets.diagnosis_picker import DiagnosisPicker
 from clinic_tui.widgets.resident_picker import ResidentPicker
@@ -128,13 +128,19 @@ async def test_a_standard_referral_from_the_dashboard_takes_at_most_30_keystroke
     assert referral.patient_name == PATIENT and referral.reason == "经本机构治疗病情控制不满意"
     assert "I10" in [d["code"] for d in referral.diagnoses]  # picked, beside those of the latest visit
     assert (referral.to_org_code, referral.to_department_code, referral.to_department_name) == (
-        "SFX001", "NK-XXG", "心血管内科")
+        "SFX001",
+        "NK-XXG",
+        "心血管内科",
+    )
     assert referral.treatment_so_far and "血压" in (referral.past_history or "") + str(referral.examinations)
     assert (referral.consent_given, referral.consent_by, referral.consent_signer) == (True, "patient", PATIENT)
     assert referral.author_id == referral.from_doctor_id == app.user_id and referral.from_org_code == "QS0101"
     assert sorted((e.from_status or "", e.to_status) for e in events) == [("", "draft"), ("draft", "sent")]
-    assert (task.kind, task.due_date, task.resident_id) == ("referral_check", today + timedelta(days=14),
-                                                           referral.resident_id)
+    assert (task.kind, task.due_date, task.resident_id) == (
+        "referral_check",
+        today + timedelta(days=14),
+        referral.resident_id,
+    )
     assert queued == {"referral", "referral_event", "task"} and authors == {app.user_id}
 
 
@@ -188,14 +194,18 @@ async def test_an_emergency_is_the_green_channel_with_a_phone_reminder_and_needs
         await _enter_until(app, keys, "consent")
         await keys.press("1", "ctrl+t")
         await wait_for(pilot, lambda: _focused_id(app) == "field-transport")
-        assert "转运评估" in str(app.screen.form.input("transport").parent.query_one(".field-message",
-                                                                                   Static).render())
+        assert "转运评估" in str(app.screen.form.input("transport").parent.query_one(".field-message", Static).render())
         await keys.press(*"135", "ctrl+t")
         await wait_for(pilot, lambda: not isinstance(app.screen, ReferralFormScreen))
     (referral,) = _referrals(app.store.engine)
     assert (referral.status, referral.urgency) == ("sent", "emergency")
-    assert referral.transport == {"oxygen": True, "monitor": False, "stretcher": True, "escort": False,
-                                  "ambulance_120": True}
+    assert referral.transport == {
+        "oxygen": True,
+        "monitor": False,
+        "stretcher": True,
+        "escort": False,
+        "ambulance_120": True,
+    }
     assert referral.reason == "急危重症，需急诊救治"
 
 
@@ -245,8 +255,15 @@ async def test_what_was_typed_survives_as_a_form_draft_and_comes_back(tmp_path):
         resident_id = form.resident_id
         await app.pop_screen()  # as after a power cut: the draft stays, the screen is gone
         app.push_screen(form_for_draft(app.drafts.get(form.draft_id)))
-        await wait_for(pilot, lambda: isinstance(app.screen, ReferralFormScreen) and app.screen is not form
-                       and _focused_id(app) and app.screen.resident_id == resident_id)
+        await wait_for(
+            pilot,
+            lambda: (
+                isinstance(app.screen, ReferralFormScreen)
+                and app.screen is not form
+                and _focused_id(app)
+                and app.screen.resident_id == resident_id
+            ),
+        )
         assert app.screen.form.input("reason").value == "外伤"
         await wait_for(pilot, lambda: PATIENT in _text(app, "#resident-message"))
 
@@ -280,8 +297,13 @@ async def test_f9_on_a_follow_up_lands_in_the_slip_it_drafted(tmp_path):
         await sign_in(app, pilot)
         with unit_of_work(app.store.engine) as session:
             clinic = current_clinic(session)
-            resident = records.create(session, Resident(clinic_id=clinic.id, name="吴转诊", sex="2",
-                                                        birth_date=date(1970, 5, 1), chronic_conditions=["02"]), None)
+            resident = records.create(
+                session,
+                Resident(
+                    clinic_id=clinic.id, name="吴转诊", sex="2", birth_date=date(1970, 5, 1), chronic_conditions=["02"]
+                ),
+                None,
+            )
         app.push_screen(FollowupFormScreen(context={"resident_id": resident.id}))
         await wait_for(pilot, lambda: isinstance(app.screen, FollowupFormScreen) and app.screen.focused is not None)
         while not app.screen.form.input("sbp").has_focus:
@@ -307,7 +329,9 @@ async def test_ctrl_r_on_a_visit_saves_it_as_referred_and_opens_the_slip_on_it(t
         with read_session(app.store.engine) as session:
             resident = session.exec(select(Resident).where(Resident.name == PATIENT)).one()
         app.push_screen(VisitFormScreen(context={"resident_id": resident.id}))
-        await wait_for(pilot, lambda: isinstance(app.screen, VisitFormScreen) and _focused_id(app) == "field-visit_date")
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, VisitFormScreen) and _focused_id(app) == "field-visit_date"
+        )
         while _focused_id(app) != "field-chief_complaint":
             await pilot.press("enter")
         await pilot.press(*"chest pain", "enter", *"190", "enter", *"115", "enter")

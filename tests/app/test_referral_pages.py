@@ -5,12 +5,12 @@ from __future__ import annotations
 import webbrowser
 
 import pytest
+from pilot_helpers import app_on_demo_copy, sign_in, wait_for
 from sqlalchemy import select
 from textual.widgets import DataTable, Static
 
 from clinic_tui.data.db import read_session
 from clinic_tui.data.models import OutboxEntry, Referral, ReferralEvent
-from pilot_helpers import app_on_demo_copy, sign_in, wait_for
 
 
 @pytest.fixture(autouse=True)
@@ -57,8 +57,7 @@ async def _open_referral(app, pilot, referral: Referral) -> None:
     table.focus()
     table.move_cursor(row=_table_keys(app).index(referral.id))
     await pilot.press("enter")
-    await wait_for(pilot, lambda: type(app.screen).__name__ == "ReferralScreen"
-                   and app.screen.detail is not None)
+    await wait_for(pilot, lambda: type(app.screen).__name__ == "ReferralScreen" and app.screen.detail is not None)
 
 
 async def test_filters_by_direction_and_status_group(tmp_path):
@@ -67,8 +66,12 @@ async def test_filters_by_direction_and_status_group(tmp_path):
         await _open_list(app, pilot)
         with read_session(app.store.engine) as session:
             total = len(session.execute(select(Referral.id)).all())
-            upward_sent = {r for r, in session.execute(
-                select(Referral.id).where(Referral.direction == "up", Referral.status.in_(["review", "sent"])))}
+            upward_sent = {
+                r
+                for (r,) in session.execute(
+                    select(Referral.id).where(Referral.direction == "up", Referral.status.in_(["review", "sent"]))
+                )
+            }
         assert len(_table_keys(app)) == total
 
         await pilot.press("f5")  # both -> upward
@@ -112,15 +115,18 @@ async def test_cancel_unanswered_referral_with_a_reason(tmp_path):
         assert _referral(app, id=sent.id).status == "sent"
 
         await pilot.press(*"patient went elsewhere", "enter")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "ReferralScreen"
-                       and app.screen.detail.referral.status == "cancelled")
+        await wait_for(
+            pilot,
+            lambda: type(app.screen).__name__ == "ReferralScreen" and app.screen.detail.referral.status == "cancelled",
+        )
         assert "已撤销" in _text(app, "#referral-state")
 
     cancelled = _referral(app, id=sent.id)
     assert cancelled.status == "cancelled" and cancelled.cancel_reason == "patient went elsewhere"
     with read_session(app.store.engine) as session:
-        event = session.execute(select(ReferralEvent).where(
-            ReferralEvent.referral_id == sent.id, ReferralEvent.to_status == "cancelled")).scalar_one()
+        event = session.execute(
+            select(ReferralEvent).where(ReferralEvent.referral_id == sent.id, ReferralEvent.to_status == "cancelled")
+        ).scalar_one()
         assert (event.from_status, event.actor, event.actor_name) == ("sent", "clinic", "李建国")
         assert event.reason == "patient went elsewhere"
         assert session.get(OutboxEntry, ("referral", sent.id)).revision == cancelled.revision
@@ -136,8 +142,7 @@ async def test_cancelling_an_accepted_referral_is_refused_with_the_rules_message
         assert "医院已接收" in _text(app, "#referral-state")
 
         await pilot.press("f7")
-        await wait_for(pilot, lambda: any("不能从“已接收”变为“已撤销”" in str(n.message)
-                                          for n in app._notifications))
+        await wait_for(pilot, lambda: any("不能从“已接收”变为“已撤销”" in str(n.message) for n in app._notifications))
         assert type(app.screen).__name__ == "ReferralScreen"  # no reason asked for
     assert _referral(app, id=accepted.id).status == "accepted"
     assert _referral(app, id=accepted.id).revision == accepted.revision

@@ -22,8 +22,12 @@ async def _at_slip(pilot, *keys: str) -> None:
     await pilot.press("ctrl+r")
     await until(pilot, lambda: getattr(app.screen.focused, "id", None) == "resident-query")
     await pilot.press(*"xly", "enter")
-    await until(pilot, lambda: getattr(app.screen.focused, "id", None) == "diagnosis-query"
-                 and app.screen.form.input("past_history").value)
+    await until(
+        pilot,
+        lambda: (
+            getattr(app.screen.focused, "id", None) == "diagnosis-query" and app.screen.form.input("past_history").value
+        ),
+    )
     await pilot.press(*keys)
     await until(pilot, lambda: not app.workers)
     await steady(pilot)

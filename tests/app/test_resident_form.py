@@ -108,8 +108,15 @@ async def test_f4_registers_a_resident_with_its_audit_entry_and_outbox_row(datab
     app = ClinicApp(Settings(database=database))
     async with app.run_test(size=(80, 24)) as pilot:
         await open_registration(app, pilot)
-        await fill(pilot, name="王小红", id_number="110105 19491231 002x", phone="138 0013 8000",
-                   address="青石村3组", insurance_type="2", chronic_conditions="2 03")
+        await fill(
+            pilot,
+            name="王小红",
+            id_number="110105 19491231 002x",
+            phone="138 0013 8000",
+            address="青石村3组",
+            insurance_type="2",
+            chronic_conditions="2 03",
+        )
         form = app.screen.form
         assert (form.input("sex").value, form.input("birth_date").value) == ("2", "1949-12-31")  # from the ID
 
@@ -130,12 +137,16 @@ async def test_f4_registers_a_resident_with_its_audit_entry_and_outbox_row(datab
         assert (outbox.revision, outbox.state) == (1, "pending")
 
 
-@pytest.mark.parametrize("typed, message", [
-    ("110105194912310021", "身份证号校验位不符"),  # a typo: the check character does not match
-    ("1101051949123", "现在是 13 位"),
-])
+@pytest.mark.parametrize(
+    "typed, message",
+    [
+        ("110105194912310021", "身份证号校验位不符"),  # a typo: the check character does not match
+        ("1101051949123", "现在是 13 位"),
+    ],
+)
 async def test_a_bad_id_number_shows_its_own_message_beside_the_field_and_nothing_is_saved(
-        database: Path, typed: str, message: str):
+    database: Path, typed: str, message: str
+):
     app = ClinicApp(Settings(database=database))
     async with app.run_test(size=(80, 24)) as pilot:
         await open_registration(app, pilot)
@@ -222,8 +233,11 @@ async def test_editing_a_resident_bumps_its_revision_and_is_audited(database: Pa
         [resident] = residents_named(app, "孙立新")
         assert (resident.revision, resident.phone) == (2, "13912345678")
         with read_session(app.store.engine) as session:
-            audit = session.execute(select(AuditEntry).where(AuditEntry.record_id == resident.id)
-                                    .order_by(AuditEntry.id)).scalars().all()
+            audit = (
+                session.execute(select(AuditEntry).where(AuditEntry.record_id == resident.id).order_by(AuditEntry.id))
+                .scalars()
+                .all()
+            )
             outbox = session.get(OutboxEntry, ("resident", resident.id))
         assert [a.action for a in audit] == ["create", "update"]
         assert audit[1].changes["phone"] == [None, "13912345678"]
@@ -283,15 +297,18 @@ def test_code_lists_take_keys_codes_and_labels_in_any_order_and_point_out_the_re
     assert MANUAL_TAG_CODES.show(["maternal", "poverty"]) == "1 3"
 
 
-@pytest.mark.parametrize("check, text, values, codes", [
-    ("check_id_number", "000000", {"id_type": "02"}, ["resident.placeholder_number"]),
-    ("check_id_number", "E1234567", {"id_type": "03"}, []),
-    ("check_id_number", FEMALE_ID, {"id_type": "01", "sex": "2"}, []),
-    ("check_population_tags", "1", {"sex": "1"}, ["contract.maternal_tag_male"]),
-    ("check_population_tags", "1 4", {"sex": "2"}, ["resident.unknown_code"]),
-    ("check_health_record_no", "51011200100100001", {}, []),
-    ("check_health_record_no", "5101120010010000", {}, ["resident.health_record_no"]),
-])
+@pytest.mark.parametrize(
+    "check, text, values, codes",
+    [
+        ("check_id_number", "000000", {"id_type": "02"}, ["resident.placeholder_number"]),
+        ("check_id_number", "E1234567", {"id_type": "03"}, []),
+        ("check_id_number", FEMALE_ID, {"id_type": "01", "sex": "2"}, []),
+        ("check_population_tags", "1", {"sex": "1"}, ["contract.maternal_tag_male"]),
+        ("check_population_tags", "1 4", {"sex": "2"}, ["resident.unknown_code"]),
+        ("check_health_record_no", "51011200100100001", {}, []),
+        ("check_health_record_no", "5101120010010000", {}, ["resident.health_record_no"]),
+    ],
+)
 def test_the_field_checks(check, text, values, codes):
     from clinic_tui.screens import resident_form
 
@@ -373,5 +390,3 @@ def test_an_edit_bumps_the_revision_once_and_an_unchanged_save_writes_nothing(en
 
 
 # --- translations --------------------------------------------------------------------------
-
-

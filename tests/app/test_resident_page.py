@@ -8,7 +8,7 @@ service tests below call ``resident_service`` on a freshly migrated database.
 from __future__ import annotations
 
 import shutil
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
@@ -97,14 +97,19 @@ async def open_page(app: ClinicApp, pilot, name: str) -> ResidentScreen:
 def timeline_rows(page: ResidentScreen) -> list[tuple[str, str]]:
     """(date, row key) of every row, top to bottom."""
     table = page.query_one(DataTable)
-    return [(table.get_row_at(i)[0], table.coordinate_to_cell_key((i, 0)).row_key.value)
-            for i in range(table.row_count)]
+    return [
+        (table.get_row_at(i)[0], table.coordinate_to_cell_key((i, 0)).row_key.value) for i in range(table.row_count)
+    ]
 
 
 def records_of(engine, resident_id: str) -> int:
     with read_session(engine) as session:
-        return sum(session.execute(select(func.count()).select_from(model).where(model.resident_id == resident_id))
-                   .scalar_one() for model in (Visit, Followup, Referral, Contract, Task))
+        return sum(
+            session.execute(
+                select(func.count()).select_from(model).where(model.resident_id == resident_id)
+            ).scalar_one()
+            for model in (Visit, Followup, Referral, Contract, Task)
+        )
 
 
 # --- the page ------------------------------------------------------------------------------
@@ -153,9 +158,16 @@ async def test_coming_back_to_the_page_shows_what_was_saved_meanwhile(database: 
         await pilot.press("f7")
         await wait_for(pilot, lambda: isinstance(app.screen, StandInForm))
         with unit_of_work(app.store.engine) as session:  # what the visit form would save
-            visit = records.create(session, Visit(clinic_id=app.store.clinic().id, resident_id=page.resident_id,
-                                                  visit_at=datetime.now(timezone.utc), chief_complaint="咳嗽三天"),
-                                   app.user_id)
+            visit = records.create(
+                session,
+                Visit(
+                    clinic_id=app.store.clinic().id,
+                    resident_id=page.resident_id,
+                    visit_at=datetime.now(UTC),
+                    chief_complaint="咳嗽三天",
+                ),
+                app.user_id,
+            )
 
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is page)
@@ -170,11 +182,23 @@ async def test_a_new_visit_line_shows_its_complaint_and_diagnosis_cut_to_the_wid
         await pilot.press("f7")
         await wait_for(pilot, lambda: isinstance(app.screen, StandInForm))
         with unit_of_work(app.store.engine) as session:
-            visit = records.create(session, Visit(
-                clinic_id=app.store.clinic().id, resident_id=page.resident_id, mode="1",
-                visit_at=datetime.now(timezone.utc), chief_complaint="头晕两天", sbp=128, dbp=82,
-                diagnoses=[{"code": "I10", "name": "特发性(原发性)高血压"},
-                           {"code": "E11.9", "name": "2型糖尿病不伴有并发症"}]), app.user_id)
+            visit = records.create(
+                session,
+                Visit(
+                    clinic_id=app.store.clinic().id,
+                    resident_id=page.resident_id,
+                    mode="1",
+                    visit_at=datetime.now(UTC),
+                    chief_complaint="头晕两天",
+                    sbp=128,
+                    dbp=82,
+                    diagnoses=[
+                        {"code": "I10", "name": "特发性(原发性)高血压"},
+                        {"code": "E11.9", "name": "2型糖尿病不伴有并发症"},
+                    ],
+                ),
+                app.user_id,
+            )
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is page and timeline_rows(page)[0][1] == f"visit:{visit.id}")
         await pilot.pause()
@@ -196,10 +220,11 @@ async def test_a_long_history_opens_with_the_newest_and_f9_shows_older_records(d
     opened = open_database(database)
     with unit_of_work(opened.engine) as session:
         clinic_id = session.get(Resident, resident_id).clinic_id
-        start = datetime(2020, 1, 1, tzinfo=timezone.utc)
+        start = datetime(2020, 1, 1, tzinfo=UTC)
         for day in range(150):
-            records.create(session, Visit(clinic_id=clinic_id, resident_id=resident_id,
-                                          visit_at=start + timedelta(days=day)), None)
+            records.create(
+                session, Visit(clinic_id=clinic_id, resident_id=resident_id, visit_at=start + timedelta(days=day)), None
+            )
     total = records_of(opened.engine, resident_id)
     opened.engine.dispose()
 
@@ -217,9 +242,17 @@ async def test_a_long_history_opens_with_the_newest_and_f9_shows_older_records(d
 def test_the_facts_read_as_three_lines_in_english():
     i18n.set_language("en")
     facts = resident_service.ResidentFacts(
-        id="r", name="王芳", sex="2", birth_date=date(1950, 3, 1), age=76, id_type="01",
-        masked_id_number="1101**********002X", phone="13800138000", address=None,
-        chronic_conditions=["02"], key_populations=["elderly_65", "hypertension"],
+        id="r",
+        name="王芳",
+        sex="2",
+        birth_date=date(1950, 3, 1),
+        age=76,
+        id_type="01",
+        masked_id_number="1101**********002X",
+        phone="13800138000",
+        address=None,
+        chronic_conditions=["02"],
+        key_populations=["elderly_65", "hypertension"],
         contract=resident_service.ContractFacts("C1-QY2026-00001", date(2026, 1, 1), date(2026, 12, 31), "Active"),
     )
     assert facts_text(facts).splitlines() == [
@@ -238,9 +271,19 @@ TODAY = date(2026, 11, 23)
 @pytest.fixture
 def resident(engine, clinic, doctor) -> Resident:
     with unit_of_work(engine) as session:
-        return records.create(session, Resident(
-            clinic_id=clinic.id, name="王芳", sex="2", birth_date=date(1950, 3, 1), id_number="11010519491231002X",
-            chronic_conditions=["02"], manual_population_tags=["poverty"]), doctor.id)
+        return records.create(
+            session,
+            Resident(
+                clinic_id=clinic.id,
+                name="王芳",
+                sex="2",
+                birth_date=date(1950, 3, 1),
+                id_number="11010519491231002X",
+                chronic_conditions=["02"],
+                manual_population_tags=["poverty"],
+            ),
+            doctor.id,
+        )
 
 
 def _add(engine, *rows) -> None:
@@ -251,25 +294,59 @@ def _add(engine, *rows) -> None:
 
 def test_the_timeline_merges_every_kind_newest_first(engine, clinic, resident):
     ids = dict(clinic_id=clinic.id, resident_id=resident.id)
-    _add(engine,
-         Visit(**ids, visit_at=datetime(2026, 11, 20, 2, tzinfo=timezone.utc), chief_complaint="头晕",
-               sbp=150, dbp=95),
-         Followup(**ids, disease="hypertension", followup_date=date(2026, 11, 21), sbp=138, dbp=85,
-                  classification="1", next_date=date(2027, 2, 21)),
-         Referral(**ids, referral_no="C1-20261122-0001", direction="up", status="sent",
-                  referral_date=date(2026, 11, 22), patient_name="王芳", to_org_name="县人民医院"),
-         Referral(**ids, referral_no="H1-20261101-0001", origin="hub", direction="down", status="received",
-                  referral_date=date(2026, 11, 1), patient_name="王芳", from_org_name="县人民医院"),
-         Contract(**ids, contract_no="C1-QY2026-00001", year=2026, signed_date=date(2025, 12, 20),
-                  start_date=date(2026, 1, 1), end_date=date(2026, 12, 31), status="active"),
-         Task(**ids, kind="referral_check", title="跟进转诊", due_date=date(2026, 12, 6)))
+    _add(
+        engine,
+        Visit(**ids, visit_at=datetime(2026, 11, 20, 2, tzinfo=UTC), chief_complaint="头晕", sbp=150, dbp=95),
+        Followup(
+            **ids,
+            disease="hypertension",
+            followup_date=date(2026, 11, 21),
+            sbp=138,
+            dbp=85,
+            classification="1",
+            next_date=date(2027, 2, 21),
+        ),
+        Referral(
+            **ids,
+            referral_no="C1-20261122-0001",
+            direction="up",
+            status="sent",
+            referral_date=date(2026, 11, 22),
+            patient_name="王芳",
+            to_org_name="县人民医院",
+        ),
+        Referral(
+            **ids,
+            referral_no="H1-20261101-0001",
+            origin="hub",
+            direction="down",
+            status="received",
+            referral_date=date(2026, 11, 1),
+            patient_name="王芳",
+            from_org_name="县人民医院",
+        ),
+        Contract(
+            **ids,
+            contract_no="C1-QY2026-00001",
+            year=2026,
+            signed_date=date(2025, 12, 20),
+            start_date=date(2026, 1, 1),
+            end_date=date(2026, 12, 31),
+            status="active",
+        ),
+        Task(**ids, kind="referral_check", title="跟进转诊", due_date=date(2026, 12, 6)),
+    )
     i18n.set_language("en")
 
     page = resident_service.timeline(engine, resident.id, TODAY)
 
     assert [(item.kind, item.day.isoformat()) for item in page.items] == [
-        ("task", "2026-12-06"), ("referral", "2026-11-22"), ("followup", "2026-11-21"),
-        ("visit", "2026-11-20"), ("referral", "2026-11-01"), ("contract", "2026-01-01"),
+        ("task", "2026-12-06"),
+        ("referral", "2026-11-22"),
+        ("followup", "2026-11-21"),
+        ("visit", "2026-11-20"),
+        ("referral", "2026-11-01"),
+        ("contract", "2026-01-01"),
     ]
     summaries = [item.summary for item in page.items]
     assert summaries[1] == "Upward referral · C1-20261122-0001 · 县人民医院 · Awaiting hospital answer"
@@ -280,9 +357,11 @@ def test_the_timeline_merges_every_kind_newest_first(engine, clinic, resident):
 
 
 def test_a_resident_with_300_visits_gets_the_newest_page_and_a_count_of_the_rest(engine, clinic, resident):
-    start = datetime(2020, 1, 1, 8, tzinfo=timezone.utc)
-    _add(engine, *(Visit(clinic_id=clinic.id, resident_id=resident.id, visit_at=start + timedelta(days=n))
-                   for n in range(300)))
+    start = datetime(2020, 1, 1, 8, tzinfo=UTC)
+    _add(
+        engine,
+        *(Visit(clinic_id=clinic.id, resident_id=resident.id, visit_at=start + timedelta(days=n)) for n in range(300)),
+    )
 
     page = resident_service.timeline(engine, resident.id, TODAY, limit=50)
 
@@ -292,7 +371,7 @@ def test_a_resident_with_300_visits_gets_the_newest_page_and_a_count_of_the_rest
 
 
 def test_every_query_of_the_page_searches_an_index_and_never_scans_a_table(engine, clinic, resident):
-    _add(engine, Visit(clinic_id=clinic.id, resident_id=resident.id, visit_at=datetime.now(timezone.utc)))
+    _add(engine, Visit(clinic_id=clinic.id, resident_id=resident.id, visit_at=datetime.now(UTC)))
     statements = []
 
     def remember(_conn, _cursor, statement, parameters, _context, _many):
@@ -308,18 +387,36 @@ def test_every_query_of_the_page_searches_an_index_and_never_scans_a_table(engin
 
     assert len(statements) >= 11  # a count and a page for each of the five kinds, then the facts
     with engine.connect() as connection:
-        plans = [" / ".join(row[-1] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params))
-                 for sql, params in statements]
+        plans = [
+            " / ".join(row[-1] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params))
+            for sql, params in statements
+        ]
     assert [plan for plan in plans if "SCAN " in plan.replace("SCAN CONSTANT ROW", "")] == []
 
 
 def test_the_facts_derive_age_key_populations_and_the_contract_in_force(engine, clinic, resident):
     ids = dict(clinic_id=clinic.id, resident_id=resident.id)
-    _add(engine,
-         Contract(**ids, contract_no="C1-QY2025-00001", year=2025, signed_date=date(2025, 1, 1),
-                  start_date=date(2025, 1, 1), end_date=date(2025, 12, 31), status="renewed"),
-         Contract(**ids, contract_no="C1-QY2026-00001", year=2026, signed_date=date(2025, 12, 20),
-                  start_date=date(2026, 1, 1), end_date=date(2026, 12, 31), status="expiring"))
+    _add(
+        engine,
+        Contract(
+            **ids,
+            contract_no="C1-QY2025-00001",
+            year=2025,
+            signed_date=date(2025, 1, 1),
+            start_date=date(2025, 1, 1),
+            end_date=date(2025, 12, 31),
+            status="renewed",
+        ),
+        Contract(
+            **ids,
+            contract_no="C1-QY2026-00001",
+            year=2026,
+            signed_date=date(2025, 12, 20),
+            start_date=date(2026, 1, 1),
+            end_date=date(2026, 12, 31),
+            status="expiring",
+        ),
+    )
 
     facts = resident_service.resident_facts(engine, resident.id, TODAY)
 

@@ -79,8 +79,10 @@ async def test_f1_lists_the_keys_of_the_screen_and_of_the_app(settings):
         await sign_in(app, pilot)
         await pilot.press("f1")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
-        rows = {tuple(map(str, app.screen.query_one(DataTable).get_row_at(i)))
-                for i in range(app.screen.query_one(DataTable).row_count)}
+        rows = {
+            tuple(map(str, app.screen.query_one(DataTable).get_row_at(i)))
+            for i in range(app.screen.query_one(DataTable).row_count)
+        }
         assert ("F3", "居民") in rows and ("F5", "刷新") in rows and ("Ctrl+Q", "退出") in rows
         print(sorted(rows))
         assert all(description.isascii() is False for _key, description in rows), rows  # all in Chinese
@@ -115,7 +117,7 @@ async def test_the_palette_offers_the_app_actions_by_name(settings):
 
 
 async def test_the_palette_finds_actions_by_pinyin_and_speaks_chinese(settings):
-    """"zhuan" (full pinyin) and "jm" (initials) find Chinese titles; nothing of Textual's own
+    """ "zhuan" (full pinyin) and "jm" (initials) find Chinese titles; nothing of Textual's own
     commands or placeholder is left in English."""
     from textual.command import CommandInput, CommandList
 

@@ -32,8 +32,12 @@ async def _at_dashboard(pilot) -> None:
 
     def filled() -> bool:
         screen = app.screen
-        return (screen_is(app, "DashboardScreen") and screen.data is not None
-                and screen.query_one("#sections").option_count == 5 and app.user_name in app.header_text)
+        return (
+            screen_is(app, "DashboardScreen")
+            and screen.data is not None
+            and screen.query_one("#sections").option_count == 5
+            and app.user_name in app.header_text
+        )
 
     await until(pilot, filled)
     await steady(pilot)
@@ -46,8 +50,12 @@ async def _at_residents_search(pilot) -> None:
     await until(pilot, lambda: screen_is(app, "ResidentsScreen"))
     await pilot.press(*QUERY)
     table = app.screen.query_one("#results")
-    await until(pilot, lambda: app.screen.query_text == QUERY and table.row_count > 0
-                 and table.row_count < app.store.residents.count())
+    await until(
+        pilot,
+        lambda: (
+            app.screen.query_text == QUERY and table.row_count > 0 and table.row_count < app.store.residents.count()
+        ),
+    )
     await until(pilot, lambda: not app.workers)  # the last keystroke's search is on the screen
     await steady(pilot)
 

@@ -118,8 +118,12 @@ def test_an_ordinary_start_neither_rebuilds_the_catalogue_nor_loads_alembic_or_p
         "if sys.argv[1] == 'again':\n"
         "    print(sorted(m for m in ('alembic', 'pypinyin') if m in sys.modules))\n"
     )
-    env = {"CLINIC_TUI_CONFIG_DIR": str(tmp_path / "config"), "CLINIC_TUI_DATA_DIR": str(tmp_path / "data"),
-           "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    env = {
+        "CLINIC_TUI_CONFIG_DIR": str(tmp_path / "config"),
+        "CLINIC_TUI_DATA_DIR": str(tmp_path / "data"),
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+    }
     first = subprocess.run([sys.executable, "-c", probe, "first"], env=env, capture_output=True, text=True)
     assert first.returncode == 0, first.stderr
     again = subprocess.run([sys.executable, "-c", probe, "again"], env=env, capture_output=True, text=True)

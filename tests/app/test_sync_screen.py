@@ -16,8 +16,9 @@ from clinic_tui.data.models import OutboxEntry, Referral, Resident
 from clinic_tui.messages import DataChanged
 from clinic_tui.sync.scheduler import SchedulePolicy
 
-QUICK = SchedulePolicy(first_delay=0.1, online_interval=600, change_delay=0.2, backoff_base=30, backoff_cap=60,
-                       min_delay=30)
+QUICK = SchedulePolicy(
+    first_delay=0.1, online_interval=600, change_delay=0.2, backoff_base=30, backoff_cap=60, min_delay=30
+)
 
 
 def _outbox(app) -> dict[str, int]:
@@ -59,7 +60,9 @@ async def test_sync_now_empties_the_outbox_and_shows_the_receipt(app_hub, synced
         assert "待发送" in _text(screen, "#sync-pending") or "To send" in _text(screen, "#sync-pending")
         await pilot.press("f5")
         await wait_for(pilot, lambda: app.sync.last_report is not None, tries=600)
-        await wait_for(pilot, lambda: "医院" in _text(screen, "#sync-receipt") and "回执" in _text(screen, "#sync-receipt"))
+        await wait_for(
+            pilot, lambda: "医院" in _text(screen, "#sync-receipt") and "回执" in _text(screen, "#sync-receipt")
+        )
         assert app.sync.last_report.outcome == "ok", app.sync.last_report.message
         assert _outbox(app).get("pending", 0) == 0
         receipt = _text(screen, "#sync-receipt")
@@ -79,9 +82,18 @@ async def test_a_rejected_record_is_listed_with_the_hubs_reason_and_opens(app_hu
     engine = open_database(app.settings.database).engine
     with unit_of_work(engine) as session:  # a downward referral: only the hospital may write one
         clinic = session.execute(select(Clinic)).scalars().first()
-        slip = records.create(session, Referral(clinic_id=clinic.id, referral_no=f"{clinic.code}-20261120-0999",
-                                                direction="down", status="received", referral_date=date(2026, 11, 20),
-                                                patient_name="王小明"), None)
+        slip = records.create(
+            session,
+            Referral(
+                clinic_id=clinic.id,
+                referral_no=f"{clinic.code}-20261120-0999",
+                direction="down",
+                status="received",
+                referral_date=date(2026, 11, 20),
+                patient_name="王小明",
+            ),
+            None,
+        )
     engine.dispose()
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _open_sync_screen(app, pilot)
@@ -100,10 +112,12 @@ async def test_a_rejected_record_is_listed_with_the_hubs_reason_and_opens(app_hu
         assert slip.id in vars(app.screen).values()
 
 
-@pytest.mark.parametrize(("language", "offline", "attention"), [("zh", "离线", "待处理 1"),
-                                                                 ("en", "offline", "refused 1")])
-async def test_an_unreachable_hub_is_shown_calmly_and_typing_goes_on(synced_app, monkeypatch, language, offline,
-                                                                      attention):
+@pytest.mark.parametrize(
+    ("language", "offline", "attention"), [("zh", "离线", "待处理 1"), ("en", "offline", "refused 1")]
+)
+async def test_an_unreachable_hub_is_shown_calmly_and_typing_goes_on(
+    synced_app, monkeypatch, language, offline, attention
+):
     from rich.cells import cell_len
 
     from clinic_tui import i18n

@@ -23,8 +23,9 @@ def sync_screen_app(make_app):
             "INSERT INTO sync_run (started_at, finished_at, trigger, outcome, pushed, accepted, duplicate, "
             "rejected, conflict, pulled, resent, confirmed_counts, today_counts, conflicts) VALUES "
             "('2026-11-20 08:00:00.000000', '2026-11-20 08:01:00.000000', 'manual', 'rejected', 12, 11, 0, 1, "
-            "0, 3, 0, '{\"visit\": 1590, \"referral\": 30, \"contract\": 304}', "
-            "'{\"visit\": 9, \"referral\": 2}', '{}')")
+            '0, 3, 0, \'{"visit": 1590, "referral": 30, "contract": 304}\', '
+            "'{\"visit\": 9, \"referral\": 2}', '{}')"
+        )
     return app
 
 
@@ -34,8 +35,14 @@ async def _at_sync_screen(pilot) -> None:
     await pilot.press("enter", *"1234", "enter")
     await until(pilot, lambda: type(app.screen).__name__ == "DashboardScreen" and app.user_name in app.header_text)
     await pilot.press("ctrl+y")
-    await until(pilot, lambda: type(app.screen).__name__ == "SyncScreen" and app.screen.loaded
-                 and app.screen.query_one("#sync-rejected", DataTable).row_count == 1)
+    await until(
+        pilot,
+        lambda: (
+            type(app.screen).__name__ == "SyncScreen"
+            and app.screen.loaded
+            and app.screen.query_one("#sync-rejected", DataTable).row_count == 1
+        ),
+    )
     await pilot.pause()
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from pilot_helpers import app_on_demo_copy, draft_data, sign_in, wait_for
 from sqlmodel import select
@@ -31,8 +31,12 @@ async def _open_visit_form(app: ClinicApp, pilot) -> str:
     await sign_in(app, pilot)
     resident_id = _new_resident(app.store.engine)
     app.push_screen(VisitFormScreen(context={"resident_id": resident_id}))
-    await wait_for(pilot, lambda: isinstance(app.screen, VisitFormScreen)
-                   and getattr(app.screen.focused, "id", None) == "field-visit_date")
+    await wait_for(
+        pilot,
+        lambda: (
+            isinstance(app.screen, VisitFormScreen) and getattr(app.screen.focused, "id", None) == "field-visit_date"
+        ),
+    )
     return resident_id
 
 
@@ -78,8 +82,9 @@ async def test_a_visit_with_vitals_and_a_diagnosis_found_by_pinyin_is_saved_audi
         best = find_diagnoses(engine, "gxy")[0]
         assert (visit.sbp, visit.dbp, visit.heart_rate, visit.temperature_c) == (150, 95, 78, 36.5)
         assert (visit.weight_kg, visit.height_cm, visit.fee_fen, visit.chief_complaint) == (65, 170, 1500, "dizzy")
-        assert visit.diagnoses == [{"code": best.code, "name": best.name, "system": best.system,
-                                    "version": best.version}]
+        assert visit.diagnoses == [
+            {"code": best.code, "name": best.name, "system": best.system, "version": best.version}
+        ]
         assert visit.doctor_id == app.user_id and visit.institution_code == "QS0101"
         with read_session(engine) as session:
             audit = session.exec(select(AuditEntry).where(AuditEntry.record_id == visit.id)).one()
@@ -183,8 +188,15 @@ async def test_an_unsaved_visit_comes_back_from_its_draft_with_its_diagnoses(tmp
         draft = app.drafts.get(form.draft_id)
         app.pop_screen()  # as after a power cut: the draft stays, the screen is gone
         app.push_screen(VisitFormScreen(context={"resident_id": resident_id}, draft=draft.data))
-        await wait_for(pilot, lambda: isinstance(app.screen, VisitFormScreen) and app.screen is not form
-                       and app.screen.query(DiagnosisPicker) and app.screen.query_one(DiagnosisPicker).chosen)
+        await wait_for(
+            pilot,
+            lambda: (
+                isinstance(app.screen, VisitFormScreen)
+                and app.screen is not form
+                and app.screen.query(DiagnosisPicker)
+                and app.screen.query_one(DiagnosisPicker).chosen
+            ),
+        )
         assert [d["code"] for d in app.screen.query_one(DiagnosisPicker).chosen] == ["I10"]
         assert app.screen.form.input("sbp").value == "142"
 
@@ -195,15 +207,37 @@ async def test_an_opened_visit_shows_what_was_saved_and_an_edit_changes_only_wha
         await sign_in(app, pilot)
         engine = app.store.engine
         resident_id = _new_resident(engine)
-        coded = {"code": "I10", "name": "特发性(原发性)高血压", "system": "ICD-10-primary-care", "version": "clinic-tui-1"}
+        coded = {
+            "code": "I10",
+            "name": "特发性(原发性)高血压",
+            "system": "ICD-10-primary-care",
+            "version": "clinic-tui-1",
+        }
         diagnoses = [coded, uncoded("头晕待查")]
-        visit_id = save_visit(engine, resident_id=resident_id, user_id=app.user_id, values={
-            "visit_at": datetime(2026, 11, 20, 2, 30, tzinfo=timezone.utc), "mode": "4", "sbp": 150, "dbp": 95,
-            "glucose_mmol": 6.1, "glucose_kind": "fasting", "diagnoses": diagnoses, "fee_fen": 1250,
-            "referral_flag": True})
+        visit_id = save_visit(
+            engine,
+            resident_id=resident_id,
+            user_id=app.user_id,
+            values={
+                "visit_at": datetime(2026, 11, 20, 2, 30, tzinfo=UTC),
+                "mode": "4",
+                "sbp": 150,
+                "dbp": 95,
+                "glucose_mmol": 6.1,
+                "glucose_kind": "fasting",
+                "diagnoses": diagnoses,
+                "fee_fen": 1250,
+                "referral_flag": True,
+            },
+        )
         app.push_screen(VisitFormScreen(record_id=visit_id, context={"resident_id": resident_id}))
-        await wait_for(pilot, lambda: isinstance(app.screen, VisitFormScreen)
-                       and getattr(app.screen.focused, "id", None) == "field-visit_date")
+        await wait_for(
+            pilot,
+            lambda: (
+                isinstance(app.screen, VisitFormScreen)
+                and getattr(app.screen.focused, "id", None) == "field-visit_date"
+            ),
+        )
         form = app.screen.form
         await wait_for(pilot, lambda: app.screen.query_one(DiagnosisPicker).chosen == diagnoses)
         shown = {name: form.input(name).value for name in ("mode", "glucose_kind", "fee", "referral_flag")}
@@ -212,6 +246,7 @@ async def test_an_opened_visit_shows_what_was_saved_and_an_edit_changes_only_wha
         await pilot.press("end", *["backspace"] * 3, *"138", "ctrl+s")
         await wait_for(pilot, lambda: not isinstance(app.screen, VisitFormScreen))
         with read_session(engine) as session:
-            last = session.exec(select(AuditEntry).where(AuditEntry.record_id == visit_id)
-                                .order_by(AuditEntry.id.desc())).first()
+            last = session.exec(
+                select(AuditEntry).where(AuditEntry.record_id == visit_id).order_by(AuditEntry.id.desc())
+            ).first()
         assert (last.action, last.changes) == ("update", {"sbp": [150, 138]})

@@ -67,6 +67,9 @@ def test_diagnoses_import_reports_rows_it_skipped(tmp_path, capsys):
 
 
 def test_the_console_script_runs_as_a_program(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "clinic_tui", "--lang", "en", "--db", str(tmp_path / "n.db"),
-                             "db", "check"], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "clinic_tui", "--lang", "en", "--db", str(tmp_path / "n.db"), "db", "check"],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 1 and "is missing" in result.stderr

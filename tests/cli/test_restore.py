@@ -27,12 +27,15 @@ def _foreign(path: Path) -> None:
     connection.close()
 
 
-@pytest.mark.parametrize("make, words", [
-    (lambda p: p.write_bytes(b""), "is empty"),
-    (lambda p: p.write_bytes(EXAMPLE_DATABASE.read_bytes()[: 4096 * 900]), "shorter than its own header"),
-    (_foreign, "not a clinic-tui one"),
-    (lambda p: p.write_text("hello", encoding="utf-8"), "not a clinic-tui database"),
-])
+@pytest.mark.parametrize(
+    "make, words",
+    [
+        (lambda p: p.write_bytes(b""), "is empty"),
+        (lambda p: p.write_bytes(EXAMPLE_DATABASE.read_bytes()[: 4096 * 900]), "shorter than its own header"),
+        (_foreign, "not a clinic-tui one"),
+        (lambda p: p.write_text("hello", encoding="utf-8"), "not a clinic-tui database"),
+    ],
+)
 def test_db_check_fails_on_an_empty_truncated_or_foreign_file_and_leaves_it_alone(tmp_path, capsys, make, words):
     db = tmp_path / "x.db"
     make(db)
@@ -47,8 +50,11 @@ def test_db_check_fails_on_an_empty_truncated_or_foreign_file_and_leaves_it_alon
 def test_the_app_refuses_an_empty_file_instead_of_creating_a_clinic_over_it(tmp_path):
     db = tmp_path / "x.db"
     db.write_bytes(b"")
-    result = subprocess.run([sys.executable, "-m", "clinic_tui", "--lang", "en", "--db", str(db), "db", "upgrade"],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "clinic_tui", "--lang", "en", "--db", str(db), "db", "upgrade"],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 1 and "is empty" in result.stderr
     assert db.stat().st_size == 0 and not (tmp_path / "backups").exists()
 

@@ -19,12 +19,24 @@ from clinic_tui.domain.problems import DomainError
 def setup(engine, clinic, doctor):
     with unit_of_work(engine) as session:
         records.create(session, Team(clinic_id=clinic.id, name="一组", leader_id=doctor.id), doctor.id)
-        for code, name, kind, price in (("JC", "基础包", "basic", 12000), ("GXY", "高血压包", "hypertension", 6000),
-                                        ("LN", "老年人包", "elderly_65", 6000), ("ET", "儿童包", "child_0_6", 5000)):
-            records.create(session, ServicePackage(clinic_id=clinic.id, code=code, name=name, kind=kind,
-                                                   price_fen=price), doctor.id)
-        elder = records.create(session, Resident(clinic_id=clinic.id, name="王大爷", sex="1",
-                                                 birth_date=date(1950, 3, 1), chronic_conditions=["02"]), doctor.id)
+        for code, name, kind, price in (
+            ("JC", "基础包", "basic", 12000),
+            ("GXY", "高血压包", "hypertension", 6000),
+            ("LN", "老年人包", "elderly_65", 6000),
+            ("ET", "儿童包", "child_0_6", 5000),
+        ):
+            records.create(
+                session,
+                ServicePackage(clinic_id=clinic.id, code=code, name=name, kind=kind, price_fen=price),
+                doctor.id,
+            )
+        elder = records.create(
+            session,
+            Resident(
+                clinic_id=clinic.id, name="王大爷", sex="1", birth_date=date(1950, 3, 1), chronic_conditions=["02"]
+            ),
+            doctor.id,
+        )
     return elder.id
 
 
@@ -60,8 +72,9 @@ def test_sign_refuses_an_unbalanced_split_and_a_missing_signature(engine, setup,
     problems = contracts.check(engine, setup, _values(prefill, fee_self_fen=100, doctor_signed=False))
     assert {p.code for p in problems} == {"contract.fee_mismatch", "contract.doctor_signed_missing"}
     with pytest.raises(DomainError):
-        contracts.sign(engine, resident_id=setup, values=_values(prefill, fee_self_fen=100), user_id=doctor.id,
-                       today=today)
+        contracts.sign(
+            engine, resident_id=setup, values=_values(prefill, fee_self_fen=100), user_id=doctor.id, today=today
+        )
     assert contracts.count_contracts(engine, today, "all") == 0
 
 
@@ -72,12 +85,15 @@ def test_renew_then_terminate_and_the_sql_status_agrees_with_the_domain(engine, 
     assert [r.id for r in contracts.expiring(engine, today)] == [first]
     renewal = contracts.prefill(engine, today=today, renew_of=first)
     assert renewal.values["start_date"] == prefill.values["end_date"] + timedelta(days=1)
-    second = contracts.sign(engine, resident_id=setup, values=_values(renewal), user_id=doctor.id, today=today,
-                            renew_of=first)
+    second = contracts.sign(
+        engine, resident_id=setup, values=_values(renewal), user_id=doctor.id, today=today, renew_of=first
+    )
     with pytest.raises(DomainError):  # only once
         contracts.prefill(engine, today=today, renew_of=first)
-    assert contracts.termination_problems(engine, second, None, None, today)[0].code == \
-        "contract.termination_reason_missing"
+    assert (
+        contracts.termination_problems(engine, second, None, None, today)[0].code
+        == "contract.termination_reason_missing"
+    )
     on = renewal.values["start_date"] + timedelta(days=3)
     contracts.terminate(engine, second, reason_code="5", note=None, on=on, user_id=doctor.id, today=on)
     for day in (today, on, on + timedelta(days=400)):

@@ -7,12 +7,12 @@ import signal
 import subprocess
 import sys
 import textwrap
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
-from sqlmodel import select
 from sqlalchemy.exc import IntegrityError, StatementError
+from sqlmodel import select
 
 from clinic_tui.data import records
 from clinic_tui.data.db import read_session, unit_of_work
@@ -42,8 +42,7 @@ def test_a_failed_action_leaves_nothing_behind(engine, clinic, doctor):
 def test_foreign_keys_are_enforced(engine, clinic):
     with pytest.raises(IntegrityError):
         with unit_of_work(engine) as session:
-            session.add(Visit(clinic_id=clinic.id, resident_id="no-such-resident",
-                              visit_at=datetime.now(timezone.utc)))
+            session.add(Visit(clinic_id=clinic.id, resident_id="no-such-resident", visit_at=datetime.now(UTC)))
 
 
 def test_timestamps_are_utc_aware_and_naive_ones_are_refused(engine, clinic):
@@ -54,8 +53,8 @@ def test_timestamps_are_utc_aware_and_naive_ones_are_refused(engine, clinic):
         resident = records.create(session, Resident(clinic_id=clinic.id, name="赵六"), None)
     with read_session(engine) as session:
         stored = session.get(Resident, resident.id)
-        assert stored.created_at.tzinfo is timezone.utc
-        assert abs((stored.created_at - datetime.now(timezone.utc)).total_seconds()) < 60
+        assert stored.created_at.tzinfo is UTC
+        assert abs((stored.created_at - datetime.now(UTC)).total_seconds()) < 60
 
 
 def test_a_process_killed_mid_transaction_loses_only_that_transaction(engine, clinic, tmp_path):

@@ -14,20 +14,28 @@ from clinic_tui.data.models import Followup, Resident
 
 def _due(engine):
     with read_session(engine) as session:
-        return {(r.disease, r.next_date) for r in session.execute(
-            text("SELECT disease, next_date FROM followup_due"))}
+        return {(r.disease, r.next_date) for r in session.execute(text("SELECT disease, next_date FROM followup_due"))}
 
 
 def test_a_managed_patient_is_due_from_registration_until_followed_up(engine, clinic, doctor):
     with unit_of_work(engine) as session:
-        resident = records.create(session, Resident(clinic_id=clinic.id, name="张三", chronic_conditions=["02"]),
-                                  doctor.id)
+        resident = records.create(
+            session, Resident(clinic_id=clinic.id, name="张三", chronic_conditions=["02"]), doctor.id
+        )
     registered = resident.created_at.date().isoformat()
     assert _due(engine) == {("hypertension", registered)}
     with unit_of_work(engine) as session:
-        followup = records.create(session, Followup(
-            clinic_id=clinic.id, resident_id=resident.id, disease="hypertension",
-            followup_date=date(2026, 11, 1), next_date=date(2027, 2, 1)), doctor.id)
+        followup = records.create(
+            session,
+            Followup(
+                clinic_id=clinic.id,
+                resident_id=resident.id,
+                disease="hypertension",
+                followup_date=date(2026, 11, 1),
+                next_date=date(2027, 2, 1),
+            ),
+            doctor.id,
+        )
     assert _due(engine) == {("hypertension", "2027-02-01")}
     with unit_of_work(engine) as session:
         records.tombstone(session, session.get(Followup, followup.id), doctor.id)
@@ -49,13 +57,21 @@ def test_adding_and_removing_a_condition_adds_and_removes_its_due_date(engine, c
 def test_a_full_rebuild_gives_what_the_incremental_updates_gave(engine, clinic, doctor):
     with unit_of_work(engine) as session:
         for i, conditions in enumerate((["02"], ["03"], ["02", "03"], [])):
-            resident = records.create(session, Resident(clinic_id=clinic.id, name=f"居民{i}",
-                                                        chronic_conditions=conditions), doctor.id)
+            resident = records.create(
+                session, Resident(clinic_id=clinic.id, name=f"居民{i}", chronic_conditions=conditions), doctor.id
+            )
             if conditions:
-                records.create(session, Followup(clinic_id=clinic.id, resident_id=resident.id,
-                                                 disease="diabetes" if "03" in conditions else "hypertension",
-                                                 followup_date=date(2026, 10, i + 1),
-                                                 next_date=date(2027, 1, i + 1)), doctor.id)
+                records.create(
+                    session,
+                    Followup(
+                        clinic_id=clinic.id,
+                        resident_id=resident.id,
+                        disease="diabetes" if "03" in conditions else "hypertension",
+                        followup_date=date(2026, 10, i + 1),
+                        next_date=date(2027, 1, i + 1),
+                    ),
+                    doctor.id,
+                )
     incremental = _due(engine)
     with engine.begin() as connection:
         rebuild(connection)

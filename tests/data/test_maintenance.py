@@ -81,7 +81,10 @@ def test_rotation_leaves_other_files_alone(tmp_path):
     removed = rotate(tmp_path, "clinic", daily=1, weekly=0, monthly=0)
     assert [p.name for p in removed] == ["clinic-20261101.db"]
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "clinic-20261102.db", "clinic-before-0001-x.db", "other-20261101.db"]
+        "clinic-20261102.db",
+        "clinic-before-0001-x.db",
+        "other-20261101.db",
+    ]
 
 
 def test_a_backup_is_a_single_owner_only_file_in_an_owner_only_folder(engine, tmp_path):
@@ -135,7 +138,8 @@ def test_integrity_check_reports_a_broken_reference(engine, clinic, tmp_path):
     connection.execute(
         "INSERT INTO visit (id, clinic_id, created_at, updated_at, revision, deleted, resident_id, visit_at, "
         "mode, diagnoses, fee_fen, referral_flag) VALUES ('v1', ?, '2026-01-01', '2026-01-01', 1, 0, "
-        "'nobody', '2026-01-01', '1', '[]', 0, 0)", (clinic.id,)
+        "'nobody', '2026-01-01', '1', '[]', 0, 0)",
+        (clinic.id,),
     )
     connection.commit()
     connection.close()

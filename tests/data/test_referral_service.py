@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func
@@ -13,15 +13,36 @@ from clinic_tui.data import records
 from clinic_tui.data.db import read_session, unit_of_work
 from clinic_tui.data.diagnoses import ensure_builtin_catalog
 from clinic_tui.data.models import (
-    AppSetting, AuditEntry, Clinic, Department, Followup, Hospital, OutboxEntry, Referral, ReferralEvent, Resident,
-    SlotPool, Task, Visit,
+    AppSetting,
+    AuditEntry,
+    Clinic,
+    Department,
+    Followup,
+    Hospital,
+    OutboxEntry,
+    Referral,
+    ReferralEvent,
+    Resident,
+    SlotPool,
+    Task,
+    Visit,
 )
 from clinic_tui.data.referral_service import (
-    FORM_FIELDS, ReferralRefused, directory, load_referral, prefill, reason_templates, save_draft, submit,
+    FORM_FIELDS,
+    ReferralRefused,
+    directory,
+    load_referral,
+    prefill,
+    reason_templates,
+    save_draft,
+    submit,
 )
 from clinic_tui.domain.problems import DomainError
 from clinic_tui.domain.record_text import (
-    examinations_text, parse_examinations, transport_codes, transport_from_codes,
+    examinations_text,
+    parse_examinations,
+    transport_codes,
+    transport_from_codes,
 )
 
 DAY = date(2026, 11, 23)
@@ -32,8 +53,15 @@ def resident(engine, clinic, doctor) -> Resident:
     with unit_of_work(engine) as session:
         row = session.get(Clinic, clinic.id)
         row.lead_hospital_code, row.lead_hospital_name = "SFX001", "示范县人民医院"
-        resident = Resident(clinic_id=clinic.id, name="张三", sex="1", birth_date=date(1958, 3, 1),
-                            id_number="11010519491231002X", phone="13800138000", chronic_conditions=["02"])
+        resident = Resident(
+            clinic_id=clinic.id,
+            name="张三",
+            sex="1",
+            birth_date=date(1958, 3, 1),
+            id_number="11010519491231002X",
+            phone="13800138000",
+            chronic_conditions=["02"],
+        )
         return records.create(session, resident, doctor.id)
 
 
@@ -48,17 +76,30 @@ def hospital(engine):
         session.add(Department(id="d3", hospital_id="h1", code="OLD", name="旧科室", active=False))
         session.flush()
         session.add(SlotPool(id="s1", department_id="d1", day=DAY, total=30, reserved_for_primary=10, remaining=4))
-        session.add(SlotPool(id="s2", department_id="d2", day=date(2026, 11, 24), total=30,
-                             reserved_for_primary=10, remaining=9))
+        session.add(
+            SlotPool(
+                id="s2", department_id="d2", day=date(2026, 11, 24), total=30, reserved_for_primary=10, remaining=9
+            )
+        )
 
 
 def _complete(**changes) -> dict:
     values = dict.fromkeys(FORM_FIELDS) | {
-        "purpose": "outpatient", "urgency": "normal", "to_org_code": "SFX001", "to_org_name": "示范县人民医院",
-        "to_department_code": "NK-XXG", "to_department_name": "心血管内科",
+        "purpose": "outpatient",
+        "urgency": "normal",
+        "to_org_code": "SFX001",
+        "to_org_name": "示范县人民医院",
+        "to_department_code": "NK-XXG",
+        "to_department_name": "心血管内科",
         "diagnoses": [{"code": "I10", "name": "特发性（原发性）高血压", "system": "icd10", "version": "x"}],
-        "reason": "血压控制不满意", "treatment_so_far": "硝苯地平 10mg 2次/日", "examinations": [],
-        "medications": [], "consent_given": True, "consent_by": "patient", "consent_signer": "张三", "transport": {},
+        "reason": "血压控制不满意",
+        "treatment_so_far": "硝苯地平 10mg 2次/日",
+        "examinations": [],
+        "medications": [],
+        "consent_given": True,
+        "consent_by": "patient",
+        "consent_signer": "张三",
+        "transport": {},
     }
     return values | changes
 
@@ -71,8 +112,9 @@ def _rows(engine, model, **where):
         return list(session.exec(statement))
 
 
-def test_the_directory_lists_the_lead_hospital_first_with_active_departments_and_todays_slots(engine, resident,
-                                                                                               hospital):
+def test_the_directory_lists_the_lead_hospital_first_with_active_departments_and_todays_slots(
+    engine, resident, hospital
+):
     found = directory(engine, DAY)
     assert [h.code for h in found.hospitals] == ["SFX001", "AAA"] and found.synced
     lead = found.hospital("SFX001")
@@ -95,15 +137,33 @@ def test_reason_templates_are_translated_and_a_county_list_replaces_them(engine,
 def test_prefill_takes_the_latest_visit_and_follow_up(engine, clinic, doctor, resident):
     with unit_of_work(engine) as session:
         ensure_builtin_catalog(session)
-        records.create(session, Visit(clinic_id=clinic.id, resident_id=resident.id,
-                                      visit_at=datetime(2026, 11, 20, 2, tzinfo=timezone.utc),
-                                      chief_complaint="头晕三天", sbp=172, dbp=104, treatment="休息",
-                                      diagnoses=[{"code": "R42", "name": "头晕", "system": "s", "version": "v"}]),
-                       doctor.id)
-        records.create(session, Followup(clinic_id=clinic.id, resident_id=resident.id, disease="hypertension",
-                                         followup_date=date(2026, 11, 1), sbp=150, dbp=95,
-                                         medications=[{"name": "硝苯地平", "times_per_day": 2, "dose": "10mg"}]),
-                       doctor.id)
+        records.create(
+            session,
+            Visit(
+                clinic_id=clinic.id,
+                resident_id=resident.id,
+                visit_at=datetime(2026, 11, 20, 2, tzinfo=UTC),
+                chief_complaint="头晕三天",
+                sbp=172,
+                dbp=104,
+                treatment="休息",
+                diagnoses=[{"code": "R42", "name": "头晕", "system": "s", "version": "v"}],
+            ),
+            doctor.id,
+        )
+        records.create(
+            session,
+            Followup(
+                clinic_id=clinic.id,
+                resident_id=resident.id,
+                disease="hypertension",
+                followup_date=date(2026, 11, 1),
+                sbp=150,
+                dbp=95,
+                medications=[{"name": "硝苯地平", "times_per_day": 2, "dose": "10mg"}],
+            ),
+            doctor.id,
+        )
     start = prefill(engine, resident.id)
     values = start.values
     assert start.resident_name == "张三" and values["chief_complaint"] == "头晕三天"
@@ -115,18 +175,31 @@ def test_prefill_takes_the_latest_visit_and_follow_up(engine, clinic, doctor, re
 
 
 def test_a_draft_is_saved_with_the_resident_block_and_a_first_event_and_can_be_changed(engine, doctor, resident):
-    referral_id = save_draft(engine, resident_id=resident.id, values=_complete(consent_given=False), user_id=doctor.id,
-                             today=DAY)
+    referral_id = save_draft(
+        engine, resident_id=resident.id, values=_complete(consent_given=False), user_id=doctor.id, today=DAY
+    )
     loaded = load_referral(engine, referral_id)
-    assert (loaded["status"], loaded["referral_no"], loaded["patient_name"]) == ("draft", "510112001-20261123-0001",
-                                                                                 "张三")
+    assert (loaded["status"], loaded["referral_no"], loaded["patient_name"]) == (
+        "draft",
+        "510112001-20261123-0001",
+        "张三",
+    )
     (referral,) = _rows(engine, Referral)
     assert (referral.patient_id_number, referral.from_doctor_name, referral.author_id) == (
-        "11010519491231002X", "李医生", doctor.id)
+        "11010519491231002X",
+        "李医生",
+        doctor.id,
+    )
     (event,) = _rows(engine, ReferralEvent)
     assert (event.from_status, event.to_status) == (None, "draft")
-    save_draft(engine, resident_id=resident.id, values=_complete(reason="改了"), user_id=doctor.id,
-               record_id=referral_id, today=DAY)
+    save_draft(
+        engine,
+        resident_id=resident.id,
+        values=_complete(reason="改了"),
+        user_id=doctor.id,
+        record_id=referral_id,
+        today=DAY,
+    )
     assert load_referral(engine, referral_id)["reason"] == "改了" and len(_rows(engine, Referral)) == 1
 
 
@@ -139,7 +212,11 @@ def test_submit_numbers_sends_and_creates_the_two_week_check_in_one_go(engine, d
     assert events == [("", "draft"), ("draft", "sent")]
     (task,) = _rows(engine, Task)
     assert (task.kind, task.due_date, task.source_id, task.resident_id) == (
-        "referral_check", date(2026, 12, 7), referral_id, resident.id)
+        "referral_check",
+        date(2026, 12, 7),
+        referral_id,
+        resident.id,
+    )
     assert task.title == f"跟进转诊 {number}"
     with read_session(engine) as session:
         queued = dict(session.exec(select(OutboxEntry.kind, OutboxEntry.revision)).all())
@@ -155,8 +232,12 @@ def test_a_second_referral_the_same_day_takes_the_next_number(engine, doctor, re
 
 def test_an_incomplete_slip_is_refused_with_every_problem_and_nothing_written(engine, doctor, resident):
     with pytest.raises(ReferralRefused) as refused:
-        submit(engine, resident_id=resident.id, values=_complete(reason=" ", consent_given=False,
-                                                                  urgency="emergency"), user_id=doctor.id)
+        submit(
+            engine,
+            resident_id=resident.id,
+            values=_complete(reason=" ", consent_given=False, urgency="emergency"),
+            user_id=doctor.id,
+        )
     fields = {p.field for p in refused.value.problems}
     assert fields == {"reason", "consent_given", "transport"}
     assert "请填写转诊原因" in refused.value.problems[0].message
@@ -173,11 +254,18 @@ def test_a_sent_referral_cannot_be_changed_as_a_draft(engine, doctor, resident):
 
 def test_text_forms_of_examinations_and_transport_round_trip():
     examinations = parse_examinations("血压 172/104 mmHg；心电图 ST段压低; ")
-    assert examinations == [{"item": "血压", "result": "172/104 mmHg", "abnormal": None},
-                            {"item": "心电图", "result": "ST段压低", "abnormal": None}]
+    assert examinations == [
+        {"item": "血压", "result": "172/104 mmHg", "abnormal": None},
+        {"item": "心电图", "result": "ST段压低", "abnormal": None},
+    ]
     assert examinations_text(examinations) == "血压 172/104 mmHg; 心电图 ST段压低"
-    assert transport_from_codes("135") == {"oxygen": True, "monitor": False, "stretcher": True, "escort": False,
-                                           "ambulance_120": True}
+    assert transport_from_codes("135") == {
+        "oxygen": True,
+        "monitor": False,
+        "stretcher": True,
+        "escort": False,
+        "ambulance_120": True,
+    }
     assert transport_codes(transport_from_codes("0")) == "0" and transport_from_codes("") is None
     with pytest.raises(ValueError):
         transport_from_codes("06")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -14,14 +14,18 @@ from clinic_tui.data.models import AuditEntry, OutboxEntry, Referral, ReferralEv
 from clinic_tui.data.referral_status import effective_status, move
 from clinic_tui.domain.problems import DomainError
 
-T0 = datetime(2026, 11, 1, 8, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 
 
 def _referral(engine, clinic, doctor, *, status="sent", direction="up", origin="clinic") -> str:
     with unit_of_work(engine) as session:
         referral = Referral(
-            clinic_id=clinic.id, referral_no=f"{clinic.code}-20261101-{status[:2]}{direction[0]}",
-            direction=direction, origin=origin, status=status, referral_date=date(2026, 11, 1),
+            clinic_id=clinic.id,
+            referral_no=f"{clinic.code}-20261101-{status[:2]}{direction[0]}",
+            direction=direction,
+            origin=origin,
+            status=status,
+            referral_date=date(2026, 11, 1),
             patient_name="张三",
         )
         if origin == "hub":  # the hub's row arrives by pull: no audit, no outbox
@@ -31,10 +35,17 @@ def _referral(engine, clinic, doctor, *, status="sent", direction="up", origin="
             records.create(session, referral, doctor.id)
         session.flush()
         first = "received" if direction == "down" else "draft"
-        session.add(ReferralEvent(
-            clinic_id=clinic.id, referral_id=referral.id, origin=origin, from_status=None,
-            to_status=first, actor="hospital" if origin == "hub" else "clinic", at=T0,
-        ))
+        session.add(
+            ReferralEvent(
+                clinic_id=clinic.id,
+                referral_id=referral.id,
+                origin=origin,
+                from_status=None,
+                to_status=first,
+                actor="hospital" if origin == "hub" else "clinic",
+                at=T0,
+            )
+        )
         return referral.id
 
 
@@ -52,8 +63,15 @@ def test_cancel_sent_referral_writes_event_status_and_outbox(engine, clinic, doc
     with read_session(engine) as session:
         referral = session.get(Referral, referral_id)
         event = session.get(ReferralEvent, moved.event_id)
-        audits = session.execute(select(AuditEntry.kind).where(AuditEntry.record_id.in_(
-            [referral_id, moved.event_id]), AuditEntry.action != "create")).scalars().all()
+        audits = (
+            session.execute(
+                select(AuditEntry.kind).where(
+                    AuditEntry.record_id.in_([referral_id, moved.event_id]), AuditEntry.action != "create"
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert referral.status == "cancelled" and referral.cancel_reason == "患者改去省医院"
     assert referral.revision == 2
     assert (event.origin, event.actor, event.from_status, event.to_status) == ("clinic", "clinic", "sent", "cancelled")
@@ -124,8 +142,15 @@ def test_missing_referral_is_a_clear_refusal(engine, clinic, doctor):
 
 
 def _event(from_status, to_status, at, origin="clinic"):
-    return ReferralEvent(clinic_id="c", referral_id="r", origin=origin, from_status=from_status,
-                         to_status=to_status, actor="clinic", at=at)
+    return ReferralEvent(
+        clinic_id="c",
+        referral_id="r",
+        origin=origin,
+        from_status=from_status,
+        to_status=to_status,
+        actor="clinic",
+        at=at,
+    )
 
 
 def test_effective_status_follows_the_chain_not_the_clock():
@@ -139,7 +164,8 @@ def test_effective_status_follows_the_chain_not_the_clock():
 
 def test_effective_status_lets_the_hospital_decision_stand():
     events = [
-        _event(None, "draft", T0), _event("draft", "sent", T0 + timedelta(hours=1)),
+        _event(None, "draft", T0),
+        _event("draft", "sent", T0 + timedelta(hours=1)),
         _event("sent", "cancelled", T0 + timedelta(hours=2)),
         _event("sent", "accepted", T0 + timedelta(hours=3), origin="hub"),
     ]

@@ -105,7 +105,11 @@ def test_likely_duplicates_by_document_or_by_name_and_birth_date(engine, residen
         by_id = likely_duplicates(session, name="别名", birth_date=None, id_type="01", id_number="11010519491231002X")
         by_name = likely_duplicates(session, name="张珊珊", birth_date=date(1980, 3, 15), id_type="01", id_number=None)
         itself = likely_duplicates(
-            session, name="张珊珊", birth_date=date(1980, 3, 15), id_type="01", id_number=None,
+            session,
+            name="张珊珊",
+            birth_date=date(1980, 3, 15),
+            id_type="01",
+            id_number=None,
             exclude_id=residents["张珊珊"].id,
         )
         nobody = likely_duplicates(session, name="张珊珊", birth_date=date(1981, 3, 15), id_type="01", id_number=None)

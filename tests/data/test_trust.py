@@ -72,10 +72,16 @@ def _text(path: Path) -> None:
     path.write_text("name,phone\n张三,13800138000\n", encoding="utf-8")
 
 
-@pytest.mark.parametrize("damage, kind", [
-    (_empty, "empty"), (_truncate, "truncated"), (_odd_size, "corrupt"), (_foreign, "foreign"),
-    (_text, "not_a_database"),
-])
+@pytest.mark.parametrize(
+    "damage, kind",
+    [
+        (_empty, "empty"),
+        (_truncate, "truncated"),
+        (_odd_size, "corrupt"),
+        (_foreign, "foreign"),
+        (_text, "not_a_database"),
+    ],
+)
 def test_a_file_that_cannot_be_trusted_is_refused_and_left_as_it_was(tmp_path, damage, kind):
     settings = _settings_after_a_week(tmp_path)
     db = settings.database
@@ -136,8 +142,10 @@ def test_the_full_check_runs_again_when_the_last_is_a_week_old(tmp_path):
     assert not full_check_due(db)
     connection = sqlite3.connect(db)
     with connection:
-        connection.execute("UPDATE app_setting SET value = ? WHERE key = ?",
-                           ((date.today() - timedelta(days=7)).isoformat(), LAST_CHECK_KEY))
+        connection.execute(
+            "UPDATE app_setting SET value = ? WHERE key = ?",
+            ((date.today() - timedelta(days=7)).isoformat(), LAST_CHECK_KEY),
+        )
     connection.close()
     assert full_check_due(db)
     prepare_database(settings, app_session=True).engine.dispose()

@@ -2,36 +2,51 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlmodel import select
 
 from clinic_tui.data import records
 from clinic_tui.data.db import read_session, unit_of_work
-from clinic_tui.data.diagnoses import ensure_builtin_catalog
-from clinic_tui.data.models import AuditEntry, OutboxEntry, Resident
-from clinic_tui.data.diagnoses import find_diagnoses
+from clinic_tui.data.diagnoses import ensure_builtin_catalog, find_diagnoses
 from clinic_tui.data.lookups import resident_facts
+from clinic_tui.data.models import AuditEntry, OutboxEntry, Resident
 from clinic_tui.data.visit_service import load_visit, save_visit
 from clinic_tui.domain.problems import DomainError
 
-SEEN_AT = datetime(2026, 11, 20, 2, 30, tzinfo=timezone.utc)
-HYPERTENSION = {"code": "I10", "name": "特发性(原发性)高血压", "system": "ICD-10-primary-care",
-                "version": "clinic-tui-1"}
+SEEN_AT = datetime(2026, 11, 20, 2, 30, tzinfo=UTC)
+HYPERTENSION = {
+    "code": "I10",
+    "name": "特发性(原发性)高血压",
+    "system": "ICD-10-primary-care",
+    "version": "clinic-tui-1",
+}
 
 
 @pytest.fixture
 def resident(engine, clinic, doctor) -> Resident:
     with unit_of_work(engine) as session:
-        resident = Resident(clinic_id=clinic.id, name="张三", sex="1", birth_date=date(1958, 12, 1),
-                            division_code="510112001001", chronic_conditions=["02"])
+        resident = Resident(
+            clinic_id=clinic.id,
+            name="张三",
+            sex="1",
+            birth_date=date(1958, 12, 1),
+            division_code="510112001001",
+            chronic_conditions=["02"],
+        )
         return records.create(session, resident, doctor.id)
 
 
 def _visit(**changes):
-    return {"visit_at": SEEN_AT, "mode": "1", "sbp": 150, "dbp": 95, "diagnoses": [HYPERTENSION],
-            "fee_fen": 1500} | changes
+    return {
+        "visit_at": SEEN_AT,
+        "mode": "1",
+        "sbp": 150,
+        "dbp": 95,
+        "diagnoses": [HYPERTENSION],
+        "fee_fen": 1500,
+    } | changes
 
 
 def test_a_new_visit_carries_clinic_doctor_and_village_and_is_audited_and_queued(engine, clinic, doctor, resident):
@@ -75,8 +90,9 @@ def test_a_deleted_resident_gets_no_visit(engine, doctor, resident):
 def test_the_facts_give_age_on_a_day_and_the_latest_visit(engine, doctor, resident):
     assert resident_facts(engine, resident.id).latest_visit is None
     save_visit(engine, resident_id=resident.id, values=_visit(height_cm=168.0), user_id=doctor.id)
-    later = save_visit(engine, resident_id=resident.id, values=_visit(visit_at=SEEN_AT.replace(day=21), sbp=132),
-                       user_id=doctor.id)
+    later = save_visit(
+        engine, resident_id=resident.id, values=_visit(visit_at=SEEN_AT.replace(day=21), sbp=132), user_id=doctor.id
+    )
     facts = resident_facts(engine, resident.id)
     assert (facts.name, facts.chronic_conditions) == ("张三", ("02",))
     assert (facts.age_on(date(2026, 11, 30)), facts.age_on(date(2026, 12, 1))) == (67, 68)

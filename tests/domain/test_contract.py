@@ -188,9 +188,7 @@ def test_termination_problems(reason, note, on, expected):
 
 def test_a_terminated_contract_cannot_be_terminated_again():
     ended = ContractTerms(date(2025, 1, 1), date(2025, 12, 31), terminated_on=date(2025, 3, 1))
-    assert codes(check_termination("4", None, date(2025, 6, 1), ended)) == [
-        "contract.already_terminated"
-    ]
+    assert codes(check_termination("4", None, date(2025, 6, 1), ended)) == ["contract.already_terminated"]
 
 
 def test_termination_messages_in_chinese(zh):
@@ -221,15 +219,11 @@ def test_age_tags_turn_on_and_off_on_birthdays():
 
 def test_a_leap_day_birthday_counts_from_1_march():
     assert derive_key_populations(date(1960, 2, 29), "1", [], [], date(2025, 2, 28)) == set()
-    assert derive_key_populations(date(1960, 2, 29), "1", [], [], date(2025, 3, 1)) == {
-        "elderly_65"
-    }
+    assert derive_key_populations(date(1960, 2, 29), "1", [], [], date(2025, 3, 1)) == {"elderly_65"}
 
 
 def test_chronic_conditions_and_manual_tags():
-    tags = derive_key_populations(
-        date(1980, 1, 1), "2", ["02", "03", "04", "08", "09"], ["maternal", "poverty"], TODAY
-    )
+    tags = derive_key_populations(date(1980, 1, 1), "2", ["02", "03", "04", "08", "09"], ["maternal", "poverty"], TODAY)
     assert tags == {
         KeyPopulation.HYPERTENSION,
         KeyPopulation.DIABETES,
@@ -247,13 +241,9 @@ def test_derived_tags_cannot_be_entered_by_hand(tag):
 
 
 def test_a_man_is_never_tagged_maternal(zh):
-    assert derive_key_populations(date(1980, 1, 1), "1", [], ["maternal", "disabled"], TODAY) == {
-        "disabled"
-    }
+    assert derive_key_populations(date(1980, 1, 1), "1", [], ["maternal", "disabled"], TODAY) == {"disabled"}
     problems = check_manual_tags("1", ["maternal"])
-    assert [(p.code, p.field) for p in problems] == [
-        ("contract.maternal_tag_male", "manual_population_tags")
-    ]
+    assert [(p.code, p.field) for p in problems] == [("contract.maternal_tag_male", "manual_population_tags")]
     assert problems[0].message == "男性不能标记为孕产妇，请核对性别或人群标签。"
     assert check_manual_tags("2", ["maternal"]) == []
 

@@ -46,9 +46,7 @@ def hypertension(
     signs=(), on=ON, thresholds=HypertensionThresholds(),
 ):  # fmt: skip
     reading = BloodPressure(systolic, diastolic)
-    return classify_hypertension(
-        reading, previous, age, reaction, complication, signs, on=on, thresholds=thresholds
-    )
+    return classify_hypertension(reading, previous, age, reaction, complication, signs, on=on, thresholds=thresholds)
 
 
 def diabetes(
@@ -56,9 +54,7 @@ def diabetes(
     thresholds=DiabetesThresholds(), **measurements,
 ):  # fmt: skip
     reading = DiabetesReading(fasting, **measurements)
-    return classify_diabetes(
-        reading, previous, reaction, complication, signs, on=on, thresholds=thresholds
-    )
+    return classify_diabetes(reading, previous, reaction, complication, signs, on=on, thresholds=thresholds)
 
 
 def codes(problems):
@@ -253,27 +249,21 @@ def test_another_classification_needs_a_reason(zh):
     assessment = hypertension(150, 95)
     assert override_requires_reason(assessment, "1", referred=False)
     problems = check_doctor_decision(assessment, "1", False, "  ")
-    assert [(p.code, p.field) for p in problems] == [
-        ("followup.override_reason_missing", "override_reason")
-    ]
+    assert [(p.code, p.field) for p in problems] == [("followup.override_reason_missing", "override_reason")]
     assert problems[0].message == "随访分类与系统建议不同，请填写原因。"
     assert check_doctor_decision(assessment, "1", False, "复测血压138/86") == []
 
 
 def test_declining_a_suggested_referral_needs_a_reason():
     emergency = hypertension(190, 100)
-    assert codes(check_doctor_decision(emergency, "2", False, "")) == [
-        "followup.referral_declined_reason_missing"
-    ]
+    assert codes(check_doctor_decision(emergency, "2", False, "")) == ["followup.referral_declined_reason_missing"]
     assert check_doctor_decision(emergency, "2", True, "") == []
     both = codes(check_doctor_decision(hypertension(150, 95, previous="2"), "1", False, None))
     assert both == ["followup.override_reason_missing", "followup.referral_declined_reason_missing"]
 
 
 def test_the_doctor_must_choose_a_known_classification():
-    assert codes(check_doctor_decision(hypertension(120, 80), "5", False, "x")) == [
-        "followup.classification_unknown"
-    ]
+    assert codes(check_doctor_decision(hypertension(120, 80), "5", False, "x")) == ["followup.classification_unknown"]
 
 
 # --- Yearly count and overdue

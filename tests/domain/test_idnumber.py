@@ -104,7 +104,12 @@ def test_birth_dates_today_and_on_1_january_1900_are_accepted():
         ("11010549123100X", "id.x_not_last", "第 15 位", "position 15"),
         (with_check("11010519990230002"), "id.birth_date_invalid", "19990230 不存在", "19990230, is not a real date"),
         (with_check("11010519991301002"), "id.birth_date_invalid", "19991301", "19991301"),
-        (with_check("11010520250602002"), "id.birth_date_future", "2025-06-02 晚于今天", "2025-06-02, is in the future"),
+        (
+            with_check("11010520250602002"),
+            "id.birth_date_future",
+            "2025-06-02 晚于今天",
+            "2025-06-02, is in the future",
+        ),
         (with_check("11010518991231002"), "id.birth_date_too_early", "早于 1900 年", "1899-12-31, is before 1900"),
         ("110105194912310021", "id.checksum", "校验位不符", "has a typo"),
     ],
@@ -203,7 +208,12 @@ def test_an_invalid_number_is_not_compared():
 
 @pytest.mark.parametrize(
     "number, masked",
-    [(STANDARD_EXAMPLE, "1101**********002X"), ("110105491231002", "1101*******1002"), ("12345678", "********"), ("", "")],
+    [
+        (STANDARD_EXAMPLE, "1101**********002X"),
+        ("110105491231002", "1101*******1002"),
+        ("12345678", "********"),
+        ("", ""),
+    ],
 )
 def test_mask_hides_the_middle(number, masked):
     assert mask_citizen_id(number) == masked

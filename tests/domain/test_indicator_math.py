@@ -18,11 +18,14 @@ from clinic_tui.domain.indicators import (
 )
 
 
-@pytest.mark.parametrize("first, following, last", [
-    (date(2026, 1, 1), date(2026, 2, 1), date(2026, 1, 31)),
-    (date(2026, 12, 1), date(2027, 1, 1), date(2026, 12, 31)),
-    (date(2028, 2, 1), date(2028, 3, 1), date(2028, 2, 29)),
-])
+@pytest.mark.parametrize(
+    "first, following, last",
+    [
+        (date(2026, 1, 1), date(2026, 2, 1), date(2026, 1, 31)),
+        (date(2026, 12, 1), date(2027, 1, 1), date(2026, 12, 31)),
+        (date(2028, 2, 1), date(2028, 3, 1), date(2028, 2, 29)),
+    ],
+)
 def test_months_step_across_year_ends_and_leap_days(first, following, last):
     assert next_month(first) == following and previous_month(following) == first
     assert month_end(first) == last

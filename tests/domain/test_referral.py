@@ -97,9 +97,7 @@ def test_the_clinic_may_cancel_before_the_hospital_answers(current):
 
 @pytest.mark.parametrize("current", ["accepted", "arrived", "no_show", "rejected"])
 def test_the_clinic_may_not_cancel_once_the_hospital_answered(current):
-    assert refusal(UP, current, "cancelled", "clinic", reason="x").problem.code == (
-        "referral.illegal_move"
-    )
+    assert refusal(UP, current, "cancelled", "clinic", reason="x").problem.code == ("referral.illegal_move")
 
 
 @pytest.mark.parametrize(
@@ -163,21 +161,14 @@ def test_unknown_codes_are_refused(direction, current, target, actor, code):
 
 def test_refusals_name_the_statuses_and_who_may_in_english(en):
     assert refusal(UP, "sent", "accepted", "clinic").message == (
-        "Only the hospital referral desk may move a referral"
-        " from “Awaiting hospital answer” to “Accepted”."
+        "Only the hospital referral desk may move a referral from “Awaiting hospital answer” to “Accepted”."
     )
-    assert refusal(UP, "completed", "draft", "clinic").message == (
-        "A referral cannot go from “Completed” to “Draft”."
-    )
+    assert refusal(UP, "completed", "draft", "clinic").message == ("A referral cannot go from “Completed” to “Draft”.")
 
 
 def test_refusals_are_in_chinese_under_zh(zh):
-    assert refusal(UP, "sent", "accepted", "clinic").message == (
-        "只有医院转诊中心可以将转诊单从“待接收”变为“已接收”。"
-    )
-    assert refusal(UP, "accepted", "cancelled", "clinic", reason="x").message == (
-        "转诊单不能从“已接收”变为“已撤销”。"
-    )
+    assert refusal(UP, "sent", "accepted", "clinic").message == ("只有医院转诊中心可以将转诊单从“待接收”变为“已接收”。")
+    assert refusal(UP, "accepted", "cancelled", "clinic", reason="x").message == ("转诊单不能从“已接收”变为“已撤销”。")
     assert refusal(UP, "sent", "rejected", "hospital").message == "将转诊单标记为“已拒绝”须填写原因。"
     assert refusal(UP, None, "sent", "clinic").message == "新建的转诊单应为“草稿”，不能直接为“待接收”。"
     assert refusal(DOWN, "sent", "accepted", "hospital").message == "“sent”不是此类转诊（下转）的状态。"
@@ -352,9 +343,7 @@ def test_blank_text_counts_as_missing():
 
 def test_an_uncoded_diagnosis_is_accepted_and_flagged(zh):
     problems = submission_problems(complete_slip(diagnoses=[{"code": "", "name": "头晕待查"}]))
-    assert [(p.code, p.severity) for p in problems] == [
-        ("referral.diagnosis_uncoded", Severity.FLAG)
-    ]
+    assert [(p.code, p.severity) for p in problems] == [("referral.diagnosis_uncoded", Severity.FLAG)]
     assert errors(problems) == []
     assert problems[0].message == "“头晕待查”没有 ICD-10 编码，将按自由文本发送。"
 
@@ -367,9 +356,7 @@ def test_consent_must_be_given_not_merely_present():
 
 def test_an_emergency_needs_a_transport_assessment(en):
     problems = submission_problems(complete_slip(urgency="emergency"))
-    assert [(p.code, p.field) for p in problems] == [
-        ("referral.transport_missing", "transport")
-    ]
+    assert [(p.code, p.field) for p in problems] == [("referral.transport_missing", "transport")]
     assert problems[0].message.startswith("Assess transport for an emergency")
     assessed = {"oxygen": False, "monitor": True, "stretcher": False, "escort": True, "120": False}
     slip = complete_slip(urgency="emergency", transport=assessed)
@@ -391,9 +378,7 @@ directions = st.sampled_from([UP, DOWN])
 def test_random_walks_stop_at_terminal_states_and_never_leave_them(direction, data):
     status = None
     for _step in range(20):
-        moves = [
-            (to, actor) for actor in ALL_ACTORS for to in allowed_targets(direction, status, actor)
-        ]
+        moves = [(to, actor) for actor in ALL_ACTORS for to in allowed_targets(direction, status, actor)]
         if status is not None and status in TERMINAL[direction]:
             assert moves == [] and is_terminal(direction, status)
             for target in referral.STATUSES[Direction(direction)]:
@@ -443,7 +428,7 @@ def test_referral_numbers_round_trip(code, on, sequence):
 def test_queue_order_never_puts_a_less_urgent_or_newer_referral_first(queue):
     rank = {"emergency": 0, "urgent": 1, "normal": 2}
     ordered = sorted(queue, key=lambda item: priority_key(*item))
-    for (urgency_a, sent_a), (urgency_b, sent_b) in zip(ordered, ordered[1:]):
+    for (urgency_a, sent_a), (urgency_b, sent_b) in zip(ordered, ordered[1:], strict=False):
         assert rank[urgency_a] < rank[urgency_b] or (urgency_a == urgency_b and sent_a <= sent_b)
 
 

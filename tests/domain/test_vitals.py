@@ -98,7 +98,14 @@ def test_200_over_120_is_accepted_and_flagged_as_crisis_on_both_fields(zh_catalo
 @pytest.mark.parametrize(
     "field, quiet, alarming, code, chinese, english",
     [
-        ("systolic", 179, 180, "vitals.bp_crisis", "收缩压 180 mmHg 已达高血压危象范围", "crisis range (180 or higher)"),
+        (
+            "systolic",
+            179,
+            180,
+            "vitals.bp_crisis",
+            "收缩压 180 mmHg 已达高血压危象范围",
+            "crisis range (180 or higher)",
+        ),
         ("diastolic", 109, 110, "vitals.bp_crisis", "舒张压 110 mmHg", "Diastolic pressure 110 mmHg"),
         ("systolic", 90, 89, "vitals.hypotension", "收缩压 89 mmHg 偏低（低于 90）", "is low (below 90)"),
         ("heart_rate", 100, 101, "vitals.tachycardia", "心率 101 次/分 偏快（超过 100）", "Heart rate 101 bpm is fast"),
@@ -108,7 +115,14 @@ def test_200_over_120_is_accepted_and_flagged_as_crisis_on_both_fields(zh_catalo
         ("fasting_glucose", 16.6, 16.7, "vitals.hyperglycaemia", "空腹血糖 16.7 mmol/L 过高", "dangerously high"),
         ("random_glucose", 16.6, 16.7, "vitals.hyperglycaemia", "随机血糖", "Random glucose"),
         ("postprandial_glucose", 16.6, 20.1, "vitals.hyperglycaemia", "餐后2小时血糖", "2-hour glucose"),
-        ("fasting_glucose", 4.0, 3.9, "vitals.hypoglycaemia", "已达低血糖范围（≤3.9）", "hypoglycaemia range (3.9 or lower)"),
+        (
+            "fasting_glucose",
+            4.0,
+            3.9,
+            "vitals.hypoglycaemia",
+            "已达低血糖范围（≤3.9）",
+            "hypoglycaemia range (3.9 or lower)",
+        ),
     ],
 )
 def test_alarming_values_are_accepted_and_flagged_from_their_threshold_on(
@@ -269,7 +283,9 @@ def test_values_outside_the_possible_range_are_always_refused(reading):
 
 @given(st.integers(50, 300), st.integers(20, 200))
 def test_diastolic_not_below_systolic_is_refused_exactly_when_it_is_so(systolic, diastolic):
-    refused = "vitals.diastolic_not_below_systolic" in [p.code for p in check_vitals(systolic=systolic, diastolic=diastolic)]
+    refused = "vitals.diastolic_not_below_systolic" in [
+        p.code for p in check_vitals(systolic=systolic, diastolic=diastolic)
+    ]
     assert refused == (diastolic >= systolic)
 
 

@@ -47,7 +47,7 @@ def citizen_id(region: str, born: date, sequence: str) -> str:
     """An 18-character ID with its GB 11643 check character (an odd 17th digit: a man)."""
     body = f"{region}{born:%Y%m%d}{sequence}"
     weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, weights)) % 11]
+    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=False)) % 11]
 
 
 NEW_ID = citizen_id("510112", NEW_BORN, "123")
@@ -61,8 +61,14 @@ class Terminal:
         self.socket_path: Path | None = None
 
     def tmux(self, *args: str) -> str:
-        result = subprocess.run(["tmux", "-L", self.socket, "-f", "/dev/null", *args], env=self.env,
-                                capture_output=True, text=True, timeout=10, check=False)
+        result = subprocess.run(
+            ["tmux", "-L", self.socket, "-f", "/dev/null", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
         if result.returncode != 0:
             raise RuntimeError(f"tmux {' '.join(args)}: {result.stderr.strip()}")
         return result.stdout
@@ -101,8 +107,10 @@ class Terminal:
             self.until(lambda: label in self.focused_line(), f"the cursor in the field {label!r}")
         if text:
             self.type(text)
-            self.until(lambda: any(label in line and text in line for line in self.screen().splitlines()),
-                        f"{text!r} typed into {label!r}")
+            self.until(
+                lambda: any(label in line and text in line for line in self.screen().splitlines()),
+                f"{text!r} typed into {label!r}",
+            )
         before = self.cursor()
         self.keys("Enter")
         self.until(lambda: self.cursor() != before, f"Enter handled in {label!r}")
@@ -127,8 +135,9 @@ class Terminal:
             time.sleep(0.1)
 
     def kill(self) -> None:
-        subprocess.run(["tmux", "-L", self.socket, "kill-server"], env=self.env, capture_output=True, timeout=10,
-                       check=False)
+        subprocess.run(
+            ["tmux", "-L", self.socket, "kill-server"], env=self.env, capture_output=True, timeout=10, check=False
+        )
         if self.socket_path is not None:
             self.socket_path.unlink(missing_ok=True)
 
@@ -146,12 +155,16 @@ def database(tmp_path: Path) -> Path:
 def terminal(tmp_path: Path, database: Path):
     assert CLINIC_TUI.exists(), f"no console script at {CLINIC_TUI}"
     env = {
-        "PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "LANG": "C.UTF-8", "TERM": "xterm-256color",
-        "CLINIC_TUI_CONFIG_DIR": str(tmp_path / "config"), "CLINIC_TUI_DATA_DIR": str(tmp_path / "data"),
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "LANG": "C.UTF-8",
+        "TERM": "xterm-256color",
+        "CLINIC_TUI_CONFIG_DIR": str(tmp_path / "config"),
+        "CLINIC_TUI_DATA_DIR": str(tmp_path / "data"),
     }
     term = Terminal(f"clinic-e2e-{uuid.uuid4().hex[:12]}", env)
     # The shell line stays after the app ends, so a traceback or the exit status can be read.
-    term.start(f"{shlex.quote(str(CLINIC_TUI))} --db {shlex.quote(str(database))}; echo \"[exit $?]\"; sleep 600")
+    term.start(f'{shlex.quote(str(CLINIC_TUI))} --db {shlex.quote(str(database))}; echo "[exit $?]"; sleep 600')
     try:
         yield term
     finally:
@@ -187,8 +200,13 @@ def check_dashboard_and_search(term: Terminal, database: Path) -> None:
     [clinic] = _rows(database, "SELECT name FROM clinic")
     header = screen.splitlines()[0]
     assert clinic["name"] in header and zh("unsent {count}").format(count=pending["n"]) in header, header
-    for label in ("Visits today", "Follow-ups due this week or overdue", "Referrals waiting for the hospital",
-                  "Downward referrals received", "Contracts expiring within 30 days"):
+    for label in (
+        "Visits today",
+        "Follow-ups due this week or overdue",
+        "Referrals waiting for the hospital",
+        "Downward referrals received",
+        "Contracts expiring within 30 days",
+    ):
         assert re.search(re.escape(zh(label)) + r": \d+", screen), f"no count for {label}:\n{screen}"
 
     term.keys("F3")
@@ -238,9 +256,17 @@ def record_visit(term: Terminal) -> tuple[str, str]:
     term.fill(zh("Date"), first=True)  # keep what the form offers: today, now, at the clinic
     term.fill(zh("Time"))
     term.fill(zh("Visit mode"))
-    for label, text in (("Complaint", "头晕两天"), ("Systolic BP", "128"), ("Diastolic BP", "82"),
-                        ("Heart rate", "76"), ("Temperature", "36.6"), ("Weight", "70"), ("Height", "172"),
-                        ("Glucose", ""), ("Glucose kind", "")):
+    for label, text in (
+        ("Complaint", "头晕两天"),
+        ("Systolic BP", "128"),
+        ("Diastolic BP", "82"),
+        ("Heart rate", "76"),
+        ("Temperature", "36.6"),
+        ("Weight", "70"),
+        ("Height", "172"),
+        ("Glucose", ""),
+        ("Glucose kind", ""),
+    ):
         term.fill(zh(label), text)
     term.until(lambda: zh("Diagnoses") in term.focused_line(), "the cursor in the diagnosis picker")
     term.type("gxy")  # 高血压 by its pinyin initials
@@ -272,15 +298,21 @@ def test_sign_in_search_register_a_resident_and_record_a_visit(terminal: Termina
     doctor = _rows(database, "SELECT id FROM staff WHERE name = ?", DOCTOR)[0]["id"]
     [resident] = _rows(database, "SELECT * FROM resident WHERE name = ?", NEW_NAME)
     assert (resident["sex"], resident["birth_date"], resident["id_number"], resident["phone"]) == (
-        "1", NEW_BORN.isoformat(), NEW_ID, "13912345678")
+        "1",
+        NEW_BORN.isoformat(),
+        NEW_ID,
+        "13912345678",
+    )
     assert resident["author_id"] == doctor
     [visit] = _rows(database, "SELECT * FROM visit WHERE resident_id = ?", resident["id"])
     assert (visit["chief_complaint"], visit["sbp"], visit["dbp"], visit["heart_rate"]) == ("头晕两天", 128, 82, 76)
     assert (visit["treatment"], visit["prescription"], visit["fee_fen"]) == ("低盐饮食", "氨氯地平 5mg qd", 1500)
     assert [(d["code"], d["name"]) for d in json.loads(visit["diagnoses"])] == [(code, name)]  # as shown
     assert visit["author_id"] == doctor
-    queued = {row["kind"] for row in _rows(database, "SELECT kind FROM outbox WHERE record_id IN (?, ?)",
-                                           resident["id"], visit["id"])}
+    queued = {
+        row["kind"]
+        for row in _rows(database, "SELECT kind FROM outbox WHERE record_id IN (?, ?)", resident["id"], visit["id"])
+    }
     assert queued == {"resident", "visit"}  # both wait to be sent to the hub
 
 
@@ -302,7 +334,11 @@ def test_typing_ahead_lands_in_the_right_fields(terminal: Terminal, database: Pa
     terminal.wait_for(NEW_NAME, zh("New visit"), timeout=5)
     [resident] = _rows(database, "SELECT * FROM resident WHERE name = ?", NEW_NAME)
     assert (resident["sex"], resident["birth_date"], resident["id_number"], resident["phone"]) == (
-        "1", NEW_BORN.isoformat(), NEW_ID, "13912345678")
+        "1",
+        NEW_BORN.isoformat(),
+        NEW_ID,
+        "13912345678",
+    )
 
 
 def test_the_pin_typed_right_after_picking_oneself_signs_in(terminal: Terminal, database: Path):

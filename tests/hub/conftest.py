@@ -14,7 +14,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,15 +34,20 @@ TEST_MAX_BODY = 1024 * 1024  # small, so the 413 tests stay fast
 
 # --- PostgreSQL -------------------------------------------------------------------------------------
 
+
 def _postgres_bin_dir() -> Path:
     initdb = shutil.which("initdb")
     if initdb:
         return Path(initdb).parent
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-                        key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0)
+    candidates = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+        key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0,
+    )
     if not candidates:
-        pytest.fail("PostgreSQL server binaries (initdb, pg_ctl) not found on PATH or under "
-                    "/usr/lib/postgresql/*/bin: install Debian's `postgresql` package (CI does).")
+        pytest.fail(
+            "PostgreSQL server binaries (initdb, pg_ctl) not found on PATH or under "
+            "/usr/lib/postgresql/*/bin: install Debian's `postgresql` package (CI does)."
+        )
     return Path(candidates[-1]).parent
 
 
@@ -85,32 +90,60 @@ def postgres_server():
             pytest.fail(f"{' '.join(args[:2])} failed: {done.stderr or done.stdout}")
 
     data = base / "data"
-    run(str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
-        "--locale=C", "--no-sync")
+    run(
+        str(bindir / "initdb"),
+        "-D",
+        str(data),
+        "-U",
+        "postgres",
+        "-A",
+        "trust",
+        "-E",
+        "UTF8",
+        "--locale=C",
+        "--no-sync",
+    )
     port = free_port()
-    options = (f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
-               f"-c full_page_writes=off -c max_connections=200")
-    run(str(bindir / "pg_ctl"), "-D", str(data), "-l", str(base / "server.log"), "-w", "-t", "60",
-        "-o", options, "start")
+    options = (
+        f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
+        f"-c full_page_writes=off -c max_connections=200"
+    )
+    run(
+        str(bindir / "pg_ctl"),
+        "-D",
+        str(data),
+        "-l",
+        str(base / "server.log"),
+        "-w",
+        "-t",
+        "60",
+        "-o",
+        options,
+        "start",
+    )
     try:
         yield PostgresServer(port)
     finally:
-        subprocess.run(prefix + [str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
-                       capture_output=True)
+        subprocess.run(
+            prefix + [str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"], capture_output=True
+        )
         shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture
 def fresh_db(request, tmp_path):
     """A factory of empty databases on a backend: fresh_db("sqlite") or fresh_db("postgresql")."""
+
     def make(backend: str) -> str:
         if backend == "sqlite":
             return f"sqlite:///{tmp_path / f'hub-{uuid.uuid4().hex[:8]}.db'}"
         return request.getfixturevalue("postgres_server").new_database()
+
     return make
 
 
 # --- Live hub ---------------------------------------------------------------------------------------
+
 
 class HubServer:
     """A migrated database and a uvicorn server on loopback in a background thread."""
@@ -183,31 +216,68 @@ def hub(request, tmp_path_factory):
 
 # --- Records ----------------------------------------------------------------------------------------
 
+
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat()
+    return datetime.now(UTC).isoformat()
 
 
-def make_record(kind: str, clinic_code: str, record_id: str | None = None, revision: int = 1,
-                deleted: bool = False, **fields: Any) -> dict[str, Any]:
+def make_record(
+    kind: str, clinic_code: str, record_id: str | None = None, revision: int = 1, deleted: bool = False, **fields: Any
+) -> dict[str, Any]:
     stamp = now_iso()
-    return {"kind": kind, "id": record_id or str(uuid.uuid4()), "revision": revision, "updated_at": stamp,
-            "deleted": deleted, "data": {"clinic_id": clinic_code, "author_id": "doctor-1", "created_at": stamp,
-                                         "updated_at": stamp, "revision": revision, "deleted": deleted, **fields}}
+    return {
+        "kind": kind,
+        "id": record_id or str(uuid.uuid4()),
+        "revision": revision,
+        "updated_at": stamp,
+        "deleted": deleted,
+        "data": {
+            "clinic_id": clinic_code,
+            "author_id": "doctor-1",
+            "created_at": stamp,
+            "updated_at": stamp,
+            "revision": revision,
+            "deleted": deleted,
+            **fields,
+        },
+    }
 
 
-def make_referral(clinic_code: str, status: str = "sent", urgency: str = "normal", revision: int = 1,
-                  record_id: str | None = None, referral_no: str | None = None, **fields: Any) -> dict[str, Any]:
-    return make_record("referral", clinic_code, record_id, revision, referral_no=referral_no or
-                       f"{clinic_code}-20250701-{uuid.uuid4().hex[:6]}", direction="up", status=status,
-                       urgency=urgency, purpose="outpatient", referral_date="2025-07-01",
-                       patient_name="王小明", patient_sex="1", patient_id_number="11010519491231002X",
-                       patient_phone="13800138000", reason="血压控制不佳", treatment_so_far="氨氯地平",
-                       to_department_code="NEI", **fields)
+def make_referral(
+    clinic_code: str,
+    status: str = "sent",
+    urgency: str = "normal",
+    revision: int = 1,
+    record_id: str | None = None,
+    referral_no: str | None = None,
+    **fields: Any,
+) -> dict[str, Any]:
+    return make_record(
+        "referral",
+        clinic_code,
+        record_id,
+        revision,
+        referral_no=referral_no or f"{clinic_code}-20250701-{uuid.uuid4().hex[:6]}",
+        direction="up",
+        status=status,
+        urgency=urgency,
+        purpose="outpatient",
+        referral_date="2025-07-01",
+        patient_name="王小明",
+        patient_sex="1",
+        patient_id_number="11010519491231002X",
+        patient_phone="13800138000",
+        reason="血压控制不佳",
+        treatment_so_far="氨氯地平",
+        to_department_code="NEI",
+        **fields,
+    )
 
 
 def push(client: httpx.Client, records: list[dict], batch_id: str | None = None, **kwargs) -> httpx.Response:
-    return client.post("/api/v1/sync/push", json={"batch_id": batch_id or uuid.uuid4().hex, "records": records},
-                       **kwargs)
+    return client.post(
+        "/api/v1/sync/push", json={"batch_id": batch_id or uuid.uuid4().hex, "records": records}, **kwargs
+    )
 
 
 def pull_all(client: httpx.Client, cursor: str | None = None, limit: int = 200) -> tuple[list[dict], str]:

@@ -9,18 +9,26 @@ from clinic_tui.sync.wire import record_set_hash
 from tests.hub.conftest import make_record, make_referral, pull_all, push
 
 # Every endpoint with a request that would succeed for the right token: (method, path, json).
-SYNC = [("POST", "/api/v1/sync/push", {"batch_id": "auth-probe", "records": []}),
-        ("GET", "/api/v1/sync/pull", None),
-        ("GET", "/api/v1/sync/reconcile", None),
-        ("GET", "/api/v1/sync/own?kind=resident", None)]
-DESK = [("GET", "/api/v1/desk/referrals", None),
-        ("GET", "/api/v1/desk/referrals/{no}", None),
-        ("POST", "/api/v1/desk/referrals/{no}/accept", {"department_code": "X", "appointment_at": "2025-07-01T09:00+08:00"}),
-        ("POST", "/api/v1/desk/referrals/{no}/reject", {"reason": "r"}),
-        ("POST", "/api/v1/desk/referrals/{no}/arrive", None),
-        ("POST", "/api/v1/desk/referrals/{no}/no-show", None),
-        ("POST", "/api/v1/desk/referrals/{no}/complete", None),
-        ("POST", "/api/v1/desk/downward-referrals", {"clinic_code": "X"})]
+SYNC = [
+    ("POST", "/api/v1/sync/push", {"batch_id": "auth-probe", "records": []}),
+    ("GET", "/api/v1/sync/pull", None),
+    ("GET", "/api/v1/sync/reconcile", None),
+    ("GET", "/api/v1/sync/own?kind=resident", None),
+]
+DESK = [
+    ("GET", "/api/v1/desk/referrals", None),
+    ("GET", "/api/v1/desk/referrals/{no}", None),
+    (
+        "POST",
+        "/api/v1/desk/referrals/{no}/accept",
+        {"department_code": "X", "appointment_at": "2025-07-01T09:00+08:00"},
+    ),
+    ("POST", "/api/v1/desk/referrals/{no}/reject", {"reason": "r"}),
+    ("POST", "/api/v1/desk/referrals/{no}/arrive", None),
+    ("POST", "/api/v1/desk/referrals/{no}/no-show", None),
+    ("POST", "/api/v1/desk/referrals/{no}/complete", None),
+    ("POST", "/api/v1/desk/downward-referrals", {"clinic_code": "X"}),
+]
 INDICATORS = [("GET", "/api/v1/indicators?month=2025-07", None)]
 PROTECTED = SYNC + DESK + INDICATORS
 
@@ -44,8 +52,13 @@ def test_no_token_bad_token_and_revoked_token_get_401(hub, method, path, body):
     staff_id = next(iter(_staff_ids(hub, staff_token)))
     with hub.engine.begin() as conn:
         accounts.revoke_tokens(conn, staff_id=staff_id)
-    for headers in ({}, {"Authorization": "Bearer chub_made-up"}, {"Authorization": f"Basic {clinic_token}"},
-                    {"Authorization": f"Bearer {clinic_token}"}, {"Authorization": f"Bearer {staff_token}"}):
+    for headers in (
+        {},
+        {"Authorization": "Bearer chub_made-up"},
+        {"Authorization": f"Basic {clinic_token}"},
+        {"Authorization": f"Bearer {clinic_token}"},
+        {"Authorization": f"Bearer {staff_token}"},
+    ):
         with hub.client(**headers) as client:
             response = _call(client, method, path, body)
             assert response.status_code == 401, (headers, response.text)
@@ -55,12 +68,16 @@ def test_no_token_bad_token_and_revoked_token_get_401(hub, method, path, body):
 
 def _staff_ids(hub, token):
     import sqlalchemy as sa
+
     from clinic_hub.models import ApiToken
 
     table = ApiToken.__table__
     with hub.engine.connect() as conn:
-        return conn.execute(sa.select(table.c.principal_id)
-                            .where(table.c.token_hash == accounts.hash_token(token))).scalars().all()
+        return (
+            conn.execute(sa.select(table.c.principal_id).where(table.c.token_hash == accounts.hash_token(token)))
+            .scalars()
+            .all()
+        )
 
 
 @pytest.mark.parametrize("method,path,body", DESK + INDICATORS, ids=[f"{m} {p}" for m, p, _ in DESK + INDICATORS])
@@ -99,22 +116,27 @@ def test_clinic_a_cannot_read_or_change_clinic_b_data(hub):
     with hub.client(token_a) as a, hub.client(token_b) as b, hub.client(desk) as staff:
         push(a, [resident, referral])
         no = referral["data"]["referral_no"]
-        staff.post(f"/api/v1/desk/referrals/{no}/accept",
-                   json={"department_code": department, "appointment_at": "2025-09-01T09:00+08:00"})
+        staff.post(
+            f"/api/v1/desk/referrals/{no}/accept",
+            json={"department_code": department, "appointment_at": "2025-09-01T09:00+08:00"},
+        )
         down = staff.post("/api/v1/desk/downward-referrals", json={"clinic_code": code_a, "up_referral_no": no}).json()
         # B cannot overwrite A's records, of any kind, nor acknowledge A's downward referral.
-        attacks = [make_record("resident", code_b, resident["id"], revision=9),
-                   make_referral(code_b, "cancelled", revision=9, record_id=referral["id"], referral_no=no),
-                   make_record("referral_event", code_b, referral_id=down["event_id"], to_status="acknowledged"),
-                   make_record("resident", code_a)]  # claims to be A's: it is B's all the same
+        attacks = [
+            make_record("resident", code_b, resident["id"], revision=9),
+            make_referral(code_b, "cancelled", revision=9, record_id=referral["id"], referral_no=no),
+            make_record("referral_event", code_b, referral_id=down["event_id"], to_status="acknowledged"),
+            make_record("resident", code_a),
+        ]  # claims to be A's: it is B's all the same
         results = push(b, attacks).json()["results"]
         assert [r["code"] for r in results] == ["foreign_record", "foreign_record", "foreign_record", None]
         assert a.get("/api/v1/sync/reconcile").json()["kinds"]["resident"]["count"] == 1  # ownership = token
         # B's pull carries none of A's answers or downward referrals; B's reconcile none of A's records.
         seen_by_b, _ = pull_all(b, cursor)
         assert {c["kind"] for c in seen_by_b} <= {"slot_pool", "department", "hospital", "broadcast"}
-        assert b.get("/api/v1/sync/reconcile").json()["kinds"] == {"resident": {
-            "count": 1, "hash": record_set_hash([(attacks[3]["id"], 1)])}}
+        assert b.get("/api/v1/sync/reconcile").json()["kinds"] == {
+            "resident": {"count": 1, "hash": record_set_hash([(attacks[3]["id"], 1)])}
+        }
         # Each clinic takes back its own records only (GET /sync/own).
         assert [r["id"] for r in a.get("/api/v1/sync/own?kind=resident").json()["records"]] == [resident["id"]]
         assert [r["id"] for r in b.get("/api/v1/sync/own?kind=resident").json()["records"]] == [attacks[3]["id"]]

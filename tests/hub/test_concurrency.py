@@ -42,8 +42,14 @@ def test_a_pull_never_skips_a_change_committed_late(pg_hub):
         for _ in range(PER_WRITER):
             record_id = str(uuid.uuid4())
             with pg_hub.engine.begin() as conn:
-                changes.publish(conn, kind="broadcast", record_id=record_id, fields={"title": "通知"},
-                                addressee_clinic_id=None, clinic_code=None)
+                changes.publish(
+                    conn,
+                    kind="broadcast",
+                    record_id=record_id,
+                    fields={"title": "通知"},
+                    addressee_clinic_id=None,
+                    clinic_code=None,
+                )
                 # Now and then commit late: others take later numbers and commit first meanwhile.
                 time.sleep(rng.choice((0, 0, 0, 0.04)))
             with lock:
@@ -60,7 +66,9 @@ def test_a_pull_never_skips_a_change_committed_late(pg_hub):
             while True:
                 finished = writers_done.is_set()  # read before pulling: one full pass after the end
                 while True:
-                    body = client.get("/api/v1/sync/pull", params={"limit": 7, **({"cursor": cursor} if cursor else {})}).json()
+                    body = client.get(
+                        "/api/v1/sync/pull", params={"limit": 7, **({"cursor": cursor} if cursor else {})}
+                    ).json()
                     seen.extend((c["seq"], c["id"]) for c in body["changes"])
                     cursor = body["next_cursor"]
                     if not body["has_more"]:
@@ -116,7 +124,7 @@ def test_overlapping_batches_pushed_concurrently_store_each_record_once(hub):
 
     def send(n):
         with hub.client(token) as client:
-            return push(client, records[n * 10:n * 10 + 30]).json()["results"]  # each overlaps the next
+            return push(client, records[n * 10 : n * 10 + 30]).json()["results"]  # each overlaps the next
 
     with ThreadPoolExecutor(4) as pool:
         answers = [a for batch in pool.map(send, range(4)) for a in batch]

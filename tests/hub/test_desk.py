@@ -17,8 +17,14 @@ def _setup(hub, *referrals_args):
 
 
 def test_list_orders_emergency_first_then_oldest_and_filters(hub):
-    code, _, staff, refs = _setup(hub, {"urgency": "normal"}, {"urgency": "urgent"}, {"urgency": "emergency"},
-                                  {"urgency": "normal", "status": "review"}, {"urgency": "normal"})
+    code, _, staff, refs = _setup(
+        hub,
+        {"urgency": "normal"},
+        {"urgency": "urgent"},
+        {"urgency": "emergency"},
+        {"urgency": "normal", "status": "review"},
+        {"urgency": "normal"},
+    )
     with hub.client(staff) as desk:
         listed = desk.get("/api/v1/desk/referrals", params={"clinic": code}).json()["referrals"]
         assert [r["urgency"] for r in listed] == ["emergency", "urgent", "normal", "normal"]  # none in review
@@ -83,8 +89,10 @@ def test_no_show(hub):
     _, _, staff, refs = _setup(hub, {})
     no = refs[0]["data"]["referral_no"]
     with hub.client(staff) as desk:
-        desk.post(f"/api/v1/desk/referrals/{no}/accept",
-                  json={"department_code": department, "appointment_at": "2025-08-03T10:00:00+08:00"})
+        desk.post(
+            f"/api/v1/desk/referrals/{no}/accept",
+            json={"department_code": department, "appointment_at": "2025-08-03T10:00:00+08:00"},
+        )
         assert desk.post(f"/api/v1/desk/referrals/{no}/no-show").json()["referral"]["status"] == "no_show"
 
 
@@ -93,11 +101,19 @@ def test_send_down_reaches_the_clinic_which_acknowledges_it(hub):
     up_no = refs[0]["data"]["referral_no"]
     with hub.client(staff) as desk, hub.client(token) as clinic:
         cursor = hub.cursor_now()
-        made = desk.post("/api/v1/desk/downward-referrals", json={
-            "clinic_code": code, "up_referral_no": up_no, "outcome": "2",
-            "discharge_diagnoses": [{"code": "I10", "name": "原发性高血压"}],
-            "treatment_plan": "继续降压治疗", "rehab_guidance": "低盐饮食", "medication_to_continue": "氨氯地平 5mg qd",
-            "followup_schedule": [{"after_days": 14, "what": "复查血压"}]})
+        made = desk.post(
+            "/api/v1/desk/downward-referrals",
+            json={
+                "clinic_code": code,
+                "up_referral_no": up_no,
+                "outcome": "2",
+                "discharge_diagnoses": [{"code": "I10", "name": "原发性高血压"}],
+                "treatment_plan": "继续降压治疗",
+                "rehab_guidance": "低盐饮食",
+                "medication_to_continue": "氨氯地平 5mg qd",
+                "followup_schedule": [{"after_days": 14, "what": "复查血压"}],
+            },
+        )
         assert made.status_code == 201, made.text
         down_no = made.json()["referral"]["referral_no"]
         changes, _ = pull_all(clinic, cursor)
@@ -107,8 +123,15 @@ def test_send_down_reaches_the_clinic_which_acknowledges_it(hub):
         assert (data["direction"], data["status"], data["referral_no"]) == ("down", "received", down_no)
         assert data["patient_name"] == "王小明" and data["discharge_diagnoses"][0]["code"] == "I10"
         assert data["followup_schedule"] == [{"after_days": 14, "what": "复查血压"}] and data["origin"] == "hub"
-        ack = make_record("referral_event", code, referral_id=down[0]["id"], from_status="received",
-                          to_status="acknowledged", actor="clinic", at="2025-08-05T01:00:00Z")
+        ack = make_record(
+            "referral_event",
+            code,
+            referral_id=down[0]["id"],
+            from_status="received",
+            to_status="acknowledged",
+            actor="clinic",
+            at="2025-08-05T01:00:00Z",
+        )
         assert push(clinic, [ack]).json()["results"][0]["status"] == "accepted"
         listed = desk.get("/api/v1/desk/referrals", params={"direction": "down", "clinic": code}).json()
         assert listed["referrals"][0]["status"] == "acknowledged"
@@ -120,27 +143,41 @@ def test_send_down_reaches_the_clinic_which_acknowledges_it(hub):
         assert nameless.status_code == 422 and nameless.json()["code"] == "missing_field"
         # PostgreSQL cannot store a NUL character: refused as bad input, never a 500.
         for field in ("treatment_plan", "patient_name", "clinic_code"):
-            nul = desk.post("/api/v1/desk/downward-referrals",
-                            json={"clinic_code": code, "patient_name": "赵六", field: "低盐\x00饮食"})
+            nul = desk.post(
+                "/api/v1/desk/downward-referrals",
+                json={"clinic_code": code, "patient_name": "赵六", field: "低盐\x00饮食"},
+            )
             assert nul.status_code == 422, (field, nul.text)
-        nested = desk.post("/api/v1/desk/downward-referrals", json={
-            "clinic_code": code, "patient_name": "赵六", "followup_schedule": [{"after_days": 7, "what": "\x00"}]})
+        nested = desk.post(
+            "/api/v1/desk/downward-referrals",
+            json={
+                "clinic_code": code,
+                "patient_name": "赵六",
+                "followup_schedule": [{"after_days": 7, "what": "\x00"}],
+            },
+        )
         assert nested.status_code == 422, nested.text
 
 
 def test_indicators_per_clinic_and_month(hub):
     department = hub.new_department()
     code, token, staff, refs = _setup(hub, {}, {}, {"status": "review"})
-    residents = [make_record("resident", code, birth_date="1950-03-01", sex="1", chronic_conditions=["02"]),
-                 make_record("resident", code, birth_date="1980-03-01", sex="2", chronic_conditions=["02", "03"]),
-                 make_record("resident", code, birth_date="1990-03-01", sex="2", manual_population_tags=["maternal"])]
-    contracts = [make_record("contract", code, resident_id=residents[0]["id"], status="active", signed_date="2025-07-02"),
-                 make_record("contract", code, resident_id=residents[2]["id"], status="pending", signed_date="2025-06-30")]
+    residents = [
+        make_record("resident", code, birth_date="1950-03-01", sex="1", chronic_conditions=["02"]),
+        make_record("resident", code, birth_date="1980-03-01", sex="2", chronic_conditions=["02", "03"]),
+        make_record("resident", code, birth_date="1990-03-01", sex="2", manual_population_tags=["maternal"]),
+    ]
+    contracts = [
+        make_record("contract", code, resident_id=residents[0]["id"], status="active", signed_date="2025-07-02"),
+        make_record("contract", code, resident_id=residents[2]["id"], status="pending", signed_date="2025-06-30"),
+    ]
     viewer = hub.new_staff("viewer")
     with hub.client(token) as clinic, hub.client(staff) as desk, hub.client(viewer) as reader:
         push(clinic, residents + contracts)
-        desk.post(f"/api/v1/desk/referrals/{refs[0]['data']['referral_no']}/accept",
-                  json={"department_code": department, "appointment_at": "2025-08-04T10:00:00+08:00"})
+        desk.post(
+            f"/api/v1/desk/referrals/{refs[0]['data']['referral_no']}/accept",
+            json={"department_code": department, "appointment_at": "2025-08-04T10:00:00+08:00"},
+        )
         desk.post("/api/v1/desk/downward-referrals", json={"clinic_code": code, "patient_name": "赵六"})
         july = reader.get("/api/v1/indicators", params={"month": "2025-07", "clinic": code})
         assert reader.get("/api/v1/indicators", params={"month": "2025-13"}).status_code == 422
@@ -153,8 +190,10 @@ def test_indicators_per_clinic_and_month(hub):
     assert c["by_status"] == {"active": 1, "pending": 1} and c["signed_in_month"] == 1
     assert (c["residents"], c["signed_residents"], c["coverage"]) == (3, 1, 0.3333)
     populations = c["key_populations"]
-    hypertension, elderly = (str(contract_domain.KeyPopulation.HYPERTENSION),
-                             str(contract_domain.KeyPopulation.ELDERLY_65))
+    hypertension, elderly = (
+        str(contract_domain.KeyPopulation.HYPERTENSION),
+        str(contract_domain.KeyPopulation.ELDERLY_65),
+    )
     assert populations[hypertension] == {"residents": 2, "signed": 1, "coverage": 0.5}
     assert populations[elderly] == {"residents": 1, "signed": 1, "coverage": 1.0}
     assert populations[str(contract_domain.KeyPopulation.MATERNAL)]["signed"] == 0

@@ -9,12 +9,13 @@ import gzip
 import itertools
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 
-from clinic_hub import accounts, changes, desk as desk_service, directory
+from clinic_hub import accounts, changes, directory
+from clinic_hub import desk as desk_service
 from clinic_hub.incoming import Incoming
 from clinic_hub.models import Referral
 from clinic_hub.pull import encode_cursor
@@ -28,6 +29,7 @@ def _send_down(desk, code: str):
 
 # --- 1. the hub's downward numbers: its own sequence, a space no clinic number can enter -----------
 
+
 def test_a_clinic_cannot_squat_the_hubs_next_downward_number(hub):
     code, token = hub.new_clinic()
     staff = hub.new_staff("desk")
@@ -38,9 +40,11 @@ def test_a_clinic_cannot_squat_the_hubs_next_downward_number(hub):
         assert first.status_code == 201, first.text
         made = first.json()["referral"]["referral_no"]
         assert "-" not in made and made.startswith(hospital_code)
-        day, sequence = made[len(hospital_code):].split("D")
-        squats = [desk_service.down_number(hospital_code, f"{day[:4]}-{day[4:6]}-{day[6:]}", int(sequence) + n)
-                  for n in (1, 2)]
+        day, sequence = made[len(hospital_code) :].split("D")
+        squats = [
+            desk_service.down_number(hospital_code, f"{day[:4]}-{day[4:6]}-{day[6:]}", int(sequence) + n)
+            for n in (1, 2)
+        ]
         results = push(clinic, [make_referral(code, referral_no=no) for no in squats]).json()["results"]
         assert [r["code"] for r in results] == ["foreign_referral_no"] * 2
         nexts = [_send_down(desk, code) for _ in range(2)]
@@ -61,9 +65,19 @@ def test_a_number_already_taken_before_the_check_is_skipped(hub):
         squatted = desk_service.down_number(hospital_code, today, sequence + 1)
         with hub.engine.begin() as conn:  # as an old hub would have stored it
             clinic_id = conn.execute(sa.text("SELECT id FROM clinic WHERE code = :c"), {"c": code}).scalar()
-            conn.execute(sa.insert(Referral.__table__).values(
-                id=str(uuid.uuid4()), clinic_id=clinic_id, direction="up", referral_no=squatted, urgency="normal",
-                status="sent", clinic_status="sent", created_at=sa.func.now(), updated_at=sa.func.now()))
+            conn.execute(
+                sa.insert(Referral.__table__).values(
+                    id=str(uuid.uuid4()),
+                    clinic_id=clinic_id,
+                    direction="up",
+                    referral_no=squatted,
+                    urgency="normal",
+                    status="sent",
+                    clinic_status="sent",
+                    created_at=sa.func.now(),
+                    updated_at=sa.func.now(),
+                )
+            )
         after = _send_down(desk, code)
         assert after.status_code == 201, after.text
         assert after.json()["referral"]["referral_no"] == desk_service.down_number(hospital_code, today, sequence + 2)
@@ -71,14 +85,20 @@ def test_a_number_already_taken_before_the_check_is_skipped(hub):
 
 # --- 2. a clinic's numbers carry its own code -------------------------------------------------------
 
+
 def test_a_clinic_cannot_take_another_clinics_numbers(hub):
     code_a, token_a = hub.new_clinic()
     code_b, token_b = hub.new_clinic()
     tomorrow_first = f"{code_a}-20991231-0001"
     with hub.client(token_b, **{"Accept-Language": "en"}) as b, hub.client(token_a) as a:
-        stolen = push(b, [make_referral(code_b, referral_no=tomorrow_first),
-                          make_referral(code_b, referral_no=code_b),  # the bare code, nothing after it
-                          make_referral(code_b, referral_no=f"x{code_b}-20991231-0001")]).json()["results"]
+        stolen = push(
+            b,
+            [
+                make_referral(code_b, referral_no=tomorrow_first),
+                make_referral(code_b, referral_no=code_b),  # the bare code, nothing after it
+                make_referral(code_b, referral_no=f"x{code_b}-20991231-0001"),
+            ],
+        ).json()["results"]
         assert [r["code"] for r in stolen] == ["foreign_referral_no"] * 3
         assert f"{code_b}-" in stolen[0]["message"]
         own = push(b, [make_referral(code_b, referral_no=f"{code_b.lower()}-20991231-0001")]).json()["results"]
@@ -89,10 +109,15 @@ def test_a_clinic_cannot_take_another_clinics_numbers(hub):
 
 # --- helpers for raw bodies --------------------------------------------------------------------------
 
+
 def _raw_push(client, records_json: list[bytes], **kwargs):
     body = b'{"batch_id":"' + uuid.uuid4().hex.encode() + b'","records":[' + b",".join(records_json) + b"]}"
-    return client.post("/api/v1/sync/push", content=body,
-                       headers={"Content-Type": "application/json", **kwargs.pop("headers", {})}, **kwargs)
+    return client.post(
+        "/api/v1/sync/push",
+        content=body,
+        headers={"Content-Type": "application/json", **kwargs.pop("headers", {})},
+        **kwargs,
+    )
 
 
 def _with_data_value(record: dict, raw_value: bytes) -> bytes:
@@ -116,17 +141,35 @@ def test_indicators_survive_any_stored_record(hub):
     indicators still answer, on both databases, and what push refuses now is refused."""
     code, token = hub.new_clinic()
     viewer = hub.new_staff("viewer")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     stored = []
     for kind, raw in itertools.product(("resident", "contract"), POISON[:3]):
-        record = make_record(kind, code, status="active", birth_date="0000-01-01", sex=5,
-                             resident_id=str(uuid.uuid4()), chronic_conditions={"not": "a list"})
+        record = make_record(
+            kind,
+            code,
+            status="active",
+            birth_date="0000-01-01",
+            sex=5,
+            resident_id=str(uuid.uuid4()),
+            chronic_conditions={"not": "a list"},
+        )
         data = json.loads(_with_data_value(record, b"0"))["data"]
         text = json.dumps(data, ensure_ascii=False).replace('"odd": 0', '"odd": ' + raw.decode(), 1)
         stored.append(Incoming(kind, uuid.UUID(record["id"]), record["id"], 1, now, False, code, data_json=text))
-    stored.append(Incoming("resident", uuid.uuid4(), "", 1, now, False, code,
-                           data_json=json.dumps({"clinic_id": code, "birth_date": 19491231, "sex": None,
-                                                 "manual_population_tags": "x"})))
+    stored.append(
+        Incoming(
+            "resident",
+            uuid.uuid4(),
+            "",
+            1,
+            now,
+            False,
+            code,
+            data_json=json.dumps(
+                {"clinic_id": code, "birth_date": 19491231, "sex": None, "manual_population_tags": "x"}
+            ),
+        )
+    )
     stored[-1].id_text = str(stored[-1].id)
     clinic_id = _clinic_id(hub, code)
     with hub.engine.begin() as conn:
@@ -146,12 +189,22 @@ def test_indicators_survive_any_stored_record(hub):
 
 # --- 4. inputs that got a 500 -------------------------------------------------------------------------
 
+
 def test_a_cursor_beyond_a_bigint_or_not_plain_digits_is_a_400(hub):
     _, token = hub.new_clinic()
     with hub.engine.connect() as conn:
         epoch = changes.current_epoch(conn)
-    raw = [f"v1:{epoch}:{2**63}", f"v1:{epoch}:{10**40}", f"v1:{epoch}:1_0", f"v1:{epoch}:+1", f"v1:{epoch}: 1",
-           f"v1:{epoch}:-1", f"v1:{epoch}:٣", "v1:x", f"v2:{epoch}:1"]
+    raw = [
+        f"v1:{epoch}:{2**63}",
+        f"v1:{epoch}:{10**40}",
+        f"v1:{epoch}:1_0",
+        f"v1:{epoch}:+1",
+        f"v1:{epoch}: 1",
+        f"v1:{epoch}:-1",
+        f"v1:{epoch}:٣",
+        "v1:x",
+        f"v2:{epoch}:1",
+    ]
     cursors = [base64.urlsafe_b64encode(text.encode()).decode().rstrip("=") for text in raw]
     cursors += [encode_cursor(epoch, 5) + "!", "é", "=" * 4, "a" * 199]
     with hub.client(token) as client:
@@ -182,8 +235,12 @@ def test_deep_nesting_and_invalid_utf8_inside_data_are_refused_alone(hub):
     with hub.client(token) as client:
         answer = _raw_push(client, [json.dumps(good).encode(), deep_40, bad_utf8, control])
         assert answer.status_code == 200, answer.text
-        assert [r["code"] for r in answer.json()["results"]] == [None, "invalid_record", "invalid_record",
-                                                                 "invalid_record"]
+        assert [r["code"] for r in answer.json()["results"]] == [
+            None,
+            "invalid_record",
+            "invalid_record",
+            "invalid_record",
+        ]
         alone = _raw_push(client, [deep_1000])  # too deep to split: the batch is a 400, never a 500
         assert alone.status_code in (200, 400), alone.text
         if alone.status_code == 200:
@@ -194,11 +251,23 @@ def test_deep_nesting_and_invalid_utf8_inside_data_are_refused_alone(hub):
 
 # --- 5. the careful path coerces nothing ---------------------------------------------------------------
 
-@pytest.mark.parametrize("field, value", [("deleted", "yes"), ("deleted", 1), ("revision", True), ("revision", "1"),
-                                          ("revision", 1.0), ("updated_at", 1700000000),
-                                          ("updated_at", "1700000000"), ("updated_at", "2026-11-23"),
-                                          ("updated_at", "0001-01-01T00:00:00Z"), ("updated_at", "9999-12-31T23:59:59Z"),
-                                          ("kind", ["visit"])])
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("deleted", "yes"),
+        ("deleted", 1),
+        ("revision", True),
+        ("revision", "1"),
+        ("revision", 1.0),
+        ("updated_at", 1700000000),
+        ("updated_at", "1700000000"),
+        ("updated_at", "2026-11-23"),
+        ("updated_at", "0001-01-01T00:00:00Z"),
+        ("updated_at", "9999-12-31T23:59:59Z"),
+        ("kind", ["visit"]),
+    ],
+)
 def test_no_field_is_coerced_on_either_path(hub, field, value):
     code, token = hub.new_clinic()
     odd = {**make_record("visit", code), field: value}
@@ -218,6 +287,7 @@ def test_no_field_is_coerced_on_either_path(hub, field, value):
 
 # --- 6. one bad record inside a batch -------------------------------------------------------------------
 
+
 def test_a_referral_nested_deep_or_holding_a_huge_number_is_refused_alone(hub):
     code, token = hub.new_clinic()
     deep = _with_data_value(make_referral(code), b"[" * 500 + b"]" * 500)
@@ -228,11 +298,16 @@ def test_a_referral_nested_deep_or_holding_a_huge_number_is_refused_alone(hub):
         assert answer.status_code == 200, answer.text
         results = answer.json()["results"]
         assert [(r["status"], r["code"]) for r in results] == [
-            ("accepted", None), ("rejected", "invalid_record"), ("rejected", "invalid_record"), ("accepted", None)]
+            ("accepted", None),
+            ("rejected", "invalid_record"),
+            ("rejected", "invalid_record"),
+            ("accepted", None),
+        ]
         assert results[1]["id"] and results[2]["id"]  # the answers say which records
 
 
 # --- 7. gzip: one member, nothing after it -----------------------------------------------------------------
+
 
 def test_gzip_with_trailing_bytes_or_a_second_member_is_a_400(hub):
     code, token = hub.new_clinic()
@@ -250,31 +325,44 @@ def test_gzip_with_trailing_bytes_or_a_second_member_is_a_400(hub):
 
 # --- 8. a referral first seen cancelled needs its reason ---------------------------------------------------
 
+
 def test_a_referral_first_pushed_cancelled_without_a_reason_is_refused(hub):
     code, token = hub.new_clinic()
     with hub.client(token) as client:
-        results = push(client, [make_referral(code, "cancelled"), make_referral(code, "cancelled", cancel_reason="  "),
-                                make_referral(code, "cancelled", cancel_reason="家属要求")]).json()["results"]
+        results = push(
+            client,
+            [
+                make_referral(code, "cancelled"),
+                make_referral(code, "cancelled", cancel_reason="  "),
+                make_referral(code, "cancelled", cancel_reason="家属要求"),
+            ],
+        ).json()["results"]
     assert [(r["status"], r["code"]) for r in results] == [
-        ("rejected", "reason_required"), ("rejected", "reason_required"), ("accepted", None)]
+        ("rejected", "reason_required"),
+        ("rejected", "reason_required"),
+        ("accepted", None),
+    ]
 
 
 # --- parameters the database would refuse, parameters nobody declared ------------------------------------
+
 
 def test_nul_in_a_query_or_path_parameter_and_unknown_parameters_are_a_422(hub):
     _, token = hub.new_clinic()
     staff, viewer = hub.new_staff("desk"), hub.new_staff("viewer")
     with hub.client(token) as clinic, hub.client(staff) as desk, hub.client(viewer) as reader:
-        answers = [reader.get("/api/v1/indicators", params={"month": "2025-07", "clinic": "C\x00"}),
-                   desk.get("/api/v1/desk/referrals", params={"clinic": "C\x00"}),
-                   desk.get("/api/v1/desk/referrals/C1-20250701-0001%00"),
-                   desk.post("/api/v1/desk/referrals/C1%0020250701/arrive"),
-                   clinic.get("/api/v1/sync/pull", params={"limt": 5}),
-                   clinic.get("/api/v1/sync/reconcile", params={"x": 1}),
-                   desk.get("/api/v1/desk/referrals", params={"statuss": "sent"}),
-                   clinic.get("/api/v1/health", params={"a": "b"}),
-                   desk.get("/api/v1/desk/referrals", params=[("clinic", "C1"), ("clinic", "C2")]),
-                   clinic.get("/api/v1/sync/pull", params=[("limit", 5), ("limit", 6)])]
+        answers = [
+            reader.get("/api/v1/indicators", params={"month": "2025-07", "clinic": "C\x00"}),
+            desk.get("/api/v1/desk/referrals", params={"clinic": "C\x00"}),
+            desk.get("/api/v1/desk/referrals/C1-20250701-0001%00"),
+            desk.post("/api/v1/desk/referrals/C1%0020250701/arrive"),
+            clinic.get("/api/v1/sync/pull", params={"limt": 5}),
+            clinic.get("/api/v1/sync/reconcile", params={"x": 1}),
+            desk.get("/api/v1/desk/referrals", params={"statuss": "sent"}),
+            clinic.get("/api/v1/health", params={"a": "b"}),
+            desk.get("/api/v1/desk/referrals", params=[("clinic", "C1"), ("clinic", "C2")]),
+            clinic.get("/api/v1/sync/pull", params=[("limit", 5), ("limit", 6)]),
+        ]
         for answer in answers:
             assert answer.status_code == 422 and answer.json()["code"] == "invalid_request", (answer.url, answer.text)
 

@@ -15,15 +15,35 @@ from clinic_hub import body, push
 from clinic_hub.errors import ApiError
 from clinic_hub.incoming import read_well_formed
 from clinic_hub.models import SyncRecord
-from tests.hub.conftest import make_record, make_referral, push as push_batch
+from tests.hub.conftest import make_record, make_referral
+from tests.hub.conftest import push as push_batch
 
 KINDS = ["visit", "resident", "referral", "referral_event", "user", "spaceship", "", "x" * 41]
-TIMES = ["2026-11-23T10:00:00+00:00", "2026-11-23T18:00:00.5+08:00", "2026-11-23T10:00:00Z",
-         "2026-11-23T10:00:00.9999999Z", "2026-11-23 10:00:00.1234567+00:00", "2026-11-23T10:00Z",
-         "9999-12-31T23:00:00-05:00", "0001-01-01T00:00:00+05:00", "2199-12-31T23:30:00-05:00",
-         "1900-01-01T00:30:00+05:00", "2026-02-30T10:00:00Z", "2026-11-23T24:00:00Z", "1700000000",
-         "2026-11-23T10:00:00", "2026-11-23", "23/11/2026", 1700000000, 1.5, True, None]
+TIMES = [
+    "2026-11-23T10:00:00+00:00",
+    "2026-11-23T18:00:00.5+08:00",
+    "2026-11-23T10:00:00Z",
+    "2026-11-23T10:00:00.9999999Z",
+    "2026-11-23 10:00:00.1234567+00:00",
+    "2026-11-23T10:00Z",
+    "9999-12-31T23:00:00-05:00",
+    "0001-01-01T00:00:00+05:00",
+    "2199-12-31T23:30:00-05:00",
+    "1900-01-01T00:30:00+05:00",
+    "2026-02-30T10:00:00Z",
+    "2026-11-23T24:00:00Z",
+    "1700000000",
+    "2026-11-23T10:00:00",
+    "2026-11-23",
+    "23/11/2026",
+    1700000000,
+    1.5,
+    True,
+    None,
+]
 IDS = [str(uuid.UUID(int=7)), str(uuid.UUID(int=7)).upper(), uuid.UUID(int=8).hex, "not-a-uuid", 5]
+
+
 def _nested(depth: int):
     value: object = 1
     for _ in range(depth):
@@ -33,23 +53,59 @@ def _nested(depth: int):
 
 # Values at and beyond every bound of clinic_hub.limits (an integer of 4000 digits (5000 in test_hostile), nesting past
 # what a parser reads, NUL, a long text...), and the ordinary ones.
-ODD_VALUES = st.sampled_from([
-    2**53 - 1, -(2**53 - 1), 2**53, 10**15, 10**16 - 1, 10**16, int("9" * 4000), 1e15, 1.5e15, 1e300,
-    123.456, -0.0, 12345678901234.5, float("inf"), float("nan"), "\x00", "a\x00b", "x" * (64 * 1024),
-    "x" * (64 * 1024 + 1), "\t tab \n line", "\\ not an escape \\q", "引号\"和反斜杠\\",
-    _nested(30), _nested(31), _nested(32), _nested(300), _nested(600), {"k" * (64 * 1024 + 1): 1},
-])
+ODD_VALUES = st.sampled_from(
+    [
+        2**53 - 1,
+        -(2**53 - 1),
+        2**53,
+        10**15,
+        10**16 - 1,
+        10**16,
+        int("9" * 4000),
+        1e15,
+        1.5e15,
+        1e300,
+        123.456,
+        -0.0,
+        12345678901234.5,
+        float("inf"),
+        float("nan"),
+        "\x00",
+        "a\x00b",
+        "x" * (64 * 1024),
+        "x" * (64 * 1024 + 1),
+        "\t tab \n line",
+        "\\ not an escape \\q",
+        '引号"和反斜杠\\',
+        _nested(30),
+        _nested(31),
+        _nested(32),
+        _nested(300),
+        _nested(600),
+        {"k" * (64 * 1024 + 1): 1},
+    ]
+)
 DATA = st.one_of(
-    st.fixed_dictionaries({"clinic_id": st.sampled_from(["c-1", "", "  ", None, 7, "x" * 65])},
-                          optional={"name": st.text(max_size=8), "pin": st.just("1234"),
-                                    "nested": st.lists(st.integers(), max_size=3), "odd": ODD_VALUES,
-                                    "number": st.one_of(st.integers(), st.floats())}),
+    st.fixed_dictionaries(
+        {"clinic_id": st.sampled_from(["c-1", "", "  ", None, 7, "x" * 65])},
+        optional={
+            "name": st.text(max_size=8),
+            "pin": st.just("1234"),
+            "nested": st.lists(st.integers(), max_size=3),
+            "odd": ODD_VALUES,
+            "number": st.one_of(st.integers(), st.floats()),
+        },
+    ),
     st.sampled_from([[1, 2], "text", None, 3]),
 )
 RECORDS = st.fixed_dictionaries(
-    {"kind": st.sampled_from(KINDS), "id": st.sampled_from(IDS),
-     "revision": st.sampled_from([1, 2, 0, 2**31 - 1, 2**31, "3", "1", 1.0, True, None, 10**30]),
-     "updated_at": st.sampled_from(TIMES), "data": DATA},
+    {
+        "kind": st.sampled_from(KINDS),
+        "id": st.sampled_from(IDS),
+        "revision": st.sampled_from([1, 2, 0, 2**31 - 1, 2**31, "3", "1", 1.0, True, None, 10**30]),
+        "updated_at": st.sampled_from(TIMES),
+        "data": DATA,
+    },
     optional={"deleted": st.sampled_from([True, False, 1, 0, "yes", "true", None]), "extra": st.just("ignored")},
 )
 
@@ -58,8 +114,15 @@ def _outcome(checked) -> tuple | dict:
     """A checked record's fields, or the answer refusing it."""
     if isinstance(checked, dict):
         return checked
-    return (checked.kind, checked.id_text, checked.revision, checked.updated_at, checked.deleted, checked.clinic_id,
-            checked.data)
+    return (
+        checked.kind,
+        checked.id_text,
+        checked.revision,
+        checked.updated_at,
+        checked.deleted,
+        checked.clinic_id,
+        checked.data,
+    )
 
 
 def _encode(records, compact: bool) -> bytes:
@@ -98,17 +161,21 @@ def test_an_ordinary_batch_is_read_in_one_pass():
     assert taken[0].stored_data() == json.dumps(records[0]["data"], ensure_ascii=False)  # kept as it came
 
 
-@pytest.mark.parametrize("odd", [
-    {"batch_id": "no spaces allowed", "records": []},
-    {"batch_id": "b", "records": [{**make_record("visit", "C1"), "data": ["not", "an", "object"]}]},
-    {"batch_id": "b", "records": [make_record("visit", "C1", note="lone \ud800 surrogate")]},
-    {"batch_id": "b", "records": [{**make_record("visit", "C1"), "revision": "2"}]},
-])
+@pytest.mark.parametrize(
+    "odd",
+    [
+        {"batch_id": "no spaces allowed", "records": []},
+        {"batch_id": "b", "records": [{**make_record("visit", "C1"), "data": ["not", "an", "object"]}]},
+        {"batch_id": "b", "records": [make_record("visit", "C1", note="lone \ud800 surrogate")]},
+        {"batch_id": "b", "records": [{**make_record("visit", "C1"), "revision": "2"}]},
+    ],
+)
 def test_anything_unusual_goes_the_careful_way(odd):
     raw = json.dumps(odd).encode()  # ASCII: the surrogate is sent as an escape
     assert read_well_formed(raw, 500) is None
-    assert read_well_formed(json.dumps({"batch_id": "b", "records": [make_record("visit", "C1")] * 3}).encode(),
-                            2) is None  # too many records: the careful way answers 413
+    assert (
+        read_well_formed(json.dumps({"batch_id": "b", "records": [make_record("visit", "C1")] * 3}).encode(), 2) is None
+    )  # too many records: the careful way answers 413
 
 
 def test_a_pushed_batch_is_stored_without_parsing_the_body_whole(hub, monkeypatch):
@@ -120,8 +187,11 @@ def test_a_pushed_batch_is_stored_without_parsing_the_body_whole(hub, monkeypatc
     monkeypatch.setattr(body, "parse_json", refuse)
     monkeypatch.setattr(push, "read_carefully", refuse)
     # As the clinic writes them (clinic_tui/data/wire_json.py): 17-digit fractions, +00:00 times.
-    records = [make_record("visit", code, sbp=150, bmi=23.456789012345678, weight=0.30000000000000004),
-               make_referral(code), make_record("resident", code, id_number="11010519491231002X", age=76)]
+    records = [
+        make_record("visit", code, sbp=150, bmi=23.456789012345678, weight=0.30000000000000004),
+        make_referral(code),
+        make_record("resident", code, id_number="11010519491231002X", age=76),
+    ]
     with hub.client(token) as client:
         results = push_batch(client, records).json()["results"]
     assert [r["status"] for r in results] == ["accepted", "accepted", "accepted"]

@@ -22,6 +22,7 @@ def test_migrations_match_the_models_and_go_down_and_up(fresh_db, backend):
     assert diff == []
     migrate.upgrade(engine)  # idempotent
     from alembic import command
+
     with engine.begin() as conn:
         command.downgrade(migrate.alembic_config(connection=conn), "base")
     migrate.upgrade(engine)

@@ -29,8 +29,14 @@ def schedules(draw):
 
 def _version(code: str, ids: list[str], referral_no: str, index: int, revision: int) -> dict:
     if index == 0:
-        return make_referral(code, REFERRAL_STATUS_BY_REVISION[revision], revision=revision, record_id=ids[0],
-                             referral_no=referral_no, cancel_reason="家属要求" if revision == 3 else None)
+        return make_referral(
+            code,
+            REFERRAL_STATUS_BY_REVISION[revision],
+            revision=revision,
+            record_id=ids[0],
+            referral_no=referral_no,
+            cancel_reason="家属要求" if revision == 3 else None,
+        )
     return make_record("visit", code, ids[index], revision=revision, note=f"v{revision}")
 
 
@@ -57,8 +63,12 @@ def test_any_interleaving_of_batches_converges(hub, schedule):
             expected[index] = max(expected.get(index, 0), revision)
     records, referrals = SyncRecord.__table__, Referral.__table__
     with hub.engine.connect() as conn:
-        held = {row.id: (row.revision, row.data) for row in conn.execute(
-            sa.select(records.c.id, records.c.revision, records.c.data).where(records.c.id.in_(ids)))}
+        held = {
+            row.id: (row.revision, row.data)
+            for row in conn.execute(
+                sa.select(records.c.id, records.c.revision, records.c.data).where(records.c.id.in_(ids))
+            )
+        }
         status = conn.execute(sa.select(referrals.c.status).where(referrals.c.id == ids[0])).scalar()
     assert {ids[i]: revision for i, revision in expected.items()} == {k: v[0] for k, v in held.items()}
     for index, revision in expected.items():

@@ -46,8 +46,10 @@ def test_answers_reach_only_the_clinic_that_sent_the_referral(hub):
         cursor_a = cursor_b = hub.cursor_now()
         push(a, [referral])
         no = referral["data"]["referral_no"]
-        accepted = staff.post(f"/api/v1/desk/referrals/{no}/accept", json={
-            "department_code": department, "appointment_at": "2025-07-03T09:30:00+08:00", "doctor": "张医生"})
+        accepted = staff.post(
+            f"/api/v1/desk/referrals/{no}/accept",
+            json={"department_code": department, "appointment_at": "2025-07-03T09:30:00+08:00", "doctor": "张医生"},
+        )
         assert accepted.status_code == 200, accepted.text
         for_a, _ = pull_all(a, cursor_a)
         for_b, _ = pull_all(b, cursor_b)

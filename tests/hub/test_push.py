@@ -38,9 +38,11 @@ def test_gzip_request_and_gzip_response(hub):
     records = [make_record("visit", code, note="x" * 200) for _ in range(20)]
     body = gzip.compress(json.dumps({"batch_id": "gz-" + uuid.uuid4().hex, "records": records}).encode())
     with hub.client(token) as client:
-        response = client.post("/api/v1/sync/push", content=body,
-                               headers={"Content-Encoding": "gzip", "Content-Type": "application/json",
-                                        "Accept-Encoding": "gzip"})
+        response = client.post(
+            "/api/v1/sync/push",
+            content=body,
+            headers={"Content-Encoding": "gzip", "Content-Type": "application/json", "Accept-Encoding": "gzip"},
+        )
         assert response.status_code == 200
         assert response.headers["content-encoding"] == "gzip"
         assert {r["status"] for r in response.json()["results"]} == {"accepted"}
@@ -56,8 +58,9 @@ def test_a_resent_batch_returns_the_stored_answers_and_changes_nothing(hub):
         assert second.json()["replayed"] is True
         assert second.json()["results"] == first.json()["results"]
         with hub.engine.connect() as conn:
-            revision = conn.execute(sa.select(SyncRecord.__table__.c.revision)
-                                    .where(SyncRecord.__table__.c.id == rid)).scalar_one()
+            revision = conn.execute(
+                sa.select(SyncRecord.__table__.c.revision).where(SyncRecord.__table__.c.id == rid)
+            ).scalar_one()
         assert revision == 1
 
 
@@ -100,8 +103,9 @@ def test_limits_and_malformed_bodies_get_clear_4xx(hub):
     with hub.client(token) as client:
         too_many = push(client, [make_record("visit", code) for _ in range(501)])
         assert too_many.status_code == 413 and too_many.json()["code"] == "too_many_records"
-        big = client.post("/api/v1/sync/push", content=b"x" * (TEST_MAX_BODY + 1),
-                          headers={"Content-Type": "application/json"})
+        big = client.post(
+            "/api/v1/sync/push", content=b"x" * (TEST_MAX_BODY + 1), headers={"Content-Type": "application/json"}
+        )
         assert big.status_code == 413 and big.json()["code"] == "body_too_large"
         bomb = gzip.compress(b"[" + b" " * (40 * 1024 * 1024) + b"]")
         assert client.post("/api/v1/sync/push", content=bomb, headers={"Content-Encoding": "gzip"}).status_code == 413
@@ -134,8 +138,9 @@ def test_cancel_after_the_hospital_answered_is_a_recorded_conflict(hub):
         assert statuses(push(clinic, [referral])) == ["accepted"]
         no = referral["data"]["referral_no"]
         assert staff.post(f"/api/v1/desk/referrals/{no}/reject", json={"reason": "本院无此专科"}).status_code == 200
-        cancel = make_referral(code, status="cancelled", revision=2, record_id=referral["id"], referral_no=no,
-                               cancel_reason="患者拒绝")
+        cancel = make_referral(
+            code, status="cancelled", revision=2, record_id=referral["id"], referral_no=no, cancel_reason="患者拒绝"
+        )
         answer = push(clinic, [cancel]).json()["results"][0]
         assert (answer["status"], answer["code"]) == ("conflict", "hospital_decision_stands")
         assert staff.get(f"/api/v1/desk/referrals/{no}").json()["status"] == "rejected"
@@ -143,8 +148,10 @@ def test_cancel_after_the_hospital_answered_is_a_recorded_conflict(hub):
         assert push(clinic, [cancel]).json()["results"][0]["status"] == "duplicate"
     with hub.engine.connect() as conn:
         table = SyncConflict.__table__
-        assert conn.execute(sa.select(table.c.code).where(table.c.record_id == referral["id"])).scalar_one() \
+        assert (
+            conn.execute(sa.select(table.c.code).where(table.c.record_id == referral["id"])).scalar_one()
             == "hospital_decision_stands"
+        )
 
 
 def test_cancel_before_an_answer_moves_the_referral(hub):
@@ -154,12 +161,15 @@ def test_cancel_before_an_answer_moves_the_referral(hub):
     no = referral["data"]["referral_no"]
     with hub.client(token) as clinic, hub.client(desk) as staff:
         push(clinic, [referral])
-        cancel = make_referral(code, "cancelled", revision=2, record_id=referral["id"], referral_no=no,
-                               cancel_reason="家属要求")
+        cancel = make_referral(
+            code, "cancelled", revision=2, record_id=referral["id"], referral_no=no, cancel_reason="家属要求"
+        )
         assert statuses(push(clinic, [cancel])) == ["accepted"]
         assert staff.get(f"/api/v1/desk/referrals/{no}").json()["status"] == "cancelled"
-        late = staff.post(f"/api/v1/desk/referrals/{no}/accept",
-                          json={"department_code": "X", "appointment_at": "2025-07-02T09:00:00+08:00"})
+        late = staff.post(
+            f"/api/v1/desk/referrals/{no}/accept",
+            json={"department_code": "X", "appointment_at": "2025-07-02T09:00:00+08:00"},
+        )
         assert late.status_code == 409 and late.json()["code"] == "illegal_transition"
 
 
@@ -175,8 +185,12 @@ def test_referral_rules_of_what_a_clinic_may_push(hub):
     with hub.client(token, **{"Accept-Language": "en"}) as client:
         results = push(client, [first, same_number, accepted_by_clinic, downward, no_number]).json()["results"]
     assert [(r["status"], r["code"]) for r in results] == [
-        ("accepted", None), ("rejected", "duplicate_referral_no"), ("rejected", "status_not_clinic_owned"),
-        ("rejected", "direction_not_allowed"), ("rejected", "missing_field")]
+        ("accepted", None),
+        ("rejected", "duplicate_referral_no"),
+        ("rejected", "status_not_clinic_owned"),
+        ("rejected", "direction_not_allowed"),
+        ("rejected", "missing_field"),
+    ]
 
 
 def test_pushes_are_audited_and_logs_carry_no_patient_data(hub):
@@ -216,16 +230,22 @@ def test_a_cancel_without_its_reason_is_rejected_for_the_clinic_to_fix(hub):
         bare = make_referral(code, "cancelled", revision=2, record_id=referral["id"], referral_no=no)
         answer = push(client, [bare]).json()["results"][0]
         assert (answer["status"], answer["code"]) == ("rejected", "reason_required")
-        fixed = make_referral(code, "cancelled", revision=2, record_id=referral["id"], referral_no=no,
-                              cancel_reason="患者已自行就医")
+        fixed = make_referral(
+            code, "cancelled", revision=2, record_id=referral["id"], referral_no=no, cancel_reason="患者已自行就医"
+        )
         assert push(client, [fixed]).json()["results"][0]["status"] == "accepted"
 
 
 def test_user_records_never_carry_a_pin(hub):
     code, token = hub.new_clinic()
     with hub.client(token) as client:
-        results = push(client, [make_record("user", code, name="村医", role="doctor"),
-                                make_record("user", code, name="村医", pin_hash="x")]).json()["results"]
+        results = push(
+            client,
+            [
+                make_record("user", code, name="村医", role="doctor"),
+                make_record("user", code, name="村医", pin_hash="x"),
+            ],
+        ).json()["results"]
     assert [(r["status"], r["code"]) for r in results] == [("accepted", None), ("rejected", "secret_field")]
 
 

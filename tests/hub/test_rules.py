@@ -26,7 +26,8 @@ def test_the_hub_checks_moves_with_the_domain_state_machine():
         statuses = sorted(domain.STATUSES[direction])
         for current, target, actor in itertools.product(statuses, statuses, ACTORS):
             assert _allowed(referral_rules.check_move, direction.value, current, target, actor) == _allowed(
-                domain.transition, direction.value, current, target, actor), (direction, current, target, actor)
+                domain.transition, direction.value, current, target, actor
+            ), (direction, current, target, actor)
 
 
 def test_the_hub_status_sets_are_the_domain_statuses():

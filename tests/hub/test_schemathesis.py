@@ -41,13 +41,21 @@ def _token_for(path: str, tokens: dict[str, str]) -> str:
 #   across fields (a referral number, a clinic code or a department that exists, a patient name
 #   unless copied from an upward referral): 404, 409 or 422 with a code, rightly.
 DESK = [positive_data_acceptance]
-EXCLUDED = {"/api/v1/sync/pull": [positive_data_acceptance], "/api/v1/sync/push": [negative_data_rejection],
-            **{path: DESK for path in ("/api/v1/desk/referrals/{referral_no}/accept",
-                                       "/api/v1/desk/referrals/{referral_no}/reject",
-                                       "/api/v1/desk/referrals/{referral_no}/arrive",
-                                       "/api/v1/desk/referrals/{referral_no}/no-show",
-                                       "/api/v1/desk/referrals/{referral_no}/complete",
-                                       "/api/v1/desk/downward-referrals")}}
+EXCLUDED = {
+    "/api/v1/sync/pull": [positive_data_acceptance],
+    "/api/v1/sync/push": [negative_data_rejection],
+    **{
+        path: DESK
+        for path in (
+            "/api/v1/desk/referrals/{referral_no}/accept",
+            "/api/v1/desk/referrals/{referral_no}/reject",
+            "/api/v1/desk/referrals/{referral_no}/arrive",
+            "/api/v1/desk/referrals/{referral_no}/no-show",
+            "/api/v1/desk/referrals/{referral_no}/complete",
+            "/api/v1/desk/downward-referrals",
+        )
+    },
+}
 
 
 def test_every_operation_holds_against_generated_input(hub, tokens):
@@ -59,19 +67,28 @@ def test_every_operation_holds_against_generated_input(hub, tokens):
         headers = {"Authorization": f"Bearer {_token_for(operation.path, tokens)}"}
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
 
-            @settings(max_examples=EXAMPLES, deadline=None, phases=[Phase.generate], database=None,
-                      suppress_health_check=list(HealthCheck))
+            @settings(
+                max_examples=EXAMPLES,
+                deadline=None,
+                phases=[Phase.generate],
+                database=None,
+                suppress_health_check=list(HealthCheck),
+            )
             @given(case=operation.as_strategy(generation_mode=mode))
             def run(case):
                 response = case.call(base_url=hub.base_url, headers=headers, timeout=30)
                 assert response.status_code < 500, f"{response.status_code} {response.text[:300]}"
-                case.validate_response(response, headers=headers, transport_kwargs={"base_url": hub.base_url},
-                                       excluded_checks=EXCLUDED.get(operation.path))
+                case.validate_response(
+                    response,
+                    headers=headers,
+                    transport_kwargs={"base_url": hub.base_url},
+                    excluded_checks=EXCLUDED.get(operation.path),
+                )
 
             try:
                 run()
             except Unsatisfiable:  # no negative input exists (an operation without parameters)
                 assert mode is GenerationMode.NEGATIVE and operation.path == "/api/v1/health", operation.label
-            except Exception as exc:  # collect every operation's failure, then report them all
+            except Exception as exc:  # noqa: BLE001 (collect every operation's failure, then report them all)
                 failures.append(f"{operation.label} ({mode.value}): {type(exc).__name__}: {str(exc)[:1500]}")
     assert not failures, "\n\n".join(failures)

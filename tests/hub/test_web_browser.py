@@ -27,8 +27,15 @@ from .web_support import PASSWORD, add_staff
 pytestmark = pytest.mark.slow
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SCREENSHOTS = Path(__file__).with_name("screenshots")
 EXAMPLE_DB = Path(__file__).resolve().parents[2] / "local.db.example"
 VIEWPORT = {"width": 1366, "height": 768}
@@ -77,8 +84,13 @@ def test_a_nurse_answers_a_synced_referral_in_the_browser_and_the_clinic_sees_it
     # The hospital: its departments (the demo clinic refers to these codes), reserved pools, a nurse.
     with hub.engine.begin() as conn:
         directory.set_hospital(conn, "H01", "县人民医院")
-        for code, name, slots in (("NK-XXG", "心血管内科", 30), ("WK-PW", "普外科", 18), ("WK-GK", "骨科", 12),
-                                  ("NK-NFM", "内分泌科", 12), ("NK-HX", "呼吸内科", 15)):
+        for code, name, slots in (
+            ("NK-XXG", "心血管内科", 30),
+            ("WK-PW", "普外科", 18),
+            ("WK-GK", "骨科", 12),
+            ("NK-NFM", "内分泌科", 12),
+            ("NK-HX", "呼吸内科", 15),
+        ):
             directory.upsert_department(conn, code, name, slots)
         directory.open_days(conn, directory.today_in_china(), 7)
         _id, token = accounts.add_clinic(conn, "QS0101", "石桥镇青石村卫生室")
@@ -101,8 +113,10 @@ def test_a_nurse_answers_a_synced_referral_in_the_browser_and_the_clinic_sees_it
 
     # Every upward slip the demo clinic ever sent waits here: this hub never answered the old ones.
     rows = page.locator("table.queue tbody tr")
-    ranks = [{"u-emergency": 0, "u-urgent": 1, "u-normal": 2}[c] for c in rows.evaluate_all(
-        "rows => rows.map(row => row.className)")]
+    ranks = [
+        {"u-emergency": 0, "u-urgent": 1, "u-normal": 2}[c]
+        for c in rows.evaluate_all("rows => rows.map(row => row.className)")
+    ]
     assert len(ranks) > 3 and ranks == sorted(ranks)  # green channel first, then urgent, then normal
     _shot(page, "2-queue")
 
@@ -160,11 +174,15 @@ def test_a_nurse_answers_a_synced_referral_in_the_browser_and_the_clinic_sees_it
     db = sqlite3.connect(clinic_db)
     status, referral_id = db.execute("SELECT status, id FROM referral WHERE referral_no = ?", (URGENT,)).fetchone()
     assert status == "arrived"
-    events = db.execute("SELECT to_status, appointment_department_code, appointment_doctor FROM referral_event "
-                        "WHERE referral_id = ? AND origin = 'hub' ORDER BY at", (referral_id,)).fetchall()
+    events = db.execute(
+        "SELECT to_status, appointment_department_code, appointment_doctor FROM referral_event "
+        "WHERE referral_id = ? AND origin = 'hub' ORDER BY at",
+        (referral_id,),
+    ).fetchall()
     assert events == [("accepted", "NK-XXG", "李主任"), ("arrived", None, None)]
-    downward = db.execute("SELECT direction, status, treatment_plan, patient_name FROM referral WHERE referral_no = ?",
-                          (down_number,)).fetchone()
+    downward = db.execute(
+        "SELECT direction, status, treatment_plan, patient_name FROM referral WHERE referral_no = ?", (down_number,)
+    ).fetchone()
     patient = db.execute("SELECT patient_name FROM referral WHERE id = ?", (referral_id,)).fetchone()[0]
     assert downward == ("down", "received", "氨氯地平 5mg 每日一次，低盐饮食", patient)
     db.close()

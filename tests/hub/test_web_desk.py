@@ -83,7 +83,7 @@ def test_the_queue_puts_the_green_channel_first_then_waiting_time_and_pages(own_
     first, second = nurse.get("/desk/queue?page=1").text, nurse.get("/desk/queue?page=2").text
     assert _numbers(first) == [emergency, urgent, normal_old] and _numbers(second) == [normal_new]
     assert "下一页" in first and "下一页" not in second and "上一页" in second
-    (action, status, ids), = [a for a in audit_actions(own_hub.engine, nurse.staff_id) if a[0] == "web.queue"][-1:]
+    ((action, status, ids),) = [a for a in audit_actions(own_hub.engine, nurse.staff_id) if a[0] == "web.queue"][-1:]
     assert status == 200 and len(ids) == 1  # the patient data shown is audited, by record id
     nurse.close()
 
@@ -91,17 +91,39 @@ def test_the_queue_puts_the_green_channel_first_then_waiting_time_and_pages(own_
 def test_the_referral_page_shows_the_slip_the_follow_ups_and_is_audited(own_hub, clinic):
     code, client = clinic
     resident = str(uuid.uuid4())
-    followup = make_record("followup", code, resident_id=resident, disease="hypertension",
-                           followup_date="2026-11-01", sbp=168, dbp=102, classification="2")
+    followup = make_record(
+        "followup",
+        code,
+        resident_id=resident,
+        disease="hypertension",
+        followup_date="2026-11-01",
+        sbp=168,
+        dbp=102,
+        classification="2",
+    )
     assert push(client, [followup]).status_code == 200
-    number = _send(clinic, resident_id=resident, chief_complaint="头晕三天<script>alert(1)</script>",
-                   diagnoses=[{"code": "I10", "name": "原发性高血压"}],
-                   medications=[{"drug": "氨氯地平", "dose": "5", "unit": "mg", "frequency": "qd"}])
+    number = _send(
+        clinic,
+        resident_id=resident,
+        chief_complaint="头晕三天<script>alert(1)</script>",
+        diagnoses=[{"code": "I10", "name": "原发性高血压"}],
+        medications=[{"drug": "氨氯地平", "dose": "5", "unit": "mg", "frequency": "qd"}],
+    )
     nurse = _nurse(own_hub)
     page = nurse.get(f"/desk/referrals/{number}")
     assert page.status_code == 200
-    for shown in ("王小明", "11010519491231002X", "血压控制不佳", "I10 原发性高血压", "氨氯地平", "5 mg",
-                  "168/102", "控制不满意", "接收并预约基层预留号", "拒绝转诊"):
+    for shown in (
+        "王小明",
+        "11010519491231002X",
+        "血压控制不佳",
+        "I10 原发性高血压",
+        "氨氯地平",
+        "5 mg",
+        "168/102",
+        "控制不满意",
+        "接收并预约基层预留号",
+        "拒绝转诊",
+    ):
         assert shown in page.text, shown
     assert "<script>alert(1)</script>" not in page.text and "&lt;script&gt;" in page.text
     actions = audit_actions(own_hub.engine, nurse.staff_id)
@@ -120,10 +142,11 @@ def test_two_nurses_booking_the_last_reserved_slot_one_gets_it_the_other_is_told
 
     def book(nurse, number):
         start.wait()
-        answers[number] = nurse.post(f"/desk/referrals/{number}/accept", {
-            "department": department, "date": day.isoformat(), "time": "09:30"})
+        answers[number] = nurse.post(
+            f"/desk/referrals/{number}/accept", {"department": department, "date": day.isoformat(), "time": "09:30"}
+        )
 
-    threads = [threading.Thread(target=book, args=pair) for pair in zip(nurses, (first, second))]
+    threads = [threading.Thread(target=book, args=pair) for pair in zip(nurses, (first, second), strict=False)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -133,7 +156,7 @@ def test_two_nurses_booking_the_last_reserved_slot_one_gets_it_the_other_is_told
     loser = next(number for number, answer in answers.items() if answer.status_code == 409)
     assert "基层预留号源已用完" in answers[loser].text
     assert referral_status(own_hub.engine, loser) == "sent"
-    winner_nurse = next(n for n, no in zip(nurses, (first, second)) if no != loser)
+    winner_nurse = next(n for n, no in zip(nurses, (first, second), strict=False) if no != loser)
     loser_nurse = next(n for n in nurses if n is not winner_nurse)
     form = {"department": department, "date": day.isoformat(), "time": "10:00", "over_quota": "1"}
     no_reason = loser_nurse.post(f"/desk/referrals/{loser}/accept", form)
@@ -142,8 +165,10 @@ def test_two_nurses_booking_the_last_reserved_slot_one_gets_it_the_other_is_told
     assert over.status_code == 303 and over.headers["location"].endswith("?done=accepted")
     assert referral_status(own_hub.engine, loser) == "accepted"
     with own_hub.engine.connect() as conn:
-        pool = conn.execute(sa.text("SELECT used, over_quota FROM slot_pool WHERE department_code = :d AND day = :day"),
-                            {"d": department, "day": day}).one()
+        pool = conn.execute(
+            sa.text("SELECT used, over_quota FROM slot_pool WHERE department_code = :d AND day = :day"),
+            {"d": department, "day": day},
+        ).one()
     assert tuple(pool) == (1, 1)
     assert [a[1] for a in audit_actions(own_hub.engine, loser_nurse.staff_id) if a[0] == "web.accept"] == [409, 200]
     for nurse in nurses:
@@ -161,14 +186,26 @@ def test_answers_follow_the_state_machine_and_reach_the_clinics_pull(own_hub, cl
     assert nurse.post(f"/desk/referrals/{rejected}/reject", {"reason": "本院无此专科"}).status_code == 303
     illegal = nurse.post(f"/desk/referrals/{accepted}/arrive")
     assert illegal.status_code == 409 and "不允许的状态变更" in illegal.text
-    assert nurse.post(f"/desk/referrals/{accepted}/accept", {
-        "department": department, "date": day.isoformat(), "time": "08:30", "doctor": "张主任"}).status_code == 303
+    assert (
+        nurse.post(
+            f"/desk/referrals/{accepted}/accept",
+            {"department": department, "date": day.isoformat(), "time": "08:30", "doctor": "张主任"},
+        ).status_code
+        == 303
+    )
     assert nurse.post(f"/desk/referrals/{accepted}/arrive", {"note": "已到门诊"}).status_code == 303
     page = nurse.get(f"/desk/referrals/{accepted}?done=arrived")
     assert "已登记到诊" in page.text and "下转回基层" in page.text and "08:30" in page.text
-    down = nurse.post(f"/desk/referrals/{accepted}/send-down", {
-        "diagnoses": "I10 原发性高血压\n高血压肾病", "outcome": "2", "treatment_plan": "继续降压",
-        "followup": "14 复查血压", "department": department})
+    down = nurse.post(
+        f"/desk/referrals/{accepted}/send-down",
+        {
+            "diagnoses": "I10 原发性高血压\n高血压肾病",
+            "outcome": "2",
+            "treatment_plan": "继续降压",
+            "followup": "14 复查血压",
+            "department": department,
+        },
+    )
     assert down.status_code == 303
     number = re.search(r"number=([^&]+)", down.headers["location"]).group(1)
     assert referral_status(own_hub.engine, accepted) == "arrived"
@@ -176,7 +213,10 @@ def test_answers_follow_the_state_machine_and_reach_the_clinics_pull(own_hub, cl
     changes, _cursor = pull_all(client, cursor)
     events = [c["data"] for c in changes if c["kind"] == "referral_event"]
     assert [(e["referral_no"], e["to_status"]) for e in events] == [
-        (rejected, "rejected"), (accepted, "accepted"), (accepted, "arrived")]
+        (rejected, "rejected"),
+        (accepted, "accepted"),
+        (accepted, "arrived"),
+    ]
     assert events[0]["reason"] == "本院无此专科" and events[1]["appointment_doctor"] == "张主任"
     (downward,) = [c["data"] for c in changes if c["kind"] == "referral"]
     assert downward["referral_no"] == number and downward["direction"] == "down"
@@ -184,8 +224,11 @@ def test_answers_follow_the_state_machine_and_reach_the_clinics_pull(own_hub, cl
     assert downward["discharge_diagnoses"][1]["name"] == "高血压肾病"
     assert downward["followup_schedule"] == [{"after_days": 14, "what": "复查血压"}]
     assert downward["patient_name"] == "王小明"
-    assert [a[0] for a in audit_actions(own_hub.engine, nurse.staff_id) if a[1] == 200 and a[0] not in ("web.referral", "web.queue")][-5:] == [
-        "web.sign_in", "web.reject", "web.accept", "web.arrived", "web.send_down"]
+    assert [
+        a[0]
+        for a in audit_actions(own_hub.engine, nurse.staff_id)
+        if a[1] == 200 and a[0] not in ("web.referral", "web.queue")
+    ][-5:] == ["web.sign_in", "web.reject", "web.accept", "web.arrived", "web.send_down"]
     nurse.close()
 
 
@@ -199,8 +242,10 @@ def test_a_department_doctor_sends_down_but_does_not_answer(own_hub, clinic):
     nurse.post(f"/desk/referrals/{number}/arrive")
     assert "下转回基层" in doctor.get(f"/desk/referrals/{number}").text
     assert number in doctor.get("/desk/queue?tab=arrived").text
-    answer = doctor.post(f"/desk/referrals/{number}/send-down", {"diagnoses": "I10 原发性高血压",
-                                                                 "treatment_plan": "继续降压", "outcome": "3"})
+    answer = doctor.post(
+        f"/desk/referrals/{number}/send-down",
+        {"diagnoses": "I10 原发性高血压", "treatment_plan": "继续降压", "outcome": "3"},
+    )
     assert answer.status_code == 303
     for client in (nurse, doctor):
         client.close()
@@ -227,7 +272,8 @@ def test_the_indexed_queue_pages_match_one_sort_of_everything(fresh_db, monkeypa
     from clinic_hub.web import views
 
     spec = importlib.util.spec_from_file_location(
-        "desk_bench", Path(__file__).resolve().parents[2] / "bench" / "hub_desk_queue.py")
+        "desk_bench", Path(__file__).resolve().parents[2] / "bench" / "hub_desk_queue.py"
+    )
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     monkeypatch.setattr(bench, "REFERRALS", 600)
@@ -235,8 +281,9 @@ def test_the_indexed_queue_pages_match_one_sort_of_everything(fresh_db, monkeypa
     migrate.upgrade(engine)
     bench.fill(engine)
     with engine.begin() as conn:  # ties on sent_at are broken by the referral number
-        conn.execute(sa.text("UPDATE referral SET sent_at = (SELECT min(sent_at) FROM referral) "
-                             "WHERE referral_no LIKE '%0'"))
+        conn.execute(
+            sa.text("UPDATE referral SET sent_at = (SELECT min(sent_at) FROM referral) WHERE referral_no LIKE '%0'")
+        )
     with engine.connect() as conn:
         for status in views.INDEXED_TABS:
             total = conn.execute(sa.text("SELECT count(*) FROM referral WHERE status = :s"), {"s": status}).scalar()
@@ -254,8 +301,12 @@ def test_a_doctor_of_a_department_sees_only_the_referrals_booked_into_it(own_hub
     nurse = _nurse(own_hub)
     booked_here, booked_there = _send(clinic), _send(clinic)
     for number, department in ((booked_here, mine), (booked_there, other)):
-        assert nurse.post(f"/desk/referrals/{number}/accept", {
-            "department": department, "date": day.isoformat(), "time": "09:00"}).status_code == 303
+        assert (
+            nurse.post(
+                f"/desk/referrals/{number}/accept", {"department": department, "date": day.isoformat(), "time": "09:00"}
+            ).status_code
+            == 303
+        )
     staff_id, login = add_staff(own_hub.engine, "doctor")
     from clinic_hub.web import auth as web_auth
 
@@ -268,8 +319,12 @@ def test_a_doctor_of_a_department_sees_only_the_referrals_booked_into_it(own_hub
     assert doctor.get(f"/desk/referrals/{booked_here}").status_code == 200
     refused = doctor.get(f"/desk/referrals/{booked_there}")
     assert refused.status_code == 403 and "该转诊预约在其他科室" in refused.text
-    assert doctor.post(f"/desk/referrals/{booked_there}/send-down", {
-        "diagnoses": "I10 原发性高血压", "treatment_plan": "继续降压"}).status_code == 403
+    assert (
+        doctor.post(
+            f"/desk/referrals/{booked_there}/send-down", {"diagnoses": "I10 原发性高血压", "treatment_plan": "继续降压"}
+        ).status_code
+        == 403
+    )
     for client in (nurse, doctor):
         client.close()
 

@@ -55,8 +55,11 @@ def test_every_string_of_the_desk_has_chinese():
 
 
 def test_translations_keep_their_placeholders():
-    wrong = {msgid: i18n.chinese(msgid) for msgid in used_message_ids()
-             if sorted(PLACEHOLDER.findall(msgid)) != sorted(PLACEHOLDER.findall(i18n.chinese(msgid) or msgid))}
+    wrong = {
+        msgid: i18n.chinese(msgid)
+        for msgid in used_message_ids()
+        if sorted(PLACEHOLDER.findall(msgid)) != sorted(PLACEHOLDER.findall(i18n.chinese(msgid) or msgid))
+    }
     assert wrong == {}
 
 

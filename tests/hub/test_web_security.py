@@ -15,13 +15,25 @@ from clinic_hub.web import auth
 from clinic_hub.web.pages import router
 
 from .conftest import make_referral, push
-from .web_support import (PASSWORD, REAL_HASHER, DeskClient, add_staff, audit_actions,  # noqa: F401
-                          cheap_passwords, csrf_of, referral_status)
+from .web_support import (
+    PASSWORD,
+    REAL_HASHER,
+    DeskClient,
+    add_staff,
+    audit_actions,  # noqa: F401
+    csrf_of,
+    referral_status,
+)
 
 pytestmark = pytest.mark.usefixtures("cheap_passwords")
 
-PUBLIC = {("GET", "/desk/"), ("GET", "/desk/login"), ("POST", "/desk/login"), ("GET", "/desk/static/desk.css"),
-          ("GET", "/desk/language/{lang}")}
+PUBLIC = {
+    ("GET", "/desk/"),
+    ("GET", "/desk/login"),
+    ("POST", "/desk/login"),
+    ("GET", "/desk/static/desk.css"),
+    ("GET", "/desk/language/{lang}"),
+}
 ANSWERS = ("accept", "reject", "arrive", "no-show", "complete")
 STALE = "表单已失效"
 
@@ -95,8 +107,10 @@ def test_another_roles_session_gets_403_and_changes_nothing(hub, world):
     assert doctor.get("/desk/queue").status_code == 200
     assert doctor.get(f"/desk/referrals/{number}").status_code == 200
     for action in ANSWERS:  # a department doctor reads and sends down; the referral office answers
-        answer = doctor.post(f"/desk/referrals/{number}/{action}", {
-            "reason": "x", "department": "NEI", "date": "2030-01-01", "time": "09:00"})
+        answer = doctor.post(
+            f"/desk/referrals/{number}/{action}",
+            {"reason": "x", "department": "NEI", "date": "2030-01-01", "time": "09:00"},
+        )
         assert answer.status_code == 403, action
     assert referral_status(hub.engine, number) == "sent"
 
@@ -148,8 +162,11 @@ def test_signing_in_makes_a_new_session_id_and_ends_the_old_one(hub):
     stale.http.cookies.set("desk_session", first, domain="127.0.0.1", path="/desk")
     assert stale.get("/desk/queue").status_code == 303  # the old id is gone from the database
     with hub.engine.connect() as conn:  # only hashes of session ids are stored
-        stored = conn.execute(sa.text("SELECT id_hash FROM web_session WHERE staff_id = :id"),
-                              {"id": staff_id}).scalars().all()
+        stored = (
+            conn.execute(sa.text("SELECT id_hash FROM web_session WHERE staff_id = :id"), {"id": staff_id})
+            .scalars()
+            .all()
+        )
     assert len(stored) == 1 and second not in stored[0]
     assert client.post("/desk/logout").status_code == 303
     assert client.get("/desk/queue").status_code == 303
@@ -171,8 +188,10 @@ def test_five_wrong_passwords_lock_the_login_even_for_the_right_one(hub):
     assert [a for a, _s, _i in actions].count("web.sign_in") == auth.MAX_FAILURES + 1
     assert [s for _a, s, _i in actions][-2:] == [429, 429]
     with hub.engine.begin() as conn:  # 15 minutes later
-        conn.execute(sa.text("UPDATE staff_login SET locked_until = :t WHERE staff_id = :id"),
-                     {"t": utcnow() - timedelta(seconds=1), "id": staff_id})
+        conn.execute(
+            sa.text("UPDATE staff_login SET locked_until = :t WHERE staff_id = :id"),
+            {"t": utcnow() - timedelta(seconds=1), "id": staff_id},
+        )
     client.sign_in(login, PASSWORD)
     client.close()
 
@@ -189,8 +208,10 @@ def test_an_idle_session_ends(hub):
     client = DeskClient(hub.base_url)
     client.sign_in(login)
     with hub.engine.begin() as conn:
-        conn.execute(sa.text("UPDATE web_session SET last_seen_at = :t WHERE staff_id = :id"),
-                     {"t": utcnow() - auth.IDLE_TIMEOUT - timedelta(minutes=1), "id": staff_id})
+        conn.execute(
+            sa.text("UPDATE web_session SET last_seen_at = :t WHERE staff_id = :id"),
+            {"t": utcnow() - auth.IDLE_TIMEOUT - timedelta(minutes=1), "id": staff_id},
+        )
     location = client.get("/desk/queue").headers["location"]
     assert location == "/desk/login?next=%2Fdesk%2Fqueue&ended=idle"
     assert "登录已失效" in client.get(location).text
@@ -235,8 +256,10 @@ def test_cookies_and_headers(hub):
     assert page.headers["x-frame-options"] == "DENY"
     assert client.get("/desk/login?next=https://evil.example/").status_code == 200
     form = client.get("/desk/login")
-    away = client.http.post("/desk/login", data={"csrf_token": csrf_of(form.text), "login": login,
-                                                  "password": PASSWORD, "next": "//evil.example/x"})
+    away = client.http.post(
+        "/desk/login",
+        data={"csrf_token": csrf_of(form.text), "login": login, "password": PASSWORD, "next": "//evil.example/x"},
+    )
     assert away.headers["location"] == "/desk/queue"  # never redirected off the desk
     client.close()
 
@@ -260,6 +283,7 @@ def test_passwords_are_argon2id_with_the_full_parameters(hub, monkeypatch):
     monkeypatch.setattr(auth, "hasher", REAL_HASHER)  # the hub's own, not the tests' cheap one
     staff_id, _login = add_staff(hub.engine, "desk", password="another long one")
     with hub.engine.connect() as conn:
-        stored = conn.execute(sa.text("SELECT password_hash FROM staff_login WHERE staff_id = :id"),
-                              {"id": staff_id}).scalar_one()
+        stored = conn.execute(
+            sa.text("SELECT password_hash FROM staff_login WHERE staff_id = :id"), {"id": staff_id}
+        ).scalar_one()
     assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$") and "another" not in stored

@@ -24,8 +24,10 @@ def test_record_set_hash_ignores_order(items, rng):
 
 def test_record_set_hash_is_the_documented_formula():
     a, b = uuid.UUID(int=1), uuid.UUID(int=2)
-    expected = sum(int.from_bytes(hashlib.sha256(f"{u}:{r}".encode()).digest()[:16], "big")
-                   for u, r in ((a, 3), (b, 1))) % 2**128
+    expected = (
+        sum(int.from_bytes(hashlib.sha256(f"{u}:{r}".encode()).digest()[:16], "big") for u, r in ((a, 3), (b, 1)))
+        % 2**128
+    )
     assert wire.record_set_hash([(str(a).upper(), 3), (b, 1)]) == f"{expected:032x}"
     assert wire.record_set_hash([]) == "0" * 32
     assert wire.record_set_hash([(a, 1)]) != wire.record_set_hash([(a, 2)])
@@ -33,14 +35,21 @@ def test_record_set_hash_is_the_documented_formula():
 
 @given(st.uuids(), st.integers(1, 10**6))
 def test_every_spelling_of_an_id_hashes_as_its_canonical_form(record_id, revision):
-    spellings = [record_id, str(record_id), str(record_id).upper(), f"{{{record_id}}}", record_id.hex,
-                 f"urn:uuid:{record_id}"]
+    spellings = [
+        record_id,
+        str(record_id),
+        str(record_id).upper(),
+        f"{{{record_id}}}",
+        record_id.hex,
+        f"urn:uuid:{record_id}",
+    ]
     assert len({wire.record_set_hash([(spelling, revision)]) for spelling in spellings}) == 1
 
 
 def test_push_models_validate_what_the_hub_relies_on():
-    record = wire.PushRecord(kind="visit", id=str(uuid.uuid4()), revision=1, updated_at="2025-07-01T00:00:00Z",
-                             data={"clinic_id": "C1"})
+    record = wire.PushRecord(
+        kind="visit", id=str(uuid.uuid4()), revision=1, updated_at="2025-07-01T00:00:00Z", data={"clinic_id": "C1"}
+    )
     assert record.deleted is False
     with pytest.raises(ValidationError):
         wire.PushRecord(kind="visit", id="x", revision=0, updated_at="bad", data={})

@@ -52,8 +52,10 @@ class DeskClient:
 
     def sign_in(self, login: str, password: str = PASSWORD, expect: int = 303) -> httpx.Response:
         form = self.http.get("/desk/login")
-        answer = self.http.post("/desk/login", data={"csrf_token": csrf_of(form.text), "login": login,
-                                                     "password": password, "next": "/desk/queue"})
+        answer = self.http.post(
+            "/desk/login",
+            data={"csrf_token": csrf_of(form.text), "login": login, "password": password, "next": "/desk/queue"},
+        )
         assert answer.status_code == expect, answer.text[:500]
         if expect == 303:
             self.csrf = csrf_of(self.http.get("/desk/queue").text)
@@ -80,14 +82,17 @@ class DeskClient:
 
 def referral_status(engine, referral_no: str) -> str:
     with engine.connect() as conn:
-        return conn.execute(sa.text("SELECT status FROM referral WHERE referral_no = :no"),
-                            {"no": referral_no}).scalar_one()
+        return conn.execute(
+            sa.text("SELECT status FROM referral WHERE referral_no = :no"), {"no": referral_no}
+        ).scalar_one()
 
 
 def audit_actions(engine, actor_id: str) -> list[tuple[str, int, list]]:
     import json
 
     with engine.connect() as conn:
-        rows = conn.execute(sa.text("SELECT action, status_code, record_ids FROM audit_log WHERE actor_id = :id "
-                                    "ORDER BY id"), {"id": actor_id}).all()
+        rows = conn.execute(
+            sa.text("SELECT action, status_code, record_ids FROM audit_log WHERE actor_id = :id ORDER BY id"),
+            {"id": actor_id},
+        ).all()
     return [(action, status, ids if isinstance(ids, list) else json.loads(ids)) for action, status, ids in rows]

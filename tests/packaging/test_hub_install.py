@@ -22,8 +22,6 @@ ROOT = Path(__file__).resolve().parents[2]
 APP_ONLY = {"textual", "rich", "pypinyin", "platformdirs", "pytest"}
 
 
-
-
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -43,8 +41,18 @@ def test_the_hub_wheel_installs_without_the_app_and_serves_a_clinic_sync(tmp_pat
     uv("venv", "--quiet", str(venv), "--python", sys.executable)
     python = venv / "bin" / "python"
     requirements = tmp_path / "requirements.txt"
-    requirements.write_text(uv("export", "--quiet", "--locked", "--package", "clinic-hub", "--no-emit-workspace",
-                                "--format", "requirements-txt").stdout)
+    requirements.write_text(
+        uv(
+            "export",
+            "--quiet",
+            "--locked",
+            "--package",
+            "clinic-hub",
+            "--no-emit-workspace",
+            "--format",
+            "requirements-txt",
+        ).stdout
+    )
     uv("pip", "install", "--quiet", "--python", str(python), "--require-hashes", "-r", str(requirements))
     uv("pip", "install", "--quiet", "--python", str(python), "--no-deps", str(wheel))
     installed = installed_in(python)
@@ -54,15 +62,27 @@ def test_the_hub_wheel_installs_without_the_app_and_serves_a_clinic_sync(tmp_pat
     hub_command = venv / "bin" / "clinic-hub"
     database = f"sqlite:///{tmp_path / 'hub.db'}"
     environment = {"PATH": os.environ["PATH"], "HOME": str(tmp_path)}
-    subprocess.run([str(hub_command), "migrate", "--db", database], env=environment, check=True,
-                   capture_output=True, cwd=tmp_path)
-    added = subprocess.run([str(hub_command), "add-clinic", "--db", database, "--code", "QS0101", "--name",
-                            "青石村卫生室"], env=environment, check=True, capture_output=True, text=True, cwd=tmp_path)
+    subprocess.run(
+        [str(hub_command), "migrate", "--db", database], env=environment, check=True, capture_output=True, cwd=tmp_path
+    )
+    added = subprocess.run(
+        [str(hub_command), "add-clinic", "--db", database, "--code", "QS0101", "--name", "青石村卫生室"],
+        env=environment,
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     token = next(word for word in added.stdout.split() if word.startswith("chub_"))
 
     port = _free_port()
-    server = subprocess.Popen([str(hub_command), "serve", "--db", database, "--host", "127.0.0.1", "--port", str(port)],
-                              env=environment, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = subprocess.Popen(
+        [str(hub_command), "serve", "--db", database, "--host", "127.0.0.1", "--port", str(port)],
+        env=environment,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -79,9 +99,16 @@ def test_the_hub_wheel_installs_without_the_app_and_serves_a_clinic_sync(tmp_pat
         clinic_db.write_bytes((ROOT / "local.db.example").read_bytes())
         synced = subprocess.run(
             [str(Path(sys.executable).with_name("clinic-tui")), "--lang", "en", "sync", "--db", str(clinic_db)],
-            env={**environment, "CLINIC_TUI_HUB_URL": f"http://127.0.0.1:{port}", "CLINIC_TUI_TOKEN": token,
-                 "CLINIC_TUI_CONFIG_DIR": str(tmp_path / "config"), "CLINIC_TUI_DATA_DIR": str(tmp_path / "data")},
-            capture_output=True, text=True, timeout=120,
+            env={
+                **environment,
+                "CLINIC_TUI_HUB_URL": f"http://127.0.0.1:{port}",
+                "CLINIC_TUI_TOKEN": token,
+                "CLINIC_TUI_CONFIG_DIR": str(tmp_path / "config"),
+                "CLINIC_TUI_DATA_DIR": str(tmp_path / "data"),
+            },
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         assert synced.returncode == 0, synced.stdout + synced.stderr
         assert "In all the hospital holds" in synced.stdout

@@ -32,8 +32,6 @@ LOCK = tomllib.loads((ROOT / "uv.lock").read_text(encoding="utf-8"))
 NOT_RUNTIME = {"pytest", "fastapi", "uvicorn", "psycopg", "schemathesis", "hypothesis", "babel", "openpyxl"}
 
 
-
-
 def test_every_runtime_dependency_has_a_windows_wheel_for_each_supported_python():
     assert check_windows_wheels.missing_wheels(LOCK) == {}
     names = check_windows_wheels.runtime_packages(LOCK, "3.11")
@@ -112,7 +110,8 @@ def test_the_wheel_installs_alone_and_starts_the_app_on_its_demo_copy(tmp_path):
     home = tmp_path / "home"
     home.mkdir()
     driver = tmp_path / "drive.py"
-    driver.write_text(textwrap.dedent("""
+    driver.write_text(
+        textwrap.dedent("""
         import asyncio, json
         import clinic_tui
         from clinic_tui.app import ClinicApp
@@ -136,7 +135,8 @@ def test_the_wheel_installs_alone_and_starts_the_app_on_its_demo_copy(tmp_path):
                                   "demo": app.settings.database is None}))
 
         asyncio.run(main())
-    """))
+    """)
+    )
     environment = {
         "PATH": os.environ["PATH"],
         "HOME": str(home),

@@ -18,5 +18,7 @@ def uv(*args: str) -> subprocess.CompletedProcess:
 
 def installed(python: Path) -> set[str]:
     """The distributions installed in the environment of ``python``, by lower-case name."""
-    return {line.split("==")[0].split(" @ ")[0].lower()
-            for line in uv("pip", "freeze", "--python", str(python)).stdout.splitlines()}
+    return {
+        line.split("==")[0].split(" @ ")[0].lower()
+        for line in uv("pip", "freeze", "--python", str(python)).stdout.splitlines()
+    }

@@ -170,8 +170,22 @@ def test_valid_codes(code: str) -> None:
 @pytest.mark.parametrize(
     "code",
     [
-        "", "I1", "I100", "110", "II0", "I10.", "I10.1234", "I10.xx0", "I10.x", "I10.x0", "I10.x00x02",
-        "I10.x00y002", "E11.9+", " I10", "I10 ", "E11,9",
+        "",
+        "I1",
+        "I100",
+        "110",
+        "II0",
+        "I10.",
+        "I10.1234",
+        "I10.xx0",
+        "I10.x",
+        "I10.x0",
+        "I10.x00x02",
+        "I10.x00y002",
+        "E11.9+",
+        " I10",
+        "I10 ",
+        "E11,9",
     ],
 )
 def test_invalid_codes(code: str) -> None:
@@ -267,7 +281,10 @@ def test_xlsx_with_blank_and_title_rows_number_cells_and_dagger_sign(tmp_path: P
 
 
 def test_most_specific_code_column_wins(tmp_path: Path) -> None:
-    rows = [["类目代码", "类目名称", "诊断代码", "诊断名称"], ["I10", "特发性(原发性)高血压", "I10.x00", "原发性高血压"]]
+    rows = [
+        ["类目代码", "类目名称", "诊断代码", "诊断名称"],
+        ["I10", "特发性(原发性)高血压", "I10.x00", "原发性高血压"],
+    ]
     result = read_county_list(write_csv(tmp_path / "yb.csv", rows, "utf-8"), "ICD-10-YB", "2.0")
     assert [(d.code, d.name) for d in result.diagnoses] == [("I10.x00", "原发性高血压")]
 
@@ -297,15 +314,13 @@ def test_old_xls_file_is_refused(tmp_path: Path) -> None:
 
 def test_text_in_an_unknown_encoding_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "county.csv"
-    path.write_bytes("编码,名称\n".encode("utf-8") + b"I10,\x80\x80\n")
+    path.write_bytes("编码,名称\n".encode() + b"I10,\x80\x80\n")
     with pytest.raises(DomainError) as refused:
         read_county_list(path, "ICD-10-GJLC", "2.0")
     assert refused.value.problem.code == "icd_import.unknown_encoding"
 
 
-def test_xlsx_without_openpyxl_says_how_to_install_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_xlsx_without_openpyxl_says_how_to_install_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "county.xlsx"
     path.write_bytes(b"PK\x03\x04" + bytes(100))
     monkeypatch.setitem(sys.modules, "openpyxl", None)  # makes "import openpyxl" fail

@@ -31,8 +31,14 @@ EXAMPLE_DB = Path(__file__).resolve().parents[2] / "local.db.example"
 class HubServer:
     """A migrated hub database and a uvicorn server on loopback in a background thread."""
 
-    def __init__(self, db_path: Path, *, max_push_records: int | None = None,
-                 certfile: Path | None = None, keyfile: Path | None = None):
+    def __init__(
+        self,
+        db_path: Path,
+        *,
+        max_push_records: int | None = None,
+        certfile: Path | None = None,
+        keyfile: Path | None = None,
+    ):
         self.database_url = f"sqlite:///{db_path}"
         self.engine = make_engine(self.database_url)
         migrate.upgrade(self.engine)
@@ -82,9 +88,16 @@ class HubServer:
     def clinic_records(self, clinic_code: str) -> list[tuple[str, str, int]]:
         """(kind, id, revision) of every record the hub holds from this clinic."""
         with self.engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(sa.text(
-                "SELECT r.kind, r.id, r.revision FROM sync_record r JOIN clinic c ON c.id = r.clinic_id "
-                "WHERE c.code = :code AND r.origin = 'clinic'"), {"code": clinic_code})]
+            return [
+                tuple(r)
+                for r in conn.execute(
+                    sa.text(
+                        "SELECT r.kind, r.id, r.revision FROM sync_record r JOIN clinic c ON c.id = r.clinic_id "
+                        "WHERE c.code = :code AND r.origin = 'clinic'"
+                    ),
+                    {"code": clinic_code},
+                )
+            ]
 
     def delete_record(self, record_id: str) -> None:
         with self.engine.begin() as conn:
@@ -92,8 +105,12 @@ class HubServer:
 
     def desk(self) -> httpx.Client:
         token = self.new_staff_token("desk")
-        return httpx.Client(base_url=self.base_url + "/api/v1/desk", headers={"Authorization": f"Bearer {token}"},
-                            timeout=30, verify=False)
+        return httpx.Client(
+            base_url=self.base_url + "/api/v1/desk",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+            verify=False,
+        )
 
 
 @pytest.fixture(scope="session")
@@ -150,8 +167,17 @@ def small_clinic(engine, clinic, doctor):
         session.add(AppSetting(key="clinic_id", value=clinic.id))
         for index in range(3):
             resident = records.create(session, Resident(clinic_id=clinic.id, name=f"王小{index}", sex="1"), doctor.id)
-            records.create(session, Visit(clinic_id=clinic.id, resident_id=resident.id, visit_at=utcnow(),
-                                          doctor_id=doctor.id, chief_complaint="头晕"), doctor.id)
+            records.create(
+                session,
+                Visit(
+                    clinic_id=clinic.id,
+                    resident_id=resident.id,
+                    visit_at=utcnow(),
+                    doctor_id=doctor.id,
+                    chief_complaint="头晕",
+                ),
+                doctor.id,
+            )
     return engine
 
 

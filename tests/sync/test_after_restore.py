@@ -40,8 +40,9 @@ def _edit(engine, name, **changes):
 
 def _hub_record(hub, record_id):
     with hub.engine.connect() as conn:
-        revision, data = conn.execute(text("SELECT revision, data FROM sync_record WHERE id = :id"),
-                                      {"id": record_id}).one()
+        revision, data = conn.execute(
+            text("SELECT revision, data FROM sync_record WHERE id = :id"), {"id": record_id}
+        ).one()
     return revision, data if isinstance(data, dict) else json.loads(data)
 
 
@@ -57,7 +58,8 @@ def _outbox(engine):
 
 @pytest.mark.parametrize("how", ["db restore", "copied by hand"])
 def test_after_a_restore_the_hub_gives_back_what_is_newer_and_new_edits_arrive(
-        hub, small_clinic, clinic, clinic_settings, tmp_path, how):
+    hub, small_clinic, clinic, clinic_settings, tmp_path, how
+):
     engine = small_clinic
     path = database_path(engine)
     code, token = _register(hub, engine)
@@ -109,8 +111,9 @@ def test_after_a_restore_the_hub_gives_back_what_is_newer_and_new_edits_arrive(
     engine.dispose()
 
 
-def test_a_difference_that_resending_cannot_fix_fails_the_sync_and_says_why(hub, small_clinic, clinic_settings,
-                                                                            monkeypatch):
+def test_a_difference_that_resending_cannot_fix_fails_the_sync_and_says_why(
+    hub, small_clinic, clinic_settings, monkeypatch
+):
     engine = small_clinic
     code, token = _register(hub, engine)
     settings = clinic_settings(hub, database_path(engine))

@@ -65,9 +65,28 @@ def self_signed(tmp_path_factory):
         pytest.skip("openssl is needed to make a test certificate")
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "hub.crt", folder / "hub.key"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
-                    str(cert), "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost",
+        ],
+        check=True,
+        capture_output=True,
+    )
     return cert, key
 
 
@@ -91,13 +110,15 @@ def test_plain_http_to_another_machine_needs_explicit_permission_and_warns():
     refused = check_connection(_settings(hub_url="http://192.0.2.10:8600"), token="chub_x")
     assert (refused.problem, refused.exit_code) == ("config", sync_engine.EXIT_CONFIG)
     assert "allow_insecure_http" in refused.message
-    allowed = check_connection(_settings(hub_url=f"http://192.0.2.10:{_free_port()}", allow_insecure_http=True),
-                               token="chub_x")
+    allowed = check_connection(
+        _settings(hub_url=f"http://192.0.2.10:{_free_port()}", allow_insecure_http=True), token="chub_x"
+    )
     assert allowed.problem != "config"
     assert any("unencrypted" in warning for warning in allowed.warnings)
 
 
 # --- the token file ---------------------------------------------------------------------------------
+
 
 def test_set_token_writes_an_owner_only_file_and_names_it_in_the_config(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr("sys.stdin", io.StringIO("chub_secret_token\n"))
@@ -122,6 +143,7 @@ def test_a_token_file_others_can_read_is_refused_with_the_fix(tmp_path, capsys):
 
 
 # --- the end-of-day batch ---------------------------------------------------------------------------
+
 
 def test_the_batch_exit_codes(hub, small_clinic, monkeypatch, capsys):
     path = database_path(small_clinic)

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
 from clinic_hub import changes
-
 from clinic_tui.data import records
 from clinic_tui.data.db import read_session, unit_of_work
-from clinic_tui.data.models import (AuditEntry, Broadcast, Clinic, Department, Hospital, OutboxEntry, Referral,
-                                    ReferralEvent, Resident, SlotPool)
+from clinic_tui.data.models import (
+    AuditEntry,
+    Broadcast,
+    Clinic,
+    Department,
+    Hospital,
+    OutboxEntry,
+    Referral,
+    ReferralEvent,
+    Resident,
+    SlotPool,
+)
 from clinic_tui.sync import state as sync_state
 from clinic_tui.sync.engine import run_sync
 
@@ -25,32 +34,58 @@ def _rows(engine, model):
 
 
 def test_pull_applies_an_acceptance_a_downward_referral_the_directory_and_a_notice_once(
-        hub, small_clinic, clinic_settings):
+    hub, small_clinic, clinic_settings
+):
     engine = small_clinic
     code, token = _register(hub, engine)
     department = hub.new_department()
     with unit_of_work(engine) as session:
         clinic = session.execute(select(Clinic)).scalar_one()
         resident = session.execute(select(Resident).limit(1)).scalar_one()
-        slip = records.create(session, Referral(
-            clinic_id=clinic.id, referral_no=f"{code}-20261120-0001", status="sent", resident_id=resident.id,
-            referral_date=date(2026, 11, 20), patient_name=resident.name, to_department_code=department), None)
+        slip = records.create(
+            session,
+            Referral(
+                clinic_id=clinic.id,
+                referral_no=f"{code}-20261120-0001",
+                status="sent",
+                resident_id=resident.id,
+                referral_date=date(2026, 11, 20),
+                patient_name=resident.name,
+                to_department_code=department,
+            ),
+            None,
+        )
     settings = clinic_settings(hub, database_path(engine))
     assert run_sync(engine, settings, token=token).outcome == "ok"
 
-    appointment = (datetime.now(timezone.utc) + timedelta(days=1)).replace(microsecond=0)
+    appointment = (datetime.now(UTC) + timedelta(days=1)).replace(microsecond=0)
     with hub.desk() as desk:
-        answer = desk.post(f"/referrals/{slip.referral_no}/accept", json={
-            "department_code": department, "appointment_at": appointment.isoformat(), "doctor": "张主任"})
+        answer = desk.post(
+            f"/referrals/{slip.referral_no}/accept",
+            json={"department_code": department, "appointment_at": appointment.isoformat(), "doctor": "张主任"},
+        )
         assert answer.status_code == 200, answer.text
-        down = desk.post("/downward-referrals", json={
-            "clinic_code": code, "up_referral_no": slip.referral_no, "outcome": "2", "treatment_plan": "继续降压",
-            "discharge_diagnoses": [{"code": "I10", "name": "原发性高血压", "system": "ICD-10"}],
-            "followup_schedule": [{"after_days": 14, "what": "复查血压"}]})
+        down = desk.post(
+            "/downward-referrals",
+            json={
+                "clinic_code": code,
+                "up_referral_no": slip.referral_no,
+                "outcome": "2",
+                "treatment_plan": "继续降压",
+                "discharge_diagnoses": [{"code": "I10", "name": "原发性高血压", "system": "ICD-10"}],
+                "followup_schedule": [{"after_days": 14, "what": "复查血压"}],
+            },
+        )
         assert down.status_code == 201, down.text
     with hub.engine.begin() as conn:
-        changes.publish(conn, kind="broadcast", record_id="7d0c3c1e-7f55-4b8e-9d1a-0b7e1d0f0001",
-                        addressee_clinic_id=None, clinic_code=None, fields={"title": "停诊通知", "body": "周日心内科停诊"})
+        changes.publish(
+            conn,
+            kind="broadcast",
+            record_id="7d0c3c1e-7f55-4b8e-9d1a-0b7e1d0f0001",
+            addressee_clinic_id=None,
+            clinic_code=None,
+            fields={"title": "停诊通知", "body": "周日心内科停诊"},
+        )
 
     report = run_sync(engine, settings, token=token)
     assert report.outcome == "ok", report.message
@@ -64,12 +99,17 @@ def test_pull_applies_an_acceptance_a_downward_referral_the_directory_and_a_noti
         referral = session.get(Referral, slip.id)
         assert referral.status == "accepted" and referral.revision == 1  # the hospital's move, not a clinic edit
         assert session.execute(select(OutboxEntry)).all() == []
-        received = session.execute(select(AuditEntry).where(
-            AuditEntry.record_id == slip.id, AuditEntry.action == "receive")).scalars().all()
+        received = (
+            session.execute(select(AuditEntry).where(AuditEntry.record_id == slip.id, AuditEntry.action == "receive"))
+            .scalars()
+            .all()
+        )
         assert [entry.changes for entry in received] == [{"status": ["sent", "accepted"]}]
     (downward,) = [r for r in _rows(engine, Referral) if r.origin == "hub"]
     assert (downward.direction, downward.status, downward.resident_id) == ("down", "received", resident.id)
-    assert downward.treatment_plan == "继续降压" and downward.followup_schedule == [{"after_days": 14, "what": "复查血压"}]
+    assert downward.treatment_plan == "继续降压" and downward.followup_schedule == [
+        {"after_days": 14, "what": "复查血压"}
+    ]
     departments = {d.code: d for d in _rows(engine, Department)}
     assert department in departments
     assert departments[department].hospital_id in {h.id for h in _rows(engine, Hospital)}

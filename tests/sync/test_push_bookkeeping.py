@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 from hypothesis import given
 from hypothesis import strategies as st
-
 from sqlalchemy import select
 
 from clinic_tui.data import records
@@ -27,8 +26,10 @@ from .test_push_pull import _register
 
 def _outbox(engine) -> dict[str, tuple[int, str, int]]:
     with read_session(engine) as session:
-        return {row.record_id: (row.revision, row.state, row.attempts)
-                for row in session.execute(select(OutboxEntry)).scalars()}
+        return {
+            row.record_id: (row.revision, row.state, row.attempts)
+            for row in session.execute(select(OutboxEntry)).scalars()
+        }
 
 
 def test_wire_records_read_with_core_equal_the_orm_snapshot(demo_db):
@@ -40,7 +41,7 @@ def test_wire_records_read_with_core_equal_the_orm_snapshot(demo_db):
     sent, texts = outbox.build_batch(engine, items)
     assert len(sent) > 50 and {item.kind for item in sent} >= {"resident", "visit", "referral", "followup"}
     with read_session(engine) as session:
-        for item, text in zip(sent, texts):
+        for item, text in zip(sent, texts, strict=False):
             payload = json.loads(text)
             assert payload["kind"] == item.kind
             row = session.get(SYNCED_KINDS[item.kind], item.record_id)
@@ -67,8 +68,8 @@ def test_keyset_walk_meets_every_row_once_and_an_edited_row_again_at_the_end(sma
         if not batch:
             break
         walked.extend(batch)
-    assert walked[:len(everything)] == everything
-    assert walked[len(everything):] == [outbox.OutboxItem("resident", resident.record_id, 2)]
+    assert walked[: len(everything)] == everything
+    assert walked[len(everything) :] == [outbox.OutboxItem("resident", resident.record_id, 2)]
 
 
 def test_answers_remove_only_the_exact_revision_answered(small_clinic):
@@ -77,10 +78,21 @@ def test_answers_remove_only_the_exact_revision_answered(small_clinic):
     edited, refused = [item for item in sent if item.kind == "resident"][:2]
     with unit_of_work(engine) as session:  # edited while its batch was in flight
         records.update(session, session.get(Resident, edited.record_id), {"name": "王大明"}, None)
-    answers = [SimpleNamespace(id=i.record_id, kind=i.kind, revision=i.revision, code=None, message=None,
-                               status="accepted") for i in sent if i != refused]
-    answers.append(SimpleNamespace(id=refused.record_id, kind=refused.kind, revision=refused.revision,
-                                   status="rejected", code="bad_id_number", message="身份证号无效"))
+    answers = [
+        SimpleNamespace(id=i.record_id, kind=i.kind, revision=i.revision, code=None, message=None, status="accepted")
+        for i in sent
+        if i != refused
+    ]
+    answers.append(
+        SimpleNamespace(
+            id=refused.record_id,
+            kind=refused.kind,
+            revision=refused.revision,
+            status="rejected",
+            code="bad_id_number",
+            message="身份证号无效",
+        )
+    )
     counts, _ = outbox.apply_push_answers(engine, sent, answers)
     assert (counts.accepted, counts.rejected, counts.still_pending) == (len(sent) - 1, 1, 1)
     left = _outbox(engine)
@@ -108,7 +120,9 @@ def test_a_sync_stopped_mid_run_is_closed_as_interrupted_by_the_next_one(hub, sm
 def _wire_text(expression, value) -> str:
     """``{"a": <expression of x>}`` as SQLite writes it for x = ``value``."""
     with sqlite3.connect(":memory:") as conn:
-        (text,) = conn.execute(f"WITH v(x) AS (SELECT ?) SELECT json_object('a', {expression}) FROM v", (value,)).fetchone()
+        (text,) = conn.execute(
+            f"WITH v(x) AS (SELECT ?) SELECT json_object('a', {expression}) FROM v", (value,)
+        ).fetchone()
     return text
 
 
@@ -119,9 +133,8 @@ def _wire_value(expression, value):
 @given(st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2999, 12, 31)))
 def test_stored_datetimes_go_on_the_wire_as_isoformat_writes_them(moment):
     stored = moment.strftime("%Y-%m-%d %H:%M:%S.%f")  # how SQLAlchemy stores a UTC datetime on SQLite
-    assert _wire_value(wire_json._utc_iso("x"), stored) == moment.replace(tzinfo=timezone.utc).isoformat()
-    assert _wire_value(wire_json._utc_iso("x"), stored[:19]) == \
-        moment.replace(microsecond=0, tzinfo=timezone.utc).isoformat()
+    assert _wire_value(wire_json._utc_iso("x"), stored) == moment.replace(tzinfo=UTC).isoformat()
+    assert _wire_value(wire_json._utc_iso("x"), stored[:19]) == moment.replace(microsecond=0, tzinfo=UTC).isoformat()
 
 
 MEASUREMENTS = st.floats(min_value=-1e9, max_value=1e9, allow_nan=False) | st.floats(min_value=1e-9, max_value=1e-3)
@@ -142,18 +155,36 @@ def test_a_referral_goes_out_with_the_status_the_clinic_set(demo_db):
 
     engine = open_database(demo_db).engine
     with read_session(engine) as session:
-        answered = session.execute(select(Referral).where(  # the clinic's own (upward) referrals
-            Referral.origin != "hub", Referral.status.not_in(outbox.CLINIC_REFERRAL_STATUSES))).scalars().all()
+        answered = (
+            session.execute(
+                select(Referral).where(  # the clinic's own (upward) referrals
+                    Referral.origin != "hub", Referral.status.not_in(outbox.CLINIC_REFERRAL_STATUSES)
+                )
+            )
+            .scalars()
+            .all()
+        )
         assert answered, "the demo has referrals the hospital answered"
         own = {}
         for referral in answered:
-            events = session.execute(select(ReferralEvent).where(
-                ReferralEvent.referral_id == referral.id, ReferralEvent.origin != "hub",
-                ReferralEvent.to_status.in_(outbox.CLINIC_REFERRAL_STATUSES), ReferralEvent.deleted == False,  # noqa: E712
-            ).order_by(ReferralEvent.at.desc(), ReferralEvent.created_at.desc())).scalars().all()
+            events = (
+                session.execute(
+                    select(ReferralEvent)
+                    .where(
+                        ReferralEvent.referral_id == referral.id,
+                        ReferralEvent.origin != "hub",
+                        ReferralEvent.to_status.in_(outbox.CLINIC_REFERRAL_STATUSES),
+                        ReferralEvent.deleted == False,  # noqa: E712
+                    )
+                    .order_by(ReferralEvent.at.desc(), ReferralEvent.created_at.desc())
+                )
+                .scalars()
+                .all()
+            )
             own[referral.id] = events[0].to_status if events else "sent"
     sent, texts = outbox.build_batch(
-        engine, [outbox.OutboxItem("referral", referral.id, referral.revision) for referral in answered])
+        engine, [outbox.OutboxItem("referral", referral.id, referral.revision) for referral in answered]
+    )
     statuses = {json.loads(text)["id"]: json.loads(text)["data"]["status"] for text in texts}
     assert statuses == own
     assert set(statuses.values()) <= set(outbox.CLINIC_REFERRAL_STATUSES)
@@ -182,8 +213,9 @@ def test_a_push_that_goes_offline_sends_nothing_more(small_clinic, monkeypatch):
     monkeypatch.setattr(HubClient, "push", counted)
     with HubClient(f"http://127.0.0.1:{free_port()}", "token") as nobody_listens:  # every request refused
         with pytest.raises(HubError) as failed:
-            pusher.Pusher(small_clinic, nobody_listens, SyncReport(), 2, lambda done, total: None,
-                          lambda: None).push_all()
+            pusher.Pusher(
+                small_clinic, nobody_listens, SyncReport(), 2, lambda done, total: None, lambda: None
+            ).push_all()
     assert failed.value.problem == "refused"
     assert len(attempts) == pusher.RESENDS and len(set(attempts)) == 1  # one batch, resent; not the next
     assert len(outbox.pending_items(small_clinic)) == 7

@@ -60,6 +60,7 @@ def test_first_full_sync_of_the_demo_database_is_confirmed_record_by_record(hub,
 
 # --- a small clinic ---------------------------------------------------------------------------------
 
+
 def _register(hub, engine) -> tuple[str, str]:
     """The clinic on the hub, under the same code as the local clinic row (pull maps by code)."""
     from sqlalchemy import update
@@ -75,8 +76,12 @@ def _register(hub, engine) -> tuple[str, str]:
 
 def _outbox(engine) -> list[tuple[str, str, int, str]]:
     with read_session(engine) as session:
-        return [tuple(r) for r in session.execute(
-            select(OutboxEntry.kind, OutboxEntry.record_id, OutboxEntry.revision, OutboxEntry.state))]
+        return [
+            tuple(r)
+            for r in session.execute(
+                select(OutboxEntry.kind, OutboxEntry.record_id, OutboxEntry.revision, OutboxEntry.state)
+            )
+        ]
 
 
 def test_an_edit_made_while_its_batch_is_in_flight_stays_pending_and_goes_next(hub, small_clinic, clinic_settings):
@@ -100,8 +105,9 @@ def test_an_edit_made_while_its_batch_is_in_flight_stays_pending_and_goes_next(h
         elif "after_answer" not in seen and step.done >= 2:  # the first answer (for revision 1) is applied
             seen["after_answer"] = [row for row in _outbox(engine) if row[1] == seen["edited"]]
 
-    report = run_sync(engine, clinic_settings(hub, database_path(engine), batch_size=2), token=token,
-                      progress=edit_mid_push)
+    report = run_sync(
+        engine, clinic_settings(hub, database_path(engine), batch_size=2), token=token, progress=edit_mid_push
+    )
     assert report.outcome == "ok", report.message
     assert seen["after_answer"] == [("resident", seen["edited"], 2, "pending")]
     assert _outbox(engine) == []
@@ -119,9 +125,18 @@ def test_a_rejected_record_keeps_the_hubs_reason_and_goes_again_once_fixed(hub, 
     code, token = _register(hub, engine)
     with unit_of_work(engine) as session:
         clinic = session.execute(select(Clinic)).scalar_one()
-        slip = records.create(session, Referral(clinic_id=clinic.id, referral_no=f"{code}-20261120-0001",
-                                                direction="down", status="sent", referral_date=date(2026, 11, 20),
-                                                patient_name="王小明"), None)
+        slip = records.create(
+            session,
+            Referral(
+                clinic_id=clinic.id,
+                referral_no=f"{code}-20261120-0001",
+                direction="down",
+                status="sent",
+                referral_date=date(2026, 11, 20),
+                patient_name="王小明",
+            ),
+            None,
+        )
     settings = clinic_settings(hub, database_path(engine))
     report = run_sync(engine, settings, token=token)
     assert report.outcome == "rejected" and report.exit_code == 5
@@ -152,8 +167,11 @@ def test_a_batch_the_hub_finds_too_large_is_sent_in_halves(own_hub, small_clinic
     with hub.engine.connect() as conn:
         from sqlalchemy import text
 
-        sizes = [len(results) for (results,) in conn.execute(text("SELECT results FROM push_batch")).all()
-                 for results in [results if isinstance(results, list) else __import__("json").loads(results)]]
+        sizes = [
+            len(results)
+            for (results,) in conn.execute(text("SELECT results FROM push_batch")).all()
+            for results in [results if isinstance(results, list) else __import__("json").loads(results)]
+        ]
     assert sizes and max(sizes) <= 4 and sum(sizes) == 7
 
 

@@ -19,8 +19,9 @@ from clinic_tui.sync.scheduler import (
     end_of_day_nudge_due,
 )
 
-POLICY = SchedulePolicy(first_delay=3, online_interval=300, change_delay=20, backoff_base=15, backoff_cap=900,
-                        min_delay=2, busy_retry=60)
+POLICY = SchedulePolicy(
+    first_delay=3, online_interval=300, change_delay=20, backoff_base=15, backoff_cap=900, min_delay=2, busy_retry=60
+)
 
 
 class Clock:
@@ -132,8 +133,10 @@ def test_sync_now_is_due_at_once_whatever_the_state(clock):
     assert plan.next_action() == "probe"
 
 
-@pytest.mark.parametrize(("problem", "state"), [("auth", AUTH), ("forbidden", AUTH), ("config", CONFIG),
-                                                ("too_old", PROBLEM), ("tls", PROBLEM)])
+@pytest.mark.parametrize(
+    ("problem", "state"),
+    [("auth", AUTH), ("forbidden", AUTH), ("config", CONFIG), ("too_old", PROBLEM), ("tls", PROBLEM)],
+)
 def test_problems_someone_must_fix_are_retried_slowly(clock, problem, state):
     plan = scheduler(clock, rng=lambda: 0.0)
     plan.probed(False, problem)

@@ -6,11 +6,18 @@ instead of deletion. Records the hub owns (the hospital directory) use ``HubReco
 """
 
 from clinic_tui.data.models.base import HubRecord, SyncedRecord, new_id, utcnow
-from clinic_tui.data.models.bookkeeping import (AppSetting, AuditEntry, Broadcast, Draft, OutboxEntry, SyncCursor,
-                                                SyncRun)
+from clinic_tui.data.models.bookkeeping import (
+    AppSetting,
+    AuditEntry,
+    Broadcast,
+    Draft,
+    OutboxEntry,
+    SyncCursor,
+    SyncRun,
+)
 from clinic_tui.data.models.clinical import Followup, FollowupDue, Task, Visit
 from clinic_tui.data.models.contract import Contract, ServicePackage, ServiceRecord, Team
-from clinic_tui.data.models.directory import DiagnosisCode, Department, Division, Hospital, SlotPool
+from clinic_tui.data.models.directory import Department, DiagnosisCode, Division, Hospital, SlotPool
 from clinic_tui.data.models.people import Clinic, Resident, Staff
 from clinic_tui.data.models.referral import Referral, ReferralEvent
 
@@ -30,8 +37,34 @@ SYNCED_KINDS: dict[str, type[SyncedRecord]] = {
 }
 
 __all__ = [
-    "AppSetting", "AuditEntry", "Broadcast", "Clinic", "Contract", "Department", "DiagnosisCode", "Division", "Draft",
-    "Followup", "FollowupDue", "Hospital", "HubRecord", "OutboxEntry", "Referral", "ReferralEvent", "Resident",
-    "SYNCED_KINDS", "ServicePackage", "ServiceRecord", "SlotPool", "Staff", "SyncCursor", "SyncRun",
-    "SyncedRecord", "Task", "Team", "Visit", "new_id", "utcnow",
+    "AppSetting",
+    "AuditEntry",
+    "Broadcast",
+    "Clinic",
+    "Contract",
+    "Department",
+    "DiagnosisCode",
+    "Division",
+    "Draft",
+    "Followup",
+    "FollowupDue",
+    "Hospital",
+    "HubRecord",
+    "OutboxEntry",
+    "Referral",
+    "ReferralEvent",
+    "Resident",
+    "SYNCED_KINDS",
+    "ServicePackage",
+    "ServiceRecord",
+    "SlotPool",
+    "Staff",
+    "SyncCursor",
+    "SyncRun",
+    "SyncedRecord",
+    "Task",
+    "Team",
+    "Visit",
+    "new_id",
+    "utcnow",
 ]

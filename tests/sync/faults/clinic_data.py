@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 import shutil
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 CLINIC_CODE = "QS0101"
@@ -35,7 +35,7 @@ def build_clinic_db(path: Path, records: int, *, seed: int = 4) -> dict[str, int
     rng = random.Random(seed)
     opened = open_database(path)
     engine = opened.engine
-    now = datetime(2026, 11, 20, 1, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
     written: list = []
     try:
         with unit_of_work(engine) as session:
@@ -43,8 +43,9 @@ def build_clinic_db(path: Path, records: int, *, seed: int = 4) -> dict[str, int
             session.add(clinic)
             session.add(AppSetting(key="clinic_id", value=clinic.id))
             session.flush()
-            doctor = record_writes.create(session, Staff(clinic_id=clinic.id, name="李建国", role="village_doctor"),
-                                          None)
+            doctor = record_writes.create(
+                session, Staff(clinic_id=clinic.id, name="李建国", role="village_doctor"), None
+            )
             written.append(doctor)
         residents = max(1, records // 5)
         made = 1
@@ -54,34 +55,61 @@ def build_clinic_db(path: Path, records: int, *, seed: int = 4) -> dict[str, int
                 for n in range(start, min(start + 200, residents)):
                     name = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
                     conditions = rng.choice(([], ["02"], ["03"], ["02", "03"]))
-                    resident = record_writes.create(session, Resident(
-                        clinic_id=clinic.id, name=name, sex=rng.choice("12"),
-                        birth_date=date(1940, 1, 1) + timedelta(days=rng.randrange(25000)),
-                        phone=f"138{rng.randrange(10**8):08d}", address=f"青石村{rng.randrange(1, 12)}组{n}号",
-                        chronic_conditions=conditions), doctor.id)
+                    resident = record_writes.create(
+                        session,
+                        Resident(
+                            clinic_id=clinic.id,
+                            name=name,
+                            sex=rng.choice("12"),
+                            birth_date=date(1940, 1, 1) + timedelta(days=rng.randrange(25000)),
+                            phone=f"138{rng.randrange(10**8):08d}",
+                            address=f"青石村{rng.randrange(1, 12)}组{n}号",
+                            chronic_conditions=conditions,
+                        ),
+                        doctor.id,
+                    )
                     written.append(resident)
                     made += 1
                     for _ in range(3):
                         if made >= records:
                             break
                         code, diagnosis = rng.choice(DIAGNOSES)
-                        visit = record_writes.create(session, Visit(
-                            clinic_id=clinic.id, resident_id=resident.id, doctor_id=doctor.id,
-                            visit_at=now - timedelta(minutes=rng.randrange(500000)), mode="1",
-                            chief_complaint=rng.choice(COMPLAINTS), sbp=rng.randrange(110, 180),
-                            dbp=rng.randrange(65, 110), heart_rate=rng.randrange(60, 100),
-                            diagnoses=[{"code": code, "name": diagnosis, "system": "ICD-10", "version": "2019"}],
-                            treatment="氨氯地平片 5mg 每日一次", fee_fen=rng.randrange(500, 5000),
-                            institution_code=CLINIC_CODE), doctor.id)
+                        visit = record_writes.create(
+                            session,
+                            Visit(
+                                clinic_id=clinic.id,
+                                resident_id=resident.id,
+                                doctor_id=doctor.id,
+                                visit_at=now - timedelta(minutes=rng.randrange(500000)),
+                                mode="1",
+                                chief_complaint=rng.choice(COMPLAINTS),
+                                sbp=rng.randrange(110, 180),
+                                dbp=rng.randrange(65, 110),
+                                heart_rate=rng.randrange(60, 100),
+                                diagnoses=[{"code": code, "name": diagnosis, "system": "ICD-10", "version": "2019"}],
+                                treatment="氨氯地平片 5mg 每日一次",
+                                fee_fen=rng.randrange(500, 5000),
+                                institution_code=CLINIC_CODE,
+                            ),
+                            doctor.id,
+                        )
                         written.append(visit)
                         made += 1
                     if made < records:
-                        followup = record_writes.create(session, Followup(
-                            clinic_id=clinic.id, resident_id=resident.id, doctor_id=doctor.id,
-                            disease=rng.choice(("hypertension", "diabetes")),
-                            followup_date=date(2026, 11, 20) - timedelta(days=rng.randrange(300)),
-                            sbp=rng.randrange(110, 180), dbp=rng.randrange(65, 110),
-                            classification=rng.choice("12")), doctor.id)
+                        followup = record_writes.create(
+                            session,
+                            Followup(
+                                clinic_id=clinic.id,
+                                resident_id=resident.id,
+                                doctor_id=doctor.id,
+                                disease=rng.choice(("hypertension", "diabetes")),
+                                followup_date=date(2026, 11, 20) - timedelta(days=rng.randrange(300)),
+                                sbp=rng.randrange(110, 180),
+                                dbp=rng.randrange(65, 110),
+                                classification=rng.choice("12"),
+                            ),
+                            doctor.id,
+                        )
                         written.append(followup)
                         made += 1
         with unit_of_work(engine) as session:
@@ -114,8 +142,10 @@ def count_by_kind(path: Path) -> dict[str, int]:
     from clinic_tui.data.models import SYNCED_KINDS
 
     with sqlite3.connect(path) as conn:
-        counts = {kind: conn.execute(f'SELECT count(*) FROM "{model.__tablename__}"').fetchone()[0]
-                  for kind, model in SYNCED_KINDS.items()}
+        counts = {
+            kind: conn.execute(f'SELECT count(*) FROM "{model.__tablename__}"').fetchone()[0]
+            for kind, model in SYNCED_KINDS.items()
+        }
     return {kind: n for kind, n in counts.items() if n}
 
 

@@ -34,8 +34,9 @@ def free_port() -> int:
 
 
 def hub_cli(*args: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "clinic_hub", *args], capture_output=True, text=True, cwd=ROOT,
-                          timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "clinic_hub", *args], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
     if done.returncode != 0:
         raise RuntimeError(f"clinic-hub {args[0]} failed: {done.stderr or done.stdout}")
     return done.stdout
@@ -69,7 +70,10 @@ class HubProcess:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "clinic_hub", "serve", "--db", self.url_of_db, "--port", str(self.port)],
-            stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
         log.close()
         deadline = time.monotonic() + 30
         while True:
@@ -145,6 +149,7 @@ def clinic_db(tmp_path, clinic_template) -> Path:
 
 # --- the client, as a separate process -----------------------------------------------------------
 
+
 @dataclass
 class SyncRun:
     returncode: int
@@ -154,8 +159,19 @@ class SyncRun:
 
 
 def sync_argv(clinic_db: Path, hub_url: str, token: str, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "clinic_tui", "sync", "--db", str(clinic_db), "--hub", hub_url,
-            "--token", token, *extra]
+    return [
+        sys.executable,
+        "-m",
+        "clinic_tui",
+        "sync",
+        "--db",
+        str(clinic_db),
+        "--hub",
+        hub_url,
+        "--token",
+        token,
+        *extra,
+    ]
 
 
 def sync_env(batch_size: int = BATCH_SIZE) -> dict[str, str]:
@@ -166,19 +182,33 @@ def sync_env(batch_size: int = BATCH_SIZE) -> dict[str, str]:
 
 
 def start_sync(clinic_db: Path, hub_url: str, token: str, *, batch_size: int = BATCH_SIZE) -> subprocess.Popen:
-    return subprocess.Popen(sync_argv(clinic_db, hub_url, token), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, cwd=ROOT, env=sync_env(batch_size))
+    return subprocess.Popen(
+        sync_argv(clinic_db, hub_url, token),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env=sync_env(batch_size),
+    )
 
 
-def run_sync(clinic_db: Path, hub_url: str, token: str, *, batch_size: int = BATCH_SIZE,
-             timeout: float = 300) -> SyncRun:
+def run_sync(
+    clinic_db: Path, hub_url: str, token: str, *, batch_size: int = BATCH_SIZE, timeout: float = 300
+) -> SyncRun:
     started = time.monotonic()
-    done = subprocess.run(sync_argv(clinic_db, hub_url, token), capture_output=True, text=True, cwd=ROOT,
-                          env=sync_env(batch_size), timeout=timeout)
+    done = subprocess.run(
+        sync_argv(clinic_db, hub_url, token),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=sync_env(batch_size),
+        timeout=timeout,
+    )
     return SyncRun(done.returncode, done.stdout, done.stderr, time.monotonic() - started)
 
 
 # --- what must hold after every fault and a final clean sync -------------------------------------
+
 
 def clinic_records(clinic_db: Path) -> dict[str, tuple[str, int, bool]]:
     """Every record the clinic owns and the hub accepts: id -> (kind, revision, deleted)."""
@@ -191,7 +221,8 @@ def clinic_records(clinic_db: Path) -> dict[str, tuple[str, int, bool]]:
             if kind not in CLINIC_KINDS:
                 continue
             for record_id, revision, deleted in conn.execute(
-                    f'SELECT id, revision, deleted FROM "{model.__tablename__}"'):
+                f'SELECT id, revision, deleted FROM "{model.__tablename__}"'
+            ):
                 found[record_id] = (kind, revision, bool(deleted))
     return found
 
@@ -201,7 +232,9 @@ def hub_records(hub_db: Path) -> tuple[list[tuple], dict[str, tuple[str, int, bo
     with sqlite3.connect(f"file:{hub_db}?mode=ro", uri=True) as conn:
         rows = conn.execute(
             "SELECT r.id, r.kind, r.revision, r.deleted, json_extract(r.data, '$.revision') FROM sync_record r "
-            "JOIN clinic c ON c.id = r.clinic_id WHERE r.origin = 'clinic' AND c.code = ?", (CLINIC_CODE,)).fetchall()
+            "JOIN clinic c ON c.id = r.clinic_id WHERE r.origin = 'clinic' AND c.code = ?",
+            (CLINIC_CODE,),
+        ).fetchall()
     return rows, {row[0]: (row[1], row[2], bool(row[3])) for row in rows}
 
 
@@ -227,8 +260,9 @@ def integrity(path: Path) -> str:
 
 
 def reconcile(hub: HubProcess) -> dict:
-    response = httpx.get(f"{hub.url}/api/v1/sync/reconcile", headers={"Authorization": f"Bearer {hub.token}"},
-                         timeout=30)
+    response = httpx.get(
+        f"{hub.url}/api/v1/sync/reconcile", headers={"Authorization": f"Bearer {hub.token}"}, timeout=30
+    )
     response.raise_for_status()
     return response.json()
 

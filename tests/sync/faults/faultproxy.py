@@ -26,8 +26,9 @@ import socket
 import struct
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import BinaryIO, Callable
+from typing import BinaryIO
 
 CHUNK = 1024  # bytes sent per throttled step
 
@@ -237,7 +238,7 @@ class FaultProxy:
             sock.sendall(data)
             return
         for start in range(0, len(data), CHUNK):
-            piece = data[start:start + CHUNK]
+            piece = data[start : start + CHUNK]
             sock.sendall(piece)
             time.sleep(len(piece) / rate)
 
@@ -263,9 +264,14 @@ class FaultProxy:
                 if request is None:
                     return
                 method, path = (request.start_line.split() + ["", ""])[:2]
-                exchange = Exchange(method, path, len(request.raw), len(request.body),
-                                    request.headers.get("content-encoding", "identity"),
-                                    request_body=request.body if self.keep_bodies else None)
+                exchange = Exchange(
+                    method,
+                    path,
+                    len(request.raw),
+                    len(request.body),
+                    request.headers.get("content-encoding", "identity"),
+                    request_body=request.body if self.keep_bodies else None,
+                )
                 with self._lock:
                     self.exchanges.append(exchange)
                 fault = self._next_fault(path)
@@ -307,7 +313,7 @@ class FaultProxy:
                     _reset(client, client_stream)
                     return
                 if fault and fault.action == "truncate":
-                    self._send(client, raw[:fault.at])
+                    self._send(client, raw[: fault.at])
                     _reset(client, client_stream)
                     return
                 if fault and fault.action == "garble":

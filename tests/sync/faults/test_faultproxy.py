@@ -7,7 +7,7 @@ import json
 import sqlite3
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -18,25 +18,44 @@ PUSH = "/api/v1/sync/push"
 
 
 def push_body(records: int = 30, batch_id: str | None = None) -> tuple[str, bytes]:
-    stamp = datetime.now(timezone.utc).isoformat()
+    stamp = datetime.now(UTC).isoformat()
     batch_id = batch_id or uuid.uuid4().hex
-    body = {"batch_id": batch_id, "records": [
-        {"kind": "visit", "id": str(uuid.uuid4()), "revision": 1, "updated_at": stamp, "deleted": False,
-         "data": {"clinic_id": "c", "created_at": stamp, "updated_at": stamp, "revision": 1, "deleted": False,
-                  "resident_id": str(uuid.uuid4()), "chief_complaint": "头晕三天，伴乏力"}}
-        for _ in range(records)]}
+    body = {
+        "batch_id": batch_id,
+        "records": [
+            {
+                "kind": "visit",
+                "id": str(uuid.uuid4()),
+                "revision": 1,
+                "updated_at": stamp,
+                "deleted": False,
+                "data": {
+                    "clinic_id": "c",
+                    "created_at": stamp,
+                    "updated_at": stamp,
+                    "revision": 1,
+                    "deleted": False,
+                    "resident_id": str(uuid.uuid4()),
+                    "chief_complaint": "头晕三天，伴乏力",
+                },
+            }
+            for _ in range(records)
+        ],
+    }
     return batch_id, gzip.compress(json.dumps(body, ensure_ascii=False).encode())
 
 
 def post(client: httpx.Client, body: bytes) -> httpx.Response:
-    return client.post(PUSH, content=body, headers={"Content-Encoding": "gzip", "Content-Type": "application/json",
-                                                    "Accept-Encoding": "gzip"})
+    return client.post(
+        PUSH,
+        content=body,
+        headers={"Content-Encoding": "gzip", "Content-Type": "application/json", "Accept-Encoding": "gzip"},
+    )
 
 
 @pytest.fixture
 def client(proxy, hub_process):
-    with httpx.Client(base_url=proxy.url, headers={"Authorization": f"Bearer {hub_process.token}"},
-                      timeout=30) as http:
+    with httpx.Client(base_url=proxy.url, headers={"Authorization": f"Bearer {hub_process.token}"}, timeout=30) as http:
         yield http
 
 

@@ -17,8 +17,17 @@ import time
 
 import pytest
 
-from .conftest import (BATCH_SIZE, TEMPLATE_RECORDS, assert_converged, clinic_records, hub_records, last_run,
-                       outbox_rows, run_sync, start_sync)
+from .conftest import (
+    BATCH_SIZE,
+    TEMPLATE_RECORDS,
+    assert_converged,
+    clinic_records,
+    hub_records,
+    last_run,
+    outbox_rows,
+    run_sync,
+    start_sync,
+)
 from .faultproxy import Fault
 
 PUSH = "/api/v1/sync/push"
@@ -44,8 +53,11 @@ def assert_confirmed_only_what_the_hub_holds(clinic_db, hub_process) -> None:
     every record that left the outbox is on the hub at exactly that revision."""
     queued = {row[1] for row in outbox_rows(clinic_db)}
     _, held = hub_records(hub_process.db_path)
-    unconfirmed = {record_id: (kind, revision) for record_id, (kind, revision, _) in clinic_records(clinic_db).items()
-                   if record_id not in queued and held.get(record_id, (None, None))[:2] != (kind, revision)}
+    unconfirmed = {
+        record_id: (kind, revision)
+        for record_id, (kind, revision, _) in clinic_records(clinic_db).items()
+        if record_id not in queued and held.get(record_id, (None, None))[:2] != (kind, revision)
+    }
     assert not unconfirmed, f"{len(unconfirmed)} records left the outbox unconfirmed, e.g. {list(unconfirmed)[:3]}"
 
 
@@ -83,10 +95,23 @@ def test_offline_changes_nothing_and_says_so(clinic_db, hub_process, proxy):
 
 # --- the client killed mid-push ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("batch, moment, delay", sweep(
-    [(3, "answered", 0.0)],
-    [(1, "received", 0.0), (5, "received", 0.0), (1, "answered", 0.0), (BATCHES, "answered", 0.0),
-     (2, "relayed", 0.0), (4, "relayed", 0.01), (6, "relayed", 0.05), (BATCHES, "relayed", 0.02)]))
+
+@pytest.mark.parametrize(
+    "batch, moment, delay",
+    sweep(
+        [(3, "answered", 0.0)],
+        [
+            (1, "received", 0.0),
+            (5, "received", 0.0),
+            (1, "answered", 0.0),
+            (BATCHES, "answered", 0.0),
+            (2, "relayed", 0.0),
+            (4, "relayed", 0.01),
+            (6, "relayed", 0.05),
+            (BATCHES, "relayed", 0.02),
+        ],
+    ),
+)
 def test_client_killed_mid_push_then_restarted(clinic_db, hub_process, proxy, batch, moment, delay):
     """SIGKILL the client when batch ``batch`` is at ``moment``: still in the proxy (received), stored
     by the hub but unread (answered), or read and being written to the outbox (relayed + delay)."""
@@ -117,9 +142,10 @@ def test_client_killed_mid_push_then_restarted(clinic_db, hub_process, proxy, ba
 
 # --- the hub killed mid-batch -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("batch, delay", sweep(
-    [(2, 0.0)],
-    [(1, 0.0), (3, 0.01), (4, 0.03), (5, 0.06), (6, 0.2), (BATCHES, 0.05)]))
+
+@pytest.mark.parametrize(
+    "batch, delay", sweep([(2, 0.0)], [(1, 0.0), (3, 0.01), (4, 0.03), (5, 0.06), (6, 0.2), (BATCHES, 0.05)])
+)
 def test_hub_killed_mid_batch_then_restarted(clinic_db, hub_process, proxy, batch, delay):
     """SIGKILL the hub ``delay`` s after batch ``batch`` reached it: before, during or after its
     commit. The batch must be stored whole or not at all, and the client must not confirm it."""
@@ -148,6 +174,7 @@ def test_hub_killed_mid_batch_then_restarted(clinic_db, hub_process, proxy, batc
 
 # --- the answer lost, cut or garbled on the way back --------------------------------------------------
 
+
 @pytest.mark.parametrize("batch", sweep([2], [1, 5, BATCHES]))
 def test_connection_dropped_after_the_hub_committed(clinic_db, hub_process, proxy, batch):
     """The hub stored the batch, the client never reads the answer: it resends the same batch id and
@@ -163,9 +190,7 @@ def test_connection_dropped_after_the_hub_committed(clinic_db, hub_process, prox
     final_clean_sync(clinic_db, hub_process, proxy)
 
 
-@pytest.mark.parametrize("batch, cut", sweep(
-    [(2, 60)],
-    [(1, 0), (3, 9), (4, 400), (5, 1000), (BATCHES, 5)]))
+@pytest.mark.parametrize("batch, cut", sweep([(2, 60)], [(1, 0), (3, 9), (4, 400), (5, 1000), (BATCHES, 5)]))
 def test_truncated_answer(clinic_db, hub_process, proxy, batch, cut):
     """Only ``cut`` bytes of the answer arrive: inside the status line (9), the headers (60; they are
     about 200 bytes) or the gzip body (400, 1000; about 2 KB for 50 answers)."""
@@ -219,6 +244,7 @@ def test_garbled_small_plain_answer_is_retried_not_taken_for_an_old_hub(clinic_d
 
 # --- a local edit while its batch is in flight ---------------------------------------------------------
 
+
 def test_edit_made_while_its_batch_is_in_flight_is_not_marked_sent(clinic_db, hub_process, proxy):
     """Sync invariant 2 (docs/architecture-sync.md): the doctor edits a record while the hub is
     storing the batch that carries its previous revision; the hub's "accepted" for that revision
@@ -245,7 +271,7 @@ def test_edit_made_while_its_batch_is_in_flight_is_not_marked_sent(clinic_db, hu
     proxy.arm(Fault("hook", nth=3, when="forwarded", hook=edit_a_visit_of_the_batch))
     done = run_sync(clinic_db, proxy.url, hub_process.token)
     assert done.returncode == 0, done.stdout + done.stderr
-    (visit_id, revision), = edited.items()
+    ((visit_id, revision),) = edited.items()
     hub_revision = hub_records(hub_process.db_path)[1][visit_id][1]
     # Either the same run sent the new revision too, or it is still queued for the next one.
     assert hub_revision == revision or ("visit", visit_id, revision, "pending", None) in outbox_rows(clinic_db)
@@ -254,6 +280,7 @@ def test_edit_made_while_its_batch_is_in_flight_is_not_marked_sent(clinic_db, hu
 
 
 # --- a slow link --------------------------------------------------------------------------------------
+
 
 @pytest.mark.slow
 def test_slow_link_with_small_batches(clinic_db, hub_process, proxy):
