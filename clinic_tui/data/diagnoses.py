@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +13,7 @@ from sqlmodel import Session
 from clinic_tui.data.db import read_session
 from clinic_tui.data.models import DiagnosisCode
 from clinic_tui.data.search_keys import starts_with
+from clinic_tui.domain.diagnosis_fit import Patient, fits
 
 
 @dataclass(frozen=True)
@@ -85,11 +88,20 @@ def import_county_list(session: Session, path: Path, system: str, version: str):
 _CANDIDATES = 200
 
 
-def search_diagnoses(session: Session, query: str, *, limit: int = 20) -> list[DiagnosisHit]:
+def search_diagnoses(
+    session: Session,
+    query: str,
+    *,
+    limit: int = 20,
+    patient: Patient | None = None,
+    use: Mapping[str, int] | None = None,
+) -> list[DiagnosisHit]:
     """Diagnoses by code prefix, pinyin or initials (of the name or of the curated clinical name),
-    or a part of either name. An exact code comes first, then the curated primary-care codes,
-    each list ordered by how closely the query covers the name it matched: "gxy" puts I10
-    (原发性高血压, 3 characters untyped) before I11.0 (高血压心脏病伴有(充血性)心力衰竭)."""
+    or a part of either name. An exact code comes first; then every code that can apply to the
+    ``patient`` before any that cannot (no pregnancy code first for a man or a woman of 76:
+    domain.diagnosis_fit); then the codes this clinic uses most (``use``: code -> times used);
+    then the curated primary-care codes; each ordered by how closely the query covers the name it
+    matched: "gxy" puts I10 (原发性高血压, 3 characters untyped) before I11.0."""
     text = query.strip()
     if not text:
         return []
@@ -124,20 +136,63 @@ def search_diagnoses(session: Session, query: str, *, limit: int = 20) -> list[D
         .limit(_CANDIDATES)
     )
     rows = session.execute(statement).all()
+    used = use or {}
     rows.sort(
-        key=lambda row: (row.code != code, not row.curated, _untyped(row, text, lowered), len(row.code), row.code)
+        key=lambda row: (
+            row.code != code,
+            not fits(row.code, patient),
+            -used.get(row.code, 0),
+            not row.curated,
+            _untyped(row, text, lowered),
+            len(row.code),
+            row.code,
+        )
     )
     return [DiagnosisHit(row.code, row.name, row.system, row.version, row.curated) for row in rows[:limit]]
 
 
-def find_diagnoses(engine: Engine, query: str, *, limit: int = 5) -> list[DiagnosisHit]:
+def find_diagnoses(engine: Engine, query: str, *, limit: int = 5, patient: Patient | None = None) -> list[DiagnosisHit]:
     """The best catalogue matches, one per code: a code in both built-in lists shows once, curated."""
     with read_session(engine) as session:
-        hits = search_diagnoses(session, query, limit=limit * 3)
+        hits = search_diagnoses(session, query, limit=limit * 3, patient=patient, use=diagnosis_use(engine, session))
     unique: dict[str, DiagnosisHit] = {}
     for hit in hits:
         unique.setdefault(hit.code, hit)
     return list(unique.values())[:limit]
+
+
+# How often the clinic uses each code, from its latest visits: the doctor's habits, read once and
+# kept a few minutes (a search per keystroke must not count thousands of visits each time).
+RECENT_VISITS = 2000
+USE_KEPT_SECONDS = 300.0
+_use_cache: dict[str, tuple[float, dict[str, int]]] = {}
+
+_USE_SQL = """
+SELECT json_extract(chosen.value, '$.code') AS code, count(*) AS times
+FROM (SELECT diagnoses FROM visit WHERE deleted = 0 ORDER BY visit_at DESC LIMIT :recent) AS latest,
+     json_each(latest.diagnoses) AS chosen
+WHERE json_extract(chosen.value, '$.code') IS NOT NULL
+GROUP BY 1
+"""
+
+
+def diagnosis_use(engine: Engine, session: Session) -> dict[str, int]:
+    """Code -> how many of the clinic's latest visits chose it (cached per database for a while)."""
+    from sqlalchemy import text
+
+    key = str(engine.url)
+    now = time.monotonic()
+    cached = _use_cache.get(key)
+    if cached is not None and now - cached[0] < USE_KEPT_SECONDS:
+        return cached[1]
+    counts = {row.code: row.times for row in session.execute(text(_USE_SQL), {"recent": RECENT_VISITS})}
+    _use_cache[key] = (now, counts)
+    return counts
+
+
+def forget_diagnosis_use(engine: Engine) -> None:
+    """A visit was saved: the next search counts again."""
+    _use_cache.pop(str(engine.url), None)
 
 
 def _untyped(row, text: str, lowered: str) -> tuple[int, bool]:

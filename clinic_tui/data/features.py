@@ -109,11 +109,18 @@ class Residents(_Feature):
 
 
 class Diagnoses(_Feature):
-    def find(self, query: str, *, limit: int = 5):
-        """The best catalogue matches, one per code (for the diagnosis pickers)."""
+    def find(self, query: str, *, limit: int = 5, resident_id: str | None = None):
+        """The best catalogue matches, one per code (for the diagnosis pickers), ranked for the
+        resident when one is given (sex and age: domain.diagnosis_fit) and by the clinic's use."""
+        from clinic_tui import clock
         from clinic_tui.data.diagnoses import find_diagnoses
+        from clinic_tui.domain.diagnosis_fit import Patient
 
-        return find_diagnoses(self._engine, query, limit=limit)
+        patient = None
+        if resident_id:
+            facts = Residents(self._store).form_facts(resident_id)
+            patient = Patient(sex=facts.sex, age=facts.age_on(clock.today()))
+        return find_diagnoses(self._engine, query, limit=limit, patient=patient)
 
 
 class Visits(_Feature):
@@ -125,9 +132,12 @@ class Visits(_Feature):
     def save(
         self, *, resident_id: str, values: dict[str, Any], user_id: str | None, record_id: str | None = None
     ) -> str:
+        from clinic_tui.data.diagnoses import forget_diagnosis_use
         from clinic_tui.data.visit_service import save_visit
 
-        return save_visit(self._engine, resident_id=resident_id, values=values, user_id=user_id, record_id=record_id)
+        saved = save_visit(self._engine, resident_id=resident_id, values=values, user_id=user_id, record_id=record_id)
+        forget_diagnosis_use(self._engine)  # its diagnoses count in the next search's ranking
+        return saved
 
 
 class Followups(_Feature):

@@ -152,7 +152,8 @@ class ReferralFormScreen(FormScreen):
             field.parent.display = False
             field.disabled = True
         store = self.clinic_app.store
-        pickers = [DiagnosisPicker(store.diagnoses.find)]
+        # Ranked for the resident chosen when the search runs (sex and age), if any yet.
+        pickers = [DiagnosisPicker(lambda query: store.diagnoses.find(query, resident_id=self.resident_id))]
         if self._opened_for() is None:
             pickers.insert(0, ResidentPicker(store.residents.search, label=N_("Resident")))
         self.form.mount(*pickers, before=self.form.input("reason").parent)

@@ -163,7 +163,10 @@ class VisitFormScreen(FormScreen):
         field = self.form.input(DIAGNOSES)
         field.parent.display = False
         field.disabled = True
-        self.form.mount(DiagnosisPicker(self.clinic_app.store.diagnoses.find), after=field.parent)
+        diagnoses = self.clinic_app.store.diagnoses
+        resident_id = self.resident_id  # ranked for this resident's sex and age
+        picker = DiagnosisPicker(lambda query: diagnoses.find(query, resident_id=resident_id))
+        self.form.mount(picker, after=field.parent)
 
     @on(DiagnosisPicker.Changed)
     def _diagnoses_picked(self, event: DiagnosisPicker.Changed) -> None:
