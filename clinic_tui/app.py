@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from clinic_tui import clock
 from clinic_tui.config import Settings
@@ -24,6 +24,7 @@ from clinic_tui.messages import DataChanged, OpenRecord, SyncStatus
 from clinic_tui.screens.base import translate_bindings
 from clinic_tui.screens.routes import MODE_SCREENS, mode_screen
 from clinic_tui.widgets.app_header import AppHeader
+from clinic_tui.widgets.footer import ClinicFooter
 
 
 class ClinicApp(App):
@@ -34,17 +35,19 @@ class ClinicApp(App):
     COMMANDS = {lambda: _palette_commands()}
     BINDINGS = [
         Binding("f1", "help", N_("Help"), id="app.help"),
-        Binding("f2", "dashboard", N_("Dashboard"), id="app.dashboard"),
-        Binding("f3", "residents", N_("Residents"), id="app.residents"),
-        Binding("f4", "register_resident", N_("Register"), id="app.register_resident"),
-        Binding("ctrl+r", "new_referral", N_("New referral"), id="app.new_referral"),
+        # Everywhere, so not in every footer (80 columns hold a screen's own keys and F1):
+        # the dashboard shows them, F1 lists them all, the palette finds them.
+        Binding("f2", "dashboard", N_("Dashboard"), id="app.dashboard", show=False),
+        Binding("f3", "residents", N_("Residents"), id="app.residents", show=False),
+        Binding("f4", "register_resident", N_("Register"), id="app.register_resident", show=False),
+        Binding("ctrl+r", "new_referral", N_("New referral"), id="app.new_referral", show=False),
         Binding("ctrl+e", "open_mode('referrals')", N_("Referrals"), id="app.referrals", show=False),
         Binding("ctrl+d", "open_mode('downward')", N_("Downward inbox"), id="app.downward", show=False),
         Binding("ctrl+k", "open_mode('contracts')", N_("Contracts"), id="app.contracts", show=False),
         Binding("ctrl+g", "indicators", N_("Indicators"), id="app.indicators", show=False),
         Binding("ctrl+y", "open_mode('sync')", N_("Sync"), id="app.sync", show=False),
         Binding("ctrl+l", "lock", N_("Lock"), id="app.lock", show=False),
-        Binding("ctrl+q", "quit", N_("Quit"), id="app.quit", priority=True),
+        Binding("ctrl+q", "quit", N_("Quit"), id="app.quit", priority=True, show=False),
         # Declared here so that its footer label is ours (and translated), not Textual's "palette".
         Binding(
             "ctrl+p",
@@ -77,7 +80,7 @@ class ClinicApp(App):
     def compose(self) -> ComposeResult:
         yield AppHeader()
         yield Static(_("Opening the database…"), id="loading")
-        yield Footer()
+        yield ClinicFooter()
 
     def on_mount(self) -> None:
         self.header_text = _("Village clinic")

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from clinic_tui import clock
 from clinic_tui.domain.codes import KEY_POPULATION, SERVICE_MODE, CodeSet
@@ -25,6 +25,7 @@ from clinic_tui.i18n import N_, _
 from clinic_tui.messages import DataChanged, OpenRecord
 from clinic_tui.screens.base import ClinicScreen, OfClinicApp, translate_bindings
 from clinic_tui.widgets.app_header import AppHeader
+from clinic_tui.widgets.footer import ClinicFooter
 from clinic_tui.widgets.form import FieldSpec, FormView
 from clinic_tui.widgets.package_picker import yuan
 
@@ -181,7 +182,7 @@ class ContractScreen(ClinicScreen):
     def compose(self) -> ComposeResult:
         yield AppHeader()
         yield Static("", id="contract-details")
-        yield Footer()
+        yield ClinicFooter()
 
     def on_screen_resume(self) -> None:
         self.load()

@@ -10,13 +10,14 @@ from __future__ import annotations
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from clinic_tui import clock
 from clinic_tui.domain.contract import STATUS_LABELS
 from clinic_tui.i18n import N_, _
 from clinic_tui.screens.paged_list import PAGE, PagedListScreen
 from clinic_tui.widgets.app_header import AppHeader
+from clinic_tui.widgets.footer import ClinicFooter
 from clinic_tui.widgets.package_picker import yuan
 
 FILTER_TITLES = {
@@ -50,11 +51,11 @@ class ContractsScreen(PagedListScreen):
         yield Static("", id="contracts-title")
         yield DataTable(id="contracts", cursor_type="row", zebra_stripes=True)
         yield Static("", id="contracts-status")
-        yield Footer()
+        yield ClinicFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns(_("Contract no."), _("Resident"), _("Start"), _("End"), _("Status"), _("Fee"))
+        table.add_columns(_("Contract no."), _("Resident"), _("Start"), _("Ends on"), _("Status"), _("Fee"))
         table.focus()
 
     def action_show(self, which: str) -> None:

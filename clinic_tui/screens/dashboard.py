@@ -7,7 +7,7 @@ from datetime import date, datetime
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, OptionList, Static
+from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 
 from clinic_tui import clock
@@ -16,6 +16,7 @@ from clinic_tui.i18n import N_, _
 from clinic_tui.messages import OpenRecord
 from clinic_tui.screens.base import ClinicScreen
 from clinic_tui.widgets.app_header import AppHeader
+from clinic_tui.widgets.footer import ClinicFooter
 from clinic_tui.widgets.referral_marks import green_channel_mark
 
 SECTIONS = [
@@ -40,7 +41,12 @@ class DashboardScreen(ClinicScreen):
         Binding("3", "section(2)", N_("Referrals"), id="dashboard.referrals", show=False),
         Binding("4", "section(3)", N_("Downward"), id="dashboard.downward", show=False),
         Binding("5", "section(4)", N_("Contracts"), id="dashboard.contracts", show=False),
-        Binding("f5", "refresh", N_("Refresh"), id="dashboard.refresh"),
+        Binding("f5", "refresh", N_("Refresh"), id="dashboard.refresh", show=False),
+        # The app's own keys, shown here where a day starts (elsewhere they are in F1's list).
+        Binding("f3", "app.residents", N_("Residents"), id="dashboard.residents"),
+        Binding("f4", "app.register_resident", N_("Register"), id="dashboard.register"),
+        Binding("ctrl+r", "app.new_referral", N_("Refer"), id="dashboard.new_referral"),
+        Binding("ctrl+q", "app.quit", N_("Quit"), id="dashboard.quit", priority=True),
     ]
 
     def __init__(self) -> None:
@@ -53,7 +59,7 @@ class DashboardScreen(ClinicScreen):
         yield OptionList(id="sections")
         yield DataTable(id="items", cursor_type="row")
         yield Static(_("1-5 choose a list · Tab moves between lists and lines · Enter opens"), id="dashboard-hint")
-        yield Footer()
+        yield ClinicFooter()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns(_("When"), _("Name"), _("Details"))

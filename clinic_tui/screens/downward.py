@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, OptionList, Static
+from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 
 from clinic_tui.domain.codes import SEX
@@ -25,6 +25,7 @@ from clinic_tui.i18n import N_, _
 from clinic_tui.messages import DataChanged, OpenRecord
 from clinic_tui.screens.base import ClinicScreen, translate_bindings
 from clinic_tui.widgets.app_header import AppHeader
+from clinic_tui.widgets.footer import ClinicFooter
 
 
 def slip_text(d) -> str:
@@ -130,7 +131,7 @@ class DownwardInboxScreen(ClinicScreen):
         yield DataTable(id="downward-list", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="downward-slip"):
             yield Static("", id="downward-text")
-        yield Footer()
+        yield ClinicFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

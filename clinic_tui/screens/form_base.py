@@ -13,12 +13,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from clinic_tui.domain.problems import Problem, Severity
 from clinic_tui.i18n import N_, _
 from clinic_tui.screens.base import ClinicScreen
 from clinic_tui.widgets.app_header import AppHeader
+from clinic_tui.widgets.footer import ClinicFooter
 from clinic_tui.widgets.form import FieldSpec, FormView
 
 DRAFT_DELAY_SECONDS = 0.8  # after the last keystroke; one timer, only while typing
@@ -95,7 +96,7 @@ class FormScreen(ClinicScreen):
         yield Static(_(self.title_text), classes="form-title")
         yield FormView(self.specs())
         yield Static("", id="form-status")
-        yield Footer()
+        yield ClinicFooter()
 
     def on_mount(self) -> None:
         self.form.load_values(self.load_initial())

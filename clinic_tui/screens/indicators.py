@@ -15,7 +15,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from clinic_tui import clock
 from clinic_tui.domain.codes import KEY_POPULATION
@@ -32,6 +32,7 @@ from clinic_tui.domain.referral import status_label
 from clinic_tui.i18n import N_, _
 from clinic_tui.screens.base import ClinicScreen
 from clinic_tui.widgets.app_header import AppHeader
+from clinic_tui.widgets.footer import ClinicFooter
 
 LABEL_WIDTH = 18
 BAR_WIDTH = 24
@@ -124,7 +125,7 @@ class IndicatorsScreen(ClinicScreen):
         yield AppHeader()
         with VerticalScroll(id="indicators"):
             yield Static(_("Counting…"), id="indicators-text")
-        yield Footer()
+        yield ClinicFooter()
 
     def on_mount(self) -> None:
         self.load()

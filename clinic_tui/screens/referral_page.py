@@ -15,12 +15,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from clinic_tui.i18n import N_, _
 from clinic_tui.messages import DataChanged
 from clinic_tui.screens.base import ClinicScreen, translate_bindings
 from clinic_tui.widgets.app_header import AppHeader
+from clinic_tui.widgets.footer import ClinicFooter
 
 
 class ReasonScreen(ModalScreen[str | None]):
@@ -189,7 +190,7 @@ class ReferralScreen(ClinicScreen):
         with VerticalScroll(id="referral-body"):
             yield Static("", id="history")
             yield Static("", id="slip")
-        yield Footer()
+        yield ClinicFooter()
 
     def on_mount(self) -> None:
         self.query_one("#referral-body").focus()

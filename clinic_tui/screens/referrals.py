@@ -11,11 +11,12 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from clinic_tui.i18n import N_, _
 from clinic_tui.screens.paged_list import PAGE, PagedListScreen
 from clinic_tui.widgets.app_header import AppHeader
+from clinic_tui.widgets.footer import ClinicFooter
 from clinic_tui.widgets.referral_marks import urgency_cell
 
 DIRECTIONS = ("all", "up", "down")
@@ -48,7 +49,7 @@ class ReferralsScreen(PagedListScreen):
         yield Input(placeholder=_("Patient name, pinyin initials or referral number"), id="search")
         yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
         yield Static("", id="status")
-        yield Footer()
+        yield ClinicFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -12,7 +12,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from clinic_tui import clock
 from clinic_tui.data.resident_service import (
@@ -32,6 +32,7 @@ from clinic_tui.i18n import N_, _
 from clinic_tui.messages import OpenRecord
 from clinic_tui.screens.base import ClinicScreen
 from clinic_tui.widgets.app_header import AppHeader
+from clinic_tui.widgets.footer import ClinicFooter
 
 KIND_LABELS = {
     "visit": N_("Visit"),
@@ -93,13 +94,15 @@ def facts_text(facts: ResidentFacts) -> str:
 class ResidentScreen(ClinicScreen):
     CSS_PATH = "resident_page.tcss"
     BINDINGS = [
-        Binding("f5", "contract", N_("Sign contract"), id="resident.contract"),
+        # Short words: the page's seven keys and F1 fit 80 columns in English too.
+        Binding("f5", "contract", N_("Contract"), id="resident.contract"),
         Binding("f6", "edit", N_("Edit"), id="resident.edit"),
-        Binding("f7", "new_form('visit')", N_("New visit"), id="resident.new_visit"),
-        Binding("f8", "new_form('followup')", N_("New follow-up"), id="resident.new_followup"),
-        Binding("ctrl+r", "new_form('referral')", N_("New referral"), id="resident.new_referral"),
-        Binding("f9", "show_more", N_("Older records"), id="resident.more"),
-        Binding("escape", "back", N_("Back"), id="resident.back"),
+        Binding("f7", "new_form('visit')", N_("Visit"), id="resident.new_visit"),
+        Binding("f8", "new_form('followup')", N_("Follow-up"), id="resident.new_followup"),
+        Binding("ctrl+r", "new_form('referral')", N_("Refer"), id="resident.new_referral"),
+        # The history says "F9 shows more" when there is more; Esc goes back on every page.
+        Binding("f9", "show_more", N_("Older records"), id="resident.more", show=False),
+        Binding("escape", "back", N_("Back"), id="resident.back", show=False),
     ]
 
     def __init__(self, resident_id: str):
@@ -114,7 +117,7 @@ class ResidentScreen(ClinicScreen):
         yield Static("", id="resident-facts")
         yield DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
         yield Static("", id="timeline-more")
-        yield Footer()
+        yield ClinicFooter()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()

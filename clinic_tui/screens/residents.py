@@ -5,12 +5,13 @@ from __future__ import annotations
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from clinic_tui.i18n import N_, _
 from clinic_tui.messages import OpenRecord
 from clinic_tui.screens.base import ClinicScreen
 from clinic_tui.widgets.app_header import AppHeader
+from clinic_tui.widgets.footer import ClinicFooter
 
 PAGE = 50
 
@@ -32,7 +33,7 @@ class ResidentsScreen(ClinicScreen):
         yield Input(placeholder=_("Name, pinyin initials, ID tail or phone"), id="search")
         yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
         yield Static("", id="status")
-        yield Footer()
+        yield ClinicFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -11,13 +11,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Label, ProgressBar, Static
+from textual.widgets import DataTable, Label, ProgressBar, Static
 
 from clinic_tui import clock
 from clinic_tui.i18n import N_, _
 from clinic_tui.messages import OpenRecord, SyncStatus
 from clinic_tui.screens.base import ClinicScreen
 from clinic_tui.widgets.app_header import AppHeader
+from clinic_tui.widgets.footer import ClinicFooter
 
 OUTCOME_LABELS = {
     "running": N_("running"),
@@ -29,7 +30,11 @@ OUTCOME_LABELS = {
     "error": N_("failed"),
     "busy": N_("already running"),
 }
-TRIGGER_LABELS = {"auto": N_("automatic"), "manual": N_("by hand"), "cli": N_("scheduled")}
+TRIGGER_LABELS = {
+    "auto": N_("automatic"),
+    "manual": N_("by hand"),
+    "cli": N_("command line"),
+}  # clinic-tui sync: by hand or a scheduled task
 RUNS_SHOWN = 5
 
 
@@ -86,7 +91,7 @@ class SyncScreen(ClinicScreen):
         yield DataTable(id="sync-runs", cursor_type="row", zebra_stripes=True)
         yield Label(_("Not accepted by the hospital (Enter opens the record to fix it)"), classes="sync-title")
         yield DataTable(id="sync-rejected", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield ClinicFooter()
 
     def on_mount(self) -> None:
         self.query_one("#sync-runs", DataTable).add_columns(

@@ -48,3 +48,27 @@ async def _at_sync_screen(pilot) -> None:
 
 def test_sync_screen_in_chinese(snap_compare, sync_screen_app):
     assert snap_compare(sync_screen_app, run_before=_at_sync_screen, terminal_size=(80, 24))
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+async def test_the_receipt_is_shown_whole_at_80x24(make_app, language):
+    """Issue 14, item 14: the receipt (today's confirmed, what the hub holds, what it refused) was
+    cut after three lines."""
+    from textual.widgets import Static
+
+    app = make_app(language, hub_url="http://127.0.0.1:8600")
+    with sqlite3.connect(app.settings.database) as connection:
+        connection.execute(
+            "INSERT INTO sync_run (started_at, finished_at, trigger, outcome, pushed, accepted, duplicate, "
+            "rejected, conflict, pulled, resent, confirmed_counts, today_counts, conflicts) VALUES "
+            "('2026-11-20 08:00:00.000000', '2026-11-20 08:01:00.000000', 'manual', 'rejected', 12, 11, 0, 1, "
+            '0, 3, 0, \'{"visit": 1590, "referral": 30, "contract": 304, "followup": 552, "resident": 400, '
+            '"service_record": 463, "task": 28, "referral_event": 76, "team": 1, "staff": 4}\', '
+            "'{\"visit\": 9, \"referral\": 2}', '{}')"
+        )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _at_sync_screen(pilot)
+        receipt = app.screen.query_one("#sync-receipt", Static)
+        width = receipt.content_size.width
+        needed = receipt.get_content_height(receipt.size, app.size, width)
+        assert needed > 3 and receipt.content_size.height >= needed
