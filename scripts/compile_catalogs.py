@@ -61,6 +61,16 @@ def is_up_to_date() -> bool:
     return MO_FILE.exists() and messages_in(MO_FILE.read_bytes()) == messages_in(compiled_bytes())
 
 
+def translated_ids(catalog) -> set[str]:
+    """Every message id with a (non-fuzzy) translation; a plural message counts for both its ids."""
+    done = set()
+    for message in catalog:
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if message.id and not message.fuzzy and all(strings):
+            done.update(message.id if isinstance(message.id, tuple) else (message.id,))
+    return done
+
+
 def used_message_ids() -> dict[str, list[str]]:
     """Every string the code marks for translation, with where it is used."""
     found: dict[str, list[str]] = {}
@@ -79,8 +89,8 @@ def main() -> int:
     parser.add_argument("--extract", action="store_true")
     args = parser.parse_args()
     if args.extract:
-        catalog = load_catalog()
-        missing = {m: w for m, w in used_message_ids().items() if not (catalog.get(m) and catalog.get(m).string)}
+        done = translated_ids(load_catalog())
+        missing = {m: w for m, w in used_message_ids().items() if m not in done}
         for msgid, where in sorted(missing.items()):
             print(f"{where[0]}: {msgid}")
         return 1 if missing else 0

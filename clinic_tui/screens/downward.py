@@ -21,7 +21,7 @@ from clinic_tui.domain.codes import SEX
 from clinic_tui.domain.idnumber import mask_citizen_id
 from clinic_tui.domain.problems import DomainError
 from clinic_tui.domain.referral import OUTCOME_LABELS, status_label
-from clinic_tui.i18n import N_, _
+from clinic_tui.i18n import N_, _, ngettext
 from clinic_tui.messages import DataChanged, OpenRecord
 from clinic_tui.screens.base import ClinicScreen, translate_bindings
 from clinic_tui.widgets.app_header import AppHeader
@@ -212,5 +212,10 @@ class DownwardInboxScreen(ClinicScreen):
             self.app.notify(error.message, severity="error")
             return
         self.app.post_message(DataChanged())
-        self.app.notify(_("Acknowledged; {count} follow-ups scheduled.").format(count=len(tasks)), timeout=4)
+        self.app.notify(
+            ngettext(
+                "Acknowledged; {count} follow-up scheduled.", "Acknowledged; {count} follow-ups scheduled.", len(tasks)
+            ).format(count=len(tasks)),
+            timeout=4,
+        )
         self.load()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
@@ -24,10 +25,12 @@ class DraftsScreen(ModalScreen[None], OfClinicApp):
         translate_bindings(self)
 
     def compose(self) -> ComposeResult:
-        yield Static(
-            _("Unsaved forms from last time: Enter continues one, Del throws it away, Esc later."), id="drafts-title"
-        )
-        yield DataTable(id="drafts", cursor_type="row")
+        with Vertical(id="drafts-panel", classes="panel"):
+            yield Static(
+                _("Unsaved forms from last time: Enter continues one, Del throws it away, Esc later."),
+                id="drafts-title",
+            )
+            yield DataTable(id="drafts", cursor_type="row")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

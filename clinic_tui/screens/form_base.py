@@ -16,7 +16,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from clinic_tui.domain.problems import Problem, Severity
-from clinic_tui.i18n import N_, _
+from clinic_tui.i18n import N_, _, ngettext
 from clinic_tui.screens.base import ClinicScreen
 from clinic_tui.widgets.app_header import AppHeader
 from clinic_tui.widgets.footer import ClinicFooter
@@ -167,8 +167,15 @@ class FormScreen(ClinicScreen):
         errors = [p for p in problems if p.severity is Severity.ERROR]
         unconfirmed = [p for p in problems if p.severity is Severity.WARNING and p.code not in self.confirmed_warnings]
         if errors:
-            self.set_status(_("Not saved: {count} fields need correcting.").format(count=len(errors)), Severity.ERROR)
-            self._focus_field(errors[0])
+            self.set_status(
+                ngettext(
+                    "Not saved: {count} field needs correcting.",
+                    "Not saved: {count} fields need correcting.",
+                    len(errors),
+                ).format(count=len(errors)),
+                Severity.ERROR,
+            )
+            self._focus_field(min(errors, key=self.form_position))
             return
         if unconfirmed:
             self.confirmed_warnings |= {p.code for p in unconfirmed}
@@ -201,6 +208,11 @@ class FormScreen(ClinicScreen):
         """By default, go back to where the form was opened from."""
         self.app.notify(_("Saved."), timeout=3)
         self.dismiss(record_id)
+
+    def form_position(self, problem: Problem) -> int:
+        """Where a problem's field is in the form, top first: the cursor goes to the first one."""
+        names = [spec.name for spec in self.form.specs]
+        return names.index(problem.field) if problem.field in names else len(names)
 
     def _focus_field(self, problem: Problem) -> None:
         if problem.field and problem.field in {s.name for s in self.form.specs}:

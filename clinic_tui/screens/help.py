@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
@@ -72,8 +73,10 @@ class HelpScreen(ModalScreen[None]):
         translate_bindings(self)
 
     def compose(self) -> ComposeResult:
-        yield Static(_("Keys (Esc closes; Ctrl+P finds any action by name)"), id="help-title")
-        yield DataTable(id="help-keys", cursor_type="row", show_header=True)
+        # One opaque panel: the screen behind must not show through the title or the list.
+        with Vertical(id="help", classes="panel"):
+            yield Static(_("Keys (Esc closes; Ctrl+P finds any action by name)"), id="help-title")
+            yield DataTable(id="help-keys", cursor_type="row", show_header=True)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -21,7 +21,7 @@ from textual.widgets import Input, Static
 from clinic_tui import clock
 from clinic_tui.domain.codes import CodeSet
 from clinic_tui.domain.problems import DomainError, Problem, Severity
-from clinic_tui.i18n import N_, _
+from clinic_tui.i18n import N_, _, ngettext
 from clinic_tui.messages import DataChanged
 from clinic_tui.screens.form_base import FormScreen
 from clinic_tui.screens.referral_fields import (
@@ -43,6 +43,11 @@ from clinic_tui.widgets.resident_picker import ResidentPicker
 
 if TYPE_CHECKING:
     from clinic_tui.data.referral_service import Directory, HospitalChoice
+
+
+# (singular, plural): how many fields stop the slip from being kept or sent.
+NOT_SAVED = (N_("Not saved: {count} field needs correcting."), N_("Not saved: {count} fields need correcting."))
+NOT_SENT = (N_("Not sent: {count} thing to complete."), N_("Not sent: {count} things to complete."))
 
 
 class ReferralFormScreen(FormScreen):
@@ -331,7 +336,7 @@ class ReferralFormScreen(FormScreen):
         if text.isdigit() and 1 <= int(text) <= len(self.templates):
             field.value = self.templates[int(text) - 1]
 
-    def _show_problems(self, problems: list[Problem], headline: str) -> None:
+    def _show_problems(self, problems: list[Problem], headline: tuple[str, str]) -> None:
         shown = [replace(p, field=PROBLEM_FIELD.get(p.field, p.field)) for p in problems]
         self.form.show_all(shown)
         self.query_one(DiagnosisPicker).show_problems([p for p in shown if p.field == "diagnoses"])
@@ -340,8 +345,9 @@ class ReferralFormScreen(FormScreen):
             picker.show_message(" ".join(p.message for p in resident), "error")
         errors = [p for p in shown if p.severity is Severity.ERROR]
         if errors:
-            self.set_status(headline.format(count=len(errors)), Severity.ERROR)
-            self._focus_problem(errors[0])
+            self.set_status(ngettext(*headline, len(errors)).format(count=len(errors)), Severity.ERROR)
+            # The first in the form, top down (the resident before everything): not the last checked.
+            self._focus_problem(min(errors, key=lambda p: -1 if p.field == "resident" else self.form_position(p)))
 
     def _focus_problem(self, problem: Problem) -> None:
         if problem.field == "resident" and self.query(ResidentPicker):
@@ -355,7 +361,7 @@ class ReferralFormScreen(FormScreen):
         """Ctrl+S: keep the slip as a draft, complete or not."""
         values, problems = self._parsed()
         if values is None:
-            self._show_problems(problems, _("Not saved: {count} fields need correcting."))
+            self._show_problems(problems, NOT_SAVED)
             return
         self._finish(lambda: (self.clinic_app.store.referrals.save_draft(**self._arguments(values)), None))
 
@@ -370,12 +376,12 @@ class ReferralFormScreen(FormScreen):
                 record_values(values, self.directory, self._hospital(self.form.input("hospital").value))
             )
         if values is None or any(p.severity is Severity.ERROR for p in problems):
-            self._show_problems(problems, _("Not sent: {count} things to complete."))
+            self._show_problems(problems, NOT_SENT)
             return
         try:
             self._finish(lambda: self.clinic_app.store.referrals.submit(**self._arguments(values)))
         except ReferralRefused as refused:  # only if the rules changed under the form
-            self._show_problems(refused.problems, _("Not sent: {count} things to complete."))
+            self._show_problems(refused.problems, NOT_SENT)
 
     def _arguments(self, values: dict[str, Any]) -> dict[str, Any]:
         return dict(

@@ -28,7 +28,7 @@ from clinic_tui.domain.codes import (
     KEY_POPULATION,
     SEX,
 )
-from clinic_tui.i18n import N_, _
+from clinic_tui.i18n import N_, _, ngettext
 from clinic_tui.messages import OpenRecord
 from clinic_tui.screens.base import ClinicScreen
 from clinic_tui.widgets.app_header import AppHeader
@@ -147,7 +147,11 @@ class ResidentScreen(ClinicScreen):
         self._fill_table(page)
         self.more = page.more
         if page.more:
-            more = _("{count} older records not shown: F9 shows more.").format(count=page.more)
+            more = ngettext(
+                "{count} older record not shown: F9 shows more.",
+                "{count} older records not shown: F9 shows more.",
+                page.more,
+            ).format(count=page.more)
         elif not page.items:
             more = _("Nothing recorded yet: F7 records a visit.")
         else:

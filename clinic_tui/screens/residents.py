@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Input, Static
 
-from clinic_tui.i18n import N_, _
+from clinic_tui.i18n import N_, _, ngettext
 from clinic_tui.messages import OpenRecord
 from clinic_tui.screens.base import ClinicScreen
 from clinic_tui.widgets.app_header import AppHeader
@@ -43,7 +43,9 @@ class ResidentsScreen(ClinicScreen):
 
     def _show_count(self) -> None:
         count = self.clinic_app.store.residents.count()
-        self.query_one("#status", Static).update(_("{count} residents on file").format(count=count))
+        self.query_one("#status", Static).update(
+            ngettext("{count} resident on file", "{count} residents on file", count).format(count=count)
+        )
 
     @on(Input.Changed, "#search")
     def search_changed(self, event: Input.Changed) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from clinic_tui.i18n import N_, _
+from clinic_tui.i18n import N_, _, ngettext
 from clinic_tui.sync.wire import API_VERSION
 
 PROBLEM_MESSAGES = {
@@ -58,17 +58,18 @@ _RECEIPT_KINDS = (
     "team",
     "user",
 )
+# (singular, plural) of each kind: English says "1 team", "2 teams" (ngettext); Chinese has one form.
 COUNT_TEMPLATES = {
-    "visit": N_("{count} visits"),
-    "referral": N_("{count} referrals"),
-    "contract": N_("{count} contracts"),
-    "followup": N_("{count} follow-ups"),
-    "resident": N_("{count} resident records"),
-    "service_record": N_("{count} service records"),
-    "task": N_("{count} tasks"),
-    "referral_event": N_("{count} referral status changes"),
-    "team": N_("{count} teams"),
-    "user": N_("{count} staff records"),
+    "visit": (N_("{count} visit"), N_("{count} visits")),
+    "referral": (N_("{count} referral"), N_("{count} referrals")),
+    "contract": (N_("{count} contract"), N_("{count} contracts")),
+    "followup": (N_("{count} follow-up"), N_("{count} follow-ups")),
+    "resident": (N_("{count} resident record"), N_("{count} resident records")),
+    "service_record": (N_("{count} service record"), N_("{count} service records")),
+    "task": (N_("{count} task"), N_("{count} tasks")),
+    "referral_event": (N_("{count} referral status change"), N_("{count} referral status changes")),
+    "team": (N_("{count} team"), N_("{count} teams")),
+    "user": (N_("{count} staff record"), N_("{count} staff records")),
 }
 
 
@@ -77,7 +78,9 @@ def counts_text(counts: dict[str, int]) -> str:
         kind for kind in counts if kind not in _RECEIPT_KINDS and counts[kind]
     )
     parts = [
-        _(COUNT_TEMPLATES[kind]).format(count=counts[kind]) if kind in COUNT_TEMPLATES else f"{counts[kind]} {kind}"
+        ngettext(*COUNT_TEMPLATES[kind], counts[kind]).format(count=counts[kind])
+        if kind in COUNT_TEMPLATES
+        else f"{counts[kind]} {kind}"
         for kind in ordered
     ]
     return _(", ").join(parts)

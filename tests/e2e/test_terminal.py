@@ -211,7 +211,11 @@ def check_dashboard_and_search(term: Terminal, database: Path) -> None:
 
     term.keys("F3")
     [count] = _rows(database, "SELECT count(*) AS n FROM resident WHERE deleted = 0")
-    term.wait_for(zh("{count} residents on file").format(count=count["n"]))
+    term.wait_for(
+        i18n.translations("zh")
+        .ngettext("{count} resident on file", "{count} residents on file", count["n"])
+        .format(count=count["n"])
+    )
     term.type("wjn")  # pinyin initials of 王静娜
     screen = term.wait_for(KNOWN, zh("Results {first}-{last}").format(first=1, last=""))
     [known] = _rows(database, "SELECT id_number FROM resident WHERE name = ?", KNOWN)
@@ -228,8 +232,8 @@ def register_resident(term: Terminal) -> None:
     term.fill(zh("ID number"), NEW_ID)
     term.fill(zh("Phone"), "13912345678")
     term.keys("C-s")
-    # Saved: the resident's own page opens, with the key to start a visit.
-    term.wait_for(NEW_NAME, zh("New visit"))
+    # Saved: the resident's own page opens, with the key to start a visit (F7 就诊).
+    term.wait_for(NEW_NAME, zh("Visit"))
 
 
 MATCH = re.compile(r"^\s+([A-Z]\d{2}(?:\.[0-9A-Za-z]+)?)\s+(\S+)\s*$")  # "  I10  特发性(原发性)高血压"
@@ -283,7 +287,7 @@ def record_visit(term: Terminal) -> tuple[str, str]:
     term.until(lambda: "15" in term.focused_line(), "the fee typed")  # Ctrl+S can overtake keys
     term.keys("C-s")
     # Back on the resident's page, the visit in the timeline.
-    term.wait_for(NEW_NAME, "头晕两天", zh("New visit"))
+    term.wait_for(NEW_NAME, "头晕两天", zh("Visit"))
     return code, name
 
 
@@ -331,7 +335,7 @@ def test_typing_ahead_lands_in_the_right_fields(terminal: Terminal, database: Pa
     terminal.wait_for(NEW_NAME)
     burst = ["Enter", "1", "Enter", NEW_BORN.isoformat(), "Enter", "Enter", NEW_ID, "Enter", "13912345678"]
     terminal.tmux("send-keys", "-t", "app", *burst, "C-s")  # one tmux command: one write to the terminal
-    terminal.wait_for(NEW_NAME, zh("New visit"), timeout=5)
+    terminal.wait_for(NEW_NAME, zh("Visit"), timeout=5)
     [resident] = _rows(database, "SELECT * FROM resident WHERE name = ?", NEW_NAME)
     assert (resident["sex"], resident["birth_date"], resident["id_number"], resident["phone"]) == (
         "1",
