@@ -34,8 +34,13 @@ from clinic_tui.screens.base import ClinicScreen
 from clinic_tui.widgets.app_header import AppHeader
 from clinic_tui.widgets.footer import ClinicFooter
 
-LABEL_WIDTH = 18
+# The report fits an 80-column terminal in both languages (78 cells: the scroll bar takes two):
+# labels take the width of the longest, bars what is left, between 8 and 24 cells.
+TEXT_WIDTH = 78
 BAR_WIDTH = 24
+MIN_BAR_WIDTH = 8
+# After the label: a count (10 cells), the percentage (5) and "103 more to sign" (up to 21).
+BESIDE_BAR = 36
 WORDS = {
     ("header", "section"): N_("Section"),
     ("header", "item"): N_("Item"),
@@ -66,23 +71,40 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(0, width - cell_len(text))
 
 
+def _count(text: str) -> str:
+    """A count column of 10 cells, right-aligned, so that every bar starts in the same column."""
+    return f"{text:>9} "
+
+
+def _widths(report) -> tuple[int, int]:
+    """(label width, bar width) for this report in the current language."""
+    from rich.cells import cell_len
+
+    labels = [word("item", "visits"), word("item", "followups"), word("item", "overall")]
+    labels += ["  " + status_label(status) for status in (*report.up_by_status, *report.down_by_status)]
+    labels += [KEY_POPULATION.label(tag) for tag, cover in report.by_population.items() if cover.population]
+    label_width = max(cell_len(label) for label in labels) + 1
+    return label_width, max(MIN_BAR_WIDTH, min(BAR_WIDTH, TEXT_WIDTH - label_width - BESIDE_BAR))
+
+
 def report_text(report) -> Text:
+    label_width, bar_width = _widths(report)
     out = Text()
     out.append(
         _("Indicators for {month} (coverage on {day})").format(month=f"{report.month:%Y-%m}", day=report.as_of) + "\n",
         style="bold",
     )
-    out.append(_pad(word("item", "visits"), LABEL_WIDTH) + f"{report.visits:>5}\n")
+    out.append(_pad(word("item", "visits"), label_width) + _count(str(report.visits)).rstrip() + "\n")
     done, due = report.followups_done, report.followups_due
-    out.append(_pad(word("item", "followups"), LABEL_WIDTH) + f"{done:>5} / {due:<5}")
-    out.append(f" {bar(done, max(done, due), BAR_WIDTH)} {percent(rate(done, due))}\n")
+    out.append(_pad(word("item", "followups"), label_width) + _count(f"{done}/{due}"))
+    out.append(f"{bar(done, max(done, due), bar_width)} {percent(rate(done, due)):>4}\n")
     for direction, counts in (("up", report.up_by_status), ("down", report.down_by_status)):
         total = sum(counts.values())
         out.append(f"\n{word('section', direction)}: {total}\n", style="bold")
         biggest = max(counts.values(), default=0)
         for status, count in sorted(counts.items(), key=lambda item: -item[1]):
-            out.append("  " + _pad(status_label(status), LABEL_WIDTH - 2) + f"{count:>5} ")
-            out.append(bar(count, biggest, BAR_WIDTH) + "\n", style="cyan")
+            out.append("  " + _pad(status_label(status), label_width - 2) + _count(str(count)))
+            out.append(bar(count, biggest, bar_width) + "\n", style="cyan")
     out.append(
         "\n" + _("Contract coverage (target {target}%)").format(target=report.overall.target_percent) + "\n",
         style="bold",
@@ -92,8 +114,8 @@ def report_text(report) -> Text:
     ]
     for name, cover in rows:
         style = "green" if cover.meets_target else "yellow"
-        out.append(_pad(name, LABEL_WIDTH) + f"{cover.signed:>4}/{cover.population:<4} ")
-        out.append(bar(cover.signed, cover.population, BAR_WIDTH), style=style)
+        out.append(_pad(name, label_width) + _count(f"{cover.signed}/{cover.population}"))
+        out.append(bar(cover.signed, cover.population, bar_width), style=style)
         out.append(f" {percent(cover.rate):>4}")
         if not cover.meets_target:
             out.append("  " + _("{count} more to sign").format(count=cover.still_to_sign), style=style)
