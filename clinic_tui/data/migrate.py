@@ -1,7 +1,7 @@
 """Open a database for the app: create it, or upgrade it to the current schema after a backup.
 
-The schema is migrated, never recreated (DESIGN data 4). Before an upgrade the file is copied next
-to the daily backups, so a failed upgrade can always be undone by hand.
+The schema is migrated, never recreated (data invariant 4, docs/architecture.md). Before an
+upgrade the file is copied next to the daily backups, so a failed upgrade can always be undone by hand.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The list pages in SQL (LIMIT/OFFSET on an indexed order) and never loads every referral; the sync
 state is looked up for the rows of the page only. The page's detail keeps the business status (the
-state machine's) apart from the sync state (the outbox's), as DESIGN.md asks.
+state machine's) apart from the sync state (the outbox's), as the data invariants ask (docs/architecture.md).
 """
 
 from __future__ import annotations

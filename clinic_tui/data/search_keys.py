@@ -1,4 +1,4 @@
-"""The derived keys residents are found by (DESIGN data 5): pinyin of the name, reversed numbers.
+"""The derived keys residents are found by (data invariant 5): pinyin of the name, reversed numbers.
 
 ID numbers and phones are stored reversed as well, so "the last digits" become a prefix that an
 ordinary index answers in a range scan instead of a full-table ``LIKE '%1234'``.

@@ -1,6 +1,6 @@
 """Every table of the clinic's local database.
 
-Clinical records follow DESIGN.md's data invariants through ``SyncedRecord``: a UUID made where the
+Clinical records follow the data invariants (docs/architecture.md) through ``SyncedRecord``: a UUID made where the
 record is created, UTC timestamps, a revision counter, the clinic and the author, and a tombstone
 instead of deletion. Records the hub owns (the hospital directory) use ``HubRecord``.
 """

@@ -17,7 +17,7 @@ LAZY = ConfigDict(defer_build=True)
 
 
 def new_id() -> str:
-    """A record id made where the record is created, so two clinics never collide (DESIGN 1)."""
+    """A record id made where the record is created, so two clinics never collide (data invariant 1)."""
     return str(uuid.uuid4())
 
 

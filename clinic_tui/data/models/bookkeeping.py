@@ -10,7 +10,7 @@ from clinic_tui.data.models.base import UTCDateTime, json_dict, utcnow
 
 
 class AuditEntry(SQLModel, table=True):
-    """Who changed what, when (DESIGN data 2). Written in the same transaction as the change."""
+    """Who changed what, when (data invariant 2). Written in the same transaction as the change."""
 
     __tablename__ = "audit_entry"
 

@@ -75,7 +75,7 @@ class Resident(SyncedRecord, table=True):
     chronic_conditions: list[str] = json_list()  # CV02.10.006 codes, e.g. ["02", "03"]
     manual_population_tags: list[str] = json_list()  # tags data cannot derive: maternal, disabled...
     notes: str | None = None
-    # Search keys (DESIGN 5), kept up to date by the data layer whenever name, ID or phone change.
+    # Search keys (data invariant 5), kept up to date by the data layer whenever name, ID or phone change.
     name_pinyin: str | None = Field(default=None, index=True)
     name_initials: str | None = Field(default=None, index=True)
     id_number_rev: str | None = Field(default=None, index=True)  # reversed: ID tails by prefix
