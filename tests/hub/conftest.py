@@ -291,3 +291,16 @@ def pull_all(client: httpx.Client, cursor: str | None = None, limit: int = 200) 
         cursor = body["next_cursor"]
         if not body["has_more"]:
             return changes, cursor
+
+
+@pytest.fixture(scope="session")
+def cheap_passwords():
+    """argon2 at its smallest for the web desk's tests (a real hash takes ~1 s on a busy CI
+    machine); tests/hub/test_web_security.py checks that the hub itself uses the full parameters."""
+    from argon2 import PasswordHasher
+
+    from clinic_hub.web import auth
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(auth, "hasher", lambda: PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+        yield

@@ -11,8 +11,6 @@ from clinic_hub.cli import main
 from clinic_hub.db import make_engine
 from clinic_hub.web import auth
 
-from .web_support import cheap_passwords  # noqa: F401
-
 pytestmark = pytest.mark.usefixtures("cheap_passwords")
 
 

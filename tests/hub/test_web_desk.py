@@ -16,7 +16,7 @@ from clinic_hub import directory
 from clinic_hub.web import pages
 
 from .conftest import BACKENDS, HubServer, make_record, make_referral, pull_all, push
-from .web_support import DeskClient, add_staff, audit_actions, cheap_passwords, referral_status  # noqa: F401
+from .web_support import DeskClient, add_staff, audit_actions, referral_status
 
 pytestmark = pytest.mark.usefixtures("cheap_passwords")
 

@@ -1,5 +1,5 @@
 """Helpers of the web desk tests: staff with passwords, a signed-in httpx client, the CSRF token
-of a page. Imported by tests/hub/test_web_*.py (fixtures are re-exported by name there)."""
+of a page. Imported by tests/hub/test_web_*.py; their fixture cheap_passwords is in conftest.py."""
 
 from __future__ import annotations
 
@@ -7,25 +7,14 @@ import re
 import uuid
 
 import httpx
-import pytest
 import sqlalchemy as sa
-from argon2 import PasswordHasher
 
 from clinic_hub import accounts
 from clinic_hub.web import auth
 
 PASSWORD = "correct horse battery"
-REAL_HASHER = auth.hasher  # before cheap_passwords swaps it
+REAL_HASHER = auth.hasher  # before cheap_passwords (conftest.py) swaps it
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-@pytest.fixture(scope="session")
-def cheap_passwords():
-    """argon2 at its smallest for the tests (a real hash takes ~1 s on a busy CI machine); one
-    test checks that the hub itself uses the full parameters."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(auth, "hasher", lambda: PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-        yield
 
 
 def add_staff(engine, role: str, password: str = PASSWORD, name: str | None = None) -> tuple[str, str]:
