@@ -41,6 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     importer.add_argument("file", type=Path)
     importer.add_argument("--system", required=True, help='code system, e.g. "ICD-10-GB-clinical"')
     importer.add_argument("--version", required=True, help='its version, e.g. "2.0"')
+    staff = commands.add_parser("staff", help="the clinic's staff").add_subparsers(dest="staff_command", required=True)
+    set_pin = staff.add_parser("set-pin", help="set a staff member's sign-in PIN (asked twice, hidden)")
+    set_pin.add_argument("name", help="the staff member's name, as on the sign-in screen")
     from clinic_tui.sync.command import add_parser as add_sync_parser
 
     add_sync_parser(commands)
@@ -82,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         "config": commands.show_config,
         "db": commands.database,
         "diagnoses": commands.diagnoses,
+        "staff": commands.staff,
         "sync": _sync_command,
     }[args.command]
     return handler(settings, args)

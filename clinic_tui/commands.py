@@ -196,3 +196,42 @@ def diagnoses(settings: Settings, args: argparse.Namespace) -> int:
         )
     )
     return EXIT_OK if result.diagnoses else EXIT_PROBLEM
+
+
+def staff(settings: Settings, args: argparse.Namespace) -> int:
+    """``clinic-tui staff set-pin NAME``: the PIN is read twice without echo (or one line from a pipe)."""
+    from clinic_tui.data.migrate import open_database
+    from clinic_tui.data.staff import pin_problem, set_pin
+
+    path = settings.database_path()
+    if not path.exists():
+        print(_("The file {path} is missing.").format(path=path), file=sys.stderr)
+        return EXIT_PROBLEM
+    if sys.stdin.isatty():
+        import getpass
+
+        pin = getpass.getpass(_("New PIN for {name}: ").format(name=args.name))
+        if getpass.getpass(_("The same PIN again: ")) != pin:
+            print(_("The two PINs differ; nothing was changed."), file=sys.stderr)
+            return EXIT_PROBLEM
+    else:
+        pin = sys.stdin.readline().strip()
+    problem = pin_problem(pin)
+    if problem:
+        print(_(problem), file=sys.stderr)
+        return EXIT_USAGE
+    opened = open_database(path, settings.backup_dir(), full_check=False)
+    try:
+        others = set_pin(opened.engine, args.name, pin)
+    finally:
+        opened.engine.dispose()
+    if others:
+        print(
+            _("No one on the staff is called {name} (or several are): the staff are {names}.").format(
+                name=args.name, names=_(", ").join(others)
+            ),
+            file=sys.stderr,
+        )
+        return EXIT_PROBLEM
+    print(_("{name}'s PIN is set.").format(name=args.name))
+    return EXIT_OK

@@ -15,8 +15,8 @@ from fastapi import APIRouter, Query
 from clinic_hub import audit
 from clinic_hub.db import as_utc
 from clinic_hub.dependencies import STRICT_QUERY, ClinicCaller, EngineDep
-from clinic_hub.models import SyncRecord
-from clinic_tui.sync.wire import MAX_PULL_LIMIT, ErrorResponse, OwnPage, OwnRecord
+from clinic_hub.models import Clinic, SyncRecord
+from clinic_tui.sync.wire import MAX_PULL_LIMIT, ErrorResponse, OwnClinic, OwnPage, OwnRecord
 
 router = APIRouter(prefix="/api/v1/sync", tags=["sync"], dependencies=STRICT_QUERY)
 _records = SyncRecord.__table__
@@ -59,3 +59,29 @@ def own(
         for r in page
     ]
     return OwnPage(kind=kind, records=records, next_after=page[-1].id if len(rows) > limit else None)
+
+
+@router.get(
+    "/own/clinic",
+    response_model=OwnClinic,
+    summary="Who this clinic is, for a rebuild on a new PC",
+    description="The clinic's code and name as registered on the hub, and the clinic id its records carry.",
+    responses={
+        401: {"model": ErrorResponse, "description": "No token, an unknown token or a revoked token"},
+        403: {"model": ErrorResponse, "description": "Not a clinic token"},
+    },
+)
+def own_clinic(clinic: ClinicCaller, engine: EngineDep) -> OwnClinic:
+    clinics = Clinic.__table__
+    with engine.begin() as conn:
+        row = conn.execute(sa.select(clinics.c.code, clinics.c.name).where(clinics.c.id == clinic.id)).one()
+        # Every record a clinic pushes carries the clinic's own id (the staff first: a clinic has staff).
+        data = conn.execute(
+            sa.select(_records.c.data)
+            .where(_records.c.origin == "clinic", _records.c.clinic_id == clinic.id)
+            .order_by(_records.c.kind != "user", _records.c.id)
+            .limit(1)
+        ).scalar()
+        audit.record(conn, clinic, "sync.own_clinic", [row.code])
+    record_clinic_id = data.get("clinic_id") if isinstance(data, dict) else None
+    return OwnClinic(code=row.code, name=row.name, record_clinic_id=record_clinic_id)

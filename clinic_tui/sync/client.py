@@ -23,6 +23,7 @@ from clinic_tui.sync.wire import (
     API_PREFIX,
     API_VERSION,
     HealthResponse,
+    OwnClinic,
     OwnPage,
     PullResponse,
     PushResponse,
@@ -182,6 +183,10 @@ class HubClient:
         if after:
             params["after"] = after
         return self._parse(OwnPage, self._send("GET", "/sync/own", params=params))
+
+    def own_clinic(self) -> OwnClinic:
+        """Who this clinic is on the hub (code, name, the clinic id of its records): for a rebuild."""
+        return self._parse(OwnClinic, self._send("GET", "/sync/own/clinic"))
 
     def reconcile(self) -> ReconcileResponse:
         return self._parse(ReconcileResponse, self._send("GET", "/sync/reconcile"))

@@ -3,6 +3,7 @@
     clinic-tui sync [--db PATH] [--hub URL] [--token TOKEN] [--quiet]   push + pull + reconcile
     clinic-tui sync --check                                            test address, TLS, token
     clinic-tui sync set-token [--file PATH]                            store the clinic token (0600)
+    clinic-tui sync rebuild [--db PATH]                                a new database from the hub
 
 Exit codes are those of ``clinic_tui.sync.engine`` (documented in docs/sync.md), so a scheduled
 task can tell "offline, try later" from "the token was revoked" from "records were rejected".
@@ -23,7 +24,12 @@ from clinic_tui.sync.status import REACHED_HUB, SyncOutcome, SyncTrigger
 
 def add_parser(commands) -> None:
     sync = commands.add_parser("sync", help="sync with the lead hospital's hub (push, pull, receipt)")
-    sync.add_argument("action", nargs="?", choices=["set-token"], help="set-token: store the clinic token")
+    sync.add_argument(
+        "action",
+        nargs="?",
+        choices=["set-token", "rebuild"],
+        help="set-token: store the clinic token; rebuild: set this clinic up again from the hub (new PC, lost file)",
+    )
     sync.add_argument("--db", dest="sync_db", type=Path, help="database file")
     sync.add_argument("--hub", help="hub address, e.g. https://hub.example.cn:8600")
     sync.add_argument("--token", help="clinic token (else CLINIC_TUI_TOKEN, else the token file)")
@@ -43,6 +49,10 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     settings = replace(settings, **overrides, sources={**settings.sources, **{k: "command line" for k in overrides}})
     if args.action == "set-token":
         return set_token(settings, args.file)
+    if args.action == "rebuild":
+        from clinic_tui.sync.rebuild import rebuild
+
+        return rebuild(settings, args.token)
     if args.check:
         return _check(settings, args)
     if settings.is_demo:

@@ -176,6 +176,7 @@ class _Run:
             self.check_cancel,
         )
         self.recovered = False
+        self.waiting = 0  # records the take-back left for after the pull (recovery.WAITING_KINDS)
         self.hub_numbers = None
 
     def tell(self, phase: str, done: int, total: int | None) -> None:
@@ -197,6 +198,7 @@ class _Run:
         result = recovery.take_back(self.engine, fetch, kinds, self.check_cancel)
         self.report.taken_back += result.taken_back
         self.report.lifted += result.lifted
+        self.waiting = result.waiting
         self.recovered = True
         self.push_all()
 
@@ -329,6 +331,10 @@ def _sync(
     if report.behind and not run.recovered:  # restored by hand: the hub is ahead of this database
         run.take_back()
     run.pull_all()
+    if run.waiting:  # own events on the hospital's referrals, which the pull has just brought
+        run.take_back(list(recovery.WAITING_KINDS))
+        if not run.waiting:
+            recovery.clear_restored_mark(engine)
     report.receipt = run.reconcile()
     receipt = report.receipt
     report.outcome = SyncOutcome.REJECTED if receipt.rejected else SyncOutcome.OK

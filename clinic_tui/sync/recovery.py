@@ -80,6 +80,14 @@ class RecoveryResult:
     taken_back: int = 0  # records written from the hub's copy (missing or older locally)
     lifted: int = 0  # local edits whose revision was raised above the hub's
     seen: int = 0
+    # The clinic's own events on a referral the hospital made (a downward referral it acknowledged):
+    # that referral comes by pull, after the take-back; these wait for it (see WAITING_KINDS).
+    waiting: int = 0
+
+
+# Kinds whose records may point at a record the hub owns, which arrives by pull: taken back again
+# after the pull when some of them waited (a rebuilt clinic has no downward referral before it).
+WAITING_KINDS = ("referral_event",)
 
 
 def marked_restored(engine: Engine) -> bool:
@@ -127,6 +135,12 @@ def apply_own_page(engine: Engine, kind: str, records: list[Any], result: Recove
                 session.delete(queued)  # the hub's version is the newer (or the same): nothing to send
             if row is not None and row.revision == record.revision:
                 continue
+            if (
+                kind == "referral_event"
+                and session.get(SYNCED_KINDS["referral"], record.data.get("referral_id")) is None
+            ):
+                result.waiting += 1  # its referral is the hospital's: it comes with the pull
+                continue
             values = _column_values(model, record.data)
             values.update(revision=record.revision, updated_at=record.updated_at, deleted=record.deleted)
             with session.no_autoflush:
@@ -172,10 +186,15 @@ def take_back(
             after = page.next_after
             if after is None:
                 break
-    if kinds is not None and wanted != set(SYNCED_KINDS):
+    if kinds is not None and wanted != set(SYNCED_KINDS) or result.waiting:
         return result
+    clear_restored_mark(engine)
+    return result
+
+
+def clear_restored_mark(engine: Engine) -> None:
+    """Recovery is complete: the next sync compares numbers as usual."""
     with unit_of_work(engine) as session:
         mark = session.get(AppSetting, RESTORED_KEY)
         if mark is not None:
             session.delete(mark)
-    return result

@@ -121,6 +121,16 @@ class OwnRecord(WireModel):
     data: dict[str, Any]
 
 
+class OwnClinic(WireModel):
+    """Who the token's clinic is on the hub (GET /sync/own/clinic): what a clinic rebuilt on a new PC
+    needs before it takes its records back. ``record_clinic_id`` is the clinic id its records carry
+    (made by the clinic when it was set up; null when the hub holds no record of it yet)."""
+
+    code: str
+    name: str
+    record_clinic_id: str | None = None
+
+
 class OwnPage(WireModel):
     """A page of the records this clinic pushed, as the hub holds them (GET /sync/own): what a
     clinic restored from a backup, or rebuilt, takes back. Ask again with ``after`` = ``next_after``

@@ -14,6 +14,7 @@ SYNC = [
     ("GET", "/api/v1/sync/pull", None),
     ("GET", "/api/v1/sync/reconcile", None),
     ("GET", "/api/v1/sync/own?kind=resident", None),
+    ("GET", "/api/v1/sync/own/clinic", None),
 ]
 DESK = [
     ("GET", "/api/v1/desk/referrals", None),
@@ -141,6 +142,11 @@ def test_clinic_a_cannot_read_or_change_clinic_b_data(hub):
         assert [r["id"] for r in a.get("/api/v1/sync/own?kind=resident").json()["records"]] == [resident["id"]]
         assert [r["id"] for r in b.get("/api/v1/sync/own?kind=resident").json()["records"]] == [attacks[3]["id"]]
         assert b.get("/api/v1/sync/own?kind=referral").json()["records"] == []
+        # Each clinic's token names that clinic only (GET /sync/own/clinic, for a rebuild).
+        assert [a.get("/api/v1/sync/own/clinic").json()["code"], b.get("/api/v1/sync/own/clinic").json()["code"]] == [
+            code_a,
+            code_b,
+        ]
         seen_by_a, _ = pull_all(a, cursor)
         assert {"referral_event", "referral"} <= {c["kind"] for c in seen_by_a}
         assert staff.get(f"/api/v1/desk/referrals/{no}").json()["status"] == "accepted"
