@@ -17,6 +17,9 @@ DEMO_DATABASE_NAME = "demo.db"
 # The demo database ships inside the package (a link to the repository's local.db.example, copied into
 # the wheel), so an installed app finds it as a checkout does.
 EXAMPLE_DATABASE = Path(__file__).resolve().parent / "resources" / "local.db.example"
+# The PINs of the demo database's staff (scripts/demo/build.py hashes these; the others have none).
+# Fictitious people on a fictitious clinic: the sign-in screen shows them on the demo copy only.
+DEMO_STAFF_PINS = {"李建国": "1234", "赵敏": "2468"}
 
 
 def config_dir() -> Path:
