@@ -212,6 +212,40 @@ class ClinicApp(App):
         if self.sync is not None:
             self.sync.local_change(self.store.sync_summary().pending)
 
+    # --- settings ------------------------------------------------------------------------------
+
+    def reload_settings(self) -> bool:
+        """Read the sync settings again (config file and environment), as ``clinic-tui sync`` would
+        now: a hub address or token file set while the app runs needs no restart. Called when the
+        sync screen opens and on F5; the worker reads ``self.settings``, so its next probe or sync
+        uses them. The database, language and idle lock stay those this session started with.
+        True when something changed; a file that cannot be read is reported and changes nothing."""
+        from dataclasses import replace
+
+        from clinic_tui.config import SYNC_SETTINGS, SettingsError, load_settings
+
+        try:
+            fresh = load_settings()
+        except SettingsError as exc:
+            self.notify(str(exc), severity="error", timeout=15)
+            return False
+        # A setting read from the file or the environment (then or now) takes its value on disk now;
+        # one the program that started the app gave itself (no source) stays.
+        values = {
+            name: getattr(fresh, name)
+            for name in SYNC_SETTINGS
+            if name in fresh.sources or name in self.settings.sources
+        }
+        if all(getattr(self.settings, name) == value for name, value in values.items()):
+            return False
+        sources = {k: v for k, v in self.settings.sources.items() if k not in values}
+        sources.update({k: v for k, v in fresh.sources.items() if k in values})
+        self.settings = replace(self.settings, **values, sources=sources)
+        if self.sync is not None:
+            self.sync.settings_changed()
+        self.refresh_header()
+        return True
+
     # --- background sync (clinic_tui/sync/worker.py) ------------------------------------------
 
     def start_background_work(self) -> None:

@@ -68,6 +68,9 @@ class Settings:
         return self.database_path().parent / "backups"
 
 
+# What the app reloads from disk while it runs (ClinicApp.reload_settings): the rest is fixed per session.
+SYNC_SETTINGS = ("hub_url", "token_file", "ca_bundle", "proxy", "auto_sync", "batch_size", "allow_insecure_http")
+
 _ENV = {
     "database": "CLINIC_TUI_DB",
     "language": "CLINIC_TUI_LANG",

@@ -40,7 +40,7 @@ class DashboardScreen(ClinicScreen):
         Binding("3", "section(2)", N_("Referrals"), id="dashboard.referrals", show=False),
         Binding("4", "section(3)", N_("Downward"), id="dashboard.downward", show=False),
         Binding("5", "section(4)", N_("Contracts"), id="dashboard.contracts", show=False),
-        Binding("f5", "refresh", N_("Refresh"), id="dashboard.refresh"),
+        Binding("f5", "reload", N_("Refresh"), id="dashboard.refresh"),
     ]
 
     def __init__(self) -> None:
@@ -60,6 +60,11 @@ class DashboardScreen(ClinicScreen):
 
     def on_screen_resume(self) -> None:
         # Also sent when the screen is first shown: loading here too on mount would load twice.
+        self.action_refresh()
+
+    def action_reload(self) -> None:
+        """F5: the settings as they are on disk now (a hub set meanwhile), and the lists again."""
+        self.clinic_app.reload_settings()
         self.action_refresh()
 
     @work(thread=True, exclusive=True, group="dashboard")

@@ -97,6 +97,7 @@ class SyncScreen(ClinicScreen):
         self._show_running(self.app.sync.running, self.app.sync.progress)
 
     def on_screen_resume(self) -> None:
+        self.clinic_app.reload_settings()  # a hub address set on disk since the app started counts
         self.load()
 
     # --- reading --------------------------------------------------------------------------------
@@ -178,6 +179,8 @@ class SyncScreen(ClinicScreen):
 
     # --- actions --------------------------------------------------------------------------------
     def action_sync_now(self) -> None:
+        if self.clinic_app.reload_settings():
+            self.load()
         problem = self.app.sync.sync_now()
         if problem:
             self.query_one("#sync-status", Static).update(problem)

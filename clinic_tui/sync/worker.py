@@ -80,8 +80,6 @@ class SyncWorker:
 
     def __init__(self, app, *, changed: Publisher, status: Callable[..., Any], policy: SchedulePolicy | None = None):
         self.app = app
-        self.settings = app.settings
-        self.automatic = bool(self.settings.auto_sync and self.settings.hub_url)
         self.scheduler = SyncScheduler(policy or DEFAULT_POLICY)
         self.changed = changed
         self._status = status
@@ -95,6 +93,16 @@ class SyncWorker:
         self._nudged_on: date | None = None
 
     @property
+    def settings(self):
+        """The app's settings as they are now: the app reloads them from disk (``reload_settings``)
+        when the sync screen opens or F5 is pressed, and every probe and sync after uses them."""
+        return self.app.settings
+
+    @property
+    def automatic(self) -> bool:
+        return bool(self.settings.auto_sync and self.settings.hub_url)
+
+    @property
     def state(self) -> SyncState:
         return self.scheduler.state
 
@@ -104,6 +112,16 @@ class SyncWorker:
             self._loop_worker = self.app.run_worker(
                 self._loop, name="sync", group="sync", thread=True, exclusive=True, exit_on_error=False
             )
+
+    def settings_changed(self) -> None:
+        """The app reloaded different sync settings: probe the (new) hub at once; start the
+        background loop if auto-sync is now on (a loop whose auto-sync went off ends itself)."""
+        with self._lock:
+            self.scheduler.settings_changed()
+        if self.automatic and self._loop_worker is None:
+            self.start()
+        self._wake.set()
+        self._post()
 
     def sync_now(self) -> str | None:
         """Start a sync at once; None, or why not (translated)."""
@@ -155,6 +173,9 @@ class SyncWorker:
             self._wake.wait(delay)
             self._wake.clear()
             if self._stop.is_set():
+                return
+            if not self.automatic:  # auto-sync switched off (settings reloaded): F5 still syncs once
+                self._loop_worker = None
                 return
             with self._lock:
                 if not self.scheduler.due():

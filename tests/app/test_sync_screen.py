@@ -188,3 +188,34 @@ async def test_quitting_during_a_sync_stops_it_cleanly_after_its_batch(app_hub, 
     (run, *_) = sync_state.recent_runs(app.store.engine, 1)
     assert run.outcome == "error" and run.finished_at is not None  # stopped between batches, receipt kept
     assert sync_state.pending_by_kind(app.store.engine)  # what was not confirmed stays in the outbox
+
+
+@pytest.mark.slow
+async def test_a_hub_set_on_disk_while_the_app_runs_is_used_without_a_restart(app_hub, tmp_path, isolated_dirs):
+    """Issue 14 item 6: the sync screen reads the settings again when it opens and on F5; the
+    worker syncs with them."""
+    import os
+    import shutil
+
+    from clinic_tui.app import ClinicApp
+    from clinic_tui.config import EXAMPLE_DATABASE, Settings, config_file
+
+    database = tmp_path / "clinic.db"
+    shutil.copyfile(EXAMPLE_DATABASE, database)
+    app = ClinicApp(Settings(database=database))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_sync_screen(app, pilot)
+        assert "未连接" in _text(screen, "#sync-status")
+
+        _, token = app_hub.new_clinic("QS0101")  # the demo clinic's code
+        token_file = tmp_path / "hub-token"
+        token_file.write_text(token + "\n", encoding="utf-8")
+        os.chmod(token_file, 0o600)
+        config_file().parent.mkdir(parents=True, exist_ok=True)
+        config_file().write_text(f"hub_url = '{app_hub.base_url}'\ntoken_file = '{token_file}'\n", encoding="utf-8")
+
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: app.sync.last_report is not None, tries=600)
+        assert app.sync.last_report.outcome == "ok", app.sync.last_report.message
+        assert app_hub.base_url in _text(screen, "#sync-status")
+        assert _outbox(app).get("pending", 0) == 0
