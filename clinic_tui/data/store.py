@@ -168,6 +168,17 @@ class Store:
             )
         return ClinicInfo(row["id"], row["code"], row["name"]) if row else None
 
+    def sync_marks(self) -> tuple[int, int]:
+        """(the last finished sync, the last one that changed records here: received some from the
+        hub or sent some again), as ``sync_run`` ids, 0 for none: whoever ran it, the app or
+        ``clinic-tui sync``. The app compares them with what it saw to know when to refresh."""
+        with reading(self.path) as connection:
+            latest, changed = connection.execute(
+                "SELECT coalesce(max(id), 0), coalesce(max(CASE WHEN pulled > 0 OR resent > 0 THEN id END), 0)"
+                " FROM sync_run WHERE finished_at IS NOT NULL"
+            ).fetchone()
+        return latest, changed
+
     def sync_summary(self) -> SyncSummary:
         with reading(self.path) as connection:
             counts = dict(connection.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall())

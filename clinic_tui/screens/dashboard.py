@@ -60,6 +60,13 @@ class DashboardScreen(ClinicScreen):
 
     def on_screen_resume(self) -> None:
         # Also sent when the screen is first shown: loading here too on mount would load twice.
+        # A sync run meanwhile elsewhere (clinic-tui sync) is noticed here; then the app's notice
+        # reloads this screen (reload_after_sync), so it is not loaded twice either.
+        if self.clinic_app.notice_sync() and self.is_mounted:
+            return
+        self.action_refresh()
+
+    def reload_after_sync(self) -> None:
         self.action_refresh()
 
     def action_reload(self) -> None:

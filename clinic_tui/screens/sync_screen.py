@@ -98,6 +98,10 @@ class SyncScreen(ClinicScreen):
 
     def on_screen_resume(self) -> None:
         self.clinic_app.reload_settings()  # a hub address set on disk since the app started counts
+        self.clinic_app.notice_sync()  # a clinic-tui sync run meanwhile: the header and lists too
+        self.load()
+
+    def reload_after_sync(self) -> None:
         self.load()
 
     # --- reading --------------------------------------------------------------------------------
