@@ -64,6 +64,7 @@ class ClinicApp(App):
     def __init__(self, settings: Settings):
         super().__init__()
         self.settings = settings
+        clock.set_zone(settings.time_zone)  # every time shown, in the configured zone
         self.store = None  # set once the database is open
         self.drafts = None
         self.user_id: str | None = None

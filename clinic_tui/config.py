@@ -46,6 +46,7 @@ def config_file() -> Path:
 class Settings:
     database: Path | None = None  # None: a demo copy of local.db.example in the data directory
     language: str = "zh"
+    time_zone: str = "Asia/Shanghai"  # every time shown (stored times are UTC): clinic_tui/clock.py
     idle_lock_minutes: int = 10
     backup_keep_days: int = 7
     hub_url: str | None = None
@@ -74,6 +75,7 @@ SYNC_SETTINGS = ("hub_url", "token_file", "ca_bundle", "proxy", "auto_sync", "ba
 _ENV = {
     "database": "CLINIC_TUI_DB",
     "language": "CLINIC_TUI_LANG",
+    "time_zone": "CLINIC_TUI_TIME_ZONE",
     "idle_lock_minutes": "CLINIC_TUI_IDLE_LOCK_MINUTES",
     "hub_url": "CLINIC_TUI_HUB_URL",
     "token_file": "CLINIC_TUI_TOKEN_FILE",
@@ -136,4 +138,13 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
 
     if settings.language not in LANGUAGES:
         raise SettingsError(f"language = {settings.language!r}: choose one of {', '.join(LANGUAGES)}")
+    from clinic_tui.clock import zone_named
+
+    try:
+        zone_named(settings.time_zone)
+    except ValueError as exc:
+        where = sources.get("time_zone", "default")
+        raise SettingsError(
+            f"time_zone = {settings.time_zone!r} ({where}): not a time zone, e.g. Asia/Shanghai"
+        ) from exc
     return settings

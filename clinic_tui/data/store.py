@@ -17,6 +17,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from clinic_tui import clock
 from clinic_tui.data.dashboard import Dashboard, load_dashboard
 from clinic_tui.data.sqlite_file import read_datetime, reading
 
@@ -194,5 +195,5 @@ class Store:
         return SyncSummary(
             pending=counts.get("pending", 0),
             rejected=counts.get("rejected", 0),
-            last_pull_at=finished.astimezone().strftime("%m-%d %H:%M") if finished else None,
+            last_pull_at=clock.local(finished).strftime("%m-%d %H:%M") if finished else None,
         )

@@ -29,7 +29,7 @@ SECTIONS = [
 
 def _when(value: date | datetime | None) -> str:
     if isinstance(value, datetime):
-        return value.astimezone().strftime("%H:%M")
+        return clock.local(value).strftime("%H:%M")
     return value.isoformat() if value else ""
 
 

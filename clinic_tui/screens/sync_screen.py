@@ -34,7 +34,7 @@ RUNS_SHOWN = 5
 
 
 def _when(moment) -> str:
-    return moment.astimezone().strftime("%m-%d %H:%M") if moment else "-"
+    return clock.local(moment).strftime("%m-%d %H:%M") if moment else "-"
 
 
 def receipt_sentence(run, first_reason: str | None, today: date) -> str:
@@ -44,7 +44,7 @@ def receipt_sentence(run, first_reason: str | None, today: date) -> str:
     if run is None:
         return _("The hospital has not confirmed anything from this clinic yet.")
     heading = _("Receipt of {when}:").format(when=_when(run.finished_at))
-    if run.finished_at.astimezone().date() == today:
+    if clock.local(run.finished_at).date() == today:
         body = receipt_text(run.today_counts, run.confirmed_counts, run.rejected, first_reason, [])
     elif run.confirmed_counts:
         body = _("In all the hospital holds {items} from this clinic.").format(items=counts_text(run.confirmed_counts))

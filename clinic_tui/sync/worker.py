@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
+from clinic_tui import clock
 from clinic_tui.i18n import N_, _
 from clinic_tui.sync.scheduler import (
     AUTH,
@@ -235,7 +236,7 @@ class SyncWorker:
 
     # --- end of the day -----------------------------------------------------------------------------
     def _nudge_if_due(self, pending: int) -> None:
-        now = datetime.now()
+        now = clock.now()  # "late in the day" in the configured zone
         if self.settings.hub_url and end_of_day_nudge_due(now, pending, self._nudged_on):
             self._nudged_on = now.date()
             self.app.notify(

@@ -11,6 +11,7 @@ from pilot_helpers import login_shown, sign_in, wait_for
 from textual.command import CommandPalette
 from textual.widgets import DataTable, OptionList, Static
 
+from clinic_tui import clock
 from clinic_tui.app import ClinicApp
 from clinic_tui.config import EXAMPLE_DATABASE, Settings
 from clinic_tui.screens.dashboard import DashboardScreen
@@ -179,7 +180,6 @@ async def test_ctrl_q_quits_from_the_dashboard(settings):
 
 @pytest.mark.parametrize("language", ["en", "zh"])
 async def test_the_header_fits_80_columns_and_keeps_the_pending_count_and_sync_state(settings, language):
-    from datetime import date
 
     from rich.cells import cell_len
 
@@ -197,7 +197,7 @@ async def test_the_header_fits_80_columns_and_keeps_the_pending_count_and_sync_s
             count = app.store.sync_summary().pending
             pending, offline = (f"unsent {count}", "offline") if language == "en" else (f"待传 {count}", "离线")
             assert pending in line and offline in line and line.startswith("石桥镇青石村卫生室"), line
-            assert f"{date.today():%m-%d}" in line and "李建国" in line  # at 80 columns nothing is dropped
+            assert f"{clock.today():%m-%d}" in line and "李建国" in line  # at 80 columns nothing is dropped
             await pilot.resize_terminal(50, 24)
             await pilot.pause()
             assert cell_len(app.header_text) <= 48 and pending in app.header_text and offline in app.header_text
