@@ -310,3 +310,42 @@ async def test_a_sync_run_elsewhere_refreshes_the_header_the_dashboard_and_an_op
             return [str(table.get_row_at(i)) for i in range(table.row_count)]
 
         await wait_for(pilot, lambda: rows() != before)
+
+
+@pytest.mark.slow
+async def test_the_workers_own_sync_refreshes_the_dashboard_it_brought_answers_for(app_hub, synced_app, monkeypatch):
+    """Issue 14 item 4, the app's background sync: an answer it pulls shows on the open dashboard."""
+    from dataclasses import replace
+    from datetime import UTC, datetime, timedelta
+
+    app = synced_app(app_hub.base_url, app_hub, auto_sync=True)
+    token = app.settings.token_file.read_text().strip()
+    department = app_hub.new_department()
+    await asyncio.to_thread(_sync_elsewhere, app, token)  # the hub has the referrals
+    with read_session(open_database_engine(app)) as session:
+        number = (
+            session.execute(select(Referral.referral_no).where(Referral.status == "sent", Referral.direction == "up"))
+            .scalars()
+            .first()
+        )
+    when = (datetime.now(UTC) + timedelta(days=1)).replace(microsecond=0).isoformat()
+    with app_hub.desk() as desk:
+        answer = desk.post(f"/referrals/{number}/accept", json={"department_code": department, "appointment_at": when})
+        assert answer.status_code == 200, answer.text
+    # The first probe waits until the dashboard is drawn with the old count.
+    monkeypatch.setattr("clinic_tui.sync.worker.DEFAULT_POLICY", replace(QUICK, first_delay=2.0))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(app, pilot)
+        dashboard = app.screen
+        await wait_for(pilot, lambda: dashboard.data is not None)
+        waiting = len(dashboard.data.referrals_waiting)
+        assert app.sync.last_report is None
+        await wait_for(pilot, lambda: app.sync.last_report is not None and not app.sync.running, tries=600)
+        assert app.sync.last_report.pulled > 0, app.sync.last_report.message
+        await wait_for(pilot, lambda: len(dashboard.data.referrals_waiting) == waiting - 1)
+
+
+def open_database_engine(app):
+    from clinic_tui.data.migrate import open_database
+
+    return open_database(app.settings.database).engine
