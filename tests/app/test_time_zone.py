@@ -97,3 +97,11 @@ def test_the_slip_and_the_settings_agree(new_york, monkeypatch):
         assert clock.local(MOMENT).tzinfo is clock.zone()
     finally:
         clock.set_zone(clock.DEFAULT_ZONE)
+
+
+def test_a_zone_that_does_not_exist_is_refused_with_where_it_came_from(monkeypatch):
+    from clinic_tui.config import SettingsError, load_settings
+
+    monkeypatch.setenv("CLINIC_TUI_TIME_ZONE", "Mars/Base")
+    with pytest.raises(SettingsError, match="CLINIC_TUI_TIME_ZONE"):
+        load_settings()
