@@ -67,6 +67,7 @@ class ClinicApp(App):
     def __init__(self, settings: Settings):
         super().__init__()
         self.settings = settings
+        clock.set_zone(settings.time_zone)  # every time shown, in the configured zone
         self.store = None  # set once the database is open
         self.drafts = None
         self.user_id: str | None = None
@@ -75,6 +76,7 @@ class ClinicApp(App):
         self._idle_timer: Timer | None = None
         self.sync = None  # clinic_tui.sync.worker.SyncWorker, made at the first sign-in
         self._warming_up = False  # the ORM's background load has been started
+        self._sync_marks: tuple[int, int] | None = None  # Store.sync_marks as last seen
         translate_bindings(self)
 
     def compose(self) -> ComposeResult:
@@ -125,6 +127,7 @@ class ClinicApp(App):
         self.store, self.drafts = store, drafts
         self.query_one("#loading", Static).display = False
         self.clinic_name = clinic.name if clinic else _("Village clinic")
+        self._sync_marks = store.sync_marks()
         self.refresh_header()
         self._sign_in(staff, locked=False)
 
@@ -210,10 +213,46 @@ class ClinicApp(App):
         self.call_after_refresh(self.refresh_header)  # once the app knows its new size
 
     @on(DataChanged)
-    def _data_changed(self) -> None:
+    def _data_changed(self, message: DataChanged) -> None:
+        if message.by_sync:
+            return  # the app's own notice to the screens (notice_sync), not a save
         self.refresh_header()
         if self.sync is not None:
             self.sync.local_change(self.store.sync_summary().pending)
+
+    # --- settings ------------------------------------------------------------------------------
+
+    def reload_settings(self) -> bool:
+        """Read the sync settings again (config file and environment), as ``clinic-tui sync`` would
+        now: a hub address or token file set while the app runs needs no restart. Called when the
+        sync screen opens and on F5; the worker reads ``self.settings``, so its next probe or sync
+        uses them. The database, language and idle lock stay those this session started with.
+        True when something changed; a file that cannot be read is reported and changes nothing."""
+        from dataclasses import replace
+
+        from clinic_tui.config import SYNC_SETTINGS, SettingsError, load_settings
+
+        try:
+            fresh = load_settings()
+        except SettingsError as exc:
+            self.notify(str(exc), severity="error", timeout=15)
+            return False
+        # A setting read from the file or the environment (then or now) takes its value on disk now;
+        # one the program that started the app gave itself (no source) stays.
+        values = {
+            name: getattr(fresh, name)
+            for name in SYNC_SETTINGS
+            if name in fresh.sources or name in self.settings.sources
+        }
+        if all(getattr(self.settings, name) == value for name, value in values.items()):
+            return False
+        sources = {k: v for k, v in self.settings.sources.items() if k not in values}
+        sources.update({k: v for k, v in fresh.sources.items() if k in values})
+        self.settings = replace(self.settings, **values, sources=sources)
+        if self.sync is not None:
+            self.sync.settings_changed()
+        self.refresh_header()
+        return True
 
     # --- background sync (clinic_tui/sync/worker.py) ------------------------------------------
 
@@ -242,8 +281,33 @@ class ClinicApp(App):
     @on(SyncStatus)
     def _sync_status(self, message: SyncStatus) -> None:
         self.refresh_header()
+        if message.progress is None:  # a probe, a new state or a finished sync: not one more batch
+            self.notice_sync()
         if self.sync is not None:
             self.sync.arrived(message, self.store.sync_summary().pending)
+
+    def notice_sync(self) -> bool:
+        """Whether a sync changed records here since the app last looked, whoever ran it (this
+        app's worker, or ``clinic-tui sync`` from a scheduled task: its ``sync_run`` rows are in the
+        same database). If so, every open screen of the current stack reads its data again
+        (``DataChanged(by_sync=True)``); screens out of view read theirs when they come back.
+        Called on each status of the worker (its syncs and probes) and when the dashboard or the
+        sync screen comes into view. True when the screens were told."""
+        if self.store is None:
+            return False
+        marks = self.store.sync_marks()
+        seen, self._sync_marks = self._sync_marks, marks
+        if seen is None or marks == seen:
+            return False
+        self.refresh_header()
+        if marks[1] == seen[1]:
+            return False  # a sync that changed nothing here (only the header's counts)
+        from clinic_tui.screens.base import ClinicScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, ClinicScreen):
+                screen.post_message(DataChanged(by_sync=True))
+        return True
 
     def exit(self, *args, **kwargs) -> None:
         # Before Textual closes the screens (which waits): a running sync stops after its batch.

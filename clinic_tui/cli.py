@@ -75,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"配置错误 / configuration error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     i18n.set_language(settings.language)
+    from clinic_tui import clock
+
+    clock.set_zone(settings.time_zone)  # times printed (receipts) as the app shows them
     if args.command is None:
         from clinic_tui.app import run_app
 

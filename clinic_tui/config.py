@@ -17,6 +17,9 @@ DEMO_DATABASE_NAME = "demo.db"
 # The demo database ships inside the package (a link to the repository's local.db.example, copied into
 # the wheel), so an installed app finds it as a checkout does.
 EXAMPLE_DATABASE = Path(__file__).resolve().parent / "resources" / "local.db.example"
+# The PINs of the demo database's staff (scripts/demo/build.py hashes these; the others have none).
+# Fictitious people on a fictitious clinic: the sign-in screen shows them on the demo copy only.
+DEMO_STAFF_PINS = {"李建国": "1234", "赵敏": "2468"}
 
 
 def config_dir() -> Path:
@@ -43,6 +46,7 @@ def config_file() -> Path:
 class Settings:
     database: Path | None = None  # None: a demo copy of local.db.example in the data directory
     language: str = "zh"
+    time_zone: str = "Asia/Shanghai"  # every time shown (stored times are UTC): clinic_tui/clock.py
     idle_lock_minutes: int = 10
     backup_keep_days: int = 7
     hub_url: str | None = None
@@ -65,9 +69,13 @@ class Settings:
         return self.database_path().parent / "backups"
 
 
+# What the app reloads from disk while it runs (ClinicApp.reload_settings): the rest is fixed per session.
+SYNC_SETTINGS = ("hub_url", "token_file", "ca_bundle", "proxy", "auto_sync", "batch_size", "allow_insecure_http")
+
 _ENV = {
     "database": "CLINIC_TUI_DB",
     "language": "CLINIC_TUI_LANG",
+    "time_zone": "CLINIC_TUI_TIME_ZONE",
     "idle_lock_minutes": "CLINIC_TUI_IDLE_LOCK_MINUTES",
     "hub_url": "CLINIC_TUI_HUB_URL",
     "token_file": "CLINIC_TUI_TOKEN_FILE",
@@ -130,4 +138,13 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
 
     if settings.language not in LANGUAGES:
         raise SettingsError(f"language = {settings.language!r}: choose one of {', '.join(LANGUAGES)}")
+    from clinic_tui.clock import zone_named
+
+    try:
+        zone_named(settings.time_zone)
+    except ValueError as exc:
+        where = sources.get("time_zone", "default")
+        raise SettingsError(
+            f"time_zone = {settings.time_zone!r} ({where}): not a time zone, e.g. Asia/Shanghai"
+        ) from exc
     return settings

@@ -16,7 +16,16 @@ class OpenRecord(Message):
 
 
 class DataChanged(Message):
-    """Something was saved: headers and lists refresh what they show."""
+    """Something was saved: headers and lists refresh what they show.
+
+    A screen posts it (``by_sync`` False) after a save: the app refreshes its header and tells the
+    background sync. The app posts it to the open screens (``by_sync`` True) when a sync, its own
+    or ``clinic-tui sync`` in another process, changed the records here (``ClinicApp.notice_sync``):
+    each screen showing data reads it again (``ClinicScreen.reload_after_sync``)."""
+
+    def __init__(self, by_sync: bool = False):
+        super().__init__()
+        self.by_sync = by_sync
 
 
 class SyncStatus(Message):

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from rich.cells import cell_len
 
+from clinic_tui import clock
 from clinic_tui.domain.codes import ID_DOCUMENT_TYPE, INSURANCE_TYPE, SEX
 from clinic_tui.domain.referral import (
     DIRECTION_LABELS,
@@ -30,7 +30,6 @@ from clinic_tui.domain.referral import (
 )
 from clinic_tui.i18n import N_, _, current_language
 
-CHINA = ZoneInfo("Asia/Shanghai")  # dates and times are shown in China Standard Time (DOMAIN.md)
 TEXT_WIDTH = 78  # cells of the plain-text copy: fits an 80-column printer or terminal
 MAX_LABEL_WIDTH = 26  # a longer label wraps its value under it rather than squeezing it
 HISTORY_KIND_LABELS = {
@@ -68,7 +67,7 @@ def _day(value: date | datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+        return clock.local(value).strftime("%Y-%m-%d %H:%M")
     return value.isoformat()
 
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
+from clinic_tui import clock
 from clinic_tui.data.sqlite_file import read_datetime, stored_datetime
 
 LIMIT = 200  # per section; the list screens page through everything
@@ -37,7 +38,7 @@ class Dashboard:
 
 
 def _local_day_bounds(day: date) -> tuple[str, str]:
-    start = datetime.combine(day, time.min).astimezone()  # the clinic's own midnight
+    start = clock.at(day)  # the clinic's own midnight, in the configured zone
     return stored_datetime(start), stored_datetime(start + timedelta(days=1))
 
 

@@ -10,10 +10,11 @@ gives the same numbers as rows for the export.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 
 from sqlalchemy import Engine, func, select
 
+from clinic_tui import clock
 from clinic_tui.data.contract_service import in_force_on
 from clinic_tui.data.db import read_session
 from clinic_tui.data.models import Contract, Followup, Referral, Resident, Visit
@@ -42,8 +43,8 @@ class MonthReport:
 
 def _utc_bounds(first: date) -> tuple[datetime, datetime]:
     """The month's start and the next month's start, at the clinic's own midnight, in UTC."""
-    start = datetime.combine(first, time.min).astimezone()
-    end = datetime.combine(next_month(first), time.min).astimezone()
+    start = clock.at(first)
+    end = clock.at(next_month(first))
     return start.astimezone(UTC), end.astimezone(UTC)
 
 

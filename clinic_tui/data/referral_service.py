@@ -266,7 +266,7 @@ def _medication(entry: dict) -> dict:
 def _examinations(visit: Visit | None, followups: list[Followup]) -> list[dict]:
     found = []
     if visit is not None:
-        on = visit.visit_at.astimezone().date().isoformat()
+        on = clock.local(visit.visit_at).date().isoformat()
         if visit.sbp and visit.dbp:
             found.append((_("Blood pressure"), f"{visit.sbp}/{visit.dbp} mmHg", on))
         if visit.heart_rate:

@@ -21,9 +21,9 @@ from sqlmodel import Session
 
 from clinic_tui.data import records
 from clinic_tui.data.db import unit_of_work
-from clinic_tui.data.models import Referral, ReferralEvent, Staff, utcnow
+from clinic_tui.data.models import Referral, ReferralEvent, Staff, Task, utcnow
 from clinic_tui.domain.problems import DomainError, Problem
-from clinic_tui.domain.referral import Actor, Status, transition
+from clinic_tui.domain.referral import Actor, Status, check_ends, transition
 from clinic_tui.i18n import N_
 
 
@@ -80,6 +80,7 @@ def move(
             if to_status == Status.CANCELLED:
                 changes["cancel_reason"] = reason
             records.update(session, referral, changes, user_id)
+        close_check_tasks(session, referral, user_id)
         return Moved(referral.id, event.id, current, to_status)
 
 
@@ -125,7 +126,31 @@ def recompute_status(session: Session, referral: Referral) -> str:
         referral.status = status
         session.add(referral)
         session.flush()
+        close_check_tasks(session, referral, None)
     return status
+
+
+def close_check_tasks(session: Session, referral: Referral, user_id: str | None) -> int:
+    """Mark the referral's open check tasks done when its status leaves nothing to check
+    (``domain.referral.check_ends``: completed or cancelled). The task is the clinic's own record,
+    so closing it is an audited clinic edit that goes to the hub; ``user_id`` None when the
+    hospital's answer arrived by sync. Returns how many were closed."""
+    if not check_ends(referral.direction, referral.status):
+        return 0
+    tasks = session.execute(
+        select(Task).where(
+            Task.source_kind == "referral",
+            Task.source_id == referral.id,
+            Task.kind == "referral_check",
+            Task.done_at.is_(None),
+            Task.deleted == False,  # noqa: E712
+        )
+    ).scalars()
+    closed = 0
+    for task in list(tasks):
+        records.update(session, task, {"done_at": utcnow(), "done_by": user_id}, user_id)
+        closed += 1
+    return closed
 
 
 def _staff_name(session: Session, user_id: str | None) -> str | None:

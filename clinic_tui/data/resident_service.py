@@ -18,6 +18,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from clinic_tui import clock
 from clinic_tui.data import records
 from clinic_tui.data.db import read_session, unit_of_work
 from clinic_tui.data.models import Contract, Followup, Referral, Resident, Task, Visit
@@ -283,7 +284,7 @@ def timeline(engine: Engine, resident_id: str, today: date, limit: int = TIMELIN
 
 def _day_of(value: date | datetime) -> date:
     # A visit has a UTC time: it belongs to the clinic's local day.
-    return value.astimezone().date() if isinstance(value, datetime) else value
+    return clock.local(value).date() if isinstance(value, datetime) else value
 
 
 def _line(*parts: str | None) -> str:

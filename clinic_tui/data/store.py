@@ -17,6 +17,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from clinic_tui import clock
 from clinic_tui.data.dashboard import Dashboard, load_dashboard
 from clinic_tui.data.sqlite_file import read_datetime, reading
 
@@ -168,6 +169,17 @@ class Store:
             )
         return ClinicInfo(row["id"], row["code"], row["name"]) if row else None
 
+    def sync_marks(self) -> tuple[int, int]:
+        """(the last finished sync, the last one that changed records here: received some from the
+        hub or sent some again), as ``sync_run`` ids, 0 for none: whoever ran it, the app or
+        ``clinic-tui sync``. The app compares them with what it saw to know when to refresh."""
+        with reading(self.path) as connection:
+            latest, changed = connection.execute(
+                "SELECT coalesce(max(id), 0), coalesce(max(CASE WHEN pulled > 0 OR resent > 0 THEN id END), 0)"
+                " FROM sync_run WHERE finished_at IS NOT NULL"
+            ).fetchone()
+        return latest, changed
+
     def sync_summary(self) -> SyncSummary:
         with reading(self.path) as connection:
             counts = dict(connection.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall())
@@ -183,5 +195,5 @@ class Store:
         return SyncSummary(
             pending=counts.get("pending", 0),
             rejected=counts.get("rejected", 0),
-            last_pull_at=finished.astimezone().strftime("%m-%d %H:%M") if finished else None,
+            last_pull_at=clock.local(finished).strftime("%m-%d %H:%M") if finished else None,
         )

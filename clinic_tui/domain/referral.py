@@ -202,6 +202,18 @@ def should_expire(status: str, sent_at: datetime, now: datetime, answer_within_d
     return status == Status.SENT and now >= sent_at + timedelta(days=answer_within_days)
 
 
+# The clinic's check on an upward referral (its 2-week task, 跟进转诊) ends when nothing is left to
+# check: the hospital completed the care, or the referral was withdrawn. After a rejection, an
+# expiry or a no-show the patient still needs the village doctor (another referral, a visit), so
+# the task stays open for them to close by hand.
+CHECK_ENDS_AT = frozenset({Status.COMPLETED, Status.CANCELLED})
+
+
+def check_ends(direction: str, status: str) -> bool:
+    """Whether an upward referral in ``status`` closes its clinic check task by itself."""
+    return _direction(direction) is Direction.UP and _status(Direction.UP, status) in CHECK_ENDS_AT
+
+
 def check_due_date(sent_on: date) -> date:
     """The day by which the clinic checks on an upward referral (its follow-up task)."""
     return sent_on + timedelta(days=CHECK_UP_DAYS)

@@ -9,6 +9,7 @@ from textual.dom import DOMNode
 from textual.screen import Screen
 
 from clinic_tui.i18n import _
+from clinic_tui.messages import DataChanged
 
 if TYPE_CHECKING:
     from clinic_tui.app import ClinicApp
@@ -48,3 +49,16 @@ class ClinicScreen(Screen, OfClinicApp):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         translate_bindings(self)
+
+    def on_data_changed(self, message: DataChanged) -> None:
+        if message.by_sync:
+            message.stop()  # the app sent it here; it is not a save to tell the sync about
+            if self.is_mounted:
+                self.reload_after_sync()
+
+    def reload_after_sync(self) -> None:
+        """A sync changed records here: a screen that shows data reads it again as when it comes
+        back into view (its ``on_screen_resume``); forms, which have none, keep what is typed."""
+        resume = getattr(self, "on_screen_resume", None)
+        if resume is not None:
+            resume()

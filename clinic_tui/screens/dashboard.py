@@ -30,7 +30,7 @@ SECTIONS = [
 
 def _when(value: date | datetime | None) -> str:
     if isinstance(value, datetime):
-        return value.astimezone().strftime("%H:%M")
+        return clock.local(value).strftime("%H:%M")
     return value.isoformat() if value else ""
 
 
@@ -41,7 +41,7 @@ class DashboardScreen(ClinicScreen):
         Binding("3", "section(2)", N_("Referrals"), id="dashboard.referrals", show=False),
         Binding("4", "section(3)", N_("Downward"), id="dashboard.downward", show=False),
         Binding("5", "section(4)", N_("Contracts"), id="dashboard.contracts", show=False),
-        Binding("f5", "refresh", N_("Refresh"), id="dashboard.refresh", show=False),
+        Binding("f5", "reload", N_("Refresh"), id="dashboard.refresh", show=False),
         # The app's own keys, shown here where a day starts (elsewhere they are in F1's list).
         Binding("f3", "app.residents", N_("Residents"), id="dashboard.residents"),
         Binding("f4", "app.register_resident", N_("Register"), id="dashboard.register"),
@@ -66,6 +66,18 @@ class DashboardScreen(ClinicScreen):
 
     def on_screen_resume(self) -> None:
         # Also sent when the screen is first shown: loading here too on mount would load twice.
+        # A sync run meanwhile elsewhere (clinic-tui sync) is noticed here; then the app's notice
+        # reloads this screen (reload_after_sync), so it is not loaded twice either.
+        if self.clinic_app.notice_sync() and self.is_mounted:
+            return
+        self.action_refresh()
+
+    def reload_after_sync(self) -> None:
+        self.action_refresh()
+
+    def action_reload(self) -> None:
+        """F5: the settings as they are on disk now (a hub set meanwhile), and the lists again."""
+        self.clinic_app.reload_settings()
         self.action_refresh()
 
     @work(thread=True, exclusive=True, group="dashboard")

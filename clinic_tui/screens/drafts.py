@@ -9,6 +9,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
+from clinic_tui import clock
 from clinic_tui.i18n import N_, _
 from clinic_tui.screens.base import OfClinicApp, translate_bindings
 
@@ -36,7 +37,7 @@ class DraftsScreen(ModalScreen[None], OfClinicApp):
         table = self.query_one(DataTable)
         table.add_columns(_("Form"), _("Last typed"))
         for draft in self.drafts.values():
-            table.add_row(draft.title, draft.updated_at.astimezone().strftime("%Y-%m-%d %H:%M"), key=draft.id)
+            table.add_row(draft.title, clock.local(draft.updated_at).strftime("%Y-%m-%d %H:%M"), key=draft.id)
         table.focus()
 
     @on(DataTable.RowSelected)

@@ -261,7 +261,7 @@ class FollowupFormScreen(FormScreen):
                 "weight_target_kg": previous.weight_target_kg,
                 "medications": medications_text(previous.medications),
             }
-        if visit is not None and visit.visit_at.astimezone().date() == today:  # measured at today's visit
+        if visit is not None and clock.local(visit.visit_at).date() == today:  # measured at today's visit
             values |= {
                 "sbp": visit.sbp,
                 "dbp": visit.dbp,

@@ -53,10 +53,25 @@ class LoginScreen(ModalScreen[str], OfClinicApp):
                 *[Option(f"{m.name}  {_(ROLE_LABELS.get(m.role, m.role))}", id=m.id) for m in self.staff.values()],
                 id="login-staff",
             )
-            pin = Input(placeholder=_("PIN"), password=True, id="login-pin", compact=True)
+            # A full Input, with its border: a compact one is a bare line the eye does not find.
+            pin = Input(placeholder=_("PIN"), password=True, id="login-pin")
             pin.display = False  # shown once someone with a PIN is picked
             yield pin
             yield Static("", id="login-message")
+            if self.clinic_app.settings.is_demo:
+                yield Static(self._demo_pins(), id="login-demo-pins")
+
+    def _demo_pins(self) -> str:
+        """On the demo copy only: the demo staff's PINs (fictitious people), so anyone can try it."""
+        from clinic_tui.config import DEMO_STAFF_PINS
+
+        parts = [
+            _("{name}: PIN {pin}").format(name=m.name, pin=DEMO_STAFF_PINS[m.name])
+            if m.has_pin and m.name in DEMO_STAFF_PINS
+            else _("{name}: no PIN").format(name=m.name)
+            for m in self.staff.values()
+        ]
+        return _("Demo data: {who}").format(who=_("; ").join(parts))
 
     def action_choose(self) -> None:
         from textual.actions import SkipAction

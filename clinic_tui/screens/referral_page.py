@@ -17,6 +17,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from clinic_tui import clock
 from clinic_tui.i18n import N_, _
 from clinic_tui.messages import DataChanged
 from clinic_tui.screens.base import ClinicScreen, translate_bindings
@@ -59,9 +60,7 @@ class ReasonScreen(ModalScreen[str | None]):
 
 
 def _when(value) -> str:
-    from clinic_tui.slip import CHINA
-
-    return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if value else ""
+    return clock.local(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 def state_text(detail) -> Text:

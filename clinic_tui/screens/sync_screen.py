@@ -39,7 +39,7 @@ RUNS_SHOWN = 5
 
 
 def _when(moment) -> str:
-    return moment.astimezone().strftime("%m-%d %H:%M") if moment else "-"
+    return clock.local(moment).strftime("%m-%d %H:%M") if moment else "-"
 
 
 def receipt_sentence(run, first_reason: str | None, today: date) -> str:
@@ -49,7 +49,7 @@ def receipt_sentence(run, first_reason: str | None, today: date) -> str:
     if run is None:
         return _("The hospital has not confirmed anything from this clinic yet.")
     heading = _("Receipt of {when}:").format(when=_when(run.finished_at))
-    if run.finished_at.astimezone().date() == today:
+    if clock.local(run.finished_at).date() == today:
         body = receipt_text(run.today_counts, run.confirmed_counts, run.rejected, first_reason, [])
     elif run.confirmed_counts:
         body = _("In all the hospital holds {items} from this clinic.").format(items=counts_text(run.confirmed_counts))
@@ -102,6 +102,11 @@ class SyncScreen(ClinicScreen):
         self._show_running(self.app.sync.running, self.app.sync.progress)
 
     def on_screen_resume(self) -> None:
+        self.clinic_app.reload_settings()  # a hub address set on disk since the app started counts
+        self.clinic_app.notice_sync()  # a clinic-tui sync run meanwhile: the header and lists too
+        self.load()
+
+    def reload_after_sync(self) -> None:
         self.load()
 
     # --- reading --------------------------------------------------------------------------------
@@ -183,6 +188,8 @@ class SyncScreen(ClinicScreen):
 
     # --- actions --------------------------------------------------------------------------------
     def action_sync_now(self) -> None:
+        if self.clinic_app.reload_settings():
+            self.load()
         problem = self.app.sync.sync_now()
         if problem:
             self.query_one("#sync-status", Static).update(problem)

@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, time
 from typing import TYPE_CHECKING, Any
 
 from textual import on
@@ -179,7 +179,7 @@ class VisitFormScreen(FormScreen):
     def load_initial(self) -> dict[str, Any]:
         if self.record_id is not None:
             return self._form_values(self.clinic_app.store.visits.load(self.record_id))
-        now, latest = datetime.now(), self.facts.latest_visit
+        now, latest = clock.now(), self.facts.latest_visit
         return {
             "visit_date": now.date(),
             "visit_time": now.strftime("%H:%M"),
@@ -191,7 +191,7 @@ class VisitFormScreen(FormScreen):
 
     @staticmethod
     def _form_values(stored: dict[str, Any]) -> dict[str, Any]:
-        local = stored["visit_at"].astimezone()
+        local = clock.local(stored["visit_at"])
         kind = next((code for code, word in _GLUCOSE_STORED.items() if word == stored["glucose_kind"]), None)
         return stored | {
             "visit_date": local.date(),
@@ -218,7 +218,7 @@ class VisitFormScreen(FormScreen):
 
     @staticmethod
     def _record_values(values: dict[str, Any]) -> dict[str, Any]:
-        local = datetime.combine(values["visit_date"], parse_time(values["visit_time"])).astimezone()
+        local = clock.at(values["visit_date"], parse_time(values["visit_time"]))
         same = (
             "mode",
             "chief_complaint",

@@ -56,11 +56,22 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     if args.check:
         return _check(settings, args)
     if settings.is_demo:
-        print(
-            _("No database is configured (the demo copy is in use): give --db or set database in the config file."),
-            file=sys.stderr,
-        )
-        return EXIT_CONFIG
+        # The copy the app runs on when no database is configured (config.Settings.database_path),
+        # made as the app makes it: so one can try sync against a local hub on the demo data.
+        from clinic_tui.data.sqlite_file import DatabaseError
+        from clinic_tui.data.startup import ensure_demo_copy
+        from clinic_tui.errors import describe_database_error
+
+        try:
+            ensure_demo_copy(settings.database_path())
+        except DatabaseError as exc:
+            print(describe_database_error(exc), file=sys.stderr)
+            return EXIT_CONFIG
+        if not args.quiet:
+            print(
+                _("No database is configured: syncing the demo copy {path}.").format(path=settings.database_path()),
+                file=sys.stderr,
+            )
     return _sync(settings, args)
 
 

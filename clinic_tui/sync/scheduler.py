@@ -118,6 +118,14 @@ class SyncScheduler:
         if self.state == ONLINE:
             self.next_at = min(self.next_at, self._clock() + self.policy.change_delay)
 
+    def settings_changed(self) -> None:
+        """New sync settings (reloaded from disk): what was learnt of the old hub no longer holds;
+        probe the new one at once."""
+        if self.state != SYNCING:
+            self.state = UNKNOWN
+        self.failures = 0
+        self.next_at = self._clock()
+
     def request_now(self) -> None:
         self.manual = True
         self.next_at = self._clock()

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select, update
 
+from clinic_tui import clock
 from clinic_tui.data.db import read_session, unit_of_work
 from clinic_tui.data.models import SYNCED_KINDS, OutboxEntry, SyncCursor, SyncRun, utcnow
 from clinic_tui.data.sqlite_file import stored_datetime
@@ -135,8 +136,8 @@ def local_reconcile(engine: Engine) -> dict[str, tuple[int, str]]:
 
 def confirmed_today(engine: Engine, today: date) -> dict[str, int]:
     """Per kind, the records changed on ``today`` (local time) that the hub has confirmed."""
-    start = stored_datetime(datetime.combine(today, datetime.min.time()).astimezone())
-    end = stored_datetime(datetime.combine(today, datetime.max.time()).astimezone())
+    start = stored_datetime(clock.at(today))
+    end = stored_datetime(clock.at(today, datetime.max.time()))
     counts: dict[str, int] = {}
     with read_session(engine) as session:
         cursor = driver_cursor(session)

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
+from clinic_tui import clock
 from clinic_tui.i18n import N_, _
 from clinic_tui.sync.scheduler import (
     AUTH,
@@ -80,8 +81,6 @@ class SyncWorker:
 
     def __init__(self, app, *, changed: Publisher, status: Callable[..., Any], policy: SchedulePolicy | None = None):
         self.app = app
-        self.settings = app.settings
-        self.automatic = bool(self.settings.auto_sync and self.settings.hub_url)
         self.scheduler = SyncScheduler(policy or DEFAULT_POLICY)
         self.changed = changed
         self._status = status
@@ -95,6 +94,16 @@ class SyncWorker:
         self._nudged_on: date | None = None
 
     @property
+    def settings(self):
+        """The app's settings as they are now: the app reloads them from disk (``reload_settings``)
+        when the sync screen opens or F5 is pressed, and every probe and sync after uses them."""
+        return self.app.settings
+
+    @property
+    def automatic(self) -> bool:
+        return bool(self.settings.auto_sync and self.settings.hub_url)
+
+    @property
     def state(self) -> SyncState:
         return self.scheduler.state
 
@@ -104,6 +113,16 @@ class SyncWorker:
             self._loop_worker = self.app.run_worker(
                 self._loop, name="sync", group="sync", thread=True, exclusive=True, exit_on_error=False
             )
+
+    def settings_changed(self) -> None:
+        """The app reloaded different sync settings: probe the (new) hub at once; start the
+        background loop if auto-sync is now on (a loop whose auto-sync went off ends itself)."""
+        with self._lock:
+            self.scheduler.settings_changed()
+        if self.automatic and self._loop_worker is None:
+            self.start()
+        self._wake.set()
+        self._post()
 
     def sync_now(self) -> str | None:
         """Start a sync at once; None, or why not (translated)."""
@@ -155,6 +174,9 @@ class SyncWorker:
             self._wake.wait(delay)
             self._wake.clear()
             if self._stop.is_set():
+                return
+            if not self.automatic:  # auto-sync switched off (settings reloaded): F5 still syncs once
+                self._loop_worker = None
                 return
             with self._lock:
                 if not self.scheduler.due():
@@ -214,7 +236,7 @@ class SyncWorker:
 
     # --- end of the day -----------------------------------------------------------------------------
     def _nudge_if_due(self, pending: int) -> None:
-        now = datetime.now()
+        now = clock.now()  # "late in the day" in the configured zone
         if self.settings.hub_url and end_of_day_nudge_due(now, pending, self._nudged_on):
             self._nudged_on = now.date()
             self.app.notify(

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from random import Random
 
+from clinic_tui.config import DEMO_STAFF_PINS
 from clinic_tui.data.db import open_engine, unit_of_work
 from clinic_tui.data.diagnoses import ensure_builtin_catalog
 from clinic_tui.data.followup_due import rebuild as rebuild_followup_due
@@ -97,10 +98,10 @@ def _clinic_and_staff(maker: RecordMaker) -> None:
     )
     w.add("app_setting", {"key": "clinic_id", "value": maker.clinic_id})
     staff = [
-        ("李建国", "village_doctor", "乡村医生", "1234"),
+        ("李建国", "village_doctor", "乡村医生", DEMO_STAFF_PINS["李建国"]),
         ("王秀英", "nurse", "护士", None),
         ("陈志强", "public_health", "公卫医师", None),
-        ("赵敏", "doctor", "全科医生", "2468"),
+        ("赵敏", "doctor", "全科医生", DEMO_STAFF_PINS["赵敏"]),
     ]
     for name, role, title, pin in staff:
         row = maker.record(

@@ -3,12 +3,13 @@ terminate, and the expiring list."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from pilot_helpers import app_on_demo_copy, sign_in, wait_for
 from sqlalchemy import func, select
 from textual.widgets import DataTable, Static
 
+from clinic_tui import clock
 from clinic_tui.data.db import read_session
 from clinic_tui.data.models import AuditEntry, Contract, OutboxEntry, Resident
 from clinic_tui.screens.contract_form import ContractFormScreen
@@ -91,7 +92,7 @@ async def test_signing_from_the_resident_page_saves_the_fee_split_audited_and_qu
         ) == (20000, 7000, 4000, 9000)
         assert contract.resident_signed and contract.doctor_signed and contract.status == "active"
         assert contract.end_date == contract.start_date.replace(year=contract.start_date.year + 1) - timedelta(days=1)
-        assert contract.contract_no == f"QS0101-QY{date.today().year}-{_max_sequence(engine):05d}"
+        assert contract.contract_no == f"QS0101-QY{clock.today().year}-{_max_sequence(engine):05d}"
         with read_session(engine) as session:
             queued = session.execute(select(OutboxEntry).where(OutboxEntry.record_id == contract.id)).scalar_one()
             audited = session.execute(select(AuditEntry).where(AuditEntry.record_id == contract.id)).scalars().all()
@@ -104,7 +105,7 @@ def _max_sequence(engine) -> int:
     with read_session(engine) as session:
         latest = session.execute(
             select(func.max(Contract.contract_no)).where(
-                Contract.contract_no.startswith(f"QS0101-QY{date.today().year}")
+                Contract.contract_no.startswith(f"QS0101-QY{clock.today().year}")
             )
         ).scalar_one()
     return int(latest[-5:])
@@ -138,7 +139,7 @@ async def test_renewing_from_the_contract_page_starts_the_day_after_and_marks_th
         engine = app.store.engine
         from clinic_tui.data.contract_service import list_contracts
 
-        old = list_contracts(engine, date.today(), "active", limit=1)[0]
+        old = list_contracts(engine, clock.today(), "active", limit=1)[0]
         app.push_screen(ContractScreen(old.id))
         await wait_for(pilot, lambda: isinstance(app.screen, ContractScreen) and app.screen.details is not None)
         await pilot.press("f5")
@@ -169,7 +170,7 @@ async def test_terminating_needs_a_reason_then_saves_it(tmp_path):
         engine = app.store.engine
         from clinic_tui.data.contract_service import list_contracts
 
-        target = list_contracts(engine, date.today(), "active", limit=1)[0]
+        target = list_contracts(engine, clock.today(), "active", limit=1)[0]
         app.push_screen(ContractScreen(target.id))
         await wait_for(pilot, lambda: isinstance(app.screen, ContractScreen) and app.screen.details is not None)
         await pilot.press("f6")
@@ -185,7 +186,7 @@ async def test_terminating_needs_a_reason_then_saves_it(tmp_path):
         await wait_for(pilot, lambda: isinstance(app.screen, ContractScreen))
         contract = next(c for c in _contracts_of(engine, target.resident_id) if c.id == target.id)
         assert (contract.termination_reason, contract.termination_note) == ("9", "moved in with son")
-        assert contract.terminated_on == date.today() and contract.status == "terminated"
+        assert contract.terminated_on == clock.today() and contract.status == "terminated"
         await wait_for(pilot, lambda: "moved in with son" in str(app.screen.query_one("#contract-details").render()))
 
 
@@ -197,7 +198,7 @@ async def test_the_expiring_list_shows_exactly_the_contracts_ending_within_30_da
         await wait_for(pilot, lambda: isinstance(app.screen, ContractsScreen))
         await pilot.press("f6")
         table = app.screen.query_one(DataTable)
-        today = date.today()
+        today = clock.today()
         with read_session(app.store.engine) as session:
             expected = (
                 session.execute(

@@ -9,7 +9,7 @@ from pilot_helpers import app_on_demo_copy, draft_data, sign_in, wait_for
 from sqlmodel import select
 from textual.widgets import Static
 
-from clinic_tui import i18n
+from clinic_tui import clock, i18n
 from clinic_tui.app import ClinicApp
 from clinic_tui.data import records
 from clinic_tui.data.db import read_session, unit_of_work
@@ -95,7 +95,7 @@ async def test_an_uncontrolled_hypertensive_gets_the_suggestion_and_an_override_
         resident_id = await _open_form(app, pilot, ["02"])
         await _type_in(app, pilot, "sbp", "150")
         await _type_in(app, pilot, "dbp", "95")
-        today = date.today()
+        today = clock.today()
         expected = classify_hypertension(
             BloodPressure(150, 95), None, today.year - BIRTH.year - 1, "none", False, [], on=today
         )
@@ -154,7 +154,7 @@ async def test_an_emergency_offers_f9_which_saves_and_drafts_the_referral(tmp_pa
             )
     assert followup.classification == "2" and "185/100" in followup.referral_reason
     assert (referral.status, referral.direction, referral.urgency) == ("draft", "up", "emergency")
-    assert re.fullmatch(rf"QS0101-{date.today():%Y%m%d}-\d{{4}}", referral.referral_no)
+    assert re.fullmatch(rf"QS0101-{clock.today():%Y%m%d}-\d{{4}}", referral.referral_no)
     assert referral.diagnoses[0]["code"] == "I10" and referral.patient_name == "吴随访"
     assert "185/100" in referral.reason and referral.treatment_so_far == "nifedipine 2 10mg"
     assert referral.to_org_name == "示范县人民医院" and referral.from_doctor_id == app.user_id
@@ -175,7 +175,7 @@ async def test_a_resident_with_both_diseases_chooses_diabetes_and_a_second_uncon
         )
         assert "Type 2 diabetes follow-up" in _text(app, ".form-title")
         await _type_in(app, pilot, "fasting_glucose", "9.2")
-        today = date.today()
+        today = clock.today()
         expected = classify_diabetes(DiabetesReading(9.2), "2", "none", False, [], on=today)
         assert expected.recommend_referral
         await wait_for(pilot, lambda: "Referral recommended" in _text(app, "#followup-alarm"))

@@ -9,11 +9,11 @@ from __future__ import annotations
 import csv
 import re
 import stat
-from datetime import date
 
 from pilot_helpers import app_on_demo_copy, sign_in, wait_for
 from textual.widgets import Static
 
+from clinic_tui import clock
 from clinic_tui.data.indicators import month_report
 from clinic_tui.domain.indicators import previous_month
 from clinic_tui.screens.indicators import IndicatorsScreen
@@ -25,13 +25,13 @@ async def test_step_back_a_month_and_export_it_as_csv_with_a_bom(tmp_path):
         await sign_in(app, pilot)
         await pilot.press("ctrl+g")
         await wait_for(pilot, lambda: isinstance(app.screen, IndicatorsScreen) and app.screen.report is not None)
-        this_month = date.today().replace(day=1)
+        this_month = clock.today().replace(day=1)
         assert app.screen.report.month == this_month
         await pilot.press("f5")
         last_month = previous_month(this_month)
         await wait_for(pilot, lambda: app.screen.report is not None and app.screen.report.month == last_month)
         report = app.screen.report
-        assert report == month_report(app.store.engine, last_month, date.today())
+        assert report == month_report(app.store.engine, last_month, clock.today())
         shown = str(app.screen.query_one("#indicators-text", Static).render())
         assert f"{last_month:%Y-%m} 指标" in shown and "签约覆盖率（目标 81%）" in shown
         assert re.search(rf"^就诊 +{report.visits}$", shown, re.MULTILINE)

@@ -12,7 +12,7 @@ from pilot_helpers import app_on_demo_copy, draft_data, sign_in, wait_for
 from sqlmodel import select
 from textual.widgets import OptionList, Static
 
-from clinic_tui import i18n
+from clinic_tui import clock, i18n
 from clinic_tui.data import records
 from clinic_tui.data.db import read_session, unit_of_work
 from clinic_tui.data.lookups import current_clinic
@@ -122,7 +122,7 @@ async def test_a_standard_referral_from_the_dashboard_takes_at_most_30_keystroke
             ids = [referral.id, task.id, *(e.id for e in events)]
             queued = set(session.exec(select(OutboxEntry.kind).where(OutboxEntry.record_id.in_(ids))).all())
             authors = set(session.exec(select(AuditEntry.user_id).where(AuditEntry.record_id.in_(ids))).all())
-    today = date.today()
+    today = clock.today()
     assert (referral.status, referral.urgency, referral.purpose) == ("sent", "normal", "outpatient")
     assert re.fullmatch(rf"QS0101-{today:%Y%m%d}-\d{{4}}", referral.referral_no)
     assert referral.patient_name == PATIENT and referral.reason == "经本机构治疗病情控制不满意"

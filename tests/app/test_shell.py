@@ -11,6 +11,7 @@ from pilot_helpers import login_shown, sign_in, wait_for
 from textual.command import CommandPalette
 from textual.widgets import DataTable, OptionList, Static
 
+from clinic_tui import clock
 from clinic_tui.app import ClinicApp
 from clinic_tui.config import EXAMPLE_DATABASE, Settings
 from clinic_tui.screens.dashboard import DashboardScreen
@@ -179,7 +180,6 @@ async def test_ctrl_q_quits_from_the_dashboard(settings):
 
 @pytest.mark.parametrize("language", ["en", "zh"])
 async def test_the_header_fits_80_columns_and_keeps_the_pending_count_and_sync_state(settings, language):
-    from datetime import date
 
     from rich.cells import cell_len
 
@@ -197,7 +197,7 @@ async def test_the_header_fits_80_columns_and_keeps_the_pending_count_and_sync_s
             count = app.store.sync_summary().pending
             pending, offline = (f"unsent {count}", "offline") if language == "en" else (f"待传 {count}", "离线")
             assert pending in line and offline in line and line.startswith("石桥镇青石村卫生室"), line
-            assert f"{date.today():%m-%d}" in line and "李建国" in line  # at 80 columns nothing is dropped
+            assert f"{clock.today():%m-%d}" in line and "李建国" in line  # at 80 columns nothing is dropped
             await pilot.resize_terminal(50, 24)
             await pilot.pause()
             assert cell_len(app.header_text) <= 48 and pending in app.header_text and offline in app.header_text
@@ -246,3 +246,29 @@ async def test_keys_queued_behind_an_enter_land_in_the_next_field(settings):
         raw = app.screen.form.raw()
         assert (raw["name"], raw["sex"], raw["birth_date"]) == ("王五", "1", "19800517")
         assert app.screen.form.input("id_type").has_focus
+
+
+async def test_the_demo_copy_shows_its_staff_pins_at_sign_in_and_they_work(tmp_path, monkeypatch):
+    """Issue 14 item 9: on the demo copy (no database configured) the PINs are on the screen."""
+    monkeypatch.setenv("CLINIC_TUI_DATA_DIR", str(tmp_path / "data"))
+    app = ClinicApp(Settings())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: login_shown(app), tries=400)
+        shown = str(app.screen.query_one("#login-demo-pins", Static).render())
+        assert "李建国：密码 1234" in shown and "赵敏：密码 2468" in shown
+        assert "王秀英：无需密码" in shown and "陈志强：无需密码" in shown
+        await pilot.press("enter", "1", "2", "3", "4", "enter")  # 李建国, first in the list
+        await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
+
+
+async def test_a_configured_database_shows_no_pins_and_the_pin_field_has_a_box(settings):
+    app = ClinicApp(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: login_shown(app))
+        assert not app.screen.query("#login-demo-pins")
+        await pilot.press("enter")  # 李建国 has a PIN
+        await pilot.pause()
+        pin = app.screen.query_one("#login-pin")
+        assert pin.display
+        assert pin.styles.border_top[0] not in ("", "none", "hidden")  # a visible box, not a bare line
+        assert pin.region.height >= 3

@@ -188,3 +188,164 @@ async def test_quitting_during_a_sync_stops_it_cleanly_after_its_batch(app_hub, 
     (run, *_) = sync_state.recent_runs(app.store.engine, 1)
     assert run.outcome == "error" and run.finished_at is not None  # stopped between batches, receipt kept
     assert sync_state.pending_by_kind(app.store.engine)  # what was not confirmed stays in the outbox
+
+
+@pytest.mark.slow
+async def test_a_hub_set_on_disk_while_the_app_runs_is_used_without_a_restart(app_hub, tmp_path, isolated_dirs):
+    """Issue 14 item 6: the sync screen reads the settings again when it opens and on F5; the
+    worker syncs with them."""
+    import os
+    import shutil
+
+    from clinic_tui.app import ClinicApp
+    from clinic_tui.config import EXAMPLE_DATABASE, Settings, config_file
+
+    database = tmp_path / "clinic.db"
+    shutil.copyfile(EXAMPLE_DATABASE, database)
+    app = ClinicApp(Settings(database=database))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_sync_screen(app, pilot)
+        assert "未连接" in _text(screen, "#sync-status")
+
+        _, token = app_hub.new_clinic("QS0101")  # the demo clinic's code
+        token_file = tmp_path / "hub-token"
+        token_file.write_text(token + "\n", encoding="utf-8")
+        os.chmod(token_file, 0o600)
+        config_file().parent.mkdir(parents=True, exist_ok=True)
+        config_file().write_text(f"hub_url = '{app_hub.base_url}'\ntoken_file = '{token_file}'\n", encoding="utf-8")
+
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: app.sync.last_report is not None, tries=600)
+        assert app.sync.last_report.outcome == "ok", app.sync.last_report.message
+        assert app_hub.base_url in _text(screen, "#sync-status")
+        assert _outbox(app).get("pending", 0) == 0
+
+
+def _sync_elsewhere(app, token: str):
+    """A sync of the app's database by another connection, as ``clinic-tui sync`` from a scheduled
+    task does: its own engine, its own sync_run row; the app is not told."""
+    from clinic_tui.data.migrate import open_database
+    from clinic_tui.sync.engine import run_sync
+
+    engine = open_database(app.settings.database).engine
+    try:
+        report = run_sync(engine, app.settings, token=token)
+    finally:
+        engine.dispose()
+    assert report.outcome == "ok", report.message
+    return report
+
+
+@pytest.mark.slow
+async def test_a_sync_run_elsewhere_refreshes_the_header_the_dashboard_and_an_open_list(app_hub, synced_app):
+    """Issue 14 item 4: no F5 needed. The worker's next status (here a probe's) makes the app look
+    at the sync runs; one that received records refreshes every open screen that shows data."""
+    from datetime import UTC, datetime, timedelta
+
+    from clinic_tui.messages import SyncStatus
+    from clinic_tui.screens.dashboard import DashboardScreen
+    from clinic_tui.screens.referrals import ReferralsScreen
+
+    app = synced_app(app_hub.base_url, app_hub)
+    token = app.settings.token_file.read_text().strip()
+    department = app_hub.new_department()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(app, pilot)
+        dashboard = app.screen
+        await wait_for(pilot, lambda: dashboard.data is not None)
+        waiting = len(dashboard.data.referrals_waiting)
+        unsent = app.store.sync_summary().pending
+        assert waiting > 0 and unsent > 0 and f"{unsent}" in app.header_text
+
+        await asyncio.to_thread(_sync_elsewhere, app, token)  # pushes everything
+        await pilot.pause(0.2)
+        assert f"{unsent}" in app.header_text  # nobody told the app yet
+        app.post_message(SyncStatus(app.sync.state))  # what the worker posts after a probe
+        await wait_for(pilot, lambda: "待传 0" in app.header_text)
+
+        with read_session(app.store.engine) as session:
+            number = (
+                session.execute(
+                    select(Referral.referral_no).where(Referral.status == "sent", Referral.direction == "up")
+                )
+                .scalars()
+                .first()
+            )
+        when = (datetime.now(UTC) + timedelta(days=1)).replace(microsecond=0).isoformat()
+        with app_hub.desk() as desk:
+            answer = desk.post(
+                f"/referrals/{number}/accept", json={"department_code": department, "appointment_at": when}
+            )
+            assert answer.status_code == 200, answer.text
+        await asyncio.to_thread(_sync_elsewhere, app, token)  # receives the acceptance
+        app.post_message(SyncStatus(app.sync.state))
+        await wait_for(pilot, lambda: len(dashboard.data.referrals_waiting) == waiting - 1)
+        assert isinstance(app.screen, DashboardScreen)
+
+        await pilot.press("ctrl+e")
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, ReferralsScreen) and app.screen.query_one("DataTable").row_count
+        )
+        listed = app.screen
+        await pilot.pause(0.3)
+        before = [
+            str(listed.query_one("DataTable").get_row_at(i)) for i in range(listed.query_one("DataTable").row_count)
+        ]
+        with read_session(app.store.engine) as session:
+            second = (
+                session.execute(
+                    select(Referral.referral_no).where(Referral.status == "sent", Referral.direction == "up")
+                )
+                .scalars()
+                .first()
+            )
+        with app_hub.desk() as desk:
+            answer = desk.post(f"/referrals/{second}/reject", json={"reason": "本院无此专科"})
+            assert answer.status_code == 200, answer.text
+        await asyncio.to_thread(_sync_elsewhere, app, token)
+        app.post_message(SyncStatus(app.sync.state))
+
+        def rows():
+            table = listed.query_one("DataTable")
+            return [str(table.get_row_at(i)) for i in range(table.row_count)]
+
+        await wait_for(pilot, lambda: rows() != before)
+
+
+@pytest.mark.slow
+async def test_the_workers_own_sync_refreshes_the_dashboard_it_brought_answers_for(app_hub, synced_app, monkeypatch):
+    """Issue 14 item 4, the app's background sync: an answer it pulls shows on the open dashboard."""
+    from dataclasses import replace
+    from datetime import UTC, datetime, timedelta
+
+    app = synced_app(app_hub.base_url, app_hub, auto_sync=True)
+    token = app.settings.token_file.read_text().strip()
+    department = app_hub.new_department()
+    await asyncio.to_thread(_sync_elsewhere, app, token)  # the hub has the referrals
+    with read_session(open_database_engine(app)) as session:
+        number = (
+            session.execute(select(Referral.referral_no).where(Referral.status == "sent", Referral.direction == "up"))
+            .scalars()
+            .first()
+        )
+    when = (datetime.now(UTC) + timedelta(days=1)).replace(microsecond=0).isoformat()
+    with app_hub.desk() as desk:
+        answer = desk.post(f"/referrals/{number}/accept", json={"department_code": department, "appointment_at": when})
+        assert answer.status_code == 200, answer.text
+    # The first probe waits until the dashboard is drawn with the old count.
+    monkeypatch.setattr("clinic_tui.sync.worker.DEFAULT_POLICY", replace(QUICK, first_delay=2.0))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(app, pilot)
+        dashboard = app.screen
+        await wait_for(pilot, lambda: dashboard.data is not None)
+        waiting = len(dashboard.data.referrals_waiting)
+        assert app.sync.last_report is None
+        await wait_for(pilot, lambda: app.sync.last_report is not None and not app.sync.running, tries=600)
+        assert app.sync.last_report.pulled > 0, app.sync.last_report.message
+        await wait_for(pilot, lambda: len(dashboard.data.referrals_waiting) == waiting - 1)
+
+
+def open_database_engine(app):
+    from clinic_tui.data.migrate import open_database
+
+    return open_database(app.settings.database).engine

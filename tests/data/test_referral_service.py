@@ -269,3 +269,13 @@ def test_text_forms_of_examinations_and_transport_round_trip():
     assert transport_codes(transport_from_codes("0")) == "0" and transport_from_codes("") is None
     with pytest.raises(ValueError):
         transport_from_codes("06")
+
+
+def test_cancelling_a_sent_referral_closes_its_check_task(engine, doctor, resident):
+    """Issue 14 item 7: a withdrawn referral leaves nothing to check on."""
+    from clinic_tui.data.referral_status import move
+
+    referral_id, _number = submit(engine, resident_id=resident.id, values=_complete(), user_id=doctor.id, today=DAY)
+    move(engine, referral_id, "cancelled", user_id=doctor.id, reason="患者改去省医院")
+    (task,) = _rows(engine, Task)
+    assert task.done_at is not None and task.done_by == doctor.id and task.revision == 2

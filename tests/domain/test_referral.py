@@ -438,3 +438,11 @@ def test_the_next_number_follows_the_highest_of_the_day():
     taken = ["C0123-20250314-0002", "C0123-20250314-0011", "C0123-20250313-0040", "C0123-20250314-x"]
     assert number_after("c0123", date(2025, 3, 14), taken) == "C0123-20250314-0012"
     assert number_after("C0123", date(2025, 3, 15), taken) == "C0123-20250315-0001"
+
+
+def test_a_check_task_ends_at_completed_and_cancelled_only():
+    from clinic_tui.domain.referral import check_ends
+
+    ends = {status for status in referral.STATUSES[referral.Direction.UP] if check_ends("up", status)}
+    assert ends == {referral.Status.COMPLETED, referral.Status.CANCELLED}
+    assert not check_ends("down", "completed")

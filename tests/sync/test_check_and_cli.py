@@ -173,3 +173,21 @@ def test_a_sync_refused_by_the_lock_leaves_no_receipt(hub, small_clinic, clinic_
         report = run_sync(small_clinic, clinic_settings(hub, database_path(small_clinic)), token=token)
     assert report.outcome == "busy" and report.exit_code == sync_engine.EXIT_BUSY
     assert sync_state.recent_runs(small_clinic) == []
+
+
+def test_sync_with_no_database_configured_syncs_the_apps_demo_copy(own_hub, isolated_dirs, monkeypatch, capsys):
+    """Issue 14 item 8: the command takes the copy the app runs on (made if missing), not exit 2."""
+    from clinic_tui.config import Settings
+
+    hub = own_hub()
+    _, token = hub.new_clinic("QS0101")  # the demo clinic's own code
+    monkeypatch.setenv("CLINIC_TUI_HUB_URL", hub.base_url)
+    monkeypatch.setenv("CLINIC_TUI_TOKEN", token)
+    demo = Settings().database_path()
+    assert demo == isolated_dirs / "data" / "demo.db" and not demo.exists()
+
+    assert main(["sync", "--quiet"]) == sync_engine.EXIT_OK
+    assert demo.exists()
+    assert main(["sync"]) == sync_engine.EXIT_OK
+    assert str(demo) in capsys.readouterr().err
+    assert len(hub.clinic_records("QS0101")) > 1000  # the demo's residents, visits, referrals...

@@ -126,3 +126,68 @@ def test_pull_applies_an_acceptance_a_downward_referral_the_directory_and_a_noti
         session.get(type(cursor), "pull").value = None
     assert run_sync(engine, settings, token=token).pulled == 0
     assert {model: len(_rows(engine, model)) for model in counts} == counts
+
+
+def test_the_check_task_closes_when_the_hospital_completes_the_referral(hub, small_clinic, clinic_settings):
+    """Issue 14 item 7: 跟进转诊 stays open while the hospital works; completed (by pull) closes it."""
+    from clinic_tui.data.models import Task
+
+    engine = small_clinic
+    code, token = _register(hub, engine)
+    department = hub.new_department()
+    with unit_of_work(engine) as session:
+        clinic = session.execute(select(Clinic)).scalar_one()
+        resident = session.execute(select(Resident).limit(1)).scalar_one()
+        slip = records.create(
+            session,
+            Referral(
+                clinic_id=clinic.id,
+                referral_no=f"{code}-20261120-0002",
+                status="sent",
+                resident_id=resident.id,
+                referral_date=date(2026, 11, 20),
+                patient_name=resident.name,
+                to_department_code=department,
+            ),
+            None,
+        )
+        task = records.create(
+            session,
+            Task(
+                clinic_id=clinic.id,
+                resident_id=resident.id,
+                kind="referral_check",
+                title="跟进转诊",
+                due_date=date(2026, 12, 4),
+                source_kind="referral",
+                source_id=slip.id,
+            ),
+            None,
+        )
+    settings = clinic_settings(hub, database_path(engine))
+    assert run_sync(engine, settings, token=token).outcome == "ok"
+
+    def task_done() -> bool:
+        with read_session(engine) as session:
+            return session.get(Task, task.id).done_at is not None
+
+    appointment = (datetime.now(UTC) + timedelta(days=1)).replace(microsecond=0)
+    with hub.desk() as desk:
+        accepted = desk.post(
+            f"/referrals/{slip.referral_no}/accept",
+            json={"department_code": department, "appointment_at": appointment.isoformat()},
+        )
+        assert accepted.status_code == 200, accepted.text
+        assert run_sync(engine, settings, token=token).outcome == "ok"
+        assert not task_done()  # accepted: the patient has still to go
+        for step in ("arrive", "complete"):
+            assert desk.post(f"/referrals/{slip.referral_no}/{step}").status_code == 200
+    report = run_sync(engine, settings, token=token)
+    assert report.outcome == "ok", report.message
+    with read_session(engine) as session:
+        assert session.get(Referral, slip.id).status == "completed"
+        closed = session.get(Task, task.id)
+        assert closed.done_at is not None and closed.done_by is None and closed.revision == 2
+    # The closed task is the clinic's edit: it went to the hub at the same sync's reconcile or the next.
+    assert run_sync(engine, settings, token=token).outcome == "ok"
+    assert (("task", task.id, 2)) in hub.clinic_records(code)
