@@ -142,7 +142,7 @@ ANSWERED = {
 DEFAULT_ANSWER_DAYS = 3  # no national rule: each community sets its own, so callers may override
 CHECK_UP_DAYS = 14  # the clinic checks on every upward referral within 2 weeks (DOMAIN.md)
 MAX_DAILY_SEQUENCE = 9999
-_URGENCY_RANK = {Urgency.EMERGENCY: 0, Urgency.URGENT: 1, Urgency.NORMAL: 2}
+_URGENCY_RANK: dict[str, int] = {Urgency.EMERGENCY: 0, Urgency.URGENT: 1, Urgency.NORMAL: 2}
 
 
 def status_label(status: str) -> str:
