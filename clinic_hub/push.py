@@ -36,13 +36,13 @@ from clinic_hub.incoming import (
 )
 from clinic_hub.limits import BATCH_ID, OutOfBounds
 from clinic_hub.messages import message
-from clinic_hub.models import PushBatch
+from clinic_hub.models import PushBatch, table_of
 from clinic_hub.record_store import RecordWriter, StoredVersion, stored_versions
 from clinic_hub.referral_intake import INTERPRETERS, Outcome, RecordRejected
 from clinic_tui.sync.wire import CLINIC_KINDS, USER
 
 log = logging.getLogger("clinic_hub.push")
-_batches = PushBatch.__table__
+_batches = table_of(PushBatch)
 SECRET_FIELDS = frozenset({"pin", "pin_hash", "pin_salt", "password", "password_hash", "token"})
 
 

@@ -20,14 +20,14 @@ from sqlalchemy.engine import Connection
 from clinic_hub.accounts import Principal
 from clinic_hub.db import utcnow
 from clinic_hub.incoming import Incoming
-from clinic_hub.models import Referral, ReferralMove, SyncConflict
+from clinic_hub.models import Referral, ReferralMove, SyncConflict, table_of
 from clinic_hub.referral_rules import CLINIC_UP_STATUSES, DOWN, HOSPITAL_DECIDED, UP, URGENCIES, check_move
 from clinic_tui.domain.problems import DomainError
 from clinic_tui.domain.referral import NEEDS_REASON
 
-_referrals = Referral.__table__
-_moves = ReferralMove.__table__
-_conflicts = SyncConflict.__table__
+_referrals = table_of(Referral)
+_moves = table_of(ReferralMove)
+_conflicts = table_of(SyncConflict)
 
 
 class RecordRejected(Exception):

@@ -15,11 +15,11 @@ from fastapi import APIRouter, Query
 from clinic_hub import audit
 from clinic_hub.db import as_utc
 from clinic_hub.dependencies import STRICT_QUERY, ClinicCaller, EngineDep
-from clinic_hub.models import SyncRecord
+from clinic_hub.models import SyncRecord, table_of
 from clinic_tui.sync.wire import MAX_PULL_LIMIT, ErrorResponse, OwnPage, OwnRecord
 
 router = APIRouter(prefix="/api/v1/sync", tags=["sync"], dependencies=STRICT_QUERY)
-_records = SyncRecord.__table__
+_records = table_of(SyncRecord)
 
 
 @router.get(

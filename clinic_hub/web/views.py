@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 from clinic_hub.db import as_utc, utcnow
 from clinic_hub.desk import NOT_YET_SENT
 from clinic_hub.directory import CHINA_TZ
-from clinic_hub.models import Clinic, Department, Referral, SlotPool, SyncRecord
+from clinic_hub.models import Clinic, Department, Referral, SlotPool, SyncRecord, table_of
 from clinic_hub.referral_rules import UP, URGENCIES
 from clinic_hub.schemas.desk import ReferralSummary
 from clinic_hub.web.i18n import N_
@@ -27,11 +27,11 @@ from clinic_tui.domain.followup import CLASSIFICATION_LABELS, DISEASE_LABELS
 from clinic_tui.domain.referral import DIRECTION_LABELS, OUTCOME_LABELS, PURPOSE_LABELS, STATUS_LABELS, URGENCY_LABELS
 from clinic_tui.sync.wire import FOLLOWUP, REFERRAL
 
-_records = SyncRecord.__table__
-_referrals = Referral.__table__
-_clinics = Clinic.__table__
-_departments = Department.__table__
-_pools = SlotPool.__table__
+_records = table_of(SyncRecord)
+_referrals = table_of(Referral)
+_clinics = table_of(Clinic)
+_departments = table_of(Department)
+_pools = table_of(SlotPool)
 
 HISTORY_KIND_LABELS = {
     "disease": N_("past illnesses"),
@@ -507,7 +507,7 @@ def clinics_overview(conn: Connection, now: datetime | None = None) -> list[Clin
     from clinic_hub.models import ApiToken, PushBatch
 
     now = now or utcnow()
-    tokens, batches = ApiToken.__table__, PushBatch.__table__
+    tokens, batches = table_of(ApiToken), table_of(PushBatch)
     live = set(
         conn.execute(
             sa.select(tokens.c.principal_id).where(tokens.c.principal_type == "clinic", tokens.c.revoked_at.is_(None))
@@ -545,7 +545,7 @@ def audit_page(conn: Connection, actor: str | None, action: str | None, limit: i
     """The audit log, newest first; ``actor`` is a staff id or clinic code, ``action`` a prefix."""
     from clinic_hub.models import AuditLog
 
-    log = AuditLog.__table__
+    log = table_of(AuditLog)
     query = sa.select(log).order_by(log.c.id.desc()).limit(limit).offset(offset)
     if actor:
         query = query.where(log.c.actor_id == actor)
@@ -557,7 +557,7 @@ def audit_page(conn: Connection, actor: str | None, action: str | None, limit: i
 def staff_names(conn: Connection, ids: set[str]) -> dict[str, str]:
     from clinic_hub.models import Staff
 
-    staff = Staff.__table__
+    staff = table_of(Staff)
     if not ids:
         return {}
     return dict(conn.execute(sa.select(staff.c.id, staff.c.name).where(staff.c.id.in_(sorted(ids)))).all())

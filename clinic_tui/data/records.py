@@ -13,7 +13,16 @@ from typing import Any, TypeVar
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
-from clinic_tui.data.models import SYNCED_KINDS, AuditEntry, Followup, OutboxEntry, Resident, SyncedRecord, utcnow
+from clinic_tui.data.models import (
+    SYNCED_KINDS,
+    AuditEntry,
+    Followup,
+    OutboxEntry,
+    Resident,
+    SyncedRecord,
+    table_of,
+    utcnow,
+)
 from clinic_tui.data.search_keys import resident_search_keys
 
 R = TypeVar("R", bound=SyncedRecord)
@@ -53,7 +62,7 @@ def _snapshot(record: SyncedRecord) -> dict[str, Any]:
 
 def queue_for_sync(session: Session, kind: str, record_id: str, revision: int) -> None:
     """Put (or move up) the record's outbox row to ``revision``; a rejection is cleared by an edit."""
-    statement = sqlite_insert(OutboxEntry.__table__).values(
+    statement = sqlite_insert(table_of(OutboxEntry)).values(
         kind=kind,
         record_id=record_id,
         revision=revision,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ConfigDict
-from sqlalchemy import JSON, DateTime, TypeDecorator
+from sqlalchemy import JSON, DateTime, Table, TypeDecorator
 from sqlmodel import Field, SQLModel
 
 # Pydantic builds each model's validator and serializer when its class is made unless told to wait
@@ -43,6 +43,11 @@ class UTCDateTime(TypeDecorator):
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         return None if value is None else value.replace(tzinfo=UTC)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """``model.__table__``, typed: SQLModel's stubs do not declare the table of a table model."""
+    return model.__table__  # type: ignore[attr-defined]
 
 
 def json_list() -> Any:
