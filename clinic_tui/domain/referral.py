@@ -133,6 +133,15 @@ TRANSITIONS: Mapping[tuple[Direction, Status | None, Status], frozenset[Actor]] 
 }
 STATUSES = {d: frozenset(to for (way, _from, to) in TRANSITIONS if way == d) for d in Direction}
 INITIAL_STATUS = {way: to for (way, from_, to) in TRANSITIONS if from_ is None}
+# The upward statuses the clinic's side sets (its doctor, or the township reviewer whose moves
+# reach the hub from the clinic): what a clinic pushes. The rest are the hospital's or the system's.
+CLINIC_UP_STATUSES = tuple(
+    s
+    for s in Status
+    if any(
+        way == _UP and to == s and actors & (_CLINIC | _REVIEWER) for (way, _from, to), actors in TRANSITIONS.items()
+    )
+)
 NEEDS_REASON = frozenset({Status.REJECTED, Status.CANCELLED})
 # Answered: the other side has responded (the hospital upward, the clinic downward).
 ANSWERED = {
