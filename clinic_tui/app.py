@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import partial
+from typing import TYPE_CHECKING
 
 from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -24,6 +25,11 @@ from clinic_tui.messages import DataChanged, OpenRecord, SyncStatus
 from clinic_tui.screens.base import translate_bindings
 from clinic_tui.screens.routes import MODE_SCREENS, mode_screen
 from clinic_tui.widgets.app_header import AppHeader
+
+if TYPE_CHECKING:
+    from clinic_tui.data.drafts import DraftStore
+    from clinic_tui.data.store import Store
+    from clinic_tui.sync.worker import SyncWorker
 
 
 class ClinicApp(App):
@@ -64,13 +70,13 @@ class ClinicApp(App):
     def __init__(self, settings: Settings):
         super().__init__()
         self.settings = settings
-        self.store = None  # set once the database is open
-        self.drafts = None
+        self.store: Store | None = None  # set once the database is open
+        self.drafts: DraftStore | None = None
         self.user_id: str | None = None
         self.user_name = ""
         self.clinic_name = ""
         self._idle_timer: Timer | None = None
-        self.sync = None  # clinic_tui.sync.worker.SyncWorker, made at the first sign-in
+        self.sync: SyncWorker | None = None  # made at the first sign-in
         self._warming_up = False  # the ORM's background load has been started
         translate_bindings(self)
 

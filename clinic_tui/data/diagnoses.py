@@ -123,9 +123,9 @@ def search_diagnoses(session: Session, query: str, *, limit: int = 20) -> list[D
         .order_by(exact, DiagnosisCode.curated.desc(), func.length(DiagnosisCode.code), DiagnosisCode.code)
         .limit(_CANDIDATES)
     )
-    rows = session.execute(statement).all()
-    rows.sort(
-        key=lambda row: (row.code != code, not row.curated, _untyped(row, text, lowered), len(row.code), row.code)
+    rows = sorted(
+        session.execute(statement).all(),
+        key=lambda row: (row.code != code, not row.curated, _untyped(row, text, lowered), len(row.code), row.code),
     )
     return [DiagnosisHit(row.code, row.name, row.system, row.version, row.curated) for row in rows[:limit]]
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import Engine, case, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from clinic_tui.data import records
 from clinic_tui.data.db import read_session, unit_of_work
@@ -90,7 +90,7 @@ def _resident_of(session: Session, referral: Referral) -> str | None:
         .where(
             Task.source_kind == "referral",
             Task.source_id == referral.id,
-            Task.resident_id.is_not(None),
+            col(Task.resident_id).is_not(None),
             Task.deleted == False,
         )
         .limit(1)

@@ -154,7 +154,7 @@ def save_followup_and_refer(
     """
     with unit_of_work(engine) as session:
         followup = _write_followup(session, resident_id, disease, values, user_id, record_id)
-        draft = _draft_referral(session, session.get(Resident, resident_id), followup, user_id, referral)
+        draft = _draft_referral(session, get_resident(session, resident_id), followup, user_id, referral)
         return followup.id, draft.id
 
 
@@ -172,7 +172,7 @@ def _write_followup(
     weight, height = values.get("weight_kg"), values.get("height_cm")
     values = values | {"bmi": bmi(weight, height) if weight and height else None}
     if record_id is not None:
-        return records.update(session, session.get(Followup, record_id), values, user_id)
+        return records.update(session, records.existing(session, Followup, record_id), values, user_id)
     clinic = current_clinic(session)
     followup = Followup(
         clinic_id=clinic.id,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
 from sqlalchemy import Engine, func, select
+from sqlmodel import col
 
 from clinic_tui.data.contract_service import in_force_on
 from clinic_tui.data.db import read_session
@@ -65,9 +66,9 @@ def month_report(engine: Engine, first: date, today: date) -> MonthReport:
         due = session.execute(
             select(func.count())
             .select_from(Followup)
-            .where(live["Followup"], Followup.next_date >= first, Followup.next_date < following)
+            .where(live["Followup"], col(Followup.next_date) >= first, col(Followup.next_date) < following)
         ).scalar_one()
-        referrals = {
+        referrals: dict[str, dict[str, int]] = {
             direction: dict(
                 session.execute(
                     select(Referral.status, func.count())

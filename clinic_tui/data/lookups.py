@@ -59,7 +59,7 @@ def current_clinic(session: Session) -> Clinic:
     return clinic
 
 
-def get_resident(session: Session, resident_id: str) -> Resident:
+def get_resident(session: Session, resident_id: str | None) -> Resident:
     resident = session.get(Resident, resident_id)
     if resident is None or resident.deleted:
         raise DomainError(Problem("resident.missing", N_("This resident is no longer on file.")))

@@ -111,6 +111,14 @@ def create(session: Session, record: R, user_id: str | None) -> R:
     return record
 
 
+def existing(session: Session, model: type[R], record_id: str) -> R:
+    """The record ``record_id`` of ``model``, which the caller knows is on file."""
+    record = session.get(model, record_id)
+    if record is None:
+        raise LookupError(f"{model.__name__} {record_id} is not on file")
+    return record
+
+
 def update(session: Session, record: R, changes: dict[str, Any], user_id: str | None) -> R:
     """Apply ``changes`` to ``record``; nothing is written when no value actually changes."""
     fields = type(record).model_fields

@@ -140,7 +140,7 @@ def directory(engine: Engine, today: date) -> Directory:
             .scalars()
             .all()
         )
-        remaining = dict(
+        remaining: dict[str, int] = dict(
             session.execute(
                 select(SlotPool.department_id, SlotPool.remaining).where(
                     SlotPool.day == today, SlotPool.deleted == False

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from clinic_tui.data import records
 from clinic_tui.data.db import unit_of_work
@@ -88,8 +88,8 @@ def ordered_events(session: Session, referral_id: str) -> list[ReferralEvent]:
     return list(
         session.execute(
             select(ReferralEvent)
-            .where(ReferralEvent.referral_id == referral_id, ReferralEvent.deleted == False)  # noqa: E712
-            .order_by(ReferralEvent.at, ReferralEvent.created_at)
+            .where(col(ReferralEvent.referral_id) == referral_id, col(ReferralEvent.deleted) == False)  # noqa: E712
+            .order_by(col(ReferralEvent.at), col(ReferralEvent.created_at))
         ).scalars()
     )
 

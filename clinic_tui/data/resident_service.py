@@ -9,6 +9,7 @@ and is capped, so a resident with years of visits opens as fast as a new one.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -236,6 +237,7 @@ age_on = completed_years  # kept under the name the screens and tests use
 def _key_populations(r: Resident, today: date) -> list[str]:
     # Tags synced from elsewhere may hold derived ones: only the manual kinds are taken as typed.
     manual = [tag for tag in r.manual_population_tags if tag in MANUAL_TAGS]
+    tags: AbstractSet[str]
     if r.birth_date is not None:
         tags = derive_key_populations(r.birth_date, r.sex, r.chronic_conditions, manual, today)
     else:  # no age to derive from: the conditions and the hand-entered tags still count

@@ -59,8 +59,8 @@ class Urgency(StrEnum):
     EMERGENCY = "emergency"  # green channel: slot priority and a phone call ahead
 
 
-DIRECTION_LABELS = {Direction.UP: N_("Upward referral"), Direction.DOWN: N_("Downward referral")}
-STATUS_LABELS = {
+DIRECTION_LABELS: dict[str, str] = {Direction.UP: N_("Upward referral"), Direction.DOWN: N_("Downward referral")}
+STATUS_LABELS: dict[str, str] = {
     Status.DRAFT: N_("Draft"),
     Status.REVIEW: N_("Awaiting township review"),
     Status.SENT: N_("Awaiting hospital answer"),
@@ -82,7 +82,7 @@ ACTOR_LABELS = {
     Actor.HOSPITAL: N_("the hospital referral desk"),
     Actor.SYSTEM: N_("the system"),
 }
-URGENCY_LABELS = {
+URGENCY_LABELS: dict[str, str] = {
     Urgency.NORMAL: N_("Routine"),
     Urgency.URGENT: N_("Urgent"),
     Urgency.EMERGENCY: N_("Emergency (green channel)"),

@@ -12,6 +12,9 @@ from clinic_tui.i18n import _
 
 if TYPE_CHECKING:
     from clinic_tui.app import ClinicApp
+    from clinic_tui.data.drafts import DraftStore
+    from clinic_tui.data.store import Store
+    from clinic_tui.sync.worker import SyncWorker
 
 
 def translate_bindings(node: DOMNode) -> None:
@@ -41,7 +44,31 @@ class OfClinicApp:
 
     @property
     def clinic_app(self) -> ClinicApp:
-        return cast("ClinicApp", self.app)  # type: ignore[attr-defined]  (a Screen's app)
+        # The mixin itself has no ``app``: the Screen it is mixed into has.
+        return cast("ClinicApp", self.app)  # type: ignore[attr-defined]
+
+    # The app sets these once the database is open (and the sync at the first sign-in), before it
+    # shows any screen that reads them: the screens read them as set.
+    @property
+    def clinic_store(self) -> Store:
+        store = self.clinic_app.store
+        if store is None:
+            raise RuntimeError("the database is not open yet")
+        return store
+
+    @property
+    def clinic_drafts(self) -> DraftStore:
+        drafts = self.clinic_app.drafts
+        if drafts is None:
+            raise RuntimeError("the database is not open yet")
+        return drafts
+
+    @property
+    def clinic_sync(self) -> SyncWorker:
+        sync = self.clinic_app.sync
+        if sync is None:
+            raise RuntimeError("no user has signed in yet")
+        return sync
 
 
 class ClinicScreen(Screen, OfClinicApp):

@@ -74,7 +74,7 @@ class ContractFormScreen(FormScreen):
     @property
     def prefilled(self) -> Prefill:
         if self._prefill is None:
-            self._prefill = self.clinic_app.store.contracts.prefill(
+            self._prefill = self.clinic_store.contracts.prefill(
                 today=clock.today(), resident_id=self.context.get("resident_id"), renew_of=self.renew_of
             )
         return self._prefill
@@ -82,13 +82,13 @@ class ContractFormScreen(FormScreen):
     @property
     def package_choices(self) -> list[PackageChoice]:
         if self._packages is None:
-            self._packages = self.clinic_app.store.contracts.packages()
+            self._packages = self.clinic_store.contracts.packages()
         return self._packages
 
     @property
     def team_codes(self) -> CodeSet:
         if self._teams is None:
-            self._teams = self.clinic_app.store.contracts.teams()
+            self._teams = self.clinic_store.contracts.teams()
         return CodeSet("team", tuple((str(n), team.name) for n, team in enumerate(self._teams, 1)))
 
     def context_key(self) -> str:
@@ -216,12 +216,12 @@ class ContractFormScreen(FormScreen):
         }
 
     def extra_problems(self, values: dict[str, Any]) -> list[Problem]:
-        return self.clinic_app.store.contracts.check(
+        return self.clinic_store.contracts.check(
             self.prefilled.resident_id, self._record_values(values), renew_of=self.renew_of
         )
 
     def save(self, values: dict[str, Any]) -> str:
-        return self.clinic_app.store.contracts.sign(
+        return self.clinic_store.contracts.sign(
             resident_id=self.prefilled.resident_id,
             values=self._record_values(values),
             user_id=self.clinic_app.user_id,

@@ -64,7 +64,7 @@ class DashboardScreen(ClinicScreen):
 
     @work(thread=True, exclusive=True, group="dashboard")
     def action_refresh(self) -> None:
-        data = self.clinic_app.store.dashboard(clock.today())
+        data = self.clinic_store.dashboard(clock.today())
         self.app.call_from_thread(self._show, data)
 
     def _show(self, data) -> None:
@@ -78,8 +78,8 @@ class DashboardScreen(ClinicScreen):
         )
         sections.highlighted = highlighted
         self._fill(self.section)
-        self.app.refresh_header()
-        self.call_after_refresh(self.app.start_background_work)  # after this frame is on the screen
+        self.clinic_app.refresh_header()
+        self.call_after_refresh(self.clinic_app.start_background_work)  # after this frame is on the screen
 
     def action_section(self, index: int) -> None:
         self.query_one("#sections", OptionList).highlighted = index

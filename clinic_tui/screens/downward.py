@@ -142,7 +142,7 @@ class DownwardInboxScreen(ClinicScreen):
 
     @work(thread=True, exclusive=True, group="downward")
     def load(self) -> None:
-        rows = self.clinic_app.store.downward.inbox(waiting_only=self.waiting_only)
+        rows = self.clinic_store.downward.inbox(waiting_only=self.waiting_only)
         self.app.call_from_thread(self._show, rows)
 
     def _show(self, rows) -> None:
@@ -175,7 +175,7 @@ class DownwardInboxScreen(ClinicScreen):
 
     def _show_slip(self, referral_id: str) -> None:
         try:
-            self.shown = self.clinic_app.store.downward.details(referral_id)
+            self.shown = self.clinic_store.downward.details(referral_id)
         except DomainError as error:
             self.shown = None
             self.query_one("#downward-text", Static).update(error.message)
@@ -198,7 +198,7 @@ class DownwardInboxScreen(ClinicScreen):
         if slip.status != "received":
             self.app.notify(_("Only a referral awaiting confirmation can be acknowledged."), severity="warning")
             return
-        downward, choice = self.clinic_app.store.downward, {}
+        downward, choice = self.clinic_store.downward, {}
         if slip.resident_id is None:
             answer = await self.app.push_screen_wait(MatchResidentDialog(downward.candidates(slip.id)))
             if answer is None:

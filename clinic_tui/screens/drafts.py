@@ -49,7 +49,7 @@ class DraftsScreen(ModalScreen[None], OfClinicApp):
         if not table.row_count:
             return
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        self.clinic_app.drafts.discard(key.value)
+        self.clinic_drafts.discard(key.value)
         table.remove_row(key)
         if not table.row_count:
             self.dismiss(None)

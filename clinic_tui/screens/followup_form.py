@@ -77,14 +77,14 @@ class FollowupFormScreen(FormScreen):
     @property
     def stored(self) -> dict[str, Any] | None:
         if self._stored is None and self.record_id is not None:
-            self._stored = self.clinic_app.store.followups.load(self.record_id)
+            self._stored = self.clinic_store.followups.load(self.record_id)
         return self._stored
 
     @property
     def facts(self) -> FollowupFacts:
         if self._facts is None:
             on = self.stored["followup_date"] if self.stored else None
-            self._facts = self.clinic_app.store.followups.facts(self.resident_id, on=on, exclude_id=self.record_id)
+            self._facts = self.clinic_store.followups.facts(self.resident_id, on=on, exclude_id=self.record_id)
         return self._facts
 
     @property
@@ -292,11 +292,11 @@ class FollowupFormScreen(FormScreen):
             record_id=self.record_id,
         )
         if not self._referring:
-            return self.clinic_app.store.followups.save(**arguments)
+            return self.clinic_store.followups.save(**arguments)
         record["referral_reason"] = record["referral_reason"] or self._reasons(assessment)
         urgency = "emergency" if assessment.emergency_referral else "normal"
         start = ReferralStart(self._reasons(assessment), urgency, clock.today())
-        followup_id, self.referral_id = self.clinic_app.store.followups.save_and_refer(referral=start, **arguments)
+        followup_id, self.referral_id = self.clinic_store.followups.save_and_refer(referral=start, **arguments)
         return followup_id
 
     def action_start_referral(self) -> None:

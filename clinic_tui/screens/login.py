@@ -83,7 +83,7 @@ class LoginScreen(ModalScreen[str], OfClinicApp):
 
     @on(Input.Submitted, "#login-pin")
     def _pin_entered(self, event: Input.Submitted) -> None:
-        if self.chosen and self.clinic_app.store.check_pin(self.chosen, event.value):
+        if self.chosen and self.clinic_store.check_pin(self.chosen, event.value):
             self.dismiss(self.chosen)
             return
         event.input.value = ""

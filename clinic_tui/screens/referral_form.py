@@ -64,19 +64,19 @@ class ReferralFormScreen(FormScreen):
     @property
     def directory(self) -> Directory:
         if self._directory is None:
-            self._directory = self.clinic_app.store.referrals.directory(clock.today())
+            self._directory = self.clinic_store.referrals.directory(clock.today())
         return self._directory
 
     @property
     def stored(self) -> dict[str, Any] | None:
         if self._stored is None and self.record_id is not None:
-            self._stored = self.clinic_app.store.referrals.load(self.record_id)
+            self._stored = self.clinic_store.referrals.load(self.record_id)
         return self._stored
 
     @property
     def templates(self) -> list[str]:
         if self._templates is None:
-            self._templates = self.clinic_app.store.referrals.reason_templates()
+            self._templates = self.clinic_store.referrals.reason_templates()
         return self._templates
 
     @property
@@ -151,7 +151,7 @@ class ReferralFormScreen(FormScreen):
             field = self.form.input(name)
             field.parent.display = False
             field.disabled = True
-        store = self.clinic_app.store
+        store = self.clinic_store
         pickers = [DiagnosisPicker(store.diagnoses.find)]
         if self._opened_for() is None:
             pickers.insert(0, ResidentPicker(store.residents.search, label=N_("Resident")))
@@ -175,7 +175,7 @@ class ReferralFormScreen(FormScreen):
         if self.stored:
             parts.append(self.stored["referral_no"])
         if self.resident_id:
-            facts = self.clinic_app.store.residents.form_facts(self.resident_id)
+            facts = self.clinic_store.residents.form_facts(self.resident_id)
             self._patient_name = facts.name
             parts.append(resident_line(facts, clock.today()))
             for picker in self.query(ResidentPicker):
@@ -262,7 +262,7 @@ class ReferralFormScreen(FormScreen):
     @on(ResidentPicker.Picked)
     def _resident_picked(self, event: ResidentPicker.Picked) -> None:
         self.form.input("resident_id").value = event.resident_id
-        start = self.clinic_app.store.referrals.prefill(
+        start = self.clinic_store.referrals.prefill(
             event.resident_id, visit_id=self.context.get("visit_id"), followup_id=self.context.get("followup_id")
         )
         raw = self.form.raw()
@@ -287,7 +287,7 @@ class ReferralFormScreen(FormScreen):
 
     def load_initial(self) -> dict[str, Any]:
         resident_id = self._opened_for()
-        referrals = self.clinic_app.store.referrals
+        referrals = self.clinic_store.referrals
         start = (
             referrals.prefill(
                 resident_id, visit_id=self.context.get("visit_id"), followup_id=self.context.get("followup_id")
@@ -356,7 +356,7 @@ class ReferralFormScreen(FormScreen):
         if values is None:
             self._show_problems(problems, _("Not saved: {count} fields need correcting."))
             return
-        self._finish(lambda: (self.clinic_app.store.referrals.save_draft(**self._arguments(values)), None))
+        self._finish(lambda: (self.clinic_store.referrals.save_draft(**self._arguments(values)), None))
 
     def action_submit(self) -> None:
         """Ctrl+T: send the slip, or show what stops it beside each field."""
@@ -372,7 +372,7 @@ class ReferralFormScreen(FormScreen):
             self._show_problems(problems, _("Not sent: {count} things to complete."))
             return
         try:
-            self._finish(lambda: self.clinic_app.store.referrals.submit(**self._arguments(values)))
+            self._finish(lambda: self.clinic_store.referrals.submit(**self._arguments(values)))
         except ReferralRefused as refused:  # only if the rules changed under the form
             self._show_problems(refused.problems, _("Not sent: {count} things to complete."))
 

@@ -194,7 +194,7 @@ class ResidentFormScreen(FormScreen):
     def load_initial(self) -> dict[str, Any]:
         if self.registering:
             return {"id_type": CITIZEN_ID_CARD, **self.initial}
-        values = self.clinic_app.store.residents.values(self.record_id)
+        values = self.clinic_store.residents.values(self.record_id)
         values["chronic_conditions"] = CHRONIC_CODES.show(values["chronic_conditions"])
         values["manual_population_tags"] = MANUAL_TAG_CODES.show(values["manual_population_tags"])
         return values
@@ -207,11 +207,11 @@ class ResidentFormScreen(FormScreen):
         problems = []
         if _document_type(values) == CITIZEN_ID_CARD and not values["id_number"]:
             problems += validate_citizen_id("").problems  # "choose another document type"
-        found = self.clinic_app.store.residents.duplicates(self._stored(values), exclude_id=self.record_id)
+        found = self.clinic_store.residents.duplicates(self._stored(values), exclude_id=self.record_id)
         return problems + [duplicate_problem(d) for d in found]
 
     def save(self, values: dict[str, Any]) -> str:
-        residents = self.clinic_app.store.residents
+        residents = self.clinic_store.residents
         if self.registering:
             return residents.register(self._stored(values), self.clinic_app.user_id)
         residents.update(self.record_id, self._stored(values), self.clinic_app.user_id)

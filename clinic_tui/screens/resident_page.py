@@ -126,7 +126,7 @@ class ResidentScreen(ClinicScreen):
     @work(thread=True, exclusive=True, group="resident-page")
     def load(self) -> None:
         today = clock.today()
-        residents = self.clinic_app.store.residents
+        residents = self.clinic_store.residents
         try:
             facts = residents.page_facts(self.resident_id, today)
             page = residents.timeline(self.resident_id, today, self.limit)
@@ -209,7 +209,7 @@ class ResidentScreen(ClinicScreen):
         """Sign a family-doctor contract, or renew the one in force."""
         from clinic_tui.screens.routes import form_class
 
-        context = self.clinic_app.store.contracts.form_context_for(self.resident_id, clock.today())
+        context = self.clinic_store.contracts.form_context_for(self.resident_id, clock.today())
         self.app.push_screen(form_class("contract")(context=context))
 
     def action_back(self) -> None:

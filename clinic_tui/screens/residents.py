@@ -41,7 +41,7 @@ class ResidentsScreen(ClinicScreen):
         self._show_count()
 
     def _show_count(self) -> None:
-        count = self.clinic_app.store.residents.count()
+        count = self.clinic_store.residents.count()
         self.query_one("#status", Static).update(_("{count} residents on file").format(count=count))
 
     @on(Input.Changed, "#search")
@@ -76,7 +76,7 @@ class ResidentsScreen(ClinicScreen):
 
     @work(exclusive=True, thread=True)
     def run_search(self) -> None:
-        hits = self.clinic_app.store.residents.search(self.query_text, limit=PAGE, offset=self.page_start)
+        hits = self.clinic_store.residents.search(self.query_text, limit=PAGE, offset=self.page_start)
         self.app.call_from_thread(self._show, hits)
 
     def _show(self, hits) -> None:

@@ -93,8 +93,8 @@ class SyncScreen(ClinicScreen):
             _("Time"), _("How"), _("Sync result"), _("Sent"), _("New"), _("Refused"), _("Received")
         )
         self.query_one("#sync-rejected", DataTable).add_columns(_("Record"), _("Reason"))
-        self.app.sync.changed.subscribe(self, self._sync_changed)
-        self._show_running(self.app.sync.running, self.app.sync.progress)
+        self.clinic_sync.changed.subscribe(self, self._sync_changed)
+        self._show_running(self.clinic_sync.running, self.clinic_sync.progress)
 
     def on_screen_resume(self) -> None:
         self.load()
@@ -102,7 +102,7 @@ class SyncScreen(ClinicScreen):
     # --- reading --------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="sync-screen")
     def load(self) -> None:
-        seen = self.app.sync.overview(RUNS_SHOWN)
+        seen = self.clinic_sync.overview(RUNS_SHOWN)
         self.app.call_from_thread(self._show, seen.pending, seen.runs, seen.receipt, seen.rejected)
 
     def _show(self, pending, runs, receipt, rejected) -> None:
@@ -142,7 +142,7 @@ class SyncScreen(ClinicScreen):
     def _status_text(self, runs) -> str:
         from clinic_tui.sync.worker import header_state
 
-        settings = self.app.settings
+        settings = self.clinic_app.settings
         if not settings.hub_url:
             return _(
                 "Not connected to a lead hospital. To sync, set hub_url and the clinic token "
@@ -150,7 +150,7 @@ class SyncScreen(ClinicScreen):
             )
         auto = _("auto-sync on") if settings.auto_sync else _("auto-sync off: F5 syncs")
         line = _("Hub {url} · {state} · {auto}").format(
-            url=settings.hub_url, state=header_state(settings, self.app.sync), auto=auto
+            url=settings.hub_url, state=header_state(settings, self.clinic_app.sync), auto=auto
         )
         last = runs[0] if runs else None
         if last is not None and last.outcome not in ("ok", "rejected", "running") and last.error_message:
@@ -161,7 +161,7 @@ class SyncScreen(ClinicScreen):
 
     # --- a running sync -------------------------------------------------------------------------
     def _sync_changed(self, status: SyncStatus) -> None:
-        self._show_running(self.app.sync.running, status.progress)
+        self._show_running(self.clinic_sync.running, status.progress)
         if status.progress is None:  # a new state or a finished sync, not one more batch
             self.load()
 
@@ -178,7 +178,7 @@ class SyncScreen(ClinicScreen):
 
     # --- actions --------------------------------------------------------------------------------
     def action_sync_now(self) -> None:
-        problem = self.app.sync.sync_now()
+        problem = self.clinic_sync.sync_now()
         if problem:
             self.query_one("#sync-status", Static).update(problem)
         else:

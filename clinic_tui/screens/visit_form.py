@@ -101,7 +101,7 @@ class VisitFormScreen(FormScreen):
     @property
     def facts(self) -> ResidentFacts:
         if self._facts is None:
-            self._facts = self.clinic_app.store.residents.form_facts(self.resident_id)
+            self._facts = self.clinic_store.residents.form_facts(self.resident_id)
         return self._facts
 
     @property
@@ -163,7 +163,7 @@ class VisitFormScreen(FormScreen):
         field = self.form.input(DIAGNOSES)
         field.parent.display = False
         field.disabled = True
-        self.form.mount(DiagnosisPicker(self.clinic_app.store.diagnoses.find), after=field.parent)
+        self.form.mount(DiagnosisPicker(self.clinic_store.diagnoses.find), after=field.parent)
 
     @on(DiagnosisPicker.Changed)
     def _diagnoses_picked(self, event: DiagnosisPicker.Changed) -> None:
@@ -175,7 +175,7 @@ class VisitFormScreen(FormScreen):
 
     def load_initial(self) -> dict[str, Any]:
         if self.record_id is not None:
-            return self._form_values(self.clinic_app.store.visits.load(self.record_id))
+            return self._form_values(self.clinic_store.visits.load(self.record_id))
         now, latest = datetime.now(), self.facts.latest_visit
         return {
             "visit_date": now.date(),
@@ -206,7 +206,7 @@ class VisitFormScreen(FormScreen):
         return problems
 
     def save(self, values: dict[str, Any]) -> str:
-        return self.clinic_app.store.visits.save(
+        return self.clinic_store.visits.save(
             resident_id=self.resident_id,
             values=self._record_values(values),
             user_id=self.clinic_app.user_id,

@@ -6,14 +6,14 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import ConfigDict
 from sqlalchemy import JSON, DateTime, Table, TypeDecorator
 from sqlmodel import Field, SQLModel
+from sqlmodel.main import SQLModelConfig
 
 # Pydantic builds each model's validator and serializer when its class is made unless told to wait
 # for their first use; table models are rarely validated (rows come from SQL, records are made
 # with keywords), so building them lazily shortens importing the data layer at start-up.
-LAZY = ConfigDict(defer_build=True)
+LAZY = SQLModelConfig(defer_build=True)
 
 
 def new_id() -> str:
