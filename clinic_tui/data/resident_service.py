@@ -33,7 +33,7 @@ from clinic_tui.domain.contract import (
 from clinic_tui.domain.contract import (
     STATUS_LABELS as CONTRACT_STATUS_LABELS,
 )
-from clinic_tui.domain.followup import CLASSIFICATION_LABELS, DISEASE_LABELS
+from clinic_tui.domain.followup import CLASSIFICATION_LABELS, DISEASE_LABELS, Classification
 from clinic_tui.domain.idnumber import mask_citizen_id, validate_citizen_id
 from clinic_tui.domain.phone import validate_phone
 from clinic_tui.domain.problems import DomainError, Problem, Severity
@@ -313,7 +313,9 @@ def _followup_line(f: Followup, today: date) -> str:
         _(DISEASE_LABELS[f.disease]) if f.disease in DISEASE_LABELS else f.disease,
         _blood_pressure(f.sbp, f.dbp),
         _("fasting glucose {value}").format(value=f.fasting_glucose) if f.fasting_glucose else None,
-        _(CLASSIFICATION_LABELS[f.classification]) if f.classification in CLASSIFICATION_LABELS else None,
+        _(CLASSIFICATION_LABELS[Classification(f.classification)])
+        if f.classification in CLASSIFICATION_LABELS
+        else None,
         _("next {date}").format(date=f.next_date.isoformat()) if f.next_date else None,
     )
 

@@ -57,7 +57,7 @@ class EmergencySign(StrEnum):
 
 
 DISEASE_LABELS = {"hypertension": N_("Hypertension"), "diabetes": N_("Type 2 diabetes")}
-CLASSIFICATION_LABELS: dict[str, str] = {
+CLASSIFICATION_LABELS = {
     Classification.CONTROLLED: N_("Controlled"),
     Classification.UNCONTROLLED: N_("Not controlled"),
     Classification.ADVERSE_REACTION: N_("Adverse drug reaction"),

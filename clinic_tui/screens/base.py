@@ -35,6 +35,14 @@ def translate_bindings(node: DOMNode) -> None:
         ]
 
 
+def given(key: str | None) -> str:
+    """The key of a table row or the id of an option, which Textual types as optional: every row
+    and option this app adds is given one."""
+    if key is None:
+        raise ValueError("a row or an option without the key the app gives each")
+    return key
+
+
 class OfClinicApp:
     """``clinic_app``: the running app as a ``ClinicApp`` (its store, the signed-in user, the drafts).
 

@@ -139,8 +139,7 @@ class ContractFormScreen(FormScreen):
             populations=populations
         )
         self.query_one(".form-title", Static).update(title)
-        field = self.form.input(PACKAGES)
-        self.form.mount(PackagePicker(self.package_choices, id="package-picker"), after=field.parent)
+        self.form.mount(PackagePicker(self.package_choices, id="package-picker"), after=self.form.row(PACKAGES))
         self.call_after_refresh(self.form.check_field, "team")  # the team's name beside its number
 
     @property
@@ -198,6 +197,10 @@ class ContractFormScreen(FormScreen):
 
     def _record_values(self, values: dict[str, Any]) -> dict[str, Any]:
         team = int(values["team"]) - 1 if values["team"] else None
+        team_id = None
+        if team is not None:
+            assert self._teams is not None  # read with the team choices the number came from
+            team_id = self._teams[team].id
         same = (
             "signed_date",
             "start_date",
@@ -208,7 +211,7 @@ class ContractFormScreen(FormScreen):
             "fee_self_fen",
         )
         return {name: values[name] for name in same} | {
-            "team_id": self._teams[team].id if team is not None else None,
+            "team_id": team_id,
             PACKAGES: package_codes(values[PACKAGES] or ""),
             "service_modes": SERVICE_MODES.parse(values["service_modes"] or "")[0],
             "resident_signed": values["resident_signed"] == "1",

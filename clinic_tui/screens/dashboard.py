@@ -14,7 +14,7 @@ from clinic_tui import clock
 from clinic_tui.domain.followup import DISEASE_LABELS
 from clinic_tui.i18n import N_, _
 from clinic_tui.messages import OpenRecord
-from clinic_tui.screens.base import ClinicScreen
+from clinic_tui.screens.base import ClinicScreen, given
 from clinic_tui.widgets.app_header import AppHeader
 from clinic_tui.widgets.referral_marks import green_channel_mark
 
@@ -109,5 +109,5 @@ class DashboardScreen(ClinicScreen):
 
     @on(DataTable.RowSelected, "#items")
     def _open(self, event: DataTable.RowSelected) -> None:
-        _row, kind, record_id = event.row_key.value.split(":", 2)
+        _row, kind, record_id = given(event.row_key.value).split(":", 2)
         self.post_message(OpenRecord(kind, record_id))

@@ -9,6 +9,8 @@ the patient from the slip.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -25,6 +27,9 @@ from clinic_tui.i18n import N_, _
 from clinic_tui.messages import DataChanged, OpenRecord
 from clinic_tui.screens.base import ClinicScreen, translate_bindings
 from clinic_tui.widgets.app_header import AppHeader
+
+if TYPE_CHECKING:
+    from clinic_tui.data.downward_service import DownwardDetails, InboxRow
 
 
 def slip_text(d) -> str:
@@ -122,8 +127,8 @@ class DownwardInboxScreen(ClinicScreen):
     def __init__(self) -> None:
         super().__init__()
         self.waiting_only = False
-        self.rows = []
-        self.shown = None
+        self.rows: list[InboxRow] = []
+        self.shown: DownwardDetails | None = None
 
     def compose(self) -> ComposeResult:
         yield AppHeader()
@@ -198,7 +203,8 @@ class DownwardInboxScreen(ClinicScreen):
         if slip.status != "received":
             self.app.notify(_("Only a referral awaiting confirmation can be acknowledged."), severity="warning")
             return
-        downward, choice = self.clinic_store.downward, {}
+        downward = self.clinic_store.downward
+        choice: dict[str, Any] = {}
         if slip.resident_id is None:
             answer = await self.app.push_screen_wait(MatchResidentDialog(downward.candidates(slip.id)))
             if answer is None:

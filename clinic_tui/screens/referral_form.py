@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from clinic_tui import clock
@@ -108,7 +109,9 @@ class ReferralFormScreen(FormScreen):
 
     def specs(self) -> list[FieldSpec]:
         synced = self.directory.synced
-        place = dict(kind="choice", hint=N_("number, list below")) if synced else dict(hint=N_("type the name"))
+        place: dict[str, Any] = (
+            dict(kind="choice", hint=N_("number, list below")) if synced else dict(hint=N_("type the name"))
+        )
         return [
             FieldSpec("reason", N_("Reason"), required=True, hint=N_("template number, or type")),
             FieldSpec(
@@ -148,14 +151,13 @@ class ReferralFormScreen(FormScreen):
     def on_mount(self) -> None:
         # Runs before FormScreen.on_mount loads the values: the pickers are in place to show them.
         for name in HIDDEN:
-            field = self.form.input(name)
-            field.parent.display = False
-            field.disabled = True
+            self.form.row(name).display = False
+            self.form.input(name).disabled = True
         store = self.clinic_store
-        pickers = [DiagnosisPicker(store.diagnoses.find)]
+        pickers: list[Widget] = [DiagnosisPicker(store.diagnoses.find)]
         if self._opened_for() is None:
             pickers.insert(0, ResidentPicker(store.residents.search, label=N_("Resident")))
-        self.form.mount(*pickers, before=self.form.input("reason").parent)
+        self.form.mount(*pickers, before=self.form.row("reason"))
         self.query_one("#referral-legend").display = False
         self.call_after_refresh(self._first_focus)
 
@@ -222,8 +224,8 @@ class ReferralFormScreen(FormScreen):
     @on(Input.Changed, "#field-urgency")
     def _show_urgency(self) -> None:
         emergency = URGENCY.parse(self.form.input("urgency").value) == EMERGENCY_CODE
-        self.form.input("urgency").parent.set_class(emergency, "green-channel")
-        self.form.input("transport").parent.display = emergency
+        self.form.row("urgency").set_class(emergency, "green-channel")
+        self.form.row("transport").display = emergency
         banner = self.query_one("#referral-banner", Static)
         banner.display = emergency
         if emergency:

@@ -194,6 +194,7 @@ class ResidentFormScreen(FormScreen):
     def load_initial(self) -> dict[str, Any]:
         if self.registering:
             return {"id_type": CITIZEN_ID_CARD, **self.initial}
+        assert self.record_id is not None  # editing
         values = self.clinic_store.residents.values(self.record_id)
         values["chronic_conditions"] = CHRONIC_CODES.show(values["chronic_conditions"])
         values["manual_population_tags"] = MANUAL_TAG_CODES.show(values["manual_population_tags"])
@@ -214,6 +215,7 @@ class ResidentFormScreen(FormScreen):
         residents = self.clinic_store.residents
         if self.registering:
             return residents.register(self._stored(values), self.clinic_app.user_id)
+        assert self.record_id is not None  # editing
         residents.update(self.record_id, self._stored(values), self.clinic_app.user_id)
         return self.record_id
 
@@ -243,7 +245,7 @@ class ResidentFormScreen(FormScreen):
         if id_type != CITIZEN_ID_CARD or not raw["id_number"].strip():
             return
         check = validate_citizen_id(raw["id_number"])
-        if not check.ok:
+        if not check.ok or check.sex is None or check.birth_date is None:  # a valid number gives both
             return
         for name, value in (("sex", check.sex), ("birth_date", check.birth_date.isoformat())):
             field = self.form.input(name)

@@ -30,7 +30,7 @@ from clinic_tui.domain.codes import (
 )
 from clinic_tui.i18n import N_, _
 from clinic_tui.messages import OpenRecord
-from clinic_tui.screens.base import ClinicScreen
+from clinic_tui.screens.base import ClinicScreen, given
 from clinic_tui.widgets.app_header import AppHeader
 
 KIND_LABELS = {
@@ -186,7 +186,7 @@ class ResidentScreen(ClinicScreen):
 
     @on(DataTable.RowSelected, "#timeline")
     def _open(self, event: DataTable.RowSelected) -> None:
-        kind, record_id = event.row_key.value.split(":", 1)
+        kind, record_id = given(event.row_key.value).split(":", 1)
         self.post_message(OpenRecord(kind, record_id))
 
     def action_edit(self) -> None:

@@ -9,7 +9,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from clinic_tui.i18n import N_, _
 from clinic_tui.messages import OpenRecord
-from clinic_tui.screens.base import ClinicScreen
+from clinic_tui.screens.base import ClinicScreen, given
 from clinic_tui.widgets.app_header import AppHeader
 
 PAGE = 50
@@ -55,7 +55,7 @@ class ResidentsScreen(ClinicScreen):
 
     @on(DataTable.RowSelected, "#results")
     def _open(self, event: DataTable.RowSelected) -> None:
-        self.post_message(OpenRecord("resident", event.row_key.value))
+        self.post_message(OpenRecord("resident", given(event.row_key.value)))
 
     def on_screen_resume(self) -> None:
         if self.is_mounted:

@@ -6,6 +6,7 @@ hospital's latest receipt, and the records it did not accept, each opened with E
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -16,8 +17,11 @@ from textual.widgets import DataTable, Footer, Label, ProgressBar, Static
 from clinic_tui import clock
 from clinic_tui.i18n import N_, _
 from clinic_tui.messages import OpenRecord, SyncStatus
-from clinic_tui.screens.base import ClinicScreen
+from clinic_tui.screens.base import ClinicScreen, given
 from clinic_tui.widgets.app_header import AppHeader
+
+if TYPE_CHECKING:
+    from clinic_tui.sync.state import RejectedRecord
 
 OUTCOME_LABELS = {
     "running": N_("running"),
@@ -71,7 +75,7 @@ class SyncScreen(ClinicScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.rejected = []
+        self.rejected: list[RejectedRecord] = []
         self.loaded = False
 
     def compose(self) -> ComposeResult:
@@ -186,5 +190,5 @@ class SyncScreen(ClinicScreen):
 
     @on(DataTable.RowSelected, "#sync-rejected")
     def _open_rejected(self, event: DataTable.RowSelected) -> None:
-        kind, record_id = event.row_key.value.split(":", 1)
+        kind, record_id = given(event.row_key.value).split(":", 1)
         self.post_message(OpenRecord(kind, record_id))

@@ -37,7 +37,7 @@ GLUCOSE_KIND = CodeSet(
     (("1", N_("Fasting")), ("2", N_("Random")), ("3", N_("2 hours after a meal"))),
 )
 _GLUCOSE_STORED = {"1": "fasting", "2": "random", "3": "postprandial_2h"}  # Visit.glucose_kind
-_GLUCOSE_VITAL = {"1": "fasting_glucose", "2": "random_glucose", "3": "postprandial_glucose"}
+_GLUCOSE_VITAL: dict[str | None, str] = {"1": "fasting_glucose", "2": "random_glucose", "3": "postprandial_glucose"}
 YES_NO = CodeSet("yes or no", (("0", N_("No")), ("1", N_("Yes"))))
 # The picker edits this field, hidden in the form, holding the chosen diagnoses as JSON: that
 # way drafts, "unsaved changes" and saving treat the diagnoses like every other field.
@@ -50,7 +50,7 @@ def vital_problems(readings: Mapping[str, tuple[str, float | None]], *, adult: b
 
     A BMI problem goes to the height field (weight and height give it; height is typed last).
     """
-    fields = {vital: field for vital, (field, _value) in readings.items()}
+    fields: dict[str | None, str | None] = {vital: field for vital, (field, _value) in readings.items()}
     fields["bmi"] = fields.get("height", "bmi")
     problems = check_vitals(adult=adult, **{vital: value for vital, (_field, value) in readings.items()})
     return [replace(p, field=fields.get(p.field, p.field)) for p in problems]
@@ -160,10 +160,10 @@ class VisitFormScreen(FormScreen):
         # Runs before FormScreen.on_mount loads the values: the picker is in place to show them.
         title = f"{_(self.title_text)} · {resident_line(self.facts, clock.today())}"
         self.query_one(".form-title", Static).update(title)
-        field = self.form.input(DIAGNOSES)
-        field.parent.display = False
+        field, row = self.form.input(DIAGNOSES), self.form.row(DIAGNOSES)
+        row.display = False
         field.disabled = True
-        self.form.mount(DiagnosisPicker(self.clinic_store.diagnoses.find), after=field.parent)
+        self.form.mount(DiagnosisPicker(self.clinic_store.diagnoses.find), after=row)
 
     @on(DiagnosisPicker.Changed)
     def _diagnoses_picked(self, event: DiagnosisPicker.Changed) -> None:

@@ -61,6 +61,8 @@ class Publisher(Protocol):
 
     def publish(self, data: Any) -> None: ...
 
+    def subscribe(self, node: Any, callback: Callable[[Any], Any]) -> None: ...
+
 
 def header_state(settings: Settings, worker: SyncWorker | None) -> str:
     """The header's word for how the sync stands."""
