@@ -48,7 +48,8 @@ def _month_of(row) -> str:
 
 
 def _referral_indicators(conn: Connection, clinic_id: str, month: str) -> dict:
-    up, down = Counter(), Counter()
+    up: Counter[str] = Counter()
+    down: Counter[str] = Counter()
     sent = within = 0
     for row in conn.execute(
         sa.select(_referrals).where(_referrals.c.clinic_id == clinic_id, _referrals.c.deleted.is_(False))

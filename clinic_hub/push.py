@@ -129,6 +129,7 @@ def parse_envelope(payload: Any, max_records: int) -> tuple[str, list[Any]]:
         problems.append({"loc": ["body", "records"], "type": "list_type", "msg": "expected a list"})
     if problems:
         raise ApiError(422, "invalid_request", errors=problems)
+    assert isinstance(batch_id, str) and isinstance(records, list)  # else a problem above
     if len(records) > max_records:
         raise ApiError(413, "too_many_records", limit=max_records, count=len(records))
     return batch_id, records
@@ -177,7 +178,7 @@ def _store_batch(
                     )
                 ).first()
                 replayed = stored is not None
-                answers = stored.results if replayed else _process(conn, clinic, checked)
+                answers = stored.results if stored is not None else _process(conn, clinic, checked)
                 if not replayed:
                     conn.execute(
                         sa.insert(_batches).values(

@@ -9,6 +9,7 @@ writes do: a test compares the two on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -78,13 +79,17 @@ def stored_versions(conn: Connection, ids: list[str], *, lock: bool = False) -> 
     return found
 
 
-def clinic_versions(conn: Connection, clinic_id: str) -> list[tuple[str, str, int]]:
+def clinic_versions(conn: Connection, clinic_id: str) -> Sequence[tuple[str, str, int]]:
     """(kind, id, revision) of every record the clinic pushed that the hub holds: what reconcile
     hashes (10,000 rows for a clinic after a year)."""
     mark = _dialect(conn).mark
-    return conn.exec_driver_sql(
-        f"SELECT kind, id, revision FROM sync_record WHERE origin = 'clinic' AND clinic_id = {mark}", (clinic_id,)
-    ).fetchall()
+    return (
+        conn.exec_driver_sql(
+            f"SELECT kind, id, revision FROM sync_record WHERE origin = 'clinic' AND clinic_id = {mark}", (clinic_id,)
+        )
+        .tuples()
+        .fetchall()
+    )
 
 
 class RecordWriter:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, overload
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -46,7 +46,17 @@ class Outcome:
 ACCEPTED = Outcome("accepted")
 
 
-def _text(data: dict, name: str, max_len: int, required: bool = False, default: str | None = None) -> str | None:
+@overload
+def _text(data: dict[str, Any], name: str, max_len: int, required: Literal[True], default: None = None) -> str: ...
+@overload
+def _text(data: dict[str, Any], name: str, max_len: int, required: bool = False, *, default: str) -> str: ...
+@overload
+def _text(
+    data: dict[str, Any], name: str, max_len: int, required: bool = False, default: str | None = None
+) -> str | None: ...
+def _text(
+    data: dict[str, Any], name: str, max_len: int, required: bool = False, default: str | None = None
+) -> str | None:
     value = data.get(name, default)
     if value is None or value == "":
         if required:

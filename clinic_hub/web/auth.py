@@ -231,4 +231,6 @@ def purge_expired(conn: Connection, now: datetime | None = None) -> int:
 
 
 def csrf_ok(user: WebUser, submitted: str | None) -> bool:
-    return bool(submitted) and hmac.compare_digest(user.csrf_token.encode(), submitted.encode())
+    if not submitted:
+        return False
+    return hmac.compare_digest(user.csrf_token.encode(), submitted.encode())

@@ -7,7 +7,7 @@ labels, same order) but reads the referral as the hub stores it: the JSON the cl
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -227,7 +227,8 @@ def slip_sections(t: T, data: dict[str, Any], direction: str, status: str, urgen
             ],
         ),
     ]
-    transport = d.get("transport") if isinstance(d.get("transport"), dict) else {}
+    assessed = d.get("transport")
+    transport = assessed if isinstance(assessed, dict) else {}
     if urgency == "emergency" or transport:
         sections.append(
             Section(
@@ -274,7 +275,9 @@ def _page_query(department: str | None = None):
     return query
 
 
-def _sorted_page(conn: Connection, status: str | None, limit: int, offset: int, department: str | None = None) -> list:
+def _sorted_page(
+    conn: Connection, status: str | None, limit: int, offset: int, department: str | None = None
+) -> Sequence[Any]:
     """The page by one sort of the matching rows (the order of clinic_hub.desk.list_referrals)."""
     urgency_rank = sa.case({u: i for i, u in enumerate(URGENCIES)}, value=_referrals.c.urgency, else_=len(URGENCIES))
     query = (
@@ -303,7 +306,7 @@ def _indexed_page(conn: Connection, status: str, limit: int, offset: int, depart
     )
     if department:
         count_query = count_query.where(_referrals.c.appointment_department_code == department)
-    counts = dict(conn.execute(count_query).all())
+    counts: dict[str, int] = dict(conn.execute(count_query).all())
     rows: list = []
     for urgency in (*URGENCIES, *sorted(set(counts) - set(URGENCIES))):
         here = counts.get(urgency, 0)
@@ -330,6 +333,7 @@ def queue_page(
     """One page of the upward queue in the desk's order: green channel, urgent, normal, then the
     longest waiting (as clinic_hub.desk.list_referrals); with ``department``, only the referrals
     booked into it (a doctor's view). The patients' names are read for the page's rows only."""
+    rows: Sequence[Any]
     if status in INDEXED_TABS:
         rows = _indexed_page(conn, status, limit, offset, department)
     else:
@@ -518,7 +522,7 @@ def clinics_overview(conn: Connection, now: datetime | None = None) -> list[Clin
             sa.select(batches.c.clinic_id, sa.func.max(batches.c.created_at)).group_by(batches.c.clinic_id)
         ).all()
     )
-    held = dict(
+    held: dict[str, int] = dict(
         conn.execute(
             sa.select(_records.c.clinic_id, sa.func.count())
             .where(_records.c.origin == "clinic")
@@ -541,7 +545,7 @@ def clinics_overview(conn: Connection, now: datetime | None = None) -> list[Clin
     return rows
 
 
-def audit_page(conn: Connection, actor: str | None, action: str | None, limit: int, offset: int) -> list:
+def audit_page(conn: Connection, actor: str | None, action: str | None, limit: int, offset: int) -> Sequence[Any]:
     """The audit log, newest first; ``actor`` is a staff id or clinic code, ``action`` a prefix."""
     from clinic_hub.models import AuditLog
 
