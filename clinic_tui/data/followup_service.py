@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Engine, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from clinic_tui.data import records
 from clinic_tui.data.db import read_session, unit_of_work
@@ -97,15 +97,15 @@ def _previous(
     session: Session, resident_id: str, disease: str, on: date | None, exclude_id: str | None
 ) -> PreviousFollowup | None:
     statement = select(Followup).where(
-        Followup.resident_id == resident_id,
-        Followup.disease == disease,
-        Followup.deleted == False,  # noqa: E712
-        Followup.id != (exclude_id or ""),
+        col(Followup.resident_id) == resident_id,
+        col(Followup.disease) == disease,
+        col(Followup.deleted) == False,  # noqa: E712
+        col(Followup.id) != (exclude_id or ""),
     )
     if on is not None:
-        statement = statement.where(Followup.followup_date <= on)
+        statement = statement.where(col(Followup.followup_date) <= on)
     row = session.execute(
-        statement.order_by(Followup.followup_date.desc(), Followup.created_at.desc()).limit(1)
+        statement.order_by(col(Followup.followup_date).desc(), col(Followup.created_at).desc()).limit(1)
     ).scalar_one_or_none()
     if row is None:
         return None

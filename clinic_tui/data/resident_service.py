@@ -8,7 +8,7 @@ and is capped, so a resident with years of visits opens as fast as a new one.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from clinic_tui.data import records
 from clinic_tui.data.db import read_session, unit_of_work
@@ -200,15 +200,15 @@ def resident_facts(engine: Engine, resident_id: str, today: date) -> ResidentFac
     with read_session(engine) as session:
         r = _resident(session, resident_id)
         contract = session.execute(
-            select(Contract.contract_no, Contract.start_date, Contract.end_date, Contract.status)
+            select(col(Contract.contract_no), col(Contract.start_date), col(Contract.end_date), col(Contract.status))
             .where(
-                Contract.resident_id == resident_id,
-                Contract.deleted == False,  # noqa: E712
-                Contract.status.in_(_ACTIVE_CONTRACT),
-                Contract.start_date <= today,
-                Contract.end_date >= today,
+                col(Contract.resident_id) == resident_id,
+                col(Contract.deleted) == False,  # noqa: E712
+                col(Contract.status).in_(_ACTIVE_CONTRACT),
+                col(Contract.start_date) <= today,
+                col(Contract.end_date) >= today,
             )
-            .order_by(Contract.start_date.desc())
+            .order_by(col(Contract.start_date).desc())
             .limit(1)
         ).first()
     return ResidentFacts(
@@ -345,8 +345,8 @@ def _task_line(t: Task, today: date) -> str:
     return _line(t.title, _("due {date}").format(date=t.due_date.isoformat()), state)
 
 
-# kind, model, the date it is placed at, its one-line summary
-_SOURCES = (
+# kind, model, the date it is placed at (its column), its one-line summary
+_SOURCES: tuple[tuple[str, type[Any], Any, Callable[[Any, date], str]], ...] = (
     ("visit", Visit, Visit.visit_at, _visit_line),
     ("followup", Followup, Followup.followup_date, _followup_line),
     ("referral", Referral, Referral.referral_date, _referral_line),
