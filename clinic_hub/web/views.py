@@ -24,7 +24,14 @@ from clinic_hub.schemas.desk import ReferralSummary
 from clinic_hub.web.i18n import N_
 from clinic_tui.domain.codes import ID_DOCUMENT_TYPE, INSURANCE_TYPE, SEX
 from clinic_tui.domain.followup import CLASSIFICATION_LABELS, DISEASE_LABELS
-from clinic_tui.domain.referral import DIRECTION_LABELS, OUTCOME_LABELS, PURPOSE_LABELS, STATUS_LABELS, URGENCY_LABELS
+from clinic_tui.domain.referral import (
+    DIRECTION_LABELS,
+    OUTCOME_LABELS,
+    PURPOSE_LABELS,
+    STATUS_LABELS,
+    URGENCY_LABELS,
+    Status,
+)
 from clinic_tui.sync.wire import FOLLOWUP, REFERRAL
 
 _records = table_of(SyncRecord)
@@ -56,7 +63,8 @@ ACTOR_NAMES = {
     "system": N_("the system"),
 }
 RECENT_FOLLOWUPS = 5
-INDEXED_TABS = ("sent", "accepted", "arrived")  # statuses a slip reaches only after it was sent
+# Statuses a slip reaches only after it was sent.
+INDEXED_TABS = (Status.SENT.value, Status.ACCEPTED.value, Status.ARRIVED.value)
 
 T = Callable[..., str]
 
