@@ -16,6 +16,7 @@ from clinic_tui import i18n
 from clinic_tui.domain import referral
 from clinic_tui.domain.problems import DomainError, Severity, errors
 from clinic_tui.domain.referral import (
+    CLINIC_UP_STATUSES,
     Actor,
     Direction,
     Status,
@@ -438,3 +439,8 @@ def test_the_next_number_follows_the_highest_of_the_day():
     taken = ["C0123-20250314-0002", "C0123-20250314-0011", "C0123-20250313-0040", "C0123-20250314-x"]
     assert number_after("c0123", date(2025, 3, 14), taken) == "C0123-20250314-0012"
     assert number_after("C0123", date(2025, 3, 15), taken) == "C0123-20250315-0001"
+
+
+def test_the_clinic_pushes_the_upward_statuses_its_side_sets():
+    # What the outbox sends and the hub accepts from a clinic (sync/outbox.py, hub referral_rules).
+    assert CLINIC_UP_STATUSES == (Status.DRAFT, Status.REVIEW, Status.SENT, Status.CANCELLED)
