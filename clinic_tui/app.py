@@ -369,7 +369,7 @@ class ClinicApp(App):
         if self.use_command_palette and not CommandPalette.is_open(self):
             self.push_screen(CommandPalette(id="--command-palette", placeholder=_(PLACEHOLDER)))
 
-    @work  # a worker, so that it may wait for the confirmation: Textual only calls it
+    @work  # a worker, to await the confirmation (Textual ignores what an action returns)
     async def action_quit(self) -> None:  # type: ignore[override]
         from clinic_tui.screens.confirm import ConfirmScreen
 
