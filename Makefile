@@ -29,20 +29,27 @@ run: $(UV)
 	$(SYNC) --inexact
 	$(BIN)/clinic-tui $(ARGS)
 
-# Everything the tests need: the app, the hub, xlsx, the test and lint tools (the `test` extra).
-test: $(UV)
-	$(SYNC) --extra test
-	scripts/ensure_test_tools.sh
-	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -x -q -n auto --dist loadfile $(PYTEST_ARGS)
-
-# ruff (format and lint), mypy (strict for domain/ and sync/), import contracts. CI runs it first.
-lint: $(UV)
-	$(SYNC) --extra test
+# The lint steps, shared by `make lint` and `make test`: ruff (format and lint), mypy (strict for
+# domain/ and sync/; its cache in .mypy_cache keeps a re-run to seconds), import contracts.
+define LINT_STEPS
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+endef
+
+# Everything the tests need: the app, the hub, xlsx, the test and lint tools (the `test` extra).
+# CI runs `make test`: the lint steps first, then the tests.
+test: $(UV)
+	$(SYNC) --extra test
+	scripts/ensure_test_tools.sh
+	$(LINT_STEPS)
+	$(BIN)/python -m pytest -x -q -n auto --dist loadfile $(PYTEST_ARGS)
+
+# The lint steps alone.
+lint: $(UV)
+	$(SYNC) --extra test
+	$(LINT_STEPS)
 
 # Upgrade every dependency to its newest release within pyproject.toml's ranges, on purpose.
 # Review `git diff uv.lock`, run `make test`, commit both.

@@ -11,11 +11,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from clinic_hub.db import utcnow
-from clinic_hub.models import ApiToken, Clinic, Staff
+from clinic_hub.models import ApiToken, Clinic, Staff, table_of
 
-_tokens = ApiToken.__table__
-_clinics = Clinic.__table__
-_staff = Staff.__table__
+_tokens = table_of(ApiToken)
+_clinics = table_of(Clinic)
+_staff = table_of(Staff)
 
 STAFF_ROLES = ("desk", "doctor", "viewer", "admin")  # doctor: the web desk (clinic_hub/web)
 TOKEN_PREFIX = "chub_"

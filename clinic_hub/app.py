@@ -58,5 +58,5 @@ def create_app(settings: Settings | None = None, engine=None) -> FastAPI:
             app.openapi_schema = schema
         return app.openapi_schema
 
-    app.openapi = openapi
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend its schema
     return app

@@ -13,9 +13,9 @@ from sqlalchemy.engine import Connection
 
 from clinic_hub.accounts import Principal
 from clinic_hub.db import utcnow
-from clinic_hub.models import AuditLog
+from clinic_hub.models import AuditLog, table_of
 
-_audit = AuditLog.__table__
+_audit = table_of(AuditLog)
 
 
 def record(

@@ -17,11 +17,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from clinic_hub.db import utcnow
-from clinic_hub.models import ChangeCounter, HubMeta, SyncRecord
+from clinic_hub.models import ChangeCounter, HubMeta, SyncRecord, table_of
 
-_counter = ChangeCounter.__table__
-_records = SyncRecord.__table__
-_meta = HubMeta.__table__
+_counter = table_of(ChangeCounter)
+_records = table_of(SyncRecord)
+_meta = table_of(HubMeta)
 
 HUB_AUTHOR = "hub"
 # Fixed namespace so directory records keep their identity across imports and hub restarts.

@@ -18,7 +18,7 @@ from clinic_hub import accounts, changes, directory
 from clinic_hub.accounts import Principal
 from clinic_hub.db import as_utc, utcnow
 from clinic_hub.errors import ApiError
-from clinic_hub.models import Clinic, DownReferralCounter, Referral, ReferralMove, SyncRecord
+from clinic_hub.models import Clinic, DownReferralCounter, Referral, ReferralMove, SyncRecord, table_of
 from clinic_hub.referral_intake import record_move
 from clinic_hub.referral_rules import DOWN, UP, URGENCIES, check_move
 from clinic_hub.schemas.desk import (
@@ -33,11 +33,11 @@ from clinic_tui.domain.problems import DomainError
 from clinic_tui.domain.referral import Status
 from clinic_tui.sync.wire import REFERRAL, REFERRAL_EVENT
 
-_referrals = Referral.__table__
-_clinics = Clinic.__table__
-_records = SyncRecord.__table__
-_moves = ReferralMove.__table__
-_down_counter = DownReferralCounter.__table__
+_referrals = table_of(Referral)
+_clinics = table_of(Clinic)
+_records = table_of(SyncRecord)
+_moves = table_of(ReferralMove)
+_down_counter = table_of(DownReferralCounter)
 NOT_YET_SENT = (Status.DRAFT.value, Status.REVIEW.value)
 PATIENT_FIELDS = (
     "resident_id",

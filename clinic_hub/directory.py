@@ -21,12 +21,12 @@ from sqlalchemy.engine import Connection
 
 from clinic_hub import changes
 from clinic_hub.errors import ApiError
-from clinic_hub.models import Department, SlotPool
+from clinic_hub.models import Department, SlotPool, table_of
 from clinic_tui.sync.wire import DEPARTMENT, HOSPITAL, SLOT_POOL
 
 CHINA_TZ = timezone(timedelta(hours=8))  # appointment days are China Standard Time days
-_departments = Department.__table__
-_pools = SlotPool.__table__
+_departments = table_of(Department)
+_pools = table_of(SlotPool)
 
 
 class DirectoryError(ValueError):

@@ -6,6 +6,7 @@ Validation errors never echo the submitted values back: they may be patient data
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -52,7 +53,7 @@ def error_response(request: Request, status: int, code: str, errors=None, header
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-def safe_validation_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def safe_validation_errors(errors: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Where and what kind, without the offending values."""
     return [
         {"loc": [str(part) for part in e.get("loc", ())], "type": e.get("type"), "msg": e.get("msg")} for e in errors

@@ -51,6 +51,7 @@ class Incoming:
     @property
     def data(self) -> dict[str, Any]:
         if self.parsed is None:
+            assert self.data_json is not None  # an Incoming holds one of the two
             self.parsed = from_json(self.data_json)
         return self.parsed
 
@@ -67,7 +68,10 @@ class CheckedRecord(PushRecord):
 
     model_config = ConfigDict(strict=True)
 
-    updated_at: str = Field(pattern=limits.TIMESTAMP_PATTERN, description="RFC 3339, UTC if no offset")
+    # Checked as the text the clinic sent (strictly), not parsed into PushRecord's datetime.
+    updated_at: str = Field(  # type: ignore[assignment]
+        pattern=limits.TIMESTAMP_PATTERN, description="RFC 3339, UTC if no offset"
+    )
     data: SkipValidation[dict[str, Any]]
 
     def incoming(self) -> Incoming:

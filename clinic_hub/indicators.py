@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from clinic_hub import directory, limits
 from clinic_hub.db import as_utc
 from clinic_hub.errors import ApiError
-from clinic_hub.models import Clinic, Referral, SyncRecord
+from clinic_hub.models import Clinic, Referral, SyncRecord, table_of
 from clinic_hub.schemas.indicators import (
     ClinicIndicators,
     ContractIndicators,
@@ -30,9 +30,9 @@ from clinic_hub.schemas.indicators import (
 )
 from clinic_tui.domain.contract import CHRONIC_CODE_TAGS, derive_key_populations
 
-_referrals = Referral.__table__
-_clinics = Clinic.__table__
-_records = SyncRecord.__table__
+_referrals = table_of(Referral)
+_clinics = table_of(Clinic)
+_records = table_of(SyncRecord)
 SIGNED_STATUSES = ("active", "expiring")
 MONTH = re.compile(limits.MONTH_PATTERN)
 
@@ -48,7 +48,8 @@ def _month_of(row) -> str:
 
 
 def _referral_indicators(conn: Connection, clinic_id: str, month: str) -> dict:
-    up, down = Counter(), Counter()
+    up: Counter[str] = Counter()
+    down: Counter[str] = Counter()
     sent = within = 0
     for row in conn.execute(
         sa.select(_referrals).where(_referrals.c.clinic_id == clinic_id, _referrals.c.deleted.is_(False))

@@ -26,6 +26,11 @@ class HubTable(SQLModel, registry=registry()):
 metadata = HubTable.metadata
 
 
+def table_of(model: type[SQLModel]) -> sa.Table:
+    """``model.__table__``, typed: SQLModel's stubs do not declare the table of a table model."""
+    return model.__table__  # type: ignore[attr-defined]
+
+
 class HubMeta(HubTable, table=True):
     """Small facts about this hub: its epoch id, the hospital's code and name."""
 

@@ -19,11 +19,11 @@ from clinic_hub import audit, changes, limits
 from clinic_hub.accounts import Principal
 from clinic_hub.db import as_utc
 from clinic_hub.errors import ApiError
-from clinic_hub.models import SyncRecord
+from clinic_hub.models import SyncRecord, table_of
 from clinic_hub.record_store import clinic_versions
 from clinic_tui.sync.wire import KindSummary, PullChange, PullResponse, ReconcileResponse, record_set_hash
 
-_records = SyncRecord.__table__
+_records = table_of(SyncRecord)
 
 
 def encode_cursor(epoch: str, seq: int) -> str:

@@ -36,13 +36,13 @@ from clinic_hub.incoming import (
 )
 from clinic_hub.limits import BATCH_ID, OutOfBounds
 from clinic_hub.messages import message
-from clinic_hub.models import PushBatch
+from clinic_hub.models import PushBatch, table_of
 from clinic_hub.record_store import RecordWriter, StoredVersion, stored_versions
 from clinic_hub.referral_intake import INTERPRETERS, Outcome, RecordRejected
 from clinic_tui.sync.wire import CLINIC_KINDS, USER
 
 log = logging.getLogger("clinic_hub.push")
-_batches = PushBatch.__table__
+_batches = table_of(PushBatch)
 SECRET_FIELDS = frozenset({"pin", "pin_hash", "pin_salt", "password", "password_hash", "token"})
 
 
@@ -129,6 +129,7 @@ def parse_envelope(payload: Any, max_records: int) -> tuple[str, list[Any]]:
         problems.append({"loc": ["body", "records"], "type": "list_type", "msg": "expected a list"})
     if problems:
         raise ApiError(422, "invalid_request", errors=problems)
+    assert isinstance(batch_id, str) and isinstance(records, list)  # else a problem above
     if len(records) > max_records:
         raise ApiError(413, "too_many_records", limit=max_records, count=len(records))
     return batch_id, records
@@ -177,7 +178,7 @@ def _store_batch(
                     )
                 ).first()
                 replayed = stored is not None
-                answers = stored.results if replayed else _process(conn, clinic, checked)
+                answers = stored.results if stored is not None else _process(conn, clinic, checked)
                 if not replayed:
                     conn.execute(
                         sa.insert(_batches).values(

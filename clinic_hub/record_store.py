@@ -9,12 +9,13 @@ writes do: a test compares the two on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Row
 
 _COLUMNS = ("id", "kind", "revision", "origin", "clinic_id", "seq", "updated_at", "deleted", "data", "received_at")
 # How SQLAlchemy's DateTime stores a UTC datetime on SQLite, which has no datetime type.
@@ -78,7 +79,7 @@ def stored_versions(conn: Connection, ids: list[str], *, lock: bool = False) -> 
     return found
 
 
-def clinic_versions(conn: Connection, clinic_id: str) -> list[tuple[str, str, int]]:
+def clinic_versions(conn: Connection, clinic_id: str) -> Sequence[Row[str, str, int]]:
     """(kind, id, revision) of every record the clinic pushed that the hub holds: what reconcile
     hashes (10,000 rows for a clinic after a year)."""
     mark = _dialect(conn).mark

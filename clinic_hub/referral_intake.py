@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, overload
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -20,14 +20,14 @@ from sqlalchemy.engine import Connection
 from clinic_hub.accounts import Principal
 from clinic_hub.db import utcnow
 from clinic_hub.incoming import Incoming
-from clinic_hub.models import Referral, ReferralMove, SyncConflict
+from clinic_hub.models import Referral, ReferralMove, SyncConflict, table_of
 from clinic_hub.referral_rules import CLINIC_UP_STATUSES, DOWN, HOSPITAL_DECIDED, UP, URGENCIES, check_move
 from clinic_tui.domain.problems import DomainError
 from clinic_tui.domain.referral import NEEDS_REASON
 
-_referrals = Referral.__table__
-_moves = ReferralMove.__table__
-_conflicts = SyncConflict.__table__
+_referrals = table_of(Referral)
+_moves = table_of(ReferralMove)
+_conflicts = table_of(SyncConflict)
 
 
 class RecordRejected(Exception):
@@ -46,7 +46,17 @@ class Outcome:
 ACCEPTED = Outcome("accepted")
 
 
-def _text(data: dict, name: str, max_len: int, required: bool = False, default: str | None = None) -> str | None:
+@overload
+def _text(data: dict[str, Any], name: str, max_len: int, required: Literal[True], default: None = None) -> str: ...
+@overload
+def _text(data: dict[str, Any], name: str, max_len: int, required: bool = False, *, default: str) -> str: ...
+@overload
+def _text(
+    data: dict[str, Any], name: str, max_len: int, required: bool = False, default: str | None = None
+) -> str | None: ...
+def _text(
+    data: dict[str, Any], name: str, max_len: int, required: bool = False, default: str | None = None
+) -> str | None:
     value = data.get(name, default)
     if value is None or value == "":
         if required:

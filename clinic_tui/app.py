@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import partial
+from typing import TYPE_CHECKING, Any, cast
 
 from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -25,6 +26,14 @@ from clinic_tui.screens.base import translate_bindings
 from clinic_tui.screens.routes import MODE_SCREENS, mode_screen
 from clinic_tui.widgets.app_header import AppHeader
 from clinic_tui.widgets.footer import ClinicFooter
+
+if TYPE_CHECKING:
+    from textual.widget import Widget
+
+    from clinic_tui.data.drafts import DraftStore
+    from clinic_tui.data.store import Store
+    from clinic_tui.screens.form_base import FormScreen
+    from clinic_tui.sync.worker import SyncWorker
 
 
 class ClinicApp(App):
@@ -68,16 +77,23 @@ class ClinicApp(App):
         super().__init__()
         self.settings = settings
         clock.set_zone(settings.time_zone)  # every time shown, in the configured zone
-        self.store = None  # set once the database is open
-        self.drafts = None
+        self.store: Store | None = None  # set once the database is open
+        self.drafts: DraftStore | None = None
         self.user_id: str | None = None
         self.user_name = ""
         self.clinic_name = ""
         self._idle_timer: Timer | None = None
-        self.sync = None  # clinic_tui.sync.worker.SyncWorker, made at the first sign-in
+        self.sync: SyncWorker | None = None  # made at the first sign-in
         self._warming_up = False  # the ORM's background load has been started
         self._sync_marks: tuple[int, int] | None = None  # Store.sync_marks as last seen
         translate_bindings(self)
+
+    @property
+    def opened_store(self) -> Store:
+        """The store, once the database is open (the sign-in, the sync and the forms come after)."""
+        if self.store is None:
+            raise RuntimeError("the database is not open yet")
+        return self.store
 
     def compose(self) -> ComposeResult:
         yield AppHeader()
@@ -137,7 +153,7 @@ class ClinicApp(App):
         self.push_screen(LoginScreen(staff, locked=locked), callback=partial(self._signed_in, locked))
 
     def _signed_in(self, was_locked: bool, staff_id: str | None) -> None:
-        member = next((m for m in self.store.staff() if m.id == staff_id), None)
+        member = next((m for m in self.opened_store.staff() if m.id == staff_id), None)
         self.user_id, self.user_name = staff_id, member.name if member else ""
         self.refresh_header()
         self._restart_idle_timer()
@@ -218,7 +234,7 @@ class ClinicApp(App):
             return  # the app's own notice to the screens (notice_sync), not a save
         self.refresh_header()
         if self.sync is not None:
-            self.sync.local_change(self.store.sync_summary().pending)
+            self.sync.local_change(self.opened_store.sync_summary().pending)
 
     # --- settings ------------------------------------------------------------------------------
 
@@ -267,7 +283,7 @@ class ClinicApp(App):
     # engine is first used for real.
     @work(thread=True, exclusive=True, group="warm-up", exit_on_error=False)
     def _warm_up_data_layer(self) -> None:
-        self.store.warm_up()
+        self.opened_store.warm_up()
 
     def _start_sync(self) -> None:
         if self.sync is None:
@@ -284,7 +300,7 @@ class ClinicApp(App):
         if message.progress is None:  # a probe, a new state or a finished sync: not one more batch
             self.notice_sync()
         if self.sync is not None:
-            self.sync.arrived(message, self.store.sync_summary().pending)
+            self.sync.arrived(message, self.opened_store.sync_summary().pending)
 
     def notice_sync(self) -> bool:
         """Whether a sync changed records here since the app last looked, whoever ran it (this
@@ -362,6 +378,7 @@ class ClinicApp(App):
     def offer_drafts(self) -> None:
         from clinic_tui.screens.drafts import DraftsScreen
 
+        assert self.drafts is not None  # opened with the store, before the sign-in that offers them
         drafts = self.drafts.for_user(self.user_id)
         if drafts:
             self.push_screen(DraftsScreen(drafts))
@@ -377,7 +394,8 @@ class ClinicApp(App):
     def key_rows(self) -> list[tuple[str, str]]:
         from clinic_tui.screens.help import describe_binding
 
-        ours, textuals = [], []
+        ours: list[tuple[str, str]] = []
+        textuals: list[tuple[str, str]] = []
         for key, active in self.screen.active_bindings.items():
             binding = active.binding
             # Super (Windows/Command) keys never reach the app on a clinic's console.
@@ -403,7 +421,7 @@ class ClinicApp(App):
                 yield SystemCommand(
                     describe_binding(binding.description),
                     self.get_key_display(binding),
-                    partial(self.call_later, node.run_action, action),
+                    partial(self.call_later, cast("Widget | App[Any]", node).run_action, action),
                 )
         from clinic_tui.palette import translated
 
@@ -418,11 +436,11 @@ class ClinicApp(App):
         if self.use_command_palette and not CommandPalette.is_open(self):
             self.push_screen(CommandPalette(id="--command-palette", placeholder=_(PLACEHOLDER)))
 
-    @work
-    async def action_quit(self) -> None:
+    @work  # a worker, to await the confirmation (Textual ignores what an action returns)
+    async def action_quit(self) -> None:  # type: ignore[override]
         from clinic_tui.screens.confirm import ConfirmScreen
 
-        unsaved = [s for s in self.screen_stack if getattr(s, "dirty", False)]
+        unsaved = [cast("FormScreen", s) for s in self.screen_stack if getattr(s, "dirty", False)]
         for screen in unsaved:
             screen.flush_draft()
         if unsaved and not await self.push_screen_wait(

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 
 APP_NAME = "clinic-tui"
 DEMO_DATABASE_NAME = "demo.db"
@@ -105,15 +107,15 @@ def _coerce(name: str, raw: object, source: str) -> object:
                 return False
             raise ValueError(raw)
         if "int" in str(kind):
-            return int(raw)  # type: ignore[arg-type]
+            return int(raw)  # type: ignore[call-overload]  # TOML gives an int, the environment a str
         return str(raw) if raw is not None else None
     except ValueError as exc:
         raise SettingsError(f"{name} = {raw!r} ({source}) is not a valid {kind}") from exc
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
-    environ = os.environ if environ is None else environ
-    values: dict[str, object] = {}
+    env: Mapping[str, str] = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
     sources: dict[str, str] = {}
     path = config_file()
     if path.exists():
@@ -130,8 +132,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             values[name] = _coerce(name, raw, str(path))
             sources[name] = str(path)
     for name, variable in _ENV.items():
-        if variable in environ:
-            values[name] = _coerce(name, environ[variable], variable)
+        if variable in env:
+            values[name] = _coerce(name, env[variable], variable)
             sources[name] = variable
     settings = replace(Settings(), **values, sources=sources)
     from clinic_tui.i18n import LANGUAGES

@@ -15,7 +15,9 @@ def run_migrations_online() -> None:
     if connection is None:  # plain `alembic` command line: build an engine from the ini URL
         from clinic_hub.db import make_engine
 
-        engine = make_engine(config.get_main_option("sqlalchemy.url"))
+        url = config.get_main_option("sqlalchemy.url")
+        assert url is not None, "alembic.ini names the database (sqlalchemy.url)"
+        engine = make_engine(url)
         with engine.begin() as connection:
             _run(connection)
         return

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Path, Query
 from sqlalchemy.engine import Engine
 
@@ -22,12 +24,12 @@ from clinic_tui.sync.wire import ErrorResponse
 
 router = APIRouter(prefix="/api/v1/desk", tags=["desk"], dependencies=STRICT_QUERY)
 
-ERRORS = {
+ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorResponse, "description": "No token, an unknown token or a revoked token"},
     403: {"model": ErrorResponse, "description": "Not a desk or admin staff token"},
     422: {"model": ErrorResponse, "description": "Invalid request (a value out of range, an unknown query parameter)"},
 }
-MOVE_ERRORS = {
+MOVE_ERRORS: dict[int | str, dict[str, Any]] = {
     **ERRORS,
     400: {"model": ErrorResponse, "description": "The body is not JSON (or not UTF-8)"},
     404: {"model": ErrorResponse, "description": "No referral with that number"},

@@ -15,11 +15,11 @@ from fastapi import APIRouter, Query
 from clinic_hub import audit
 from clinic_hub.db import as_utc
 from clinic_hub.dependencies import STRICT_QUERY, ClinicCaller, EngineDep
-from clinic_hub.models import Clinic, SyncRecord
+from clinic_hub.models import Clinic, SyncRecord, table_of
 from clinic_tui.sync.wire import MAX_PULL_LIMIT, ErrorResponse, OwnClinic, OwnPage, OwnRecord
 
 router = APIRouter(prefix="/api/v1/sync", tags=["sync"], dependencies=STRICT_QUERY)
-_records = SyncRecord.__table__
+_records = table_of(SyncRecord)
 
 
 @router.get(
@@ -72,7 +72,7 @@ def own(
     },
 )
 def own_clinic(clinic: ClinicCaller, engine: EngineDep) -> OwnClinic:
-    clinics = Clinic.__table__
+    clinics = table_of(Clinic)
     with engine.begin() as conn:
         row = conn.execute(sa.select(clinics.c.code, clinics.c.name).where(clinics.c.id == clinic.id)).one()
         # Every record a clinic pushes carries the clinic's own id (the staff first: a clinic has staff).

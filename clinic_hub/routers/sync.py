@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Query, Request, Response
 from pydantic_core import to_json
 from starlette.concurrency import run_in_threadpool
@@ -21,7 +23,7 @@ from clinic_tui.sync.wire import (
 
 router = APIRouter(prefix="/api/v1/sync", tags=["sync"], dependencies=STRICT_QUERY)
 
-ERRORS = {
+ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorResponse, "description": text}
     for status, text in {
         401: "No token, an unknown token or a revoked token",

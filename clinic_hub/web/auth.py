@@ -27,11 +27,11 @@ from sqlalchemy.engine import Connection, Engine
 
 from clinic_hub.accounts import AccountError, Principal
 from clinic_hub.db import as_utc, utcnow
-from clinic_hub.models import Staff, StaffLogin, WebSession
+from clinic_hub.models import Staff, StaffLogin, WebSession, table_of
 
-_logins = StaffLogin.__table__
-_sessions = WebSession.__table__
-_staff = Staff.__table__
+_logins = table_of(StaffLogin)
+_sessions = table_of(WebSession)
+_staff = table_of(Staff)
 
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
@@ -231,4 +231,6 @@ def purge_expired(conn: Connection, now: datetime | None = None) -> int:
 
 
 def csrf_ok(user: WebUser, submitted: str | None) -> bool:
-    return bool(submitted) and hmac.compare_digest(user.csrf_token.encode(), submitted.encode())
+    if not submitted:
+        return False
+    return hmac.compare_digest(user.csrf_token.encode(), submitted.encode())

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from clinic_hub import audit, directory
 from clinic_hub.accounts import AccountError, Principal
-from clinic_hub.models import Staff, StaffLogin
+from clinic_hub.models import Staff, StaffLogin, table_of
 from clinic_hub.web import auth
 
 
@@ -56,14 +56,14 @@ def run(engine, args, actor: Principal) -> int:
             login = auth.set_password(conn, args.staff, password, args.login, args.department)
             audit.record(conn, actor, "cli.staff.set_password", [args.staff])
             role = conn.execute(
-                sa.select(Staff.__table__.c.role).where(Staff.__table__.c.id == args.staff)
+                sa.select(table_of(Staff).c.role).where(table_of(Staff).c.id == args.staff)
             ).scalar_one()
         print(f"password set; {args.staff} ({role}) signs in to /desk/ as {login!r}")
         return 0
     with engine.begin() as conn:  # unlock
         done = conn.execute(
-            sa.update(StaffLogin.__table__)
-            .where(StaffLogin.__table__.c.staff_id == args.staff)
+            sa.update(table_of(StaffLogin))
+            .where(table_of(StaffLogin).c.staff_id == args.staff)
             .values(failed_count=0, locked_until=None)
         ).rowcount
         if not done:

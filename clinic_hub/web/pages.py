@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 import jinja2
@@ -147,7 +147,10 @@ def language(request: Request) -> str:
     return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
 
 
-def _secure(response: Response) -> Response:
+_R = TypeVar("_R", bound=Response)
+
+
+def _secure(response: _R) -> _R:
     response.headers.update(SECURITY_HEADERS)
     return response
 
@@ -337,6 +340,7 @@ async def login(request: Request, engine: EngineDep) -> Response:
         who = Principal("staff", result.staff_id) if result.staff_id else Principal("web", "unknown-login")
         if result.outcome == "ok":
             auth.purge_expired(conn)
+            assert result.staff_id is not None  # signed in: whose session it is
             session_id = auth.start_session(conn, result.staff_id, old_session_id=old_session)
         audit.record(conn, who, "web.sign_in", [], status_code={"ok": 200, "wrong": 401, "locked": 429}[result.outcome])
     t = Translator(language(request))
@@ -699,18 +703,21 @@ def send_down(
     _check_department(posted.user, up)
     try:
         followups = [_followup(t, line) for line in _lines(posted.get("followup"))]
-        body = SendDownRequest(
-            clinic_code=up.clinic_code,
-            up_referral_no=up.referral_no,
-            department_code=posted.get("department", 40) or None,
-            doctor=posted.get("doctor", 100) or None,
-            discharge_diagnoses=[_diagnosis(line) for line in _lines(posted.get("diagnoses"))],
-            outcome=posted.get("outcome", 1) or None,
-            treatment_plan=posted.get("treatment_plan") or None,
-            rehab_guidance=posted.get("rehab_guidance") or None,
-            medication_to_continue=posted.get("medication_to_continue") or None,
-            followup_schedule=followups,
-            reason=posted.get("reason") or None,
+        # Validated from plain values, as a posted form gives them (nested models from dicts).
+        body = SendDownRequest.model_validate(
+            dict(
+                clinic_code=up.clinic_code,
+                up_referral_no=up.referral_no,
+                department_code=posted.get("department", 40) or None,
+                doctor=posted.get("doctor", 100) or None,
+                discharge_diagnoses=[_diagnosis(line) for line in _lines(posted.get("diagnoses"))],
+                outcome=posted.get("outcome", 1) or None,
+                treatment_plan=posted.get("treatment_plan") or None,
+                rehab_guidance=posted.get("rehab_guidance") or None,
+                medication_to_continue=posted.get("medication_to_continue") or None,
+                followup_schedule=followups,
+                reason=posted.get("reason") or None,
+            )
         )
     except ValidationError:
         return _invalid(request, engine, posted, referral_no, message("invalid_request", language(request)))

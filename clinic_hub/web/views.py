@@ -7,7 +7,7 @@ labels, same order) but reads the referral as the hub stores it: the JSON the cl
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -18,20 +18,27 @@ from sqlalchemy.engine import Connection
 from clinic_hub.db import as_utc, utcnow
 from clinic_hub.desk import NOT_YET_SENT
 from clinic_hub.directory import CHINA_TZ
-from clinic_hub.models import Clinic, Department, Referral, SlotPool, SyncRecord
+from clinic_hub.models import Clinic, Department, Referral, SlotPool, SyncRecord, table_of
 from clinic_hub.referral_rules import UP, URGENCIES
 from clinic_hub.schemas.desk import ReferralSummary
 from clinic_hub.web.i18n import N_
 from clinic_tui.domain.codes import ID_DOCUMENT_TYPE, INSURANCE_TYPE, SEX
 from clinic_tui.domain.followup import CLASSIFICATION_LABELS, DISEASE_LABELS
-from clinic_tui.domain.referral import DIRECTION_LABELS, OUTCOME_LABELS, PURPOSE_LABELS, STATUS_LABELS, URGENCY_LABELS
+from clinic_tui.domain.referral import (
+    DIRECTION_LABELS,
+    OUTCOME_LABELS,
+    PURPOSE_LABELS,
+    STATUS_LABELS,
+    URGENCY_LABELS,
+    Status,
+)
 from clinic_tui.sync.wire import FOLLOWUP, REFERRAL
 
-_records = SyncRecord.__table__
-_referrals = Referral.__table__
-_clinics = Clinic.__table__
-_departments = Department.__table__
-_pools = SlotPool.__table__
+_records = table_of(SyncRecord)
+_referrals = table_of(Referral)
+_clinics = table_of(Clinic)
+_departments = table_of(Department)
+_pools = table_of(SlotPool)
 
 HISTORY_KIND_LABELS = {
     "disease": N_("past illnesses"),
@@ -56,7 +63,8 @@ ACTOR_NAMES = {
     "system": N_("the system"),
 }
 RECENT_FOLLOWUPS = 5
-INDEXED_TABS = ("sent", "accepted", "arrived")  # statuses a slip reaches only after it was sent
+# Statuses a slip reaches only after it was sent.
+INDEXED_TABS = (Status.SENT.value, Status.ACCEPTED.value, Status.ARRIVED.value)
 
 T = Callable[..., str]
 
@@ -227,7 +235,8 @@ def slip_sections(t: T, data: dict[str, Any], direction: str, status: str, urgen
             ],
         ),
     ]
-    transport = d.get("transport") if isinstance(d.get("transport"), dict) else {}
+    assessed = d.get("transport")
+    transport = assessed if isinstance(assessed, dict) else {}
     if urgency == "emergency" or transport:
         sections.append(
             Section(
@@ -274,7 +283,9 @@ def _page_query(department: str | None = None):
     return query
 
 
-def _sorted_page(conn: Connection, status: str | None, limit: int, offset: int, department: str | None = None) -> list:
+def _sorted_page(
+    conn: Connection, status: str | None, limit: int, offset: int, department: str | None = None
+) -> Sequence[Any]:
     """The page by one sort of the matching rows (the order of clinic_hub.desk.list_referrals)."""
     urgency_rank = sa.case({u: i for i, u in enumerate(URGENCIES)}, value=_referrals.c.urgency, else_=len(URGENCIES))
     query = (
@@ -303,7 +314,7 @@ def _indexed_page(conn: Connection, status: str, limit: int, offset: int, depart
     )
     if department:
         count_query = count_query.where(_referrals.c.appointment_department_code == department)
-    counts = dict(conn.execute(count_query).all())
+    counts: dict[str, int] = dict(conn.execute(count_query).all())
     rows: list = []
     for urgency in (*URGENCIES, *sorted(set(counts) - set(URGENCIES))):
         here = counts.get(urgency, 0)
@@ -330,6 +341,7 @@ def queue_page(
     """One page of the upward queue in the desk's order: green channel, urgent, normal, then the
     longest waiting (as clinic_hub.desk.list_referrals); with ``department``, only the referrals
     booked into it (a doctor's view). The patients' names are read for the page's rows only."""
+    rows: Sequence[Any]
     if status in INDEXED_TABS:
         rows = _indexed_page(conn, status, limit, offset, department)
     else:
@@ -507,7 +519,7 @@ def clinics_overview(conn: Connection, now: datetime | None = None) -> list[Clin
     from clinic_hub.models import ApiToken, PushBatch
 
     now = now or utcnow()
-    tokens, batches = ApiToken.__table__, PushBatch.__table__
+    tokens, batches = table_of(ApiToken), table_of(PushBatch)
     live = set(
         conn.execute(
             sa.select(tokens.c.principal_id).where(tokens.c.principal_type == "clinic", tokens.c.revoked_at.is_(None))
@@ -518,7 +530,7 @@ def clinics_overview(conn: Connection, now: datetime | None = None) -> list[Clin
             sa.select(batches.c.clinic_id, sa.func.max(batches.c.created_at)).group_by(batches.c.clinic_id)
         ).all()
     )
-    held = dict(
+    held: dict[str, int] = dict(
         conn.execute(
             sa.select(_records.c.clinic_id, sa.func.count())
             .where(_records.c.origin == "clinic")
@@ -541,11 +553,11 @@ def clinics_overview(conn: Connection, now: datetime | None = None) -> list[Clin
     return rows
 
 
-def audit_page(conn: Connection, actor: str | None, action: str | None, limit: int, offset: int) -> list:
+def audit_page(conn: Connection, actor: str | None, action: str | None, limit: int, offset: int) -> Sequence[Any]:
     """The audit log, newest first; ``actor`` is a staff id or clinic code, ``action`` a prefix."""
     from clinic_hub.models import AuditLog
 
-    log = AuditLog.__table__
+    log = table_of(AuditLog)
     query = sa.select(log).order_by(log.c.id.desc()).limit(limit).offset(offset)
     if actor:
         query = query.where(log.c.actor_id == actor)
@@ -557,7 +569,7 @@ def audit_page(conn: Connection, actor: str | None, action: str | None, limit: i
 def staff_names(conn: Connection, ids: set[str]) -> dict[str, str]:
     from clinic_hub.models import Staff
 
-    staff = Staff.__table__
+    staff = table_of(Staff)
     if not ids:
         return {}
     return dict(conn.execute(sa.select(staff.c.id, staff.c.name).where(staff.c.id.in_(sorted(ids)))).all())

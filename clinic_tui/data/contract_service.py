@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, and_, case, func, literal, or_, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from clinic_tui.data import records
 from clinic_tui.data.db import read_session, unit_of_work
@@ -134,7 +134,7 @@ class ContractDetails:
 
 def status_case(today: date):
     """``domain.contract.status_on`` as a SQL expression over the contract table."""
-    terminated = and_(Contract.terminated_on.is_not(None), Contract.terminated_on <= today)
+    terminated = and_(col(Contract.terminated_on).is_not(None), col(Contract.terminated_on) <= today)
     return case(
         (terminated, literal(ContractStatus.TERMINATED.value)),
         (Contract.status == ContractStatus.RENEWED.value, literal(ContractStatus.RENEWED.value)),
@@ -519,5 +519,5 @@ def in_force_on(day: date):
         Contract.status != ContractStatus.PENDING.value,
         Contract.start_date <= day,
         Contract.end_date >= day,
-        or_(Contract.terminated_on.is_(None), Contract.terminated_on > day),
+        or_(col(Contract.terminated_on).is_(None), col(Contract.terminated_on) > day),
     )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine, case, delete, func, insert, or_, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from clinic_tui.data.db import read_session
 from clinic_tui.data.models import DiagnosisCode
@@ -66,7 +66,7 @@ def ensure_builtin_catalog(session: Session) -> int:
     wanted = {(d.system, d.version) for d in catalog}
     builtin_systems = {system for system, _ in wanted}
     # A newer shipped version replaces the older one of the same system; imported lists stay.
-    session.execute(delete(DiagnosisCode).where(DiagnosisCode.system.in_(builtin_systems)))
+    session.execute(delete(DiagnosisCode).where(col(DiagnosisCode.system).in_(builtin_systems)))
     rows = _rows(catalog, {PRIMARY_CARE_SYSTEM})
     session.execute(insert(DiagnosisCode), rows)
     session.merge(AppSetting(key=BUILTIN_FINGERPRINT_KEY, value=fingerprint))
@@ -79,7 +79,9 @@ def import_county_list(session: Session, path: Path, system: str, version: str):
 
     result = read_county_list(path, system, version)
     if result.diagnoses:
-        session.execute(delete(DiagnosisCode).where(DiagnosisCode.system == system, DiagnosisCode.version == version))
+        session.execute(
+            delete(DiagnosisCode).where(col(DiagnosisCode.system) == system, col(DiagnosisCode.version) == version)
+        )
         session.execute(insert(DiagnosisCode), _rows(result.diagnoses, set()))
     return result
 
@@ -112,32 +114,32 @@ def search_diagnoses(
         starts_with(DiagnosisCode.code, code),
         starts_with(DiagnosisCode.initials, lowered),
         starts_with(DiagnosisCode.pinyin, lowered),
-        DiagnosisCode.name.contains(text),
-        DiagnosisCode.note.contains(text),
+        col(DiagnosisCode.name).contains(text),
+        col(DiagnosisCode.note).contains(text),
     ]
     if len(lowered) >= 2 and lowered.isascii() and lowered.isalnum():
         # Within a name: 原发性高血压 is "yfxgxy", so the head word 高血压 "gxy" finds it.
-        conditions += [DiagnosisCode.initials.contains(lowered), DiagnosisCode.note_keys.contains(lowered)]
-    exact = case((DiagnosisCode.code == code, 0), else_=1)
+        conditions += [col(DiagnosisCode.initials).contains(lowered), col(DiagnosisCode.note_keys).contains(lowered)]
+    exact = case((col(DiagnosisCode.code) == code, 0), else_=1)
     statement = (
         select(
-            DiagnosisCode.code,
-            DiagnosisCode.name,
-            DiagnosisCode.system,
-            DiagnosisCode.version,
-            DiagnosisCode.curated,
-            DiagnosisCode.initials,
-            DiagnosisCode.pinyin,
-            DiagnosisCode.note,
-            DiagnosisCode.note_keys,
+            col(DiagnosisCode.code),
+            col(DiagnosisCode.name),
+            col(DiagnosisCode.system),
+            col(DiagnosisCode.version),
+            col(DiagnosisCode.curated),
+            col(DiagnosisCode.initials),
+            col(DiagnosisCode.pinyin),
+            col(DiagnosisCode.note),
+            col(DiagnosisCode.note_keys),
         )
-        .where(or_(*conditions), DiagnosisCode.active == True)  # noqa: E712
-        .order_by(exact, DiagnosisCode.curated.desc(), func.length(DiagnosisCode.code), DiagnosisCode.code)
+        .where(or_(*conditions), col(DiagnosisCode.active) == True)  # noqa: E712
+        .order_by(exact, col(DiagnosisCode.curated).desc(), func.length(DiagnosisCode.code), col(DiagnosisCode.code))
         .limit(_CANDIDATES)
     )
-    rows = session.execute(statement).all()
     used = use or {}
-    rows.sort(
+    rows = sorted(
+        session.execute(statement).all(),
         key=lambda row: (
             row.code != code,
             not fits(row.code, patient),
@@ -146,7 +148,7 @@ def search_diagnoses(
             _untyped(row, text, lowered),
             len(row.code),
             row.code,
-        )
+        ),
     )
     return [DiagnosisHit(row.code, row.name, row.system, row.version, row.curated) for row in rows[:limit]]
 

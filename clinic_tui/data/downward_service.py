@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import Engine, case, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from clinic_tui.data import records
 from clinic_tui.data.db import read_session, unit_of_work
@@ -86,12 +86,12 @@ def _resident_of(session: Session, referral: Referral) -> str | None:
     if referral.resident_id:
         return referral.resident_id
     return session.execute(
-        select(Task.resident_id)
+        select(col(Task.resident_id))
         .where(
-            Task.source_kind == "referral",
-            Task.source_id == referral.id,
-            Task.resident_id.is_not(None),
-            Task.deleted == False,
+            col(Task.source_kind) == "referral",
+            col(Task.source_id) == referral.id,
+            col(Task.resident_id).is_not(None),
+            col(Task.deleted) == False,
         )
         .limit(1)
     ).scalar_one_or_none()
@@ -99,11 +99,11 @@ def _resident_of(session: Session, referral: Referral) -> str | None:
 
 def inbox(engine: Engine, *, waiting_only: bool = False, limit: int = INBOX_LIMIT) -> list[InboxRow]:
     """Downward referrals, those awaiting acknowledgement first, then the newest first."""
-    query = select(Referral).where(Referral.direction == Direction.DOWN, Referral.deleted == False)
+    query = select(Referral).where(col(Referral.direction) == Direction.DOWN, col(Referral.deleted) == False)
     if waiting_only:
-        query = query.where(Referral.status == Status.RECEIVED)
-    waiting_first = case((Referral.status == Status.RECEIVED, 0), else_=1)
-    query = query.order_by(waiting_first, Referral.referral_date.desc(), Referral.referral_no).limit(limit)
+        query = query.where(col(Referral.status) == Status.RECEIVED)
+    waiting_first = case((col(Referral.status) == Status.RECEIVED, 0), else_=1)
+    query = query.order_by(waiting_first, col(Referral.referral_date).desc(), col(Referral.referral_no)).limit(limit)
     with read_session(engine) as session:
         return [
             InboxRow(
@@ -130,9 +130,9 @@ def details(engine: Engine, referral_id: str) -> DownwardDetails:
     with read_session(engine) as session:
         r = _downward(session, referral_id)
         tasks = session.execute(
-            select(Task.due_date, Task.title, Task.done_at)
-            .where(Task.source_kind == "referral", Task.source_id == r.id, Task.deleted == False)
-            .order_by(Task.due_date)
+            select(col(Task.due_date), col(Task.title), col(Task.done_at))
+            .where(col(Task.source_kind) == "referral", col(Task.source_id) == r.id, col(Task.deleted) == False)
+            .order_by(col(Task.due_date))
         ).all()
         return DownwardDetails(
             r.id,

@@ -44,14 +44,16 @@ class Residents(_Feature):
 
     def count(self) -> int:
         from sqlalchemy import func, select
+        from sqlmodel import col
 
         from clinic_tui.data.db import read_session
         from clinic_tui.data.models import Resident
 
         with read_session(self._engine) as session:
-            return session.execute(
-                select(func.count()).select_from(Resident).where(Resident.deleted == False)  # noqa: E712
+            count: int = session.execute(
+                select(func.count()).select_from(Resident).where(col(Resident.deleted) == False)  # noqa: E712
             ).scalar_one()
+        return count
 
     def search(self, query: str, *, limit: int = 50, offset: int = 0):
         from clinic_tui.data.db import read_session

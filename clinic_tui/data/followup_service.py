@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Engine, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from clinic_tui.data import records
 from clinic_tui.data.db import read_session, unit_of_work
@@ -97,15 +97,15 @@ def _previous(
     session: Session, resident_id: str, disease: str, on: date | None, exclude_id: str | None
 ) -> PreviousFollowup | None:
     statement = select(Followup).where(
-        Followup.resident_id == resident_id,
-        Followup.disease == disease,
-        Followup.deleted == False,  # noqa: E712
-        Followup.id != (exclude_id or ""),
+        col(Followup.resident_id) == resident_id,
+        col(Followup.disease) == disease,
+        col(Followup.deleted) == False,  # noqa: E712
+        col(Followup.id) != (exclude_id or ""),
     )
     if on is not None:
-        statement = statement.where(Followup.followup_date <= on)
+        statement = statement.where(col(Followup.followup_date) <= on)
     row = session.execute(
-        statement.order_by(Followup.followup_date.desc(), Followup.created_at.desc()).limit(1)
+        statement.order_by(col(Followup.followup_date).desc(), col(Followup.created_at).desc()).limit(1)
     ).scalar_one_or_none()
     if row is None:
         return None
@@ -154,7 +154,7 @@ def save_followup_and_refer(
     """
     with unit_of_work(engine) as session:
         followup = _write_followup(session, resident_id, disease, values, user_id, record_id)
-        draft = _draft_referral(session, session.get(Resident, resident_id), followup, user_id, referral)
+        draft = _draft_referral(session, get_resident(session, resident_id), followup, user_id, referral)
         return followup.id, draft.id
 
 
@@ -172,7 +172,7 @@ def _write_followup(
     weight, height = values.get("weight_kg"), values.get("height_cm")
     values = values | {"bmi": bmi(weight, height) if weight and height else None}
     if record_id is not None:
-        return records.update(session, session.get(Followup, record_id), values, user_id)
+        return records.update(session, records.existing(session, Followup, record_id), values, user_id)
     clinic = current_clinic(session)
     followup = Followup(
         clinic_id=clinic.id,

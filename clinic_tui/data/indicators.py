@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy import Engine, func, select
+from sqlmodel import col
 
 from clinic_tui import clock
 from clinic_tui.data.contract_service import in_force_on
@@ -53,45 +54,47 @@ def month_report(engine: Engine, first: date, today: date) -> MonthReport:
     following, last = next_month(first), month_end(first)
     as_of = min(last, today)
     start, end = _utc_bounds(first)
-    live = {"Visit": Visit.deleted == False, "Followup": Followup.deleted == False}
+    live = {"Visit": col(Visit.deleted) == False, "Followup": col(Followup.deleted) == False}
     with read_session(engine) as session:
         visits = session.execute(
-            select(func.count()).select_from(Visit).where(live["Visit"], Visit.visit_at >= start, Visit.visit_at < end)
+            select(func.count())
+            .select_from(Visit)
+            .where(live["Visit"], col(Visit.visit_at) >= start, col(Visit.visit_at) < end)
         ).scalar_one()
         done = session.execute(
             select(func.count())
             .select_from(Followup)
-            .where(live["Followup"], Followup.followup_date >= first, Followup.followup_date < following)
+            .where(live["Followup"], col(Followup.followup_date) >= first, col(Followup.followup_date) < following)
         ).scalar_one()
         due = session.execute(
             select(func.count())
             .select_from(Followup)
-            .where(live["Followup"], Followup.next_date >= first, Followup.next_date < following)
+            .where(live["Followup"], col(Followup.next_date) >= first, col(Followup.next_date) < following)
         ).scalar_one()
-        referrals = {
+        referrals: dict[str, dict[str, int]] = {
             direction: dict(
                 session.execute(
-                    select(Referral.status, func.count())
+                    select(col(Referral.status), func.count())
                     .where(
-                        Referral.deleted == False,
-                        Referral.direction == direction,
-                        Referral.referral_date >= first,
-                        Referral.referral_date < following,
+                        col(Referral.deleted) == False,
+                        col(Referral.direction) == direction,
+                        col(Referral.referral_date) >= first,
+                        col(Referral.referral_date) < following,
                     )
-                    .group_by(Referral.status)
+                    .group_by(col(Referral.status))
                 ).all()
             )
             for direction in ("up", "down")
         }
-        signed = set(session.execute(select(Contract.resident_id).where(in_force_on(as_of)).distinct()).scalars())
+        signed = set(session.execute(select(col(Contract.resident_id)).where(in_force_on(as_of)).distinct()).scalars())
         residents = session.execute(
             select(
-                Resident.id,
-                Resident.birth_date,
-                Resident.sex,
-                Resident.chronic_conditions,
-                Resident.manual_population_tags,
-            ).where(Resident.deleted == False)
+                col(Resident.id),
+                col(Resident.birth_date),
+                col(Resident.sex),
+                col(Resident.chronic_conditions),
+                col(Resident.manual_population_tags),
+            ).where(col(Resident.deleted) == False)
         ).all()
     population = {p.value: [0, 0] for p in KeyPopulation}  # [signed, members]
     for resident in residents:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import Engine, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from clinic_tui.data.db import read_session
 from clinic_tui.data.diagnoses import search_diagnoses
@@ -59,7 +59,7 @@ def current_clinic(session: Session) -> Clinic:
     return clinic
 
 
-def get_resident(session: Session, resident_id: str) -> Resident:
+def get_resident(session: Session, resident_id: str | None) -> Resident:
     resident = session.get(Resident, resident_id)
     if resident is None or resident.deleted:
         raise DomainError(Problem("resident.missing", N_("This resident is no longer on file.")))
@@ -71,8 +71,8 @@ def resident_facts(engine: Engine, resident_id: str) -> ResidentFacts:
         resident = get_resident(session, resident_id)
         latest = session.execute(
             select(Visit)
-            .where(Visit.resident_id == resident_id, Visit.deleted == False)  # noqa: E712
-            .order_by(Visit.visit_at.desc())
+            .where(col(Visit.resident_id) == resident_id, col(Visit.deleted) == False)  # noqa: E712
+            .order_by(col(Visit.visit_at).desc())
             .limit(1)
         ).scalar_one_or_none()
         return ResidentFacts(
@@ -98,7 +98,9 @@ def resident_facts(engine: Engine, resident_id: str) -> ResidentFacts:
 def next_referral_number(session: Session, clinic_code: str, day: date) -> str:
     """The clinic's next referral number of ``day`` (the caller's transaction keeps it unique)."""
     prefix = referral_number_prefix(clinic_code, day)
-    taken = session.execute(select(Referral.referral_no).where(Referral.referral_no.startswith(prefix))).scalars()
+    taken = session.execute(
+        select(col(Referral.referral_no)).where(col(Referral.referral_no).startswith(prefix))
+    ).scalars()
     return number_after(clinic_code, day, taken)
 
 
@@ -109,8 +111,8 @@ def catalogue_diagnosis(session: Session, code: str) -> list[dict]:
     """
     row = session.execute(
         select(DiagnosisCode)
-        .where(DiagnosisCode.code == code, DiagnosisCode.active == True)  # noqa: E712
-        .order_by(DiagnosisCode.curated.desc())
+        .where(col(DiagnosisCode.code) == code, col(DiagnosisCode.active) == True)  # noqa: E712
+        .order_by(col(DiagnosisCode.curated).desc())
         .limit(1)
     ).scalar_one_or_none()
     if row is not None:

@@ -6,9 +6,11 @@ upgrade the file is copied next to the daily backups, so a failed upgrade can al
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 from sqlalchemy import Engine
 
@@ -40,7 +42,7 @@ def _alembic_config(connection=None):
     return config
 
 
-def head_revision() -> str:
+def head_revision() -> str | None:
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(_alembic_config()).get_current_head()
@@ -70,7 +72,7 @@ def _stored_revision(engine: Engine) -> str | None:
     """The schema revision recorded in the file, read without Alembic."""
     connection = engine.raw_connection()
     try:
-        return stored_revision(connection)
+        return stored_revision(cast(sqlite3.Connection, connection.driver_connection))
     finally:
         connection.close()
 

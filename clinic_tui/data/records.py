@@ -13,7 +13,16 @@ from typing import Any, TypeVar
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
-from clinic_tui.data.models import SYNCED_KINDS, AuditEntry, Followup, OutboxEntry, Resident, SyncedRecord, utcnow
+from clinic_tui.data.models import (
+    SYNCED_KINDS,
+    AuditEntry,
+    Followup,
+    OutboxEntry,
+    Resident,
+    SyncedRecord,
+    table_of,
+    utcnow,
+)
 from clinic_tui.data.search_keys import resident_search_keys
 
 R = TypeVar("R", bound=SyncedRecord)
@@ -53,7 +62,7 @@ def _snapshot(record: SyncedRecord) -> dict[str, Any]:
 
 def queue_for_sync(session: Session, kind: str, record_id: str, revision: int) -> None:
     """Put (or move up) the record's outbox row to ``revision``; a rejection is cleared by an edit."""
-    statement = sqlite_insert(OutboxEntry.__table__).values(
+    statement = sqlite_insert(table_of(OutboxEntry)).values(
         kind=kind,
         record_id=record_id,
         revision=revision,
@@ -99,6 +108,14 @@ def create(session: Session, record: R, user_id: str | None) -> R:
     _refresh_dependents(session, record)
     _audit(session, "create", record, user_id, {k: [None, v] for k, v in _snapshot(record).items()})
     queue_for_sync(session, kind_of(record), record.id, record.revision)
+    return record
+
+
+def existing(session: Session, model: type[R], record_id: str) -> R:
+    """The record ``record_id`` of ``model``, which the caller knows is on file."""
+    record = session.get(model, record_id)
+    if record is None:
+        raise LookupError(f"{model.__name__} {record_id} is not on file")
     return record
 
 

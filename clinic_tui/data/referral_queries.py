@@ -255,7 +255,7 @@ def _list_sync_states(session: Session, referral_ids: list[str]) -> dict[str, st
     """The sync state of each referral of one page (two small queries, whatever the page)."""
     if not referral_ids:
         return {}
-    owner = dict(
+    owner: dict[str, str] = dict(
         session.execute(
             select(ReferralEvent.id, ReferralEvent.referral_id).where(ReferralEvent.referral_id.in_(referral_ids))
         ).all()

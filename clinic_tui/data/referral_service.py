@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Engine, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from clinic_tui import clock
 from clinic_tui.data import records
@@ -135,15 +135,15 @@ def directory(engine: Engine, today: date) -> Directory:
         clinic = current_clinic(session)
         hospitals = (
             session.execute(
-                select(Hospital).where(Hospital.deleted == False).order_by(Hospital.name)  # noqa: E712
+                select(Hospital).where(col(Hospital.deleted) == False).order_by(col(Hospital.name))  # noqa: E712
             )
             .scalars()
             .all()
         )
-        remaining = dict(
+        remaining: dict[str, int] = dict(
             session.execute(
-                select(SlotPool.department_id, SlotPool.remaining).where(
-                    SlotPool.day == today, SlotPool.deleted == False
+                select(col(SlotPool.department_id), col(SlotPool.remaining)).where(
+                    col(SlotPool.day) == today, col(SlotPool.deleted) == False
                 )  # noqa: E712
             ).all()
         )
@@ -153,11 +153,11 @@ def directory(engine: Engine, today: date) -> Directory:
                 session.execute(
                     select(Department)
                     .where(
-                        Department.hospital_id == hospital.id,
-                        Department.active == True,  # noqa: E712
-                        Department.deleted == False,
+                        col(Department.hospital_id) == hospital.id,
+                        col(Department.active) == True,  # noqa: E712
+                        col(Department.deleted) == False,
                     )
-                    .order_by(Department.code)  # noqa: E712
+                    .order_by(col(Department.code))  # noqa: E712
                 )
                 .scalars()
                 .all()
@@ -228,8 +228,8 @@ def load_referral(engine: Engine, referral_id: str) -> dict[str, Any]:
 def _latest_visit(session: Session, resident_id: str) -> Visit | None:
     return session.execute(
         select(Visit)
-        .where(Visit.resident_id == resident_id, Visit.deleted == False)  # noqa: E712
-        .order_by(Visit.visit_at.desc())
+        .where(col(Visit.resident_id) == resident_id, col(Visit.deleted) == False)  # noqa: E712
+        .order_by(col(Visit.visit_at).desc())
         .limit(1)
     ).scalar_one_or_none()
 
@@ -239,8 +239,8 @@ def _latest_followups(session: Session, resident_id: str, followup_id: str | Non
     rows = (
         session.execute(
             select(Followup)
-            .where(Followup.resident_id == resident_id, Followup.deleted == False)  # noqa: E712
-            .order_by(Followup.followup_date.desc(), Followup.created_at.desc())
+            .where(col(Followup.resident_id) == resident_id, col(Followup.deleted) == False)  # noqa: E712
+            .order_by(col(Followup.followup_date).desc(), col(Followup.created_at).desc())
         )
         .scalars()
         .all()

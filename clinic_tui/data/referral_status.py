@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from clinic_tui.data import records
 from clinic_tui.data.db import unit_of_work
@@ -89,8 +89,8 @@ def ordered_events(session: Session, referral_id: str) -> list[ReferralEvent]:
     return list(
         session.execute(
             select(ReferralEvent)
-            .where(ReferralEvent.referral_id == referral_id, ReferralEvent.deleted == False)  # noqa: E712
-            .order_by(ReferralEvent.at, ReferralEvent.created_at)
+            .where(col(ReferralEvent.referral_id) == referral_id, col(ReferralEvent.deleted) == False)  # noqa: E712
+            .order_by(col(ReferralEvent.at), col(ReferralEvent.created_at))
         ).scalars()
     )
 
@@ -139,11 +139,11 @@ def close_check_tasks(session: Session, referral: Referral, user_id: str | None)
         return 0
     tasks = session.execute(
         select(Task).where(
-            Task.source_kind == "referral",
-            Task.source_id == referral.id,
-            Task.kind == "referral_check",
-            Task.done_at.is_(None),
-            Task.deleted == False,  # noqa: E712
+            col(Task.source_kind) == "referral",
+            col(Task.source_id) == referral.id,
+            col(Task.kind) == "referral_check",
+            col(Task.done_at).is_(None),
+            col(Task.deleted) == False,
         )
     ).scalars()
     closed = 0

@@ -8,7 +8,8 @@ and is capped, so a resident with years of visits opens as fast as a new one.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -16,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from clinic_tui import clock
 from clinic_tui.data import records
@@ -33,7 +34,7 @@ from clinic_tui.domain.contract import (
 from clinic_tui.domain.contract import (
     STATUS_LABELS as CONTRACT_STATUS_LABELS,
 )
-from clinic_tui.domain.followup import CLASSIFICATION_LABELS, DISEASE_LABELS
+from clinic_tui.domain.followup import CLASSIFICATION_LABELS, DISEASE_LABELS, Classification
 from clinic_tui.domain.idnumber import mask_citizen_id, validate_citizen_id
 from clinic_tui.domain.phone import validate_phone
 from clinic_tui.domain.problems import DomainError, Problem, Severity
@@ -200,15 +201,15 @@ def resident_facts(engine: Engine, resident_id: str, today: date) -> ResidentFac
     with read_session(engine) as session:
         r = _resident(session, resident_id)
         contract = session.execute(
-            select(Contract.contract_no, Contract.start_date, Contract.end_date, Contract.status)
+            select(col(Contract.contract_no), col(Contract.start_date), col(Contract.end_date), col(Contract.status))
             .where(
-                Contract.resident_id == resident_id,
-                Contract.deleted == False,  # noqa: E712
-                Contract.status.in_(_ACTIVE_CONTRACT),
-                Contract.start_date <= today,
-                Contract.end_date >= today,
+                col(Contract.resident_id) == resident_id,
+                col(Contract.deleted) == False,  # noqa: E712
+                col(Contract.status).in_(_ACTIVE_CONTRACT),
+                col(Contract.start_date) <= today,
+                col(Contract.end_date) >= today,
             )
-            .order_by(Contract.start_date.desc())
+            .order_by(col(Contract.start_date).desc())
             .limit(1)
         ).first()
     return ResidentFacts(
@@ -237,6 +238,7 @@ age_on = completed_years  # kept under the name the screens and tests use
 def _key_populations(r: Resident, today: date) -> list[str]:
     # Tags synced from elsewhere may hold derived ones: only the manual kinds are taken as typed.
     manual = [tag for tag in r.manual_population_tags if tag in MANUAL_TAGS]
+    tags: AbstractSet[str]
     if r.birth_date is not None:
         tags = derive_key_populations(r.birth_date, r.sex, r.chronic_conditions, manual, today)
     else:  # no age to derive from: the conditions and the hand-entered tags still count
@@ -312,7 +314,9 @@ def _followup_line(f: Followup, today: date) -> str:
         _(DISEASE_LABELS[f.disease]) if f.disease in DISEASE_LABELS else f.disease,
         _blood_pressure(f.sbp, f.dbp),
         _("fasting glucose {value}").format(value=f.fasting_glucose) if f.fasting_glucose else None,
-        _(CLASSIFICATION_LABELS[f.classification]) if f.classification in CLASSIFICATION_LABELS else None,
+        _(CLASSIFICATION_LABELS[Classification(f.classification)])
+        if f.classification in CLASSIFICATION_LABELS
+        else None,
         _("next {date}").format(date=f.next_date.isoformat()) if f.next_date else None,
     )
 
@@ -342,8 +346,8 @@ def _task_line(t: Task, today: date) -> str:
     return _line(t.title, _("due {date}").format(date=t.due_date.isoformat()), state)
 
 
-# kind, model, the date it is placed at, its one-line summary
-_SOURCES = (
+# kind, model, the date it is placed at (its column), its one-line summary
+_SOURCES: tuple[tuple[str, type[Any], Any, Callable[[Any, date], str]], ...] = (
     ("visit", Visit, Visit.visit_at, _visit_line),
     ("followup", Followup, Followup.followup_date, _followup_line),
     ("referral", Referral, Referral.referral_date, _referral_line),

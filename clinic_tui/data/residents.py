@@ -10,21 +10,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Column, and_, or_, select
-from sqlmodel import Session
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Mapped
+from sqlmodel import Session, col
 
 from clinic_tui.data.models import Resident
 from clinic_tui.data.search_keys import reverse_digits, starts_with
 
 _COLUMNS = (
-    Resident.id,
-    Resident.name,
-    Resident.sex,
-    Resident.birth_date,
-    Resident.id_type,
-    Resident.id_number,
-    Resident.phone,
-    Resident.address,
+    col(Resident.id),
+    col(Resident.name),
+    col(Resident.sex),
+    col(Resident.birth_date),
+    col(Resident.id_type),
+    col(Resident.id_number),
+    col(Resident.phone),
+    col(Resident.address),
 )
 
 
@@ -41,22 +42,22 @@ class ResidentHit:
     matched_by: str  # name | pinyin | initials | id_tail | phone | phone_tail
 
 
-def _branches(query: str) -> list[tuple[str, Column, str]]:
+def _branches(query: str) -> list[tuple[str, Mapped[str | None], str]]:
     """(matched_by, column, prefix) for each key the query can be."""
     from clinic_tui.search.pinyin import classify_query, normalize_query
 
     kind = classify_query(query)
     text = normalize_query(query)
     if kind == "hanzi":
-        return [("name", Resident.name, text)]
+        return [("name", col(Resident.name), text)]
     if kind == "latin":
-        return [("initials", Resident.name_initials, text), ("pinyin", Resident.name_pinyin, text)]
+        return [("initials", col(Resident.name_initials), text), ("pinyin", col(Resident.name_pinyin), text)]
     if kind == "digits":
         tail = reverse_digits(text) or ""
         return [
-            ("id_tail", Resident.id_number_rev, tail),
-            ("phone", Resident.phone, text),
-            ("phone_tail", Resident.phone_rev, tail),
+            ("id_tail", col(Resident.id_number_rev), tail),
+            ("phone", col(Resident.phone), text),
+            ("phone_tail", col(Resident.phone_rev), tail),
         ]
     return []
 
@@ -67,12 +68,12 @@ def search_residents(session: Session, query: str, *, limit: int = 50, offset: i
     for matched_by, column, prefix in _branches(query):
         statement = (
             select(*_COLUMNS)
-            .where(starts_with(column, prefix), Resident.deleted == False)  # noqa: E712
-            .order_by(column, Resident.id)
+            .where(starts_with(column, prefix), col(Resident.deleted) == False)  # noqa: E712
+            .order_by(column, col(Resident.id))
             .limit(limit + offset)
         )
         for row in session.execute(statement):
-            hits.setdefault(row.id, ResidentHit(*row, matched_by=matched_by))
+            hits.setdefault(row.id, ResidentHit(*row, matched_by=matched_by))  # type: ignore[misc]  # row: the 8 _COLUMNS
         if len(hits) >= limit + offset:
             break
     return list(hits.values())[offset : offset + limit]
@@ -90,12 +91,13 @@ def likely_duplicates(
     """Residents who are probably the same person: same document number, or same name and birth date."""
     conditions = []
     if id_number:
-        conditions.append(and_(Resident.id_type == (id_type or "01"), Resident.id_number == id_number))
+        conditions.append(and_(col(Resident.id_type) == (id_type or "01"), col(Resident.id_number) == id_number))
     if name and birth_date:
-        conditions.append(and_(Resident.name == name, Resident.birth_date == birth_date))
+        conditions.append(and_(col(Resident.name) == name, col(Resident.birth_date) == birth_date))
     if not conditions:
         return []
-    statement = select(*_COLUMNS).where(or_(*conditions), Resident.deleted == False)  # noqa: E712
+    statement = select(*_COLUMNS).where(or_(*conditions), col(Resident.deleted) == False)  # noqa: E712
     if exclude_id:
-        statement = statement.where(Resident.id != exclude_id)
-    return [ResidentHit(*row, matched_by="duplicate") for row in session.execute(statement)]
+        statement = statement.where(col(Resident.id) != exclude_id)
+    rows = session.execute(statement)
+    return [ResidentHit(*row, matched_by="duplicate") for row in rows]  # type: ignore[misc]  # the 8 _COLUMNS

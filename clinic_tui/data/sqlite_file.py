@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import overload
 
 BUSY_TIMEOUT_MS = 5000
 # The newest migration. Read with plain SQL at every start, so Alembic (about 10 MiB and 200 ms of
@@ -144,6 +145,10 @@ def stored_datetime(value: datetime) -> str:
     return value.astimezone(UTC).strftime(_STORED_DATETIME)
 
 
+@overload
+def read_datetime(value: str) -> datetime: ...
+@overload
+def read_datetime(value: None) -> None: ...
 def read_datetime(value: str | None) -> datetime | None:
     """A stored datetime read back aware, in UTC, as the ORM reads it."""
     return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)

@@ -59,7 +59,7 @@ def save_visit(
     with unit_of_work(engine) as session:
         resident = get_resident(session, resident_id)
         if record_id is not None:
-            return records.update(session, session.get(Visit, record_id), values, user_id).id
+            return records.update(session, records.existing(session, Visit, record_id), values, user_id).id
         clinic = current_clinic(session)
         visit = Visit(
             clinic_id=clinic.id,

@@ -54,7 +54,7 @@ class KeyPopulation(StrEnum):
     POVERTY = "poverty"
 
 
-STATUS_LABELS = {
+STATUS_LABELS: dict[str, str] = {
     ContractStatus.PENDING: N_("Pending approval"),
     ContractStatus.ACTIVE: N_("Active"),
     ContractStatus.EXPIRING: N_("Expiring soon"),

@@ -10,7 +10,7 @@ dataclasses a county can replace.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -367,7 +367,7 @@ def _sign_reasons(signs: Collection[str], allowed: frozenset[EmergencySign]) -> 
     ]
 
 
-def _reason(code: str, template: str, params: dict[str, object] | None = None, field: str | None = None) -> Problem:
+def _reason(code: str, template: str, params: Mapping[str, object] | None = None, field: str | None = None) -> Problem:
     return Problem(code, template, params or {}, Severity.FLAG, field)
 
 

@@ -112,6 +112,7 @@ def compare_with_entered(check: IdCheck, sex_code: str | None, birth_date: date 
     """
     if not check.ok:
         return []
+    assert check.birth_date is not None  # a valid number has one
     problems = []
     if sex_code in (SEX_MALE, SEX_FEMALE) and sex_code != check.sex:
         template = (
@@ -214,7 +215,7 @@ def _birth_date(digits: str, today: date) -> tuple[date | None, list[Problem]]:
     return born, []
 
 
-def _problem(code: str, template: str, severity: Severity = Severity.ERROR, **params) -> Problem:
+def _problem(code: str, template: str, severity: Severity = Severity.ERROR, **params: object) -> Problem:
     return Problem(code, template, params, severity, FIELD)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 FULL, EMPTY = "█", "░"
 
@@ -49,7 +51,7 @@ def bar(value: float, maximum: float, width: int = 20) -> str:
     return FULL * filled + EMPTY * (width - filled)
 
 
-def to_csv_rows(report, label) -> list[list[str]]:
+def to_csv_rows(report: Any, label: Callable[[str, str], str]) -> list[list[str]]:
     """Header and rows (section, item, count, of, rate %) for the CSV export of a month's report
     (``data.indicators.MonthReport``).
 

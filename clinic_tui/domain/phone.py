@@ -135,6 +135,7 @@ def _mobile_problems(digits: str, extension: str | None, field: str) -> list[Pro
 
 
 def _landline(digits: str, extension: str | None, field: str) -> PhoneCheck:
+    allowed: tuple[int, ...]
     if digits.startswith(("010", "02")):
         area, allowed, expected = digits[:3], (8,), "8"
     elif re.match(r"0[3-9]", digits):
@@ -170,9 +171,9 @@ def _landline(digits: str, extension: str | None, field: str) -> PhoneCheck:
     return PhoneCheck(normalized, PhoneKind.LANDLINE, [])
 
 
-def _error(field: str, code: str, template: str, **params) -> Problem:
+def _error(field: str, code: str, template: str, **params: object) -> Problem:
     return Problem(code, template, params, Severity.ERROR, field)
 
 
-def _refused(field: str, code: str, template: str, **params) -> PhoneCheck:
+def _refused(field: str, code: str, template: str, **params: object) -> PhoneCheck:
     return PhoneCheck(None, None, [_error(field, code, template, **params)])

@@ -7,6 +7,7 @@ Pure: the forms read and write these texts, the services store the lists and dic
 from __future__ import annotations
 
 import re
+from typing import Any
 
 _ENTRY_SEPARATORS = re.compile(r"[;；\n]+")
 _TIMES = re.compile(r"(\d+)(次(/日|/天)?)?")
@@ -16,9 +17,9 @@ TRANSPORT_NEEDS = ("oxygen", "monitor", "stretcher", "escort", "ambulance_120") 
 # --- Medications as the form types them: "硝苯地平缓释片 2 10mg; 二甲双胍 3 0.5g" --------------
 
 
-def parse_medications(text: str | None) -> list[dict]:
+def parse_medications(text: str | None) -> list[dict[str, Any]]:
     """Entries of "name [times a day] [dose]" separated by semicolons, as a follow-up stores them."""
-    medications = []
+    medications: list[dict[str, Any]] = []
     for entry in _ENTRY_SEPARATORS.split(text or ""):
         name, *rest = entry.split() or [""]
         if not name:
@@ -29,7 +30,7 @@ def parse_medications(text: str | None) -> list[dict]:
     return medications
 
 
-def medications_text(medications: list[dict] | None) -> str:
+def medications_text(medications: list[dict[str, Any]] | None) -> str:
     """The medications on one line, "entry; entry": the reverse of ``parse_medications``.
 
     Reads both shapes of an entry: a follow-up's (name, times_per_day, dose) and a referral slip's
@@ -45,13 +46,13 @@ def medications_text(medications: list[dict] | None) -> str:
 # --- Examinations: "item result; item result" ----------------------------------------------------
 
 
-def examinations_text(examinations: list[dict] | None) -> str:
+def examinations_text(examinations: list[dict[str, Any]] | None) -> str:
     return "; ".join(" ".join(p for p in (e.get("item"), e.get("result")) if p) for e in examinations or [])
 
 
-def parse_examinations(text: str | None) -> list[dict]:
+def parse_examinations(text: str | None) -> list[dict[str, Any]]:
     """ "item result; item result" as the model stores it (abnormal left for the hospital to judge)."""
-    found = []
+    found: list[dict[str, Any]] = []
     for entry in _ENTRY_SEPARATORS.split(text or ""):
         item, _space, result = entry.strip().partition(" ")
         if item:
@@ -75,7 +76,7 @@ def transport_from_codes(text: str | None) -> dict[str, bool] | None:
     return {need: str(index) in digits for index, need in enumerate(TRANSPORT_NEEDS, start=1)}
 
 
-def transport_codes(transport: dict | None) -> str:
+def transport_codes(transport: dict[str, bool] | None) -> str:
     if not transport:
         return ""
     chosen = "".join(str(i) for i, need in enumerate(TRANSPORT_NEEDS, start=1) if transport.get(need))

@@ -59,8 +59,8 @@ class Urgency(StrEnum):
     EMERGENCY = "emergency"  # green channel: slot priority and a phone call ahead
 
 
-DIRECTION_LABELS = {Direction.UP: N_("Upward referral"), Direction.DOWN: N_("Downward referral")}
-STATUS_LABELS = {
+DIRECTION_LABELS: dict[str, str] = {Direction.UP: N_("Upward referral"), Direction.DOWN: N_("Downward referral")}
+STATUS_LABELS: dict[str, str] = {
     Status.DRAFT: N_("Draft"),
     Status.REVIEW: N_("Awaiting township review"),
     Status.SENT: N_("Awaiting hospital answer"),
@@ -82,7 +82,7 @@ ACTOR_LABELS = {
     Actor.HOSPITAL: N_("the hospital referral desk"),
     Actor.SYSTEM: N_("the system"),
 }
-URGENCY_LABELS = {
+URGENCY_LABELS: dict[str, str] = {
     Urgency.NORMAL: N_("Routine"),
     Urgency.URGENT: N_("Urgent"),
     Urgency.EMERGENCY: N_("Emergency (green channel)"),
@@ -133,6 +133,15 @@ TRANSITIONS: Mapping[tuple[Direction, Status | None, Status], frozenset[Actor]] 
 }
 STATUSES = {d: frozenset(to for (way, _from, to) in TRANSITIONS if way == d) for d in Direction}
 INITIAL_STATUS = {way: to for (way, from_, to) in TRANSITIONS if from_ is None}
+# The upward statuses the clinic's side sets (its doctor, or the township reviewer whose moves
+# reach the hub from the clinic): what a clinic pushes. The rest are the hospital's or the system's.
+CLINIC_UP_STATUSES = tuple(
+    s
+    for s in Status
+    if any(
+        way == _UP and to == s and actors & (_CLINIC | _REVIEWER) for (way, _from, to), actors in TRANSITIONS.items()
+    )
+)
 NEEDS_REASON = frozenset({Status.REJECTED, Status.CANCELLED})
 # Answered: the other side has responded (the hospital upward, the clinic downward).
 ANSWERED = {
@@ -142,7 +151,7 @@ ANSWERED = {
 DEFAULT_ANSWER_DAYS = 3  # no national rule: each community sets its own, so callers may override
 CHECK_UP_DAYS = 14  # the clinic checks on every upward referral within 2 weeks (DOMAIN.md)
 MAX_DAILY_SEQUENCE = 9999
-_URGENCY_RANK = {Urgency.EMERGENCY: 0, Urgency.URGENT: 1, Urgency.NORMAL: 2}
+_URGENCY_RANK: dict[str, int] = {Urgency.EMERGENCY: 0, Urgency.URGENT: 1, Urgency.NORMAL: 2}
 
 
 def status_label(status: str) -> str:

@@ -13,6 +13,9 @@ from clinic_tui.messages import DataChanged
 
 if TYPE_CHECKING:
     from clinic_tui.app import ClinicApp
+    from clinic_tui.data.drafts import DraftStore
+    from clinic_tui.data.store import Store
+    from clinic_tui.sync.worker import SyncWorker
 
 
 def translate_bindings(node: DOMNode) -> None:
@@ -33,6 +36,14 @@ def translate_bindings(node: DOMNode) -> None:
         ]
 
 
+def given(key: str | None) -> str:
+    """The key of a table row or the id of an option, which Textual types as optional: every row
+    and option this app adds is given one."""
+    if key is None:
+        raise ValueError("a row or an option without the key the app gives each")
+    return key
+
+
 class OfClinicApp:
     """``clinic_app``: the running app as a ``ClinicApp`` (its store, the signed-in user, the drafts).
 
@@ -42,7 +53,31 @@ class OfClinicApp:
 
     @property
     def clinic_app(self) -> ClinicApp:
-        return cast("ClinicApp", self.app)  # type: ignore[attr-defined]  (a Screen's app)
+        # The mixin itself has no ``app``: the Screen it is mixed into has.
+        return cast("ClinicApp", self.app)  # type: ignore[attr-defined]
+
+    # The app sets these once the database is open (and the sync at the first sign-in), before it
+    # shows any screen that reads them: the screens read them as set.
+    @property
+    def clinic_store(self) -> Store:
+        store = self.clinic_app.store
+        if store is None:
+            raise RuntimeError("the database is not open yet")
+        return store
+
+    @property
+    def clinic_drafts(self) -> DraftStore:
+        drafts = self.clinic_app.drafts
+        if drafts is None:
+            raise RuntimeError("the database is not open yet")
+        return drafts
+
+    @property
+    def clinic_sync(self) -> SyncWorker:
+        sync = self.clinic_app.sync
+        if sync is None:
+            raise RuntimeError("no user has signed in yet")
+        return sync
 
 
 class ClinicScreen(Screen, OfClinicApp):

@@ -74,7 +74,7 @@ class ContractFormScreen(FormScreen):
     @property
     def prefilled(self) -> Prefill:
         if self._prefill is None:
-            self._prefill = self.clinic_app.store.contracts.prefill(
+            self._prefill = self.clinic_store.contracts.prefill(
                 today=clock.today(), resident_id=self.context.get("resident_id"), renew_of=self.renew_of
             )
         return self._prefill
@@ -82,13 +82,13 @@ class ContractFormScreen(FormScreen):
     @property
     def package_choices(self) -> list[PackageChoice]:
         if self._packages is None:
-            self._packages = self.clinic_app.store.contracts.packages()
+            self._packages = self.clinic_store.contracts.packages()
         return self._packages
 
     @property
     def team_codes(self) -> CodeSet:
         if self._teams is None:
-            self._teams = self.clinic_app.store.contracts.teams()
+            self._teams = self.clinic_store.contracts.teams()
         return CodeSet("team", tuple((str(n), team.name) for n, team in enumerate(self._teams, 1)))
 
     def context_key(self) -> str:
@@ -139,8 +139,7 @@ class ContractFormScreen(FormScreen):
             populations=populations
         )
         self.query_one(".form-title", Static).update(title)
-        field = self.form.input(PACKAGES)
-        self.form.mount(PackagePicker(self.package_choices, id="package-picker"), after=field.parent)
+        self.form.mount(PackagePicker(self.package_choices, id="package-picker"), after=self.form.row(PACKAGES))
         self.call_after_refresh(self.form.check_field, "team")  # the team's name beside its number
 
     @property
@@ -198,6 +197,10 @@ class ContractFormScreen(FormScreen):
 
     def _record_values(self, values: dict[str, Any]) -> dict[str, Any]:
         team = int(values["team"]) - 1 if values["team"] else None
+        team_id = None
+        if team is not None:
+            assert self._teams is not None  # read with the team choices the number came from
+            team_id = self._teams[team].id
         same = (
             "signed_date",
             "start_date",
@@ -208,7 +211,7 @@ class ContractFormScreen(FormScreen):
             "fee_self_fen",
         )
         return {name: values[name] for name in same} | {
-            "team_id": self._teams[team].id if team is not None else None,
+            "team_id": team_id,
             PACKAGES: package_codes(values[PACKAGES] or ""),
             "service_modes": SERVICE_MODES.parse(values["service_modes"] or "")[0],
             "resident_signed": values["resident_signed"] == "1",
@@ -216,12 +219,12 @@ class ContractFormScreen(FormScreen):
         }
 
     def extra_problems(self, values: dict[str, Any]) -> list[Problem]:
-        return self.clinic_app.store.contracts.check(
+        return self.clinic_store.contracts.check(
             self.prefilled.resident_id, self._record_values(values), renew_of=self.renew_of
         )
 
     def save(self, values: dict[str, Any]) -> str:
-        return self.clinic_app.store.contracts.sign(
+        return self.clinic_store.contracts.sign(
             resident_id=self.prefilled.resident_id,
             values=self._record_values(values),
             user_id=self.clinic_app.user_id,

@@ -132,7 +132,7 @@ class TerminateDialog(ModalScreen, OfClinicApp):
         self.focus_next()
 
     def action_save(self) -> None:
-        contracts = self.clinic_app.store.contracts
+        contracts = self.clinic_store.contracts
         form = self.query_one(FormView)
         values, problems = form.parse_all()
         if not problems:
@@ -189,7 +189,7 @@ class ContractScreen(ClinicScreen):
 
     def load(self) -> None:
         try:
-            self.details = self.clinic_app.store.contracts.details(self.record_id, clock.today())
+            self.details = self.clinic_store.contracts.details(self.record_id, clock.today())
         except DomainError as error:
             self.query_one("#contract-details", Static).update(error.message)
             return

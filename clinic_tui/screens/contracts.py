@@ -67,7 +67,7 @@ class ContractsScreen(PagedListScreen):
 
     @work(thread=True, exclusive=True, group="contracts")
     def load(self) -> None:
-        contracts = self.clinic_app.store.contracts
+        contracts = self.clinic_store.contracts
         rows, total = contracts.page(clock.today(), self.which, limit=PAGE, offset=self.page_start)
         self.app.call_from_thread(self._show, rows, total)
 

@@ -14,7 +14,7 @@ from clinic_tui import clock
 from clinic_tui.domain.followup import DISEASE_LABELS
 from clinic_tui.i18n import N_, _
 from clinic_tui.messages import OpenRecord
-from clinic_tui.screens.base import ClinicScreen
+from clinic_tui.screens.base import ClinicScreen, given
 from clinic_tui.widgets.app_header import AppHeader
 from clinic_tui.widgets.footer import ClinicFooter
 from clinic_tui.widgets.referral_marks import green_channel_mark
@@ -82,7 +82,7 @@ class DashboardScreen(ClinicScreen):
 
     @work(thread=True, exclusive=True, group="dashboard")
     def action_refresh(self) -> None:
-        data = self.clinic_app.store.dashboard(clock.today())
+        data = self.clinic_store.dashboard(clock.today())
         self.app.call_from_thread(self._show, data)
 
     def _show(self, data) -> None:
@@ -96,8 +96,8 @@ class DashboardScreen(ClinicScreen):
         )
         sections.highlighted = highlighted
         self._fill(self.section)
-        self.app.refresh_header()
-        self.call_after_refresh(self.app.start_background_work)  # after this frame is on the screen
+        self.clinic_app.refresh_header()
+        self.call_after_refresh(self.clinic_app.start_background_work)  # after this frame is on the screen
 
     def action_section(self, index: int) -> None:
         self.query_one("#sections", OptionList).highlighted = index
@@ -127,5 +127,5 @@ class DashboardScreen(ClinicScreen):
 
     @on(DataTable.RowSelected, "#items")
     def _open(self, event: DataTable.RowSelected) -> None:
-        _row, kind, record_id = event.row_key.value.split(":", 2)
+        _row, kind, record_id = given(event.row_key.value).split(":", 2)
         self.post_message(OpenRecord(kind, record_id))

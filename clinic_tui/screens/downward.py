@@ -9,6 +9,8 @@ the patient from the slip.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -26,6 +28,9 @@ from clinic_tui.messages import DataChanged, OpenRecord
 from clinic_tui.screens.base import ClinicScreen, translate_bindings
 from clinic_tui.widgets.app_header import AppHeader
 from clinic_tui.widgets.footer import ClinicFooter
+
+if TYPE_CHECKING:
+    from clinic_tui.data.downward_service import DownwardDetails, InboxRow
 
 
 def slip_text(d) -> str:
@@ -123,8 +128,8 @@ class DownwardInboxScreen(ClinicScreen):
     def __init__(self) -> None:
         super().__init__()
         self.waiting_only = False
-        self.rows = []
-        self.shown = None
+        self.rows: list[InboxRow] = []
+        self.shown: DownwardDetails | None = None
 
     def compose(self) -> ComposeResult:
         yield AppHeader()
@@ -143,7 +148,7 @@ class DownwardInboxScreen(ClinicScreen):
 
     @work(thread=True, exclusive=True, group="downward")
     def load(self) -> None:
-        rows = self.clinic_app.store.downward.inbox(waiting_only=self.waiting_only)
+        rows = self.clinic_store.downward.inbox(waiting_only=self.waiting_only)
         self.app.call_from_thread(self._show, rows)
 
     def _show(self, rows) -> None:
@@ -176,7 +181,7 @@ class DownwardInboxScreen(ClinicScreen):
 
     def _show_slip(self, referral_id: str) -> None:
         try:
-            self.shown = self.clinic_app.store.downward.details(referral_id)
+            self.shown = self.clinic_store.downward.details(referral_id)
         except DomainError as error:
             self.shown = None
             self.query_one("#downward-text", Static).update(error.message)
@@ -199,7 +204,8 @@ class DownwardInboxScreen(ClinicScreen):
         if slip.status != "received":
             self.app.notify(_("Only a referral awaiting confirmation can be acknowledged."), severity="warning")
             return
-        downward, choice = self.clinic_app.store.downward, {}
+        downward = self.clinic_store.downward
+        choice: dict[str, Any] = {}
         if slip.resident_id is None:
             answer = await self.app.push_screen_wait(MatchResidentDialog(downward.candidates(slip.id)))
             if answer is None:

@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Static
 
 from clinic_tui import clock
 from clinic_tui.i18n import N_, _
-from clinic_tui.screens.base import OfClinicApp, translate_bindings
+from clinic_tui.screens.base import OfClinicApp, given, translate_bindings
 
 
 class DraftsScreen(ModalScreen[None], OfClinicApp):
@@ -53,7 +53,7 @@ class DraftsScreen(ModalScreen[None], OfClinicApp):
         if not table.row_count:
             return
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        self.clinic_app.drafts.discard(key.value)
+        self.clinic_drafts.discard(given(key.value))
         table.remove_row(key)
         if not table.row_count:
             self.dismiss(None)

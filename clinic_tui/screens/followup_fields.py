@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 from clinic_tui.domain.codes import VISIT_MODE, CodeSet
 from clinic_tui.domain.followup import (
@@ -35,6 +35,10 @@ class WordChoice:
     codes: CodeSet
     words: tuple[str, ...]
 
+    @overload
+    def word(self, code: str) -> str: ...
+    @overload
+    def word(self, code: None) -> None: ...
     def word(self, code: str | None) -> str | None:
         return None if code is None else self.words[int(code) - 1]
 

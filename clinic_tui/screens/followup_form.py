@@ -9,6 +9,7 @@ The fields that decide come first, on one 80x24 screen; lifestyle and the rest f
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from textual import events, on
@@ -77,14 +78,14 @@ class FollowupFormScreen(FormScreen):
     @property
     def stored(self) -> dict[str, Any] | None:
         if self._stored is None and self.record_id is not None:
-            self._stored = self.clinic_app.store.followups.load(self.record_id)
+            self._stored = self.clinic_store.followups.load(self.record_id)
         return self._stored
 
     @property
     def facts(self) -> FollowupFacts:
         if self._facts is None:
             on = self.stored["followup_date"] if self.stored else None
-            self._facts = self.clinic_app.store.followups.facts(self.resident_id, on=on, exclude_id=self.record_id)
+            self._facts = self.clinic_store.followups.facts(self.resident_id, on=on, exclude_id=self.record_id)
         return self._facts
 
     @property
@@ -121,7 +122,7 @@ class FollowupFormScreen(FormScreen):
         return followup_specs(self.disease, ask_disease=self.asks_disease, vital_check=self._vital_check)
 
     def _vital_check(self, name: str) -> Check:
-        def check(_value: Any, values: dict[str, Any]) -> list[Problem]:
+        def check(_value: Any, values: Mapping[str, Any]) -> list[Problem]:
             readings = {vital: (field, values.get(field)) for field, vital in VITALS.items() if field in values}
             problems = vital_problems(readings, adult=is_adult(self._age(values)))
             return [p for p in problems if p.field == name]
@@ -178,7 +179,7 @@ class FollowupFormScreen(FormScreen):
         self._show_assessment(usable)
         self.refresh_bindings()  # F9 is offered only when a referral is suggested
 
-    def _age(self, values: dict[str, Any]) -> int | None:
+    def _age(self, values: Mapping[str, Any]) -> int | None:
         return self.facts.resident.age_on(values.get("followup_date") or clock.today())
 
     def _assess(self, values: dict[str, Any]) -> Assessment | None:
@@ -271,8 +272,14 @@ class FollowupFormScreen(FormScreen):
             }
         return values
 
-    def extra_problems(self, values: dict[str, Any]) -> list[Problem]:
+    def _assessed(self, values: dict[str, Any]) -> Assessment:
+        """The assessment once the fields pass: the readings it needs are required fields."""
         assessment = self._assess(values)
+        assert assessment is not None, "the required readings are in"
+        return assessment
+
+    def extra_problems(self, values: dict[str, Any]) -> list[Problem]:
+        assessment = self._assessed(values)
         classification = values["classification"] or assessment.classification
         referred = self._referring or bool(values["referral_org"])
         return check_adverse_reaction(
@@ -282,7 +289,7 @@ class FollowupFormScreen(FormScreen):
     def save(self, values: dict[str, Any]) -> str:
         from clinic_tui.data.followup_service import ReferralStart
 
-        assessment = self._assess(values)
+        assessment = self._assessed(values)
         record = record_values(values, self.disease, assessment)
         arguments = dict(
             resident_id=self.resident_id,
@@ -292,11 +299,11 @@ class FollowupFormScreen(FormScreen):
             record_id=self.record_id,
         )
         if not self._referring:
-            return self.clinic_app.store.followups.save(**arguments)
+            return self.clinic_store.followups.save(**arguments)
         record["referral_reason"] = record["referral_reason"] or self._reasons(assessment)
         urgency = "emergency" if assessment.emergency_referral else "normal"
         start = ReferralStart(self._reasons(assessment), urgency, clock.today())
-        followup_id, self.referral_id = self.clinic_app.store.followups.save_and_refer(referral=start, **arguments)
+        followup_id, self.referral_id = self.clinic_store.followups.save_and_refer(referral=start, **arguments)
         return followup_id
 
     def action_start_referral(self) -> None:

@@ -89,7 +89,7 @@ class FormScreen(ClinicScreen):
 
     @property
     def draft_id(self) -> str:
-        return self.clinic_app.drafts.draft_id(self.form_name, self.record_id, self.context_key())
+        return self.clinic_drafts.draft_id(self.form_name, self.record_id, self.context_key())
 
     def compose(self) -> ComposeResult:
         yield AppHeader()
@@ -141,7 +141,7 @@ class FormScreen(ClinicScreen):
         self._draft_timer = None
         if not self.dirty:
             return
-        self.clinic_app.drafts.save(
+        self.clinic_drafts.save(
             id=self.draft_id,
             form=self.form_name,
             record_id=self.record_id,
@@ -200,7 +200,7 @@ class FormScreen(ClinicScreen):
         if self._draft_timer is not None:
             self._draft_timer.stop()
             self._draft_timer = None
-        self.clinic_app.drafts.discard(self.draft_id)
+        self.clinic_drafts.discard(self.draft_id)
         self.saved_raw = self.form.raw()
         self.record_id = record_id
 
@@ -228,5 +228,5 @@ class FormScreen(ClinicScreen):
             return
         if self._draft_timer is not None:
             self._draft_timer.stop()
-        self.clinic_app.drafts.discard(self.draft_id)
+        self.clinic_drafts.discard(self.draft_id)
         self.dismiss(None)

@@ -154,7 +154,7 @@ class IndicatorsScreen(ClinicScreen):
 
     @work(thread=True, exclusive=True, group="indicators")
     def load(self) -> None:
-        report = self.clinic_app.store.indicators.month_report(self.month, clock.today())
+        report = self.clinic_store.indicators.month_report(self.month, clock.today())
         self.app.call_from_thread(self._show, report)
 
     def _show(self, report) -> None:
@@ -171,9 +171,7 @@ class IndicatorsScreen(ClinicScreen):
     def action_export(self) -> None:
         if self.report is None:
             return
-        path = self.clinic_app.store.indicators.export_csv(
-            to_csv_rows(self.report, word), export_path(self.report.month)
-        )
+        path = self.clinic_store.indicators.export_csv(to_csv_rows(self.report, word), export_path(self.report.month))
         self.app.notify(_("Exported to {path}").format(path=path), timeout=8)
 
     def action_back(self) -> None:

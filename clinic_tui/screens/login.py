@@ -14,7 +14,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from clinic_tui.i18n import N_, _
-from clinic_tui.screens.base import OfClinicApp, translate_bindings
+from clinic_tui.screens.base import OfClinicApp, given, translate_bindings
 
 ROLE_LABELS = {
     "doctor": N_("Doctor"),
@@ -79,11 +79,11 @@ class LoginScreen(ModalScreen[str], OfClinicApp):
         staff_list = self.query_one("#login-staff", OptionList)
         if self.focused is not staff_list or staff_list.highlighted is None:
             raise SkipAction()  # the PIN field takes its own Enter
-        self._choose(staff_list.get_option_at_index(staff_list.highlighted).id)
+        self._choose(given(staff_list.get_option_at_index(staff_list.highlighted).id))
 
     @on(OptionList.OptionSelected, "#login-staff")
     def _picked(self, event: OptionList.OptionSelected) -> None:  # a mouse click
-        self._choose(event.option.id)
+        self._choose(given(event.option.id))
 
     def _choose(self, staff_id: str) -> None:
         self.chosen = staff_id
@@ -98,7 +98,7 @@ class LoginScreen(ModalScreen[str], OfClinicApp):
 
     @on(Input.Submitted, "#login-pin")
     def _pin_entered(self, event: Input.Submitted) -> None:
-        if self.chosen and self.clinic_app.store.check_pin(self.chosen, event.value):
+        if self.chosen and self.clinic_store.check_pin(self.chosen, event.value):
             self.dismiss(self.chosen)
             return
         event.input.value = ""

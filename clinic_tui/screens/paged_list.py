@@ -14,7 +14,7 @@ from textual import on
 from textual.widgets import DataTable
 
 from clinic_tui.messages import OpenRecord
-from clinic_tui.screens.base import ClinicScreen
+from clinic_tui.screens.base import ClinicScreen, given
 
 PAGE = 50
 
@@ -26,8 +26,9 @@ class PagedListScreen(ClinicScreen):
         super().__init__()
         self.page_start = 0
 
-    def load(self) -> None:
-        """Read the page at ``page_start`` and show it (a thread worker in each list)."""
+    def load(self) -> object:
+        """Read the page at ``page_start`` and show it (a thread worker in each list: it returns
+        the Worker)."""
         raise NotImplementedError
 
     def has_next_page(self) -> bool:
@@ -49,4 +50,4 @@ class PagedListScreen(ClinicScreen):
 
     @on(DataTable.RowSelected)
     def _open(self, event: DataTable.RowSelected) -> None:
-        self.post_message(OpenRecord(self.record_kind, event.row_key.value))
+        self.post_message(OpenRecord(self.record_kind, given(event.row_key.value)))

@@ -36,7 +36,11 @@ TRANSPORT_LEGEND = N_(
 # changes" and saving treat them like every other field.
 HIDDEN = ("resident_id", "diagnoses", "medications")
 # submission_problems names model fields; these are shown at the form's own fields.
-PROBLEM_FIELD = {"to_org_code": "hospital", "to_department_code": "department", "consent_given": "consent"}
+PROBLEM_FIELD: dict[str | None, str | None] = {
+    "to_org_code": "hospital",
+    "to_department_code": "department",
+    "consent_given": "consent",
+}
 
 
 class LiveChoices:

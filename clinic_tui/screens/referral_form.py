@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from clinic_tui import clock
@@ -69,19 +70,19 @@ class ReferralFormScreen(FormScreen):
     @property
     def directory(self) -> Directory:
         if self._directory is None:
-            self._directory = self.clinic_app.store.referrals.directory(clock.today())
+            self._directory = self.clinic_store.referrals.directory(clock.today())
         return self._directory
 
     @property
     def stored(self) -> dict[str, Any] | None:
         if self._stored is None and self.record_id is not None:
-            self._stored = self.clinic_app.store.referrals.load(self.record_id)
+            self._stored = self.clinic_store.referrals.load(self.record_id)
         return self._stored
 
     @property
     def templates(self) -> list[str]:
         if self._templates is None:
-            self._templates = self.clinic_app.store.referrals.reason_templates()
+            self._templates = self.clinic_store.referrals.reason_templates()
         return self._templates
 
     @property
@@ -113,7 +114,9 @@ class ReferralFormScreen(FormScreen):
 
     def specs(self) -> list[FieldSpec]:
         synced = self.directory.synced
-        place = dict(kind="choice", hint=N_("number, list below")) if synced else dict(hint=N_("type the name"))
+        place: dict[str, Any] = (
+            dict(kind="choice", hint=N_("number, list below")) if synced else dict(hint=N_("type the name"))
+        )
         return [
             FieldSpec("reason", N_("Reason"), required=True, hint=N_("template number, or type")),
             FieldSpec(
@@ -153,15 +156,16 @@ class ReferralFormScreen(FormScreen):
     def on_mount(self) -> None:
         # Runs before FormScreen.on_mount loads the values: the pickers are in place to show them.
         for name in HIDDEN:
-            field = self.form.input(name)
-            field.parent.display = False
-            field.disabled = True
-        store = self.clinic_app.store
+            self.form.row(name).display = False
+            self.form.input(name).disabled = True
+        store = self.clinic_store
         # Ranked for the resident chosen when the search runs (sex and age), if any yet.
-        pickers = [DiagnosisPicker(lambda query: store.diagnoses.find(query, resident_id=self.resident_id))]
+        pickers: list[Widget] = [
+            DiagnosisPicker(lambda query: store.diagnoses.find(query, resident_id=self.resident_id))
+        ]
         if self._opened_for() is None:
             pickers.insert(0, ResidentPicker(store.residents.search, label=N_("Resident")))
-        self.form.mount(*pickers, before=self.form.input("reason").parent)
+        self.form.mount(*pickers, before=self.form.row("reason"))
         self.query_one("#referral-legend").display = False
         self.call_after_refresh(self._first_focus)
 
@@ -181,7 +185,7 @@ class ReferralFormScreen(FormScreen):
         if self.stored:
             parts.append(self.stored["referral_no"])
         if self.resident_id:
-            facts = self.clinic_app.store.residents.form_facts(self.resident_id)
+            facts = self.clinic_store.residents.form_facts(self.resident_id)
             self._patient_name = facts.name
             parts.append(resident_line(facts, clock.today()))
             for picker in self.query(ResidentPicker):
@@ -228,8 +232,8 @@ class ReferralFormScreen(FormScreen):
     @on(Input.Changed, "#field-urgency")
     def _show_urgency(self) -> None:
         emergency = URGENCY.parse(self.form.input("urgency").value) == EMERGENCY_CODE
-        self.form.input("urgency").parent.set_class(emergency, "green-channel")
-        self.form.input("transport").parent.display = emergency
+        self.form.row("urgency").set_class(emergency, "green-channel")
+        self.form.row("transport").display = emergency
         banner = self.query_one("#referral-banner", Static)
         banner.display = emergency
         if emergency:
@@ -268,7 +272,7 @@ class ReferralFormScreen(FormScreen):
     @on(ResidentPicker.Picked)
     def _resident_picked(self, event: ResidentPicker.Picked) -> None:
         self.form.input("resident_id").value = event.resident_id
-        start = self.clinic_app.store.referrals.prefill(
+        start = self.clinic_store.referrals.prefill(
             event.resident_id, visit_id=self.context.get("visit_id"), followup_id=self.context.get("followup_id")
         )
         raw = self.form.raw()
@@ -293,7 +297,7 @@ class ReferralFormScreen(FormScreen):
 
     def load_initial(self) -> dict[str, Any]:
         resident_id = self._opened_for()
-        referrals = self.clinic_app.store.referrals
+        referrals = self.clinic_store.referrals
         start = (
             referrals.prefill(
                 resident_id, visit_id=self.context.get("visit_id"), followup_id=self.context.get("followup_id")
@@ -363,7 +367,7 @@ class ReferralFormScreen(FormScreen):
         if values is None:
             self._show_problems(problems, NOT_SAVED)
             return
-        self._finish(lambda: (self.clinic_app.store.referrals.save_draft(**self._arguments(values)), None))
+        self._finish(lambda: (self.clinic_store.referrals.save_draft(**self._arguments(values)), None))
 
     def action_submit(self) -> None:
         """Ctrl+T: send the slip, or show what stops it beside each field."""
@@ -379,7 +383,7 @@ class ReferralFormScreen(FormScreen):
             self._show_problems(problems, NOT_SENT)
             return
         try:
-            self._finish(lambda: self.clinic_app.store.referrals.submit(**self._arguments(values)))
+            self._finish(lambda: self.clinic_store.referrals.submit(**self._arguments(values)))
         except ReferralRefused as refused:  # only if the rules changed under the form
             self._show_problems(refused.problems, NOT_SENT)
 

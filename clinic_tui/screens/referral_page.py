@@ -202,7 +202,7 @@ class ReferralScreen(ClinicScreen):
         from clinic_tui.data.referral_queries import ReferralNotFound
 
         try:
-            detail = self.clinic_app.store.referrals.detail(self.record_id)
+            detail = self.clinic_store.referrals.detail(self.record_id)
         except ReferralNotFound as gone:
             self.app.call_from_thread(self._gone, gone.message)
             return
@@ -260,7 +260,7 @@ class ReferralScreen(ClinicScreen):
         from clinic_tui.domain.problems import DomainError
 
         try:
-            self.clinic_app.store.referrals.cancel(self.record_id, user_id=self.clinic_app.user_id, reason=reason)
+            self.clinic_store.referrals.cancel(self.record_id, user_id=self.clinic_app.user_id, reason=reason)
         except DomainError as refused:
             return refused.message
         return None

@@ -72,7 +72,7 @@ class ReferralsScreen(PagedListScreen):
 
     @work(exclusive=True, thread=True, group="referrals")
     def load(self) -> None:
-        rows, counts = self.clinic_app.store.referrals.page(self._filter(), limit=PAGE, offset=self.page_start)
+        rows, counts = self.clinic_store.referrals.page(self._filter(), limit=PAGE, offset=self.page_start)
         self.app.call_from_thread(self._show, rows, counts)
 
     def _filter_bar(self, counts: dict[str, int]) -> Text:

@@ -194,7 +194,8 @@ class ResidentFormScreen(FormScreen):
     def load_initial(self) -> dict[str, Any]:
         if self.registering:
             return {"id_type": CITIZEN_ID_CARD, **self.initial}
-        values = self.clinic_app.store.residents.values(self.record_id)
+        assert self.record_id is not None  # editing
+        values = self.clinic_store.residents.values(self.record_id)
         values["chronic_conditions"] = CHRONIC_CODES.show(values["chronic_conditions"])
         values["manual_population_tags"] = MANUAL_TAG_CODES.show(values["manual_population_tags"])
         return values
@@ -207,13 +208,14 @@ class ResidentFormScreen(FormScreen):
         problems = []
         if _document_type(values) == CITIZEN_ID_CARD and not values["id_number"]:
             problems += validate_citizen_id("").problems  # "choose another document type"
-        found = self.clinic_app.store.residents.duplicates(self._stored(values), exclude_id=self.record_id)
+        found = self.clinic_store.residents.duplicates(self._stored(values), exclude_id=self.record_id)
         return problems + [duplicate_problem(d) for d in found]
 
     def save(self, values: dict[str, Any]) -> str:
-        residents = self.clinic_app.store.residents
+        residents = self.clinic_store.residents
         if self.registering:
             return residents.register(self._stored(values), self.clinic_app.user_id)
+        assert self.record_id is not None  # editing
         residents.update(self.record_id, self._stored(values), self.clinic_app.user_id)
         return self.record_id
 
@@ -243,7 +245,7 @@ class ResidentFormScreen(FormScreen):
         if id_type != CITIZEN_ID_CARD or not raw["id_number"].strip():
             return
         check = validate_citizen_id(raw["id_number"])
-        if not check.ok:
+        if not check.ok or check.sex is None or check.birth_date is None:  # a valid number gives both
             return
         for name, value in (("sex", check.sex), ("birth_date", check.birth_date.isoformat())):
             field = self.form.input(name)

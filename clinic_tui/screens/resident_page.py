@@ -30,7 +30,7 @@ from clinic_tui.domain.codes import (
 )
 from clinic_tui.i18n import N_, _, ngettext
 from clinic_tui.messages import OpenRecord
-from clinic_tui.screens.base import ClinicScreen
+from clinic_tui.screens.base import ClinicScreen, given
 from clinic_tui.widgets.app_header import AppHeader
 from clinic_tui.widgets.footer import ClinicFooter
 
@@ -129,7 +129,7 @@ class ResidentScreen(ClinicScreen):
     @work(thread=True, exclusive=True, group="resident-page")
     def load(self) -> None:
         today = clock.today()
-        residents = self.clinic_app.store.residents
+        residents = self.clinic_store.residents
         try:
             facts = residents.page_facts(self.resident_id, today)
             page = residents.timeline(self.resident_id, today, self.limit)
@@ -193,7 +193,7 @@ class ResidentScreen(ClinicScreen):
 
     @on(DataTable.RowSelected, "#timeline")
     def _open(self, event: DataTable.RowSelected) -> None:
-        kind, record_id = event.row_key.value.split(":", 1)
+        kind, record_id = given(event.row_key.value).split(":", 1)
         self.post_message(OpenRecord(kind, record_id))
 
     def action_edit(self) -> None:
@@ -216,7 +216,7 @@ class ResidentScreen(ClinicScreen):
         """Sign a family-doctor contract, or renew the one in force."""
         from clinic_tui.screens.routes import form_class
 
-        context = self.clinic_app.store.contracts.form_context_for(self.resident_id, clock.today())
+        context = self.clinic_store.contracts.form_context_for(self.resident_id, clock.today())
         self.app.push_screen(form_class("contract")(context=context))
 
     def action_back(self) -> None:

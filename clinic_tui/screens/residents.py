@@ -9,7 +9,7 @@ from textual.widgets import DataTable, Input, Static
 
 from clinic_tui.i18n import N_, _, ngettext
 from clinic_tui.messages import OpenRecord
-from clinic_tui.screens.base import ClinicScreen
+from clinic_tui.screens.base import ClinicScreen, given
 from clinic_tui.widgets.app_header import AppHeader
 from clinic_tui.widgets.footer import ClinicFooter
 
@@ -42,7 +42,7 @@ class ResidentsScreen(ClinicScreen):
         self._show_count()
 
     def _show_count(self) -> None:
-        count = self.clinic_app.store.residents.count()
+        count = self.clinic_store.residents.count()
         self.query_one("#status", Static).update(
             ngettext("{count} resident on file", "{count} residents on file", count).format(count=count)
         )
@@ -58,7 +58,7 @@ class ResidentsScreen(ClinicScreen):
 
     @on(DataTable.RowSelected, "#results")
     def _open(self, event: DataTable.RowSelected) -> None:
-        self.post_message(OpenRecord("resident", event.row_key.value))
+        self.post_message(OpenRecord("resident", given(event.row_key.value)))
 
     def on_screen_resume(self) -> None:
         if self.is_mounted:
@@ -79,7 +79,7 @@ class ResidentsScreen(ClinicScreen):
 
     @work(exclusive=True, thread=True)
     def run_search(self) -> None:
-        hits = self.clinic_app.store.residents.search(self.query_text, limit=PAGE, offset=self.page_start)
+        hits = self.clinic_store.residents.search(self.query_text, limit=PAGE, offset=self.page_start)
         self.app.call_from_thread(self._show, hits)
 
     def _show(self, hits) -> None:

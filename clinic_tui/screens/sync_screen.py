@@ -6,6 +6,7 @@ hospital's latest receipt, and the records it did not accept, each opened with E
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -16,9 +17,12 @@ from textual.widgets import DataTable, Label, ProgressBar, Static
 from clinic_tui import clock
 from clinic_tui.i18n import N_, _
 from clinic_tui.messages import OpenRecord, SyncStatus
-from clinic_tui.screens.base import ClinicScreen
+from clinic_tui.screens.base import ClinicScreen, given
 from clinic_tui.widgets.app_header import AppHeader
 from clinic_tui.widgets.footer import ClinicFooter
+
+if TYPE_CHECKING:
+    from clinic_tui.sync.state import RejectedRecord
 
 OUTCOME_LABELS = {
     "running": N_("running"),
@@ -76,7 +80,7 @@ class SyncScreen(ClinicScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.rejected = []
+        self.rejected: list[RejectedRecord] = []
         self.loaded = False
 
     def compose(self) -> ComposeResult:
@@ -98,8 +102,8 @@ class SyncScreen(ClinicScreen):
             _("Time"), _("How"), _("Sync result"), _("Sent"), _("New"), _("Refused"), _("Received")
         )
         self.query_one("#sync-rejected", DataTable).add_columns(_("Record"), _("Reason"))
-        self.app.sync.changed.subscribe(self, self._sync_changed)
-        self._show_running(self.app.sync.running, self.app.sync.progress)
+        self.clinic_sync.changed.subscribe(self, self._sync_changed)
+        self._show_running(self.clinic_sync.running, self.clinic_sync.progress)
 
     def on_screen_resume(self) -> None:
         self.clinic_app.reload_settings()  # a hub address set on disk since the app started counts
@@ -112,7 +116,7 @@ class SyncScreen(ClinicScreen):
     # --- reading --------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="sync-screen")
     def load(self) -> None:
-        seen = self.app.sync.overview(RUNS_SHOWN)
+        seen = self.clinic_sync.overview(RUNS_SHOWN)
         self.app.call_from_thread(self._show, seen.pending, seen.runs, seen.receipt, seen.rejected)
 
     def _show(self, pending, runs, receipt, rejected) -> None:
@@ -152,7 +156,7 @@ class SyncScreen(ClinicScreen):
     def _status_text(self, runs) -> str:
         from clinic_tui.sync.worker import header_state
 
-        settings = self.app.settings
+        settings = self.clinic_app.settings
         if not settings.hub_url:
             return _(
                 "Not connected to a lead hospital. To sync, set hub_url and the clinic token "
@@ -160,7 +164,7 @@ class SyncScreen(ClinicScreen):
             )
         auto = _("auto-sync on") if settings.auto_sync else _("auto-sync off: F5 syncs")
         line = _("Hub {url} · {state} · {auto}").format(
-            url=settings.hub_url, state=header_state(settings, self.app.sync), auto=auto
+            url=settings.hub_url, state=header_state(settings, self.clinic_app.sync), auto=auto
         )
         last = runs[0] if runs else None
         if last is not None and last.outcome not in ("ok", "rejected", "running") and last.error_message:
@@ -171,7 +175,7 @@ class SyncScreen(ClinicScreen):
 
     # --- a running sync -------------------------------------------------------------------------
     def _sync_changed(self, status: SyncStatus) -> None:
-        self._show_running(self.app.sync.running, status.progress)
+        self._show_running(self.clinic_sync.running, status.progress)
         if status.progress is None:  # a new state or a finished sync, not one more batch
             self.load()
 
@@ -190,7 +194,7 @@ class SyncScreen(ClinicScreen):
     def action_sync_now(self) -> None:
         if self.clinic_app.reload_settings():
             self.load()
-        problem = self.app.sync.sync_now()
+        problem = self.clinic_sync.sync_now()
         if problem:
             self.query_one("#sync-status", Static).update(problem)
         else:
@@ -198,5 +202,5 @@ class SyncScreen(ClinicScreen):
 
     @on(DataTable.RowSelected, "#sync-rejected")
     def _open_rejected(self, event: DataTable.RowSelected) -> None:
-        kind, record_id = event.row_key.value.split(":", 1)
+        kind, record_id = given(event.row_key.value).split(":", 1)
         self.post_message(OpenRecord(kind, record_id))

@@ -37,7 +37,7 @@ GLUCOSE_KIND = CodeSet(
     (("1", N_("Fasting")), ("2", N_("Random")), ("3", N_("2 hours after a meal"))),
 )
 _GLUCOSE_STORED = {"1": "fasting", "2": "random", "3": "postprandial_2h"}  # Visit.glucose_kind
-_GLUCOSE_VITAL = {"1": "fasting_glucose", "2": "random_glucose", "3": "postprandial_glucose"}
+_GLUCOSE_VITAL: dict[str | None, str] = {"1": "fasting_glucose", "2": "random_glucose", "3": "postprandial_glucose"}
 YES_NO = CodeSet("yes or no", (("0", N_("No")), ("1", N_("Yes"))))
 # The picker edits this field, hidden in the form, holding the chosen diagnoses as JSON: that
 # way drafts, "unsaved changes" and saving treat the diagnoses like every other field.
@@ -50,7 +50,7 @@ def vital_problems(readings: Mapping[str, tuple[str, float | None]], *, adult: b
 
     A BMI problem goes to the height field (weight and height give it; height is typed last).
     """
-    fields = {vital: field for vital, (field, _value) in readings.items()}
+    fields: dict[str | None, str | None] = {vital: field for vital, (field, _value) in readings.items()}
     fields["bmi"] = fields.get("height", "bmi")
     problems = check_vitals(adult=adult, **{vital: value for vital, (_field, value) in readings.items()})
     return [replace(p, field=fields.get(p.field, p.field)) for p in problems]
@@ -101,7 +101,7 @@ class VisitFormScreen(FormScreen):
     @property
     def facts(self) -> ResidentFacts:
         if self._facts is None:
-            self._facts = self.clinic_app.store.residents.form_facts(self.resident_id)
+            self._facts = self.clinic_store.residents.form_facts(self.resident_id)
         return self._facts
 
     @property
@@ -160,13 +160,12 @@ class VisitFormScreen(FormScreen):
         # Runs before FormScreen.on_mount loads the values: the picker is in place to show them.
         title = f"{_(self.title_text)} · {resident_line(self.facts, clock.today())}"
         self.query_one(".form-title", Static).update(title)
-        field = self.form.input(DIAGNOSES)
-        field.parent.display = False
+        field, row = self.form.input(DIAGNOSES), self.form.row(DIAGNOSES)
+        row.display = False
         field.disabled = True
-        diagnoses = self.clinic_app.store.diagnoses
+        diagnoses = self.clinic_store.diagnoses
         resident_id = self.resident_id  # ranked for this resident's sex and age
-        picker = DiagnosisPicker(lambda query: diagnoses.find(query, resident_id=resident_id))
-        self.form.mount(picker, after=field.parent)
+        self.form.mount(DiagnosisPicker(lambda query: diagnoses.find(query, resident_id=resident_id)), after=row)
 
     @on(DiagnosisPicker.Changed)
     def _diagnoses_picked(self, event: DiagnosisPicker.Changed) -> None:
@@ -178,7 +177,7 @@ class VisitFormScreen(FormScreen):
 
     def load_initial(self) -> dict[str, Any]:
         if self.record_id is not None:
-            return self._form_values(self.clinic_app.store.visits.load(self.record_id))
+            return self._form_values(self.clinic_store.visits.load(self.record_id))
         now, latest = clock.now(), self.facts.latest_visit
         return {
             "visit_date": now.date(),
@@ -209,7 +208,7 @@ class VisitFormScreen(FormScreen):
         return problems
 
     def save(self, values: dict[str, Any]) -> str:
-        return self.clinic_app.store.visits.save(
+        return self.clinic_store.visits.save(
             resident_id=self.resident_id,
             values=self._record_values(values),
             user_id=self.clinic_app.user_id,

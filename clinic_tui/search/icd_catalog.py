@@ -296,6 +296,7 @@ def _read_rows(path: Path) -> list[list[str]]:
 def _decode(data: bytes, filename: str) -> str:
     # GBK text almost never happens to be valid UTF-8, so trying UTF-8 first is safe.
     # GB18030 is a superset of GBK, which Chinese Excel uses for "CSV (逗号分隔)".
+    encodings: tuple[str, ...]
     if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
         encodings = ("utf-16",)
     else:

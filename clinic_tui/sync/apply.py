@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Engine, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from clinic_tui.data.db import unit_of_work
 from clinic_tui.data.models import (
@@ -62,7 +62,7 @@ def _day(value: Any) -> date | None:
 class _Context:
     def __init__(self, session: Session):
         self.session = session
-        self._clinics = {code: cid for cid, code in session.execute(select(Clinic.id, Clinic.code)).all()}
+        self._clinics = {code: cid for cid, code in session.execute(select(col(Clinic.id), col(Clinic.code))).all()}
         setting = session.get(AppSetting, "clinic_id")
         self.default_clinic = setting.value if setting else next(iter(self._clinics.values()), None)
 

@@ -11,12 +11,13 @@ import gzip
 import socket
 import ssl
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from clinic_tui.sync.credentials import is_loopback
 from clinic_tui.sync.wire import (
@@ -29,6 +30,8 @@ from clinic_tui.sync.wire import (
     PushResponse,
     ReconcileResponse,
 )
+
+_Model = TypeVar("_Model", bound=BaseModel)
 
 # A 2G link: a connection may take seconds to set up and a batch answer a minute to come back.
 CONNECT_TIMEOUT = 10.0
@@ -73,12 +76,13 @@ def encode_batch(records: list[str]) -> bytes:
     return gzip.compress(body.encode(), compresslevel=6)
 
 
-def _causes(exc: BaseException):
+def _causes(exc: BaseException) -> Iterator[BaseException]:
     seen = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        yield exc
-        exc = exc.__cause__ or exc.__context__
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
 
 
 def classify_transport_error(exc: httpx.TransportError) -> HubError:
@@ -215,7 +219,7 @@ class HubClient:
         raise HubError("http", detail or str(status), status=status, code=code)
 
     @staticmethod
-    def _parse(model: type, response: httpx.Response, *, problem: str = "damaged"):
+    def _parse(model: type[_Model], response: httpx.Response, *, problem: str = "damaged") -> _Model:
         """The answer as ``model``. From an endpoint that answered 200, a body that is not JSON or
         not of this shape is a damaged transfer (resent), not a hub of another version."""
         try:

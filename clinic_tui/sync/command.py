@@ -14,15 +14,22 @@ from __future__ import annotations
 import argparse
 import gc
 import sys
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from clinic_tui.config import Settings
 from clinic_tui.i18n import _
 from clinic_tui.sync.status import REACHED_HUB, SyncOutcome, SyncTrigger
 
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
-def add_parser(commands) -> None:
+    from clinic_tui.sync.engine import SyncProgress, SyncReport
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sync = commands.add_parser("sync", help="sync with the lead hospital's hub (push, pull, receipt)")
     sync.add_argument(
         "action",
@@ -41,7 +48,7 @@ def add_parser(commands) -> None:
 def run(settings: Settings, args: argparse.Namespace) -> int:
     from clinic_tui.sync.engine import EXIT_CONFIG
 
-    overrides: dict[str, object] = {}
+    overrides: dict[str, Any] = {}
     if args.sync_db:
         overrides["database"] = args.sync_db.expanduser()
     if args.hub:
@@ -75,7 +82,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     return _sync(settings, args)
 
 
-def _print_warnings(warnings) -> None:
+def _print_warnings(warnings: Iterable[str]) -> None:
     for warning in warnings:
         print(warning, file=sys.stderr)
 
@@ -143,16 +150,16 @@ def _sync(settings: Settings, args: argparse.Namespace) -> int:
     return report.exit_code
 
 
-def _with_progress_bar(engine, settings: Settings, token: str | None):
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+def _with_progress_bar(engine: Engine, settings: Settings, token: str | None) -> SyncReport:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
     from clinic_tui.sync.engine import run_sync
 
     labels = {"push": _("Sending"), "pull": _("Receiving"), "reconcile": _("Checking with the hospital")}
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), transient=False) as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
-        def progress(step) -> None:
+        def progress(step: SyncProgress) -> None:
             if step.phase not in tasks:
                 tasks[step.phase] = bar.add_task(labels.get(step.phase, step.phase), total=step.total)
             bar.update(tasks[step.phase], completed=step.done, total=step.total)

@@ -118,6 +118,7 @@ def read_token(settings: Settings, override: str | None = None) -> str:
 
 def resolve(settings: Settings, token: str | None = None) -> Connection:
     warnings = check_hub_url(settings.hub_url, settings.allow_insecure_http)
+    assert settings.hub_url  # check_hub_url refuses a missing one
     return Connection(settings.hub_url.rstrip("/"), read_token(settings, token), warnings)
 
 

@@ -29,13 +29,13 @@ from clinic_tui.sync.lock import SyncBusy, sync_lock
 from clinic_tui.sync.pusher import RESENDS, Pusher, back_off
 from clinic_tui.sync.status import REACHED_HUB, SyncOutcome, SyncTrigger
 from clinic_tui.sync.texts import problem_message, receipt_text
-from clinic_tui.sync.wire import MAX_PULL_LIMIT
+from clinic_tui.sync.wire import MAX_PULL_LIMIT, ReconcileResponse
 
 OUTCOMES = tuple(outcome for outcome in SyncOutcome if outcome != SyncOutcome.RUNNING)  # how a sync can end
 # Exit codes of `clinic-tui sync` (docs/sync.md): a scheduled task can act on each.
 EXIT_OK, EXIT_ERROR, EXIT_CONFIG, EXIT_OFFLINE, EXIT_AUTH, EXIT_REJECTED, EXIT_BUSY = 0, 1, 2, 3, 4, 5, 6
 EXIT_DNS, EXIT_TLS, EXIT_FORBIDDEN, EXIT_INCOMPATIBLE, EXIT_MISMATCH = 7, 8, 9, 10, 11
-_OUTCOME_EXIT = {
+_OUTCOME_EXIT: dict[str, int] = {
     SyncOutcome.OK: EXIT_OK,
     SyncOutcome.OFFLINE: EXIT_OFFLINE,
     SyncOutcome.AUTH: EXIT_AUTH,
@@ -177,7 +177,7 @@ class _Run:
         )
         self.recovered = False
         self.waiting = 0  # records the take-back left for after the pull (recovery.WAITING_KINDS)
-        self.hub_numbers = None
+        self.hub_numbers: ReconcileResponse | None = None
 
     def tell(self, phase: str, done: int, total: int | None) -> None:
         if self._progress is not None:
@@ -250,6 +250,7 @@ class _Run:
             mismatched, confirmed, epoch = self.mismatched_kinds()
         self.tell("reconcile", 2, 2)
         if not mismatched:  # what the hub holds now: the next sync compares before it sends
+            assert self.hub_numbers is not None  # read by mismatched_kinds
             recovery.store_hub_numbers(self.engine, self.hub_numbers.epoch, self.hub_numbers.kinds)
         rejected = state.rejected_records(self.engine)
         return Receipt(
@@ -304,7 +305,7 @@ def run_sync(
         report.outcome, report.problem = SyncOutcome.ERROR, type(exc).__name__
         report.message = _("Sync failed: {detail}").format(detail=f"{type(exc).__name__}: {exc}")
     if report.run_id is not None:
-        _store_receipt(engine, report)
+        _store_receipt(engine, report, report.run_id)
     return report
 
 
@@ -352,11 +353,11 @@ def _sync(
         )
 
 
-def _store_receipt(engine: Engine, report: SyncReport) -> None:
+def _store_receipt(engine: Engine, report: SyncReport, run_id: int) -> None:
     receipt = report.receipt
     state.finish_run(
         engine,
-        report.run_id,
+        run_id,
         outcome=report.outcome,
         pushed=report.pushed,
         accepted=report.accepted,

@@ -8,10 +8,11 @@ The operating system drops the lock when the process dies, so a crash never leav
 
 from __future__ import annotations
 
-import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 
 class SyncBusy(Exception):
@@ -22,8 +23,8 @@ def lock_path(database: Path | str) -> Path:
     return Path(f"{database}.sync-lock")
 
 
-def _try_lock(handle) -> bool:
-    if os.name == "nt":
+def _try_lock(handle: BinaryIO) -> bool:
+    if sys.platform == "win32":  # os.name "nt"; the form mypy narrows on
         import msvcrt
 
         try:
@@ -41,8 +42,8 @@ def _try_lock(handle) -> bool:
         return False
 
 
-def _unlock(handle) -> None:
-    if os.name == "nt":
+def _unlock(handle: BinaryIO) -> None:
+    if sys.platform == "win32":  # os.name "nt"; the form mypy narrows on
         import msvcrt
 
         handle.seek(0)

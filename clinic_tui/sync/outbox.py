@@ -10,21 +10,24 @@ statements themselves), and the wire records are written as JSON by SQLite (``wi
 
 from __future__ import annotations
 
+import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from pydantic_core import from_json, to_json
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from clinic_tui.data.db import read_session, unit_of_work
 from clinic_tui.data.models import SYNCED_KINDS, utcnow
 from clinic_tui.data.sqlite_file import stored_datetime
+from clinic_tui.domain.referral import CLINIC_UP_STATUSES
 from clinic_tui.sync.wire_json import record_select
 
 # The clinic's own statuses of an upward referral (docs/protocol.md); the rest are the hospital's.
-CLINIC_REFERRAL_STATUSES = ("draft", "review", "sent", "cancelled")
+CLINIC_REFERRAL_STATUSES = tuple(s.value for s in CLINIC_UP_STATUSES)
 _IN_CHUNK = 500  # ids per "IN (...)": well under SQLite's limit on bound variables
 
 
@@ -55,9 +58,9 @@ def stored_now() -> str:
     return stored_datetime(utcnow())
 
 
-def driver_cursor(session):
+def driver_cursor(session: Session) -> sqlite3.Cursor:
     """The sqlite3 cursor of the session's connection, inside its transaction."""
-    return session.connection().connection.driver_connection.cursor()
+    return cast(sqlite3.Connection, session.connection().connection.driver_connection).cursor()
 
 
 # --- walking the outbox ------------------------------------------------------------------------------
@@ -74,7 +77,8 @@ def pending_items(engine: Engine) -> list[OutboxItem]:
 
 def pending_count(engine: Engine) -> int:
     with read_session(engine) as session:
-        return driver_cursor(session).execute("SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0]
+        count: int = driver_cursor(session).execute("SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0]
+    return count
 
 
 def next_pending(engine: Engine, limit: int, after: PendingKey | None) -> tuple[list[OutboxItem], PendingKey | None]:
@@ -109,7 +113,7 @@ _CLINIC_STATUS = (
 )
 
 
-def _clinic_status(session, referral_id: str, status: str) -> str:
+def _clinic_status(session: Session, referral_id: str, status: str) -> str:
     """The status the clinic itself set: what it may push (the hub owns the hospital's moves)."""
     if status in CLINIC_REFERRAL_STATUSES:
         return status
@@ -133,7 +137,7 @@ def build_batch(engine: Engine, items: Iterable[OutboxItem]) -> tuple[list[Outbo
     with read_session(engine) as session:
         cursor = driver_cursor(session)
         for kind, group in by_kind.items():
-            rows = {}
+            rows: dict[str, tuple[Any, ...]] = {}
             if kind in SYNCED_KINDS:
                 for start in range(0, len(group), _IN_CHUNK):
                     ids = [item.record_id for item in group[start : start + _IN_CHUNK]]
@@ -157,7 +161,7 @@ def build_batch(engine: Engine, items: Iterable[OutboxItem]) -> tuple[list[Outbo
     return sent, records
 
 
-def _with_clinic_status(session, record: str) -> str:
+def _with_clinic_status(session: Session, record: str) -> str:
     """A referral goes out with the status the clinic set (the hub owns the hospital's moves)."""
     parsed = from_json(record)
     status = _clinic_status(session, parsed["id"], parsed["data"]["status"])

@@ -12,7 +12,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Protocol
 
 from sqlalchemy import Engine
@@ -39,6 +39,7 @@ class PushCounts(Protocol):
     duplicate: int
     rejected: int
     conflict: int
+    behind: int
     conflicts: dict[str, str]
 
 
@@ -90,23 +91,23 @@ class Pusher:
         self._tell(self.done, self.total)
         return self.report.accepted - accepted_before
 
-    def _walk(self, attempted: set, after: outbox.PendingKey | None):
+    def _walk(self, attempted: set[OutboxItem], after: outbox.PendingKey | None) -> outbox.PendingKey | None:
         """The pending rows in send order, a batch at a time, with the client's work overlapping
         the hub's: while the hub stores one batch, the next is read, built and encoded here and
         queued to go as soon as the hub answers; the answers to a batch are applied (in order, each
         batch in one transaction) while the hub stores the next."""
-        in_flight = None
+        in_flight: tuple[list[OutboxItem], Future[PushResponse | HubError]] | None = None
         upcoming, after = self._next_batch(attempted, after)
         while upcoming is not None or in_flight is not None:
             self._check_cancel()
-            queued = None
+            queued: tuple[list[OutboxItem], Future[PushResponse | HubError]] | None = None
             if upcoming is not None:
                 sent, body = upcoming
                 if len(sent) > self.batch_size:  # built before a 413 or a timeout halved the batches
                     self._halve(sent, attempted)
                 else:
                     self._tell(self.done, self.total)  # chosen; the hub has not answered yet
-                    queued = (sent, self._sender.submit(self._exchange, sent, body))
+                    queued = (sent, self._submit(sent, body))
             if in_flight is not None:
                 sent, answer = in_flight
                 self._deliver(sent, answer.result(), attempted)
@@ -114,7 +115,9 @@ class Pusher:
             upcoming, after = self._next_batch(attempted, after)
         return after
 
-    def _next_batch(self, attempted: set, after: outbox.PendingKey | None):
+    def _next_batch(
+        self, attempted: set[OutboxItem], after: outbox.PendingKey | None
+    ) -> tuple[tuple[list[OutboxItem], bytes] | None, outbox.PendingKey | None]:
         """The next batch not yet attempted in this sync, built and encoded: ((sent, body) or None,
         key). Outbox keys are read READ_AHEAD at a time (each read sorts the pending rows); the rows
         themselves are read as each batch is built, so an edit made meanwhile is sent as it is."""
@@ -124,7 +127,7 @@ class Pusher:
                 self._keys.extend(rows)
                 if not rows:
                     return None, after
-            batch = []
+            batch: list[OutboxItem] = []
             while self._keys and len(batch) < self.batch_size:
                 item = self._keys.popleft()
                 if item not in attempted:
@@ -138,7 +141,7 @@ class Pusher:
             if sent:
                 return (sent, encode_batch(payloads)), after
 
-    def _sweep(self, attempted: set) -> bool:
+    def _sweep(self, attempted: set[OutboxItem]) -> bool:
         """Rows the keyset walk cannot meet (queued behind it, e.g. the clock was set back): push
         them too. False when there are none, the usual case."""
         left = [item for item in outbox.pending_items(self.engine) if item not in attempted]
@@ -147,7 +150,7 @@ class Pusher:
             self._push(left[start : start + self.batch_size], attempted)
         return bool(left)
 
-    def _push(self, items: list[OutboxItem], attempted: set) -> None:
+    def _push(self, items: list[OutboxItem], attempted: set[OutboxItem]) -> None:
         """One batch, start to end, without overlap (a sweep, or halves of a batch)."""
         attempted.update(items)
         sent, payloads = outbox.build_batch(self.engine, items)
@@ -155,8 +158,12 @@ class Pusher:
         if not sent:
             return
         self._tell(self.done, self.total)
-        answer = self._sender.submit(self._exchange, sent, encode_batch(payloads)).result()
+        answer = self._submit(sent, encode_batch(payloads)).result()
         self._deliver(sent, answer, attempted)
+
+    def _submit(self, sent: list[OutboxItem], body: bytes) -> Future[PushResponse | HubError]:
+        assert self._sender is not None, "only while push_all runs"
+        return self._sender.submit(self._exchange, sent, body)
 
     def _exchange(self, sent: list[OutboxItem], body: bytes) -> PushResponse | HubError:
         """Send one batch until it is answered (on the sender thread). Returns the 413 or the
@@ -181,7 +188,7 @@ class Pusher:
                 back_off(attempt)
         raise AssertionError("unreachable")
 
-    def _deliver(self, sent: list[OutboxItem], answer: PushResponse | HubError, attempted: set) -> None:
+    def _deliver(self, sent: list[OutboxItem], answer: PushResponse | HubError, attempted: set[OutboxItem]) -> None:
         """Apply the hub's answers to a batch, or shrink the batches on a 413 or a timeout."""
         if isinstance(answer, HubError):
             if len(sent) == 1:  # a 413 for one record: it needs the doctor's attention
@@ -201,7 +208,7 @@ class Pusher:
         report.conflicts.update(conflicts)
         self.done += len(sent)
 
-    def _halve(self, sent: list[OutboxItem], attempted: set) -> None:
+    def _halve(self, sent: list[OutboxItem], attempted: set[OutboxItem]) -> None:
         """A 413 or a timeout: the rest of this sync uses batches half as big."""
         self.batch_size = max(1, len(sent) // 2)
         for start in range(0, len(sent), self.batch_size):

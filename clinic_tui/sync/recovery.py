@@ -29,20 +29,23 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, text
 
 from clinic_tui.data.db import unit_of_work
 from clinic_tui.data.maintenance import RESTORED_KEY
 from clinic_tui.data.models import SYNCED_KINDS, AppSetting, AuditEntry, OutboxEntry
-from clinic_tui.data.models.base import UTCDateTime
+from clinic_tui.data.models.base import UTCDateTime, table_of
 from clinic_tui.data.records import PRIVATE_FIELDS, _refresh_dependents, _refresh_derived
+
+if TYPE_CHECKING:
+    from sqlmodel import SQLModel
 
 HUB_NUMBERS_KEY = "hub_numbers"  # app_setting: per kind [count, hash] the hub held after the last clean sync
 
 
-def stored_hub_numbers(engine: Engine) -> dict[str, list] | None:
+def stored_hub_numbers(engine: Engine) -> dict[str, Any] | None:
     """What the hub held of this clinic when this database last synced cleanly (None: never)."""
     import json
 
@@ -61,7 +64,7 @@ def store_hub_numbers(engine: Engine, epoch: str, kinds: dict[str, Any]) -> None
         session.merge(AppSetting(key=HUB_NUMBERS_KEY, value=value))
 
 
-def kinds_changed_on_the_hub(stored: dict | None, epoch: str, kinds: dict[str, Any]) -> list[str]:
+def kinds_changed_on_the_hub(stored: dict[str, Any] | None, epoch: str, kinds: dict[str, Any]) -> list[str]:
     """The kinds whose numbers on the hub differ from those this database saw at its last clean
     sync. Only this clinic's pushes change them, so a difference means the database is older than
     what it sent: it was restored from a backup. A new epoch (the hub restored) is handled by the
@@ -99,9 +102,9 @@ def marked_restored(engine: Engine) -> bool:
         )
 
 
-def _column_values(model: type, data: dict[str, Any]) -> dict[str, Any]:
+def _column_values(model: type[SQLModel], data: dict[str, Any]) -> dict[str, Any]:
     values = {}
-    for column in model.__table__.columns:
+    for column in table_of(model).columns:
         if column.name not in data or column.name in PRIVATE_FIELDS:
             continue
         value = data[column.name]

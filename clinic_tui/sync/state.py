@@ -13,9 +13,11 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Engine, func, select, update
+from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from clinic_tui import clock
 from clinic_tui.data.db import read_session, unit_of_work
@@ -25,6 +27,9 @@ from clinic_tui.i18n import N_, _
 from clinic_tui.sync.outbox import OutboxItem, driver_cursor, stored_now
 from clinic_tui.sync.status import REACHED_HUB, SyncOutcome, SyncTrigger
 from clinic_tui.sync.wire import CLINIC_KINDS, record_set_hash
+
+if TYPE_CHECKING:
+    from sqlalchemy import CursorResult
 
 PULL_CURSOR = "pull"
 KIND_LABELS = {
@@ -84,7 +89,7 @@ _REQUEUE_ALL = (
 _REQUEUE_MISSING = " ON CONFLICT (kind, record_id) DO NOTHING"
 
 
-def _requeue(session, kinds: Iterable[str], *, everything: bool) -> int:
+def _requeue(session: Session, kinds: Iterable[str], *, everything: bool) -> int:
     """Queue every owned record of ``kinds``; ``everything`` also re-sends rows already queued or
     rejected (a new hub epoch: its earlier answers are void)."""
     cursor = driver_cursor(session)
@@ -156,6 +161,7 @@ def start_run(engine: Engine, trigger: SyncTrigger) -> int:
         run = SyncRun(trigger=trigger)
         session.add(run)
         session.flush()
+        assert run.id is not None  # given by the database at the flush
         return run.id
 
 
@@ -163,16 +169,18 @@ def close_interrupted_runs(engine: Engine, message: str) -> int:
     """Runs still "running" although no sync holds the lock: their process was stopped (killed, a
     power cut). Close them as errors with ``message``; the time they stopped is not known."""
     with unit_of_work(engine) as session:
-        return session.execute(
+        result = session.execute(
             update(SyncRun)
-            .where(SyncRun.outcome == SyncOutcome.RUNNING)
+            .where(col(SyncRun.outcome) == SyncOutcome.RUNNING)
             .values(outcome=SyncOutcome.ERROR, error_message=message)
-        ).rowcount
+        )
+        return cast("CursorResult[Any]", result).rowcount
 
 
 def finish_run(engine: Engine, run_id: int, **fields: Any) -> SyncRun:
     with unit_of_work(engine) as session:
         run = session.get(SyncRun, run_id)
+        assert run is not None, run_id
         for name, value in fields.items():
             setattr(run, name, value)
         run.finished_at = utcnow()
@@ -183,7 +191,7 @@ def finish_run(engine: Engine, run_id: int, **fields: Any) -> SyncRun:
 
 def recent_runs(engine: Engine, limit: int = 10) -> list[SyncRun]:
     with read_session(engine) as session:
-        return list(session.execute(select(SyncRun).order_by(SyncRun.id.desc()).limit(limit)).scalars())
+        return list(session.execute(select(SyncRun).order_by(col(SyncRun.id).desc()).limit(limit)).scalars())
 
 
 def latest_receipt(engine: Engine) -> SyncRun | None:
@@ -191,8 +199,8 @@ def latest_receipt(engine: Engine) -> SyncRun | None:
     with read_session(engine) as session:
         return session.execute(
             select(SyncRun)
-            .where(SyncRun.outcome.in_(REACHED_HUB), SyncRun.finished_at.is_not(None))
-            .order_by(SyncRun.id.desc())
+            .where(col(SyncRun.outcome).in_(REACHED_HUB), col(SyncRun.finished_at).is_not(None))
+            .order_by(col(SyncRun.id).desc())
             .limit(1)
         ).scalar_one_or_none()
 
@@ -207,7 +215,9 @@ def pending_by_kind(engine: Engine) -> dict[str, int]:
     with read_session(engine) as session:
         return dict(
             session.execute(
-                select(OutboxEntry.kind, func.count()).where(OutboxEntry.state == "pending").group_by(OutboxEntry.kind)
+                select(col(OutboxEntry.kind), func.count())
+                .where(col(OutboxEntry.state) == "pending")
+                .group_by(col(OutboxEntry.kind))
             ).all()
         )
 
@@ -221,8 +231,8 @@ def rejected_records(engine: Engine) -> list[RejectedRecord]:
         rows = (
             session.execute(
                 select(OutboxEntry)
-                .where(OutboxEntry.state == "rejected")
-                .order_by(OutboxEntry.kind, OutboxEntry.queued_at)
+                .where(col(OutboxEntry.state) == "rejected")
+                .order_by(col(OutboxEntry.kind), col(OutboxEntry.queued_at))
             )
             .scalars()
             .all()
@@ -262,9 +272,10 @@ def overview(engine: Engine, runs_shown: int) -> Overview:
 
 def rejected_count(engine: Engine) -> int:
     with read_session(engine) as session:
-        return session.execute(
-            select(func.count()).select_from(OutboxEntry).where(OutboxEntry.state == "rejected")
+        count: int = session.execute(
+            select(func.count()).select_from(OutboxEntry).where(col(OutboxEntry.state) == "rejected")
         ).scalar_one()
+    return count
 
 
 def count_by_kind(items: Iterable[OutboxItem]) -> dict[str, int]:

@@ -21,11 +21,12 @@ list already relies on ``json_each``).
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, Column, Date, Float, Integer, String, TypeDecorator
 
 from clinic_tui.data.models import SYNCED_KINDS
-from clinic_tui.data.models.base import UTCDateTime
+from clinic_tui.data.models.base import UTCDateTime, table_of
 from clinic_tui.data.records import PRIVATE_FIELDS
 
 
@@ -45,7 +46,7 @@ def _float(name: str) -> str:
     )
 
 
-def _value(kind: str, column: Column) -> str:
+def _value(kind: str, column: Column[Any]) -> str:
     """The SQL expression of a column's wire value."""
     if isinstance(column.type, UTCDateTime):
         return _utc_iso(column.name)
@@ -65,7 +66,7 @@ def _value(kind: str, column: Column) -> str:
 def record_select(kind: str) -> str:
     """``SELECT id, revision, origin, <wire record as JSON> FROM <table> WHERE id IN `` (the list
     of ids to follow). ``origin`` is "clinic" for kinds that have no origin column."""
-    table = SYNCED_KINDS[kind].__table__
+    table = table_of(SYNCED_KINDS[kind])
     data = ", ".join(
         f"'{column.name}', {_value(kind, column)}" for column in table.columns if column.name not in PRIVATE_FIELDS
     )

@@ -41,6 +41,8 @@ from clinic_tui.sync.scheduler import (
 from clinic_tui.sync.status import REACHED_HUB, SyncOutcome, SyncState, SyncTrigger
 
 if TYPE_CHECKING:
+    from clinic_tui.config import Settings
+    from clinic_tui.sync.engine import SyncProgress, SyncReport
     from clinic_tui.sync.state import Overview
 
 DEFAULT_POLICY = SchedulePolicy()
@@ -60,8 +62,10 @@ class Publisher(Protocol):
 
     def publish(self, data: Any) -> None: ...
 
+    def subscribe(self, node: Any, callback: Callable[[Any], Any]) -> None: ...
 
-def header_state(settings, worker: SyncWorker | None) -> str:
+
+def header_state(settings: Settings, worker: SyncWorker | None) -> str:
     """The header's word for how the sync stands."""
     if not settings.hub_url:
         return _("no hub")
@@ -79,14 +83,16 @@ class SyncWorker:
     app, called as ``status(state, progress=..., report=...)`` (``clinic_tui.messages.SyncStatus``).
     """
 
-    def __init__(self, app, *, changed: Publisher, status: Callable[..., Any], policy: SchedulePolicy | None = None):
+    def __init__(
+        self, app: Any, *, changed: Publisher, status: Callable[..., Any], policy: SchedulePolicy | None = None
+    ):
         self.app = app
         self.scheduler = SyncScheduler(policy or DEFAULT_POLICY)
         self.changed = changed
         self._status = status
         self.running = False  # a sync is under way
-        self.progress = None  # engine.SyncProgress of the running sync
-        self.last_report = None
+        self.progress: SyncProgress | None = None  # of the running sync
+        self.last_report: SyncReport | None = None
         self._lock = threading.Lock()  # the scheduler is read by the thread and changed by the UI
         self._wake = threading.Event()
         self._stop = threading.Event()  # quitting: also cancels a running sync between batches
@@ -94,10 +100,11 @@ class SyncWorker:
         self._nudged_on: date | None = None
 
     @property
-    def settings(self):
+    def settings(self) -> Settings:
         """The app's settings as they are now: the app reloads them from disk (``reload_settings``)
         when the sync screen opens or F5 is pressed, and every probe and sync after uses them."""
-        return self.app.settings
+        settings: Settings = self.app.settings
+        return settings
 
     @property
     def automatic(self) -> bool:
@@ -226,11 +233,11 @@ class SyncWorker:
         self.last_report = report
         self._post(report=report)
 
-    def _progressed(self, progress) -> None:
+    def _progressed(self, progress: SyncProgress) -> None:
         self.progress = progress
         self._post(progress=progress)
 
-    def _post(self, **details) -> None:
+    def _post(self, **details: Any) -> None:
         if not self._stop.is_set():
             self.app.post_message(self._status(self.state, **details))
 

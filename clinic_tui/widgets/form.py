@@ -156,6 +156,12 @@ class FormView(VerticalScroll, can_focus=False):
     def input(self, name: str) -> Input:
         return self.query_one(f"#field-{name}", Input)
 
+    def row(self, name: str) -> FieldRow:
+        """The row of field ``name``: its label, its input and its message."""
+        row = self.input(name).parent
+        assert isinstance(row, FieldRow), name
+        return row
+
     def raw(self) -> dict[str, str]:
         return {spec.name: self.input(spec.name).value for spec in self.specs}
 
@@ -194,7 +200,7 @@ class FormView(VerticalScroll, can_focus=False):
         return problems
 
     def show(self, name: str, problems: Sequence[Problem]) -> None:
-        self.input(name).parent.show_problems(problems)
+        self.row(name).show_problems(problems)
 
     def show_all(self, problems: Sequence[Problem]) -> None:
         for spec in self.specs:
@@ -202,7 +208,9 @@ class FormView(VerticalScroll, can_focus=False):
 
     @on(Input.Blurred, ".field-input")
     def _left_field(self, event: Input.Blurred) -> None:
-        self.check_field(event.input.id.removeprefix("field-"))
+        field_id = event.input.id
+        assert field_id is not None  # every field's input has one: field-<name>
+        self.check_field(field_id.removeprefix("field-"))
 
     @on(Input.Changed, ".field-input")
     def _typed(self, event: Input.Changed) -> None:

@@ -16,6 +16,7 @@ from clinic_tui import i18n
 from clinic_tui.domain import referral
 from clinic_tui.domain.problems import DomainError, Severity, errors
 from clinic_tui.domain.referral import (
+    CLINIC_UP_STATUSES,
     Actor,
     Direction,
     Status,
@@ -446,3 +447,8 @@ def test_a_check_task_ends_at_completed_and_cancelled_only():
     ends = {status for status in referral.STATUSES[referral.Direction.UP] if check_ends("up", status)}
     assert ends == {referral.Status.COMPLETED, referral.Status.CANCELLED}
     assert not check_ends("down", "completed")
+
+
+def test_the_clinic_pushes_the_upward_statuses_its_side_sets():
+    # What the outbox sends and the hub accepts from a clinic (sync/outbox.py, hub referral_rules).
+    assert CLINIC_UP_STATUSES == (Status.DRAFT, Status.REVIEW, Status.SENT, Status.CANCELLED)

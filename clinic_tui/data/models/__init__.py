@@ -5,7 +5,7 @@ record is created, UTC timestamps, a revision counter, the clinic and the author
 instead of deletion. Records the hub owns (the hospital directory) use ``HubRecord``.
 """
 
-from clinic_tui.data.models.base import HubRecord, SyncedRecord, new_id, utcnow
+from clinic_tui.data.models.base import HubRecord, SyncedRecord, new_id, table_of, utcnow
 from clinic_tui.data.models.bookkeeping import (
     AppSetting,
     AuditEntry,
@@ -62,6 +62,7 @@ __all__ = [
     "SyncCursor",
     "SyncRun",
     "SyncedRecord",
+    "table_of",
     "Task",
     "Team",
     "Visit",

@@ -6,14 +6,14 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import ConfigDict
-from sqlalchemy import JSON, DateTime, TypeDecorator
+from sqlalchemy import JSON, DateTime, Table, TypeDecorator
 from sqlmodel import Field, SQLModel
+from sqlmodel.main import SQLModelConfig
 
 # Pydantic builds each model's validator and serializer when its class is made unless told to wait
 # for their first use; table models are rarely validated (rows come from SQL, records are made
 # with keywords), so building them lazily shortens importing the data layer at start-up.
-LAZY = ConfigDict(defer_build=True)
+LAZY = SQLModelConfig(defer_build=True)
 
 
 def new_id() -> str:
@@ -43,6 +43,11 @@ class UTCDateTime(TypeDecorator):
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         return None if value is None else value.replace(tzinfo=UTC)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """``model.__table__``, typed: SQLModel's stubs do not declare the table of a table model."""
+    return model.__table__  # type: ignore[attr-defined]
 
 
 def json_list() -> Any:
