@@ -46,6 +46,8 @@ if TYPE_CHECKING:
     from clinic_tui.data.referral_service import Directory, HospitalChoice
 
 
+# Where the pickers are in the form's order: above the first field (see on_mount).
+PICKERS_FIRST = {"resident": -2, "diagnoses": -1}
 # (singular, plural): how many fields stop the slip from being kept or sent.
 NOT_SAVED = (N_("Not saved: {count} field needs correcting."), N_("Not saved: {count} fields need correcting."))
 NOT_SENT = (N_("Not sent: {count} thing to complete."), N_("Not sent: {count} things to complete."))
@@ -350,8 +352,8 @@ class ReferralFormScreen(FormScreen):
         errors = [p for p in shown if p.severity is Severity.ERROR]
         if errors:
             self.set_status(ngettext(*headline, len(errors)).format(count=len(errors)), Severity.ERROR)
-            # The first in the form, top down (the resident before everything): not the last checked.
-            self._focus_problem(min(errors, key=lambda p: -1 if p.field == "resident" else self.form_position(p)))
+            # The first in the form, top down (the two pickers sit above the fields): not the last checked.
+            self._focus_problem(min(errors, key=lambda p: PICKERS_FIRST.get(p.field, self.form_position(p))))
 
     def _focus_problem(self, problem: Problem) -> None:
         if problem.field == "resident" and self.query(ResidentPicker):
