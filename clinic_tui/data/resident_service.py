@@ -13,6 +13,7 @@ from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Engine, func, select
@@ -275,7 +276,10 @@ def timeline(engine: Engine, resident_id: str, today: date, limit: int = TIMELIN
             for record in session.execute(
                 select(model).where(*alive).order_by(day_column.desc()).limit(limit)
             ).scalars():
-                rows.append((_day_of(getattr(record, day_column.key)), record.created_at, kind, record, summarize))
+                line = summarize
+                if kind == "task":
+                    line = partial(_task_line, number=_referral_number(session, record))
+                rows.append((_day_of(getattr(record, day_column.key)), record.created_at, kind, record, line))
     rows.sort(key=lambda row: (row[0], row[1]), reverse=True)
     items = [
         TimelineItem(kind, record.id, day, summarize(record, today))
@@ -338,12 +342,23 @@ def _contract_line(c: Contract, today: date) -> str:
     )
 
 
-def _task_line(t: Task, today: date) -> str:
+def _task_line(t: Task, today: date, number: str | None = None) -> str:
     if t.done_at is not None:
         state = _("done")
     else:
         state = _("overdue") if t.due_date < today else _("to do")
-    return _line(t.title, _("due {date}").format(date=t.due_date.isoformat()), state)
+    # A title the clinic wrote itself is made again in the reader's language: the stored one is in
+    # the language of whoever created the task (and is what the hub received).
+    title = _("Check on referral {number}").format(number=number) if number else t.title
+    return _line(title, _("due {date}").format(date=t.due_date.isoformat()), state)
+
+
+def _referral_number(session: Session, task: Task) -> str | None:
+    """The referral number of a referral-check task (None for other tasks)."""
+    if task.kind != "referral_check" or task.source_kind != "referral" or not task.source_id:
+        return None
+    referral = session.get(Referral, task.source_id)
+    return referral.referral_no if referral is not None else None
 
 
 # kind, model, the date it is placed at (its column), its one-line summary

@@ -353,7 +353,7 @@ class ReferralFormScreen(FormScreen):
         if errors:
             self.set_status(ngettext(*headline, len(errors)).format(count=len(errors)), Severity.ERROR)
             # The first in the form, top down (the two pickers sit above the fields): not the last checked.
-            self._focus_problem(min(errors, key=lambda p: PICKERS_FIRST.get(p.field, self.form_position(p))))
+            self._focus_problem(min(errors, key=lambda p: PICKERS_FIRST.get(p.field or "", self.form_position(p))))
 
     def _focus_problem(self, problem: Problem) -> None:
         if problem.field == "resident" and self.query(ResidentPicker):
