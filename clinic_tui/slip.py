@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from rich.cells import cell_len
 
 from clinic_tui.domain.codes import ID_DOCUMENT_TYPE, INSURANCE_TYPE, SEX
+from clinic_tui.domain.record_text import verdict_label
 from clinic_tui.domain.referral import (
     DIRECTION_LABELS,
     OUTCOME_LABELS,
@@ -177,7 +178,7 @@ def slip_sections(referral: Any, answer: Any = None) -> list[Section]:
             table=Table(
                 [_("Item"), _("Result"), _("Normal or abnormal")],
                 [
-                    [e.get("item") or "", e.get("result") or "", _("Abnormal") if e.get("abnormal") else _("Normal")]
+                    [e.get("item") or "", e.get("result") or "", _(verdict_label(e.get("abnormal")))]
                     for e in r.examinations or ()
                 ],
             ),

@@ -205,3 +205,33 @@ def test_save_slip_writes_both_files_named_by_number(tmp_path):
     # A slip names a patient: readable by its owner only, like the database.
     assert {stat.S_IMODE(p.stat().st_mode) for p in (html_path, text_path)} == {0o600}
     assert stat.S_IMODE(html_path.parent.stat().st_mode) == 0o700
+
+
+def test_an_examination_without_a_verdict_is_not_judged_never_normal():
+    """Issue 14.1: every item states the verdict it was given; none given prints 未判定."""
+    examinations = [
+        {"item": "血压", "result": "185/115 mmHg (2026-11-20 14:30)", "abnormal": True},
+        {"item": "心率", "result": "78 次/分 (2026-11-20 14:30)", "abnormal": False},
+        {"item": "餐后血糖", "result": "9.1 mmol/L (2026-11-20)", "abnormal": None},
+    ]
+    text = render_text(_referral(examinations=examinations), CLINIC, ANSWER)
+    rows = {
+        line.split()[0]: line.split()[-1] for line in text.splitlines() if line.startswith(("血压", "心率", "餐后"))
+    }
+    assert rows == {"血压": "异常", "心率": "正常", "餐后血糖": "未判定"}
+    assert "<td>未判定</td>" in render_html(_referral(examinations=examinations), CLINIC, ANSWER)
+
+
+def test_the_hubs_copy_of_the_slip_states_the_same_verdicts():
+    from clinic_hub.web.i18n import Translator
+    from clinic_hub.web.views import slip_sections
+
+    data = {
+        "examinations": [
+            {"item": "血压", "result": "185/115 mmHg", "abnormal": True},
+            {"item": "心率", "result": "78 次/分", "abnormal": False},
+            {"item": "餐后血糖", "result": "9.1 mmol/L", "abnormal": None},
+        ]
+    }
+    section = next(s for s in slip_sections(Translator("zh"), data, "up", "sent", "normal") if s.title == "检查及结果")
+    assert [row[-1] for row in section.rows] == ["异常", "正常", "未判定"]
