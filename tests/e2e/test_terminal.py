@@ -346,3 +346,101 @@ def test_the_pin_typed_right_after_picking_oneself_signs_in(terminal: Terminal, 
     terminal.wait_for(zh("Who is working?"), DOCTOR)
     terminal.tmux("send-keys", "-t", "app", "Enter", *PIN, "Enter")  # one write to the terminal
     terminal.wait_for(zh("Visits today"), timeout=5)
+
+
+def _hypertension_patient(database: Path) -> str:
+    """A demo resident on file with hypertension only, whose name is no part of another's."""
+    [row] = _rows(
+        database,
+        "SELECT name FROM resident AS r WHERE deleted = 0 AND chronic_conditions = '[\"02\"]'"
+        " AND (SELECT count(*) FROM resident AS o WHERE instr(o.name, r.name) > 0) = 1 ORDER BY name LIMIT 1",
+    )
+    return row["name"]
+
+
+def test_a_follow_up_referral_slip_states_its_blood_pressure_and_verdicts(terminal: Terminal, database: Path):
+    """Issue 14.1 as the doctor met it: a visit at 168/96, a follow-up the same day at 185/115, F9
+    refers from the follow-up, Ctrl+T sends; the slip on the referral's page must state 185/115 as
+    异常 and every other reading with its own verdict, never a blanket 正常."""
+    patient = _hypertension_patient(database)
+    sign_in(terminal, database)
+    terminal.wait_for(zh("Visits today"))
+    terminal.keys("F3")
+    terminal.wait_for(zh("Name, pinyin initials, ID tail or phone"))
+    terminal.type(patient)
+    terminal.wait_for(zh("Results {first}-{last}").format(first=1, last=1))
+    terminal.keys("Enter")  # one Enter in the search box opens the resident highlighted
+    terminal.wait_for(patient, zh("New follow-up"))
+
+    terminal.keys("F7")
+    terminal.wait_for(zh("Visit record"), patient)
+    terminal.fill(zh("Date"), first=True)
+    terminal.fill(zh("Time"))
+    terminal.fill(zh("Visit mode"))
+    for label, text in (("Complaint", "头晕"), ("Systolic BP", "168"), ("Diastolic BP", "96"), ("Heart rate", "78")):
+        terminal.fill(zh(label), text)
+    while zh("Diagnoses") not in terminal.focused_line():
+        terminal.fill(terminal.focused_line().split()[0])  # the other vitals stay empty
+    terminal.type("gxy")
+    first_match(terminal, zh("Diagnoses"))
+    terminal.keys("Enter")
+    terminal.until(lambda: first_match(terminal, zh("Diagnoses"), wait=False) is None, "the match list closed")
+    terminal.keys("C-s")
+    terminal.wait_for(patient, "头晕", zh("New follow-up"))
+
+    terminal.keys("F8")
+    terminal.wait_for(zh("Systolic BP"), patient)
+    terminal.fill(zh("Date"), first=True)
+    terminal.fill(zh("Mode"))
+    terminal.fill(zh("Symptoms"))
+    terminal.fill(zh("Danger signs"))
+    # Today's visit measured 168/96: the form offers it, the cursor at its end; Ctrl+U clears it.
+    terminal.until(lambda: zh("Systolic BP") in terminal.focused_line(), "the cursor in the systolic BP")
+    assert "168" in terminal.focused_line()
+    terminal.keys("C-u")
+    terminal.fill(zh("Systolic BP"), "185")
+    terminal.keys("C-u")
+    terminal.fill(zh("Diastolic BP"), "115")
+    terminal.wait_for("F9")
+    terminal.keys("F9")  # saves the follow-up and drafts the referral from it
+
+    terminal.until(lambda: zh("Diagnoses") in terminal.focused_line(), "the referral form open")
+    terminal.fill(zh("Diagnoses"))  # prefilled: hypertension
+    terminal.fill(zh("Reason"))  # prefilled from the follow-up's alarm
+    terminal.fill(zh("Urgency"))  # emergency, prefilled
+    terminal.fill(zh("Transport"), "0")
+    terminal.fill(zh("Purpose"))
+    terminal.fill(zh("Hospital"))
+    terminal.fill(zh("Department"), "8")
+    while zh("Consent") not in terminal.focused_line():
+        terminal.fill(terminal.focused_line().split()[0])
+    terminal.fill(zh("Consent"), "1")
+    terminal.keys("C-t")
+    terminal.wait_for(patient, zh("New follow-up"))  # sent: back on the resident's page
+    [referral] = _rows(database, "SELECT referral_no FROM referral WHERE status = 'sent' AND patient_name = ?", patient)
+
+    terminal.keys("C-e")
+    terminal.wait_for(zh("Patient name, pinyin initials or referral number"))
+    terminal.keys("F7")
+    terminal.type(referral["referral_no"])
+    terminal.wait_for(zh("Referrals {first}-{last} of {total}").format(first=1, last=1, total=1))
+    terminal.keys("Enter", "Enter")  # to the list, then open it
+    terminal.wait_for(referral["referral_no"], zh("Status history"))
+    heading = zh("Examinations and results")
+    for _page in range(8):
+        lines = terminal.screen().splitlines()
+        start = next((i for i, line in enumerate(lines) if line.strip() == heading), None)
+        if start is not None and start + 3 < len(lines) - 2:
+            break
+        terminal.keys("PageDown")
+        time.sleep(0.3)
+    else:
+        raise AssertionError(f"no {heading} on the page:\n{terminal.screen()}")
+    rows = {line.split()[0]: line.split() for line in lines[start + 1 : start + 6] if line.strip()}
+    pressure, heart = rows[zh("Blood pressure")], rows[zh("Heart rate")]
+    assert "185/115" in pressure and pressure[-1] == zh("Abnormal"), lines
+    assert "78" in heart and heart[-1] == zh("Normal"), lines
+    assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}\)", " ".join(pressure)), pressure  # when it was taken
+    assert "168/96" not in terminal.screen()
+    terminal.keys("C-q")
+    terminal.wait_for("[exit 0]")
