@@ -111,9 +111,8 @@ class TypingInput(Input):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, select_on_focus=False, **kwargs)
 
-    def _on_focus(self, event: events.Focus) -> None:
+    def on_focus(self, _event: events.Focus) -> None:  # after Input's own handler, which selects nothing here
         self.selection = Selection.cursor(len(self.value))
-        super()._on_focus(event)
 
 
 class FieldRow(Horizontal):
