@@ -326,3 +326,27 @@ def test_examination_verdicts_survive_the_form_text_and_a_missing_one_stays_unju
     assert examinations[0]["result"] == "185/115 mmHg (2026-11-20 14:30)"
     assert examinations_text(examinations) == typed
     assert parse_examinations("Blood pressure 185/115 mmHg abnormal")[0]["abnormal"] is True
+
+
+def test_the_hub_receives_the_verdicts_and_its_copy_of_the_slip_says_what_the_clinics_says(engine, doctor, resident):
+    """The examinations travel inside the referral record: the wire carries each verdict as it is
+    (true, false or null), and the hub's page of the slip reads them as the printed slip does."""
+    from clinic_hub.web.i18n import Translator
+    from clinic_hub.web.views import slip_sections as hub_sections
+    from clinic_tui.slip import slip_sections
+    from clinic_tui.sync.outbox import OutboxItem, build_batch
+
+    examinations = parse_examinations(
+        "血压 185/115 mmHg (2026-11-23 14:30) 异常; 心率 78 次/分 正常; 餐后血糖 9.1 mmol/L"
+    )
+    referral_id, _number = submit(
+        engine, resident_id=resident.id, values=_complete(examinations=examinations), user_id=doctor.id, today=DAY
+    )
+    (referral,) = _rows(engine, Referral, id=referral_id)
+    _sent, (text,) = build_batch(engine, [OutboxItem("referral", referral_id, referral.revision)])
+    data = json.loads(text)["data"]
+    assert [e["abnormal"] for e in data["examinations"]] == [True, False, None]
+    clinic_rows = next(s for s in slip_sections(referral) if s.title == "检查及结果").table.rows
+    hub = next(s for s in hub_sections(Translator("zh"), data, "up", "sent", "normal") if s.title == "检查及结果")
+    assert hub.rows == clinic_rows
+    assert [row[-1] for row in hub.rows] == ["异常", "正常", "未判定"]
