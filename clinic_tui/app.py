@@ -342,8 +342,30 @@ class ClinicApp(App):
             self.switch_mode("dashboard")
 
     def action_residents(self) -> None:
-        if self.user_id:
+        """The resident search, always: from a resident's page (or a form) of the residents mode
+        too, whose screens are closed (a form's typing kept as its draft); from another mode, the
+        last search, as it was left."""
+        if not self.user_id:
+            return
+        from clinic_tui.screens.residents import ResidentsScreen
+
+        if self.current_mode != "residents":
             self.switch_mode("residents")
+        search = next((s for s in self.screen_stack if isinstance(s, ResidentsScreen)), None)
+        if search is None:
+            return
+        above = self.screen_stack[self.screen_stack.index(search) + 1 :]
+        for screen in above:
+            flush = getattr(screen, "flush_draft", None)
+            if flush is not None and screen.is_mounted:
+                flush()
+
+        async def close_above() -> None:
+            for screen in reversed(above):  # the top one first: each is the active screen when it goes
+                await screen.dismiss()
+            search.action_focus_search()
+
+        self.call_later(close_above)
 
     def action_open_mode(self, mode: str) -> None:
         if self.user_id:

@@ -20,6 +20,7 @@ from rich.cells import cell_len
 
 from clinic_tui import clock
 from clinic_tui.domain.codes import ID_DOCUMENT_TYPE, INSURANCE_TYPE, SEX
+from clinic_tui.domain.record_text import verdict_label
 from clinic_tui.domain.referral import (
     DIRECTION_LABELS,
     OUTCOME_LABELS,
@@ -176,7 +177,7 @@ def slip_sections(referral: Any, answer: Any = None) -> list[Section]:
             table=Table(
                 [_("Item"), _("Result"), _("Normal or abnormal")],
                 [
-                    [e.get("item") or "", e.get("result") or "", _("Abnormal") if e.get("abnormal") else _("Normal")]
+                    [e.get("item") or "", e.get("result") or "", _(verdict_label(e.get("abnormal")))]
                     for e in r.examinations or ()
                 ],
             ),
@@ -237,13 +238,31 @@ def slip_sections(referral: Any, answer: Any = None) -> list[Section]:
     return sections
 
 
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+
+
+def slot_text(answer: Any) -> str:
+    """The appointment slot as a person reads it: department, day and time, number.
+
+    The hub names a slot "<slot pool id>#<number>"; the pool's id is for machines, never shown.
+    """
+    slot = (answer and answer.appointment_slot_id) or ""
+    if not slot:
+        return ""
+    _pool, hash_sign, number = slot.rpartition("#")
+    if not hash_sign:
+        number = "" if _UUID.search(slot) else slot
+    numbered = _("No. {number}").format(number=number) if number else ""
+    return _joined(answer.appointment_department, _day(answer.appointment_at), numbered)
+
+
 def _answer_fields(r: Any, answer: Any) -> list[tuple[str, str]]:
     """The hospital's part: the appointment, or why it refused; blank lines to fill by hand."""
     rows = [
         (_("Appointment department"), (answer and answer.appointment_department) or ""),
         (_("Appointment doctor"), (answer and answer.appointment_doctor) or ""),
         (_("Appointment time"), _day(answer.appointment_at) if answer else ""),
-        (_("Slot"), (answer and answer.appointment_slot_id) or ""),
+        (_("Slot"), slot_text(answer)),
     ]
     if answer is not None and answer.to_status == "rejected":
         rows.append((_("Rejection reason"), answer.reason or ""))
@@ -303,7 +322,7 @@ def render_html(referral: Any, clinic: Any = None, answer: Any = None) -> str:
         f"<header>{header}</header>",
         f"<h1>{_e(_('Two-way referral slip'))} · {_e(_label(DIRECTION_LABELS, referral.direction))}{green}</h1>",
         f'<div class="number"><span>{_e(_("Referral number"))}: <b>{_e(referral.referral_no)}</b></span>'
-        f"<span>{_e(_('Record ID'))}: {_e(referral.id)}</span></div>",
+        f"<span>{_e(_('Referral date'))}: {_e(_day(referral.referral_date))}</span></div>",
     ]
     for section in slip_sections(referral, answer):
         parts.append(f"<section><h2>{_e(section.title)}</h2>")
@@ -384,14 +403,13 @@ def render_text(referral: Any, clinic: Any = None, answer: Any = None, width: in
         return " " * max(0, (width - cell_len(line)) // 2) + line
 
     sections = slip_sections(referral, answer)
-    labels = [_("Referral number"), _("Record ID")] + [label for s in sections for label, _v in s.fields]
+    labels = [_("Referral number")] + [label for s in sections for label, _v in s.fields]
     label_width = min(MAX_LABEL_WIDTH, max(cell_len(label) for label in labels) + 2)
     lines = [centred(line) for line in _header_lines(clinic) if line]
     lines += [
         centred(_title(referral)),
         "=" * width,
         f"{pad(_('Referral number'), label_width)}{referral.referral_no}",
-        f"{pad(_('Record ID'), label_width)}{referral.id}",
     ]
     for section in sections:
         lines += ["", f"[{section.title}]"]

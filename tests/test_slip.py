@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import stat
 from datetime import UTC, date, datetime
 from types import SimpleNamespace
@@ -76,7 +77,6 @@ ANSWER = SimpleNamespace(
 )
 FIELD_VALUES = [
     "QS0101-20261120-0007",
-    "5f0c3c1e-0000-4000-8000-000000000001",
     "上转",
     "住院",
     "急诊",
@@ -147,7 +147,7 @@ def test_text_has_every_field_and_aligns_values_by_display_cells():
         assert value in text, value
     assert "欧阳<秀>英" in text
     starts = {}
-    for label in ("姓名", "性别", "转诊单号", "记录编号", "出生日期"):
+    for label in ("姓名", "性别", "转诊单号", "出生日期"):
         line = next(line for line in text.splitlines() if line.startswith(label))
         value = line[len(label) :].lstrip()
         starts[label] = cell_len(line[: len(line) - len(value)])
@@ -205,3 +205,53 @@ def test_save_slip_writes_both_files_named_by_number(tmp_path):
     # A slip names a patient: readable by its owner only, like the database.
     assert {stat.S_IMODE(p.stat().st_mode) for p in (html_path, text_path)} == {0o600}
     assert stat.S_IMODE(html_path.parent.stat().st_mode) == 0o700
+
+
+def test_an_examination_without_a_verdict_is_not_judged_never_normal():
+    """Issue 14.1: every item states the verdict it was given; none given prints 未判定."""
+    examinations = [
+        {"item": "血压", "result": "185/115 mmHg (2026-11-20 14:30)", "abnormal": True},
+        {"item": "心率", "result": "78 次/分 (2026-11-20 14:30)", "abnormal": False},
+        {"item": "餐后血糖", "result": "9.1 mmol/L (2026-11-20)", "abnormal": None},
+    ]
+    text = render_text(_referral(examinations=examinations), CLINIC, ANSWER)
+    rows = {
+        line.split()[0]: line.split()[-1] for line in text.splitlines() if line.startswith(("血压", "心率", "餐后"))
+    }
+    assert rows == {"血压": "异常", "心率": "正常", "餐后血糖": "未判定"}
+    assert "<td>未判定</td>" in render_html(_referral(examinations=examinations), CLINIC, ANSWER)
+
+
+def test_the_hubs_copy_of_the_slip_states_the_same_verdicts():
+    from clinic_hub.web.i18n import Translator
+    from clinic_hub.web.views import slip_sections
+
+    data = {
+        "examinations": [
+            {"item": "血压", "result": "185/115 mmHg", "abnormal": True},
+            {"item": "心率", "result": "78 次/分", "abnormal": False},
+            {"item": "餐后血糖", "result": "9.1 mmol/L", "abnormal": None},
+        ]
+    }
+    section = next(s for s in slip_sections(Translator("zh"), data, "up", "sent", "normal") if s.title == "检查及结果")
+    assert [row[-1] for row in section.rows] == ["异常", "正常", "未判定"]
+
+
+def test_no_uuid_on_the_slip_the_slot_reads_as_department_day_time_and_number():
+    """Issue 14.11: `号源 b437fc20-…#1` and `记录编号 dd3bd205-…` become what a person reads."""
+    pool = "b437fc20-1111-4222-8333-444455556666"
+    answer = SimpleNamespace(
+        to_status="accepted",
+        reason=None,
+        appointment_department="心内科门诊",
+        appointment_doctor="张医生",
+        appointment_at=datetime(2026, 11, 21, 1, 30, tzinfo=UTC),
+        appointment_slot_id=f"{pool}#1",
+    )
+    referral = _referral()
+    for page in (render_text(referral, CLINIC, answer), render_html(referral, CLINIC, answer)):
+        assert referral.id not in page and pool not in page
+        assert re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", page) is None
+        assert "QS0101-20261120-0007" in page  # the record is named by its referral number
+    slot_line = next(line for line in render_text(referral, CLINIC, answer).splitlines() if line.startswith("号源"))
+    assert slot_line.split(None, 1)[1] == "心内科门诊 2026-11-21 09:30 1号"

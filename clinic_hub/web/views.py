@@ -24,6 +24,7 @@ from clinic_hub.schemas.desk import ReferralSummary
 from clinic_hub.web.i18n import N_
 from clinic_tui.domain.codes import ID_DOCUMENT_TYPE, INSURANCE_TYPE, SEX
 from clinic_tui.domain.followup import CLASSIFICATION_LABELS, DISEASE_LABELS
+from clinic_tui.domain.record_text import verdict_label
 from clinic_tui.domain.referral import (
     DIRECTION_LABELS,
     OUTCOME_LABELS,
@@ -123,6 +124,11 @@ def _items(value: Any) -> list[dict]:
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
+def _flag(value: Any) -> bool | None:
+    """An examination's verdict as the clinic sent it; anything but true or false is not judged."""
+    return value if isinstance(value, bool) else None
+
+
 def diagnoses(t: T, items: Any) -> str:
     return t("; ").join(joined(text(d.get("code")), text(d.get("name"))) for d in _items(items))
 
@@ -209,7 +215,7 @@ def slip_sections(t: T, data: dict[str, Any], direction: str, status: str, urgen
             t("Examinations and results"),
             headers=[t("Item"), t("Result"), t("Normal or abnormal")],
             rows=[
-                [text(e.get("item")), text(e.get("result")), t("Abnormal") if e.get("abnormal") else t("Normal")]
+                [text(e.get("item")), text(e.get("result")), t(verdict_label(_flag(e.get("abnormal"))))]
                 for e in _items(d.get("examinations"))
             ],
         ),

@@ -39,6 +39,7 @@ from clinic_tui.data.models import (
 from clinic_tui.domain.codes import CHRONIC_CONDITION
 from clinic_tui.domain.problems import DomainError, Problem, Severity
 from clinic_tui.domain.record_text import medications_text
+from clinic_tui.domain.reference_ranges import Verdict, blood_pressure_verdict, verdict
 from clinic_tui.domain.referral import check_due_date, submission_problems, transition
 from clinic_tui.i18n import N_, _
 
@@ -208,7 +209,7 @@ def prefill(
                 CHRONIC_CONDITION.label(c) for c in resident.chronic_conditions or [] if CHRONIC_CONDITION.is_valid(c)
             )
             or None,
-            "examinations": _examinations(visit, followups),
+            "examinations": _examinations(visit, followups, _source(visit, visit_id, followups, followup_id)),
             "medications": medications,
             "treatment_so_far": _treatment(visit, medications) or None,
         }
@@ -223,6 +224,15 @@ def load_referral(engine: Engine, referral_id: str) -> dict[str, Any]:
             raise DomainError(Problem("referral.missing", N_("This referral is no longer on file.")))
         extra = ("resident_id", "status", "referral_no", "source_visit_id", "patient_name")
         return {name: getattr(referral, name) for name in FORM_FIELDS + extra}
+
+
+def _source(
+    visit: Visit | None, visit_id: str | None, followups: list[Followup], followup_id: str | None
+) -> Visit | Followup | None:
+    """The encounter the referral is made from: the given follow-up, else the given visit."""
+    if followup_id:
+        return next((f for f in followups if f.id == followup_id), None)
+    return visit if visit_id else None
 
 
 def _latest_visit(session: Session, resident_id: str) -> Visit | None:
@@ -263,27 +273,99 @@ def _medication(entry: dict) -> dict:
     }
 
 
-def _examinations(visit: Visit | None, followups: list[Followup]) -> list[dict]:
-    found = []
-    if visit is not None:
-        on = clock.local(visit.visit_at).date().isoformat()
-        if visit.sbp and visit.dbp:
-            found.append((_("Blood pressure"), f"{visit.sbp}/{visit.dbp} mmHg", on))
-        if visit.heart_rate:
-            found.append((_("Heart rate"), _("{value} bpm").format(value=visit.heart_rate), on))
-        if visit.temperature_c:
-            found.append((_("Temperature"), f"{visit.temperature_c:g} °C", on))
-        if visit.glucose_mmol:
-            found.append((_("Glucose"), f"{visit.glucose_mmol:g} mmol/L", on))
-    for followup in followups:
-        on = followup.followup_date.isoformat()
-        if followup.sbp and followup.dbp and not any(item == _("Blood pressure") for item, *_rest in found):
-            found.append((_("Blood pressure"), f"{followup.sbp}/{followup.dbp} mmHg", on))
-        if followup.fasting_glucose:
-            found.append((_("Fasting glucose"), f"{followup.fasting_glucose:g} mmol/L", on))
-        if followup.hba1c:
-            found.append((_("HbA1c"), f"{followup.hba1c:g}%", on))
-    return [{"item": item, "result": f"{result} ({on})", "abnormal": None} for item, result, on in found]
+def _examinations(visit: Visit | None, followups: list[Followup], first: Visit | Followup | None) -> list[dict]:
+    """The readings as the slip's 检查及结果, each with when it was taken and its verdict.
+
+    ``first`` is the encounter the referral is made from: its readings come first, so a slip made
+    from a follow-up at 185/115 states 185/115, not an earlier visit's reading. The other records,
+    newest first, add only what that encounter did not measure. Each verdict comes from the domain's reference
+    ranges; a measurement without a range gets none (None: the slip says "not judged").
+    """
+    others = sorted((e for e in (visit, *followups) if e is not None and e is not first), key=_when, reverse=True)
+    encounters = ([first] if first is not None else []) + others
+    found: list[dict] = []
+    for encounter in encounters:
+        readings = _visit_readings(encounter) if isinstance(encounter, Visit) else _followup_readings(encounter)
+        when = _when(encounter)
+        for item, result, judged in readings:
+            if any(e["item"] == item for e in found):
+                continue
+            abnormal = None if judged is None else judged is Verdict.ABNORMAL
+            found.append({"item": item, "result": f"{result} ({when})", "abnormal": abnormal})
+    return found
+
+
+def _when(encounter: Visit | Followup) -> str:
+    """The date and time a reading was taken: a visit's time; a follow-up's date, with the time
+    it was recorded when that was the same day."""
+    if isinstance(encounter, Visit):
+        return clock.local(encounter.visit_at).strftime("%Y-%m-%d %H:%M")
+    recorded = clock.local(encounter.created_at) if encounter.created_at else None
+    if recorded is not None and recorded.date() == encounter.followup_date:
+        return recorded.strftime("%Y-%m-%d %H:%M")
+    return encounter.followup_date.isoformat()
+
+
+Reading = tuple[str, str, Verdict | None]
+_VISIT_GLUCOSE = {  # Visit.glucose_kind -> (item, reference range)
+    "fasting": (N_("Fasting glucose"), "fasting_glucose"),
+    "random": (N_("Random glucose"), "random_glucose"),
+    "postprandial_2h": (N_("2-hour glucose"), None),
+}
+
+
+def _visit_readings(visit: Visit) -> list[Reading]:
+    found: list[Reading] = []
+    if visit.sbp and visit.dbp:
+        found.append(
+            (_("Blood pressure"), f"{visit.sbp}/{visit.dbp} mmHg", blood_pressure_verdict(visit.sbp, visit.dbp))
+        )
+    if visit.heart_rate:
+        found.append(
+            (_("Heart rate"), _("{value} bpm").format(value=visit.heart_rate), verdict("heart_rate", visit.heart_rate))
+        )
+    if visit.temperature_c:
+        found.append((_("Temperature"), f"{visit.temperature_c:g} °C", verdict("temperature_c", visit.temperature_c)))
+    if visit.glucose_mmol:
+        item, measurement = _VISIT_GLUCOSE.get(visit.glucose_kind or "", (N_("Glucose"), None))
+        judged = verdict(measurement, visit.glucose_mmol) if measurement else None
+        found.append((_(item), f"{visit.glucose_mmol:g} mmol/L", judged))
+    return found
+
+
+def _followup_readings(followup: Followup) -> list[Reading]:
+    found: list[Reading] = []
+    if followup.sbp and followup.dbp:
+        found.append(
+            (
+                _("Blood pressure"),
+                f"{followup.sbp}/{followup.dbp} mmHg",
+                blood_pressure_verdict(followup.sbp, followup.dbp),
+            )
+        )
+    if followup.heart_rate:
+        found.append(
+            (
+                _("Heart rate"),
+                _("{value} bpm").format(value=followup.heart_rate),
+                verdict("heart_rate", followup.heart_rate),
+            )
+        )
+    if followup.temperature:
+        found.append((_("Temperature"), f"{followup.temperature:g} °C", verdict("temperature_c", followup.temperature)))
+    if followup.fasting_glucose:
+        found.append(
+            (
+                _("Fasting glucose"),
+                f"{followup.fasting_glucose:g} mmol/L",
+                verdict("fasting_glucose", followup.fasting_glucose),
+            )
+        )
+    if followup.postprandial_glucose:
+        found.append((_("2-hour glucose"), f"{followup.postprandial_glucose:g} mmol/L", None))
+    if followup.hba1c:
+        found.append((_("HbA1c"), f"{followup.hba1c:g}%", verdict("hba1c", followup.hba1c)))
+    return found
 
 
 def _treatment(visit: Visit | None, medications: list[dict]) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from clinic_tui.i18n import LANGUAGES, N_, _, translations
+
 _ENTRY_SEPARATORS = re.compile(r"[;；\n]+")
 _TIMES = re.compile(r"(\d+)(次(/日|/天)?)?")
 TRANSPORT_NEEDS = ("oxygen", "monitor", "stretcher", "escort", "ambulance_120")  # Referral.transport keys
@@ -43,20 +45,49 @@ def medications_text(medications: list[dict[str, Any]] | None) -> str:
     return "; ".join(entries)
 
 
-# --- Examinations: "item result; item result" ----------------------------------------------------
+# --- Examinations: "item result [verdict]; item result [verdict]" -------------------------------
+
+# An examination's "abnormal" flag as the slip states it: judged abnormal, judged normal, or not
+# judged at all (None), which is never to be shown as normal.
+VERDICT_LABELS = {True: N_("Abnormal"), False: N_("Normal"), None: N_("Not judged")}
+
+
+def verdict_label(abnormal: bool | None) -> str:
+    """The message id of an examination's verdict (translate it where it is shown)."""
+    return VERDICT_LABELS[None if abnormal is None else bool(abnormal)]
+
+
+def _verdict_of(word: str) -> tuple[bool, bool | None]:
+    """(is a verdict word, the flag it stands for): the words in any language, any case."""
+    wanted = word.strip().casefold()
+    for flag in (True, False):
+        msgid = VERDICT_LABELS[flag]
+        if wanted in {translations(language).gettext(msgid).casefold() for language in LANGUAGES}:
+            return True, flag
+    return False, None
 
 
 def examinations_text(examinations: list[dict[str, Any]] | None) -> str:
-    return "; ".join(" ".join(p for p in (e.get("item"), e.get("result")) if p) for e in examinations or [])
+    """The examinations on one line, each judged one ending in its verdict ("正常"/"异常")."""
+    entries = []
+    for e in examinations or []:
+        verdict = _(VERDICT_LABELS[bool(e["abnormal"])]) if e.get("abnormal") is not None else None
+        entries.append(" ".join(p for p in (e.get("item"), e.get("result"), verdict) if p))
+    return "; ".join(entries)
 
 
 def parse_examinations(text: str | None) -> list[dict[str, Any]]:
-    """ "item result; item result" as the model stores it (abnormal left for the hospital to judge)."""
+    """ "item result [verdict]; ..." as the model stores it; no verdict word: not judged (None)."""
     found: list[dict[str, Any]] = []
     for entry in _ENTRY_SEPARATORS.split(text or ""):
         item, _space, result = entry.strip().partition(" ")
-        if item:
-            found.append({"item": item, "result": result.strip() or None, "abnormal": None})
+        if not item:
+            continue
+        head, _space, last = result.strip().rpartition(" ")
+        is_verdict, abnormal = _verdict_of(last)
+        if is_verdict:
+            result = head
+        found.append({"item": item, "result": result.strip() or None, "abnormal": abnormal})
     return found
 
 

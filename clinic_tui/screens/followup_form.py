@@ -114,7 +114,13 @@ class FollowupFormScreen(FormScreen):
     def _title(self) -> str:
         disease = _("{disease} follow-up").format(disease=_(DISEASE_LABELS[self.disease]))
         title = _(self.title_text) if self.asks_disease and self._disease is None else disease
-        return f"{title} · {resident_line(self.facts.resident, clock.today())}"
+        return f"{self.heading(title)} · {resident_line(self.facts.resident, clock.today())}"
+
+    def form_title(self) -> str:
+        return self._title()
+
+    def record_day(self) -> str | None:
+        return self.stored["followup_date"].isoformat() if self.stored else None
 
     # --- layout ------------------------------------------------------------------------------
 
@@ -142,7 +148,7 @@ class FollowupFormScreen(FormScreen):
 
     def _dress(self) -> None:
         """Title, legend and suggestion of a freshly composed form."""
-        self.query_one(".form-title", Static).update(self._title())
+        self.show_title()
         self.query_one("#followup-legend").display = False
         self.call_after_refresh(self._reassess)  # once FormScreen.on_mount has loaded the values
 
@@ -243,6 +249,9 @@ class FollowupFormScreen(FormScreen):
         alarm.update(_(template).format(reasons=self._reasons(a)) if template else "")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        allowed = super().check_action(action, parameters)
+        if not allowed:
+            return allowed
         if action == "start_referral":
             a = self.assessment
             return a is not None and (a.emergency_referral or a.recommend_referral)

@@ -32,6 +32,8 @@ class FormScreen(ClinicScreen):
         # Not a priority binding: keys typed just before Ctrl+S must reach their field first.
         Binding("ctrl+s", "save", N_("Save"), id="form.save"),
         Binding("escape", "leave", N_("Leave"), id="form.leave"),
+        # Offered only on a past record opened to be read (``read_only``): the explicit step to change it.
+        Binding("f6", "edit", N_("Edit"), id="form.edit"),
         # A priority binding runs as the app takes the key from the terminal, so the focus has moved
         # before the app routes the next key: keys typed ahead after Enter land in the next field.
         # (Handled by the Input instead, the Enter would move the focus only after the keys queued
@@ -40,6 +42,8 @@ class FormScreen(ClinicScreen):
     ]
     form_name = "form"
     title_text = N_("Form")
+    # What a record opened to be read may not do until F6 makes it editable.
+    EDITING_ACTIONS = frozenset({"save", "save_and_refer", "start_referral"})
 
     def __init__(
         self,
@@ -48,9 +52,13 @@ class FormScreen(ClinicScreen):
         context: dict | None = None,
         initial: dict[str, Any] | None = None,
         draft: dict[str, str] | None = None,
+        read_only: bool = False,
     ):
         super().__init__()
         self.record_id = record_id
+        # A past record opened from a list is shown to be read; F6 (``action_edit``) changes it.
+        self.read_only = read_only and record_id is not None and draft is None
+        self._locked: list = []
         self.context = context or {}
         self.initial = initial or {}
         self.restored_draft = draft
@@ -78,6 +86,25 @@ class FormScreen(ClinicScreen):
     def draft_title(self) -> str:
         return _(self.title_text)
 
+    def record_day(self) -> str | None:
+        """The date of the record edited or read, for the title (None: the title needs no date)."""
+        return None
+
+    def heading(self, title: str) -> str:
+        """``title`` as this form's state says it: a new record's as it is; a past record's with its
+        date, marked read only, or 修改 while it is being changed."""
+        day = self.record_day() if self.record_id is not None else None
+        if day is None:
+            return title
+        template = N_("{title} {date} (read only)") if self.read_only else N_("Edit {title} {date}")
+        return _(template).format(title=title, date=day)
+
+    def form_title(self) -> str:
+        return self.heading(_(self.title_text))
+
+    def show_title(self) -> None:
+        self.query_one(".form-title", Static).update(self.form_title())
+
     def context_key(self) -> str:
         return ""
 
@@ -104,6 +131,43 @@ class FormScreen(ClinicScreen):
         if self.restored_draft:
             self.form.load_raw(self.restored_draft)
             self.set_status(_("Restored the unsaved draft of this form."))
+        if self.read_only:
+            self._lock(True)
+            self.set_status(_("Read only: F6 to change this record."))
+        else:
+            self.form.input(self.form.specs[0].name).focus()
+
+    def _lock(self, locked: bool) -> None:
+        """Make every field of the form (the pickers' too) unchangeable, or give them back.
+
+        The form itself takes the focus meanwhile, so the arrows and Page Down still scroll it.
+        """
+        if locked:
+            self._locked = [w for w in self.form.query("Input, OptionList") if not w.disabled]
+            for widget in self._locked:
+                widget.disabled = True
+            self.form.can_focus = True
+            self.form.focus()
+        else:
+            for widget in self._locked:
+                widget.disabled = False
+            self._locked = []
+            self.form.can_focus = False
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "edit":
+            return self.read_only
+        return not (self.read_only and action in self.EDITING_ACTIONS)
+
+    def action_edit(self) -> None:
+        """F6 on a past record opened to be read: change it (the title says 修改 and its date)."""
+        if not self.read_only:
+            return
+        self.read_only = False
+        self._lock(False)
+        self.show_title()
+        self.set_status("")
         self.form.input(self.form.specs[0].name).focus()
 
     def set_status(self, text: str, severity: Severity | None = None) -> None:

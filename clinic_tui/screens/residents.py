@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Input, Static
 
 from clinic_tui.i18n import N_, _, ngettext
@@ -21,12 +22,17 @@ class ResidentsScreen(ClinicScreen):
         Binding("f3", "focus_search", N_("Search"), id="residents.search"),
         Binding("pagedown", "next_page", N_("Next page"), id="residents.next_page"),
         Binding("pageup", "previous_page", N_("Previous page"), id="residents.previous_page"),
+        # From the search box (the list takes Up and Down itself when it has the focus).
+        Binding("down", "move_highlight(1)", N_("Next resident"), id="residents.next_row", show=False),
+        Binding("up", "move_highlight(-1)", N_("Previous resident"), id="residents.previous_row", show=False),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.query_text = ""
         self.page_start = 0
+        self.shown_query: str | None = None  # the query the listed rows answer
+        self._open_when_shown = False  # Enter came before the rows: open the first on arrival
 
     def compose(self) -> ComposeResult:
         yield AppHeader()
@@ -53,8 +59,24 @@ class ResidentsScreen(ClinicScreen):
         self.run_search()
 
     @on(Input.Submitted, "#search")
-    def _to_results(self) -> None:
-        self.query_one(DataTable).focus()
+    def _open_highlighted(self) -> None:
+        """Enter in the search box opens the resident highlighted in the list (the first, unless
+        Up/Down moved the highlight); before the rows of what was typed arrive, it opens on arrival."""
+        if self.shown_query != self.query_text:
+            self._open_when_shown = True
+            return
+        self._open_row()
+
+    def _open_row(self) -> None:
+        table = self.query_one(DataTable)
+        if table.row_count:
+            row_key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key
+            self.post_message(OpenRecord("resident", given(row_key.value)))
+
+    def action_move_highlight(self, rows: int) -> None:
+        table = self.query_one(DataTable)
+        if table.row_count:
+            table.move_cursor(row=max(0, min(table.cursor_row + rows, table.row_count - 1)))
 
     @on(DataTable.RowSelected, "#results")
     def _open(self, event: DataTable.RowSelected) -> None:
@@ -66,6 +88,9 @@ class ResidentsScreen(ClinicScreen):
 
     def action_focus_search(self) -> None:
         self.query_one(Input).focus()
+
+    def on_screen_suspend(self) -> None:
+        self._open_when_shown = False
 
     def action_next_page(self) -> None:
         if self.query_one(DataTable).row_count == PAGE:
@@ -79,10 +104,11 @@ class ResidentsScreen(ClinicScreen):
 
     @work(exclusive=True, thread=True)
     def run_search(self) -> None:
-        hits = self.clinic_store.residents.search(self.query_text, limit=PAGE, offset=self.page_start)
-        self.app.call_from_thread(self._show, hits)
+        query = self.query_text
+        hits = self.clinic_store.residents.search(query, limit=PAGE, offset=self.page_start)
+        self.app.call_from_thread(self._show, hits, query)
 
-    def _show(self, hits) -> None:
+    def _show(self, hits, query: str | None = None) -> None:
         from clinic_tui.domain.codes import SEX
         from clinic_tui.domain.idnumber import mask_citizen_id
 
@@ -106,3 +132,7 @@ class ResidentsScreen(ClinicScreen):
             )
         else:
             status.update(_("No resident matches “{query}”").format(query=self.query_text))
+        self.shown_query = query
+        if self._open_when_shown and query == self.query_text:
+            self._open_when_shown = False
+            self._open_row()

@@ -62,6 +62,8 @@ def screen_for(store, kind: str, record_id: str):
         return record_page(kind, record_id)
     if kind in ("visit", "followup"):
         resident_id = store.residents.of_record(kind, record_id)
-        return form_class(kind)(record_id=record_id, context={"resident_id": resident_id})
+        # A past record is shown to be read: changing it is a deliberate step (F6), never a slip of
+        # the keys meant for a new one.
+        return form_class(kind)(record_id=record_id, context={"resident_id": resident_id}, read_only=True)
     resident_id = store.residents.of_record(kind, record_id)
     return _load(RECORD_PAGES["resident"])(resident_id) if resident_id else None

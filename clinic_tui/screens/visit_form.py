@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.binding import Binding
-from textual.widgets import Input, Static
+from textual.widgets import Input
 
 from clinic_tui import clock
 from clinic_tui.domain.codes import SEX, VISIT_MODE, CodeSet
@@ -93,6 +93,7 @@ class VisitFormScreen(FormScreen):
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)
         self._facts: ResidentFacts | None = None
+        self._stored: dict[str, Any] | None = None
 
     @property
     def resident_id(self) -> str:
@@ -103,6 +104,19 @@ class VisitFormScreen(FormScreen):
         if self._facts is None:
             self._facts = self.clinic_store.residents.form_facts(self.resident_id)
         return self._facts
+
+    @property
+    def stored(self) -> dict[str, Any] | None:
+        """The visit as saved, when the form shows one."""
+        if self._stored is None and self.record_id is not None:
+            self._stored = self.clinic_store.visits.load(self.record_id)
+        return self._stored
+
+    def record_day(self) -> str | None:
+        return clock.local(self.stored["visit_at"]).date().isoformat() if self.stored else None
+
+    def form_title(self) -> str:
+        return f"{self.heading(_(self.title_text))} · {resident_line(self.facts, clock.today())}"
 
     @property
     def picker(self) -> DiagnosisPicker:
@@ -158,8 +172,7 @@ class VisitFormScreen(FormScreen):
 
     def on_mount(self) -> None:
         # Runs before FormScreen.on_mount loads the values: the picker is in place to show them.
-        title = f"{_(self.title_text)} · {resident_line(self.facts, clock.today())}"
-        self.query_one(".form-title", Static).update(title)
+        self.show_title()
         field, row = self.form.input(DIAGNOSES), self.form.row(DIAGNOSES)
         row.display = False
         field.disabled = True
@@ -176,8 +189,8 @@ class VisitFormScreen(FormScreen):
         self.picker.set_chosen(json.loads(event.value or "[]"))
 
     def load_initial(self) -> dict[str, Any]:
-        if self.record_id is not None:
-            return self._form_values(self.clinic_store.visits.load(self.record_id))
+        if self.stored is not None:
+            return self._form_values(self.stored)
         now, latest = clock.now(), self.facts.latest_visit
         return {
             "visit_date": now.date(),

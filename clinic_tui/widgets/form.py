@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Input, Label, Static
+from textual.widgets.input import Selection
 
 from clinic_tui.domain.problems import Problem, Severity
 from clinic_tui.i18n import N_, LazyText, _
@@ -102,6 +103,18 @@ def show(spec: FieldSpec, value: Any) -> str:
     return str(value)
 
 
+class TypingInput(Input):
+    """An input that keeps its text when focus arrives: the cursor goes to the end, nothing is
+    selected, so the first key typed adds to the text instead of replacing it (a restored ID number
+    is not lost to a "5"). Selecting everything is asked for (Ctrl+Shift+A, Shift+Home)."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, select_on_focus=False, **kwargs)
+
+    def on_focus(self, _event: events.Focus) -> None:  # after Input's own handler, which selects nothing here
+        self.selection = Selection.cursor(len(self.value))
+
+
 class FieldRow(Horizontal):
     """Label, input and the field's message on one line."""
 
@@ -115,7 +128,7 @@ class FieldRow(Horizontal):
         placeholder = _(self.spec.hint) if self.spec.hint else ""
         if self.spec.kind == "choice" and not placeholder:
             placeholder = " ".join(f"{c}={label}" for c, label in self.spec.choices.items())
-        yield Input(placeholder=placeholder, id=f"field-{self.spec.name}", classes="field-input", compact=True)
+        yield TypingInput(placeholder=placeholder, id=f"field-{self.spec.name}", classes="field-input", compact=True)
         yield Static("", classes="field-message")
 
     def show_problems(self, problems: Sequence[Problem]) -> None:

@@ -23,6 +23,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, OptionList, Static
 
 from clinic_tui.i18n import _
+from clinic_tui.widgets.form import TypingInput
 
 MAX_MATCHES = 5
 
@@ -46,7 +47,7 @@ class SearchPicker(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(classes="field-row"):
             yield Label(f"{_(self._label)}*", classes="field-label")
-            yield Input(
+            yield TypingInput(
                 placeholder=_(self.placeholder), id=f"{self.id_prefix}-query", classes="picker-query", compact=True
             )
             yield Static("", id=f"{self.id_prefix}-message", classes="field-message")

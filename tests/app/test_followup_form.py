@@ -73,7 +73,7 @@ async def _go_to(app, pilot, field: str) -> None:
 
 async def _type_in(app, pilot, field: str, text: str) -> None:
     await _go_to(app, pilot, field)
-    await pilot.press(*text, "enter")
+    await pilot.press("ctrl+u", *text, "enter")  # the cursor arrives at the end: clear what is there first
 
 
 def _text(app, selector: str) -> str:

@@ -71,7 +71,7 @@ async def fill(pilot, **typed: str) -> None:
             return
         text = typed.pop(name, "")
         if text:
-            await pilot.press(*text)
+            await pilot.press("ctrl+u", *text)  # the cursor arrives at the end: clear what is there first
         await pilot.press("enter")
 
 

@@ -49,9 +49,11 @@ class StandInForm(Screen):
 
     BINDINGS = [("escape", "app.pop_screen")]
 
-    def __init__(self, form: str, *, record_id: str | None = None, context: dict | None = None):
+    def __init__(
+        self, form: str, *, record_id: str | None = None, context: dict | None = None, read_only: bool = False
+    ):
         super().__init__()
-        self.form, self.record_id, self.context = form, record_id, context
+        self.form, self.record_id, self.context, self.read_only = form, record_id, context, read_only
 
 
 @pytest.fixture
@@ -87,7 +89,7 @@ async def open_page(app: ClinicApp, pilot, name: str) -> ResidentScreen:
     await pilot.press(*name)
     results = app.screen.query_one(DataTable)
     await wait_for(pilot, lambda: results.row_count == 1)
-    await pilot.press("enter", "enter")
+    await pilot.press("enter")  # Enter in the search box opens the resident highlighted
     await wait_for(pilot, lambda: isinstance(app.screen, ResidentScreen))
     page = app.screen
     await wait_for(pilot, lambda: page.query_one(DataTable).row_count > 0)
@@ -138,6 +140,7 @@ async def test_enter_opens_the_record_under_the_cursor(database: Path, stand_in_
         await wait_for(pilot, lambda: isinstance(app.screen, StandInForm))
         assert (app.screen.form, app.screen.record_id) == (kind, record_id)
         assert app.screen.context == {"resident_id": resident_id}
+        assert app.screen.read_only  # a past record is opened to be read (F6 edits it)
 
 
 @pytest.mark.parametrize("key, form", [("f7", "visit"), ("f8", "followup")])

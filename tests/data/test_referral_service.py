@@ -169,7 +169,7 @@ def test_prefill_takes_the_latest_visit_and_follow_up(engine, clinic, doctor, re
     assert start.resident_name == "张三" and values["chief_complaint"] == "头晕三天"
     assert [d["code"] for d in values["diagnoses"]] == ["R42", "I10"]
     assert values["past_history"] == "高血压"
-    assert examinations_text(values["examinations"]).startswith("血压 172/104 mmHg (2026-11-20)")
+    assert examinations_text(values["examinations"]).startswith("血压 172/104 mmHg (2026-11-20 ")
     assert values["treatment_so_far"] == "休息; 用药：硝苯地平 10mg 每日2次"
     assert values["medications"][0]["drug"] == "硝苯地平"
 
@@ -279,3 +279,84 @@ def test_cancelling_a_sent_referral_closes_its_check_task(engine, doctor, reside
     move(engine, referral_id, "cancelled", user_id=doctor.id, reason="患者改去省医院")
     (task,) = _rows(engine, Task)
     assert task.done_at is not None and task.done_by == doctor.id and task.revision == 2
+
+
+def test_a_referral_from_a_follow_up_states_that_follow_ups_readings_first_each_judged(
+    engine, clinic, doctor, resident
+):
+    """Issue 14.1: visit at 168/96, follow-up the same day at 185/115, referred from the follow-up."""
+    with unit_of_work(engine) as session:
+        ensure_builtin_catalog(session)
+        records.create(
+            session,
+            Visit(
+                clinic_id=clinic.id,
+                resident_id=resident.id,
+                visit_at=datetime(2026, 11, 20, 1, tzinfo=UTC),
+                sbp=168,
+                dbp=96,
+                heart_rate=78,
+                diagnoses=[{"code": "I10", "name": "高血压", "system": "s", "version": "v"}],
+            ),
+            doctor.id,
+        )
+        followup = records.create(
+            session,
+            Followup(
+                clinic_id=clinic.id,
+                resident_id=resident.id,
+                disease="hypertension",
+                followup_date=date(2026, 11, 20),
+                sbp=185,
+                dbp=115,
+            ),
+            doctor.id,
+        )
+        followup.created_at = datetime(2026, 11, 20, 6, 30, tzinfo=UTC)  # recorded that afternoon
+        followup_id = followup.id
+    examinations = prefill(engine, resident.id, followup_id=followup_id).values["examinations"]
+    first = examinations[0]
+    assert first["item"] == "血压" and first["result"].startswith("185/115 mmHg (2026-11-20 ")
+    assert first["result"].endswith(":30)")  # the time it was taken, not only the day
+    assert first["abnormal"] is True
+    assert not any("168/96" in e["result"] for e in examinations)  # one BP: the follow-up's
+    heart = next(e for e in examinations if e["item"] == "心率")
+    assert heart["abnormal"] is False  # 78 is judged normal by the reference range, not assumed
+    # From the visit, the visit's reading comes first.
+    with read_session(engine) as session:
+        visit_id = session.exec(select(Visit.id)).one()
+    from_visit = prefill(engine, resident.id, visit_id=visit_id).values["examinations"]
+    assert from_visit[0]["result"].startswith("168/96 mmHg") and from_visit[0]["abnormal"] is True
+
+
+def test_examination_verdicts_survive_the_form_text_and_a_missing_one_stays_unjudged():
+    typed = "血压 185/115 mmHg (2026-11-20 14:30) 异常; 心率 78 次/分 正常; 心电图 ST段压低"
+    examinations = parse_examinations(typed)
+    assert [e["abnormal"] for e in examinations] == [True, False, None]
+    assert examinations[0]["result"] == "185/115 mmHg (2026-11-20 14:30)"
+    assert examinations_text(examinations) == typed
+    assert parse_examinations("Blood pressure 185/115 mmHg abnormal")[0]["abnormal"] is True
+
+
+def test_the_hub_receives_the_verdicts_and_its_copy_of_the_slip_says_what_the_clinics_says(engine, doctor, resident):
+    """The examinations travel inside the referral record: the wire carries each verdict as it is
+    (true, false or null), and the hub's page of the slip reads them as the printed slip does."""
+    from clinic_hub.web.i18n import Translator
+    from clinic_hub.web.views import slip_sections as hub_sections
+    from clinic_tui.slip import slip_sections
+    from clinic_tui.sync.outbox import OutboxItem, build_batch
+
+    examinations = parse_examinations(
+        "血压 185/115 mmHg (2026-11-23 14:30) 异常; 心率 78 次/分 正常; 餐后血糖 9.1 mmol/L"
+    )
+    referral_id, _number = submit(
+        engine, resident_id=resident.id, values=_complete(examinations=examinations), user_id=doctor.id, today=DAY
+    )
+    (referral,) = _rows(engine, Referral, id=referral_id)
+    _sent, (text,) = build_batch(engine, [OutboxItem("referral", referral_id, referral.revision)])
+    data = json.loads(text)["data"]
+    assert [e["abnormal"] for e in data["examinations"]] == [True, False, None]
+    clinic_rows = next(s for s in slip_sections(referral) if s.title == "检查及结果").table.rows
+    hub = next(s for s in hub_sections(Translator("zh"), data, "up", "sent", "normal") if s.title == "检查及结果")
+    assert hub.rows == clinic_rows
+    assert [row[-1] for row in hub.rows] == ["异常", "正常", "未判定"]
