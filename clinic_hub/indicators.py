@@ -223,3 +223,55 @@ def compute(conn: Connection, month: str, clinic_code: str | None = None) -> Ind
         ],
         reserved_slots=_reserved_slots(conn, month),
     )
+
+
+def county(result: IndicatorsResponse, name: str = "") -> ClinicIndicators:
+    """The county's figures: the clinics' counts summed, and the shares of those sums (a county
+    rate is not the mean of the clinics' rates)."""
+    clinics = result.clinics
+    up: Counter[str] = Counter()
+    down: Counter[str] = Counter()
+    contracts: Counter[str] = Counter()
+    population: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for c in clinics:
+        up.update(c.upward.by_status)
+        down.update(c.downward.by_status)
+        contracts.update(c.contracts.by_status)
+        for tag, cover in c.contracts.key_populations.items():
+            population[tag][0] += cover.residents
+            population[tag][1] += cover.signed
+
+    def total(field: str) -> int:
+        return sum(getattr(c, field) for c in clinics)
+
+    up_total, down_total = sum(up.values()), sum(down.values())
+    reached, accepted, arrived = total("upward_to_hospital"), total("upward_accepted"), total("upward_arrived")
+    sent, within = total("upward_sent"), total("answered_within_24h")
+    residents = sum(c.contracts.residents for c in clinics)
+    signed = sum(c.contracts.signed_residents for c in clinics)
+    return ClinicIndicators(
+        clinic_code="",
+        clinic_name=name,
+        upward=StatusCounts(total=up_total, by_status=dict(up)),
+        downward=StatusCounts(total=down_total, by_status=dict(down)),
+        downward_share=_share(down_total, up_total + down_total),
+        upward_sent=sent,
+        answered_within_24h=within,
+        answered_within_24h_share=_share(within, sent),
+        upward_to_hospital=reached,
+        upward_accepted=accepted,
+        upward_arrived=arrived,
+        accepted_share=_share(accepted, reached),
+        effective_share=_share(arrived, reached),
+        contracts=ContractIndicators(
+            by_status=dict(contracts),
+            signed_in_month=sum(c.contracts.signed_in_month for c in clinics),
+            residents=residents,
+            signed_residents=signed,
+            coverage=_share(signed, residents),
+            key_populations={
+                tag: PopulationCoverage(residents=n, signed=s, coverage=_share(s, n))
+                for tag, (n, s) in sorted(population.items())
+            },
+        ),
+    )
