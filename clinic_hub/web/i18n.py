@@ -125,7 +125,7 @@ ZH: dict[str, str] = {
     "Month": "月份",
     "Show": "查看",
     "Export": "导出",
-    "Referrals by their referral date in the month (drafts left out); contracts and coverage as the hub holds them now. Target for key populations: {target}%.": "转诊按转诊日期计入当月（不含草稿）；签约和覆盖率按平台当前数据计算。重点人群签约覆盖目标：{target}%。",
+    "Referrals by their referral date in the month (drafts left out); contracts and coverage as the hub holds them now. Target for key populations: {target}% (the red line).": "转诊按转诊日期计入当月（不含草稿）；签约和覆盖率按平台当前数据计算。重点人群签约覆盖目标：{target}%（红线）。",
     "By clinic": "按机构",
     "Rate": "比率",
     "Chart": "图示",
