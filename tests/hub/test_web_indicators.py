@@ -279,3 +279,63 @@ def test_english_by_the_language_switch(own_hub, month):
     exported = client.get(f"/desk/indicators.csv?month={month}").content.decode("utf-8-sig")
     assert exported.startswith("Month,Code,Scope,Section,Item,Count,Of,Rate (%)")
     client.close()
+
+
+def test_the_county_sums_the_clinics_counts_and_takes_the_shares_of_the_sums():
+    from clinic_hub.indicators import county
+    from clinic_hub.schemas.indicators import (
+        ClinicIndicators,
+        ContractIndicators,
+        IndicatorsResponse,
+        PopulationCoverage,
+        StatusCounts,
+    )
+
+    def clinic(code, up, down, reached, arrived, residents, signed, elderly):
+        return ClinicIndicators(
+            clinic_code=code,
+            clinic_name=code,
+            upward=StatusCounts(total=sum(up.values()), by_status=up),
+            downward=StatusCounts(total=down, by_status={"received": down} if down else {}),
+            downward_share=None,
+            upward_sent=reached,
+            answered_within_24h=reached,
+            answered_within_24h_share=None,
+            upward_to_hospital=reached,
+            upward_accepted=arrived,
+            upward_arrived=arrived,
+            accepted_share=None,
+            effective_share=None,
+            contracts=ContractIndicators(
+                by_status={"active": signed},
+                signed_in_month=1,
+                residents=residents,
+                signed_residents=signed,
+                coverage=None,
+                key_populations={
+                    "elderly_65": PopulationCoverage(residents=elderly[0], signed=elderly[1], coverage=None)
+                },
+            ),
+        )
+
+    whole = county(
+        IndicatorsResponse(
+            month="2026-11",
+            clinics=[
+                clinic("A", {"sent": 1, "arrived": 1}, 0, 2, 1, 10, 9, (4, 4)),
+                clinic("B", {"sent": 5, "review": 1}, 2, 5, 0, 90, 10, (6, 0)),
+            ],
+        ),
+        "全县",
+    )
+    assert whole.clinic_name == "全县" and whole.upward.by_status == {"sent": 6, "arrived": 1, "review": 1}
+    assert (whole.upward.total, whole.downward.total, whole.downward_share) == (8, 2, 0.2)
+    assert (whole.upward_to_hospital, whole.upward_arrived, whole.effective_share) == (
+        7,
+        1,
+        0.1429,
+    )  # not (0.5 + 0) / 2
+    assert (whole.contracts.residents, whole.contracts.signed_residents, whole.contracts.coverage) == (100, 19, 0.19)
+    assert whole.contracts.key_populations["elderly_65"] == PopulationCoverage(residents=10, signed=4, coverage=0.4)
+    assert whole.contracts.signed_in_month == 2
+    assert county(IndicatorsResponse(month="2026-11", clinics=[])).effective_share is None
