@@ -1,4 +1,5 @@
-"""The web desk's pages (/desk/): sign-in, the referral queue, one referral and its answers.
+"""The web desk's pages (/desk/): sign-in, the referral queue, one referral and its answers, the
+county's indicators of a month (every role) and the administrator's pages.
 
 Every route states who may use it through a dependency (``viewer_of``/``poster_for``), checked on
 the server: no session -> the sign-in page (GET) or 401; another role -> 403; a POST without the
@@ -759,7 +760,9 @@ def send_down(
 Reader = Depends(viewer_of(*INDICATOR_ROLES))
 
 
-def _indicators(request: Request, engine: Engine, user: WebUser, month: str | None, action: str):
+def _indicators(
+    request: Request, engine: Engine, user: WebUser, month: str | None, action: str
+) -> views.IndicatorsView | HTMLResponse:
     """The month's indicators from the indicator service (the JSON API's own), audited; a month
     that is not one gets a page that says how to write it (422), never an error of the server."""
     today = directory.today_in_china()

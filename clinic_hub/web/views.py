@@ -24,6 +24,7 @@ from clinic_hub.indicators import county
 from clinic_hub.models import Clinic, Department, Referral, SlotPool, SyncRecord, table_of
 from clinic_hub.referral_rules import UP, URGENCIES
 from clinic_hub.schemas.desk import ReferralSummary
+from clinic_hub.schemas.indicators import ClinicIndicators, IndicatorsResponse
 from clinic_hub.web.i18n import N_
 from clinic_tui.domain.codes import ID_DOCUMENT_TYPE, INSURANCE_TYPE, SEX
 from clinic_tui.domain.contract import KEY_POPULATION_COVERAGE_TARGET_PERCENT as TARGET
@@ -658,7 +659,7 @@ def _status_figures(t: T, key: str, total: int, by_status: dict[str, int]) -> li
     ]
 
 
-def _scope(t: T, key: str, c: Any, target: int) -> Scope:
+def _scope(t: T, key: str, c: ClinicIndicators, target: int) -> Scope:
     """One scope's figures from the indicator service's own (a ClinicIndicators)."""
     k = key
     contracts = c.contracts
@@ -735,7 +736,7 @@ def _scope(t: T, key: str, c: Any, target: int) -> Scope:
     )
 
 
-def indicators_view(t: T, result: Any, today: date) -> IndicatorsView:
+def indicators_view(t: T, result: IndicatorsResponse, today: date) -> IndicatorsView:
     """The page's figures from the indicator service's answer (clinic_hub.indicators.compute):
     the county (the clinics summed), each clinic, and the hospital's reserved slots."""
 
@@ -775,7 +776,16 @@ def indicator_rows(t: T, view: IndicatorsView) -> list[list[Any]]:
                 rows.append([view.month, scope.code, scope.name, group.title, f.item, f.count, f.of, f.rate])
     for f in view.slots.figures:
         rows.append(
-            [view.month, f.key.split(".")[1], t("Lead hospital"), view.slots.title, f.item, f.count, f.of, f.rate]
+            [
+                view.month,
+                f.key.removeprefix("slots.").rsplit(".", 1)[0],
+                t("Lead hospital"),
+                view.slots.title,
+                f.item,
+                f.count,
+                f.of,
+                f.rate,
+            ]
         )
     return rows
 
