@@ -20,12 +20,13 @@ from sqlalchemy.engine import Connection
 from clinic_hub import directory, limits
 from clinic_hub.db import as_utc
 from clinic_hub.errors import ApiError
-from clinic_hub.models import Clinic, Referral, SyncRecord, table_of
+from clinic_hub.models import Clinic, Department, Referral, SlotPool, SyncRecord, table_of
 from clinic_hub.schemas.indicators import (
     ClinicIndicators,
     ContractIndicators,
     IndicatorsResponse,
     PopulationCoverage,
+    ReservedSlotUse,
     StatusCounts,
 )
 from clinic_tui.domain.contract import CHRONIC_CODE_TAGS, derive_key_populations
@@ -33,8 +34,13 @@ from clinic_tui.domain.contract import CHRONIC_CODE_TAGS, derive_key_populations
 _referrals = table_of(Referral)
 _clinics = table_of(Clinic)
 _records = table_of(SyncRecord)
+_departments = table_of(Department)
+_pools = table_of(SlotPool)
 SIGNED_STATUSES = ("active", "expiring")
 MONTH = re.compile(limits.MONTH_PATTERN)
+NOT_AT_HOSPITAL = ("draft", "review")  # not sent to the hospital yet
+ACCEPTED_STATUSES = ("accepted", "arrived", "no_show", "completed")  # the hospital said yes
+ARRIVED_STATUSES = ("arrived", "completed")  # the patient came: an effective referral (有效转诊)
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -61,6 +67,9 @@ def _referral_indicators(conn: Connection, clinic_id: str, month: str) -> dict:
             sent += 1
             answered = as_utc(row.answered_at)
             within += answered is not None and answered - as_utc(row.sent_at) <= timedelta(hours=24)
+    reached = sum(n for status, n in up.items() if status not in NOT_AT_HOSPITAL)
+    accepted = sum(up[status] for status in ACCEPTED_STATUSES)
+    arrived = sum(up[status] for status in ARRIVED_STATUSES)
     return dict(
         upward=StatusCounts(total=sum(up.values()), by_status=dict(up)),
         downward=StatusCounts(total=sum(down.values()), by_status=dict(down)),
@@ -68,6 +77,11 @@ def _referral_indicators(conn: Connection, clinic_id: str, month: str) -> dict:
         upward_sent=sent,
         answered_within_24h=within,
         answered_within_24h_share=_share(within, sent),
+        upward_to_hospital=reached,
+        upward_accepted=accepted,
+        upward_arrived=arrived,
+        accepted_share=_share(accepted, reached),
+        effective_share=_share(arrived, reached),
     )
 
 
@@ -153,6 +167,40 @@ def _contract_indicators(conn: Connection, clinic_id: str, month: str) -> Contra
     )
 
 
+def _month_days(month: str) -> tuple[date, date]:
+    year, number = map(int, month.split("-"))
+    return date(year, number, 1), date(year + number // 12, number % 12 + 1, 1)
+
+
+def _reserved_slots(conn: Connection, month: str) -> list[ReservedSlotUse]:
+    """The hospital's reserved primary-care slots of the month's days, per department, as opened
+    (a day never opened or booked has no pool and counts nothing)."""
+    first, following = _month_days(month)
+    names = dict(conn.execute(sa.select(_departments.c.code, _departments.c.name)).all())
+    rows = conn.execute(
+        sa.select(
+            _pools.c.department_code,
+            sa.func.sum(_pools.c.reserved),
+            sa.func.sum(_pools.c.used),
+            sa.func.sum(_pools.c.over_quota),
+        )
+        .where(_pools.c.day >= first, _pools.c.day < following)
+        .group_by(_pools.c.department_code)
+        .order_by(_pools.c.department_code)
+    ).all()
+    return [
+        ReservedSlotUse(
+            department_code=code,
+            department_name=names.get(code, code),
+            reserved=int(reserved or 0),
+            used=int(used or 0),
+            over_quota=int(over or 0),
+            used_share=_share(int(used or 0), int(reserved or 0)),
+        )
+        for code, reserved, used, over in rows
+    ]
+
+
 def compute(conn: Connection, month: str, clinic_code: str | None = None) -> IndicatorsResponse:
     if not MONTH.match(month or ""):
         raise ApiError(422, "bad_month")
@@ -173,4 +221,57 @@ def compute(conn: Connection, month: str, clinic_code: str | None = None) -> Ind
             )
             for c in clinics
         ],
+        reserved_slots=_reserved_slots(conn, month),
+    )
+
+
+def county(result: IndicatorsResponse, name: str = "") -> ClinicIndicators:
+    """The county's figures: the clinics' counts summed, and the shares of those sums (a county
+    rate is not the mean of the clinics' rates)."""
+    clinics = result.clinics
+    up: Counter[str] = Counter()
+    down: Counter[str] = Counter()
+    contracts: Counter[str] = Counter()
+    population: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for c in clinics:
+        up.update(c.upward.by_status)
+        down.update(c.downward.by_status)
+        contracts.update(c.contracts.by_status)
+        for tag, cover in c.contracts.key_populations.items():
+            population[tag][0] += cover.residents
+            population[tag][1] += cover.signed
+
+    def total(field: str) -> int:
+        return sum(getattr(c, field) for c in clinics)
+
+    up_total, down_total = sum(up.values()), sum(down.values())
+    reached, accepted, arrived = total("upward_to_hospital"), total("upward_accepted"), total("upward_arrived")
+    sent, within = total("upward_sent"), total("answered_within_24h")
+    residents = sum(c.contracts.residents for c in clinics)
+    signed = sum(c.contracts.signed_residents for c in clinics)
+    return ClinicIndicators(
+        clinic_code="",
+        clinic_name=name,
+        upward=StatusCounts(total=up_total, by_status=dict(up)),
+        downward=StatusCounts(total=down_total, by_status=dict(down)),
+        downward_share=_share(down_total, up_total + down_total),
+        upward_sent=sent,
+        answered_within_24h=within,
+        answered_within_24h_share=_share(within, sent),
+        upward_to_hospital=reached,
+        upward_accepted=accepted,
+        upward_arrived=arrived,
+        accepted_share=_share(accepted, reached),
+        effective_share=_share(arrived, reached),
+        contracts=ContractIndicators(
+            by_status=dict(contracts),
+            signed_in_month=sum(c.contracts.signed_in_month for c in clinics),
+            residents=residents,
+            signed_residents=signed,
+            coverage=_share(signed, residents),
+            key_populations={
+                tag: PopulationCoverage(residents=n, signed=s, coverage=_share(s, n))
+                for tag, (n, s) in sorted(population.items())
+            },
+        ),
     )

@@ -34,9 +34,24 @@ class ClinicIndicators(BaseModel):
     upward_sent: int
     answered_within_24h: int
     answered_within_24h_share: float | None
+    upward_to_hospital: int  # upward referrals that reached the hospital (not drafts, not under review)
+    upward_accepted: int  # of those, accepted by the hospital (accepted, arrived, no_show, completed)
+    upward_arrived: int  # of those, the patient arrived (arrived, completed): an effective referral
+    accepted_share: float | None
+    effective_share: float | None  # 有效转诊率: arrived / reached the hospital
     contracts: ContractIndicators
+
+
+class ReservedSlotUse(BaseModel):
+    department_code: str
+    department_name: str
+    reserved: int  # slots reserved for primary care, summed over the month's days
+    used: int  # of those, taken by accepted referrals
+    over_quota: int  # bookings beyond the reserved pool (green channel)
+    used_share: float | None
 
 
 class IndicatorsResponse(BaseModel):
     month: str
     clinics: list[ClinicIndicators]
+    reserved_slots: list[ReservedSlotUse] = []  # the hospital's, per department, for the month's days

@@ -1,4 +1,5 @@
-"""The web desk's pages (/desk/): sign-in, the referral queue, one referral and its answers.
+"""The web desk's pages (/desk/): sign-in, the referral queue, one referral and its answers, the
+county's indicators of a month (every role) and the administrator's pages.
 
 Every route states who may use it through a dependency (``viewer_of``/``poster_for``), checked on
 the server: no session -> the sign-in page (GET) or 401; another role -> 403; a POST without the
@@ -27,7 +28,7 @@ from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
-from clinic_hub import audit, desk, directory
+from clinic_hub import audit, desk, directory, indicators
 from clinic_hub.accounts import STAFF_ROLES, Principal, clinic_by_code
 from clinic_hub.body import read_limited
 from clinic_hub.dependencies import EngineDep
@@ -45,12 +46,14 @@ SESSION_COOKIE = "desk_session"
 LOGIN_COOKIE = "desk_login"  # the sign-in form's CSRF token (double submit: cookie and field)
 LANG_COOKIE = "desk_lang"
 MAX_FORM_BYTES = 64 * 1024
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 50
 
 VIEW_ROLES = ("desk", "doctor", "admin")  # the queue and a referral's page
 ANSWER_ROLES = ("desk", "admin")  # accept, reject, arrival, no-show, completion
 SEND_DOWN_ROLES = ("desk", "doctor", "admin")  # the downward referral
 ADMIN_ROLES = ("admin",)  # clinics and the audit log
+INDICATOR_ROLES = STAFF_ROLES  # the county's indicators of a month: every signed-in role
 QUIET_DAYS = 3  # a clinic that has not pushed for this many days is shown in red
 AUDIT_PAGE_SIZE = 100
 ROLE_LABELS = {
@@ -73,6 +76,7 @@ DONE_NOTICES = {
     "completed": N_("Referral completed."),
     "sent_down": N_("Downward referral {number} sent: the clinic receives it at its next sync."),
 }
+BAD_MONTH = N_("The month must be written YYYY-MM, for example {example}.")
 NOT_YOUR_ROLE = N_("Your role may not open this page.")
 NOT_YOUR_DEPARTMENT = N_("This referral is booked into another department.")
 STALE_FORM = N_("This form has expired or did not come from the desk. Open the page again and retry.")
@@ -272,7 +276,15 @@ Viewer = Depends(viewer_of(*VIEW_ROLES))
 def home(request: Request, engine: EngineDep) -> Response:
     with engine.begin() as conn:
         user = auth.load_session(conn, request.cookies.get(SESSION_COOKIE))
-    return redirect(f"{PREFIX}/queue" if user else f"{PREFIX}/login")
+    return redirect(_start_page(user.role) if user else f"{PREFIX}/login")
+
+
+def _start_page(role: str, wanted: str | None = None) -> str:
+    """Where a signed-in user lands: the page asked for, else the queue (a viewer: the indicators)."""
+    target = _local(wanted)
+    if role not in VIEW_ROLES and target == f"{PREFIX}/queue":
+        return f"{PREFIX}/indicators"
+    return target
 
 
 @router.get("/static/desk.css")
@@ -342,6 +354,7 @@ async def login(request: Request, engine: EngineDep) -> Response:
             auth.purge_expired(conn)
             assert result.staff_id is not None  # signed in: whose session it is
             session_id = auth.start_session(conn, result.staff_id, old_session_id=old_session)
+            started = auth.load_session(conn, session_id)
         audit.record(conn, who, "web.sign_in", [], status_code={"ok": 200, "wrong": 401, "locked": 429}[result.outcome])
     t = Translator(language(request))
     if result.outcome == "locked":
@@ -351,7 +364,7 @@ async def login(request: Request, engine: EngineDep) -> Response:
         )
     if result.outcome == "wrong":
         return _login_page(request, 401, t("Wrong login name or password."), name, next_path)
-    response = redirect(_local(next_path))
+    response = redirect(_start_page(started.role if started else "", next_path))
     _cookie(request, response, SESSION_COOKIE, session_id)
     response.delete_cookie(LOGIN_COOKIE, path=PREFIX)
     return response
@@ -740,6 +753,74 @@ def send_down(
         lambda conn: desk.send_down(conn, posted.user.principal, body),
         "sent_down",
     )
+
+
+# --- the county's indicators of a month ------------------------------------------------------------
+
+Reader = Depends(viewer_of(*INDICATOR_ROLES))
+
+
+def _indicators(
+    request: Request, engine: Engine, user: WebUser, month: str | None, action: str
+) -> views.IndicatorsView | HTMLResponse:
+    """The month's indicators from the indicator service (the JSON API's own), audited; a month
+    that is not one gets a page that says how to write it (422), never an error of the server."""
+    today = directory.today_in_china()
+    month = (month or "").strip()[:20] or f"{today:%Y-%m}"
+    t = Translator(language(request))
+    if not indicators.MONTH.match(month):
+        with engine.begin() as conn:
+            audit.record(conn, user.principal, action, [], status_code=422)
+        return render(
+            request,
+            "message.html",
+            422,
+            title=N_("Not a month"),
+            text=t(BAD_MONTH, example=today.strftime("%Y-%m")),
+            link=f"{PREFIX}/indicators",
+        )
+    with engine.begin() as conn:
+        result = indicators.compute(conn, month)
+        audit.record(conn, user.principal, action, [c.clinic_code for c in result.clinics])
+    return views.indicators_view(t, result, today)
+
+
+@router.get("/indicators")
+def indicators_page(
+    request: Request, engine: EngineDep, user: WebUser = Reader, month: str | None = Query(None)
+) -> Response:
+    """The county's indicators of a month: tables and bars, the month before and after, exports."""
+    shown = _indicators(request, engine, user, month, "web.indicators")
+    if isinstance(shown, Response):
+        return shown
+    return render(request, "indicators.html", v=shown)
+
+
+def _export(shown: views.IndicatorsView, request: Request, extension: str) -> Response:
+    t = Translator(language(request))
+    rows = views.indicator_rows(t, shown)
+    if extension == "csv":
+        body, media = views.csv_bytes(rows), "text/csv; charset=utf-8"
+    else:
+        body, media = views.xlsx_bytes(rows, shown.month), XLSX_MEDIA_TYPE
+    disposition = f'attachment; filename="indicators-{shown.month}.{extension}"'
+    return _secure(Response(body, media_type=media, headers={"Content-Disposition": disposition}))
+
+
+@router.get("/indicators.csv")
+def indicators_csv(
+    request: Request, engine: EngineDep, user: WebUser = Reader, month: str | None = Query(None)
+) -> Response:
+    shown = _indicators(request, engine, user, month, "web.indicators.csv")
+    return shown if isinstance(shown, Response) else _export(shown, request, "csv")
+
+
+@router.get("/indicators.xlsx")
+def indicators_xlsx(
+    request: Request, engine: EngineDep, user: WebUser = Reader, month: str | None = Query(None)
+) -> Response:
+    shown = _indicators(request, engine, user, month, "web.indicators.xlsx")
+    return shown if isinstance(shown, Response) else _export(shown, request, "xlsx")
 
 
 # --- the administrator's pages ----------------------------------------------------------------------

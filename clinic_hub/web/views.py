@@ -7,6 +7,8 @@ labels, same order) but reads the referral as the hub stores it: the JSON the cl
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -18,12 +20,17 @@ from sqlalchemy.engine import Connection
 from clinic_hub.db import as_utc, utcnow
 from clinic_hub.desk import NOT_YET_SENT
 from clinic_hub.directory import CHINA_TZ
+from clinic_hub.indicators import county
 from clinic_hub.models import Clinic, Department, Referral, SlotPool, SyncRecord, table_of
 from clinic_hub.referral_rules import UP, URGENCIES
 from clinic_hub.schemas.desk import ReferralSummary
+from clinic_hub.schemas.indicators import ClinicIndicators, IndicatorsResponse
 from clinic_hub.web.i18n import N_
 from clinic_tui.domain.codes import ID_DOCUMENT_TYPE, INSURANCE_TYPE, SEX
+from clinic_tui.domain.contract import KEY_POPULATION_COVERAGE_TARGET_PERCENT as TARGET
+from clinic_tui.domain.contract import KEY_POPULATION_LABELS
 from clinic_tui.domain.followup import CLASSIFICATION_LABELS, DISEASE_LABELS
+from clinic_tui.domain.indicators import next_month, previous_month
 from clinic_tui.domain.record_text import verdict_label
 from clinic_tui.domain.referral import (
     DIRECTION_LABELS,
@@ -579,3 +586,241 @@ def staff_names(conn: Connection, ids: set[str]) -> dict[str, str]:
     if not ids:
         return {}
     return dict(conn.execute(sa.select(staff.c.id, staff.c.name).where(staff.c.id.in_(sorted(ids)))).all())
+
+
+# --- the county's indicators of a month -------------------------------------------------------------
+
+STATUS_ORDER = [s.value for s in Status]
+
+
+@dataclass
+class Figure:
+    """One figure of the indicators page and of its exports: a count, maybe of a whole, and its share."""
+
+    key: str  # e.g. "county.up.sent", "C01.effective", "slots.NEI.used": the page's data-key
+    item: str
+    count: int
+    of: int | None = None
+    share: float | None = None  # 0..1, as the indicator service rounds it
+    bar: float = 0.0  # 0..100, the width of its bar
+    below_target: bool = False
+
+    @property
+    def percent(self) -> str:
+        return "-" if self.share is None else f"{self.share * 100:.1f}%"
+
+    @property
+    def rate(self) -> float | None:
+        return None if self.share is None else round(self.share * 100, 1)
+
+
+@dataclass
+class FigureGroup:
+    key: str
+    title: str
+    figures: list[Figure]
+
+
+@dataclass
+class Scope:
+    """The county or one clinic."""
+
+    key: str
+    code: str
+    name: str
+    groups: list[FigureGroup]
+
+    def figure(self, name: str) -> Figure:
+        return next(f for g in self.groups for f in g.figures if f.key == f"{self.key}.{name}")
+
+
+@dataclass
+class IndicatorsView:
+    month: str
+    previous: str
+    next: str | None  # None: the next month has not begun
+    county: Scope
+    clinics: list[Scope]
+    slots: FigureGroup
+    target: int  # the key populations' coverage target, percent
+
+
+def _rate_figure(key: str, item: str, part: int, whole: int, share: float | None, target: int | None = None) -> Figure:
+    return Figure(
+        key,
+        item,
+        part,
+        whole,
+        share,
+        bar=min(100.0, (share or 0.0) * 100),
+        below_target=target is not None and share is not None and share * 100 < target,
+    )
+
+
+def _status_figures(t: T, key: str, total: int, by_status: dict[str, int]) -> list[Figure]:
+    order = [s for s in STATUS_ORDER if s in by_status] + sorted(set(by_status) - set(STATUS_ORDER))
+    biggest = max([total, 1])
+    return [Figure(f"{key}.total", t("Total"), total, bar=100.0 if total else 0.0)] + [
+        Figure(f"{key}.{s}", label(t, STATUS_LABELS, s), by_status[s], bar=100 * by_status[s] / biggest) for s in order
+    ]
+
+
+def _scope(t: T, key: str, c: ClinicIndicators, target: int) -> Scope:
+    """One scope's figures from the indicator service's own (a ClinicIndicators)."""
+    k = key
+    contracts = c.contracts
+    return Scope(
+        key,
+        c.clinic_code,
+        c.clinic_name,
+        [
+            FigureGroup("up", t("Upward referrals"), _status_figures(t, f"{k}.up", c.upward.total, c.upward.by_status)),
+            FigureGroup(
+                "down", t("Downward referrals"), _status_figures(t, f"{k}.down", c.downward.total, c.downward.by_status)
+            ),
+            FigureGroup(
+                "rates",
+                t("Referral rates"),
+                [
+                    _rate_figure(
+                        f"{k}.accepted",
+                        t("Accepted by the hospital"),
+                        c.upward_accepted,
+                        c.upward_to_hospital,
+                        c.accepted_share,
+                    ),
+                    _rate_figure(
+                        f"{k}.effective",
+                        t("Effective referral rate (the patient arrived)"),
+                        c.upward_arrived,
+                        c.upward_to_hospital,
+                        c.effective_share,
+                    ),
+                    _rate_figure(
+                        f"{k}.within_24h",
+                        t("Answered within 24 h"),
+                        c.answered_within_24h,
+                        c.upward_sent,
+                        c.answered_within_24h_share,
+                    ),
+                    _rate_figure(
+                        f"{k}.down_share",
+                        t("Downward share of all referrals"),
+                        c.downward.total,
+                        c.upward.total + c.downward.total,
+                        c.downward_share,
+                    ),
+                ],
+            ),
+            FigureGroup(
+                "contracts",
+                t("Family doctor contracts"),
+                [
+                    _rate_figure(
+                        f"{k}.coverage",
+                        t("All residents"),
+                        contracts.signed_residents,
+                        contracts.residents,
+                        contracts.coverage,
+                        target,
+                    ),
+                    *(
+                        _rate_figure(
+                            f"{k}.population.{tag}",
+                            label(t, KEY_POPULATION_LABELS, tag),
+                            cover.signed,
+                            cover.residents,
+                            cover.coverage,
+                            target,
+                        )
+                        for tag, cover in contracts.key_populations.items()
+                    ),
+                    Figure(f"{k}.signed_in_month", t("Contracts signed in the month"), contracts.signed_in_month),
+                ],
+            ),
+        ],
+    )
+
+
+def indicators_view(t: T, result: IndicatorsResponse, today: date) -> IndicatorsView:
+    """The page's figures from the indicator service's answer (clinic_hub.indicators.compute):
+    the county (the clinics summed), each clinic, and the hospital's reserved slots."""
+
+    first = date.fromisoformat(f"{result.month}-01")
+    following = next_month(first)
+    slots = []
+    for s in result.reserved_slots:
+        slots.append(
+            _rate_figure(f"slots.{s.department_code}.used", s.department_name, s.used, s.reserved, s.used_share)
+        )
+        slots.append(
+            Figure(
+                f"slots.{s.department_code}.over_quota",
+                t("{department}: over the quota", department=s.department_name),
+                s.over_quota,
+            )
+        )
+    return IndicatorsView(
+        month=result.month,
+        previous=f"{previous_month(first):%Y-%m}" if first.year > 1900 or first.month > 1 else result.month,
+        next=f"{following:%Y-%m}" if following <= today and following.year <= 2199 else None,
+        county=_scope(t, "county", county(result, t("County")), TARGET),
+        clinics=[_scope(t, c.clinic_code, c, TARGET) for c in result.clinics],
+        slots=FigureGroup("slots", t("Reserved primary-care slots used"), slots),
+        target=TARGET,
+    )
+
+
+def indicator_rows(t: T, view: IndicatorsView) -> list[list[Any]]:
+    """The page's figures as rows (the CSV and XLSX exports): a header, then one row a figure."""
+    rows: list[list[Any]] = [
+        [t("Month"), t("Code"), t("Scope"), t("Section"), t("Item"), t("Count"), t("Of"), t("Rate (%)")]
+    ]
+    for scope in (view.county, *view.clinics):
+        for group in scope.groups:
+            for f in group.figures:
+                rows.append([view.month, scope.code, scope.name, group.title, f.item, f.count, f.of, f.rate])
+    for f in view.slots.figures:
+        rows.append(
+            [
+                view.month,
+                f.key.removeprefix("slots.").rsplit(".", 1)[0],
+                t("Lead hospital"),
+                view.slots.title,
+                f.item,
+                f.count,
+                f.of,
+                f.rate,
+            ]
+        )
+    return rows
+
+
+def csv_bytes(rows: list[list[Any]]) -> bytes:
+    """UTF-8 with a BOM, so Excel reads the Chinese; a missing value is an empty cell."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in row])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def xlsx_bytes(rows: list[list[Any]], title: str) -> bytes:
+    """One sheet: the header in bold, counts and rates as numbers."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = title[:31]
+    for row in rows:
+        sheet.append(row)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for column, width in zip("ABCDEFGH", (9, 10, 22, 16, 34, 8, 8, 9), strict=True):
+        sheet.column_dimensions[column].width = width
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

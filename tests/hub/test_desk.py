@@ -180,12 +180,19 @@ def test_indicators_per_clinic_and_month(hub):
         )
         desk.post("/api/v1/desk/downward-referrals", json={"clinic_code": code, "patient_name": "赵六"})
         july = reader.get("/api/v1/indicators", params={"month": "2025-07", "clinic": code})
+        august = reader.get("/api/v1/indicators", params={"month": "2025-08", "clinic": code})
         assert reader.get("/api/v1/indicators", params={"month": "2025-13"}).status_code == 422
         assert reader.get("/api/v1/indicators", params={"month": "2025-07", "clinic": "NONE"}).status_code == 404
     assert july.status_code == 200, july.text
     got = july.json()["clinics"][0]
     assert got["upward"] == {"total": 3, "by_status": {"accepted": 1, "sent": 1, "review": 1}}
     assert (got["upward_sent"], got["answered_within_24h"], got["answered_within_24h_share"]) == (2, 1, 0.5)
+    assert (got["upward_to_hospital"], got["upward_accepted"], got["upward_arrived"]) == (2, 1, 0)
+    assert (got["accepted_share"], got["effective_share"]) == (0.5, 0.0)
+    (slots,) = [s for s in august.json()["reserved_slots"] if s["department_code"] == department]
+    assert (slots["used"], slots["over_quota"], slots["department_name"]) == (1, 0, "心血管内科")
+    assert slots["reserved"] >= 1 and slots["used_share"] == round(1 / slots["reserved"], 4)
+    assert not [s for s in july.json()["reserved_slots"] if s["department_code"] == department]
     c = got["contracts"]
     assert c["by_status"] == {"active": 1, "pending": 1} and c["signed_in_month"] == 1
     assert (c["residents"], c["signed_residents"], c["coverage"]) == (3, 1, 0.3333)

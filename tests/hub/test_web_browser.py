@@ -1,7 +1,8 @@
 """The web desk in a real browser (Playwright for Python driving Debian's chromium), end to end:
 a real clinic syncs the demo database into a real hub; a referral nurse signs in (by keyboard),
 takes the urgent referral from the queue, accepts it into a reserved slot, marks the arrival and
-sends the patient down; the clinic syncs again and its SQLite database sees each step.
+sends the patient down; the clinic syncs again and its SQLite database sees each step. An
+administrator looks at the clinics, the audit log and the county's indicators.
 
 Screenshots of the main pages at 1366x768 go to tests/hub/screenshots/ (committed; look at them
 after changing a page). Chinese needs fonts-noto-cjk; chromium is Debian's package, never
@@ -166,6 +167,19 @@ def test_a_nurse_answers_a_synced_referral_in_the_browser_and_the_clinic_sees_it
     admin.get_by_role("button", name="筛选").click()
     assert admin.get_by_role("cell", name="web.send_down").is_visible()
     _shot(admin, "8-admin-audit")
+
+    # The county's indicators: this month's, then by keyboard the month before (the demo's referrals).
+    admin.get_by_role("navigation", name="主菜单").get_by_role("link", name=re.compile("^指标")).focus()
+    admin.keyboard.press("Enter")
+    admin.wait_for_url(re.compile(r"/desk/indicators"))
+    this_month = admin.locator("#month").input_value()
+    admin.get_by_role("link", name=re.compile("上个月")).focus()
+    admin.keyboard.press("Enter")
+    admin.wait_for_url(re.compile(r"month="))
+    assert admin.locator("#month").input_value() < this_month
+    assert admin.get_by_role("cell", name="QS0101").is_visible()
+    assert admin.get_by_role("link", name="XLSX").is_visible()
+    _shot(admin, "9-indicators")
     admin.close()
 
     # The clinic's next sync brings the hospital's answers into its own database.
