@@ -20,6 +20,8 @@ from clinic_tui.sync.wire import MAX_PULL_LIMIT, ErrorResponse, OwnClinic, OwnPa
 
 router = APIRouter(prefix="/api/v1/sync", tags=["sync"], dependencies=STRICT_QUERY)
 _records = table_of(SyncRecord)
+# Record ids are UUIDs (the push refuses anything else), so a cursor is one too.
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 
 
 @router.get(
@@ -30,14 +32,17 @@ _records = table_of(SyncRecord)
     responses={
         401: {"model": ErrorResponse, "description": "No token, an unknown token or a revoked token"},
         403: {"model": ErrorResponse, "description": "Not a clinic token"},
-        422: {"model": ErrorResponse, "description": "Invalid request (a limit out of range, a kind too long)"},
+        422: {
+            "model": ErrorResponse,
+            "description": "Invalid request (a limit out of range, an empty or long kind, a cursor not a record id)",
+        },
     },
 )
 def own(
     clinic: ClinicCaller,
     engine: EngineDep,
-    kind: str = Query(..., max_length=40),
-    after: str | None = Query(None, max_length=36, description="The last id of the page before"),
+    kind: str = Query(..., min_length=1, max_length=40),
+    after: str | None = Query(None, pattern=UUID_PATTERN, description="The last id of the page before"),
     limit: int = Query(MAX_PULL_LIMIT, ge=1, le=MAX_PULL_LIMIT),
 ) -> OwnPage:
     where = [_records.c.origin == "clinic", _records.c.clinic_id == clinic.id, _records.c.kind == kind]

@@ -374,7 +374,7 @@ def test_a_follow_up_referral_slip_states_its_blood_pressure_and_verdicts(termin
     terminal.type(patient)
     terminal.wait_for(zh("Results {first}-{last}").format(first=1, last=1))
     terminal.keys("Enter")  # one Enter in the search box opens the resident highlighted
-    terminal.wait_for(patient, zh("New follow-up"))
+    terminal.wait_for(patient, "F8 " + zh("Follow-up"))
 
     terminal.keys("F7")
     terminal.wait_for(zh("Visit record"), patient)
@@ -390,7 +390,7 @@ def test_a_follow_up_referral_slip_states_its_blood_pressure_and_verdicts(termin
     terminal.keys("Enter")
     terminal.until(lambda: first_match(terminal, zh("Diagnoses"), wait=False) is None, "the match list closed")
     terminal.keys("C-s")
-    terminal.wait_for(patient, "头晕", zh("New follow-up"))
+    terminal.wait_for(patient, "头晕", "F8 " + zh("Follow-up"))
 
     terminal.keys("F8")
     terminal.wait_for(zh("Systolic BP"), patient)
@@ -446,7 +446,7 @@ def test_a_follow_up_referral_slip_states_its_blood_pressure_and_verdicts(termin
     step("Enter")
     terminal.until(lambda: patient in line_of("Signed by"), "the signer filled in")
     terminal.keys("C-t")
-    terminal.wait_for(patient, zh("New follow-up"))  # sent: back on the resident's page
+    terminal.wait_for(patient, "F8 " + zh("Follow-up"))  # sent: back on the resident's page
     [referral] = _rows(database, "SELECT referral_no FROM referral WHERE status = 'sent' AND patient_name = ?", patient)
 
     terminal.keys("C-e")
