@@ -117,6 +117,11 @@ def no_unknown_query(request: Request) -> None:
         )
 
 
+# Every free-text query or path parameter declares this, so that the schema says what
+# no_nul_in_parameters enforces (a client generated from it, or schemathesis, knows).
+NO_NUL = r"^[^\x00]*$"
+
+
 def no_nul_in_parameters(request: Request) -> None:
     """PostgreSQL takes no NUL character in a text value: a query or path parameter holding one is
     refused here (422), not by the database (500)."""

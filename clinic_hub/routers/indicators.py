@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 
 from clinic_hub import audit, limits
-from clinic_hub.dependencies import STRICT_QUERY, EngineDep, IndicatorReader
+from clinic_hub.dependencies import NO_NUL, STRICT_QUERY, EngineDep, IndicatorReader
 from clinic_hub.indicators import compute
 from clinic_hub.schemas.indicators import IndicatorsResponse
 from clinic_tui.sync.wire import ErrorResponse
@@ -35,7 +35,7 @@ def indicators(
         pattern=limits.MONTH_PATTERN,
         description=f"YYYY-MM (China time), years {limits.MIN_YEAR}-{limits.MAX_YEAR}",
     ),
-    clinic: str | None = Query(None, max_length=40, description="Clinic code"),
+    clinic: str | None = Query(None, max_length=40, pattern=NO_NUL, description="Clinic code"),
 ) -> IndicatorsResponse:
     with engine.begin() as conn:
         result = compute(conn, month, clinic)

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query
 
 from clinic_hub import audit
 from clinic_hub.db import as_utc
-from clinic_hub.dependencies import STRICT_QUERY, ClinicCaller, EngineDep
+from clinic_hub.dependencies import NO_NUL, STRICT_QUERY, ClinicCaller, EngineDep
 from clinic_hub.models import Clinic, SyncRecord, table_of
 from clinic_tui.sync.wire import MAX_PULL_LIMIT, ErrorResponse, OwnClinic, OwnPage, OwnRecord
 
@@ -41,7 +41,7 @@ UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0
 def own(
     clinic: ClinicCaller,
     engine: EngineDep,
-    kind: str = Query(..., min_length=1, max_length=40),
+    kind: str = Query(..., min_length=1, max_length=40, pattern=NO_NUL),
     after: str | None = Query(None, pattern=UUID_PATTERN, description="The last id of the page before"),
     limit: int = Query(MAX_PULL_LIMIT, ge=1, le=MAX_PULL_LIMIT),
 ) -> OwnPage:

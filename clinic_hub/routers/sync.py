@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from clinic_hub import body, limits
 from clinic_hub import pull as pull_service
 from clinic_hub import push as push_service
-from clinic_hub.dependencies import STRICT_QUERY, ClinicCaller, EngineDep, LanguageDep, SettingsDep
+from clinic_hub.dependencies import NO_NUL, STRICT_QUERY, ClinicCaller, EngineDep, LanguageDep, SettingsDep
 from clinic_tui.sync.wire import (
     DEFAULT_PULL_LIMIT,
     MAX_PULL_LIMIT,
@@ -93,7 +93,7 @@ async def push(
 def pull(
     clinic: ClinicCaller,
     engine: EngineDep,
-    cursor: str | None = Query(None, max_length=200, description=pull_service.CURSOR_DESCRIPTION),
+    cursor: str | None = Query(None, max_length=200, pattern=NO_NUL, description=pull_service.CURSOR_DESCRIPTION),
     limit: int = Query(DEFAULT_PULL_LIMIT, ge=1, le=MAX_PULL_LIMIT),
 ) -> PullResponse:
     return pull_service.pull(engine, clinic, cursor, limit)
