@@ -55,13 +55,13 @@ _PROBLEM_EXIT = {
 T = TypeVar("T")
 
 
-def _outcome_of(error: HubError) -> SyncOutcome:
+def outcome_of(error: HubError) -> SyncOutcome:
     if error.offline:
         return SyncOutcome.OFFLINE
     return SyncOutcome.AUTH if error.problem in ("auth", "forbidden") else SyncOutcome.ERROR
 
 
-def _exit_code(outcome: str, problem: str | None) -> int:
+def exit_code_of(outcome: str, problem: str | None) -> int:
     if outcome in (SyncOutcome.OFFLINE, SyncOutcome.AUTH, SyncOutcome.ERROR) and problem in _PROBLEM_EXIT:
         return _PROBLEM_EXIT[problem]
     return _OUTCOME_EXIT.get(outcome, EXIT_ERROR)
@@ -111,7 +111,7 @@ class SyncReport:
 
     @property
     def exit_code(self) -> int:
-        return _exit_code(self.outcome, self.problem)
+        return exit_code_of(self.outcome, self.problem)
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,7 @@ class ConnectionCheck:
             return EXIT_OK
         if self.problem == "config":
             return EXIT_CONFIG
-        return _exit_code(_outcome_of(HubError(self.problem or "http")), self.problem)
+        return exit_code_of(outcome_of(HubError(self.problem or "http")), self.problem)
 
 
 class _Cancelled(Exception):
@@ -148,7 +148,8 @@ def _again_if_damaged(request: Callable[[], T]) -> T:
     raise AssertionError("unreachable")
 
 
-def _client(settings: Settings, hub_url: str, token: str) -> HubClient:
+def client_for(settings: Settings, hub_url: str, token: str) -> HubClient:
+    """The HTTP client of a sync with these settings (CA bundle, proxy, the doctor's language)."""
     return HubClient(hub_url, token, ca_bundle=settings.ca_bundle, proxy=settings.proxy, language=current_language())
 
 
@@ -289,14 +290,14 @@ def run_sync(
             # Holding the lock: a run still marked running was stopped mid-way, not in progress.
             state.close_interrupted_runs(engine, _("Interrupted: the program was stopped before this sync finished."))
             report.run_id = state.start_run(engine, trigger)
-            with _client(settings, connection.hub_url, connection.token) as client:
+            with client_for(settings, connection.hub_url, connection.token) as client:
                 _sync(engine, client, settings, report, progress, cancel)
     except SyncBusy:
         report.outcome = SyncOutcome.BUSY
         report.message = _("Another sync of this database is running; try again later.")
         return report
     except HubError as exc:
-        report.outcome, report.problem = _outcome_of(exc), exc.problem
+        report.outcome, report.problem = outcome_of(exc), exc.problem
         report.message = problem_message(exc.problem, connection.hub_url, exc.detail)
     except _Cancelled:
         report.outcome, report.cancelled = SyncOutcome.ERROR, True
@@ -380,7 +381,7 @@ def check_connection(settings: Settings, *, token: str | None = None) -> Connect
         connection = resolve(settings, token)
     except SyncConfigError as exc:
         return ConnectionCheck(False, "config", str(exc))
-    with _client(settings, connection.hub_url, connection.token) as client:
+    with client_for(settings, connection.hub_url, connection.token) as client:
         try:
             health = client.health()
             client.pull(None, 1)  # the cheapest call that needs a clinic token

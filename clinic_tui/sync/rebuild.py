@@ -35,7 +35,7 @@ def rebuild(settings: Settings, token: str | None) -> int:
     """Create the database at ``settings.database_path()`` from the hub and sync it; an exit code."""
     from clinic_tui.sync.client import HubError
     from clinic_tui.sync.credentials import SyncConfigError, resolve
-    from clinic_tui.sync.engine import EXIT_CONFIG, _client, _exit_code, _outcome_of, run_sync
+    from clinic_tui.sync.engine import EXIT_CONFIG, client_for, exit_code_of, outcome_of, run_sync
     from clinic_tui.sync.status import SyncTrigger
     from clinic_tui.sync.texts import problem_message
 
@@ -57,12 +57,12 @@ def rebuild(settings: Settings, token: str | None) -> int:
     for warning in connection.warnings:
         print(warning, file=sys.stderr)
     try:
-        with _client(settings, connection.hub_url, connection.token) as client:
+        with client_for(settings, connection.hub_url, connection.token) as client:
             client.health()  # the API version first: an old hub gets a clear message, not a 404
             identity = client.own_clinic()
     except HubError as exc:
         print(problem_message(exc.problem, connection.hub_url, exc.detail), file=sys.stderr)
-        return _exit_code(_outcome_of(exc), exc.problem)
+        return exit_code_of(outcome_of(exc), exc.problem)
     _create(path, settings, identity.code, identity.name, identity.record_clinic_id)
     print(
         _("Rebuilding {name} ({code}) from the hub into {path}.").format(
