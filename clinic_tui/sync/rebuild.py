@@ -9,7 +9,7 @@ clinic whose database is gone is rebuilt from it. The rebuild
    its records carry), creates a new database (owner-only) holding that clinic, and marks it
    restored, so that
 3. the sync that follows takes back every record of its own the hub holds, kind by kind in pages
-   (``sync/recovery.py``, resumable: run the command again after a cut, or ``clinic-tui sync``),
+   (``sync/recovery.py``; cut off half-way, ``clinic-tui sync`` goes on where it stopped),
    then pulls the hospital's records and reconciles: the receipt says whether both sides match.
 
 What the hub never had is lost: records not yet sent when the old PC failed, and the staff PINs
