@@ -82,6 +82,9 @@ def _shot(page, name: str) -> None:
 
 
 def test_a_nurse_answers_a_synced_referral_in_the_browser_and_the_clinic_sees_it(hub, browser, tmp_path):
+    # expect() waits for what it checks (up to 5 s); is_visible() looks once, maybe before the page is drawn.
+    from playwright.sync_api import expect
+
     # The hospital: its departments (the demo clinic refers to these codes), reserved pools, a nurse.
     with hub.engine.begin() as conn:
         directory.set_hospital(conn, "H01", "县人民医院")
@@ -123,7 +126,7 @@ def test_a_nurse_answers_a_synced_referral_in_the_browser_and_the_clinic_sees_it
 
     page.get_by_role("link", name=URGENT).click()
     page.wait_for_url(re.compile(re.escape(URGENT)))
-    assert page.get_by_role("heading", name=re.compile(URGENT)).is_visible()
+    expect(page.get_by_role("heading", name=re.compile(URGENT))).to_be_visible()
     assert page.get_by_label("科室").first.input_value() == "NK-XXG"  # the department the clinic asked for
     _shot(page, "3-referral")
 
@@ -147,7 +150,7 @@ def test_a_nurse_answers_a_synced_referral_in_the_browser_and_the_clinic_sees_it
     _shot(page, "5-sent-down")
 
     page.goto(f"{hub.base_url}/desk/language/en?next=/desk/queue%3Ftab%3Dall")
-    assert page.get_by_role("heading", name="Incoming upward referrals").is_visible()
+    expect(page.get_by_role("heading", name="Incoming upward referrals")).to_be_visible()
     _shot(page, "6-queue-english")
     page.close()
 
@@ -160,12 +163,12 @@ def test_a_nurse_answers_a_synced_referral_in_the_browser_and_the_clinic_sees_it
     admin.get_by_role("button", name="登录").click()
     admin.wait_for_url(re.compile(r"/desk/queue"))
     admin.get_by_role("link", name="机构").click()
-    assert admin.get_by_role("cell", name="QS0101").is_visible()
+    expect(admin.get_by_role("cell", name="QS0101")).to_be_visible()
     _shot(admin, "7-admin-clinics")
     admin.get_by_role("link", name="审计日志").click()
     admin.get_by_label("操作（开头）").fill("web.")
     admin.get_by_role("button", name="筛选").click()
-    assert admin.get_by_role("cell", name="web.send_down").is_visible()
+    expect(admin.get_by_role("cell", name="web.send_down")).to_be_visible()
     _shot(admin, "8-admin-audit")
 
     # The county's indicators: this month's, then by keyboard the month before (the demo's referrals).
@@ -177,8 +180,8 @@ def test_a_nurse_answers_a_synced_referral_in_the_browser_and_the_clinic_sees_it
     admin.keyboard.press("Enter")
     admin.wait_for_url(re.compile(r"month="))
     assert admin.locator("#month").input_value() < this_month
-    assert admin.get_by_role("cell", name="QS0101").is_visible()
-    assert admin.get_by_role("link", name="XLSX").is_visible()
+    expect(admin.get_by_role("cell", name="QS0101")).to_be_visible()
+    expect(admin.get_by_role("link", name="XLSX")).to_be_visible()
     _shot(admin, "9-indicators")
     admin.close()
 
