@@ -20,7 +20,7 @@ from rich.cells import cell_len
 
 from clinic_tui import clock
 from clinic_tui.domain.codes import ID_DOCUMENT_TYPE, INSURANCE_TYPE, SEX
-from clinic_tui.domain.record_text import verdict_label
+from clinic_tui.domain.record_text import CONSENT_BY_LABELS, HISTORY_KIND_LABELS, TRANSPORT_LABELS, verdict_label
 from clinic_tui.domain.referral import (
     DIRECTION_LABELS,
     OUTCOME_LABELS,
@@ -29,26 +29,10 @@ from clinic_tui.domain.referral import (
     URGENCY_LABELS,
     Urgency,
 )
-from clinic_tui.i18n import N_, _, current_language
+from clinic_tui.i18n import _, current_language
 
 TEXT_WIDTH = 78  # cells of the plain-text copy: fits an 80-column printer or terminal
 MAX_LABEL_WIDTH = 26  # a longer label wraps its value under it rather than squeezing it
-HISTORY_KIND_LABELS = {
-    "disease": N_("past illnesses"),
-    "surgery": N_("operations"),
-    "trauma": N_("injuries"),
-    "transfusion": N_("transfusions"),
-    "allergy": N_("past allergies"),
-    "family": N_("family history"),
-}
-TRANSPORT_LABELS = {
-    "oxygen": N_("Oxygen"),
-    "monitor": N_("Monitor"),
-    "stretcher": N_("Stretcher"),
-    "escort": N_("Medical escort"),
-    "ambulance_120": N_("Ambulance (120)"),
-}
-CONSENT_BY_LABELS = {"patient": N_("the patient"), "family": N_("the family")}
 
 
 @dataclass

@@ -31,7 +31,7 @@ from clinic_tui.domain.contract import KEY_POPULATION_COVERAGE_TARGET_PERCENT as
 from clinic_tui.domain.contract import KEY_POPULATION_LABELS
 from clinic_tui.domain.followup import CLASSIFICATION_LABELS, DISEASE_LABELS
 from clinic_tui.domain.indicators import next_month, previous_month
-from clinic_tui.domain.record_text import verdict_label
+from clinic_tui.domain.record_text import CONSENT_BY_LABELS, HISTORY_KIND_LABELS, TRANSPORT_LABELS, verdict_label
 from clinic_tui.domain.referral import (
     DIRECTION_LABELS,
     OUTCOME_LABELS,
@@ -48,22 +48,6 @@ _clinics = table_of(Clinic)
 _departments = table_of(Department)
 _pools = table_of(SlotPool)
 
-HISTORY_KIND_LABELS = {
-    "disease": N_("past illnesses"),
-    "surgery": N_("operations"),
-    "trauma": N_("injuries"),
-    "transfusion": N_("transfusions"),
-    "allergy": N_("past allergies"),
-    "family": N_("family history"),
-}
-TRANSPORT_LABELS = {
-    "oxygen": N_("Oxygen"),
-    "monitor": N_("Monitor"),
-    "stretcher": N_("Stretcher"),
-    "escort": N_("Medical escort"),
-    "ambulance_120": N_("Ambulance (120)"),
-}
-CONSENT_BY_LABELS = {"patient": N_("the patient"), "family": N_("the family")}
 ACTOR_NAMES = {
     "clinic": N_("the clinic doctor"),
     "reviewer": N_("the township reviewer"),

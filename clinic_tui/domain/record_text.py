@@ -112,3 +112,23 @@ def transport_codes(transport: dict[str, bool] | None) -> str:
         return ""
     chosen = "".join(str(i) for i, need in enumerate(TRANSPORT_NEEDS, start=1) if transport.get(need))
     return chosen or "0"
+
+
+# The slip's words for a referral's codes: the printed slip (clinic_tui/slip.py) and the hub's copy
+# of it on the web desk (clinic_hub/web/views.py) read the same tables.
+HISTORY_KIND_LABELS = {
+    "disease": N_("past illnesses"),
+    "surgery": N_("operations"),
+    "trauma": N_("injuries"),
+    "transfusion": N_("transfusions"),
+    "allergy": N_("past allergies"),
+    "family": N_("family history"),
+}
+TRANSPORT_LABELS = {
+    "oxygen": N_("Oxygen"),
+    "monitor": N_("Monitor"),
+    "stretcher": N_("Stretcher"),
+    "escort": N_("Medical escort"),
+    "ambulance_120": N_("Ambulance (120)"),
+}
+CONSENT_BY_LABELS = {"patient": N_("the patient"), "family": N_("the family")}
