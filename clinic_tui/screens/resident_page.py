@@ -139,9 +139,13 @@ class ResidentScreen(ClinicScreen):
         self.app.call_from_thread(self._show, facts, page)
 
     def _gone(self) -> None:
+        if not self.is_attached:
+            return  # closed (F3, Esc) while its records were being read
         self.query_one("#resident-facts", Static).update(_("This resident's record has been deleted."))
 
     def _show(self, facts: ResidentFacts, page: Timeline) -> None:
+        if not self.is_attached:
+            return  # closed (F3, Esc) while its records were being read: nothing to show it on
         self.query_one("#resident-facts", Static).update(facts_text(facts))
         self.page = page
         self._fill_table(page)
