@@ -18,6 +18,7 @@ from clinic_tui.i18n import N_, _
 from clinic_tui.screens.paged_list import PAGE, PagedListScreen
 from clinic_tui.widgets.app_header import AppHeader
 from clinic_tui.widgets.footer import ClinicFooter
+from clinic_tui.widgets.from_worker import show_from_worker
 from clinic_tui.widgets.package_picker import yuan
 
 FILTER_TITLES = {
@@ -69,7 +70,7 @@ class ContractsScreen(PagedListScreen):
     def load(self) -> None:
         contracts = self.clinic_store.contracts
         rows, total = contracts.page(clock.today(), self.which, limit=PAGE, offset=self.page_start)
-        self.app.call_from_thread(self._show, rows, total)
+        show_from_worker(self, self._show, rows, total)
 
     def _show(self, rows, total: int) -> None:
         self.total = total

@@ -17,6 +17,7 @@ from clinic_tui.messages import OpenRecord
 from clinic_tui.screens.base import ClinicScreen, given
 from clinic_tui.widgets.app_header import AppHeader
 from clinic_tui.widgets.footer import ClinicFooter
+from clinic_tui.widgets.from_worker import show_from_worker
 from clinic_tui.widgets.referral_marks import green_channel_mark
 
 SECTIONS = [
@@ -83,7 +84,7 @@ class DashboardScreen(ClinicScreen):
     @work(thread=True, exclusive=True, group="dashboard")
     def action_refresh(self) -> None:
         data = self.clinic_store.dashboard(clock.today())
-        self.app.call_from_thread(self._show, data)
+        show_from_worker(self, self._show, data)
 
     def _show(self, data) -> None:
         self.data = data

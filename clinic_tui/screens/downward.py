@@ -28,6 +28,7 @@ from clinic_tui.messages import DataChanged, OpenRecord
 from clinic_tui.screens.base import ClinicScreen, translate_bindings
 from clinic_tui.widgets.app_header import AppHeader
 from clinic_tui.widgets.footer import ClinicFooter
+from clinic_tui.widgets.from_worker import show_from_worker
 
 if TYPE_CHECKING:
     from clinic_tui.data.downward_service import DownwardDetails, InboxRow
@@ -149,7 +150,7 @@ class DownwardInboxScreen(ClinicScreen):
     @work(thread=True, exclusive=True, group="downward")
     def load(self) -> None:
         rows = self.clinic_store.downward.inbox(waiting_only=self.waiting_only)
-        self.app.call_from_thread(self._show, rows)
+        show_from_worker(self, self._show, rows)
 
     def _show(self, rows) -> None:
         self.rows = rows

@@ -33,6 +33,7 @@ from clinic_tui.i18n import N_, _
 from clinic_tui.screens.base import ClinicScreen
 from clinic_tui.widgets.app_header import AppHeader
 from clinic_tui.widgets.footer import ClinicFooter
+from clinic_tui.widgets.from_worker import show_from_worker
 
 # The report fits an 80-column terminal in both languages (78 cells: the scroll bar takes two):
 # labels take the width of the longest, bars what is left, between 8 and 24 cells.
@@ -155,7 +156,7 @@ class IndicatorsScreen(ClinicScreen):
     @work(thread=True, exclusive=True, group="indicators")
     def load(self) -> None:
         report = self.clinic_store.indicators.month_report(self.month, clock.today())
-        self.app.call_from_thread(self._show, report)
+        show_from_worker(self, self._show, report)
 
     def _show(self, report) -> None:
         if report.month != self.month:  # a month stepped past while counting

@@ -23,6 +23,7 @@ from clinic_tui.messages import DataChanged
 from clinic_tui.screens.base import ClinicScreen, translate_bindings
 from clinic_tui.widgets.app_header import AppHeader
 from clinic_tui.widgets.footer import ClinicFooter
+from clinic_tui.widgets.from_worker import show_from_worker
 
 
 class ReasonScreen(ModalScreen[str | None]):
@@ -204,9 +205,9 @@ class ReferralScreen(ClinicScreen):
         try:
             detail = self.clinic_store.referrals.detail(self.record_id)
         except ReferralNotFound as gone:
-            self.app.call_from_thread(self._gone, gone.message)
+            show_from_worker(self, self._gone, gone.message)
             return
-        self.app.call_from_thread(self._show, detail)
+        show_from_worker(self, self._show, detail)
 
     def _gone(self, message: str) -> None:
         self.detail = None
@@ -284,13 +285,13 @@ class ReferralScreen(ClinicScreen):
             html_path, text_path = save_slip(detail.referral, detail.clinic, detail.answer, slips_folder())
         except OSError as failed:
             message = _("The slip could not be saved: {error}").format(error=failed.strerror or failed)
-            self.app.call_from_thread(self.notify, message, severity="error", timeout=10)
+            self.app.call_from_thread(self.app.notify, message, severity="error", timeout=10)
             return
         opened = open_in_viewer(html_path)
         message = _("Slip saved: {html} and {text}").format(html=html_path, text=text_path.name)
         if not opened:
             message += "\n" + _("No viewer to open it here: print the file from another program.")
-        self.app.call_from_thread(self.notify, message, timeout=12)
+        self.app.call_from_thread(self.app.notify, message, timeout=12)  # the app's: shown if the page closed meanwhile
 
     def action_back(self) -> None:
         self.dismiss()

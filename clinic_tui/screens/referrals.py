@@ -17,6 +17,7 @@ from clinic_tui.i18n import N_, _
 from clinic_tui.screens.paged_list import PAGE, PagedListScreen
 from clinic_tui.widgets.app_header import AppHeader
 from clinic_tui.widgets.footer import ClinicFooter
+from clinic_tui.widgets.from_worker import show_from_worker
 from clinic_tui.widgets.referral_marks import urgency_cell
 
 DIRECTIONS = ("all", "up", "down")
@@ -73,7 +74,7 @@ class ReferralsScreen(PagedListScreen):
     @work(exclusive=True, thread=True, group="referrals")
     def load(self) -> None:
         rows, counts = self.clinic_store.referrals.page(self._filter(), limit=PAGE, offset=self.page_start)
-        self.app.call_from_thread(self._show, rows, counts)
+        show_from_worker(self, self._show, rows, counts)
 
     def _filter_bar(self, counts: dict[str, int]) -> Text:
         from clinic_tui.data.referral_queries import DIRECTION_FILTER_LABELS, GROUP_LABELS

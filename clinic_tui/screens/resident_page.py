@@ -33,6 +33,7 @@ from clinic_tui.messages import OpenRecord
 from clinic_tui.screens.base import ClinicScreen, given
 from clinic_tui.widgets.app_header import AppHeader
 from clinic_tui.widgets.footer import ClinicFooter
+from clinic_tui.widgets.from_worker import show_from_worker
 
 KIND_LABELS = {
     "visit": N_("Visit"),
@@ -134,18 +135,14 @@ class ResidentScreen(ClinicScreen):
             facts = residents.page_facts(self.resident_id, today)
             page = residents.timeline(self.resident_id, today, self.limit)
         except ResidentNotFound:
-            self.app.call_from_thread(self._gone)
+            show_from_worker(self, self._gone)
             return
-        self.app.call_from_thread(self._show, facts, page)
+        show_from_worker(self, self._show, facts, page)
 
     def _gone(self) -> None:
-        if not self.is_attached:
-            return  # closed (F3, Esc) while its records were being read
         self.query_one("#resident-facts", Static).update(_("This resident's record has been deleted."))
 
     def _show(self, facts: ResidentFacts, page: Timeline) -> None:
-        if not self.is_attached:
-            return  # closed (F3, Esc) while its records were being read: nothing to show it on
         self.query_one("#resident-facts", Static).update(facts_text(facts))
         self.page = page
         self._fill_table(page)

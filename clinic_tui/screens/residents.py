@@ -13,6 +13,7 @@ from clinic_tui.messages import OpenRecord
 from clinic_tui.screens.base import ClinicScreen, given
 from clinic_tui.widgets.app_header import AppHeader
 from clinic_tui.widgets.footer import ClinicFooter
+from clinic_tui.widgets.from_worker import show_from_worker
 
 PAGE = 50
 
@@ -106,7 +107,7 @@ class ResidentsScreen(ClinicScreen):
     def run_search(self) -> None:
         query = self.query_text
         hits = self.clinic_store.residents.search(query, limit=PAGE, offset=self.page_start)
-        self.app.call_from_thread(self._show, hits, query)
+        show_from_worker(self, self._show, hits, query)
 
     def _show(self, hits, query: str | None = None) -> None:
         from clinic_tui.domain.codes import SEX

@@ -20,6 +20,7 @@ from clinic_tui.messages import OpenRecord, SyncStatus
 from clinic_tui.screens.base import ClinicScreen, given
 from clinic_tui.widgets.app_header import AppHeader
 from clinic_tui.widgets.footer import ClinicFooter
+from clinic_tui.widgets.from_worker import show_from_worker
 
 if TYPE_CHECKING:
     from clinic_tui.sync.state import RejectedRecord
@@ -117,7 +118,7 @@ class SyncScreen(ClinicScreen):
     @work(thread=True, exclusive=True, group="sync-screen")
     def load(self) -> None:
         seen = self.clinic_sync.overview(RUNS_SHOWN)
-        self.app.call_from_thread(self._show, seen.pending, seen.runs, seen.receipt, seen.rejected)
+        show_from_worker(self, self._show, seen.pending, seen.runs, seen.receipt, seen.rejected)
 
     def _show(self, pending, runs, receipt, rejected) -> None:
         from clinic_tui.sync.texts import counts_text

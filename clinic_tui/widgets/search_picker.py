@@ -24,6 +24,7 @@ from textual.widgets import Input, Label, OptionList, Static
 
 from clinic_tui.i18n import _
 from clinic_tui.widgets.form import TypingInput
+from clinic_tui.widgets.from_worker import show_from_worker
 
 MAX_MATCHES = 5
 
@@ -92,7 +93,7 @@ class SearchPicker(Vertical):
     @work(thread=True, exclusive=True, group="picker-search")
     def _find(self, query: str) -> None:
         hits = list(self._search(query))[:MAX_MATCHES] if query else []
-        self.app.call_from_thread(self._show_hits, query, hits)
+        show_from_worker(self, self._show_hits, query, hits)
 
     def _show_hits(self, query: str, hits: list[Any]) -> None:
         if query != self.query_input.value.strip():
