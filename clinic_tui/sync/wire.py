@@ -29,10 +29,11 @@ SERVICE_RECORD = "service_record"
 TEAM = "team"
 TASK = "task"
 USER = "user"
+REMOTE_REQUEST = "remote_request"  # a remote consultation or read asked of the hospital (domain/remote.py)
 
 # Kinds a clinic may push. Anything else is rejected per record with code "unknown_kind".
 CLINIC_KINDS: frozenset[str] = frozenset(
-    {RESIDENT, VISIT, FOLLOWUP, REFERRAL, REFERRAL_EVENT, CONTRACT, SERVICE_RECORD, TEAM, TASK, USER}
+    {RESIDENT, VISIT, FOLLOWUP, REFERRAL, REFERRAL_EVENT, CONTRACT, SERVICE_RECORD, TEAM, TASK, USER, REMOTE_REQUEST}
 )
 
 # Kinds the hub itself writes and a clinic receives by pull (besides hub-made referral_event and
@@ -41,7 +42,8 @@ HOSPITAL = "hospital"  # the lead hospital: code, name
 DEPARTMENT = "department"  # code, name, daily_outpatient_slots, active
 SLOT_POOL = "slot_pool"  # department_code, date, total, reserved, remaining
 BROADCAST = "broadcast"  # notices to every clinic: title, body
-HUB_KINDS: frozenset[str] = frozenset({HOSPITAL, DEPARTMENT, SLOT_POOL, BROADCAST})
+REMOTE_EVENT = "remote_event"  # the hospital's move on a remote request: accepted ... reported
+HUB_KINDS: frozenset[str] = frozenset({HOSPITAL, DEPARTMENT, SLOT_POOL, BROADCAST, REMOTE_EVENT})
 
 # --- Limits ---------------------------------------------------------------------------------------
 MAX_PUSH_RECORDS = 500  # records per push batch; more -> 413 code "too_many_records"
