@@ -96,8 +96,9 @@ def _accepted(rec: Incoming) -> dict[str, Any]:
 def _render(answers: list[dict[str, Any]], language: str) -> list[dict[str, Any]]:
     """RecordResult-shaped dicts. Plain dicts: building and validating 500 models per batch would
     cost more than storing the batch."""
-    return [
-        {
+    rendered = []
+    for a in answers:
+        result = {
             "id": a["id"],
             "kind": a["kind"],
             "revision": a["revision"],
@@ -106,8 +107,12 @@ def _render(answers: list[dict[str, Any]], language: str) -> list[dict[str, Any]
             "code": a["code"],
             "message": message(a["code"], language, **a["params"]) if a["code"] else None,
         }
-        for a in answers
-    ]
+        if a["params"]:
+            # The values of the code's sentence, so that a clinic shows it in its own doctor's
+            # language later, not in the language it happened to push in (sync/rejections.py).
+            result["params"] = a["params"]
+        rendered.append(result)
+    return rendered
 
 
 def parse_envelope(payload: Any, max_records: int) -> tuple[str, list[Any]]:

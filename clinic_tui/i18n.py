@@ -40,6 +40,10 @@ def translations(language: str) -> gettext.NullTranslations:
 
 def _(message: str) -> str:
     """Translate ``message`` into the current language."""
+    if not message:
+        # gettext's translation of "" is the catalogue's header (Project-Id-Version: ...): an
+        # empty label (a referral already at the hub has no sync mark) must stay empty.
+        return message
     return translations(current_language()).gettext(message)
 
 

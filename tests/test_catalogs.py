@@ -77,3 +77,15 @@ def test_the_app_reads_chinese_by_default_and_english_on_request():
     assert i18n._("Draft") == "草稿"
     i18n.set_language("en")
     assert i18n._("Draft") == "Draft"
+
+
+def test_an_empty_label_stays_empty_in_every_language():
+    """gettext translates "" into the catalogue's header: a referral already at the hub showed
+    "Project-Id-Version: clinic-tui ..." in the list's sync column, in Chinese."""
+    from clinic_hub.web.i18n import Translator
+    from clinic_tui import i18n
+
+    assert Translator("zh")("") == Translator("en")("") == ""
+    for language in ("zh", "en"):
+        i18n.set_language(language)
+        assert i18n._("") == ""

@@ -164,6 +164,8 @@ ZH: dict[str, str] = {
 
 def chinese(msgid: str) -> str | None:
     """The Chinese of ``msgid``, or None when neither table has it."""
+    if not msgid:
+        return None  # gettext's "" is the catalogue's header, not an empty label
     if msgid in ZH:
         return ZH[msgid]
     text = translations("zh").gettext(msgid)

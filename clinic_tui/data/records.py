@@ -78,6 +78,7 @@ def queue_for_sync(session: Session, kind: str, record_id: str, revision: int) -
             "state": "pending",
             "reject_code": None,
             "reject_message": None,
+            "reject_params": None,
         },
     )
     session.execute(statement)

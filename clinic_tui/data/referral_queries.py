@@ -59,7 +59,7 @@ class ReferralRow:
     status: str
     referral_date: date
     patient_name: str
-    counterpart: str  # where it goes (upward) or where it came from (downward)
+    counterpart: str  # the department it goes to (upward) or came from (downward); else the hospital
     sync_state: str
 
 
@@ -68,7 +68,8 @@ class SyncState:
     state: str  # queued | rejected | synced
     waiting: int = 0  # records of this referral still in the outbox (the slip and its events)
     reject_code: str | None = None
-    reject_message: str | None = None
+    reject_message: str | None = None  # as the hub said it; the screen says it again (sync/rejections.py)
+    reject_params: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -163,15 +164,10 @@ def list_referrals(engine: Engine, flt: ReferralFilter, *, limit: int = 50, offs
             r.status,
             r.referral_date,
             r.patient_name,
-            " ".join(
-                p
-                for p in (
-                    (r.to_org_name, r.to_department_name)
-                    if r.direction == "up"
-                    else (r.from_org_name, r.from_department)
-                )
-                if p
-            ),
+            # The department says most in a narrow column: nearly every slip goes to (or comes
+            # from) the one lead hospital, which the referral's page names.
+            (r.to_department_name or r.to_org_name if r.direction == "up" else r.from_department or r.from_org_name)
+            or "",
             states.get(r.id, SYNC_SYNCED),
         )
         for r in rows
@@ -247,7 +243,9 @@ def _sync_state(session: Session, referral_id: str) -> SyncState:
     )
     rejected = next((row for row in rows if row.state == "rejected"), None)
     if rejected is not None:
-        return SyncState(SYNC_REJECTED, len(rows), rejected.reject_code, rejected.reject_message)
+        return SyncState(
+            SYNC_REJECTED, len(rows), rejected.reject_code, rejected.reject_message, rejected.reject_params
+        )
     return SyncState(SYNC_QUEUED if rows else SYNC_SYNCED, len(rows))
 
 

@@ -76,6 +76,24 @@ STATUS_LABELS: dict[str, str] = {
     Status.IN_FOLLOWUP: N_("In follow-up"),
     Status.LOST: N_("Lost to follow-up"),
 }
+# The same states in a list's narrow column (the referral list at 80 columns, issue 14): in
+# Chinese the labels are three characters, in English a word or two.
+SHORT_STATUS_LABELS: dict[str, str] = {
+    Status.DRAFT: N_("Draft"),
+    Status.REVIEW: N_("In review"),
+    Status.SENT: N_("Awaiting"),
+    Status.ACCEPTED: N_("Accepted"),
+    Status.REJECTED: N_("Rejected"),
+    Status.CANCELLED: N_("Cancelled"),
+    Status.EXPIRED: N_("Timed out"),
+    Status.ARRIVED: N_("Arrived"),
+    Status.NO_SHOW: N_("No-show"),
+    Status.COMPLETED: N_("Completed"),
+    Status.RECEIVED: N_("To confirm"),
+    Status.ACKNOWLEDGED: N_("Confirmed"),
+    Status.IN_FOLLOWUP: N_("Following"),
+    Status.LOST: N_("Lost"),
+}
 ACTOR_LABELS = {
     Actor.CLINIC: N_("the clinic doctor"),
     Actor.REVIEWER: N_("the township reviewer"),
@@ -154,8 +172,8 @@ MAX_DAILY_SEQUENCE = 9999
 _URGENCY_RANK: dict[str, int] = {Urgency.EMERGENCY: 0, Urgency.URGENT: 1, Urgency.NORMAL: 2}
 
 
-def status_label(status: str) -> str:
-    return _(STATUS_LABELS[Status(status)])
+def status_label(status: str, short: bool = False) -> str:
+    return _((SHORT_STATUS_LABELS if short else STATUS_LABELS)[Status(status)])
 
 
 def transition(direction: str, current: str | None, target: str, actor: str, reason: str | None = None) -> None:

@@ -21,6 +21,7 @@ from clinic_tui import clock
 from clinic_tui.i18n import N_, _
 from clinic_tui.messages import DataChanged
 from clinic_tui.screens.base import ClinicScreen, translate_bindings
+from clinic_tui.sync.rejections import rejection_text
 from clinic_tui.widgets.app_header import AppHeader
 from clinic_tui.widgets.footer import ClinicFooter
 from clinic_tui.widgets.from_worker import show_from_worker
@@ -96,7 +97,8 @@ def state_text(detail) -> Text:
 
 def _sync_line(sync) -> str:
     if sync.state == "rejected":
-        return _("Sync: refused by the hub: {reason}").format(reason=sync.reject_message or sync.reject_code or "")
+        reason = rejection_text(sync.reject_code, sync.reject_params, sync.reject_message)
+        return _("Sync: refused by the hub: {reason}").format(reason=reason)
     if sync.state == "queued":
         return _("Sync: waiting to be sent ({count} records in the outbox)").format(count=sync.waiting)
     return _("Sync: at the hub")

@@ -23,6 +23,8 @@ from clinic_tui.widgets.referral_marks import urgency_cell
 DIRECTIONS = ("all", "up", "down")
 GROUPS = ("all", "waiting", "answered", "closed", "drafts")
 SYNC_MARKS = {"queued": N_("to send"), "rejected": N_("refused"), "synced": ""}
+ARROWS = {"up": "↑", "down": "↓"}  # 上转, 下转: the F5 filter names them
+COUNTERPART_WIDTH = 10  # cells: five Chinese characters; a longer department name is cut
 
 
 class ReferralsScreen(PagedListScreen):
@@ -54,16 +56,16 @@ class ReferralsScreen(PagedListScreen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns(
-            _("Date"),
-            _("Patient"),
-            _("Way"),
-            _("Status"),
-            _("Urgency"),
-            _("Hospital or clinic"),
-            _("Referral number"),
-            _("Sync"),
-        )
+        # The columns fit 78 cells in Chinese and in English (issue 14: the list scrolled
+        # sideways): no date column (the number carries the date, and the list is sorted by it),
+        # the direction as an arrow before a short status, the department (the hospital is on
+        # the referral's page).
+        table.add_column(_("Referral number"))
+        table.add_column(_("Patient"))
+        table.add_column(_("Status"))
+        table.add_column(_("Urgency"))
+        table.add_column(_("Department"), width=COUNTERPART_WIDTH)
+        table.add_column(_("Sync"))
         table.focus()
 
     def _filter(self):
@@ -98,13 +100,11 @@ class ReferralsScreen(PagedListScreen):
         table.clear()
         for row in rows:
             table.add_row(
-                row.referral_date.isoformat(),
-                row.patient_name,
-                _("Up") if row.direction == "up" else _("Down"),
-                status_label(row.status),
-                urgency_cell(row.urgency),
-                row.counterpart,
                 row.referral_no,
+                row.patient_name,
+                f"{ARROWS.get(row.direction, ' ')} {status_label(row.status, short=True)}",
+                urgency_cell(row.urgency, short=True),
+                row.counterpart,
                 Text(_(SYNC_MARKS[row.sync_state]), style="bold red" if row.sync_state == "rejected" else "dim"),
                 key=row.id,
             )

@@ -10,6 +10,7 @@ statements themselves), and the wire records are written as JSON by SQLite (``wi
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
@@ -175,8 +176,8 @@ def _with_clinic_status(session: Session, record: str) -> str:
 # Only the exact revision answered (or found unsendable) leaves the outbox (sync invariant 2).
 _DELETE_EXACT = "DELETE FROM outbox WHERE kind = ? AND record_id = ? AND revision = ?"
 _REJECT_EXACT = (
-    "UPDATE outbox SET state = 'rejected', reject_code = ?, reject_message = ?, attempts = attempts + 1, "
-    "last_attempt_at = ? WHERE kind = ? AND record_id = ? AND revision = ?"
+    "UPDATE outbox SET state = 'rejected', reject_code = ?, reject_message = ?, reject_params = ?, "
+    "attempts = attempts + 1, last_attempt_at = ? WHERE kind = ? AND record_id = ? AND revision = ?"
 )
 _TOUCH_NEWER = (
     "UPDATE outbox SET attempts = attempts + 1, last_attempt_at = ? WHERE kind = ? AND record_id = ? AND revision != ?"
@@ -203,7 +204,8 @@ def apply_push_answers(
         key = (kind, result.id, result.revision)
         if result.status == "rejected":
             counts.rejected += 1
-            rejected.append((result.code, result.message, *key))
+            params = json.dumps(result.params, ensure_ascii=False) if result.params else None
+            rejected.append((result.code, result.message, params, *key))
             continue
         if result.status == "duplicate" and (result.hub_revision or 0) > result.revision:
             # The hub holds a newer revision than this clinic ever sent after it: the database was
@@ -222,11 +224,11 @@ def apply_push_answers(
             matched += cursor.executemany(_DELETE_EXACT, removed).rowcount
         if rejected:
             matched += cursor.executemany(
-                _REJECT_EXACT, [(code, message, now, *key) for code, message, *key in rejected]
+                _REJECT_EXACT, [(code, message, params, now, *key) for code, message, params, *key in rejected]
             ).rowcount
         counts.still_pending = len(removed) + len(rejected) - matched
         if counts.still_pending:  # edited while the batch was in flight: the new revision goes next
-            cursor.executemany(_TOUCH_NEWER, [(now, *key) for key in removed + [tuple(row[2:]) for row in rejected]])
+            cursor.executemany(_TOUCH_NEWER, [(now, *key) for key in removed + [tuple(row[3:]) for row in rejected]])
     return counts, conflicts
 
 

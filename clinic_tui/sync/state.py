@@ -25,6 +25,7 @@ from clinic_tui.data.models import SYNCED_KINDS, OutboxEntry, SyncCursor, SyncRu
 from clinic_tui.data.sqlite_file import stored_datetime
 from clinic_tui.i18n import N_, _
 from clinic_tui.sync.outbox import OutboxItem, driver_cursor, stored_now
+from clinic_tui.sync.rejections import rejection_text
 from clinic_tui.sync.status import REACHED_HUB, SyncOutcome, SyncTrigger
 from clinic_tui.sync.wire import CLINIC_KINDS, record_set_hash
 
@@ -53,7 +54,7 @@ class RejectedRecord:
     record_id: str
     revision: int
     code: str | None
-    message: str | None
+    message: str | None  # the hub's reason in the current language (sync/rejections.py)
     resident_id: str | None
     label: str
 
@@ -84,7 +85,7 @@ def _confirmed_rows(kind: str, columns: str) -> str:
 _QUEUE = "INSERT INTO outbox (kind, record_id, revision, queued_at, state, attempts) "
 _REQUEUE_ALL = (
     " ON CONFLICT (kind, record_id) DO UPDATE SET revision = excluded.revision, state = 'pending', "
-    "reject_code = NULL, reject_message = NULL"
+    "reject_code = NULL, reject_message = NULL, reject_params = NULL"
 )
 _REQUEUE_MISSING = " ON CONFLICT (kind, record_id) DO NOTHING"
 
@@ -245,7 +246,13 @@ def rejected_records(engine: Engine) -> list[RejectedRecord]:
             label = kind_label(row.kind) if resident is None else f"{resident.name} · {kind_label(row.kind)}"
             found.append(
                 RejectedRecord(
-                    row.kind, row.record_id, row.revision, row.reject_code, row.reject_message, resident_id, label
+                    row.kind,
+                    row.record_id,
+                    row.revision,
+                    row.reject_code,
+                    rejection_text(row.reject_code, row.reject_params, row.reject_message),
+                    resident_id,
+                    label,
                 )
             )
     return found

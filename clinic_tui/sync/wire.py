@@ -88,6 +88,9 @@ class RecordResult(WireModel):
     hub_revision: int | None = Field(None, description="The revision the hub holds (duplicate, conflict)")
     code: str | None = Field(None, description="Machine code for rejected and conflict answers")
     message: str | None = Field(None, description="Readable reason, in the Accept-Language")
+    params: dict[str, str] | None = Field(
+        None, description="The values in the code's sentence (rejected, conflict), to say it again in another language"
+    )
 
 
 class PushResponse(WireModel):

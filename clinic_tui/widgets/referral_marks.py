@@ -14,11 +14,13 @@ def green_channel_mark() -> Text:
     return Text(_("Green channel"), style=GREEN_CHANNEL_STYLE)
 
 
-def urgency_cell(urgency: str | None) -> Text:
+def urgency_cell(urgency: str | None, short: bool = False) -> Text:
+    """The urgency in a table's cell; ``short`` for a narrow column ("Green" for the green channel
+    in English; the Chinese 绿色通道 is as short)."""
     from clinic_tui.domain.referral import URGENCY_LABELS, Urgency
 
     if urgency == Urgency.EMERGENCY:
-        return green_channel_mark()
+        return Text(_("Green"), style=GREEN_CHANNEL_STYLE) if short else green_channel_mark()
     if urgency == Urgency.URGENT:
         return Text(_(URGENCY_LABELS[Urgency.URGENT]), style="bold")
     return Text("")

@@ -61,8 +61,10 @@ def generate(path: Path, size: Size, *, seed: int = 20261123, today: date = date
         maker.finish()
         # One record the hub refused, so the "needs attention" list has something to show.
         connection.execute(
-            "UPDATE outbox SET state = 'rejected', attempts = 1, reject_code = 'diagnosis.unknown_code', "
-            "reject_message = '诊断编码不在医共体诊断目录中，请核对后重新提交' "
+            # As the hub answers a value it refuses (clinic_hub/messages.py), in the language of the
+            # push, with the sentence's values kept to say it in the doctor's language.
+            "UPDATE outbox SET state = 'rejected', attempts = 1, reject_code = 'invalid_value', "
+            "reject_message = '字段取值无效：diagnoses', reject_params = '{\"field\": \"diagnoses\"}' "
             "WHERE rowid = (SELECT min(rowid) FROM outbox WHERE kind = 'visit')"
         )
     connection.close()

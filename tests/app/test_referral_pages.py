@@ -93,7 +93,7 @@ async def test_search_by_referral_number_and_green_channel_mark(tmp_path):
         await pilot.press(*emergency.referral_no[-13:])
         await wait_for(pilot, lambda: _table_keys(app) == [emergency.id])
         table = app.screen.query_one("#results", DataTable)
-        assert "绿色通道" in str(table.get_row(emergency.id)[4])
+        assert "绿色通道" in str(table.get_row(emergency.id)[3])
 
         await pilot.press("enter")  # to the table
         await _open_referral(app, pilot, emergency)

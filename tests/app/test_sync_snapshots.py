@@ -1,4 +1,4 @@
-"""What the sync screen looks like at 80x24 in Chinese (pytest-textual-snapshot).
+"""What the sync screen looks like at 80x24 in Chinese and English (pytest-textual-snapshot).
 
 Set up as tests/app/test_snapshots.py: a demo copy, today pinned to 2026-11-20 and the clock to
 Asia/Shanghai. The demo database has one failed (offline) sync and one visit the hospital did
@@ -15,9 +15,9 @@ from pilot_helpers import until
 from textual.widgets import DataTable
 
 
-@pytest.fixture
-def sync_screen_app(make_app):
-    app = make_app("zh", hub_url="http://127.0.0.1:8600")
+@pytest.fixture(params=["zh", "en"])
+def sync_screen_app(make_app, request):
+    app = make_app(request.param, hub_url="http://127.0.0.1:8600")
     with sqlite3.connect(app.settings.database) as connection:
         connection.execute(
             "INSERT INTO sync_run (started_at, finished_at, trigger, outcome, pushed, accepted, duplicate, "
@@ -46,8 +46,20 @@ async def _at_sync_screen(pilot) -> None:
     await pilot.pause()
 
 
-def test_sync_screen_in_chinese(snap_compare, sync_screen_app):
+def test_sync_screen(snap_compare, sync_screen_app):
     assert snap_compare(sync_screen_app, run_before=_at_sync_screen, terminal_size=(80, 24))
+
+
+@pytest.mark.parametrize(
+    ("language", "reason"), [("zh", "字段取值无效：诊断"), ("en", "Invalid value for field Diagnoses")]
+)
+async def test_the_hubs_refusal_reads_in_the_language_of_the_screen(make_app, language, reason):
+    """Issue 14, item 13: the demo's refusal came in Chinese and stayed Chinese in English."""
+    app = make_app(language, hub_url="http://127.0.0.1:8600")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _at_sync_screen(pilot)
+        listed = app.screen.query_one("#sync-rejected", DataTable)
+        assert str(listed.get_row_at(0)[1]) == reason
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])

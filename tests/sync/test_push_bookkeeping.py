@@ -89,8 +89,9 @@ def test_answers_remove_only_the_exact_revision_answered(small_clinic):
             kind=refused.kind,
             revision=refused.revision,
             status="rejected",
-            code="bad_id_number",
-            message="身份证号无效",
+            code="invalid_value",
+            message="字段取值无效：id_number",
+            params={"field": "id_number"},
         )
     )
     counts, _ = outbox.apply_push_answers(engine, sent, answers)
@@ -99,7 +100,8 @@ def test_answers_remove_only_the_exact_revision_answered(small_clinic):
     assert left == {edited.record_id: (2, "pending", 1), refused.record_id: (1, "rejected", 1)}
     with read_session(engine) as session:
         row = session.get(OutboxEntry, ("resident", refused.record_id))
-        assert (row.reject_code, row.reject_message) == ("bad_id_number", "身份证号无效")
+        assert (row.reject_code, row.reject_message) == ("invalid_value", "字段取值无效：id_number")
+        assert row.reject_params == {"field": "id_number"}  # to say it again in another language
         assert row.last_attempt_at is not None and row.last_attempt_at.tzinfo is not None
 
 

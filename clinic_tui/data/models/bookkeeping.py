@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
 from clinic_tui.data.models.base import UTCDateTime, json_dict, utcnow
@@ -41,6 +42,7 @@ class OutboxEntry(SQLModel, table=True):
     state: str = Field(default="pending", index=True)  # pending | rejected
     reject_code: str | None = None
     reject_message: str | None = None
+    reject_params: dict[str, str] | None = Field(default=None, sa_type=JSON)  # sync/rejections.py
     attempts: int = 0
     last_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
