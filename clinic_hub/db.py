@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import overload
 
 from pydantic_core import from_json, to_json
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 
 def utcnow() -> datetime:
@@ -65,6 +67,20 @@ def read_json(text: str | bytes):
         return {}
 
 
+@contextmanager
+def reading(engine: Engine) -> Iterator[Connection]:
+    """A connection that only reads: the token check, /health, reconcile, a pull's page.
+
+    On SQLite its transaction begins deferred: in WAL mode it reads its snapshot beside a writer
+    instead of queueing behind the write lock (which every other transaction takes up front, see
+    ``_on_begin``), so a long push does not hold up the county's token checks and health checks.
+    A write inside it would have to take the lock late and may fail: keep writes out.
+    """
+    with engine.connect() as conn:
+        conn.execution_options(hub_read=True)
+        yield conn
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
@@ -97,7 +113,8 @@ def _sqlite_engine(url: str) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # pragma: no cover
         # IMMEDIATE takes the write lock up front: a deferred transaction that reads and then writes
-        # can fail with "database is locked" instead of waiting when two requests overlap.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # can fail with "database is locked" instead of waiting when two requests overlap. A
+        # transaction that only reads (``reading``) needs no lock and must not wait for one.
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("hub_read") else "BEGIN IMMEDIATE")
 
     return engine

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 
 from clinic_hub import accounts
 from clinic_hub.accounts import Principal
+from clinic_hub.db import reading
 from clinic_hub.errors import ApiError, language_of
 from clinic_hub.settings import Settings
 
@@ -49,7 +50,7 @@ def current_principal(
     """Who calls. No token, an unknown token and a revoked token all get 401."""
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise ApiError(401, "unauthorized", headers={"WWW-Authenticate": "Bearer"})
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         principal = accounts.authenticate(conn, credentials.credentials)
     if principal is None:
         raise ApiError(401, "unauthorized", headers={"WWW-Authenticate": "Bearer"})

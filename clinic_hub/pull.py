@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 
 from clinic_hub import audit, changes, limits
 from clinic_hub.accounts import Principal
-from clinic_hub.db import as_utc
+from clinic_hub.db import as_utc, reading
 from clinic_hub.errors import ApiError
 from clinic_hub.models import SyncRecord, table_of
 from clinic_hub.record_store import clinic_versions
@@ -56,7 +56,7 @@ def decode_cursor(cursor: str | None, epoch: str) -> int:
 
 
 def pull(engine: Engine, clinic: Principal, cursor: str | None, limit: int) -> PullResponse:
-    with engine.begin() as conn:
+    with reading(engine) as conn:
         epoch = changes.current_epoch(conn)
         after = decode_cursor(cursor, epoch)
         rows = conn.execute(
@@ -78,7 +78,12 @@ def pull(engine: Engine, clinic: Principal, cursor: str | None, limit: int) -> P
             .limit(limit + 1)
         ).all()
         page = rows[:limit]
-        audit.record(conn, clinic, "sync.pull", [row.id for row in page])
+    if page:
+        # What left the hub, written before it leaves (a failed write answers 5xx and sends
+        # nothing). An empty pull, the usual end-of-day one, reveals nothing and writes nothing,
+        # so it does not wait for the write lock behind a push.
+        with engine.begin() as conn:
+            audit.record(conn, clinic, "sync.pull", [row.id for row in page])
     changes_out = [
         PullChange(
             seq=r.seq,
@@ -99,10 +104,11 @@ def pull(engine: Engine, clinic: Principal, cursor: str | None, limit: int) -> P
 
 def reconcile(engine: Engine, clinic: Principal) -> ReconcileResponse:
     pairs: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    with engine.begin() as conn:
+    # Counts and hashes of the clinic's own records: nothing in it is a record, so it is not in
+    # the audit log (the access log has the request), and it reads beside a push, not after it.
+    with reading(engine) as conn:
         epoch = changes.current_epoch(conn)
         for kind, record_id, revision in clinic_versions(conn, clinic.id):
             pairs[kind].append((record_id, revision))
-        audit.record(conn, clinic, "sync.reconcile")
     kinds = {kind: KindSummary(count=len(items), hash=record_set_hash(items)) for kind, items in sorted(pairs.items())}
     return ReconcileResponse(epoch=epoch, kinds=kinds)

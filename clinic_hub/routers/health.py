@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from clinic_hub import changes
+from clinic_hub.db import reading
 from clinic_hub.dependencies import STRICT_QUERY, EngineDep
 from clinic_tui.sync.wire import API_VERSION, ErrorResponse, HealthResponse
 
@@ -18,6 +19,6 @@ router = APIRouter(prefix="/api/v1", tags=["health"], dependencies=STRICT_QUERY)
     responses={422: {"model": ErrorResponse, "description": "An unknown query parameter"}},
 )
 def health(engine: EngineDep) -> HealthResponse:
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         epoch = changes.current_epoch(conn)
     return HealthResponse(status="ok", api_version=API_VERSION, epoch=epoch)
