@@ -145,6 +145,20 @@ def _record_full_check(path: Path, passed: bool) -> None:
             connection.execute("DELETE FROM app_setting WHERE key = ?", (LAST_CHECK_KEY,))
 
 
+def open_checked_when_due(path: Path, backup_dir: Path) -> OpenedDatabase:
+    """Open ``path`` for a command that works on its records (``clinic-tui sync``), reading every
+    page only when the app's start would (``full_check_due``): an end-of-day sync of a large
+    clinic does not read the whole file each time (issue 19). The header, page count and schema
+    are checked every time, as at every start."""
+    from clinic_tui.data.migrate import open_database
+
+    full_check = full_check_due(path)
+    opened = open_database(path, backup_dir, full_check=full_check)
+    if full_check:
+        _record_full_check(path, True)
+    return opened
+
+
 def prepare_database(settings: Settings, *, app_session: bool = False) -> OpenedDatabase:
     """Open the configured database (or the demo copy) at the current schema, backed up today.
 

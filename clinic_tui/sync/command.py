@@ -100,7 +100,7 @@ def _check(settings: Settings, args: argparse.Namespace) -> int:
 
 def _sync(settings: Settings, args: argparse.Namespace) -> int:
     from clinic_tui.data.db import DatabaseError
-    from clinic_tui.data.migrate import open_database
+    from clinic_tui.data.startup import open_checked_when_due
     from clinic_tui.errors import describe_database_error
     from clinic_tui.sync.engine import EXIT_ERROR, run_sync
 
@@ -109,7 +109,7 @@ def _sync(settings: Settings, args: argparse.Namespace) -> int:
         print(_("The file {path} is missing.").format(path=path), file=sys.stderr)
         return EXIT_ERROR
     try:
-        opened = open_database(path, settings.backup_dir())
+        opened = open_checked_when_due(path, settings.backup_dir())
     except DatabaseError as exc:
         print(describe_database_error(exc), file=sys.stderr)
         return EXIT_ERROR

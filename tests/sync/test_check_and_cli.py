@@ -6,6 +6,7 @@ import io
 import os
 import shutil
 import socket
+import sqlite3
 import stat
 import subprocess
 from dataclasses import replace
@@ -191,3 +192,31 @@ def test_sync_with_no_database_configured_syncs_the_apps_demo_copy(own_hub, isol
     assert main(["sync"]) == sync_engine.EXIT_OK
     assert str(demo) in capsys.readouterr().err
     assert len(hub.clinic_records("QS0101")) > 1000  # the demo's residents, visits, referrals...
+
+
+def test_the_sync_command_reads_every_page_only_when_the_apps_start_would(hub, small_clinic, monkeypatch):
+    """Issue 19: `clinic-tui sync` ran PRAGMA quick_check on every run (2 s per GB on an old PC)."""
+    from clinic_tui.data import migrate
+    from clinic_tui.data.startup import LAST_CHECK_KEY, full_check_due, mark_clean_exit
+
+    path = database_path(small_clinic)
+    small_clinic.dispose()
+    _, token = hub.new_clinic()
+    monkeypatch.setenv("CLINIC_TUI_HUB_URL", hub.base_url)
+    monkeypatch.setenv("CLINIC_TUI_TOKEN", token)
+    full_checks: list[bool] = []
+    real_check = migrate.check_usable
+
+    def check_usable(file, full_check=True):
+        full_checks.append(full_check)
+        return real_check(file, full_check=full_check)
+
+    monkeypatch.setattr(migrate, "check_usable", check_usable)
+
+    assert full_check_due(path)  # never checked: the first sync reads every page, and says so
+    assert main(["sync", "--db", str(path), "--quiet"]) == sync_engine.EXIT_OK
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT value FROM app_setting WHERE key = ?", (LAST_CHECK_KEY,)).fetchone()
+    mark_clean_exit(path)  # the app quit normally since
+    assert main(["sync", "--db", str(path), "--quiet"]) == sync_engine.EXIT_OK
+    assert full_checks == [True, False]
