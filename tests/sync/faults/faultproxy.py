@@ -15,7 +15,8 @@ each message starts and ends and can fault a chosen request:
   With ``withhold``, a fault at "received" then resets the client: the hub never sees the request.
 
 A fault fires on the ``nth`` request whose path starts with ``path``, counted from when it was
-armed, once. Apart from faults: ``throttle(bytes_per_second, latency)`` (a slow link, both ways),
+armed, once. Apart from faults: ``throttle(bytes_per_second, latency, handshake_rtts)`` (a slow link,
+both ways; each new connection first waits ``handshake_rtts`` round trips, as TCP and TLS would),
 ``go_offline()`` / ``go_online()`` (connections refused, live ones reset), and the traffic seen
 (``exchanges``: method, path, request and response sizes, the request body when kept).
 """
@@ -153,6 +154,8 @@ class FaultProxy:
         self.exchanges: list[Exchange] = []
         self.bytes_per_second: float | None = None
         self.latency = 0.0
+        self.handshake_rtts = 0
+        self.connections = 0  # client connections accepted
         self._lock = threading.Lock()
         self._live: set[socket.socket] = set()
         self._listener: socket.socket | None = None
@@ -173,10 +176,12 @@ class FaultProxy:
         with self._lock:
             return [f for f in self.faults if f.fired]
 
-    def throttle(self, bytes_per_second: float | None, latency: float = 0.0) -> None:
-        """A slow link: at most ``bytes_per_second`` each way, ``latency`` seconds added each way."""
+    def throttle(self, bytes_per_second: float | None, latency: float = 0.0, handshake_rtts: int = 0) -> None:
+        """A slow link: at most ``bytes_per_second`` each way, ``latency`` seconds added each way, and
+        ``handshake_rtts`` round trips before a new connection carries anything (TCP 1, TLS 1.3 1 more)."""
         self.bytes_per_second = bytes_per_second
         self.latency = latency
+        self.handshake_rtts = handshake_rtts
 
     def clear(self) -> None:
         """Back to a clean pass-through (faults not yet fired are dropped)."""
@@ -230,6 +235,7 @@ class FaultProxy:
             client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             with self._lock:
                 self._live.add(client)
+                self.connections += 1
             threading.Thread(target=self._serve, args=(client,), daemon=True).start()
 
     def _send(self, sock: socket.socket, data: bytes) -> None:
@@ -258,6 +264,8 @@ class FaultProxy:
         upstream: socket.socket | None = None
         upstream_stream = None
         client_stream = client.makefile("rb")
+        if self.handshake_rtts and self.latency:
+            time.sleep(self.handshake_rtts * 2 * self.latency)
         try:
             while True:
                 request = _read_message(client_stream, response=False)
