@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -19,6 +21,10 @@ _staff = table_of(Staff)
 
 STAFF_ROLES = ("desk", "doctor", "viewer", "admin")  # doctor: the web desk (clinic_hub/web)
 TOKEN_PREFIX = "chub_"
+# A clinic's code starts each of its referral numbers (``<code>-YYYYMMDD-NNNN``,
+# clinic_tui.domain.referral): letters and digits only, compared without regard to case.
+CLINIC_CODE = re.compile(r"[A-Za-z0-9]{1,30}")
+MAX_NAME_LENGTH = 200
 
 
 def new_token() -> str:
@@ -43,7 +49,13 @@ class Principal:
 
 
 class AccountError(ValueError):
-    pass
+    """A refused account change. ``code`` and ``params`` let the web desk say it in the reader's
+    language; the text is the command line's."""
+
+    def __init__(self, text: str, code: str | None = None, **params: Any):
+        super().__init__(text)
+        self.code = code
+        self.params = params
 
 
 def _issue(conn: Connection, principal_type: str, principal_id: str) -> str:
@@ -64,12 +76,21 @@ def _issue(conn: Connection, principal_type: str, principal_id: str) -> str:
 
 
 def add_clinic(conn: Connection, code: str, name: str) -> tuple[str, str]:
-    """Register a clinic; returns (clinic id, token)."""
+    """Register a clinic; returns (clinic id, token). The command line and the web desk both come
+    here, so both refuse the same codes and names."""
     code = code.strip()
-    if not code or not name.strip():
-        raise AccountError("clinic code and name are required")
-    if conn.execute(sa.select(_clinics.c.id).where(_clinics.c.code == code)).first():
-        raise AccountError(f"clinic {code} already exists")
+    if not code:
+        raise AccountError("the clinic code is required", "clinic_code_required")
+    if not CLINIC_CODE.fullmatch(code):
+        raise AccountError(f"the clinic code is 1 to 30 letters or digits, got {code!r}", "clinic_code_format")
+    if not name.strip():
+        raise AccountError("the clinic name is required", "clinic_name_required")
+    if len(name.strip()) > MAX_NAME_LENGTH:
+        raise AccountError(f"the clinic name has at most {MAX_NAME_LENGTH} characters", "name_too_long")
+    # C01 and c01 would own the same referral numbers: one of them only.
+    taken = conn.execute(sa.select(_clinics.c.code).where(sa.func.upper(_clinics.c.code) == code.upper())).first()
+    if taken:
+        raise AccountError(f"clinic {taken.code} already exists", "clinic_exists", clinic=taken.code)
     clinic_id = str(uuid.uuid4())
     conn.execute(sa.insert(_clinics).values(id=clinic_id, code=code, name=name.strip(), created_at=utcnow()))
     return clinic_id, _issue(conn, "clinic", clinic_id)
@@ -84,12 +105,23 @@ def clinic_codes(conn: Connection) -> dict[str, str]:
     return {row.id: row.code for row in conn.execute(sa.select(_clinics.c.id, _clinics.c.code))}
 
 
-def add_staff(conn: Connection, name: str, role: str) -> tuple[str, str]:
+def check_role(role: str) -> None:
     if role not in STAFF_ROLES:
-        raise AccountError(f"role must be one of {', '.join(STAFF_ROLES)}")
+        raise AccountError(f"role must be one of {', '.join(STAFF_ROLES)}", "unknown_role")
+
+
+def add_staff(conn: Connection, name: str, role: str, token: bool = True) -> tuple[str, str | None]:
+    """Add a staff member; returns (staff id, API token or None). The web desk adds staff without a
+    token (they sign in with a password); the command line's ``add-staff`` prints one."""
+    check_role(role)
+    name = name.strip()
+    if not name:
+        raise AccountError("the staff member's name is required", "staff_name_required")
+    if len(name) > MAX_NAME_LENGTH:
+        raise AccountError(f"the name has at most {MAX_NAME_LENGTH} characters", "name_too_long")
     staff_id = str(uuid.uuid4())
-    conn.execute(sa.insert(_staff).values(id=staff_id, name=name.strip(), role=role, created_at=utcnow()))
-    return staff_id, _issue(conn, "staff", staff_id)
+    conn.execute(sa.insert(_staff).values(id=staff_id, name=name, role=role, created_at=utcnow()))
+    return staff_id, (_issue(conn, "staff", staff_id) if token else None)
 
 
 def staff_name(conn: Connection, staff_id: str) -> str | None:
@@ -110,8 +142,16 @@ def _principal_id(conn: Connection, clinic_code: str | None, staff_id: str | Non
 
 
 def rotate_token(conn: Connection, clinic_code: str | None = None, staff_id: str | None = None) -> str:
+    """A new token; the old one stops working in the same transaction."""
     principal_type, principal_id = _principal_id(conn, clinic_code, staff_id)
+    if principal_type == "staff" and staff_disabled(conn, principal_id):
+        raise AccountError(f"staff member {staff_id} is disabled: enable the account first", "staff_disabled")
     return _issue(conn, principal_type, principal_id)
+
+
+def staff_disabled(conn: Connection, staff_id: str) -> bool:
+    disabled = conn.execute(sa.select(_staff.c.disabled_at).where(_staff.c.id == staff_id)).first()
+    return disabled is not None and disabled.disabled_at is not None
 
 
 def revoke_tokens(conn: Connection, clinic_code: str | None = None, staff_id: str | None = None) -> int:
@@ -131,4 +171,6 @@ def authenticate(conn: Connection, token: str) -> Principal | None:
         clinic = conn.execute(sa.select(_clinics).where(_clinics.c.id == row.principal_id)).first()
         return Principal("clinic", clinic.id, clinic_code=clinic.code) if clinic else None
     staff = conn.execute(sa.select(_staff).where(_staff.c.id == row.principal_id)).first()
-    return Principal("staff", staff.id, role=staff.role) if staff else None
+    if staff is None or staff.disabled_at is not None:  # a disabled account's token never works
+        return None
+    return Principal("staff", staff.id, role=staff.role)

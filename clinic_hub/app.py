@@ -39,8 +39,10 @@ def create_app(settings: Settings | None = None, engine=None) -> FastAPI:
     # Read through clinic_hub.dependencies (get_settings, get_engine), never by routes directly.
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url)
-    for module in (sync, own, desk, indicators, health, web):
+    for module in (sync, own, desk, indicators, health):
         app.include_router(module.router)
+    for router in web.routers:  # the desk's pages, the administrator's, everyone's own password
+        app.include_router(router)
     web.install(app)  # the web desk's HTML pages for 'sign in first' and 'not allowed'
 
     def openapi():

@@ -242,8 +242,8 @@ def run(args) -> int:
             _, token = accounts.add_clinic(conn, args.code, args.name)
             print(f"clinic {args.code} added. Its token (shown once, store it in the clinic's settings):\n{token}")
         elif command == "add-staff":
-            staff_id, token = accounts.add_staff(conn, args.name, args.role)
-            print(f"staff {staff_id} ({args.role}) added. Token (shown once):\n{token}")
+            staff_id, staff_token = accounts.add_staff(conn, args.name, args.role)
+            print(f"staff {staff_id} ({args.role}) added. Token (shown once):\n{staff_token}")
         elif command == "rotate-token":
             print(
                 f"new token (shown once; the old one no longer works):\n"

@@ -181,11 +181,30 @@ def _int(value: Any, what: str) -> int:
 
 
 def import_file(conn: Connection, path: Path, days: int = 14, start: date | None = None) -> dict[str, int]:
-    """Import a TOML or CSV directory (format in docs/hub.md) and open the next ``days`` days."""
-    text = Path(path).read_text(encoding="utf-8-sig")
-    if Path(path).suffix.lower() == ".toml":
+    """Import a TOML or CSV directory file (format in docs/hub.md) and open the next ``days`` days."""
+    return import_text(conn, Path(path).read_text(encoding="utf-8-sig"), Path(path).suffix, days, start)
+
+
+def import_text(conn: Connection, text: str, suffix: str, days: int = 14, start: date | None = None) -> dict[str, int]:
+    """Import a directory given as text, TOML or CSV by ``suffix`` (".toml", ".csv"), in the caller's
+    transaction: the command line's file and the web desk's upload alike. Anything wrong in it is a
+    DirectoryError that says what (the caller rolls back: nothing is half imported)."""
+    try:
+        return _import(conn, text.removeprefix("\ufeff"), suffix.lower(), days, start)
+    except DirectoryError:
+        raise
+    except tomllib.TOMLDecodeError as exc:
+        raise DirectoryError(f"not valid TOML: {exc}") from None
+    except KeyError as exc:
+        raise DirectoryError(f"a required field is missing: {exc.args[0]}") from None
+    except (TypeError, ValueError, AttributeError, csv.Error) as exc:
+        raise DirectoryError(f"{type(exc).__name__}: {exc}"[:300]) from None
+
+
+def _import(conn: Connection, text: str, suffix: str, days: int, start: date | None) -> dict[str, int]:
+    if suffix == ".toml":
         doc = tomllib.loads(text)
-    elif Path(path).suffix.lower() == ".csv":
+    elif suffix == ".csv":
         doc = _csv_document(text)
     else:
         raise DirectoryError("directory files are .toml or .csv")

@@ -70,6 +70,8 @@ class Staff(HubTable, table=True):
     name: str = Field(max_length=200)
     role: str = Field(max_length=20)
     created_at: datetime = Field(sa_type=UTC_DATETIME)
+    # Disabled by an administrator: no sign-in, no session, no token (clinic_hub/web/auth.disable).
+    disabled_at: datetime | None = Field(default=None, sa_type=UTC_DATETIME)
 
 
 class StaffLogin(HubTable, table=True):
@@ -84,6 +86,7 @@ class StaffLogin(HubTable, table=True):
     locked_until: datetime | None = Field(default=None, sa_type=UTC_DATETIME)
     password_set_at: datetime = Field(sa_type=UTC_DATETIME)
     department_code: str | None = Field(default=None, max_length=40)  # a doctor's department
+    last_sign_in_at: datetime | None = Field(default=None, sa_type=UTC_DATETIME)
 
 
 class WebSession(HubTable, table=True):
@@ -214,6 +217,8 @@ class AuditLog(HubTable, table=True):
     """Who read or wrote what, when. Record ids only: never names, ID numbers or phones."""
 
     __tablename__ = "audit_log"
+    # One actor's rows (the audit page's filter; a clinic's last contact: max(at) of its rows).
+    __table_args__ = (sa.Index("ix_audit_log_actor", "actor_id", "actor_type", "at"),)
     id: int | None = Field(default=None, primary_key=True, sa_type=sa.BigInteger().with_variant(sa.Integer(), "sqlite"))
     at: datetime = Field(sa_type=UTC_DATETIME, index=True)
     actor_type: str = Field(max_length=10)  # clinic | staff | cli

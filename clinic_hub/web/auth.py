@@ -6,6 +6,9 @@
 - A session is a random id in the cookie; the database keeps only its sha256, the staff member,
   a per-session CSRF token and when it was last used. Signing in always makes a new id (and drops
   the one the browser came with: no fixation); 30 idle minutes or 12 hours end it.
+- An administrator may disable an account (``disable``): it cannot sign in, its sessions end and
+  its API token is revoked; a new password, an unlock, a role change are made here too, so the
+  desk's pages and the command line do the same thing.
 
 Bearer tokens (``clinic_hub.accounts``) are untouched: they keep working for the JSON API.
 """
@@ -25,6 +28,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import Connection, Engine
 
+from clinic_hub import accounts
 from clinic_hub.accounts import AccountError, Principal
 from clinic_hub.db import as_utc, utcnow
 from clinic_hub.models import Staff, StaffLogin, WebSession, table_of
@@ -64,33 +68,62 @@ def _sha256(text: str) -> str:
 
 def check_password_rules(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise AccountError(
+            f"the password needs at least {MIN_PASSWORD_LENGTH} characters",
+            "password_too_short",
+            length=MIN_PASSWORD_LENGTH,
+        )
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise AccountError(f"the password may have at most {MAX_PASSWORD_LENGTH} characters")
+        raise AccountError(
+            f"the password may have at most {MAX_PASSWORD_LENGTH} characters",
+            "password_too_long",
+            length=MAX_PASSWORD_LENGTH,
+        )
     if "\x00" in password:
-        raise AccountError("the password must not contain the NUL character")
+        raise AccountError("the password must not contain the NUL character", "password_nul")
+
+
+def hash_password(password: str) -> str:
+    """The argon2id hash of a password that passes the rules. About a second of CPU: call it before
+    the transaction that stores it (a SQLite write lock held that long stalls every clinic's push)."""
+    check_password_rules(password)
+    with _HASHING:
+        return hasher().hash(password)
+
+
+def check_login(conn: Connection, login: str, staff_id: str | None = None) -> str:
+    """``login`` stripped, if it is free (or already ``staff_id``'s)."""
+    login = login.strip()
+    if not login or len(login) > MAX_LOGIN_LENGTH:
+        raise AccountError(f"the login name needs 1 to {MAX_LOGIN_LENGTH} characters", "login_length")
+    taken = conn.execute(sa.select(_logins.c.staff_id).where(_logins.c.login == login)).scalar_one_or_none()
+    if taken is not None and taken != staff_id:
+        raise AccountError(f"the login name {login!r} is already used by another staff member", "login_taken")
+    return login
 
 
 def set_password(
-    conn: Connection, staff_id: str, password: str, login: str | None = None, department_code: str | None = None
+    conn: Connection,
+    staff_id: str,
+    password: str | None,
+    login: str | None = None,
+    department_code: str | None = None,
+    password_hash: str | None = None,
 ) -> str:
     """Set (or replace) a staff member's web desk password; returns the login name. The login
     defaults to the staff member's name and must be unique. ``department_code`` ties a doctor to
     a department (kept when not given). Clears any lockout and ends the staff member's open
-    sessions."""
+    sessions. ``password_hash`` (from ``hash_password``) instead of ``password``: hashed before."""
     staff = conn.execute(sa.select(_staff).where(_staff.c.id == staff_id)).first()
     if staff is None:
-        raise AccountError(f"no staff member {staff_id}")
-    login = (login if login is not None else staff.name).strip()
-    if not login or len(login) > MAX_LOGIN_LENGTH:
-        raise AccountError(f"the login name needs 1 to {MAX_LOGIN_LENGTH} characters")
-    check_password_rules(password)
-    taken = conn.execute(sa.select(_logins.c.staff_id).where(_logins.c.login == login)).scalar_one_or_none()
-    if taken is not None and taken != staff_id:
-        raise AccountError(f"the login name {login!r} is already used by another staff member")
+        raise AccountError(f"no staff member {staff_id}", "staff_not_found")
+    if login is None:
+        current = conn.execute(sa.select(_logins.c.login).where(_logins.c.staff_id == staff_id)).scalar()
+        login = current if current is not None else staff.name
+    login = check_login(conn, login, staff_id)
     now = utcnow()
-    with _HASHING:
-        password_hash = hasher().hash(password)
+    if password_hash is None:
+        password_hash = hash_password(password or "")
     values = dict(login=login, password_hash=password_hash, failed_count=0, locked_until=None, password_set_at=now)
     if department_code is not None:
         values["department_code"] = department_code.strip() or None
@@ -102,7 +135,7 @@ def set_password(
 
 @dataclass(frozen=True)
 class SignIn:
-    outcome: str  # "ok" | "wrong" | "locked"
+    outcome: str  # "ok" | "wrong" | "locked" | "disabled"
     staff_id: str | None = None
     locked_until: datetime | None = None
 
@@ -124,7 +157,15 @@ def sign_in(engine: Engine, login: str, password: str, now: datetime | None = No
     login = login.strip()[:MAX_LOGIN_LENGTH]
     password = password[:MAX_PASSWORD_LENGTH]
     with engine.connect() as conn:
-        row = conn.execute(sa.select(_logins).where(_logins.c.login == login)).first() if login else None
+        row = (
+            conn.execute(
+                sa.select(_logins, _staff.c.disabled_at)
+                .join(_staff, _staff.c.id == _logins.c.staff_id)
+                .where(_logins.c.login == login)
+            ).first()
+            if login
+            else None
+        )
     if row is None:
         _verify(_dummy_hash(), password or "-")  # the same work, so timing does not tell which logins exist
         return SignIn("wrong")
@@ -132,7 +173,9 @@ def sign_in(engine: Engine, login: str, password: str, now: datetime | None = No
     if locked_until is not None and locked_until > now:
         return SignIn("locked", row.staff_id, locked_until)
     if _verify(row.password_hash, password):
-        values: dict = {"failed_count": 0, "locked_until": None}
+        if row.disabled_at is not None:  # told only to whoever knows the password
+            return SignIn("disabled", row.staff_id)
+        values: dict = {"failed_count": 0, "locked_until": None, "last_sign_in_at": now}
         if hasher().check_needs_rehash(row.password_hash):
             with _HASHING:
                 values["password_hash"] = hasher().hash(password)
@@ -200,12 +243,15 @@ def load_session(conn: Connection, session_id: str | None, now: datetime | None 
     now = now or utcnow()
     id_hash = _sha256(session_id)
     row = conn.execute(
-        sa.select(_sessions, _staff.c.name, _staff.c.role, _logins.c.department_code)
+        sa.select(_sessions, _staff.c.name, _staff.c.role, _staff.c.disabled_at, _logins.c.department_code)
         .join(_staff, _staff.c.id == _sessions.c.staff_id)
         .outerjoin(_logins, _logins.c.staff_id == _sessions.c.staff_id)
         .where(_sessions.c.id_hash == id_hash)
     ).first()
     if row is None:
+        return None
+    if row.disabled_at is not None:  # disabled while signed in (``disable`` ends them too)
+        conn.execute(sa.delete(_sessions).where(_sessions.c.id_hash == id_hash))
         return None
     last_seen = as_utc(row.last_seen_at)
     if now - last_seen > IDLE_TIMEOUT or now - as_utc(row.created_at) > MAX_SESSION_AGE:
@@ -234,3 +280,52 @@ def csrf_ok(user: WebUser, submitted: str | None) -> bool:
     if not submitted:
         return False
     return hmac.compare_digest(user.csrf_token.encode(), submitted.encode())
+
+
+# --- what an administrator does to an account (the desk's staff pages; the command line) ---------
+
+
+def unlock(conn: Connection, staff_id: str) -> bool:
+    """Clear a lockout after failed sign-ins; False when the staff member has no desk login."""
+    done = conn.execute(
+        sa.update(_logins).where(_logins.c.staff_id == staff_id).values(failed_count=0, locked_until=None)
+    ).rowcount
+    return bool(done)
+
+
+def set_role(conn: Connection, staff_id: str, role: str, department_code: str | None) -> None:
+    """A new role; a doctor's department (the caller checks that it exists), cleared for any other
+    role. Read on every request: it applies to open sessions and the API token at once."""
+    accounts.check_role(role)
+    if role == "doctor" and not department_code:
+        raise AccountError("a doctor needs a department", "department_required")
+    updated = conn.execute(sa.update(_staff).where(_staff.c.id == staff_id).values(role=role)).rowcount
+    if not updated:
+        raise AccountError(f"no staff member {staff_id}", "staff_not_found")
+    conn.execute(
+        sa.update(_logins)
+        .where(_logins.c.staff_id == staff_id)
+        .values(department_code=department_code if role == "doctor" else None)
+    )
+
+
+def disable(conn: Connection, staff_id: str) -> int:
+    """Disable an account: no sign-in, its sessions end, its API token is revoked (all in the
+    caller's transaction). Returns how many sessions ended."""
+    updated = conn.execute(
+        sa.update(_staff).where(_staff.c.id == staff_id, _staff.c.disabled_at.is_(None)).values(disabled_at=utcnow())
+    ).rowcount
+    if not updated and not accounts.staff_disabled(conn, staff_id):
+        raise AccountError(f"no staff member {staff_id}", "staff_not_found")
+    accounts.revoke_tokens(conn, staff_id=staff_id)
+    return end_sessions(conn, staff_id)
+
+
+def enable(conn: Connection, staff_id: str) -> None:
+    """Let a disabled account sign in again (with its password; an API token needs rotate-token)."""
+    if not conn.execute(sa.update(_staff).where(_staff.c.id == staff_id).values(disabled_at=None)).rowcount:
+        raise AccountError(f"no staff member {staff_id}", "staff_not_found")
+
+
+def login_of(conn: Connection, staff_id: str) -> str | None:
+    return conn.execute(sa.select(_logins.c.login).where(_logins.c.staff_id == staff_id)).scalar()

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from clinic_hub import audit, directory
 from clinic_hub.accounts import AccountError, Principal
-from clinic_hub.models import Staff, StaffLogin, table_of
+from clinic_hub.models import Staff, table_of
 from clinic_hub.web import auth
 
 
@@ -61,12 +61,7 @@ def run(engine, args, actor: Principal) -> int:
         print(f"password set; {args.staff} ({role}) signs in to /desk/ as {login!r}")
         return 0
     with engine.begin() as conn:  # unlock
-        done = conn.execute(
-            sa.update(table_of(StaffLogin))
-            .where(table_of(StaffLogin).c.staff_id == args.staff)
-            .values(failed_count=0, locked_until=None)
-        ).rowcount
-        if not done:
+        if not auth.unlock(conn, args.staff):
             raise AccountError(f"staff member {args.staff} has no web desk password")
         audit.record(conn, actor, "cli.staff.unlock", [args.staff])
     print(f"{args.staff} unlocked")

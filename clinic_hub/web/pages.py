@@ -1,5 +1,6 @@
 """The web desk's pages (/desk/): sign-in, the referral queue, one referral and its answers, the
-county's indicators of a month (every role) and the administrator's pages.
+county's indicators of a month (every role). The administrator's pages are in ``admin``, everyone's
+own password in ``password``; what all of them share (rendering, sessions, CSRF) in ``common``.
 
 Every route states who may use it through a dependency (``viewer_of``/``poster_for``), checked on
 the server: no session -> the sign-in page (GET) or 401; another role -> 403; a POST without the
@@ -15,53 +16,54 @@ import hmac
 import secrets
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
-from typing import Any, TypeVar
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+from typing import Any
+from urllib.parse import quote, urlencode
 
-import jinja2
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
 from clinic_hub import audit, desk, directory, indicators
 from clinic_hub.accounts import STAFF_ROLES, Principal, clinic_by_code
-from clinic_hub.body import read_limited
 from clinic_hub.dependencies import EngineDep
 from clinic_hub.errors import ApiError
 from clinic_hub.messages import message
 from clinic_hub.schemas.desk import AcceptRequest, SendDownRequest
 from clinic_hub.web import auth, views
 from clinic_hub.web.auth import WebUser
-from clinic_hub.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Translator
+from clinic_hub.web.common import (
+    CSS,
+    LANG_COOKIE,
+    LOGIN_COOKIE,
+    PREFIX,
+    SESSION_COOKIE,
+    STALE_FORM,
+    Forbidden,
+    Posted,
+    language,
+    local_path,
+    poster_for,
+    read_form,
+    redirect,
+    render,
+    same_origin,
+    secure,
+    set_cookie,
+    viewer_of,
+)
+from clinic_hub.web.i18n import LANGUAGES, N_, Translator
 from clinic_tui.domain.referral import OUTCOME_LABELS, STATUS_LABELS, URGENCY_LABELS, Status, allowed_targets
 
-HERE = Path(__file__).parent
-PREFIX = "/desk"
-SESSION_COOKIE = "desk_session"
-LOGIN_COOKIE = "desk_login"  # the sign-in form's CSRF token (double submit: cookie and field)
-LANG_COOKIE = "desk_lang"
-MAX_FORM_BYTES = 64 * 1024
-XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 50
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 VIEW_ROLES = ("desk", "doctor", "admin")  # the queue and a referral's page
 ANSWER_ROLES = ("desk", "admin")  # accept, reject, arrival, no-show, completion
 SEND_DOWN_ROLES = ("desk", "doctor", "admin")  # the downward referral
-ADMIN_ROLES = ("admin",)  # clinics and the audit log
 INDICATOR_ROLES = STAFF_ROLES  # the county's indicators of a month: every signed-in role
-QUIET_DAYS = 3  # a clinic that has not pushed for this many days is shown in red
-AUDIT_PAGE_SIZE = 100
-ROLE_LABELS = {
-    "desk": N_("Referral office"),
-    "doctor": N_("Department doctor"),
-    "admin": N_("Administrator"),
-    "viewer": N_("Indicators reader"),
-}
 TABS = (
     ("sent", N_("Awaiting answer")),
     ("accepted", N_("Awaiting arrival")),
@@ -77,195 +79,11 @@ DONE_NOTICES = {
     "sent_down": N_("Downward referral {number} sent: the clinic receives it at its next sync."),
 }
 BAD_MONTH = N_("The month must be written YYYY-MM, for example {example}.")
-NOT_YOUR_ROLE = N_("Your role may not open this page.")
 NOT_YOUR_DEPARTMENT = N_("This referral is booked into another department.")
-STALE_FORM = N_("This form has expired or did not come from the desk. Open the page again and retry.")
 MOVE_PATHS = {"arrive": "arrived", "no-show": "no_show", "complete": "completed"}
 MOVE_BUTTONS = {"arrived": N_("Mark arrived"), "no_show": N_("Mark not arrived"), "completed": N_("Mark completed")}
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
-templates = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(HERE / "templates"),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-templates.filters["path"] = lambda value: quote(str(value), safe="")
-templates.globals.update(china_time=views.china_time, prefix=PREFIX)
-CSS = (HERE / "static" / "desk.css").read_bytes()
-SECURITY_HEADERS = {
-    "Cache-Control": "no-store",  # pages carry patient data: no copy in the browser's cache
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "Content-Security-Policy": "default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self'; "
-    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-}
-
-
-# --- errors the pages raise -------------------------------------------------------------------------
-
-
-class NotSignedIn(Exception):
-    """No live session: GET goes to the sign-in page, anything else gets 401."""
-
-
-class Forbidden(Exception):
-    """Signed in, but this role may not, or the CSRF token is missing or wrong: 403."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
-
-
-def install(app: FastAPI) -> None:
-    """The desk's own answers to its errors: HTML pages, not the JSON API's error shape."""
-
-    @app.exception_handler(NotSignedIn)
-    async def _not_signed_in(request: Request, exc: NotSignedIn):
-        if request.method in ("GET", "HEAD"):
-            query = {"next": request.url.path}
-            if request.cookies.get(SESSION_COOKIE):  # had a session: it ended (idle, too old, signed out elsewhere)
-                query["ended"] = "idle"
-            return redirect(f"{PREFIX}/login?" + urlencode(query))
-        return render(
-            request,
-            "message.html",
-            401,
-            title=N_("Please sign in"),
-            text=N_("Your session has ended. Sign in again."),
-            link=f"{PREFIX}/login",
-        )
-
-    @app.exception_handler(Forbidden)
-    async def _forbidden(request: Request, exc: Forbidden):
-        return render(request, "message.html", 403, title=N_("Not allowed"), text=exc.reason, link=f"{PREFIX}/")
-
-
-# --- rendering --------------------------------------------------------------------------------------
-
-
-def language(request: Request) -> str:
-    chosen = request.cookies.get(LANG_COOKIE)
-    return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
-
-
-_R = TypeVar("_R", bound=Response)
-
-
-def _secure(response: _R) -> _R:
-    response.headers.update(SECURITY_HEADERS)
-    return response
-
-
-def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    lang = language(request)
-    t = Translator(lang)
-    user = getattr(request.state, "web_user", None)
-    html = templates.get_template(template).render(
-        _=t,
-        lang=lang,
-        user=user,
-        role_label=t(ROLE_LABELS.get(user.role, user.role)) if user else "",
-        path=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
-        **context,
-    )
-    return _secure(HTMLResponse(html, status_code=status))
-
-
-def redirect(location: str) -> RedirectResponse:
-    return _secure(RedirectResponse(location, status_code=303))
-
-
-def _cookie(request: Request, response: Response, name: str, value: str, max_age: int | None = None) -> None:
-    response.set_cookie(
-        name,
-        value,
-        max_age=max_age,
-        path=PREFIX,
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-    )
-
-
-def _local(next_path: str | None) -> str:
-    """Only a path of the desk itself: never another site (open redirect)."""
-    if next_path and next_path.startswith(PREFIX + "/") and "\\" not in next_path and not urlsplit(next_path).netloc:
-        return next_path
-    return f"{PREFIX}/queue"
-
-
-# --- who is asking ----------------------------------------------------------------------------------
-
-
-def signed_in(request: Request, engine: EngineDep) -> WebUser:
-    with engine.begin() as conn:
-        user = auth.load_session(conn, request.cookies.get(SESSION_COOKIE))
-    if user is None:
-        raise NotSignedIn()
-    request.state.web_user = user
-    request.state.principal_label = user.principal.label  # for the request log
-    return user
-
-
-def viewer_of(*roles: str) -> Callable[..., WebUser]:
-    """A signed-in staff member whose role is one of ``roles``."""
-
-    def dependency(request: Request, user: WebUser = Depends(signed_in)) -> WebUser:
-        if user.role not in roles:
-            raise Forbidden(NOT_YOUR_ROLE)
-        return user
-
-    return dependency
-
-
-async def _form(request: Request) -> dict[str, str]:
-    """The posted form (application/x-www-form-urlencoded), read once, size-limited."""
-    cached = getattr(request.state, "form", None)
-    if cached is not None:
-        return cached
-    raw = await read_limited(request, MAX_FORM_BYTES)
-    form: dict[str, str] = {}
-    if request.headers.get("content-type", "").split(";")[0].strip() == "application/x-www-form-urlencoded":
-        try:
-            form = dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=100))
-        except (UnicodeDecodeError, ValueError):
-            raise ApiError(400, "invalid_request") from None
-    request.state.form = form
-    return form
-
-
-def _same_origin(request: Request) -> bool:
-    """A browser's Origin header, when sent, must name this host (a second line behind the token)."""
-    origin = request.headers.get("origin")
-    return origin is None or urlsplit(origin).netloc == request.headers.get("host", "")
-
-
-@dataclass(frozen=True)
-class Posted:
-    user: WebUser
-    form: dict[str, str]
-
-    def get(self, name: str, limit: int = 4000) -> str:
-        return self.form.get(name, "").strip()[:limit]
-
-
-def poster_for(*roles: str) -> Callable[..., Any]:
-    """A state-changing request: a role among ``roles`` and the session's CSRF token (form field
-    ``csrf_token`` or header ``X-CSRF-Token``)."""
-
-    async def dependency(request: Request, user: WebUser = Depends(viewer_of(*roles))) -> Posted:
-        form = await _form(request)
-        token = form.get("csrf_token") or request.headers.get("x-csrf-token")
-        if not auth.csrf_ok(user, token) or not _same_origin(request):
-            raise Forbidden(STALE_FORM)
-        return Posted(user, form)
-
-    return dependency
-
-
 Viewer = Depends(viewer_of(*VIEW_ROLES))
 
 
@@ -281,7 +99,7 @@ def home(request: Request, engine: EngineDep) -> Response:
 
 def _start_page(role: str, wanted: str | None = None) -> str:
     """Where a signed-in user lands: the page asked for, else the queue (a viewer: the indicators)."""
-    target = _local(wanted)
+    target = local_path(wanted)
     if role not in VIEW_ROLES and target == f"{PREFIX}/queue":
         return f"{PREFIX}/indicators"
     return target
@@ -294,9 +112,9 @@ def stylesheet() -> Response:
 
 @router.get("/language/{lang}")
 def choose_language(request: Request, lang: str, next: str | None = Query(None, max_length=500)) -> Response:
-    response = redirect(_local(next))
+    response = redirect(local_path(next))
     if lang in LANGUAGES:
-        _cookie(request, response, LANG_COOKIE, lang, max_age=365 * 24 * 3600)
+        set_cookie(request, response, LANG_COOKIE, lang, max_age=365 * 24 * 3600)
     return response
 
 
@@ -318,10 +136,10 @@ def _login_page(
         csrf_token=token,
         error=error,
         login=login,
-        next_path=_local(next_path),
+        next_path=local_path(next_path),
         notice=notice,
     )
-    _cookie(request, response, LOGIN_COOKIE, token)
+    set_cookie(request, response, LOGIN_COOKIE, token)
     return response
 
 
@@ -335,12 +153,12 @@ def login_form(
 
 @router.post("/login")
 async def login(request: Request, engine: EngineDep) -> Response:
-    form = await _form(request)
+    form = await read_form(request)
     cookie_token = request.cookies.get(LOGIN_COOKIE, "")
     if (
         not cookie_token
         or not hmac.compare_digest(cookie_token.encode(), form.get("csrf_token", "").encode())
-        or not _same_origin(request)
+        or not same_origin(request)
     ):
         raise Forbidden(STALE_FORM)
     name, password = form.get("login", "").strip()[: auth.MAX_LOGIN_LENGTH], form.get("password", "")
@@ -355,8 +173,11 @@ async def login(request: Request, engine: EngineDep) -> Response:
             assert result.staff_id is not None  # signed in: whose session it is
             session_id = auth.start_session(conn, result.staff_id, old_session_id=old_session)
             started = auth.load_session(conn, session_id)
-        audit.record(conn, who, "web.sign_in", [], status_code={"ok": 200, "wrong": 401, "locked": 429}[result.outcome])
+        status = {"ok": 200, "wrong": 401, "locked": 429, "disabled": 403}[result.outcome]
+        audit.record(conn, who, "web.sign_in", [], status_code=status)
     t = Translator(language(request))
+    if result.outcome == "disabled":
+        return _login_page(request, 403, t("This account is disabled. Ask the administrator."), name, next_path)
     if result.outcome == "locked":
         until = views.china_time(result.locked_until)[-5:]
         return _login_page(
@@ -365,7 +186,7 @@ async def login(request: Request, engine: EngineDep) -> Response:
     if result.outcome == "wrong":
         return _login_page(request, 401, t("Wrong login name or password."), name, next_path)
     response = redirect(_start_page(started.role if started else "", next_path))
-    _cookie(request, response, SESSION_COOKIE, session_id)
+    set_cookie(request, response, SESSION_COOKIE, session_id)
     response.delete_cookie(LOGIN_COOKIE, path=PREFIX)
     return response
 
@@ -804,7 +625,7 @@ def _export(shown: views.IndicatorsView, request: Request, extension: str) -> Re
     else:
         body, media = views.xlsx_bytes(rows, shown.month), XLSX_MEDIA_TYPE
     disposition = f'attachment; filename="indicators-{shown.month}.{extension}"'
-    return _secure(Response(body, media_type=media, headers={"Content-Disposition": disposition}))
+    return secure(Response(body, media_type=media, headers={"Content-Disposition": disposition}))
 
 
 @router.get("/indicators.csv")
@@ -821,52 +642,3 @@ def indicators_xlsx(
 ) -> Response:
     shown = _indicators(request, engine, user, month, "web.indicators.xlsx")
     return shown if isinstance(shown, Response) else _export(shown, request, "xlsx")
-
-
-# --- the administrator's pages ----------------------------------------------------------------------
-
-Admin = Depends(viewer_of(*ADMIN_ROLES))
-
-
-@router.get("/admin/clinics")
-def admin_clinics(request: Request, engine: EngineDep, user: WebUser = Admin) -> Response:
-    """Each clinic's token, last push and records held; those quiet for days stand out."""
-    with engine.begin() as conn:
-        clinics = views.clinics_overview(conn)
-        audit.record(conn, user.principal, "web.admin.clinics", [c.code for c in clinics])
-    return render(request, "admin_clinics.html", clinics=clinics, quiet_days=QUIET_DAYS)
-
-
-@router.get("/admin/audit")
-def admin_audit(
-    request: Request,
-    engine: EngineDep,
-    user: WebUser = Admin,
-    actor: str | None = Query(None, max_length=64),
-    action: str | None = Query(None, max_length=80),
-    page: int = Query(1, ge=1, le=100_000),
-) -> Response:
-    """Who read or changed what, newest first, filtered by who and by action."""
-    with engine.begin() as conn:
-        rows = views.audit_page(
-            conn,
-            (actor or "").strip() or None,
-            (action or "").strip() or None,
-            AUDIT_PAGE_SIZE + 1,
-            (page - 1) * AUDIT_PAGE_SIZE,
-        )
-        names = views.staff_names(conn, {row.actor_id for row in rows if row.actor_type == "staff"})
-        audit.record(conn, user.principal, "web.admin.audit", [])
-    has_more, rows = len(rows) > AUDIT_PAGE_SIZE, rows[:AUDIT_PAGE_SIZE]
-    query = urlencode({k: v for k, v in (("actor", actor), ("action", action)) if v})
-    return render(
-        request,
-        "admin_audit.html",
-        rows=rows,
-        names=names,
-        actor=actor or "",
-        action=action or "",
-        page=page,
-        has_more=has_more,
-        query=query,
-    )

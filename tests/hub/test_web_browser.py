@@ -2,7 +2,8 @@
 a real clinic syncs the demo database into a real hub; a referral nurse signs in (by keyboard),
 takes the urgent referral from the queue, accepts it into a reserved slot, marks the arrival and
 sends the patient down; the clinic syncs again and its SQLite database sees each step. An
-administrator looks at the clinics, the audit log and the county's indicators.
+administrator looks at the clinics, the audit log and the county's indicators, adds a clinic (its
+token shown once), opens the staff page and changes their own password.
 
 Screenshots of the main pages at 1366x768 go to tests/hub/screenshots/ (committed; look at them
 after changing a page). Chinese needs fonts-noto-cjk; chromium is Debian's package, never
@@ -163,8 +164,7 @@ def test_a_nurse_answers_a_synced_referral_in_the_browser_and_the_clinic_sees_it
     admin.get_by_role("button", name="登录").click()
     admin.wait_for_url(re.compile(r"/desk/queue"))
     admin.get_by_role("link", name="机构").click()
-    expect(admin.get_by_role("cell", name="QS0101")).to_be_visible()
-    _shot(admin, "7-admin-clinics")
+    expect(admin.get_by_role("link", name="QS0101")).to_be_visible()
     admin.get_by_role("link", name="审计日志").click()
     admin.get_by_label("操作（开头）").fill("web.")
     admin.get_by_role("button", name="筛选").click()
@@ -183,6 +183,35 @@ def test_a_nurse_answers_a_synced_referral_in_the_browser_and_the_clinic_sees_it
     expect(admin.get_by_role("cell", name="QS0101")).to_be_visible()
     expect(admin.get_by_role("link", name="XLSX")).to_be_visible()
     _shot(admin, "9-indicators")
+
+    # A new clinic: its token shown once, by the page that answers the form; then the staff page,
+    # and the administrator's own password.
+    admin.get_by_role("navigation", name="主菜单").get_by_role("link", name="机构").click()
+    admin.get_by_label("编码").fill("QS0102")
+    admin.get_by_label("机构名称").fill("石桥镇白沙村卫生室")
+    admin.get_by_role("button", name="新增机构并显示令牌").click()
+    expect(admin.get_by_role("heading", name=re.compile("已新增机构 QS0102"))).to_be_visible()
+    new_token = admin.get_by_label("令牌").input_value()
+    assert new_token.startswith("chub_") and admin.get_by_label("令牌").evaluate("e => e === document.activeElement")
+    _shot(admin, "10-admin-clinic-token")
+    with hub.client(new_token) as new_clinic:
+        assert new_clinic.get("/api/v1/sync/pull").status_code == 200
+    admin.get_by_role("link", name="完成：返回机构页面").click()
+    expect(admin.get_by_role("heading", name=re.compile("QS0102"))).to_be_visible()
+    assert new_token not in admin.content()  # shown once: never again
+    admin.get_by_role("navigation", name="主菜单").get_by_role("link", name="机构").click()
+    expect(admin.get_by_role("link", name="QS0102")).to_be_visible()
+    _shot(admin, "7-admin-clinics")
+    admin.get_by_role("navigation", name="主菜单").get_by_role("link", name="员工").click()
+    expect(admin.get_by_role("link", name="转诊办王护士")).to_be_visible()
+    _shot(admin, "11-admin-staff")
+    admin.get_by_role("link", name="修改密码").click()
+    admin.get_by_label("当前密码").fill(PASSWORD)  # the field has the focus; fill() types into it
+    admin.get_by_label("新密码", exact=True).fill("信息科的新密码 2026")
+    admin.get_by_label("再次输入新密码").fill("信息科的新密码 2026")
+    admin.keyboard.press("Enter")
+    expect(admin.get_by_role("status")).to_contain_text("密码已修改")
+    _shot(admin, "12-own-password")
     admin.close()
 
     # The clinic's next sync brings the hospital's answers into its own database.

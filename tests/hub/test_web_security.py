@@ -11,8 +11,7 @@ import sqlalchemy as sa
 from fastapi.routing import APIRoute
 
 from clinic_hub.db import utcnow
-from clinic_hub.web import auth
-from clinic_hub.web.pages import router
+from clinic_hub.web import auth, routers
 
 from .conftest import make_referral, push
 from .web_support import (
@@ -34,26 +33,55 @@ PUBLIC = {
     ("GET", "/desk/static/desk.css"),
     ("GET", "/desk/language/{lang}"),
 }
-EVERY_ROLE = {  # any signed-in role reads the county's indicators
+EVERY_ROLE = {  # any signed-in role reads the county's indicators and changes their own password
     ("GET", "/desk/indicators"),
     ("GET", "/desk/indicators.csv"),
     ("GET", "/desk/indicators.xlsx"),
+    ("GET", "/desk/password"),
 }
+OWN = {("POST", "/desk/password")}  # every role, for their own account only (tests/hub/test_web_admin.py)
+ADMIN_ONLY = "/desk/admin/"
 ANSWERS = ("accept", "reject", "arrive", "no-show", "complete")
 STALE = "表单已失效"
 
 
 def _routes() -> list[tuple[str, str]]:
     found = []
-    for route in router.routes:
-        assert isinstance(route, APIRoute)
-        for method in route.methods - {"HEAD"}:
-            found.append((method, route.path))
+    for router in routers:
+        for route in router.routes:
+            assert isinstance(route, APIRoute)
+            for method in route.methods - {"HEAD"}:
+                found.append((method, route.path))
     return sorted(found)
 
 
-def _url(path: str, referral_no: str) -> str:
-    return path.replace("{referral_no}", referral_no).replace("{lang}", "en")
+def _url(path: str, referral_no: str, clinic_code: str = "NOPE", staff_id: str = "nobody") -> str:
+    return (
+        path.replace("{referral_no}", referral_no)
+        .replace("{lang}", "en")
+        .replace("{code}", clinic_code)
+        .replace("{staff_id}", staff_id)
+    )
+
+
+def _fingerprint(engine) -> tuple:
+    """What a refused request must leave as it was: clinics, staff, logins, tokens, departments,
+    sessions, the hospital, the change log."""
+    with engine.connect() as conn:
+        return tuple(
+            conn.execute(sa.text(query)).all()
+            for query in (
+                "SELECT code, name FROM clinic ORDER BY code",
+                "SELECT id, name, role, disabled_at IS NULL FROM staff ORDER BY id",
+                "SELECT staff_id, login, password_hash, failed_count, department_code FROM staff_login "
+                "ORDER BY staff_id",
+                "SELECT token_hash, revoked_at IS NULL FROM api_token ORDER BY token_hash",
+                "SELECT code, name, daily_outpatient_slots, active FROM department ORDER BY code",
+                "SELECT id_hash FROM web_session ORDER BY id_hash",
+                "SELECT key, value FROM hub_meta WHERE key LIKE 'hospital%' ORDER BY key",
+                "SELECT max(seq) FROM sync_record",
+            )
+        )
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +96,7 @@ def world(hub):
         staff_id, login = add_staff(hub.engine, role)
         client = DeskClient(hub.base_url)
         client.sign_in(login)
+        client.staff_id = staff_id
         people[role] = client
     yield {"clinic": clinic, "code": code, "numbers": [r["data"]["referral_no"] for r in referrals], **people}
     clinic.close()
@@ -79,16 +108,36 @@ def test_the_route_list_is_what_these_tests_cover():
     routes = _routes()
     assert ("GET", "/desk/queue") in routes and ("GET", "/desk/referrals/{referral_no}") in routes
     assert {("POST", f"/desk/referrals/{{referral_no}}/{a}") for a in (*ANSWERS, "send-down")} <= set(routes)
-    assert PUBLIC <= set(routes) and EVERY_ROLE <= set(routes)
+    assert PUBLIC <= set(routes) and EVERY_ROLE <= set(routes) and OWN <= set(routes)
+    admin = {route for route in routes if route[1].startswith(ADMIN_ONLY)}
+    for page in ("clinics", "staff", "departments", "directory", "audit"):
+        assert ("GET", f"{ADMIN_ONLY}{page}") in admin
+    assert {
+        ("POST", "/desk/admin/clinics"),
+        ("POST", "/desk/admin/clinics/{code}/token"),
+        ("POST", "/desk/admin/clinics/{code}/revoke"),
+        ("POST", "/desk/admin/staff"),
+        ("POST", "/desk/admin/staff/{staff_id}/password"),
+        ("POST", "/desk/admin/staff/{staff_id}/unlock"),
+        ("POST", "/desk/admin/staff/{staff_id}/role"),
+        ("POST", "/desk/admin/staff/{staff_id}/disable"),
+        ("POST", "/desk/admin/staff/{staff_id}/enable"),
+        ("POST", "/desk/admin/departments"),
+        ("POST", "/desk/admin/departments/{code}"),
+        ("POST", "/desk/admin/directory/hospital"),
+        ("POST", "/desk/admin/directory/import"),
+    } <= admin
 
 
 def test_every_route_without_a_session_goes_to_sign_in_or_gets_401(hub, world):
     anonymous = DeskClient(hub.base_url)
     number = world["numbers"][1]
+    before = _fingerprint(hub.engine)
     for method, path in _routes():
         if (method, path) in PUBLIC:
             continue
-        answer = anonymous.http.request(method, _url(path, number), data={"csrf_token": "x"})
+        url = _url(path, number, world["code"], world["desk"].staff_id)
+        answer = anonymous.http.request(method, url, data={"csrf_token": "x", "code": "X1", "name": "x"})
         if method == "GET":
             assert answer.status_code == 303, path
             assert answer.headers["location"].startswith("/desk/login?next=")
@@ -97,17 +146,28 @@ def test_every_route_without_a_session_goes_to_sign_in_or_gets_401(hub, world):
     anonymous.http.cookies.set("desk_session", "forged-session-id", domain="127.0.0.1", path="/desk")
     assert anonymous.get("/desk/queue").status_code == 303  # a made-up session id is no session
     assert anonymous.post(f"/desk/referrals/{number}/accept", csrf="x").status_code == 401
+    assert _fingerprint(hub.engine) == before
     anonymous.close()
 
 
 def test_another_roles_session_gets_403_and_changes_nothing(hub, world):
     number = world["numbers"][1]
     viewer = world["viewer"]
+    before = _fingerprint(hub.engine)
     for method, path in _routes():
-        if (method, path) in PUBLIC or path == "/desk/logout":
+        if (method, path) in PUBLIC | OWN or path == "/desk/logout":
             continue
-        answer = viewer.http.request(method, _url(path, number), data={"csrf_token": viewer.csrf})
+        url = _url(path, number, world["code"], world["desk"].staff_id)
+        answer = viewer.http.request(method, url, data={"csrf_token": viewer.csrf, "code": "X1", "name": "x"})
         assert answer.status_code == (200 if (method, path) in EVERY_ROLE else 403), (method, path)
+    for role in ("desk", "doctor"):  # the administrator's pages are the administrator's only
+        client = world[role]
+        for method, path in _routes():
+            if path.startswith(ADMIN_ONLY):
+                url = _url(path, number, world["code"], world["viewer"].staff_id)
+                answer = client.http.request(method, url, data={"csrf_token": client.csrf, "role": "admin"})
+                assert answer.status_code == 403 and "无权" in answer.text, (role, method, path)
+    assert _fingerprint(hub.engine) == before
     doctor = world["doctor"]
     assert doctor.get("/desk/queue").status_code == 200
     assert doctor.get(f"/desk/referrals/{number}").status_code == 200
@@ -139,6 +199,41 @@ def test_a_post_without_the_sessions_csrf_token_gets_403(hub, world, token):
     assert desk.post("/desk/logout", csrf=token).status_code == 403
     assert referral_status(hub.engine, number) == "sent"
     assert desk.get("/desk/queue").status_code == 200  # still signed in
+
+
+@pytest.mark.parametrize("token", [None, "wrong-token", "other-session"])
+def test_every_change_of_the_desk_needs_the_sessions_csrf_token(hub, world, token):
+    """Every POST route (the administrator's pages, the own password, the answers), by an admin
+    (who may use them all): without the token, or with a wrong one, 403 and nothing changes."""
+    admin = world["admin"]
+    if token == "other-session":
+        token = world["desk"].csrf
+    before = _fingerprint(hub.engine)
+    form = {
+        "code": "CSRF1",
+        "name": "跨站",
+        "login": "csrf-login",
+        "role": "viewer",
+        "password": "a long enough one",
+        "password_again": "a long enough one",
+        "current_password": PASSWORD,
+        "daily_outpatient_slots": "9",
+        "reason": "x",
+    }
+    posts = [path for method, path in _routes() if method == "POST" and ("POST", path) not in PUBLIC]
+    assert len(posts) >= 20
+    for path in posts:
+        url = _url(path, world["numbers"][3], world["code"], world["viewer"].staff_id)
+        answer = admin.post(url, form, csrf=token)
+        assert answer.status_code == 403 and STALE in answer.text, path
+    upload = admin.http.post(  # the one form with a file: multipart, its token inside
+        "/desk/admin/directory/import",
+        data={"csrf_token": token or ""},
+        files={"file": ("directory.toml", b'[hospital]\ncode = "EVIL"\nname = "x"\n', "text/plain")},
+    )
+    assert upload.status_code == 403
+    assert _fingerprint(hub.engine) == before
+    assert admin.get("/desk/admin/clinics").status_code == 200  # still signed in
 
 
 def test_the_csrf_token_may_come_as_a_header_and_a_foreign_origin_is_refused(hub, world):
