@@ -38,10 +38,11 @@ CLINIC_KINDS: frozenset[str] = frozenset(
 # Kinds the hub itself writes and a clinic receives by pull (besides hub-made referral_event and
 # downward referral records, which use the clinic kinds above).
 HOSPITAL = "hospital"  # the lead hospital: code, name
-DEPARTMENT = "department"  # code, name, daily_outpatient_slots, active
+DEPARTMENT = "department"  # code, name, daily_outpatient_slots, beds, active
 SLOT_POOL = "slot_pool"  # department_code, date, total, reserved, remaining
+BED_POOL = "bed_pool"  # inpatient beds, fields as slot_pool
 BROADCAST = "broadcast"  # notices to every clinic: title, body
-HUB_KINDS: frozenset[str] = frozenset({HOSPITAL, DEPARTMENT, SLOT_POOL, BROADCAST})
+HUB_KINDS: frozenset[str] = frozenset({HOSPITAL, DEPARTMENT, SLOT_POOL, BED_POOL, BROADCAST})
 
 # --- Limits ---------------------------------------------------------------------------------------
 MAX_PUSH_RECORDS = 500  # records per push batch; more -> 413 code "too_many_records"
