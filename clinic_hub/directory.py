@@ -20,6 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 from clinic_hub import changes
 from clinic_hub.errors import ApiError
@@ -201,7 +202,11 @@ def ensure_pool(conn: Connection, department_code: str, day: date, kind: PoolKin
     record_id = pool_id(kind, department_code, day)
     if conn.execute(sa.select(kind.table.c.id).where(kind.table.c.id == record_id)).first() is None:
         dept = department(conn, department_code)
-        set_pool(conn, kind, department_code, day, getattr(dept, kind.daily_column) if dept else 0)
+        try:
+            with conn.begin_nested():  # a savepoint: losing the race below must not end the transaction
+                set_pool(conn, kind, department_code, day, getattr(dept, kind.daily_column) if dept else 0)
+        except IntegrityError:
+            pass  # another desk opened the same day at the same moment (PostgreSQL): its row stands
     return record_id
 
 
