@@ -19,9 +19,9 @@ from sqlalchemy.engine import Connection
 
 from clinic_hub.db import as_utc, utcnow
 from clinic_hub.desk import NOT_YET_SENT
-from clinic_hub.directory import CHINA_TZ
+from clinic_hub.directory import CHINA_TZ, SLOTS, PoolKind
 from clinic_hub.indicators import county
-from clinic_hub.models import Clinic, Department, Referral, SlotPool, SyncRecord, table_of
+from clinic_hub.models import Clinic, Department, Referral, SyncRecord, table_of
 from clinic_hub.referral_rules import UP, URGENCIES
 from clinic_hub.schemas.desk import ReferralSummary
 from clinic_hub.schemas.indicators import ClinicIndicators, IndicatorsResponse
@@ -46,7 +46,6 @@ _records = table_of(SyncRecord)
 _referrals = table_of(Referral)
 _clinics = table_of(Clinic)
 _departments = table_of(Department)
-_pools = table_of(SlotPool)
 
 ACTOR_NAMES = {
     "clinic": N_("the clinic doctor"),
@@ -406,20 +405,25 @@ class PoolCell:
     reserved: int
     used: int
     over_quota: int
+    total: int = 0
 
     @property
     def remaining(self) -> int:
         return max(self.reserved - self.used, 0)
 
 
-def pool_matrix(conn: Connection, start: date, days: int = 7) -> tuple[list[date], dict[str, dict[date, PoolCell]]]:
-    """Reserved primary-care slots per department and day for the next days, as opened (a day never
-    opened is made from the department's daily count when first booked, so it shows as blank)."""
+def pool_matrix(
+    conn: Connection, start: date, days: int = 7, kind: PoolKind = SLOTS
+) -> tuple[list[date], dict[str, dict[date, PoolCell]]]:
+    """Reserved primary-care slots (or beds) per department and day for the next days, as opened (a
+    day never opened is made from the department's daily count when first booked, so it shows as
+    blank)."""
     dates = [start + timedelta(days=i) for i in range(days)]
     cells: dict[str, dict[date, PoolCell]] = {}
-    rows = conn.execute(sa.select(_pools).where(_pools.c.day >= start, _pools.c.day < start + timedelta(days=days)))
+    table = kind.table
+    rows = conn.execute(sa.select(table).where(table.c.day >= start, table.c.day < start + timedelta(days=days)))
     for row in rows:
-        cells.setdefault(row.department_code, {})[row.day] = PoolCell(row.reserved, row.used, row.over_quota)
+        cells.setdefault(row.department_code, {})[row.day] = PoolCell(row.reserved, row.used, row.over_quota, row.total)
     return dates, cells
 
 
