@@ -12,7 +12,9 @@ from fastapi.routing import APIRoute
 
 from clinic_hub.db import utcnow
 from clinic_hub.web import auth
-from clinic_hub.web.pages import router
+from clinic_hub.web import pages, pools
+
+DESK_ROUTERS = (pages.router, pools.router)  # every module of the desk that has routes
 
 from .conftest import make_referral, push
 from .web_support import (
@@ -45,10 +47,11 @@ STALE = "表单已失效"
 
 def _routes() -> list[tuple[str, str]]:
     found = []
-    for route in router.routes:
-        assert isinstance(route, APIRoute)
-        for method in route.methods - {"HEAD"}:
-            found.append((method, route.path))
+    for router in DESK_ROUTERS:
+        for route in router.routes:
+            assert isinstance(route, APIRoute)
+            for method in route.methods - {"HEAD"}:
+                found.append((method, route.path))
     return sorted(found)
 
 
@@ -80,6 +83,7 @@ def test_the_route_list_is_what_these_tests_cover():
     assert ("GET", "/desk/queue") in routes and ("GET", "/desk/referrals/{referral_no}") in routes
     assert {("POST", f"/desk/referrals/{{referral_no}}/{a}") for a in (*ANSWERS, "send-down")} <= set(routes)
     assert PUBLIC <= set(routes) and EVERY_ROLE <= set(routes)
+    assert {("GET", "/desk/pools"), ("POST", "/desk/pools")} <= set(routes)
 
 
 def test_every_route_without_a_session_goes_to_sign_in_or_gets_401(hub, world):
