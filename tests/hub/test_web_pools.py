@@ -61,7 +61,8 @@ def test_the_page_shows_each_departments_slots_and_beds_for_14_days(hub):
     assert 'class="num full">0<' in page.text
     actions = audit_actions(hub.engine, nurse.staff_id)
     assert actions[-1][:2] == ("web.pools", 200) and department in actions[-1][2]
-    english = nurse.get("/desk/pools", cookies={"desk_lang": "en"})
+    nurse.http.cookies.set("desk_lang", "en", domain="127.0.0.1", path="/desk")
+    english = nurse.get("/desk/pools")
     assert "Slot and bed pools" in english.text and _table(english.text, department)[("beds", "Left")][0] == "1"
     nurse.close()
 
