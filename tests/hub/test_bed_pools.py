@@ -120,7 +120,9 @@ def test_the_directory_import_reads_beds_from_toml_and_csv(tmp_path, capsys):
     assert main(["directory", "import", "--db", url, str(toml), "--days", "0"]) == 0
     assert "1 bed days" in capsys.readouterr().out
     assert main(["directory", "import", "--db", url, str(csv_file), "--days", "0"]) == 0
-    assert main(["directory", "set-beds", "--db", url, "--department", "EYE", "--date", "2025-07-04", "--total", "7"]) == 0
+    assert (
+        main(["directory", "set-beds", "--db", url, "--department", "EYE", "--date", "2025-07-04", "--total", "7"]) == 0
+    )
     with make_engine(url).begin() as conn:
         beds = dict(conn.execute(sa.select(Department.__table__.c.code, Department.__table__.c.beds)).all())
         assert beds == {"NEI": 40, "EYE": 0, "WAI": 9}  # no beds given: 0
@@ -134,7 +136,10 @@ def test_the_directory_import_reads_beds_from_toml_and_csv(tmp_path, capsys):
             for r in conn.execute(sa.select(table).where(table.c.day == date(2025, 7, 11)))
         }
     assert opened == {("NEI", 40, 10), ("EYE", 0, 0), ("WAI", 9, 3)}
-    assert main(["directory", "set-beds", "--db", url, "--department", "EYE", "--date", "2025-07-04", "--total", "-1"]) == 1
+    assert (
+        main(["directory", "set-beds", "--db", url, "--department", "EYE", "--date", "2025-07-04", "--total", "-1"])
+        == 1
+    )
 
 
 def test_an_inpatient_push_keeps_its_purpose(hub):

@@ -38,6 +38,12 @@ def _table(html: str, department: str) -> dict[tuple[str, str], list[str]]:
     return rows
 
 
+def _bed_days(hub, department: str) -> int:
+    with hub.engine.connect() as conn:
+        query = sa.text("SELECT count(*) FROM bed_pool WHERE department_code = :d")
+        return conn.execute(query, {"d": department}).scalar_one()
+
+
 def test_the_page_shows_each_departments_slots_and_beds_for_14_days(hub):
     department = hub.new_department(daily_slots=9, beds=8)
     today = directory.today_in_china()
@@ -87,10 +93,19 @@ def test_the_admin_sets_a_range_of_days_and_the_clinics_pull_it(hub):
     assert slots.status_code == 303
     with hub.client(token) as clinic:
         changes, _ = pull_all(clinic, cursor)
-    pulled = {(c["kind"], c["data"]["day"]): c["data"] for c in changes if c["data"].get("department_code") == department}
-    assert {day for kind, day in pulled if kind == "bed_pool"} == {first.isoformat(), (first + timedelta(days=1)).isoformat(), last.isoformat()}
+    pulled = {
+        (c["kind"], c["data"]["day"]): c["data"] for c in changes if c["data"].get("department_code") == department
+    }
+    assert {day for kind, day in pulled if kind == "bed_pool"} == {
+        first.isoformat(),
+        (first + timedelta(days=1)).isoformat(),
+        last.isoformat(),
+    }
     assert pulled[("bed_pool", last.isoformat())]["reserved_for_primary"] == 3
-    assert (pulled[("slot_pool", first.isoformat())]["total"], pulled[("slot_pool", first.isoformat())]["remaining"]) == (30, 12)
+    assert (
+        pulled[("slot_pool", first.isoformat())]["total"],
+        pulled[("slot_pool", first.isoformat())]["remaining"],
+    ) == (30, 12)
     sets = [a for a in audit_actions(hub.engine, admin.staff_id) if a[0] == "web.pools.set"]
     assert [(status, len(ids)) for _a, status, ids in sets] == [(200, 3), (200, 1)]
     assert directory.pool_id(directory.BEDS, department, first) in sets[0][2]
@@ -118,8 +133,7 @@ def test_bad_totals_are_refused_with_a_reason_and_change_nothing(hub, change, sa
     answer = admin.post("/desk/pools", {**form, "total": "10", **change})
     assert answer.status_code == 422 and says in answer.text
     assert 'role="alert"' in answer.text
-    with hub.engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT count(*) FROM bed_pool WHERE department_code = :d"), {"d": department}).scalar() == 0
+    assert _bed_days(hub, department) == 0
     assert audit_actions(hub.engine, admin.staff_id)[-1][:2] == ("web.pools.set", 422)
     admin.close()
 
@@ -137,8 +151,7 @@ def test_only_an_admin_with_the_sessions_token_sets_totals(hub):
         refused = admin.post("/desk/pools", form, csrf=token)
         assert refused.status_code == 403 and "表单已失效" in refused.text
     assert DeskClient(hub.base_url).post("/desk/pools", form, csrf=None).status_code == 401
-    with hub.engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT count(*) FROM bed_pool WHERE department_code = :d"), {"d": department}).scalar() == 0
+    assert _bed_days(hub, department) == 0
     assert admin.post("/desk/pools", form).status_code == 303
     for client in (nurse, doctor, viewer, admin):
         client.close()
@@ -155,7 +168,9 @@ def test_the_web_desk_books_a_bed_for_an_inpatient_referral(hub):
     page = nurse.get(f"/desk/referrals/{number}")
     assert re.search(r'value="inpatient" checked', page.text) and "基层预留床位剩余" in page.text
     assert "转出机构申请：住院" in page.text
-    assert re.search(r'value="outpatient" checked', nurse.get(f"/desk/referrals/{outpatient['data']['referral_no']}").text)
+    assert re.search(
+        r'value="outpatient" checked', nurse.get(f"/desk/referrals/{outpatient['data']['referral_no']}").text
+    )
     day = directory.today_in_china() + timedelta(days=1)
     form = {"department": department, "date": day.isoformat(), "time": "08:00", "booking": "inpatient"}
     booked = nurse.post(f"/desk/referrals/{number}/accept", form)

@@ -11,10 +11,7 @@ import sqlalchemy as sa
 from fastapi.routing import APIRoute
 
 from clinic_hub.db import utcnow
-from clinic_hub.web import auth
-from clinic_hub.web import pages, pools
-
-DESK_ROUTERS = (pages.router, pools.router)  # every module of the desk that has routes
+from clinic_hub.web import auth, pages, pools
 
 from .conftest import make_referral, push
 from .web_support import (
@@ -28,6 +25,7 @@ from .web_support import (
 )
 
 pytestmark = pytest.mark.usefixtures("cheap_passwords")
+DESK_ROUTERS = (pages.router, pools.router)  # every module of the desk that has routes
 
 PUBLIC = {
     ("GET", "/desk/"),
