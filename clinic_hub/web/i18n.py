@@ -172,6 +172,7 @@ ZH: dict[str, str] = {
     "County": "全县",
     "Lead hospital": "牵头医院",
     "Reserved primary-care slots used": "基层预留号源使用率",
+    "Reserved primary-care beds used": "基层预留床位使用率",
     "Scope": "范围",
     "Rate (%)": "比率（%）",
     "No clinics yet.": "暂无机构。",

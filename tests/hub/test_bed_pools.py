@@ -154,3 +154,24 @@ def test_an_inpatient_push_keeps_its_purpose(hub):
     with hub.client(staff) as desk:
         got = desk.get(f"/api/v1/desk/referrals/{slip['data']['referral_no']}").json()
     assert got["purpose"] == "inpatient"
+
+
+def test_the_indicators_give_reserved_bed_use_per_department_beside_the_slots(hub):
+    department = hub.new_department(daily_slots=3, beds=8)  # 2 beds a day reserved
+    _, _, staff, refs = _setup(hub, {"purpose": "inpatient"}, {"purpose": "inpatient"}, {"purpose": "inpatient"})
+    reader = hub.new_staff("viewer")
+    with hub.engine.begin() as conn:
+        directory.set_range(conn, directory.BEDS, department, date(2025, 11, 1), date(2025, 11, 30), 8)
+    with hub.client(staff) as desk:
+        for number, over in zip((r["data"]["referral_no"] for r in refs), (False, False, True), strict=True):
+            body = {"department_code": department, "appointment_at": "2025-11-05T09:00:00+08:00"}
+            answer = desk.post(
+                f"/api/v1/desk/referrals/{number}/accept", json={**body, "over_quota": over, "note": "病情危重"}
+            )
+            assert answer.status_code == 200, answer.text
+    with hub.client(reader) as client:
+        november = client.get("/api/v1/indicators", params={"month": "2025-11"}).json()
+    (beds,) = [b for b in november["reserved_beds"] if b["department_code"] == department]
+    assert (beds["reserved"], beds["used"], beds["over_quota"]) == (60, 2, 1)  # 30 days x 2 reserved
+    assert beds["used_share"] == round(2 / 60, 4)
+    assert not [s for s in november["reserved_slots"] if s["department_code"] == department]  # no slot taken

@@ -192,3 +192,21 @@ def test_the_web_desk_books_a_bed_for_an_inpatient_referral(hub):
     assert bad.status_code == 422
     assert [a[1] for a in audit_actions(hub.engine, nurse.staff_id) if a[0] == "web.accept"] == [200, 409]
     nurse.close()
+
+
+def test_the_indicators_page_shows_reserved_bed_use(hub):
+    department = hub.new_department(beds=4)
+    today = directory.today_in_china()
+    with hub.engine.begin() as conn:
+        directory.set_beds(conn, department, today, 4)
+        directory.take_bed(conn, department, today, over_quota=False)
+    viewer = _signed_in(hub, "viewer")
+    page = viewer.get(f"/desk/indicators?month={today:%Y-%m}")
+    assert page.status_code == 200 and "基层预留床位使用率" in page.text
+    assert f'data-key="beds.{department}.used"' in page.text
+    exported = viewer.get(f"/desk/indicators.csv?month={today:%Y-%m}").content.decode("utf-8-sig")
+    assert any(
+        line.startswith(f"{today:%Y-%m},{department},") and "基层预留床位使用率" in line
+        for line in exported.splitlines()
+    )
+    viewer.close()
