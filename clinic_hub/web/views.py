@@ -737,6 +737,7 @@ def indicators_view(t: T, result: IndicatorsResponse, today: date) -> Indicators
 
     first = date.fromisoformat(f"{result.month}-01")
     following = next_month(first)
+
     def reserved_figures(key: str, uses: list[ReservedSlotUse]) -> list[Figure]:
         figures = []
         for s in uses:
@@ -758,7 +759,9 @@ def indicators_view(t: T, result: IndicatorsResponse, today: date) -> Indicators
         next=f"{following:%Y-%m}" if following <= today and following.year <= 2199 else None,
         county=_scope(t, "county", county(result, t("County")), TARGET),
         clinics=[_scope(t, c.clinic_code, c, TARGET) for c in result.clinics],
-        slots=FigureGroup("slots", t("Reserved primary-care slots used"), reserved_figures("slots", result.reserved_slots)),
+        slots=FigureGroup(
+            "slots", t("Reserved primary-care slots used"), reserved_figures("slots", result.reserved_slots)
+        ),
         beds=FigureGroup("beds", t("Reserved primary-care beds used"), reserved_figures("beds", result.reserved_beds)),
         target=TARGET,
     )
