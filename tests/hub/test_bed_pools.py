@@ -175,3 +175,31 @@ def test_the_indicators_give_reserved_bed_use_per_department_beside_the_slots(hu
     assert (beds["reserved"], beds["used"], beds["over_quota"]) == (60, 2, 1)  # 30 days x 2 reserved
     assert beds["used_share"] == round(2 / 60, 4)
     assert not [s for s in november["reserved_slots"] if s["department_code"] == department]  # no slot taken
+
+
+def test_the_cli_accepts_into_a_bed_and_asks_for_a_reason_over_the_quota(tmp_path, capsys):
+    import json
+
+    from clinic_hub import accounts
+    from clinic_hub import push as push_service
+    from tests.hub.conftest import make_referral
+
+    url = f"sqlite:///{tmp_path / 'hub.db'}"
+    assert main(["migrate", "--db", url]) == 0
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        _, token = accounts.add_clinic(conn, "C03", "南村卫生室")
+        clinic = accounts.authenticate(conn, token)
+        directory.upsert_department(conn, "NEI", "心血管内科", 3, beds=4)
+    slips = [make_referral("C03", purpose="inpatient") for _ in range(2)]
+    push_service.handle_push(engine, clinic, {"batch_id": "cli-beds", "records": slips}, "zh", 500)
+    first, second = (s["data"]["referral_no"] for s in slips)
+    capsys.readouterr()
+    at = ["--department", "NEI", "--at", "2025-07-02T09:30+08:00"]
+    assert main(["referrals", "accept", "--db", url, first, *at]) == 0
+    assert json.loads(capsys.readouterr().out)["slot"]["bed_number"] == 1
+    assert main(["referrals", "accept", "--db", url, second, *at, "--over-quota"]) == 1
+    refused = capsys.readouterr().err
+    assert refused.strip() and "Traceback" not in refused
+    assert main(["referrals", "accept", "--db", url, second, *at, "--over-quota", "--note", "心衰加重"]) == 0
+    assert json.loads(capsys.readouterr().out)["slot"]["over_quota"] is True
