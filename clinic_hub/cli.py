@@ -94,6 +94,11 @@ def _parser() -> argparse.ArgumentParser:
     slots.add_argument("--date", required=True, type=date.fromisoformat)
     slots.add_argument("--total", required=True, type=int)
     slots.add_argument("--reserved", type=int, help="default: one third of the total, rounded up")
+    beds = dir_sub.add_parser("set-beds", parents=[common], help="set one department's beds for one admission day")
+    beds.add_argument("--department", required=True)
+    beds.add_argument("--date", required=True, type=date.fromisoformat)
+    beds.add_argument("--total", required=True, type=int)
+    beds.add_argument("--reserved", type=int, help="default: one quarter of the total, rounded up")
 
     ref = sub.add_parser("referrals", help="the referral desk")
     ref_sub = ref.add_subparsers(dest="referral_command", required=True)
@@ -109,6 +114,12 @@ def _parser() -> argparse.ArgumentParser:
     acc.add_argument("--at", required=True, help="appointment time, ISO 8601 with offset, e.g. 2025-07-01T09:30+08:00")
     acc.add_argument("--doctor")
     acc.add_argument("--over-quota", action="store_true", help="book past the reserved pool (green channel)")
+    acc.add_argument(
+        "--booking",
+        choices=("outpatient", "inpatient"),
+        help="a reserved slot or a reserved bed (admission on --at's day); default: what the clinic asked",
+    )
+    acc.add_argument("--note", help="the reason, required with --over-quota for a bed")
     rej = ref_sub.add_parser("reject", parents=[common])
     rej.add_argument("referral_no")
     rej.add_argument("--reason", required=True)
@@ -195,7 +206,12 @@ def _referral_command(engine, args) -> int:
                 actor,
                 args.referral_no,
                 AcceptRequest(
-                    department_code=args.department, appointment_at=at, doctor=args.doctor, over_quota=args.over_quota
+                    department_code=args.department,
+                    appointment_at=at,
+                    doctor=args.doctor,
+                    over_quota=args.over_quota,
+                    booking=args.booking,
+                    note=args.note,
                 ),
             )
         elif command == "reject":
@@ -254,12 +270,14 @@ def run(args) -> int:
         elif command == "directory" and args.directory_command == "import":
             summary = directory.import_file(conn, args.file, days=args.days)
             print(
-                f"imported {summary['departments']} departments, {summary['slot_days']} slot days; "
+                f"imported {summary['departments']} departments, {summary['slot_days']} slot days, "
+                f"{summary['bed_days']} bed days; "
                 f"{summary['opened_days']} department-days open"
             )
         elif command == "directory":
-            directory.set_slots(conn, args.department, args.date, args.total, args.reserved)
-            print(f"{args.department} {args.date}: {args.total} slots")
+            kind = "beds" if args.directory_command == "set-beds" else "slots"
+            directory.set_pool(conn, directory.POOL_KINDS[kind], args.department, args.date, args.total, args.reserved)
+            print(f"{args.department} {args.date}: {args.total} {kind}")
     return 0
 
 

@@ -190,33 +190,54 @@ def _result(conn: Connection, referral_no: str, event_id: str, slot=None) -> Mov
     return MoveResult(referral=_summary(_find(conn, referral_no)), event_id=event_id, slot=slot)
 
 
+def booking_of(purpose: str | None, asked: str | None = None) -> str:
+    """What accepting books: what the desk chose, else a bed when the clinic asked for admission
+    (the slip's purpose, clinic_tui.domain.referral.PURPOSE_LABELS), else an outpatient slot."""
+    if asked:
+        return asked
+    return "inpatient" if purpose == "inpatient" else "outpatient"
+
+
 def accept(conn: Connection, actor: Principal, referral_no: str, request: AcceptRequest) -> MoveResult:
+    """Accept and book: one reserved outpatient slot, or for an inpatient referral one reserved bed
+    of the admission day. The web desk, the JSON API and the CLI all come here."""
     row = _find(conn, referral_no, lock=True)
     _check(row.direction, row.status, "accepted")  # before taking a slot
     dept = directory.department(conn, request.department_code)
     if dept is None:
         raise ApiError(422, "unknown_department", department=request.department_code)
+    booking = booking_of(row.purpose, request.booking)
+    if booking == "inpatient" and request.over_quota and not (request.note or "").strip():
+        raise ApiError(422, "reason_required")  # seed 001: a bed over the quota only with a reason
     day = request.appointment_at.astimezone(directory.CHINA_TZ).date()
-    slot = directory.take_slot(conn, dept.code, day, request.over_quota)
-    appointment_at = request.appointment_at.astimezone(UTC)  # UTC like every stored time
-    # Field names as in the clinic's referral_event table (clinic_tui/data/models/referral.py).
+    at = request.appointment_at.astimezone(UTC)  # UTC like every stored time
+    answer: dict[str, Any] = {
+        "appointment_department_code": dept.code,
+        "appointment_department_name": dept.name,
+        "appointment_doctor": request.doctor,
+    }
+    if booking == "inpatient":
+        slot = directory.take_bed(conn, dept.code, day, request.over_quota)
+        answer.update(admission_at=at.isoformat(), **slot)
+    else:
+        slot = directory.take_slot(conn, dept.code, day, request.over_quota)
+        answer.update(
+            appointment_at=at.isoformat(),
+            appointment_slot_id=f"{slot['slot_pool_id']}#{slot['slot_number']}",
+            **slot,
+        )
+    # Field names as in the clinic's referral_event table (clinic_tui/data/models/referral.py). The
+    # hub's referral row keeps the day the patient comes (appointment or admission) for the queue.
     event_id = _move(
         conn,
         row,
         "accepted",
         actor,
         request.note,
-        appointment={
-            "appointment_department_code": dept.code,
-            "appointment_department_name": dept.name,
-            "appointment_doctor": request.doctor,
-            "appointment_at": appointment_at.isoformat(),
-            "appointment_slot_id": f"{slot['slot_pool_id']}#{slot['slot_number']}",
-            **slot,
-        },
-        referral_values={"appointment_department_code": dept.code, "appointment_at": appointment_at},
+        appointment=answer,
+        referral_values={"appointment_department_code": dept.code, "appointment_at": at},
     )
-    return _result(conn, referral_no, event_id, slot)
+    return _result(conn, referral_no, event_id, {"booking": booking, **slot})
 
 
 def reject(conn: Connection, actor: Principal, referral_no: str, reason: str) -> MoveResult:

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from clinic_hub import directory, limits
 from clinic_hub.db import as_utc
 from clinic_hub.errors import ApiError
-from clinic_hub.models import Clinic, Department, Referral, SlotPool, SyncRecord, table_of
+from clinic_hub.models import BedPool, Clinic, Department, Referral, SlotPool, SyncRecord, table_of
 from clinic_hub.schemas.indicators import (
     ClinicIndicators,
     ContractIndicators,
@@ -36,6 +36,7 @@ _clinics = table_of(Clinic)
 _records = table_of(SyncRecord)
 _departments = table_of(Department)
 _pools = table_of(SlotPool)
+_bed_pools = table_of(BedPool)
 SIGNED_STATUSES = ("active", "expiring")
 MONTH = re.compile(limits.MONTH_PATTERN)
 NOT_AT_HOSPITAL = ("draft", "review")  # not sent to the hospital yet
@@ -172,21 +173,21 @@ def _month_days(month: str) -> tuple[date, date]:
     return date(year, number, 1), date(year + number // 12, number % 12 + 1, 1)
 
 
-def _reserved_slots(conn: Connection, month: str) -> list[ReservedSlotUse]:
-    """The hospital's reserved primary-care slots of the month's days, per department, as opened
-    (a day never opened or booked has no pool and counts nothing)."""
+def _reserved_use(conn: Connection, month: str, table: sa.Table = _pools) -> list[ReservedSlotUse]:
+    """The hospital's reserved primary-care slots (or, with the bed_pool table, beds) of the month's
+    days, per department, as opened (a day never opened or booked has no pool and counts nothing)."""
     first, following = _month_days(month)
     names = dict(conn.execute(sa.select(_departments.c.code, _departments.c.name)).all())
     rows = conn.execute(
         sa.select(
-            _pools.c.department_code,
-            sa.func.sum(_pools.c.reserved),
-            sa.func.sum(_pools.c.used),
-            sa.func.sum(_pools.c.over_quota),
+            table.c.department_code,
+            sa.func.sum(table.c.reserved),
+            sa.func.sum(table.c.used),
+            sa.func.sum(table.c.over_quota),
         )
-        .where(_pools.c.day >= first, _pools.c.day < following)
-        .group_by(_pools.c.department_code)
-        .order_by(_pools.c.department_code)
+        .where(table.c.day >= first, table.c.day < following)
+        .group_by(table.c.department_code)
+        .order_by(table.c.department_code)
     ).all()
     return [
         ReservedSlotUse(
@@ -221,7 +222,8 @@ def compute(conn: Connection, month: str, clinic_code: str | None = None) -> Ind
             )
             for c in clinics
         ],
-        reserved_slots=_reserved_slots(conn, month),
+        reserved_slots=_reserved_use(conn, month),
+        reserved_beds=_reserved_use(conn, month, _bed_pools),
     )
 
 

@@ -174,6 +174,7 @@ class Department(HubTable, table=True):
     code: str = Field(primary_key=True, max_length=40)
     name: str = Field(max_length=200)
     daily_outpatient_slots: int = 0
+    beds: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # inpatient beds (seed 001: 1/4 reserved)
     active: bool = True
     record_id: str = Field(max_length=36)
 
@@ -183,6 +184,21 @@ class SlotPool(HubTable, table=True):
 
     __tablename__ = "slot_pool"
     __table_args__ = (sa.UniqueConstraint("department_code", "day", name="uq_slot_pool_department_day"),)
+    id: str = Field(primary_key=True, max_length=36)
+    department_code: str = Field(max_length=40)
+    day: date
+    total: int
+    reserved: int
+    used: int = 0
+    over_quota: int = 0
+
+
+class BedPool(HubTable, table=True):
+    """Inpatient beds of one department on one admission day, and the part reserved for primary care
+    (seed 001: at least a quarter). ``used`` counts bed days taken by accepted inpatient referrals."""
+
+    __tablename__ = "bed_pool"
+    __table_args__ = (sa.UniqueConstraint("department_code", "day", name="uq_bed_pool_department_day"),)
     id: str = Field(primary_key=True, max_length=36)
     department_code: str = Field(max_length=40)
     day: date

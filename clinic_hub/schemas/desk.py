@@ -22,12 +22,21 @@ class DeskModel(BaseModel):
         return value
 
 
+BOOKINGS = ("outpatient", "inpatient")
+
+
 class AcceptRequest(DeskModel):
     department_code: str = Field(min_length=1, max_length=40)
-    appointment_at: AwareDatetime = Field(description="With a time zone; the slot day is the China day")
+    appointment_at: AwareDatetime = Field(
+        description="With a time zone; the slot day (or, inpatient, the admission day) is the China day"
+    )
     doctor: str | None = Field(None, max_length=100)
     over_quota: bool = Field(False, description="Allow booking past the reserved pool (green channel)")
-    note: str | None = Text
+    booking: Literal["outpatient", "inpatient"] | None = Field(
+        None,
+        description="An outpatient slot or an inpatient bed; default: inpatient when the slip's purpose is inpatient",
+    )
+    note: str | None = Field(None, max_length=4000, description="Required (the reason) for a bed over the quota")
 
 
 class RejectRequest(DeskModel):
@@ -115,4 +124,4 @@ class ReferralList(BaseModel):
 class MoveResult(BaseModel):
     referral: ReferralSummary
     event_id: str = Field(description="Id of the hub's referral_event (or referral) record")
-    slot: dict[str, Any] | None = None
+    slot: dict[str, Any] | None = Field(None, description="The booked slot or, inpatient, the booked bed")

@@ -43,11 +43,13 @@ class ClinicIndicators(BaseModel):
 
 
 class ReservedSlotUse(BaseModel):
+    """One department's reserved outpatient slots (or inpatient bed days) of a month."""
+
     department_code: str
     department_name: str
-    reserved: int  # slots reserved for primary care, summed over the month's days
+    reserved: int  # slots (bed days) reserved for primary care, summed over the month's days
     used: int  # of those, taken by accepted referrals
-    over_quota: int  # bookings beyond the reserved pool (green channel)
+    over_quota: int  # bookings beyond the reserved pool (green channel; beds: with a reason)
     used_share: float | None
 
 
@@ -55,3 +57,4 @@ class IndicatorsResponse(BaseModel):
     month: str
     clinics: list[ClinicIndicators]
     reserved_slots: list[ReservedSlotUse] = []  # the hospital's, per department, for the month's days
+    reserved_beds: list[ReservedSlotUse] = []  # the same for inpatient bed days (seed 001: a quarter)

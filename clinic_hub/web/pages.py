@@ -55,7 +55,14 @@ from clinic_hub.web.common import (
     viewer_of,
 )
 from clinic_hub.web.i18n import LANGUAGES, N_, Translator
-from clinic_tui.domain.referral import OUTCOME_LABELS, STATUS_LABELS, URGENCY_LABELS, Status, allowed_targets
+from clinic_tui.domain.referral import (
+    OUTCOME_LABELS,
+    PURPOSE_LABELS,
+    STATUS_LABELS,
+    URGENCY_LABELS,
+    Status,
+    allowed_targets,
+)
 
 PAGE_SIZE = 50
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -72,6 +79,7 @@ TABS = (
 )
 DONE_NOTICES = {
     "accepted": N_("Accepted: the appointment is booked. The clinic sees it after its next sync."),
+    "admitted": N_("Accepted: the bed is booked. The clinic sees the admission day after its next sync."),
     "rejected": N_("Rejected. The clinic sees the reason after its next sync."),
     "arrived": N_("Marked arrived."),
     "no_show": N_("Marked as not arrived."),
@@ -80,6 +88,10 @@ DONE_NOTICES = {
 }
 BAD_MONTH = N_("The month must be written YYYY-MM, for example {example}.")
 NOT_YOUR_DEPARTMENT = N_("This referral is booked into another department.")
+BOOKING_LABELS = {
+    "outpatient": N_("Outpatient: a reserved slot"),
+    "inpatient": N_("Inpatient: a reserved bed from the admission day"),
+}
 MOVE_PATHS = {"arrive": "arrived", "no-show": "no_show", "complete": "completed"}
 MOVE_BUTTONS = {"arrived": N_("Mark arrived"), "no_show": N_("Mark not arrived"), "completed": N_("Mark completed")}
 
@@ -310,6 +322,7 @@ def _referral_page(
         )
         today = directory.today_in_china()
         pool_dates, pools = views.pool_matrix(conn, today)
+        _, bed_pools = views.pool_matrix(conn, today, kind=directory.BEDS)
         audit.record(conn, user.principal, "web.referral", [detail.id, *(f.id for f in followups)], status_code=status)
     targets = (
         [s.value for s in allowed_targets(detail.direction, detail.status, "hospital")]
@@ -323,6 +336,7 @@ def _referral_page(
     values.setdefault("department", department)
     values.setdefault("date", (today + timedelta(days=1)).isoformat())
     values.setdefault("time", "09:00")
+    values.setdefault("booking", desk.booking_of(detail.purpose))
     history = [
         {
             "at": views.china_time(m.at),
@@ -349,7 +363,10 @@ def _referral_page(
         waited=views.waited(t, detail.sent_at) if detail.status == "sent" else "",
         departments=departments,
         pools=pools,
+        bed_pools=bed_pools,
         pool_dates=pool_dates,
+        bookings=[(name, t(label)) for name, label in BOOKING_LABELS.items()],
+        asked=views.label(t, PURPOSE_LABELS, detail.purpose) if detail.purpose else "",
         followups=followups,
         history=history,
         sent_down=[(no, views.label(t, STATUS_LABELS, s)) for no, s in sent_down],
@@ -390,7 +407,7 @@ def _act(
     referral_no: str,
     action: str,
     work: Callable[[Any], Any],
-    done: str,
+    done: str | Callable[[Any], str],
 ) -> Response:
     """Run one desk function in one transaction with its audit row; on a refusal (illegal move, no
     slot left, bad input) show the page again with the reason, keeping what was typed."""
@@ -410,6 +427,8 @@ def _act(
             error=message(exc.code, language(request), **exc.params),
             form=posted.form,
         )
+    if callable(done):  # the notice depends on what was done (a slot or a bed booked)
+        done = done(result)
     query = {"done": done}
     if done == "sent_down":
         query["number"] = result.referral.referral_no
@@ -437,12 +456,14 @@ def accept(
         return _invalid(request, engine, posted, referral_no, t("Booking over the quota needs a reason."))
     if not department:
         return _invalid(request, engine, posted, referral_no, t("Choose a department."))
+    booking = posted.get("booking", 20) or None  # absent: what the clinic asked (desk.booking_of)
     try:
         body = AcceptRequest(
             department_code=department,
             appointment_at=datetime.combine(day, at, directory.CHINA_TZ),
             doctor=posted.get("doctor", 100) or None,
             over_quota=over_quota,
+            booking=booking,  # type: ignore[arg-type]  # checked by the model: outpatient | inpatient
             note=(t("Over quota: {reason}", reason=reason) if over_quota else None),
         )
     except ValidationError:
@@ -454,7 +475,7 @@ def accept(
         referral_no,
         "accept",
         lambda conn: desk.accept(conn, posted.user.principal, referral_no, body),
-        "accepted",
+        lambda result: "admitted" if (result.slot or {}).get("booking") == "inpatient" else "accepted",
     )
 
 

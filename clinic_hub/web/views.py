@@ -19,12 +19,12 @@ from sqlalchemy.engine import Connection
 
 from clinic_hub.db import as_utc, utcnow
 from clinic_hub.desk import NOT_YET_SENT
-from clinic_hub.directory import CHINA_TZ
+from clinic_hub.directory import CHINA_TZ, SLOTS, PoolKind
 from clinic_hub.indicators import county
-from clinic_hub.models import Clinic, Department, Referral, SlotPool, SyncRecord, table_of
+from clinic_hub.models import Clinic, Department, Referral, SyncRecord, table_of
 from clinic_hub.referral_rules import UP, URGENCIES
 from clinic_hub.schemas.desk import ReferralSummary
-from clinic_hub.schemas.indicators import ClinicIndicators, IndicatorsResponse
+from clinic_hub.schemas.indicators import ClinicIndicators, IndicatorsResponse, ReservedSlotUse
 from clinic_hub.web.i18n import N_
 from clinic_tui.domain.codes import ID_DOCUMENT_TYPE, INSURANCE_TYPE, SEX
 from clinic_tui.domain.contract import KEY_POPULATION_COVERAGE_TARGET_PERCENT as TARGET
@@ -46,7 +46,6 @@ _records = table_of(SyncRecord)
 _referrals = table_of(Referral)
 _clinics = table_of(Clinic)
 _departments = table_of(Department)
-_pools = table_of(SlotPool)
 
 ACTOR_NAMES = {
     "clinic": N_("the clinic doctor"),
@@ -406,20 +405,25 @@ class PoolCell:
     reserved: int
     used: int
     over_quota: int
+    total: int = 0
 
     @property
     def remaining(self) -> int:
         return max(self.reserved - self.used, 0)
 
 
-def pool_matrix(conn: Connection, start: date, days: int = 7) -> tuple[list[date], dict[str, dict[date, PoolCell]]]:
-    """Reserved primary-care slots per department and day for the next days, as opened (a day never
-    opened is made from the department's daily count when first booked, so it shows as blank)."""
+def pool_matrix(
+    conn: Connection, start: date, days: int = 7, kind: PoolKind = SLOTS
+) -> tuple[list[date], dict[str, dict[date, PoolCell]]]:
+    """Reserved primary-care slots (or beds) per department and day for the next days, as opened (a
+    day never opened is made from the department's daily count when first booked, so it shows as
+    blank)."""
     dates = [start + timedelta(days=i) for i in range(days)]
     cells: dict[str, dict[date, PoolCell]] = {}
-    rows = conn.execute(sa.select(_pools).where(_pools.c.day >= start, _pools.c.day < start + timedelta(days=days)))
+    table = kind.table
+    rows = conn.execute(sa.select(table).where(table.c.day >= start, table.c.day < start + timedelta(days=days)))
     for row in rows:
-        cells.setdefault(row.department_code, {})[row.day] = PoolCell(row.reserved, row.used, row.over_quota)
+        cells.setdefault(row.department_code, {})[row.day] = PoolCell(row.reserved, row.used, row.over_quota, row.total)
     return dates, cells
 
 
@@ -552,6 +556,7 @@ class IndicatorsView:
     county: Scope
     clinics: list[Scope]
     slots: FigureGroup
+    beds: FigureGroup  # the same for inpatient bed days
     target: int  # the key populations' coverage target, percent
 
 
@@ -658,25 +663,32 @@ def indicators_view(t: T, result: IndicatorsResponse, today: date) -> Indicators
 
     first = date.fromisoformat(f"{result.month}-01")
     following = next_month(first)
-    slots = []
-    for s in result.reserved_slots:
-        slots.append(
-            _rate_figure(f"slots.{s.department_code}.used", s.department_name, s.used, s.reserved, s.used_share)
-        )
-        slots.append(
-            Figure(
-                f"slots.{s.department_code}.over_quota",
-                t("{department}: over the quota", department=s.department_name),
-                s.over_quota,
+
+    def reserved_figures(key: str, uses: list[ReservedSlotUse]) -> list[Figure]:
+        figures = []
+        for s in uses:
+            figures.append(
+                _rate_figure(f"{key}.{s.department_code}.used", s.department_name, s.used, s.reserved, s.used_share)
             )
-        )
+            figures.append(
+                Figure(
+                    f"{key}.{s.department_code}.over_quota",
+                    t("{department}: over the quota", department=s.department_name),
+                    s.over_quota,
+                )
+            )
+        return figures
+
     return IndicatorsView(
         month=result.month,
         previous=f"{previous_month(first):%Y-%m}" if first.year > 1900 or first.month > 1 else result.month,
         next=f"{following:%Y-%m}" if following <= today and following.year <= 2199 else None,
         county=_scope(t, "county", county(result, t("County")), TARGET),
         clinics=[_scope(t, c.clinic_code, c, TARGET) for c in result.clinics],
-        slots=FigureGroup("slots", t("Reserved primary-care slots used"), slots),
+        slots=FigureGroup(
+            "slots", t("Reserved primary-care slots used"), reserved_figures("slots", result.reserved_slots)
+        ),
+        beds=FigureGroup("beds", t("Reserved primary-care beds used"), reserved_figures("beds", result.reserved_beds)),
         target=TARGET,
     )
 
@@ -690,19 +702,20 @@ def indicator_rows(t: T, view: IndicatorsView) -> list[list[Any]]:
         for group in scope.groups:
             for f in group.figures:
                 rows.append([view.month, scope.code, scope.name, group.title, f.item, f.count, f.of, f.rate])
-    for f in view.slots.figures:
-        rows.append(
-            [
-                view.month,
-                f.key.removeprefix("slots.").rsplit(".", 1)[0],
-                t("Lead hospital"),
-                view.slots.title,
-                f.item,
-                f.count,
-                f.of,
-                f.rate,
-            ]
-        )
+    for group in (view.slots, view.beds):
+        for f in group.figures:
+            rows.append(
+                [
+                    view.month,
+                    f.key.removeprefix(f"{group.key}.").rsplit(".", 1)[0],
+                    t("Lead hospital"),
+                    group.title,
+                    f.item,
+                    f.count,
+                    f.of,
+                    f.rate,
+                ]
+            )
     return rows
 
 

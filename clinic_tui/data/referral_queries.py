@@ -85,6 +85,7 @@ class HistoryEntry:
     appointment_doctor: str | None
     appointment_at: datetime | None
     appointment_slot_id: str | None
+    admission_at: datetime | None = None  # an inpatient acceptance: the admission day, a reserved bed
 
 
 @dataclass(frozen=True)
@@ -223,6 +224,7 @@ def _entry(event: ReferralEvent) -> HistoryEntry:
         event.appointment_doctor,
         event.appointment_at,
         event.appointment_slot_id,
+        event.admission_at,
     )
 
 

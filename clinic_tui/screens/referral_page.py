@@ -115,6 +115,12 @@ def answer_line(detail) -> str:
         return _("The hospital has not answered yet.")
     if answer.to_status == Status.REJECTED:
         return _("Hospital rejected it: {reason}").format(reason=answer.reason or "")
+    if answer.admission_at:  # an inpatient referral: a reserved bed from that day
+        return _("Hospital accepted: admission {department} {doctor} {at}").format(
+            department=answer.appointment_department or "",
+            doctor=answer.appointment_doctor or "",
+            at=_when(answer.admission_at),
+        )
     return _("Hospital accepted: appointment {department} {doctor} {at}").format(
         department=answer.appointment_department or "",
         doctor=answer.appointment_doctor or "",
@@ -137,7 +143,16 @@ def history_text(detail) -> Text:
             text.append("  " + _("(hospital)"), style="dim")
         if entry.reason:
             text.append("\n    " + _("Reason: {reason}").format(reason=entry.reason))
-        if entry.appointment_at or entry.appointment_department:
+        if entry.admission_at:
+            text.append(
+                "\n    "
+                + _("Admission: {department} {doctor} {at}").format(
+                    department=entry.appointment_department or "",
+                    doctor=entry.appointment_doctor or "",
+                    at=_when(entry.admission_at),
+                )
+            )
+        elif entry.appointment_at or entry.appointment_department:
             text.append(
                 "\n    "
                 + _("Appointment: {department} {doctor} {at}").format(

@@ -21,6 +21,7 @@ from clinic_tui.data.db import unit_of_work
 from clinic_tui.data.models import (
     AppSetting,
     AuditEntry,
+    BedPool,
     Broadcast,
     Clinic,
     Department,
@@ -104,6 +105,7 @@ _EVENT_FIELDS = (
     "appointment_department_name",
     "appointment_doctor",
     "appointment_slot_id",
+    "bed_pool_id",
 )
 
 
@@ -122,6 +124,7 @@ def _referral_event(ctx: _Context, change: Any, result: PageResult) -> bool:
         clinic_id=ctx.clinic_id(data.get("clinic_id")),
         at=_when(data.get("at")) or utcnow(),
         appointment_at=_when(data.get("appointment_at")),
+        admission_at=_when(data.get("admission_at")),
     )
     if values["actor"] is None:
         values["actor"] = "hospital"
@@ -230,23 +233,31 @@ def _department(ctx: _Context, change: Any, _result: PageResult) -> bool:
     )
 
 
-def _slot_pool(ctx: _Context, change: Any, _result: PageResult) -> bool:
+def _pool(model: type, ctx: _Context, change: Any) -> bool:
+    """A slot_pool or bed_pool record: the same fields, each in its own table."""
     data = change.data
     if ctx.session.get(Department, data.get("department_id")) is None:
         return False
-    total = int(data.get("total") or 0)
     return _hub_row(
-        SlotPool,
+        model,
         ctx,
         change,
         {
             "department_id": data["department_id"],
             "day": _day(data.get("day")),
-            "total": total,
+            "total": int(data.get("total") or 0),
             "reserved_for_primary": int(data.get("reserved_for_primary") or 0),
             "remaining": int(data.get("remaining") or 0),
         },
     )
+
+
+def _slot_pool(ctx: _Context, change: Any, _result: PageResult) -> bool:
+    return _pool(SlotPool, ctx, change)
+
+
+def _bed_pool(ctx: _Context, change: Any, _result: PageResult) -> bool:
+    return _pool(BedPool, ctx, change)
 
 
 def _broadcast(ctx: _Context, change: Any, _result: PageResult) -> bool:
@@ -269,6 +280,7 @@ APPLIERS = {
     "hospital": _hospital,
     "department": _department,
     "slot_pool": _slot_pool,
+    "bed_pool": _bed_pool,
     "broadcast": _broadcast,
 }
 

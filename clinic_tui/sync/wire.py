@@ -39,11 +39,12 @@ CLINIC_KINDS: frozenset[str] = frozenset(
 # Kinds the hub itself writes and a clinic receives by pull (besides hub-made referral_event and
 # downward referral records, which use the clinic kinds above).
 HOSPITAL = "hospital"  # the lead hospital: code, name
-DEPARTMENT = "department"  # code, name, daily_outpatient_slots, active
+DEPARTMENT = "department"  # code, name, daily_outpatient_slots, beds, active
 SLOT_POOL = "slot_pool"  # department_code, date, total, reserved, remaining
+BED_POOL = "bed_pool"  # inpatient beds, fields as slot_pool
 BROADCAST = "broadcast"  # notices to every clinic: title, body
 REMOTE_EVENT = "remote_event"  # the hospital's move on a remote request: accepted ... reported
-HUB_KINDS: frozenset[str] = frozenset({HOSPITAL, DEPARTMENT, SLOT_POOL, BROADCAST, REMOTE_EVENT})
+HUB_KINDS: frozenset[str] = frozenset({HOSPITAL, DEPARTMENT, SLOT_POOL, BED_POOL, BROADCAST, REMOTE_EVENT})
 
 # --- Limits ---------------------------------------------------------------------------------------
 MAX_PUSH_RECORDS = 500  # records per push batch; more -> 413 code "too_many_records"

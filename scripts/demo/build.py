@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 import sqlite3
+import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from random import Random
 
@@ -181,6 +182,25 @@ def _directory(maker: RecordMaker) -> None:
                     "total": daily_total,
                     "reserved_for_primary": reserved,
                     "remaining": reserved - rng.randint(0, reserved) if offset < 7 else reserved,
+                },
+            )
+        beds = daily_total * 2  # a demo department's beds; a quarter for primary care (seed 001)
+        for offset in range(14):
+            reserved = math.ceil(beds / 4)
+            day = maker.today + timedelta(days=offset)
+            w.add(
+                "bed_pool",
+                {
+                    # Not from the seeded generator: every record after these keeps its id and values.
+                    "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"demo/bed_pool/{code}/{day.isoformat()}")),
+                    "revision": 1,
+                    "updated_at": datetime.combine(maker.today - timedelta(days=1), time(7, 30)),
+                    "deleted": False,
+                    "department_id": department_id,
+                    "day": day,
+                    "total": beds,
+                    "reserved_for_primary": reserved,
+                    "remaining": reserved - offset % 3 if offset < 7 else reserved,
                 },
             )
 

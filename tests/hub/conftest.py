@@ -185,10 +185,10 @@ class HubServer:
         with self.engine.begin() as conn:
             return accounts.add_staff(conn, f"{role} user", role)[1]
 
-    def new_department(self, daily_slots: int = 9) -> str:
+    def new_department(self, daily_slots: int = 9, beds: int = 0) -> str:
         code = "D" + uuid.uuid4().hex[:8].upper()
         with self.engine.begin() as conn:
-            directory.upsert_department(conn, code, "心血管内科", daily_slots)
+            directory.upsert_department(conn, code, "心血管内科", daily_slots, beds=beds)
         return code
 
     def cursor_now(self) -> str:
@@ -252,6 +252,7 @@ def make_referral(
     referral_no: str | None = None,
     **fields: Any,
 ) -> dict[str, Any]:
+    fields.setdefault("purpose", "outpatient")
     return make_record(
         "referral",
         clinic_code,
@@ -261,7 +262,6 @@ def make_referral(
         direction="up",
         status=status,
         urgency=urgency,
-        purpose="outpatient",
         referral_date="2025-07-01",
         patient_name="王小明",
         patient_sex="1",

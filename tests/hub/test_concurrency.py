@@ -131,3 +131,45 @@ def test_overlapping_batches_pushed_concurrently_store_each_record_once(hub):
     accepted = [a["id"] for a in answers if a["status"] == "accepted"]
     assert sorted(accepted) == sorted({r["id"] for r in records[:60]})  # each accepted exactly once
     assert {a["status"] for a in answers} <= {"accepted", "duplicate"}
+
+
+def test_two_desks_booking_the_last_reserved_bed_one_gets_it(hub):
+    """Seed 001: two nurses accept two inpatient referrals for the last reserved bed at the same
+    moment. The guarded UPDATE in directory._take lets exactly one have it; the other gets
+    no_beds_left, and her referral, the pool and the change log stay as they were."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.hub.conftest import make_referral, push
+
+    department = hub.new_department(beds=4)  # one bed of four reserved for primary care
+    code, token = hub.new_clinic()
+    staff = [hub.new_staff("desk"), hub.new_staff("desk")]
+    slips = [make_referral(code, purpose="inpatient") for _ in staff]
+    with hub.client(token) as clinic:
+        assert {r["status"] for r in push(clinic, slips).json()["results"]} == {"accepted"}
+    numbers = [s["data"]["referral_no"] for s in slips]
+    start = threading.Barrier(len(staff))
+    body = {"department_code": department, "appointment_at": "2025-10-01T09:00:00+08:00"}
+
+    def book(n: int):
+        with hub.client(staff[n]) as desk:
+            desk.get("/api/v1/health")  # connected before the start line
+            start.wait(10)
+            return desk.post(f"/api/v1/desk/referrals/{numbers[n]}/accept", json=body)
+
+    with ThreadPoolExecutor(len(staff)) as pool:
+        answers = list(pool.map(book, range(len(staff))))
+    assert sorted(a.status_code for a in answers) == [200, 409]
+    (lost,) = [n for n, a in enumerate(answers) if a.status_code == 409]
+    assert answers[lost].json()["code"] == "no_beds_left"
+    with hub.client(staff[0]) as desk:
+        statuses = [desk.get(f"/api/v1/desk/referrals/{n}").json()["status"] for n in numbers]
+    assert statuses[lost] == "sent" and statuses[1 - lost] == "accepted"
+    import sqlalchemy as sa
+
+    from clinic_hub.models import BedPool
+
+    pools = BedPool.__table__
+    with hub.engine.connect() as conn:
+        row = conn.execute(sa.select(pools).where(pools.c.department_code == department)).one()
+    assert (row.reserved, row.used, row.over_quota) == (1, 1, 0)

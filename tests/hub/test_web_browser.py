@@ -17,6 +17,7 @@ import re
 import shutil
 import sqlite3
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,7 @@ SCREENSHOTS = Path(__file__).with_name("screenshots")
 EXAMPLE_DB = Path(__file__).resolve().parents[2] / "local.db.example"
 VIEWPORT = {"width": 1366, "height": 768}
 URGENT = "QS0101-20261117-0003"  # the demo clinic's urgent referral waiting for the hospital
+ADMITTED = "QS0101-20261120-0003"  # another slip waiting: the desk admits the patient (a bed)
 
 
 @pytest.fixture
@@ -150,6 +152,23 @@ def test_a_nurse_answers_a_synced_referral_in_the_browser_and_the_clinic_sees_it
     assert down_number in page.get_by_role("status").inner_text()
     _shot(page, "5-sent-down")
 
+    # An admission: the desk books a reserved bed (seed 001) for another slip, then looks at the pools.
+    with hub.engine.begin() as conn:
+        today = directory.today_in_china()  # 40 beds a day, 10 of them for primary care
+        directory.set_range(conn, directory.BEDS, "NK-XXG", today, today + timedelta(days=13), 40)
+    page.goto(f"{hub.base_url}/desk/referrals/{ADMITTED}")
+    page.get_by_label("住院：预约入院当日的基层预留床位").check()
+    page.get_by_label("科室").first.select_option("NK-XXG")
+    page.get_by_role("button", name="接收并预约基层预留号").click()
+    page.wait_for_url(re.compile(r"done=admitted"))
+    expect(page.get_by_role("status")).to_contain_text("已接收并预约床位")
+    page.get_by_role("link", name=re.compile("^号源床位")).click()
+    expect(page.get_by_role("heading", name="号源与床位")).to_be_visible()
+    cardiology = page.locator("table.poolpage", has_text="(NK-XXG)")
+    assert cardiology.locator("tr.beds").nth(3).locator("td").nth(1).inner_text() == "9"  # tomorrow: 1 of 10 taken
+    cardiology.locator("tr.beds").last.scroll_into_view_if_needed()
+    _shot(page, "10-pools")
+
     page.goto(f"{hub.base_url}/desk/language/en?next=/desk/queue%3Ftab%3Dall")
     expect(page.get_by_role("heading", name="Incoming upward referrals")).to_be_visible()
     _shot(page, "6-queue-english")
@@ -231,4 +250,10 @@ def test_a_nurse_answers_a_synced_referral_in_the_browser_and_the_clinic_sees_it
     ).fetchone()
     patient = db.execute("SELECT patient_name FROM referral WHERE id = ?", (referral_id,)).fetchone()[0]
     assert downward == ("down", "received", "氨氯地平 5mg 每日一次，低盐饮食", patient)
+    admission = db.execute(
+        "SELECT e.admission_at, e.bed_pool_id FROM referral_event e JOIN referral r ON r.id = e.referral_id "
+        "WHERE r.referral_no = ? AND e.origin = 'hub'",
+        (ADMITTED,),
+    ).fetchone()
+    assert admission[0] and admission[1]  # the admission day and the bed pool reached the clinic
     db.close()

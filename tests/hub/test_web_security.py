@@ -127,6 +127,7 @@ def test_the_route_list_is_what_these_tests_cover():
         ("POST", "/desk/admin/directory/hospital"),
         ("POST", "/desk/admin/directory/import"),
     } <= admin
+    assert {("GET", "/desk/pools"), ("POST", "/desk/pools")} <= set(routes)
 
 
 def test_every_route_without_a_session_goes_to_sign_in_or_gets_401(hub, world):

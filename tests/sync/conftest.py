@@ -75,10 +75,10 @@ class HubServer:
         with self.engine.begin() as conn:
             return accounts.add_staff(conn, f"{role} user", role)[1]
 
-    def new_department(self, daily_slots: int = 9) -> str:
+    def new_department(self, daily_slots: int = 9, beds: int = 0) -> str:
         code = "D" + uuid.uuid4().hex[:6].upper()
         with self.engine.begin() as conn:
-            directory.upsert_department(conn, code, "心血管内科", daily_slots)
+            directory.upsert_department(conn, code, "心血管内科", daily_slots, beds=beds)
         return code
 
     def new_epoch(self) -> str:

@@ -17,7 +17,7 @@ from clinic_tui.data.models.bookkeeping import (
 )
 from clinic_tui.data.models.clinical import Followup, FollowupDue, Task, Visit
 from clinic_tui.data.models.contract import Contract, ServicePackage, ServiceRecord, Team
-from clinic_tui.data.models.directory import Department, DiagnosisCode, Division, Hospital, SlotPool
+from clinic_tui.data.models.directory import BedPool, Department, DiagnosisCode, Division, Hospital, SlotPool
 from clinic_tui.data.models.people import Clinic, Resident, Staff
 from clinic_tui.data.models.referral import Referral, ReferralEvent
 
@@ -39,6 +39,7 @@ SYNCED_KINDS: dict[str, type[SyncedRecord]] = {
 __all__ = [
     "AppSetting",
     "AuditEntry",
+    "BedPool",
     "Broadcast",
     "Clinic",
     "Contract",

@@ -38,6 +38,20 @@ class SlotPool(HubRecord, table=True):
     remaining: int
 
 
+class BedPool(HubRecord, table=True):
+    """Inpatient beds a department keeps for primary care on one admission day (at least a quarter,
+    seed 001). As the hub sends it; the clinic only reads it."""
+
+    __tablename__ = "bed_pool"
+    __table_args__ = (Index("ix_bed_pool_department_day", "department_id", "day"),)
+
+    department_id: str = Field(foreign_key="department.id")
+    day: date
+    total: int
+    reserved_for_primary: int
+    remaining: int
+
+
 class Division(SQLModel, table=True):
     """A township or village of the county (statistical division codes; they change yearly)."""
 

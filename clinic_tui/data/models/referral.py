@@ -92,3 +92,6 @@ class ReferralEvent(SyncedRecord, table=True):
     appointment_doctor: str | None = None
     appointment_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     appointment_slot_id: str | None = None
+    # Filled instead of appointment_at/slot when the hospital admits (an inpatient referral).
+    admission_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    bed_pool_id: str | None = None
