@@ -24,8 +24,8 @@ from clinic_hub.dependencies import EngineDep
 from clinic_hub.directory import BEDS, SLOTS, DirectoryError, PoolKind
 from clinic_hub.web import views
 from clinic_hub.web.auth import WebUser
-from clinic_hub.web.i18n import N_, Translator
 from clinic_hub.web.common import PREFIX, Posted, language, poster_for, redirect, render, viewer_of
+from clinic_hub.web.i18n import N_, Translator
 
 VIEW_ROLES = ("desk", "admin")  # the referral office books from the pools; the admin also sets them
 SET_ROLES = ("admin",)
