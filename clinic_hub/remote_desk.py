@@ -11,7 +11,7 @@ and is refused (409), so only one answer reaches the clinic.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -52,7 +52,8 @@ ROOMS: dict[str, tuple[str, ...]] = {
 }
 ROOM_OF = {service: room for room, services in ROOMS.items() for service in services}
 STATUSES = tuple(s.value for s in Status)
-URGENCIES = tuple(u.value for u in remote.Urgency)
+# Urgent first: the domain's order of a reading room's queue (remote.priority_key).
+URGENCIES = tuple(sorted((u.value for u in remote.Urgency), key=lambda u: remote.priority_key(u, date.min)))
 # The shortest overdue limit: rows requested more recently than this cannot be overdue yet.
 SHORTEST_LIMIT = min(remote.DEFAULT_ACCEPT_WITHIN.values())
 

@@ -35,7 +35,12 @@ def test_a_good_request_is_stored_with_its_typed_row(hub):
     with hub.client(token) as client:
         assert _results(push(client, [record])) == [("accepted", None)]
     row = _row(hub, record["id"])
-    assert (row.service, row.urgency, row.status, row.clinic_status) == ("imaging_ct", "urgent", "requested", "requested")
+    assert (row.service, row.urgency, row.status, row.clinic_status) == (
+        "imaging_ct",
+        "urgent",
+        "requested",
+        "requested",
+    )
     assert row.request_no == record["data"]["request_no"].upper()
     with hub.engine.connect() as conn:
         detail = remote_desk.get_request(conn, row.request_no)
@@ -168,7 +173,10 @@ def test_acknowledgements_are_copied_and_reading_the_report_marks_it_read(hub):
         with hub.engine.begin() as conn:
             remote_desk.accept(conn, staff, number)
             remote_desk.report(
-                conn, staff, number, ReportRemote(findings="ST段抬高", conclusion="急性下壁心梗", critical=True, critical_note="立即转诊")
+                conn,
+                staff,
+                number,
+                ReportRemote(findings="ST段抬高", conclusion="急性下壁心梗", critical=True, critical_note="立即转诊"),
             )
         seen = revised(
             record,
