@@ -84,6 +84,7 @@ def _summary(row, now: datetime | None = None) -> RemoteSummary:
         room=ROOM_OF.get(row.service, ""),
         urgency=row.urgency,
         status=row.status,
+        deleted=row.deleted,
         overdue=is_late(row.status, row.service, row.urgency, requested_at, now or utcnow()),
         requested_at=requested_at,
         accepted_at=as_utc(row.accepted_at),
@@ -113,17 +114,19 @@ def is_late(status: str, service: str, urgency: str, requested_at: datetime, now
 def list_requests(
     conn: Connection,
     room: str | None = None,
-    status: str | None = None,
+    status: str | tuple[str, ...] | None = None,
     urgency: str | None = None,
     clinic_code: str | None = None,
     limit: int = 200,
     offset: int = 0,
 ) -> list[RemoteSummary]:
-    """A queue: urgent first, then the oldest request."""
+    """A queue: urgent first, then the oldest request; ``status`` one state or several."""
     query = _query().where(_requests.c.deleted.is_(False))
     if room:
         query = query.where(_requests.c.service.in_(ROOMS[room]))
-    if status:
+    if isinstance(status, tuple) and status:
+        query = query.where(_requests.c.status.in_(status))
+    elif isinstance(status, str) and status:
         query = query.where(_requests.c.status == status)
     if urgency:
         query = query.where(_requests.c.urgency == urgency)
@@ -206,7 +209,7 @@ def _check(row, target: str, actor: str = "hospital", reason: str | None = None,
     """The domain's state machine; ``expected`` is the state the caller saw (the web page): a
     request moved by someone else since is refused as taken, not as an illegal move."""
     if expected is not None and expected != row.status:
-        raise ApiError(409, "remote_taken", request_no=row.request_no, status=row.status)
+        raise ApiError(409, "remote_taken", request_no=row.request_no, state=row.status)
     try:
         remote.transition(row.status, target, actor, reason)
     except DomainError:

@@ -47,6 +47,7 @@ class RemoteSummary(BaseModel):
     room: str
     urgency: str
     status: str
+    deleted: bool = Field(False, description="Deleted by its clinic: kept, answered no more")
     overdue: bool = Field(description="Not accepted within the limit for its service and urgency")
     requested_at: datetime
     accepted_at: datetime | None = None
