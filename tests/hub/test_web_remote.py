@@ -62,7 +62,8 @@ def test_the_queue_shows_a_room_urgent_first_overdue_marked(hub, clinic):
     assert "远程会诊与诊断" in desk.get("/desk/queue").text  # the nav link
     imaging = desk.get("/desk/remote?room=imaging&tab=all").text
     assert ct in imaging and old not in imaging
-    english = desk.get("/desk/remote?room=ecg", cookies={"desk_lang": "en"}).text
+    assert desk.get("/desk/language/en").status_code == 303
+    english = desk.get("/desk/remote?room=ecg").text
     assert "ECG room" in english and "Overdue" in english
     actions = audit_actions(hub.engine, desk.staff_id)
     assert ("web.remote", 200) == actions[-1][:2] and urgent not in str(actions)  # ids, never numbers

@@ -11,10 +11,11 @@ import sqlalchemy as sa
 from fastapi.routing import APIRoute
 
 from clinic_hub.db import utcnow
-from clinic_hub.web import auth
-from clinic_hub.web.pages import router
+from clinic_hub.web import auth, pages
+from clinic_hub.web import remote as remote_pages
 
 from .conftest import make_referral, push
+from .remote_support import make_remote
 from .web_support import (
     PASSWORD,
     REAL_HASHER,
@@ -45,15 +46,18 @@ STALE = "表单已失效"
 
 def _routes() -> list[tuple[str, str]]:
     found = []
-    for route in router.routes:
+    for route in [*pages.router.routes, *remote_pages.router.routes]:  # the referral desk, the reading rooms
         assert isinstance(route, APIRoute)
         for method in route.methods - {"HEAD"}:
             found.append((method, route.path))
     return sorted(found)
 
 
-def _url(path: str, referral_no: str) -> str:
-    return path.replace("{referral_no}", referral_no).replace("{lang}", "en")
+REMOTE_ANSWERS = ("accept", "return", "schedule", "report")
+
+
+def _url(path: str, referral_no: str, request_no: str = "C1-20250101-R0001") -> str:
+    return path.replace("{referral_no}", referral_no).replace("{request_no}", request_no).replace("{lang}", "en")
 
 
 @pytest.fixture(scope="module")
@@ -62,14 +66,16 @@ def world(hub):
     code, token = hub.new_clinic()
     clinic = hub.client(token)
     referrals = [make_referral(code, urgency="emergency" if i == 0 else "normal") for i in range(4)]
-    assert push(clinic, referrals).status_code == 200
+    remote = make_remote(code)
+    assert push(clinic, [*referrals, remote]).status_code == 200
     people = {}
     for role in ("desk", "doctor", "viewer", "admin"):
         staff_id, login = add_staff(hub.engine, role)
         client = DeskClient(hub.base_url)
         client.sign_in(login)
         people[role] = client
-    yield {"clinic": clinic, "code": code, "numbers": [r["data"]["referral_no"] for r in referrals], **people}
+    numbers = [r["data"]["referral_no"] for r in referrals]
+    yield {"clinic": clinic, "code": code, "numbers": numbers, "remote": remote["data"]["request_no"], **people}
     clinic.close()
     for client in people.values():
         client.close()
@@ -80,6 +86,8 @@ def test_the_route_list_is_what_these_tests_cover():
     assert ("GET", "/desk/queue") in routes and ("GET", "/desk/referrals/{referral_no}") in routes
     assert {("POST", f"/desk/referrals/{{referral_no}}/{a}") for a in (*ANSWERS, "send-down")} <= set(routes)
     assert PUBLIC <= set(routes) and EVERY_ROLE <= set(routes)
+    assert ("GET", "/desk/remote") in routes and ("GET", "/desk/remote/{request_no}") in routes
+    assert {("POST", f"/desk/remote/{{request_no}}/{a}") for a in REMOTE_ANSWERS} <= set(routes)
 
 
 def test_every_route_without_a_session_goes_to_sign_in_or_gets_401(hub, world):
@@ -88,7 +96,7 @@ def test_every_route_without_a_session_goes_to_sign_in_or_gets_401(hub, world):
     for method, path in _routes():
         if (method, path) in PUBLIC:
             continue
-        answer = anonymous.http.request(method, _url(path, number), data={"csrf_token": "x"})
+        answer = anonymous.http.request(method, _url(path, number, world["remote"]), data={"csrf_token": "x"})
         if method == "GET":
             assert answer.status_code == 303, path
             assert answer.headers["location"].startswith("/desk/login?next=")
@@ -106,7 +114,7 @@ def test_another_roles_session_gets_403_and_changes_nothing(hub, world):
     for method, path in _routes():
         if (method, path) in PUBLIC or path == "/desk/logout":
             continue
-        answer = viewer.http.request(method, _url(path, number), data={"csrf_token": viewer.csrf})
+        answer = viewer.http.request(method, _url(path, number, world["remote"]), data={"csrf_token": viewer.csrf})
         assert answer.status_code == (200 if (method, path) in EVERY_ROLE else 403), (method, path)
     doctor = world["doctor"]
     assert doctor.get("/desk/queue").status_code == 200
@@ -138,6 +146,10 @@ def test_a_post_without_the_sessions_csrf_token_gets_403(hub, world, token):
     assert STALE in answer.text
     assert desk.post("/desk/logout", csrf=token).status_code == 403
     assert referral_status(hub.engine, number) == "sent"
+    admin_token = desk.csrf if token == world["admin"].csrf else token  # for the admin: another session's
+    for action in REMOTE_ANSWERS:
+        refused = world["admin"].post(f"/desk/remote/{world['remote']}/{action}", {"reason": "x"}, csrf=admin_token)
+        assert refused.status_code == 403 and STALE in refused.text, action
     assert desk.get("/desk/queue").status_code == 200  # still signed in
 
 
@@ -237,6 +249,8 @@ def test_a_clinic_token_cannot_use_the_desk(hub, world):
     assert client.get("/desk/queue").status_code == 303  # bearer tokens are not desk sessions
     assert client.post(f"/desk/referrals/{world['numbers'][1]}/arrive", csrf="x").status_code == 401
     assert client.get("/api/v1/desk/referrals").status_code == 403  # nor does the JSON desk take it
+    assert client.get("/api/v1/remote/requests").status_code == 403
+    assert client.post(f"/desk/remote/{world['remote']}/accept", csrf="x").status_code == 401
     client.close()
 
 
