@@ -203,3 +203,37 @@ def test_a_nurse_answers_a_synced_referral_in_the_browser_and_the_clinic_sees_it
     patient = db.execute("SELECT patient_name FROM referral WHERE id = ?", (referral_id,)).fetchone()[0]
     assert downward == ("down", "received", "氨氯地平 5mg 每日一次，低盐饮食", patient)
     db.close()
+
+    # Issue 18: a remote ECG read. The clinic asks (pushed as its app would), a department doctor
+    # opens it from the ECG room's queue, accepts it and signs a report with a critical value.
+    from .conftest import push
+    from .remote_support import make_remote
+
+    ecg = make_remote("QS0101", service="ecg", urgency="urgent", patient_name="赵桂兰")
+    with hub.client(token) as clinic:
+        assert push(clinic, [ecg]).json()["results"][0]["status"] == "accepted"
+    number = ecg["data"]["request_no"]
+    _doctor_id, doctor_login = add_staff(hub.engine, "doctor", name="心电室刘医生")
+    doctor = browser.new_context(viewport=VIEWPORT, locale="zh-CN").new_page()
+    doctor.goto(f"{hub.base_url}/desk/login?next=/desk/remote%3Froom%3Decg")
+    doctor.get_by_label("登录名").fill(doctor_login)
+    doctor.get_by_label("密码").fill(PASSWORD)
+    doctor.get_by_role("button", name="登录").click()
+    doctor.wait_for_url(re.compile(r"/desk/remote\?room=ecg"))
+    expect(doctor.get_by_role("link", name=number)).to_be_visible()
+    _shot(doctor, "10-remote-queue")
+    doctor.get_by_role("link", name=number).click()
+    doctor.get_by_role("button", name="接收申请").click()
+    doctor.wait_for_url(re.compile(r"done=accepted"))
+    _shot(doctor, "11-remote-request")
+    doctor.get_by_label("所见").fill("窦性心律，II、III、aVF 导联 ST 段弓背抬高 0.3 mV")
+    doctor.get_by_label("结论").fill("急性下壁心肌梗死")
+    doctor.get_by_label("建议").fill("立即转上级医院，途中心电监护")
+    doctor.get_by_role("checkbox", name=re.compile("危急值")).check()
+    doctor.get_by_label("危急值内容").fill("急性心梗，已电话通知申请医生")
+    doctor.get_by_role("button", name="签发报告").click()
+    doctor.wait_for_url(re.compile(r"done=reported"))
+    expect(doctor.get_by_text("机构尚未确认")).to_be_visible()
+    assert "心电室刘医生" in doctor.locator("section.report").inner_text()
+    _shot(doctor, "12-remote-report")
+    doctor.close()
