@@ -10,6 +10,7 @@ and is refused (409), so only one answer reaches the clinic.
 
 from __future__ import annotations
 
+import statistics
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -18,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from clinic_hub import accounts, changes
+from clinic_hub import accounts, changes, directory
 from clinic_hub.accounts import Principal
 from clinic_hub.db import as_utc, utcnow
 from clinic_hub.errors import ApiError
@@ -370,3 +371,24 @@ def _span(limit: timedelta, language: str) -> str:
     if minutes % 60:
         return f"{minutes}分钟" if language == "zh" else f"{minutes} min"
     return f"{minutes // 60}小时" if language == "zh" else f"{minutes // 60} h"
+
+
+def turnaround(conn: Connection, month: str) -> dict[str, tuple[int, float | None]]:
+    """Per reading room: the requests reported in ``month`` (YYYY-MM, China time) and the median
+    time from request to report, in minutes (None when none was reported)."""
+    year, number = int(month[:4]), int(month[5:7])
+    start = datetime(year, number, 1, tzinfo=directory.CHINA_TZ)
+    end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=directory.CHINA_TZ)
+    rows = conn.execute(
+        sa.select(_requests.c.service, _requests.c.requested_at, _requests.c.reported_at).where(
+            _requests.c.reported_at >= start.astimezone(UTC),
+            _requests.c.reported_at < end.astimezone(UTC),
+            _requests.c.deleted.is_(False),
+        )
+    )
+    minutes: dict[str, list[float]] = {room: [] for room in ROOMS}
+    for service, requested_at, reported_at in rows:
+        if service in ROOM_OF:
+            taken = (as_utc(reported_at) - as_utc(requested_at)).total_seconds() / 60
+            minutes[ROOM_OF[service]].append(max(taken, 0.0))
+    return {room: (len(found), statistics.median(found) if found else None) for room, found in minutes.items()}

@@ -228,6 +228,10 @@ ZH: dict[str, str] = {
     "Made from": "来源",
     "Clinical summary": "病情摘要",
     "Examination findings": "体格检查及辅助检查",
+    "Remote reads: turnaround (requested to reported)": "远程诊断周转时间（申请至报告）",
+    "Room": "诊断中心",
+    "Reported in the month": "本月报告数",
+    "Median time": "中位时间",
 }
 
 

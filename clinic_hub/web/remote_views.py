@@ -145,3 +145,21 @@ def history_rows(t: T, detail: RemoteDetail) -> list[dict[str, str]]:
         }
         for m in detail.history
     ]
+
+
+def turnaround_rows(t: T, figures: dict[str, tuple[int, float | None]]) -> list[tuple[str, int, str]]:
+    """(room, reports in the month, median request -> report) for the indicators page."""
+    rows = []
+    for room, (count, median) in figures.items():
+        shown = ""
+        if median is not None:
+            whole = int(round(median))
+            days, hours, minutes = whole // 1440, whole % 1440 // 60, whole % 60
+            if days:
+                shown = t("{days} d {hours} h", days=days, hours=hours)
+            elif hours:
+                shown = t("{hours} h {minutes} min", hours=hours, minutes=minutes)
+            else:
+                shown = t("{minutes} min", minutes=minutes)
+        rows.append((t(ROOM_LABELS[room]), count, shown))
+    return rows
