@@ -195,6 +195,11 @@ def interpret_request(conn: Connection, clinic: Principal, rec: Incoming) -> Out
         return ACCEPTED
     if current.clinic_id != clinic.id:
         raise RecordRejected("foreign_record")
+    if current.status not in OPEN_STATUSES:
+        # What the hospital took on stays in its room and its place in the queue: a later revision
+        # may add the clinic's acknowledgements, not turn an ECG into a CT or re-time the request.
+        for frozen in ("service", "urgency", "requested_at"):
+            columns.pop(frozen)
     update = sa.update(_requests).where(_requests.c.id == rid)
     moved = status != current.clinic_status and status != current.status
     if (moved or rec.deleted) and current.status not in OPEN_STATUSES:

@@ -128,8 +128,13 @@ def test_withdraw_before_acceptance_moves_it_and_after_is_a_conflict(hub):
         assert _results(push(client, [revised(revised(early, status="withdrawn"), status="requested")])) == [
             ("conflict", "illegal_transition")
         ]
+        # Nor can it move what the hospital took on to another room.
+        moved_room = revised(gone_late, status="withdrawn", service="pathology", urgency="urgent")
+        moved_room["deleted"] = False
+        assert _results(push(client, [moved_room])) == [("accepted", None)]
     row = _row(hub, late["id"])
     assert (row.status, row.clinic_status, row.deleted) == ("accepted", "withdrawn", False)
+    assert (row.service, row.urgency) == ("ecg", "routine")
     with hub.engine.connect() as conn:
         conflicts = conn.execute(
             sa.select(table_of(SyncConflict).c.code).where(table_of(SyncConflict).c.record_id == late["id"])
@@ -189,3 +194,17 @@ def test_acknowledgements_are_copied_and_reading_the_report_marks_it_read(hub):
     row = _row(hub, record["id"])
     assert row.status == "read" and row.report_read_by == "张医生" and row.critical_ack_by == "张医生"
     assert row.critical_ack_at.isoformat().startswith("2025-06-30T19:01")
+
+
+def test_a_tombstone_before_acceptance_takes_it_off_the_queue(hub):
+    code, token = hub.new_clinic()
+    record = make_remote(code)
+    with hub.client(token) as client:
+        push(client, [record])
+        assert _results(push(client, [{**revised(record), "deleted": True}])) == [("accepted", None)]
+    assert _row(hub, record["id"]).deleted is True
+    with hub.engine.connect() as conn:
+        assert record["id"] not in {r.id for r in remote_desk.list_requests(conn, clinic_code=code)}
+    with hub.engine.begin() as conn, pytest.raises(Exception) as refused:
+        remote_desk.accept(conn, Principal("cli", "test"), record["data"]["request_no"])
+    assert getattr(refused.value, "code", None) == "remote_deleted"
