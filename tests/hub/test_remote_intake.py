@@ -12,6 +12,8 @@ import sqlalchemy as sa
 
 from clinic_hub import remote_desk
 from clinic_hub.accounts import Principal
+from clinic_hub.errors import ApiError
+from clinic_hub.incoming import read_well_formed
 from clinic_hub.models import RemoteRequest, SyncConflict, table_of
 from tests.hub.conftest import make_record, push
 from tests.hub.remote_support import make_remote, request_number, revised
@@ -87,6 +89,7 @@ def test_each_bad_field_is_refused_alone_and_both_readers_agree(hub, fields, cod
             bad, good = make_remote(clinic), make_remote(clinic)
             bad["data"].update(fields)
             body = json.dumps({"batch_id": uuid.uuid4().hex, "records": [first, bad, good]}).encode()
+            assert (read_well_formed(body, 500) is None) == (first is careful_only)  # the path taken
             answer = client.post("/api/v1/sync/push", content=body, headers={"Content-Type": "application/json"})
             results = answer.json()["results"]
             assert [(r["status"], r["code"]) for r in results[1:]] == [("rejected", code), ("accepted", None)]
@@ -205,6 +208,6 @@ def test_a_tombstone_before_acceptance_takes_it_off_the_queue(hub):
     assert _row(hub, record["id"]).deleted is True
     with hub.engine.connect() as conn:
         assert record["id"] not in {r.id for r in remote_desk.list_requests(conn, clinic_code=code)}
-    with hub.engine.begin() as conn, pytest.raises(Exception) as refused:
+    with hub.engine.begin() as conn, pytest.raises(ApiError) as refused:
         remote_desk.accept(conn, Principal("cli", "test"), record["data"]["request_no"])
-    assert getattr(refused.value, "code", None) == "remote_deleted"
+    assert refused.value.code == "remote_deleted"
