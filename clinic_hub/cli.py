@@ -19,7 +19,7 @@ from pathlib import Path
 from pydantic import AwareDatetime, TypeAdapter, ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
-from clinic_hub import accounts, audit, changes, desk, directory, migrate
+from clinic_hub import accounts, audit, changes, desk, directory, migrate, remote_desk
 from clinic_hub.accounts import Principal
 from clinic_hub.db import make_engine
 from clinic_hub.errors import ApiError
@@ -100,6 +100,11 @@ def _parser() -> argparse.ArgumentParser:
     beds.add_argument("--total", required=True, type=int)
     beds.add_argument("--reserved", type=int, help="default: one quarter of the total, rounded up")
 
+    rem = sub.add_parser("remote", help="remote consultations and reads")
+    rem_sub = rem.add_subparsers(dest="remote_command", required=True)
+    rem_sub.add_parser(
+        "sweep", parents=[common], help="mark requests not accepted in time as overdue (cron, every few minutes)"
+    )
     ref = sub.add_parser("referrals", help="the referral desk")
     ref_sub = ref.add_subparsers(dest="referral_command", required=True)
     lst = ref_sub.add_parser("list", parents=[common])
@@ -238,6 +243,13 @@ def run(args) -> int:
         return 0
     if command == "referrals":
         return _referral_command(engine, args)
+    if command == "remote":  # sweep, the one command: the desk answers on the web and the JSON API
+        actor = _cli_principal()
+        with engine.begin() as conn:
+            swept = remote_desk.sweep_overdue(conn, actor)
+            audit.record(conn, actor, "cli.remote.sweep", swept)
+        print(f"marked {len(swept)} remote request(s) overdue" + "".join(f"\n{no}" for no in swept))
+        return 0
     if command == "staff":
         return web_cli.run(engine, args, _cli_principal())
     with engine.begin() as conn:

@@ -24,6 +24,8 @@ bearer = HTTPBearer(auto_error=False, description="A clinic token or a hospital 
 
 DESK_ROLES = ("desk", "admin")
 INDICATOR_ROLES = ("viewer", "desk", "admin")
+REMOTE_ROLES = ("desk", "doctor", "admin")  # the remote desk: read, accept, return, schedule
+REPORT_ROLES = ("doctor", "admin")  # a remote read's report is signed by a doctor
 
 
 def get_settings(request: Request) -> Settings:
@@ -76,10 +78,24 @@ def require_indicator_reader(principal: Principal = Depends(current_principal)) 
     return principal
 
 
+def require_remote(principal: Principal = Depends(current_principal)) -> Principal:
+    if principal.kind != "staff" or principal.role not in REMOTE_ROLES:
+        raise ApiError(403, "forbidden")
+    return principal
+
+
+def require_reporter(principal: Principal = Depends(current_principal)) -> Principal:
+    if principal.kind != "staff" or principal.role not in REPORT_ROLES:
+        raise ApiError(403, "forbidden")
+    return principal
+
+
 # The caller of each endpoint family: a valid token of the wrong kind or role gets 403.
 ClinicCaller = Annotated[Principal, Depends(require_clinic)]
 DeskCaller = Annotated[Principal, Depends(require_desk)]
 IndicatorReader = Annotated[Principal, Depends(require_indicator_reader)]
+RemoteCaller = Annotated[Principal, Depends(require_remote)]
+ReporterCaller = Annotated[Principal, Depends(require_reporter)]
 
 
 def no_unknown_query(request: Request) -> None:

@@ -29,9 +29,9 @@ from clinic_hub import limits
 from clinic_hub.limits import BATCH_ID
 from clinic_tui.sync.wire import PushRecord
 
-# Kinds whose data the hub reads beyond clinic_id (referral intake, the user PIN check): parsed
+# Kinds whose data the hub reads beyond clinic_id (referral and remote intake, the user PIN check): parsed
 # at once, so that a body the careful parser would refuse is refused the same way.
-PARSED_KINDS = frozenset({"referral", "referral_event", "user"})
+PARSED_KINDS = frozenset({"referral", "referral_event", "remote_request", "user"})
 
 
 @dataclass(slots=True, eq=False)

@@ -243,3 +243,60 @@ class AuditLog(HubTable, table=True):
     status_code: int
     record_count: int = 0
     record_ids: list[Any] = Field(sa_type=JSONType)
+
+
+class RemoteRequest(HubTable, table=True):
+    """The hub's typed view of a remote consultation or read asked by a clinic (domain/remote.py):
+    the clinic's request (stored whole in ``sync_record``) with the hospital's state and report.
+    The clinic's acknowledgements (report read, critical value seen) are copied from its revisions."""
+
+    __tablename__ = "remote_request"
+    # The reading rooms' queues (per service, state and urgency, oldest first) and the list of
+    # critical values the clinic has not acknowledged yet (clinic_hub/web/remote.py).
+    __table_args__ = (
+        sa.Index("ix_remote_request_queue", "deleted", "service", "status", "urgency", "requested_at"),
+        sa.Index("ix_remote_request_critical", "critical", "critical_ack_at"),
+    )
+    id: str = Field(primary_key=True, max_length=36)
+    clinic_id: str = Field(max_length=36, index=True)
+    request_no: str = Field(max_length=64, unique=True)
+    service: str = Field(max_length=20)
+    urgency: str = Field(max_length=10)
+    status: str = Field(max_length=20)  # the state the hub holds (both sides' moves)
+    clinic_status: str = Field(max_length=20)  # the last status the clinic pushed
+    deleted: bool = False
+    requested_at: datetime = Field(sa_type=UTC_DATETIME)  # as the clinic wrote it: the overdue clock
+    accepted_at: datetime | None = Field(default=None, sa_type=UTC_DATETIME)
+    scheduled_at: datetime | None = Field(default=None, sa_type=UTC_DATETIME)
+    expert: str | None = Field(default=None, max_length=100)
+    reported_at: datetime | None = Field(default=None, sa_type=UTC_DATETIME)
+    findings: str | None = Field(default=None, sa_type=sa.Text)
+    conclusion: str | None = Field(default=None, sa_type=sa.Text)
+    advice: str | None = Field(default=None, sa_type=sa.Text)
+    reporting_doctor: str | None = Field(default=None, max_length=100)
+    reviewing_doctor: str | None = Field(default=None, max_length=100)
+    service_item_code: str | None = Field(default=None, max_length=40)
+    fee: str | None = Field(default=None, max_length=20)
+    critical: bool = False
+    critical_note: str | None = Field(default=None, max_length=2000)
+    report_read_at: datetime | None = Field(default=None, sa_type=UTC_DATETIME)
+    report_read_by: str | None = Field(default=None, max_length=100)
+    critical_ack_at: datetime | None = Field(default=None, sa_type=UTC_DATETIME)
+    critical_ack_by: str | None = Field(default=None, max_length=100)
+    created_at: datetime = Field(sa_type=UTC_DATETIME)
+    updated_at: datetime = Field(sa_type=UTC_DATETIME)
+
+
+class RemoteMove(HubTable, table=True):
+    """Every state move of a remote request, from either side (its history on the desk)."""
+
+    __tablename__ = "remote_move"
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: str = Field(max_length=36, index=True)
+    event_id: str | None = Field(default=None, max_length=36)
+    from_status: str | None = Field(default=None, max_length=20)
+    to_status: str = Field(max_length=20)
+    actor: str = Field(max_length=10)
+    actor_id: str | None = Field(default=None, max_length=64)
+    reason: str | None = Field(default=None, max_length=2000)
+    at: datetime = Field(sa_type=UTC_DATETIME)

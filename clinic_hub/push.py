@@ -4,7 +4,8 @@ docs/architecture-sync.md).
 Records are read and checked before the write transaction (``incoming``: a well-formed body in one
 pass, anything else record by record), then written in bulk inside one savepoint; if the bulk write
 fails, each of its records is retried alone in its own savepoint, so one bad record never blocks
-the others. Referral records are interpreted (referral_intake) one by one. The answers are stored
+the others. Referral and remote request records are interpreted (referral_intake,
+remote_intake) one by one. The answers are stored
 under the batch id: the same batch sent again gets the same answers and changes nothing.
 """
 
@@ -38,11 +39,15 @@ from clinic_hub.limits import BATCH_ID, OutOfBounds
 from clinic_hub.messages import message
 from clinic_hub.models import PushBatch, table_of
 from clinic_hub.record_store import RecordWriter, StoredVersion, stored_versions
-from clinic_hub.referral_intake import INTERPRETERS, Outcome, RecordRejected
+from clinic_hub.referral_intake import INTERPRETERS as REFERRAL_INTERPRETERS
+from clinic_hub.referral_intake import Outcome, RecordRejected
+from clinic_hub.remote_intake import INTERPRETERS as REMOTE_INTERPRETERS
 from clinic_tui.sync.wire import CLINIC_KINDS, USER
 
 log = logging.getLogger("clinic_hub.push")
 _batches = table_of(PushBatch)
+# Kinds whose records the hub interprets one by one (their typed tables, the ownership rules).
+INTERPRETERS = {**REFERRAL_INTERPRETERS, **REMOTE_INTERPRETERS}
 SECRET_FIELDS = frozenset({"pin", "pin_hash", "pin_salt", "password", "password_hash", "token"})
 
 

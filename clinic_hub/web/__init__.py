@@ -1,15 +1,16 @@
 """The web desk (/desk/): server-rendered pages for the lead hospital's referral office, its
-department doctors and administrators (issue 17). See docs/hub.md, "Web desk".
+department doctors and administrators (issue 17), and its remote consultation and reading rooms
+(issue 18). See docs/hub.md, "Web desk".
 
 ``routers`` (``pages``: sign-in, queue, referrals, indicators; ``pools``: the slot and bed pools;
-``admin``: the administrator's pages; ``password``: everyone's own password) are mounted by
-``clinic_hub.app.create_app`` beside the JSON routers; ``install`` adds the desk's own answers for
+``remote``: the remote reading rooms; ``admin``: the administrator's pages; ``password``:
+everyone's own password) are mounted by ``clinic_hub.app.create_app`` beside the JSON routers; ``install`` adds the desk's own answers for
 "not signed in", "not allowed" and "too large" (HTML pages, not the API's JSON).
 """
 
-from clinic_hub.web import admin, pages, password, pools
+from clinic_hub.web import admin, pages, password, pools, remote
 from clinic_hub.web.common import install
 
-routers = (pages.router, pools.router, admin.router, password.router)
+routers = (pages.router, pools.router, remote.router, admin.router, password.router)
 
 __all__ = ["install", "routers"]

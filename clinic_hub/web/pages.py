@@ -26,13 +26,13 @@ from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
-from clinic_hub import audit, desk, directory, indicators
+from clinic_hub import audit, desk, directory, indicators, remote_desk
 from clinic_hub.accounts import STAFF_ROLES, Principal, clinic_by_code
 from clinic_hub.dependencies import EngineDep
 from clinic_hub.errors import ApiError
 from clinic_hub.messages import message
 from clinic_hub.schemas.desk import AcceptRequest, SendDownRequest
-from clinic_hub.web import auth, views
+from clinic_hub.web import auth, remote_views, views
 from clinic_hub.web.auth import WebUser
 from clinic_hub.web.common import (
     CSS,
@@ -635,7 +635,10 @@ def indicators_page(
     shown = _indicators(request, engine, user, month, "web.indicators")
     if isinstance(shown, Response):
         return shown
-    return render(request, "indicators.html", v=shown)
+    with engine.begin() as conn:  # the remote reading rooms' turnaround (issue 18)
+        turnaround = remote_desk.turnaround(conn, shown.month)
+    t = Translator(language(request))
+    return render(request, "indicators.html", v=shown, turnaround=remote_views.turnaround_rows(t, turnaround))
 
 
 def _export(shown: views.IndicatorsView, request: Request, extension: str) -> Response:

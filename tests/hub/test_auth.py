@@ -30,18 +30,28 @@ DESK = [
     ("POST", "/api/v1/desk/referrals/{no}/complete", None),
     ("POST", "/api/v1/desk/downward-referrals", {"clinic_code": "X"}),
 ]
+REMOTE = [  # {rno}: a remote request number
+    ("GET", "/api/v1/remote/requests", None),
+    ("GET", "/api/v1/remote/requests/{rno}", None),
+    ("POST", "/api/v1/remote/requests/{rno}/accept", None),
+    ("POST", "/api/v1/remote/requests/{rno}/return", {"reason": "r"}),
+    ("POST", "/api/v1/remote/requests/{rno}/schedule", {"scheduled_at": "2025-07-01T09:00+08:00", "expert": "X"}),
+    ("POST", "/api/v1/remote/requests/{rno}/report", {"findings": "f", "conclusion": "c"}),
+]
 INDICATORS = [("GET", "/api/v1/indicators?month=2025-07", None)]
-PROTECTED = SYNC + DESK + INDICATORS
+PROTECTED = SYNC + DESK + REMOTE + INDICATORS
 
 
 def test_the_matrix_covers_every_endpoint(hub):
     documented = {(method.upper(), path) for path, item in hub.app.openapi()["paths"].items() for method in item}
-    covered = {(m, p.split("?")[0].replace("{no}", "{referral_no}")) for m, p, _ in PROTECTED}
+    covered = {
+        (m, p.split("?")[0].replace("{no}", "{referral_no}").replace("{rno}", "{request_no}")) for m, p, _ in PROTECTED
+    }
     assert documented == covered | {("GET", "/api/v1/health")}
 
 
-def _call(client, method, path, body, no="NO-SUCH"):
-    return client.request(method, path.replace("{no}", no), json=body)
+def _call(client, method, path, body, no="NO-SUCH", rno="C1-20250101-R0001"):
+    return client.request(method, path.replace("{no}", no).replace("{rno}", rno), json=body)
 
 
 @pytest.mark.parametrize("method,path,body", PROTECTED, ids=[f"{m} {p}" for m, p, _ in PROTECTED])
@@ -81,7 +91,9 @@ def _staff_ids(hub, token):
         )
 
 
-@pytest.mark.parametrize("method,path,body", DESK + INDICATORS, ids=[f"{m} {p}" for m, p, _ in DESK + INDICATORS])
+@pytest.mark.parametrize(
+    "method,path,body", DESK + REMOTE + INDICATORS, ids=[f"{m} {p}" for m, p, _ in DESK + REMOTE + INDICATORS]
+)
 def test_clinic_tokens_cannot_use_staff_endpoints(hub, method, path, body):
     code, token = hub.new_clinic()
     referral = make_referral(code)
@@ -98,7 +110,7 @@ def test_staff_tokens_cannot_use_the_sync_api(hub, method, path, body, role):
         assert _call(client, method, path, body).status_code == 403
 
 
-@pytest.mark.parametrize("method,path,body", DESK, ids=[f"{m} {p}" for m, p, _ in DESK])
+@pytest.mark.parametrize("method,path,body", DESK + REMOTE, ids=[f"{m} {p}" for m, p, _ in DESK + REMOTE])
 def test_viewers_cannot_use_the_desk(hub, method, path, body):
     with hub.client(hub.new_staff("viewer")) as client:
         assert _call(client, method, path, body).status_code == 403

@@ -268,3 +268,27 @@ def test_a_database_never_migrated_is_a_message_not_a_traceback(tmp_path, capsys
     ):
         code, _, err = run(capsys, *argv)
         assert code == 1 and err.strip() and "Traceback" not in err, (argv, err)
+
+
+def test_remote_sweep_marks_requests_not_accepted_in_time(db, capsys):
+    from datetime import datetime, timedelta
+
+    from clinic_hub import remote_desk
+    from tests.hub.remote_support import make_remote
+
+    engine = make_engine(db)
+    with engine.begin() as conn:
+        _, token = accounts.add_clinic(conn, "C04", "北村卫生室")
+        clinic = accounts.authenticate(conn, token)
+    now = datetime.now(UTC)
+    late = make_remote("C04", service="ecg", urgency="urgent", requested_at=now - timedelta(minutes=40))
+    on_time = make_remote("C04", service="imaging_dr", urgency="urgent", requested_at=now - timedelta(minutes=40))
+    push_service.handle_push(engine, clinic, {"batch_id": "cli-sweep", "records": [late, on_time]}, "zh", 500)
+    code, out, _ = run(capsys, "remote", "sweep", "--db", db)
+    assert code == 0 and "marked 1 " in out and late["data"]["request_no"] in out
+    assert on_time["data"]["request_no"] not in out
+    with engine.connect() as conn:
+        assert remote_desk.get_request(conn, late["data"]["request_no"]).status == "timed_out"
+        assert remote_desk.get_request(conn, on_time["data"]["request_no"]).status == "requested"
+    assert run(capsys, "remote", "sweep", "--db", db)[1].startswith("marked 0 ")
+    engine.dispose()

@@ -24,7 +24,12 @@ EXAMPLES = int(os.environ.get("HUB_SCHEMATHESIS_EXAMPLES", "10"))
 @pytest.fixture
 def tokens(hub):
     _, clinic = hub.new_clinic()
-    return {"sync": clinic, "desk": hub.new_staff("desk"), "indicators": hub.new_staff("viewer")}
+    return {
+        "sync": clinic,
+        "desk": hub.new_staff("desk"),
+        "remote": hub.new_staff("doctor"),  # a doctor may make every remote desk move
+        "indicators": hub.new_staff("viewer"),
+    }
 
 
 def _token_for(path: str, tokens: dict[str, str]) -> str:
@@ -53,6 +58,10 @@ EXCLUDED = {
             "/api/v1/desk/referrals/{referral_no}/no-show",
             "/api/v1/desk/referrals/{referral_no}/complete",
             "/api/v1/desk/downward-referrals",
+            "/api/v1/remote/requests/{request_no}/accept",
+            "/api/v1/remote/requests/{request_no}/return",
+            "/api/v1/remote/requests/{request_no}/schedule",
+            "/api/v1/remote/requests/{request_no}/report",
         )
     },
 }

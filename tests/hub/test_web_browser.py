@@ -212,7 +212,7 @@ def test_a_nurse_answers_a_synced_referral_in_the_browser_and_the_clinic_sees_it
     expect(admin.get_by_role("heading", name=re.compile("已新增机构 QS0102"))).to_be_visible()
     new_token = admin.get_by_label("令牌").input_value()
     assert new_token.startswith("chub_") and admin.get_by_label("令牌").evaluate("e => e === document.activeElement")
-    _shot(admin, "10-admin-clinic-token")
+    _shot(admin, "11-admin-clinic-token")
     with hub.client(new_token) as new_clinic:
         assert new_clinic.get("/api/v1/sync/pull").status_code == 200
     admin.get_by_role("link", name="完成：返回机构页面").click()
@@ -223,14 +223,14 @@ def test_a_nurse_answers_a_synced_referral_in_the_browser_and_the_clinic_sees_it
     _shot(admin, "7-admin-clinics")
     admin.get_by_role("navigation", name="主菜单").get_by_role("link", name="员工").click()
     expect(admin.get_by_role("link", name="转诊办王护士")).to_be_visible()
-    _shot(admin, "11-admin-staff")
+    _shot(admin, "12-admin-staff")
     admin.get_by_role("link", name="修改密码").click()
     admin.get_by_label("当前密码").fill(PASSWORD)  # the field has the focus; fill() types into it
     admin.get_by_label("新密码", exact=True).fill("信息科的新密码 2026")
     admin.get_by_label("再次输入新密码").fill("信息科的新密码 2026")
     admin.keyboard.press("Enter")
     expect(admin.get_by_role("status")).to_contain_text("密码已修改")
-    _shot(admin, "12-own-password")
+    _shot(admin, "13-own-password")
     admin.close()
 
     # The clinic's next sync brings the hospital's answers into its own database.
@@ -257,3 +257,37 @@ def test_a_nurse_answers_a_synced_referral_in_the_browser_and_the_clinic_sees_it
     ).fetchone()
     assert admission[0] and admission[1]  # the admission day and the bed pool reached the clinic
     db.close()
+
+    # Issue 18: a remote ECG read. The clinic asks (pushed as its app would), a department doctor
+    # opens it from the ECG room's queue, accepts it and signs a report with a critical value.
+    from .conftest import push
+    from .remote_support import make_remote
+
+    ecg = make_remote("QS0101", service="ecg", urgency="urgent", patient_name="赵桂兰")
+    with hub.client(token) as clinic:
+        assert push(clinic, [ecg]).json()["results"][0]["status"] == "accepted"
+    number = ecg["data"]["request_no"]
+    _doctor_id, doctor_login = add_staff(hub.engine, "doctor", name="心电室刘医生")
+    doctor = browser.new_context(viewport=VIEWPORT, locale="zh-CN").new_page()
+    doctor.goto(f"{hub.base_url}/desk/login?next=/desk/remote%3Froom%3Decg")
+    doctor.get_by_label("登录名").fill(doctor_login)
+    doctor.get_by_label("密码").fill(PASSWORD)
+    doctor.get_by_role("button", name="登录").click()
+    doctor.wait_for_url(re.compile(r"/desk/remote\?room=ecg"))
+    expect(doctor.get_by_role("link", name=number)).to_be_visible()
+    _shot(doctor, "14-remote-queue")
+    doctor.get_by_role("link", name=number).click()
+    doctor.get_by_role("button", name="接收申请").click()
+    doctor.wait_for_url(re.compile(r"done=accepted"))
+    _shot(doctor, "15-remote-request")
+    doctor.get_by_label("所见").fill("窦性心律，II、III、aVF 导联 ST 段弓背抬高 0.3 mV")
+    doctor.get_by_label("结论").fill("急性下壁心肌梗死")
+    doctor.get_by_label("建议").fill("立即转上级医院，途中心电监护")
+    doctor.get_by_role("checkbox", name=re.compile("危急值")).check()
+    doctor.get_by_label("危急值内容").fill("急性心梗，已电话通知申请医生")
+    doctor.get_by_role("button", name="签发报告").click()
+    doctor.wait_for_url(re.compile(r"done=reported"))
+    expect(doctor.get_by_text("机构尚未确认")).to_be_visible()
+    assert "心电室刘医生" in doctor.locator("section.report").inner_text()
+    _shot(doctor, "16-remote-report")
+    doctor.close()

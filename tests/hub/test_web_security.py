@@ -14,6 +14,7 @@ from clinic_hub.db import utcnow
 from clinic_hub.web import auth, routers
 
 from .conftest import make_referral, push
+from .remote_support import make_remote
 from .web_support import (
     PASSWORD,
     REAL_HASHER,
@@ -55,9 +56,13 @@ def _routes() -> list[tuple[str, str]]:
     return sorted(found)
 
 
-def _url(path: str, referral_no: str, clinic_code: str = "NOPE", staff_id: str = "nobody") -> str:
+REMOTE_ANSWERS = ("accept", "return", "schedule", "report")
+
+
+def _url(path: str, referral_no: str, clinic_code: str = "NOPE", staff_id: str = "nobody", request_no: str = "") -> str:
     return (
         path.replace("{referral_no}", referral_no)
+        .replace("{request_no}", request_no or "C1-20250101-R0001")
         .replace("{lang}", "en")
         .replace("{code}", clinic_code)
         .replace("{staff_id}", staff_id)
@@ -90,7 +95,8 @@ def world(hub):
     code, token = hub.new_clinic()
     clinic = hub.client(token)
     referrals = [make_referral(code, urgency="emergency" if i == 0 else "normal") for i in range(4)]
-    assert push(clinic, referrals).status_code == 200
+    remote = make_remote(code)
+    assert push(clinic, [*referrals, remote]).status_code == 200
     people = {}
     for role in ("desk", "doctor", "viewer", "admin"):
         staff_id, login = add_staff(hub.engine, role)
@@ -98,7 +104,8 @@ def world(hub):
         client.sign_in(login)
         client.staff_id = staff_id
         people[role] = client
-    yield {"clinic": clinic, "code": code, "numbers": [r["data"]["referral_no"] for r in referrals], **people}
+    numbers = [r["data"]["referral_no"] for r in referrals]
+    yield {"clinic": clinic, "code": code, "numbers": numbers, "remote": remote["data"]["request_no"], **people}
     clinic.close()
     for client in people.values():
         client.close()
@@ -128,6 +135,8 @@ def test_the_route_list_is_what_these_tests_cover():
         ("POST", "/desk/admin/directory/import"),
     } <= admin
     assert {("GET", "/desk/pools"), ("POST", "/desk/pools")} <= set(routes)
+    assert ("GET", "/desk/remote") in routes and ("GET", "/desk/remote/{request_no}") in routes
+    assert {("POST", f"/desk/remote/{{request_no}}/{a}") for a in REMOTE_ANSWERS} <= set(routes)
 
 
 def test_every_route_without_a_session_goes_to_sign_in_or_gets_401(hub, world):
@@ -137,7 +146,7 @@ def test_every_route_without_a_session_goes_to_sign_in_or_gets_401(hub, world):
     for method, path in _routes():
         if (method, path) in PUBLIC:
             continue
-        url = _url(path, number, world["code"], world["desk"].staff_id)
+        url = _url(path, number, world["code"], world["desk"].staff_id, world["remote"])
         answer = anonymous.http.request(method, url, data={"csrf_token": "x", "code": "X1", "name": "x"})
         if method == "GET":
             assert answer.status_code == 303, path
@@ -158,7 +167,7 @@ def test_another_roles_session_gets_403_and_changes_nothing(hub, world):
     for method, path in _routes():
         if (method, path) in PUBLIC | OWN or path == "/desk/logout":
             continue
-        url = _url(path, number, world["code"], world["desk"].staff_id)
+        url = _url(path, number, world["code"], world["desk"].staff_id, world["remote"])
         answer = viewer.http.request(method, url, data={"csrf_token": viewer.csrf, "code": "X1", "name": "x"})
         assert answer.status_code == (200 if (method, path) in EVERY_ROLE else 403), (method, path)
     for role in ("desk", "doctor"):  # the administrator's pages are the administrator's only
@@ -199,6 +208,10 @@ def test_a_post_without_the_sessions_csrf_token_gets_403(hub, world, token):
     assert STALE in answer.text
     assert desk.post("/desk/logout", csrf=token).status_code == 403
     assert referral_status(hub.engine, number) == "sent"
+    admin_token = desk.csrf if token == world["admin"].csrf else token  # for the admin: another session's
+    for action in REMOTE_ANSWERS:
+        refused = world["admin"].post(f"/desk/remote/{world['remote']}/{action}", {"reason": "x"}, csrf=admin_token)
+        assert refused.status_code == 403 and STALE in refused.text, action
     assert desk.get("/desk/queue").status_code == 200  # still signed in
 
 
@@ -333,6 +346,8 @@ def test_a_clinic_token_cannot_use_the_desk(hub, world):
     assert client.get("/desk/queue").status_code == 303  # bearer tokens are not desk sessions
     assert client.post(f"/desk/referrals/{world['numbers'][1]}/arrive", csrf="x").status_code == 401
     assert client.get("/api/v1/desk/referrals").status_code == 403  # nor does the JSON desk take it
+    assert client.get("/api/v1/remote/requests").status_code == 403
+    assert client.post(f"/desk/remote/{world['remote']}/accept", csrf="x").status_code == 401
     client.close()
 
 
