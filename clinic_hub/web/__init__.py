@@ -2,10 +2,11 @@
 department doctors and administrators (issue 17), and its remote consultation and reading rooms
 (issue 18). See docs/hub.md, "Web desk".
 
-``routers`` (``pages``: sign-in, queue, referrals, indicators; ``pools``: the slot and bed pools;
-``remote``: the remote reading rooms; ``admin``: the administrator's pages; ``password``:
-everyone's own password) are mounted by ``clinic_hub.app.create_app`` beside the JSON routers; ``install`` adds the desk's own answers for
-"not signed in", "not allowed" and "too large" (HTML pages, not the API's JSON).
+``routers`` are mounted by ``clinic_hub.app.create_app`` beside the JSON routers: ``pages``
+(sign-in, queue, referrals, indicators), ``pools`` (the slot and bed pools), ``remote`` (the remote
+reading rooms), ``admin`` (the administrator's pages) and ``password`` (everyone's own password).
+``install`` adds the desk's own answers for "not signed in", "not allowed" and "too large" (HTML
+pages, not the API's JSON).
 """
 
 from clinic_hub.web import admin, pages, password, pools, remote

@@ -29,8 +29,8 @@ from clinic_hub.messages import message
 from clinic_hub.schemas.remote import RemoteMoveResult, ReportRemote, ScheduleRemote
 from clinic_hub.web import remote_views
 from clinic_hub.web.auth import WebUser
-from clinic_hub.web.i18n import N_, Translator
 from clinic_hub.web.common import PREFIX, Posted, language, poster_for, redirect, render, viewer_of
+from clinic_hub.web.i18n import N_, Translator
 from clinic_hub.web.views import label
 from clinic_tui.domain import remote
 from clinic_tui.domain.remote import SERVICE_LABELS, URGENCY_LABELS
