@@ -32,9 +32,18 @@ if TYPE_CHECKING:
         Followups,
         Indicators,
         Referrals,
+        Remote,
         Residents,
         Visits,
     )
+
+
+# The reported critical values not acknowledged (data/remote_requests.py's rule, in plain SQL).
+CRITICAL_COUNT_SQL = (
+    "SELECT count(*) FROM remote_request r WHERE r.deleted = 0 AND r.critical_ack_at IS NULL AND EXISTS "
+    "(SELECT 1 FROM remote_event e WHERE e.request_id = r.id AND e.deleted = 0 AND e.to_status = 'reported' "
+    "AND e.critical = 1)"
+)
 
 
 @dataclass(frozen=True)
@@ -116,6 +125,12 @@ class Store:
         return Referrals(self)
 
     @cached_property
+    def remote(self) -> Remote:
+        from clinic_tui.data.features import Remote
+
+        return Remote(self)
+
+    @cached_property
     def contracts(self) -> Contracts:
         from clinic_tui.data.features import Contracts
 
@@ -179,6 +194,12 @@ class Store:
                 " FROM sync_run WHERE finished_at IS NOT NULL"
             ).fetchone()
         return latest, changed
+
+    def critical_values(self) -> int:
+        """Remote reports with a critical value (危急值) no doctor has acknowledged yet: the header's
+        red mark, read in plain SQLite like the rest of the header (it is drawn before the ORM loads)."""
+        with reading(self.path) as connection:
+            return int(connection.execute(CRITICAL_COUNT_SQL).fetchone()[0])
 
     def sync_summary(self) -> SyncSummary:
         with reading(self.path) as connection:
