@@ -25,8 +25,8 @@ from sqlmodel import Session, col
 from clinic_tui.data import records
 from clinic_tui.data.db import read_session, unit_of_work
 from clinic_tui.data.lookups import current_clinic, get_resident
-from clinic_tui.data.store import CRITICAL_COUNT_SQL
 from clinic_tui.data.models import Department, Followup, Hospital, RemoteEvent, RemoteRequest, Staff, Visit, utcnow
+from clinic_tui.data.store import CRITICAL_COUNT_SQL
 from clinic_tui.domain import remote
 from clinic_tui.domain.codes import CHRONIC_CONDITION
 from clinic_tui.domain.problems import DomainError, Problem
