@@ -23,10 +23,10 @@ from sqlalchemy import Engine, select, text
 from sqlmodel import Session, col
 
 from clinic_tui.data import records
+from clinic_tui.data.dashboard import CRITICAL_COUNT_SQL
 from clinic_tui.data.db import read_session, unit_of_work
 from clinic_tui.data.lookups import current_clinic, get_resident
 from clinic_tui.data.models import Department, Followup, Hospital, RemoteEvent, RemoteRequest, Staff, Visit, utcnow
-from clinic_tui.data.store import CRITICAL_COUNT_SQL
 from clinic_tui.domain import remote
 from clinic_tui.domain.codes import CHRONIC_CONDITION
 from clinic_tui.domain.problems import DomainError, Problem
@@ -318,11 +318,6 @@ def submit(
     if unknown:
         raise ValueError(f"not remote request form fields: {sorted(unknown)}")
     problems = remote.submission_problems(values)
-    if values.get("time_wished") and values.get("service") != remote.Service.CONSULT_VIDEO:
-        template = N_("A wished time is for a video consultation only.")
-        problems.append(Problem("remote.time_not_video", template, field="time_wished"))
-    if len(str(values.get("expert_wished") or "")) > 100:
-        problems.append(Problem("remote.expert_too_long", N_("The expert's name is too long."), field="expert_wished"))
     if problems:
         raise RemoteRefused(problems)
     now = now or utcnow()

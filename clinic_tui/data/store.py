@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from clinic_tui import clock
-from clinic_tui.data.dashboard import Dashboard, load_dashboard
+from clinic_tui.data.dashboard import CRITICAL_COUNT_SQL, Dashboard, load_dashboard
 from clinic_tui.data.sqlite_file import read_datetime, reading
 
 if TYPE_CHECKING:
@@ -36,14 +36,6 @@ if TYPE_CHECKING:
         Residents,
         Visits,
     )
-
-
-# The reported critical values not acknowledged (data/remote_requests.py's rule, in plain SQL).
-CRITICAL_COUNT_SQL = (
-    "SELECT count(*) FROM remote_request r WHERE r.deleted = 0 AND r.critical_ack_at IS NULL AND EXISTS "
-    "(SELECT 1 FROM remote_event e WHERE e.request_id = r.id AND e.deleted = 0 AND e.to_status = 'reported' "
-    "AND e.critical = 1)"
-)
 
 
 @dataclass(frozen=True)

@@ -134,9 +134,8 @@ def test_pulled_answers_apply_in_order_once_and_a_critical_report_shows(engine, 
     again = apply_pull_page(engine, page, "c1", "epoch")
     assert again.applied == 0 and again.skipped == 3
     with read_session(engine) as session:
-        assert [(e.id, e.arrival) for e in session.execute(select(RemoteEvent).order_by(RemoteEvent.arrival)).scalars()] == [
-            (E1, 1), (E2, 2), (E3, 3)
-        ]  # fmt: skip
+        events = session.execute(select(RemoteEvent).order_by(RemoteEvent.arrival)).scalars()
+        assert [(e.id, e.arrival) for e in events] == [(E1, 1), (E2, 2), (E3, 3)]
 
 
 def test_an_answer_for_a_request_not_held_is_kept_and_named(engine, request_id):
