@@ -51,7 +51,7 @@ class RemoteFormScreen(FormScreen):
     form_name = "remote"
     title_text = N_("Remote consultation or read")
     CSS_PATH = "remote_form.tcss"
-    BINDINGS = [Binding("ctrl+s", "save", N_("Send"), id="remote_form.send")]
+    BINDINGS = [Binding("ctrl+s", "save", N_("Send request"), id="remote_form.send")]
 
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)
@@ -95,7 +95,7 @@ class RemoteFormScreen(FormScreen):
             ),
             FieldSpec("question", N_("Question"), required=True),
             FieldSpec("chief_complaint", N_("Complaint")),
-            FieldSpec("present_illness", N_("Present illness")),
+            FieldSpec("present_illness", N_("Illness")),
             FieldSpec("history", N_("History")),
             FieldSpec("findings", N_("Findings")),
             FieldSpec(
@@ -124,14 +124,13 @@ class RemoteFormScreen(FormScreen):
             self.form.row(name).display = False
             self.form.input(name).disabled = True
         store = self.clinic_store
-        picker = DiagnosisPicker(
-            lambda query: store.diagnoses.find(query, resident_id=self.resident_id), label=N_("Preliminary diagnoses")
-        )
+        picker = DiagnosisPicker(lambda query: store.diagnoses.find(query, resident_id=self.resident_id))
         self.form.mount(picker, after=self.form.row("findings"))
         self.query_one("#remote-legend").display = False
         self.call_after_refresh(self._after_mount)
 
     def _after_mount(self) -> None:
+        self.show_title()  # the patient, as on the visit form
         self.query_one(DiagnosisPicker).set_chosen(json.loads(self.form.input("diagnoses").value or "[]"))
         for name in ("service", "urgency", "department", "consent"):
             if self.form.input(name).value:

@@ -174,9 +174,13 @@ class RemoteRequestScreen(ClinicScreen):
     def _show(self, detail) -> None:
         self.detail = detail
         self.query_one("#remote-state", Static).update(state_text(detail))
-        self.query_one("#remote-answers", Static).update(answers_text(detail))
-        self.query_one("#remote-report", Static).update(report_text(detail))
-        self.query_one("#remote-request", Static).update(request_text(detail))
+        for where, text in (
+            ("#remote-answers", answers_text(detail)),
+            ("#remote-report", report_text(detail)),
+            ("#remote-request", request_text(detail)),
+        ):
+            text.rstrip()  # a last newline would draw an empty line before the next part
+            self.query_one(where, Static).update(text)
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
