@@ -43,7 +43,7 @@ class Dashboard:
     referrals_waiting: list[WorkItem]
     downward_received: list[WorkItem]
     contracts_expiring: list[WorkItem]
-    critical_values: list[WorkItem] = ()  # type: ignore[assignment]  # remote reports, 危急值 not acknowledged
+    critical_values: list[WorkItem]  # remote reports whose critical value (危急值) no one acknowledged
 
 
 def _local_day_bounds(day: date) -> tuple[str, str]:

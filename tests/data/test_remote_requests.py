@@ -5,6 +5,7 @@ change with its outbox row and audit entry in the same transaction."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from sqlmodel import select
@@ -24,6 +25,7 @@ from clinic_tui.data.remote_requests import (
     submit,
     withdraw,
 )
+from clinic_tui.data.store import Store
 from clinic_tui.domain.problems import DomainError
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 10:00 in the clinic (Asia/Shanghai)
@@ -136,11 +138,16 @@ def test_report_read_and_critical_acknowledged_by_the_signed_in_doctor(engine, d
     assert shown.status == "reported" and shown.report.conclusion == "急性下壁心梗"
     assert shown.needs_critical_ack and shown.can_mark_read
     assert critical_count(engine) == 1
+    store = Store(Path(engine.url.database), engine)  # the header and the dashboard read plain SQLite
+    assert store.critical_values() == 1
+    (banner,) = store.dashboard(NOW.date()).critical_values
+    assert (banner.kind, banner.record_id, banner.name) == ("remote_request", request_id, "张三")
     rows, counts = page(engine, "critical")
     assert [r.id for r in rows] == [request_id] and counts["unread"] == 1
 
     acknowledge_critical(engine, request_id, user_id=doctor.id, now=NOW)
     assert critical_count(engine) == 0
+    assert store.critical_values() == 0 and store.dashboard(NOW.date()).critical_values == []
     with pytest.raises(DomainError):
         acknowledge_critical(engine, request_id, user_id=doctor.id)
     mark_read(engine, request_id, user_id=doctor.id, now=NOW)
