@@ -143,3 +143,28 @@ async def test_acknowledging_a_critical_value_clears_the_header_mark(tmp_path):
         assert _outbox(app, request_id).revision == 2
         await wait_for(pilot, lambda: not app.header_text.startswith("危急值"))
         assert app.store.critical_values() == 0
+
+
+async def test_what_is_typed_is_kept_as_a_draft_and_comes_back(tmp_path):
+    from pilot_helpers import draft_data
+
+    app = app_on_demo_copy(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        resident = _a_resident(app)
+        await app.push_screen(routes.record_page("resident", resident.id))
+        await wait_for(pilot, lambda: _screen(app, "ResidentScreen"))
+        await pilot.press("f10")
+        await wait_for(pilot, lambda: _screen(app, "RemoteFormScreen"))
+        form_screen = app.screen
+        await wait_for(pilot, lambda: app.screen.focused is form_screen.form.input("service"))
+        await pilot.press("4", "enter", "enter", *QUESTION)
+        await wait_for(pilot, lambda: draft_data(app, form_screen).get("question") == QUESTION)
+        draft = app.drafts.get(form_screen.draft_id)
+        assert draft.form == "remote" and draft.context["resident_id"] == resident.id
+        assert _requests(app, resident.id) == []  # a draft is never a record (nor on the wire)
+
+        again = routes.form_for_draft(draft)  # as the drafts list reopens it (after a kill, say)
+        await app.push_screen(again)
+        await wait_for(pilot, lambda: app.screen is again and again.form.input("question").value == QUESTION)
+        assert again.form.input("service").value == "4"
