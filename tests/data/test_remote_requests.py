@@ -204,3 +204,16 @@ def test_prefill_from_a_visit_carries_the_vital_signs_and_diagnoses(engine, clin
 )
 def test_shown_status(clinic_status, hospital, read, shown):
     assert shown_status(clinic_status, hospital, read) == shown
+
+
+def test_requests_join_the_residents_timeline_with_the_reports_conclusion(engine, doctor, resident):
+    from clinic_tui.data.resident_service import timeline
+
+    request_id, _ = submit(engine, resident_id=resident.id, values=_values(), user_id=doctor.id, now=NOW)
+    _event(engine, request_id, "reported", 1, conclusion="急性下壁心梗", critical=True)
+    (item,) = [i for i in timeline(engine, resident.id, NOW.date()).items if i.kind == "remote_request"]
+    assert item.record_id == request_id and item.day == NOW.date()
+    assert item.summary.startswith("危急值") and "心电诊断" in item.summary and "急性下壁心梗" in item.summary
+    acknowledge_critical(engine, request_id, user_id=doctor.id)
+    (item,) = [i for i in timeline(engine, resident.id, NOW.date()).items if i.kind == "remote_request"]
+    assert not item.summary.startswith("危急值")

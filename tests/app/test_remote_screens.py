@@ -168,3 +168,23 @@ async def test_what_is_typed_is_kept_as_a_draft_and_comes_back(tmp_path):
         await app.push_screen(again)
         await wait_for(pilot, lambda: app.screen is again and again.form.input("question").value == QUESTION)
         assert again.form.input("service").value == "4"
+
+
+async def test_f10_on_a_past_visit_asks_about_that_visit(tmp_path):
+    app = app_on_demo_copy(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        from clinic_tui.data.models import Visit
+
+        with read_session(app.store.engine) as session:
+            visit = session.execute(
+                select(Visit).where(Visit.deleted == False, Visit.sbp.is_not(None)).limit(1)  # noqa: E712
+            ).scalar_one()
+        await app.push_screen(routes.screen_for(app.store, "visit", visit.id))  # read only, as from the timeline
+        await wait_for(pilot, lambda: _screen(app, "VisitFormScreen"))
+        await pilot.press("f10")
+        await wait_for(pilot, lambda: _screen(app, "RemoteFormScreen"))
+        form = app.screen
+        assert form.context == {"resident_id": visit.resident_id, "visit_id": visit.id}
+        assert f"{visit.sbp}/{visit.dbp}" in form.form.input("findings").value
+        assert form.record_values(form.form.parse_all()[0])["source_id"] == visit.id
