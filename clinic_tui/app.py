@@ -53,6 +53,7 @@ class ClinicApp(App):
         Binding("ctrl+e", "open_mode('referrals')", N_("Referrals"), id="app.referrals", show=False),
         Binding("ctrl+d", "open_mode('downward')", N_("Downward inbox"), id="app.downward", show=False),
         Binding("ctrl+k", "open_mode('contracts')", N_("Contracts"), id="app.contracts", show=False),
+        Binding("ctrl+o", "open_mode('remote')", N_("Remote requests"), id="app.remote", show=False),
         Binding("ctrl+g", "indicators", N_("Indicators"), id="app.indicators", show=False),
         Binding("ctrl+y", "open_mode('sync')", N_("Sync"), id="app.sync", show=False),
         Binding("ctrl+l", "lock", N_("Lock"), id="app.lock", show=False),
@@ -72,6 +73,7 @@ class ClinicApp(App):
     MODES = {name: partial(mode_screen, name) for name in MODE_SCREENS}
 
     header_text: reactive[str] = reactive("")
+    header_mark = ""  # the red part at the start of header_text: unacknowledged critical values
 
     def __init__(self, settings: Settings):
         super().__init__()
@@ -196,10 +198,16 @@ class ClinicApp(App):
     def refresh_header(self) -> None:
         if self.store is None:
             return
-        from clinic_tui.widgets.app_header import fit_header
+        from clinic_tui.widgets.app_header import HeaderPart, fit_header
 
         width = (self.size.width or 80) - 2  # the header's padding
-        self.header_text = fit_header(self.header_parts(self.store.sync_summary()), width)
+        critical = self.store.critical_values()
+        # A critical value (危急值) not yet acknowledged comes first, in red (widgets/app_header.py).
+        self.header_mark = _("Critical {count}").format(count=critical) if critical else ""
+        parts = self.header_parts(self.store.sync_summary())
+        if self.header_mark:
+            parts.insert(0, HeaderPart(self.header_mark, 0))
+        self.header_text = fit_header(parts, width)
 
     def header_parts(self, summary) -> list:
         """What the header says, most needed first kept: pending changes and the sync state stay

@@ -15,6 +15,14 @@ from clinic_tui.data.sqlite_file import read_datetime, stored_datetime
 
 LIMIT = 200  # per section; the list screens page through everything
 
+# The reported critical values not acknowledged (data/remote_requests.py's rule, in plain
+# SQL: the header and the dashboard read it before the ORM loads).
+CRITICAL_COUNT_SQL = (
+    "SELECT count(*) FROM remote_request r WHERE r.deleted = 0 AND r.critical_ack_at IS NULL AND EXISTS "
+    "(SELECT 1 FROM remote_event e WHERE e.request_id = r.id AND e.deleted = 0 AND e.to_status = 'reported' "
+    "AND e.critical = 1)"
+)
+
 
 @dataclass(frozen=True)
 class WorkItem:
@@ -35,6 +43,7 @@ class Dashboard:
     referrals_waiting: list[WorkItem]
     downward_received: list[WorkItem]
     contracts_expiring: list[WorkItem]
+    critical_values: list[WorkItem]  # remote reports whose critical value (危急值) no one acknowledged
 
 
 def _local_day_bounds(day: date) -> tuple[str, str]:
@@ -49,7 +58,31 @@ def load_dashboard(connection: sqlite3.Connection, today: date) -> Dashboard:
         referrals_waiting=_referrals(connection, "up", ("review", "sent")),
         downward_received=_referrals(connection, "down", ("received",)),
         contracts_expiring=_contracts_expiring(connection, today),
+        critical_values=_critical_values(connection),
     )
+
+
+def _critical_values(connection: sqlite3.Connection) -> list[WorkItem]:
+    """Remote reports with a critical value no doctor has acknowledged: shown first, in red."""
+    rows = connection.execute(
+        "SELECT q.id, q.resident_id, q.patient_name, q.request_no, e.signed_at, e.critical_note"
+        " FROM remote_request q JOIN remote_event e ON e.request_id = q.id"
+        " WHERE q.deleted = 0 AND q.critical_ack_at IS NULL AND e.deleted = 0 AND e.to_status = 'reported'"
+        " AND e.critical = 1 ORDER BY e.arrival LIMIT ?",
+        (LIMIT,),
+    )
+    return [
+        WorkItem(
+            "remote_request",
+            r["id"],
+            r["resident_id"],
+            read_datetime(r["signed_at"]),
+            r["patient_name"],
+            f"{r['request_no']} {r['critical_note'] or ''}".strip(),
+            overdue=True,
+        )
+        for r in rows
+    ]
 
 
 def _visits_today(connection: sqlite3.Connection, today: date) -> list[WorkItem]:

@@ -328,3 +328,55 @@ class Indicators(_Feature):
         with open_private(path, encoding="utf-8-sig", newline="") as handle:
             csv.writer(handle).writerows(rows)
         return path
+
+
+class Remote(_Feature):
+    """Remote consultations and reads asked of the lead hospital (data/remote_requests.py)."""
+
+    def departments(self) -> list[tuple[str, str]]:
+        from clinic_tui.data.remote_requests import departments
+
+        return departments(self._engine)
+
+    def prefill(self, resident_id: str, *, visit_id: str | None = None, followup_id: str | None = None) -> dict:
+        from clinic_tui.data.remote_requests import prefill
+
+        return prefill(self._engine, resident_id, visit_id=visit_id, followup_id=followup_id)
+
+    def submit(self, *, resident_id: str, values: dict[str, Any], user_id: str | None) -> tuple[str, str]:
+        """Send the request; raises ``RemoteRefused`` (every problem, each naming its field)."""
+        from clinic_tui.data.remote_requests import submit
+
+        return submit(self._engine, resident_id=resident_id, values=values, user_id=user_id)
+
+    def detail(self, request_id: str):
+        from clinic_tui.data.remote_requests import detail
+
+        return detail(self._engine, request_id)
+
+    def page(self, which: str = "all", *, limit: int = 50, offset: int = 0):
+        """(rows, counts by filter) of the list (remote_requests.FILTERS)."""
+        from clinic_tui.data.remote_requests import page
+
+        return page(self._engine, which, limit=limit, offset=offset)
+
+    def critical_count(self) -> int:
+        from clinic_tui.data.remote_requests import critical_count
+
+        return critical_count(self._engine)
+
+    def withdraw(self, request_id: str, *, user_id: str | None) -> None:
+        """Raises ``DomainError`` (its message in the user's language) when refused."""
+        from clinic_tui.data.remote_requests import withdraw
+
+        withdraw(self._engine, request_id, user_id=user_id)
+
+    def mark_read(self, request_id: str, *, user_id: str | None) -> None:
+        from clinic_tui.data.remote_requests import mark_read
+
+        mark_read(self._engine, request_id, user_id=user_id)
+
+    def acknowledge_critical(self, request_id: str, *, user_id: str | None) -> None:
+        from clinic_tui.data.remote_requests import acknowledge_critical
+
+        acknowledge_critical(self._engine, request_id, user_id=user_id)

@@ -23,7 +23,7 @@ from sqlmodel import Session, col
 from clinic_tui import clock
 from clinic_tui.data import records
 from clinic_tui.data.db import read_session, unit_of_work
-from clinic_tui.data.models import Contract, Followup, Referral, Resident, Task, Visit
+from clinic_tui.data.models import Contract, Followup, Referral, RemoteEvent, RemoteRequest, Resident, Task, Visit
 from clinic_tui.data.residents import ResidentHit, likely_duplicates
 from clinic_tui.domain.age import completed_years
 from clinic_tui.domain.codes import CITIZEN_ID_CARD, KEY_POPULATION, VISIT_MODE
@@ -279,6 +279,8 @@ def timeline(engine: Engine, resident_id: str, today: date, limit: int = TIMELIN
                 line = summarize
                 if kind == "task":
                     line = partial(_task_line, number=_referral_number(session, record))
+                elif kind == "remote_request":
+                    line = partial(_remote_line, answer=_remote_answer(session, record))
                 rows.append((_day_of(getattr(record, day_column.key)), record.created_at, kind, record, line))
     rows.sort(key=lambda row: (row[0], row[1]), reverse=True)
     items = [
@@ -342,6 +344,31 @@ def _contract_line(c: Contract, today: date) -> str:
     )
 
 
+def _remote_answer(session: Session, request: RemoteRequest) -> RemoteEvent | None:
+    """The hospital's latest move on the request (its report, once reported)."""
+    return session.execute(
+        select(RemoteEvent)
+        .where(col(RemoteEvent.request_id) == request.id, col(RemoteEvent.deleted) == False)  # noqa: E712
+        .order_by(col(RemoteEvent.arrival).desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def _remote_line(r: RemoteRequest, today: date, answer: RemoteEvent | None = None) -> str:
+    """What was asked and where it stands; a report's conclusion, and its critical value first."""
+    from clinic_tui.data.remote_requests import shown_status
+    from clinic_tui.domain.remote import service_label, status_label
+
+    status = shown_status(r.status, answer.to_status if answer else None, r.report_read_at is not None)
+    critical = answer is not None and answer.critical and r.critical_ack_at is None
+    return _line(
+        _("CRITICAL") if critical else None,
+        service_label(r.service),
+        status_label(status),
+        answer.conclusion if answer is not None and answer.conclusion else r.question,
+    )
+
+
 def _task_line(t: Task, today: date, number: str | None = None) -> str:
     if t.done_at is not None:
         state = _("done")
@@ -368,6 +395,7 @@ _SOURCES: tuple[tuple[str, type[Any], Any, Callable[[Any, date], str]], ...] = (
     ("referral", Referral, Referral.referral_date, _referral_line),
     ("contract", Contract, Contract.start_date, _contract_line),
     ("task", Task, Task.due_date, _task_line),
+    ("remote_request", RemoteRequest, RemoteRequest.requested_at, _remote_line),
 )
 
 

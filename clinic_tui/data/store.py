@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from clinic_tui import clock
-from clinic_tui.data.dashboard import Dashboard, load_dashboard
+from clinic_tui.data.dashboard import CRITICAL_COUNT_SQL, Dashboard, load_dashboard
 from clinic_tui.data.sqlite_file import read_datetime, reading
 
 if TYPE_CHECKING:
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         Followups,
         Indicators,
         Referrals,
+        Remote,
         Residents,
         Visits,
     )
@@ -116,6 +117,12 @@ class Store:
         return Referrals(self)
 
     @cached_property
+    def remote(self) -> Remote:
+        from clinic_tui.data.features import Remote
+
+        return Remote(self)
+
+    @cached_property
     def contracts(self) -> Contracts:
         from clinic_tui.data.features import Contracts
 
@@ -179,6 +186,12 @@ class Store:
                 " FROM sync_run WHERE finished_at IS NOT NULL"
             ).fetchone()
         return latest, changed
+
+    def critical_values(self) -> int:
+        """Remote reports with a critical value (危急值) no doctor has acknowledged yet: the header's
+        red mark, read in plain SQLite like the rest of the header (it is drawn before the ORM loads)."""
+        with reading(self.path) as connection:
+            return int(connection.execute(CRITICAL_COUNT_SQL).fetchone()[0])
 
     def sync_summary(self) -> SyncSummary:
         with reading(self.path) as connection:

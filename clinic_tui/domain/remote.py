@@ -227,6 +227,7 @@ def parse_request_number(text: str) -> RequestNumber:
 
 MAX_QUESTION = 2000
 MAX_SUMMARY_TEXT = 4000
+MAX_EXPERT = 100
 SUMMARY_FIELDS = ("chief_complaint", "present_illness", "history", "findings")
 
 
@@ -234,7 +235,8 @@ def submission_problems(fields: Mapping[str, Any]) -> list[Problem]:
     """What stops a request from being sent; each problem names its field.
 
     Keys as on the wire (docs/protocol.md): ``service``, ``urgency``, ``question``, ``consent``,
-    the summary texts, ``time_wished`` (a video consultation's wished time, optional).
+    the summary texts, ``time_wished`` (a video consultation's wished time, optional: refused on
+    any other service), ``expert_wished``.
     """
     problems: list[Problem] = []
     if not any(fields.get("service") == s for s in Service):
@@ -254,6 +256,13 @@ def submission_problems(fields: Mapping[str, Any]) -> list[Problem]:
         if len(str(fields.get(name) or "")) > MAX_SUMMARY_TEXT:
             template = N_("This text is longer than {limit} characters.")
             problems.append(Problem("remote.text_too_long", template, {"limit": MAX_SUMMARY_TEXT}, field=name))
+    if fields.get("time_wished") and fields.get("service") != Service.CONSULT_VIDEO:
+        # Only a video consultation has an appointment; the reads and written answers have none.
+        template = N_("A wished time is for a video consultation only.")
+        problems.append(Problem("remote.time_not_video", template, field="time_wished"))
+    if len(str(fields.get("expert_wished") or "")) > MAX_EXPERT:
+        template = N_("The expert's name is longer than {limit} characters.")
+        problems.append(Problem("remote.expert_too_long", template, {"limit": MAX_EXPERT}, field="expert_wished"))
     if fields.get("consent") is not True:
         template = N_("The patient must agree to the remote service.")
         problems.append(Problem("remote.consent_missing", template, field="consent"))

@@ -43,6 +43,7 @@ class DashboardScreen(ClinicScreen):
         Binding("4", "section(3)", N_("Downward"), id="dashboard.downward", show=False),
         Binding("5", "section(4)", N_("Contracts"), id="dashboard.contracts", show=False),
         Binding("f5", "reload", N_("Refresh"), id="dashboard.refresh", show=False),
+        Binding("0", "critical", N_("Critical values"), id="dashboard.critical", show=False),
         # The app's own keys, shown here where a day starts (elsewhere they are in F1's list).
         Binding("f3", "app.residents", N_("Residents"), id="dashboard.residents"),
         Binding("f4", "app.register_resident", N_("Register"), id="dashboard.register"),
@@ -57,6 +58,7 @@ class DashboardScreen(ClinicScreen):
 
     def compose(self) -> ComposeResult:
         yield AppHeader()
+        yield Static("", id="dashboard-critical")
         yield OptionList(id="sections")
         yield DataTable(id="items", cursor_type="row")
         yield Static(_("1-5 choose a list · Tab moves between lists and lines · Enter opens"), id="dashboard-hint")
@@ -88,6 +90,7 @@ class DashboardScreen(ClinicScreen):
 
     def _show(self, data) -> None:
         self.data = data
+        self._show_critical(data.critical_values)
         sections = self.query_one("#sections", OptionList)
         highlighted = sections.highlighted or self.section
         sections.clear_options()
@@ -99,6 +102,21 @@ class DashboardScreen(ClinicScreen):
         self._fill(self.section)
         self.clinic_app.refresh_header()
         self.call_after_refresh(self.clinic_app.start_background_work)  # after this frame is on the screen
+
+    def _show_critical(self, items) -> None:
+        """Critical values (危急值) not yet acknowledged, above everything else, until they are."""
+        banner = self.query_one("#dashboard-critical", Static)
+        banner.display = bool(items)
+        if items:
+            names = "  ".join(f"{item.name} {item.detail}" for item in items[:3])
+            banner.update(
+                _("Critical values to acknowledge: {count} · 0 opens them").format(count=len(items)) + f"\n{names}"
+            )
+
+    def action_critical(self) -> None:
+        from clinic_tui.screens.routes import remote_list
+
+        self.app.push_screen(remote_list("critical"))
 
     def action_section(self, index: int) -> None:
         self.query_one("#sections", OptionList).highlighted = index

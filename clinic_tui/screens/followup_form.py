@@ -57,7 +57,11 @@ if TYPE_CHECKING:
 class FollowupFormScreen(FormScreen):
     form_name = "followup"
     title_text = N_("Chronic follow-up")
-    BINDINGS = [Binding("f9", "start_referral", N_("Save and refer"), id="followup.start_referral")]
+    BINDINGS = [
+        Binding("f9", "start_referral", N_("Save and refer"), id="followup.start_referral"),
+        # F10: ask the hospital remotely about this follow-up (saved first when it is new or changed).
+        Binding("f10", "remote", N_("Remote"), id="followup.remote"),
+    ]
     CSS_PATH = "followup_form.tcss"
 
     def __init__(self, **kwargs: Any):
@@ -322,11 +326,29 @@ class FollowupFormScreen(FormScreen):
         finally:
             self._referring = False
 
+    def action_remote(self) -> None:
+        if self.read_only and self.record_id is not None:
+            self._open_remote(self.record_id)
+            return
+        self._remote_after_save = True
+        try:
+            self.action_save()
+        finally:
+            self._remote_after_save = False
+
+    def _open_remote(self, followup_id: str) -> None:
+        from clinic_tui.screens.routes import form_class
+
+        context = {"resident_id": self.resident_id, "followup_id": followup_id}
+        self.app.push_screen(form_class("remote")(context=context))
+
     def after_save(self, record_id: str) -> None:
         # To the app, not from this screen: the screen is dismissed before its own queue would run.
         self.app.post_message(DataChanged())
         if self.referral_id is None:
             super().after_save(record_id)
+            if getattr(self, "_remote_after_save", False):
+                self._open_remote(record_id)
             return
         from clinic_tui.screens.routes import form_class
 

@@ -41,6 +41,7 @@ KIND_LABELS = {
     "referral": N_("Referral"),
     "contract": N_("Contract"),
     "task": N_("Task"),
+    "remote_request": N_("Remote"),
 }
 DATE_WIDTH = len("2026-11-20")
 
@@ -101,6 +102,9 @@ class ResidentScreen(ClinicScreen):
         Binding("f7", "new_form('visit')", N_("Visit"), id="resident.new_visit"),
         Binding("f8", "new_form('followup')", N_("Follow-up"), id="resident.new_followup"),
         Binding("ctrl+r", "new_form('referral')", N_("Refer"), id="resident.new_referral"),
+        # Beside the referral, out of the footer (it would not fit 80 columns in English): F1's
+        # list and the palette (yc, "远程") name it.
+        Binding("f10", "new_form('remote')", N_("Remote consultation or read"), id="resident.new_remote", show=False),
         # The history says "F9 shows more" when there is more; Esc goes back on every page.
         Binding("f9", "show_more", N_("Older records"), id="resident.more", show=False),
         Binding("escape", "back", N_("Back"), id="resident.back", show=False),

@@ -14,6 +14,7 @@ FORMS = {
     "followup": ("clinic_tui.screens.followup_form", "FollowupFormScreen"),
     "referral": ("clinic_tui.screens.referral_form", "ReferralFormScreen"),
     "contract": ("clinic_tui.screens.contract_form", "ContractFormScreen"),
+    "remote": ("clinic_tui.screens.remote_form", "RemoteFormScreen"),
 }
 
 # app mode -> (module, class) of its screen: each mode keeps its own screen stack.
@@ -23,6 +24,7 @@ MODE_SCREENS = {
     "referrals": ("clinic_tui.screens.referrals", "ReferralsScreen"),
     "downward": ("clinic_tui.screens.downward", "DownwardInboxScreen"),
     "contracts": ("clinic_tui.screens.contracts", "ContractsScreen"),
+    "remote": ("clinic_tui.screens.remote_requests", "RemoteRequestsScreen"),
     "sync": ("clinic_tui.screens.sync_screen", "SyncScreen"),
 }
 
@@ -31,6 +33,7 @@ RECORD_PAGES = {
     "resident": ("clinic_tui.screens.resident_page", "ResidentScreen"),
     "referral": ("clinic_tui.screens.referral_page", "ReferralScreen"),
     "contract": ("clinic_tui.screens.contract_page", "ContractScreen"),
+    "remote_request": ("clinic_tui.screens.remote_page", "RemoteRequestScreen"),
 }
 
 
@@ -67,3 +70,8 @@ def screen_for(store, kind: str, record_id: str):
         return form_class(kind)(record_id=record_id, context={"resident_id": resident_id}, read_only=True)
     resident_id = store.residents.of_record(kind, record_id)
     return _load(RECORD_PAGES["resident"])(resident_id) if resident_id else None
+
+
+def remote_list(which: str):
+    """The list of remote requests under one filter (data/remote_requests.FILTERS), e.g. "critical"."""
+    return _load(MODE_SCREENS["remote"])(which)

@@ -118,17 +118,22 @@ class SyncScreen(ClinicScreen):
     @work(thread=True, exclusive=True, group="sync-screen")
     def load(self) -> None:
         seen = self.clinic_sync.overview(RUNS_SHOWN)
-        show_from_worker(self, self._show, seen.pending, seen.runs, seen.receipt, seen.rejected)
+        show_from_worker(self, self._show, seen.pending, seen.runs, seen.receipt, seen.rejected, seen.unmatched)
 
-    def _show(self, pending, runs, receipt, rejected) -> None:
+    def _show(self, pending, runs, receipt, rejected, unmatched=()) -> None:
         from clinic_tui.sync.texts import counts_text
 
         self.query_one("#sync-status", Static).update(self._status_text(runs))
-        self.query_one("#sync-pending", Static).update(
+        waiting = (
             _("To send: {items}.").format(items=counts_text(pending))
             if pending
             else _("Nothing is waiting to be sent.")
         )
+        if unmatched:
+            waiting += "\n" + _("Hospital answers for remote requests not on this PC: {numbers}").format(
+                numbers=", ".join(unmatched)
+            )
+        self.query_one("#sync-pending", Static).update(waiting)
         first_reason = rejected[0].message if rejected else None
         self.query_one("#sync-receipt", Static).update(receipt_sentence(receipt, first_reason, clock.today()))
         table = self.query_one("#sync-runs", DataTable)

@@ -88,7 +88,11 @@ class VisitFormScreen(FormScreen):
     form_name = "visit"
     title_text = N_("Visit record")
     # Ctrl+R (the app's "new referral") here saves the visit, marked referred, and opens the slip on it.
-    BINDINGS = [Binding("ctrl+r", "save_and_refer", N_("Save and refer"), id="visit.refer")]
+    BINDINGS = [
+        Binding("ctrl+r", "save_and_refer", N_("Save and refer"), id="visit.refer"),
+        # F10: ask the hospital remotely about this visit (saved first when it is new or changed).
+        Binding("f10", "remote", N_("Remote"), id="visit.remote"),
+    ]
 
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)
@@ -261,10 +265,27 @@ class VisitFormScreen(FormScreen):
         finally:
             self._refer_after_save = False
 
+    def action_remote(self) -> None:
+        if self.read_only and self.record_id is not None:
+            self._open_remote(self.record_id)
+            return
+        self._remote_after_save = True
+        try:
+            self.action_save()
+        finally:
+            self._remote_after_save = False
+
+    def _open_remote(self, visit_id: str) -> None:
+        from clinic_tui.screens.routes import form_class
+
+        self.app.push_screen(form_class("remote")(context={"resident_id": self.resident_id, "visit_id": visit_id}))
+
     def after_save(self, record_id: str) -> None:
         # To the app, not from this screen: the screen is dismissed before its own queue would run.
         self.app.post_message(DataChanged())
         super().after_save(record_id)
+        if getattr(self, "_remote_after_save", False):
+            self._open_remote(record_id)
         if getattr(self, "_refer_after_save", False):
             from clinic_tui.screens.routes import form_class
 

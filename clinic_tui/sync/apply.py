@@ -1,7 +1,8 @@
 """Applying what the hub sends down (pull): one page and its cursor in one transaction.
 
 The hub's records are its own (sync invariant 5, docs/architecture-sync.md): the hospital's
-referral events and appointments, downward referrals, the directory and notices. They are upserted
+referral events and appointments, downward referrals, its moves on remote requests
+(``remote_event``), the directory and notices. They are upserted
 by id keeping the highest revision, never put in the outbox, and never applied over a local row
 whose outbox entry is still pending (sync invariant 4). After a hospital event the referral's
 effective status is recomputed as a derived value, with an audit entry "receive" and no outbox row
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlmodel import Session, col
 
 from clinic_tui.data.db import unit_of_work
@@ -29,6 +30,7 @@ from clinic_tui.data.models import (
     OutboxEntry,
     Referral,
     ReferralEvent,
+    RemoteEvent,
     Resident,
     SlotPool,
     SyncCursor,
@@ -66,10 +68,20 @@ class _Context:
         self._clinics = {code: cid for cid, code in session.execute(select(col(Clinic.id), col(Clinic.code))).all()}
         setting = session.get(AppSetting, "clinic_id")
         self.default_clinic = setting.value if setting else next(iter(self._clinics.values()), None)
+        self._arrival: int | None = None
 
     def clinic_id(self, code: Any) -> str | None:
         """The hub names the addressee by clinic code; locally rows point at the clinic's id."""
         return self._clinics.get(code) or self.default_clinic
+
+    def next_arrival(self) -> int:
+        """The place of a newly arrived remote event: after every one before it."""
+        if self._arrival is None:
+            self._arrival = self.session.execute(
+                select(func.coalesce(func.max(col(RemoteEvent.arrival)), 0))
+            ).scalar_one()
+        self._arrival += 1
+        return self._arrival
 
     def pending(self, kind: str, record_id: str) -> bool:
         return self.session.get(OutboxEntry, (kind, record_id)) is not None
@@ -270,6 +282,54 @@ def _broadcast(ctx: _Context, change: Any, _result: PageResult) -> bool:
     )
 
 
+_REMOTE_FIELDS = (
+    "request_no",
+    "from_status",
+    "actor_name",
+    "reason",
+    "expert",
+    "findings",
+    "conclusion",
+    "advice",
+    "reporting_doctor",
+    "reviewing_doctor",
+    "critical_note",
+    "service_item_code",
+)
+
+
+def _remote_event(ctx: _Context, change: Any, result: PageResult) -> bool:
+    """The hospital's move on a remote request. Kept even when this database does not hold the
+    request (the sync screen names such answers; a rebuild's take-back brings the request later):
+    the shown state is derived from these rows (data/remote_requests.py), so nothing else changes.
+    A second delivery of the same revision changes nothing; the first arrival's place is kept."""
+    data = change.data
+    row = ctx.session.get(RemoteEvent, change.id)
+    if not _newer(row, change) or not data.get("request_id") or not data.get("to_status"):
+        return False
+    fee = data.get("fee")
+    values = {name: data.get(name) for name in _REMOTE_FIELDS}
+    values.update(
+        revision=change.revision,
+        updated_at=_when(change.updated_at) or utcnow(),
+        deleted=change.deleted,
+        request_id=str(data["request_id"]),
+        to_status=str(data["to_status"]),
+        actor=data.get("actor") or "hospital",
+        at=_when(data.get("at")) or utcnow(),
+        scheduled_at=_when(data.get("scheduled_at")),
+        signed_at=_when(data.get("signed_at")),
+        critical=data.get("critical") is True,
+        fee=None if fee is None else str(fee),
+    )
+    if row is None:
+        row = RemoteEvent(id=change.id, arrival=ctx.next_arrival(), received_at=utcnow(), **values)
+    else:
+        _set(row, values)
+    ctx.session.add(row)
+    return True
+
+
 def _referral(ctx: _Context, change: Any, result: PageResult) -> bool:
     return _down_referral(ctx, change, result) if change.data.get("direction") == "down" else False
 
@@ -282,6 +342,7 @@ APPLIERS = {
     "slot_pool": _slot_pool,
     "bed_pool": _bed_pool,
     "broadcast": _broadcast,
+    "remote_event": _remote_event,
 }
 
 

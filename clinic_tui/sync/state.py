@@ -45,6 +45,7 @@ KIND_LABELS = {
     "task": N_("task"),
     "user": N_("staff member"),
     "service_package": N_("service package"),
+    "remote_request": N_("remote request"),
 }
 
 
@@ -266,6 +267,7 @@ class Overview:
     runs: list[SyncRun]
     receipt: SyncRun | None
     rejected: list[RejectedRecord]
+    unmatched: list[str]  # request numbers of hospital answers about remote requests not held here
 
 
 def overview(engine: Engine, runs_shown: int) -> Overview:
@@ -274,7 +276,22 @@ def overview(engine: Engine, runs_shown: int) -> Overview:
         runs=recent_runs(engine, runs_shown),
         receipt=latest_receipt(engine),
         rejected=rejected_records(engine),
+        unmatched=unmatched_remote_answers(engine),
     )
+
+
+_UNMATCHED = (
+    "SELECT DISTINCT coalesce(request_no, request_id) FROM remote_event WHERE deleted = 0 "
+    "AND request_id NOT IN (SELECT id FROM remote_request) ORDER BY 1"
+)
+
+
+def unmatched_remote_answers(engine: Engine) -> list[str]:
+    """The hospital's answers (remote_event) about requests this database does not hold, by request
+    number: kept, not dropped (sync/apply.py), and named on the sync screen so the doctor knows an
+    answer came for a request written on another PC or lost with a restored file."""
+    with read_session(engine) as session:
+        return [str(row[0]) for row in driver_cursor(session).execute(_UNMATCHED).fetchall()]
 
 
 def rejected_count(engine: Engine) -> int:

@@ -55,6 +55,7 @@ _RECEIPT_KINDS = (
     "service_record",
     "task",
     "referral_event",
+    "remote_request",
     "team",
     "user",
 )
@@ -68,6 +69,7 @@ COUNT_TEMPLATES = {
     "service_record": (N_("{count} service record"), N_("{count} service records")),
     "task": (N_("{count} task"), N_("{count} tasks")),
     "referral_event": (N_("{count} referral status change"), N_("{count} referral status changes")),
+    "remote_request": (N_("{count} remote request"), N_("{count} remote requests")),
     "team": (N_("{count} team"), N_("{count} teams")),
     "user": (N_("{count} staff record"), N_("{count} staff records")),
 }

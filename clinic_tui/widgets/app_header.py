@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.cells import cell_len
+from rich.text import Text
 from textual.widgets import Static
 
 
@@ -57,4 +58,10 @@ class AppHeader(Static):
         self.watch(self.app, "header_text", self._follow, init=True)
 
     def _follow(self, value: str) -> None:
-        self.update(value)
+        # The app's mark of unacknowledged critical values (危急值) starts the line, in red, so it
+        # is seen at once on every screen until a doctor acknowledges them.
+        mark = getattr(self.app, "header_mark", "")
+        if mark and value.startswith(mark):
+            self.update(Text.assemble((mark, "bold white on red"), value[len(mark) :]))
+        else:
+            self.update(value)

@@ -24,6 +24,7 @@ from . import catalog, people
 from .contracts import add_contracts
 from .records import RecordMaker, at
 from .referrals import add_referrals
+from .remote import add_remote_requests
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ def generate(path: Path, size: Size, *, seed: int = 20261123, today: date = date
         add_contracts(maker, residents)
         _draft(maker, residents)
         _sync_history(maker)
+        add_remote_requests(maker, residents, seed + 18)  # last, with a generator of its own
         maker.finish()
         # One record the hub refused, so the "needs attention" list has something to show.
         connection.execute(

@@ -22,6 +22,7 @@ KIND_OF_TABLE = {
     "service_package": "service_package",
     "contract": "contract",
     "service_record": "service_record",
+    "remote_request": "remote_request",
 }
 PENDING_DAYS = 1  # records of today and yesterday have not reached the hub yet
 

@@ -105,3 +105,14 @@ def test_what_a_request_needs_before_it_is_sent():
         ("remote.consent_missing", "consent"),
         ("remote.text_too_long", "history"),
     }
+
+
+def test_a_wished_time_is_for_a_video_consultation_only():
+    moment = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
+    video = {"service": "consult_video", "urgency": "routine", "question": "请会诊", "consent": True}
+    assert remote.submission_problems(video | {"time_wished": moment}) == []
+    problems = remote.submission_problems(video | {"service": "ecg", "time_wished": moment, "expert_wished": "x" * 101})
+    assert {(p.code, p.field) for p in problems} == {
+        ("remote.time_not_video", "time_wished"),
+        ("remote.expert_too_long", "expert_wished"),
+    }

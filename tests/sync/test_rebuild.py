@@ -47,6 +47,7 @@ def test_a_clinic_is_rebuilt_from_its_token_with_every_record_the_hub_holds(
     engine.dispose()
     before = _numbers(old)
     assert before["visit"][0] > 1000 and before["user"][0] >= 4
+    assert before["remote_request"][0] == 5  # the demo's remote requests come back like the rest
 
     new = tmp_path / "new-pc" / "clinic.db"
     command = ["--db", str(new), "sync", "rebuild", "--hub", hub.base_url, "--token", token]

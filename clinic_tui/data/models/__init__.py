@@ -20,6 +20,7 @@ from clinic_tui.data.models.contract import Contract, ServicePackage, ServiceRec
 from clinic_tui.data.models.directory import BedPool, Department, DiagnosisCode, Division, Hospital, SlotPool
 from clinic_tui.data.models.people import Clinic, Resident, Staff
 from clinic_tui.data.models.referral import Referral, ReferralEvent
+from clinic_tui.data.models.remote import RemoteEvent, RemoteRequest
 
 # The sync kind of each clinic-owned table, as named on the wire (see docs/protocol.md).
 SYNCED_KINDS: dict[str, type[SyncedRecord]] = {
@@ -34,6 +35,7 @@ SYNCED_KINDS: dict[str, type[SyncedRecord]] = {
     "service_package": ServicePackage,
     "contract": Contract,
     "service_record": ServiceRecord,
+    "remote_request": RemoteRequest,
 }
 
 __all__ = [
@@ -54,6 +56,8 @@ __all__ = [
     "OutboxEntry",
     "Referral",
     "ReferralEvent",
+    "RemoteEvent",
+    "RemoteRequest",
     "Resident",
     "SYNCED_KINDS",
     "ServicePackage",

@@ -1,0 +1,234 @@
+"""One remote request: its state, the hospital's answers in order, the report.
+
+F7 withdraws it (after a Y/N question) while the hospital has not accepted it; F8 marks the report
+read (已阅); F9 acknowledges a critical value (危急值), as the signed-in doctor, now. Whether a move
+is allowed is domain.remote's decision, made again in the data layer when it is written.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from clinic_tui import clock
+from clinic_tui.i18n import N_, _
+from clinic_tui.messages import DataChanged
+from clinic_tui.screens.base import ClinicScreen
+from clinic_tui.widgets.app_header import AppHeader
+from clinic_tui.widgets.footer import ClinicFooter
+from clinic_tui.widgets.from_worker import show_from_worker
+
+
+def _when(value) -> str:
+    return clock.local(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def state_text(detail) -> Text:
+    """Number, what is asked, the state; the patient; a critical value not yet acknowledged."""
+    from clinic_tui.domain.remote import URGENCY_LABELS, service_label, status_label
+
+    r = detail.request
+    text = Text()
+    text.append(f"{r.request_no}  ", style="bold")
+    text.append(f"{service_label(r.service)} · {_(URGENCY_LABELS.get(r.urgency, r.urgency))} · ")
+    text.append(status_label(detail.status), style="bold")
+    text.append(
+        f"\n{r.patient_name}  "
+        + _("asked {at} by {doctor}").format(at=_when(r.requested_at), doctor=r.requesting_doctor or "")
+    )
+    if detail.needs_critical_ack:
+        text.append("\n" + _("CRITICAL VALUE: acknowledge it (F9)"), style="bold white on red")
+    elif r.critical_ack_at:
+        text.append(
+            "\n"
+            + _("Critical value acknowledged by {name} at {at}").format(
+                name=r.critical_ack_by or "", at=_when(r.critical_ack_at)
+            )
+        )
+    return text
+
+
+def answers_text(detail) -> Text:
+    """The hospital's moves, in the order they arrived."""
+    from clinic_tui.domain.remote import status_label
+
+    text = Text()
+    text.append(_("The hospital's answers") + "\n", style="bold underline")
+    if not detail.answers:
+        text.append(_("The hospital has not answered yet.") + "\n", style="dim")
+    for answer in detail.answers:
+        line = f"{_when(answer.at)}  {status_label(answer.to_status)}"
+        text.append(line + (f"  {answer.actor_name}" if answer.actor_name else "") + "\n")
+        if answer.reason:
+            text.append("    " + _("Reason: {reason}").format(reason=answer.reason) + "\n")
+        if answer.scheduled_at:
+            text.append(
+                "    "
+                + _("Scheduled: {at} {expert}").format(at=_when(answer.scheduled_at), expert=answer.expert or "")
+                + "\n"
+            )
+    return text
+
+
+def report_text(detail) -> Text:
+    report = detail.report
+    text = Text()
+    if report is None:
+        return text
+    text.append("\n" + _("Report") + "\n", style="bold underline")
+    if report.critical:
+        text.append(_("Critical value: {note}").format(note=report.critical_note or "") + "\n", style="bold red")
+    for label, value in (
+        (_("Findings"), report.findings),
+        (_("Conclusion"), report.conclusion),
+        (_("Advice"), report.advice),
+    ):
+        text.append(f"{label}: ", style="dim")
+        text.append(f"{value}\n")
+    signed = _("Signed by {doctor} at {at}").format(doctor=report.reporting_doctor or "", at=_when(report.signed_at))
+    if report.reviewing_doctor:
+        signed += "  " + _("reviewed by {doctor}").format(doctor=report.reviewing_doctor)
+    text.append(signed + "\n", style="dim")
+    if report.fee:
+        text.append(_("Fee: {fee} yuan").format(fee=report.fee) + "\n", style="dim")
+    r = detail.request
+    if r.report_read_at:
+        text.append(_("Read by {name} at {at}").format(name=r.report_read_by or "", at=_when(r.report_read_at)) + "\n")
+    return text
+
+
+def request_text(detail) -> Text:
+    """What the clinic asked and sent."""
+    r = detail.request
+    text = Text()
+    text.append("\n" + _("The request") + "\n", style="bold underline")
+    diagnoses = ", ".join(f"{d.get('code') or ''} {d.get('name') or ''}".strip() for d in r.preliminary_diagnoses)
+    for label, value in (
+        (_("Question"), r.question),
+        (_("Chief complaint"), r.chief_complaint),
+        (_("Present illness"), r.present_illness),
+        (_("History"), r.history),
+        (_("Findings"), r.findings),
+        (_("Preliminary diagnoses"), diagnoses),
+        (_("Department wished"), r.department_wished or ""),
+        (_("Expert wished"), r.expert_wished or ""),
+        (_("Time wished"), _when(r.time_wished)),
+    ):
+        if value:
+            text.append(f"{label}: ", style="dim")
+            text.append(f"{value}\n")
+    return text
+
+
+class RemoteRequestScreen(ClinicScreen):
+    CSS_PATH = "remote_page.tcss"
+    BINDINGS = [
+        Binding("f7", "withdraw", N_("Withdraw"), id="remote.withdraw"),
+        Binding("f8", "mark_read", N_("Report read"), id="remote.read"),
+        Binding("f9", "acknowledge", N_("Acknowledge critical"), id="remote.ack"),
+        Binding("escape", "back", N_("Back"), id="remote.back"),
+    ]
+
+    def __init__(self, record_id: str):
+        super().__init__()
+        self.record_id = record_id
+        self.detail = None
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader()
+        yield Static("", id="remote-state")
+        with VerticalScroll(id="remote-body"):
+            yield Static("", id="remote-answers")
+            yield Static("", id="remote-report")
+            yield Static("", id="remote-request")
+        yield ClinicFooter()
+
+    def on_mount(self) -> None:
+        self.query_one("#remote-body").focus()
+
+    def on_screen_resume(self) -> None:
+        self.load()
+
+    def reload_after_sync(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="remote-page")
+    def load(self) -> None:
+        from clinic_tui.domain.problems import DomainError
+
+        try:
+            detail = self.clinic_store.remote.detail(self.record_id)
+        except DomainError as gone:
+            show_from_worker(self, self._gone, gone.message)
+            return
+        show_from_worker(self, self._show, detail)
+
+    def _gone(self, message: str) -> None:
+        self.detail = None
+        self.query_one("#remote-state", Static).update(message)
+
+    def _show(self, detail) -> None:
+        self.detail = detail
+        self.query_one("#remote-state", Static).update(state_text(detail))
+        for where, text in (
+            ("#remote-answers", answers_text(detail)),
+            ("#remote-report", report_text(detail)),
+            ("#remote-request", request_text(detail)),
+        ):
+            text.rstrip()  # a last newline would draw an empty line before the next part
+            self.query_one(where, Static).update(text)
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # The footer offers only what the rules allow now; the data layer checks again.
+        if self.detail is None:
+            return action not in ("withdraw", "mark_read", "acknowledge")
+        if action == "withdraw":
+            return self.detail.can_withdraw
+        if action == "mark_read":
+            return self.detail.can_mark_read
+        if action == "acknowledge":
+            return self.detail.needs_critical_ack
+        return True
+
+    # --- actions
+
+    def action_withdraw(self) -> None:
+        if self.detail is None:
+            return
+        from clinic_tui.screens.confirm import ConfirmScreen
+
+        question = _("Withdraw remote request {number} for {patient}?").format(
+            number=self.detail.request.request_no, patient=self.detail.request.patient_name
+        )
+        self.app.push_screen(ConfirmScreen(question), callback=self._withdraw_answered)
+
+    def _withdraw_answered(self, yes: bool | None) -> None:
+        if yes:
+            self._move(self.clinic_store.remote.withdraw, _("Remote request withdrawn."))
+
+    def action_mark_read(self) -> None:
+        self._move(self.clinic_store.remote.mark_read, _("Report marked read."))
+
+    def action_acknowledge(self) -> None:
+        self._move(self.clinic_store.remote.acknowledge_critical, _("Critical value acknowledged."))
+
+    def _move(self, action, done: str) -> None:
+        from clinic_tui.domain.problems import DomainError
+
+        try:
+            action(self.record_id, user_id=self.clinic_app.user_id)
+        except DomainError as refused:
+            self.notify(refused.message, severity="error", timeout=8)
+            self.load()
+            return
+        self.notify(done)
+        self.app.post_message(DataChanged())
+        self.load()
+
+    def action_back(self) -> None:
+        self.dismiss()
