@@ -325,7 +325,7 @@ ZH: dict[str, str] = {
     "Chart": "图示",
     "Total": "合计",
     "Referral rates": "转诊指标",
-    "Accepted by the hospital": "上转接收率",
+    "Acceptance rate (upward)": "上转接收率",
     "Effective referral rate (the patient arrived)": "有效转诊率（患者到诊）",
     "Answered within 24 h": "24小时内答复率",
     "Downward share of all referrals": "下转占比",

@@ -599,7 +599,7 @@ def _scope(t: T, key: str, c: ClinicIndicators, target: int) -> Scope:
                 [
                     _rate_figure(
                         f"{k}.accepted",
-                        t("Accepted by the hospital"),
+                        t("Acceptance rate (upward)"),
                         c.upward_accepted,
                         c.upward_to_hospital,
                         c.accepted_share,

@@ -14,6 +14,8 @@ import jinja2
 from babel.messages.extract import extract_python
 
 from clinic_hub.web import i18n
+from clinic_tui.domain import referral, remote
+from clinic_tui.i18n import translations
 
 WEB = Path(__file__).resolve().parents[2] / "clinic_hub" / "web"
 PLACEHOLDER = re.compile(r"\{(\w*)[^}]*\}")
@@ -72,3 +74,24 @@ def test_chinese_by_default_english_on_request():
     assert i18n.Translator("xx")("Referral queue") == "转诊队列"
     assert i18n.Translator("en")("Referral queue") == "Referral queue"
     assert i18n.Translator("zh")("Page {page}", page=3) == "第 3 页"
+
+
+def test_a_domain_label_reads_on_the_desk_as_on_the_clinics_screen():
+    """States, services, urgencies, outcomes and purposes come from the domain's tables and read the
+    same on the clinic's screen and the desk: the desk's table, looked up first, must not give such
+    a msgid another meaning (it once turned the remote request state "Accepted by the hospital"
+    into the indicators' column 上转接收率)."""
+    clinic = translations("zh")
+    desk = i18n.Translator("zh")
+    tables = (
+        referral.STATUS_LABELS,
+        referral.URGENCY_LABELS,
+        referral.OUTCOME_LABELS,
+        referral.PURPOSE_LABELS,
+        remote.STATUS_LABELS,
+        remote.SERVICE_LABELS,
+        remote.URGENCY_LABELS,
+    )
+    labels = {label for table in tables for label in table.values()}
+    assert {label: desk(label) for label in labels} == {label: clinic.gettext(label) for label in labels}
+    assert desk(remote.STATUS_LABELS[remote.Status.ACCEPTED]) == "已受理"
