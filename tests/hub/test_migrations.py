@@ -33,7 +33,7 @@ def test_migrations_match_the_models_and_go_down_and_up(fresh_db, backend):
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_a_desk_database_of_0003_upgrades_with_its_staff_and_logins(fresh_db, backend):
-    """0004_staff_admin adds staff.disabled_at, staff_login.last_sign_in_at and an audit index:
+    """0004 adds staff.disabled_at, staff_login.last_sign_in_at and an audit index:
     the staff, logins and audit rows of a 0003 database come through, enabled, sign-in unknown."""
     import sqlalchemy as sa
 

@@ -1,6 +1,6 @@
 """the administrator's desk pages: disabled staff, last sign-in, an audit index per actor
 
-Revision ID: 0004_staff_admin
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-03
 
@@ -12,7 +12,7 @@ by actor through ``ix_audit_log_actor`` (actor_id, actor_type, at).
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0004_staff_admin'
+revision = '0004'
 down_revision = '0003'
 branch_labels = None
 depends_on = None
