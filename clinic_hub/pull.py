@@ -13,7 +13,7 @@ import re
 from collections import defaultdict
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from clinic_hub import audit, changes, limits
 from clinic_hub.accounts import Principal
@@ -21,7 +21,7 @@ from clinic_hub.db import as_utc, reading
 from clinic_hub.errors import ApiError
 from clinic_hub.models import SyncRecord, table_of
 from clinic_hub.record_store import clinic_versions
-from clinic_tui.sync.wire import KindSummary, PullChange, PullResponse, ReconcileResponse, record_set_hash
+from clinic_tui.sync.wire import API_VERSION, KindSummary, PullChange, PullResponse, ReconcileResponse, record_set_hash
 
 _records = table_of(SyncRecord)
 
@@ -55,7 +55,10 @@ def decode_cursor(cursor: str | None, epoch: str) -> int:
     return int(seq) if cursor_epoch == epoch else 0
 
 
-def pull(engine: Engine, clinic: Principal, cursor: str | None, limit: int) -> PullResponse:
+def pull(
+    engine: Engine, clinic: Principal, cursor: str | None, limit: int, *, with_reconcile: bool = False
+) -> PullResponse:
+    numbers = None
     with reading(engine) as conn:
         epoch = changes.current_epoch(conn)
         after = decode_cursor(cursor, epoch)
@@ -78,6 +81,8 @@ def pull(engine: Engine, clinic: Principal, cursor: str | None, limit: int) -> P
             .limit(limit + 1)
         ).all()
         page = rows[:limit]
+        if with_reconcile and len(rows) <= limit:  # the last page: the numbers of the same snapshot
+            numbers = _numbers(conn, clinic, epoch)
     if page:
         # What left the hub, written before it leaves (a failed write answers 5xx and sends
         # nothing). An empty pull, the usual end-of-day one, reveals nothing and writes nothing,
@@ -98,17 +103,24 @@ def pull(engine: Engine, clinic: Principal, cursor: str | None, limit: int) -> P
     ]
     last = page[-1].seq if page else after
     return PullResponse(
-        changes=changes_out, next_cursor=encode_cursor(epoch, last), has_more=len(rows) > limit, epoch=epoch
+        changes=changes_out,
+        next_cursor=encode_cursor(epoch, last),
+        has_more=len(rows) > limit,
+        epoch=epoch,
+        reconcile=numbers,
     )
 
 
 def reconcile(engine: Engine, clinic: Principal) -> ReconcileResponse:
-    pairs: dict[str, list[tuple[str, int]]] = defaultdict(list)
     # Counts and hashes of the clinic's own records: nothing in it is a record, so it is not in
     # the audit log (the access log has the request), and it reads beside a push, not after it.
     with reading(engine) as conn:
-        epoch = changes.current_epoch(conn)
-        for kind, record_id, revision in clinic_versions(conn, clinic.id):
-            pairs[kind].append((record_id, revision))
+        return _numbers(conn, clinic, changes.current_epoch(conn))
+
+
+def _numbers(conn: Connection, clinic: Principal, epoch: str) -> ReconcileResponse:
+    pairs: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for kind, record_id, revision in clinic_versions(conn, clinic.id):
+        pairs[kind].append((record_id, revision))
     kinds = {kind: KindSummary(count=len(items), hash=record_set_hash(items)) for kind, items in sorted(pairs.items())}
-    return ReconcileResponse(epoch=epoch, kinds=kinds)
+    return ReconcileResponse(epoch=epoch, kinds=kinds, api_version=API_VERSION)

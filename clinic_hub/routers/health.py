@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from clinic_hub import changes
 from clinic_hub.db import reading
 from clinic_hub.dependencies import STRICT_QUERY, EngineDep
-from clinic_tui.sync.wire import API_VERSION, ErrorResponse, HealthResponse
+from clinic_tui.sync.wire import API_VERSION, PROTOCOL_REVISION, ErrorResponse, HealthResponse
 
 router = APIRouter(prefix="/api/v1", tags=["health"], dependencies=STRICT_QUERY)
 
@@ -21,4 +21,4 @@ router = APIRouter(prefix="/api/v1", tags=["health"], dependencies=STRICT_QUERY)
 def health(engine: EngineDep) -> HealthResponse:
     with reading(engine) as conn:
         epoch = changes.current_epoch(conn)
-    return HealthResponse(status="ok", api_version=API_VERSION, epoch=epoch)
+    return HealthResponse(status="ok", api_version=API_VERSION, epoch=epoch, protocol_revision=PROTOCOL_REVISION)

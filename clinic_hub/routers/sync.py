@@ -95,8 +95,13 @@ def pull(
     engine: EngineDep,
     cursor: str | None = Query(None, max_length=200, pattern=NO_NUL, description=pull_service.CURSOR_DESCRIPTION),
     limit: int = Query(DEFAULT_PULL_LIMIT, ge=1, le=MAX_PULL_LIMIT),
+    with_reconcile: bool = Query(
+        False,
+        description="Protocol revision 2: the last page (has_more false) also carries the numbers of "
+        "GET /sync/reconcile, so the end of a sync needs no exchange of its own",
+    ),
 ) -> PullResponse:
-    return pull_service.pull(engine, clinic, cursor, limit)
+    return pull_service.pull(engine, clinic, cursor, limit, with_reconcile=with_reconcile)
 
 
 @router.get(

@@ -64,6 +64,13 @@ class HubError(Exception):
         return self.problem in OFFLINE_PROBLEMS
 
 
+class OldHub(HubError):
+    """The hub refused a parameter of a later protocol revision (422): ask the older way."""
+
+    def __init__(self, parameter: str):
+        super().__init__("too_old", parameter, status=422, code="invalid_request")
+
+
 class BatchTooLarge(HubError):
     """413: the batch has too many records or too many bytes; send it in halves."""
 
@@ -175,11 +182,21 @@ class HubClient:
         )
         return self._parse(PushResponse, response)
 
-    def pull(self, cursor: str | None, limit: int) -> PullResponse:
+    def pull(self, cursor: str | None, limit: int, *, with_reconcile: bool = False) -> PullResponse:
+        """A page of the hub's changes; ``with_reconcile`` asks the last page to carry the reconcile
+        numbers too (protocol revision 2: a hub before it answers 422, see ``OldHub``)."""
         params: dict[str, Any] = {"limit": limit}
         if cursor:
             params["cursor"] = cursor
-        return self._parse(PullResponse, self._send("GET", "/sync/pull", params=params))
+        if with_reconcile:
+            params["with_reconcile"] = "true"
+        try:
+            response = self._send("GET", "/sync/pull", params=params)
+        except HubError as exc:
+            if with_reconcile and exc.status == 422 and exc.code == "invalid_request":
+                raise OldHub("with_reconcile") from exc
+            raise
+        return self._parse(PullResponse, response)
 
     def own(self, kind: str, after: str | None, limit: int) -> OwnPage:
         """A page of this clinic's own records as the hub holds them (after a restore)."""
@@ -193,7 +210,12 @@ class HubClient:
         return self._parse(OwnClinic, self._send("GET", "/sync/own/clinic"))
 
     def reconcile(self) -> ReconcileResponse:
-        return self._parse(ReconcileResponse, self._send("GET", "/sync/reconcile"))
+        """The hub's numbers of this clinic's records. Refuses a hub speaking another API (a sync
+        may start here instead of at GET /health)."""
+        numbers = self._parse(ReconcileResponse, self._send("GET", "/sync/reconcile"))
+        if numbers.api_version not in (None, API_VERSION):  # None: a hub before protocol revision 2
+            raise HubError("too_old", f"api_version {numbers.api_version!r}, this clinic speaks {API_VERSION!r}")
+        return numbers
 
     # --- plumbing ---------------------------------------------------------------------------------
     def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:

@@ -23,13 +23,13 @@ from clinic_tui.config import Settings
 from clinic_tui.i18n import _, current_language
 from clinic_tui.sync import recovery, state
 from clinic_tui.sync.apply import apply_pull_page
-from clinic_tui.sync.client import HubClient, HubError
+from clinic_tui.sync.client import HubClient, HubError, OldHub
 from clinic_tui.sync.credentials import SyncConfigError, resolve
 from clinic_tui.sync.lock import SyncBusy, sync_lock
 from clinic_tui.sync.pusher import RESENDS, Pusher, back_off
 from clinic_tui.sync.status import REACHED_HUB, SyncOutcome, SyncTrigger
 from clinic_tui.sync.texts import problem_message, receipt_text
-from clinic_tui.sync.wire import MAX_PULL_LIMIT, ReconcileResponse
+from clinic_tui.sync.wire import MAX_PULL_LIMIT, PullResponse, ReconcileResponse
 
 OUTCOMES = tuple(outcome for outcome in SyncOutcome if outcome != SyncOutcome.RUNNING)  # how a sync can end
 # Exit codes of `clinic-tui sync` (docs/sync.md): a scheduled task can act on each.
@@ -179,6 +179,12 @@ class _Run:
         self.recovered = False
         self.waiting = 0  # records the take-back left for after the pull (recovery.WAITING_KINDS)
         self.hub_numbers: ReconcileResponse | None = None
+        # Protocol revision 2: the pull's last page brings the reconcile numbers (an older hub
+        # refuses the question once; then reconcile asks on its own). ``fresh``: numbers that no
+        # push has made stale yet.
+        self.numbers_with_pull = True
+        self.requeued = False
+        self.fresh: ReconcileResponse | None = None
 
     def tell(self, phase: str, done: int, total: int | None) -> None:
         if self._progress is not None:
@@ -188,8 +194,21 @@ class _Run:
         if self._cancel is not None and self._cancel.is_set():
             raise _Cancelled()
 
+    def learn_epoch(self, epoch: str) -> bool:
+        """Adopt the hub's epoch; True when it was new (everything owned is queued again)."""
+        if state.adopt_epoch(self.engine, epoch):
+            self.report.epoch_changed = True
+            return True
+        return False
+
     def push_all(self) -> int:
-        return self.pusher.push_all()
+        self.fresh = None
+        accepted = self.pusher.push_all()
+        if self.pusher.epoch and self.learn_epoch(self.pusher.epoch):
+            # Pushed without asking first (state.compare_first) to a hub restored meanwhile:
+            # everything this clinic owns was queued again; send it now.
+            accepted += self.pusher.push_all()
+        return accepted
 
     # --- after a restore (sync/recovery.py) -------------------------------------------------------
     def take_back(self, kinds: list[str] | None = None) -> None:
@@ -210,21 +229,36 @@ class _Run:
         received = 0
         while True:
             self.check_cancel()
-            page = _again_if_damaged(partial(self.client.pull, cursor, self.pull_limit))
+            page = self._pull_page(cursor)
+            if received == 0 and self.learn_epoch(page.epoch):
+                self.requeued = True  # a restored hub: what this clinic owns goes again after the pull
             result = apply_pull_page(self.engine, page.changes, page.next_cursor, page.epoch)
             self.report.pulled += result.applied
             received += len(page.changes)
             cursor = page.next_cursor
             self.tell("pull", received, None if page.has_more else received)
             if not page.has_more:
+                self.fresh = page.reconcile
                 return
+
+    def _pull_page(self, cursor: str | None) -> PullResponse:
+        if self.numbers_with_pull:
+            try:
+                return _again_if_damaged(partial(self.client.pull, cursor, self.pull_limit, with_reconcile=True))
+            except OldHub:
+                self.numbers_with_pull = False  # a hub before protocol revision 2
+        return _again_if_damaged(partial(self.client.pull, cursor, self.pull_limit))
 
     # --- reconcile ------------------------------------------------------------------------------
     def mismatched_kinds(self) -> tuple[list[str], dict[str, int], str]:
-        with ThreadPoolExecutor(1, thread_name_prefix="sync-reconcile") as asker:
-            hub_numbers = asker.submit(_again_if_damaged, self.client.reconcile)
-            local = state.local_reconcile(self.engine)  # while the hub works out its own
-            hub = hub_numbers.result()
+        fresh, self.fresh = self.fresh, None
+        if fresh is not None:  # brought by the pull, after the last push: nothing to ask
+            hub, local = fresh, state.local_reconcile(self.engine)
+        else:
+            with ThreadPoolExecutor(1, thread_name_prefix="sync-reconcile") as asker:
+                hub_numbers = asker.submit(_again_if_damaged, self.client.reconcile)
+                local = state.local_reconcile(self.engine)  # while the hub works out its own
+                hub = hub_numbers.result()
         self.hub_numbers = hub
         empty = (0, "0" * 32)
         kinds = sorted(set(local) | set(hub.kinds))
@@ -318,21 +352,26 @@ def _sync(
     progress: Callable[[SyncProgress], None] | None,
     cancel: threading.Event | None,
 ) -> None:
-    health = client.health()
-    report.epoch_changed = state.adopt_epoch(engine, health.epoch or "")
+    # Exchanges (docs/sync.md): an ordinary day is the push and one pull that brings the reconcile
+    # numbers too; the hub's numbers are asked before the push only when an edit could be shadowed.
     run = _Run(engine, client, settings, report, progress, cancel)
     if recovery.marked_restored(engine):  # db restore: take back before any edit is sent
+        run.learn_epoch(_again_if_damaged(client.reconcile).epoch)
         run.take_back()
-    else:
+    elif recovery.stored_hub_numbers(engine) is None or state.compare_first(engine):
+        # (No numbers stored: this database never finished a clean sync with this hub.)
         # The hub knows what this clinic sent; its own counters may be older (a backup copied over
         # the file by hand). Compare before sending, so that no edit is answered "duplicate".
         hub = _again_if_damaged(client.reconcile)
+        run.learn_epoch(hub.epoch)
         if changed := recovery.kinds_changed_on_the_hub(recovery.stored_hub_numbers(engine), hub.epoch, hub.kinds):
             run.take_back(changed)
     run.push_all()
     if report.behind and not run.recovered:  # restored by hand: the hub is ahead of this database
         run.take_back()
     run.pull_all()
+    if run.requeued:  # the pull named a new epoch: the hub was restored
+        run.push_all()
     if run.waiting:  # own events on the hospital's referrals, which the pull has just brought
         run.take_back(list(recovery.WAITING_KINDS))
         if not run.waiting:

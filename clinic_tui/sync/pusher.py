@@ -64,6 +64,7 @@ class Pusher:
         self._keys: deque[OutboxItem] = deque()  # read ahead from the outbox, not yet sent
         self._sender: ThreadPoolExecutor | None = None
         self._failure: HubError | None = None  # the exchange that ended this push
+        self.epoch: str | None = None  # the hub's epoch, as its last answer named it
 
     def push_all(self) -> int:
         """Push every pending row once (rows edited meanwhile go again at their new revision).
@@ -197,6 +198,7 @@ class Pusher:
             else:
                 self._halve(sent, attempted)
             return
+        self.epoch = answer.epoch
         counts, conflicts = outbox.apply_push_answers(self.engine, sent, answer.results)
         report = self.report
         report.pushed += len(sent)

@@ -108,6 +108,27 @@ def pull_cursor(engine: Engine) -> SyncCursor | None:
         return session.get(SyncCursor, PULL_CURSOR)
 
 
+def compare_first(engine: Engine) -> bool:
+    """Whether a sync must ask the hub's numbers before it pushes (docs/sync.md, "Exchanges").
+
+    Yes when this database has not synced with the hub (no epoch known yet), or when an edit of an
+    earlier record (revision above 1) waits: after a backup was copied over the file, such an edit
+    can carry a revision the hub already holds with other contents, and would be answered
+    "duplicate". A new record (revision 1, a new uuid) cannot be shadowed so, and a revision the
+    hub holds newer is answered "duplicate" naming it (the push's ``behind``), so an ordinary day
+    of new records needs no exchange before its push."""
+    with read_session(engine) as session:
+        cursor = session.get(SyncCursor, PULL_CURSOR)
+        if cursor is None or not cursor.epoch:
+            return True
+        edit = session.execute(
+            select(col(OutboxEntry.kind))
+            .where(col(OutboxEntry.state) == "pending", col(OutboxEntry.revision) > 1)
+            .limit(1)
+        ).first()
+        return edit is not None
+
+
 def adopt_epoch(engine: Engine, epoch: str) -> bool:
     """Note the hub's epoch. A new one (restored hub, or a first sync) drops the pull cursor and
     queues everything the clinic owns, in one transaction; True when that happened."""

@@ -16,6 +16,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 API_VERSION = "1"
+# Additions within API 1 that a client may use when the hub has them (docs/protocol.md, "Revisions"):
+# 2 = a pull's last page can carry the reconcile numbers (GET /sync/pull?with_reconcile=true), and
+# the reconcile answer names the API version. A hub of revision 1 refuses the parameter (422).
+PROTOCOL_REVISION = 2
 API_PREFIX = "/api/v1"
 
 # --- Record kinds -------------------------------------------------------------------------------
@@ -111,11 +115,29 @@ class PullChange(WireModel):
     data: dict[str, Any]
 
 
+class KindSummary(WireModel):
+    count: int
+    hash: str
+
+
+class ReconcileResponse(WireModel):
+    epoch: str
+    kinds: dict[str, KindSummary]
+    # Since protocol revision 2: the hub's API version, so that a sync which starts with a
+    # reconcile (instead of GET /health) still refuses a hub speaking another API.
+    api_version: str | None = None
+
+
 class PullResponse(WireModel):
     changes: list[PullChange]
     next_cursor: str = Field(description="Opaque: store it with the changes applied, send it back")
     has_more: bool
     epoch: str
+    reconcile: ReconcileResponse | None = Field(
+        None,
+        description="Asked with with_reconcile=true (protocol revision 2): on the last page (has_more "
+        "false), the numbers GET /sync/reconcile would answer, read in the same snapshot as the page",
+    )
 
 
 class OwnRecord(WireModel):
@@ -147,16 +169,6 @@ class OwnPage(WireModel):
     next_after: str | None = None
 
 
-class KindSummary(WireModel):
-    count: int
-    hash: str
-
-
-class ReconcileResponse(WireModel):
-    epoch: str
-    kinds: dict[str, KindSummary]
-
-
 class ErrorResponse(WireModel):
     code: str
     message: str
@@ -167,6 +179,9 @@ class HealthResponse(WireModel):
     status: Literal["ok"]
     api_version: str
     epoch: str | None = None
+    protocol_revision: int = Field(
+        1, description="The additions within api_version this hub has (see PROTOCOL_REVISION)"
+    )
 
 
 # --- Proof of arrival -----------------------------------------------------------------------------

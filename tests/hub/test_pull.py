@@ -83,6 +83,26 @@ def test_reconcile_counts_and_hashes_what_the_clinic_sent(hub):
     assert body["epoch"] == empty["epoch"]
 
 
+def test_the_last_page_of_a_pull_carries_the_reconcile_numbers_when_asked(hub):
+    """Protocol revision 2: GET /sync/pull?with_reconcile=true. The numbers ride on the last page
+    only (has_more false), equal to what GET /sync/reconcile answers; unasked, none are sent."""
+    code, token = hub.new_clinic()
+    for _ in range(2):
+        hub.new_department()
+    with hub.client(token) as client:
+        push(client, [make_record("visit", code) for _ in range(3)])
+        first = client.get("/api/v1/sync/pull", params={"limit": 1, "with_reconcile": "true"}).json()
+        assert first["has_more"] is True and first["reconcile"] is None  # not the last page
+        last = client.get("/api/v1/sync/pull", params={"limit": 100, "with_reconcile": "true"}).json()
+        asked = client.get("/api/v1/sync/reconcile").json()
+        unasked = client.get("/api/v1/sync/pull", params={"limit": 100}).json()
+        health = client.get("/api/v1/health").json()
+    assert last["has_more"] is False and last["reconcile"] == asked
+    assert asked["kinds"]["visit"]["count"] == 3 and asked["api_version"] == "1"
+    assert unasked["reconcile"] is None
+    assert health["protocol_revision"] == 2
+
+
 def test_a_new_epoch_restarts_cursors_and_is_announced(hub):
     _, token = hub.new_clinic()
     hub.new_department()
