@@ -28,7 +28,7 @@ from clinic_tui.sync.credentials import SyncConfigError, resolve
 from clinic_tui.sync.lock import SyncBusy, sync_lock
 from clinic_tui.sync.pusher import RESENDS, Pusher, back_off
 from clinic_tui.sync.status import REACHED_HUB, SyncOutcome, SyncTrigger
-from clinic_tui.sync.texts import problem_message, receipt_text
+from clinic_tui.sync.texts import kind_label, problem_message, receipt_text
 from clinic_tui.sync.wire import MAX_PULL_LIMIT, PullResponse, ReconcileResponse
 
 OUTCOMES = tuple(outcome for outcome in SyncOutcome if outcome != SyncOutcome.RUNNING)  # how a sync can end
@@ -387,7 +387,7 @@ def _sync(
             _(
                 "The hub's copy still differs after resending ({kinds}): the sync is not complete. "
                 "Run the sync again; if this stays, send the sync log to the hospital."
-            ).format(kinds=", ".join(receipt.mismatched))
+            ).format(kinds=_(", ").join(kind_label(kind) for kind in receipt.mismatched))
             + "\n"
             + receipt.text()
         )

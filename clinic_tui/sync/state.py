@@ -23,30 +23,16 @@ from clinic_tui import clock
 from clinic_tui.data.db import read_session, unit_of_work
 from clinic_tui.data.models import SYNCED_KINDS, OutboxEntry, SyncCursor, SyncRun, utcnow
 from clinic_tui.data.sqlite_file import stored_datetime
-from clinic_tui.i18n import N_, _
 from clinic_tui.sync.outbox import OutboxItem, driver_cursor, stored_now
 from clinic_tui.sync.rejections import rejection_text
 from clinic_tui.sync.status import REACHED_HUB, SyncOutcome, SyncTrigger
+from clinic_tui.sync.texts import kind_label
 from clinic_tui.sync.wire import CLINIC_KINDS, record_set_hash
 
 if TYPE_CHECKING:
     from sqlalchemy import CursorResult
 
 PULL_CURSOR = "pull"
-KIND_LABELS = {
-    "resident": N_("resident"),
-    "visit": N_("visit"),
-    "followup": N_("follow-up"),
-    "referral": N_("referral"),
-    "referral_event": N_("referral status change"),
-    "contract": N_("contract"),
-    "service_record": N_("service record"),
-    "team": N_("team"),
-    "task": N_("task"),
-    "user": N_("staff member"),
-    "service_package": N_("service package"),
-    "remote_request": N_("remote request"),
-}
 
 
 @dataclass(frozen=True)
@@ -58,10 +44,6 @@ class RejectedRecord:
     message: str | None  # the hub's reason in the current language (sync/rejections.py)
     resident_id: str | None
     label: str
-
-
-def kind_label(kind: str) -> str:
-    return _(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
 
 
 def owned_kinds() -> list[str]:

@@ -46,6 +46,27 @@ def problem_message(problem: str, url: str, detail: str = "") -> str:
     return _(template).format(host=urlsplit(url).hostname or url, url=url, detail=detail or "-", version=API_VERSION)
 
 
+KIND_LABELS = {
+    "resident": N_("resident"),
+    "visit": N_("visit"),
+    "followup": N_("follow-up"),
+    "referral": N_("referral"),
+    "referral_event": N_("referral status change"),
+    "contract": N_("contract"),
+    "service_record": N_("service record"),
+    "team": N_("team"),
+    "task": N_("task"),
+    "user": N_("staff member"),
+    "service_package": N_("service package"),
+    "remote_request": N_("remote request"),
+}
+
+
+def kind_label(kind: str) -> str:
+    """A record kind as the doctor reads it ("resident" -> 居民档案)."""
+    return _(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
+
+
 _RECEIPT_KINDS = (
     "visit",
     "referral",
@@ -108,7 +129,7 @@ def receipt_text(
     if mismatched:
         lines.append(
             _("The hospital's copy still differs for: {kinds}. The next sync sends them again.").format(
-                kinds=_(", ").join(mismatched)
+                kinds=_(", ").join(kind_label(kind) for kind in mismatched)
             )
         )
     return "\n".join(lines)

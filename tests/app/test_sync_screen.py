@@ -349,3 +349,31 @@ def open_database_engine(app):
     from clinic_tui.data.migrate import open_database
 
     return open_database(app.settings.database).engine
+
+
+@pytest.mark.slow
+async def test_a_difference_no_resend_fixes_is_said_on_the_sync_screen(app_hub, synced_app, monkeypatch):
+    """Issue 15: a sync never says ok when the hub's copy still differs after its resends; the
+    screen says which records, in words, and what to do (docs/bad-day.md)."""
+    from sqlalchemy import text
+
+    app = synced_app(app_hub.base_url, app_hub)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_sync_screen(app, pilot)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: app.sync.last_report is not None, tries=600)
+        assert app.sync.last_report.outcome == "ok", app.sync.last_report.message
+        with read_session(app.store.engine) as session:
+            resident_id = session.execute(select(Resident.id).limit(1)).scalar_one()
+        # The hub holds a revision of this resident that this clinic cannot take back (its
+        # take-back is broken here on purpose): resending earns only "duplicate".
+        with app_hub.engine.begin() as conn:
+            conn.execute(text("UPDATE sync_record SET revision = 50 WHERE id = :id"), {"id": resident_id})
+        monkeypatch.setattr("clinic_tui.sync.recovery.apply_own_page", lambda *args: None)
+        first = app.sync.last_report
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: app.sync.last_report is not first, tries=600)
+        report = app.sync.last_report
+        assert report.outcome == "error" and report.problem == "mismatch"
+        await wait_for(pilot, lambda: "仍与本机不一致（居民档案）" in _text(screen, "#sync-status"))
+        assert "请再同步一次" in _text(screen, "#sync-status")
