@@ -35,12 +35,12 @@ from sqlalchemy import Engine, text
 
 from clinic_tui.data.db import unit_of_work
 from clinic_tui.data.maintenance import RESTORED_KEY
-from clinic_tui.data.models import SYNCED_KINDS, AppSetting, AuditEntry, OutboxEntry
+from clinic_tui.data.models import SYNCED_KINDS, AppSetting, AuditEntry, OutboxEntry, Referral
 from clinic_tui.data.models.base import UTCDateTime, table_of
 from clinic_tui.data.records import PRIVATE_FIELDS, _refresh_dependents, _refresh_derived
 
 if TYPE_CHECKING:
-    from sqlmodel import SQLModel
+    from sqlmodel import Session, SQLModel
 
 HUB_NUMBERS_KEY = "hub_numbers"  # app_setting: per kind [count, hash] the hub held after the last clean sync
 
@@ -119,6 +119,7 @@ def _column_values(model: type[SQLModel], data: dict[str, Any]) -> dict[str, Any
 def apply_own_page(engine: Engine, kind: str, records: list[Any], result: RecoveryResult) -> None:
     """Take back one page of the hub's copies of this clinic's records (rules in the module doc)."""
     model = SYNCED_KINDS[kind]
+    touched: set[str] = set()  # referrals whose events came back: their shown status follows them
     with unit_of_work(engine) as session:
         session.connection().exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # checked at commit
         for record in records:
@@ -167,6 +168,21 @@ def apply_own_page(engine: Engine, kind: str, records: list[Any], result: Recove
                 )
             )
             result.taken_back += 1
+            if kind == "referral_event":
+                touched.add(row.referral_id)  # type: ignore[attr-defined]
+        _follow_events(session, touched)
+
+
+def _follow_events(session: Session, referral_ids: set[str]) -> None:
+    """A referral's shown status is derived from its events (data/referral_status.py): after its
+    events were taken back (an acknowledged downward referral, on a rebuilt PC), derive it again, as
+    a pull does, or the slip would ask to be acknowledged a second time."""
+    from clinic_tui.data.referral_status import recompute_status
+
+    for referral_id in sorted(referral_ids):
+        referral = session.get(Referral, referral_id)
+        if referral is not None:
+            recompute_status(session, referral)
 
 
 def take_back(

@@ -14,6 +14,8 @@ from clinic_tui.data.staff import verify_pin
 from clinic_tui.sync import state
 from clinic_tui.sync.engine import EXIT_CONFIG, run_sync
 
+from .conftest import database_path
+
 
 def _numbers(path):
     engine = open_database(path).engine
@@ -96,3 +98,57 @@ def test_a_pin_must_be_digits_and_the_name_must_be_on_the_staff(tmp_path, capsys
     with sqlite3.connect(path) as db:
         (stored,) = db.execute("SELECT pin_hash FROM staff WHERE name = '李建国'").fetchone()
     assert verify_pin("5678", stored)
+
+
+def test_a_rebuild_takes_back_the_clinics_events_on_the_hospitals_downward_referral(
+    own_hub, small_clinic, doctor, clinic_settings, tmp_path
+):
+    """The clinic's acknowledgement of a downward referral (and the follow-up tasks it made) point
+    at a record the hospital owns, which a rebuilt clinic receives by pull: they wait for that pull
+    and are taken back after it (sync/recovery.py WAITING_KINDS), so nothing the clinic did is lost."""
+    from sqlalchemy import select, update
+
+    from clinic_tui.data.db import unit_of_work
+    from clinic_tui.data.downward_service import acknowledge
+    from clinic_tui.data.models import Clinic, Referral, Resident
+
+    hub = own_hub()
+    engine = small_clinic
+    code, token = hub.new_clinic()
+    with unit_of_work(engine) as session:
+        session.execute(update(Clinic).values(code=code))
+        resident = session.execute(select(Resident).where(Resident.name == "王小1")).scalar_one()
+    old = database_path(engine)
+    settings = clinic_settings(hub, old)
+    assert run_sync(engine, settings, token=token).outcome == "ok"
+    with hub.desk() as desk:  # the hospital discharges the patient back to this clinic
+        sent = desk.post(
+            "/downward-referrals",
+            json={
+                "clinic_code": code,
+                "resident_id": resident.id,
+                "patient_name": resident.name,
+                "discharge_diagnoses": [{"code": "I10", "name": "原发性高血压"}],
+                "outcome": "2",
+                "followup_schedule": [{"after_days": 7, "what": "复查血压"}],
+                "reason": "病情稳定，回社区随访",
+            },
+        )
+        assert sent.status_code in (200, 201), sent.text
+    assert run_sync(engine, settings, token=token).outcome == "ok"  # the slip arrives
+    with unit_of_work(engine) as session:
+        down = session.execute(select(Referral).where(Referral.direction == "down")).scalar_one()
+    tasks = acknowledge(engine, down.id, user_id=doctor.id)
+    assert tasks  # the follow-up asked for
+    assert run_sync(engine, settings, token=token).outcome == "ok"  # the acknowledgement reaches the hub
+    before = state.local_reconcile(engine)
+    assert before["referral_event"][0] == 1 and before["task"][0] == len(tasks)
+    engine.dispose()
+
+    new = tmp_path / "new-pc" / "clinic.db"
+    assert main(["--db", str(new), "sync", "rebuild", "--hub", hub.base_url, "--token", token]) == 0
+    assert _numbers(new) == before
+    with sqlite3.connect(new) as db:
+        assert db.execute("SELECT status FROM referral WHERE direction = 'down'").fetchall() == [("acknowledged",)]
+        assert db.execute("SELECT count(*) FROM outbox").fetchone()[0] == 0
+        assert db.execute("SELECT count(*) FROM app_setting WHERE key = 'restored_from'").fetchone()[0] == 0
