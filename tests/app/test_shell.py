@@ -72,12 +72,15 @@ async def test_the_app_locks_after_the_idle_time_and_the_next_person_signs_in(se
 
 
 async def test_keys_keep_the_app_unlocked(settings):
-    app = ClinicApp(replace(settings, idle_lock_minutes=0.02))
+    # Locks after 3 s idle; 4.5 s of typing a key every 0.3 s must keep it open. The margin is
+    # wide (a key 10x more often than the lock) so that a loaded machine, whose dashboard takes a
+    # second to draw after the sign-in that starts the clock, cannot lock it between two keys.
+    app = ClinicApp(replace(settings, idle_lock_minutes=0.05))
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(app, pilot)
-        for _ in range(4):  # 2 s of typing, never 1.2 s apart
+        for _ in range(15):
             await pilot.press("2")
-            await pilot.pause(0.5)
+            await pilot.pause(0.3)
         assert isinstance(app.screen, DashboardScreen)
 
 
