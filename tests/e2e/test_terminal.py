@@ -115,14 +115,14 @@ class Terminal:
         self.keys("Enter")
         self.until(lambda: self.cursor() != before, f"Enter handled in {label!r}")
 
-    def until(self, condition, what: str, timeout: float = 10.0) -> None:
+    def until(self, condition, what: str, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
         while not condition():
             if time.monotonic() > deadline:
                 raise AssertionError(f"not reached after {timeout} s: {what}\n{self.screen()}")
             time.sleep(0.05)
 
-    def wait_for(self, *texts: str, timeout: float = 15.0) -> str:
+    def wait_for(self, *texts: str, timeout: float = 30.0) -> str:
         """Poll the screen until every text is on it; return the screen."""
         deadline = time.monotonic() + timeout
         while True:
