@@ -4,7 +4,7 @@
     make bench-data                      # once: writes bench/data/large.db
     .venv/bin/python bench/search.py     # pins itself to CPU 0 (like taskset -c 0)
 
-For each kind of key it times the app's search (clinic_tui.data.residents.search_residents, one
+For each kind of key it times the app's search (clinic_tui.data.resident_search.search_residents, one
 page of 50) on queries sampled from the data, and, as the reference, the raw indexed SQLite query
 on the same key through the sqlite3 module. Prints median and p99 in milliseconds.
 Targets (issue 2): median <= 5 ms and p99 <= 20 ms for every kind.
@@ -86,24 +86,23 @@ def main() -> int:
     if not args.no_pin and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {0})
 
-    from clinic_tui.data.db import open_engine, read_session
-    from clinic_tui.data.residents import search_residents
+    from clinic_tui.data.resident_search import search_residents
+    from clinic_tui.data.sqlite_file import reading
 
     raw = sqlite3.connect(f"file:{args.db}?mode=ro", uri=True)
     residents = raw.execute("SELECT count(*) FROM resident").fetchone()[0]
     queries = sample_queries(raw, args.queries, args.seed)
     raw.row_factory = None
-    engine = open_engine(args.db)
     print(
         f"database: {args.db} ({residents:,} residents); {args.queries} queries per kind; "
         f"page of {PAGE}; pinned to CPU 0: {not args.no_pin}"
     )
     print(f"{'query kind':18} {'app median':>10} {'app p99':>8} {'raw median':>10} {'raw p99':>8}  target")
     failed = False
-    with read_session(engine) as session:
-        search_residents(session, "zs")  # warm-up: loads pypinyin and the statement cache
+    with reading(args.db) as connection:
+        search_residents(connection, "zs")  # warm-up: loads pypinyin and the statement cache
         for kind, (column, _cut) in KINDS.items():
-            app = timed(lambda q: search_residents(session, q, limit=PAGE), queries[kind])
+            app = timed(lambda q: search_residents(connection, q, limit=PAGE), queries[kind])
             reference = timed(lambda q: raw_reference(raw, column, q), queries[kind])
             median, p99 = statistics.median(app), percentile(app, 0.99)
             ok = median <= TARGET_MEDIAN_MS and p99 <= TARGET_P99_MS
@@ -112,7 +111,6 @@ def main() -> int:
                 f"{kind:18} {median:10.2f} {p99:8.2f} {statistics.median(reference):10.2f} "
                 f"{percentile(reference, 0.99):8.2f}  {'ok' if ok else 'MISSED'}"
             )
-    engine.dispose()
     return 1 if failed else 0
 
 

@@ -49,3 +49,26 @@ def test_the_first_frame_path_does_not_load_the_data_layer_or_pinyin():
     result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_the_first_resident_search_does_not_wait_for_the_orm(tmp_path):
+    """Issue 19: the doctor's first search after sign-in ran behind SQLAlchemy, SQLModel and the
+    table models (2 s on the 100k benchmark). Counting and searching residents through the store is
+    plain SQLite: neither loads them."""
+    import shutil
+
+    from clinic_tui.config import EXAMPLE_DATABASE
+
+    database = tmp_path / "clinic.db"
+    shutil.copyfile(EXAMPLE_DATABASE, database)
+    probe = (
+        "import sys; from clinic_tui.data.store import Store; store = Store(sys.argv[1]); "
+        "hits = store.residents.search('z'); total = store.residents.count(); "
+        "print(len(hits), total, sorted(m for m in ('sqlmodel', 'sqlalchemy', 'clinic_tui.data.models') "
+        "if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe, str(database)], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    found, total, loaded = result.stdout.split(maxsplit=2)
+    assert int(found) > 0 and int(total) >= int(found)
+    assert loaded.strip() == "[]"

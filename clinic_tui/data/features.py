@@ -27,6 +27,9 @@ class _Store(Protocol):
     @property
     def engine(self) -> Engine: ...
 
+    @property
+    def path(self) -> Path: ...
+
     def clinic(self) -> Any: ...
 
 
@@ -43,24 +46,19 @@ class Residents(_Feature):
     """Find, register and change residents; what their page and the forms show about them."""
 
     def count(self) -> int:
-        from sqlalchemy import func, select
-        from sqlmodel import col
+        # Plain SQLite, like the search: the residents screen opens before the ORM has loaded.
+        from clinic_tui.data.sqlite_file import reading
 
-        from clinic_tui.data.db import read_session
-        from clinic_tui.data.models import Resident
-
-        with read_session(self._engine) as session:
-            count: int = session.execute(
-                select(func.count()).select_from(Resident).where(col(Resident.deleted) == False)  # noqa: E712
-            ).scalar_one()
-        return count
+        with reading(self._store.path) as connection:
+            return int(connection.execute("SELECT count(*) FROM resident WHERE deleted = 0").fetchone()[0])
 
     def search(self, query: str, *, limit: int = 50, offset: int = 0):
-        from clinic_tui.data.db import read_session
-        from clinic_tui.data.residents import search_residents
+        # Plain SQLite: the first search after sign-in does not wait for the ORM (resident_search.py).
+        from clinic_tui.data.resident_search import search_residents
+        from clinic_tui.data.sqlite_file import reading
 
-        with read_session(self._engine) as session:
-            return search_residents(session, query, limit=limit, offset=offset)
+        with reading(self._store.path) as connection:
+            return search_residents(connection, query, limit=limit, offset=offset)
 
     def of_record(self, kind: str, record_id: str) -> str | None:
         """The resident a visit, follow-up, referral, contract or task belongs to."""

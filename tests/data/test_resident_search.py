@@ -9,7 +9,9 @@ import pytest
 from clinic_tui.data import records
 from clinic_tui.data.db import read_session, unit_of_work
 from clinic_tui.data.models import Resident
-from clinic_tui.data.residents import likely_duplicates, search_residents
+from clinic_tui.data.resident_search import search_residents
+from clinic_tui.data.residents import likely_duplicates
+from clinic_tui.data.sqlite_file import reading
 
 PEOPLE = [
     ("张三", "11010519491231002X", "13800138000", date(1949, 12, 31)),
@@ -36,8 +38,8 @@ def residents(engine, clinic, doctor):
 
 
 def _names(engine, query, **kwargs):
-    with read_session(engine) as session:
-        return [hit.name for hit in search_residents(session, query, **kwargs)]
+    with reading(engine.url.database) as connection:
+        return [hit.name for hit in search_residents(connection, query, **kwargs)]
 
 
 @pytest.mark.parametrize(
@@ -66,8 +68,8 @@ def test_search_by_each_key(engine, residents, query, expected):
 
 
 def test_results_say_which_key_matched(engine, residents):
-    with read_session(engine) as session:
-        (hit,) = search_residents(session, "002X")
+    with reading(engine.url.database) as connection:
+        (hit,) = search_residents(connection, "002X")
     assert (hit.name, hit.matched_by) == ("张三", "id_tail")
 
 
