@@ -374,3 +374,110 @@ def test_data_larger_than_its_bound_is_refused_alone(hub):
         results = push(client, [big, make_record("visit", code)]).json()["results"]
     assert [(r["status"], r["code"]) for r in results] == [("rejected", "invalid_record"), ("accepted", None)]
     assert "262144" in results[0]["message"]
+
+
+# --- whatever the hub stores it reads back and answers with ------------------------------------------------
+
+DEEP = b"[" * 900 + b"]" * 900
+HUGE = b"9" * 5000
+
+
+def _poison(hub, record_id: str, **raw_fields: bytes) -> None:
+    """Set fields of a stored record's data to raw JSON no push lets in now (as an older hub stored them)."""
+    with hub.engine.begin() as conn:
+        text = conn.exec_driver_sql(
+            f"SELECT CAST(data AS TEXT) FROM sync_record WHERE id = {'?' if hub.backend == 'sqlite' else '%s'}",
+            (record_id,),
+        ).scalar_one()
+        data = {**json.loads(text), **{name: f"@{name}@" for name in raw_fields}}
+        poisoned = json.dumps(data, ensure_ascii=False)
+        for name, raw in raw_fields.items():
+            poisoned = poisoned.replace(f'"@{name}@"', raw.decode())
+        mark = "?" if hub.backend == "sqlite" else "%s"
+        value = mark if hub.backend == "sqlite" else f"CAST({mark} AS JSONB)"
+        conn.exec_driver_sql(f"UPDATE sync_record SET data = {value} WHERE id = {mark}", (poisoned, record_id))
+
+
+def test_whatever_is_stored_reads_back_on_every_route_that_shows_it(hub, cheap_passwords):
+    """Rows an older hub stored beyond the bounds (nested 900 deep, a 5000-digit integer): every
+    route that reads a record's data answers 2xx, never a 500 (the own records of a restored
+    clinic, the pull, the desk's JSON API and its pages)."""
+    from tests.hub.remote_support import make_remote
+    from tests.hub.web_support import DeskClient, add_staff
+
+    code, token = hub.new_clinic()
+    staff = hub.new_staff("desk")
+    deep_visit, huge_visit = make_record("visit", code), make_record("visit", code)
+    referral, remote = make_referral(code), make_remote(code)
+    with hub.client(token) as clinic, hub.client(staff) as desk:
+        cursor = hub.cursor_now()
+        results = push(clinic, [deep_visit, huge_visit, referral, remote]).json()["results"]
+        assert [r["status"] for r in results] == ["accepted"] * 4
+        down = desk.post(
+            "/api/v1/desk/downward-referrals",
+            json={"clinic_code": code, "patient_name": "赵六", "up_referral_no": referral["data"]["referral_no"]},
+        )
+        assert down.status_code == 201, down.text
+        _poison(hub, deep_visit["id"], odd=DEEP)
+        _poison(hub, huge_visit["id"], odd=HUGE)
+        _poison(hub, referral["id"], odd=DEEP, resident_id=DEEP, patient_name=HUGE, odd_number=HUGE)
+        _poison(hub, remote["id"], preliminary_diagnoses=DEEP, patient_name=HUGE, question=DEEP)
+        _poison(hub, down.json()["referral"]["id"], odd=DEEP, patient_name=HUGE)
+
+        for kind in ("visit", "referral", "remote_request"):
+            own = clinic.get("/api/v1/sync/own", params={"kind": kind})
+            assert own.status_code == 200, (kind, own.text[:300])
+        visits = {
+            r["id"]: r["data"] for r in clinic.get("/api/v1/sync/own", params={"kind": "visit"}).json()["records"]
+        }
+        assert visits[huge_visit["id"]]["odd"] == "9" * 5000  # too long for Python: its digits
+        assert visits[deep_visit["id"]]["clinic_id"] == code  # the rest of the record as it was
+        pulled = clinic.get("/api/v1/sync/pull", params={"cursor": cursor})
+        assert pulled.status_code == 200, pulled.text[:300]
+        sent_down = [c for c in pulled.json()["changes"] if c["id"] == down.json()["referral"]["id"]]
+        assert sent_down and sent_down[0]["data"]["patient_name"] == "9" * 5000
+        number = referral["data"]["referral_no"]
+        for path in (
+            "/api/v1/desk/referrals",
+            f"/api/v1/desk/referrals/{number}",
+            "/api/v1/remote/requests",
+            f"/api/v1/remote/requests/{remote['data']['request_no']}",
+        ):
+            answer = desk.get(path)
+            assert answer.status_code == 200, (path, answer.text[:300])
+    _, login = add_staff(hub.engine, "desk")
+    web = DeskClient(hub.base_url)
+    try:
+        web.sign_in(login)
+        for path in (
+            "/desk/queue",
+            f"/desk/referrals/{number}",
+            f"/desk/referrals/{down.json()['referral']['referral_no']}",
+            "/desk/remote?room=ecg",
+            f"/desk/remote/{remote['data']['request_no']}",
+        ):
+            answer = web.get(path)
+            assert answer.status_code == 200, (path, answer.text[:300])
+    finally:
+        web.close()
+
+
+@pytest.mark.parametrize("depth", [1, 32, 201, 202, 256, 300, 900, 5000])
+def test_a_json_column_of_any_depth_reads_back_as_something_a_response_carries(depth):
+    from pydantic_core import to_json
+
+    from clinic_hub.db import READ_DEPTH, read_json
+
+    nested = "[" * depth + "]" * depth
+    value = read_json(f'{{"clinic_id":"C1","odd":{nested},"n":{"9" * 5000}}}')
+    assert to_json(value)  # a response model writes up to 256 levels
+    if depth < 990:  # deeper than Python's json module reads: {} (and a warning)
+        assert value["clinic_id"] == "C1" and value["n"] == "9" * 5000
+        odd, levels = value["odd"], 0  # data is depth 1: "odd" 2, its inner lists 3, 4, ...
+        while isinstance(odd, list) and odd:
+            (odd,), levels = odd, levels + 1
+        if depth + 1 <= READ_DEPTH:
+            assert (odd, levels) == ([], depth - 1)
+        else:  # what lies below READ_DEPTH: its JSON text
+            rest = depth - (READ_DEPTH - 1)
+            assert (odd, levels) == ("[" * rest + "]" * rest, READ_DEPTH - 1)
