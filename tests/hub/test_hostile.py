@@ -228,7 +228,6 @@ def test_months_outside_the_calendar_window_are_a_422(hub):
 def test_deep_nesting_and_invalid_utf8_inside_data_are_refused_alone(hub):
     code, token = hub.new_clinic()
     good = make_record("visit", code)
-    deep_1000 = _with_data_value(make_record("visit", code), b"[" * 1000 + b"]" * 1000)  # a 2 KB body
     deep_40 = _with_data_value(make_record("visit", code), b"[" * 40 + b"]" * 40)
     bad_utf8 = _with_data_value(make_record("visit", code), b'"\xff\xfe"')
     control = _with_data_value(make_record("visit", code), b'"tab\there"')
@@ -241,12 +240,43 @@ def test_deep_nesting_and_invalid_utf8_inside_data_are_refused_alone(hub):
             "invalid_record",
             "invalid_record",
         ]
-        alone = _raw_push(client, [deep_1000])  # too deep to split: the batch is a 400, never a 500
-        assert alone.status_code in (200, 400), alone.text
-        if alone.status_code == 200:
-            assert alone.json()["results"][0]["code"] == "invalid_record"
-        else:
-            assert alone.json()["code"] == "bad_json"
+        for depth in (1000, 5000, 300_000):  # up to what the body limit lets in (here 1 MiB)
+            deep = make_record("visit", code)
+            goods = [make_record("visit", code), make_record("visit", code)]
+            raw = _with_data_value(deep, b"[" * depth + b"]" * depth)
+            answer = _raw_push(client, [json.dumps(goods[0]).encode(), raw, json.dumps(goods[1]).encode()])
+            assert answer.status_code == 200, (depth, answer.text[:300])
+            results = answer.json()["results"]
+            assert [(r["id"], r["status"], r["code"]) for r in results] == [
+                (goods[0]["id"], "accepted", None),
+                (deep["id"], "rejected", "invalid_record"),
+                (goods[1]["id"], "accepted", None),
+            ], depth
+        assert client.get("/api/v1/sync/reconcile").json()["kinds"]["visit"]["count"] == 7
+
+
+def test_a_deep_envelope_is_still_a_400_or_a_422(hub):
+    """Only the records are split from a body too deep for the fast split: an envelope that is
+    broken, deep or not, is refused whole."""
+    code, token = hub.new_clinic()
+    good = json.dumps(make_record("visit", code)).encode()
+    deep = b"[" * 2000 + b"]" * 2000
+    with hub.client(token) as client:
+        for body, status, error in [
+            (b'{"batch_id":' + deep + b',"records":[' + good + b"]}", 422, "invalid_request"),
+            (b'{"batch_id":"b1","records":' + deep + b"}", 200, None),  # records, each not an object
+            (b'{"batch_id":"b2","records":[' + good + b"," + deep[:-1] + b"]}", 400, "bad_json"),
+            (b'{"batch_id":"b3","records":[' + good + b',{"data":' + deep + b"}}", 400, "bad_json"),
+            (b'{"batch_id":"b4","records":[' + good + b',{"data":"' + deep + b"}]}", 400, "bad_json"),
+            (b"[" + deep + b"]", 400, "bad_json"),
+            (b'{"batch_id":"b5","records":[' + good + b"]," + b'"x":' + deep + b"}", 200, None),
+        ]:
+            answer = client.post("/api/v1/sync/push", content=body, headers={"Content-Type": "application/json"})
+            assert answer.status_code == status, (body[:60], answer.text[:300])
+            if error:
+                assert answer.json()["code"] == error
+        one = answer.json()["results"]
+        assert [(r["status"], r["code"]) for r in one] == [("accepted", None)]
 
 
 # --- 5. the careful path coerces nothing ---------------------------------------------------------------
