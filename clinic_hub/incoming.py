@@ -238,7 +238,7 @@ def read_well_formed(body: bytes, max_records: int) -> tuple[str, list[Incoming]
         batch = _read_batch.decode(body)
     except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
         return None
-    if not BATCH_ID.match(batch.batch_id) or len(batch.records) > max_records:
+    if not BATCH_ID.fullmatch(batch.batch_id) or len(batch.records) > max_records:
         return None
     records = []
     for rec in batch.records:

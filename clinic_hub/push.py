@@ -128,7 +128,7 @@ def parse_envelope(payload: Any, max_records: int) -> tuple[str, list[Any]]:
         )
     batch_id, records = payload.get("batch_id"), payload.get("records")
     problems = []
-    if not isinstance(batch_id, str) or not BATCH_ID.match(batch_id):
+    if not isinstance(batch_id, str) or not BATCH_ID.fullmatch(batch_id):
         problems.append(
             {
                 "loc": ["body", "batch_id"],

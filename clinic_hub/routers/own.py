@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
+from clinic_hub import limits
 from clinic_hub import own as own_service
 from clinic_hub.dependencies import NO_NUL, STRICT_QUERY, ClinicCaller, EngineDep
-from clinic_tui.sync.wire import MAX_PULL_LIMIT, ErrorResponse, OwnClinic, OwnPage
+from clinic_tui.sync.wire import ErrorResponse, OwnClinic, OwnPage
 
 router = APIRouter(prefix="/api/v1/sync", tags=["sync"], dependencies=STRICT_QUERY)
 # Record ids are UUIDs (the push refuses anything else), so a cursor is one too.
@@ -38,9 +39,9 @@ UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0
 def own(
     clinic: ClinicCaller,
     engine: EngineDep,
-    kind: str = Query(..., min_length=1, max_length=40, pattern=NO_NUL),
+    kind: str = Query(..., min_length=1, max_length=limits.KIND_MAX_CHARS, pattern=NO_NUL),
     after: str | None = Query(None, pattern=UUID_PATTERN, description="The last id of the page before"),
-    limit: int = Query(MAX_PULL_LIMIT, ge=1, le=MAX_PULL_LIMIT),
+    limit: int = Query(limits.MAX_PULL_LIMIT, ge=1, le=limits.MAX_PULL_LIMIT),
 ) -> OwnPage:
     return own_service.own_records(engine, clinic, kind, after, limit)
 

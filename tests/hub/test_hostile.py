@@ -204,15 +204,24 @@ def test_a_cursor_beyond_a_bigint_or_not_plain_digits_is_a_400(hub):
         f"v1:{epoch}:٣",
         "v1:x",
         f"v2:{epoch}:1",
+        f"v1:{epoch}:5\n",  # Python's "$" matches before a final newline; a JSON Schema pattern's does not
     ]
     cursors = [base64.urlsafe_b64encode(text.encode()).decode().rstrip("=") for text in raw]
-    cursors += [encode_cursor(epoch, 5) + "!", "é", "=" * 4, "a" * 199]
+    cursors += [encode_cursor(epoch, 5) + "!", "é", "=" * 4, "a" * 199, encode_cursor(epoch, 5) + "\n"]
     with hub.client(token) as client:
         for cursor in cursors:
             answer = client.get("/api/v1/sync/pull", params={"cursor": cursor})
             assert answer.status_code == 400 and answer.json()["code"] == "bad_cursor", (cursor, answer.text)
         top = client.get("/api/v1/sync/pull", params={"cursor": encode_cursor(epoch, 2**63 - 1)})
         assert top.status_code == 200 and top.json()["changes"] == []
+
+
+def test_a_batch_id_is_matched_whole(hub):
+    code, token = hub.new_clinic()
+    with hub.client(token) as client:
+        for batch_id in ("b-1\n", "\nb-1", "b 1"):
+            answer = push(client, [make_record("visit", code)], batch_id=batch_id)
+            assert answer.status_code == 422 and answer.json()["code"] == "invalid_request", (batch_id, answer.text)
 
 
 def test_months_outside_the_calendar_window_are_a_422(hub):
