@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None, engine=None) -> FastAPI:
                 model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
                 components.update(model_schema.pop("$defs", {}))
                 components[model.__name__] = model_schema
-            limits.state_in_openapi(components)
+            limits.state_in_openapi(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 

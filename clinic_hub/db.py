@@ -45,6 +45,10 @@ def _json_text(value) -> str:
 
 log = logging.getLogger("clinic_hub.db")
 _MAX_INT_DIGITS = 4000  # Python refuses to read integers of more than 4300 digits
+# Nesting every reader and writer of the hub takes: pydantic-core reads 201 levels and writes 256
+# (a response model), Python's json module about 990. The second reader below reads deeper: what
+# lies deeper than this is cut off into its JSON text, so that whatever is read can be answered.
+READ_DEPTH = 200
 
 
 def _big_int(text: str) -> int | str:
@@ -54,17 +58,35 @@ def _big_int(text: str) -> int | str:
 def read_json(text: str | bytes):
     """JSON columns read back, whatever they hold: whatever the hub stored (rows from before
     ``limits`` too: a 5000-digit integer, nesting a parser gives up on) reads back as something a
-    reader can compute on, never an exception. An integer too long for Python comes back as its
-    digits (a string); a value no reader can read as an empty object, and a warning."""
+    reader can compute on and a response can carry, never an exception. An integer too long for
+    Python comes back as its digits (a string); an object or a list nested deeper than
+    ``READ_DEPTH`` as its JSON text (a string); a value no reader can read as an empty object, and
+    a warning."""
     try:
-        return from_json(text)
+        return from_json(text)  # never deeper than READ_DEPTH + 1
     except ValueError:
         pass
     try:
-        return json.loads(text, parse_int=_big_int)
+        return _cut_deep(json.loads(text, parse_int=_big_int))
     except (ValueError, RecursionError):
         log.warning("unreadable JSON column read as {}")
         return {}
+
+
+def _cut_deep(value):
+    """``value`` with each object or list deeper than READ_DEPTH replaced by its JSON text (the
+    value itself is depth 1). No recursion: the depth is what is being cut."""
+    stack = [(value, 1)]
+    while stack:
+        container, depth = stack.pop()
+        items = container.items() if isinstance(container, dict) else enumerate(container)
+        for key, item in list(items):
+            if isinstance(item, dict | list):
+                if depth + 1 > READ_DEPTH:
+                    container[key] = json.dumps(item, ensure_ascii=False, separators=(",", ":"))
+                else:
+                    stack.append((item, depth + 1))
+    return value
 
 
 @contextmanager

@@ -124,6 +124,48 @@ def readable_by_msgspec(text: bytes) -> bytes:
     return _SPLIT_SPOILERS.sub(_spoiler_fix, text)
 
 
+# Outside the strings, each stretch up to the next run of brackets of one way (or a quote that opens no
+# whole string, or the end): one match per run, the strings skipped in C. It matches wherever it
+# starts, so scanning is one pass.
+_TO_NEXT_BRACKETS = re.compile(rb'[^\[\]{}"]*(?:"[^"\\]*(?:\\[\s\S][^"\\]*)*"[^\[\]{}"]*)*([\[{]+|[\]}]+|"|\Z)')
+_OPENING = frozenset(b"[{")
+
+
+def shallow(text: bytes, keep: int) -> bytes | None:
+    """``text`` (JSON) with each object or list nested deeper than ``keep`` levels replaced by ``0``
+    and spaces, as long as it was: what is left is at the same place as in ``text``, and no deeper
+    than msgspec reads. A small scanner that knows only strings and brackets, one pass, no
+    recursion (the depth is what it is for). None when the brackets do not pair or a string is not
+    closed (not JSON: the caller parses it whole and refuses it)."""
+    pieces, copied, depth, start = [], 0, 0, 0
+    for match in _TO_NEXT_BRACKETS.finditer(text):
+        run = match.group(1)
+        if not run:
+            break  # the end
+        if run == b'"':
+            return None  # a string never closed
+        position, count = match.start(1), len(run)
+        if run[0] in _OPENING:
+            if depth <= keep < depth + count:  # the bracket that opens level keep + 1
+                start = position + keep - depth
+            depth += count
+        else:
+            if count > depth:
+                return None
+            if depth - count <= keep < depth:  # the bracket that closes level keep + 1
+                end = position + depth - keep
+                pieces += [text[copied:start], b"0", b" " * (end - start - 1)]
+                copied = end
+            depth -= count
+    if depth:
+        return None
+    pieces.append(text[copied:])
+    return b"".join(pieces)
+
+
+_RECORD_LEVEL = 3  # the envelope object, its records list, a record
+
+
 def split_records(body: bytes) -> tuple[Any, list[bytes]] | None:
     """The batch id and each record's JSON text as sent, so that a record no parser can read (too
     deep, a number out of range, not UTF-8, a lone surrogate) is refused alone. None when the
@@ -132,7 +174,16 @@ def split_records(body: bytes) -> tuple[Any, list[bytes]] | None:
     readable = readable_by_msgspec(body)
     try:
         envelope = _read_envelope.decode(readable)
-    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+    except RecursionError:  # nested deeper than msgspec reads: split what lies above the records' insides
+        cut = shallow(readable, _RECORD_LEVEL)
+        if cut is None:
+            return None
+        readable = cut
+        try:
+            envelope = _read_envelope.decode(readable)
+        except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+            return None
+    except (msgspec.DecodeError, msgspec.ValidationError):
         return None
     if envelope.records is None:
         return None
@@ -187,7 +238,7 @@ def read_well_formed(body: bytes, max_records: int) -> tuple[str, list[Incoming]
         batch = _read_batch.decode(body)
     except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
         return None
-    if not BATCH_ID.match(batch.batch_id) or len(batch.records) > max_records:
+    if not BATCH_ID.fullmatch(batch.batch_id) or len(batch.records) > max_records:
         return None
     records = []
     for rec in batch.records:

@@ -203,7 +203,7 @@ def _reserved_use(conn: Connection, month: str, table: sa.Table = _pools) -> lis
 
 
 def compute(conn: Connection, month: str, clinic_code: str | None = None) -> IndicatorsResponse:
-    if not MONTH.match(month or ""):
+    if not MONTH.fullmatch(month or ""):
         raise ApiError(422, "bad_month")
     query = sa.select(_clinics).order_by(_clinics.c.code)
     if clinic_code:

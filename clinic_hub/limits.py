@@ -19,6 +19,8 @@ from clinic_tui.sync import wire
 MAX_BODY_BYTES = wire.MAX_BODY_BYTES  # as sent, compressed or not: more -> 413 body_too_large
 MAX_INFLATED_BYTES = wire.MAX_INFLATED_BYTES  # a gzip body once inflated (one member, nothing after it)
 MAX_PUSH_RECORDS = wire.MAX_PUSH_RECORDS  # records per batch: more -> 413 too_many_records
+# Patterns are written as JSON Schema reads them (the OpenAPI document states them); in Python they
+# are applied with fullmatch (Python's ``$`` also matches before a final newline).
 BATCH_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,100}$"
 BATCH_ID = re.compile(BATCH_ID_PATTERN)
 
@@ -39,7 +41,17 @@ MAX_FLOAT = 1e15  # floats finite and within +-MAX_FLOAT
 MAX_STRING_CHARS = 64 * 1024  # every string, keys included; no NUL character (PostgreSQL refuses it)
 
 # --- other inputs ---------------------------------------------------------------------------------------
+# A pull cursor: base64url without padding of "v1:<epoch>:<n>" (anything else: 400 bad_cursor);
+# empty, as omitted, reads from the start.
+CURSOR_MAX_CHARS = 200
+CURSOR_PATTERN = rf"^[A-Za-z0-9_-]{{0,{CURSOR_MAX_CHARS}}}$"
 MAX_CURSOR_SEQ = 2**63 - 1  # a pull cursor's change number (PostgreSQL bigint)
+DEFAULT_PULL_LIMIT = wire.DEFAULT_PULL_LIMIT  # records per page of a pull and of GET /sync/own: 1..MAX
+MAX_PULL_LIMIT = wire.MAX_PULL_LIMIT
+DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT = 200, 1000  # the desk's lists (referrals, remote requests)
+MAX_LIST_OFFSET = 10**9
+CODE_MAX_CHARS = 40  # a clinic code in a query
+NUMBER_MAX_CHARS = 64  # a referral or remote request number in a path
 MONTH_PATTERN = r"^(19\d\d|2[01]\d\d)-(0[1-9]|1[0-2])$"  # indicators: YYYY-MM, years MIN_YEAR..MAX_YEAR
 
 
@@ -53,7 +65,7 @@ class OutOfBounds(ValueError):
 
 def parse_timestamp(text: Any) -> datetime:
     """``updated_at`` as an aware UTC datetime; OutOfBounds unless it is a string as above."""
-    if not isinstance(text, str) or not TIMESTAMP.match(text):
+    if not isinstance(text, str) or not TIMESTAMP.fullmatch(text):
         raise OutOfBounds("updated_at: RFC 3339 date and time expected")
     try:
         value = datetime.fromisoformat(text)
@@ -145,9 +157,17 @@ def raw_data_is_plain(raw: bytes) -> bool:
     return False
 
 
-def state_in_openapi(components: dict[str, Any]) -> None:
-    """Write the bounds into the push body's schemas (PushRequest, PushRecord from the wire
-    models), so that a client generated from the OpenAPI document sends what the hub takes."""
+def state_in_openapi(document: dict[str, Any]) -> None:
+    """Write the bounds into the OpenAPI document where the routes' own declarations do not say
+    them: the push body's schemas (PushRequest, PushRecord from the wire models) and the pull
+    cursor's format, so that a client generated from the document sends what the hub takes. (The
+    other parameters' bounds are declared on the routes from the values above.)"""
+    for parameter in document["paths"]["/api/v1/sync/pull"]["get"]["parameters"]:
+        if parameter["name"] == "cursor":
+            for branch in parameter["schema"].get("anyOf", [parameter["schema"]]):
+                if branch.get("type") == "string":
+                    branch["pattern"] = CURSOR_PATTERN  # read as any text; not a cursor: 400 bad_cursor
+    components = document["components"]["schemas"]
     request = components["PushRequest"]["properties"]
     request["batch_id"]["pattern"] = BATCH_ID_PATTERN
     request["records"]["maxItems"] = MAX_PUSH_RECORDS

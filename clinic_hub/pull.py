@@ -30,12 +30,11 @@ def encode_cursor(epoch: str, seq: int) -> str:
     return base64.urlsafe_b64encode(f"v1:{epoch}:{seq}".encode()).decode().rstrip("=")
 
 
-CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,200}$"  # base64url without padding
 CURSOR_DESCRIPTION = (
     "Opaque: omit to start, then send the last next_cursor unchanged. (It is base64url, "
     "without padding, of `v1:<epoch>:<n>`, n a change number 0..2^63-1.) Invalid: 400 bad_cursor"
 )
-_CURSOR = re.compile(CURSOR_PATTERN)
+_CURSOR = re.compile(limits.CURSOR_PATTERN)
 _SEQ = re.compile(r"^(0|[1-9][0-9]{0,18})$")  # digits only: int() would also take "1_0", "+1", " 1"
 
 
@@ -43,14 +42,14 @@ def decode_cursor(cursor: str | None, epoch: str) -> int:
     """The change number after which to read; 0 for no cursor or another epoch's cursor."""
     if not cursor:
         return 0
-    if not _CURSOR.match(cursor):
+    if not _CURSOR.fullmatch(cursor):
         raise ApiError(400, "bad_cursor")
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
         version, cursor_epoch, seq = text.split(":")
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise ApiError(400, "bad_cursor") from None
-    if version != "v1" or not _SEQ.match(seq) or int(seq) > limits.MAX_CURSOR_SEQ:
+    if version != "v1" or not _SEQ.fullmatch(seq) or int(seq) > limits.MAX_CURSOR_SEQ:
         raise ApiError(400, "bad_cursor")
     return int(seq) if cursor_epoch == epoch else 0
 

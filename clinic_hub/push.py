@@ -33,6 +33,7 @@ from clinic_hub.incoming import (
     data_text_size,
     read_well_formed,
     readable_by_msgspec,
+    shallow,
     split_records,
 )
 from clinic_hub.limits import BATCH_ID, OutOfBounds
@@ -127,7 +128,7 @@ def parse_envelope(payload: Any, max_records: int) -> tuple[str, list[Any]]:
         )
     batch_id, records = payload.get("batch_id"), payload.get("records")
     problems = []
-    if not isinstance(batch_id, str) or not BATCH_ID.match(batch_id):
+    if not isinstance(batch_id, str) or not BATCH_ID.fullmatch(batch_id):
         problems.append(
             {
                 "loc": ["body", "batch_id"],
@@ -221,12 +222,19 @@ class _Names(msgspec.Struct):
 _read_names = msgspec.json.Decoder(_Names)
 
 
+def _names_in(text: bytes) -> _Names:
+    try:
+        return _read_names.decode(text)
+    except RecursionError:  # nested deeper than msgspec reads: read the record's own fields alone
+        top = shallow(text, 1)
+        return _names_in(top) if top is not None else _Names()  # once: ``top`` is one level deep
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return _Names()
+
+
 def _names(raw: Any) -> tuple[Any, Any, Any]:
     if isinstance(raw, bytes):
-        try:
-            names = _read_names.decode(readable_by_msgspec(raw))
-        except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
-            return None, None, None
+        names = _names_in(readable_by_msgspec(raw))
         return names.id, names.kind, names.revision
     raw_dict = raw if isinstance(raw, dict) else {}
     return raw_dict.get("id"), raw_dict.get("kind"), raw_dict.get("revision")

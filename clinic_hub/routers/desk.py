@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Path, Query
 from sqlalchemy.engine import Engine
 
-from clinic_hub import audit, desk
+from clinic_hub import audit, desk, limits
 from clinic_hub.accounts import Principal
 from clinic_hub.dependencies import NO_NUL, STRICT_QUERY, DeskCaller, EngineDep
 from clinic_hub.schemas.desk import (
@@ -36,7 +36,9 @@ MOVE_ERRORS: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorResponse, "description": "Illegal status move, or no reserved slot left"},
     422: {"model": ErrorResponse, "description": "Invalid request"},
 }
-ReferralNo = Path(min_length=1, max_length=64, pattern=NO_NUL, description="The referral number (转诊单号)")
+ReferralNo = Path(
+    min_length=1, max_length=limits.NUMBER_MAX_CHARS, pattern=NO_NUL, description="The referral number (转诊单号)"
+)
 
 
 @router.get(
@@ -52,10 +54,10 @@ def list_referrals(
     engine: EngineDep,
     status: Status | None = None,
     urgency: Urgency | None = None,
-    clinic: str | None = Query(None, max_length=40, pattern=NO_NUL, description="Clinic code"),
+    clinic: str | None = Query(None, max_length=limits.CODE_MAX_CHARS, pattern=NO_NUL, description="Clinic code"),
     direction: Direction = Direction.UP,
-    limit: int = Query(200, ge=1, le=1000),
-    offset: int = Query(0, ge=0, le=10**9),
+    limit: int = Query(limits.DEFAULT_LIST_LIMIT, ge=1, le=limits.MAX_LIST_LIMIT),
+    offset: int = Query(0, ge=0, le=limits.MAX_LIST_OFFSET),
 ) -> ReferralList:
     with engine.begin() as conn:
         # Plain strings to the database driver (psycopg would write an enum member by its name).

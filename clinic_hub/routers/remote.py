@@ -9,7 +9,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Path, Query
 from sqlalchemy.engine import Connection, Engine
 
-from clinic_hub import audit, remote_desk
+from clinic_hub import audit, limits, remote_desk
 from clinic_hub.accounts import Principal
 from clinic_hub.dependencies import NO_NUL, STRICT_QUERY, EngineDep, RemoteCaller, ReporterCaller
 from clinic_hub.schemas.remote import (
@@ -40,7 +40,12 @@ MOVE_ERRORS: dict[int | str, dict[str, Any]] = {
         "description": "Illegal move (e.g. answered by someone else), or not a video consult",
     },
 }
-RequestNo = Path(min_length=1, max_length=64, pattern=NO_NUL, description="The request number, e.g. C01-20251203-R0001")
+RequestNo = Path(
+    min_length=1,
+    max_length=limits.NUMBER_MAX_CHARS,
+    pattern=NO_NUL,
+    description="The request number, e.g. C01-20251203-R0001",
+)
 Room = Literal["consult", "ecg", "imaging", "pathology"]
 
 
@@ -58,9 +63,9 @@ def list_requests(
     room: Room | None = None,
     status: Status | None = None,
     urgency: Urgency | None = None,
-    clinic: str | None = Query(None, max_length=40, pattern=NO_NUL, description="Clinic code"),
-    limit: int = Query(200, ge=1, le=1000),
-    offset: int = Query(0, ge=0, le=10**9),
+    clinic: str | None = Query(None, max_length=limits.CODE_MAX_CHARS, pattern=NO_NUL, description="Clinic code"),
+    limit: int = Query(limits.DEFAULT_LIST_LIMIT, ge=1, le=limits.MAX_LIST_LIMIT),
+    offset: int = Query(0, ge=0, le=limits.MAX_LIST_OFFSET),
 ) -> RemoteList:
     with engine.begin() as conn:
         # Plain strings to the database driver (psycopg would write an enum member by its name).

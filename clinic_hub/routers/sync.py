@@ -13,8 +13,6 @@ from clinic_hub import pull as pull_service
 from clinic_hub import push as push_service
 from clinic_hub.dependencies import NO_NUL, STRICT_QUERY, ClinicCaller, EngineDep, LanguageDep, SettingsDep
 from clinic_tui.sync.wire import (
-    DEFAULT_PULL_LIMIT,
-    MAX_PULL_LIMIT,
     ErrorResponse,
     PullResponse,
     PushResponse,
@@ -93,8 +91,12 @@ async def push(
 def pull(
     clinic: ClinicCaller,
     engine: EngineDep,
-    cursor: str | None = Query(None, max_length=200, pattern=NO_NUL, description=pull_service.CURSOR_DESCRIPTION),
-    limit: int = Query(DEFAULT_PULL_LIMIT, ge=1, le=MAX_PULL_LIMIT),
+    # Read as any text without NUL: one that is no cursor is the service's 400 bad_cursor. The
+    # document states the cursor's own pattern (limits.state_in_openapi).
+    cursor: str | None = Query(
+        None, max_length=limits.CURSOR_MAX_CHARS, pattern=NO_NUL, description=pull_service.CURSOR_DESCRIPTION
+    ),
+    limit: int = Query(limits.DEFAULT_PULL_LIMIT, ge=1, le=limits.MAX_PULL_LIMIT),
     with_reconcile: bool = Query(
         False,
         description="Protocol revision 2: the last page (has_more false) also carries the numbers of "

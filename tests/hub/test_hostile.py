@@ -204,15 +204,24 @@ def test_a_cursor_beyond_a_bigint_or_not_plain_digits_is_a_400(hub):
         f"v1:{epoch}:٣",
         "v1:x",
         f"v2:{epoch}:1",
+        f"v1:{epoch}:5\n",  # Python's "$" matches before a final newline; a JSON Schema pattern's does not
     ]
     cursors = [base64.urlsafe_b64encode(text.encode()).decode().rstrip("=") for text in raw]
-    cursors += [encode_cursor(epoch, 5) + "!", "é", "=" * 4, "a" * 199]
+    cursors += [encode_cursor(epoch, 5) + "!", "é", "=" * 4, "a" * 199, encode_cursor(epoch, 5) + "\n"]
     with hub.client(token) as client:
         for cursor in cursors:
             answer = client.get("/api/v1/sync/pull", params={"cursor": cursor})
             assert answer.status_code == 400 and answer.json()["code"] == "bad_cursor", (cursor, answer.text)
         top = client.get("/api/v1/sync/pull", params={"cursor": encode_cursor(epoch, 2**63 - 1)})
         assert top.status_code == 200 and top.json()["changes"] == []
+
+
+def test_a_batch_id_is_matched_whole(hub):
+    code, token = hub.new_clinic()
+    with hub.client(token) as client:
+        for batch_id in ("b-1\n", "\nb-1", "b 1"):
+            answer = push(client, [make_record("visit", code)], batch_id=batch_id)
+            assert answer.status_code == 422 and answer.json()["code"] == "invalid_request", (batch_id, answer.text)
 
 
 def test_months_outside_the_calendar_window_are_a_422(hub):
@@ -228,7 +237,6 @@ def test_months_outside_the_calendar_window_are_a_422(hub):
 def test_deep_nesting_and_invalid_utf8_inside_data_are_refused_alone(hub):
     code, token = hub.new_clinic()
     good = make_record("visit", code)
-    deep_1000 = _with_data_value(make_record("visit", code), b"[" * 1000 + b"]" * 1000)  # a 2 KB body
     deep_40 = _with_data_value(make_record("visit", code), b"[" * 40 + b"]" * 40)
     bad_utf8 = _with_data_value(make_record("visit", code), b'"\xff\xfe"')
     control = _with_data_value(make_record("visit", code), b'"tab\there"')
@@ -241,12 +249,43 @@ def test_deep_nesting_and_invalid_utf8_inside_data_are_refused_alone(hub):
             "invalid_record",
             "invalid_record",
         ]
-        alone = _raw_push(client, [deep_1000])  # too deep to split: the batch is a 400, never a 500
-        assert alone.status_code in (200, 400), alone.text
-        if alone.status_code == 200:
-            assert alone.json()["results"][0]["code"] == "invalid_record"
-        else:
-            assert alone.json()["code"] == "bad_json"
+        for depth in (1000, 5000, 300_000):  # up to what the body limit lets in (here 1 MiB)
+            deep = make_record("visit", code)
+            goods = [make_record("visit", code), make_record("visit", code)]
+            raw = _with_data_value(deep, b"[" * depth + b"]" * depth)
+            answer = _raw_push(client, [json.dumps(goods[0]).encode(), raw, json.dumps(goods[1]).encode()])
+            assert answer.status_code == 200, (depth, answer.text[:300])
+            results = answer.json()["results"]
+            assert [(r["id"], r["status"], r["code"]) for r in results] == [
+                (goods[0]["id"], "accepted", None),
+                (deep["id"], "rejected", "invalid_record"),
+                (goods[1]["id"], "accepted", None),
+            ], depth
+        assert client.get("/api/v1/sync/reconcile").json()["kinds"]["visit"]["count"] == 7
+
+
+def test_a_deep_envelope_is_still_a_400_or_a_422(hub):
+    """Only the records are split from a body too deep for the fast split: an envelope that is
+    broken, deep or not, is refused whole."""
+    code, token = hub.new_clinic()
+    good = json.dumps(make_record("visit", code)).encode()
+    deep = b"[" * 2000 + b"]" * 2000
+    with hub.client(token) as client:
+        for body, status, error in [
+            (b'{"batch_id":' + deep + b',"records":[' + good + b"]}", 422, "invalid_request"),
+            (b'{"batch_id":"b1","records":' + deep + b"}", 200, None),  # records, each not an object
+            (b'{"batch_id":"b2","records":[' + good + b"," + deep[:-1] + b"]}", 400, "bad_json"),
+            (b'{"batch_id":"b3","records":[' + good + b',{"data":' + deep + b"}}", 400, "bad_json"),
+            (b'{"batch_id":"b4","records":[' + good + b',{"data":"' + deep + b"}]}", 400, "bad_json"),
+            (b"[" + deep + b"]", 400, "bad_json"),
+            (b'{"batch_id":"b5","records":[' + good + b"]," + b'"x":' + deep + b"}", 200, None),
+        ]:
+            answer = client.post("/api/v1/sync/push", content=body, headers={"Content-Type": "application/json"})
+            assert answer.status_code == status, (body[:60], answer.text[:300])
+            if error:
+                assert answer.json()["code"] == error
+        one = answer.json()["results"]
+        assert [(r["status"], r["code"]) for r in one] == [("accepted", None)]
 
 
 # --- 5. the careful path coerces nothing ---------------------------------------------------------------
@@ -374,3 +413,112 @@ def test_data_larger_than_its_bound_is_refused_alone(hub):
         results = push(client, [big, make_record("visit", code)]).json()["results"]
     assert [(r["status"], r["code"]) for r in results] == [("rejected", "invalid_record"), ("accepted", None)]
     assert "262144" in results[0]["message"]
+
+
+# --- whatever the hub stores it reads back and answers with ------------------------------------------------
+
+DEEP = b"[" * 900 + b"]" * 900
+HUGE = b"9" * 5000
+
+
+def _poison(hub, record_id: str, **raw_fields: bytes) -> None:
+    """Set fields of a stored record's data to raw JSON no push lets in now (as an older hub stored them)."""
+    with hub.engine.begin() as conn:
+        text = conn.exec_driver_sql(
+            f"SELECT CAST(data AS TEXT) FROM sync_record WHERE id = {'?' if hub.backend == 'sqlite' else '%s'}",
+            (record_id,),
+        ).scalar_one()
+        data = {**json.loads(text), **{name: f"@{name}@" for name in raw_fields}}
+        poisoned = json.dumps(data, ensure_ascii=False)
+        for name, raw in raw_fields.items():
+            poisoned = poisoned.replace(f'"@{name}@"', raw.decode())
+        mark = "?" if hub.backend == "sqlite" else "%s"
+        value = mark if hub.backend == "sqlite" else f"CAST({mark} AS JSONB)"
+        conn.exec_driver_sql(f"UPDATE sync_record SET data = {value} WHERE id = {mark}", (poisoned, record_id))
+
+
+def test_whatever_is_stored_reads_back_on_every_route_that_shows_it(hub, cheap_passwords):
+    """Rows an older hub stored beyond the bounds (nested 900 deep, a 5000-digit integer): every
+    route that reads a record's data answers 2xx, never a 500 (the own records of a restored
+    clinic, the pull, the desk's JSON API and its pages)."""
+    from tests.hub.remote_support import make_remote
+    from tests.hub.web_support import DeskClient, add_staff
+
+    code, token = hub.new_clinic()
+    staff = hub.new_staff("desk")
+    deep_visit, huge_visit = make_record("visit", code), make_record("visit", code)
+    referral, remote = make_referral(code), make_remote(code)
+    with hub.client(token) as clinic, hub.client(staff) as desk:
+        cursor = hub.cursor_now()
+        results = push(clinic, [deep_visit, huge_visit, referral, remote]).json()["results"]
+        assert [r["status"] for r in results] == ["accepted"] * 4
+        down = desk.post(
+            "/api/v1/desk/downward-referrals",
+            json={"clinic_code": code, "patient_name": "赵六", "up_referral_no": referral["data"]["referral_no"]},
+        )
+        assert down.status_code == 201, down.text
+        _poison(hub, deep_visit["id"], odd=DEEP)
+        _poison(hub, huge_visit["id"], odd=HUGE, odd_float=b"-1e400")
+        _poison(hub, referral["id"], odd=DEEP, resident_id=DEEP, patient_name=HUGE, odd_number=b"1e400")
+        _poison(hub, remote["id"], preliminary_diagnoses=DEEP, patient_name=HUGE, question=DEEP)
+        _poison(hub, down.json()["referral"]["id"], odd=DEEP, patient_name=HUGE)
+
+        for kind in ("visit", "referral", "remote_request"):
+            own = clinic.get("/api/v1/sync/own", params={"kind": kind})
+            assert own.status_code == 200, (kind, own.text[:300])
+        visits = {
+            r["id"]: r["data"] for r in clinic.get("/api/v1/sync/own", params={"kind": "visit"}).json()["records"]
+        }
+        assert visits[huge_visit["id"]]["odd"] == "9" * 5000  # too long for Python: its digits
+        # Beyond a float: null from SQLite (JSON has no infinity), its digits from PostgreSQL (numeric).
+        assert visits[huge_visit["id"]]["odd_float"] in (None, -(10**400))
+        assert visits[deep_visit["id"]]["clinic_id"] == code  # the rest of the record as it was
+        pulled = clinic.get("/api/v1/sync/pull", params={"cursor": cursor})
+        assert pulled.status_code == 200, pulled.text[:300]
+        sent_down = [c for c in pulled.json()["changes"] if c["id"] == down.json()["referral"]["id"]]
+        assert sent_down and sent_down[0]["data"]["patient_name"] == "9" * 5000
+        number = referral["data"]["referral_no"]
+        for path in (
+            "/api/v1/desk/referrals",
+            f"/api/v1/desk/referrals/{number}",
+            "/api/v1/remote/requests",
+            f"/api/v1/remote/requests/{remote['data']['request_no']}",
+        ):
+            answer = desk.get(path)
+            assert answer.status_code == 200, (path, answer.text[:300])
+    _, login = add_staff(hub.engine, "desk")
+    web = DeskClient(hub.base_url)
+    try:
+        web.sign_in(login)
+        for path in (
+            "/desk/queue",
+            f"/desk/referrals/{number}",
+            f"/desk/referrals/{down.json()['referral']['referral_no']}",
+            "/desk/remote?room=ecg",
+            f"/desk/remote/{remote['data']['request_no']}",
+        ):
+            answer = web.get(path)
+            assert answer.status_code == 200, (path, answer.text[:300])
+    finally:
+        web.close()
+
+
+@pytest.mark.parametrize("depth", [1, 32, 201, 202, 256, 300, 900, 5000])
+def test_a_json_column_of_any_depth_reads_back_as_something_a_response_carries(depth):
+    from pydantic_core import to_json
+
+    from clinic_hub.db import READ_DEPTH, read_json
+
+    nested = "[" * depth + "]" * depth
+    value = read_json(f'{{"clinic_id":"C1","odd":{nested},"n":{"9" * 5000}}}')
+    assert to_json(value)  # a response model writes up to 256 levels
+    if depth < 990:  # deeper than Python's json module reads: {} (and a warning)
+        assert value["clinic_id"] == "C1" and value["n"] == "9" * 5000
+        odd, levels = value["odd"], 0  # data is depth 1: "odd" 2, its inner lists 3, 4, ...
+        while isinstance(odd, list) and odd:
+            (odd,), levels = odd, levels + 1
+        if depth + 1 <= READ_DEPTH:
+            assert (odd, levels) == ([], depth - 1)
+        else:  # what lies below READ_DEPTH: its JSON text
+            rest = depth - (READ_DEPTH - 1)
+            assert (odd, levels) == ("[" * rest + "]" * rest, READ_DEPTH - 1)

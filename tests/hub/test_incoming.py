@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections import Counter
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from clinic_hub import body, push
 from clinic_hub.errors import ApiError
-from clinic_hub.incoming import read_well_formed
+from clinic_hub.incoming import read_well_formed, shallow, split_records
 from clinic_hub.models import SyncRecord
 from tests.hub.conftest import make_record, make_referral
 from tests.hub.conftest import push as push_batch
@@ -85,6 +86,34 @@ ODD_VALUES = st.sampled_from(
         {"k" * (64 * 1024 + 1): 1},
     ]
 )
+# An ordinary record: every field as a clinic writes it, in the forms both ways take.
+VALID_TIMES = [
+    "2026-11-23T10:00:00+00:00",
+    "2026-11-23T18:00:00.5+08:00",
+    "2026-11-23T10:00:00Z",
+    "2026-11-23 10:00:00.123456+00:00",
+    "2026-11-23T10:00:00",
+    "2199-12-31T18:59:59-05:00",
+    "1900-01-01T05:00:00+05:00",
+]
+VALID_DATA = st.fixed_dictionaries(
+    {"clinic_id": st.sampled_from(["c-1", "卫生室-2", "x" * 64])},
+    optional={
+        "name": st.text(max_size=8),
+        "nested": st.lists(st.integers(-100, 100), max_size=3),
+        "items": st.lists(st.dictionaries(st.text(max_size=3), st.booleans() | st.none(), max_size=2), max_size=2),
+        "number": st.integers(-(2**53 - 1), 2**53 - 1)
+        | st.floats(min_value=-1e15, max_value=1e15, allow_nan=False, allow_infinity=False),
+    },
+)
+VALID_FIELDS = {
+    "kind": st.sampled_from(["visit", "resident", "referral", "referral_event", "user", "spaceship"]),
+    "id": st.uuids().map(str) | st.uuids().map(lambda u: str(u).upper()),
+    "revision": st.integers(1, 2**31 - 1),
+    "updated_at": st.sampled_from(VALID_TIMES),
+    "data": VALID_DATA,
+}
+# What a careless or hostile clinic puts in one field (the valid values among them too).
 DATA = st.one_of(
     st.fixed_dictionaries(
         {"clinic_id": st.sampled_from(["c-1", "", "  ", None, 7, "x" * 65])},
@@ -98,16 +127,27 @@ DATA = st.one_of(
     ),
     st.sampled_from([[1, 2], "text", None, 3]),
 )
-RECORDS = st.fixed_dictionaries(
-    {
-        "kind": st.sampled_from(KINDS),
-        "id": st.sampled_from(IDS),
-        "revision": st.sampled_from([1, 2, 0, 2**31 - 1, 2**31, "3", "1", 1.0, True, None, 10**30]),
-        "updated_at": st.sampled_from(TIMES),
-        "data": DATA,
-    },
-    optional={"deleted": st.sampled_from([True, False, 1, 0, "yes", "true", None]), "extra": st.just("ignored")},
-)
+ODD_FIELDS = {
+    "kind": st.sampled_from(KINDS),
+    "id": st.sampled_from(IDS),
+    "revision": st.sampled_from([1, 2, 0, 2**31 - 1, 2**31, "3", "1", 1.0, True, None, 10**30]),
+    "updated_at": st.sampled_from(TIMES),
+    "data": DATA,
+    "deleted": st.sampled_from([True, False, 1, 0, "yes", "true", None]),
+    "extra": st.just("ignored"),
+}
+
+
+@st.composite
+def records(draw) -> dict:
+    """Mostly an ordinary record; one in six with one field odd (any field, any odd value)."""
+    record = {name: draw(values) for name, values in VALID_FIELDS.items()}
+    if draw(st.booleans()):
+        record["deleted"] = draw(st.booleans())
+    if draw(st.integers(0, 5)) == 0:
+        name = draw(st.sampled_from(sorted(ODD_FIELDS)))
+        record[name] = draw(ODD_FIELDS[name])
+    return record
 
 
 def _outcome(checked) -> tuple | dict:
@@ -130,26 +170,39 @@ def _encode(records, compact: bool) -> bytes:
     return json.dumps({"batch_id": "b-1", "records": records}, ensure_ascii=False, separators=separators).encode()
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(st.lists(RECORDS, min_size=1, max_size=4), st.booleans())
-def test_what_the_fast_way_takes_the_careful_way_takes_alike(records, compact):
+def test_what_the_fast_way_takes_the_careful_way_takes_alike():
     """Field by field: the fast way takes a batch only if the careful way takes every record alike;
     and the careful way answers each record the same whether it could split the batch or had to
-    parse it whole (the same codes on every path)."""
-    raw = _encode(records, compact)
-    _, careful = push.read_carefully(raw, 500)
-    try:
-        whole = [push._validate(record) for record in body.parse_json(raw)["records"]]
-    except ApiError:  # nested too deep for a parser reading the body whole: the split reads it
-        assert any(isinstance(rec, dict) for rec in careful)
-    else:
-        assert [_outcome(rec) for rec in careful] == [_outcome(rec) for rec in whole]
-    fast = read_well_formed(raw, 500)
-    if fast is None:
-        return  # the careful way decides, record by record
-    batch_id, taken = fast
-    assert batch_id == "b-1"
-    assert [_outcome(push._checked(rec)) for rec in taken] == [_outcome(rec) for rec in careful]
+    parse it whole (the same codes on every path). Most batches are ordinary, so that most examples
+    reach the comparison of the two ways (counted below)."""
+    reached: Counter[str] = Counter()
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(st.lists(records(), min_size=1, max_size=4), st.booleans())
+    def check(batch, compact):
+        raw = _encode(batch, compact)
+        _, careful = push.read_carefully(raw, 500)
+        try:
+            whole = [push._validate(record) for record in body.parse_json(raw)["records"]]
+        except ApiError:  # nested too deep for a parser reading the body whole: the split reads it
+            assert any(isinstance(rec, dict) for rec in careful)
+        else:
+            assert [_outcome(rec) for rec in careful] == [_outcome(rec) for rec in whole]
+        fast = read_well_formed(raw, 500)
+        reached["examples"] += 1
+        if fast is None:
+            event("the careful way alone")
+            return  # the careful way decides, record by record
+        event("both ways compared")
+        batch_id, taken = fast
+        assert batch_id == "b-1"
+        assert [_outcome(push._checked(rec)) for rec in taken] == [_outcome(rec) for rec in careful]
+        reached["compared"] += 1
+        reached["refused"] += sum(isinstance(push._checked(rec), dict) for rec in taken)
+
+    check()
+    assert reached["compared"] >= reached["examples"] * 0.6, reached
+    assert reached["refused"] > 0, reached  # what the fast way takes, _checked may still refuse
 
 
 def test_an_ordinary_batch_is_read_in_one_pass():
@@ -199,3 +252,54 @@ def test_a_pushed_batch_is_stored_without_parsing_the_body_whole(hub, monkeypatc
     with hub.engine.connect() as conn:
         stored = dict(conn.execute(sa.select(table.c.id, table.c.data)).all())
     assert all(stored[record["id"]] == record["data"] for record in records)
+
+
+# --- the split of a body nested deeper than msgspec reads ----------------------------------------------
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+    max_leaves=12,
+)
+
+
+def _cut(value, keep: int, depth: int = 1):
+    """What ``shallow`` should leave of ``value``: containers deeper than ``keep`` as 0."""
+    if isinstance(value, list | dict) and depth > keep:
+        return 0
+    if isinstance(value, list):
+        return [_cut(item, keep, depth + 1) for item in value]
+    if isinstance(value, dict):
+        return {key: _cut(item, keep, depth + 1) for key, item in value.items()}
+    return value
+
+
+@settings(max_examples=200, deadline=None)
+@given(JSON_VALUES, st.integers(0, 4), st.booleans())
+def test_shallow_cuts_what_lies_deeper_in_place(value, keep, compact):
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":") if compact else None).encode()
+    cut = shallow(text, keep)
+    assert cut is not None and len(cut) == len(text)
+    assert json.loads(cut) == _cut(value, keep)
+
+
+def test_shallow_refuses_what_is_not_json_and_never_recurses():
+    for broken in (b"[[", b"]", b"[]]", b'{"a":"[}', b'["\\"]]', b'["\\\\"]]', b'"'):
+        assert shallow(broken, 1) is None, broken
+    deep = b'{"s":"]\\"[","a":' + b"[" * 500_000 + b"]" * 500_000 + b"}"  # no recursion limit in it
+    assert shallow(deep, 1) == b'{"s":"]\\"[","a":0' + b" " * 999_999 + b"}"
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(records(), min_size=1, max_size=4), st.integers(0, 3), st.booleans())
+def test_a_record_too_deep_to_split_is_split_out_alone(batch, where, compact):
+    """A batch with one record nested deeper than msgspec reads splits into the same records as
+    sent: the others exactly as the fast split cuts them without it."""
+    deep = {**batch[0], "data": {"odd": _nested(1500)}}
+    where = min(where, len(batch))
+    records_sent = [*batch[:where], deep, *batch[where:]]
+    raw = _encode(records_sent, compact)
+    batch_id, split = split_records(raw)
+    assert batch_id == "b-1" and len(split) == len(records_sent)
+    assert split_records(_encode(batch, compact))[1] == split[:where] + split[where + 1 :]
+    assert b"[" * 1500 in split[where]
