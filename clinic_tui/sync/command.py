@@ -117,8 +117,8 @@ def _sync(settings: Settings, args: argparse.Namespace) -> int:
         return EXIT_ERROR
     database: Database = ClinicFile(path) if opened is None else opened.engine
     # The loaded libraries' objects live as long as this process: keep them out of the garbage
-    # collector's full passes, which otherwise walk them all (about 50 ms each) during a big push.
-    gc.collect()
+    # collector's full passes, which otherwise walk them all during a big push. (No collection
+    # first: it would cost an ordinary sync more than the little garbage of start-up it frees.)
     gc.freeze()
     try:
         if args.quiet:
