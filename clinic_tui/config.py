@@ -8,7 +8,6 @@ read or created at import time: call ``load_settings()``.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -119,6 +118,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     sources: dict[str, str] = {}
     path = config_file()
     if path.exists():
+        import tomllib  # only when there is a file to read (a sync or a start without one skips it)
+
         try:
             document = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:

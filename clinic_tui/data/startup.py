@@ -159,6 +159,29 @@ def open_checked_when_due(path: Path, backup_dir: Path) -> OpenedDatabase:
     return opened
 
 
+def checked_when_due(path: Path, backup_dir: Path) -> OpenedDatabase | None:
+    """``open_checked_when_due`` without loading the ORM when the file needs nothing: checked as
+    there (the header, page count and schema every time, every page when due) and None when its
+    schema is current, which the caller then reads and writes with plain ``sqlite3``
+    (``clinic-tui sync``: docs/sync.md, "Cost of a sync"). A file to upgrade or to create is
+    opened by ``open_database`` (Alembic, the copy made before) and returned as it returns it."""
+    from clinic_tui.data.sqlite_file import reading
+
+    if not path.exists():
+        return open_checked_when_due(path, backup_dir)
+    full_check = full_check_due(path)
+    check_usable(path, full_check=full_check)
+    if full_check:
+        _record_full_check(path, True)
+    with reading(path) as connection:
+        current = stored_revision(connection) == HEAD_REVISION
+    if current:
+        return None
+    from clinic_tui.data.migrate import open_database
+
+    return open_database(path, backup_dir, full_check=False)  # every page was read above when due
+
+
 def prepare_database(settings: Settings, *, app_session: bool = False) -> OpenedDatabase:
     """Open the configured database (or the demo copy) at the current schema, backed up today.
 

@@ -10,13 +10,19 @@ from __future__ import annotations
 import gzip
 import socket
 import ssl
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-import httpx
+if "httpx" not in sys.modules:
+    # httpx imports its own command-line client (click, rich, pygments: a third of its import time)
+    # whenever those are installed, as Textual installs them. Nothing here runs it: marking the
+    # module absent makes httpx define a stub instead (its documented fallback when they are not).
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+import httpx  # noqa: E402
 from pydantic import BaseModel, ValidationError
 
 from clinic_tui.sync.credentials import is_loopback

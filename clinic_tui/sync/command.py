@@ -24,9 +24,8 @@ from clinic_tui.i18n import _
 from clinic_tui.sync.status import REACHED_HUB, SyncOutcome, SyncTrigger
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
     from clinic_tui.sync.engine import SyncProgress, SyncReport
+    from clinic_tui.sync.local import Database
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -99,31 +98,35 @@ def _check(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _sync(settings: Settings, args: argparse.Namespace) -> int:
-    from clinic_tui.data.db import DatabaseError
-    from clinic_tui.data.startup import open_checked_when_due
+    from clinic_tui.data.sqlite_file import DatabaseError
+    from clinic_tui.data.startup import checked_when_due
     from clinic_tui.errors import describe_database_error
     from clinic_tui.sync.engine import EXIT_ERROR, run_sync
+    from clinic_tui.sync.local import ClinicFile
 
     path = settings.database_path()
     if not path.exists():
         print(_("The file {path} is missing.").format(path=path), file=sys.stderr)
         return EXIT_ERROR
     try:
-        opened = open_checked_when_due(path, settings.backup_dir())
+        # Checked as the app's start checks it; with the schema current (nearly always) the sync
+        # runs on plain sqlite3 and SQLAlchemy is never loaded (docs/sync.md, "Cost of a sync").
+        opened = checked_when_due(path, settings.backup_dir())
     except DatabaseError as exc:
         print(describe_database_error(exc), file=sys.stderr)
         return EXIT_ERROR
+    database: Database = ClinicFile(path) if opened is None else opened.engine
     # The loaded libraries' objects live as long as this process: keep them out of the garbage
-    # collector's full passes, which otherwise walk them all (about 50 ms each) during a big push.
-    gc.collect()
+    # collector's full passes, which otherwise walk them all during a big push. (No collection
+    # first: it would cost an ordinary sync more than the little garbage of start-up it frees.)
     gc.freeze()
     try:
         if args.quiet:
-            report = run_sync(opened.engine, settings, trigger=SyncTrigger.CLI, token=args.token)
+            report = run_sync(database, settings, trigger=SyncTrigger.CLI, token=args.token)
         else:
-            report = _with_progress_bar(opened.engine, settings, args.token)
+            report = _with_progress_bar(database, settings, args.token)
     finally:
-        opened.engine.dispose()
+        database.dispose()
     _print_warnings(report.warnings)
     if report.outcome in REACHED_HUB and not args.quiet:
         print(
@@ -150,7 +153,7 @@ def _sync(settings: Settings, args: argparse.Namespace) -> int:
     return report.exit_code
 
 
-def _with_progress_bar(engine: Engine, settings: Settings, token: str | None) -> SyncReport:
+def _with_progress_bar(engine: Database, settings: Settings, token: str | None) -> SyncReport:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
     from clinic_tui.sync.engine import run_sync

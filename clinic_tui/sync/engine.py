@@ -16,15 +16,13 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TypeVar
 
-from sqlalchemy import Engine
-
 from clinic_tui import clock
 from clinic_tui.config import Settings
 from clinic_tui.i18n import _, current_language
 from clinic_tui.sync import recovery, state
-from clinic_tui.sync.apply import apply_pull_page
 from clinic_tui.sync.client import HubClient, HubError, OldHub
 from clinic_tui.sync.credentials import SyncConfigError, resolve
+from clinic_tui.sync.local import Database, database_path, orm_engine
 from clinic_tui.sync.lock import SyncBusy, sync_lock
 from clinic_tui.sync.pusher import RESENDS, Pusher, back_off
 from clinic_tui.sync.status import REACHED_HUB, SyncOutcome, SyncTrigger
@@ -158,7 +156,7 @@ class _Run:
 
     def __init__(
         self,
-        engine: Engine,
+        engine: Database,
         client: HubClient,
         settings: Settings,
         report: SyncReport,
@@ -232,8 +230,13 @@ class _Run:
             page = self._pull_page(cursor)
             if received == 0 and self.learn_epoch(page.epoch):
                 self.requeued = True  # a restored hub: what this clinic owns goes again after the pull
-            result = apply_pull_page(self.engine, page.changes, page.next_cursor, page.epoch)
-            self.report.pulled += result.applied
+            if page.changes:  # the hub's records, written through the ORM as the app writes them
+                from clinic_tui.sync.apply import apply_pull_page
+
+                result = apply_pull_page(orm_engine(self.engine), page.changes, page.next_cursor, page.epoch)
+                self.report.pulled += result.applied
+            else:  # nothing new: only the cursor moves
+                state.store_pull_cursor(self.engine, page.next_cursor, page.epoch)
             received += len(page.changes)
             cursor = page.next_cursor
             self.tell("pull", received, None if page.has_more else received)
@@ -287,23 +290,19 @@ class _Run:
         if not mismatched:  # what the hub holds now: the next sync compares before it sends
             assert self.hub_numbers is not None  # read by mismatched_kinds
             recovery.store_hub_numbers(self.engine, self.hub_numbers.epoch, self.hub_numbers.kinds)
-        rejected = state.rejected_records(self.engine)
+        rejected, first_reason = state.rejected_summary(self.engine)
         return Receipt(
             confirmed=confirmed,
             today=state.confirmed_today(self.engine, clock.today()),
-            rejected=len(rejected),
-            first_reason=rejected[0].message if rejected else None,
+            rejected=rejected,
+            first_reason=first_reason,
             mismatched=mismatched,
             epoch=epoch,
         )
 
 
-def _database_path(engine: Engine) -> str:
-    return engine.url.database or ":memory:"
-
-
 def run_sync(
-    engine: Engine,
+    engine: Database,
     settings: Settings,
     *,
     trigger: SyncTrigger = SyncTrigger.CLI,
@@ -320,7 +319,7 @@ def run_sync(
         return report
     report.warnings = list(connection.warnings)
     try:
-        with sync_lock(_database_path(engine)):
+        with sync_lock(database_path(engine)):
             # Holding the lock: a run still marked running was stopped mid-way, not in progress.
             state.close_interrupted_runs(engine, _("Interrupted: the program was stopped before this sync finished."))
             report.run_id = state.start_run(engine, trigger)
@@ -345,7 +344,7 @@ def run_sync(
 
 
 def _sync(
-    engine: Engine,
+    engine: Database,
     client: HubClient,
     settings: Settings,
     report: SyncReport,
@@ -393,7 +392,7 @@ def _sync(
         )
 
 
-def _store_receipt(engine: Engine, report: SyncReport, run_id: int) -> None:
+def _store_receipt(engine: Database, report: SyncReport, run_id: int) -> None:
     receipt = report.receipt
     state.finish_run(
         engine,

@@ -3,9 +3,10 @@ batch, applying the hub's answers.
 
 Sync invariant 2 (docs/architecture-sync.md): an outbox row leaves only when the hub confirmed that
 exact revision.
-A push of 10,000 records reads and writes here 50 times, so the statements are plain DB-API on the
-engine's own connection (SQLAlchemy's per-row result and parameter processing cost more than the
-statements themselves), and the wire records are written as JSON by SQLite (``wire_json``).
+A push of 10,000 records reads and writes here 50 times, so the statements are plain DB-API
+(``sync.local``: the engine's own connection, or the file's in ``clinic-tui sync``, which never
+loads the ORM; SQLAlchemy's per-row result and parameter processing cost more than the statements
+themselves), and the wire records are written as JSON by SQLite (``wire_json``).
 """
 
 from __future__ import annotations
@@ -15,17 +16,19 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, NamedTuple, cast
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from pydantic_core import from_json, to_json
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
-from clinic_tui.data.db import read_session, unit_of_work
-from clinic_tui.data.models import SYNCED_KINDS, utcnow
 from clinic_tui.data.sqlite_file import stored_datetime
 from clinic_tui.domain.referral import CLINIC_UP_STATUSES
+from clinic_tui.sync.local import Database, reading, writing
+from clinic_tui.sync.tables import SYNCED_TABLES
 from clinic_tui.sync.wire_json import record_select
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 # The clinic's own statuses of an upward referral (docs/protocol.md); the rest are the hospital's.
 CLINIC_REFERRAL_STATUSES = tuple(s.value for s in CLINIC_UP_STATUSES)
@@ -56,7 +59,7 @@ class AnswerCounts:
 
 def stored_now() -> str:
     """Now, as SQLAlchemy stores a UTC datetime on SQLite (for plain DB-API statements)."""
-    return stored_datetime(utcnow())
+    return stored_datetime(datetime.now(UTC))
 
 
 def driver_cursor(session: Session) -> sqlite3.Cursor:
@@ -69,38 +72,34 @@ _PENDING = "SELECT kind, record_id, revision, queued_at, rowid FROM outbox WHERE
 _SEND_ORDER = "ORDER BY queued_at, rowid "
 
 
-def pending_items(engine: Engine) -> list[OutboxItem]:
+def pending_items(engine: Database) -> list[OutboxItem]:
     """Every pending row, oldest first (the order in which a sync sends them)."""
-    with read_session(engine) as session:
-        rows = driver_cursor(session).execute(_PENDING + _SEND_ORDER).fetchall()
+    with reading(engine) as cursor:
+        rows = cursor.execute(_PENDING + _SEND_ORDER).fetchall()
     return [OutboxItem(kind, rid, rev) for kind, rid, rev, _, _ in rows]
 
 
-def pending_count(engine: Engine) -> int:
-    with read_session(engine) as session:
-        count: int = driver_cursor(session).execute("SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0]
+def pending_count(engine: Database) -> int:
+    with reading(engine) as cursor:
+        count: int = cursor.execute("SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0]
     return count
 
 
-def next_pending(engine: Engine, limit: int, after: PendingKey | None) -> tuple[list[OutboxItem], PendingKey | None]:
+def next_pending(engine: Database, limit: int, after: PendingKey | None) -> tuple[list[OutboxItem], PendingKey | None]:
     """The next ``limit`` pending rows in send order after ``after`` (keyset), and the new key.
 
     Reading one batch at a time keeps a sync linear in the outbox size. A row edited meanwhile was
     re-queued with a later ``queued_at``, so the walk meets it again at its new revision.
     """
-    with read_session(engine) as session:
+    with reading(engine) as cursor:
         if after is None:
-            rows = driver_cursor(session).execute(_PENDING + _SEND_ORDER + "LIMIT ?", (limit,)).fetchall()
+            rows = cursor.execute(_PENDING + _SEND_ORDER + "LIMIT ?", (limit,)).fetchall()
         else:
             queued_at, rowid = after
-            rows = (
-                driver_cursor(session)
-                .execute(
-                    _PENDING + "AND (queued_at > ? OR (queued_at = ? AND rowid > ?)) " + _SEND_ORDER + "LIMIT ?",
-                    (queued_at, queued_at, rowid, limit),
-                )
-                .fetchall()
-            )
+            rows = cursor.execute(
+                _PENDING + "AND (queued_at > ? OR (queued_at = ? AND rowid > ?)) " + _SEND_ORDER + "LIMIT ?",
+                (queued_at, queued_at, rowid, limit),
+            ).fetchall()
     if not rows:
         return [], after
     return [OutboxItem(kind, rid, rev) for kind, rid, rev, _, _ in rows], (rows[-1][3], rows[-1][4])
@@ -114,15 +113,15 @@ _CLINIC_STATUS = (
 )
 
 
-def _clinic_status(session: Session, referral_id: str, status: str) -> str:
+def _clinic_status(cursor: sqlite3.Cursor, referral_id: str, status: str) -> str:
     """The status the clinic itself set: what it may push (the hub owns the hospital's moves)."""
     if status in CLINIC_REFERRAL_STATUSES:
         return status
-    own = driver_cursor(session).execute(_CLINIC_STATUS, (referral_id, *CLINIC_REFERRAL_STATUSES)).fetchone()
+    own = cursor.execute(_CLINIC_STATUS, (referral_id, *CLINIC_REFERRAL_STATUSES)).fetchone()
     return own[0] if own else "sent"  # the hospital answered it, so the clinic had sent it
 
 
-def build_batch(engine: Engine, items: Iterable[OutboxItem]) -> tuple[list[OutboxItem], list[str]]:
+def build_batch(engine: Database, items: Iterable[OutboxItem]) -> tuple[list[OutboxItem], list[str]]:
     """The wire records of ``items`` as they are now (JSON texts, see ``wire_json``), with the
     revisions actually sent.
 
@@ -135,11 +134,10 @@ def build_batch(engine: Engine, items: Iterable[OutboxItem]) -> tuple[list[Outbo
     sent: list[OutboxItem] = []
     records: list[str] = []
     unsendable: list[tuple[str, str, int]] = []
-    with read_session(engine) as session:
-        cursor = driver_cursor(session)
+    with reading(engine) as cursor:
         for kind, group in by_kind.items():
             rows: dict[str, tuple[Any, ...]] = {}
-            if kind in SYNCED_KINDS:
+            if kind in SYNCED_TABLES:
                 for start in range(0, len(group), _IN_CHUNK):
                     ids = [item.record_id for item in group[start : start + _IN_CHUNK]]
                     rows.update(
@@ -153,19 +151,19 @@ def build_batch(engine: Engine, items: Iterable[OutboxItem]) -> tuple[list[Outbo
                     continue
                 revision, _origin, record = row
                 if kind == "referral":
-                    record = _with_clinic_status(session, record)
+                    record = _with_clinic_status(cursor, record)
                 records.append(record)
                 sent.append(OutboxItem(kind, item.record_id, revision))
     if unsendable:
-        with unit_of_work(engine) as session:
-            driver_cursor(session).executemany(_DELETE_EXACT, unsendable)
+        with writing(engine) as cursor:
+            cursor.executemany(_DELETE_EXACT, unsendable)
     return sent, records
 
 
-def _with_clinic_status(session: Session, record: str) -> str:
+def _with_clinic_status(cursor: sqlite3.Cursor, record: str) -> str:
     """A referral goes out with the status the clinic set (the hub owns the hospital's moves)."""
     parsed = from_json(record)
-    status = _clinic_status(session, parsed["id"], parsed["data"]["status"])
+    status = _clinic_status(cursor, parsed["id"], parsed["data"]["status"])
     if status == parsed["data"]["status"]:
         return record
     parsed["data"]["status"] = status
@@ -185,7 +183,7 @@ _TOUCH_NEWER = (
 
 
 def apply_push_answers(
-    engine: Engine, sent: list[OutboxItem], results: list[Any]
+    engine: Database, sent: list[OutboxItem], results: list[Any]
 ) -> tuple[AnswerCounts, dict[str, str]]:
     """Apply the hub's per-record answers in one transaction; returns the counts and the conflicts.
 
@@ -217,8 +215,7 @@ def apply_push_answers(
             conflicts[f"{kind}:{result.id}"] = result.message or result.code or ""
         removed.append(key)
     now = stored_now()
-    with unit_of_work(engine) as session:
-        cursor = driver_cursor(session)
+    with writing(engine) as cursor:
         matched = 0
         if removed:
             matched += cursor.executemany(_DELETE_EXACT, removed).rowcount
@@ -232,10 +229,10 @@ def apply_push_answers(
     return counts, conflicts
 
 
-def mark_too_large(engine: Engine, item: OutboxItem, message: str) -> None:
+def mark_too_large(engine: Database, item: OutboxItem, message: str) -> None:
     """A single record the hub refuses as too large (413): it needs the doctor's attention."""
-    with unit_of_work(engine) as session:
-        driver_cursor(session).execute(
+    with writing(engine) as cursor:
+        cursor.execute(
             "UPDATE outbox SET state = 'rejected', reject_code = 'body_too_large', reject_message = ?, "
             "attempts = attempts + 1, last_attempt_at = ? WHERE kind = ? AND record_id = ? AND revision = ?",
             (message, stored_now(), item.kind, item.record_id, item.revision),

@@ -15,10 +15,9 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Protocol
 
-from sqlalchemy import Engine
-
 from clinic_tui.sync import outbox
 from clinic_tui.sync.client import RESENDABLE_PROBLEMS, BatchTooLarge, HubClient, HubError, encode_batch
+from clinic_tui.sync.local import Database
 from clinic_tui.sync.outbox import OutboxItem
 from clinic_tui.sync.wire import MAX_PUSH_RECORDS, PushResponse
 
@@ -49,7 +48,7 @@ class Pusher:
 
     def __init__(
         self,
-        engine: Engine,
+        engine: Database,
         client: HubClient,
         report: PushCounts,
         batch_size: int,

@@ -26,18 +26,15 @@ Each page is one transaction (foreign keys checked at its commit); kinds go in t
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, text
-
-from clinic_tui.data.db import unit_of_work
 from clinic_tui.data.maintenance import RESTORED_KEY
-from clinic_tui.data.models import SYNCED_KINDS, AppSetting, AuditEntry, OutboxEntry, Referral
-from clinic_tui.data.models.base import UTCDateTime, table_of
-from clinic_tui.data.records import PRIVATE_FIELDS, _refresh_dependents, _refresh_derived
+from clinic_tui.sync.local import Database, orm_engine, reading, writing
+from clinic_tui.sync.tables import SYNCED_TABLES
 
 if TYPE_CHECKING:
     from sqlmodel import Session, SQLModel
@@ -45,23 +42,20 @@ if TYPE_CHECKING:
 HUB_NUMBERS_KEY = "hub_numbers"  # app_setting: per kind [count, hash] the hub held after the last clean sync
 
 
-def stored_hub_numbers(engine: Engine) -> dict[str, Any] | None:
+def stored_hub_numbers(engine: Database) -> dict[str, Any] | None:
     """What the hub held of this clinic when this database last synced cleanly (None: never)."""
-    import json
-
-    with engine.connect() as connection:
-        row = connection.execute(
-            text("SELECT value FROM app_setting WHERE key = :key"), {"key": HUB_NUMBERS_KEY}
-        ).first()
+    with reading(engine) as cursor:
+        row = cursor.execute("SELECT value FROM app_setting WHERE key = ?", (HUB_NUMBERS_KEY,)).fetchone()
     return None if row is None else json.loads(row[0])
 
 
-def store_hub_numbers(engine: Engine, epoch: str, kinds: dict[str, Any]) -> None:
-    import json
-
+def store_hub_numbers(engine: Database, epoch: str, kinds: dict[str, Any]) -> None:
     value = json.dumps({"epoch": epoch, "kinds": {k: [v.count, v.hash] for k, v in sorted(kinds.items())}})
-    with unit_of_work(engine) as session:
-        session.merge(AppSetting(key=HUB_NUMBERS_KEY, value=value))
+    with writing(engine) as cursor:
+        cursor.execute(
+            "INSERT INTO app_setting (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (HUB_NUMBERS_KEY, value),
+        )
 
 
 def kinds_changed_on_the_hub(stored: dict[str, Any] | None, epoch: str, kinds: dict[str, Any]) -> list[str]:
@@ -93,16 +87,16 @@ class RecoveryResult:
 WAITING_KINDS = ("referral_event",)
 
 
-def marked_restored(engine: Engine) -> bool:
+def marked_restored(engine: Database) -> bool:
     """Whether ``db restore`` marked the database and no recovery has finished since."""
-    with engine.connect() as connection:
-        return (
-            connection.execute(text("SELECT 1 FROM app_setting WHERE key = :key"), {"key": RESTORED_KEY}).first()
-            is not None
-        )
+    with reading(engine) as cursor:
+        return cursor.execute("SELECT 1 FROM app_setting WHERE key = ?", (RESTORED_KEY,)).fetchone() is not None
 
 
 def _column_values(model: type[SQLModel], data: dict[str, Any]) -> dict[str, Any]:
+    from clinic_tui.data.models.base import UTCDateTime, table_of
+    from clinic_tui.data.records import PRIVATE_FIELDS
+
     values = {}
     for column in table_of(model).columns:
         if column.name not in data or column.name in PRIVATE_FIELDS:
@@ -116,11 +110,16 @@ def _column_values(model: type[SQLModel], data: dict[str, Any]) -> dict[str, Any
     return values
 
 
-def apply_own_page(engine: Engine, kind: str, records: list[Any], result: RecoveryResult) -> None:
+def apply_own_page(engine: Database, kind: str, records: list[Any], result: RecoveryResult) -> None:
     """Take back one page of the hub's copies of this clinic's records (rules in the module doc)."""
+    # The ORM: a take-back is rare (after a restore) and writes records as the app does.
+    from clinic_tui.data.db import unit_of_work
+    from clinic_tui.data.models import SYNCED_KINDS, AuditEntry, OutboxEntry
+    from clinic_tui.data.records import _refresh_dependents, _refresh_derived
+
     model = SYNCED_KINDS[kind]
     touched: set[str] = set()  # referrals whose events came back: their shown status follows them
-    with unit_of_work(engine) as session:
+    with unit_of_work(orm_engine(engine)) as session:
         session.connection().exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # checked at commit
         for record in records:
             result.seen += 1
@@ -177,6 +176,7 @@ def _follow_events(session: Session, referral_ids: set[str]) -> None:
     """A referral's shown status is derived from its events (data/referral_status.py): after its
     events were taken back (an acknowledged downward referral, on a rebuilt PC), derive it again, as
     a pull does, or the slip would ask to be acknowledged a second time."""
+    from clinic_tui.data.models import Referral
     from clinic_tui.data.referral_status import recompute_status
 
     for referral_id in sorted(referral_ids):
@@ -186,7 +186,7 @@ def _follow_events(session: Session, referral_ids: set[str]) -> None:
 
 
 def take_back(
-    engine: Engine,
+    engine: Database,
     fetch: Callable[[str, str | None], Any],
     kinds: Iterable[str] | None = None,
     check_cancel: Callable[[], None] = lambda: None,
@@ -195,8 +195,8 @@ def take_back(
     apply each page; clears the ``restored_from`` mark when every kind was done. Safe to run again
     after an interruption."""
     result = RecoveryResult()
-    wanted = set(SYNCED_KINDS) if kinds is None else set(kinds)
-    for kind in (k for k in SYNCED_KINDS if k in wanted):
+    wanted = set(SYNCED_TABLES) if kinds is None else set(kinds)
+    for kind in (k for k in SYNCED_TABLES if k in wanted):
         after = None
         while True:
             check_cancel()
@@ -205,15 +205,13 @@ def take_back(
             after = page.next_after
             if after is None:
                 break
-    if kinds is not None and wanted != set(SYNCED_KINDS) or result.waiting:
+    if kinds is not None and wanted != set(SYNCED_TABLES) or result.waiting:
         return result
     clear_restored_mark(engine)
     return result
 
 
-def clear_restored_mark(engine: Engine) -> None:
+def clear_restored_mark(engine: Database) -> None:
     """Recovery is complete: the next sync compares numbers as usual."""
-    with unit_of_work(engine) as session:
-        mark = session.get(AppSetting, RESTORED_KEY)
-        if mark is not None:
-            session.delete(mark)
+    with writing(engine) as cursor:
+        cursor.execute("DELETE FROM app_setting WHERE key = ?", (RESTORED_KEY,))

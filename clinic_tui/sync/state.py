@@ -2,6 +2,8 @@
 the receipts and what the sync screen shows.
 
 No network here (the sync engine talks to the hub); every function is one read or one transaction.
+What a sync itself does is plain SQL (``sync.local``: no ORM in ``clinic-tui sync``); what the sync
+screen reads goes through the ORM.
 Sync invariant 6 (docs/architecture-sync.md): records the hub made (origin "hub") are never
 queued nor counted as the clinic's. The push bookkeeping (outbox walk, batches, answers) is
 ``outbox``; pulled changes are applied by ``apply``.
@@ -9,28 +11,29 @@ queued nor counted as the clinic's. The push bookkeeping (outbox walk, batches, 
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, cast
-
-from sqlalchemy import Engine, func, select, update
-from sqlalchemy.orm import Session
-from sqlmodel import col
+from enum import Enum
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from clinic_tui import clock
-from clinic_tui.data.db import read_session, unit_of_work
-from clinic_tui.data.models import SYNCED_KINDS, OutboxEntry, SyncCursor, SyncRun, utcnow
 from clinic_tui.data.sqlite_file import stored_datetime
-from clinic_tui.sync.outbox import OutboxItem, driver_cursor, stored_now
+from clinic_tui.sync.local import Database, reading, writing
+from clinic_tui.sync.outbox import OutboxItem, stored_now
 from clinic_tui.sync.rejections import rejection_text
 from clinic_tui.sync.status import REACHED_HUB, SyncOutcome, SyncTrigger
+from clinic_tui.sync.tables import SYNCED_TABLES
 from clinic_tui.sync.texts import kind_label
 from clinic_tui.sync.wire import CLINIC_KINDS, record_set_hash
 
 if TYPE_CHECKING:
-    from sqlalchemy import CursorResult
+    from sqlalchemy import Engine
+
+    from clinic_tui.data.models import SyncRun
 
 PULL_CURSOR = "pull"
 
@@ -48,14 +51,14 @@ class RejectedRecord:
 
 def owned_kinds() -> list[str]:
     """The kinds this clinic pushes and the hub takes."""
-    return [kind for kind in SYNCED_KINDS if kind in CLINIC_KINDS]
+    return [kind for kind in SYNCED_TABLES if kind in CLINIC_KINDS]
 
 
 def _owned_rows(kind: str, columns: str) -> str:
     """SELECT ``columns`` of the records of ``kind`` the clinic owns (not the hub's own)."""
-    model = SYNCED_KINDS[kind]
-    owned = "origin != 'hub'" if hasattr(model, "origin") else "1"
-    return f"SELECT {columns} FROM {model.__tablename__} WHERE {owned}"
+    table = SYNCED_TABLES[kind]
+    owned = "origin != 'hub'" if table.origin else "1"
+    return f"SELECT {columns} FROM {table.table} WHERE {owned}"
 
 
 def _confirmed_rows(kind: str, columns: str) -> str:
@@ -73,10 +76,9 @@ _REQUEUE_ALL = (
 _REQUEUE_MISSING = " ON CONFLICT (kind, record_id) DO NOTHING"
 
 
-def _requeue(session: Session, kinds: Iterable[str], *, everything: bool) -> int:
+def _requeue(cursor: sqlite3.Cursor, kinds: Iterable[str], *, everything: bool) -> int:
     """Queue every owned record of ``kinds``; ``everything`` also re-sends rows already queued or
     rejected (a new hub epoch: its earlier answers are void)."""
-    cursor = driver_cursor(session)
     queued = 0
     for kind in kinds:
         select_owned = _owned_rows(kind, "?, id, revision, ?, 'pending', 0")
@@ -85,12 +87,33 @@ def _requeue(session: Session, kinds: Iterable[str], *, everything: bool) -> int
     return queued
 
 
-def pull_cursor(engine: Engine) -> SyncCursor | None:
-    with read_session(engine) as session:
-        return session.get(SyncCursor, PULL_CURSOR)
+class PullCursor(NamedTuple):
+    value: str | None  # where the next pull starts (None: from the beginning)
+    epoch: str | None  # the hub's epoch it belongs to
 
 
-def compare_first(engine: Engine) -> bool:
+def pull_cursor(engine: Database) -> PullCursor | None:
+    with reading(engine) as cursor:
+        row = cursor.execute("SELECT value, epoch FROM sync_cursor WHERE name = ?", (PULL_CURSOR,)).fetchone()
+    return None if row is None else PullCursor(*row)
+
+
+def _store_cursor(cursor: sqlite3.Cursor, value: str | None, epoch: str) -> None:
+    cursor.execute(
+        "INSERT INTO sync_cursor (name, value, epoch, updated_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (name) DO UPDATE SET value = excluded.value, epoch = excluded.epoch, "
+        "updated_at = excluded.updated_at",
+        (PULL_CURSOR, value, epoch, stored_now()),
+    )
+
+
+def store_pull_cursor(engine: Database, value: str, epoch: str) -> None:
+    """A pull page that brought nothing: only the cursor moves (``apply.apply_pull_page`` otherwise)."""
+    with writing(engine) as cursor:
+        _store_cursor(cursor, value, epoch)
+
+
+def compare_first(engine: Database) -> bool:
     """Whether a sync must ask the hub's numbers before it pushes (docs/sync.md, "Exchanges").
 
     Yes when this database has not synced with the hub (no epoch known yet), or when an edit of an
@@ -99,43 +122,35 @@ def compare_first(engine: Engine) -> bool:
     "duplicate". A new record (revision 1, a new uuid) cannot be shadowed so, and a revision the
     hub holds newer is answered "duplicate" naming it (the push's ``behind``), so an ordinary day
     of new records needs no exchange before its push."""
-    with read_session(engine) as session:
-        cursor = session.get(SyncCursor, PULL_CURSOR)
-        if cursor is None or not cursor.epoch:
+    with reading(engine) as cursor:
+        row = cursor.execute("SELECT epoch FROM sync_cursor WHERE name = ?", (PULL_CURSOR,)).fetchone()
+        if row is None or not row[0]:
             return True
-        edit = session.execute(
-            select(col(OutboxEntry.kind))
-            .where(col(OutboxEntry.state) == "pending", col(OutboxEntry.revision) > 1)
-            .limit(1)
-        ).first()
+        edit = cursor.execute("SELECT 1 FROM outbox WHERE state = 'pending' AND revision > 1 LIMIT 1").fetchone()
         return edit is not None
 
 
-def adopt_epoch(engine: Engine, epoch: str) -> bool:
+def adopt_epoch(engine: Database, epoch: str) -> bool:
     """Note the hub's epoch. A new one (restored hub, or a first sync) drops the pull cursor and
     queues everything the clinic owns, in one transaction; True when that happened."""
-    with unit_of_work(engine) as session:
-        cursor = session.get(SyncCursor, PULL_CURSOR)
-        if cursor is not None and cursor.epoch == epoch:
+    with writing(engine) as cursor:
+        row = cursor.execute("SELECT epoch FROM sync_cursor WHERE name = ?", (PULL_CURSOR,)).fetchone()
+        if row is not None and row[0] == epoch:
             return False
-        if cursor is None:
-            cursor = SyncCursor(name=PULL_CURSOR)
-        cursor.value, cursor.epoch, cursor.updated_at = None, epoch, utcnow()
-        session.add(cursor)
-        _requeue(session, owned_kinds(), everything=True)
+        _store_cursor(cursor, None, epoch)
+        _requeue(cursor, owned_kinds(), everything=True)
         return True
 
 
-def requeue_kinds(engine: Engine, kinds: Iterable[str]) -> int:
+def requeue_kinds(engine: Database, kinds: Iterable[str]) -> int:
     """Queue again every confirmed record of ``kinds`` (reconcile found the hub missing some)."""
-    with unit_of_work(engine) as session:
-        return _requeue(session, kinds, everything=False)
+    with writing(engine) as cursor:
+        return _requeue(cursor, kinds, everything=False)
 
 
-def local_reconcile(engine: Engine) -> dict[str, tuple[int, str]]:
+def local_reconcile(engine: Database) -> dict[str, tuple[int, str]]:
     """Per kind: count and record_set_hash of the records the hub should hold (owned, none queued)."""
-    with read_session(engine) as session:
-        cursor = driver_cursor(session)
+    with reading(engine) as cursor:
         numbers = {}
         for kind in owned_kinds():
             pairs = cursor.execute(_confirmed_rows(kind, "id, revision"), (kind,)).fetchall()
@@ -144,13 +159,12 @@ def local_reconcile(engine: Engine) -> dict[str, tuple[int, str]]:
         return numbers
 
 
-def confirmed_today(engine: Engine, today: date) -> dict[str, int]:
+def confirmed_today(engine: Database, today: date) -> dict[str, int]:
     """Per kind, the records changed on ``today`` (local time) that the hub has confirmed."""
     start = stored_datetime(clock.at(today))
     end = stored_datetime(clock.at(today, datetime.max.time()))
     counts: dict[str, int] = {}
-    with read_session(engine) as session:
-        cursor = driver_cursor(session)
+    with reading(engine) as cursor:
         for kind in owned_kinds():
             (count,) = cursor.execute(
                 _confirmed_rows(kind, "count(*)") + " AND updated_at >= ? AND updated_at <= ?", (kind, start, end)
@@ -161,46 +175,72 @@ def confirmed_today(engine: Engine, today: date) -> dict[str, int]:
 
 
 # --- receipts ----------------------------------------------------------------------------------------
-def start_run(engine: Engine, trigger: SyncTrigger) -> int:
-    with unit_of_work(engine) as session:
-        run = SyncRun(trigger=trigger)
-        session.add(run)
-        session.flush()
-        assert run.id is not None  # given by the database at the flush
-        return run.id
+# The columns of sync_run a sync writes, and how (JSON columns as SQLAlchemy's JSON type writes them).
+_RUN_COUNTS = ("pushed", "accepted", "duplicate", "rejected", "conflict", "pulled", "resent")
+_RUN_JSON = ("confirmed_counts", "today_counts", "conflicts")
+_RUN_TEXT = ("outcome", "epoch", "error_message")
 
 
-def close_interrupted_runs(engine: Engine, message: str) -> int:
+def start_run(engine: Database, trigger: SyncTrigger | str) -> int:
+    columns = ("started_at", '"trigger"', "outcome", *_RUN_COUNTS, *_RUN_JSON)
+    values = (stored_now(), str(trigger), str(SyncOutcome.RUNNING), *[0] * len(_RUN_COUNTS), *["{}"] * len(_RUN_JSON))
+    with writing(engine) as cursor:
+        cursor.execute(f"INSERT INTO sync_run ({', '.join(columns)}) VALUES ({', '.join('?' * len(values))})", values)
+        run_id = cursor.lastrowid
+    assert run_id is not None
+    return run_id
+
+
+def close_interrupted_runs(engine: Database, message: str) -> int:
     """Runs still "running" although no sync holds the lock: their process was stopped (killed, a
     power cut). Close them as errors with ``message``; the time they stopped is not known."""
-    with unit_of_work(engine) as session:
-        result = session.execute(
-            update(SyncRun)
-            .where(col(SyncRun.outcome) == SyncOutcome.RUNNING)
-            .values(outcome=SyncOutcome.ERROR, error_message=message)
+    with writing(engine) as cursor:
+        cursor.execute(
+            "UPDATE sync_run SET outcome = ?, error_message = ? WHERE outcome = ?",
+            (str(SyncOutcome.ERROR), message, str(SyncOutcome.RUNNING)),
         )
-        return cast("CursorResult[Any]", result).rowcount
+        return cursor.rowcount
 
 
-def finish_run(engine: Engine, run_id: int, **fields: Any) -> SyncRun:
-    with unit_of_work(engine) as session:
-        run = session.get(SyncRun, run_id)
-        assert run is not None, run_id
-        for name, value in fields.items():
-            setattr(run, name, value)
-        run.finished_at = utcnow()
-        session.add(run)
-        session.flush()
-        return run
+def _run_value(name: str, value: Any) -> Any:
+    if name in _RUN_JSON:
+        return json.dumps(value)
+    if name in _RUN_COUNTS:
+        return int(value)
+    if name in _RUN_TEXT:
+        return value.value if isinstance(value, Enum) else value
+    raise ValueError(f"sync_run has no column {name} a sync writes")
+
+
+def finish_run(engine: Database, run_id: int, **fields: Any) -> None:
+    """The receipt: ``fields`` (counts, outcome, the hub's numbers, ...) and the time it ended."""
+    names = [*fields, "finished_at"]
+    values = [*(_run_value(name, value) for name, value in fields.items()), stored_now(), run_id]
+    quoted = [f'"{name}"' if name == "conflict" else name for name in names]
+    with writing(engine) as cursor:
+        cursor.execute(f"UPDATE sync_run SET {', '.join(f'{n} = ?' for n in quoted)} WHERE id = ?", values)
+        assert cursor.rowcount == 1, run_id
 
 
 def recent_runs(engine: Engine, limit: int = 10) -> list[SyncRun]:
+    from sqlalchemy import select
+    from sqlmodel import col
+
+    from clinic_tui.data.db import read_session
+    from clinic_tui.data.models import SyncRun
+
     with read_session(engine) as session:
         return list(session.execute(select(SyncRun).order_by(col(SyncRun.id).desc()).limit(limit)).scalars())
 
 
 def latest_receipt(engine: Engine) -> SyncRun | None:
     """The last sync that reached the hub and reconciled (its numbers are the hub's)."""
+    from sqlalchemy import select
+    from sqlmodel import col
+
+    from clinic_tui.data.db import read_session
+    from clinic_tui.data.models import SyncRun
+
     with read_session(engine) as session:
         return session.execute(
             select(SyncRun)
@@ -217,6 +257,12 @@ def last_success_at(engine: Engine) -> datetime | None:
 
 # --- what the UI shows ----------------------------------------------------------------------------
 def pending_by_kind(engine: Engine) -> dict[str, int]:
+    from sqlalchemy import func, select
+    from sqlmodel import col
+
+    from clinic_tui.data.db import read_session
+    from clinic_tui.data.models import OutboxEntry
+
     with read_session(engine) as session:
         return dict(
             session.execute(
@@ -229,7 +275,11 @@ def pending_by_kind(engine: Engine) -> dict[str, int]:
 
 def rejected_records(engine: Engine) -> list[RejectedRecord]:
     """The "needs attention" list: what the hub refused, with its reason and where to fix it."""
-    from clinic_tui.data.models import Resident
+    from sqlalchemy import select
+    from sqlmodel import col
+
+    from clinic_tui.data.db import read_session
+    from clinic_tui.data.models import SYNCED_KINDS, OutboxEntry, Resident
 
     found = []
     with read_session(engine) as session:
@@ -293,11 +343,32 @@ def unmatched_remote_answers(engine: Engine) -> list[str]:
     """The hospital's answers (remote_event) about requests this database does not hold, by request
     number: kept, not dropped (sync/apply.py), and named on the sync screen so the doctor knows an
     answer came for a request written on another PC or lost with a restored file."""
-    with read_session(engine) as session:
-        return [str(row[0]) for row in driver_cursor(session).execute(_UNMATCHED).fetchall()]
+    with reading(engine) as cursor:
+        return [str(row[0]) for row in cursor.execute(_UNMATCHED).fetchall()]
+
+
+def rejected_summary(engine: Database) -> tuple[int, str | None]:
+    """For the receipt: how many records the hub refused, and the reason of the first one in the
+    order of the "needs attention" list (``rejected_records``), in the current language."""
+    with reading(engine) as cursor:
+        (count,) = cursor.execute("SELECT count(*) FROM outbox WHERE state = 'rejected'").fetchone()
+        first = cursor.execute(
+            "SELECT reject_code, reject_params, reject_message FROM outbox WHERE state = 'rejected' "
+            "ORDER BY kind, queued_at LIMIT 1"
+        ).fetchone()
+    if first is None:
+        return count, None
+    code, params, message = first
+    return count, rejection_text(code, json.loads(params) if params is not None else None, message)
 
 
 def rejected_count(engine: Engine) -> int:
+    from sqlalchemy import func, select
+    from sqlmodel import col
+
+    from clinic_tui.data.db import read_session
+    from clinic_tui.data.models import OutboxEntry
+
     with read_session(engine) as session:
         count: int = session.execute(
             select(func.count()).select_from(OutboxEntry).where(col(OutboxEntry.state) == "rejected")

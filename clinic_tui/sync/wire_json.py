@@ -2,8 +2,9 @@
 
 A push of 10,000 records used to read every row into Python, convert its values and encode it as
 JSON again: most of the client's work. SQLite's ``json_object`` writes the same JSON from the
-stored row directly. Each column type is turned into what ``records.sync_payload`` gives for the
-ORM object (a test compares the two over the demo database):
+stored row directly. Each column type (as ``sync.tables`` lists them, made from the models) is
+turned into what ``records.sync_payload`` gives for the ORM object (a test compares the two over
+the demo database):
 
 - UTC datetimes, stored ``2026-11-23 10:00:00.123456``, go out as ``isoformat`` writes them once
   read back aware: ``2026-11-23T10:00:00.123456+00:00``, without ``.000000``;
@@ -21,13 +22,8 @@ list already relies on ``json_each``).
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
 
-from sqlalchemy import JSON, Boolean, Column, Date, Float, Integer, String, TypeDecorator
-
-from clinic_tui.data.models import SYNCED_KINDS
-from clinic_tui.data.models.base import UTCDateTime, table_of
-from clinic_tui.data.records import PRIVATE_FIELDS
+from clinic_tui.sync.tables import SYNCED_TABLES
 
 
 def _utc_iso(name: str) -> str:
@@ -46,33 +42,28 @@ def _float(name: str) -> str:
     )
 
 
-def _value(kind: str, column: Column[Any]) -> str:
-    """The SQL expression of a column's wire value."""
-    if isinstance(column.type, UTCDateTime):
-        return _utc_iso(column.name)
-    stored = column.type.impl_instance if isinstance(column.type, TypeDecorator) else column.type
-    if isinstance(stored, Boolean):
-        return _boolean(column.name)
-    if isinstance(stored, JSON):
-        return f"json({column.name})"
-    if isinstance(stored, Float):
-        return _float(column.name)
-    if isinstance(stored, (String, Integer, Date)):
-        return column.name
-    raise TypeError(f"{kind}.{column.name}: no wire form for {column.type!r}")
+def _json(name: str) -> str:
+    return f"json({name})"
+
+
+_FORMS = {"utc": _utc_iso, "bool": _boolean, "json": _json, "float": _float}
+
+
+def _value(column: str) -> tuple[str, str]:
+    """A column of ``sync.tables`` ("name" or "name:form"): its name and the SQL of its wire value."""
+    name, _, form = column.partition(":")
+    return name, _FORMS[form](name) if form else name
 
 
 @cache
 def record_select(kind: str) -> str:
     """``SELECT id, revision, origin, <wire record as JSON> FROM <table> WHERE id IN `` (the list
     of ids to follow). ``origin`` is "clinic" for kinds that have no origin column."""
-    table = table_of(SYNCED_KINDS[kind])
-    data = ", ".join(
-        f"'{column.name}', {_value(kind, column)}" for column in table.columns if column.name not in PRIVATE_FIELDS
-    )
+    table = SYNCED_TABLES[kind]
+    data = ", ".join(f"'{name}', {value}" for name, value in map(_value, table.columns.split()))
     record = (
         f"json_object('kind', '{kind}', 'id', id, 'revision', revision, 'updated_at', {_utc_iso('updated_at')}, "
         f"'deleted', {_boolean('deleted')}, 'data', json_object({data}))"
     )
-    origin = "origin" if "origin" in table.columns else "'clinic'"
-    return f"SELECT id, revision, {origin}, {record} FROM {table.name} WHERE id IN "
+    origin = "origin" if table.origin else "'clinic'"
+    return f"SELECT id, revision, {origin}, {record} FROM {table.table} WHERE id IN "

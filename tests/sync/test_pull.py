@@ -20,6 +20,7 @@ from clinic_tui.data.models import (
     ReferralEvent,
     Resident,
     SlotPool,
+    SyncCursor,
 )
 from clinic_tui.sync import state as sync_state
 from clinic_tui.sync.engine import run_sync
@@ -123,7 +124,7 @@ def test_pull_applies_an_acceptance_a_downward_referral_the_directory_and_a_noti
     assert again.outcome == "ok" and again.pulled == 0 and again.pushed == 0
     assert {model: len(_rows(engine, model)) for model in counts} == counts
     with unit_of_work(engine) as session:  # even from the start of the log, nothing applies twice
-        session.get(type(cursor), "pull").value = None
+        session.get(SyncCursor, "pull").value = None
     assert run_sync(engine, settings, token=token).pulled == 0
     assert {model: len(_rows(engine, model)) for model in counts} == counts
 
