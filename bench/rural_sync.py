@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -34,17 +35,28 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests" / "sync" / "faults"))
 
 import sync as sync_bench  # noqa: E402  (the hub and client runs of bench/sync.py)
+import sync_cpu  # noqa: E402  (add_day: a clinic's day written through the data layer)
 from clinic_data import build_clinic_db  # noqa: E402
 from faultproxy import FaultProxy  # noqa: E402
 
 
-def one_run(template: Path, workdir: Path, records: int, rate: float, latency: float, handshakes: int) -> dict:
+def one_run(
+    template: Path, workdir: Path, records: int, rate: float, latency: float, handshakes: int, case: str, edits: int
+) -> dict:
     clinic_db = workdir / f"clinic-{uuid.uuid4().hex[:8]}.db"
     shutil.copyfile(template, clinic_db)
     hub_db, token = sync_bench.new_hub(workdir)
     port = sync_bench.hub_push.free_port()
     serve = [sys.executable, "-m", "clinic_hub", "serve", "--db", hub_db, "--port", str(port)]
-    with sync_bench.served(serve, port, "/api/v1/health"):
+    with sync_bench.served(serve, port, "/api/v1/health") as base:
+        if case == "day":
+            # The clinic synced yesterday (unthrottled, not timed); today it wrote ``records`` new
+            # records and edited ``edits`` earlier ones.
+            sync_bench.client_sync(clinic_db, base, token, batch_size=500)
+            sync_cpu.add_day(clinic_db, records - edits, seed=11)
+            edit_some(clinic_db, edits)
+            with sqlite3.connect(clinic_db) as db:  # what the day left to send
+                records = db.execute("SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0]
         proxy = FaultProxy(("127.0.0.1", port))
         proxy.throttle(rate, latency, handshakes)
         try:
@@ -69,6 +81,27 @@ def one_run(template: Path, workdir: Path, records: int, rate: float, latency: f
     }
 
 
+def edit_some(clinic_db: Path, count: int) -> int:
+    """Edit ``count`` residents the hub already holds (a new phone number): revisions above 1."""
+    if count <= 0:
+        return 0
+    from sqlmodel import select
+
+    from clinic_tui.data import records as record_writes
+    from clinic_tui.data.db import open_engine, unit_of_work
+    from clinic_tui.data.models import Resident
+
+    engine = open_engine(clinic_db)
+    try:
+        with unit_of_work(engine) as session:
+            chosen = session.exec(select(Resident).order_by(Resident.id).limit(count)).all()
+            for n, resident in enumerate(chosen):
+                record_writes.update(session, resident, {"phone": f"1390000{n:04d}"}, None)
+    finally:
+        engine.dispose()
+    return len(chosen)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, nargs="+", default=[200, 1500])
@@ -78,6 +111,14 @@ def main() -> None:
         "--handshake-rtts", type=int, default=2, help="round trips before a new connection carries data"
     )
     parser.add_argument("--repeat", type=int, default=3, help="runs per size; the median is shown")
+    parser.add_argument(
+        "--case",
+        choices=("first", "day", "both"),
+        default="both",
+        help="first: a clinic's first sync of RECORDS pending records; day: a clinic that synced "
+        "yesterday and wrote RECORDS today (EDITS of them edits of earlier records)",
+    )
+    parser.add_argument("--edits", type=int, default=0, help="of a day's records, how many edit earlier ones")
     args = parser.parse_args()
     rate, latency = args.kbit * 1000 / 8, args.latency_ms / 1000
     print(
@@ -86,21 +127,27 @@ def main() -> None:
     )
     with tempfile.TemporaryDirectory(prefix="rural-sync-") as tmp:
         workdir = Path(tmp)
-        for records in args.records:
-            template = workdir / f"template-{records}.db"
-            counts = build_clinic_db(template, records)
-            total = sum(counts.values())
-            runs = [one_run(template, workdir, total, rate, latency, args.handshake_rtts) for _ in range(args.repeat)]
-            seconds = statistics.median(r["seconds"] for r in runs)
-            limit = statistics.median(r["limit"] for r in runs)
-            last = runs[-1]
-            each = ", ".join(f"{r['seconds']:.2f}" for r in runs)
-            print(
-                f"{total:>6} records: sync {seconds:.2f} s (runs {each}), limit {limit:.2f} s, "
-                f"ratio {seconds / limit:.2f}x; {last['up'] / 1000:.1f} KB up, {last['down'] / 1000:.1f} KB down, "
-                f"{len(last['exchanges'])} exchanges ({', '.join(last['exchanges'])}), "
-                f"{last['connections']} connection(s)"
-            )
+        cases = ("first", "day") if args.case == "both" else (args.case,)
+        for case in cases:
+            for records in args.records:
+                template = workdir / f"template-{case}-{records}.db"
+                # A first sync sends the whole template; a day's sync starts from a synced template.
+                counts = build_clinic_db(template, records if case == "first" else 500)
+                total = sum(counts.values()) if case == "first" else records
+                runs = [
+                    one_run(template, workdir, total, rate, latency, args.handshake_rtts, case, args.edits)
+                    for _ in range(args.repeat)
+                ]
+                seconds = statistics.median(r["seconds"] for r in runs)
+                limit = statistics.median(r["limit"] for r in runs)
+                last = runs[-1]
+                each = ", ".join(f"{r['seconds']:.2f}" for r in runs)
+                print(
+                    f"{case:>5} {total:>6} records: sync {seconds:.2f} s (runs {each}), limit {limit:.2f} s, "
+                    f"ratio {seconds / limit:.2f}x; {last['up'] / 1000:.1f} KB up, {last['down'] / 1000:.1f} KB down, "
+                    f"{len(last['exchanges'])} exchanges ({', '.join(last['exchanges'])}), "
+                    f"{last['connections']} connection(s)"
+                )
 
 
 if __name__ == "__main__":
