@@ -216,7 +216,10 @@ def test_the_desk_sees_files_arrive_and_reads_them_as_taken(hub):
     photo = b"\xff\xd8\xff\xe0" + os.urandom(5000)
     record = make_remote(
         code,
-        attachments=[_attachment_entry(tracing, "心电图 12导联.pdf"), _attachment_entry(photo, "化验单.jpg", "image/jpeg")],
+        attachments=[
+            _attachment_entry(tracing, "心电图 12导联.pdf"),
+            _attachment_entry(photo, "化验单.jpg", "image/jpeg"),
+        ],
     )
     number = record["data"]["request_no"]
     with hub.client(token) as client:
@@ -229,7 +232,9 @@ def test_the_desk_sees_files_arrive_and_reads_them_as_taken(hub):
             ("心电图 12导联.pdf", False, 1, 3),
             ("化验单.jpg", False, 0, 1),
         ]
-        (row,) = [r for r in staff.get("/api/v1/remote/requests?room=ecg").json()["requests"] if r["request_no"] == number]
+        (row,) = [
+            r for r in staff.get("/api/v1/remote/requests?room=ecg").json()["requests"] if r["request_no"] == number
+        ]
         assert (row["attachments_total"], row["attachments_complete"], row["chunks_received"], row["chunks_total"]) == (
             2,
             0,
@@ -259,7 +264,9 @@ def test_the_desk_sees_files_arrive_and_reads_them_as_taken(hub):
         assert report.status_code == 200
     with hub.engine.connect() as conn:
         audit = table_of(AuditLog)
-        actions = [r.action for r in conn.execute(sa.select(audit.c.action).where(audit.c.action == "remote.attachment"))]
+        actions = [
+            r.action for r in conn.execute(sa.select(audit.c.action).where(audit.c.action == "remote.attachment"))
+        ]
         assert actions  # a read of patient data
 
 

@@ -49,7 +49,9 @@ def test_the_desk_shows_files_arriving_then_opens_them_inline(hub):
     assert opened.status_code == 200 and opened.content == tracing
     headers = opened.headers
     assert headers["content-type"] == "application/pdf"
-    assert headers["content-disposition"].startswith("inline;") and "filename*=UTF-8''" in headers["content-disposition"]
+    assert (
+        headers["content-disposition"].startswith("inline;") and "filename*=UTF-8''" in headers["content-disposition"]
+    )
     assert headers["cache-control"] == "no-store" and headers["x-content-type-options"] == "nosniff"
     assert "script-src" not in headers["content-security-policy"]  # default-src 'none': nothing runs
     assert "default-src 'none'" in headers["content-security-policy"]
