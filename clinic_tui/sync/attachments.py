@@ -70,8 +70,10 @@ def upload_all(
         if status is None:
             counts.refused += 1
             continue
-        done += (status.chunks_total - len(status.missing)) - row.chunks_sent
-        tell(done, total)
+        confirmed = (status.chunks_total - len(status.missing)) - row.chunks_sent
+        if confirmed:  # the hub holds more (or less) than this database knew: a lost answer, a reset
+            done += confirmed
+            tell(done, total)
         for index in status.missing:
             check_cancel()
             data = local.read_chunk(engine, row.sha256, index, status.chunk_bytes)
