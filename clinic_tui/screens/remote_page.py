@@ -205,6 +205,7 @@ class RemoteRequestScreen(ClinicScreen):
         ):
             text.rstrip()  # a last newline would draw an empty line before the next part
             self.query_one(where, Static).update(text)
+        self.query_one("#remote-attachments", Static).display = bool(detail.attachments)
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
