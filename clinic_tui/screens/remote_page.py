@@ -137,6 +137,8 @@ def attachments_text(detail) -> Text:
         text.append(f"{n}. {a.name} · {kinds.get(a.media_type, a.media_type)} · {size_text(a.size)}  ")
         if a.complete:
             text.append(_("received by the hospital"), style="green")
+        elif a.problem == "file_missing":
+            text.append(_("the copy kept beside the database is missing: attach it again"), style="bold red")
         elif a.problem:
             text.append(_("refused by the hub ({code})").format(code=a.problem), style="bold red")
         else:

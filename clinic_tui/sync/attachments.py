@@ -76,7 +76,14 @@ def upload_all(
             tell(done, total)
         for index in status.missing:
             check_cancel()
-            data = local.read_chunk(engine, row.sha256, index, status.chunk_bytes)
+            try:
+                data = local.read_chunk(engine, row.sha256, index, status.chunk_bytes)
+            except OSError:  # the copy beside the database is gone (a folder not restored with it)
+                local.note_progress(
+                    engine, row.sha256, chunks_sent=row.chunks_sent, complete=False, problem="file_missing"
+                )
+                counts.refused += 1
+                break
             answer = _again(partial(client.put_chunk, row.sha256, index, data), engine, row)
             if answer is None:
                 counts.refused += 1

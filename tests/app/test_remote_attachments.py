@@ -6,10 +6,10 @@ on the request's page with their upload state."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 
 from pilot_helpers import app_on_demo_copy, sign_in, wait_for
-from sqlalchemy import select
 from clinic_tui.data.attachments import engine_folder
 from clinic_tui.data.db import read_session
 from clinic_tui.data.models import AttachmentFile, RemoteRequest
@@ -71,7 +71,8 @@ async def test_attach_files_by_path_remove_one_and_send(tmp_path):
         with read_session(app.store.engine) as session:
             row = session.get(AttachmentFile, entry["sha256"])
             assert (row.chunks_total, row.chunks_sent, row.complete) == (2, 0, False)
-            assert session.execute(select(AttachmentFile)).scalars().all() == [row]  # the photo: not sent
+            photo_hash = hashlib.sha256(photo.read_bytes()).hexdigest()
+            assert session.get(AttachmentFile, photo_hash) is None  # removed before sending: not kept
             assert session.get(RemoteRequest, request.id).attachments == [entry]
         shown = str(app.screen.query_one("#remote-attachments").render())
         assert "ecg.pdf · PDF · 293 KB" in shown and "待发送：医院已收到 0/2 块" in shown

@@ -90,6 +90,8 @@ def ecg_pdf(size: int | None = None) -> bytes:
     padding = os.urandom(max(1, size - len(plain) - overhead))
     data = assemble(padding)
     while len(data) != size:  # settle the digits of /Length and the offsets
-        padding = padding[: len(padding) - (len(data) - size)] if len(data) > size else padding + os.urandom(size - len(data))
+        padding = (
+            padding[: len(padding) - (len(data) - size)] if len(data) > size else padding + os.urandom(size - len(data))
+        )
         data = assemble(padding)
     return data

@@ -317,7 +317,9 @@ def test_a_doctor_opens_a_requests_ecg_tracing_inline_in_the_browser(hub, browse
     number = ecg["data"]["request_no"]
     with hub.client(token) as clinic:
         assert push(clinic, [ecg]).json()["results"][0]["status"] == "accepted"
-        clinic.put(f"/api/v1/attachments/{entries[1]['sha256']}", json={"size": len(report), "media_type": "application/pdf"})
+        clinic.put(
+            f"/api/v1/attachments/{entries[1]['sha256']}", json={"size": len(report), "media_type": "application/pdf"}
+        )
         put_chunk(clinic, entries[1]["sha256"], 0, report[: 256 * 1024])  # one chunk of three, then a cut
     _doctor_id, login = add_staff(hub.engine, "doctor", name="心电室刘医生")
     doctor = browser.new_context(viewport=VIEWPORT, locale="zh-CN").new_page()
