@@ -24,7 +24,15 @@ from clinic_hub import attachments as attachment_store
 from clinic_hub.accounts import Principal
 from clinic_hub.db import as_utc, utcnow
 from clinic_hub.errors import ApiError
-from clinic_hub.models import Clinic, RemoteAttachment, RemoteMove, RemoteRequest, SyncRecord, table_of
+from clinic_hub.models import (
+    AttachmentUpload,
+    Clinic,
+    RemoteAttachment,
+    RemoteMove,
+    RemoteRequest,
+    SyncRecord,
+    table_of,
+)
 from clinic_hub.remote_intake import record_move
 from clinic_hub.schemas.remote import (
     RemoteAttachmentOut,
@@ -132,13 +140,43 @@ def attachments_of(conn: Connection, request_id: str, clinic_id: str) -> list[Re
 
 
 def _with_attachments(conn: Connection, summaries: list[RemoteSummary], clinics: dict[str, str]) -> None:
-    """Fill in each summary's attachment counts (the queue's "attachment arriving: 3/8 chunks")."""
-    for summary in summaries:
-        files = attachments_of(conn, summary.id, clinics[summary.id])
-        summary.attachments_total = len(files)
-        summary.attachments_complete = sum(f.complete for f in files)
-        summary.chunks_received = sum(f.chunks_received for f in files)
-        summary.chunks_total = sum(f.chunks_total for f in files)
+    """Fill in each summary's attachment counts (the queue's "attachment arriving: 3/8 chunks"):
+    two queries for the whole page, not two per request."""
+    if not summaries:
+        return
+    named = conn.execute(
+        sa.select(_attachments.c.request_id, _attachments.c.sha256, _attachments.c.size).where(
+            _attachments.c.request_id.in_([s.id for s in summaries])
+        )
+    ).all()
+    if not named:
+        return
+    uploads = table_of(AttachmentUpload)
+    arrived = {
+        (r.clinic_id, r.sha256): (r.chunks_total if r.complete else r.chunks_received, r.chunks_total, r.complete)
+        for r in conn.execute(
+            sa.select(
+                uploads.c.clinic_id,
+                uploads.c.sha256,
+                uploads.c.chunks_received,
+                uploads.c.chunks_total,
+                uploads.c.complete,
+            ).where(
+                uploads.c.clinic_id.in_(set(clinics.values())),
+                uploads.c.sha256.in_({r.sha256 for r in named}),
+            )
+        )
+    }
+    by_id = {s.id: s for s in summaries}
+    for r in named:
+        summary = by_id[r.request_id]
+        received, total, complete = arrived.get(
+            (clinics[r.request_id], r.sha256), (0, attachment_rules.chunk_count(r.size), False)
+        )
+        summary.attachments_total += 1
+        summary.attachments_complete += int(complete)
+        summary.chunks_received += received
+        summary.chunks_total += total
 
 
 def is_late(status: str, service: str, urgency: str, requested_at: datetime, now: datetime) -> bool:

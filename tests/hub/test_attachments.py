@@ -293,3 +293,27 @@ def test_a_requests_attachment_list_is_bounded(hub):
             assert "attachments" in result["message"]
         fine = push(client, [make_remote(code, attachments=[_attachment_entry(one, "a.pdf")])]).json()
         assert fine["results"][0]["status"] == "accepted"
+
+
+def test_a_request_naming_another_clinics_file_gets_nothing_until_it_sends_the_bytes(hub):
+    """Naming a hash proves nothing: a clinic whose request names a file another clinic sent whole
+    sees it arriving (0 chunks) on the desk until it has sent the bytes itself."""
+    _, owner = hub.new_clinic()
+    code, other = hub.new_clinic()
+    doctor = hub.new_staff("doctor")
+    data = pdf_bytes(CHUNK + 1)
+    with hub.client(owner) as client:
+        assert upload(client, data)["complete"] is True
+    record = make_remote(code, attachments=[_attachment_entry(data, "别人的.pdf")])
+    number = record["data"]["request_no"]
+    with hub.client(other) as client:
+        assert push(client, [record]).json()["results"][0]["status"] == "accepted"
+    url = f"/api/v1/remote/requests/{number}/attachments/{sha(data)}"
+    with hub.client(doctor) as staff:
+        (item,) = staff.get(f"/api/v1/remote/requests/{number}").json()["attachments"]
+        assert (item["complete"], item["chunks_received"]) == (False, 0)
+        assert staff.get(url).status_code == 404
+    with hub.client(other) as client:
+        assert upload(client, data)["complete"] is True
+    with hub.client(doctor) as staff:
+        assert staff.get(url).content == data
