@@ -10,12 +10,12 @@ import hashlib
 import os
 
 from pilot_helpers import app_on_demo_copy, sign_in, wait_for
+from test_remote_screens import QUESTION, _a_resident, _requests, _screen
+
 from clinic_tui.data.attachments import engine_folder
 from clinic_tui.data.db import read_session
 from clinic_tui.data.models import AttachmentFile, RemoteRequest
 from clinic_tui.screens import routes
-
-from test_remote_screens import QUESTION, _a_resident, _requests, _screen
 
 
 def _message(form, name: str) -> str:

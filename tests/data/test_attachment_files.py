@@ -59,7 +59,6 @@ def test_a_path_is_checked_by_existence_type_and_size(tmp_path, monkeypatch):
 
 def test_sending_copies_the_file_owner_only_and_registers_its_upload(engine, clinic, doctor, tmp_path):
     from clinic_tui.data import records
-
     from clinic_tui.data.db import unit_of_work
 
     with unit_of_work(engine) as session:
