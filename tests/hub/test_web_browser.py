@@ -296,7 +296,9 @@ def test_a_nurse_answers_a_synced_referral_in_the_browser_and_the_clinic_sees_it
 def test_a_doctor_opens_a_requests_ecg_tracing_inline_in_the_browser(hub, browser, tmp_path):
     """Issue 18, attachments: a clinic's ECG read arrives with its tracing as a PNG and a PDF, sent
     in chunks; the queue says the files are arriving until they are whole; the doctor opens the
-    tracing from the request's page and the browser shows it itself (inline, its own type)."""
+    tracing from the request's page and the browser shows it itself: the PNG drawn, the PDF in
+    chromium's own viewer under the hub's headers (inline, no-store, default-src 'none'), never a
+    download. Screenshots 18-attachment (the PDF), 18-attachment-image, 18-attachment-request."""
     import hashlib
 
     from playwright.sync_api import expect
@@ -343,5 +345,14 @@ def test_a_doctor_opens_a_requests_ecg_tracing_inline_in_the_browser(hub, browse
     image = doctor.locator("img")
     expect(image).to_be_visible()
     assert doctor.evaluate("document.images[0].naturalWidth") == 1200  # drawn by the browser, not downloaded
+    _shot(doctor, "18-attachment-image")
+    doctor.go_back()
+    downloads: list = []
+    doctor.on("download", lambda download: downloads.append(download))
+    with doctor.expect_response(re.compile(r"/attachments/")) as opened:
+        doctor.get_by_role("link", name="十二导联心电图.pdf").click()  # chromium's own PDF viewer, inline
+    assert opened.value.headers["content-type"] == "application/pdf"
+    doctor.wait_for_timeout(2000)  # the viewer draws the page (look at the screenshot)
+    assert downloads == [] and doctor.url.endswith(entries[1]["sha256"])  # shown, not downloaded
     _shot(doctor, "18-attachment")
     doctor.close()
