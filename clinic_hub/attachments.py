@@ -137,6 +137,18 @@ def declare(conn: Connection, clinic: Principal, sha256: str, size: int, media_t
             raise ApiError(409, "attachment_declared_otherwise")
         return _status(conn, row)
     now = utcnow()
+    try:
+        with conn.begin_nested():  # the same file declared twice at once: the second finds the first
+            _insert_upload(conn, clinic, sha256, size, media_type, now)
+    except sa.exc.IntegrityError:
+        pass
+    row = _upload(conn, clinic.id, sha256)
+    if (row.size, row.media_type) != (size, media_type):
+        raise ApiError(409, "attachment_declared_otherwise")
+    return _status(conn, row)
+
+
+def _insert_upload(conn: Connection, clinic: Principal, sha256: str, size: int, media_type: str, now) -> None:
     conn.execute(
         sa.insert(_uploads).values(
             clinic_id=clinic.id,
@@ -151,8 +163,6 @@ def declare(conn: Connection, clinic: Principal, sha256: str, size: int, media_t
             updated_at=now,
         )
     )
-    row = _upload(conn, clinic.id, sha256)
-    return _status(conn, row)
 
 
 def put_chunk(
@@ -217,9 +227,13 @@ def _assemble(conn: Connection, root: Path, clinic: Principal, row) -> None:
 
         _write_file(target, read_parts())
     if stored is None:
-        conn.execute(
-            sa.insert(_blobs).values(sha256=row.sha256, size=row.size, media_type=row.media_type, stored_at=now)
-        )
+        try:
+            with conn.begin_nested():  # another clinic completing the same bytes at the same moment
+                conn.execute(
+                    sa.insert(_blobs).values(sha256=row.sha256, size=row.size, media_type=row.media_type, stored_at=now)
+                )
+        except sa.exc.IntegrityError:
+            pass
     conn.execute(forget_chunks)
     conn.execute(update.values(complete=True, completed_at=now, updated_at=now))
     shutil.rmtree(folder, ignore_errors=True)

@@ -76,3 +76,10 @@ async def test_attach_files_by_path_remove_one_and_send(tmp_path):
             assert session.get(RemoteRequest, request.id).attachments == [entry]
         shown = str(app.screen.query_one("#remote-attachments").render())
         assert "ecg.pdf · PDF · 293 KB" in shown and "待发送：医院已收到 0/2 块" in shown
+
+
+def test_the_sync_screen_says_how_far_the_files_are():
+    from clinic_tui.screens.sync_screen import progress_text
+    from clinic_tui.sync.engine import SyncProgress
+
+    assert progress_text(SyncProgress("attachments", 3, 8)) == "正在发送附件：3/8 块"

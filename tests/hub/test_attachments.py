@@ -317,3 +317,28 @@ def test_a_request_naming_another_clinics_file_gets_nothing_until_it_sends_the_b
         assert upload(client, data)["complete"] is True
     with hub.client(doctor) as staff:
         assert staff.get(url).content == data
+
+
+def test_the_same_declaration_and_chunk_sent_at_once_are_stored_once(hub):
+    """A client that resends before its first answer came (two connections at once): every answer
+    a 200, one upload, one chunk row, one file."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    _, token = hub.new_clinic()
+    data = pdf_bytes(CHUNK + 3)
+    parts = chunks(data)
+
+    def declare_and_send(_n: int) -> tuple[int, int]:
+        with hub.client(token) as client:
+            first = declare(client, data).status_code
+            return first, put_chunk(client, sha(data), 0, parts[0]).status_code
+
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(declare_and_send, range(4)))
+    assert answers == [(200, 200)] * 4
+    chunk_rows = table_of(AttachmentChunk)
+    with hub.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).where(chunk_rows.c.sha256 == sha(data))).scalar() == 1
+    with hub.client(token) as client:
+        assert put_chunk(client, sha(data), 1, parts[1]).json()["complete"] is True
+    assert stored_file(hub, sha(data)).read_bytes() == data

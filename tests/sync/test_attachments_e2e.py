@@ -77,6 +77,7 @@ def test_a_pdf_sent_with_a_request_reaches_the_desk_byte_for_byte(hub, small_cli
     assert report.outcome == "ok", report.message
     assert report.uploads is not None and report.uploads.files_done == 1 and report.uploads.waiting == 0
     assert [(p.done, p.total) for p in phases if p.phase == "attachments"] == [(0, 3), (1, 3), (2, 3), (3, 3)]
+    assert "1 个附件已完整送达医院" in report.message  # the receipt says so
     assert detail(engine, request_id).attachments[0].complete
     with read_session(engine) as session:
         row = session.get(AttachmentFile, digest)
