@@ -177,6 +177,7 @@ class HubServer:
         self.server.should_exit = True
         self.thread.join(10)
         self.engine.dispose()
+        shutil.rmtree(self.attachment_dir, ignore_errors=True)
 
     # helpers used by the tests: setup goes straight to the database, actions go over HTTP
     def new_clinic(self, name: str = "测试村卫生室") -> tuple[str, str]:
