@@ -52,6 +52,7 @@ def get_status(clinic: ClinicCaller, engine: EngineDep, sha256: str = Sha256) ->
     "another type: 415 attachment_type_not_allowed. Declaring the same file again answers what has arrived.",
     responses={
         **ERRORS,
+        400: {"model": ErrorResponse, "description": "The body is not JSON (or not UTF-8)"},
         409: {"model": ErrorResponse, "description": "Declared before with another size or type"},
         413: {"model": ErrorResponse, "description": "Larger than one file may be"},
         415: {"model": ErrorResponse, "description": "Not a PDF, JPEG or PNG"},
