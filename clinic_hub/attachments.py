@@ -63,6 +63,15 @@ def file_path(root: Path, sha256: str) -> Path:
     return root / "files" / sha256[:2] / sha256
 
 
+def stored_file(root: Path, sha256: str) -> Path:
+    """A complete file's path; 404 when its bytes are not on the disk (a folder not restored with
+    the database: docs/hub.md, "Backups"), never a 500."""
+    path = file_path(root, sha256)
+    if not path.is_file():
+        raise ApiError(404, "attachment_not_found")
+    return path
+
+
 def _incoming(root: Path, clinic_id: str, sha256: str) -> Path:
     return root / "incoming" / clinic_id / sha256
 

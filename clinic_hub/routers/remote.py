@@ -161,9 +161,10 @@ def get_attachment(
 ) -> FileResponse:
     with engine.begin() as conn:
         request_id, item = remote_desk.attachment_file(conn, request_no, sha256)
+        path = attachments.stored_file(settings.attachment_folder(), sha256)
         audit.record(conn, staff, "remote.attachment", [request_id, sha256])
     return FileResponse(
-        attachments.file_path(settings.attachment_folder(), sha256),
+        path,
         headers=attachments.serving_headers(item.name, item.media_type, sha256),
         media_type=item.media_type,
     )

@@ -184,6 +184,7 @@ def attachment(
             if not attachment_rules.SHA256.match(sha256):
                 raise ApiError(404, "attachment_not_found")
             request_id, item = remote_desk.attachment_file(conn, request_no[:64], sha256)
+            path = attachments.stored_file(settings.attachment_folder(), sha256)
         except ApiError:
             audit.record(conn, user.principal, "web.remote.attachment", [], status_code=404)
             return render(
@@ -196,7 +197,7 @@ def attachment(
             )
         audit.record(conn, user.principal, "web.remote.attachment", [request_id, sha256])
     return FileResponse(
-        attachments.file_path(settings.attachment_folder(), sha256),
+        path,
         headers=attachments.serving_headers(item.name, item.media_type, sha256),
         media_type=item.media_type,
     )

@@ -342,3 +342,18 @@ def test_the_same_declaration_and_chunk_sent_at_once_are_stored_once(hub):
     with hub.client(token) as client:
         assert put_chunk(client, sha(data), 1, parts[1]).json()["complete"] is True
     assert stored_file(hub, sha(data)).read_bytes() == data
+
+
+def test_a_complete_file_missing_from_the_disk_is_a_404_not_a_500(hub):
+    """The database restored without the attachment folder (docs/hub.md, "Backups")."""
+    code, token = hub.new_clinic()
+    doctor = hub.new_staff("doctor")
+    data = pdf_bytes(1000)
+    record = make_remote(code, attachments=[_attachment_entry(data, "a.pdf")])
+    with hub.client(token) as client:
+        push(client, [record])
+        upload(client, data)
+    stored_file(hub, sha(data)).unlink()
+    with hub.client(doctor) as staff:
+        lost = staff.get(f"/api/v1/remote/requests/{record['data']['request_no']}/attachments/{sha(data)}")
+        assert lost.status_code == 404 and lost.json()["code"] == "attachment_not_found"
