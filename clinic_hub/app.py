@@ -9,12 +9,17 @@ from fastapi.openapi.utils import get_openapi
 
 from clinic_hub import __version__, errors, limits, logs, web
 from clinic_hub.db import make_engine
-from clinic_hub.routers import desk, health, indicators, own, remote, sync
+from clinic_hub.routers import attachments, desk, health, indicators, own, remote, sync
 from clinic_hub.settings import Settings
 from clinic_tui.sync.wire import PushRecord, PushRequest
 
 TAGS = [
     {"name": "sync", "description": "Push, pull and reconcile, for clinics (clinic tokens). See docs/protocol.md."},
+    {
+        "name": "attachments",
+        "description": "Files of remote requests (PDF, JPEG, PNG) sent in chunks that resume after a cut, for "
+        "clinics (clinic tokens). See docs/protocol.md, 'Attachments'.",
+    },
     {"name": "desk", "description": "The referral desk, for hospital staff with the desk or admin role."},
     {
         "name": "remote",
@@ -44,7 +49,7 @@ def create_app(settings: Settings | None = None, engine=None) -> FastAPI:
     # Read through clinic_hub.dependencies (get_settings, get_engine), never by routes directly.
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url)
-    for module in (sync, own, desk, remote, indicators, health):
+    for module in (sync, own, attachments, desk, remote, indicators, health):
         app.include_router(module.router)
     for router in web.routers:  # the desk's pages, the administrator's, everyone's own password
         app.include_router(router)

@@ -61,6 +61,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--ssl-keyfile")
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--migrate", action="store_true", help="apply migrations before serving")
+    serve.add_argument(
+        "--attachments",
+        help="folder of attachment files (env CLINIC_HUB_ATTACHMENTS; default beside a SQLite file, "
+        "else ./clinic-hub-attachments); back it up with the database",
+    )
 
     sub.add_parser("migrate", parents=[common], help="create or upgrade the database schema")
     sub.add_parser("new-epoch", parents=[common], help="run after restoring a backup: clinics will resend")
@@ -322,6 +327,8 @@ def _serve(engine, args) -> int:
         print("give both --ssl-certfile and --ssl-keyfile", file=sys.stderr)
         return 2
     url = engine.url.render_as_string(hide_password=False)
+    if args.attachments:
+        os.environ["CLINIC_HUB_ATTACHMENTS"] = args.attachments  # every worker process reads it
     if args.workers > 1:  # uvicorn imports the app by name in each worker process
         os.environ["CLINIC_HUB_DB"] = url
         target = "clinic_hub.cli:worker_app"
@@ -336,7 +343,7 @@ def _serve(engine, args) -> int:
             access_log=False,
         )
         return 0
-    app = create_app(Settings(database_url=url), engine=engine)
+    app = create_app(Settings(database_url=url, attachment_dir=args.attachments), engine=engine)
     freeze_startup_objects()
     uvicorn.run(
         app,

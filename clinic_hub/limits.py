@@ -13,6 +13,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from clinic_tui.domain import attachments
 from clinic_tui.sync import wire
 
 # --- a request --------------------------------------------------------------------------------------
@@ -39,6 +40,17 @@ MAX_DEPTH = 32  # data itself is depth 1; each object or list inside one more
 MAX_INT = 2**53 - 1  # integers within +-MAX_INT (exact in every JSON reader)
 MAX_FLOAT = 1e15  # floats finite and within +-MAX_FLOAT
 MAX_STRING_CHARS = 64 * 1024  # every string, keys included; no NUL character (PostgreSQL refuses it)
+
+# --- attachments of remote requests (PUT /api/v1/attachments/...; docs/protocol.md) -----------------
+# Written here once for the hub; the numbers are the domain's (clinic_tui.domain.attachments), which
+# the clinic's form checks too before a file is taken.
+ATTACHMENT_MEDIA_TYPES = attachments.MEDIA_TYPES  # PDF, JPEG, PNG, told by their first bytes
+ATTACHMENT_CHUNK_BYTES = attachments.CHUNK_BYTES  # every chunk but the last has exactly this length
+MAX_ATTACHMENT_BYTES = attachments.MAX_FILE_BYTES  # one file: more -> 413 attachment_too_large
+MAX_REQUEST_ATTACHMENT_BYTES = attachments.MAX_REQUEST_BYTES  # one request's files together
+MAX_REQUEST_ATTACHMENTS = attachments.MAX_PER_REQUEST  # files per request
+ATTACHMENT_NAME_MAX_CHARS = attachments.MAX_NAME_CHARS
+SHA256_PATTERN = attachments.SHA256_PATTERN
 
 # --- other inputs ---------------------------------------------------------------------------------------
 # A pull cursor: base64url without padding of "v1:<epoch>:<n>" (anything else: 400 bad_cursor);

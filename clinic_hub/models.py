@@ -300,3 +300,56 @@ class RemoteMove(HubTable, table=True):
     actor_id: str | None = Field(default=None, max_length=64)
     reason: str | None = Field(default=None, max_length=2000)
     at: datetime = Field(sa_type=UTC_DATETIME)
+
+
+class AttachmentBlob(HubTable, table=True):
+    """A file whose bytes arrived whole and hashed to ``sha256``: stored once, outside the database,
+    under the attachment folder (clinic_hub/attachments.py), however many clinics sent it."""
+
+    __tablename__ = "attachment_blob"
+    sha256: str = Field(primary_key=True, max_length=64)
+    size: int = Field(sa_type=sa.BigInteger)
+    media_type: str = Field(max_length=40)
+    stored_at: datetime = Field(sa_type=UTC_DATETIME)
+
+
+class AttachmentUpload(HubTable, table=True):
+    """One clinic's upload of one file: declared (size, type), its chunks arriving, then complete.
+    Each clinic sends the bytes itself (a clinic that names a hash has not shown it holds the file),
+    so one clinic never learns what another sent; the bytes are still kept once (``AttachmentBlob``)."""
+
+    __tablename__ = "attachment_upload"
+    clinic_id: str = Field(primary_key=True, max_length=36)
+    sha256: str = Field(primary_key=True, max_length=64)
+    size: int = Field(sa_type=sa.BigInteger)
+    media_type: str = Field(max_length=40)
+    chunk_bytes: int
+    chunks_total: int
+    chunks_received: int = 0
+    complete: bool = False
+    created_at: datetime = Field(sa_type=UTC_DATETIME)
+    updated_at: datetime = Field(sa_type=UTC_DATETIME)
+    completed_at: datetime | None = Field(default=None, sa_type=UTC_DATETIME)
+
+
+class AttachmentChunk(HubTable, table=True):
+    """A chunk of an upload that has arrived (its bytes in the folder's ``incoming`` part until the
+    file is whole); the same chunk sent again finds its row and is stored once."""
+
+    __tablename__ = "attachment_chunk"
+    clinic_id: str = Field(primary_key=True, max_length=36)
+    sha256: str = Field(primary_key=True, max_length=64)
+    idx: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    size: int
+
+
+class RemoteAttachment(HubTable, table=True):
+    """A file named by a remote request (its ``attachments`` list as the clinic pushed it)."""
+
+    __tablename__ = "remote_attachment"
+    request_id: str = Field(primary_key=True, max_length=36)
+    position: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    sha256: str = Field(max_length=64, index=True)
+    size: int = Field(sa_type=sa.BigInteger)
+    media_type: str = Field(max_length=40)
+    name: str = Field(max_length=200)

@@ -20,12 +20,22 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from clinic_hub import accounts, changes, directory
+from clinic_hub import attachments as attachment_store
 from clinic_hub.accounts import Principal
 from clinic_hub.db import as_utc, utcnow
 from clinic_hub.errors import ApiError
-from clinic_hub.models import Clinic, RemoteMove, RemoteRequest, SyncRecord, table_of
+from clinic_hub.models import (
+    AttachmentUpload,
+    Clinic,
+    RemoteAttachment,
+    RemoteMove,
+    RemoteRequest,
+    SyncRecord,
+    table_of,
+)
 from clinic_hub.remote_intake import record_move
 from clinic_hub.schemas.remote import (
+    RemoteAttachmentOut,
     RemoteDetail,
     RemoteMoveOut,
     RemoteMoveResult,
@@ -34,6 +44,7 @@ from clinic_hub.schemas.remote import (
     ReportRemote,
     ScheduleRemote,
 )
+from clinic_tui.domain import attachments as attachment_rules
 from clinic_tui.domain import remote
 from clinic_tui.domain.problems import DomainError
 from clinic_tui.domain.remote import Service, Status
@@ -43,6 +54,7 @@ _requests = table_of(RemoteRequest)
 _clinics = table_of(Clinic)
 _records = table_of(SyncRecord)
 _moves = table_of(RemoteMove)
+_attachments = table_of(RemoteAttachment)
 
 # The hospital's reading rooms and the services each one answers (a grouping of the hub's desk).
 ROOMS: dict[str, tuple[str, ...]] = {
@@ -102,6 +114,71 @@ def _summary(row, now: datetime | None = None) -> RemoteSummary:
     )
 
 
+def attachments_of(conn: Connection, request_id: str, clinic_id: str) -> list[RemoteAttachmentOut]:
+    """The files a request names, each with how much of it has arrived from its clinic."""
+    rows = list(
+        conn.execute(
+            sa.select(_attachments).where(_attachments.c.request_id == request_id).order_by(_attachments.c.position)
+        )
+    )
+    arrived = attachment_store.progress(conn, clinic_id, [r.sha256 for r in rows])
+    out = []
+    for r in rows:
+        received, total, complete = arrived.get(r.sha256, (0, attachment_rules.chunk_count(r.size), False))
+        out.append(
+            RemoteAttachmentOut(
+                sha256=r.sha256,
+                name=r.name,
+                size=r.size,
+                media_type=r.media_type,
+                complete=complete,
+                chunks_received=received,
+                chunks_total=total,
+            )
+        )
+    return out
+
+
+def _with_attachments(conn: Connection, summaries: list[RemoteSummary], clinics: dict[str, str]) -> None:
+    """Fill in each summary's attachment counts (the queue's "attachment arriving: 3/8 chunks"):
+    two queries for the whole page, not two per request."""
+    if not summaries:
+        return
+    named = conn.execute(
+        sa.select(_attachments.c.request_id, _attachments.c.sha256, _attachments.c.size).where(
+            _attachments.c.request_id.in_([s.id for s in summaries])
+        )
+    ).all()
+    if not named:
+        return
+    uploads = table_of(AttachmentUpload)
+    arrived = {
+        (r.clinic_id, r.sha256): (r.chunks_total if r.complete else r.chunks_received, r.chunks_total, r.complete)
+        for r in conn.execute(
+            sa.select(
+                uploads.c.clinic_id,
+                uploads.c.sha256,
+                uploads.c.chunks_received,
+                uploads.c.chunks_total,
+                uploads.c.complete,
+            ).where(
+                uploads.c.clinic_id.in_(set(clinics.values())),
+                uploads.c.sha256.in_({r.sha256 for r in named}),
+            )
+        )
+    }
+    by_id = {s.id: s for s in summaries}
+    for r in named:
+        summary = by_id[r.request_id]
+        received, total, complete = arrived.get(
+            (clinics[r.request_id], r.sha256), (0, attachment_rules.chunk_count(r.size), False)
+        )
+        summary.attachments_total += 1
+        summary.attachments_complete += int(complete)
+        summary.chunks_received += received
+        summary.chunks_total += total
+
+
 def is_late(status: str, service: str, urgency: str, requested_at: datetime, now: datetime) -> bool:
     """Overdue on the desk: marked so by the sweep, or past its limit and not yet swept."""
     if status == Status.TIMED_OUT:
@@ -134,7 +211,10 @@ def list_requests(
     if clinic_code:
         query = query.where(_clinics.c.code == clinic_code)
     now = utcnow()
-    return [_summary(row, now) for row in conn.execute(query.limit(limit).offset(offset))]
+    rows = list(conn.execute(query.limit(limit).offset(offset)))
+    summaries = [_summary(row, now) for row in rows]
+    _with_attachments(conn, summaries, {row.id: row.clinic_id for row in rows})
+    return summaries
 
 
 def status_counts(conn: Connection, room: str | None = None) -> dict[str, int]:
@@ -203,7 +283,30 @@ def get_request(conn: Connection, request_no: str) -> RemoteDetail:
             fee=row.fee,
         )
     data = row.data if isinstance(row.data, dict) else {}
-    return RemoteDetail(**_summary(row).model_dump(), data=data, report=report, history=history)
+    detail = RemoteDetail(
+        **_summary(row).model_dump(),
+        data=data,
+        report=report,
+        history=history,
+        attachments=attachments_of(conn, row.id, row.clinic_id),
+    )
+    detail.attachments_total = len(detail.attachments)
+    detail.attachments_complete = sum(f.complete for f in detail.attachments)
+    detail.chunks_received = sum(f.chunks_received for f in detail.attachments)
+    detail.chunks_total = sum(f.chunks_total for f in detail.attachments)
+    return detail
+
+
+def attachment_file(conn: Connection, request_no: str, sha256: str) -> tuple[str, RemoteAttachmentOut]:
+    """The request's id and one of its files, complete; 404 when the request does not name it or
+    its clinic has not sent it whole yet (a clinic's file is readable only through its requests)."""
+    row = _find(conn, request_no)
+    for item in attachments_of(conn, row.id, row.clinic_id):
+        if item.sha256 == sha256:
+            if not item.complete:
+                break
+            return row.id, item
+    raise ApiError(404, "attachment_not_found")
 
 
 def _check(row, target: str, actor: str = "hospital", reason: str | None = None, expected: str | None = None) -> None:
@@ -313,6 +416,14 @@ def report(
         raise ApiError(422, "missing_field", field="critical_note")
     row = _find(conn, request_no, lock=True)
     _check(row, Status.REPORTED.value, expected=expected)
+    waiting = [f for f in attachments_of(conn, row.id, row.clinic_id) if not f.complete]
+    if waiting:  # the reader reads the tracing, not half of it
+        raise ApiError(
+            409,
+            "attachments_incomplete",
+            received=sum(f.chunks_received for f in waiting),
+            total=sum(f.chunks_total for f in waiting),
+        )
     now = utcnow()
     signer = accounts.staff_name(conn, actor.id) if actor.kind == "staff" else actor.id
     fee = f"{Decimal(body.fee):.2f}" if body.fee else None

@@ -23,13 +23,15 @@ from clinic_hub import limits
 from clinic_hub.accounts import Principal
 from clinic_hub.db import utcnow
 from clinic_hub.incoming import Incoming
-from clinic_hub.models import RemoteMove, RemoteRequest, table_of
+from clinic_hub.models import RemoteAttachment, RemoteMove, RemoteRequest, table_of
 from clinic_hub.referral_intake import ACCEPTED, Outcome, RecordRejected, _conflict, _text
+from clinic_tui.domain import attachments as attachment_rules
 from clinic_tui.domain import remote
 from clinic_tui.domain.problems import DomainError
 
 _requests = table_of(RemoteRequest)
 _moves = table_of(RemoteMove)
+_attachments = table_of(RemoteAttachment)
 
 NAME_MAX = 100
 PATIENT_TEXT = {
@@ -134,6 +136,48 @@ def _submission(data: dict[str, Any]) -> None:
         raise RecordRejected(code, field=first.field or "?")
 
 
+def attachment_list(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The request's ``attachments``: [{sha256, size, media_type, name}], within the bounds of
+    ``limits`` (files per request, bytes per file and per request, the three types); the bytes
+    travel apart (clinic_hub/attachments.py)."""
+    value = data.get("attachments")
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > limits.MAX_REQUEST_ATTACHMENTS:
+        raise RecordRejected("invalid_value", field="attachments")
+    items: list[dict[str, Any]] = []
+    total = 0
+    for item in value:
+        if not isinstance(item, dict):
+            raise RecordRejected("invalid_value", field="attachments")
+        sha256, size, media_type, name = (item.get(k) for k in ("sha256", "size", "media_type", "name"))
+        if (
+            not isinstance(sha256, str)
+            or not attachment_rules.SHA256.match(sha256)
+            or type(size) is not int
+            or not 0 < size <= limits.MAX_ATTACHMENT_BYTES
+            or media_type not in limits.ATTACHMENT_MEDIA_TYPES
+            or not isinstance(name, str)
+            or not name.strip()
+            or len(name) > limits.ATTACHMENT_NAME_MAX_CHARS
+        ):
+            raise RecordRejected("invalid_value", field="attachments")
+        total += size
+        items.append({"sha256": sha256, "size": size, "media_type": media_type, "name": name})
+    if total > limits.MAX_REQUEST_ATTACHMENT_BYTES:
+        raise RecordRejected("invalid_value", field="attachments")
+    return items
+
+
+def _link_attachments(conn: Connection, request_id: str, items: list[dict[str, Any]]) -> None:
+    conn.execute(sa.delete(_attachments).where(_attachments.c.request_id == request_id))
+    if items:
+        conn.execute(
+            sa.insert(_attachments),
+            [{"request_id": request_id, "position": n, **item} for n, item in enumerate(items)],
+        )
+
+
 def _owned_number(clinic: Principal, data: dict[str, Any]) -> str:
     """The request number, which must be a well formed one of the pushing clinic."""
     request_no = _text(data, "request_no", 64, required=True)
@@ -169,6 +213,7 @@ def interpret_request(conn: Connection, clinic: Principal, rec: Incoming) -> Out
     _diagnoses(data)
     _source(data)
     acknowledged = _acknowledgements(data)
+    attached = attachment_list(data)
     rid = str(rec.id)
     taken = conn.execute(
         sa.select(_requests.c.id).where(_requests.c.request_no == request_no, _requests.c.id != rid)
@@ -189,6 +234,7 @@ def interpret_request(conn: Connection, clinic: Principal, rec: Incoming) -> Out
     current = conn.execute(sa.select(_requests).where(_requests.c.id == rid)).first()
     if current is None:
         conn.execute(sa.insert(_requests).values(id=rid, clinic_id=clinic.id, status=status, created_at=now, **columns))
+        _link_attachments(conn, rid, attached)
         record_move(conn, rid, None, REQUESTED, "clinic", clinic.clinic_code, None, now)
         if status == WITHDRAWN:  # asked and withdrawn while offline
             record_move(conn, rid, REQUESTED, status, "clinic", clinic.clinic_code, None, now)
@@ -200,6 +246,8 @@ def interpret_request(conn: Connection, clinic: Principal, rec: Incoming) -> Out
         # may add the clinic's acknowledgements, not turn an ECG into a CT or re-time the request.
         for frozen in ("service", "urgency", "requested_at"):
             columns.pop(frozen)
+    else:  # what the reader will read may still change (a file added before the hospital took it)
+        _link_attachments(conn, rid, attached)
     update = sa.update(_requests).where(_requests.c.id == rid)
     moved = status != current.clinic_status and status != current.status
     if (moved or rec.deleted) and current.status not in OPEN_STATUSES:

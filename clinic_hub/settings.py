@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from clinic_tui.sync import wire
 
 DEFAULT_DB_URL = "sqlite:///clinic-hub.db"  # relative to the current directory
 DB_ENV = "CLINIC_HUB_DB"
+ATTACHMENTS_ENV = "CLINIC_HUB_ATTACHMENTS"
+DEFAULT_ATTACHMENTS = "clinic-hub-attachments"  # relative to the current directory
 
 
 def database_url_from(value: str | None) -> str:
@@ -29,3 +32,18 @@ class Settings:
     max_body_bytes: int = wire.MAX_BODY_BYTES
     max_inflated_bytes: int = wire.MAX_INFLATED_BYTES
     max_push_records: int = wire.MAX_PUSH_RECORDS
+    # Where attachment files live (docs/hub.md, "Attachments"): a folder on a disk the hub's backup
+    # copies with the database. None: the env variable, else beside a SQLite file
+    # (``<file>.attachments``), else ./clinic-hub-attachments.
+    attachment_dir: str | None = None
+
+    def attachment_folder(self) -> Path:
+        if self.attachment_dir:
+            return Path(self.attachment_dir)
+        if os.environ.get(ATTACHMENTS_ENV):
+            return Path(os.environ[ATTACHMENTS_ENV])
+        prefix = "sqlite:///"
+        if self.database_url.startswith(prefix) and self.database_url[len(prefix) :] not in ("", ":memory:"):
+            database = Path(self.database_url[len(prefix) :])
+            return database.with_name(database.name + ".attachments")
+        return Path(DEFAULT_ATTACHMENTS)

@@ -7,11 +7,12 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from fastapi import APIRouter, Path, Query
+from fastapi.responses import FileResponse
 from sqlalchemy.engine import Connection, Engine
 
-from clinic_hub import audit, limits, remote_desk
+from clinic_hub import attachments, audit, limits, remote_desk
 from clinic_hub.accounts import Principal
-from clinic_hub.dependencies import NO_NUL, STRICT_QUERY, EngineDep, RemoteCaller, ReporterCaller
+from clinic_hub.dependencies import NO_NUL, STRICT_QUERY, EngineDep, RemoteCaller, ReporterCaller, SettingsDep
 from clinic_hub.schemas.remote import (
     AcceptRemote,
     RemoteDetail,
@@ -142,3 +143,33 @@ def report(
     body: ReportRemote, staff: ReporterCaller, engine: EngineDep, request_no: str = RequestNo
 ) -> RemoteMoveResult:
     return _audited(engine, staff, "remote.report", lambda conn: remote_desk.report(conn, staff, request_no, body))
+
+
+@router.get(
+    "/requests/{request_no}/attachments/{sha256}",
+    summary="One of the request's files, as the clinic took it (complete and verified only)",
+    description="The bytes as they arrived (never recompressed), with their own Content-Type; read of "
+    "patient data, audited. 404 attachment_not_found while the file is still arriving.",
+    response_class=FileResponse,
+    responses={
+        **ERRORS,
+        200: {"content": {t: {} for t in limits.ATTACHMENT_MEDIA_TYPES}, "description": "The file"},
+        404: {"model": ErrorResponse, "description": "No such request, or it names no such complete file"},
+    },
+)
+def get_attachment(
+    staff: RemoteCaller,
+    engine: EngineDep,
+    settings: SettingsDep,
+    request_no: str = RequestNo,
+    sha256: str = Path(pattern=limits.SHA256_PATTERN),
+) -> FileResponse:
+    with engine.begin() as conn:
+        request_id, item = remote_desk.attachment_file(conn, request_no, sha256)
+        path = attachments.stored_file(settings.attachment_folder(), sha256)
+        audit.record(conn, staff, "remote.attachment", [request_id, sha256])
+    return FileResponse(
+        path,
+        headers=attachments.serving_headers(item.name, item.media_type, sha256),
+        media_type=item.media_type,
+    )

@@ -61,6 +61,10 @@ class RemoteSummary(BaseModel):
     report_read_by: str | None = None
     patient_name: str | None = None
     patient_sex: str | None = None
+    attachments_total: int = Field(default=0, description="Files the request names")
+    attachments_complete: int = Field(default=0, description="Of those, the files that arrived whole and verified")
+    chunks_received: int = Field(default=0, description="Chunks received of the files not complete yet")
+    chunks_total: int = Field(default=0, description="Chunks of all the request's files")
 
 
 class RemoteReport(BaseModel):
@@ -86,8 +90,19 @@ class RemoteMoveOut(BaseModel):
     event_id: str | None
 
 
+class RemoteAttachmentOut(BaseModel):
+    sha256: str
+    name: str
+    size: int
+    media_type: str
+    complete: bool = Field(description="Arrived whole and hashed to its name: it can be opened")
+    chunks_received: int
+    chunks_total: int
+
+
 class RemoteDetail(RemoteSummary):
     data: dict[str, Any] = Field(description="The request as the clinic wrote it")
+    attachments: list[RemoteAttachmentOut] = Field(default_factory=list)
     report: RemoteReport | None = None
     history: list[RemoteMoveOut]
 

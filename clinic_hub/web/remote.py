@@ -18,12 +18,12 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.engine import Connection, Engine
 
-from clinic_hub import audit, directory, remote_desk
-from clinic_hub.dependencies import EngineDep
+from clinic_hub import attachments, audit, directory, remote_desk
+from clinic_hub.dependencies import EngineDep, SettingsDep
 from clinic_hub.errors import ApiError
 from clinic_hub.messages import message
 from clinic_hub.schemas.remote import RemoteMoveResult, ReportRemote, ScheduleRemote
@@ -32,6 +32,7 @@ from clinic_hub.web.auth import WebUser
 from clinic_hub.web.common import PREFIX, Posted, language, poster_for, redirect, render, viewer_of
 from clinic_hub.web.i18n import N_, Translator
 from clinic_hub.web.views import label
+from clinic_tui.domain import attachments as attachment_rules
 from clinic_tui.domain import remote
 from clinic_tui.domain.remote import SERVICE_LABELS, URGENCY_LABELS
 
@@ -126,6 +127,7 @@ def _page(
         audit.record(conn, user.principal, "web.remote.request", [detail.id], status_code=status)
     targets = {s.value for s in remote.allowed_targets(detail.status, "hospital")} if not detail.deleted else set()
     may_answer = user.role in ANSWER_ROLES
+    arriving = remote_views.arriving_text(t, detail)
     values = defaultdict(str, form or {})
     values.setdefault("date", directory.today_in_china().isoformat())
     values.setdefault("time", "09:00")
@@ -139,6 +141,9 @@ def _page(
         values=values,
         sections=remote_views.request_sections(t, detail.data),
         history=remote_views.history_rows(t, detail),
+        attachments=remote_views.attachment_rows(t, detail),
+        arriving=arriving,
+        waits_for_files=bool(arriving) and user.role in REPORT_ROLES and "reported" in targets,
         service_label=label(t, SERVICE_LABELS, detail.service),
         urgency_label=label(t, URGENCY_LABELS, detail.urgency),
         status_label=remote_views.status_label(t, detail.status),
@@ -146,7 +151,7 @@ def _page(
         may_accept=may_answer and "accepted" in targets,
         may_return=may_answer and "returned" in targets,
         may_schedule=may_answer and "scheduled" in targets and detail.service == remote.Service.CONSULT_VIDEO,
-        may_report=user.role in REPORT_ROLES and "reported" in targets,
+        may_report=user.role in REPORT_ROLES and "reported" in targets and not arriving,
         may_write_report=user.role in REPORT_ROLES,
     )
 
@@ -160,6 +165,42 @@ def request_page(
     done: str | None = Query(None, max_length=20),
 ) -> Response:
     return _page(request, engine, user, request_no[:64], done=done)
+
+
+@router.get("/{request_no}/attachments/{sha256}")
+def attachment(
+    request: Request,
+    engine: EngineDep,
+    settings: SettingsDep,
+    request_no: str,
+    sha256: str,
+    user: WebUser = Viewer,
+) -> Response:
+    """One of the request's files, shown by the browser itself (PDF and images inline); only for
+    the roles that may see the request, only once it arrived whole; a read of patient data, audited."""
+    t = Translator(language(request))
+    with engine.begin() as conn:
+        try:
+            if not attachment_rules.SHA256.match(sha256):
+                raise ApiError(404, "attachment_not_found")
+            request_id, item = remote_desk.attachment_file(conn, request_no[:64], sha256)
+            path = attachments.stored_file(settings.attachment_folder(), sha256)
+        except ApiError:
+            audit.record(conn, user.principal, "web.remote.attachment", [], status_code=404)
+            return render(
+                request,
+                "message.html",
+                404,
+                title=N_("Not found"),
+                text=t("No remote request with the number {number}.", number=request_no[:64]),
+                link=f"{PREFIX}/remote",
+            )
+        audit.record(conn, user.principal, "web.remote.attachment", [request_id, sha256])
+    return FileResponse(
+        path,
+        headers=attachments.serving_headers(item.name, item.media_type, sha256),
+        media_type=item.media_type,
+    )
 
 
 def _act(

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from clinic_hub.schemas.remote import RemoteDetail, RemoteSummary
+from clinic_hub.web.common import PREFIX
 from clinic_hub.web.i18n import N_
 from clinic_hub.web.views import ACTOR_NAMES, Section, T, china_time, code_label, diagnoses, joined, label, text, waited
+from clinic_tui.domain.attachments import size_text
 from clinic_tui.domain.codes import ID_DOCUMENT_TYPE, SEX
 from clinic_tui.domain.remote import SERVICE_LABELS, STATUS_LABELS, URGENCY_LABELS
 
@@ -53,6 +55,7 @@ class QueueRow:
     status_label: str
     overdue: bool
     critical: bool
+    arriving: str  # "attachment arriving: 3/8 chunks" while a file is still on its way, else ""
 
 
 def status_label(t: T, status: str) -> str:
@@ -73,8 +76,37 @@ def queue_rows(t: T, items: list[RemoteSummary]) -> list[QueueRow]:
             status_label=status_label(t, r.status),
             overdue=r.overdue,
             critical=r.critical,
+            arriving=arriving_text(t, r),
         )
         for r in items
+    ]
+
+
+def arriving_text(t: T, r: RemoteSummary) -> str:
+    """While a request's files are still arriving, how far they are; else empty."""
+    if r.attachments_complete >= r.attachments_total:
+        return ""
+    return t("Attachment arriving: {received}/{total} chunks", received=r.chunks_received, total=r.chunks_total)
+
+
+def attachment_rows(t: T, detail: RemoteDetail) -> list[dict[str, Any]]:
+    """The request's files: name, type, size, whether it can be opened (else how far it is)."""
+    from urllib.parse import quote
+
+    return [
+        {
+            "name": a.name,
+            "type": {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}.get(
+                a.media_type, a.media_type
+            ),
+            "size": size_text(a.size),
+            "complete": a.complete,
+            "state": t("Arrived and verified")
+            if a.complete
+            else t("Arriving: {received}/{total} chunks", received=a.chunks_received, total=a.chunks_total),
+            "href": f"{PREFIX}/remote/{quote(detail.request_no, safe='')}/attachments/{a.sha256}",
+        }
+        for a in detail.attachments
     ]
 
 

@@ -378,3 +378,13 @@ class Remote(_Feature):
         from clinic_tui.data.remote_requests import acknowledge_critical
 
         acknowledge_critical(self._engine, request_id, user_id=user_id)
+
+    def examine_attachment(self, path: str, taken: list[dict[str, Any]]) -> dict[str, Any]:
+        """A file named in the form (a typed or pasted path), checked: exists, PDF/JPEG/PNG by its
+        bytes, within the size limits, not attached twice. Returns what ``submit`` takes in
+        ``values["attachments"]``; raises ``DomainError`` naming the problem."""
+        from dataclasses import asdict
+
+        from clinic_tui.data.attachments import Candidate, examine
+
+        return asdict(examine(path, [Candidate(**c) for c in taken]))

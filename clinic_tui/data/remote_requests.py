@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Engine, select, text
 from sqlmodel import Session, col
 
-from clinic_tui.data import records
+from clinic_tui.data import attachments, records
 from clinic_tui.data.dashboard import CRITICAL_COUNT_SQL
 from clinic_tui.data.db import read_session, unit_of_work
 from clinic_tui.data.lookups import current_clinic, get_resident
@@ -48,6 +48,7 @@ FORM_FIELDS = (
     "consent",
     "source_kind",
     "source_id",
+    "attachments",  # files checked by data/attachments.examine: [{path, name, size, media_type, sha256}]
 )
 # The list's filters: every request, those the hospital has not answered, reports not yet read,
 # critical values not yet acknowledged.
@@ -99,6 +100,7 @@ class RequestDetail:
     can_withdraw: bool
     can_mark_read: bool
     needs_critical_ack: bool
+    attachments: tuple[attachments.AttachmentState, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -224,6 +226,7 @@ def detail(engine: Engine, request_id: str) -> RequestDetail:
         events = _events(session, request_id)
         status = _state(request, events)
         report = _report(events)
+        files = tuple(attachments.states(session, list(request.attachments or [])))
         session.expunge(request)
     answers = tuple(Answer(e.at, e.to_status, e.actor_name, e.reason, e.scheduled_at, e.expert) for e in events)
     shown_report = None
@@ -247,6 +250,7 @@ def detail(engine: Engine, request_id: str) -> RequestDetail:
         can_withdraw=remote.Status.WITHDRAWN in remote.allowed_targets(status, remote.Actor.CLINIC),
         can_mark_read=remote.Status.READ in remote.allowed_targets(status, remote.Actor.CLINIC),
         needs_critical_ack=bool(shown_report and shown_report.critical and request.critical_ack_at is None),
+        attachments=files,
     )
 
 
@@ -321,8 +325,13 @@ def submit(
     if problems:
         raise RemoteRefused(problems)
     now = now or utcnow()
+    values = dict(values)
+    # The files are copied beside the database first (content-addressed: a copy left by a failed
+    # write below is harmless), then named by the request in the same transaction as its upload rows.
+    files = attachments.keep(engine, [attachments.Candidate(**c) for c in values.pop("attachments", None) or []])
     with unit_of_work(engine) as session:
         remote.transition(None, remote.Status.REQUESTED, remote.Actor.CLINIC)
+        attachments.register(session, files)
         resident = get_resident(session, resident_id)
         clinic = current_clinic(session)
         doctor = session.get(Staff, user_id) if user_id else None
@@ -339,6 +348,7 @@ def submit(
             patient_phone=resident.phone,
             requested_at=now,
             requesting_doctor=doctor.name if doctor else None,
+            attachments=files,
             **_cleaned(values),
         )
         records.create(session, request, user_id)

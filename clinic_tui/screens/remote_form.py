@@ -21,8 +21,9 @@ from textual.widgets import Static
 
 from clinic_tui import clock
 from clinic_tui.domain import remote
+from clinic_tui.domain.attachments import JPEG, PDF, PNG, size_text
 from clinic_tui.domain.codes import CodeSet
-from clinic_tui.domain.problems import Problem
+from clinic_tui.domain.problems import Problem, Severity
 from clinic_tui.i18n import N_, _
 from clinic_tui.messages import DataChanged
 from clinic_tui.screens.form_base import FormScreen
@@ -34,8 +35,9 @@ SERVICES = tuple(remote.Service)
 SERVICE = CodeSet("remote service", tuple((str(i), remote.SERVICE_LABELS[s]) for i, s in enumerate(SERVICES, 1)))
 URGENCY = CodeSet("remote urgency", (("1", remote.URGENCY_LABELS["routine"]), ("2", remote.URGENCY_LABELS["urgent"])))
 CONSENT = CodeSet("remote consent", (("1", N_("Patient agreed")), ("0", N_("Not yet"))))
-HIDDEN = ("diagnoses",)
+HIDDEN = ("diagnoses", "attachments")  # kept as JSON in hidden fields, so a draft keeps them too
 TIME_FORMAT = "%Y-%m-%d %H:%M"
+TYPE_NAMES = {PDF: "PDF", JPEG: "JPEG", PNG: "PNG"}
 
 
 def _time_problems(value: str, _values: Any) -> list[Problem]:
@@ -51,7 +53,10 @@ class RemoteFormScreen(FormScreen):
     form_name = "remote"
     title_text = N_("Remote consultation or read")
     CSS_PATH = "remote_form.tcss"
-    BINDINGS = [Binding("ctrl+s", "save", N_("Send request"), id="remote_form.send")]
+    BINDINGS = [
+        Binding("ctrl+s", "save", N_("Send request"), id="remote_form.send"),
+        Binding("f8", "remove_attachment", N_("Remove attachment"), id="remote_form.remove_attachment"),
+    ]
 
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)
@@ -110,6 +115,7 @@ class RemoteFormScreen(FormScreen):
             FieldSpec(
                 "consent", N_("Consent"), "choice", required=True, choices=CONSENT, hint=N_("number, list below")
             ),
+            FieldSpec("attach", N_("Attach file"), hint=N_("path of a PDF, JPEG or PNG, then Enter")),
             *(FieldSpec(name, name) for name in HIDDEN),
         ]
 
@@ -127,11 +133,13 @@ class RemoteFormScreen(FormScreen):
         picker = DiagnosisPicker(lambda query: store.diagnoses.find(query, resident_id=self.resident_id))
         self.form.mount(picker, after=self.form.row("findings"))
         self.query_one("#remote-legend").display = False
+        self.form.mount(Static("", id="remote-attachments"), after=self.form.row("attach"))
         self.call_after_refresh(self._after_mount)
 
     def _after_mount(self) -> None:
         self.show_title()  # the patient, as on the visit form
         self.query_one(DiagnosisPicker).set_chosen(json.loads(self.form.input("diagnoses").value or "[]"))
+        self._show_attachments()
         for name in ("service", "urgency", "department", "consent"):
             if self.form.input(name).value:
                 self.form.show(name, [])  # a loaded choice shows its label beside the number
@@ -176,6 +184,56 @@ class RemoteFormScreen(FormScreen):
     def _diagnoses_picked(self, event: DiagnosisPicker.Changed) -> None:
         self.form.input("diagnoses").value = json.dumps(event.diagnoses, ensure_ascii=False)
 
+    # --- attachments: a path typed or pasted, Enter takes it, F8 removes the last ------------------
+
+    @property
+    def attached_files(self) -> list[dict[str, Any]]:
+        return json.loads(self.form.input("attachments").value or "[]")
+
+    def _set_attachments(self, files: list[dict[str, Any]]) -> None:
+        self.form.input("attachments").value = json.dumps(files, ensure_ascii=False)
+        self._show_attachments()
+
+    def _show_attachments(self) -> None:
+        files = self.attached_files
+        lines = [
+            f"{n}. {f['name']} · {TYPE_NAMES.get(f['media_type'], f['media_type'])} · {size_text(f['size'])}"
+            for n, f in enumerate(files, 1)
+        ]
+        if files:
+            lines.append(_("F8 removes the last file."))
+        shown = self.query_one("#remote-attachments", Static)
+        shown.display = bool(files)
+        shown.update("\n".join(lines))
+
+    def action_next_field(self) -> None:
+        attach = self.form.input("attach")
+        if self.focused is attach and attach.value.strip():
+            self._take_file(attach.value)
+            return
+        super().action_next_field()
+
+    def _take_file(self, path: str) -> None:
+        from clinic_tui.domain.problems import DomainError
+
+        try:
+            found = self.clinic_store.remote.examine_attachment(path, self.attached_files)
+        except DomainError as exc:
+            self.form.show("attach", [exc.problem])
+            return
+        self._set_attachments([*self.attached_files, found])
+        self.form.input("attach").value = ""
+        self.form.show("attach", [])
+        self.set_status(_("Attached {name} ({size}).").format(name=found["name"], size=size_text(found["size"])))
+
+    def action_remove_attachment(self) -> None:
+        files = self.attached_files
+        if not files:
+            self.set_status(_("No file is attached."), Severity.WARNING)
+            return
+        self._set_attachments(files[:-1])
+        self.set_status(_("Removed {name}.").format(name=files[-1]["name"]))
+
     # --- sending -----------------------------------------------------------------------------
 
     def record_values(self, values: dict[str, Any]) -> dict[str, Any]:
@@ -204,10 +262,15 @@ class RemoteFormScreen(FormScreen):
             "consent": values.get("consent") == "1",
             "source_kind": source_kind,
             "source_id": source_id,
+            "attachments": self.attached_files,
         }
 
     def extra_problems(self, values: dict[str, Any]) -> list[Problem]:
-        return remote.submission_problems(self.record_values(values))
+        problems = remote.submission_problems(self.record_values(values))
+        if (values.get("attach") or "").strip():  # a path typed but not taken: never sent unseen
+            template = N_("Press Enter in this field to attach the file, or clear it.")
+            problems.append(Problem("remote.attach_pending", template, field="attach"))
+        return problems
 
     def save(self, values: dict[str, Any]) -> str:
         record_id, self._number = self.clinic_store.remote.submit(

@@ -124,6 +124,30 @@ def request_text(detail) -> Text:
     return text
 
 
+def attachments_text(detail) -> Text:
+    """The files sent with the request and how far each has reached the hospital."""
+    from clinic_tui.domain.attachments import JPEG, PDF, PNG, size_text
+
+    text = Text()
+    if not detail.attachments:
+        return text
+    kinds = {PDF: "PDF", JPEG: "JPEG", PNG: "PNG"}
+    text.append("\n" + _("Attachments") + "\n", style="bold underline")
+    for n, a in enumerate(detail.attachments, 1):
+        text.append(f"{n}. {a.name} · {kinds.get(a.media_type, a.media_type)} · {size_text(a.size)}  ")
+        if a.complete:
+            text.append(_("received by the hospital"), style="green")
+        elif a.problem == "file_missing":
+            text.append(_("the copy kept beside the database is missing: attach it again"), style="bold red")
+        elif a.problem:
+            text.append(_("refused by the hub ({code})").format(code=a.problem), style="bold red")
+        else:
+            state = _("to send: {sent}/{total} chunks at the hospital").format(sent=a.chunks_sent, total=a.chunks_total)
+            text.append(state, style="yellow")
+        text.append("\n")
+    return text
+
+
 class RemoteRequestScreen(ClinicScreen):
     CSS_PATH = "remote_page.tcss"
     BINDINGS = [
@@ -145,6 +169,7 @@ class RemoteRequestScreen(ClinicScreen):
             yield Static("", id="remote-answers")
             yield Static("", id="remote-report")
             yield Static("", id="remote-request")
+            yield Static("", id="remote-attachments")
         yield ClinicFooter()
 
     def on_mount(self) -> None:
@@ -178,9 +203,11 @@ class RemoteRequestScreen(ClinicScreen):
             ("#remote-answers", answers_text(detail)),
             ("#remote-report", report_text(detail)),
             ("#remote-request", request_text(detail)),
+            ("#remote-attachments", attachments_text(detail)),
         ):
             text.rstrip()  # a last newline would draw an empty line before the next part
             self.query_one(where, Static).update(text)
+        self.query_one("#remote-attachments", Static).display = bool(detail.attachments)
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

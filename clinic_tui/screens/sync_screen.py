@@ -70,6 +70,8 @@ def progress_text(progress) -> str:
         return _("Sending {done}/{total}").format(done=progress.done, total=progress.total)
     if progress.phase == "pull":
         return _("Receiving {done}").format(done=progress.done)
+    if progress.phase == "attachments":
+        return _("Sending attachments: {done}/{total} chunks").format(done=progress.done, total=progress.total)
     return _("Checking with the hospital")
 
 

@@ -29,6 +29,7 @@ from clinic_tui.sync.credentials import is_loopback
 from clinic_tui.sync.wire import (
     API_PREFIX,
     API_VERSION,
+    AttachmentStatus,
     HealthResponse,
     OwnClinic,
     OwnPage,
@@ -222,6 +223,21 @@ class HubClient:
         if numbers.api_version not in (None, API_VERSION):  # None: a hub before protocol revision 2
             raise HubError("too_old", f"api_version {numbers.api_version!r}, this clinic speaks {API_VERSION!r}")
         return numbers
+
+    def declare_attachment(self, sha256: str, size: int, media_type: str) -> AttachmentStatus:
+        """Start (or resume) the upload of a file: the hub answers the chunks it still lacks."""
+        body = {"size": size, "media_type": media_type}
+        return self._parse(AttachmentStatus, self._send("PUT", f"/attachments/{sha256}", json=body))
+
+    def put_chunk(self, sha256: str, index: int, data: bytes) -> AttachmentStatus:
+        """Send one chunk as it is in the file (never compressed: the bytes travel as taken)."""
+        response = self._send(
+            "PUT",
+            f"/attachments/{sha256}/chunks/{index}",
+            content=data,
+            headers={"Content-Type": "application/octet-stream"},
+        )
+        return self._parse(AttachmentStatus, response)
 
     # --- plumbing ---------------------------------------------------------------------------------
     def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:

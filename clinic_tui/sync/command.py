@@ -158,7 +158,12 @@ def _with_progress_bar(engine: Database, settings: Settings, token: str | None) 
 
     from clinic_tui.sync.engine import run_sync
 
-    labels = {"push": _("Sending"), "pull": _("Receiving"), "reconcile": _("Checking with the hospital")}
+    labels = {
+        "push": _("Sending"),
+        "pull": _("Receiving"),
+        "reconcile": _("Checking with the hospital"),
+        "attachments": _("Attachments (chunks)"),
+    }
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), transient=False) as bar:
         tasks: dict[str, TaskID] = {}
 

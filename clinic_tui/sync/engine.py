@@ -19,7 +19,7 @@ from typing import TypeVar
 from clinic_tui import clock
 from clinic_tui.config import Settings
 from clinic_tui.i18n import _, current_language
-from clinic_tui.sync import recovery, state
+from clinic_tui.sync import attachments, recovery, state
 from clinic_tui.sync.client import HubClient, HubError, OldHub
 from clinic_tui.sync.credentials import SyncConfigError, resolve
 from clinic_tui.sync.local import Database, database_path, orm_engine
@@ -67,7 +67,7 @@ def exit_code_of(outcome: str, problem: str | None) -> int:
 
 @dataclass(frozen=True)
 class SyncProgress:
-    phase: str  # push | pull | reconcile
+    phase: str  # push | pull | reconcile | attachments (done/total: chunks of the waiting files)
     done: int
     total: int | None  # None: not known yet (pull)
 
@@ -106,6 +106,7 @@ class SyncReport:
     conflicts: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     run_id: int | None = None
+    uploads: attachments.UploadCounts | None = None  # the files of remote requests (sync/attachments.py)
 
     @property
     def exit_code(self) -> int:
@@ -376,9 +377,13 @@ def _sync(
         if not run.waiting:
             recovery.clear_restored_mark(engine)
     report.receipt = run.reconcile()
+    # The files last: the requests naming them are on the hub already (docs/sync.md, "Attachments").
+    report.uploads = attachments.upload_all(
+        engine, client, lambda done, total: run.tell("attachments", done, total), run.check_cancel
+    )
     receipt = report.receipt
     report.outcome = SyncOutcome.REJECTED if receipt.rejected else SyncOutcome.OK
-    report.message = receipt.text()
+    report.message = receipt.text() + attachment_text(report.uploads)
     if receipt.mismatched and not receipt.rejected:
         # Resending did not make the hub's copy match: never "ok" (docs/sync.md, exit code 11).
         report.outcome, report.problem = SyncOutcome.ERROR, "mismatch"
@@ -390,6 +395,20 @@ def _sync(
             + "\n"
             + receipt.text()
         )
+
+
+def attachment_text(uploads: attachments.UploadCounts | None) -> str:
+    """What the receipt says of the files, when there were any."""
+    if uploads is None or not (uploads.files_done or uploads.waiting or uploads.refused):
+        return ""
+    parts = []
+    if uploads.files_done:
+        parts.append(_("{count} attachment(s) received whole by the hospital").format(count=uploads.files_done))
+    if uploads.waiting:
+        parts.append(_("{count} attachment(s) still to send").format(count=uploads.waiting))
+    if uploads.refused:
+        parts.append(_("{count} attachment(s) refused by the hub (see the request)").format(count=uploads.refused))
+    return "\n" + "; ".join(parts)
 
 
 def _store_receipt(engine: Database, report: SyncReport, run_id: int) -> None:

@@ -205,3 +205,26 @@ def record_set_hash(pairs: Iterable[tuple[str | uuid.UUID, int]]) -> str:
         )
         total += int.from_bytes(sha256(f"{canonical}:{int(revision)}".encode("ascii")).digest()[:16], "big")
     return f"{total % _HASH_MODULUS:032x}"
+
+
+# --- Attachments of remote requests (docs/protocol.md, "Attachments") ---------------------------------
+ATTACHMENTS_PATH = f"{API_PREFIX}/attachments"
+
+
+class AttachmentDeclare(WireModel):
+    """``PUT /attachments/{sha256}``: the file's size and type, before (or to resume) its chunks."""
+
+    size: int = Field(ge=1, description="Bytes of the whole file")
+    media_type: str = Field(max_length=40, description="application/pdf, image/jpeg or image/png")
+
+
+class AttachmentStatus(WireModel):
+    """What the hub holds of one of the calling clinic's attachments."""
+
+    sha256: str
+    size: int
+    media_type: str
+    chunk_bytes: int = Field(description="Every chunk but the last has exactly this length")
+    chunks_total: int
+    missing: list[int] = Field(description="Chunk indexes the hub has not received (empty when complete)")
+    complete: bool = Field(description="Every chunk arrived and the whole file hashed to its name")

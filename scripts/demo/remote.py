@@ -8,6 +8,7 @@ and the resident's timeline show them.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from random import Random
 
@@ -16,6 +17,14 @@ from clinic_tui.domain.remote import make_request_number, transition
 from .records import RecordMaker
 
 DEPARTMENT = "0301"
+# The ECG read went with its tracing (a PDF the hub has received whole); the file itself is not in
+# the demo (a demo copy has no attachment folder), only what the database knows of it.
+TRACING = {
+    "sha256": hashlib.sha256(b"clinic-tui demo: 12-lead ECG tracing").hexdigest(),
+    "size": 186_412,
+    "media_type": "application/pdf",
+    "name": "心电图-12导联.pdf",
+}
 # (service, urgency, days ago, the hospital's moves, clinic status, read, critical)
 REQUESTS = (
     ("ecg", "urgent", 12, ("accepted", "reported"), "requested", True, True),
@@ -76,11 +85,27 @@ def add_remote_requests(maker: RecordMaker, residents: list[dict], seed: int) ->
                     "report_read_by": "李建国" if read else None,
                     "critical_ack_at": asked + timedelta(hours=2) if critical else None,
                     "critical_ack_by": "李建国" if critical else None,
+                    "attachments": [TRACING] if service == "ecg" else [],
                     "_at": asked,
                     "_author": maker.staff[0],
                 },
                 synced=True,
             )
+            if service == "ecg":
+                maker.writer.add(
+                    "attachment_file",
+                    {
+                        "sha256": TRACING["sha256"],
+                        "size": TRACING["size"],
+                        "media_type": TRACING["media_type"],
+                        "chunks_total": 1,
+                        "chunks_sent": 1,
+                        "complete": True,
+                        "problem": None,
+                        "added_at": asked,
+                        "updated_at": asked + timedelta(minutes=20),
+                    },
+                )
             before = "requested"
             for step, move in enumerate(moves, 1):
                 transition(before, move, "hospital")  # the demo never shows an illegal history

@@ -59,3 +59,22 @@ def test_remote_request_page(snap_compare, make_app, language):
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_remote_request_form(snap_compare, make_app, language):
     assert snap_compare(make_app(language), run_before=_at_form, terminal_size=(80, 24))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_remote_request_form_with_an_attachment(snap_compare, make_app, language, tmp_path):
+    """The file field with a PDF taken from its path: listed by name, type and size."""
+    tracing = tmp_path / "ecg-12-lead.pdf"
+    tracing.write_bytes(b"%PDF-1.4\n" + bytes(range(256)) * 3200)  # 819,209 bytes: 800 KB
+
+    async def attached(pilot) -> None:
+        await _at_form(pilot)
+        app = pilot.app
+        field = app.screen.form.input("attach")
+        field.focus()
+        field.value = str(tracing)
+        await pilot.press("enter")
+        await until(pilot, lambda: len(app.screen.attached_files) == 1)
+        await steady(pilot)
+
+    assert snap_compare(make_app(language), run_before=attached, terminal_size=(80, 24))

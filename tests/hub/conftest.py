@@ -153,7 +153,11 @@ class HubServer:
         self.database_url = database_url
         self.engine = make_engine(database_url)
         migrate.upgrade(self.engine)
-        self.app = create_app(Settings(database_url=database_url, max_body_bytes=TEST_MAX_BODY), engine=self.engine)
+        self.attachment_dir = tempfile.mkdtemp(prefix="hub-attachments-")
+        self.settings = Settings(
+            database_url=database_url, max_body_bytes=TEST_MAX_BODY, attachment_dir=self.attachment_dir
+        )
+        self.app = create_app(self.settings, engine=self.engine)
         sock = socket.socket()
         # Accepted sockets inherit this; without it each response waits ~40 ms (Nagle + delayed ACK).
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -173,6 +177,7 @@ class HubServer:
         self.server.should_exit = True
         self.thread.join(10)
         self.engine.dispose()
+        shutil.rmtree(self.attachment_dir, ignore_errors=True)
 
     # helpers used by the tests: setup goes straight to the database, actions go over HTTP
     def new_clinic(self, name: str = "测试村卫生室") -> tuple[str, str]:

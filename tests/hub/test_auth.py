@@ -37,9 +37,15 @@ REMOTE = [  # {rno}: a remote request number
     ("POST", "/api/v1/remote/requests/{rno}/return", {"reason": "r"}),
     ("POST", "/api/v1/remote/requests/{rno}/schedule", {"scheduled_at": "2025-07-01T09:00+08:00", "expert": "X"}),
     ("POST", "/api/v1/remote/requests/{rno}/report", {"findings": "f", "conclusion": "c"}),
+    ("GET", "/api/v1/remote/requests/{rno}/attachments/{sha256}", None),
+]
+ATTACHMENTS = [  # a clinic's uploads of attachment files; {sha256}: a file's hash
+    ("GET", "/api/v1/attachments/{sha256}", None),
+    ("PUT", "/api/v1/attachments/{sha256}", {"size": 10, "media_type": "application/pdf"}),
+    ("PUT", "/api/v1/attachments/{sha256}/chunks/{index}", None),
 ]
 INDICATORS = [("GET", "/api/v1/indicators?month=2025-07", None)]
-PROTECTED = SYNC + DESK + REMOTE + INDICATORS
+PROTECTED = SYNC + ATTACHMENTS + DESK + REMOTE + INDICATORS
 
 
 def test_the_matrix_covers_every_endpoint(hub):
@@ -51,7 +57,8 @@ def test_the_matrix_covers_every_endpoint(hub):
 
 
 def _call(client, method, path, body, no="NO-SUCH", rno="C1-20250101-R0001"):
-    return client.request(method, path.replace("{no}", no).replace("{rno}", rno), json=body)
+    path = path.replace("{no}", no).replace("{rno}", rno).replace("{sha256}", "ab" * 32).replace("{index}", "0")
+    return client.request(method, path, json=body)
 
 
 @pytest.mark.parametrize("method,path,body", PROTECTED, ids=[f"{m} {p}" for m, p, _ in PROTECTED])
@@ -103,8 +110,8 @@ def test_clinic_tokens_cannot_use_staff_endpoints(hub, method, path, body):
     assert response.status_code == 403 and response.json()["code"] == "forbidden"
 
 
-@pytest.mark.parametrize("method,path,body", SYNC, ids=[f"{m} {p}" for m, p, _ in SYNC])
-@pytest.mark.parametrize("role", ["desk", "viewer", "admin"])
+@pytest.mark.parametrize("method,path,body", SYNC + ATTACHMENTS, ids=[f"{m} {p}" for m, p, _ in SYNC + ATTACHMENTS])
+@pytest.mark.parametrize("role", ["desk", "viewer", "admin", "doctor"])
 def test_staff_tokens_cannot_use_the_sync_api(hub, method, path, body, role):
     with hub.client(hub.new_staff(role)) as client:
         assert _call(client, method, path, body).status_code == 403

@@ -44,7 +44,9 @@ def _token_for(path: str, tokens: dict[str, str]) -> str:
 #   never blocks a batch, docs/protocol.md): only a bad envelope is a 4xx (tests/hub/test_hostile.py).
 # - The desk's answers to schema-valid input depend on what the database holds and on rules
 #   across fields (a referral number, a clinic code or a department that exists, a patient name
-#   unless copied from an upward referral): 404, 409 or 422 with a code, rightly.
+#   unless copied from an upward referral): 404, 409 or 422 with a code, rightly. So do the
+#   attachment calls: a hash this clinic declared, a type among three, a chunk of the right length
+#   (404, 415, 422 with a code otherwise).
 DESK = [positive_data_acceptance]
 EXCLUDED = {
     "/api/v1/sync/pull": [positive_data_acceptance],
@@ -62,6 +64,9 @@ EXCLUDED = {
             "/api/v1/remote/requests/{request_no}/return",
             "/api/v1/remote/requests/{request_no}/schedule",
             "/api/v1/remote/requests/{request_no}/report",
+            "/api/v1/remote/requests/{request_no}/attachments/{sha256}",
+            "/api/v1/attachments/{sha256}",
+            "/api/v1/attachments/{sha256}/chunks/{index}",
         )
     },
 }

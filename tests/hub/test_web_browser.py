@@ -291,3 +291,68 @@ def test_a_nurse_answers_a_synced_referral_in_the_browser_and_the_clinic_sees_it
     assert "心电室刘医生" in doctor.locator("section.report").inner_text()
     _shot(doctor, "16-remote-report")
     doctor.close()
+
+
+def test_a_doctor_opens_a_requests_ecg_tracing_inline_in_the_browser(hub, browser, tmp_path):
+    """Issue 18, attachments: a clinic's ECG read arrives with its tracing as a PNG and a PDF, sent
+    in chunks; the queue says the files are arriving until they are whole; the doctor opens the
+    tracing from the request's page and the browser shows it itself: the PNG drawn, the PDF in
+    chromium's own viewer under the hub's headers (inline, no-store, default-src 'none'), never a
+    download. Screenshots 18-attachment (the PDF), 18-attachment-image, 18-attachment-request."""
+    import hashlib
+
+    from playwright.sync_api import expect
+
+    from .attachment_files import ecg_pdf, ecg_png
+    from .conftest import push
+    from .remote_support import make_remote
+    from .test_attachments import put_chunk, upload
+
+    with hub.engine.begin() as conn:
+        _id, token = accounts.add_clinic(conn, "QS0101", "石桥镇青石村卫生室")
+    strip, report = ecg_png(), ecg_pdf(600_000)
+    entries = [
+        {"sha256": hashlib.sha256(d).hexdigest(), "size": len(d), "media_type": t, "name": n}
+        for d, t, n in ((strip, "image/png", "心电图 II 导联.png"), (report, "application/pdf", "十二导联心电图.pdf"))
+    ]
+    ecg = make_remote("QS0101", service="ecg", urgency="urgent", patient_name="赵桂兰", attachments=entries)
+    number = ecg["data"]["request_no"]
+    with hub.client(token) as clinic:
+        assert push(clinic, [ecg]).json()["results"][0]["status"] == "accepted"
+        clinic.put(
+            f"/api/v1/attachments/{entries[1]['sha256']}", json={"size": len(report), "media_type": "application/pdf"}
+        )
+        put_chunk(clinic, entries[1]["sha256"], 0, report[: 256 * 1024])  # one chunk of three, then a cut
+    _doctor_id, login = add_staff(hub.engine, "doctor", name="心电室刘医生")
+    doctor = browser.new_context(viewport=VIEWPORT, locale="zh-CN").new_page()
+    doctor.goto(f"{hub.base_url}/desk/login?next=/desk/remote%3Froom%3Decg")
+    doctor.get_by_label("登录名").fill(login)
+    doctor.get_by_label("密码").fill(PASSWORD)
+    doctor.get_by_role("button", name="登录").click()
+    doctor.wait_for_url(re.compile(r"/desk/remote\?room=ecg"))
+    expect(doctor.get_by_text("附件传送中：1/4 块")).to_be_visible()
+    with hub.client(token) as clinic:  # the link comes back: the rest arrives
+        upload(clinic, strip, "image/png")
+        upload(clinic, report)
+    doctor.get_by_role("link", name=number).click()
+    expect(doctor.get_by_role("link", name="心电图 II 导联.png")).to_be_visible()
+    _shot(doctor, "18-attachment-request")
+    pdf = doctor.request.get(f"{hub.base_url}/desk/remote/{number}/attachments/{entries[1]['sha256']}")
+    assert pdf.ok and pdf.body() == report  # through the browser's own session, byte for byte
+    assert pdf.headers["content-type"] == "application/pdf" and pdf.headers["content-disposition"].startswith("inline")
+    doctor.get_by_role("link", name="心电图 II 导联.png").click()
+    doctor.wait_for_url(re.compile(r"/attachments/"))
+    image = doctor.locator("img")
+    expect(image).to_be_visible()
+    assert doctor.evaluate("document.images[0].naturalWidth") == 1200  # drawn by the browser, not downloaded
+    _shot(doctor, "18-attachment-image")
+    doctor.go_back()
+    downloads: list = []
+    doctor.on("download", lambda download: downloads.append(download))
+    with doctor.expect_response(re.compile(r"/attachments/")) as opened:
+        doctor.get_by_role("link", name="十二导联心电图.pdf").click()  # chromium's own PDF viewer, inline
+    assert opened.value.headers["content-type"] == "application/pdf"
+    doctor.wait_for_timeout(2000)  # the viewer draws the page (look at the screenshot)
+    assert downloads == [] and doctor.url.endswith(entries[1]["sha256"])  # shown, not downloaded
+    _shot(doctor, "18-attachment")
+    doctor.close()

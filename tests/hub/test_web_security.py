@@ -66,6 +66,7 @@ def _url(path: str, referral_no: str, clinic_code: str = "NOPE", staff_id: str =
         .replace("{lang}", "en")
         .replace("{code}", clinic_code)
         .replace("{staff_id}", staff_id)
+        .replace("{sha256}", "ab" * 32)
     )
 
 
@@ -137,6 +138,7 @@ def test_the_route_list_is_what_these_tests_cover():
     assert {("GET", "/desk/pools"), ("POST", "/desk/pools")} <= set(routes)
     assert ("GET", "/desk/remote") in routes and ("GET", "/desk/remote/{request_no}") in routes
     assert {("POST", f"/desk/remote/{{request_no}}/{a}") for a in REMOTE_ANSWERS} <= set(routes)
+    assert ("GET", "/desk/remote/{request_no}/attachments/{sha256}") in routes  # a request's file, inline
 
 
 def test_every_route_without_a_session_goes_to_sign_in_or_gets_401(hub, world):

@@ -26,6 +26,7 @@ CONTRACT_FIELDS = {
     "requesting_doctor", "department_wished", "expert_wished", "time_wished", "question",
     "chief_complaint", "present_illness", "history", "findings", "preliminary_diagnoses", "consent",
     "source_kind", "source_id", "report_read_at", "report_read_by", "critical_ack_at", "critical_ack_by",
+    "attachments",  # [{sha256, size, media_type, name}]: docs/protocol.md, "Attachments"
 }  # fmt: skip
 COMMON_FIELDS = {"id", "clinic_id", "author_id", "created_at", "updated_at", "revision", "deleted"}
 WISHED = datetime(2026, 11, 24, 6, 30, tzinfo=UTC)

@@ -20,7 +20,7 @@ from clinic_tui.data.models.contract import Contract, ServicePackage, ServiceRec
 from clinic_tui.data.models.directory import BedPool, Department, DiagnosisCode, Division, Hospital, SlotPool
 from clinic_tui.data.models.people import Clinic, Resident, Staff
 from clinic_tui.data.models.referral import Referral, ReferralEvent
-from clinic_tui.data.models.remote import RemoteEvent, RemoteRequest
+from clinic_tui.data.models.remote import AttachmentFile, RemoteEvent, RemoteRequest
 
 # The sync kind of each clinic-owned table, as named on the wire (see docs/protocol.md).
 SYNCED_KINDS: dict[str, type[SyncedRecord]] = {
@@ -39,6 +39,7 @@ SYNCED_KINDS: dict[str, type[SyncedRecord]] = {
 }
 
 __all__ = [
+    "AttachmentFile",
     "AppSetting",
     "AuditEntry",
     "BedPool",

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlmodel import Field
+from sqlalchemy import JSON
+from sqlmodel import Field, SQLModel
 
-from clinic_tui.data.models.base import HubRecord, SyncedRecord, UTCDateTime, json_list
+from clinic_tui.data.models.base import HubRecord, SyncedRecord, UTCDateTime, json_list, utcnow
 
 
 class RemoteRequest(SyncedRecord, table=True):
@@ -52,6 +53,26 @@ class RemoteRequest(SyncedRecord, table=True):
     report_read_by: str | None = None
     critical_ack_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     critical_ack_by: str | None = None
+    # The files sent with the request: [{"sha256", "size", "media_type", "name"}]; their bytes are
+    # kept beside the database (data/attachments.py) and travel apart (docs/protocol.md).
+    attachments: list[dict] = Field(default_factory=list, sa_column_kwargs={"server_default": "[]"}, sa_type=JSON)
+
+
+class AttachmentFile(SQLModel, table=True):
+    """A file attached to a remote request, kept in the attachment folder beside the database
+    under its SHA-256, and how far its upload to the hub has come (local bookkeeping, never synced)."""
+
+    __tablename__ = "attachment_file"
+
+    sha256: str = Field(primary_key=True, max_length=64)
+    size: int
+    media_type: str
+    chunks_total: int
+    chunks_sent: int = 0  # chunks the hub has confirmed holding
+    complete: bool = False  # the hub has the whole file and verified its hash
+    problem: str | None = None  # the hub's code when it refused the file (type, size, hash)
+    added_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class RemoteEvent(HubRecord, table=True):
