@@ -146,7 +146,7 @@ SYNCED_TABLES: dict[str, SyncedTable] = {
             "patient_id_number patient_phone requested_at:utc requesting_doctor department_wished "
             "expert_wished time_wished:utc question chief_complaint present_illness history findings "
             "preliminary_diagnoses:json consent:bool source_kind source_id report_read_at:utc report_read_by "
-            "critical_ack_at:utc critical_ack_by"
+            "critical_ack_at:utc critical_ack_by attachments:json"
         ),
     ),
 }
