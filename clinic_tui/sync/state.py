@@ -46,6 +46,7 @@ KIND_LABELS = {
     "user": N_("staff member"),
     "service_package": N_("service package"),
     "remote_request": N_("remote request"),
+    "lab_order": N_("lab order"),
 }
 
 
