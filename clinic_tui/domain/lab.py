@@ -341,7 +341,9 @@ def order_problems(fields: Mapping[str, Any]) -> list[Problem]:
             problems.append(Problem("lab.item_unknown", template, {"codes": ", ".join(unknown)}, field="items"))
         elif len(set(codes)) != len(codes):
             problems.append(Problem("lab.item_repeated", N_("A test is chosen twice."), field="items"))
-        elif fields.get("specimen") and any(known[str(c)].specimen != fields.get("specimen") for c in codes):
+        elif any(fields.get("specimen") == s for s in Specimen) and any(
+            known[str(c)].specimen != fields.get("specimen") for c in codes
+        ):
             template = N_("Every test of an order takes its one specimen; order the others separately.")
             problems.append(Problem("lab.specimen_mismatch", template, field="items"))
     if not any(fields.get("specimen") == s for s in Specimen):
