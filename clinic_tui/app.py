@@ -54,6 +54,7 @@ class ClinicApp(App):
         Binding("ctrl+d", "open_mode('downward')", N_("Downward inbox"), id="app.downward", show=False),
         Binding("ctrl+k", "open_mode('contracts')", N_("Contracts"), id="app.contracts", show=False),
         Binding("ctrl+o", "open_mode('remote')", N_("Remote requests"), id="app.remote", show=False),
+        Binding("ctrl+b", "open_mode('lab')", N_("Lab orders"), id="app.lab", show=False),
         Binding("ctrl+g", "indicators", N_("Indicators"), id="app.indicators", show=False),
         Binding("ctrl+y", "open_mode('sync')", N_("Sync"), id="app.sync", show=False),
         Binding("ctrl+l", "lock", N_("Lock"), id="app.lock", show=False),
