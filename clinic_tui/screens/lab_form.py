@@ -92,7 +92,13 @@ class LabFormScreen(FormScreen):
 
     def on_mount(self) -> None:
         self.query_one("#lab-legend").display = False
-        self.call_after_refresh(self.show_title)
+        self.call_after_refresh(self._after_mount)
+
+    def _after_mount(self) -> None:
+        self.show_title()  # the patient, as on the visit form
+        for name in ("priority", "fasting"):
+            if self.form.input(name).value:
+                self.form.show(name, [])  # a loaded choice shows its label beside the number
 
     def load_initial(self) -> dict[str, Any]:
         return {
