@@ -192,7 +192,9 @@ async def test_what_is_typed_is_kept_as_a_draft_and_comes_back(tmp_path):
         await wait_for(pilot, lambda: app.screen is again and again.form.input("tests").value == "GLU HBA1C")
 
 
-async def test_the_list_opens_with_ctrl_b_and_its_filters_cycle(tmp_path):
+async def test_the_palette_opens_the_list_and_its_filters_cycle(tmp_path):
+    from textual.command import CommandPalette
+
     app = app_on_demo_copy(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(app, pilot)
@@ -202,7 +204,11 @@ async def test_the_list_opens_with_ctrl_b_and_its_filters_cycle(tmp_path):
             values={"items": [{"code": "GLU"}], "specimen": "serum", "priority": "routine"},
             user_id=app.user_id,
         )
-        await pilot.press("ctrl+b")
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await pilot.press(*"jyd")  # 检验单 by its pinyin initials
+        await pilot.pause(0.5)
+        await pilot.press("enter")
         await wait_for(pilot, lambda: _screen(app, "LabOrdersScreen"))
         table = app.screen.query_one("#results")
         await wait_for(pilot, lambda: table.row_count == 1)
@@ -212,3 +218,37 @@ async def test_the_list_opens_with_ctrl_b_and_its_filters_cycle(tmp_path):
         await pilot.press("f6")  # rejected
         await wait_for(pilot, lambda: app.screen.which == "rejected" and not app.workers)
         await wait_for(pilot, lambda: table.row_count == 0)
+
+
+async def test_the_dashboards_critical_banner_opens_the_lab_list_when_only_lab_values_wait(tmp_path):
+    app = app_on_demo_copy(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        assert app.store.critical_values() == 0  # the demo's remote critical value is acknowledged
+        resident = _a_resident(app)
+        order_id, _ = app.store.lab.order(
+            resident_id=resident.id,
+            values={"items": [{"code": "K"}], "specimen": "serum", "priority": "urgent"},
+            user_id=app.user_id,
+        )
+        with unit_of_work(app.store.engine) as session:
+            session.add(
+                LabEvent(
+                    id="00000000-0000-4000-8000-000000000119",
+                    arrival=1,
+                    order_id=order_id,
+                    to_status="reported",
+                    at=datetime.now(UTC),
+                    received_at=datetime.now(UTC),
+                    results=[{"code": "K", "name": "血钾", "value": "2.5", "flag": "critical"}],
+                    critical=True,
+                )
+            )
+        await app.switch_mode("dashboard")
+        app.screen.action_refresh()
+        banner = app.screen.query_one("#dashboard-critical")
+        await wait_for(pilot, lambda: banner.display and "1" in str(banner.render()))
+        await pilot.press("0")
+        await wait_for(pilot, lambda: _screen(app, "LabOrdersScreen") and app.screen.which == "critical")
+        table = app.screen.query_one("#results")
+        await wait_for(pilot, lambda: table.row_count == 1)
