@@ -1,10 +1,10 @@
 """One lab order: its state, the results table (units, reference ranges, H/L/危急 flags), the
 performing institution and the 互认 mark, the lab's moves, the order.
 
-F7 cancels it (after a Y/N question) before the lab received the specimen; F9 acknowledges a
-critical value (危急值), as the signed-in doctor, now. A rejected specimen is collected again from
-the order form's collection fields (F8). Whether a move is allowed is domain.lab's decision, made
-again in the data layer when it is written.
+F7 cancels it (after a Y/N question) before the lab received the specimen; F8 collects a rejected
+specimen again (a new tube: its barcode is asked; collected now by the signed-in doctor) and sends
+it; F9 acknowledges a critical value (危急值), as the signed-in doctor, now. Whether a move is
+allowed is domain.lab's decision, made again in the data layer when it is written.
 """
 
 from __future__ import annotations
@@ -116,6 +116,7 @@ class LabOrderScreen(ClinicScreen):
     CSS_PATH = "lab_page.tcss"
     BINDINGS = [
         Binding("f7", "cancel_order", N_("Cancel order"), id="lab.cancel"),
+        Binding("f8", "recollect", N_("Recollect"), id="lab.recollect"),
         Binding("f9", "acknowledge", N_("Acknowledge critical"), id="lab.ack"),
         Binding("escape", "back", N_("Back"), id="lab.back"),
     ]
@@ -170,9 +171,11 @@ class LabOrderScreen(ClinicScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self.detail is None:
-            return action not in ("cancel_order", "acknowledge")
+            return action not in ("cancel_order", "recollect", "acknowledge")
         if action == "cancel_order":
             return self.detail.can_cancel
+        if action == "recollect":
+            return self.detail.can_recollect
         if action == "acknowledge":
             return self.detail.needs_critical_ack
         return True
@@ -190,6 +193,36 @@ class LabOrderScreen(ClinicScreen):
     def _cancel_answered(self, yes: bool | None) -> None:
         if yes:
             self._move(self.clinic_store.lab.cancel, _("Lab order cancelled."))
+
+    def action_recollect(self) -> None:
+        if self.detail is None:
+            return
+        from clinic_tui.screens.referral_page import ReasonScreen
+
+        question = _("A new specimen for {number}, collected now by you: scan or type the new tube's barcode.").format(
+            number=self.detail.order.order_no
+        )
+        self.app.push_screen(ReasonScreen(question, self._try_recollect), callback=self._recollected)
+
+    def _try_recollect(self, barcode: str) -> str | None:
+        """Collected again and sent in one go; the refusal's message, or None when done."""
+        from clinic_tui import clock
+        from clinic_tui.domain.problems import DomainError
+
+        values = {"collected_at": clock.now(), "collected_by": self.clinic_app.user_name, "barcode": barcode}
+        user_id = self.clinic_app.user_id
+        try:
+            self.clinic_store.lab.recollect(self.record_id, values=values, user_id=user_id)
+            self.clinic_store.lab.send(self.record_id, user_id=user_id)
+        except DomainError as refused:
+            return refused.message
+        return None
+
+    def _recollected(self, barcode: str | None) -> None:
+        if barcode is not None:
+            self.notify(_("New specimen sent: it goes to the lab with the next sync."))
+            self.app.post_message(DataChanged())
+        self.load()
 
     def action_acknowledge(self) -> None:
         self._move(self.clinic_store.lab.acknowledge_critical, _("Critical value acknowledged."))

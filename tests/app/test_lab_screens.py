@@ -210,14 +210,17 @@ async def test_the_palette_opens_the_list_and_its_filters_cycle(tmp_path):
         await pilot.pause(0.5)
         await pilot.press("enter")
         await wait_for(pilot, lambda: _screen(app, "LabOrdersScreen"))
+        _rows, counts = app.store.lab.page()
+        assert counts == {"all": 6, "waiting": 3, "rejected": 1, "critical": 0}  # the demo's five and this one
         table = app.screen.query_one("#results")
-        await wait_for(pilot, lambda: table.row_count == 1)
-        await pilot.press("f6")  # awaiting results
+        await wait_for(pilot, lambda: table.row_count == 6)
+        await pilot.press("f6")  # awaiting results: sent, received, and this one (ordered)
         await wait_for(pilot, lambda: app.screen.which == "waiting" and not app.workers)
-        assert table.row_count == 1
+        await wait_for(pilot, lambda: table.row_count == 3)
         await pilot.press("f6")  # rejected
         await wait_for(pilot, lambda: app.screen.which == "rejected" and not app.workers)
-        await wait_for(pilot, lambda: table.row_count == 0)
+        await wait_for(pilot, lambda: table.row_count == 1)
+        assert "标本" not in str(table.get_row_at(0)[2]) and "白细胞计数" in str(table.get_row_at(0)[2])
 
 
 async def test_the_dashboards_critical_banner_opens_the_lab_list_when_only_lab_values_wait(tmp_path):
@@ -252,3 +255,49 @@ async def test_the_dashboards_critical_banner_opens_the_lab_list_when_only_lab_v
         await wait_for(pilot, lambda: _screen(app, "LabOrdersScreen") and app.screen.which == "critical")
         table = app.screen.query_one("#results")
         await wait_for(pilot, lambda: table.row_count == 1)
+
+
+async def test_a_rejected_specimen_is_collected_again_with_a_new_barcode_and_sent(tmp_path):
+    app = app_on_demo_copy(tmp_path)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await sign_in(app, pilot)
+        resident = _a_resident(app)
+        order_id, _ = app.store.lab.order(
+            resident_id=resident.id,
+            values={
+                "items": [{"code": "WBC"}, {"code": "HGB"}],
+                "specimen": "whole_blood_edta",
+                "priority": "routine",
+                "collected_at": datetime.now(UTC),
+                "collected_by": "王护士",
+                "barcode": "B0000001",
+            },
+            user_id=app.user_id,
+            send=True,
+        )
+        with unit_of_work(app.store.engine) as session:
+            session.add(
+                LabEvent(
+                    id="00000000-0000-4000-8000-000000000120",
+                    arrival=1,
+                    order_id=order_id,
+                    to_status="rejected",
+                    reason="标本凝固",
+                    at=datetime.now(UTC),
+                    received_at=datetime.now(UTC),
+                )
+            )
+        await app.push_screen(routes.record_page("lab_order", order_id))
+        await wait_for(pilot, lambda: _screen(app, "LabOrderScreen") and app.screen.detail is not None)
+        assert app.screen.detail.status == "rejected" and "标本凝固" in str(app.screen.query_one("#lab-state").render())
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: _screen(app, "ReasonScreen"))
+        await pilot.press(*"a b", "enter")  # not a barcode: said under the box, nothing written
+        await pilot.pause(0.2)
+        assert _screen(app, "ReasonScreen") and _orders(app, resident.id)[0].attempt == 1
+        await pilot.press("backspace", "backspace", "backspace", *"B0000002", "enter")
+        await wait_for(pilot, lambda: _orders(app, resident.id)[0].status == "sent")
+        (order,) = _orders(app, resident.id)
+        assert (order.attempt, order.barcode, order.collected_by) == (2, "B0000002", app.user_name)
+        assert _outbox(app, order_id).revision == 3
+        await wait_for(pilot, lambda: _screen(app, "LabOrderScreen") and app.screen.detail.status == "sent")
