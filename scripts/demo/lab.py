@@ -28,7 +28,7 @@ ORDERS = (
         True,
         None,
     ),
-    ((("GLU", "8.4"), ("HBA1C", "7.9")), "routine", 15, ("received", "reported"), False, None),
+    ((("GLU", "8.4"), ("ALT", "35")), "routine", 15, ("received", "reported"), False, None),
     ((("TC", "5.9"), ("TG", "2.1"), ("LDLC", "3.8"), ("HDLC", "1.1")), "routine", 4, ("received",), False, None),
     ((("ALT", ""), ("AST", "")), "routine", 2, (), False, None),
     ((("WBC", ""), ("HGB", ""), ("PLT", "")), "routine", 5, ("rejected",), False, "标本凝固"),
@@ -77,6 +77,8 @@ def add_lab_orders(maker: RecordMaker, residents: list[dict], seed: int) -> None
                 },
                 synced=True,
             )
+            problems = lab.sending_problems(order)
+            assert not problems, problems  # the demo's orders are ones the hub takes
             before = "sent"
             for step, move in enumerate(moves, 1):
                 transition(before, move, "hospital", reason)  # the demo never shows an illegal history
