@@ -9,7 +9,7 @@ from fastapi.openapi.utils import get_openapi
 
 from clinic_hub import __version__, errors, limits, logs, web
 from clinic_hub.db import make_engine
-from clinic_hub.routers import attachments, desk, health, indicators, own, remote, sync
+from clinic_hub.routers import attachments, desk, health, indicators, lab, own, remote, sync
 from clinic_hub.settings import Settings
 from clinic_tui.sync.wire import PushRecord, PushRequest
 
@@ -25,6 +25,11 @@ TAGS = [
         "name": "remote",
         "description": "Remote consultations and ECG, imaging and pathology reads: the hospital's answers "
         "(desk, doctor, admin; the report: doctor, admin).",
+    },
+    {
+        "name": "lab",
+        "description": "Tests at the lead hospital's lab: receive the clinics' specimens, reject them with a reason, "
+        "enter the results per test with their flags and critical values (desk, doctor, admin).",
     },
     {"name": "indicators", "description": "Monthly indicators, for staff (viewer, desk, admin)."},
     {"name": "health", "description": "Liveness and the hub's epoch; no token needed."},
@@ -49,7 +54,7 @@ def create_app(settings: Settings | None = None, engine=None) -> FastAPI:
     # Read through clinic_hub.dependencies (get_settings, get_engine), never by routes directly.
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url)
-    for module in (sync, own, attachments, desk, remote, indicators, health):
+    for module in (sync, own, attachments, desk, remote, lab, indicators, health):
         app.include_router(module.router)
     for router in web.routers:  # the desk's pages, the administrator's, everyone's own password
         app.include_router(router)

@@ -25,6 +25,7 @@ bearer = HTTPBearer(auto_error=False, description="A clinic token or a hospital 
 DESK_ROLES = ("desk", "admin")
 INDICATOR_ROLES = ("viewer", "desk", "admin")
 REMOTE_ROLES = ("desk", "doctor", "admin")  # the remote desk: read, accept, return, schedule
+LAB_ROLES = ("desk", "doctor", "admin")  # the lab desk: receive, reject, enter results (a lab nurse is desk)
 REPORT_ROLES = ("doctor", "admin")  # a remote read's report is signed by a doctor
 
 
@@ -84,6 +85,12 @@ def require_remote(principal: Principal = Depends(current_principal)) -> Princip
     return principal
 
 
+def require_lab(principal: Principal = Depends(current_principal)) -> Principal:
+    if principal.kind != "staff" or principal.role not in LAB_ROLES:
+        raise ApiError(403, "forbidden")
+    return principal
+
+
 def require_reporter(principal: Principal = Depends(current_principal)) -> Principal:
     if principal.kind != "staff" or principal.role not in REPORT_ROLES:
         raise ApiError(403, "forbidden")
@@ -95,6 +102,7 @@ ClinicCaller = Annotated[Principal, Depends(require_clinic)]
 DeskCaller = Annotated[Principal, Depends(require_desk)]
 IndicatorReader = Annotated[Principal, Depends(require_indicator_reader)]
 RemoteCaller = Annotated[Principal, Depends(require_remote)]
+LabCaller = Annotated[Principal, Depends(require_lab)]
 ReporterCaller = Annotated[Principal, Depends(require_reporter)]
 
 

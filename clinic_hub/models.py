@@ -353,3 +353,57 @@ class RemoteAttachment(HubTable, table=True):
     size: int = Field(sa_type=sa.BigInteger)
     media_type: str = Field(max_length=40)
     name: str = Field(max_length=200)
+
+
+class LabOrder(HubTable, table=True):
+    """The hub's typed view of a lab order a clinic sent (domain/lab.py): the clinic's order (stored
+    whole in ``sync_record``) with the lab's state and results. ``attempt`` is the clinic's current
+    specimen (a recollection after a rejection is the next one); the clinic's acknowledgement of a
+    critical value is copied from its revisions."""
+
+    __tablename__ = "lab_order"
+    __table_args__ = (
+        sa.Index("ix_lab_order_queue", "deleted", "status", "priority", "ordered_at"),
+        sa.Index("ix_lab_order_critical", "critical", "critical_ack_at"),
+    )
+    id: str = Field(primary_key=True, max_length=36)
+    clinic_id: str = Field(max_length=36, index=True)
+    order_no: str = Field(max_length=64, unique=True)
+    specimen: str = Field(max_length=20)
+    priority: str = Field(max_length=10)
+    status: str = Field(max_length=20)  # the state the hub holds (both sides' moves)
+    clinic_status: str = Field(max_length=20)  # the last status the clinic pushed
+    attempt: int = 1
+    deleted: bool = False
+    barcode: str | None = Field(default=None, max_length=40)
+    ordered_at: datetime = Field(sa_type=UTC_DATETIME)
+    sent_at: datetime | None = Field(default=None, sa_type=UTC_DATETIME)
+    received_at: datetime | None = Field(default=None, sa_type=UTC_DATETIME)
+    rejected_reason: str | None = Field(default=None, max_length=2000)
+    reported_at: datetime | None = Field(default=None, sa_type=UTC_DATETIME)
+    results: list[Any] = Field(default_factory=list, sa_type=JSONType)
+    reporter: str | None = Field(default=None, max_length=100)
+    reviewer: str | None = Field(default=None, max_length=100)
+    institution: str | None = Field(default=None, max_length=200)
+    recognised: bool = False
+    critical: bool = False
+    critical_ack_at: datetime | None = Field(default=None, sa_type=UTC_DATETIME)
+    critical_ack_by: str | None = Field(default=None, max_length=100)
+    created_at: datetime = Field(sa_type=UTC_DATETIME)
+    updated_at: datetime = Field(sa_type=UTC_DATETIME)
+
+
+class LabMove(HubTable, table=True):
+    """Every state move of a lab order, from either side (its history on the desk)."""
+
+    __tablename__ = "lab_move"
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: str = Field(max_length=36, index=True)
+    event_id: str | None = Field(default=None, max_length=36)
+    attempt: int = 1
+    from_status: str | None = Field(default=None, max_length=20)
+    to_status: str = Field(max_length=20)
+    actor: str = Field(max_length=10)
+    actor_id: str | None = Field(default=None, max_length=64)
+    reason: str | None = Field(default=None, max_length=2000)
+    at: datetime = Field(sa_type=UTC_DATETIME)

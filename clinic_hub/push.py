@@ -5,7 +5,7 @@ Records are read and checked before the write transaction (``incoming``: a well-
 pass, anything else record by record), then written in bulk inside one savepoint; if the bulk write
 fails, each of its records is retried alone in its own savepoint, so one bad record never blocks
 the others. Referral and remote request records are interpreted (referral_intake,
-remote_intake) one by one. The answers are stored
+remote_intake, lab_intake) one by one. The answers are stored
 under the batch id: the same batch sent again gets the same answers and changes nothing.
 """
 
@@ -36,6 +36,7 @@ from clinic_hub.incoming import (
     shallow,
     split_records,
 )
+from clinic_hub.lab_intake import INTERPRETERS as LAB_INTERPRETERS
 from clinic_hub.limits import BATCH_ID, OutOfBounds
 from clinic_hub.messages import message
 from clinic_hub.models import PushBatch, table_of
@@ -48,7 +49,7 @@ from clinic_tui.sync.wire import CLINIC_KINDS, USER
 log = logging.getLogger("clinic_hub.push")
 _batches = table_of(PushBatch)
 # Kinds whose records the hub interprets one by one (their typed tables, the ownership rules).
-INTERPRETERS = {**REFERRAL_INTERPRETERS, **REMOTE_INTERPRETERS}
+INTERPRETERS = {**REFERRAL_INTERPRETERS, **REMOTE_INTERPRETERS, **LAB_INTERPRETERS}
 SECRET_FIELDS = frozenset({"pin", "pin_hash", "pin_salt", "password", "password_hash", "token"})
 
 

@@ -36,6 +36,10 @@ if TYPE_CHECKING:
     from clinic_tui.sync.worker import SyncWorker
 
 
+LAB_ORDERS = N_("Lab orders")
+LAB_ORDERS_HELP = N_("The tests sent to the hospital's lab and their results")
+
+
 class ClinicApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "clinic-tui"
@@ -453,6 +457,12 @@ class ClinicApp(App):
                     self.get_key_display(binding),
                     partial(self.call_later, cast("Widget | App[Any]", node).run_action, action),
                 )
+        if self.user_id:
+            # The lab orders' list has no key of its own yet (a key would change F1's list, whose
+            # pictures are another branch's): the palette finds it, by name or pinyin (jyd).
+            yield SystemCommand(
+                _(LAB_ORDERS), _(LAB_ORDERS_HELP), partial(self.call_later, self.action_open_mode, "lab")
+            )
         from clinic_tui.palette import translated
 
         yield from translated(super().get_system_commands(screen))

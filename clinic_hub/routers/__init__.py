@@ -3,6 +3,7 @@
 - ``sync``: push, pull, reconcile for clinics (clinic tokens; docs/protocol.md)
 - ``desk``: the referral desk's JSON API (desk and admin staff)
 - ``remote``: the remote consultation and reading desk's JSON API (desk, doctor, admin staff)
+- ``lab``: the lab desk's JSON API: receive, reject, results (desk, doctor, admin staff)
 - ``indicators``: monthly indicators (viewer, desk, admin staff)
 - ``health``: liveness and the epoch, no token
 

@@ -1,17 +1,18 @@
 """The web desk (/desk/): server-rendered pages for the lead hospital's referral office, its
 department doctors and administrators (issue 17), and its remote consultation and reading rooms
-(issue 18). See docs/hub.md, "Web desk".
+(issue 18), and its lab (issue 18, tests at the lead hospital). See docs/hub.md, "Web desk".
 
 ``routers`` are mounted by ``clinic_hub.app.create_app`` beside the JSON routers: ``pages``
 (sign-in, queue, referrals, indicators), ``pools`` (the slot and bed pools), ``remote`` (the remote
-reading rooms), ``admin`` (the administrator's pages) and ``password`` (everyone's own password).
+reading rooms), ``lab`` (the lab's queue and results), ``admin`` (the administrator's pages) and
+``password`` (everyone's own password).
 ``install`` adds the desk's own answers for "not signed in", "not allowed" and "too large" (HTML
 pages, not the API's JSON).
 """
 
-from clinic_hub.web import admin, pages, password, pools, remote
+from clinic_hub.web import admin, lab, pages, password, pools, remote
 from clinic_hub.web.common import install
 
-routers = (pages.router, pools.router, remote.router, admin.router, password.router)
+routers = (pages.router, pools.router, remote.router, lab.router, admin.router, password.router)
 
 __all__ = ["install", "routers"]

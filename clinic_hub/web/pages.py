@@ -26,7 +26,7 @@ from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
-from clinic_hub import audit, desk, directory, indicators, remote_desk
+from clinic_hub import audit, desk, directory, indicators, lab_desk, remote_desk
 from clinic_hub.accounts import STAFF_ROLES, Principal, clinic_by_code
 from clinic_hub.dependencies import EngineDep
 from clinic_hub.errors import ApiError
@@ -635,10 +635,17 @@ def indicators_page(
     shown = _indicators(request, engine, user, month, "web.indicators")
     if isinstance(shown, Response):
         return shown
-    with engine.begin() as conn:  # the remote reading rooms' turnaround (issue 18)
+    with engine.begin() as conn:  # the remote reading rooms' and the lab's turnaround (issue 18)
         turnaround = remote_desk.turnaround(conn, shown.month)
+        lab_count, lab_median = lab_desk.turnaround(conn, shown.month)
     t = Translator(language(request))
-    return render(request, "indicators.html", v=shown, turnaround=remote_views.turnaround_rows(t, turnaround))
+    return render(
+        request,
+        "indicators.html",
+        v=shown,
+        turnaround=remote_views.turnaround_rows(t, turnaround),
+        lab_turnaround=(lab_count, remote_views.duration(t, lab_median)),
+    )
 
 
 def _export(shown: views.IndicatorsView, request: Request, extension: str) -> Response:

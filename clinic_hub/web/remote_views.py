@@ -179,19 +179,19 @@ def history_rows(t: T, detail: RemoteDetail) -> list[dict[str, str]]:
     ]
 
 
+def duration(t: T, median: float | None) -> str:
+    """A median time in minutes as the indicators page says it: 2 d 3 h, 4 h 5 min, 6 min."""
+    if median is None:
+        return ""
+    whole = int(round(median))
+    days, hours, minutes = whole // 1440, whole % 1440 // 60, whole % 60
+    if days:
+        return t("{days} d {hours} h", days=days, hours=hours)
+    if hours:
+        return t("{hours} h {minutes} min", hours=hours, minutes=minutes)
+    return t("{minutes} min", minutes=minutes)
+
+
 def turnaround_rows(t: T, figures: dict[str, tuple[int, float | None]]) -> list[tuple[str, int, str]]:
     """(room, reports in the month, median request -> report) for the indicators page."""
-    rows = []
-    for room, (count, median) in figures.items():
-        shown = ""
-        if median is not None:
-            whole = int(round(median))
-            days, hours, minutes = whole // 1440, whole % 1440 // 60, whole % 60
-            if days:
-                shown = t("{days} d {hours} h", days=days, hours=hours)
-            elif hours:
-                shown = t("{hours} h {minutes} min", hours=hours, minutes=minutes)
-            else:
-                shown = t("{minutes} min", minutes=minutes)
-        rows.append((t(ROOM_LABELS[room]), count, shown))
-    return rows
+    return [(t(ROOM_LABELS[room]), count, duration(t, median)) for room, (count, median) in figures.items()]

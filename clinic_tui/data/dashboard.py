@@ -15,12 +15,18 @@ from clinic_tui.data.sqlite_file import read_datetime, stored_datetime
 
 LIMIT = 200  # per section; the list screens page through everything
 
-# The reported critical values not acknowledged (data/remote_requests.py's rule, in plain
-# SQL: the header and the dashboard read it before the ORM loads).
+# The reported critical values not acknowledged (data/remote_requests.py's and data/lab_orders.py's
+# rules, in plain SQL: the header and the dashboard read it before the ORM loads). A lab order's
+# results count when they are about its current specimen (``attempt``).
+_LAB_CRITICAL_WHERE = (
+    "o.deleted = 0 AND o.critical_ack_at IS NULL AND e.order_id = o.id AND e.attempt = o.attempt"
+    " AND e.deleted = 0 AND e.to_status = 'reported' AND e.critical = 1"
+)
 CRITICAL_COUNT_SQL = (
-    "SELECT count(*) FROM remote_request r WHERE r.deleted = 0 AND r.critical_ack_at IS NULL AND EXISTS "
+    "SELECT (SELECT count(*) FROM remote_request r WHERE r.deleted = 0 AND r.critical_ack_at IS NULL AND EXISTS "
     "(SELECT 1 FROM remote_event e WHERE e.request_id = r.id AND e.deleted = 0 AND e.to_status = 'reported' "
-    "AND e.critical = 1)"
+    "AND e.critical = 1)) + (SELECT count(*) FROM lab_order o WHERE EXISTS "
+    f"(SELECT 1 FROM lab_event e WHERE {_LAB_CRITICAL_WHERE}))"
 )
 
 
@@ -43,7 +49,7 @@ class Dashboard:
     referrals_waiting: list[WorkItem]
     downward_received: list[WorkItem]
     contracts_expiring: list[WorkItem]
-    critical_values: list[WorkItem]  # remote reports whose critical value (危急值) no one acknowledged
+    critical_values: list[WorkItem]  # remote reports and lab results whose critical value (危急值) no one acknowledged
 
 
 def _local_day_bounds(day: date) -> tuple[str, str]:
@@ -58,7 +64,7 @@ def load_dashboard(connection: sqlite3.Connection, today: date) -> Dashboard:
         referrals_waiting=_referrals(connection, "up", ("review", "sent")),
         downward_received=_referrals(connection, "down", ("received",)),
         contracts_expiring=_contracts_expiring(connection, today),
-        critical_values=_critical_values(connection),
+        critical_values=_critical_values(connection) + _lab_critical_values(connection),
     )
 
 
@@ -79,6 +85,27 @@ def _critical_values(connection: sqlite3.Connection) -> list[WorkItem]:
             read_datetime(r["signed_at"]),
             r["patient_name"],
             f"{r['request_no']} {r['critical_note'] or ''}".strip(),
+            overdue=True,
+        )
+        for r in rows
+    ]
+
+
+def _lab_critical_values(connection: sqlite3.Connection) -> list[WorkItem]:
+    """Lab results with a critical value no doctor has acknowledged (after the remote reports)."""
+    rows = connection.execute(
+        "SELECT o.id, o.resident_id, o.patient_name, o.order_no, e.reported_at FROM lab_order o, lab_event e"
+        f" WHERE {_LAB_CRITICAL_WHERE} ORDER BY e.arrival LIMIT ?",
+        (LIMIT,),
+    )
+    return [
+        WorkItem(
+            "lab_order",
+            r["id"],
+            r["resident_id"],
+            read_datetime(r["reported_at"]),
+            r["patient_name"],
+            r["order_no"],
             overdue=True,
         )
         for r in rows

@@ -388,3 +388,54 @@ class Remote(_Feature):
         from clinic_tui.data.attachments import Candidate, examine
 
         return asdict(examine(path, [Candidate(**c) for c in taken]))
+
+
+class Lab(_Feature):
+    """Lab orders sent to the lead hospital's lab and their results (data/lab_orders.py)."""
+
+    def catalogue(self):
+        from clinic_tui.data.lab_orders import catalogue
+
+        return catalogue()
+
+    def order(self, *, resident_id: str, values: dict[str, Any], user_id: str | None, send: bool = False):
+        """Write the order (and with ``send`` collected and sent); raises ``LabRefused``."""
+        from clinic_tui.data.lab_orders import order
+
+        return order(self._engine, resident_id=resident_id, values=values, user_id=user_id, send=send)
+
+    def detail(self, order_id: str):
+        from clinic_tui.data.lab_orders import detail
+
+        return detail(self._engine, order_id)
+
+    def page(self, which: str = "all", *, limit: int = 50, offset: int = 0):
+        """(rows, counts by filter) of the list (lab_orders.FILTERS)."""
+        from clinic_tui.data.lab_orders import page
+
+        return page(self._engine, which, limit=limit, offset=offset)
+
+    def collect(self, order_id: str, *, values: dict[str, Any], user_id: str | None) -> None:
+        from clinic_tui.data.lab_orders import collect
+
+        collect(self._engine, order_id, values=values, user_id=user_id)
+
+    def send(self, order_id: str, *, user_id: str | None) -> None:
+        from clinic_tui.data.lab_orders import send
+
+        send(self._engine, order_id, user_id=user_id)
+
+    def cancel(self, order_id: str, *, user_id: str | None) -> None:
+        from clinic_tui.data.lab_orders import cancel
+
+        cancel(self._engine, order_id, user_id=user_id)
+
+    def recollect(self, order_id: str, *, values: dict[str, Any], user_id: str | None) -> None:
+        from clinic_tui.data.lab_orders import recollect
+
+        recollect(self._engine, order_id, values=values, user_id=user_id)
+
+    def acknowledge_critical(self, order_id: str, *, user_id: str | None) -> None:
+        from clinic_tui.data.lab_orders import acknowledge_critical
+
+        acknowledge_critical(self._engine, order_id, user_id=user_id)

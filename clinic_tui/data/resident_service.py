@@ -23,7 +23,18 @@ from sqlmodel import Session, col
 from clinic_tui import clock
 from clinic_tui.data import records
 from clinic_tui.data.db import read_session, unit_of_work
-from clinic_tui.data.models import Contract, Followup, Referral, RemoteEvent, RemoteRequest, Resident, Task, Visit
+from clinic_tui.data.models import (
+    Contract,
+    Followup,
+    LabEvent,
+    LabOrder,
+    Referral,
+    RemoteEvent,
+    RemoteRequest,
+    Resident,
+    Task,
+    Visit,
+)
 from clinic_tui.data.residents import ResidentHit, likely_duplicates
 from clinic_tui.domain.age import completed_years
 from clinic_tui.domain.codes import CITIZEN_ID_CARD, KEY_POPULATION, VISIT_MODE
@@ -281,6 +292,8 @@ def timeline(engine: Engine, resident_id: str, today: date, limit: int = TIMELIN
                     line = partial(_task_line, number=_referral_number(session, record))
                 elif kind == "remote_request":
                     line = partial(_remote_line, answer=_remote_answer(session, record))
+                elif kind == "lab_order":
+                    line = partial(_lab_line, answer=_lab_answer(session, record))
                 rows.append((_day_of(getattr(record, day_column.key)), record.created_at, kind, record, line))
     rows.sort(key=lambda row: (row[0], row[1]), reverse=True)
     items = [
@@ -369,6 +382,38 @@ def _remote_line(r: RemoteRequest, today: date, answer: RemoteEvent | None = Non
     )
 
 
+def _lab_answer(session: Session, order: LabOrder) -> LabEvent | None:
+    """The lab's latest move about the order's current specimen (its results, once reported)."""
+    return session.execute(
+        select(LabEvent)
+        .where(
+            col(LabEvent.order_id) == order.id,
+            col(LabEvent.attempt) == order.attempt,
+            col(LabEvent.deleted) == False,  # noqa: E712
+        )
+        .order_by(col(LabEvent.arrival).desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def _lab_line(o: LabOrder, today: date, answer: LabEvent | None = None) -> str:
+    """The tests and where they stand; once reported, the results out of range (a critical one first)."""
+    from clinic_tui.data.lab_orders import shown_status
+    from clinic_tui.domain.lab import status_label
+
+    status = shown_status(o.status, answer.to_status if answer else None)
+    critical = answer is not None and answer.critical and o.critical_ack_at is None
+    names = "、".join(str(i.get("name") or i.get("code")) for i in o.items)
+    flagged = ""
+    if answer is not None and answer.to_status == "reported":
+        flagged = " ".join(
+            f"{r.get('name')} {r.get('value')}{'!' if r.get('flag') == 'critical' else r.get('flag')}"
+            for r in answer.results
+            if r.get("flag") not in (None, "N")
+        )
+    return _line(_("CRITICAL") if critical else None, names, status_label(status), flagged or None)
+
+
 def _task_line(t: Task, today: date, number: str | None = None) -> str:
     if t.done_at is not None:
         state = _("done")
@@ -396,6 +441,7 @@ _SOURCES: tuple[tuple[str, type[Any], Any, Callable[[Any, date], str]], ...] = (
     ("contract", Contract, Contract.start_date, _contract_line),
     ("task", Task, Task.due_date, _task_line),
     ("remote_request", RemoteRequest, RemoteRequest.requested_at, _remote_line),
+    ("lab_order", LabOrder, LabOrder.ordered_at, _lab_line),
 )
 
 

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         Downward,
         Followups,
         Indicators,
+        Lab,
         Referrals,
         Remote,
         Residents,
@@ -123,6 +124,12 @@ class Store:
         return Remote(self)
 
     @cached_property
+    def lab(self) -> Lab:
+        from clinic_tui.data.features import Lab
+
+        return Lab(self)
+
+    @cached_property
     def contracts(self) -> Contracts:
         from clinic_tui.data.features import Contracts
 
@@ -188,7 +195,7 @@ class Store:
         return latest, changed
 
     def critical_values(self) -> int:
-        """Remote reports with a critical value (危急值) no doctor has acknowledged yet: the header's
+        """Remote reports and lab results with a critical value (危急值) no doctor has acknowledged yet: the header's
         red mark, read in plain SQLite like the rest of the header (it is drawn before the ORM loads)."""
         with reading(self.path) as connection:
             return int(connection.execute(CRITICAL_COUNT_SQL).fetchone()[0])

@@ -107,6 +107,7 @@ class DashboardScreen(ClinicScreen):
         """Critical values (危急值) not yet acknowledged, above everything else, until they are."""
         banner = self.query_one("#dashboard-critical", Static)
         banner.display = bool(items)
+        self._critical_kinds = [item.kind for item in items]
         if items:
             names = "  ".join(f"{item.name} {item.detail}" for item in items[:3])
             banner.update(
@@ -114,9 +115,12 @@ class DashboardScreen(ClinicScreen):
             )
 
     def action_critical(self) -> None:
-        from clinic_tui.screens.routes import remote_list
+        """The list of the critical values' kind: remote reports first, else lab results."""
+        from clinic_tui.screens.routes import lab_list, remote_list
 
-        self.app.push_screen(remote_list("critical"))
+        kinds = getattr(self, "_critical_kinds", [])
+        only_lab = bool(kinds) and "remote_request" not in kinds
+        self.app.push_screen(lab_list("critical") if only_lab else remote_list("critical"))
 
     def action_section(self, index: int) -> None:
         self.query_one("#sections", OptionList).highlighted = index

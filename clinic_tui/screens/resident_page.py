@@ -42,6 +42,7 @@ KIND_LABELS = {
     "contract": N_("Contract"),
     "task": N_("Task"),
     "remote_request": N_("Remote"),
+    "lab_order": N_("Lab"),
 }
 DATE_WIDTH = len("2026-11-20")
 
@@ -105,6 +106,8 @@ class ResidentScreen(ClinicScreen):
         # Beside the referral, out of the footer (it would not fit 80 columns in English): F1's
         # list and the palette (yc, "远程") name it.
         Binding("f10", "new_form('remote')", N_("Remote consultation or read"), id="resident.new_remote", show=False),
+        # Tests at the lead hospital's lab (检验送检): out of the footer too, named in F1's list.
+        Binding("ctrl+t", "new_form('lab')", N_("Lab tests"), id="resident.new_lab", show=False),
         # The history says "F9 shows more" when there is more; Esc goes back on every page.
         Binding("f9", "show_more", N_("Older records"), id="resident.more", show=False),
         Binding("escape", "back", N_("Back"), id="resident.back", show=False),

@@ -15,6 +15,7 @@ FORMS = {
     "referral": ("clinic_tui.screens.referral_form", "ReferralFormScreen"),
     "contract": ("clinic_tui.screens.contract_form", "ContractFormScreen"),
     "remote": ("clinic_tui.screens.remote_form", "RemoteFormScreen"),
+    "lab": ("clinic_tui.screens.lab_form", "LabFormScreen"),
 }
 
 # app mode -> (module, class) of its screen: each mode keeps its own screen stack.
@@ -25,6 +26,7 @@ MODE_SCREENS = {
     "downward": ("clinic_tui.screens.downward", "DownwardInboxScreen"),
     "contracts": ("clinic_tui.screens.contracts", "ContractsScreen"),
     "remote": ("clinic_tui.screens.remote_requests", "RemoteRequestsScreen"),
+    "lab": ("clinic_tui.screens.lab_orders", "LabOrdersScreen"),
     "sync": ("clinic_tui.screens.sync_screen", "SyncScreen"),
 }
 
@@ -34,6 +36,7 @@ RECORD_PAGES = {
     "referral": ("clinic_tui.screens.referral_page", "ReferralScreen"),
     "contract": ("clinic_tui.screens.contract_page", "ContractScreen"),
     "remote_request": ("clinic_tui.screens.remote_page", "RemoteRequestScreen"),
+    "lab_order": ("clinic_tui.screens.lab_page", "LabOrderScreen"),
 }
 
 
@@ -75,3 +78,8 @@ def screen_for(store, kind: str, record_id: str):
 def remote_list(which: str):
     """The list of remote requests under one filter (data/remote_requests.FILTERS), e.g. "critical"."""
     return _load(MODE_SCREENS["remote"])(which)
+
+
+def lab_list(which: str):
+    """The list of lab orders under one filter (data/lab_orders.FILTERS), e.g. "critical"."""
+    return _load(MODE_SCREENS["lab"])(which)

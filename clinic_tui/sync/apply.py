@@ -2,7 +2,7 @@
 
 The hub's records are its own (sync invariant 5, docs/architecture-sync.md): the hospital's
 referral events and appointments, downward referrals, its moves on remote requests
-(``remote_event``), the directory and notices. They are upserted
+(``remote_event``), its lab's moves on lab orders (``lab_event``), the directory and notices. They are upserted
 by id keeping the highest revision, never put in the outbox, and never applied over a local row
 whose outbox entry is still pending (sync invariant 4). After a hospital event the referral's
 effective status is recomputed as a derived value, with an audit entry "receive" and no outbox row
@@ -27,6 +27,7 @@ from clinic_tui.data.models import (
     Clinic,
     Department,
     Hospital,
+    LabEvent,
     OutboxEntry,
     Referral,
     ReferralEvent,
@@ -69,6 +70,7 @@ class _Context:
         setting = session.get(AppSetting, "clinic_id")
         self.default_clinic = setting.value if setting else next(iter(self._clinics.values()), None)
         self._arrival: int | None = None
+        self._lab_arrival: int | None = None
 
     def clinic_id(self, code: Any) -> str | None:
         """The hub names the addressee by clinic code; locally rows point at the clinic's id."""
@@ -82,6 +84,15 @@ class _Context:
             ).scalar_one()
         self._arrival += 1
         return self._arrival
+
+    def next_lab_arrival(self) -> int:
+        """The place of a newly arrived lab event: after every one before it."""
+        if self._lab_arrival is None:
+            self._lab_arrival = self.session.execute(
+                select(func.coalesce(func.max(col(LabEvent.arrival)), 0))
+            ).scalar_one()
+        self._lab_arrival += 1
+        return self._lab_arrival
 
     def pending(self, kind: str, record_id: str) -> bool:
         return self.session.get(OutboxEntry, (kind, record_id)) is not None
@@ -330,6 +341,44 @@ def _remote_event(ctx: _Context, change: Any, result: PageResult) -> bool:
     return True
 
 
+def _lab_event(ctx: _Context, change: Any, _result: PageResult) -> bool:
+    """The lab's move on a lab order (received, rejected, reported with its results): kept, like a
+    remote event, even when this database does not hold the order; the shown state is derived
+    from these rows (data/lab_orders.py). The same revision again changes nothing."""
+    data = change.data
+    row = ctx.session.get(LabEvent, change.id)
+    if not _newer(row, change) or not data.get("order_id") or not data.get("to_status"):
+        return False
+    results = data.get("results")
+    attempt = data.get("attempt")
+    values = {
+        "revision": change.revision,
+        "updated_at": _when(change.updated_at) or utcnow(),
+        "deleted": change.deleted,
+        "order_id": str(data["order_id"]),
+        "order_no": data.get("order_no"),
+        "attempt": attempt if isinstance(attempt, int) and not isinstance(attempt, bool) else 1,
+        "from_status": data.get("from_status"),
+        "to_status": str(data["to_status"]),
+        "actor_name": data.get("actor_name"),
+        "at": _when(data.get("at")) or utcnow(),
+        "reason": data.get("reason"),
+        "results": [r for r in results if isinstance(r, dict)] if isinstance(results, list) else [],
+        "reporter": data.get("reporter"),
+        "reviewer": data.get("reviewer"),
+        "reported_at": _when(data.get("reported_at")),
+        "institution": data.get("institution"),
+        "recognised": data.get("recognised") is True,
+        "critical": data.get("critical") is True,
+    }
+    if row is None:
+        row = LabEvent(id=change.id, arrival=ctx.next_lab_arrival(), received_at=utcnow(), **values)
+    else:
+        _set(row, values)
+    ctx.session.add(row)
+    return True
+
+
 def _referral(ctx: _Context, change: Any, result: PageResult) -> bool:
     return _down_referral(ctx, change, result) if change.data.get("direction") == "down" else False
 
@@ -343,6 +392,7 @@ APPLIERS = {
     "bed_pool": _bed_pool,
     "broadcast": _broadcast,
     "remote_event": _remote_event,
+    "lab_event": _lab_event,
 }
 
 

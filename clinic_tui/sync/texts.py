@@ -59,6 +59,7 @@ KIND_LABELS = {
     "user": N_("staff member"),
     "service_package": N_("service package"),
     "remote_request": N_("remote request"),
+    "lab_order": N_("lab order"),
 }
 
 
@@ -77,6 +78,7 @@ _RECEIPT_KINDS = (
     "task",
     "referral_event",
     "remote_request",
+    "lab_order",
     "team",
     "user",
 )
@@ -91,6 +93,7 @@ COUNT_TEMPLATES = {
     "task": (N_("{count} task"), N_("{count} tasks")),
     "referral_event": (N_("{count} referral status change"), N_("{count} referral status changes")),
     "remote_request": (N_("{count} remote request"), N_("{count} remote requests")),
+    "lab_order": (N_("{count} lab order"), N_("{count} lab orders")),
     "team": (N_("{count} team"), N_("{count} teams")),
     "user": (N_("{count} staff record"), N_("{count} staff records")),
 }

@@ -34,10 +34,24 @@ TEAM = "team"
 TASK = "task"
 USER = "user"
 REMOTE_REQUEST = "remote_request"  # a remote consultation or read asked of the hospital (domain/remote.py)
+LAB_ORDER = "lab_order"  # tests sent to the lead hospital's lab (domain/lab.py)
 
 # Kinds a clinic may push. Anything else is rejected per record with code "unknown_kind".
 CLINIC_KINDS: frozenset[str] = frozenset(
-    {RESIDENT, VISIT, FOLLOWUP, REFERRAL, REFERRAL_EVENT, CONTRACT, SERVICE_RECORD, TEAM, TASK, USER, REMOTE_REQUEST}
+    {
+        RESIDENT,
+        VISIT,
+        FOLLOWUP,
+        REFERRAL,
+        REFERRAL_EVENT,
+        CONTRACT,
+        SERVICE_RECORD,
+        TEAM,
+        TASK,
+        USER,
+        REMOTE_REQUEST,
+        LAB_ORDER,
+    }
 )
 
 # Kinds the hub itself writes and a clinic receives by pull (besides hub-made referral_event and
@@ -48,7 +62,8 @@ SLOT_POOL = "slot_pool"  # department_code, date, total, reserved, remaining
 BED_POOL = "bed_pool"  # inpatient beds, fields as slot_pool
 BROADCAST = "broadcast"  # notices to every clinic: title, body
 REMOTE_EVENT = "remote_event"  # the hospital's move on a remote request: accepted ... reported
-HUB_KINDS: frozenset[str] = frozenset({HOSPITAL, DEPARTMENT, SLOT_POOL, BED_POOL, BROADCAST, REMOTE_EVENT})
+LAB_EVENT = "lab_event"  # the lab's move on a lab order: received, rejected (reason), reported (results)
+HUB_KINDS: frozenset[str] = frozenset({HOSPITAL, DEPARTMENT, SLOT_POOL, BED_POOL, BROADCAST, REMOTE_EVENT, LAB_EVENT})
 
 # --- Limits ---------------------------------------------------------------------------------------
 MAX_PUSH_RECORDS = 500  # records per push batch; more -> 413 code "too_many_records"

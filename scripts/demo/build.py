@@ -22,6 +22,7 @@ from clinic_tui.domain.followup import BloodPressure, DiabetesReading, classify_
 
 from . import catalog, people
 from .contracts import add_contracts
+from .lab import add_lab_orders
 from .records import RecordMaker, at
 from .referrals import add_referrals
 from .remote import add_remote_requests
@@ -61,6 +62,7 @@ def generate(path: Path, size: Size, *, seed: int = 20261123, today: date = date
         _draft(maker, residents)
         _sync_history(maker)
         add_remote_requests(maker, residents, seed + 18)  # last, with a generator of its own
+        add_lab_orders(maker, residents, seed + 19)  # after them, with a generator of its own too
         maker.finish()
         # One record the hub refused, so the "needs attention" list has something to show.
         connection.execute(

@@ -23,6 +23,7 @@ KIND_OF_TABLE = {
     "contract": "contract",
     "service_record": "service_record",
     "remote_request": "remote_request",
+    "lab_order": "lab_order",
 }
 PENDING_DAYS = 1  # records of today and yesterday have not reached the hub yet
 

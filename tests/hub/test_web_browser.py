@@ -292,6 +292,37 @@ def test_a_nurse_answers_a_synced_referral_in_the_browser_and_the_clinic_sees_it
     _shot(doctor, "16-remote-report")
     doctor.close()
 
+    # Issue 18, tests at the lead hospital: the clinic sends a serum specimen (pushed as its app
+    # would); a lab nurse opens it from the lab's queue, receives it and enters the results, the
+    # potassium critical by the catalogue's limits.
+    from .lab_support import make_order
+
+    specimen = make_order("QS0101", priority="urgent", patient_name="赵桂兰")
+    with hub.client(token) as clinic:
+        assert push(clinic, [specimen]).json()["results"][0]["status"] == "accepted"
+    order_no = specimen["data"]["order_no"]
+    _nurse_id, nurse_login = add_staff(hub.engine, "desk", name="检验科张护士")
+    nurse = browser.new_context(viewport=VIEWPORT, locale="zh-CN").new_page()
+    nurse.goto(f"{hub.base_url}/desk/login?next=/desk/lab")
+    nurse.get_by_label("登录名").fill(nurse_login)
+    nurse.get_by_label("密码").fill(PASSWORD)
+    nurse.get_by_role("button", name="登录").click()
+    nurse.wait_for_url(re.compile(r"/desk/lab"))
+    nurse.get_by_role("link", name=order_no).click()
+    nurse.get_by_role("button", name="接收标本").click()
+    nurse.wait_for_url(re.compile(r"done=received"))
+    nurse.get_by_label("血钾", exact=True).fill("6.8")
+    nurse.get_by_label("血钠", exact=True).fill("139")
+    nurse.get_by_label("肌酐", exact=True).fill("130")
+    nurse.get_by_label("审核者").fill("检验科赵主任")
+    nurse.get_by_role("button", name="发送结果").click()
+    nurse.wait_for_url(re.compile(r"done=reported"))
+    expect(nurse.get_by_text("机构尚未确认")).to_be_visible()
+    results = nurse.locator("table.results").inner_text()
+    assert "6.8" in results and "危急值" in results and "3.5-5.3" in results
+    _shot(nurse, "17-lab-order")
+    nurse.close()
+
 
 def test_a_doctor_opens_a_requests_ecg_tracing_inline_in_the_browser(hub, browser, tmp_path):
     """Issue 18, attachments: a clinic's ECG read arrives with its tracing as a PNG and a PDF, sent

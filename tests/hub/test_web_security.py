@@ -14,6 +14,7 @@ from clinic_hub.db import utcnow
 from clinic_hub.web import auth, routers
 
 from .conftest import make_referral, push
+from .lab_support import make_order
 from .remote_support import make_remote
 from .web_support import (
     PASSWORD,
@@ -57,12 +58,21 @@ def _routes() -> list[tuple[str, str]]:
 
 
 REMOTE_ANSWERS = ("accept", "return", "schedule", "report")
+LAB_ANSWERS = ("receive", "reject", "results")
 
 
-def _url(path: str, referral_no: str, clinic_code: str = "NOPE", staff_id: str = "nobody", request_no: str = "") -> str:
+def _url(
+    path: str,
+    referral_no: str,
+    clinic_code: str = "NOPE",
+    staff_id: str = "nobody",
+    request_no: str = "",
+    order_no: str = "",
+) -> str:
     return (
         path.replace("{referral_no}", referral_no)
         .replace("{request_no}", request_no or "C1-20250101-R0001")
+        .replace("{order_no}", order_no or "C1-20250101-L0001")
         .replace("{lang}", "en")
         .replace("{code}", clinic_code)
         .replace("{staff_id}", staff_id)
@@ -97,7 +107,8 @@ def world(hub):
     clinic = hub.client(token)
     referrals = [make_referral(code, urgency="emergency" if i == 0 else "normal") for i in range(4)]
     remote = make_remote(code)
-    assert push(clinic, [*referrals, remote]).status_code == 200
+    lab_order = make_order(code)
+    assert push(clinic, [*referrals, remote, lab_order]).status_code == 200
     people = {}
     for role in ("desk", "doctor", "viewer", "admin"):
         staff_id, login = add_staff(hub.engine, role)
@@ -106,7 +117,14 @@ def world(hub):
         client.staff_id = staff_id
         people[role] = client
     numbers = [r["data"]["referral_no"] for r in referrals]
-    yield {"clinic": clinic, "code": code, "numbers": numbers, "remote": remote["data"]["request_no"], **people}
+    yield {
+        "clinic": clinic,
+        "code": code,
+        "numbers": numbers,
+        "remote": remote["data"]["request_no"],
+        "lab": lab_order["data"]["order_no"],
+        **people,
+    }
     clinic.close()
     for client in people.values():
         client.close()
@@ -139,6 +157,8 @@ def test_the_route_list_is_what_these_tests_cover():
     assert ("GET", "/desk/remote") in routes and ("GET", "/desk/remote/{request_no}") in routes
     assert {("POST", f"/desk/remote/{{request_no}}/{a}") for a in REMOTE_ANSWERS} <= set(routes)
     assert ("GET", "/desk/remote/{request_no}/attachments/{sha256}") in routes  # a request's file, inline
+    assert ("GET", "/desk/lab") in routes and ("GET", "/desk/lab/{order_no}") in routes
+    assert {("POST", f"/desk/lab/{{order_no}}/{a}") for a in LAB_ANSWERS} <= set(routes)
 
 
 def test_every_route_without_a_session_goes_to_sign_in_or_gets_401(hub, world):
@@ -148,7 +168,7 @@ def test_every_route_without_a_session_goes_to_sign_in_or_gets_401(hub, world):
     for method, path in _routes():
         if (method, path) in PUBLIC:
             continue
-        url = _url(path, number, world["code"], world["desk"].staff_id, world["remote"])
+        url = _url(path, number, world["code"], world["desk"].staff_id, world["remote"], world["lab"])
         answer = anonymous.http.request(method, url, data={"csrf_token": "x", "code": "X1", "name": "x"})
         if method == "GET":
             assert answer.status_code == 303, path
@@ -169,7 +189,7 @@ def test_another_roles_session_gets_403_and_changes_nothing(hub, world):
     for method, path in _routes():
         if (method, path) in PUBLIC | OWN or path == "/desk/logout":
             continue
-        url = _url(path, number, world["code"], world["desk"].staff_id, world["remote"])
+        url = _url(path, number, world["code"], world["desk"].staff_id, world["remote"], world["lab"])
         answer = viewer.http.request(method, url, data={"csrf_token": viewer.csrf, "code": "X1", "name": "x"})
         assert answer.status_code == (200 if (method, path) in EVERY_ROLE else 403), (method, path)
     for role in ("desk", "doctor"):  # the administrator's pages are the administrator's only
@@ -214,6 +234,9 @@ def test_a_post_without_the_sessions_csrf_token_gets_403(hub, world, token):
     for action in REMOTE_ANSWERS:
         refused = world["admin"].post(f"/desk/remote/{world['remote']}/{action}", {"reason": "x"}, csrf=admin_token)
         assert refused.status_code == 403 and STALE in refused.text, action
+    for action in LAB_ANSWERS:
+        refused = world["admin"].post(f"/desk/lab/{world['lab']}/{action}", {"reason": "x"}, csrf=admin_token)
+        assert refused.status_code == 403 and STALE in refused.text, action
     assert desk.get("/desk/queue").status_code == 200  # still signed in
 
 
@@ -239,7 +262,7 @@ def test_every_change_of_the_desk_needs_the_sessions_csrf_token(hub, world, toke
     posts = [path for method, path in _routes() if method == "POST" and ("POST", path) not in PUBLIC]
     assert len(posts) >= 20
     for path in posts:
-        url = _url(path, world["numbers"][3], world["code"], world["viewer"].staff_id)
+        url = _url(path, world["numbers"][3], world["code"], world["viewer"].staff_id, world["remote"], world["lab"])
         answer = admin.post(url, form, csrf=token)
         assert answer.status_code == 403 and STALE in answer.text, path
     upload = admin.http.post(  # the one form with a file: multipart, its token inside

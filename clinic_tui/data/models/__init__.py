@@ -18,6 +18,7 @@ from clinic_tui.data.models.bookkeeping import (
 from clinic_tui.data.models.clinical import Followup, FollowupDue, Task, Visit
 from clinic_tui.data.models.contract import Contract, ServicePackage, ServiceRecord, Team
 from clinic_tui.data.models.directory import BedPool, Department, DiagnosisCode, Division, Hospital, SlotPool
+from clinic_tui.data.models.lab import LabEvent, LabOrder
 from clinic_tui.data.models.people import Clinic, Resident, Staff
 from clinic_tui.data.models.referral import Referral, ReferralEvent
 from clinic_tui.data.models.remote import AttachmentFile, RemoteEvent, RemoteRequest
@@ -36,6 +37,7 @@ SYNCED_KINDS: dict[str, type[SyncedRecord]] = {
     "contract": Contract,
     "service_record": ServiceRecord,
     "remote_request": RemoteRequest,
+    "lab_order": LabOrder,
 }
 
 __all__ = [
@@ -54,6 +56,8 @@ __all__ = [
     "FollowupDue",
     "Hospital",
     "HubRecord",
+    "LabEvent",
+    "LabOrder",
     "OutboxEntry",
     "Referral",
     "ReferralEvent",

@@ -1,0 +1,347 @@
+"""The lab desk: what the lead hospital's lab does with the specimens clinics send (issue 18,
+tests at the lead hospital). Used by the JSON API (/api/v1/lab) and the web desk (/desk/lab).
+
+Every move is checked by the domain's state machine (clinic_tui.domain.lab.transition), made in
+the caller's transaction with the order's row locked, and becomes a hub-owned ``lab_event``
+record addressed to the ordering clinic (the lab never edits the clinic's record). Results are
+entered only against orders on the desk: an unknown number is refused (404 ``lab_not_found``), a
+cancelled order too (409 ``lab_cancelled``); an order its clinic cancelled or deleted after the
+lab received it is listed on the desk's exceptions list (``exceptions``), never dropped.
+"""
+
+from __future__ import annotations
+
+import statistics
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from clinic_hub import accounts, changes, directory
+from clinic_hub.accounts import Principal
+from clinic_hub.db import as_utc, utcnow
+from clinic_hub.errors import ApiError
+from clinic_hub.lab_intake import CANCELLED, LAB_HOLDS, REJECTED, REPORTED, record_move
+from clinic_hub.models import Clinic, LabMove, LabOrder, SyncRecord, table_of
+from clinic_hub.schemas.lab import LabDetail, LabMoveOut, LabMoveResult, LabResult, LabSummary, ReportLab
+from clinic_tui.domain import lab
+from clinic_tui.domain.lab import Status
+from clinic_tui.domain.problems import DomainError
+from clinic_tui.sync.wire import LAB_EVENT
+
+_orders = table_of(LabOrder)
+_clinics = table_of(Clinic)
+_records = table_of(SyncRecord)
+_moves = table_of(LabMove)
+
+# The desk's queues: what waits for the specimen's arrival, what is on the bench, what is reported.
+QUEUES: dict[str, tuple[str, ...]] = {
+    "awaiting": (Status.SENT.value,),
+    "received": (Status.RECEIVED.value,),
+    "reported": (Status.REPORTED.value,),
+    "rejected": (Status.REJECTED.value,),
+}
+PRIORITIES = tuple(sorted((p.value for p in lab.Priority), key=lambda p: lab.priority_key(p, datetime.min)))
+
+
+def _query():
+    rank = sa.case({p: i for i, p in enumerate(PRIORITIES)}, value=_orders.c.priority, else_=len(PRIORITIES))
+    return (
+        sa.select(_orders, _clinics.c.code.label("clinic_code"), _records.c.data)
+        .join(_clinics, _clinics.c.id == _orders.c.clinic_id)
+        .join(_records, _records.c.id == _orders.c.id)
+        .order_by(rank, _orders.c.ordered_at, _orders.c.order_no)
+    )
+
+
+def _string(data: dict[str, Any], name: str) -> str | None:
+    value = data.get(name)
+    return value if isinstance(value, str) else None
+
+
+def _summary(row) -> LabSummary:
+    data = row.data if isinstance(row.data, dict) else {}
+    items = data.get("items")
+    return LabSummary(
+        id=row.id,
+        order_no=row.order_no,
+        clinic_code=row.clinic_code,
+        specimen=row.specimen,
+        priority=row.priority,
+        status=row.status,
+        clinic_status=row.clinic_status,
+        attempt=row.attempt,
+        deleted=row.deleted,
+        barcode=row.barcode,
+        items=[i for i in items if isinstance(i, dict)] if isinstance(items, list) else [],
+        ordered_at=as_utc(row.ordered_at),
+        sent_at=as_utc(row.sent_at),
+        received_at=as_utc(row.received_at),
+        rejected_reason=row.rejected_reason,
+        reported_at=as_utc(row.reported_at),
+        critical=row.critical,
+        critical_ack_at=as_utc(row.critical_ack_at),
+        critical_ack_by=row.critical_ack_by,
+        patient_name=_string(data, "patient_name"),
+        patient_sex=_string(data, "patient_sex"),
+    )
+
+
+def list_orders(
+    conn: Connection,
+    queue: str | None = None,
+    status: str | None = None,
+    clinic_code: str | None = None,
+    limit: int = 200,
+    offset: int = 0,
+) -> list[LabSummary]:
+    """A queue (QUEUES) or one state: urgent first, then the oldest order."""
+    query = _query().where(_orders.c.deleted.is_(False))
+    if queue:
+        query = query.where(_orders.c.status.in_(QUEUES[queue]))
+    if status:
+        query = query.where(_orders.c.status == status)
+    if clinic_code:
+        query = query.where(_clinics.c.code == clinic_code.strip().upper())
+    return [_summary(row) for row in conn.execute(query.limit(limit).offset(offset))]
+
+
+def queue_counts(conn: Connection) -> dict[str, int]:
+    rows = conn.execute(
+        sa.select(_orders.c.status, sa.func.count()).where(_orders.c.deleted.is_(False)).group_by(_orders.c.status)
+    ).all()
+    by_status = {status: int(count) for status, count in rows}
+    return {queue: sum(by_status.get(s, 0) for s in states) for queue, states in QUEUES.items()}
+
+
+def unacknowledged_critical(conn: Connection, limit: int = 200) -> list[LabSummary]:
+    """Reported critical values the clinic has not acknowledged yet (the hospital follows them up)."""
+    query = _query().where(
+        _orders.c.critical.is_(True),
+        _orders.c.critical_ack_at.is_(None),
+        _orders.c.status == Status.REPORTED.value,
+        _orders.c.deleted.is_(False),
+    )
+    return [_summary(row) for row in conn.execute(query.limit(limit))]
+
+
+def exceptions(conn: Connection, limit: int = 200) -> list[LabSummary]:
+    """Orders the lab holds that their clinic cancelled or deleted afterwards (the clinic's move
+    was refused as too late, ``sync_conflict``): a specimen or results nobody at the clinic waits
+    for, to sort out by telephone; never silently dropped."""
+    query = _query().where(
+        _orders.c.status.in_(LAB_HOLDS),
+        sa.or_(_orders.c.clinic_status == CANCELLED, _orders.c.deleted.is_(True)),
+    )
+    return [_summary(row) for row in conn.execute(query.limit(limit))]
+
+
+def _find(conn: Connection, order_no: str, lock: bool = False):
+    query = _query().where(_orders.c.order_no == order_no.strip().upper()[:64])
+    if lock:
+        query = query.with_for_update(of=_orders)
+    row = conn.execute(query).first()
+    if row is None:
+        raise ApiError(404, "lab_not_found", order_no=order_no)
+    if lock and row.deleted:
+        raise ApiError(409, "lab_deleted", order_no=order_no)
+    return row
+
+
+def get_order(conn: Connection, order_no: str) -> LabDetail:
+    row = _find(conn, order_no)
+    history = [
+        LabMoveOut(
+            attempt=m.attempt,
+            from_status=m.from_status,
+            to_status=m.to_status,
+            actor=m.actor,
+            actor_id=m.actor_id,
+            reason=m.reason,
+            at=as_utc(m.at),
+            event_id=m.event_id,
+        )
+        for m in conn.execute(sa.select(_moves).where(_moves.c.order_id == row.id).order_by(_moves.c.id))
+    ]
+    data = row.data if isinstance(row.data, dict) else {}
+    return LabDetail(
+        **_summary(row).model_dump(),
+        data=data,
+        results=[LabResult(**r) for r in row.results or []],
+        reporter=row.reporter,
+        reviewer=row.reviewer,
+        institution=row.institution,
+        recognised=row.recognised,
+        history=history,
+    )
+
+
+def _check(row, target: str, reason: str | None = None, expected: str | None = None) -> None:
+    """The domain's state machine; ``expected`` is the state the caller saw (the web page): an
+    order moved by someone else since is refused as taken, not as an illegal move."""
+    if row.status == CANCELLED:
+        raise ApiError(409, "lab_cancelled", order_no=row.order_no)
+    if expected is not None and expected != row.status:
+        raise ApiError(409, "lab_taken", order_no=row.order_no, state=row.status)
+    try:
+        lab.transition(row.status, target, "hospital", reason)
+    except DomainError:
+        raise ApiError(409, "illegal_transition", from_status=row.status, to_status=target) from None
+
+
+def _move(
+    conn: Connection,
+    row,
+    target: str,
+    actor: Principal,
+    reason: str | None = None,
+    extra: dict[str, Any] | None = None,
+    values: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> str:
+    """Publish the move as a lab_event for the ordering clinic and apply it to the row."""
+    now = now or utcnow()
+    event_id = str(uuid.uuid4())
+    changes.publish(
+        conn,
+        kind=LAB_EVENT,
+        record_id=event_id,
+        addressee_clinic_id=row.clinic_id,
+        clinic_code=row.clinic_code,
+        author_id=actor.id,
+        now=now,
+        fields={
+            "origin": "hub",
+            "order_id": row.id,
+            "order_no": row.order_no,
+            "attempt": row.attempt,
+            "from_status": row.status,
+            "to_status": target,
+            "actor": "hospital",
+            "actor_name": _signer(conn, actor),
+            "at": now.isoformat(),
+            "reason": reason,
+            **(extra or {}),
+        },
+    )
+    conn.execute(
+        sa.update(_orders).where(_orders.c.id == row.id).values(status=target, updated_at=now, **(values or {}))
+    )
+    record_move(conn, row.id, row.attempt, row.status, target, "hospital", actor.id, reason, now, event_id=event_id)
+    return event_id
+
+
+def _signer(conn: Connection, actor: Principal) -> str | None:
+    return accounts.staff_name(conn, actor.id) if actor.kind == "staff" else actor.id
+
+
+def _result(conn: Connection, order_no: str, event_id: str) -> LabMoveResult:
+    return LabMoveResult(order=_summary(_find(conn, order_no)), event_id=event_id)
+
+
+def receive(
+    conn: Connection, actor: Principal, order_no: str, note: str | None = None, expected: str | None = None
+) -> LabMoveResult:
+    """已接收: the specimen arrived in the lab, usable."""
+    row = _find(conn, order_no, lock=True)
+    _check(row, Status.RECEIVED.value, expected=expected)
+    event_id = _move(conn, row, Status.RECEIVED.value, actor, note or None, values={"received_at": utcnow()})
+    return _result(conn, row.order_no, event_id)
+
+
+def reject(
+    conn: Connection, actor: Principal, order_no: str, reason: str, expected: str | None = None
+) -> LabMoveResult:
+    """已拒收: the specimen is unusable (haemolysed, clotted, unlabelled...); the clinic recollects."""
+    if not (reason or "").strip():
+        raise ApiError(422, "reason_required")
+    row = _find(conn, order_no, lock=True)
+    _check(row, REJECTED, reason=reason, expected=expected)
+    reason = reason.strip()
+    return _result(conn, row.order_no, _move(conn, row, REJECTED, actor, reason, values={"rejected_reason": reason}))
+
+
+def checked_results(ordered: list[dict[str, Any]], body: ReportLab) -> list[dict[str, Any]]:
+    """Each ordered test's result with its name, unit, reference range and flag from the
+    catalogue (domain.lab.item_flag); refuses a test not ordered, a missing one, and a text
+    result without its flag."""
+    ordered_codes = [str(i.get("code")) for i in ordered]
+    given = {r.code.strip().upper(): r for r in body.results}
+    for code in given:
+        if code not in ordered_codes:
+            raise ApiError(422, "result_not_ordered", test=code)
+    missing = [code for code in ordered_codes if code not in given]
+    if missing:
+        raise ApiError(422, "results_incomplete", codes=", ".join(missing))
+    catalogue = lab.catalogue()
+    results = []
+    for item in ordered:
+        code = str(item.get("code"))
+        entered = given[code]
+        known = catalogue.get(code)
+        value = entered.value.strip()
+        if lab.number(value) is None and entered.flag is None:
+            raise ApiError(422, "result_flag_required", test=code)
+        results.append(
+            {
+                "code": code,
+                "name": known.name if known else str(item.get("name") or code),
+                "value": value,
+                "unit": known.unit if known else "",
+                "reference_range": known.reference_range if known else "",
+                "flag": lab.item_flag(code, value, entered.flag).value,
+                "method": (entered.method or "").strip() or None,
+            }
+        )
+    return results
+
+
+def report(
+    conn: Connection, actor: Principal, order_no: str, body: ReportLab, expected: str | None = None
+) -> LabMoveResult:
+    """已报告: every ordered test's result, entered by the caller; critical values flagged and
+    published to the clinic at once (its next pull), listed on the desk until it acknowledges."""
+    row = _find(conn, order_no, lock=True)
+    _check(row, REPORTED, expected=expected)
+    data = row.data if isinstance(row.data, dict) else {}
+    items = [i for i in data.get("items") or [] if isinstance(i, dict)]
+    results = checked_results(items, body)
+    now = utcnow()
+    _code, hospital_name = directory.hospital(conn)
+    fields = {
+        "results": results,
+        "reporter": _signer(conn, actor),
+        "reviewer": (body.reviewer or "").strip() or None,
+        "institution": (body.institution or "").strip() or hospital_name or None,
+        "recognised": body.recognised,
+        "critical": lab.has_critical(results),
+    }
+    event_id = _move(
+        conn,
+        row,
+        REPORTED,
+        actor,
+        extra={**fields, "reported_at": now.isoformat()},
+        values={**fields, "reported_at": now},
+        now=now,
+    )
+    return _result(conn, row.order_no, event_id)
+
+
+def turnaround(conn: Connection, month: str) -> tuple[int, float | None]:
+    """The orders reported in ``month`` (YYYY-MM, China time) and the median time from the order
+    to its report, in minutes (None when none was reported)."""
+    year, number = int(month[:4]), int(month[5:7])
+    start = datetime(year, number, 1, tzinfo=directory.CHINA_TZ)
+    end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=directory.CHINA_TZ)
+    rows = conn.execute(
+        sa.select(_orders.c.ordered_at, _orders.c.reported_at).where(
+            _orders.c.reported_at >= start.astimezone(UTC),
+            _orders.c.reported_at < end.astimezone(UTC),
+            _orders.c.deleted.is_(False),
+        )
+    )
+    minutes = [max((as_utc(reported) - as_utc(ordered)).total_seconds() / 60, 0.0) for ordered, reported in rows]
+    return len(minutes), (statistics.median(minutes) if minutes else None)

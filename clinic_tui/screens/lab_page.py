@@ -1,0 +1,244 @@
+"""One lab order: its state, the results table (units, reference ranges, H/L/危急 flags), the
+performing institution and the 互认 mark, the lab's moves, the order.
+
+F7 cancels it (after a Y/N question) before the lab received the specimen; F8 collects a rejected
+specimen again (a new tube: its barcode is asked; collected now by the signed-in doctor) and sends
+it; F9 acknowledges a critical value (危急值), as the signed-in doctor, now. Whether a move is
+allowed is domain.lab's decision, made again in the data layer when it is written.
+"""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from clinic_tui import clock
+from clinic_tui.i18n import N_, _
+from clinic_tui.messages import DataChanged
+from clinic_tui.screens.base import ClinicScreen
+from clinic_tui.widgets.app_header import AppHeader
+from clinic_tui.widgets.footer import ClinicFooter
+from clinic_tui.widgets.from_worker import show_from_worker
+
+
+def _when(value) -> str:
+    return clock.local(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def state_text(detail) -> Text:
+    """Number, tests, the state; the patient and the specimen; a critical value not acknowledged."""
+    from clinic_tui.domain.lab import PRIORITY_LABELS, specimen_label, status_label
+
+    o = detail.order
+    text = Text()
+    text.append(f"{o.order_no}  ", style="bold")
+    text.append(f"{_(PRIORITY_LABELS.get(o.priority, o.priority))} · ")
+    text.append(status_label(detail.status), style="bold")
+    text.append(f"\n{o.patient_name}  " + "、".join(str(i.get("name") or i.get("code")) for i in o.items))
+    text.append(
+        "\n"
+        + _("{specimen}, collected {at} by {who}, barcode {barcode}").format(
+            specimen=specimen_label(o.specimen),
+            at=_when(o.collected_at),
+            who=o.collected_by or "",
+            barcode=o.barcode or "",
+        ),
+        style="dim",
+    )
+    if detail.rejection:
+        text.append("\n" + _("Rejected by the lab: {reason}").format(reason=detail.rejection), style="bold red")
+    if detail.needs_critical_ack:
+        text.append("\n" + _("CRITICAL VALUE: acknowledge it (F9)"), style="bold white on red")
+    elif o.critical_ack_at:
+        text.append(
+            "\n"
+            + _("Critical value acknowledged by {name} at {at}").format(
+                name=o.critical_ack_by or "", at=_when(o.critical_ack_at)
+            )
+        )
+    return text
+
+
+def results_table(detail) -> Table | Text:
+    """The results: test, value, unit, reference range, flag (a critical one in red)."""
+    report = detail.report
+    if report is None:
+        return Text(_("No results yet."), style="dim")
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    for heading in (_("Test"), _("Result"), _("Unit"), _("Range"), _("Flag")):
+        table.add_column(heading)
+    for r in report.results:
+        style = "bold white on red" if r.flag == "critical" else ("bold" if r.flag in ("H", "L") else "")
+        flag = _("Critical") if r.flag == "critical" else ("" if r.flag == "N" else r.flag)
+        table.add_row(r.name, Text(r.value, style=style), r.unit, r.reference_range, Text(flag, style=style))
+    return table
+
+
+def report_text(detail) -> Text:
+    report = detail.report
+    text = Text()
+    if report is None:
+        return text
+    text.append(
+        _("Reported {at} by {reporter}, reviewed by {reviewer}").format(
+            at=_when(report.reported_at), reporter=report.reporter or "", reviewer=report.reviewer or ""
+        )
+        + "\n",
+        style="dim",
+    )
+    text.append(_("Performing institution: {name}").format(name=report.institution or ""))
+    if report.recognised:
+        text.append("  " + _("Recognised (互认): no need to repeat"), style="bold green")
+    return text
+
+
+def answers_text(detail) -> Text:
+    from clinic_tui.domain.lab import status_label
+
+    text = Text()
+    text.append(_("The lab's answers") + "\n", style="bold underline")
+    if not detail.answers:
+        text.append(_("The lab has not answered yet.") + "\n", style="dim")
+    for answer in detail.answers:
+        line = f"{_when(answer.at)}  {status_label(answer.to_status)}"
+        text.append(line + (f"  {answer.actor_name}" if answer.actor_name else "") + "\n")
+        if answer.reason:
+            text.append("    " + _("Reason: {reason}").format(reason=answer.reason) + "\n")
+    return text
+
+
+class LabOrderScreen(ClinicScreen):
+    CSS_PATH = "lab_page.tcss"
+    BINDINGS = [
+        Binding("f7", "cancel_order", N_("Cancel order"), id="lab.cancel"),
+        Binding("f8", "recollect", N_("Recollect"), id="lab.recollect"),
+        Binding("f9", "acknowledge", N_("Acknowledge critical"), id="lab.ack"),
+        Binding("escape", "back", N_("Back"), id="lab.back"),
+    ]
+
+    def __init__(self, record_id: str):
+        super().__init__()
+        self.record_id = record_id
+        self.detail = None
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader()
+        yield Static("", id="lab-state")
+        with VerticalScroll(id="lab-body"):
+            yield Static("", id="lab-results")
+            yield Static("", id="lab-report")
+            yield Static("", id="lab-answers")
+        yield ClinicFooter()
+
+    def on_mount(self) -> None:
+        self.query_one("#lab-body").focus()
+
+    def on_screen_resume(self) -> None:
+        self.load()
+
+    def reload_after_sync(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="lab-page")
+    def load(self) -> None:
+        from clinic_tui.domain.problems import DomainError
+
+        try:
+            detail = self.clinic_store.lab.detail(self.record_id)
+        except DomainError as gone:
+            show_from_worker(self, self._gone, gone.message)
+            return
+        show_from_worker(self, self._show, detail)
+
+    def _gone(self, message: str) -> None:
+        self.detail = None
+        self.query_one("#lab-state", Static).update(message)
+
+    def _show(self, detail) -> None:
+        self.detail = detail
+        self.query_one("#lab-state", Static).update(state_text(detail))
+        self.query_one("#lab-results", Static).update(results_table(detail))
+        self.query_one("#lab-report", Static).update(report_text(detail))
+        answers = answers_text(detail)
+        answers.rstrip()
+        self.query_one("#lab-answers", Static).update(answers)
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.detail is None:
+            return action not in ("cancel_order", "recollect", "acknowledge")
+        if action == "cancel_order":
+            return self.detail.can_cancel
+        if action == "recollect":
+            return self.detail.can_recollect
+        if action == "acknowledge":
+            return self.detail.needs_critical_ack
+        return True
+
+    def action_cancel_order(self) -> None:
+        if self.detail is None:
+            return
+        from clinic_tui.screens.confirm import ConfirmScreen
+
+        question = _("Cancel lab order {number} for {patient}?").format(
+            number=self.detail.order.order_no, patient=self.detail.order.patient_name
+        )
+        self.app.push_screen(ConfirmScreen(question), callback=self._cancel_answered)
+
+    def _cancel_answered(self, yes: bool | None) -> None:
+        if yes:
+            self._move(self.clinic_store.lab.cancel, _("Lab order cancelled."))
+
+    def action_recollect(self) -> None:
+        if self.detail is None:
+            return
+        from clinic_tui.screens.referral_page import ReasonScreen
+
+        question = _("A new specimen for {number}, collected now by you: scan or type the new tube's barcode.").format(
+            number=self.detail.order.order_no
+        )
+        self.app.push_screen(ReasonScreen(question, self._try_recollect), callback=self._recollected)
+
+    def _try_recollect(self, barcode: str) -> str | None:
+        """Collected again and sent in one go; the refusal's message, or None when done."""
+        from clinic_tui import clock
+        from clinic_tui.domain.problems import DomainError
+
+        values = {"collected_at": clock.now(), "collected_by": self.clinic_app.user_name, "barcode": barcode}
+        user_id = self.clinic_app.user_id
+        try:
+            self.clinic_store.lab.recollect(self.record_id, values=values, user_id=user_id)
+            self.clinic_store.lab.send(self.record_id, user_id=user_id)
+        except DomainError as refused:
+            return refused.message
+        return None
+
+    def _recollected(self, barcode: str | None) -> None:
+        if barcode is not None:
+            self.notify(_("New specimen sent: it goes to the lab with the next sync."))
+            self.app.post_message(DataChanged())
+        self.load()
+
+    def action_acknowledge(self) -> None:
+        self._move(self.clinic_store.lab.acknowledge_critical, _("Critical value acknowledged."))
+
+    def _move(self, action, done: str) -> None:
+        from clinic_tui.domain.problems import DomainError
+
+        try:
+            action(self.record_id, user_id=self.clinic_app.user_id)
+        except DomainError as refused:
+            self.notify(refused.message, severity="error", timeout=8)
+            self.load()
+            return
+        self.notify(done)
+        self.app.post_message(DataChanged())
+        self.load()
+
+    def action_back(self) -> None:
+        self.dismiss()
