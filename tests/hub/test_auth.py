@@ -39,25 +39,41 @@ REMOTE = [  # {rno}: a remote request number
     ("POST", "/api/v1/remote/requests/{rno}/report", {"findings": "f", "conclusion": "c"}),
     ("GET", "/api/v1/remote/requests/{rno}/attachments/{sha256}", None),
 ]
+LAB = [  # {ono}: a lab order number
+    ("GET", "/api/v1/lab/orders", None),
+    ("GET", "/api/v1/lab/exceptions", None),
+    ("GET", "/api/v1/lab/orders/{ono}", None),
+    ("POST", "/api/v1/lab/orders/{ono}/receive", None),
+    ("POST", "/api/v1/lab/orders/{ono}/reject", {"reason": "标本溶血"}),
+    ("POST", "/api/v1/lab/orders/{ono}/results", {"results": [{"code": "K", "value": "4.1"}]}),
+]
 ATTACHMENTS = [  # a clinic's uploads of attachment files; {sha256}: a file's hash
     ("GET", "/api/v1/attachments/{sha256}", None),
     ("PUT", "/api/v1/attachments/{sha256}", {"size": 10, "media_type": "application/pdf"}),
     ("PUT", "/api/v1/attachments/{sha256}/chunks/{index}", None),
 ]
 INDICATORS = [("GET", "/api/v1/indicators?month=2025-07", None)]
-PROTECTED = SYNC + ATTACHMENTS + DESK + REMOTE + INDICATORS
+PROTECTED = SYNC + ATTACHMENTS + DESK + REMOTE + LAB + INDICATORS
 
 
 def test_the_matrix_covers_every_endpoint(hub):
     documented = {(method.upper(), path) for path, item in hub.app.openapi()["paths"].items() for method in item}
     covered = {
-        (m, p.split("?")[0].replace("{no}", "{referral_no}").replace("{rno}", "{request_no}")) for m, p, _ in PROTECTED
+        (
+            m,
+            p.split("?")[0]
+            .replace("{no}", "{referral_no}")
+            .replace("{rno}", "{request_no}")
+            .replace("{ono}", "{order_no}"),
+        )
+        for m, p, _ in PROTECTED
     }
     assert documented == covered | {("GET", "/api/v1/health")}
 
 
 def _call(client, method, path, body, no="NO-SUCH", rno="C1-20250101-R0001"):
-    path = path.replace("{no}", no).replace("{rno}", rno).replace("{sha256}", "ab" * 32).replace("{index}", "0")
+    path = path.replace("{no}", no).replace("{rno}", rno).replace("{ono}", "C1-20250101-L0001")
+    path = path.replace("{sha256}", "ab" * 32).replace("{index}", "0")
     return client.request(method, path, json=body)
 
 
@@ -99,7 +115,9 @@ def _staff_ids(hub, token):
 
 
 @pytest.mark.parametrize(
-    "method,path,body", DESK + REMOTE + INDICATORS, ids=[f"{m} {p}" for m, p, _ in DESK + REMOTE + INDICATORS]
+    "method,path,body",
+    DESK + REMOTE + LAB + INDICATORS,
+    ids=[f"{m} {p}" for m, p, _ in DESK + REMOTE + LAB + INDICATORS],
 )
 def test_clinic_tokens_cannot_use_staff_endpoints(hub, method, path, body):
     code, token = hub.new_clinic()
@@ -117,7 +135,7 @@ def test_staff_tokens_cannot_use_the_sync_api(hub, method, path, body, role):
         assert _call(client, method, path, body).status_code == 403
 
 
-@pytest.mark.parametrize("method,path,body", DESK + REMOTE, ids=[f"{m} {p}" for m, p, _ in DESK + REMOTE])
+@pytest.mark.parametrize("method,path,body", DESK + REMOTE + LAB, ids=[f"{m} {p}" for m, p, _ in DESK + REMOTE + LAB])
 def test_viewers_cannot_use_the_desk(hub, method, path, body):
     with hub.client(hub.new_staff("viewer")) as client:
         assert _call(client, method, path, body).status_code == 403
