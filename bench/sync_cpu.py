@@ -103,7 +103,7 @@ def timed_sync(clinic_db: Path, hub_url: str, token: str) -> tuple[float, float]
         env=sync_env(clinic_db),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        preexec_fn=preexec,  # noqa: PLW1509 - pins the child before it runs
+        preexec_fn=preexec,  # pins the child to its core before it runs
     )
     # Read the (quiet, tiny) output after the exit: wait4 gives this child's own rusage.
     _, status, usage = os.wait4(process.pid, 0)
@@ -212,7 +212,7 @@ def import_profile(clinic_db: Path, hub_url: str, token: str, top: int = 15) -> 
         env=sync_env(clinic_db),
         capture_output=True,
         text=True,
-        preexec_fn=preexec,  # noqa: PLW1509
+        preexec_fn=preexec,
     )
     rows = []
     for line in done.stderr.splitlines():

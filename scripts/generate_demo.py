@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from demo.build import LARGE, SMALL, Size, generate  # noqa: E402
+from demo.build import LARGE, SMALL, Size, generate
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -133,7 +133,7 @@ def search_diagnoses(
             col(DiagnosisCode.note),
             col(DiagnosisCode.note_keys),
         )
-        .where(or_(*conditions), col(DiagnosisCode.active) == True)  # noqa: E712
+        .where(or_(*conditions), col(DiagnosisCode.active) == True)
         .order_by(exact, col(DiagnosisCode.curated).desc(), func.length(DiagnosisCode.code), col(DiagnosisCode.code))
         .limit(_CANDIDATES)
     )

@@ -99,7 +99,7 @@ def _previous(
     statement = select(Followup).where(
         col(Followup.resident_id) == resident_id,
         col(Followup.disease) == disease,
-        col(Followup.deleted) == False,  # noqa: E712
+        col(Followup.deleted) == False,
         col(Followup.id) != (exclude_id or ""),
     )
     if on is not None:

@@ -122,7 +122,7 @@ def _events(session: Session, order_id: str) -> list[LabEvent]:
     return list(
         session.execute(
             select(LabEvent)
-            .where(col(LabEvent.order_id) == order_id, col(LabEvent.deleted) == False)  # noqa: E712
+            .where(col(LabEvent.order_id) == order_id, col(LabEvent.deleted) == False)
             .order_by(col(LabEvent.arrival))
         ).scalars()
     )
@@ -210,15 +210,13 @@ def page(engine: Engine, which: str = "all", *, limit: int = 50, offset: int = 0
     with read_session(engine) as session:
         orders = list(
             session.execute(
-                select(LabOrder)
-                .where(col(LabOrder.deleted) == False)  # noqa: E712
-                .order_by(col(LabOrder.ordered_at).desc())
+                select(LabOrder).where(col(LabOrder.deleted) == False).order_by(col(LabOrder.ordered_at).desc())
             ).scalars()
         )
         latest: dict[tuple[str, int], tuple[str, bool]] = {}
         for order_id, attempt, to_status, critical in session.execute(
             select(col(LabEvent.order_id), col(LabEvent.attempt), col(LabEvent.to_status), col(LabEvent.critical))
-            .where(col(LabEvent.deleted) == False)  # noqa: E712
+            .where(col(LabEvent.deleted) == False)
             .order_by(col(LabEvent.arrival))
         ):
             latest[(order_id, attempt)] = (to_status, to_status == lab.Status.REPORTED and bool(critical))

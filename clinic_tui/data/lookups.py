@@ -71,7 +71,7 @@ def resident_facts(engine: Engine, resident_id: str) -> ResidentFacts:
         resident = get_resident(session, resident_id)
         latest = session.execute(
             select(Visit)
-            .where(col(Visit.resident_id) == resident_id, col(Visit.deleted) == False)  # noqa: E712
+            .where(col(Visit.resident_id) == resident_id, col(Visit.deleted) == False)
             .order_by(col(Visit.visit_at).desc())
             .limit(1)
         ).scalar_one_or_none()
@@ -111,7 +111,7 @@ def catalogue_diagnosis(session: Session, code: str) -> list[dict]:
     """
     row = session.execute(
         select(DiagnosisCode)
-        .where(col(DiagnosisCode.code) == code, col(DiagnosisCode.active) == True)  # noqa: E712
+        .where(col(DiagnosisCode.code) == code, col(DiagnosisCode.active) == True)
         .order_by(col(DiagnosisCode.curated).desc())
         .limit(1)
     ).scalar_one_or_none()

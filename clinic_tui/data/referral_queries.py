@@ -112,7 +112,7 @@ class ReferralNotFound(DomainError):
 
 
 def _filtered(statement, flt: ReferralFilter):
-    statement = statement.where(Referral.deleted == False)  # noqa: E712
+    statement = statement.where(Referral.deleted == False)
     if flt.direction != "all":
         statement = statement.where(Referral.direction == flt.direction)
     if flt.group != "all":

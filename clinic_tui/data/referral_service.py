@@ -135,9 +135,7 @@ def directory(engine: Engine, today: date) -> Directory:
     with read_session(engine) as session:
         clinic = current_clinic(session)
         hospitals = (
-            session.execute(
-                select(Hospital).where(col(Hospital.deleted) == False).order_by(col(Hospital.name))  # noqa: E712
-            )
+            session.execute(select(Hospital).where(col(Hospital.deleted) == False).order_by(col(Hospital.name)))
             .scalars()
             .all()
         )
@@ -145,7 +143,7 @@ def directory(engine: Engine, today: date) -> Directory:
             session.execute(
                 select(col(SlotPool.department_id), col(SlotPool.remaining)).where(
                     col(SlotPool.day) == today, col(SlotPool.deleted) == False
-                )  # noqa: E712
+                )
             ).all()
         )
         choices = []
@@ -155,10 +153,10 @@ def directory(engine: Engine, today: date) -> Directory:
                     select(Department)
                     .where(
                         col(Department.hospital_id) == hospital.id,
-                        col(Department.active) == True,  # noqa: E712
+                        col(Department.active) == True,
                         col(Department.deleted) == False,
                     )
-                    .order_by(col(Department.code))  # noqa: E712
+                    .order_by(col(Department.code))
                 )
                 .scalars()
                 .all()
@@ -238,7 +236,7 @@ def _source(
 def _latest_visit(session: Session, resident_id: str) -> Visit | None:
     return session.execute(
         select(Visit)
-        .where(col(Visit.resident_id) == resident_id, col(Visit.deleted) == False)  # noqa: E712
+        .where(col(Visit.resident_id) == resident_id, col(Visit.deleted) == False)
         .order_by(col(Visit.visit_at).desc())
         .limit(1)
     ).scalar_one_or_none()
@@ -249,7 +247,7 @@ def _latest_followups(session: Session, resident_id: str, followup_id: str | Non
     rows = (
         session.execute(
             select(Followup)
-            .where(col(Followup.resident_id) == resident_id, col(Followup.deleted) == False)  # noqa: E712
+            .where(col(Followup.resident_id) == resident_id, col(Followup.deleted) == False)
             .order_by(col(Followup.followup_date).desc(), col(Followup.created_at).desc())
         )
         .scalars()

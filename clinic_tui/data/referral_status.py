@@ -89,7 +89,7 @@ def ordered_events(session: Session, referral_id: str) -> list[ReferralEvent]:
     return list(
         session.execute(
             select(ReferralEvent)
-            .where(col(ReferralEvent.referral_id) == referral_id, col(ReferralEvent.deleted) == False)  # noqa: E712
+            .where(col(ReferralEvent.referral_id) == referral_id, col(ReferralEvent.deleted) == False)
             .order_by(col(ReferralEvent.at), col(ReferralEvent.created_at))
         ).scalars()
     )

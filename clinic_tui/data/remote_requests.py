@@ -132,7 +132,7 @@ def _events(session: Session, request_id: str) -> list[RemoteEvent]:
     return list(
         session.execute(
             select(RemoteEvent)
-            .where(col(RemoteEvent.request_id) == request_id, col(RemoteEvent.deleted) == False)  # noqa: E712
+            .where(col(RemoteEvent.request_id) == request_id, col(RemoteEvent.deleted) == False)
             .order_by(col(RemoteEvent.arrival))
         ).scalars()
     )
@@ -155,7 +155,7 @@ def departments(engine: Engine) -> list[tuple[str, str]]:
         rows = session.execute(
             select(col(Department.code), col(Department.name))
             .join(Hospital, col(Hospital.id) == col(Department.hospital_id))
-            .where(col(Department.active) == True, col(Department.deleted) == False)  # noqa: E712
+            .where(col(Department.active) == True, col(Department.deleted) == False)
             .order_by(col(Department.code))
         ).all()
     return [(code, name) for code, name in rows]
@@ -174,7 +174,7 @@ def prefill(engine: Engine, resident_id: str, *, visit_id: str | None = None, fo
         if visit is None and followup is None:
             visit = session.execute(
                 select(Visit)
-                .where(col(Visit.resident_id) == resident_id, col(Visit.deleted) == False)  # noqa: E712
+                .where(col(Visit.resident_id) == resident_id, col(Visit.deleted) == False)
                 .order_by(col(Visit.visit_at).desc())
                 .limit(1)
             ).scalar_one_or_none()
@@ -264,7 +264,7 @@ def page(engine: Engine, which: str = "all", *, limit: int = 50, offset: int = 0
     with read_session(engine) as session:
         requests = session.execute(
             select(RemoteRequest)
-            .where(col(RemoteRequest.deleted) == False)  # noqa: E712
+            .where(col(RemoteRequest.deleted) == False)
             .order_by(col(RemoteRequest.requested_at).desc())
         ).scalars()
         latest = _latest_hospital_moves(session)
@@ -295,7 +295,7 @@ def _latest_hospital_moves(session: Session) -> dict[str, tuple[str, bool]]:
     found: dict[str, tuple[str, bool]] = {}
     for request_id, to_status, critical in session.execute(
         select(col(RemoteEvent.request_id), col(RemoteEvent.to_status), col(RemoteEvent.critical))
-        .where(col(RemoteEvent.deleted) == False)  # noqa: E712
+        .where(col(RemoteEvent.deleted) == False)
         .order_by(col(RemoteEvent.arrival))
     ):
         was_critical = found.get(request_id, ("", False))[1]

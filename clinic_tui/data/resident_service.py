@@ -216,7 +216,7 @@ def resident_facts(engine: Engine, resident_id: str, today: date) -> ResidentFac
             select(col(Contract.contract_no), col(Contract.start_date), col(Contract.end_date), col(Contract.status))
             .where(
                 col(Contract.resident_id) == resident_id,
-                col(Contract.deleted) == False,  # noqa: E712
+                col(Contract.deleted) == False,
                 col(Contract.status).in_(_ACTIVE_CONTRACT),
                 col(Contract.start_date) <= today,
                 col(Contract.end_date) >= today,
@@ -282,7 +282,7 @@ def timeline(engine: Engine, resident_id: str, today: date, limit: int = TIMELIN
         rows = []
         total = 0
         for kind, model, day_column, summarize in _SOURCES:
-            alive = (model.resident_id == resident_id, model.deleted == False)  # noqa: E712
+            alive = (model.resident_id == resident_id, model.deleted == False)
             total += session.execute(select(func.count()).select_from(model).where(*alive)).scalar_one()
             for record in session.execute(
                 select(model).where(*alive).order_by(day_column.desc()).limit(limit)
@@ -361,7 +361,7 @@ def _remote_answer(session: Session, request: RemoteRequest) -> RemoteEvent | No
     """The hospital's latest move on the request (its report, once reported)."""
     return session.execute(
         select(RemoteEvent)
-        .where(col(RemoteEvent.request_id) == request.id, col(RemoteEvent.deleted) == False)  # noqa: E712
+        .where(col(RemoteEvent.request_id) == request.id, col(RemoteEvent.deleted) == False)
         .order_by(col(RemoteEvent.arrival).desc())
         .limit(1)
     ).scalar_one_or_none()
@@ -389,7 +389,7 @@ def _lab_answer(session: Session, order: LabOrder) -> LabEvent | None:
         .where(
             col(LabEvent.order_id) == order.id,
             col(LabEvent.attempt) == order.attempt,
-            col(LabEvent.deleted) == False,  # noqa: E712
+            col(LabEvent.deleted) == False,
         )
         .order_by(col(LabEvent.arrival).desc())
         .limit(1)

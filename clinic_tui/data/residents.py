@@ -42,7 +42,7 @@ def likely_duplicates(
         conditions.append(and_(col(Resident.name) == name, col(Resident.birth_date) == birth_date))
     if not conditions:
         return []
-    statement = select(*_COLUMNS).where(or_(*conditions), col(Resident.deleted) == False)  # noqa: E712
+    statement = select(*_COLUMNS).where(or_(*conditions), col(Resident.deleted) == False)
     if exclude_id:
         statement = statement.where(col(Resident.id) != exclude_id)
     rows = session.execute(statement)

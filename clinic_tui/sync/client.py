@@ -22,7 +22,7 @@ if "httpx" not in sys.modules:
     # whenever those are installed, as Textual installs them. Nothing here runs it: marking the
     # module absent makes httpx define a stub instead (its documented fallback when they are not).
     sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
-import httpx  # noqa: E402
+import httpx
 from pydantic import BaseModel, ValidationError
 
 from clinic_tui.sync.credentials import is_loopback

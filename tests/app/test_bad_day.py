@@ -15,7 +15,7 @@ from clinic_tui.config import EXAMPLE_DATABASE, Settings
 from clinic_tui.data.startup import mark_clean_exit, prepare_database
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "data"))
-from damage import damage_garbage_page  # noqa: E402
+from damage import damage_garbage_page
 
 
 async def test_a_backup_that_fails_its_check_is_put_aside_and_the_doctor_told(tmp_path: Path):

@@ -19,9 +19,7 @@ from clinic_tui.screens import routes
 def _a_resident(app) -> Resident:
     with read_session(app.store.engine) as session:
         return (
-            session.execute(select(Resident).where(Resident.deleted == False).order_by(Resident.name))  # noqa: E712
-            .scalars()
-            .first()
+            session.execute(select(Resident).where(Resident.deleted == False).order_by(Resident.name)).scalars().first()
         )
 
 

@@ -19,11 +19,7 @@ QUESTION = "ST elevation in II III aVF?"
 def _a_resident(app) -> Resident:
     with read_session(app.store.engine) as session:
         return (
-            session.execute(
-                select(Resident).where(Resident.deleted == False).order_by(Resident.name)  # noqa: E712
-            )
-            .scalars()
-            .first()
+            session.execute(select(Resident).where(Resident.deleted == False).order_by(Resident.name)).scalars().first()
         )
 
 
@@ -178,7 +174,7 @@ async def test_f10_on_a_past_visit_asks_about_that_visit(tmp_path):
 
         with read_session(app.store.engine) as session:
             visit = session.execute(
-                select(Visit).where(Visit.deleted == False, Visit.sbp.is_not(None)).limit(1)  # noqa: E712
+                select(Visit).where(Visit.deleted == False, Visit.sbp.is_not(None)).limit(1)
             ).scalar_one()
         await app.push_screen(routes.screen_for(app.store, "visit", visit.id))  # read only, as from the timeline
         await wait_for(pilot, lambda: _screen(app, "VisitFormScreen"))

@@ -21,7 +21,7 @@ from .web_support import (
     REAL_HASHER,
     DeskClient,
     add_staff,
-    audit_actions,  # noqa: F401
+    audit_actions,
     csrf_of,
     referral_status,
 )

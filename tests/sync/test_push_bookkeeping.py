@@ -176,7 +176,7 @@ def test_a_referral_goes_out_with_the_status_the_clinic_set(demo_db):
                         ReferralEvent.referral_id == referral.id,
                         ReferralEvent.origin != "hub",
                         ReferralEvent.to_status.in_(outbox.CLINIC_REFERRAL_STATUSES),
-                        ReferralEvent.deleted == False,  # noqa: E712
+                        ReferralEvent.deleted == False,
                     )
                     .order_by(ReferralEvent.at.desc(), ReferralEvent.created_at.desc())
                 )
