@@ -26,7 +26,7 @@ from clinic_tui.sync.local import Database, database_path, orm_engine
 from clinic_tui.sync.lock import SyncBusy, sync_lock
 from clinic_tui.sync.pusher import RESENDS, Pusher, back_off
 from clinic_tui.sync.status import REACHED_HUB, SyncOutcome, SyncTrigger
-from clinic_tui.sync.texts import kind_label, problem_message, receipt_text
+from clinic_tui.sync.texts import attachment_text, kind_label, problem_message, receipt_text
 from clinic_tui.sync.wire import MAX_PULL_LIMIT, PullResponse, ReconcileResponse
 
 OUTCOMES = tuple(outcome for outcome in SyncOutcome if outcome != SyncOutcome.RUNNING)  # how a sync can end
@@ -358,13 +358,13 @@ def _sync(
     if recovery.marked_restored(engine):  # db restore: take back before any edit is sent
         run.learn_epoch(_again_if_damaged(client.reconcile).epoch)
         run.take_back()
-    elif recovery.stored_hub_numbers(engine) is None or state.compare_first(engine):
+    elif (stored := recovery.stored_hub_numbers(engine)) is None or state.compare_first(engine):
         # (No numbers stored: this database never finished a clean sync with this hub.)
         # The hub knows what this clinic sent; its own counters may be older (a backup copied over
         # the file by hand). Compare before sending, so that no edit is answered "duplicate".
         hub = _again_if_damaged(client.reconcile)
         run.learn_epoch(hub.epoch)
-        if changed := recovery.kinds_changed_on_the_hub(recovery.stored_hub_numbers(engine), hub.epoch, hub.kinds):
+        if changed := recovery.kinds_changed_on_the_hub(stored, hub.epoch, hub.kinds):
             run.take_back(changed)
     run.push_all()
     if report.behind and not run.recovered:  # restored by hand: the hub is ahead of this database
@@ -395,20 +395,6 @@ def _sync(
             + "\n"
             + receipt.text()
         )
-
-
-def attachment_text(uploads: attachments.UploadCounts | None) -> str:
-    """What the receipt says of the files, when there were any."""
-    if uploads is None or not (uploads.files_done or uploads.waiting or uploads.refused):
-        return ""
-    parts = []
-    if uploads.files_done:
-        parts.append(_("{count} attachment(s) received whole by the hospital").format(count=uploads.files_done))
-    if uploads.waiting:
-        parts.append(_("{count} attachment(s) still to send").format(count=uploads.waiting))
-    if uploads.refused:
-        parts.append(_("{count} attachment(s) refused by the hub (see the request)").format(count=uploads.refused))
-    return "\n" + "; ".join(parts)
 
 
 def _store_receipt(engine: Database, report: SyncReport, run_id: int) -> None:

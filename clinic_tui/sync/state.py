@@ -122,12 +122,12 @@ def compare_first(engine: Database) -> bool:
     "duplicate". A new record (revision 1, a new uuid) cannot be shadowed so, and a revision the
     hub holds newer is answered "duplicate" naming it (the push's ``behind``), so an ordinary day
     of new records needs no exchange before its push."""
+    known = pull_cursor(engine)
+    if known is None or not known.epoch:
+        return True
     with reading(engine) as cursor:
-        row = cursor.execute("SELECT epoch FROM sync_cursor WHERE name = ?", (PULL_CURSOR,)).fetchone()
-        if row is None or not row[0]:
-            return True
         edit = cursor.execute("SELECT 1 FROM outbox WHERE state = 'pending' AND revision > 1 LIMIT 1").fetchone()
-        return edit is not None
+    return edit is not None
 
 
 def adopt_epoch(engine: Database, epoch: str) -> bool:

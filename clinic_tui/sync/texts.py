@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from clinic_tui.i18n import N_, _, ngettext
 from clinic_tui.sync.wire import API_VERSION
+
+if TYPE_CHECKING:
+    from clinic_tui.sync.attachments import UploadCounts
 
 PROBLEM_MESSAGES = {
     "dns": N_(
@@ -136,3 +140,17 @@ def receipt_text(
             )
         )
     return "\n".join(lines)
+
+
+def attachment_text(uploads: UploadCounts | None) -> str:
+    """What the receipt says of the files, when there were any."""
+    if uploads is None or not (uploads.files_done or uploads.waiting or uploads.refused):
+        return ""
+    parts = []
+    if uploads.files_done:
+        parts.append(_("{count} attachment(s) received whole by the hospital").format(count=uploads.files_done))
+    if uploads.waiting:
+        parts.append(_("{count} attachment(s) still to send").format(count=uploads.waiting))
+    if uploads.refused:
+        parts.append(_("{count} attachment(s) refused by the hub (see the request)").format(count=uploads.refused))
+    return "\n" + "; ".join(parts)
