@@ -248,6 +248,17 @@ def _assemble(conn: Connection, root: Path, clinic: Principal, row) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
+def own_file(conn: Connection, root: Path, clinic: Principal, sha256: str) -> tuple[Path, str]:
+    """A complete file this clinic uploaded itself (its path, its type), for a clinic taking its own
+    files back (a rebuild, a restore that lacked one). 404 attachment_not_found for a file this
+    clinic never completed, whoever else holds the same bytes: a clinic never gets another
+    clinic's file (nor learns that another clinic has it)."""
+    row = _upload(conn, clinic.id, sha256)
+    if row is None or not row.complete:
+        raise ApiError(404, "attachment_not_found")
+    return stored_file(root, sha256), row.media_type
+
+
 # --- what the desk shows -----------------------------------------------------------------------------
 
 
