@@ -155,3 +155,22 @@ def test_the_server_prunes_at_start_up(hub):
 
     asyncio.run(serve_a_moment())
     assert _uploads_of(hub, sha(data)) == [] and _chunk_rows(hub, sha(data)) == 0
+
+
+def test_chunks_lost_from_the_disk_are_asked_for_again_not_a_500(hub):
+    """A hub restored without its incoming/ folder: the rows say a chunk arrived, its file is gone."""
+    _, token = hub.new_clinic()
+    data = pdf_bytes(3 * CHUNK + 9)
+    parts = chunks(data)
+    with hub.client(token) as client:
+        declare(client, data)
+        for index in (0, 1, 2):
+            assert put_chunk(client, sha(data), index, parts[index]).status_code == 200
+        (clinic_id,) = {row.clinic_id for row in _uploads_of(hub, sha(data))}
+        (Path(hub.attachment_dir) / "incoming" / clinic_id / sha(data) / "1").unlink()
+        last = put_chunk(client, sha(data), 3, parts[3])
+        assert last.status_code == 200, last.text
+        assert (last.json()["complete"], last.json()["missing"]) == (False, [1])
+        done = put_chunk(client, sha(data), 1, parts[1])
+        assert done.status_code == 200 and done.json()["complete"]
+        assert _content(client, data).content == data
