@@ -80,9 +80,17 @@ def referenced(database: Path | str) -> dict[str, list[tuple[str, str]]]:
     connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
     try:
         tables = {r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if "remote_request" in tables:
+        # A database from before attachments (a copy made before an upgrade) has no such column.
+        columns = {r[1] for r in connection.execute("PRAGMA table_info(remote_request)")} if tables else set()
+        if "remote_request" in tables and "attachments" in columns:
             for number, entries in connection.execute("SELECT request_no, attachments FROM remote_request"):
-                for entry in json.loads(entries or "[]") or []:
+                try:
+                    listed = json.loads(entries or "[]")
+                except (TypeError, ValueError):
+                    continue  # not this module's to judge: db check's other checks see the record
+                for entry in listed if isinstance(listed, list) else []:
+                    if not isinstance(entry, dict):
+                        continue
                     sha256 = str(entry.get("sha256") or "")
                     if SHA256.match(sha256):
                         found.setdefault(sha256, []).append((number, str(entry.get("name") or "")))
@@ -173,10 +181,14 @@ def carry(copy: Path, source_folder: Path, store: Path) -> list[FileProblem]:
         if target.is_file() and target.stat().st_size == (size if size is not None else target.stat().st_size):
             continue  # hashed when it entered the store; a file never changes
         source = source_folder / sha256
-        if not source.is_file():
+        try:
+            if not source.is_file():
+                problems.append(FileProblem(sha256, MISSING, records, on_hub))
+            elif not copy_verified(source, target):
+                problems.append(FileProblem(sha256, DAMAGED, records, on_hub))
+        except OSError:  # a full disk, an unreadable sector: the database copy still counts
+            target.with_name(target.name + ".part").unlink(missing_ok=True)
             problems.append(FileProblem(sha256, MISSING, records, on_hub))
-        elif not copy_verified(source, target):
-            problems.append(FileProblem(sha256, DAMAGED, records, on_hub))
     return problems
 
 
@@ -228,7 +240,7 @@ def clean_store(backup_dir: Path | str, databases: Iterable[Path] | None = None)
     for database in sorted(databases if databases is not None else found):
         try:
             kept.update(referenced(database))
-        except (sqlite3.Error, json.JSONDecodeError, AttributeError, TypeError):
+        except sqlite3.Error:
             return []
     removed = []
     stale = time.time() - STALE_PART_SECONDS

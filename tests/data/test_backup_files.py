@@ -147,3 +147,17 @@ def test_a_restore_puts_the_files_back_verified_by_hash(engine, clinic, doctor, 
     assert (problem.kind, problem.records[0][0]) == (MISSING, number)
     (listed,) = list_backups(database, folder, check=True)
     assert listed.sound and [p.kind for p in listed.file_problems] == [DAMAGED]
+
+
+def test_a_database_from_before_attachments_is_backed_up_as_before(tmp_path):
+    """The copy made before an upgrade reads a schema whose requests had no attachments yet."""
+    import sqlite3
+
+    old = tmp_path / "old.db"
+    with sqlite3.connect(old) as db:
+        db.execute("CREATE TABLE remote_request (id TEXT PRIMARY KEY, request_no TEXT)")
+        db.execute("INSERT INTO remote_request VALUES ('1', 'R1')")
+    db.close()
+    target = backup_to(old, tmp_path / "backups" / "old-before-0010-x.db")
+    assert target.exists() and backup_problems(target) == [] and live_problems(old) == []
+    assert not (tmp_path / "backups" / "attachments").exists()
