@@ -3,11 +3,15 @@ these processes can serve one PostgreSQL database behind a load balancer."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.utils import get_openapi
 
-from clinic_hub import __version__, errors, limits, logs, web
+from clinic_hub import __version__, attachment_prune, errors, limits, logs, web
 from clinic_hub.db import make_engine
 from clinic_hub.routers import attachments, desk, health, indicators, lab, own, remote, sync
 from clinic_hub.settings import Settings
@@ -39,7 +43,20 @@ TAGS = [
 def create_app(settings: Settings | None = None, engine=None) -> FastAPI:
     settings = settings or Settings()
     logs.configure()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Abandoned uploads go at start-up and then now and then (docs/hub.md, "Attachments").
+        task = asyncio.create_task(attachment_prune.keep_pruning(settings, app.state.engine))
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
     app = FastAPI(
+        lifespan=lifespan,
         title="clinic-hub",
         version=__version__,
         openapi_tags=TAGS,

@@ -213,6 +213,18 @@ def put_chunk(
 def _assemble(conn: Connection, root: Path, clinic: Principal, row) -> None:
     folder = _incoming(root, clinic.id, row.sha256)
     parts = [folder / str(index) for index in range(row.chunks_total)]
+    gone = [index for index, part in enumerate(parts) if not part.is_file()]
+    if gone:
+        # Chunk files the rows call received are not on the disk (a hub restored without its
+        # incoming/ folder, a pruning crash): forget them, so the clinic is asked for them again.
+        conn.execute(
+            sa.delete(_chunks).where(
+                _chunks.c.clinic_id == clinic.id, _chunks.c.sha256 == row.sha256, _chunks.c.idx.in_(gone)
+            )
+        )
+        update = sa.update(_uploads).where(_uploads.c.clinic_id == clinic.id, _uploads.c.sha256 == row.sha256)
+        conn.execute(update.values(chunks_received=row.chunks_total - len(gone), updated_at=utcnow()))
+        return
     digest = hashlib.sha256()
     for part in parts:
         with part.open("rb") as handle:
@@ -246,6 +258,17 @@ def _assemble(conn: Connection, root: Path, clinic: Principal, row) -> None:
     conn.execute(forget_chunks)
     conn.execute(update.values(complete=True, completed_at=now, updated_at=now))
     shutil.rmtree(folder, ignore_errors=True)
+
+
+def own_file(conn: Connection, root: Path, clinic: Principal, sha256: str) -> tuple[Path, str]:
+    """A complete file this clinic uploaded itself (its path, its type), for a clinic taking its own
+    files back (a rebuild, a restore that lacked one). 404 attachment_not_found for a file this
+    clinic never completed, whoever else holds the same bytes: a clinic never gets another
+    clinic's file (nor learns that another clinic has it)."""
+    row = _upload(conn, clinic.id, sha256)
+    if row is None or not row.complete:
+        raise ApiError(404, "attachment_not_found")
+    return stored_file(root, sha256), row.media_type
 
 
 # --- what the desk shows -----------------------------------------------------------------------------

@@ -110,6 +110,17 @@ def _parser() -> argparse.ArgumentParser:
     rem_sub.add_parser(
         "sweep", parents=[common], help="mark requests not accepted in time as overdue (cron, every few minutes)"
     )
+    att = sub.add_parser("attachments", help="the attachment folder")
+    att_sub = att.add_subparsers(dest="attachments_command", required=True)
+    prune = att_sub.add_parser(
+        "prune",
+        parents=[common],
+        help="remove uploads not complete and untouched for --days (the server also does it at start-up)",
+    )
+    prune.add_argument(
+        "--days", type=float, help="default: env CLINIC_HUB_ABANDONED_UPLOAD_DAYS, else 7; complete files never go"
+    )
+    prune.add_argument("--attachments", help="folder of attachment files (as for serve)")
     ref = sub.add_parser("referrals", help="the referral desk")
     ref_sub = ref.add_subparsers(dest="referral_command", required=True)
     lst = ref_sub.add_parser("list", parents=[common])
@@ -236,6 +247,26 @@ def _referral_command(engine, args) -> int:
     return 0
 
 
+def _prune(engine, args) -> int:
+    from clinic_hub.attachment_prune import prune_abandoned
+    from clinic_hub.settings import Settings
+
+    url = engine.url.render_as_string(hide_password=False)
+    settings = Settings(database_url=url, attachment_dir=args.attachments)
+    days = settings.abandoned_upload_days if args.days is None else args.days
+    if days < 0:
+        print("--days must be 0 or more", file=sys.stderr)
+        return 2
+    pruned = prune_abandoned(engine, settings.attachment_folder(), timedelta(days=days))
+    with engine.begin() as conn:
+        audit.record(conn, _cli_principal(), "cli.attachments.prune", [])
+    print(
+        f"removed {pruned.uploads} abandoned upload(s) untouched for {days:g} days: {pruned.chunks} chunk(s), "
+        f"{pruned.bytes} bytes; {pruned.stray_folders} stray folder(s)"
+    )
+    return 0
+
+
 def run(args) -> int:
     engine = make_engine(database_url_from(args.db))
     command = args.command
@@ -257,6 +288,8 @@ def run(args) -> int:
         return 0
     if command == "staff":
         return web_cli.run(engine, args, _cli_principal())
+    if command == "attachments":
+        return _prune(engine, args)
     with engine.begin() as conn:
         if command == "new-epoch":
             print(f"new epoch {changes.new_epoch(conn)}: clinics will reconcile and resend")

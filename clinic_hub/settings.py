@@ -14,6 +14,20 @@ ATTACHMENTS_ENV = "CLINIC_HUB_ATTACHMENTS"
 DEFAULT_ATTACHMENTS = "clinic-hub-attachments"  # relative to the current directory
 
 
+ABANDONED_ENV = "CLINIC_HUB_ABANDONED_UPLOAD_DAYS"
+PRUNE_INTERVAL_ENV = "CLINIC_HUB_PRUNE_INTERVAL_HOURS"
+
+
+def _env_float(name: str, default: float) -> float:
+    """A number from the environment; an unreadable or negative one is the default (said at start-up
+    by the log of the first prune, never a crash of the server)."""
+    try:
+        value = float(os.environ.get(name, default))
+    except ValueError:
+        return default
+    return value if value >= 0 else default
+
+
 def database_url_from(value: str | None) -> str:
     """The SQLAlchemy URL for ``value`` (a URL or a file path), else env, else the default file."""
     url = value or os.environ.get(DB_ENV) or DEFAULT_DB_URL
@@ -36,6 +50,10 @@ class Settings:
     # copies with the database. None: the env variable, else beside a SQLite file
     # (``<file>.attachments``), else ./clinic-hub-attachments.
     attachment_dir: str | None = None
+    # Uploads not complete and untouched this long are removed (clinic_hub/attachment_prune.py):
+    # at start-up, then every ``prune_interval_hours`` (0: only by ``clinic-hub attachments prune``).
+    abandoned_upload_days: float = field(default_factory=lambda: _env_float(ABANDONED_ENV, 7.0))
+    prune_interval_hours: float = field(default_factory=lambda: _env_float(PRUNE_INTERVAL_ENV, 6.0))
 
     def attachment_folder(self) -> Path:
         if self.attachment_dir:

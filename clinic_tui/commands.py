@@ -56,6 +56,7 @@ def _refusal(path) -> str | None:
 
 
 def database(settings: Settings, args: argparse.Namespace) -> int:
+    from clinic_tui.data.backup_files import backup_problems, live_problems
     from clinic_tui.data.db import DatabaseError
     from clinic_tui.data.maintenance import BackupRejected, backup_to, integrity_problems
 
@@ -72,6 +73,11 @@ def database(settings: Settings, args: argparse.Namespace) -> int:
         problems = integrity_problems(path)
         for problem in problems:
             print(problem)
+        if not problems:  # the files the records name, each hashed (a damaged database is not read for them)
+            for missing in live_problems(path):
+                print(_file_problem(missing))
+                if missing.lost:  # one the hub holds whole is taken back: said, not a failure
+                    problems.append(missing.text())
         print(
             _("{path}: no problems found").format(path=path)
             if not problems
@@ -88,7 +94,10 @@ def database(settings: Settings, args: argparse.Namespace) -> int:
             print(describe_rejected_backup(exc.path), file=sys.stderr)
             return EXIT_PROBLEM
         print(_("Backup written to {path}").format(path=target))
-        return EXIT_OK
+        lacking = backup_problems(target)
+        for missing in lacking:
+            print(_file_problem(missing), file=sys.stderr)
+        return EXIT_PROBLEM if any(m.lost for m in lacking) else EXIT_OK
     from clinic_tui.data.migrate import open_database
 
     try:
@@ -105,6 +114,20 @@ def database(settings: Settings, args: argparse.Namespace) -> int:
     else:
         print(_("{path} is already at the current schema").format(path=path))
     return EXIT_OK
+
+
+def _file_problem(problem) -> str:
+    """One attachment file a database names that is not sound, with the requests naming it."""
+    records = _(", ").join(f"{number} {name}".strip() for number, name in problem.records)
+    if problem.kind == "missing":
+        text = _("Attachment file {sha} is missing")
+    else:
+        text = _("Attachment file {sha} is damaged (its bytes no longer match its hash)")
+    text = text.format(sha=problem.sha256[:12])
+    text += _(": request {records}").format(records=records) if records else ""
+    if problem.on_hub:
+        text += _(" (the hub holds it: clinic-tui sync fetch-files takes it back)")
+    return text
 
 
 def _size(size: int) -> str:
@@ -129,6 +152,8 @@ def restore(settings: Settings, args: argparse.Namespace) -> int:
                 if info.sound
                 else _("cannot be used: {reason}").format(reason=info.problem)
             )
+            if info.sound and info.file_problems:
+                what += _("; without {count} attachment files").format(count=len(info.file_problems))
             print(f"  {number:>2}  {info.path.name}  {info.day:%Y-%m-%d}  {_size(info.size):>8}  {what}")
         print(_("Restore one with: clinic-tui db restore NUMBER --yes (the file it replaces is kept)"))
         return EXIT_OK
@@ -169,6 +194,13 @@ def restore(settings: Settings, args: argparse.Namespace) -> int:
     print(_("Restored {path} from {name}.").format(path=path, name=chosen.path.name))
     if kept is not None:
         print(_("The file it replaced is kept as {kept}.").format(kept=kept))
+    from clinic_tui.data.backup_files import live_problems
+
+    lacking = live_problems(path, full=False)  # put back verified by hash; what the store lacked
+    for missing in lacking:
+        print(_file_problem(missing), file=sys.stderr)
+    if lacking:
+        print(_("Files the hub holds come back with: clinic-tui sync fetch-files"), file=sys.stderr)
     print(_("Records entered after the backup was made are not in it: see docs/bad-day.md."))
     return EXIT_OK
 

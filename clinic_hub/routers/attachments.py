@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Path, Request
+from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
 from clinic_hub import attachments, audit, body, limits
@@ -42,6 +43,29 @@ CHUNK_BODY = {
 def get_status(clinic: ClinicCaller, engine: EngineDep, sha256: str = Sha256) -> AttachmentStatus:
     with engine.begin() as conn:
         return attachments.status(conn, clinic, sha256)
+
+
+@router.get(
+    "/{sha256}/content",
+    summary="The bytes of one of this clinic's own complete files (a rebuild takes its files back)",
+    description="Only a file this clinic uploaded and the hub verified whole; the bytes as they arrived "
+    "(never recompressed). 404 attachment_not_found for any other, whoever else holds the same bytes.",
+    response_class=FileResponse,
+    responses={
+        **ERRORS,
+        200: {"content": {t: {} for t in limits.ATTACHMENT_MEDIA_TYPES}, "description": "The file"},
+        404: {"model": ErrorResponse, "description": "Not a complete file of this clinic"},
+    },
+)
+def get_content(clinic: ClinicCaller, engine: EngineDep, settings: SettingsDep, sha256: str = Sha256) -> FileResponse:
+    with engine.begin() as conn:
+        path, media_type = attachments.own_file(conn, settings.attachment_folder(), clinic, sha256)
+        audit.record(conn, clinic, "attachment.download", [sha256])
+    return FileResponse(
+        path,
+        media_type=media_type,
+        headers={"Content-Encoding": "identity", "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"},
+    )
 
 
 @router.put(

@@ -6,6 +6,12 @@ written as ``NAME.db.part`` and takes its real name (``<stem>-YYYYMMDD.db`` in t
 after the check. A copy that fails is moved to ``backups/rejected/`` and never rotated in, so a
 damaged database cannot push the good backups out.
 
+A backup carries the attachment files its database names (data/backup_files.py): they go into the
+store shared by the backups of the folder, verified by hash, before the copy takes its name; a
+backup whose files could not all be carried (a file gone or damaged beside the database, and not
+in the store from an earlier day either) is still kept, the database being worth more than the
+file, and ``db check`` / ``db restore`` name what it lacks.
+
 Rotation keeps verified backups only: the newest of each of the last 7 days that have one, then
 the newest of each of 4 more weeks and of 3 more months (a longer tail, so a slow corruption that
 went unnoticed for days still leaves a good backup from before it).
@@ -22,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from clinic_tui.data import backup_files
 from clinic_tui.data.private_files import create_private, private_folder, restrict
 
 DAILY_PATTERN = re.compile(r"^(?P<stem>.+)-(?P<day>\d{8})\.db$")
@@ -91,6 +98,8 @@ def backup_to(source: Path | str, target: Path | str, *, verify: bool = True) ->
         raise
     if verify and (problems := copy_problems(partial)):
         raise BackupRejected(_reject(partial, target), problems)
+    # The files first: a backup under its real name always has in its store what could be carried.
+    backup_files.carry(partial, backup_files.live_folder(source), backup_files.store_of(target))
     # Only a finished, checked copy takes the real name, so a power cut never leaves a half backup looking whole.
     partial.replace(target)
     return target
@@ -125,6 +134,7 @@ def daily_backup(
     if not target.exists():
         made = backup_to(source, target)
     rotate(Path(backup_dir), source.stem, daily=keep)
+    backup_files.clean_store(backup_dir)  # only files no backup left in the folder names
     if os.name == "posix":  # backups made before files were created owner-only
         os.chmod(backup_dir, 0o700)
         for _day, path in _dailies(Path(backup_dir), source.stem):
@@ -190,6 +200,9 @@ class BackupInfo:
     size: int
     counts: dict[str, int] = field(default_factory=dict)
     problem: str | None = None  # why it cannot be used; None for a sound backup
+    # Attachment files it names that its store lacks (or, checked, that no longer hash right):
+    # it can still be restored, without them.
+    file_problems: list[backup_files.FileProblem] = field(default_factory=list)
 
     @property
     def sound(self) -> bool:
@@ -231,6 +244,7 @@ def list_backups(database: Path, backup_dir: Path, *, check: bool = False) -> li
             info.counts = backup_contents(path)
             if check and (problems := copy_problems(path)):
                 info.problem = problems[0]
+            info.file_problems = backup_files.backup_problems(path, full=check)
         except (DatabaseError, sqlite3.Error) as exc:
             info.problem = getattr(exc, "kind", None) or str(exc)
         found.append(info)
@@ -275,6 +289,7 @@ RESTORED_KEY = "restored_from"  # app_setting: the backup the database was resto
 def restore_backup(database: Path, backup: Path, backup_dir: Path) -> Path | None:
     """Put ``backup`` in place of ``database``; the file it replaces (with its log) is moved to
     ``backup_dir/replaced/`` and returned (None when there was none). Never deletes anything.
+    The attachment files the backup names go back beside it from the backups' store.
 
     The backup is checked in full first (it may have been damaged on disk since it was made). The
     restored database records ``restored_from``, so the next sync knows its revision counters are
@@ -300,6 +315,10 @@ def restore_backup(database: Path, backup: Path, backup_dir: Path) -> Path | Non
         kept = set_aside(database, Path(backup_dir) / REPLACED_FOLDER, stamp)
         kept = kept if kept.exists() else None
     private_folder(database.parent)
+    # The files before the database that names them (nothing there is deleted: files are named by
+    # their hash, an extra one harms nothing); what the store lacks is named by the caller
+    # (backup_files.live_problems), and a sync fetches it again from the hub if the hub has it.
+    backup_files.put_back(backup, database)
     copy_into_place(backup, database)
     mark = json.dumps({"backup": backup.name, "at": datetime.now(UTC).isoformat(timespec="seconds")})
     with writing(database) as connection:

@@ -16,8 +16,9 @@ beside the database), like the rest of an ordinary sync: no ORM is loaded for it
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
@@ -159,3 +160,139 @@ def read_chunk(engine: Database, sha256: str, index: int, chunk_bytes: int) -> b
     with (database.with_name(database.name + ".attachments") / sha256).open("rb") as handle:
         handle.seek(index * chunk_bytes)
         return handle.read(chunk_bytes)
+
+
+# --- taking files back from the hub ------------------------------------------------------------------
+
+
+@dataclass
+class TakenBack:
+    fetched: int = 0  # files fetched from the hub, verified by their hash
+    fetched_bytes: int = 0
+    present: int = 0  # already beside the database, sound
+    lost: list[str] = field(default_factory=list)  # named by a request, not whole on the hub: gone
+
+
+def take_back(engine: Database, client: HubClient) -> TakenBack:
+    """Fetch from the hub every file this database's requests name that is not sound beside it (a
+    rebuild from the hub, a backup restored without its files), verified by its hash; record each
+    in ``attachment_file`` as held whole by the hub. A file the hub holds no complete copy of from
+    this clinic is lost: marked ``file_missing`` (the request's page says so), never sent.
+    Raises HubError when the link fails (run again: what came is kept)."""
+    from clinic_tui.data.backup_files import file_hash, live_folder, referenced
+
+    database = Path(database_path(engine))
+    names = referenced(database)
+    result = TakenBack()
+    if not names:
+        return result
+    with reading(engine) as cursor:
+        entries = _entries(cursor)
+        known = {row[0] for row in cursor.execute("SELECT sha256 FROM attachment_file")}
+    folder = live_folder(database)
+    for sha256 in sorted(names):
+        size, media_type = entries.get(sha256, (0, ""))
+        target = folder / sha256
+        if target.is_file() and file_hash(target) == sha256:
+            result.present += 1
+            _note_held(engine, sha256, size, media_type, known, "present")
+            continue
+        try:
+            written = _download(client, sha256, target)
+        except HubError as exc:
+            if exc.code != "attachment_not_found":
+                raise
+            result.lost.append(sha256)
+            _note_held(engine, sha256, size, media_type, known, "lost")
+            continue
+        result.fetched += 1
+        result.fetched_bytes += written
+        _note_held(engine, sha256, size, media_type, known)
+    return result
+
+
+def _entries(cursor: sqlite3.Cursor) -> dict[str, tuple[int, str]]:
+    import json
+
+    out: dict[str, tuple[int, str]] = {}
+    for (value,) in cursor.execute("SELECT attachments FROM remote_request"):
+        for entry in json.loads(value or "[]") or []:
+            if isinstance(entry, dict) and entry.get("sha256"):
+                out[str(entry["sha256"])] = (int(entry.get("size") or 0), str(entry.get("media_type") or ""))
+    return out
+
+
+def _download(client: HubClient, sha256: str, target: Path) -> int:
+    """The file into ``target`` through ``target.part`` (owner-only), taking its name only when
+    its bytes hash to it; raises HubError("damaged") when they do not (sent again next time)."""
+    import hashlib
+    import os
+
+    from clinic_tui.data.private_files import FILE_MODE, POSIX, private_folder
+
+    private_folder(target.parent)
+    partial = target.with_name(target.name + ".part")
+    digest = hashlib.sha256()
+    written = 0
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    try:
+        with os.fdopen(descriptor, "wb") as out:
+
+            def write(block: bytes) -> None:
+                nonlocal written
+                digest.update(block)
+                out.write(block)
+                written += len(block)
+
+            client.download_attachment(sha256, write)
+            out.flush()
+            os.fsync(out.fileno())
+        if POSIX:
+            os.chmod(partial, FILE_MODE)
+        if digest.hexdigest() != sha256:
+            raise HubError("damaged", f"{sha256[:12]}: the bytes do not hash to the file's name")
+        os.replace(partial, target)
+    finally:
+        if partial.exists():
+            partial.unlink()
+    return written
+
+
+def _note_held(
+    engine: Database, sha256: str, size: int, media_type: str, known: set[str], state: str = "fetched"
+) -> None:
+    """``attachment_file`` after a take-back: ``fetched`` (the hub holds it whole: nothing to
+    upload), ``present`` (sound beside the database: a row only if there was none, left to the next
+    sync to ask the hub), ``lost`` (marked ``file_missing``: shown on the request's page)."""
+    from clinic_tui.domain.attachments import chunk_count
+
+    total, now = chunk_count(size), stored_now()
+    with writing(engine) as cursor:
+        if sha256 not in known:
+            complete = state == "fetched"
+            cursor.execute(
+                "INSERT INTO attachment_file (sha256, size, media_type, chunks_total, chunks_sent, complete, problem, "
+                "added_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    sha256,
+                    size,
+                    media_type,
+                    total,
+                    total if complete else 0,
+                    complete,
+                    "file_missing" if state == "lost" else None,
+                    now,
+                    now,
+                ),
+            )
+            known.add(sha256)
+        elif state == "fetched":
+            cursor.execute(
+                "UPDATE attachment_file SET chunks_sent = chunks_total, complete = 1, problem = NULL, updated_at = ? "
+                "WHERE sha256 = ?",
+                (now, sha256),
+            )
+        elif state == "lost":
+            cursor.execute(
+                "UPDATE attachment_file SET problem = 'file_missing', updated_at = ? WHERE sha256 = ?", (now, sha256)
+            )

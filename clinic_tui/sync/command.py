@@ -4,6 +4,7 @@
     clinic-tui sync --check                                            test address, TLS, token
     clinic-tui sync set-token [--file PATH]                            store the clinic token (0600)
     clinic-tui sync rebuild [--db PATH]                                a new database from the hub
+    clinic-tui sync fetch-files [--db PATH]                            attachment files back from the hub
 
 Exit codes are those of ``clinic_tui.sync.engine`` (documented in docs/sync.md), so a scheduled
 task can tell "offline, try later" from "the token was revoked" from "records were rejected".
@@ -33,8 +34,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     sync.add_argument(
         "action",
         nargs="?",
-        choices=["set-token", "rebuild"],
-        help="set-token: store the clinic token; rebuild: set this clinic up again from the hub (new PC, lost file)",
+        choices=["set-token", "rebuild", "fetch-files"],
+        help="set-token: store the clinic token; rebuild: set this clinic up again from the hub (new PC, lost "
+        "file); fetch-files: take back from the hub the attachment files this database lacks",
     )
     sync.add_argument("--db", dest="sync_db", type=Path, help="database file")
     sync.add_argument("--hub", help="hub address, e.g. https://hub.example.cn:8600")
@@ -59,6 +61,10 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         from clinic_tui.sync.rebuild import rebuild
 
         return rebuild(settings, args.token)
+    if args.action == "fetch-files":
+        from clinic_tui.sync.rebuild import fetch_files
+
+        return fetch_files(settings, args.token)
     if args.check:
         return _check(settings, args)
     if settings.is_demo:

@@ -12,6 +12,12 @@ clinic whose database is gone is rebuilt from it. The rebuild
    (``sync/recovery.py``; cut off half-way, ``clinic-tui sync`` goes on where it stopped),
    then pulls the hospital's records and reconciles: the receipt says whether both sides match.
 
+4. the attachment files the requests taken back name are fetched from the hub (``GET
+   /attachments/{sha256}/content``: only this clinic's own complete files), each verified by its
+   hash, into the folder beside the database, and recorded as held by the hub (nothing to upload).
+   ``clinic-tui sync fetch-files`` does the same alone: after a rebuild cut off during the files,
+   or after ``clinic-tui db restore`` from a backup that lacked some of them.
+
 What the hub never had is lost: records not yet sent when the old PC failed, and the staff PINs
 (they never leave the clinic). Staff taken back have no PIN, and a staff member without a PIN
 signs in without one: the command lists them and says to set each PIN with ``clinic-tui staff
@@ -24,9 +30,14 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from clinic_tui.config import Settings
 from clinic_tui.i18n import _
+
+if TYPE_CHECKING:
+    from clinic_tui.sync.credentials import Connection
+    from clinic_tui.sync.local import Database
 
 REBUILT_FROM = "hub"  # the restored_from mark's "backup": the hub itself
 
@@ -75,6 +86,7 @@ def rebuild(settings: Settings, token: str | None) -> int:
     try:
         report = run_sync(opened.engine, settings, trigger=SyncTrigger.CLI, token=token)
         staff = _staff_without_pin(path)
+        files = _fetch_files(opened.engine, settings, connection) if report.exit_code == 0 else 0
     finally:
         opened.engine.dispose()
     print(report.message, file=sys.stdout if report.exit_code == 0 else sys.stderr)
@@ -87,7 +99,58 @@ def rebuild(settings: Settings, token: str | None) -> int:
                 "clinic-tui staff set-pin NAME before the PC is left alone."
             ).format(names=_(", ").join(staff))
         )
-    return report.exit_code
+    return report.exit_code or files
+
+
+def fetch_files(settings: Settings, token: str | None) -> int:
+    """``clinic-tui sync fetch-files``: the request's files this database lacks, from the hub."""
+    from clinic_tui.data.migrate import open_database
+    from clinic_tui.sync.credentials import SyncConfigError, resolve
+    from clinic_tui.sync.engine import EXIT_CONFIG
+
+    path = settings.database_path()
+    if not path.exists():
+        print(_("The file {path} is missing.").format(path=path), file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        connection = resolve(settings, token)
+    except SyncConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_CONFIG
+    opened = open_database(path, settings.backup_dir())
+    try:
+        return _fetch_files(opened.engine, settings, connection)
+    finally:
+        opened.engine.dispose()
+
+
+def _fetch_files(engine: Database, settings: Settings, connection: Connection) -> int:
+    """Take back the files; say what came and what is lost; an exit code."""
+    from clinic_tui.domain.attachments import size_text
+    from clinic_tui.sync.attachments import take_back
+    from clinic_tui.sync.client import HubError
+    from clinic_tui.sync.engine import client_for, exit_code_of, outcome_of
+    from clinic_tui.sync.texts import problem_message
+
+    try:
+        with client_for(settings, connection.hub_url, connection.token) as client:
+            taken = take_back(engine, client)
+    except HubError as exc:
+        print(problem_message(exc.problem, connection.hub_url, exc.detail), file=sys.stderr)
+        return exit_code_of(outcome_of(exc), exc.problem)
+    print(
+        _("Attachment files: {fetched} fetched from the hub ({size}), {present} already here.").format(
+            fetched=taken.fetched, size=size_text(taken.fetched_bytes), present=taken.present
+        )
+    )
+    if taken.lost:
+        print(
+            _("The hub holds no complete copy of {count} files: {names}").format(
+                count=len(taken.lost), names=_(", ").join(sha[:12] for sha in taken.lost)
+            ),
+            file=sys.stderr,
+        )
+    return 0
 
 
 def _create(path: Path, settings: Settings, code: str, name: str, clinic_id: str | None) -> None:

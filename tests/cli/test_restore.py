@@ -114,3 +114,73 @@ def test_restore_works_when_the_database_is_gone_and_refuses_a_damaged_backup(tm
     assert main(["--db", str(db), "--lang", "en", "db", "restore", "2", "--yes"]) == 0
     assert "kept as" not in capsys.readouterr().out  # there was nothing to keep
     assert main(["--db", str(db), "db", "check"]) == 0
+
+
+def _with_a_file(db: Path, complete: bool = False) -> tuple[str, bytes]:
+    """The demo's ECG request made to name a real file kept beside the database."""
+    import hashlib
+    import json
+    import os
+
+    data = b"%PDF-1.4\n" + os.urandom(200_000)
+    sha = hashlib.sha256(data).hexdigest()
+    folder = db.with_name(db.name + ".attachments")
+    folder.mkdir(mode=0o700, exist_ok=True)
+    (folder / sha).write_bytes(data)
+    entry = {"sha256": sha, "size": len(data), "media_type": "application/pdf", "name": "心电图-12导联.pdf"}
+    with sqlite3.connect(db) as connection:
+        connection.execute(
+            "UPDATE remote_request SET attachments = ? WHERE request_no = 'QS0101-20261108-R0001'",
+            (json.dumps([entry]),),
+        )
+        connection.execute("UPDATE attachment_file SET sha256 = ?, size = ?, complete = ?", (sha, len(data), complete))
+    connection.close()
+    return sha, data
+
+
+def test_db_check_names_the_request_of_a_missing_or_damaged_file(tmp_path, capsys):
+    db = _db(tmp_path)
+    # The demo's own tracing is not shipped, but the hub holds it whole: said, not a failure.
+    assert main(["--db", str(db), "--lang", "en", "db", "check"]) == 0
+    out = capsys.readouterr().out
+    assert "QS0101-20261108-R0001 心电图-12导联.pdf" in out and "is missing" in out and "fetch-files" in out
+
+    sha, data = _with_a_file(db)
+    assert main(["--db", str(db), "--lang", "en", "db", "check"]) == 0
+    assert "no problems found" in capsys.readouterr().out
+    stored = db.with_name(db.name + ".attachments") / sha
+    stored.write_bytes(data[:-1] + b"\0")
+    assert main(["--db", str(db), "--lang", "en", "db", "check"]) == 1
+    out = capsys.readouterr().out
+    assert f"Attachment file {sha[:12]} is damaged" in out and "QS0101-20261108-R0001" in out
+    stored.unlink()
+    assert main(["--db", str(db), "--lang", "en", "db", "check"]) == 1  # not on the hub yet: lost
+    out = capsys.readouterr().out
+    assert f"Attachment file {sha[:12]} is missing: request QS0101-20261108-R0001" in out
+
+
+def test_db_restore_puts_the_attachment_files_back(tmp_path, capsys):
+    db = _db(tmp_path)
+    sha, data = _with_a_file(db)
+    folder = tmp_path / "backups"
+    assert main(["--db", str(db), "db", "backup", "--to", str(folder / "clinic-20261201.db")]) == 0
+    assert (folder / "attachments" / sha).read_bytes() == data
+    live = db.with_name(db.name + ".attachments")
+    shutil.rmtree(live)
+    db.unlink()  # the disk that held both is gone; the backups were on another
+    capsys.readouterr()
+    assert main(["--db", str(db), "--lang", "en", "db", "restore"]) == 0
+    assert "without" not in capsys.readouterr().out  # the backup has its file
+    assert main(["--db", str(db), "--lang", "en", "db", "restore", "1", "--yes"]) == 0
+    assert (live / sha).read_bytes() == data
+    assert main(["--db", str(db), "--lang", "en", "db", "check"]) == 0
+
+    # A backup whose store lost the file: listed as such, restored without it, and said.
+    (folder / "attachments" / sha).unlink()
+    shutil.rmtree(live)
+    capsys.readouterr()
+    assert main(["--db", str(db), "--lang", "en", "db", "restore"]) == 0
+    assert "without 1 attachment files" in capsys.readouterr().out
+    assert main(["--db", str(db), "--lang", "en", "db", "restore", "1", "--yes"]) == 0
+    err = capsys.readouterr().err
+    assert f"Attachment file {sha[:12]} is missing: request QS0101-20261108-R0001" in err

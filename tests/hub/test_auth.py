@@ -49,6 +49,7 @@ LAB = [  # {ono}: a lab order number
 ]
 ATTACHMENTS = [  # a clinic's uploads of attachment files; {sha256}: a file's hash
     ("GET", "/api/v1/attachments/{sha256}", None),
+    ("GET", "/api/v1/attachments/{sha256}/content", None),
     ("PUT", "/api/v1/attachments/{sha256}", {"size": 10, "media_type": "application/pdf"}),
     ("PUT", "/api/v1/attachments/{sha256}/chunks/{index}", None),
 ]
