@@ -29,6 +29,7 @@ from clinic_tui.sync.credentials import is_loopback
 from clinic_tui.sync.wire import (
     API_PREFIX,
     API_VERSION,
+    COMPACT_PUSH,
     AttachmentStatus,
     HealthResponse,
     OwnClinic,
@@ -182,12 +183,17 @@ class HubClient:
             raise HubError("too_old", f"api_version {health.api_version!r}, this clinic speaks {API_VERSION!r}")
         return health
 
-    def push(self, body: bytes) -> PushResponse:
-        """Send one batch made by ``encode_batch``. Raises ``BatchTooLarge`` on 413."""
-        response = self._send(
-            "POST", "/sync/push", content=body, headers={"Content-Type": "application/json", "Content-Encoding": "gzip"}
-        )
-        return self._parse(PushResponse, response)
+    def push(self, body: bytes, *, compact: bool = False) -> PushResponse:
+        """Send one batch made by ``encode_batch``. Raises ``BatchTooLarge`` on 413.
+
+        ``compact`` asks for the answer of protocol revision 3 (``Prefer: return=minimal``): the
+        records the hub took plainly come back as a count and a hash (``answer.confirmed``), which
+        the caller must check against what it sent (``outbox.confirmed_items``). A hub before
+        revision 3 ignores the header and answers per record (``confirmed`` is None)."""
+        headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+        if compact:
+            headers["Prefer"] = COMPACT_PUSH
+        return self._parse(PushResponse, self._send("POST", "/sync/push", content=body, headers=headers))
 
     def pull(self, cursor: str | None, limit: int, *, with_reconcile: bool = False) -> PullResponse:
         """A page of the hub's changes; ``with_reconcile`` asks the last page to carry the reconcile

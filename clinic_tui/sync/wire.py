@@ -19,7 +19,11 @@ API_VERSION = "1"
 # Additions within API 1 that a client may use when the hub has them (docs/protocol.md, "Revisions"):
 # 2 = a pull's last page can carry the reconcile numbers (GET /sync/pull?with_reconcile=true), and
 # the reconcile answer names the API version. A hub of revision 1 refuses the parameter (422).
-PROTOCOL_REVISION = 2
+# 3 = the compact push answer: asked with ``Prefer: return=minimal`` (COMPACT_PUSH), the plainly
+# confirmed records are answered by a count and a hash (``Confirmed``), the others one by one. A hub
+# before it ignores the header and answers per record, as it always did.
+PROTOCOL_REVISION = 3
+COMPACT_PUSH = "return=minimal"  # the ``Prefer`` header's value (RFC 7240) asking for it
 API_PREFIX = "/api/v1"
 
 # --- Record kinds -------------------------------------------------------------------------------
@@ -113,11 +117,27 @@ class RecordResult(WireModel):
     )
 
 
+class Confirmed(WireModel):
+    """Protocol revision 3: the records of a batch the hub took plainly, not listed one by one."""
+
+    count: int = Field(ge=0, description="Records answered here: accepted + duplicate")
+    hash: str = Field(description="confirmation_hash of their (kind, id, revision)")
+    accepted: int = Field(ge=0, description="Of them, stored as new (status accepted, no code)")
+    duplicate: int = Field(ge=0, description="Of them, already held at exactly the revision sent")
+
+
 class PushResponse(WireModel):
     batch_id: str
     epoch: str
     replayed: bool = Field(False, description="True when this batch id was seen before: stored answers")
-    results: list[RecordResult]
+    results: list[RecordResult] = Field(
+        description="One answer per record in the order sent; in a compact answer (confirmed not null) "
+        "only the records it does not confirm"
+    )
+    confirmed: Confirmed | None = Field(
+        None, description="Protocol revision 3, asked with `Prefer: return=minimal`: the records not listed"
+    )
+    protocol_revision: int | None = Field(None, description="The hub's PROTOCOL_REVISION (absent before 3)")
 
 
 class PullChange(WireModel):
@@ -220,6 +240,15 @@ def record_set_hash(pairs: Iterable[tuple[str | uuid.UUID, int]]) -> str:
         )
         total += int.from_bytes(sha256(f"{canonical}:{int(revision)}".encode("ascii")).digest()[:16], "big")
     return f"{total % _HASH_MODULUS:032x}"
+
+
+def confirmation_hash(items: Iterable[tuple[str, str, int]]) -> str:
+    """What a compact push answer confirms (docs/protocol.md, "Compact answers"), as 32 hex digits:
+    the first 128 bits of sha256 over the lines ``"<kind> <id> <revision>\n"`` of the records, sorted
+    (id as sent and echoed by the hub: the canonical lower-case UUID). One hash per batch, which the
+    clinic recomputes from what it sent; the empty set hashes to sha256 of nothing."""
+    lines = sorted(f"{kind} {record_id} {int(revision)}\n" for kind, record_id, revision in items)
+    return hashlib.sha256("".join(lines).encode()).hexdigest()[:32]
 
 
 # --- Attachments of remote requests (docs/protocol.md, "Attachments") ---------------------------------
