@@ -19,14 +19,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-from pydantic_core import from_json, to_json
-
 from clinic_tui.data.sqlite_file import stored_datetime
 from clinic_tui.domain.referral import CLINIC_UP_STATUSES
 from clinic_tui.sync.local import Database, reading, writing
 from clinic_tui.sync.tables import SYNCED_TABLES
-from clinic_tui.sync.wire import confirmation_hash
 from clinic_tui.sync.wire_json import record_select
+from clinic_tui.sync.wire_rules import confirmation_hash
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -163,6 +161,8 @@ def build_batch(engine: Database, items: Iterable[OutboxItem]) -> tuple[list[Out
 
 def _with_clinic_status(cursor: sqlite3.Cursor, record: str) -> str:
     """A referral goes out with the status the clinic set (the hub owns the hospital's moves)."""
+    from pydantic_core import from_json, to_json  # referrals only: an empty sync never loads it
+
     parsed = from_json(record)
     status = _clinic_status(cursor, parsed["id"], parsed["data"]["status"])
     if status == parsed["data"]["status"]:

@@ -14,13 +14,16 @@ import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import NamedTuple, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from clinic_tui.sync import outbox
 from clinic_tui.sync.client import RESENDABLE_PROBLEMS, BatchTooLarge, HubClient, HubError, encode_batch
 from clinic_tui.sync.local import Database
 from clinic_tui.sync.outbox import OutboxItem
-from clinic_tui.sync.wire import MAX_PUSH_RECORDS, PushResponse
+from clinic_tui.sync.wire_rules import MAX_PUSH_RECORDS
+
+if TYPE_CHECKING:
+    from clinic_tui.sync.wire import PushResponse
 
 READ_AHEAD = 2000  # outbox keys read at once (in send order)
 PUSH_SWITCH_INTERVAL = 0.0005  # seconds; CPython's default is 0.005
