@@ -1,9 +1,11 @@
-"""The hub's reconcile numbers and pull pages as the clinic reads them, without pydantic.
+"""The hub's answers as the clinic's sync reads them, without pydantic: push answers, reconcile
+numbers and pull pages.
 
 A sync with nothing to send is one exchange: a pull page with no changes that carries the reconcile
 numbers (docs/sync.md, "Exchanges"). Reading it through the pydantic models of ``sync.wire`` meant
 importing pydantic and building the models' validators, most of that process's CPU beside Python
-itself (issue 19). These readers check the same shape by hand with the standard library's JSON;
+itself (issue 19); a day's push paid the same to read its answers. These readers check the same
+shape as the wire models by hand with the standard library's JSON;
 a page that brings changes is still read by ``wire.PullResponse`` (imported then), since applying
 them uses its typed records. An answer that is not of this shape raises ``ValueError``: the client
 turns it into a damaged transfer, as it does a pydantic ``ValidationError``.
@@ -17,6 +19,45 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from clinic_tui.sync.wire import PullChange
+
+
+_STATUSES = frozenset({"accepted", "duplicate", "rejected", "conflict"})
+
+
+@dataclass(frozen=True, slots=True)
+class RecordAnswer:
+    """The hub's answer about one record (``wire.RecordResult``)."""
+
+    id: str
+    kind: str | None
+    revision: int | None
+    status: str
+    hub_revision: int | None = None
+    code: str | None = None
+    message: str | None = None
+    params: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class ConfirmedNumbers:
+    """What a compact push answer confirms without listing it (``wire.Confirmed``)."""
+
+    count: int
+    hash: str
+    accepted: int
+    duplicate: int
+
+
+@dataclass(frozen=True)
+class PushAnswer:
+    """``POST /sync/push`` (``wire.PushResponse``)."""
+
+    batch_id: str
+    epoch: str
+    replayed: bool
+    results: list[RecordAnswer]
+    confirmed: ConfirmedNumbers | None = None
+    protocol_revision: int | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +103,46 @@ def _object(content: bytes | dict[str, Any]) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise ValueError("expected an object")
     return document
+
+
+def _record_answer(value: Any) -> RecordAnswer:
+    result = _object(value)
+    status = _field(result, "status", str)
+    if status not in _STATUSES:
+        raise ValueError(f"status: {status[:40]!r}")
+    params = _field(result, "params", dict, optional=True)
+    if params is not None and not all(isinstance(v, str) for v in params.values()):
+        raise ValueError("params: text values expected")
+    return RecordAnswer(
+        _field(result, "id", str),
+        _field(result, "kind", str, optional=True),
+        _field(result, "revision", int, optional=True),
+        status,
+        _field(result, "hub_revision", int, optional=True),
+        _field(result, "code", str, optional=True),
+        _field(result, "message", str, optional=True),
+        params,
+    )
+
+
+def read_push_answer(content: bytes) -> PushAnswer:
+    document = _object(content)
+    confirmed = _field(document, "confirmed", dict, optional=True)
+    if confirmed is not None:
+        confirmed = ConfirmedNumbers(
+            _field(confirmed, "count", int),
+            _field(confirmed, "hash", str),
+            _field(confirmed, "accepted", int),
+            _field(confirmed, "duplicate", int),
+        )
+    return PushAnswer(
+        _field(document, "batch_id", str),
+        _field(document, "epoch", str),
+        bool(_field(document, "replayed", bool, optional=True)),
+        [_record_answer(result) for result in _field(document, "results", list)],
+        confirmed,
+        _field(document, "protocol_revision", int, optional=True),
+    )
 
 
 def read_numbers(content: bytes | dict[str, Any]) -> HubNumbers:

@@ -24,7 +24,7 @@ if "httpx" not in sys.modules:
     sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 import httpx
 
-from clinic_tui.sync.answers import HubNumbers, PullPage, read_numbers, read_pull_page
+from clinic_tui.sync.answers import HubNumbers, PullPage, PushAnswer, read_numbers, read_pull_page, read_push_answer
 from clinic_tui.sync.credentials import is_loopback
 from clinic_tui.sync.wire_rules import API_PREFIX, API_VERSION, COMPACT_PUSH
 
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     # send reads its one answer with ``sync.answers`` and never loads pydantic (issue 19).
     from pydantic import BaseModel
 
-    from clinic_tui.sync.wire import AttachmentStatus, HealthResponse, OwnClinic, OwnPage, PushResponse
+    from clinic_tui.sync.wire import AttachmentStatus, HealthResponse, OwnClinic, OwnPage
 
     _Model = TypeVar("_Model", bound=BaseModel)
 
@@ -81,12 +81,21 @@ class BatchTooLarge(HubError):
     """413: the batch has too many records or too many bytes; send it in halves."""
 
 
-def encode_batch(records: list[str]) -> bytes:
+class PushBody(bytes):
+    """A push body as sent (gzip), knowing its batch id: an answer naming another batch is not an
+    answer to it (``Pusher`` resends it, as it does a damaged answer)."""
+
+    batch_id: str
+
+
+def encode_batch(records: list[str]) -> PushBody:
     """A push body: a new batch id and the records (each a wire record as JSON text, see
     ``sync.wire_json``), gzip level 6: a tenth of the plain size, for a third of the CPU of level 9.
     Resending these bytes resends the same batch id."""
-    body = f'{{"batch_id":"{uuid.uuid4().hex}","records":[{",".join(records)}]}}'
-    return gzip.compress(body.encode(), compresslevel=6)
+    batch_id = uuid.uuid4().hex
+    body = PushBody(gzip.compress(f'{{"batch_id":"{batch_id}","records":[{",".join(records)}]}}'.encode(), 6))
+    body.batch_id = batch_id
+    return body
 
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:
@@ -183,19 +192,17 @@ class HubClient:
             raise HubError("too_old", f"api_version {health.api_version!r}, this clinic speaks {API_VERSION!r}")
         return health
 
-    def push(self, body: bytes, *, compact: bool = False) -> PushResponse:
+    def push(self, body: bytes, *, compact: bool = False) -> PushAnswer:
         """Send one batch made by ``encode_batch``. Raises ``BatchTooLarge`` on 413.
 
         ``compact`` asks for the answer of protocol revision 3 (``Prefer: return=minimal``): the
         records the hub took plainly come back as a count and a hash (``answer.confirmed``), which
         the caller must check against what it sent (``outbox.confirmed_items``). A hub before
         revision 3 ignores the header and answers per record (``confirmed`` is None)."""
-        from clinic_tui.sync.wire import PushResponse
-
         headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
         if compact:
             headers["Prefer"] = COMPACT_PUSH
-        return self._parse(PushResponse, self._send("POST", "/sync/push", content=body, headers=headers))
+        return self._read(read_push_answer, self._send("POST", "/sync/push", content=body, headers=headers))
 
     def pull(self, cursor: str | None, limit: int, *, with_reconcile: bool = False) -> PullPage:
         """A page of the hub's changes; ``with_reconcile`` asks the last page to carry the reconcile

@@ -187,10 +187,11 @@ def confirmed_items(sent: list[OutboxItem], answer: Any) -> list[OutboxItem] | N
     """The records a compact push answer (protocol revision 3) confirms without listing them: every
     record sent that the answer does not list, if their number and ``confirmation_hash`` are the
     ones the hub states; None when they are not (then nothing may be taken as confirmed: ask for
-    the per-record answer). ``[]`` for a per-record answer."""
+    the per-record answer). ``[]`` for a per-record answer, which answers every record sent (one
+    that does not is as untrustworthy: None)."""
     confirmed = answer.confirmed
     if confirmed is None:
-        return []
+        return [] if len(answer.results) == len(sent) else None
     listed = {(result.id, result.revision) for result in answer.results}
     rest = [item for item in sent if (item.record_id, item.revision) not in listed]
     if (

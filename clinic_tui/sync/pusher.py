@@ -14,16 +14,14 @@ import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import NamedTuple, Protocol
 
 from clinic_tui.sync import outbox
+from clinic_tui.sync.answers import PushAnswer
 from clinic_tui.sync.client import RESENDABLE_PROBLEMS, BatchTooLarge, HubClient, HubError, encode_batch
 from clinic_tui.sync.local import Database
 from clinic_tui.sync.outbox import OutboxItem
 from clinic_tui.sync.wire_rules import MAX_PUSH_RECORDS
-
-if TYPE_CHECKING:
-    from clinic_tui.sync.wire import PushResponse
 
 READ_AHEAD = 2000  # outbox keys read at once (in send order)
 PUSH_SWITCH_INTERVAL = 0.0005  # seconds; CPython's default is 0.005
@@ -39,7 +37,7 @@ class Answer(NamedTuple):
     """The hub's answer to a batch, checked: ``confirmed`` the records a compact answer confirmed
     without listing them (empty for a per-record answer)."""
 
-    response: PushResponse
+    response: PushAnswer
     confirmed: list[OutboxItem]
 
 
@@ -204,14 +202,18 @@ class Pusher:
                 raise self._failure
         return Answer(answer, confirmed)
 
-    def _send(self, sent: list[OutboxItem], body: bytes) -> PushResponse | HubError:
+    def _send(self, sent: list[OutboxItem], body: bytes) -> PushAnswer | HubError:
         if self._failure is not None:
             # The batch before this one failed (offline, token refused): the sync stops there, and
             # this one, already queued, is not sent: its own resends would make the doctor wait.
             raise self._failure
         for attempt in range(RESENDS):
             try:
-                return self.client.push(body, compact=self.compact)
+                answer = self.client.push(body, compact=self.compact)
+                if answer.batch_id != getattr(body, "batch_id", answer.batch_id):
+                    # Garbled on the way (a short answer travels uncompressed), or not ours.
+                    raise HubError("damaged", "push answer: another batch id")
+                return answer
             except BatchTooLarge as exc:
                 return exc
             except HubError as exc:

@@ -123,7 +123,9 @@ def test_an_answer_that_does_not_check_out_confirms_nothing():
     assert confirmed_items(sent, answer([], 3, honest)) is None  # the rejection left out
     assert confirmed_items(sent, answer([rejected], 2, confirmation_hash(sent[:2]))) is None  # other records
     assert confirmed_items(sent, answer([rejected], 2, honest, accepted=1)) is None  # counts that do not add up
-    assert confirmed_items(sent, SimpleNamespace(confirmed=None, results=[])) == []  # a per-record answer
+    every = [SimpleNamespace(id=item.record_id, revision=1) for item in sent]
+    assert confirmed_items(sent, SimpleNamespace(confirmed=None, results=every)) == []  # a per-record answer
+    assert confirmed_items(sent, SimpleNamespace(confirmed=None, results=every[1:])) is None  # one missing
 
 
 class _Rewriting:

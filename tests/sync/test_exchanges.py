@@ -17,7 +17,7 @@ from clinic_tui.sync import state as sync_state
 from clinic_tui.sync.client import HubClient
 from clinic_tui.sync.engine import run_sync
 from clinic_tui.sync.outbox import apply_push_answers, build_batch, pending_items
-from clinic_tui.sync.wire import PROTOCOL_REVISION, PushResponse
+from clinic_tui.sync.wire import PROTOCOL_REVISION
 
 from .conftest import HubServer, database_path
 
@@ -136,7 +136,7 @@ def test_an_older_client_still_syncs_with_this_hub(hub, small_clinic):
         health = client.health()
         assert client.reconcile().kinds == {}
         sent, bodies = build_batch(engine, pending_items(engine))
-        answer: PushResponse = client.push(_gzip(bodies))
+        answer = client.push(_gzip(bodies))
         apply_push_answers(engine, sent, answer.results)
         page = client.pull(None, 100)
         numbers = client.reconcile()
