@@ -23,7 +23,7 @@ from pydantic_core import to_json
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from clinic_hub import audit, body, changes, limits
+from clinic_hub import audit, body, changes, limits, push_answer
 from clinic_hub.accounts import Principal
 from clinic_hub.db import utcnow
 from clinic_hub.errors import ApiError, safe_validation_errors
@@ -38,7 +38,6 @@ from clinic_hub.incoming import (
 )
 from clinic_hub.lab_intake import INTERPRETERS as LAB_INTERPRETERS
 from clinic_hub.limits import BATCH_ID, OutOfBounds
-from clinic_hub.messages import message
 from clinic_hub.models import PushBatch, table_of
 from clinic_hub.record_store import RecordWriter, StoredVersion, stored_versions
 from clinic_hub.referral_intake import INTERPRETERS as REFERRAL_INTERPRETERS
@@ -100,28 +99,6 @@ def _accepted(rec: Incoming) -> dict[str, Any]:
     }
 
 
-def _render(answers: list[dict[str, Any]], language: str) -> list[dict[str, Any]]:
-    """RecordResult-shaped dicts. Plain dicts: building and validating 500 models per batch would
-    cost more than storing the batch."""
-    rendered = []
-    for a in answers:
-        result = {
-            "id": a["id"],
-            "kind": a["kind"],
-            "revision": a["revision"],
-            "status": a["status"],
-            "hub_revision": a["hub_revision"],
-            "code": a["code"],
-            "message": message(a["code"], language, **a["params"]) if a["code"] else None,
-        }
-        if a["params"]:
-            # The values of the code's sentence, so that a clinic shows it in its own doctor's
-            # language later, not in the language it happened to push in (sync/rejections.py).
-            result["params"] = a["params"]
-        rendered.append(result)
-    return rendered
-
-
 def parse_envelope(payload: Any, max_records: int) -> tuple[str, list[Any]]:
     if not isinstance(payload, dict):
         raise ApiError(
@@ -147,15 +124,18 @@ def parse_envelope(payload: Any, max_records: int) -> tuple[str, list[Any]]:
     return batch_id, records
 
 
-def push_body(engine: Engine, clinic: Principal, json_body: bytes, language: str, max_records: int) -> dict[str, Any]:
-    """Store a batch sent as JSON; returns the PushResponse as JSON-ready data."""
+def push_body(
+    engine: Engine, clinic: Principal, json_body: bytes, language: str, max_records: int, *, compact: bool = False
+) -> dict[str, Any]:
+    """Store a batch sent as JSON; returns the PushResponse as JSON-ready data (``compact``: the
+    answer of protocol revision 3, see ``push_answer``)."""
     well_formed = read_well_formed(json_body, max_records)
     if well_formed is None:
         batch_id, checked = read_carefully(json_body, max_records)
     else:
         batch_id, records = well_formed
         checked = [_checked(rec) for rec in records]
-    return _store_batch(engine, clinic, batch_id, checked, language)
+    return _store_batch(engine, clinic, batch_id, checked, language, compact=compact)
 
 
 def read_carefully(json_body: bytes, max_records: int) -> tuple[str, list[Incoming | dict[str, Any]]]:
@@ -177,7 +157,13 @@ def handle_push(engine: Engine, clinic: Principal, payload: Any, language: str, 
 
 
 def _store_batch(
-    engine: Engine, clinic: Principal, batch_id: str, checked: list[Incoming | dict[str, Any]], language: str
+    engine: Engine,
+    clinic: Principal,
+    batch_id: str,
+    checked: list[Incoming | dict[str, Any]],
+    language: str,
+    *,
+    compact: bool = False,
 ) -> dict[str, Any]:
     """``checked``: each record, or the answer that already refuses it."""
     for attempt in (1, 2):
@@ -209,7 +195,7 @@ def _store_batch(
     log.info(
         "push", extra={"fields": {"clinic": clinic.clinic_code, "batch_id": batch_id, "replayed": replayed, **counts}}
     )
-    return {"batch_id": batch_id, "epoch": epoch, "replayed": replayed, "results": _render(answers, language)}
+    return push_answer.render(batch_id, epoch, replayed, answers, language, compact=compact)
 
 
 class _Names(msgspec.Struct):

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic_core import to_json
 from starlette.concurrency import run_in_threadpool
 
-from clinic_hub import body, limits
+from clinic_hub import body, limits, push_answer
 from clinic_hub import pull as pull_service
 from clinic_hub import push as push_service
 from clinic_hub.dependencies import NO_NUL, STRICT_QUERY, ClinicCaller, EngineDep, LanguageDep, SettingsDep
 from clinic_tui.sync.wire import (
+    COMPACT_PUSH,
     ErrorResponse,
     PullResponse,
     PushResponse,
@@ -51,8 +52,9 @@ PUSH_BODY = {
     response_model=PushResponse,
     summary="Push a batch of records",
     description="Upserts each record by (id, revision) and answers per record: accepted, duplicate, "
-    "rejected (code + message) or conflict. The same batch_id sent again returns the stored "
-    "answers and changes nothing.",
+    "rejected (code + message) or conflict. With `Prefer: return=minimal` (protocol revision 3) the "
+    "records taken plainly are answered by a count and a hash (`confirmed`) and only the others are "
+    "listed. The same batch_id sent again returns the stored answers and changes nothing.",
     openapi_extra=PUSH_BODY,
     responses={
         **ERRORS,
@@ -66,18 +68,28 @@ PUSH_BODY = {
     },
 )
 async def push(
-    request: Request, clinic: ClinicCaller, engine: EngineDep, settings: SettingsDep, language: LanguageDep
+    request: Request,
+    clinic: ClinicCaller,
+    engine: EngineDep,
+    settings: SettingsDep,
+    language: LanguageDep,
+    prefer: str | None = Header(
+        None,
+        description="`return=minimal` (protocol revision 3): the compact answer, see `confirmed`",
+    ),
 ) -> Response:
     raw = await body.read_limited(request, settings.max_body_bytes)
     encoding = request.headers.get("content-encoding")
+    compact = push_answer.wants_compact(prefer)
 
     def work() -> bytes:  # inflating and parsing 500 records would stall the event loop
         json_body = body.inflated(raw, encoding, settings.max_inflated_bytes)
-        answer = push_service.push_body(engine, clinic, json_body, language, settings.max_push_records)
+        answer = push_service.push_body(engine, clinic, json_body, language, settings.max_push_records, compact=compact)
         return to_json(answer)
 
     # A ready-made Response: FastAPI would otherwise validate the 500 answers once more.
-    return Response(await run_in_threadpool(work), media_type="application/json")
+    headers = {"Preference-Applied": COMPACT_PUSH} if compact else None
+    return Response(await run_in_threadpool(work), media_type="application/json", headers=headers)
 
 
 @router.get(

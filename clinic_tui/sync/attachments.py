@@ -21,12 +21,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from clinic_tui.sync.client import RESENDABLE_PROBLEMS, HubClient, HubError
 from clinic_tui.sync.local import Database, database_path, reading, writing
 from clinic_tui.sync.outbox import stored_now
 from clinic_tui.sync.pusher import RESENDS, back_off
-from clinic_tui.sync.wire import AttachmentStatus
+
+if TYPE_CHECKING:
+    from clinic_tui.sync.wire import AttachmentStatus
 
 # The hub's codes that refuse a file for good (sending it again will not help).
 REFUSED = frozenset(

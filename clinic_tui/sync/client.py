@@ -14,7 +14,7 @@ import sys
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
 if "httpx" not in sys.modules:
@@ -23,22 +23,21 @@ if "httpx" not in sys.modules:
     # module absent makes httpx define a stub instead (its documented fallback when they are not).
     sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 import httpx
-from pydantic import BaseModel, ValidationError
 
+from clinic_tui.sync.answers import HubNumbers, PullPage, PushAnswer, read_numbers, read_pull_page, read_push_answer
 from clinic_tui.sync.credentials import is_loopback
-from clinic_tui.sync.wire import (
-    API_PREFIX,
-    API_VERSION,
-    AttachmentStatus,
-    HealthResponse,
-    OwnClinic,
-    OwnPage,
-    PullResponse,
-    PushResponse,
-    ReconcileResponse,
-)
+from clinic_tui.sync.wire_rules import API_PREFIX, API_VERSION, COMPACT_PUSH
 
-_Model = TypeVar("_Model", bound=BaseModel)
+if TYPE_CHECKING:
+    # The pydantic models are imported where an answer is read with them: a sync with nothing to
+    # send reads its one answer with ``sync.answers`` and never loads pydantic (issue 19).
+    from pydantic import BaseModel
+
+    from clinic_tui.sync.wire import AttachmentStatus, HealthResponse, OwnClinic, OwnPage
+
+    _Model = TypeVar("_Model", bound=BaseModel)
+
+_Answer = TypeVar("_Answer")
 
 # A 2G link: a connection may take seconds to set up and a batch answer a minute to come back.
 CONNECT_TIMEOUT = 10.0
@@ -82,12 +81,21 @@ class BatchTooLarge(HubError):
     """413: the batch has too many records or too many bytes; send it in halves."""
 
 
-def encode_batch(records: list[str]) -> bytes:
+class PushBody(bytes):
+    """A push body as sent (gzip), knowing its batch id: an answer naming another batch is not an
+    answer to it (``Pusher`` resends it, as it does a damaged answer)."""
+
+    batch_id: str
+
+
+def encode_batch(records: list[str]) -> PushBody:
     """A push body: a new batch id and the records (each a wire record as JSON text, see
     ``sync.wire_json``), gzip level 6: a tenth of the plain size, for a third of the CPU of level 9.
     Resending these bytes resends the same batch id."""
-    body = f'{{"batch_id":"{uuid.uuid4().hex}","records":[{",".join(records)}]}}'
-    return gzip.compress(body.encode(), compresslevel=6)
+    batch_id = uuid.uuid4().hex
+    body = PushBody(gzip.compress(f'{{"batch_id":"{batch_id}","records":[{",".join(records)}]}}'.encode(), 6))
+    body.batch_id = batch_id
+    return body
 
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:
@@ -176,20 +184,27 @@ class HubClient:
     # --- endpoints --------------------------------------------------------------------------------
     def health(self) -> HealthResponse:
         """The hub's API version and epoch (no token needed). Refuses a hub speaking another API."""
+        from clinic_tui.sync.wire import HealthResponse
+
         # An answer that is not a health document: not a clinic-hub (or one from before this API).
         health = self._parse(HealthResponse, self._send("GET", "/health"), problem="protocol")
         if health.api_version != API_VERSION:
             raise HubError("too_old", f"api_version {health.api_version!r}, this clinic speaks {API_VERSION!r}")
         return health
 
-    def push(self, body: bytes) -> PushResponse:
-        """Send one batch made by ``encode_batch``. Raises ``BatchTooLarge`` on 413."""
-        response = self._send(
-            "POST", "/sync/push", content=body, headers={"Content-Type": "application/json", "Content-Encoding": "gzip"}
-        )
-        return self._parse(PushResponse, response)
+    def push(self, body: bytes, *, compact: bool = False) -> PushAnswer:
+        """Send one batch made by ``encode_batch``. Raises ``BatchTooLarge`` on 413.
 
-    def pull(self, cursor: str | None, limit: int, *, with_reconcile: bool = False) -> PullResponse:
+        ``compact`` asks for the answer of protocol revision 3 (``Prefer: return=minimal``): the
+        records the hub took plainly come back as a count and a hash (``answer.confirmed``), which
+        the caller must check against what it sent (``outbox.confirmed_items``). A hub before
+        revision 3 ignores the header and answers per record (``confirmed`` is None)."""
+        headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+        if compact:
+            headers["Prefer"] = COMPACT_PUSH
+        return self._read(read_push_answer, self._send("POST", "/sync/push", content=body, headers=headers))
+
+    def pull(self, cursor: str | None, limit: int, *, with_reconcile: bool = False) -> PullPage:
         """A page of the hub's changes; ``with_reconcile`` asks the last page to carry the reconcile
         numbers too (protocol revision 2: a hub before it answers 422, see ``OldHub``)."""
         params: dict[str, Any] = {"limit": limit}
@@ -203,10 +218,12 @@ class HubClient:
             if with_reconcile and exc.status == 422 and exc.code == "invalid_request":
                 raise OldHub("with_reconcile") from exc
             raise
-        return self._parse(PullResponse, response)
+        return self._read(read_pull_page, response)
 
     def own(self, kind: str, after: str | None, limit: int) -> OwnPage:
         """A page of this clinic's own records as the hub holds them (after a restore)."""
+        from clinic_tui.sync.wire import OwnPage
+
         params: dict[str, Any] = {"kind": kind, "limit": limit}
         if after:
             params["after"] = after
@@ -214,23 +231,29 @@ class HubClient:
 
     def own_clinic(self) -> OwnClinic:
         """Who this clinic is on the hub (code, name, the clinic id of its records): for a rebuild."""
+        from clinic_tui.sync.wire import OwnClinic
+
         return self._parse(OwnClinic, self._send("GET", "/sync/own/clinic"))
 
-    def reconcile(self) -> ReconcileResponse:
+    def reconcile(self) -> HubNumbers:
         """The hub's numbers of this clinic's records. Refuses a hub speaking another API (a sync
         may start here instead of at GET /health)."""
-        numbers = self._parse(ReconcileResponse, self._send("GET", "/sync/reconcile"))
+        numbers = self._read(read_numbers, self._send("GET", "/sync/reconcile"))
         if numbers.api_version not in (None, API_VERSION):  # None: a hub before protocol revision 2
             raise HubError("too_old", f"api_version {numbers.api_version!r}, this clinic speaks {API_VERSION!r}")
         return numbers
 
     def declare_attachment(self, sha256: str, size: int, media_type: str) -> AttachmentStatus:
         """Start (or resume) the upload of a file: the hub answers the chunks it still lacks."""
+        from clinic_tui.sync.wire import AttachmentStatus
+
         body = {"size": size, "media_type": media_type}
         return self._parse(AttachmentStatus, self._send("PUT", f"/attachments/{sha256}", json=body))
 
     def put_chunk(self, sha256: str, index: int, data: bytes) -> AttachmentStatus:
         """Send one chunk as it is in the file (never compressed: the bytes travel as taken)."""
+        from clinic_tui.sync.wire import AttachmentStatus
+
         response = self._send(
             "PUT",
             f"/attachments/{sha256}/chunks/{index}",
@@ -287,10 +310,20 @@ class HubClient:
     def _parse(model: type[_Model], response: httpx.Response, *, problem: str = "damaged") -> _Model:
         """The answer as ``model``. From an endpoint that answered 200, a body that is not JSON or
         not of this shape is a damaged transfer (resent), not a hub of another version."""
+        from pydantic import ValidationError
+
         try:
             return model.model_validate_json(response.content)
         except (ValidationError, ValueError) as exc:
             raise HubError(problem, f"{model.__name__}: {str(exc)[:200]}", status=response.status_code) from exc
+
+    @staticmethod
+    def _read(reader: Callable[[bytes], _Answer], response: httpx.Response) -> _Answer:
+        """The answer read by one of ``sync.answers``' readers (no pydantic); damaged if not of its shape."""
+        try:
+            return reader(response.content)
+        except ValueError as exc:  # json.JSONDecodeError and pydantic's ValidationError are ValueErrors
+            raise HubError("damaged", f"{reader.__name__}: {str(exc)[:200]}", status=response.status_code) from exc
 
 
 def _error_body(response: httpx.Response) -> tuple[str | None, str]:

@@ -20,6 +20,7 @@ from clinic_tui import clock
 from clinic_tui.config import Settings
 from clinic_tui.i18n import _, current_language
 from clinic_tui.sync import attachments, recovery, state
+from clinic_tui.sync.answers import HubNumbers, PullPage
 from clinic_tui.sync.client import HubClient, HubError, OldHub
 from clinic_tui.sync.credentials import SyncConfigError, resolve
 from clinic_tui.sync.local import Database, database_path, orm_engine
@@ -27,7 +28,7 @@ from clinic_tui.sync.lock import SyncBusy, sync_lock
 from clinic_tui.sync.pusher import RESENDS, Pusher, back_off
 from clinic_tui.sync.status import REACHED_HUB, SyncOutcome, SyncTrigger
 from clinic_tui.sync.texts import attachment_text, kind_label, problem_message, receipt_text
-from clinic_tui.sync.wire import MAX_PULL_LIMIT, PullResponse, ReconcileResponse
+from clinic_tui.sync.wire_rules import MAX_PULL_LIMIT
 
 OUTCOMES = tuple(outcome for outcome in SyncOutcome if outcome != SyncOutcome.RUNNING)  # how a sync can end
 # Exit codes of `clinic-tui sync` (docs/sync.md): a scheduled task can act on each.
@@ -177,13 +178,13 @@ class _Run:
         )
         self.recovered = False
         self.waiting = 0  # records the take-back left for after the pull (recovery.WAITING_KINDS)
-        self.hub_numbers: ReconcileResponse | None = None
+        self.hub_numbers: HubNumbers | None = None
         # Protocol revision 2: the pull's last page brings the reconcile numbers (an older hub
         # refuses the question once; then reconcile asks on its own). ``fresh``: numbers that no
         # push has made stale yet.
         self.numbers_with_pull = True
         self.requeued = False
-        self.fresh: ReconcileResponse | None = None
+        self.fresh: HubNumbers | None = None
 
     def tell(self, phase: str, done: int, total: int | None) -> None:
         if self._progress is not None:
@@ -245,7 +246,7 @@ class _Run:
                 self.fresh = page.reconcile
                 return
 
-    def _pull_page(self, cursor: str | None) -> PullResponse:
+    def _pull_page(self, cursor: str | None) -> PullPage:
         if self.numbers_with_pull:
             try:
                 return _again_if_damaged(partial(self.client.pull, cursor, self.pull_limit, with_reconcile=True))

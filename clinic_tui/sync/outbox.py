@@ -19,13 +19,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-from pydantic_core import from_json, to_json
-
 from clinic_tui.data.sqlite_file import stored_datetime
 from clinic_tui.domain.referral import CLINIC_UP_STATUSES
 from clinic_tui.sync.local import Database, reading, writing
 from clinic_tui.sync.tables import SYNCED_TABLES
 from clinic_tui.sync.wire_json import record_select
+from clinic_tui.sync.wire_rules import confirmation_hash
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -162,6 +161,8 @@ def build_batch(engine: Database, items: Iterable[OutboxItem]) -> tuple[list[Out
 
 def _with_clinic_status(cursor: sqlite3.Cursor, record: str) -> str:
     """A referral goes out with the status the clinic set (the hub owns the hospital's moves)."""
+    from pydantic_core import from_json, to_json  # referrals only: an empty sync never loads it
+
     parsed = from_json(record)
     status = _clinic_status(cursor, parsed["id"], parsed["data"]["status"])
     if status == parsed["data"]["status"]:
@@ -182,19 +183,46 @@ _TOUCH_NEWER = (
 )
 
 
-def apply_push_answers(
-    engine: Database, sent: list[OutboxItem], results: list[Any]
-) -> tuple[AnswerCounts, dict[str, str]]:
-    """Apply the hub's per-record answers in one transaction; returns the counts and the conflicts.
+def confirmed_items(sent: list[OutboxItem], answer: Any) -> list[OutboxItem] | None:
+    """The records a compact push answer (protocol revision 3) confirms without listing them: every
+    record sent that the answer does not list, if their number and ``confirmation_hash`` are the
+    ones the hub states; None when they are not (then nothing may be taken as confirmed: ask for
+    the per-record answer). ``[]`` for a per-record answer, which answers every record sent (one
+    that does not is as untrustworthy: None)."""
+    confirmed = answer.confirmed
+    if confirmed is None:
+        return [] if len(answer.results) == len(sent) else None
+    listed = {(result.id, result.revision) for result in answer.results}
+    rest = [item for item in sent if (item.record_id, item.revision) not in listed]
+    if (
+        len(rest) != confirmed.count
+        or confirmed.accepted + confirmed.duplicate != confirmed.count
+        or confirmation_hash(rest) != confirmed.hash
+    ):
+        return None
+    return rest
 
-    A row is removed (accepted, duplicate, conflict) or marked rejected only if it still holds the
-    revision that was answered (``WHERE ... AND revision = ?``): an edit made while the batch was
-    in flight bumped the revision, so it stays pending and its attempt is counted.
+
+def apply_push_answers(
+    engine: Database,
+    sent: list[OutboxItem],
+    results: list[Any],
+    confirmed: list[OutboxItem] | None = None,
+    confirmed_counts: tuple[int, int] = (0, 0),
+) -> tuple[AnswerCounts, dict[str, str]]:
+    """Apply the hub's answers in one transaction; returns the counts and the conflicts.
+
+    ``results``: the answers listed one by one; ``confirmed``: the records a compact answer
+    confirmed by count and hash (``confirmed_items``), of which ``confirmed_counts`` = (accepted,
+    duplicate). A row is removed (accepted, duplicate, conflict) or marked rejected only if it still
+    holds the revision that was answered (``WHERE ... AND revision = ?``): an edit made while the
+    batch was in flight bumped the revision, so it stays pending and its attempt is counted.
     """
-    counts = AnswerCounts()
+    counts = AnswerCounts(accepted=confirmed_counts[0], duplicate=confirmed_counts[1])
     conflicts: dict[str, str] = {}
     kinds = {(item.record_id, item.revision): item.kind for item in sent}
-    removed, rejected = [], []
+    removed: list[tuple[str, str, int]] = list(confirmed or ())
+    rejected = []
     for result in results:
         kind = result.kind or kinds.get((result.id, result.revision))
         if kind is None or result.revision is None:

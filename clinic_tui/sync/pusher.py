@@ -7,27 +7,38 @@ revision (``sync.outbox``), and batches halve on a 413 or a timeout for the rest
 
 from __future__ import annotations
 
+import logging
 import random
 import sys
 import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from clinic_tui.sync import outbox
+from clinic_tui.sync.answers import PushAnswer
 from clinic_tui.sync.client import RESENDABLE_PROBLEMS, BatchTooLarge, HubClient, HubError, encode_batch
 from clinic_tui.sync.local import Database
 from clinic_tui.sync.outbox import OutboxItem
-from clinic_tui.sync.wire import MAX_PUSH_RECORDS, PushResponse
+from clinic_tui.sync.wire_rules import MAX_PUSH_RECORDS
 
 READ_AHEAD = 2000  # outbox keys read at once (in send order)
 PUSH_SWITCH_INTERVAL = 0.0005  # seconds; CPython's default is 0.005
+log = logging.getLogger("clinic_tui.sync")
 RESENDS = 3  # the same batch (same id) after a cut connection or a damaged answer, with backoff and jitter
 
 
 def back_off(attempt: int) -> None:
     time.sleep(min(8.0, 0.5 * 2**attempt) * random.uniform(0.5, 1.5))
+
+
+class Answer(NamedTuple):
+    """The hub's answer to a batch, checked: ``confirmed`` the records a compact answer confirmed
+    without listing them (empty for a per-record answer)."""
+
+    response: PushAnswer
+    confirmed: list[OutboxItem]
 
 
 class PushCounts(Protocol):
@@ -64,6 +75,9 @@ class Pusher:
         self._sender: ThreadPoolExecutor | None = None
         self._failure: HubError | None = None  # the exchange that ended this push
         self.epoch: str | None = None  # the hub's epoch, as its last answer named it
+        # Ask for the compact answer (protocol revision 3; a hub before it ignores the question).
+        # Off for the rest of the sync after an answer that did not check out.
+        self.compact = True
 
     def push_all(self) -> int:
         """Push every pending row once (rows edited meanwhile go again at their new revision).
@@ -96,11 +110,11 @@ class Pusher:
         the hub's: while the hub stores one batch, the next is read, built and encoded here and
         queued to go as soon as the hub answers; the answers to a batch are applied (in order, each
         batch in one transaction) while the hub stores the next."""
-        in_flight: tuple[list[OutboxItem], Future[PushResponse | HubError]] | None = None
+        in_flight: tuple[list[OutboxItem], Future[Answer | HubError]] | None = None
         upcoming, after = self._next_batch(attempted, after)
         while upcoming is not None or in_flight is not None:
             self._check_cancel()
-            queued: tuple[list[OutboxItem], Future[PushResponse | HubError]] | None = None
+            queued: tuple[list[OutboxItem], Future[Answer | HubError]] | None = None
             if upcoming is not None:
                 sent, body = upcoming
                 if len(sent) > self.batch_size:  # built before a 413 or a timeout halved the batches
@@ -161,20 +175,45 @@ class Pusher:
         answer = self._submit(sent, encode_batch(payloads)).result()
         self._deliver(sent, answer, attempted)
 
-    def _submit(self, sent: list[OutboxItem], body: bytes) -> Future[PushResponse | HubError]:
+    def _submit(self, sent: list[OutboxItem], body: bytes) -> Future[Answer | HubError]:
         assert self._sender is not None, "only while push_all runs"
         return self._sender.submit(self._exchange, sent, body)
 
-    def _exchange(self, sent: list[OutboxItem], body: bytes) -> PushResponse | HubError:
-        """Send one batch until it is answered (on the sender thread). Returns the 413 or the
-        timeout that calls for smaller batches instead of raising it."""
+    def _exchange(self, sent: list[OutboxItem], body: bytes) -> Answer | HubError:
+        """Send one batch until it is answered (on the sender thread) and check what a compact
+        answer confirms. Returns the 413 or the timeout that calls for smaller batches instead of
+        raising it."""
+        answer = self._send(sent, body)
+        if isinstance(answer, HubError):
+            return answer
+        confirmed = outbox.confirmed_items(sent, answer)
+        if confirmed is None:
+            # The count or the hash is not what this batch makes: take nothing as confirmed on
+            # its word. The same body again, asking per record: the hub replays the stored
+            # answers of this batch id, one by one (docs/protocol.md, "Compact answers").
+            log.warning("compact push answer did not check out; asking per record", extra={"batch": answer.batch_id})
+            self.compact = False
+            answer = self._send(sent, body)
+            if isinstance(answer, HubError):
+                return answer
+            confirmed = outbox.confirmed_items(sent, answer)
+            if confirmed is None:  # asked per record, answered compact: not a hub to trust
+                self._failure = HubError("damaged", "push answer: confirmed records do not match the batch")
+                raise self._failure
+        return Answer(answer, confirmed)
+
+    def _send(self, sent: list[OutboxItem], body: bytes) -> PushAnswer | HubError:
         if self._failure is not None:
             # The batch before this one failed (offline, token refused): the sync stops there, and
             # this one, already queued, is not sent: its own resends would make the doctor wait.
             raise self._failure
         for attempt in range(RESENDS):
             try:
-                return self.client.push(body)
+                answer = self.client.push(body, compact=self.compact)
+                if answer.batch_id != getattr(body, "batch_id", answer.batch_id):
+                    # Garbled on the way (a short answer travels uncompressed), or not ours.
+                    raise HubError("damaged", "push answer: another batch id")
+                return answer
             except BatchTooLarge as exc:
                 return exc
             except HubError as exc:
@@ -188,7 +227,7 @@ class Pusher:
                 back_off(attempt)
         raise AssertionError("unreachable")
 
-    def _deliver(self, sent: list[OutboxItem], answer: PushResponse | HubError, attempted: set[OutboxItem]) -> None:
+    def _deliver(self, sent: list[OutboxItem], answer: Answer | HubError, attempted: set[OutboxItem]) -> None:
         """Apply the hub's answers to a batch, or shrink the batches on a 413 or a timeout."""
         if isinstance(answer, HubError):
             if len(sent) == 1:  # a 413 for one record: it needs the doctor's attention
@@ -197,8 +236,10 @@ class Pusher:
             else:
                 self._halve(sent, attempted)
             return
-        self.epoch = answer.epoch
-        counts, conflicts = outbox.apply_push_answers(self.engine, sent, answer.results)
+        response = answer.response
+        self.epoch = response.epoch
+        plain = (response.confirmed.accepted, response.confirmed.duplicate) if response.confirmed else (0, 0)
+        counts, conflicts = outbox.apply_push_answers(self.engine, sent, response.results, answer.confirmed, plain)
         report = self.report
         report.pushed += len(sent)
         report.accepted += counts.accepted

@@ -28,7 +28,7 @@ from clinic_tui.sync.rejections import rejection_text
 from clinic_tui.sync.status import REACHED_HUB, SyncOutcome, SyncTrigger
 from clinic_tui.sync.tables import SYNCED_TABLES
 from clinic_tui.sync.texts import kind_label
-from clinic_tui.sync.wire import CLINIC_KINDS, record_set_hash
+from clinic_tui.sync.wire_rules import CLINIC_KINDS, record_set_hash
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from clinic_tui.i18n import N_, _, ngettext
-from clinic_tui.sync.wire import API_VERSION
+from clinic_tui.sync.wire_rules import API_VERSION
 
 if TYPE_CHECKING:
     from clinic_tui.sync.attachments import UploadCounts

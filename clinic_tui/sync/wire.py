@@ -6,78 +6,126 @@ status codes, cursor and epoch rules) is described in ``docs/protocol.md``.
 
 from __future__ import annotations
 
-import hashlib
-import re
 import uuid
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-API_VERSION = "1"
-# Additions within API 1 that a client may use when the hub has them (docs/protocol.md, "Revisions"):
-# 2 = a pull's last page can carry the reconcile numbers (GET /sync/pull?with_reconcile=true), and
-# the reconcile answer names the API version. A hub of revision 1 refuses the parameter (422).
-PROTOCOL_REVISION = 2
-API_PREFIX = "/api/v1"
-
-# --- Record kinds -------------------------------------------------------------------------------
-RESIDENT = "resident"
-VISIT = "visit"
-FOLLOWUP = "followup"
-REFERRAL = "referral"
-REFERRAL_EVENT = "referral_event"
-CONTRACT = "contract"
-SERVICE_RECORD = "service_record"
-TEAM = "team"
-TASK = "task"
-USER = "user"
-REMOTE_REQUEST = "remote_request"  # a remote consultation or read asked of the hospital (domain/remote.py)
-LAB_ORDER = "lab_order"  # tests sent to the lead hospital's lab (domain/lab.py)
-
-# Kinds a clinic may push. Anything else is rejected per record with code "unknown_kind".
-CLINIC_KINDS: frozenset[str] = frozenset(
-    {
-        RESIDENT,
-        VISIT,
-        FOLLOWUP,
-        REFERRAL,
-        REFERRAL_EVENT,
-        CONTRACT,
-        SERVICE_RECORD,
-        TEAM,
-        TASK,
-        USER,
-        REMOTE_REQUEST,
-        LAB_ORDER,
-    }
+from clinic_tui.sync.wire_rules import (
+    ACCEPTED as ACCEPTED,
 )
-
-# Kinds the hub itself writes and a clinic receives by pull (besides hub-made referral_event and
-# downward referral records, which use the clinic kinds above).
-HOSPITAL = "hospital"  # the lead hospital: code, name
-DEPARTMENT = "department"  # code, name, daily_outpatient_slots, beds, active
-SLOT_POOL = "slot_pool"  # department_code, date, total, reserved, remaining
-BED_POOL = "bed_pool"  # inpatient beds, fields as slot_pool
-BROADCAST = "broadcast"  # notices to every clinic: title, body
-REMOTE_EVENT = "remote_event"  # the hospital's move on a remote request: accepted ... reported
-LAB_EVENT = "lab_event"  # the lab's move on a lab order: received, rejected (reason), reported (results)
-HUB_KINDS: frozenset[str] = frozenset({HOSPITAL, DEPARTMENT, SLOT_POOL, BED_POOL, BROADCAST, REMOTE_EVENT, LAB_EVENT})
-
-# --- Limits ---------------------------------------------------------------------------------------
-MAX_PUSH_RECORDS = 500  # records per push batch; more -> 413 code "too_many_records"
-MAX_BODY_BYTES = 8 * 1024 * 1024  # request body as sent (compressed or not); more -> 413
-MAX_INFLATED_BYTES = 32 * 1024 * 1024  # a gzip body once inflated; more -> 413
-DEFAULT_PULL_LIMIT = 200
-MAX_PULL_LIMIT = 1000
-
-# --- Per-record push answers ----------------------------------------------------------------------
-ACCEPTED = "accepted"  # stored (new record or a newer revision)
-DUPLICATE = "duplicate"  # the hub already had this revision or a newer one (see hub_revision)
-REJECTED = "rejected"  # not stored; fix it (code + message) and push again
-CONFLICT = "conflict"  # stored, but the ownership rules kept the hub's decision (code + message)
-RecordStatus = Literal["accepted", "duplicate", "rejected", "conflict"]
+from clinic_tui.sync.wire_rules import (
+    API_PREFIX as API_PREFIX,
+)
+from clinic_tui.sync.wire_rules import (
+    API_VERSION as API_VERSION,
+)
+from clinic_tui.sync.wire_rules import (
+    ATTACHMENTS_PATH as ATTACHMENTS_PATH,
+)
+from clinic_tui.sync.wire_rules import (
+    BED_POOL as BED_POOL,
+)
+from clinic_tui.sync.wire_rules import (
+    BROADCAST as BROADCAST,
+)
+from clinic_tui.sync.wire_rules import (
+    CLINIC_KINDS as CLINIC_KINDS,
+)
+from clinic_tui.sync.wire_rules import (
+    COMPACT_PUSH as COMPACT_PUSH,
+)
+from clinic_tui.sync.wire_rules import (
+    CONFLICT as CONFLICT,
+)
+from clinic_tui.sync.wire_rules import (
+    CONTRACT as CONTRACT,
+)
+from clinic_tui.sync.wire_rules import (
+    DEFAULT_PULL_LIMIT as DEFAULT_PULL_LIMIT,
+)
+from clinic_tui.sync.wire_rules import (
+    DEPARTMENT as DEPARTMENT,
+)
+from clinic_tui.sync.wire_rules import (
+    DUPLICATE as DUPLICATE,
+)
+from clinic_tui.sync.wire_rules import (
+    FOLLOWUP as FOLLOWUP,
+)
+from clinic_tui.sync.wire_rules import (
+    HOSPITAL as HOSPITAL,
+)
+from clinic_tui.sync.wire_rules import (
+    HUB_KINDS as HUB_KINDS,
+)
+from clinic_tui.sync.wire_rules import (
+    LAB_EVENT as LAB_EVENT,
+)
+from clinic_tui.sync.wire_rules import (
+    LAB_ORDER as LAB_ORDER,
+)
+from clinic_tui.sync.wire_rules import (
+    MAX_BODY_BYTES as MAX_BODY_BYTES,
+)
+from clinic_tui.sync.wire_rules import (
+    MAX_INFLATED_BYTES as MAX_INFLATED_BYTES,
+)
+from clinic_tui.sync.wire_rules import (
+    MAX_PULL_LIMIT as MAX_PULL_LIMIT,
+)
+from clinic_tui.sync.wire_rules import (
+    MAX_PUSH_RECORDS as MAX_PUSH_RECORDS,
+)
+from clinic_tui.sync.wire_rules import (
+    PROTOCOL_REVISION as PROTOCOL_REVISION,
+)
+from clinic_tui.sync.wire_rules import (
+    REFERRAL as REFERRAL,
+)
+from clinic_tui.sync.wire_rules import (
+    REFERRAL_EVENT as REFERRAL_EVENT,
+)
+from clinic_tui.sync.wire_rules import (
+    REJECTED as REJECTED,
+)
+from clinic_tui.sync.wire_rules import (
+    REMOTE_EVENT as REMOTE_EVENT,
+)
+from clinic_tui.sync.wire_rules import (
+    REMOTE_REQUEST as REMOTE_REQUEST,
+)
+from clinic_tui.sync.wire_rules import (
+    RESIDENT as RESIDENT,
+)
+from clinic_tui.sync.wire_rules import (
+    SERVICE_RECORD as SERVICE_RECORD,
+)
+from clinic_tui.sync.wire_rules import (
+    SLOT_POOL as SLOT_POOL,
+)
+from clinic_tui.sync.wire_rules import (
+    TASK as TASK,
+)
+from clinic_tui.sync.wire_rules import (
+    TEAM as TEAM,
+)
+from clinic_tui.sync.wire_rules import (
+    USER as USER,
+)
+from clinic_tui.sync.wire_rules import (
+    VISIT as VISIT,
+)
+from clinic_tui.sync.wire_rules import (
+    RecordStatus as RecordStatus,
+)
+from clinic_tui.sync.wire_rules import (
+    confirmation_hash as confirmation_hash,
+)
+from clinic_tui.sync.wire_rules import (
+    record_set_hash as record_set_hash,
+)
 
 
 class WireModel(BaseModel):
@@ -113,11 +161,27 @@ class RecordResult(WireModel):
     )
 
 
+class Confirmed(WireModel):
+    """Protocol revision 3: the records of a batch the hub took plainly, not listed one by one."""
+
+    count: int = Field(ge=0, description="Records answered here: accepted + duplicate")
+    hash: str = Field(description="confirmation_hash of their (kind, id, revision)")
+    accepted: int = Field(ge=0, description="Of them, stored as new (status accepted, no code)")
+    duplicate: int = Field(ge=0, description="Of them, already held at exactly the revision sent")
+
+
 class PushResponse(WireModel):
     batch_id: str
     epoch: str
     replayed: bool = Field(False, description="True when this batch id was seen before: stored answers")
-    results: list[RecordResult]
+    results: list[RecordResult] = Field(
+        description="One answer per record in the order sent; in a compact answer (confirmed not null) "
+        "only the records it does not confirm"
+    )
+    confirmed: Confirmed | None = Field(
+        None, description="Protocol revision 3, asked with `Prefer: return=minimal`: the records not listed"
+    )
+    protocol_revision: int | None = Field(None, description="The hub's PROTOCOL_REVISION (absent before 3)")
 
 
 class PullChange(WireModel):
@@ -199,31 +263,7 @@ class HealthResponse(WireModel):
     )
 
 
-# --- Proof of arrival -----------------------------------------------------------------------------
-_HASH_MODULUS = 2**128
-_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-
-
-def record_set_hash(pairs: Iterable[tuple[str | uuid.UUID, int]]) -> str:
-    """Order-independent hash of a set of (record id, revision) pairs, as 32 hex digits.
-
-    Each pair maps to the first 128 bits of sha256("<lower-case canonical uuid>:<revision>") and
-    the values are summed modulo 2**128. A sum (not XOR) so that two equal pairs do not cancel out.
-    Both sides compute it the same way; the empty set hashes to 32 zeros.
-    """
-    total = 0
-    sha256, canonical_form = hashlib.sha256, _CANONICAL_UUID.fullmatch
-    for record_id, revision in pairs:
-        # Ids are stored canonical: parsing each of 10,000 as a UUID took two thirds of the time.
-        canonical = (
-            record_id if isinstance(record_id, str) and canonical_form(record_id) else str(uuid.UUID(str(record_id)))
-        )
-        total += int.from_bytes(sha256(f"{canonical}:{int(revision)}".encode("ascii")).digest()[:16], "big")
-    return f"{total % _HASH_MODULUS:032x}"
-
-
 # --- Attachments of remote requests (docs/protocol.md, "Attachments") ---------------------------------
-ATTACHMENTS_PATH = f"{API_PREFIX}/attachments"
 
 
 class AttachmentDeclare(WireModel):

@@ -17,7 +17,7 @@ from clinic_tui.sync import state as sync_state
 from clinic_tui.sync.client import HubClient
 from clinic_tui.sync.engine import run_sync
 from clinic_tui.sync.outbox import apply_push_answers, build_batch, pending_items
-from clinic_tui.sync.wire import PushResponse
+from clinic_tui.sync.wire import PROTOCOL_REVISION
 
 from .conftest import HubServer, database_path
 
@@ -136,11 +136,11 @@ def test_an_older_client_still_syncs_with_this_hub(hub, small_clinic):
         health = client.health()
         assert client.reconcile().kinds == {}
         sent, bodies = build_batch(engine, pending_items(engine))
-        answer: PushResponse = client.push(_gzip(bodies))
+        answer = client.push(_gzip(bodies))
         apply_push_answers(engine, sent, answer.results)
         page = client.pull(None, 100)
         numbers = client.reconcile()
-    assert health.protocol_revision == 2 and page.reconcile is None
+    assert health.protocol_revision == PROTOCOL_REVISION and page.reconcile is None
     assert sync_state.local_reconcile(engine) == {k: (v.count, v.hash) for k, v in numbers.kinds.items()}
     assert len(hub.clinic_records(code)) == 7  # the doctor, 3 residents and their visits
 

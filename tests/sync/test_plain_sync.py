@@ -27,8 +27,9 @@ from .conftest import database_path
 from .test_push_pull import _register
 
 ROOT = Path(__file__).resolve().parents[2]
-# What an ordinary sync does not need: the ORM and migrations, the UI and its libraries, pinyin.
-HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "textual", "rich", "pygments", "click", "pypinyin")
+# What an ordinary sync does not need: the ORM and migrations, the UI and its libraries, pinyin,
+# and pydantic (its answers are read by sync/answers.py; the wire models are for pages with changes).
+HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "textual", "rich", "pygments", "click", "pypinyin", "pydantic")
 
 _PROBE = """
 import json, sys
@@ -94,3 +95,42 @@ def test_a_clinic_file_writes_what_the_pull_brings_through_the_orm(own_hub, smal
     with read_session(small_clinic) as session:
         notices = list(session.exec(select(Broadcast)))
     assert [(n.title, n.body) for n in notices] == [("停诊通知", "周日心内科停诊")]
+
+
+_NOTHING_TO_SEND = """
+import json, sys
+from clinic_tui.cli import main
+code = main(["sync", "--db", sys.argv[1], "--hub", sys.argv[2], "--token", sys.argv[3], "--quiet"])
+print(json.dumps({"code": code, "loaded": sorted(m for m in HEAVY if m in sys.modules)}))
+""".replace("HEAVY", repr((*HEAVY, "pydantic_core")))
+
+
+def test_a_sync_with_nothing_to_send_does_not_load_pydantic(own_hub, small_clinic, clinic_settings, tmp_path):
+    """Issue 19: a sync with nothing to send is one exchange (a pull page with the reconcile
+    numbers), read with the standard library (sync/answers.py): pydantic and the wire models, most
+    of such a process's CPU beside Python itself, stay unloaded."""
+    hub = own_hub()
+    path = database_path(small_clinic)
+    _, token = _register(hub, small_clinic)
+    database = ClinicFile(path)
+    try:  # the day's records go up first: what is left is an evening with nothing new
+        assert run_sync(database, clinic_settings(hub, path), token=token).outcome == "ok"
+    finally:
+        database.dispose()
+    small_clinic.dispose()
+    env = {
+        **os.environ,
+        "CLINIC_TUI_CONFIG_DIR": str(tmp_path / "config"),
+        "CLINIC_TUI_DATA_DIR": str(tmp_path / "data"),
+        "CLINIC_TUI_LANG": "en",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", _NOTHING_TO_SEND, str(path), hub.base_url, token],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == {"code": 0, "loaded": []}, result.stderr

@@ -208,9 +208,9 @@ def test_a_push_that_goes_offline_sends_nothing_more(small_clinic, monkeypatch):
     attempts = []
     real_push = HubClient.push
 
-    def counted(self, body):
+    def counted(self, body, **options):
         attempts.append(body)
-        return real_push(self, body)
+        return real_push(self, body, **options)
 
     monkeypatch.setattr(HubClient, "push", counted)
     with HubClient(f"http://127.0.0.1:{free_port()}", "token") as nobody_listens:  # every request refused
