@@ -83,6 +83,17 @@ def tree_cpu(root: int) -> float:
     return total / TICK
 
 
+def settle(pid: int, timeout: float = 60) -> None:
+    """Wait until the tree of ``pid`` stops using CPU: its workers have finished starting."""
+    deadline, last = time.monotonic() + timeout, tree_cpu(pid)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = tree_cpu(pid)
+        if now - last < 0.02:
+            return
+        last = now
+
+
 def postmaster_pid(port: int) -> int:
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -241,7 +252,7 @@ def run(args) -> dict:
             serve = [sys.executable, "-m", "clinic_hub", "serve", "--db", url, "--port", str(port)]
             serve += ["--workers", str(args.workers)]
             hub_pid, base = stack.enter_context(hub_server(serve, port, log))
-            time.sleep(0.5)  # let the workers finish starting before the CPU is read
+            settle(hub_pid)  # every worker started (the first answering is not all of them)
             offset = log.stat().st_size
             hub_before = tree_cpu(hub_pid)
             db_before = tree_cpu(postmaster) if postmaster else 0.0
