@@ -163,14 +163,33 @@ def revoke_tokens(conn: Connection, clinic_code: str | None = None, staff_id: st
     ).rowcount
 
 
+# The token and whom it belongs to in one statement: every request checks a token, and on
+# PostgreSQL each statement is a round trip (three per clinic sync saved).
+_AUTHENTICATE = (
+    sa.select(
+        _tokens.c.principal_type,
+        _tokens.c.revoked_at,
+        _clinics.c.id.label("clinic_id"),
+        _clinics.c.code.label("clinic_code"),
+        _staff.c.id.label("staff_id"),
+        _staff.c.role,
+        _staff.c.disabled_at,
+    )
+    .select_from(
+        _tokens.outerjoin(
+            _clinics, sa.and_(_tokens.c.principal_type == "clinic", _clinics.c.id == _tokens.c.principal_id)
+        ).outerjoin(_staff, sa.and_(_tokens.c.principal_type == "staff", _staff.c.id == _tokens.c.principal_id))
+    )
+    .where(_tokens.c.token_hash == sa.bindparam("token_hash"))
+)
+
+
 def authenticate(conn: Connection, token: str) -> Principal | None:
-    row = conn.execute(sa.select(_tokens).where(_tokens.c.token_hash == hash_token(token))).first()
+    row = conn.execute(_AUTHENTICATE, {"token_hash": hash_token(token)}).first()
     if row is None or row.revoked_at is not None:
         return None
     if row.principal_type == "clinic":
-        clinic = conn.execute(sa.select(_clinics).where(_clinics.c.id == row.principal_id)).first()
-        return Principal("clinic", clinic.id, clinic_code=clinic.code) if clinic else None
-    staff = conn.execute(sa.select(_staff).where(_staff.c.id == row.principal_id)).first()
-    if staff is None or staff.disabled_at is not None:  # a disabled account's token never works
-        return None
-    return Principal("staff", staff.id, role=staff.role)
+        return Principal("clinic", row.clinic_id, clinic_code=row.clinic_code) if row.clinic_id else None
+    if row.principal_type != "staff" or row.staff_id is None or row.disabled_at is not None:
+        return None  # a disabled account's token never works
+    return Principal("staff", row.staff_id, role=row.role)
