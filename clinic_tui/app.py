@@ -36,6 +36,10 @@ if TYPE_CHECKING:
     from clinic_tui.sync.worker import SyncWorker
 
 
+# Seconds without a key after the dashboard is up before the ORM loads in the background: a doctor
+# who goes straight to a search does not share the one slow core with it (issue 19).
+WARM_UP_WHEN_IDLE_SECONDS = 1.5
+
 LAB_ORDERS = N_("Lab orders")
 LAB_ORDERS_HELP = N_("The tests sent to the hospital's lab and their results")
 
@@ -91,6 +95,7 @@ class ClinicApp(App):
         self._idle_timer: Timer | None = None
         self.sync: SyncWorker | None = None  # made at the first sign-in
         self._warming_up = False  # the ORM's background load has been started
+        self._warm_up_timer: Timer | None = None  # starts it once the keys pause (warm_up_when_idle)
         self._sync_marks: tuple[int, int] | None = None  # Store.sync_marks as last seen
         translate_bindings(self)
 
@@ -167,8 +172,8 @@ class ClinicApp(App):
         if not was_locked:
             self.switch_mode("dashboard")
             self.offer_drafts()
-            # The dashboard starts it once it is drawn; this in case a draft offered back covers it.
-            self.set_timer(3, self.start_background_work)
+            # The dashboard arms it again once it is drawn; this in case a draft offered back covers it.
+            self.warm_up_when_idle()
 
     # --- who is working, idle lock -------------------------------------------------------------
 
@@ -180,8 +185,11 @@ class ClinicApp(App):
         self._idle_timer = self.set_timer(minutes * 60, self.action_lock) if minutes > 0 else None
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, (events.Key, events.MouseDown)) and self._idle_timer is not None:
-            self._idle_timer.reset()
+        if isinstance(event, (events.Key, events.MouseDown)):
+            if self._idle_timer is not None:
+                self._idle_timer.reset()
+            if self._warm_up_timer is not None:
+                self._warm_up_timer.reset()  # the doctor is at work: the ORM waits for a pause
         await super().on_event(event)
 
     def action_lock(self) -> None:
@@ -285,11 +293,27 @@ class ClinicApp(App):
     # --- background sync (clinic_tui/sync/worker.py) ------------------------------------------
 
     def start_background_work(self) -> None:
-        """Once the dashboard is up: load the ORM for the forms (not earlier: on one slow core it
-        would hold up the first dashboard)."""
+        """Load the ORM for the forms and records' pages, in the background, now: called when the
+        first search's results are on the screen, when a form or a page that needs it opens, and
+        when the keys pause after the dashboard is up (``warm_up_when_idle``). Not earlier: on one
+        slow core it would hold up the dashboard and the first search, which do not need it."""
+        if self._warm_up_timer is not None:
+            self._warm_up_timer.stop()
+            self._warm_up_timer = None
         if not self._warming_up:
             self._warming_up = True
             self._warm_up_data_layer()
+
+    def warm_up_when_idle(self, seconds: float | None = None) -> None:
+        """Start the ORM's background load once no key has come for ``seconds`` (by default
+        WARM_UP_WHEN_IDLE_SECONDS; each key resets the wait), unless something that needs it
+        starts it first."""
+        if self._warming_up:
+            return
+        if self._warm_up_timer is not None:
+            self._warm_up_timer.stop()
+        wait = WARM_UP_WHEN_IDLE_SECONDS if seconds is None else seconds
+        self._warm_up_timer = self.set_timer(wait, self.start_background_work)
 
     # A failure here is not the app's end: the same step runs again, and is reported, where the
     # engine is first used for real.

@@ -142,6 +142,10 @@ class ResidentsScreen(ClinicScreen):
         else:
             status.update(_("No resident matches “{query}”").format(query=self.query_text))
         self.shown_query = query
+        if hits:
+            # The first results are on the screen: now the ORM may load for the resident's page
+            # and forms (the first search ran without it, issue 19).
+            self.call_after_refresh(self.clinic_app.start_background_work)
         if self._open_when_shown and query == self.query_text:
             self._open_when_shown = False
             self._open_row()
