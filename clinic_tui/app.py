@@ -44,6 +44,20 @@ LAB_ORDERS = N_("Lab orders")
 LAB_ORDERS_HELP = N_("The tests sent to the hospital's lab and their results")
 
 
+def _mode_screen(name: str) -> Screen:
+    """A mode's screen, made the first time the mode opens, marked as styled by the app's current
+    stylesheet. Textual's switch_mode (``App._init_mode``, then ``switch_mode`` itself) compares a
+    new screen's ``_css_update_count``, -1 when made, with the app's and, as they differ, re-parses
+    every stylesheet of the app and restyles every widget, twice: most of the way from the sign-in
+    to the dashboard and from F3 to the search box on a slow core (issue 19). The screen is styled
+    when it mounts by the stylesheet as it is then, which a theme change re-parses at once
+    (``App.refresh_css``); screens of other modes made earlier keep their own count and are
+    restyled when they come back, as before. ``tests/app/test_fast_start.py`` counts the re-parses."""
+    screen = mode_screen(name)
+    screen._css_update_count = screen.app._css_update_count  # made in the app's context: its app
+    return screen
+
+
 class ClinicApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "clinic-tui"
@@ -78,7 +92,7 @@ class ClinicApp(App):
         ),
     ]
     # Each mode's module is imported the first time the user opens it (see screens/routes.py).
-    MODES = {name: partial(mode_screen, name) for name in MODE_SCREENS}
+    MODES = {name: partial(_mode_screen, name) for name in MODE_SCREENS}
 
     header_text: reactive[str] = reactive("")
     header_mark = ""  # the red part at the start of header_text: unacknowledged critical values

@@ -54,7 +54,7 @@ def test_the_first_frame_path_does_not_load_the_data_layer_or_pinyin():
 def test_the_first_resident_search_does_not_wait_for_the_orm(tmp_path):
     """Issue 19: the doctor's first search after sign-in ran behind SQLAlchemy, SQLModel and the
     table models (2 s on the 100k benchmark). Counting and searching residents through the store is
-    plain SQLite: neither loads them."""
+    plain SQLite, and so is what the new visit form reads as it opens: none loads them."""
     import shutil
 
     from clinic_tui.config import EXAMPLE_DATABASE
@@ -64,6 +64,7 @@ def test_the_first_resident_search_does_not_wait_for_the_orm(tmp_path):
     probe = (
         "import sys; from clinic_tui.data.store import Store; store = Store(sys.argv[1]); "
         "hits = store.residents.search('z'); total = store.residents.count(); "
+        "facts = store.residents.form_facts(hits[0].id); "  # the new visit form's title and checks
         "print(len(hits), total, sorted(m for m in ('sqlmodel', 'sqlalchemy', 'clinic_tui.data.models') "
         "if m in sys.modules))"
     )

@@ -243,6 +243,36 @@ async def test_a_form_opened_at_once_starts_the_orm_load(tmp_path: Path, monkeyp
         await wait_for(pilot, lambda: calls == ["warm_up"])
 
 
+async def test_the_way_to_the_first_search_parses_no_stylesheet_again(tmp_path: Path, monkeypatch):
+    """Textual re-parses every stylesheet of the app (and restyles every widget) when a screen with
+    its own CSS_PATH first shows, and, twice, when a mode's new screen first shows
+    (app._mode_screen): neither on the way from the sign-in to the first search's results."""
+    from textual.css.stylesheet import Stylesheet
+
+    app = ClinicApp(_quit_cleanly_before(tmp_path))
+    reparsed: list[str] = []
+    real = Stylesheet.reparse
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "LoginScreen")
+        monkeypatch.setattr(
+            Stylesheet, "reparse", lambda sheet: (reparsed.append(type(app.screen).__name__), real(sheet))
+        )
+        await sign_in(app, pilot)
+        await wait_for(pilot, lambda: app.screen.data is not None)
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResidentsScreen))
+        await pilot.press("w", "j")
+        await wait_for(pilot, lambda: app.screen.query_one("#results").row_count > 0)
+        await pilot.press("enter")  # the resident's page
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ResidentScreen")
+        await pilot.press("f7")  # a new visit
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "VisitFormScreen")
+        await pilot.pause()
+        await pilot.press("f2")  # a mode opened before, styled already
+        await wait_for(pilot, lambda: app.screen is not None and type(app.screen).__name__ != "VisitFormScreen")
+    assert reparsed == []
+
+
 def test_names_read_differently_by_this_version_get_their_keys_made_again(tmp_path: Path):
     """A transliterated name keyed by an older version (阿不都 as "abudou") is found as "abudu" after
     the next start, and names this version reads as before are not touched."""
