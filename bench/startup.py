@@ -287,7 +287,7 @@ def _phases(database: str) -> None:
         import clinic_tui.data.startup
         import clinic_tui.data.store  # noqa: F401
 
-    step("import the ORM data layer (models, store; an ordinary start loads it after the dashboard)", data_layer)
+    step("import the ORM data layer (models, store; an ordinary start loads it after the first search)", data_layer)
     from clinic_tui.config import Settings
     from clinic_tui.data.db import unit_of_work
     from clinic_tui.data.diagnoses import ensure_builtin_catalog
