@@ -36,8 +36,26 @@ if TYPE_CHECKING:
     from clinic_tui.sync.worker import SyncWorker
 
 
+# Seconds without a key after the dashboard is up before the ORM loads in the background: a doctor
+# who goes straight to a search does not share the one slow core with it (issue 19).
+WARM_UP_WHEN_IDLE_SECONDS = 1.5
+
 LAB_ORDERS = N_("Lab orders")
 LAB_ORDERS_HELP = N_("The tests sent to the hospital's lab and their results")
+
+
+def _mode_screen(name: str) -> Screen:
+    """A mode's screen, made the first time the mode opens, marked as styled by the app's current
+    stylesheet. Textual's switch_mode (``App._init_mode``, then ``switch_mode`` itself) compares a
+    new screen's ``_css_update_count``, -1 when made, with the app's and, as they differ, re-parses
+    every stylesheet of the app and restyles every widget, twice: most of the way from the sign-in
+    to the dashboard and from F3 to the search box on a slow core (issue 19). The screen is styled
+    when it mounts by the stylesheet as it is then, which a theme change re-parses at once
+    (``App.refresh_css``); screens of other modes made earlier keep their own count and are
+    restyled when they come back, as before. ``tests/app/test_fast_start.py`` counts the re-parses."""
+    screen = mode_screen(name)
+    screen._css_update_count = screen.app._css_update_count  # made in the app's context: its app
+    return screen
 
 
 class ClinicApp(App):
@@ -74,7 +92,7 @@ class ClinicApp(App):
         ),
     ]
     # Each mode's module is imported the first time the user opens it (see screens/routes.py).
-    MODES = {name: partial(mode_screen, name) for name in MODE_SCREENS}
+    MODES = {name: partial(_mode_screen, name) for name in MODE_SCREENS}
 
     header_text: reactive[str] = reactive("")
     header_mark = ""  # the red part at the start of header_text: unacknowledged critical values
@@ -91,6 +109,7 @@ class ClinicApp(App):
         self._idle_timer: Timer | None = None
         self.sync: SyncWorker | None = None  # made at the first sign-in
         self._warming_up = False  # the ORM's background load has been started
+        self._warm_up_timer: Timer | None = None  # starts it once the keys pause (warm_up_when_idle)
         self._sync_marks: tuple[int, int] | None = None  # Store.sync_marks as last seen
         translate_bindings(self)
 
@@ -167,8 +186,8 @@ class ClinicApp(App):
         if not was_locked:
             self.switch_mode("dashboard")
             self.offer_drafts()
-            # The dashboard starts it once it is drawn; this in case a draft offered back covers it.
-            self.set_timer(3, self.start_background_work)
+            # The dashboard arms it again once it is drawn; this in case a draft offered back covers it.
+            self.warm_up_when_idle()
 
     # --- who is working, idle lock -------------------------------------------------------------
 
@@ -180,8 +199,11 @@ class ClinicApp(App):
         self._idle_timer = self.set_timer(minutes * 60, self.action_lock) if minutes > 0 else None
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, (events.Key, events.MouseDown)) and self._idle_timer is not None:
-            self._idle_timer.reset()
+        if isinstance(event, (events.Key, events.MouseDown)):
+            if self._idle_timer is not None:
+                self._idle_timer.reset()
+            if self._warm_up_timer is not None:
+                self._warm_up_timer.reset()  # the doctor is at work: the ORM waits for a pause
         await super().on_event(event)
 
     def action_lock(self) -> None:
@@ -285,11 +307,27 @@ class ClinicApp(App):
     # --- background sync (clinic_tui/sync/worker.py) ------------------------------------------
 
     def start_background_work(self) -> None:
-        """Once the dashboard is up: load the ORM for the forms (not earlier: on one slow core it
-        would hold up the first dashboard)."""
+        """Load the ORM for the forms and records' pages, in the background, now: called when the
+        first search's results are on the screen, when a form or a page that needs it opens, and
+        when the keys pause after the dashboard is up (``warm_up_when_idle``). Not earlier: on one
+        slow core it would hold up the dashboard and the first search, which do not need it."""
+        if self._warm_up_timer is not None:
+            self._warm_up_timer.stop()
+            self._warm_up_timer = None
         if not self._warming_up:
             self._warming_up = True
             self._warm_up_data_layer()
+
+    def warm_up_when_idle(self, seconds: float | None = None) -> None:
+        """Start the ORM's background load once no key has come for ``seconds`` (by default
+        WARM_UP_WHEN_IDLE_SECONDS; each key resets the wait), unless something that needs it
+        starts it first."""
+        if self._warming_up:
+            return
+        if self._warm_up_timer is not None:
+            self._warm_up_timer.stop()
+        wait = WARM_UP_WHEN_IDLE_SECONDS if seconds is None else seconds
+        self._warm_up_timer = self.set_timer(wait, self.start_background_work)
 
     # A failure here is not the app's end: the same step runs again, and is reported, where the
     # engine is first used for real.

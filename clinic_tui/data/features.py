@@ -102,10 +102,13 @@ class Residents(_Feature):
         return timeline(self._engine, resident_id, today, limit)
 
     def form_facts(self, resident_id: str):
-        """What a form shows and checks about the resident it records for (lookups.ResidentFacts)."""
-        from clinic_tui.data.lookups import resident_facts
+        """What a form shows and checks about the resident it records for (form_facts.ResidentFacts).
+        Plain SQLite: the visit form opened right after the first search shows without the ORM."""
+        from clinic_tui.data.form_facts import read_form_facts
+        from clinic_tui.data.sqlite_file import reading
 
-        return resident_facts(self._engine, resident_id)
+        with reading(self._store.path) as connection:
+            return read_form_facts(connection, resident_id)
 
 
 class Diagnoses(_Feature):

@@ -8,45 +8,18 @@ transaction; none writes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from clinic_tui.data.db import read_session
 from clinic_tui.data.diagnoses import search_diagnoses
+from clinic_tui.data.form_facts import LatestVisit, ResidentFacts, resident_missing
 from clinic_tui.data.models import AppSetting, Clinic, DiagnosisCode, Referral, Resident, Visit
-from clinic_tui.domain.age import completed_years
 from clinic_tui.domain.problems import DomainError, Problem
 from clinic_tui.domain.referral import number_after, referral_number_prefix
 from clinic_tui.i18n import N_
-
-
-@dataclass(frozen=True)
-class LatestVisit:
-    id: str
-    visit_at: datetime
-    sbp: int | None
-    dbp: int | None
-    heart_rate: int | None
-    weight_kg: float | None
-    height_cm: float | None
-
-
-@dataclass(frozen=True)
-class ResidentFacts:
-    """What a form shows and checks about the resident it records for."""
-
-    id: str
-    name: str
-    sex: str
-    birth_date: date | None
-    chronic_conditions: tuple[str, ...]
-    latest_visit: LatestVisit | None
-
-    def age_on(self, day: date) -> int | None:
-        return None if self.birth_date is None else completed_years(self.birth_date, day)
 
 
 def current_clinic(session: Session) -> Clinic:
@@ -62,7 +35,7 @@ def current_clinic(session: Session) -> Clinic:
 def get_resident(session: Session, resident_id: str | None) -> Resident:
     resident = session.get(Resident, resident_id)
     if resident is None or resident.deleted:
-        raise DomainError(Problem("resident.missing", N_("This resident is no longer on file.")))
+        raise resident_missing()
     return resident
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
 from typing import Any
@@ -35,7 +34,16 @@ from clinic_tui.data.models import (
     Task,
     Visit,
 )
-from clinic_tui.data.residents import ResidentHit, likely_duplicates
+from clinic_tui.data.resident_views import (
+    TIMELINE_LIMIT,
+    ContractFacts,
+    Duplicate,
+    ResidentFacts,
+    ResidentNotFound,
+    Timeline,
+    TimelineItem,
+)
+from clinic_tui.data.residents import likely_duplicates
 from clinic_tui.domain.age import completed_years
 from clinic_tui.domain.codes import CITIZEN_ID_CARD, KEY_POPULATION, VISIT_MODE
 from clinic_tui.domain.contract import (
@@ -74,12 +82,7 @@ FORM_FIELDS = (
 _LIST_FIELDS = ("chronic_conditions", "manual_population_tags")
 _PHONE_FIELDS = ("phone", "emergency_phone")
 SEX_NOT_STATED = "9"
-TIMELINE_LIMIT = 100  # items shown at first; the page asks for more on request
 _ACTIVE_CONTRACT = ("active", "expiring")
-
-
-class ResidentNotFound(LookupError):
-    pass
 
 
 # --- registering and editing ---------------------------------------------------------------
@@ -160,12 +163,6 @@ def _document_must_be_unique(row: dict[str, Any]) -> Iterator[None]:
         ) from error
 
 
-@dataclass(frozen=True)
-class Duplicate:
-    resident: ResidentHit
-    same_document: bool  # True: the same document number; False: the same name and birth date
-
-
 def duplicates(engine: Engine, values: dict[str, Any], exclude_id: str | None = None) -> list[Duplicate]:
     """Residents who are probably the person on the form (an unusable ID number is left out)."""
     id_type = values.get("id_type") or CITIZEN_ID_CARD
@@ -183,30 +180,6 @@ def duplicates(engine: Engine, values: dict[str, Any], exclude_id: str | None = 
 
 
 # --- the resident page ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ContractFacts:
-    contract_no: str
-    start: date
-    end: date
-    status: str  # the label, translated
-
-
-@dataclass(frozen=True)
-class ResidentFacts:
-    id: str
-    name: str
-    sex: str  # GB/T 2261.1 code
-    birth_date: date | None
-    age: int | None
-    id_type: str
-    masked_id_number: str
-    phone: str | None
-    address: str | None
-    chronic_conditions: list[str]  # CV02.10.006 codes
-    key_populations: list[str]  # KEY_POPULATION codes, derived and manual
-    contract: ContractFacts | None  # the contract in force today
 
 
 def resident_facts(engine: Engine, resident_id: str, today: date) -> ResidentFacts:
@@ -256,20 +229,6 @@ def _key_populations(r: Resident, today: date) -> list[str]:
     else:  # no age to derive from: the conditions and the hand-entered tags still count
         tags = {CHRONIC_CODE_TAGS[c] for c in r.chronic_conditions if c in CHRONIC_CODE_TAGS} | set(manual)
     return [code for code in KEY_POPULATION.codes() if code in tags]  # in the order of the code set
-
-
-@dataclass(frozen=True)
-class TimelineItem:
-    kind: str  # sync kind of the record: visit | followup | referral | contract | task
-    record_id: str
-    day: date
-    summary: str  # one line, in the current language
-
-
-@dataclass(frozen=True)
-class Timeline:
-    items: list[TimelineItem]  # newest first
-    more: int  # older records not in ``items``
 
 
 def timeline(engine: Engine, resident_id: str, today: date, limit: int = TIMELINE_LIMIT) -> Timeline:

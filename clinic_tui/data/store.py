@@ -5,7 +5,9 @@ the first frames show, and one door per feature for the rest (``store.residents.
 ``store.referrals.submit(...)``: data/features.py). Every write runs in one transaction.
 What an ordinary start shows before the doctor can work (the staff list, the clinic, the header's
 sync state, the dashboard) is read with plain SQLite; the ORM engine is made on first use, in the
-background once the dashboard is up (``warm_up``), so the first frames do not wait for SQLAlchemy.
+background once the first search is shown, a form opens or the keys pause (``warm_up``, started by
+``ClinicApp.start_background_work``), so the first frames and the first search do not wait for
+SQLAlchemy nor share the core with its load.
 """
 
 from __future__ import annotations

@@ -101,7 +101,8 @@ class DashboardScreen(ClinicScreen):
         sections.highlighted = highlighted
         self._fill(self.section)
         self.clinic_app.refresh_header()
-        self.call_after_refresh(self.clinic_app.start_background_work)  # after this frame is on the screen
+        # The ORM loads once the keys pause, not now: a search typed at once must not share the core.
+        self.call_after_refresh(self.clinic_app.warm_up_when_idle)
 
     def _show_critical(self, items) -> None:
         """Critical values (危急值) not yet acknowledged, above everything else, until they are."""

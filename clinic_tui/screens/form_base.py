@@ -126,6 +126,7 @@ class FormScreen(ClinicScreen):
         yield ClinicFooter()
 
     def on_mount(self) -> None:
+        self.clinic_app.start_background_work()  # saving needs the ORM: load it now if not yet
         self.form.load_values(self.load_initial())
         self.saved_raw = self.form.raw()
         if self.restored_draft:

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.widgets import Input
 
 from clinic_tui import clock
-from clinic_tui.data.resident_service import Duplicate
 from clinic_tui.domain.codes import (
     CHRONIC_CONDITION,
     CITIZEN_ID_CARD,
@@ -37,6 +36,9 @@ from clinic_tui.i18n import N_, _
 from clinic_tui.messages import DataChanged
 from clinic_tui.screens.form_base import FormScreen
 from clinic_tui.widgets.form import FieldSpec
+
+if TYPE_CHECKING:
+    from clinic_tui.data.resident_views import Duplicate
 
 HEALTH_RECORD_NO_LENGTH = 17  # 12-digit village code + 5-digit serial
 PLACEHOLDER_MIN_LENGTH = 3  # "000", "xxxx": one character repeated is a filler, not a number

@@ -15,7 +15,9 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from clinic_tui import clock
-from clinic_tui.data.resident_service import (
+
+# Plain records: the page shows at once, while the ORM that reads them loads in its worker.
+from clinic_tui.data.resident_views import (
     TIMELINE_LIMIT,
     ResidentFacts,
     ResidentNotFound,
@@ -95,7 +97,7 @@ def facts_text(facts: ResidentFacts) -> str:
 
 
 class ResidentScreen(ClinicScreen):
-    CSS_PATH = "resident_page.tcss"
+    # Its styles are in app.tcss: a CSS_PATH here would re-parse every stylesheet when it first opens.
     BINDINGS = [
         # Short words: the page's seven keys and F1 fit 80 columns in English too.
         Binding("f5", "contract", N_("Contract"), id="resident.contract"),
@@ -129,6 +131,7 @@ class ResidentScreen(ClinicScreen):
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()
+        self.clinic_app.start_background_work()  # the ORM for this page and its forms, if not yet
 
     def on_screen_resume(self) -> None:
         # Also sent when the page is first shown, after on_mount.

@@ -47,6 +47,9 @@ class ResidentsScreen(ClinicScreen):
         table.add_columns(_("Name"), _("Sex"), _("Born"), _("ID number"), _("Phone"))
         self.query_one(Input).focus()
         self._show_count()
+        # The doctor is about to type: the ORM's load waits for their first results, or a pause
+        # from now (on a slow PC this screen can take longer to open than the pause itself).
+        self.clinic_app.warm_up_when_idle()
 
     # Off the UI thread: counting reads the whole resident table (about 1.4 s on the 100k benchmark's
     # 1 GB file, cold), and the doctor's first search must not wait behind it (issue 19).
@@ -142,6 +145,10 @@ class ResidentsScreen(ClinicScreen):
         else:
             status.update(_("No resident matches “{query}”").format(query=self.query_text))
         self.shown_query = query
+        if hits:
+            # The first results are on the screen: now the ORM may load for the resident's page
+            # and forms (the first search ran without it, issue 19).
+            self.call_after_refresh(self.clinic_app.start_background_work)
         if self._open_when_shown and query == self.query_text:
             self._open_when_shown = False
             self._open_row()

@@ -29,7 +29,7 @@ from clinic_tui.widgets.diagnosis_picker import DiagnosisPicker
 from clinic_tui.widgets.form import Check, FieldSpec
 
 if TYPE_CHECKING:
-    from clinic_tui.data.lookups import ResidentFacts
+    from clinic_tui.data.form_facts import ResidentFacts
 
 ADULT_FROM_AGE = 18
 GLUCOSE_KIND = CodeSet(

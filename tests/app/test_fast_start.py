@@ -110,10 +110,13 @@ async def test_after_a_quick_start_the_dashboard_search_and_drafts_work_as_after
 
 
 PROBE = """
-import sys
+import sys, time
 from textual.app import App
+import clinic_tui.app
 from clinic_tui.cli import main
 from clinic_tui.screens.dashboard import DashboardScreen
+
+clinic_tui.app.WARM_UP_WHEN_IDLE_SECONDS = 600  # no pause long enough here: only the search starts it
 
 seen = {}
 real_show = DashboardScreen._show
@@ -123,6 +126,17 @@ def show(screen, data):  # the dashboard's data arrives: is SQLAlchemy loaded at
     real_show(screen, data)
 
 DashboardScreen._show = show
+
+from clinic_tui.screens.residents import ResidentsScreen
+
+real_results = ResidentsScreen._show
+
+def results(screen, hits, query=None):  # the first search's results arrive: is SQLAlchemy loaded?
+    if hits:
+        seen.setdefault("sqlalchemy at the first search", "sqlalchemy" in sys.modules)
+    real_results(screen, hits, query)
+
+ResidentsScreen._show = results
 
 async def drive(pilot):
     app = pilot.app
@@ -136,10 +150,13 @@ async def drive(pilot):
     await pilot.press("f3")
     while type(app.screen).__name__ != "ResidentsScreen" or not app.screen.is_mounted:
         await pilot.pause(0.01)
-    await pilot.press("w", "j")  # the resident search uses the ORM: loaded by now, or on demand
+    await pilot.press("w", "j")  # the resident search is plain SQLite too
     while not app.screen.query_one("#results").row_count:
+        await pilot.pause(0.01)
+    deadline = time.monotonic() + 60  # then it loads, in the background, for the forms
+    while "clinic_tui.data.models" not in sys.modules and time.monotonic() < deadline:
         await pilot.pause(0.05)
-    seen["sqlalchemy afterwards"] = "sqlalchemy" in sys.modules
+    seen["the models afterwards"] = "clinic_tui.data.models" in sys.modules
     app.exit()
 
 real_run = App.run
@@ -149,7 +166,9 @@ print(seen)
 """
 
 
-def test_the_dashboard_of_an_ordinary_start_is_drawn_before_sqlalchemy_loads(tmp_path: Path):
+def test_the_dashboard_and_the_first_search_of_an_ordinary_start_come_before_sqlalchemy_loads(tmp_path: Path):
+    """Issue 19: neither waits for SQLAlchemy and the table models, nor shares the core with their
+    load; that starts once the first search's results are on the screen."""
     settings = _quit_cleanly_before(tmp_path)
     env = {
         "CLINIC_TUI_CONFIG_DIR": str(tmp_path / "config"),
@@ -162,9 +181,96 @@ def test_the_dashboard_of_an_ordinary_start_is_drawn_before_sqlalchemy_loads(tmp
     )
     assert run.returncode == 0, run.stderr[-2000:]
     assert (
-        run.stdout.strip().splitlines()[-1] == "{'sqlalchemy at the dashboard': False, 'sqlalchemy afterwards': True}"
+        run.stdout.strip().splitlines()[-1]
+        == "{'sqlalchemy at the dashboard': False, 'sqlalchemy at the first search': False, "
+        "'the models afterwards': True}"
     )
     assert _marker_present(settings.database)  # quit normally: the next start is quick again
+
+
+def _count_warm_ups(monkeypatch) -> list[str]:
+    from clinic_tui.data.store import Store
+
+    calls: list[str] = []
+    real = Store.warm_up
+    monkeypatch.setattr(Store, "warm_up", lambda store: (calls.append("warm_up"), real(store))[1])
+    return calls
+
+
+async def test_the_orm_loads_once_the_first_search_is_shown_not_while_the_doctor_types(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr("clinic_tui.app.WARM_UP_WHEN_IDLE_SECONDS", 600)
+    calls = _count_warm_ups(monkeypatch)
+    app = ClinicApp(_quit_cleanly_before(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        dashboard = app.screen
+        await wait_for(pilot, lambda: dashboard.data is not None)
+        await pilot.pause(0.3)
+        assert calls == []  # the dashboard is up, the keys have not paused long enough
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResidentsScreen))
+        assert calls == []
+        await pilot.press("w", "j")
+        await wait_for(pilot, lambda: app.screen.query_one("#results").row_count > 0)
+        await wait_for(pilot, lambda: calls == ["warm_up"])
+        await pilot.press("backspace", "z")  # more searches: it is loaded once
+        await pilot.pause(0.2)
+        assert calls == ["warm_up"]
+
+
+async def test_the_orm_loads_when_the_keys_pause_after_the_dashboard(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr("clinic_tui.app.WARM_UP_WHEN_IDLE_SECONDS", 0.2)
+    calls = _count_warm_ups(monkeypatch)
+    app = ClinicApp(_quit_cleanly_before(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        await wait_for(pilot, lambda: app.screen.data is not None)
+        await wait_for(pilot, lambda: calls == ["warm_up"])
+
+
+async def test_a_form_opened_at_once_starts_the_orm_load(tmp_path: Path, monkeypatch):
+    """F4 right after the dashboard: the registration form shows without the ORM and starts its load."""
+    from clinic_tui.screens.resident_form import ResidentFormScreen
+
+    monkeypatch.setattr("clinic_tui.app.WARM_UP_WHEN_IDLE_SECONDS", 600)
+    calls = _count_warm_ups(monkeypatch)
+    app = ClinicApp(_quit_cleanly_before(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        await wait_for(pilot, lambda: app.screen.data is not None)
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResidentFormScreen))
+        await wait_for(pilot, lambda: calls == ["warm_up"])
+
+
+async def test_the_way_to_the_first_search_parses_no_stylesheet_again(tmp_path: Path, monkeypatch):
+    """Textual re-parses every stylesheet of the app (and restyles every widget) when a screen with
+    its own CSS_PATH first shows, and, twice, when a mode's new screen first shows
+    (app._mode_screen): neither on the way from the sign-in to the first search's results."""
+    from textual.css.stylesheet import Stylesheet
+
+    app = ClinicApp(_quit_cleanly_before(tmp_path))
+    reparsed: list[str] = []
+    real = Stylesheet.reparse
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "LoginScreen")
+        monkeypatch.setattr(
+            Stylesheet, "reparse", lambda sheet: (reparsed.append(type(app.screen).__name__), real(sheet))
+        )
+        await sign_in(app, pilot)
+        await wait_for(pilot, lambda: app.screen.data is not None)
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResidentsScreen))
+        await pilot.press("w", "j")
+        await wait_for(pilot, lambda: app.screen.query_one("#results").row_count > 0)
+        await pilot.press("enter")  # the resident's page
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ResidentScreen")
+        await pilot.press("f7")  # a new visit
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "VisitFormScreen")
+        await pilot.pause()
+        await pilot.press("f2")  # a mode opened before, styled already
+        await wait_for(pilot, lambda: app.screen is not None and type(app.screen).__name__ != "VisitFormScreen")
+    assert reparsed == []
 
 
 def test_names_read_differently_by_this_version_get_their_keys_made_again(tmp_path: Path):
