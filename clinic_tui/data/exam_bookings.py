@@ -34,6 +34,7 @@ from clinic_tui.i18n import N_
 
 FORM_FIELDS = ("item_code", "day", "priority", "clinical_diagnosis", "question")
 KIND = "exam_booking"
+NO_FREE_SLOT = N_("No free reserved slot for this examination on that day (as of the last sync).")
 _BEFORE = frozenset({exam.Status.BOOKED, exam.Status.CONFIRMED, exam.Status.RESCHEDULED})
 
 
@@ -210,8 +211,7 @@ def book(
     if not problems and not any(
         s.day == cleaned["day"] and s.item_code == cleaned["item_code"] for s in free_slots(engine, today)
     ):
-        template = N_("No free reserved slot for this examination on that day (as of the last sync).")
-        problems.append(Problem("exam.no_free_slot", template, field="day"))
+        problems.append(Problem("exam.no_free_slot", NO_FREE_SLOT, field="day"))
     if problems:
         raise ExamRefused(problems)
     exam.transition(None, exam.Status.BOOKED, exam.Actor.CLINIC)
@@ -284,14 +284,15 @@ def latest_event(session: Session, booking: ExamBooking) -> ExamEvent | None:
 
 
 def timeline_line(b: ExamBooking, today: date, answer: ExamEvent | None = None) -> str:
-    """The examination, its day and where it stands; once reported, the impression (critical first)."""
+    """The examination, where it stands and its day; once reported, the impression first (a critical
+    one marked)."""
     from clinic_tui.i18n import _
 
     status = shown_status(b.status, answer.to_status if answer else None)
     reported = answer is not None and answer.to_status == exam.Status.REPORTED
     critical = reported and answer is not None and answer.critical and b.critical_ack_at is None
     day = answer.day if answer is not None and answer.day else b.day
-    parts = [_("CRITICAL") if critical else None, b.item_name, day.isoformat(), exam.status_label(status)]
-    if reported and answer is not None:
-        parts.append(answer.impression)
+    # The impression first once reported: what the doctor needs fits 80 columns before the rest.
+    impression = answer.impression if reported and answer is not None else None
+    parts = [_("CRITICAL") if critical else None, impression, b.item_name, exam.status_label(status), day.isoformat()]
     return " · ".join(p for p in parts if p)

@@ -19,6 +19,7 @@ from textual.binding import Binding
 from textual.widgets import Input, Static
 
 from clinic_tui import clock
+from clinic_tui.data.exam_bookings import NO_FREE_SLOT
 from clinic_tui.domain import exam
 from clinic_tui.domain.codes import CodeSet
 from clinic_tui.domain.problems import Problem
@@ -58,11 +59,11 @@ class ExamFormScreen(FormScreen):
 
     def specs(self) -> list[FieldSpec]:
         return [
-            FieldSpec("item", N_("Examination"), "choice", required=True, choices=ITEMS, hint=N_("number, list below")),
+            FieldSpec("item", N_("Exam item"), "choice", required=True, choices=ITEMS, hint=N_("number, list below")),
             FieldSpec("day", N_("Day"), "date", required=True, hint=N_("a day listed below")),
             FieldSpec("priority", N_("Priority"), "choice", required=True, choices=PRIORITY),
             FieldSpec("clinical_diagnosis", N_("Diagnosis"), required=True),
-            FieldSpec("question", N_("Question")),
+            FieldSpec("question", N_("Exam purpose")),
         ]
 
     def compose(self) -> ComposeResult:
@@ -101,9 +102,11 @@ class ExamFormScreen(FormScreen):
                 )
                 for s in free[:LISTED]
             ]
+            if not lines:
+                lines = [_("No free reserved slots as of the last sync: sync, or ask the hospital.")]
             if field == "item" and chosen is None:
                 lines.insert(0, "  ".join(f"{code} {label}" for code, label in ITEMS.items()))
-            text = "\n".join(lines) or _("No free reserved slots as of the last sync: sync, or ask the hospital.")
+            text = "\n".join(lines)
         elif field == "priority":
             text = "  ".join(f"{code} {label}" for code, label in PRIORITY.items())
         else:
@@ -140,7 +143,11 @@ class ExamFormScreen(FormScreen):
         }
 
     def extra_problems(self, values: dict[str, Any]) -> list[Problem]:
-        problems = exam.booking_problems(self.record_values(values), today=clock.today())
+        record = self.record_values(values)
+        problems = exam.booking_problems(record, today=clock.today())
+        free = self.clinic_store.exam.free_slots(clock.today()) if not problems else []
+        if not problems and not any(s.day == record["day"] and s.item_code == record["item_code"] for s in free):
+            problems.append(Problem("exam.no_free_slot", NO_FREE_SLOT, field="day"))
         return [
             Problem(p.code, p.template, p.params, p.severity, "item" if p.field == "item_code" else p.field)
             for p in problems
