@@ -31,7 +31,7 @@ from clinic_tui.sync.wire import PushRecord
 
 # Kinds whose data the hub reads beyond clinic_id (referral and remote intake, the user PIN check): parsed
 # at once, so that a body the careful parser would refuse is refused the same way.
-PARSED_KINDS = frozenset({"referral", "referral_event", "remote_request", "lab_order", "user"})
+PARSED_KINDS = frozenset({"referral", "referral_event", "remote_request", "lab_order", "exam_booking", "user"})
 
 
 @dataclass(slots=True, eq=False)

@@ -407,3 +407,53 @@ class LabMove(HubTable, table=True):
     actor_id: str | None = Field(default=None, max_length=64)
     reason: str | None = Field(default=None, max_length=2000)
     at: datetime = Field(sa_type=UTC_DATETIME)
+
+
+class ExamPool(HubTable, table=True):
+    """Slots of one examination (domain/exam.py's catalogue: CT, MRI, ultrasound...) on one day,
+    and the part reserved for primary care; ``used`` counts the clinics' bookings holding one."""
+
+    __tablename__ = "exam_pool"
+    __table_args__ = (sa.UniqueConstraint("item_code", "day", name="uq_exam_pool_item_day"),)
+    id: str = Field(primary_key=True, max_length=36)
+    item_code: str = Field(max_length=20)
+    day: date
+    total: int
+    reserved: int
+    used: int = 0
+    over_quota: int = 0
+
+
+class ExamBooking(HubTable, table=True):
+    """The hub's typed view of an examination booking a clinic pushed (stored whole in
+    ``sync_record``): the slot it holds, the hospital's state and the report."""
+
+    __tablename__ = "exam_booking"
+    __table_args__ = (sa.Index("ix_exam_booking_queue", "deleted", "day", "status"),)
+    id: str = Field(primary_key=True, max_length=36)
+    clinic_id: str = Field(max_length=36, index=True)
+    booking_no: str = Field(max_length=64, unique=True)
+    item_code: str = Field(max_length=20)
+    day: date  # the slot's day: the booked one, or the hospital's new one after rescheduling
+    priority: str = Field(max_length=10)
+    status: str = Field(max_length=20)  # the state the hub holds (both sides' moves)
+    clinic_status: str = Field(max_length=20)  # the last status the clinic pushed
+    deleted: bool = False
+    pool_id: str | None = Field(default=None, max_length=36)  # None once the slot is given back
+    slot_number: int | None = None
+    over_quota: bool = False
+    over_quota_reason: str | None = Field(default=None, max_length=2000)
+    booked_at: datetime = Field(sa_type=UTC_DATETIME)
+    returned_reason: str | None = Field(default=None, max_length=2000)
+    examined_at: datetime | None = Field(default=None, sa_type=UTC_DATETIME)
+    reported_at: datetime | None = Field(default=None, sa_type=UTC_DATETIME)
+    findings: str | None = Field(default=None, max_length=4000)
+    impression: str | None = Field(default=None, max_length=2000)
+    reporter: str | None = Field(default=None, max_length=100)
+    institution: str | None = Field(default=None, max_length=200)
+    recognised: bool = False
+    critical: bool = False
+    critical_ack_at: datetime | None = Field(default=None, sa_type=UTC_DATETIME)
+    critical_ack_by: str | None = Field(default=None, max_length=100)
+    created_at: datetime = Field(sa_type=UTC_DATETIME)
+    updated_at: datetime = Field(sa_type=UTC_DATETIME)

@@ -27,6 +27,7 @@ from clinic_hub import audit, body, changes, limits, push_answer
 from clinic_hub.accounts import Principal
 from clinic_hub.db import utcnow
 from clinic_hub.errors import ApiError, safe_validation_errors
+from clinic_hub.exam_intake import INTERPRETERS as EXAM_INTERPRETERS
 from clinic_hub.incoming import (
     CheckedRecord,
     Incoming,
@@ -48,7 +49,7 @@ from clinic_tui.sync.wire import CLINIC_KINDS, USER
 log = logging.getLogger("clinic_hub.push")
 _batches = table_of(PushBatch)
 # Kinds whose records the hub interprets one by one (their typed tables, the ownership rules).
-INTERPRETERS = {**REFERRAL_INTERPRETERS, **REMOTE_INTERPRETERS, **LAB_INTERPRETERS}
+INTERPRETERS = {**REFERRAL_INTERPRETERS, **REMOTE_INTERPRETERS, **LAB_INTERPRETERS, **EXAM_INTERPRETERS}
 SECRET_FIELDS = frozenset({"pin", "pin_hash", "pin_salt", "password", "password_hash", "token"})
 
 

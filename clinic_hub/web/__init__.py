@@ -4,15 +4,15 @@ department doctors and administrators (issue 17), and its remote consultation an
 
 ``routers`` are mounted by ``clinic_hub.app.create_app`` beside the JSON routers: ``pages``
 (sign-in, queue, referrals, indicators), ``pools`` (the slot and bed pools), ``remote`` (the remote
-reading rooms), ``lab`` (the lab's queue and results), ``admin`` (the administrator's pages) and
-``password`` (everyone's own password).
+reading rooms), ``lab`` (the lab's queue and results), ``exams`` (the examination bookings),
+``admin`` (the administrator's pages) and ``password`` (everyone's own password).
 ``install`` adds the desk's own answers for "not signed in", "not allowed" and "too large" (HTML
 pages, not the API's JSON).
 """
 
-from clinic_hub.web import admin, lab, pages, password, pools, remote
+from clinic_hub.web import admin, exams, lab, pages, password, pools, remote
 from clinic_hub.web.common import install
 
-routers = (pages.router, pools.router, remote.router, lab.router, admin.router, password.router)
+routers = (pages.router, pools.router, remote.router, lab.router, exams.router, admin.router, password.router)
 
 __all__ = ["install", "routers"]

@@ -19,19 +19,20 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.engine import Connection, Engine
 
-from clinic_hub import audit, directory
+from clinic_hub import audit, directory, exam_pools
 from clinic_hub.dependencies import EngineDep
 from clinic_hub.directory import BEDS, SLOTS, DirectoryError, PoolKind
 from clinic_hub.web import views
 from clinic_hub.web.auth import WebUser
 from clinic_hub.web.common import PREFIX, Posted, language, poster_for, redirect, render, viewer_of
 from clinic_hub.web.i18n import N_, Translator
+from clinic_tui.domain import exam
 
 VIEW_ROLES = ("desk", "admin")  # the referral office books from the pools; the admin also sets them
 SET_ROLES = ("admin",)
 DAYS = 14
 MAX_TOTAL = 10_000
-KIND_LABELS = {"slots": N_("Outpatient slots"), "beds": N_("Inpatient beds")}
+KIND_LABELS = {"slots": N_("Outpatient slots"), "beds": N_("Inpatient beds"), "exams": N_("Examination slots")}
 MEASURES = (("total", N_("Total number")), ("reserved", N_("Reserved")), ("used", N_("Used")), ("left", N_("Left")))
 SET_NOTICE = N_("Saved {count} days of {department}. The clinics see them after their next sync.")
 
@@ -56,7 +57,7 @@ class DepartmentPools:
     rows: list[PoolRow]
 
 
-def _rows(t: Translator, kind: PoolKind, cells: dict[date, views.PoolCell], dates: list[date]) -> list[PoolRow]:
+def _rows(t: Translator, kind: PoolKind | str, cells: dict[date, views.PoolCell], dates: list[date]) -> list[PoolRow]:
     """Four lines per kind. A day never opened is blank: the department's daily count makes it when
     first booked, and the admin's form sets it ahead."""
     shown = [cells.get(day) for day in dates]
@@ -74,7 +75,13 @@ def _rows(t: Translator, kind: PoolKind, cells: dict[date, views.PoolCell], date
         return out
 
     return [
-        PoolRow(kind.name, measure, t(label), values(measure), full if measure == "left" else [False] * len(dates))
+        PoolRow(
+            kind if isinstance(kind, str) else kind.name,
+            measure,
+            t(label),
+            values(measure),
+            full if measure == "left" else [False] * len(dates),
+        )
         for measure, label in MEASURES
     ]
 
@@ -92,6 +99,29 @@ def pools_view(t: Translator, conn: Connection, start: date) -> tuple[list[date]
     ]
 
 
+def exam_view(t: Translator, conn: Connection, start: date) -> list[DepartmentPools]:
+    """Per examination of the catalogue (clinic_tui.domain.exam), the same four lines day by day."""
+    dates = [start + timedelta(days=n) for n in range(DAYS)]
+    found = exam_pools.pools(conn, start, DAYS)
+    return [
+        DepartmentPools(
+            code,
+            item.name,
+            _rows(
+                t,
+                "exams",
+                {
+                    day: views.PoolCell(p.reserved, p.used, p.over_quota, p.total)
+                    for (c, day), p in found.items()
+                    if c == code
+                },
+                dates,
+            ),
+        )
+        for code, item in exam.CATALOGUE.items()
+    ]
+
+
 def _page(
     request: Request,
     engine: Engine,
@@ -105,6 +135,7 @@ def _page(
     today = directory.today_in_china()
     with engine.begin() as conn:
         dates, departments = pools_view(t, conn, today)
+        examinations = exam_view(t, conn, today)
         if status == 200:  # a refused change is audited by its POST, as web.pools.set
             audit.record(conn, user.principal, "web.pools", [d.code for d in departments])
     values = {"kind": "beds", "first": today.isoformat(), "last": (today + timedelta(days=DAYS - 1)).isoformat()}
@@ -115,7 +146,8 @@ def _page(
         status,
         dates=dates,
         departments=departments,
-        kinds=[(name, t(label)) for name, label in KIND_LABELS.items()],
+        examinations=examinations,
+        kinds=[(name, t(label)) for name, label in KIND_LABELS.items() if name != "exams"],
         kind_names={name: t(label) for name, label in KIND_LABELS.items()},
         may_set=user.role in SET_ROLES,
         values=values,
@@ -147,11 +179,15 @@ def _whole(t: Translator, text: str, what: str) -> int:
     return int(text)
 
 
-def _read_form(t: Translator, posted: Posted) -> tuple[PoolKind, str, date, date, int, int | None]:
+def _read_form(
+    t: Translator, posted: Posted, exams: bool = False
+) -> tuple[PoolKind | None, str, date, date, int, int | None]:
     kind = directory.POOL_KINDS.get(posted.get("kind", 10))
-    if kind is None:
+    if kind is None and not exams:
         raise Refused(t("Choose outpatient slots or inpatient beds."))
-    department = posted.get("department", 40)
+    department = posted.get("item" if exams else "department", 40)
+    if exams and department not in exam.CATALOGUE:
+        raise Refused(t("Choose an examination."))
     if not department:
         raise Refused(t("Choose a department."))
     try:
@@ -177,6 +213,7 @@ def set_pools(request: Request, engine: EngineDep, posted: Posted = Depends(post
     t = Translator(language(request))
     try:
         kind, department, first, last, total, reserved = _read_form(t, posted)
+        assert kind is not None  # _read_form refused it otherwise
         with engine.begin() as conn:
             if directory.department(conn, department) is None:
                 raise Refused(t("No department {code}.", code=department))
@@ -190,3 +227,22 @@ def set_pools(request: Request, engine: EngineDep, posted: Posted = Depends(post
             audit.record(conn, posted.user.principal, "web.pools.set", [], status_code=422)
         return _page(request, engine, posted.user, 422, error=text, form=posted.form)
     return redirect(f"{PREFIX}/pools?" + urlencode({"saved": len(ids), "department": department}))
+
+
+@router.post("/pools/exams")
+def set_exam_pools(request: Request, engine: EngineDep, posted: Posted = Depends(poster_for(*SET_ROLES))) -> Response:
+    """Set an examination's total (and reserved part; blank: a third) for every day of a range,
+    published to the clinics (kind exam_pool): what their booking form offers after the next sync."""
+    t = Translator(language(request))
+    try:
+        _kind, item, first, last, total, reserved = _read_form(t, posted, exams=True)
+        with engine.begin() as conn:
+            ids = exam_pools.set_range(conn, item, first, last, total, reserved)
+            audit.record(conn, posted.user.principal, "web.pools.set", ids)
+    except (Refused, DirectoryError) as exc:
+        text = str(exc) if isinstance(exc, Refused) else t("The pools were not saved: {detail}", detail=exc)
+        with engine.begin() as conn:
+            audit.record(conn, posted.user.principal, "web.pools.set", [], status_code=422)
+        return _page(request, engine, posted.user, 422, error=text, form=posted.form)
+    name = exam.item_name(item)
+    return redirect(f"{PREFIX}/pools?" + urlencode({"saved": len(ids), "department": name}))

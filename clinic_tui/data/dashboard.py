@@ -22,11 +22,17 @@ _LAB_CRITICAL_WHERE = (
     "o.deleted = 0 AND o.critical_ack_at IS NULL AND e.order_id = o.id AND e.attempt = o.attempt"
     " AND e.deleted = 0 AND e.to_status = 'reported' AND e.critical = 1"
 )
+# An examination report (data/exam_bookings.py): reported is final, so any critical report counts.
+_EXAM_CRITICAL_WHERE = (
+    "b.deleted = 0 AND b.critical_ack_at IS NULL AND e.booking_id = b.id"
+    " AND e.deleted = 0 AND e.to_status = 'reported' AND e.critical = 1"
+)
 CRITICAL_COUNT_SQL = (
     "SELECT (SELECT count(*) FROM remote_request r WHERE r.deleted = 0 AND r.critical_ack_at IS NULL AND EXISTS "
     "(SELECT 1 FROM remote_event e WHERE e.request_id = r.id AND e.deleted = 0 AND e.to_status = 'reported' "
     "AND e.critical = 1)) + (SELECT count(*) FROM lab_order o WHERE EXISTS "
     f"(SELECT 1 FROM lab_event e WHERE {_LAB_CRITICAL_WHERE}))"
+    f" + (SELECT count(*) FROM exam_booking b WHERE EXISTS (SELECT 1 FROM exam_event e WHERE {_EXAM_CRITICAL_WHERE}))"
 )
 
 
@@ -49,7 +55,9 @@ class Dashboard:
     referrals_waiting: list[WorkItem]
     downward_received: list[WorkItem]
     contracts_expiring: list[WorkItem]
-    critical_values: list[WorkItem]  # remote reports and lab results whose critical value (危急值) no one acknowledged
+    critical_values: list[
+        WorkItem
+    ]  # remote reports, lab results and examination reports whose critical value (危急值) no one acknowledged
 
 
 def _local_day_bounds(day: date) -> tuple[str, str]:
@@ -64,7 +72,9 @@ def load_dashboard(connection: sqlite3.Connection, today: date) -> Dashboard:
         referrals_waiting=_referrals(connection, "up", ("review", "sent")),
         downward_received=_referrals(connection, "down", ("received",)),
         contracts_expiring=_contracts_expiring(connection, today),
-        critical_values=_critical_values(connection) + _lab_critical_values(connection),
+        critical_values=_critical_values(connection)
+        + _lab_critical_values(connection)
+        + _exam_critical_values(connection),
     )
 
 
@@ -106,6 +116,27 @@ def _lab_critical_values(connection: sqlite3.Connection) -> list[WorkItem]:
             read_datetime(r["reported_at"]),
             r["patient_name"],
             r["order_no"],
+            overdue=True,
+        )
+        for r in rows
+    ]
+
+
+def _exam_critical_values(connection: sqlite3.Connection) -> list[WorkItem]:
+    """Examination reports with a critical finding no doctor has acknowledged (after the lab's)."""
+    rows = connection.execute(
+        "SELECT b.id, b.resident_id, b.patient_name, b.booking_no, b.item_name, e.reported_at"
+        f" FROM exam_booking b, exam_event e WHERE {_EXAM_CRITICAL_WHERE} ORDER BY e.arrival LIMIT ?",
+        (LIMIT,),
+    )
+    return [
+        WorkItem(
+            "exam_booking",
+            r["id"],
+            r["resident_id"],
+            read_datetime(r["reported_at"]),
+            r["patient_name"],
+            f"{r['booking_no']} {r['item_name']}",
             overdue=True,
         )
         for r in rows

@@ -442,3 +442,34 @@ class Lab(_Feature):
         from clinic_tui.data.lab_orders import acknowledge_critical
 
         acknowledge_critical(self._engine, order_id, user_id=user_id)
+
+
+class Exam(_Feature):
+    """Examinations booked from the lead hospital's reserved pool and their reports (data/exam_bookings.py)."""
+
+    def free_slots(self, today: date):
+        """Days with free reserved slots, by day and examination, as of the last pull."""
+        from clinic_tui.data.exam_bookings import free_slots
+
+        return free_slots(self._engine, today)
+
+    def book(self, *, resident_id: str, values: dict[str, Any], user_id: str | None):
+        """Write the booking; (id, number). Raises ``ExamRefused``."""
+        from clinic_tui.data.exam_bookings import book
+
+        return book(self._engine, resident_id=resident_id, values=values, user_id=user_id)
+
+    def detail(self, booking_id: str):
+        from clinic_tui.data.exam_bookings import detail
+
+        return detail(self._engine, booking_id)
+
+    def cancel(self, booking_id: str, *, user_id: str | None) -> None:
+        from clinic_tui.data.exam_bookings import cancel
+
+        cancel(self._engine, booking_id, user_id=user_id)
+
+    def acknowledge_critical(self, booking_id: str, *, user_id: str | None) -> None:
+        from clinic_tui.data.exam_bookings import acknowledge_critical
+
+        acknowledge_critical(self._engine, booking_id, user_id=user_id)

@@ -22,8 +22,11 @@ from sqlmodel import Session, col
 from clinic_tui import clock
 from clinic_tui.data import records
 from clinic_tui.data.db import read_session, unit_of_work
+from clinic_tui.data.exam_bookings import latest_event as exam_latest_event
+from clinic_tui.data.exam_bookings import timeline_line as exam_timeline_line
 from clinic_tui.data.models import (
     Contract,
+    ExamBooking,
     Followup,
     LabEvent,
     LabOrder,
@@ -253,6 +256,8 @@ def timeline(engine: Engine, resident_id: str, today: date, limit: int = TIMELIN
                     line = partial(_remote_line, answer=_remote_answer(session, record))
                 elif kind == "lab_order":
                     line = partial(_lab_line, answer=_lab_answer(session, record))
+                elif kind == "exam_booking":
+                    line = partial(exam_timeline_line, answer=exam_latest_event(session, record))
                 rows.append((_day_of(getattr(record, day_column.key)), record.created_at, kind, record, line))
     rows.sort(key=lambda row: (row[0], row[1]), reverse=True)
     items = [
@@ -401,6 +406,7 @@ _SOURCES: tuple[tuple[str, type[Any], Any, Callable[[Any, date], str]], ...] = (
     ("task", Task, Task.due_date, _task_line),
     ("remote_request", RemoteRequest, RemoteRequest.requested_at, _remote_line),
     ("lab_order", LabOrder, LabOrder.ordered_at, _lab_line),
+    ("exam_booking", ExamBooking, ExamBooking.booked_at, exam_timeline_line),
 )
 
 

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         Contracts,
         Diagnoses,
         Downward,
+        Exam,
         Followups,
         Indicators,
         Lab,
@@ -124,6 +125,12 @@ class Store:
         from clinic_tui.data.features import Remote
 
         return Remote(self)
+
+    @cached_property
+    def exam(self) -> Exam:
+        from clinic_tui.data.features import Exam
+
+        return Exam(self)
 
     @cached_property
     def lab(self) -> Lab:

@@ -109,6 +109,7 @@ class DashboardScreen(ClinicScreen):
         banner = self.query_one("#dashboard-critical", Static)
         banner.display = bool(items)
         self._critical_kinds = [item.kind for item in items]
+        self._critical_ids = [item.record_id for item in items]
         if items:
             names = "  ".join(f"{item.name} {item.detail}" for item in items[:3])
             banner.update(
@@ -116,10 +117,14 @@ class DashboardScreen(ClinicScreen):
             )
 
     def action_critical(self) -> None:
-        """The list of the critical values' kind: remote reports first, else lab results."""
-        from clinic_tui.screens.routes import lab_list, remote_list
+        """The list of the critical values' kind: remote reports first, else lab results, else the
+        first examination report's page (examinations have no list of their own)."""
+        from clinic_tui.screens.routes import lab_list, record_page, remote_list
 
         kinds = getattr(self, "_critical_kinds", [])
+        if kinds and "remote_request" not in kinds and "lab_order" not in kinds:
+            self.app.push_screen(record_page("exam_booking", self._critical_ids[0]))
+            return
         only_lab = bool(kinds) and "remote_request" not in kinds
         self.app.push_screen(lab_list("critical") if only_lab else remote_list("critical"))
 

@@ -16,6 +16,7 @@ FORMS = {
     "contract": ("clinic_tui.screens.contract_form", "ContractFormScreen"),
     "remote": ("clinic_tui.screens.remote_form", "RemoteFormScreen"),
     "lab": ("clinic_tui.screens.lab_form", "LabFormScreen"),
+    "exam": ("clinic_tui.screens.exam_form", "ExamFormScreen"),
 }
 
 # app mode -> (module, class) of its screen: each mode keeps its own screen stack.
@@ -37,6 +38,7 @@ RECORD_PAGES = {
     "contract": ("clinic_tui.screens.contract_page", "ContractScreen"),
     "remote_request": ("clinic_tui.screens.remote_page", "RemoteRequestScreen"),
     "lab_order": ("clinic_tui.screens.lab_page", "LabOrderScreen"),
+    "exam_booking": ("clinic_tui.screens.exam_page", "ExamBookingScreen"),
 }
 
 

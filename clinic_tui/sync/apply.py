@@ -26,6 +26,8 @@ from clinic_tui.data.models import (
     Broadcast,
     Clinic,
     Department,
+    ExamEvent,
+    ExamPool,
     Hospital,
     LabEvent,
     OutboxEntry,
@@ -70,7 +72,7 @@ class _Context:
         setting = session.get(AppSetting, "clinic_id")
         self.default_clinic = setting.value if setting else next(iter(self._clinics.values()), None)
         self._arrival: int | None = None
-        self._lab_arrival: int | None = None
+        self._arrivals: dict[type, int] = {}
 
     def clinic_id(self, code: Any) -> str | None:
         """The hub names the addressee by clinic code; locally rows point at the clinic's id."""
@@ -85,14 +87,14 @@ class _Context:
         self._arrival += 1
         return self._arrival
 
-    def next_lab_arrival(self) -> int:
-        """The place of a newly arrived lab event: after every one before it."""
-        if self._lab_arrival is None:
-            self._lab_arrival = self.session.execute(
-                select(func.coalesce(func.max(col(LabEvent.arrival)), 0))
+    def next_arrival_of(self, model: Any) -> int:
+        """The place of a newly arrived lab or exam event: after every one of its kind before it."""
+        if model not in self._arrivals:
+            self._arrivals[model] = self.session.execute(
+                select(func.coalesce(func.max(col(model.arrival)), 0))
             ).scalar_one()
-        self._lab_arrival += 1
-        return self._lab_arrival
+        self._arrivals[model] += 1
+        return self._arrivals[model]
 
     def pending(self, kind: str, record_id: str) -> bool:
         return self.session.get(OutboxEntry, (kind, record_id)) is not None
@@ -341,42 +343,83 @@ def _remote_event(ctx: _Context, change: Any, result: PageResult) -> bool:
     return True
 
 
-def _lab_event(ctx: _Context, change: Any, _result: PageResult) -> bool:
-    """The lab's move on a lab order (received, rejected, reported with its results): kept, like a
-    remote event, even when this database does not hold the order; the shown state is derived
-    from these rows (data/lab_orders.py). The same revision again changes nothing."""
+def _event(model: Any, ctx: _Context, change: Any, link: str, values: dict[str, Any]) -> bool:
+    """A hub's move on a clinic's request (a lab order, an examination booking): kept, like a remote
+    event, even when this database does not hold the request; the shown state is derived from
+    these rows. The same revision again changes nothing; the first arrival's place is kept."""
     data = change.data
-    row = ctx.session.get(LabEvent, change.id)
-    if not _newer(row, change) or not data.get("order_id") or not data.get("to_status"):
+    row = ctx.session.get(model, change.id)
+    if not _newer(row, change) or not data.get(link) or not data.get("to_status"):
         return False
-    results = data.get("results")
-    attempt = data.get("attempt")
-    values = {
-        "revision": change.revision,
-        "updated_at": _when(change.updated_at) or utcnow(),
-        "deleted": change.deleted,
-        "order_id": str(data["order_id"]),
-        "order_no": data.get("order_no"),
-        "attempt": attempt if isinstance(attempt, int) and not isinstance(attempt, bool) else 1,
-        "from_status": data.get("from_status"),
-        "to_status": str(data["to_status"]),
-        "actor_name": data.get("actor_name"),
-        "at": _when(data.get("at")) or utcnow(),
-        "reason": data.get("reason"),
-        "results": [r for r in results if isinstance(r, dict)] if isinstance(results, list) else [],
-        "reporter": data.get("reporter"),
-        "reviewer": data.get("reviewer"),
-        "reported_at": _when(data.get("reported_at")),
-        "institution": data.get("institution"),
-        "recognised": data.get("recognised") is True,
-        "critical": data.get("critical") is True,
-    }
+    values.update(
+        {
+            "revision": change.revision,
+            "updated_at": _when(change.updated_at) or utcnow(),
+            "deleted": change.deleted,
+            link: str(data[link]),
+            "to_status": str(data["to_status"]),
+            "from_status": data.get("from_status"),
+            "actor_name": data.get("actor_name"),
+            "at": _when(data.get("at")) or utcnow(),
+            "reason": data.get("reason"),
+            "reporter": data.get("reporter"),
+            "reported_at": _when(data.get("reported_at")),
+            "institution": data.get("institution"),
+            "recognised": data.get("recognised") is True,
+            "critical": data.get("critical") is True,
+        }
+    )
     if row is None:
-        row = LabEvent(id=change.id, arrival=ctx.next_lab_arrival(), received_at=utcnow(), **values)
+        row = model(id=change.id, arrival=ctx.next_arrival_of(model), received_at=utcnow(), **values)
     else:
         _set(row, values)
     ctx.session.add(row)
     return True
+
+
+def _lab_event(ctx: _Context, change: Any, _result: PageResult) -> bool:
+    """The lab's move on a lab order (received, rejected, reported with its results; data/lab_orders.py)."""
+    data = change.data
+    results = data.get("results")
+    attempt = data.get("attempt")
+    values = {
+        "order_no": data.get("order_no"),
+        "attempt": attempt if isinstance(attempt, int) and not isinstance(attempt, bool) else 1,
+        "results": [r for r in results if isinstance(r, dict)] if isinstance(results, list) else [],
+        "reviewer": data.get("reviewer"),
+    }
+    return _event(LabEvent, ctx, change, "order_id", values)
+
+
+def _exam_event(ctx: _Context, change: Any, _result: PageResult) -> bool:
+    """The hospital's move on an examination booking (data/exam_bookings.py): the slot's day after
+    it, and the report (findings, impression) once reported."""
+    data = change.data
+    slot = data.get("slot_number")
+    values = {
+        "booking_no": data.get("booking_no"),
+        "day": _day(data.get("day")),
+        "slot_number": slot if isinstance(slot, int) and not isinstance(slot, bool) else None,
+        "findings": data.get("findings"),
+        "impression": data.get("impression"),
+    }
+    return _event(ExamEvent, ctx, change, "booking_id", values)
+
+
+def _exam_pool(ctx: _Context, change: Any, _result: PageResult) -> bool:
+    """An examination's slots of one day (the booking form lists the free reserved ones)."""
+    data = change.data
+    if not data.get("item_code") or not data.get("day"):
+        return False
+    values = {
+        "item_code": str(data["item_code"]),
+        "item_name": str(data.get("item_name") or ""),
+        "day": _day(data["day"]),
+        "total": int(data.get("total") or 0),
+        "reserved_for_primary": int(data.get("reserved_for_primary") or 0),
+        "remaining": int(data.get("remaining") or 0),
+    }
+    return _hub_row(ExamPool, ctx, change, values)
 
 
 def _referral(ctx: _Context, change: Any, result: PageResult) -> bool:
@@ -393,6 +436,8 @@ APPLIERS = {
     "broadcast": _broadcast,
     "remote_event": _remote_event,
     "lab_event": _lab_event,
+    "exam_event": _exam_event,
+    "exam_pool": _exam_pool,
 }
 
 

@@ -35,6 +35,8 @@ TEMPLATES: dict[str, str] = {
     "illegal_transition": N_("Status change not allowed: {from_status} -> {to_status}"),
     "storage_error": N_("Could not store the record; push it again later"),
     "secret_field": N_("User records must not carry a PIN or password; remove it and push again"),
+    "no_exam_slots_left": N_("No primary-care slots left for {item} on {day}: book another day"),
+    "duplicate_booking_no": N_("Booking number {booking_no} is already used by another examination booking"),
 }
 
 # The hub names a field by its wire name; the doctor reads the form's label where there is one.

@@ -159,6 +159,16 @@ SYNCED_TABLES: dict[str, SyncedTable] = {
             "collected_at:utc collected_by barcode sent_at:utc critical_ack_at:utc critical_ack_by"
         ),
     ),
+    "exam_booking": SyncedTable(
+        "exam_booking",
+        False,
+        (
+            "id clinic_id author_id created_at:utc updated_at:utc revision deleted:bool booking_no status "
+            "item_code item_name day priority clinical_diagnosis question resident_id patient_name "
+            "patient_sex patient_birth_date patient_id_number booked_at:utc booking_doctor "
+            "critical_ack_at:utc critical_ack_by"
+        ),
+    ),
 }
 # --- end of the written part ---------------------------------------------------------------------------
 

@@ -64,6 +64,7 @@ KIND_LABELS = {
     "service_package": N_("service package"),
     "remote_request": N_("remote request"),
     "lab_order": N_("lab order"),
+    "exam_booking": N_("examination booking"),
 }
 
 
@@ -83,6 +84,7 @@ _RECEIPT_KINDS = (
     "referral_event",
     "remote_request",
     "lab_order",
+    "exam_booking",
     "team",
     "user",
 )
@@ -98,6 +100,7 @@ COUNT_TEMPLATES = {
     "referral_event": (N_("{count} referral status change"), N_("{count} referral status changes")),
     "remote_request": (N_("{count} remote request"), N_("{count} remote requests")),
     "lab_order": (N_("{count} lab order"), N_("{count} lab orders")),
+    "exam_booking": (N_("{count} examination booking"), N_("{count} examination bookings")),
     "team": (N_("{count} team"), N_("{count} teams")),
     "user": (N_("{count} staff record"), N_("{count} staff records")),
 }

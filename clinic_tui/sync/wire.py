@@ -52,6 +52,15 @@ from clinic_tui.sync.wire_rules import (
     DUPLICATE as DUPLICATE,
 )
 from clinic_tui.sync.wire_rules import (
+    EXAM_BOOKING as EXAM_BOOKING,
+)
+from clinic_tui.sync.wire_rules import (
+    EXAM_EVENT as EXAM_EVENT,
+)
+from clinic_tui.sync.wire_rules import (
+    EXAM_POOL as EXAM_POOL,
+)
+from clinic_tui.sync.wire_rules import (
     FOLLOWUP as FOLLOWUP,
 )
 from clinic_tui.sync.wire_rules import (

@@ -37,6 +37,7 @@ TASK = "task"
 USER = "user"
 REMOTE_REQUEST = "remote_request"  # a remote consultation or read asked of the hospital (domain/remote.py)
 LAB_ORDER = "lab_order"  # tests sent to the lead hospital's lab (domain/lab.py)
+EXAM_BOOKING = "exam_booking"  # an examination booked from the hospital's reserved pool (domain/exam.py)
 
 # Kinds a clinic may push. Anything else is rejected per record with code "unknown_kind".
 CLINIC_KINDS: frozenset[str] = frozenset(
@@ -53,6 +54,7 @@ CLINIC_KINDS: frozenset[str] = frozenset(
         USER,
         REMOTE_REQUEST,
         LAB_ORDER,
+        EXAM_BOOKING,
     }
 )
 
@@ -65,7 +67,11 @@ BED_POOL = "bed_pool"  # inpatient beds, fields as slot_pool
 BROADCAST = "broadcast"  # notices to every clinic: title, body
 REMOTE_EVENT = "remote_event"  # the hospital's move on a remote request: accepted ... reported
 LAB_EVENT = "lab_event"  # the lab's move on a lab order: received, rejected (reason), reported (results)
-HUB_KINDS: frozenset[str] = frozenset({HOSPITAL, DEPARTMENT, SLOT_POOL, BED_POOL, BROADCAST, REMOTE_EVENT, LAB_EVENT})
+EXAM_POOL = "exam_pool"  # an examination's slots of one day: item_code, day, total, reserved, remaining
+EXAM_EVENT = "exam_event"  # the hospital's move on an examination booking: confirmed ... reported (report)
+HUB_KINDS: frozenset[str] = frozenset(
+    {HOSPITAL, DEPARTMENT, SLOT_POOL, BED_POOL, BROADCAST, REMOTE_EVENT, LAB_EVENT, EXAM_POOL, EXAM_EVENT}
+)
 
 # --- Limits ---------------------------------------------------------------------------------------
 MAX_PUSH_RECORDS = 500  # records per push batch; more -> 413 code "too_many_records"

@@ -18,6 +18,7 @@ from clinic_tui.data.models.bookkeeping import (
 from clinic_tui.data.models.clinical import Followup, FollowupDue, Task, Visit
 from clinic_tui.data.models.contract import Contract, ServicePackage, ServiceRecord, Team
 from clinic_tui.data.models.directory import BedPool, Department, DiagnosisCode, Division, Hospital, SlotPool
+from clinic_tui.data.models.exam import ExamBooking, ExamEvent, ExamPool
 from clinic_tui.data.models.lab import LabEvent, LabOrder
 from clinic_tui.data.models.people import Clinic, Resident, Staff
 from clinic_tui.data.models.referral import Referral, ReferralEvent
@@ -38,6 +39,7 @@ SYNCED_KINDS: dict[str, type[SyncedRecord]] = {
     "service_record": ServiceRecord,
     "remote_request": RemoteRequest,
     "lab_order": LabOrder,
+    "exam_booking": ExamBooking,
 }
 
 __all__ = [
@@ -52,6 +54,9 @@ __all__ = [
     "DiagnosisCode",
     "Division",
     "Draft",
+    "ExamBooking",
+    "ExamEvent",
+    "ExamPool",
     "Followup",
     "FollowupDue",
     "Hospital",

@@ -1,0 +1,230 @@
+"""The examination desk (检查预约台): what the lead hospital does with the clinics' examination
+bookings (issue 18). Used by the web desk (/desk/exams, clinic_hub/web/exams.py).
+
+Every move is checked by the domain's state machine (clinic_tui.domain.exam.transition), made in
+the caller's transaction with the booking's row locked, and becomes a hub-owned ``exam_event``
+record addressed to the booking clinic (the hospital never edits the clinic's record). A
+reschedule takes a slot of the new day's pool and gives the old one back (exam_pools); with none
+left it is refused (409 ``no_exam_slots_left``) unless the desk decides over quota with a reason,
+as with bed pools. A return gives the slot back too.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Row
+
+from clinic_hub import accounts, changes, directory, exam_pools
+from clinic_hub.accounts import Principal
+from clinic_hub.db import utcnow
+from clinic_hub.errors import ApiError
+from clinic_hub.models import Clinic, ExamBooking, SyncRecord, table_of
+from clinic_tui.domain import exam
+from clinic_tui.domain.exam import Status
+from clinic_tui.domain.problems import DomainError
+from clinic_tui.sync.wire import EXAM_EVENT
+
+_bookings = table_of(ExamBooking)
+_clinics = table_of(Clinic)
+_records = table_of(SyncRecord)
+MAX_REPORT = 4000
+
+
+def _query():
+    urgent_first = sa.case((_bookings.c.priority == exam.Priority.URGENT.value, 0), else_=1)
+    return (
+        sa.select(_bookings, _clinics.c.code.label("clinic_code"), _records.c.data)
+        .join(_clinics, _clinics.c.id == _bookings.c.clinic_id)
+        .join(_records, _records.c.id == _bookings.c.id)
+        .order_by(_bookings.c.day, urgent_first, _bookings.c.booked_at, _bookings.c.booking_no)
+    )
+
+
+def list_bookings(conn: Connection, first: date, last: date, limit: int = 200) -> list[Row]:
+    """The bookings of the days from ``first`` to ``last``, by day, urgent first, then the oldest;
+    cancelled and deleted ones left out (their slot is back in the pool)."""
+    query = _query().where(
+        _bookings.c.deleted.is_(False),
+        _bookings.c.status != Status.CANCELLED.value,
+        _bookings.c.day >= first,
+        _bookings.c.day <= last,
+    )
+    return list(conn.execute(query.limit(limit)))
+
+
+def unacknowledged_critical(conn: Connection, limit: int = 100) -> list[Row]:
+    query = _query().where(
+        _bookings.c.critical.is_(True), _bookings.c.critical_ack_at.is_(None), _bookings.c.deleted.is_(False)
+    )
+    return list(conn.execute(query.limit(limit)))
+
+
+def find(conn: Connection, booking_no: str, lock: bool = False) -> Row:
+    query = _query().where(_bookings.c.booking_no == booking_no.strip().upper()[:64])
+    if lock:
+        query = query.with_for_update(of=_bookings)
+    row = conn.execute(query).first()
+    if row is None:
+        raise ApiError(404, "exam_not_found", booking_no=booking_no)
+    return row
+
+
+def _check(row: Row, target: str, reason: str | None = None, expected: str | None = None) -> None:
+    """The domain's state machine; ``expected`` is the state the caller saw (the web page): a
+    booking moved (or cancelled by its clinic) since is refused as taken, not as illegal."""
+    if row.deleted or row.status == Status.CANCELLED or (expected is not None and expected != row.status):
+        raise ApiError(409, "exam_taken", booking_no=row.booking_no, state=exam.status_label(row.status))
+    try:
+        exam.transition(row.status, target, exam.Actor.HOSPITAL, reason)
+    except DomainError as refused:
+        if refused.problem.code == "exam.reason_required":
+            raise ApiError(422, "reason_required") from None
+        raise ApiError(409, "illegal_transition", from_status=row.status, to_status=target) from None
+
+
+def _move(
+    conn: Connection,
+    row: Row,
+    target: str,
+    actor: Principal,
+    reason: str | None = None,
+    values: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> str:
+    """Publish the move as an exam_event for the booking clinic and apply it to the row."""
+    now = utcnow()
+    values = {**(values or {}), "status": target, "updated_at": now}
+    day = values.get("day", row.day)
+    event_id = str(uuid.uuid4())
+    changes.publish(
+        conn,
+        kind=EXAM_EVENT,
+        record_id=event_id,
+        addressee_clinic_id=row.clinic_id,
+        clinic_code=row.clinic_code,
+        author_id=actor.id,
+        now=now,
+        fields={
+            "origin": "hub",
+            "booking_id": row.id,
+            "booking_no": row.booking_no,
+            "from_status": row.status,
+            "to_status": target,
+            "actor": "hospital",
+            "actor_name": signer(conn, actor),
+            "at": now.isoformat(),
+            "reason": reason,
+            "day": day.isoformat(),
+            "slot_number": values.get("slot_number", row.slot_number),
+            **(extra or {}),
+        },
+    )
+    conn.execute(sa.update(_bookings).where(_bookings.c.id == row.id).values(**values))
+    return event_id
+
+
+def signer(conn: Connection, actor: Principal) -> str | None:
+    return accounts.staff_name(conn, actor.id) if actor.kind == "staff" else actor.id
+
+
+def confirm(conn: Connection, actor: Principal, booking_no: str, expected: str | None = None) -> str:
+    """已确认: the hospital keeps the slot the clinic booked."""
+    row = find(conn, booking_no, lock=True)
+    _check(row, Status.CONFIRMED, expected=expected)
+    return _move(conn, row, Status.CONFIRMED.value, actor)
+
+
+def reschedule(
+    conn: Connection,
+    actor: Principal,
+    booking_no: str,
+    day: date,
+    over_quota_reason: str | None = None,
+    expected: str | None = None,
+) -> str:
+    """已改期: another day; its reserved slot is taken (over the quota only with a reason) and the
+    old one given back."""
+    row = find(conn, booking_no, lock=True)
+    reason = (over_quota_reason or "").strip() or None
+    _check(row, Status.RESCHEDULED, expected=expected)
+    got = exam_pools.take(conn, row.item_code, day, over_quota=reason is not None)
+    exam_pools.release(conn, row.pool_id, row.over_quota)
+    values = {
+        "day": day,
+        "pool_id": got.pool_id,
+        "slot_number": got.slot_number,
+        "over_quota": got.over_quota,
+        "over_quota_reason": reason if got.over_quota else None,
+    }
+    return _move(conn, row, Status.RESCHEDULED.value, actor, reason if got.over_quota else None, values)
+
+
+def return_booking(
+    conn: Connection, actor: Principal, booking_no: str, reason: str, expected: str | None = None
+) -> str:
+    """已退回 with a reason (contraindication, pool full...): the slot goes back to the pool."""
+    row = find(conn, booking_no, lock=True)
+    reason = (reason or "").strip()
+    _check(row, Status.RETURNED, reason=reason, expected=expected)
+    exam_pools.release(conn, row.pool_id, row.over_quota)
+    values = {"returned_reason": reason[:2000], "pool_id": None}
+    return _move(conn, row, Status.RETURNED.value, actor, reason[:2000], values)
+
+
+def mark_examined(conn: Connection, actor: Principal, booking_no: str, expected: str | None = None) -> str:
+    row = find(conn, booking_no, lock=True)
+    _check(row, Status.EXAMINED, expected=expected)
+    now = utcnow()
+    return _move(conn, row, Status.EXAMINED.value, actor, values={"examined_at": now})
+
+
+def report(
+    conn: Connection,
+    actor: Principal,
+    booking_no: str,
+    findings: str,
+    impression: str,
+    recognised: bool = True,
+    critical: bool = False,
+    expected: str | None = None,
+) -> str:
+    """已报告: findings (所见) and impression (诊断意见), signed by the caller; a critical report is
+    listed on the desk until the clinic acknowledges it."""
+    findings, impression = (findings or "").strip(), (impression or "").strip()
+    if exam.report_problems(findings, impression):
+        raise ApiError(422, "missing_field", field="findings" if not findings else "impression")
+    if len(findings) > MAX_REPORT or len(impression) > MAX_REPORT // 2:
+        raise ApiError(422, "invalid_value", field="findings")
+    row = find(conn, booking_no, lock=True)
+    _check(row, Status.REPORTED, expected=expected)
+    now = utcnow()
+    _code, hospital_name = directory.hospital(conn)
+    fields = {
+        "findings": findings,
+        "impression": impression,
+        "reporter": signer(conn, actor),
+        "institution": hospital_name or None,
+        "recognised": recognised,
+        "critical": critical,
+    }
+    extra = {**fields, "reported_at": now.isoformat()}
+    return _move(conn, row, Status.REPORTED.value, actor, values={**fields, "reported_at": now}, extra=extra)
+
+
+def today() -> date:
+    return directory.today_in_china()
+
+
+def parse_day(text: str | None) -> date:
+    try:
+        return date.fromisoformat((text or "").strip())
+    except ValueError:
+        raise ApiError(422, "bad_day") from None
+
+
+def as_day(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value

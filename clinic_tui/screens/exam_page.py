@@ -1,0 +1,189 @@
+"""One examination booking: its state, the slot (day and number; the hospital's new day after a
+reschedule), the preparation, the hospital's answers, and the report once written (findings 所见,
+impression 诊断意见, reporting doctor, signed time, the 互认 mark, a critical finding in red).
+
+F7 cancels it (after a Y/N question) before the examination, also a booking the hub refused
+because the day filled meanwhile (the refusal is shown in words); F9 acknowledges a critical
+report, as the signed-in doctor, now, like a lab critical value. Whether a move is allowed is
+domain.exam's decision, made again in the data layer when it is written.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from clinic_tui.domain import exam
+from clinic_tui.i18n import N_, _
+from clinic_tui.messages import DataChanged
+from clinic_tui.screens.base import ClinicScreen
+from clinic_tui.screens.lab_page import _when
+from clinic_tui.sync.rejections import rejection_text
+from clinic_tui.widgets.app_header import AppHeader
+from clinic_tui.widgets.footer import ClinicFooter
+from clinic_tui.widgets.from_worker import show_from_worker
+
+
+def state_text(detail) -> Text:
+    """Number, examination, state; the patient, the slot and the preparation; what needs doing."""
+    b = detail.booking
+    text = Text()
+    text.append(f"{b.booking_no}  ", style="bold")
+    text.append(f"{_(exam.PRIORITY_LABELS.get(b.priority, b.priority))} · ")
+    text.append(exam.status_label(detail.status), style="bold")
+    text.append(f"\n{b.patient_name}  {b.item_name}  ")
+    slot = _("slot {n}").format(n=detail.slot_number) if detail.slot_number else ""
+    text.append(_("on {day} {slot}").format(day=detail.day.isoformat(), slot=slot).strip())
+    item = exam.CATALOGUE.get(b.item_code)
+    if item is not None and item.preparation:
+        text.append("\n" + _("Preparation: {text}").format(text=item.preparation_text), style="bold yellow")
+    text.append("\n" + _("Diagnosis: {text}").format(text=b.clinical_diagnosis), style="dim")
+    if b.question:
+        text.append("  " + _("Question: {text}").format(text=b.question), style="dim")
+    if detail.refusal is not None:
+        code, params, message = detail.refusal
+        text.append("\n" + _("Refused by the hub: {reason}").format(reason=rejection_text(code, params, message)))
+        text.append("  " + _("Cancel it (F7) and book another day."), style="bold red")
+    if detail.returned_reason:
+        text.append(
+            "\n" + _("Returned by the hospital: {reason}").format(reason=detail.returned_reason), style="bold red"
+        )
+    if detail.needs_critical_ack:
+        text.append("\n" + _("CRITICAL FINDING: acknowledge it (F9)"), style="bold white on red")
+    elif b.critical_ack_at:
+        text.append(
+            "\n"
+            + _("Critical value acknowledged by {name} at {at}").format(
+                name=b.critical_ack_by or "", at=_when(b.critical_ack_at)
+            )
+        )
+    return text
+
+
+def report_text(detail) -> Text:
+    report = detail.report
+    if report is None:
+        return Text(_("No report yet."), style="dim")
+    text = Text()
+    text.append(_("Findings") + "\n", style="bold underline")
+    text.append(report.findings + "\n")
+    text.append(_("Impression") + "\n", style="bold underline")
+    text.append(report.impression + "\n", style="bold white on red" if report.critical else "bold")
+    text.append(_("Reported {at} by {reporter}").format(at=_when(report.reported_at), reporter=report.reporter or ""))
+    text.append("\n" + _("Performing institution: {name}").format(name=report.institution or ""))
+    if report.recognised:
+        text.append("  " + _("Recognised (互认): no need to repeat"), style="bold green")
+    return text
+
+
+def answers_text(detail) -> Text:
+    text = Text()
+    text.append(_("The hospital's answers") + "\n", style="bold underline")
+    if not detail.answers:
+        text.append(_("The hospital has not answered yet.") + "\n", style="dim")
+    for answer in detail.answers:
+        line = f"{_when(answer.at)}  {exam.status_label(answer.to_status)}"
+        if answer.to_status == exam.Status.RESCHEDULED and answer.day:
+            line += "  " + answer.day.isoformat()
+        text.append(line + (f"  {answer.actor_name}" if answer.actor_name else "") + "\n")
+        if answer.reason:
+            text.append("    " + _("Reason: {reason}").format(reason=answer.reason) + "\n")
+    text.rstrip()
+    return text
+
+
+class ExamBookingScreen(ClinicScreen):
+    CSS_PATH = "exam_page.tcss"
+    BINDINGS = [
+        Binding("f7", "cancel_booking", N_("Cancel booking"), id="exam.cancel"),
+        Binding("f9", "acknowledge", N_("Acknowledge critical"), id="exam.ack"),
+        Binding("escape", "back", N_("Back"), id="exam.back"),
+    ]
+
+    def __init__(self, record_id: str):
+        super().__init__()
+        self.record_id = record_id
+        self.detail = None
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader()
+        yield Static("", id="exam-state")
+        with VerticalScroll(id="exam-body"):
+            yield Static("", id="exam-report")
+            yield Static("", id="exam-answers")
+        yield ClinicFooter()
+
+    def on_mount(self) -> None:
+        self.query_one("#exam-body").focus()
+
+    def on_screen_resume(self) -> None:
+        self.load()
+
+    def reload_after_sync(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="exam-page")
+    def load(self) -> None:
+        from clinic_tui.domain.problems import DomainError
+
+        try:
+            detail = self.clinic_store.exam.detail(self.record_id)
+        except DomainError as gone:
+            show_from_worker(self, self._gone, gone.message)
+            return
+        show_from_worker(self, self._show, detail)
+
+    def _gone(self, message: str) -> None:
+        self.detail = None
+        self.query_one("#exam-state", Static).update(message)
+
+    def _show(self, detail) -> None:
+        self.detail = detail
+        self.query_one("#exam-state", Static).update(state_text(detail))
+        self.query_one("#exam-report", Static).update(report_text(detail))
+        self.query_one("#exam-answers", Static).update(answers_text(detail))
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_booking":
+            return self.detail is not None and self.detail.can_cancel
+        if action == "acknowledge":
+            return self.detail is not None and self.detail.needs_critical_ack
+        return True
+
+    def action_cancel_booking(self) -> None:
+        if self.detail is None:
+            return
+        from clinic_tui.screens.confirm import ConfirmScreen
+
+        question = _("Cancel examination booking {number} for {patient}?").format(
+            number=self.detail.booking.booking_no, patient=self.detail.booking.patient_name
+        )
+        self.app.push_screen(ConfirmScreen(question), callback=self._cancel_answered)
+
+    def _cancel_answered(self, yes: bool | None) -> None:
+        if yes:
+            self._move(self.clinic_store.exam.cancel, _("Booking cancelled: the slot goes back with the next sync."))
+
+    def action_acknowledge(self) -> None:
+        self._move(self.clinic_store.exam.acknowledge_critical, _("Critical value acknowledged."))
+
+    def _move(self, action, done: str) -> None:
+        from clinic_tui.domain.problems import DomainError
+
+        try:
+            action(self.record_id, user_id=self.clinic_app.user_id)
+        except DomainError as refused:
+            self.notify(refused.message, severity="error", timeout=8)
+            self.load()
+            return
+        self.notify(done)
+        self.app.post_message(DataChanged())
+        self.load()
+
+    def action_back(self) -> None:
+        self.dismiss()
