@@ -389,8 +389,32 @@ class LabOrder(HubTable, table=True):
     critical: bool = False
     critical_ack_at: datetime | None = Field(default=None, sa_type=UTC_DATETIME)
     critical_ack_by: str | None = Field(default=None, max_length=100)
+    # The lab_event that last raised the critical alert (a report, or a correction that made a
+    # value critical) and the one the clinic's acknowledgement names: unacknowledged while they differ.
+    critical_event: str | None = Field(default=None, max_length=36)
+    critical_ack_event: str | None = Field(default=None, max_length=36)
     created_at: datetime = Field(sa_type=UTC_DATETIME)
     updated_at: datetime = Field(sa_type=UTC_DATETIME)
+
+
+class LabCorrection(HubTable, table=True):
+    """A reported result corrected by the lab (更正报告): the earlier value stays here, never
+    overwritten silently; the order's ``results`` hold the corrected one."""
+
+    __tablename__ = "lab_correction"
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: str = Field(max_length=36, index=True)
+    event_id: str = Field(max_length=36)
+    attempt: int = 1
+    code: str = Field(max_length=20)
+    name: str = Field(max_length=100)
+    previous_value: str = Field(max_length=100)
+    previous_flag: str = Field(max_length=10)
+    value: str = Field(max_length=100)
+    flag: str = Field(max_length=10)
+    reason: str = Field(max_length=2000)
+    corrected_by: str | None = Field(default=None, max_length=100)
+    at: datetime = Field(sa_type=UTC_DATETIME)
 
 
 class LabMove(HubTable, table=True):

@@ -493,6 +493,27 @@ ZH: dict[str, str] = {
     "Enter a value for every test; a flag is N, H, L or critical.": "请为每个项目填写结果；标志为 N、H、L 或危急值。",
     "the hospital's lab": "医院检验科",
     "Lab turnaround (ordered to reported)": "检验周转时间（开单至报告）",
+    # the lab: partial reports and corrections (clinic_hub/web/lab.py, lab_views.py)
+    "These results sent; the order waits for the others. The clinic receives them at its next sync.": "已发送这些结果，其余项目待报告。开单机构下次同步后收到。",
+    "Correction sent. The clinic sees the corrected value and the earlier one at its next sync.": "更正已发送。开单机构下次同步后可看到更正后的结果及原结果。",
+    "Enter the value of at least one test; a flag is N, H, L or critical.": "请至少填写一个项目的结果；标志为 N、H、L 或危急值。",
+    "Choose the test, enter its corrected value and say why it is corrected.": "请选择项目，填写更正后的结果并说明更正原因。",
+    "No longer a critical value": "已不是危急值",
+    "Critical value: raised again at the clinic": "危急值：已再次提醒开单机构",
+    "Partial results": "部分报告",
+    "Report corrected": "报告已更正",
+    "Partial report: still to come: {tests}": "部分报告，尚待报告：{tests}",
+    "Corrected": "已更正",
+    "Corrections (更正报告)": "更正记录（更正报告）",
+    "Earlier result": "原结果",
+    "Corrected result": "更正后结果",
+    "Reason": "原因",
+    "Send those filled now, the rest later": "先发送已填项目，其余稍后报告",
+    "The order stays received until every test has its result; the clinic sees each part at once.": "所有项目都有结果前，检验单保持“已接收”；每次发送的部分结果开单机构都能立即看到。",
+    "Correct a result (更正报告)": "更正结果（更正报告）",
+    "Reason for the correction (the clinic sees it)": "更正原因（开单机构可见）",
+    "The earlier result stays in the history. A corrected critical value alerts the clinic again.": "原结果保留在记录中。更正为危急值时会再次提醒开单机构。",
+    "Send the correction": "发送更正",
 }
 
 

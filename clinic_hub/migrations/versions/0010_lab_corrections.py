@@ -1,0 +1,59 @@
+"""lab results reported in parts and corrected: the corrections kept, the critical alert named
+
+Revision ID: 0010
+Revises: 0008 (0008_lab_orders.py; the lead renumbers at merge)
+Create Date: 2026-12-03
+
+Issue 18 (tests at the lead hospital): a corrected result keeps its earlier value in
+lab_correction; lab_order names the lab_event that last raised a critical alert and the one the
+clinic acknowledged (a correction that makes a value critical raises it again). Orders reported
+before this revision get the report's event as both, when the clinic had acknowledged.
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = '0010'
+down_revision = '0008'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('lab_correction',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.String(length=36), nullable=False),
+    sa.Column('event_id', sa.String(length=36), nullable=False),
+    sa.Column('attempt', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=20), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('previous_value', sa.String(length=100), nullable=False),
+    sa.Column('previous_flag', sa.String(length=10), nullable=False),
+    sa.Column('value', sa.String(length=100), nullable=False),
+    sa.Column('flag', sa.String(length=10), nullable=False),
+    sa.Column('reason', sa.String(length=2000), nullable=False),
+    sa.Column('corrected_by', sa.String(length=100), nullable=True),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('lab_correction', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_lab_correction_order_id'), ['order_id'], unique=False)
+    with op.batch_alter_table('lab_order', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('critical_event', sa.String(length=36), nullable=True))
+        batch_op.add_column(sa.Column('critical_ack_event', sa.String(length=36), nullable=True))
+    # The reports made before: their event raised the alert; an acknowledgement then was of it.
+    op.execute(
+        "UPDATE lab_order SET critical_event = (SELECT max(m.event_id) FROM lab_move m "
+        "WHERE m.order_id = lab_order.id AND m.to_status = 'reported') WHERE critical"
+    )
+    op.execute(
+        "UPDATE lab_order SET critical_ack_event = critical_event WHERE critical_ack_at IS NOT NULL"
+    )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('lab_order', schema=None) as batch_op:
+        batch_op.drop_column('critical_ack_event')
+        batch_op.drop_column('critical_event')
+    with op.batch_alter_table('lab_correction', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_lab_correction_order_id'))
+    op.drop_table('lab_correction')
