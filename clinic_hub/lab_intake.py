@@ -134,8 +134,9 @@ def interpret_order(conn: Connection, clinic: Principal, rec: Incoming) -> Outco
         _text(data, name, limit)
     ordered_at = _time(data, "ordered_at", required=True)
     sent_at = _time(data, "sent_at")
-    acknowledged = {
-        "critical_ack_at": _time(data, "critical_ack_at"),
+    ack_at = _time(data, "critical_ack_at")
+    acknowledged: dict[str, Any] = {
+        "critical_ack_at": ack_at,
         "critical_ack_by": _text(data, "critical_ack_by", NAME_MAX),
     }
     ack_event = _text(data, "critical_ack_event", 36)
@@ -145,7 +146,7 @@ def interpret_order(conn: Connection, clinic: Principal, rec: Incoming) -> Outco
     if taken is not None:
         raise RecordRejected("duplicate_order_no", order_no=order_no)
     current = conn.execute(sa.select(_orders).where(_orders.c.id == rid)).first()
-    acknowledged["critical_ack_event"] = _acknowledged_event(current, acknowledged["critical_ack_at"], ack_event)
+    acknowledged["critical_ack_event"] = _acknowledged_event(current, ack_at, ack_event)
     now = utcnow()
     columns: dict[str, Any] = dict(
         order_no=order_no,

@@ -266,6 +266,7 @@ def correct(
             code=posted.get("code", 20),
             value=posted.get("value", 100),
             flag=posted.get("flag", 10) or None,  # type: ignore[arg-type]
+            method=None,
             reason=posted.get("correction_reason", 2000),
         )
     except ValidationError:

@@ -370,6 +370,7 @@ def _lab_event(ctx: _Context, change: Any, _result: PageResult) -> bool:
         "institution": data.get("institution"),
         "recognised": data.get("recognised") is True,
         "critical": data.get("critical") is True,
+        **_lab_revision(data),
     }
     if row is None:
         row = LabEvent(id=change.id, arrival=ctx.next_lab_arrival(), received_at=utcnow(), **values)
@@ -377,6 +378,23 @@ def _lab_event(ctx: _Context, change: Any, _result: PageResult) -> bool:
         _set(row, values)
     ctx.session.add(row)
     return True
+
+
+def _lab_revision(data: dict[str, Any]) -> dict[str, Any]:
+    """A partial report's tests still to come, a correction (the earlier value kept), and whether
+    the event raised the critical alert: ``critical_raised``, or from a hub that predates it a
+    report holding a critical value."""
+    pending = data.get("pending")
+    correction = data.get("correction")
+    raised = data.get("critical_raised")
+    return {
+        "partial": data.get("partial") is True,
+        "pending": [str(c) for c in pending if isinstance(c, str)] if isinstance(pending, list) else [],
+        "correction": correction if isinstance(correction, dict) else None,
+        "alert": raised is True
+        if isinstance(raised, bool)
+        else (data.get("to_status") == "reported" and data.get("critical") is True),
+    }
 
 
 def _referral(ctx: _Context, change: Any, result: PageResult) -> bool:
