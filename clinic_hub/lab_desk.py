@@ -377,6 +377,38 @@ def report(
     data = row.data if isinstance(row.data, dict) else {}
     items = [i for i in data.get("items") or [] if isinstance(i, dict)]
     results = checked_results(items, body, earlier) if row.status != CANCELLED else []
+    event_id = publish_results(
+        conn,
+        row,
+        actor,
+        results,
+        reviewer=body.reviewer,
+        institution=body.institution,
+        recognised=body.recognised,
+        expected=expected,
+    )
+    return _result(conn, row.order_no, event_id)
+
+
+def publish_results(
+    conn: Connection,
+    row,
+    actor: Principal,
+    results: list[dict[str, Any]],
+    *,
+    reviewer: str | None = None,
+    institution: str | None = None,
+    recognised: bool = True,
+    reporter: str | None = None,
+    reported_at: datetime | None = None,
+    expected: str | None = None,
+) -> str:
+    """Publish the order's results as they stand (``results``: every one so far, in the order's
+    order): the report when every ordered test has one, else a partial report. ``reporter`` and
+    ``reported_at`` are the lab system's (a CSV import), else the caller and now."""
+    earlier = list(row.results or []) if row.status == Status.RECEIVED.value else []
+    data = row.data if isinstance(row.data, dict) else {}
+    items = [i for i in data.get("items") or [] if isinstance(i, dict)]
     complete = len(results) == len(items)
     target = REPORTED if complete else Status.RECEIVED.value
     if complete:
@@ -384,20 +416,21 @@ def report(
     else:
         _check_holds(row, (Status.RECEIVED.value,), expected)
     now = utcnow()
+    reported_at = reported_at or now
     _code, hospital_name = directory.hospital(conn)
     fields = {
         "results": results,
-        "reporter": _signer(conn, actor),
-        "reviewer": (body.reviewer or "").strip() or None,
-        "institution": (body.institution or "").strip() or hospital_name or None,
-        "recognised": body.recognised,
+        "reporter": (reporter or "").strip()[:100] or _signer(conn, actor),
+        "reviewer": (reviewer or "").strip()[:100] or None,
+        "institution": (institution or "").strip() or hospital_name or None,
+        "recognised": recognised,
         "critical": lab.has_critical(results),
     }
     before = {str(r.get("code")) for r in earlier}
     raised = any(r["flag"] == lab.Flag.CRITICAL and r["code"] not in before for r in results)
     event_id = str(uuid.uuid4())
     pending = [str(i.get("code")) for i in items if str(i.get("code")) not in {r["code"] for r in results}]
-    values: dict[str, Any] = {**fields, "reported_at": now if complete else None}
+    values: dict[str, Any] = {**fields, "reported_at": reported_at if complete else None}
     if raised:
         values["critical_event"] = event_id
     _move(
@@ -407,7 +440,7 @@ def report(
         actor,
         extra={
             **fields,
-            "reported_at": now.isoformat(),
+            "reported_at": reported_at.isoformat(),
             "partial": not complete,
             "pending": pending,
             "critical_raised": raised,
@@ -416,7 +449,7 @@ def report(
         now=now,
         event_id=event_id,
     )
-    return _result(conn, row.order_no, event_id)
+    return event_id
 
 
 def _check_holds(row, states: tuple[str, ...], expected: str | None) -> None:

@@ -417,6 +417,37 @@ class LabCorrection(HubTable, table=True):
     at: datetime = Field(sa_type=UTC_DATETIME)
 
 
+class LabImport(HubTable, table=True):
+    """A CSV of results from the lab system, uploaded to the desk: kept as decoded text between its
+    preview and its commit (the plan is made again at the commit, against the orders as they are)."""
+
+    __tablename__ = "lab_import"
+    id: str = Field(primary_key=True, max_length=36)
+    filename: str = Field(max_length=200)
+    encoding: str = Field(max_length=20)
+    content: str = Field(sa_type=sa.Text)
+    uploaded_by: str = Field(max_length=64)
+    uploaded_at: datetime = Field(sa_type=UTC_DATETIME)
+    committed_at: datetime | None = Field(default=None, sa_type=UTC_DATETIME)
+    committed_by: str | None = Field(default=None, max_length=64)
+
+
+class LabImportException(HubTable, table=True):
+    """An imported result for an order the hub does not know, or one cancelled: on the desk's
+    exceptions list, never dropped."""
+
+    __tablename__ = "lab_import_exception"
+    id: int | None = Field(default=None, primary_key=True)
+    import_id: str = Field(max_length=36, index=True)
+    line: int
+    order_ref: str = Field(max_length=64)
+    code: str = Field(max_length=20)
+    value: str = Field(max_length=100)
+    problem: str = Field(max_length=40)  # order_unknown | order_cancelled
+    row: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+    at: datetime = Field(sa_type=UTC_DATETIME)
+
+
 class LabMove(HubTable, table=True):
     """Every state move of a lab order, from either side (its history on the desk)."""
 

@@ -10,9 +10,9 @@ reading rooms), ``lab`` (the lab's queue and results), ``admin`` (the administra
 pages, not the API's JSON).
 """
 
-from clinic_hub.web import admin, lab, pages, password, pools, remote
+from clinic_hub.web import admin, lab, lab_import, pages, password, pools, remote
 from clinic_hub.web.common import install
 
-routers = (pages.router, pools.router, remote.router, lab.router, admin.router, password.router)
+routers = (pages.router, pools.router, remote.router, lab.router, lab_import.router, admin.router, password.router)
 
 __all__ = ["install", "routers"]

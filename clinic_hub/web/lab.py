@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.engine import Connection, Engine
 
-from clinic_hub import audit, lab_corrections, lab_desk
+from clinic_hub import audit, lab_corrections, lab_desk, lab_import
 from clinic_hub.dependencies import EngineDep
 from clinic_hub.errors import ApiError
 from clinic_hub.messages import message
@@ -65,8 +65,12 @@ def queue(
         else:
             items = lab_desk.list_orders(conn, tab, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
         has_more, items = len(items) > PAGE_SIZE, items[:PAGE_SIZE]
-        counts = {**lab_desk.queue_counts(conn), "exceptions": len(lab_desk.exceptions(conn))}
+        counts = {
+            **lab_desk.queue_counts(conn),
+            "exceptions": len(lab_desk.exceptions(conn)) + len(lab_import.exceptions(conn)),
+        }
         critical = lab_desk.unacknowledged_critical(conn)
+        imported = lab_import.exceptions(conn) if tab == "exceptions" else []
         audit.record(conn, user.principal, "web.lab", [o.id for o in items] + [o.id for o in critical])
     return render(
         request,
@@ -75,6 +79,7 @@ def queue(
         tabs=[(key, t(name), counts.get(key, 0)) for key, name in lab_views.TAB_LABELS.items()],
         items=lab_views.queue_rows(t, items),
         critical=lab_views.queue_rows(t, critical),
+        imported=[(e, message(e.problem, language(request))) for e in imported],
         page=page,
         has_more=has_more,
         first=(page - 1) * PAGE_SIZE + 1,

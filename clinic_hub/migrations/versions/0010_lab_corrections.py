@@ -1,4 +1,4 @@
-"""lab results reported in parts and corrected: the corrections kept, the critical alert named
+"""lab results reported in parts, corrected, imported from the lab system's CSV
 
 Revision ID: 0010
 Revises: 0008 (0008_lab_orders.py; the lead renumbers at merge)
@@ -7,15 +7,20 @@ Create Date: 2026-12-03
 Issue 18 (tests at the lead hospital): a corrected result keeps its earlier value in
 lab_correction; lab_order names the lab_event that last raised a critical alert and the one the
 clinic acknowledged (a correction that makes a value critical raises it again). Orders reported
-before this revision get the report's event as both, when the clinic had acknowledged.
+before this revision get the report's event as both, when the clinic had acknowledged. A CSV of
+results uploaded to the desk is kept in lab_import between its preview and its commit; its rows for
+orders the hub does not know, or cancelled ones, go to lab_import_exception (never dropped).
 """
 from alembic import op
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 revision = '0010'
 down_revision = '0008'
 branch_labels = None
 depends_on = None
+
+JSON = sa.JSON().with_variant(postgresql.JSONB(), 'postgresql')
 
 
 def upgrade() -> None:
@@ -37,6 +42,31 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('lab_correction', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_lab_correction_order_id'), ['order_id'], unique=False)
+    op.create_table('lab_import',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('filename', sa.String(length=200), nullable=False),
+    sa.Column('encoding', sa.String(length=20), nullable=False),
+    sa.Column('content', sa.Text(), nullable=False),
+    sa.Column('uploaded_by', sa.String(length=64), nullable=False),
+    sa.Column('uploaded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('committed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('committed_by', sa.String(length=64), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_table('lab_import_exception',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('import_id', sa.String(length=36), nullable=False),
+    sa.Column('line', sa.Integer(), nullable=False),
+    sa.Column('order_ref', sa.String(length=64), nullable=False),
+    sa.Column('code', sa.String(length=20), nullable=False),
+    sa.Column('value', sa.String(length=100), nullable=False),
+    sa.Column('problem', sa.String(length=40), nullable=False),
+    sa.Column('row', JSON, nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('lab_import_exception', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_lab_import_exception_import_id'), ['import_id'], unique=False)
     with op.batch_alter_table('lab_order', schema=None) as batch_op:
         batch_op.add_column(sa.Column('critical_event', sa.String(length=36), nullable=True))
         batch_op.add_column(sa.Column('critical_ack_event', sa.String(length=36), nullable=True))
@@ -57,3 +87,7 @@ def downgrade() -> None:
     with op.batch_alter_table('lab_correction', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_lab_correction_order_id'))
     op.drop_table('lab_correction')
+    with op.batch_alter_table('lab_import_exception', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_lab_import_exception_import_id'))
+    op.drop_table('lab_import_exception')
+    op.drop_table('lab_import')
