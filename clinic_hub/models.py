@@ -417,6 +417,18 @@ class LabCorrection(HubTable, table=True):
     at: datetime = Field(sa_type=UTC_DATETIME)
 
 
+class LabCatalogueVersion(HubTable, table=True):
+    """One imported version of the county lab's catalogue (the file as it was, its hash, who, when)."""
+
+    __tablename__ = "lab_catalogue_version"
+    version: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    sha256: str = Field(max_length=64)
+    content: str = Field(sa_type=sa.Text)
+    items: int
+    imported_by: str = Field(max_length=64)
+    imported_at: datetime = Field(sa_type=UTC_DATETIME)
+
+
 class LabImport(HubTable, table=True):
     """A CSV of results from the lab system, uploaded to the desk: kept as decoded text between its
     preview and its commit (the plan is made again at the commit, against the orders as they are)."""

@@ -42,6 +42,15 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('lab_correction', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_lab_correction_order_id'), ['order_id'], unique=False)
+    op.create_table('lab_catalogue_version',
+    sa.Column('version', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('content', sa.Text(), nullable=False),
+    sa.Column('items', sa.Integer(), nullable=False),
+    sa.Column('imported_by', sa.String(length=64), nullable=False),
+    sa.Column('imported_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('version')
+    )
     op.create_table('lab_import',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('filename', sa.String(length=200), nullable=False),
@@ -91,3 +100,4 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_lab_import_exception_import_id'))
     op.drop_table('lab_import_exception')
     op.drop_table('lab_import')
+    op.drop_table('lab_catalogue_version')
