@@ -78,3 +78,44 @@ def test_a_nurse_uploads_previews_and_commits_a_gbk_csv(hub, browser, tmp_path):
     _shot(nurse, "18-lab-import-exceptions")
     nurse.goto(f"{hub.base_url}/desk/lab/{number}")
     expect(nurse.get_by_text("李检验").first).to_be_visible()
+
+
+def test_a_nurse_reports_in_parts_then_corrects_a_result_in_the_browser(hub, browser):  # noqa: F811
+    """Priority 1 on the desk, by the keyboard's forms: a partial report (the second button), the
+    rest, then a correction with its reason; the page shows the earlier value struck through and
+    the order back on the critical list. Screenshot 18-lab-correction."""
+    from playwright.sync_api import expect
+
+    with hub.engine.begin() as conn:
+        _id, token = accounts.add_clinic(conn, "QS0102", "石桥镇白水村卫生室")
+    record = make_order("QS0102")
+    number = record["data"]["order_no"]
+    with hub.client(token) as clinic:
+        assert push(clinic, [record]).json()["results"][0]["status"] == "accepted"
+    _staff_id, login = add_staff(hub.engine, "desk", name="检验科李护士")
+    nurse = browser.new_context(viewport=VIEWPORT, locale="zh-CN").new_page()
+    nurse.goto(f"{hub.base_url}/desk/login?next=/desk/lab/{number}")
+    nurse.get_by_label("登录名").fill(login)
+    nurse.get_by_label("密码").fill(PASSWORD)
+    nurse.get_by_role("button", name="登录").click()
+    nurse.wait_for_url(re.compile(r"/desk/lab/"))
+    nurse.get_by_role("button", name="接收标本").first.click()
+    nurse.wait_for_url(re.compile(r"done=received"))
+    nurse.get_by_label("血钾", exact=True).fill("4.2")
+    nurse.get_by_role("button", name="先发送已填项目，其余稍后报告").click()
+    nurse.wait_for_url(re.compile(r"done=partial"))
+    expect(nurse.locator("#pending")).to_contain_text("血钠、肌酐")
+    nurse.get_by_label("血钠", exact=True).fill("139")
+    nurse.get_by_label("肌酐", exact=True).fill("80")
+    nurse.get_by_role("button", name="发送结果").click()
+    nurse.wait_for_url(re.compile(r"done=reported"))
+    nurse.locator("#correct_code").select_option("NA")
+    nurse.locator("#correct_value").fill("118")
+    nurse.get_by_label("更正原因（开单机构可见）").fill("录入错误，复核后更正")
+    nurse.get_by_role("button", name="发送更正").click()
+    nurse.wait_for_url(re.compile(r"done=corrected"))
+    expect(nurse.locator("#corrections del")).to_have_text("139")
+    expect(nurse.locator("#corrections")).to_contain_text("危急值：已再次提醒开单机构")
+    _shot(nurse, "18-lab-correction")
+    nurse.goto(f"{hub.base_url}/desk/lab")
+    expect(nurse.locator(".critical-list")).to_contain_text(number)
