@@ -105,6 +105,11 @@ def _parser() -> argparse.ArgumentParser:
     beds.add_argument("--total", required=True, type=int)
     beds.add_argument("--reserved", type=int, help="default: one quarter of the total, rounded up")
 
+    cat = sub.add_parser("lab-catalogue", help="the county lab's catalogue of tests")
+    cat_sub = cat.add_subparsers(dest="catalogue_command", required=True)
+    cat_imp = cat_sub.add_parser("import", parents=[common], help="import a catalogue CSV as a new version")
+    cat_imp.add_argument("file", type=Path)
+    cat_sub.add_parser("versions", parents=[common], help="list the imported versions")
     rem = sub.add_parser("remote", help="remote consultations and reads")
     rem_sub = rem.add_subparsers(dest="remote_command", required=True)
     rem_sub.add_parser(
@@ -267,6 +272,35 @@ def _prune(engine, args) -> int:
     return 0
 
 
+def _catalogue_command(engine, args) -> int:
+    from clinic_hub import lab_catalogue
+
+    if args.catalogue_command == "versions":
+        with engine.connect() as conn:
+            for v in lab_catalogue.versions(conn):
+                print(f"{v.version}\t{v.items} tests\t{v.imported_at:%Y-%m-%d %H:%M}\t{v.imported_by}\t{v.sha256[:12]}")
+        return 0
+    try:
+        raw = args.file.read_bytes()
+        with engine.begin() as conn:
+            version, items, new = lab_catalogue.import_catalogue(conn, raw, _cli_principal().label)
+            if new:
+                audit.record(conn, _cli_principal(), "cli.lab_catalogue.import", [str(version)])
+    except OSError as exc:
+        print(f"cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 2
+    except lab_catalogue.CatalogueRefused as refused:
+        for p in refused.problems:
+            where = f"line {p.line}" + (f", column {p.column}" if p.column else "")
+            print(f"{args.file}: {where}: {p.code}", file=sys.stderr)
+        return 1
+    print(
+        f"lab catalogue version {version}: {items} tests"
+        + ("" if new else " (the same file as before: no new version)")
+    )
+    return 0
+
+
 def run(args) -> int:
     engine = make_engine(database_url_from(args.db))
     command = args.command
@@ -290,6 +324,8 @@ def run(args) -> int:
         return web_cli.run(engine, args, _cli_principal())
     if command == "attachments":
         return _prune(engine, args)
+    if command == "lab-catalogue":
+        return _catalogue_command(engine, args)
     with engine.begin() as conn:
         if command == "new-epoch":
             print(f"new epoch {changes.new_epoch(conn)}: clinics will reconcile and resend")

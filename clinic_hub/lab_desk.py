@@ -24,8 +24,16 @@ from clinic_hub.accounts import Principal
 from clinic_hub.db import as_utc, utcnow
 from clinic_hub.errors import ApiError
 from clinic_hub.lab_intake import CANCELLED, LAB_HOLDS, REJECTED, REPORTED, record_move
-from clinic_hub.models import Clinic, LabMove, LabOrder, SyncRecord, table_of
-from clinic_hub.schemas.lab import LabDetail, LabMoveOut, LabMoveResult, LabResult, LabSummary, ReportLab
+from clinic_hub.models import Clinic, LabCorrection, LabMove, LabOrder, SyncRecord, table_of
+from clinic_hub.schemas.lab import (
+    LabCorrectionOut,
+    LabDetail,
+    LabMoveOut,
+    LabMoveResult,
+    LabResult,
+    LabSummary,
+    ReportLab,
+)
 from clinic_tui.domain import lab
 from clinic_tui.domain.lab import Status
 from clinic_tui.domain.problems import DomainError
@@ -35,6 +43,7 @@ _orders = table_of(LabOrder)
 _clinics = table_of(Clinic)
 _records = table_of(SyncRecord)
 _moves = table_of(LabMove)
+_corrections = table_of(LabCorrection)
 
 # The desk's queues: what waits for the specimen's arrival, what is on the bench, what is reported.
 QUEUES: dict[str, tuple[str, ...]] = {
@@ -84,9 +93,17 @@ def _summary(row) -> LabSummary:
         critical=row.critical,
         critical_ack_at=as_utc(row.critical_ack_at),
         critical_ack_by=row.critical_ack_by,
+        critical_pending=_critical_pending(row),
+        partial=row.status == Status.RECEIVED.value and bool(row.results),
         patient_name=_string(data, "patient_name"),
         patient_sex=_string(data, "patient_sex"),
     )
+
+
+def _critical_pending(row) -> bool:
+    """A critical value stands whose latest alert (the report, or a correction that made a value
+    critical) the clinic has not acknowledged."""
+    return bool(row.critical) and (row.critical_ack_event is None or row.critical_ack_event != row.critical_event)
 
 
 def list_orders(
@@ -117,11 +134,15 @@ def queue_counts(conn: Connection) -> dict[str, int]:
 
 
 def unacknowledged_critical(conn: Connection, limit: int = 200) -> list[LabSummary]:
-    """Reported critical values the clinic has not acknowledged yet (the hospital follows them up)."""
+    """Reported critical values (in full or partial results) whose latest alert the clinic has not
+    acknowledged yet (the hospital follows them up)."""
     query = _query().where(
         _orders.c.critical.is_(True),
-        _orders.c.critical_ack_at.is_(None),
-        _orders.c.status == Status.REPORTED.value,
+        sa.or_(
+            _orders.c.critical_ack_event.is_(None),
+            _orders.c.critical_ack_event != sa.func.coalesce(_orders.c.critical_event, ""),
+        ),
+        _orders.c.status.in_((Status.REPORTED.value, Status.RECEIVED.value)),
         _orders.c.deleted.is_(False),
     )
     return [_summary(row) for row in conn.execute(query.limit(limit))]
@@ -165,11 +186,38 @@ def get_order(conn: Connection, order_no: str) -> LabDetail:
         )
         for m in conn.execute(sa.select(_moves).where(_moves.c.order_id == row.id).order_by(_moves.c.id))
     ]
+    corrections = [
+        LabCorrectionOut(
+            code=c.code,
+            name=c.name,
+            previous_value=c.previous_value,
+            previous_flag=c.previous_flag,
+            value=c.value,
+            flag=c.flag,
+            reason=c.reason,
+            corrected_by=c.corrected_by,
+            at=as_utc(c.at),
+            event_id=c.event_id,
+        )
+        for c in conn.execute(
+            sa.select(_corrections)
+            .where(_corrections.c.order_id == row.id, _corrections.c.attempt == row.attempt)
+            .order_by(_corrections.c.id)
+        )
+    ]
     data = row.data if isinstance(row.data, dict) else {}
+    results = row.results or []
+    done = {str(r.get("code")) for r in results}
     return LabDetail(
         **_summary(row).model_dump(),
         data=data,
-        results=[LabResult(**r) for r in row.results or []],
+        results=[LabResult(**r) for r in results],
+        pending=[
+            str(i.get("code"))
+            for i in data.get("items") or []
+            if isinstance(i, dict) and str(i.get("code")) not in done
+        ],
+        corrections=corrections,
         reporter=row.reporter,
         reviewer=row.reviewer,
         institution=row.institution,
@@ -200,10 +248,11 @@ def _move(
     extra: dict[str, Any] | None = None,
     values: dict[str, Any] | None = None,
     now: datetime | None = None,
+    event_id: str | None = None,
 ) -> str:
     """Publish the move as a lab_event for the ordering clinic and apply it to the row."""
     now = now or utcnow()
-    event_id = str(uuid.uuid4())
+    event_id = event_id or str(uuid.uuid4())
     changes.publish(
         conn,
         kind=LAB_EVENT,
@@ -260,74 +309,158 @@ def reject(
     row = _find(conn, order_no, lock=True)
     _check(row, REJECTED, reason=reason, expected=expected)
     reason = reason.strip()
-    return _result(conn, row.order_no, _move(conn, row, REJECTED, actor, reason, values={"rejected_reason": reason}))
+    # Results reported in part from an unusable specimen go with it: the next specimen starts afresh.
+    values = {"rejected_reason": reason, "results": [], "critical": False, "critical_event": None}
+    return _result(conn, row.order_no, _move(conn, row, REJECTED, actor, reason, values=values))
 
 
-def checked_results(ordered: list[dict[str, Any]], body: ReportLab) -> list[dict[str, Any]]:
-    """Each ordered test's result with its name, unit, reference range and flag from the
-    catalogue (domain.lab.item_flag); refuses a test not ordered, a missing one, and a text
-    result without its flag."""
+def checked_results(
+    ordered: list[dict[str, Any]], body: ReportLab, earlier: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """Each ordered test's result so far, in the order's order: those reported ``earlier`` (a
+    partial report) and those of ``body``, with name, unit, reference range and flag from the
+    catalogue (domain.lab.item_flag). Refuses a test not ordered, one already reported (corrected,
+    not reported again), a text result without its flag, and unless ``body.partial`` a missing one."""
     ordered_codes = [str(i.get("code")) for i in ordered]
+    before = {str(r.get("code")): r for r in earlier or []}
     given = {r.code.strip().upper(): r for r in body.results}
     for code in given:
         if code not in ordered_codes:
             raise ApiError(422, "result_not_ordered", test=code)
-    missing = [code for code in ordered_codes if code not in given]
-    if missing:
+        if code in before:
+            raise ApiError(422, "result_already_reported", test=code)
+    missing = [code for code in ordered_codes if code not in given and code not in before]
+    if missing and not body.partial:
         raise ApiError(422, "results_incomplete", codes=", ".join(missing))
-    catalogue = lab.catalogue()
     results = []
     for item in ordered:
         code = str(item.get("code"))
-        entered = given[code]
-        known = catalogue.get(code)
-        value = entered.value.strip()
-        if lab.number(value) is None and entered.flag is None:
-            raise ApiError(422, "result_flag_required", test=code)
-        results.append(
-            {
-                "code": code,
-                "name": known.name if known else str(item.get("name") or code),
-                "value": value,
-                "unit": known.unit if known else "",
-                "reference_range": known.reference_range if known else "",
-                "flag": lab.item_flag(code, value, entered.flag).value,
-                "method": (entered.method or "").strip() or None,
-            }
-        )
+        if code in before:
+            results.append(before[code])
+        elif code in given:
+            results.append(
+                result_entry(
+                    code, str(item.get("name") or code), given[code].value, given[code].flag, given[code].method
+                )
+            )
     return results
+
+
+def result_entry(code: str, name: str, value: str, flag: str | None, method: str | None) -> dict[str, Any]:
+    """One result as stored and sent: the catalogue's name, unit and range, the flag computed."""
+    known = lab.catalogue().get(code)
+    value = value.strip()
+    if lab.number(value) is None and flag is None:
+        raise ApiError(422, "result_flag_required", test=code)
+    return {
+        "code": code,
+        "name": known.name if known else name,
+        "value": value,
+        "unit": known.unit if known else "",
+        "reference_range": known.reference_range if known else "",
+        "flag": lab.item_flag(code, value, flag).value,
+        "method": (method or "").strip() or None,
+    }
 
 
 def report(
     conn: Connection, actor: Principal, order_no: str, body: ReportLab, expected: str | None = None
 ) -> LabMoveResult:
     """已报告: every ordered test's result, entered by the caller; critical values flagged and
-    published to the clinic at once (its next pull), listed on the desk until it acknowledges."""
+    published to the clinic at once (its next pull), listed on the desk until it acknowledges.
+
+    With ``body.partial`` some tests now and the rest later: each part is published at once (a
+    critical value in it too) with ``partial`` and the tests still ``pending``, and the order
+    stays received until the last result comes, which reports it."""
     row = _find(conn, order_no, lock=True)
-    _check(row, REPORTED, expected=expected)
+    earlier = list(row.results or []) if row.status == Status.RECEIVED.value else []
     data = row.data if isinstance(row.data, dict) else {}
     items = [i for i in data.get("items") or [] if isinstance(i, dict)]
-    results = checked_results(items, body)
+    results = checked_results(items, body, earlier) if row.status != CANCELLED else []
+    event_id = publish_results(
+        conn,
+        row,
+        actor,
+        results,
+        reviewer=body.reviewer,
+        institution=body.institution,
+        recognised=body.recognised,
+        expected=expected,
+    )
+    return _result(conn, row.order_no, event_id)
+
+
+def publish_results(
+    conn: Connection,
+    row,
+    actor: Principal,
+    results: list[dict[str, Any]],
+    *,
+    reviewer: str | None = None,
+    institution: str | None = None,
+    recognised: bool = True,
+    reporter: str | None = None,
+    reported_at: datetime | None = None,
+    expected: str | None = None,
+) -> str:
+    """Publish the order's results as they stand (``results``: every one so far, in the order's
+    order): the report when every ordered test has one, else a partial report. ``reporter`` and
+    ``reported_at`` are the lab system's (a CSV import), else the caller and now."""
+    earlier = list(row.results or []) if row.status == Status.RECEIVED.value else []
+    data = row.data if isinstance(row.data, dict) else {}
+    items = [i for i in data.get("items") or [] if isinstance(i, dict)]
+    complete = len(results) == len(items)
+    target = REPORTED if complete else Status.RECEIVED.value
+    if complete:
+        _check(row, REPORTED, expected=expected)
+    else:
+        _check_holds(row, (Status.RECEIVED.value,), expected)
     now = utcnow()
+    reported_at = reported_at or now
     _code, hospital_name = directory.hospital(conn)
     fields = {
         "results": results,
-        "reporter": _signer(conn, actor),
-        "reviewer": (body.reviewer or "").strip() or None,
-        "institution": (body.institution or "").strip() or hospital_name or None,
-        "recognised": body.recognised,
+        "reporter": (reporter or "").strip()[:100] or _signer(conn, actor),
+        "reviewer": (reviewer or "").strip()[:100] or None,
+        "institution": (institution or "").strip() or hospital_name or None,
+        "recognised": recognised,
         "critical": lab.has_critical(results),
     }
-    event_id = _move(
+    before = {str(r.get("code")) for r in earlier}
+    raised = any(r["flag"] == lab.Flag.CRITICAL and r["code"] not in before for r in results)
+    event_id = str(uuid.uuid4())
+    pending = [str(i.get("code")) for i in items if str(i.get("code")) not in {r["code"] for r in results}]
+    values: dict[str, Any] = {**fields, "reported_at": reported_at if complete else None}
+    if raised:
+        values["critical_event"] = event_id
+    _move(
         conn,
         row,
-        REPORTED,
+        target,
         actor,
-        extra={**fields, "reported_at": now.isoformat()},
-        values={**fields, "reported_at": now},
+        extra={
+            **fields,
+            "reported_at": reported_at.isoformat(),
+            "partial": not complete,
+            "pending": pending,
+            "critical_raised": raised,
+        },
+        values=values,
         now=now,
+        event_id=event_id,
     )
-    return _result(conn, row.order_no, event_id)
+    return event_id
+
+
+def _check_holds(row, states: tuple[str, ...], expected: str | None) -> None:
+    """A results-bearing event that moves nothing (a partial report, a correction): the order
+    must be in one of ``states``, and in the one the caller saw."""
+    if row.status == CANCELLED:
+        raise ApiError(409, "lab_cancelled", order_no=row.order_no)
+    if expected is not None and expected != row.status:
+        raise ApiError(409, "lab_taken", order_no=row.order_no, state=row.status)
+    if row.status not in states:
+        raise ApiError(409, "illegal_transition", from_status=row.status, to_status=states[0])
 
 
 def turnaround(conn: Connection, month: str) -> tuple[int, float | None]:

@@ -134,15 +134,19 @@ def interpret_order(conn: Connection, clinic: Principal, rec: Incoming) -> Outco
         _text(data, name, limit)
     ordered_at = _time(data, "ordered_at", required=True)
     sent_at = _time(data, "sent_at")
-    acknowledged = {
-        "critical_ack_at": _time(data, "critical_ack_at"),
+    ack_at = _time(data, "critical_ack_at")
+    acknowledged: dict[str, Any] = {
+        "critical_ack_at": ack_at,
         "critical_ack_by": _text(data, "critical_ack_by", NAME_MAX),
     }
+    ack_event = _text(data, "critical_ack_event", 36)
     attempt = int(data.get("attempt", 1))
     rid = str(rec.id)
     taken = conn.execute(sa.select(_orders.c.id).where(_orders.c.order_no == order_no, _orders.c.id != rid)).first()
     if taken is not None:
         raise RecordRejected("duplicate_order_no", order_no=order_no)
+    current = conn.execute(sa.select(_orders).where(_orders.c.id == rid)).first()
+    acknowledged["critical_ack_event"] = _acknowledged_event(current, ack_at, ack_event)
     now = utcnow()
     columns: dict[str, Any] = dict(
         order_no=order_no,
@@ -156,7 +160,6 @@ def interpret_order(conn: Connection, clinic: Principal, rec: Incoming) -> Outco
         updated_at=now,
         **acknowledged,
     )
-    current = conn.execute(sa.select(_orders).where(_orders.c.id == rid)).first()
     if current is None:
         conn.execute(
             sa.insert(_orders).values(
@@ -205,6 +208,21 @@ def interpret_order(conn: Connection, clinic: Principal, rec: Incoming) -> Outco
         return ACCEPTED
     conn.execute(update.values(attempt=attempt, **columns))
     return ACCEPTED
+
+
+def _acknowledged_event(current, ack_at: datetime | None, ack_event: str | None) -> str | None:
+    """The lab_event the clinic's acknowledgement of a critical value is of: the one it names
+    (``critical_ack_event``); a clinic that names none (written before corrections existed)
+    acknowledges the alert standing when its acknowledgement first arrives, never a later one."""
+    if ack_at is None:
+        return None
+    if ack_event is not None:
+        return ack_event
+    if current is None:
+        return None
+    if current.critical_ack_at is None:
+        return current.critical_event
+    return current.critical_ack_event
 
 
 INTERPRETERS = {"lab_order": interpret_order}

@@ -389,8 +389,75 @@ class LabOrder(HubTable, table=True):
     critical: bool = False
     critical_ack_at: datetime | None = Field(default=None, sa_type=UTC_DATETIME)
     critical_ack_by: str | None = Field(default=None, max_length=100)
+    # The lab_event that last raised the critical alert (a report, or a correction that made a
+    # value critical) and the one the clinic's acknowledgement names: unacknowledged while they differ.
+    critical_event: str | None = Field(default=None, max_length=36)
+    critical_ack_event: str | None = Field(default=None, max_length=36)
     created_at: datetime = Field(sa_type=UTC_DATETIME)
     updated_at: datetime = Field(sa_type=UTC_DATETIME)
+
+
+class LabCorrection(HubTable, table=True):
+    """A reported result corrected by the lab (更正报告): the earlier value stays here, never
+    overwritten silently; the order's ``results`` hold the corrected one."""
+
+    __tablename__ = "lab_correction"
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: str = Field(max_length=36, index=True)
+    event_id: str = Field(max_length=36)
+    attempt: int = 1
+    code: str = Field(max_length=20)
+    name: str = Field(max_length=100)
+    previous_value: str = Field(max_length=100)
+    previous_flag: str = Field(max_length=10)
+    value: str = Field(max_length=100)
+    flag: str = Field(max_length=10)
+    reason: str = Field(max_length=2000)
+    corrected_by: str | None = Field(default=None, max_length=100)
+    at: datetime = Field(sa_type=UTC_DATETIME)
+
+
+class LabCatalogueVersion(HubTable, table=True):
+    """One imported version of the county lab's catalogue (the file as it was, its hash, who, when)."""
+
+    __tablename__ = "lab_catalogue_version"
+    version: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    sha256: str = Field(max_length=64)
+    content: str = Field(sa_type=sa.Text)
+    items: int
+    imported_by: str = Field(max_length=64)
+    imported_at: datetime = Field(sa_type=UTC_DATETIME)
+
+
+class LabImport(HubTable, table=True):
+    """A CSV of results from the lab system, uploaded to the desk: kept as decoded text between its
+    preview and its commit (the plan is made again at the commit, against the orders as they are)."""
+
+    __tablename__ = "lab_import"
+    id: str = Field(primary_key=True, max_length=36)
+    filename: str = Field(max_length=200)
+    encoding: str = Field(max_length=20)
+    content: str = Field(sa_type=sa.Text)
+    uploaded_by: str = Field(max_length=64)
+    uploaded_at: datetime = Field(sa_type=UTC_DATETIME)
+    committed_at: datetime | None = Field(default=None, sa_type=UTC_DATETIME)
+    committed_by: str | None = Field(default=None, max_length=64)
+
+
+class LabImportException(HubTable, table=True):
+    """An imported result for an order the hub does not know, or one cancelled: on the desk's
+    exceptions list, never dropped."""
+
+    __tablename__ = "lab_import_exception"
+    id: int | None = Field(default=None, primary_key=True)
+    import_id: str = Field(max_length=36, index=True)
+    line: int
+    order_ref: str = Field(max_length=64)
+    code: str = Field(max_length=20)
+    value: str = Field(max_length=100)
+    problem: str = Field(max_length=40)  # order_unknown | order_cancelled
+    row: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+    at: datetime = Field(sa_type=UTC_DATETIME)
 
 
 class LabMove(HubTable, table=True):

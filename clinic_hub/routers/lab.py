@@ -11,10 +11,10 @@ from typing import Any, Literal
 from fastapi import APIRouter, Path, Query
 from sqlalchemy.engine import Connection, Engine
 
-from clinic_hub import audit, lab_desk
+from clinic_hub import audit, lab_corrections, lab_desk
 from clinic_hub.accounts import Principal
 from clinic_hub.dependencies import NO_NUL, STRICT_QUERY, EngineDep, LabCaller
-from clinic_hub.schemas.lab import LabDetail, LabList, LabMoveResult, ReceiveLab, RejectLab, ReportLab
+from clinic_hub.schemas.lab import CorrectLab, LabDetail, LabList, LabMoveResult, ReceiveLab, RejectLab, ReportLab
 from clinic_tui.domain.lab import Status
 from clinic_tui.sync.wire import ErrorResponse
 
@@ -118,7 +118,18 @@ def reject(body: RejectLab, staff: LabCaller, engine: EngineDep, order_no: str =
     "/orders/{order_no}/results",
     response_model=LabMoveResult,
     responses=MOVE_ERRORS,
-    summary="Enter the results of every ordered test (the caller reports); flags from the catalogue",
+    summary="Enter the results of every ordered test, or with `partial` some now and the rest later (the caller "
+    "reports); flags from the catalogue",
 )
 def results(body: ReportLab, staff: LabCaller, engine: EngineDep, order_no: str = OrderNo) -> LabMoveResult:
     return _audited(engine, staff, "lab.report", lambda conn: lab_desk.report(conn, staff, order_no, body))
+
+
+@router.post(
+    "/orders/{order_no}/corrections",
+    response_model=LabMoveResult,
+    responses=MOVE_ERRORS,
+    summary="Correct a reported result, with a reason (更正报告); the earlier value is kept",
+)
+def correct(body: CorrectLab, staff: LabCaller, engine: EngineDep, order_no: str = OrderNo) -> LabMoveResult:
+    return _audited(engine, staff, "lab.correct", lambda conn: lab_corrections.correct(conn, staff, order_no, body))

@@ -39,6 +39,20 @@ class ReportLab(DeskModel):
         None, max_length=200, description="Performing institution; the hub's hospital if none"
     )
     recognised: bool = Field(True, description="互认: recognised across the medical community")
+    partial: bool = Field(
+        False,
+        description="Some tests now, the rest later: the order stays received until every test has its result",
+    )
+
+
+class CorrectLab(DeskModel):
+    """更正报告: one reported result corrected, with the reason; the earlier value is kept."""
+
+    code: str = Field(min_length=1, max_length=20, description="The catalogue code of a reported test")
+    value: str = Field(min_length=1, max_length=100, pattern=r"\S")
+    flag: Literal["N", "H", "L", "critical"] | None = None
+    method: str | None = Field(None, max_length=100)
+    reason: str = Field(min_length=1, max_length=2000, pattern=r"\S", description="Why the result is corrected")
 
 
 class LabResult(BaseModel):
@@ -49,6 +63,20 @@ class LabResult(BaseModel):
     reference_range: str
     flag: str
     method: str | None = None
+    corrected: bool = False
+
+
+class LabCorrectionOut(BaseModel):
+    code: str
+    name: str
+    previous_value: str
+    previous_flag: str
+    value: str
+    flag: str
+    reason: str
+    corrected_by: str | None
+    at: datetime
+    event_id: str
 
 
 class LabSummary(BaseModel):
@@ -71,6 +99,10 @@ class LabSummary(BaseModel):
     critical: bool = False
     critical_ack_at: datetime | None = None
     critical_ack_by: str | None = None
+    critical_pending: bool = Field(
+        False, description="A critical value whose latest alert the clinic has not acknowledged"
+    )
+    partial: bool = Field(False, description="Some results reported, the others still to come")
     patient_name: str | None = None
     patient_sex: str | None = None
 
@@ -93,6 +125,8 @@ class LabDetail(LabSummary):
     reviewer: str | None = None
     institution: str | None = None
     recognised: bool = False
+    pending: list[str] = Field(default_factory=list, description="Ordered tests without a result yet")
+    corrections: list[LabCorrectionOut] = Field(default_factory=list)
     history: list[LabMoveOut]
 
 

@@ -10,9 +10,18 @@ reading rooms), ``lab`` (the lab's queue and results), ``exams`` (the examinatio
 pages, not the API's JSON).
 """
 
-from clinic_hub.web import admin, exams, lab, pages, password, pools, remote
+from clinic_hub.web import admin, exams, lab, lab_import, pages, password, pools, remote
 from clinic_hub.web.common import install
 
-routers = (pages.router, pools.router, remote.router, lab.router, exams.router, admin.router, password.router)
+routers = (
+    pages.router,
+    pools.router,
+    remote.router,
+    lab.router,
+    lab_import.router,
+    exams.router,
+    admin.router,
+    password.router,
+)
 
 __all__ = ["install", "routers"]

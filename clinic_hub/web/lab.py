@@ -20,11 +20,11 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.engine import Connection, Engine
 
-from clinic_hub import audit, lab_desk
+from clinic_hub import audit, lab_corrections, lab_desk, lab_import
 from clinic_hub.dependencies import EngineDep
 from clinic_hub.errors import ApiError
 from clinic_hub.messages import message
-from clinic_hub.schemas.lab import LabMoveResult, ReportLab, ResultIn
+from clinic_hub.schemas.lab import CorrectLab, LabMoveResult, ReportLab, ResultIn
 from clinic_hub.web import lab_views
 from clinic_hub.web.auth import WebUser
 from clinic_hub.web.common import PREFIX, Posted, language, poster_for, redirect, render, viewer_of
@@ -39,6 +39,8 @@ DONE_NOTICES = {
     "received": N_("Received. The clinic sees it after its next sync."),
     "rejected": N_("Rejected. The clinic sees the reason after its next sync and recollects."),
     "reported": N_("Results sent. The clinic receives them at its next sync."),
+    "partial": N_("These results sent; the order waits for the others. The clinic receives them at its next sync."),
+    "corrected": N_("Correction sent. The clinic sees the corrected value and the earlier one at its next sync."),
 }
 TAKEN = N_("Someone else handled this order meanwhile: it is now “{state}”. Check it below.")
 
@@ -63,8 +65,12 @@ def queue(
         else:
             items = lab_desk.list_orders(conn, tab, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
         has_more, items = len(items) > PAGE_SIZE, items[:PAGE_SIZE]
-        counts = {**lab_desk.queue_counts(conn), "exceptions": len(lab_desk.exceptions(conn))}
+        counts = {
+            **lab_desk.queue_counts(conn),
+            "exceptions": len(lab_desk.exceptions(conn)) + len(lab_import.exceptions(conn)),
+        }
         critical = lab_desk.unacknowledged_critical(conn)
+        imported = lab_import.exceptions(conn) if tab == "exceptions" else []
         audit.record(conn, user.principal, "web.lab", [o.id for o in items] + [o.id for o in critical])
     return render(
         request,
@@ -73,6 +79,7 @@ def queue(
         tabs=[(key, t(name), counts.get(key, 0)) for key, name in lab_views.TAB_LABELS.items()],
         items=lab_views.queue_rows(t, items),
         critical=lab_views.queue_rows(t, critical),
+        imported=[(e, message(e.problem, language(request))) for e in imported],
         page=page,
         has_more=has_more,
         first=(page - 1) * PAGE_SIZE + 1,
@@ -106,6 +113,7 @@ def _page(
         audit.record(conn, user.principal, "web.lab.order", [detail.id], status_code=status)
     open_ = not detail.deleted and detail.status != lab.Status.CANCELLED
     targets = {s.value for s in lab.allowed_targets(detail.status, "hospital")} if open_ else set()
+    pending = set(detail.pending)
     values = defaultdict(str, form or {})
     return render(
         request,
@@ -117,9 +125,12 @@ def _page(
         values=values,
         section=lab_views.order_section(t, detail),
         items=lab_views.item_names(detail.items),
-        entries=lab_views.entry_rows(detail, values),
+        entries=[e for e in lab_views.entry_rows(detail, values) if e.code in pending],
         flags=lab_views.flag_choices(t),
         results=[(r, lab_views.flag_text(t, r.flag)) for r in detail.results],
+        pending_names=lab_views.pending_names(detail),
+        corrections=lab_views.correction_rows(t, detail),
+        may_correct=open_ and bool(detail.results) and detail.status in lab_corrections.CORRECTABLE,
         history=lab_views.history_rows(t, detail),
         priority_label=label(t, PRIORITY_LABELS, detail.priority),
         status_label=lab_views.status_label(t, detail.status),
@@ -212,7 +223,9 @@ def results(
     request: Request, engine: EngineDep, order_no: str, posted: Posted = Depends(poster_for(*LAB_ROLES))
 ) -> Response:
     """The results form: ``value_<code>``, ``flag_<code>`` (empty: from the range), ``method_<code>``
-    per ordered test, the reviewer, the performing institution and the 互认 mark."""
+    per test still without a result, the reviewer, the performing institution and the 互认 mark;
+    ``partial`` (the second button): the tests filled now, the others later."""
+    partial = posted.get("partial", 5) == "1"
     codes = [name[len("value_") :] for name in posted.form if name.startswith("value_")][: lab.MAX_ITEMS]
     try:
         body = ReportLab(
@@ -229,10 +242,13 @@ def results(
             reviewer=posted.get("reviewer", 100) or None,
             institution=posted.get("institution", 200) or None,
             recognised=posted.get("recognised", 5) == "1",
+            partial=partial,
         )
     except ValidationError:
         t = Translator(language(request))
         text = t("Enter a value for every test; a flag is N, H, L or critical.")
+        if partial:
+            text = t("Enter the value of at least one test; a flag is N, H, L or critical.")
         return _page(request, engine, posted.user, order_no, 422, error=text, form=posted.form)
     return _act(
         request,
@@ -241,5 +257,33 @@ def results(
         order_no,
         "report",
         lambda conn: lab_desk.report(conn, posted.user.principal, order_no, body, expected=_seen(posted)),
-        "reported",
+        "partial" if partial else "reported",
+    )
+
+
+@router.post("/{order_no}/correct")
+def correct(
+    request: Request, engine: EngineDep, order_no: str, posted: Posted = Depends(poster_for(*LAB_ROLES))
+) -> Response:
+    """更正报告: one reported test, its new value (and flag), the reason; the earlier value is kept."""
+    try:
+        body = CorrectLab(
+            code=posted.get("code", 20),
+            value=posted.get("value", 100),
+            flag=posted.get("flag", 10) or None,  # type: ignore[arg-type]
+            method=None,
+            reason=posted.get("correction_reason", 2000),
+        )
+    except ValidationError:
+        t = Translator(language(request))
+        text = t("Choose the test, enter its corrected value and say why it is corrected.")
+        return _page(request, engine, posted.user, order_no, 422, error=text, form=posted.form)
+    return _act(
+        request,
+        engine,
+        posted,
+        order_no,
+        "correct",
+        lambda conn: lab_corrections.correct(conn, posted.user.principal, order_no, body, expected=_seen(posted)),
+        "corrected",
     )

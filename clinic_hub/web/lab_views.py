@@ -38,6 +38,7 @@ class QueueRow:
     status_label: str
     barcode: str
     critical: bool
+    partial: bool
 
 
 def status_label(t: T, status: str) -> str:
@@ -62,7 +63,8 @@ def queue_rows(t: T, orders: list[LabSummary]) -> list[QueueRow]:
             waited=waited(t, o.sent_at or o.ordered_at) if o.status in ("sent", "received") else "",
             status_label=status_label(t, o.status),
             barcode=o.barcode or "",
-            critical=o.critical and o.critical_ack_at is None,
+            critical=o.critical_pending,
+            partial=o.partial,
         )
         for o in orders
     ]
@@ -138,13 +140,42 @@ def flag_text(t: T, flag: str) -> str:
     return label(t, FLAG_LABELS, flag)
 
 
+def pending_names(d: LabDetail) -> str:
+    """The ordered tests still without a result (a partial report)."""
+    return item_names([i for i in d.items if str(i.get("code") or "") in set(d.pending)])
+
+
+def correction_rows(t: T, d: LabDetail) -> list[dict[str, str]]:
+    """Each correction: the test, the earlier value and flag, the corrected ones, who, when, why."""
+    return [
+        {
+            "at": china_time(c.at),
+            "test": f"{c.name} ({c.code})",
+            "previous": f"{c.previous_value} {'' if c.previous_flag == 'N' else flag_text(t, c.previous_flag)}".strip(),
+            "value": f"{c.value} {'' if c.flag == 'N' else flag_text(t, c.flag)}".strip(),
+            "by": c.corrected_by or "",
+            "reason": c.reason,
+            "note": t("No longer a critical value")
+            if c.previous_flag == lab.Flag.CRITICAL and c.flag != lab.Flag.CRITICAL
+            else (t("Critical value: raised again at the clinic") if c.flag == lab.Flag.CRITICAL else ""),
+        }
+        for c in d.corrections
+    ]
+
+
+# A results-bearing event that moves nothing: what the history says instead of "received -> received".
+_SAME_STATE = {"received": N_("Partial results"), "reported": N_("Report corrected")}
+
+
 def history_rows(t: T, d: LabDetail) -> list[dict[str, str]]:
     return [
         {
             "at": china_time(m.at),
             "attempt": str(m.attempt),
             "from": status_label(t, m.from_status or ""),
-            "to": status_label(t, m.to_status),
+            "to": t(_SAME_STATE[m.to_status])
+            if m.from_status == m.to_status and m.to_status in _SAME_STATE
+            else status_label(t, m.to_status),
             "actor": label(t, ACTORS, m.actor),
             "reason": m.reason or "",
         }

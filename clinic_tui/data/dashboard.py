@@ -17,10 +17,19 @@ LIMIT = 200  # per section; the list screens page through everything
 
 # The reported critical values not acknowledged (data/remote_requests.py's and data/lab_orders.py's
 # rules, in plain SQL: the header and the dashboard read it before the ORM loads). A lab order's
-# results count when they are about its current specimen (``attempt``).
+# results count when they are about its current specimen (``attempt``): the latest event holding
+# them (a report, a partial one, a correction; a rejection ends them) holds a critical value, and
+# the doctor's acknowledgement does not name the latest alert (a correction to critical raises one).
+_LAB_LATEST = (
+    "(SELECT e.{column} FROM lab_event e WHERE e.order_id = o.id AND e.attempt = o.attempt AND e.deleted = 0"
+    " AND {which} ORDER BY e.arrival DESC LIMIT 1)"
+)
+_LAB_RESULTS = "(e.partial = 1 OR e.to_status IN ('reported', 'rejected'))"
+_LAB_ALERT = _LAB_LATEST.format(column="id", which="e.alert = 1")
 _LAB_CRITICAL_WHERE = (
-    "o.deleted = 0 AND o.critical_ack_at IS NULL AND e.order_id = o.id AND e.attempt = o.attempt"
-    " AND e.deleted = 0 AND e.to_status = 'reported' AND e.critical = 1"
+    f"o.deleted = 0 AND {_LAB_LATEST.format(column='critical', which=_LAB_RESULTS)} = 1"
+    f" AND coalesce(o.critical_ack_event, '') != coalesce({_LAB_ALERT}, "
+    f"{_LAB_LATEST.format(column='id', which=_LAB_RESULTS)})"
 )
 # An examination report (data/exam_bookings.py): reported is final, so any critical report counts.
 _EXAM_CRITICAL_WHERE = (
@@ -30,8 +39,7 @@ _EXAM_CRITICAL_WHERE = (
 CRITICAL_COUNT_SQL = (
     "SELECT (SELECT count(*) FROM remote_request r WHERE r.deleted = 0 AND r.critical_ack_at IS NULL AND EXISTS "
     "(SELECT 1 FROM remote_event e WHERE e.request_id = r.id AND e.deleted = 0 AND e.to_status = 'reported' "
-    "AND e.critical = 1)) + (SELECT count(*) FROM lab_order o WHERE EXISTS "
-    f"(SELECT 1 FROM lab_event e WHERE {_LAB_CRITICAL_WHERE}))"
+    f"AND e.critical = 1)) + (SELECT count(*) FROM lab_order o WHERE {_LAB_CRITICAL_WHERE})"
     f" + (SELECT count(*) FROM exam_booking b WHERE EXISTS (SELECT 1 FROM exam_event e WHERE {_EXAM_CRITICAL_WHERE}))"
 )
 
@@ -104,8 +112,10 @@ def _critical_values(connection: sqlite3.Connection) -> list[WorkItem]:
 def _lab_critical_values(connection: sqlite3.Connection) -> list[WorkItem]:
     """Lab results with a critical value no doctor has acknowledged (after the remote reports)."""
     rows = connection.execute(
-        "SELECT o.id, o.resident_id, o.patient_name, o.order_no, e.reported_at FROM lab_order o, lab_event e"
-        f" WHERE {_LAB_CRITICAL_WHERE} ORDER BY e.arrival LIMIT ?",
+        "SELECT o.id, o.resident_id, o.patient_name, o.order_no, "
+        f"{_LAB_LATEST.format(column='at', which=_LAB_RESULTS)} AS alerted_at,"
+        f" {_LAB_LATEST.format(column='arrival', which=_LAB_RESULTS)} AS arrival FROM lab_order o"
+        f" WHERE {_LAB_CRITICAL_WHERE} ORDER BY arrival LIMIT ?",
         (LIMIT,),
     )
     return [
@@ -113,7 +123,7 @@ def _lab_critical_values(connection: sqlite3.Connection) -> list[WorkItem]:
             "lab_order",
             r["id"],
             r["resident_id"],
-            read_datetime(r["reported_at"]),
+            read_datetime(r["alerted_at"]),
             r["patient_name"],
             r["order_no"],
             overdue=True,

@@ -57,6 +57,31 @@ class Result:
     reference_range: str
     flag: str  # domain.lab.Flag
     method: str | None
+    corrected: bool = False  # 更正: the value replaced an earlier one (``Report.corrections``)
+
+
+@dataclass(frozen=True)
+class Correction:
+    """One result the lab corrected (更正报告): the earlier value stays visible here."""
+
+    code: str
+    name: str
+    previous_value: str
+    previous_flag: str
+    value: str
+    flag: str
+    unit: str
+    reason: str
+    corrected_by: str | None
+    corrected_at: datetime | None
+
+    @property
+    def cleared_critical(self) -> bool:
+        return self.previous_flag == lab.Flag.CRITICAL and self.flag != lab.Flag.CRITICAL
+
+    @property
+    def made_critical(self) -> bool:
+        return self.flag == lab.Flag.CRITICAL
 
 
 @dataclass(frozen=True)
@@ -68,6 +93,9 @@ class Report:
     institution: str | None
     recognised: bool  # 互认
     critical: bool
+    partial: bool = False  # some tests reported, ``pending`` still to come
+    pending: tuple[str, ...] = ()  # their names
+    corrections: tuple[Correction, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,6 +107,7 @@ class Answer:
     actor_name: str | None
     reason: str | None
     attempt: int
+    what: str = ""  # "partial" (some results), "correction" (更正报告), or "" (a move of the state)
 
 
 @dataclass(frozen=True)
@@ -137,8 +166,61 @@ def _state(order: LabOrder, events: list[LabEvent]) -> str:
     return shown_status(order.status, current[-1].to_status if current else None)
 
 
+def _bears_results(event: LabEvent) -> bool:
+    """A report, a partial one, a correction, or a rejection (which ends what the specimen said)."""
+    return event.partial or event.to_status in (lab.Status.REPORTED, lab.Status.REJECTED)
+
+
 def _report_event(order: LabOrder, events: list[LabEvent]) -> LabEvent | None:
-    return next((e for e in reversed(_current(order, events)) if e.to_status == lab.Status.REPORTED), None)
+    """The latest event holding the current specimen's results as they stand (every such event
+    carries them whole), None before any or after a rejection."""
+    latest = next((e for e in reversed(_current(order, events)) if _bears_results(e)), None)
+    return None if latest is None or latest.to_status == lab.Status.REJECTED else latest
+
+
+def _what(event: LabEvent) -> str:
+    if event.correction:
+        return "correction"
+    return "partial" if event.partial else ""
+
+
+def _alert_event(order: LabOrder, events: list[LabEvent]) -> LabEvent | None:
+    return next((e for e in reversed(_current(order, events)) if e.alert), None)
+
+
+def critical_pending(order: LabOrder, events: list[LabEvent]) -> bool:
+    """The results as they stand hold a critical value whose latest alert (the report, or a
+    correction that made a value critical) no doctor has acknowledged; dashboard.py says the same
+    in SQL."""
+    reported = _report_event(order, events)
+    if reported is None or not reported.critical:
+        return False
+    alert = _alert_event(order, events) or reported  # an event from an older hub names no alert
+    return (order.critical_ack_event or "") != alert.id
+
+
+def _time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _correction(c: dict) -> Correction:
+    return Correction(
+        str(c.get("code") or ""),
+        str(c.get("name") or ""),
+        str(c.get("previous_value") or ""),
+        str(c.get("previous_flag") or lab.Flag.NORMAL),
+        str(c.get("value") or ""),
+        str(c.get("flag") or lab.Flag.NORMAL),
+        str(c.get("unit") or ""),
+        str(c.get("reason") or ""),
+        c.get("corrected_by"),
+        _time(c.get("corrected_at")),
+    )
 
 
 def _item_names(items: list[dict]) -> str:
@@ -163,6 +245,8 @@ def detail(engine: Engine, order_id: str) -> OrderDetail:
         session.expunge(order)
     report = None
     if reported is not None:
+        names = {str(i.get("code")): str(i.get("name") or i.get("code")) for i in order.items}
+        corrections = tuple(_correction(e.correction) for e in _current(order, events) if e.correction)
         report = Report(
             tuple(
                 Result(
@@ -173,6 +257,7 @@ def detail(engine: Engine, order_id: str) -> OrderDetail:
                     str(r.get("reference_range") or ""),
                     str(r.get("flag") or lab.Flag.NORMAL),
                     r.get("method"),
+                    r.get("corrected") is True,
                 )
                 for r in reported.results or []
             ),
@@ -182,6 +267,9 @@ def detail(engine: Engine, order_id: str) -> OrderDetail:
             reported.institution,
             reported.recognised,
             reported.critical,
+            partial=reported.partial,
+            pending=tuple(names.get(code, code) for code in reported.pending),
+            corrections=corrections,
         )
     rejection = next(
         (e.reason for e in reversed(events) if e.attempt == order.attempt and e.to_status == lab.Status.REJECTED),
@@ -191,14 +279,14 @@ def detail(engine: Engine, order_id: str) -> OrderDetail:
     return OrderDetail(
         order,
         status,
-        tuple(Answer(e.at, e.to_status, e.actor_name, e.reason, e.attempt) for e in events),
+        tuple(Answer(e.at, e.to_status, e.actor_name, e.reason, e.attempt, _what(e)) for e in events),
         report,
         rejection if status == lab.Status.REJECTED else None,
         can_collect=status == lab.Status.ORDERED,
         can_send=lab.Status.SENT in clinic_moves,
         can_cancel=lab.Status.CANCELLED in clinic_moves,
         can_recollect=status == lab.Status.REJECTED and lab.Status.COLLECTED in clinic_moves,
-        needs_critical_ack=bool(report and report.critical and order.critical_ack_at is None),
+        needs_critical_ack=critical_pending(order, events),
     )
 
 
@@ -213,16 +301,16 @@ def page(engine: Engine, which: str = "all", *, limit: int = 50, offset: int = 0
                 select(LabOrder).where(col(LabOrder.deleted) == False).order_by(col(LabOrder.ordered_at).desc())
             ).scalars()
         )
-        latest: dict[tuple[str, int], tuple[str, bool]] = {}
-        for order_id, attempt, to_status, critical in session.execute(
-            select(col(LabEvent.order_id), col(LabEvent.attempt), col(LabEvent.to_status), col(LabEvent.critical))
-            .where(col(LabEvent.deleted) == False)
-            .order_by(col(LabEvent.arrival))
-        ):
-            latest[(order_id, attempt)] = (to_status, to_status == lab.Status.REPORTED and bool(critical))
+        events: dict[str, list[LabEvent]] = {}
+        for event in session.execute(
+            select(LabEvent).where(col(LabEvent.deleted) == False).order_by(col(LabEvent.arrival))
+        ).scalars():
+            events.setdefault(event.order_id, []).append(event)
         rows = []
         for o in orders:
-            lab_status, critical = latest.get((o.id, o.attempt), (None, False))
+            current = _current(o, events.get(o.id, []))
+            lab_status = current[-1].to_status if current else None
+            critical = critical_pending(o, current)
             rows.append(
                 OrderRow(
                     o.id,
@@ -232,7 +320,7 @@ def page(engine: Engine, which: str = "all", *, limit: int = 50, offset: int = 0
                     o.priority,
                     shown_status(o.status, lab_status),
                     o.ordered_at,
-                    critical and o.critical_ack_at is None,
+                    critical,
                 )
             )
     groups = {
@@ -385,18 +473,23 @@ def recollect(engine: Engine, order_id: str, *, values: dict[str, Any], user_id:
 
 
 def acknowledge_critical(engine: Engine, order_id: str, *, user_id: str | None, now: datetime | None = None) -> None:
-    """The signed-in doctor acknowledges the results' critical value (who and when go to the hub)."""
+    """The signed-in doctor acknowledges the results' critical value (who, when and which alert go
+    to the hub); a correction that makes a value critical raises an alert to acknowledge again."""
     with unit_of_work(engine) as session:
         record = _existing(session, order_id)
-        reported = _report_event(record, _events(session, order_id))
+        events = _events(session, order_id)
+        reported = _report_event(record, events)
         if reported is None or not reported.critical:
             raise DomainError(Problem("lab.no_critical", N_("This order's results hold no critical value.")))
-        if record.critical_ack_at is not None:
+        if not critical_pending(record, events):
             template = N_("The critical value was already acknowledged by {name}.")
             raise DomainError(Problem("lab.critical_acknowledged", template, {"name": record.critical_ack_by}))
-        records.update(
-            session, record, {"critical_ack_at": now or utcnow(), "critical_ack_by": _name(session, user_id)}, user_id
-        )
+        acknowledged = {
+            "critical_ack_at": now or utcnow(),
+            "critical_ack_by": _name(session, user_id),
+            "critical_ack_event": (_alert_event(record, events) or reported).id,
+        }
+        records.update(session, record, acknowledged, user_id)
 
 
 def _wire(record: LabOrder) -> dict[str, Any]:

@@ -346,33 +346,38 @@ def _remote_line(r: RemoteRequest, today: date, answer: RemoteEvent | None = Non
     )
 
 
-def _lab_answer(session: Session, order: LabOrder) -> LabEvent | None:
-    """The lab's latest move about the order's current specimen (its results, once reported)."""
-    return session.execute(
-        select(LabEvent)
-        .where(
-            col(LabEvent.order_id) == order.id,
-            col(LabEvent.attempt) == order.attempt,
-            col(LabEvent.deleted) == False,
-        )
-        .order_by(col(LabEvent.arrival).desc())
-        .limit(1)
-    ).scalar_one_or_none()
+def _lab_answer(session: Session, order: LabOrder) -> list[LabEvent]:
+    """The lab's moves about the order's current specimen, in the order they arrived."""
+    return list(
+        session.execute(
+            select(LabEvent)
+            .where(
+                col(LabEvent.order_id) == order.id,
+                col(LabEvent.attempt) == order.attempt,
+                col(LabEvent.deleted) == False,
+            )
+            .order_by(col(LabEvent.arrival))
+        ).scalars()
+    )
 
 
-def _lab_line(o: LabOrder, today: date, answer: LabEvent | None = None) -> str:
-    """The tests and where they stand; once reported, the results out of range (a critical one first)."""
-    from clinic_tui.data.lab_orders import shown_status
+def _lab_line(o: LabOrder, today: date, answer: list[LabEvent] | None = None) -> str:
+    """The tests and where they stand; once reported (in part too), the results out of range (a
+    critical one first), as corrected."""
+    from clinic_tui.data.lab_orders import critical_pending, shown_status
     from clinic_tui.domain.lab import status_label
 
-    status = shown_status(o.status, answer.to_status if answer else None)
-    critical = answer is not None and answer.critical and o.critical_ack_at is None
+    events = answer or []
+    latest = events[-1] if events else None
+    status = shown_status(o.status, latest.to_status if latest else None)
+    critical = critical_pending(o, events)
     names = "、".join(str(i.get("name") or i.get("code")) for i in o.items)
     flagged = ""
-    if answer is not None and answer.to_status == "reported":
+    shown = next((e for e in reversed(events) if e.partial or e.to_status in ("reported", "rejected")), None)
+    if shown is not None and shown.to_status != "rejected":
         flagged = " ".join(
             f"{r.get('name')} {r.get('value')}{'!' if r.get('flag') == 'critical' else r.get('flag')}"
-            for r in answer.results
+            for r in shown.results
             if r.get("flag") not in (None, "N")
         )
     return _line(_("CRITICAL") if critical else None, names, status_label(status), flagged or None)

@@ -1,5 +1,6 @@
-"""One lab order: its state, the results table (units, reference ranges, H/L/危急 flags), the
-performing institution and the 互认 mark, the lab's moves, the order.
+"""One lab order: its state, the results table (units, reference ranges, H/L/危急 flags; a
+corrected value marked), a partial report's tests still to come and each correction with the
+earlier value (更正报告), the performing institution and the 互认 mark, the lab's moves, the order.
 
 F7 cancels it (after a Y/N question) before the lab received the specimen; F8 collects a rejected
 specimen again (a new tube: its barcode is asked; collected now by the signed-in doctor) and sends
@@ -75,8 +76,36 @@ def results_table(detail) -> Table | Text:
     for r in report.results:
         style = "bold white on red" if r.flag == "critical" else ("bold" if r.flag in ("H", "L") else "")
         flag = _("Critical") if r.flag == "critical" else ("" if r.flag == "N" else r.flag)
-        table.add_row(r.name, Text(r.value, style=style), r.unit, r.reference_range, Text(flag, style=style))
+        value = Text(r.value, style=style)
+        if r.corrected:
+            value.append(" " + _("(corrected)"), style="bold yellow")
+        table.add_row(r.name, value, r.unit, r.reference_range, Text(flag, style=style))
     return table
+
+
+def corrections_text(detail) -> Text:
+    """A partial report's tests still to come, and each correction: the earlier value struck
+    through, the corrected one, who, when, why; a critical value raised again or cleared."""
+    report = detail.report
+    text = Text()
+    if report is None:
+        return text
+    if report.partial:
+        text.append(
+            _("Partial report: still to come: {tests}").format(tests="、".join(report.pending)) + "\n",
+            style="bold yellow",
+        )
+    for c in report.corrections:
+        text.append(_("Corrected") + f" {_when(c.corrected_at)} {c.corrected_by or ''}: ", style="bold")
+        text.append(f"{c.name} ")
+        text.append(f"{c.previous_value}", style="strike")
+        text.append(f" -> {c.value} {c.unit}".rstrip(), style="bold")
+        if c.made_critical:
+            text.append("  " + _("now a critical value"), style="bold white on red")
+        elif c.cleared_critical:
+            text.append("  " + _("no longer a critical value"), style="bold green")
+        text.append("\n    " + _("Reason: {reason}").format(reason=c.reason) + "\n")
+    return text
 
 
 def report_text(detail) -> Text:
@@ -105,7 +134,8 @@ def answers_text(detail) -> Text:
     if not detail.answers:
         text.append(_("The lab has not answered yet.") + "\n", style="dim")
     for answer in detail.answers:
-        line = f"{_when(answer.at)}  {status_label(answer.to_status)}"
+        what = {"partial": _("Partial results"), "correction": _("Report corrected")}.get(answer.what)
+        line = f"{_when(answer.at)}  {what or status_label(answer.to_status)}"
         text.append(line + (f"  {answer.actor_name}" if answer.actor_name else "") + "\n")
         if answer.reason:
             text.append("    " + _("Reason: {reason}").format(reason=answer.reason) + "\n")
@@ -131,6 +161,7 @@ class LabOrderScreen(ClinicScreen):
         yield Static("", id="lab-state")
         with VerticalScroll(id="lab-body"):
             yield Static("", id="lab-results")
+            yield Static("", id="lab-corrections")
             yield Static("", id="lab-report")
             yield Static("", id="lab-answers")
         yield ClinicFooter()
@@ -163,6 +194,10 @@ class LabOrderScreen(ClinicScreen):
         self.detail = detail
         self.query_one("#lab-state", Static).update(state_text(detail))
         self.query_one("#lab-results", Static).update(results_table(detail))
+        corrections = corrections_text(detail)
+        corrections.rstrip()
+        self.query_one("#lab-corrections", Static).update(corrections)
+        self.query_one("#lab-corrections").display = bool(corrections.plain)
         self.query_one("#lab-report", Static).update(report_text(detail))
         answers = answers_text(detail)
         answers.rstrip()

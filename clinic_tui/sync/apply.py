@@ -387,6 +387,7 @@ def _lab_event(ctx: _Context, change: Any, _result: PageResult) -> bool:
         "attempt": attempt if isinstance(attempt, int) and not isinstance(attempt, bool) else 1,
         "results": [r for r in results if isinstance(r, dict)] if isinstance(results, list) else [],
         "reviewer": data.get("reviewer"),
+        **_lab_revision(data),
     }
     return _event(LabEvent, ctx, change, "order_id", values)
 
@@ -420,6 +421,23 @@ def _exam_pool(ctx: _Context, change: Any, _result: PageResult) -> bool:
         "remaining": int(data.get("remaining") or 0),
     }
     return _hub_row(ExamPool, ctx, change, values)
+
+
+def _lab_revision(data: dict[str, Any]) -> dict[str, Any]:
+    """A partial report's tests still to come, a correction (the earlier value kept), and whether
+    the event raised the critical alert: ``critical_raised``, or from a hub that predates it a
+    report holding a critical value."""
+    pending = data.get("pending")
+    correction = data.get("correction")
+    raised = data.get("critical_raised")
+    return {
+        "partial": data.get("partial") is True,
+        "pending": [str(c) for c in pending if isinstance(c, str)] if isinstance(pending, list) else [],
+        "correction": correction if isinstance(correction, dict) else None,
+        "alert": raised is True
+        if isinstance(raised, bool)
+        else (data.get("to_status") == "reported" and data.get("critical") is True),
+    }
 
 
 def _referral(ctx: _Context, change: Any, result: PageResult) -> bool:

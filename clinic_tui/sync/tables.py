@@ -156,7 +156,8 @@ SYNCED_TABLES: dict[str, SyncedTable] = {
             "id clinic_id author_id created_at:utc updated_at:utc revision deleted:bool order_no status "
             "items:json specimen priority fasting:bool clinical_diagnosis resident_id patient_name "
             "patient_sex patient_birth_date patient_id_number ordered_at:utc ordering_doctor attempt "
-            "collected_at:utc collected_by barcode sent_at:utc critical_ack_at:utc critical_ack_by"
+            "collected_at:utc collected_by barcode sent_at:utc critical_ack_at:utc critical_ack_by "
+            "critical_ack_event"
         ),
     ),
     "exam_booking": SyncedTable(

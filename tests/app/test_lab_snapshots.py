@@ -120,3 +120,75 @@ def test_lab_order_page(snap_compare, make_app, language):
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_lab_order_form(snap_compare, make_app, language):
     assert snap_compare(make_app(language), run_before=_at_form, terminal_size=(80, 24))
+
+
+def _corrected_order(app) -> str:
+    """The order above, its sodium corrected by the lab to a critical 118 (更正报告) after the
+    doctor acknowledged the potassium: the alert raised again, the earlier 139 shown."""
+    from clinic_tui.data.db import unit_of_work
+    from clinic_tui.data.models import LabEvent, LabOrder
+
+    engine = app.store.engine
+    order_id = _reported_order(app)
+    corrected_at = REPORTED.replace(hour=6)
+    with unit_of_work(engine) as session:
+        order = session.get(LabOrder, order_id)
+        order.critical_ack_at = REPORTED.replace(hour=5)
+        order.critical_ack_by = app.user_name
+        order.critical_ack_event = "00000000-0000-4000-8000-000000000112"
+        reported = session.get(LabEvent, "00000000-0000-4000-8000-000000000112")
+        reported.alert = True
+        results = [dict(r) for r in reported.results]
+        results[1] = {**results[1], "value": "118", "flag": "critical", "corrected": True}
+        session.add(
+            LabEvent(
+                id="00000000-0000-4000-8000-000000000113",
+                arrival=3,
+                order_id=order_id,
+                from_status="reported",
+                to_status="reported",
+                actor_name="检验科张护士",
+                at=corrected_at,
+                received_at=corrected_at,
+                reason="录入错误，复核后更正",
+                results=results,
+                reporter="检验科张护士",
+                reviewer="赵主任",
+                reported_at=REPORTED,
+                institution="县人民医院检验科",
+                recognised=True,
+                critical=True,
+                alert=True,
+                correction={
+                    "code": "NA",
+                    "name": "血钠",
+                    "previous_value": "139",
+                    "previous_flag": "N",
+                    "value": "118",
+                    "flag": "critical",
+                    "unit": "mmol/L",
+                    "reason": "录入错误，复核后更正",
+                    "corrected_by": "检验科张护士",
+                    "corrected_at": corrected_at.isoformat(),
+                },
+            )
+        )
+    return order_id
+
+
+async def _at_corrected_page(pilot) -> None:
+    from clinic_tui.screens.routes import record_page
+
+    app = pilot.app
+    await _signed_in(pilot)
+    order_id = _corrected_order(app)
+    app.refresh_header()
+    await app.push_screen(record_page("lab_order", order_id))
+    await until(pilot, lambda: screen_is(app, "LabOrderScreen") and app.screen.detail is not None)
+    await until(pilot, lambda: not app.workers)
+    await steady(pilot)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_lab_order_page_with_a_correction(snap_compare, make_app, language):
+    assert snap_compare(make_app(language), run_before=_at_corrected_page, terminal_size=(80, 24))

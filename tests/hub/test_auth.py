@@ -46,6 +46,7 @@ LAB = [  # {ono}: a lab order number
     ("POST", "/api/v1/lab/orders/{ono}/receive", None),
     ("POST", "/api/v1/lab/orders/{ono}/reject", {"reason": "标本溶血"}),
     ("POST", "/api/v1/lab/orders/{ono}/results", {"results": [{"code": "K", "value": "4.1"}]}),
+    ("POST", "/api/v1/lab/orders/{ono}/corrections", {"code": "K", "value": "4.1", "reason": "复测"}),
 ]
 ATTACHMENTS = [  # a clinic's uploads of attachment files; {sha256}: a file's hash
     ("GET", "/api/v1/attachments/{sha256}", None),

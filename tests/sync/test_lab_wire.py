@@ -23,6 +23,7 @@ CONTRACT_FIELDS = {
     "order_no", "status", "items", "specimen", "priority", "fasting", "clinical_diagnosis", "resident_id",
     "patient_name", "patient_sex", "patient_birth_date", "patient_id_number", "ordered_at", "ordering_doctor",
     "attempt", "collected_at", "collected_by", "barcode", "sent_at", "critical_ack_at", "critical_ack_by",
+    "critical_ack_event",
 }  # fmt: skip
 COMMON_FIELDS = {"id", "clinic_id", "author_id", "created_at", "updated_at", "revision", "deleted"}
 AT = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)

@@ -10,7 +10,9 @@ shown in is derived from both (``data/lab_orders.py``).
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Field
 
 from clinic_tui.data.models.base import HubRecord, SyncedRecord, UTCDateTime, json_list
@@ -44,6 +46,9 @@ class LabOrder(SyncedRecord, table=True):
     # The clinic doctor's acknowledgement of a critical value (危急值).
     critical_ack_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     critical_ack_by: str | None = None
+    # The lab_event whose alert was acknowledged: a correction that makes a value critical raises a
+    # new alert, which this one does not cover.
+    critical_ack_event: str | None = None
 
 
 class LabEvent(HubRecord, table=True):
@@ -68,5 +73,12 @@ class LabEvent(HubRecord, table=True):
     reported_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     institution: str | None = None  # the performing institution
     recognised: bool = False  # 互认: recognised across the community
-    critical: bool = False
+    critical: bool = False  # the results as they stand after this event hold a critical value
+    # Results reported in part (the order stays received): ``pending`` are the tests still to come.
+    partial: bool = False
+    pending: list[str] = json_list()
+    # 更正报告: {"code", "name", "previous_value", "previous_flag", "value", "flag", "unit", "reason",
+    # "corrected_by", "corrected_at"}; ``results`` hold the corrected value, this the earlier one.
+    correction: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    alert: bool = False  # this event raised the critical alert (a report, or a correction to critical)
     received_at: datetime = Field(sa_type=UTCDateTime)
