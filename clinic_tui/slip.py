@@ -241,7 +241,7 @@ def _results_tables(entries: Any) -> list[Table]:
         _("Unit"),
         _("Reference range"),
         _("Flag"),
-        _("Performing institution"),
+        _("Performed at"),
         _("Report date"),
         _("Mutual recognition"),
     ]
@@ -410,15 +410,28 @@ def wrap_cells(text: str, width: int) -> list[str]:
 
 
 MIN_COLUMN = 4  # cells: a column narrowed to fit the line keeps at least this (two CJK characters)
+MAX_WORD = 12  # a longer word may be cut when its column has to give way
+
+
+def _longest_word(text: str) -> int:
+    return max((cell_len(token) for token in _TOKENS.findall(text or "") if not token.isspace()), default=0)
 
 
 def _text_table(table: Table, width: int) -> list[str]:
     """The table in columns two cells apart; when it is wider than ``width``, the widest column
     gives way first and its cells wrap onto more lines (nothing is cut off the page)."""
     rows = [table.headers, *table.rows]
-    widths = [max(cell_len(row[i]) for row in rows) for i in range(len(table.headers))]
-    while sum(widths) + 2 * (len(widths) - 1) > width and max(widths) > MIN_COLUMN:
-        widths[widths.index(max(widths))] -= 1
+    columns = range(len(table.headers))
+    widths = [max(cell_len(row[i]) for row in rows) for i in columns]
+    # A column narrows down to its longest word first (a date, "Recognised"), so words are not cut
+    # while any column can still give way at a space or between CJK characters.
+    words = [max(max(min(_longest_word(row[i]), MAX_WORD) for row in rows), MIN_COLUMN) for i in columns]
+    for floor in (words, [MIN_COLUMN] * len(widths)):
+        while sum(widths) + 2 * (len(widths) - 1) > width:
+            slack = [w if w > floor[i] else 0 for i, w in enumerate(widths)]
+            if not any(slack):
+                break
+            widths[slack.index(max(slack))] -= 1
     lines = []
     for row in rows:
         cells = [wrap_cells(cell, widths[i]) for i, cell in enumerate(row)]

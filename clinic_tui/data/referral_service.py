@@ -489,6 +489,8 @@ def _write(
 def _results(entries: Any) -> list[dict]:
     """The chosen results as stored: each read back through the domain's one shape, so a bad
     entry is stored blank where it is wrong rather than lost or stored as it came."""
+    if entries is None:
+        return []
     if not isinstance(entries, list):
         raise ValueError("results: a list of the chosen results")
     if len(entries) > MAX_RESULTS:
