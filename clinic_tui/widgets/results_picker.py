@@ -15,6 +15,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Label, SelectionList
 from textual.widgets.selection_list import Selection
@@ -25,13 +26,12 @@ from clinic_tui.i18n import N_, _
 
 
 def option_text(result: SlipResult) -> str:
+    """The mark first (a long line is cut at its end, never the mark), then date, item, value and
+    flag, then the performing institution."""
     day = clock.local(result.reported_at).strftime("%m-%d") if result.reported_at else "--"
     value = " ".join(p for p in (result.value, result.unit, flag_text(result)) if p)
-    return " · ".join(
-        p
-        for p in (f"{day} {result.item} {value}".strip(), result.institution or "", recognised_label(result.recognised))
-        if p
-    )
+    line = f"[{recognised_label(result.recognised)}] {day} {result.item} {value}".strip()
+    return f"{line} · {result.institution}" if result.institution else line
 
 
 class ResultsList(SelectionList[str]):
@@ -59,7 +59,7 @@ class ResultsPicker(Vertical):
     ResultsPicker > ResultsList {
         height: auto;
         max-height: 6;
-        margin: 0 0 0 15;
+        margin: 0 0 0 2;
     }
     """
 
@@ -77,7 +77,7 @@ class ResultsPicker(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Label(_("Results from the hospital (Space chooses; 互认 = recognised)"), id="results-label")
-        yield ResultsList(id="results-list", compact=True)
+        yield ResultsList(id="results-list", compact=True)  # prompts are Content: "[互认]" is no markup
 
     @property
     def checklist(self) -> ResultsList:
@@ -91,7 +91,7 @@ class ResultsPicker(Vertical):
         self.offered = [*(r for k, r in wanted.items() if k not in keys), *results]
         self.display = bool(self.offered)
         self.checklist.clear_options()
-        self.checklist.add_options([Selection(option_text(r), r.key, r.key in wanted) for r in self.offered])
+        self.checklist.add_options([Selection(Content(option_text(r)), r.key, r.key in wanted) for r in self.offered])
         if self.offered:
             self.checklist.highlighted = 0  # Space works at once on arriving in the list
 

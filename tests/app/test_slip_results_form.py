@@ -48,8 +48,8 @@ async def test_recognised_recent_results_are_ticked_and_keys_change_the_choice(m
         assert items == ["血糖（空腹）", "丙氨酸氨基转移酶", "心电诊断"]
         assert [r.item for r in picker.offered if r.key in checklist.selected] == items[:2]
         lines = [str(checklist.get_option_at_index(i).prompt) for i in range(checklist.option_count)]
-        assert "8.4 mmol/L 偏高 H · 县人民医院检验科 · 互认" in lines[0]
-        assert lines[2].endswith("· 示范县人民医院 · 未互认")
+        assert lines[0] == "[互认] 11-05 血糖（空腹） 8.4 mmol/L 偏高 H · 县人民医院检验科"
+        assert lines[2].startswith("[未互认] 11-08 心电诊断 ") and lines[2].endswith("危急值 · 示范县人民医院")
         # Enter through the fields down to the list; the legend under the form says what keys do.
         for _ in range(30):
             if _focused_id(app) == "results-list":
