@@ -36,10 +36,6 @@ if TYPE_CHECKING:
     from clinic_tui.sync.worker import SyncWorker
 
 
-LAB_ORDERS = N_("Lab orders")
-LAB_ORDERS_HELP = N_("The tests sent to the hospital's lab and their results")
-
-
 class ClinicApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "clinic-tui"
@@ -58,6 +54,9 @@ class ClinicApp(App):
         Binding("ctrl+d", "open_mode('downward')", N_("Downward inbox"), id="app.downward", show=False),
         Binding("ctrl+k", "open_mode('contracts')", N_("Contracts"), id="app.contracts", show=False),
         Binding("ctrl+o", "open_mode('remote')", N_("Remote requests"), id="app.remote", show=False),
+        # B for 标本 (specimens): the lab orders sent to the lead hospital's lab and their results.
+        # Ctrl+T is the referral form's "send" alone (one key, one meaning: tests/app/test_keys.py).
+        Binding("ctrl+b", "open_mode('lab')", N_("Lab orders"), id="app.lab", show=False),
         Binding("ctrl+g", "indicators", N_("Indicators"), id="app.indicators", show=False),
         Binding("ctrl+y", "open_mode('sync')", N_("Sync"), id="app.sync", show=False),
         Binding("ctrl+l", "lock", N_("Lock"), id="app.lock", show=False),
@@ -457,12 +456,6 @@ class ClinicApp(App):
                     self.get_key_display(binding),
                     partial(self.call_later, cast("Widget | App[Any]", node).run_action, action),
                 )
-        if self.user_id:
-            # The lab orders' list has no key of its own yet (a key would change F1's list, whose
-            # pictures are another branch's): the palette finds it, by name or pinyin (jyd).
-            yield SystemCommand(
-                _(LAB_ORDERS), _(LAB_ORDERS_HELP), partial(self.call_later, self.action_open_mode, "lab")
-            )
         from clinic_tui.palette import translated
 
         yield from translated(super().get_system_commands(screen))

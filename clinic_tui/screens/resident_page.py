@@ -107,7 +107,8 @@ class ResidentScreen(ClinicScreen):
         # list and the palette (yc, "远程") name it.
         Binding("f10", "new_form('remote')", N_("Remote consultation or read"), id="resident.new_remote", show=False),
         # Tests at the lead hospital's lab (检验送检): out of the footer too, named in F1's list.
-        Binding("ctrl+t", "new_form('lab')", N_("Lab tests"), id="resident.new_lab", show=False),
+        # F12, beside F10's remote request (Ctrl+T is the referral form's "send"; Ctrl+B the list).
+        Binding("f12", "new_form('lab')", N_("Lab tests"), id="resident.new_lab", show=False),
         # The history says "F9 shows more" when there is more; Esc goes back on every page.
         Binding("f9", "show_more", N_("Older records"), id="resident.more", show=False),
         Binding("escape", "back", N_("Back"), id="resident.back", show=False),
