@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from pilot_helpers import sign_in, wait_for
 from sqlmodel import select
+from textual.widgets import Static
 
 from clinic_tui import i18n
 from clinic_tui.data.db import read_session
 from clinic_tui.data.models import Referral, Resident
+from clinic_tui.screens import routes
 from clinic_tui.screens.referral_form import ReferralFormScreen
 from clinic_tui.widgets.results_picker import ResultsList, ResultsPicker
 
@@ -62,7 +64,13 @@ async def test_recognised_recent_results_are_ticked_and_keys_change_the_choice(m
         await wait_for(pilot, lambda: _focused_id(app) == "field-treatment_so_far")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: not isinstance(app.screen, ReferralFormScreen))
-    (draft,) = _drafts(app)
+        # The referral's page shows the slip with them, each ending in its mark.
+        (draft,) = _drafts(app)
+        await app.push_screen(routes.record_page("referral", draft.id))
+        await wait_for(pilot, lambda: "血糖" in str(app.screen.query_one("#slip", Static).render()))
+        slip = str(app.screen.query_one("#slip", Static).render())
+        assert "血糖（空腹）  8.4  mmol/L  3.9-6.1  偏高 H  县人民医院检验科  2026-11-05  互认" in slip
+        assert "心电诊断" in slip and "未互认" in slip
     assert [(r["item"], r["recognised"]) for r in draft.results] == [("血糖（空腹）", True), ("心电诊断", False)]
     glucose, ecg = draft.results
     assert (glucose["value"], glucose["unit"], glucose["reference_range"], glucose["flag"]) == (
