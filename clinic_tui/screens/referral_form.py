@@ -295,8 +295,10 @@ class ReferralFormScreen(FormScreen):
             name: text
             for name, text in form_values(start.values, self.directory).items()
             if not raw.get(name, "").strip()
-            or (name in ("diagnoses", "medications", "results") and raw[name] in ("", "[]"))
+            or (name in ("diagnoses", "medications") and raw[name] in ("", "[]"))
         }
+        # The results are this resident's own: another resident's chosen before never stay.
+        fresh["results"] = json.dumps(start.values.get("results") or [], ensure_ascii=False)
         self.form.load_raw(fresh)
         self.query_one(DiagnosisPicker).set_chosen(json.loads(self.form.input("diagnoses").value or "[]"))
         self._show_title()
