@@ -294,8 +294,7 @@ class ReferralFormScreen(FormScreen):
         fresh = {
             name: text
             for name, text in form_values(start.values, self.directory).items()
-            if not raw.get(name, "").strip()
-            or (name in ("diagnoses", "medications") and raw[name] in ("", "[]"))
+            if not raw.get(name, "").strip() or (name in ("diagnoses", "medications") and raw[name] in ("", "[]"))
         }
         # The results are this resident's own: another resident's chosen before never stay.
         fresh["results"] = json.dumps(start.values.get("results") or [], ensure_ascii=False)
