@@ -40,10 +40,6 @@ if TYPE_CHECKING:
 # who goes straight to a search does not share the one slow core with it (issue 19).
 WARM_UP_WHEN_IDLE_SECONDS = 1.5
 
-LAB_ORDERS = N_("Lab orders")
-LAB_ORDERS_HELP = N_("The tests sent to the hospital's lab and their results")
-
-
 def _mode_screen(name: str) -> Screen:
     """A mode's screen, made the first time the mode opens, marked as styled by the app's current
     stylesheet. Textual's switch_mode (``App._init_mode``, then ``switch_mode`` itself) compares a
@@ -76,6 +72,9 @@ class ClinicApp(App):
         Binding("ctrl+d", "open_mode('downward')", N_("Downward inbox"), id="app.downward", show=False),
         Binding("ctrl+k", "open_mode('contracts')", N_("Contracts"), id="app.contracts", show=False),
         Binding("ctrl+o", "open_mode('remote')", N_("Remote requests"), id="app.remote", show=False),
+        # B for 标本 (specimens): the lab orders sent to the lead hospital's lab and their results.
+        # Ctrl+T is the referral form's "send" alone (one key, one meaning: tests/app/test_keys.py).
+        Binding("ctrl+b", "open_mode('lab')", N_("Lab orders"), id="app.lab", show=False),
         Binding("ctrl+g", "indicators", N_("Indicators"), id="app.indicators", show=False),
         Binding("ctrl+y", "open_mode('sync')", N_("Sync"), id="app.sync", show=False),
         Binding("ctrl+l", "lock", N_("Lock"), id="app.lock", show=False),
@@ -495,12 +494,6 @@ class ClinicApp(App):
                     self.get_key_display(binding),
                     partial(self.call_later, cast("Widget | App[Any]", node).run_action, action),
                 )
-        if self.user_id:
-            # The lab orders' list has no key of its own yet (a key would change F1's list, whose
-            # pictures are another branch's): the palette finds it, by name or pinyin (jyd).
-            yield SystemCommand(
-                _(LAB_ORDERS), _(LAB_ORDERS_HELP), partial(self.call_later, self.action_open_mode, "lab")
-            )
         from clinic_tui.palette import translated
 
         yield from translated(super().get_system_commands(screen))

@@ -29,6 +29,7 @@ from clinic_tui.domain.referral import (
     URGENCY_LABELS,
     Urgency,
 )
+from clinic_tui.domain.slip_results import SlipResult, flag_text, recognised_label
 from clinic_tui.i18n import _, current_language
 
 TEXT_WIDTH = 78  # cells of the plain-text copy: fits an 80-column printer or terminal
@@ -46,6 +47,11 @@ class Section:
     title: str
     fields: list[tuple[str, str]] = field(default_factory=list)
     table: Table | None = None
+    more: list[Table] = field(default_factory=list)  # further tables under the first (when not empty)
+
+    @property
+    def tables(self) -> list[Table]:
+        return ([self.table] if self.table is not None else []) + self.more
 
 
 def _day(value: date | datetime | None) -> str:
@@ -165,6 +171,7 @@ def slip_sections(referral: Any, answer: Any = None) -> list[Section]:
                     for e in r.examinations or ()
                 ],
             ),
+            more=_results_tables(getattr(r, "results", None)),
         ),
         Section(
             _("Current medication"),
@@ -220,6 +227,38 @@ def slip_sections(referral: Any, answer: Any = None) -> list[Section]:
             )
         )
     return sections
+
+
+def _results_tables(entries: Any) -> list[Table]:
+    """The lead hospital's results chosen for the slip, each with its institution, report date
+    and 互认 mark (an unrecognised one says so); no table when none were chosen."""
+    results = [SlipResult.from_wire(e) for e in entries or () if isinstance(e, dict)]
+    if not results:
+        return []
+    headers = [
+        _("Item"),
+        _("Result"),
+        _("Unit"),
+        _("Reference range"),
+        _("Flag"),
+        _("Performed at"),
+        _("Report date"),
+        _("Mutual recognition"),
+    ]
+    rows = [
+        [
+            r.item,
+            r.value,
+            r.unit,
+            r.reference_range,
+            flag_text(r),
+            r.institution or "",
+            clock.local(r.reported_at).date().isoformat() if r.reported_at else "",
+            recognised_label(r.recognised),
+        ]
+        for r in results
+    ]
+    return [Table(headers, rows)]
 
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
@@ -315,11 +354,11 @@ def render_html(referral: Any, clinic: Any = None, answer: Any = None) -> str:
                 f'<tr><th class="label">{_e(label)}</th><td>{_e(value)}</td></tr>' for label, value in section.fields
             )
             parts.append(f"<table>{rows}</table>")
-        if section.table is not None:
-            head = "".join(f"<th>{_e(h)}</th>" for h in section.table.headers)
+        for table in section.tables:
+            head = "".join(f"<th>{_e(h)}</th>" for h in table.headers)
             body = (
-                "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>" for row in section.table.rows)
-                or f'<tr><td colspan="{len(section.table.headers)}">{_e(_("None recorded"))}</td></tr>'
+                "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>" for row in table.rows)
+                or f'<tr><td colspan="{len(table.headers)}">{_e(_("None recorded"))}</td></tr>'
             )
             parts.append(f"<table><tr>{head}</tr>{body}</table>")
         parts.append("</section>")
@@ -370,11 +409,37 @@ def wrap_cells(text: str, width: int) -> list[str]:
     return lines
 
 
+MIN_COLUMN = 4  # cells: a column narrowed to fit the line keeps at least this (two CJK characters)
+MAX_WORD = 12  # a longer word may be cut when its column has to give way
+
+
+def _longest_word(text: str) -> int:
+    return max((cell_len(token) for token in _TOKENS.findall(text or "") if not token.isspace()), default=0)
+
+
 def _text_table(table: Table, width: int) -> list[str]:
+    """The table in columns two cells apart; when it is wider than ``width``, the widest column
+    gives way first and its cells wrap onto more lines (nothing is cut off the page)."""
     rows = [table.headers, *table.rows]
-    widths = [max(cell_len(row[i]) for row in rows) for i in range(len(table.headers))]
-    lines = ["  ".join(pad(cell, widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
-    lines.insert(1, "-" * min(width, max(cell_len(line) for line in lines)))
+    columns = range(len(table.headers))
+    widths = [max(cell_len(row[i]) for row in rows) for i in columns]
+    # A column narrows down to its longest word first (a date, "Recognised"), so words are not cut
+    # while any column can still give way at a space or between CJK characters.
+    words = [max(max(min(_longest_word(row[i]), MAX_WORD) for row in rows), MIN_COLUMN) for i in columns]
+    for floor in (words, [MIN_COLUMN] * len(widths)):
+        while sum(widths) + 2 * (len(widths) - 1) > width:
+            slack = [w if w > floor[i] else 0 for i, w in enumerate(widths)]
+            if not any(slack):
+                break
+            widths[slack.index(max(slack))] -= 1
+    lines = []
+    for row in rows:
+        cells = [wrap_cells(cell, widths[i]) for i, cell in enumerate(row)]
+        for n in range(max(len(c) for c in cells)):
+            lines.append("  ".join(pad(c[n] if n < len(c) else "", widths[i]) for i, c in enumerate(cells)).rstrip())
+        if row is table.headers:
+            header_end = len(lines)
+    lines.insert(header_end, "-" * min(width, max(cell_len(line) for line in lines)))
     if not table.rows:
         lines.append(_("None recorded"))
     return lines
@@ -404,8 +469,8 @@ def render_text(referral: Any, clinic: Any = None, answer: Any = None, width: in
             wrapped = wrap_cells(value, width - label_width)
             lines.append((pad(label, label_width) + wrapped[0]).rstrip())
             lines += [" " * label_width + more for more in wrapped[1:]]
-        if section.table is not None:
-            lines += _text_table(section.table, width)
+        for table in section.tables:
+            lines += _text_table(table, width)
     lines += ["", "-" * width, ""]
     for label in (_("Referring doctor (signature)"), _("Patient or family (signature)"), _("Date")):
         lines += [f"{pad(label, label_width)}________________", ""]

@@ -255,3 +255,56 @@ def test_no_uuid_on_the_slip_the_slot_reads_as_department_day_time_and_number():
         assert "QS0101-20261120-0007" in page  # the record is named by its referral number
     slot_line = next(line for line in render_text(referral, CLINIC, answer).splitlines() if line.startswith("号源"))
     assert slot_line.split(None, 1)[1] == "心内科门诊 2026-11-21 09:30 1号"
+
+
+SLIP_RESULTS = [
+    {
+        "source": "lab",
+        "source_id": "e1",
+        "code": "GLU",
+        "item": "血糖（空腹）",
+        "value": "8.4",
+        "unit": "mmol/L",
+        "reference_range": "3.9-6.1",
+        "flag": "H",
+        "institution": "示范县人民医院检验科",
+        "reported_at": "2026-11-04T16:30:00+00:00",  # 11-05 in China
+        "recognised": True,
+    },
+    {
+        "source": "report",
+        "source_id": "e2",
+        "code": "ecg",
+        "item": "心电诊断",
+        "value": "窦性心律，下壁导联 ST 段压低 0.1 mV，建议<复查>",
+        "flag": "critical",
+        "institution": "示范县人民医院",
+        "reported_at": "2026-11-08T02:00:00+00:00",
+        "recognised": False,
+    },
+]
+
+
+def test_the_lead_hospitals_results_print_in_the_examinations_with_their_mark():
+    """Issue 18: each chosen result with unit, range, flag, institution, report date and 互认 mark;
+    one not recognised says so; the text copy stays within its 78 cells by wrapping."""
+    referral = _referral(results=SLIP_RESULTS)
+    text = render_text(referral, CLINIC, ANSWER)
+    assert [line for line in text.splitlines() if cell_len(line) > 78] == []
+    section = text.split("[检查及结果]")[1].split("[目前用药]")[0]
+    assert "心电图" in section  # the typed examinations stay, above the results
+    for shown in ("项目", "单位", "参考范围", "执行机构", "报告日期", "互认"):
+        assert shown in section, shown
+    glucose = next(line for line in section.splitlines() if line.startswith("血糖"))
+    for shown in ("8.4", "mmol/L", "3.9-6.1", "偏高 H", "2026-11-05", "互认"):
+        assert shown in glucose, shown
+    assert "未互认" in section and "危急值" in section and "2026-11-08" in section
+    page = render_html(referral, CLINIC, ANSWER)
+    assert "<td>未互认</td>" in page and "<td>示范县人民医院检验科</td>" in page
+    assert "建议&lt;复查&gt;" in page and "<复查>" not in page
+
+
+def test_a_slip_without_results_has_no_results_table():
+    text = render_text(_referral(), CLINIC, ANSWER)
+    assert "执行机构" not in text and "互认" not in text
+    assert "执行机构" not in render_html(_referral(), CLINIC, ANSWER)

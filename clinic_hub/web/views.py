@@ -31,6 +31,7 @@ from clinic_tui.domain.contract import KEY_POPULATION_COVERAGE_TARGET_PERCENT as
 from clinic_tui.domain.contract import KEY_POPULATION_LABELS
 from clinic_tui.domain.followup import CLASSIFICATION_LABELS, DISEASE_LABELS
 from clinic_tui.domain.indicators import next_month, previous_month
+from clinic_tui.domain.lab import FLAG_LABELS
 from clinic_tui.domain.record_text import CONSENT_BY_LABELS, HISTORY_KIND_LABELS, TRANSPORT_LABELS, verdict_label
 from clinic_tui.domain.referral import (
     DIRECTION_LABELS,
@@ -40,6 +41,7 @@ from clinic_tui.domain.referral import (
     URGENCY_LABELS,
     Status,
 )
+from clinic_tui.domain.slip_results import RECOGNISED_LABELS, SlipResult
 from clinic_tui.sync.wire import FOLLOWUP, REFERRAL
 
 _records = table_of(SyncRecord)
@@ -121,6 +123,47 @@ def _flag(value: Any) -> bool | None:
 
 def diagnoses(t: T, items: Any) -> str:
     return t("; ").join(joined(text(d.get("code")), text(d.get("name"))) for d in _items(items))
+
+
+def _results_section(t: T, entries: Any) -> list[Section]:
+    """The lead hospital's results the clinic chose for the slip (clinic_tui/domain/slip_results.py),
+    each with its institution, report date and 互认 mark; no section when none were sent (a slip
+    from an older clinic app has no such field)."""
+    results = [SlipResult.from_wire(e) for e in _items(entries)]
+    if not results:
+        return []
+
+    def flag(code: str | None) -> str:
+        return t(FLAG_LABELS[code]) if code in FLAG_LABELS else text(code)
+
+    return [
+        Section(
+            t("Results from the lead hospital"),
+            headers=[
+                t("Item"),
+                t("Result"),
+                t("Unit"),
+                t("Reference range"),
+                t("Flag"),
+                t("Performed at"),
+                t("Report date"),
+                t("Mutual recognition"),
+            ],
+            rows=[
+                [
+                    r.item,
+                    r.value,
+                    r.unit,
+                    r.reference_range,
+                    flag(r.flag),
+                    r.institution or "",
+                    r.reported_at.astimezone(CHINA_TZ).date().isoformat() if r.reported_at else "",
+                    t(RECOGNISED_LABELS[r.recognised]),
+                ]
+                for r in results
+            ],
+        )
+    ]
 
 
 def slip_sections(t: T, data: dict[str, Any], direction: str, status: str, urgency: str) -> list[Section]:
@@ -209,6 +252,7 @@ def slip_sections(t: T, data: dict[str, Any], direction: str, status: str, urgen
                 for e in _items(d.get("examinations"))
             ],
         ),
+        *_results_section(t, d.get("results")),
         Section(
             t("Current medication"),
             headers=[t("Drug"), t("Dose"), t("Frequency"), t("Route"), t("Days")],

@@ -185,6 +185,13 @@ class Referrals(_Feature):
 
         return prefill(self._engine, resident_id, visit_id=visit_id, followup_id=followup_id)
 
+    def results(self, resident_id: str):
+        """The lead hospital's results the slip may carry (data/slip_results.available), in the
+        order the form offers them."""
+        from clinic_tui.data.slip_results import available
+
+        return available(self._engine, resident_id)
+
     def load(self, referral_id: str) -> dict[str, Any]:
         from clinic_tui.data.referral_service import load_referral
 

@@ -36,11 +36,13 @@ from clinic_tui.data.models import (
     Visit,
     utcnow,
 )
+from clinic_tui.data.slip_results import preselection
 from clinic_tui.domain.codes import CHRONIC_CONDITION
 from clinic_tui.domain.problems import DomainError, Problem, Severity
 from clinic_tui.domain.record_text import medications_text
 from clinic_tui.domain.reference_ranges import Verdict, blood_pressure_verdict, verdict
 from clinic_tui.domain.referral import check_due_date, submission_problems, transition
+from clinic_tui.domain.slip_results import MAX_RESULTS, SlipResult
 from clinic_tui.i18n import N_, _
 
 # What the form may set; the resident block, numbers, clinic and doctor are set here.
@@ -57,6 +59,7 @@ FORM_FIELDS = (
     "chief_complaint",
     "past_history",
     "examinations",
+    "results",  # the lead hospital's results chosen for the slip (domain/slip_results.py)
     "medications",
     "treatment_so_far",
     "allergies",
@@ -211,7 +214,8 @@ def prefill(
             "medications": medications,
             "treatment_so_far": _treatment(visit, medications) or None,
         }
-        return Prefill(resident.id, resident.name, values)
+    values["results"] = preselection(engine, resident_id)
+    return Prefill(resident.id, resident.name, values)
 
 
 def load_referral(engine: Engine, referral_id: str) -> dict[str, Any]:
@@ -449,6 +453,8 @@ def _write(
         raise ValueError(f"not referral form fields: {sorted(unknown)}")
     resident = get_resident(session, resident_id)
     values = values | _resident_block(resident)
+    if "results" in values:
+        values["results"] = _results(values["results"])
     if record_id is not None:
         referral = session.get(Referral, record_id)
         if referral is None or referral.deleted:
@@ -478,6 +484,19 @@ def _write(
     records.create(session, referral, user_id)
     _event(session, referral, None, "draft", user_id)
     return referral
+
+
+def _results(entries: Any) -> list[dict]:
+    """The chosen results as stored: each read back through the domain's one shape, so a bad
+    entry is stored blank where it is wrong rather than lost or stored as it came."""
+    if entries is None:
+        return []
+    if not isinstance(entries, list):
+        raise ValueError("results: a list of the chosen results")
+    if len(entries) > MAX_RESULTS:
+        template = N_("A slip carries at most {limit} results.")
+        raise DomainError(Problem("referral.too_many_results", template, {"limit": MAX_RESULTS}, field="results"))
+    return [SlipResult.from_wire(e).wire() for e in entries if isinstance(e, dict)]
 
 
 def _resident_block(resident: Resident) -> dict[str, Any]:

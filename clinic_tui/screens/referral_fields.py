@@ -34,7 +34,7 @@ TRANSPORT_LEGEND = N_(
 )
 # Hidden fields hold what the pickers chose (and the medications list), so drafts, "unsaved
 # changes" and saving treat them like every other field.
-HIDDEN = ("resident_id", "diagnoses", "medications")
+HIDDEN = ("resident_id", "diagnoses", "medications", "results")
 # submission_problems names model fields; these are shown at the form's own fields.
 PROBLEM_FIELD: dict[str | None, str | None] = {
     "to_org_code": "hospital",
@@ -85,7 +85,7 @@ def form_values(stored: dict[str, Any], directory: Directory) -> dict[str, Any]:
     ):
         if stored.get(name):
             raw[name] = stored[name]
-    for name in ("diagnoses", "medications"):
+    for name in ("diagnoses", "medications", "results"):
         if stored.get(name):
             raw[name] = json.dumps(stored[name], ensure_ascii=False)
     if stored.get("examinations"):
@@ -147,6 +147,7 @@ def record_values(values: dict[str, Any], directory: Directory, hospital: Hospit
         "past_history": values["past_history"],
         "examinations": parse_examinations(values["examinations"]),
         "medications": json.loads(values["medications"] or "[]"),
+        "results": json.loads(values["results"] or "[]"),
         "treatment_so_far": values["treatment_so_far"],
         "allergies": values["allergies"],
         "precautions": values["precautions"] or None,

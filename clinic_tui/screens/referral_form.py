@@ -22,6 +22,7 @@ from textual.widgets import Input, Static
 from clinic_tui import clock
 from clinic_tui.domain.codes import CodeSet
 from clinic_tui.domain.problems import DomainError, Problem, Severity
+from clinic_tui.domain.slip_results import RECENT_DAYS
 from clinic_tui.i18n import N_, _, ngettext
 from clinic_tui.messages import DataChanged
 from clinic_tui.screens.form_base import FormScreen
@@ -41,11 +42,16 @@ from clinic_tui.screens.referral_fields import (
 from clinic_tui.widgets.diagnosis_picker import DiagnosisPicker
 from clinic_tui.widgets.form import FieldSpec, FormView
 from clinic_tui.widgets.resident_picker import ResidentPicker
+from clinic_tui.widgets.results_picker import ResultsPicker
 
 if TYPE_CHECKING:
     from clinic_tui.data.referral_service import Directory, HospitalChoice
 
 
+RESULTS_LEGEND = N_(
+    "Results from the lead hospital: Space takes one in or leaves it out, Enter goes on. The "
+    "recognised (互认) ones of the last {days} days are chosen to begin with."
+)
 # Where the pickers are in the form's order: above the first field (see on_mount).
 PICKERS_FIRST = {"resident": -2, "diagnoses": -1}
 # (singular, plural): how many fields stop the slip from being kept or sent.
@@ -168,6 +174,10 @@ class ReferralFormScreen(FormScreen):
         if self._opened_for() is None:
             pickers.insert(0, ResidentPicker(store.residents.search, label=N_("Resident")))
         self.form.mount(*pickers, before=self.form.row("reason"))
+        # The lead hospital's results go with the examinations (shown once the resident is known).
+        picker = ResultsPicker(id="results-picker")
+        picker.display = False
+        self.form.mount(picker, after=self.form.row("examinations"))
         self.query_one("#referral-legend").display = False
         self.call_after_refresh(self._first_focus)
 
@@ -177,6 +187,7 @@ class ReferralFormScreen(FormScreen):
             pickers.first().query_input.focus()
         self._show_urgency()
         self._show_title()
+        self._offer_results()
         for name in ("urgency", "purpose", "hospital", "department", "consent"):
             self.form.show(name, [])  # a loaded choice shows its label beside the number
 
@@ -213,6 +224,8 @@ class ReferralFormScreen(FormScreen):
             return listed({"urgency": URGENCY, "purpose": PURPOSE, "consent": CONSENT}[field].items())
         if field == "transport":
             return _(TRANSPORT_LEGEND)
+        if field == "results-list":
+            return _(RESULTS_LEGEND).format(days=RECENT_DAYS)
         if field in ("hospital", "department") and not self.directory.synced:
             return _("The hospital directory has not been synced yet: type the hospital and department names.")
         if field == "hospital":
@@ -283,9 +296,12 @@ class ReferralFormScreen(FormScreen):
             for name, text in form_values(start.values, self.directory).items()
             if not raw.get(name, "").strip() or (name in ("diagnoses", "medications") and raw[name] in ("", "[]"))
         }
+        # The results are this resident's own: another resident's chosen before never stay.
+        fresh["results"] = json.dumps(start.values.get("results") or [], ensure_ascii=False)
         self.form.load_raw(fresh)
         self.query_one(DiagnosisPicker).set_chosen(json.loads(self.form.input("diagnoses").value or "[]"))
         self._show_title()
+        self._offer_results()
 
     @on(DiagnosisPicker.Changed)
     def _diagnoses_picked(self, event: DiagnosisPicker.Changed) -> None:
@@ -294,6 +310,24 @@ class ReferralFormScreen(FormScreen):
     @on(Input.Changed, "#field-diagnoses")
     def _diagnoses_loaded(self, event: Input.Changed) -> None:
         self.query_one(DiagnosisPicker).set_chosen(json.loads(event.value or "[]"))
+
+    # --- the lead hospital's results -----------------------------------------------------------
+
+    def _offer_results(self) -> None:
+        picker = self.query_one(ResultsPicker)
+        offered = self.clinic_store.referrals.results(self.resident_id) if self.resident_id else []
+        picker.offer(offered, json.loads(self.form.input("results").value or "[]"))
+
+    @on(ResultsPicker.Changed)
+    def _results_picked(self, event: ResultsPicker.Changed) -> None:
+        text = json.dumps(event.results, ensure_ascii=False)
+        field = self.form.input("results")
+        if json.loads(field.value or "[]") != event.results:
+            field.value = text
+
+    @on(Input.Changed, "#field-results")
+    def _results_loaded(self, event: Input.Changed) -> None:
+        self.query_one(ResultsPicker).set_chosen(json.loads(event.value or "[]"))
 
     # --- loading -----------------------------------------------------------------------------
 
@@ -312,6 +346,8 @@ class ReferralFormScreen(FormScreen):
         values |= form_values(start, self.directory)
         if self.stored:  # a draft slip: what it holds, the records filling what it leaves empty
             values |= {k: v for k, v in form_values(self.stored, self.directory).items() if v not in ("", "[]", None)}
+            # The results it holds, even none: leaving them all out is a choice, not a gap to fill.
+            values["results"] = json.dumps(self.stored.get("results") or [], ensure_ascii=False)
         if resident_id:
             values["resident_id"] = resident_id
         self._hospital_chosen_raw(values.get("hospital", ""))

@@ -184,6 +184,9 @@ def slip_text(detail) -> Text:
                 text.append("  ".join(cell for cell in row if cell) + "\n")
             if not section.table.rows:
                 text.append(_("None recorded") + "\n", style="dim")
+        for table in section.more:  # the lead hospital's results: each line ends in its 互认 mark
+            for row in table.rows:
+                text.append("  ".join(cell for cell in row if cell) + "\n")
     return text
 
 

@@ -110,9 +110,11 @@ class ResidentScreen(ClinicScreen):
         # list and the palette (yc, "远程") name it.
         Binding("f10", "new_form('remote')", N_("Remote consultation or read"), id="resident.new_remote", show=False),
         # Tests at the lead hospital's lab (检验送检): out of the footer too, named in F1's list.
-        Binding("ctrl+t", "new_form('lab')", N_("Lab tests"), id="resident.new_lab", show=False),
-        # An examination from the lead hospital's reserved pool (检查预约): likewise out of the footer.
-        Binding("ctrl+b", "new_form('exam')", N_("Book an examination"), id="resident.new_exam", show=False),
+        # F12, beside F10's remote request (Ctrl+T is the referral form's "send"; Ctrl+B the list).
+        Binding("f12", "new_form('lab')", N_("Lab tests"), id="resident.new_lab", show=False),
+        # An examination from the lead hospital's reserved pool (检查预约): likewise out of the footer
+        # (Ctrl+U: Ctrl+B is the lab list everywhere, Ctrl+E the referrals).
+        Binding("ctrl+u", "new_form('exam')", N_("Book an examination"), id="resident.new_exam", show=False),
         # The history says "F9 shows more" when there is more; Esc goes back on every page.
         Binding("f9", "show_more", N_("Older records"), id="resident.more", show=False),
         Binding("escape", "back", N_("Back"), id="resident.back", show=False),

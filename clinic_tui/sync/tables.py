@@ -87,7 +87,7 @@ SYNCED_TABLES: dict[str, SyncedTable] = {
             "from_doctor_id from_doctor_name from_doctor_phone to_org_code to_org_name to_department_code "
             "to_department_name to_doctor_wished wished_date diagnoses:json reason chief_complaint "
             "present_illness past_history past_history_kinds:json treatment_so_far examinations:json "
-            "medications:json allergies precautions consent_given:bool consent_by consent_signer "
+            "results:json medications:json allergies precautions consent_given:bool consent_by consent_signer "
             "transport:json cancel_reason discharge_diagnoses:json outcome treatment_plan rehab_guidance "
             "medication_to_continue followup_schedule:json"
         ),

@@ -52,7 +52,7 @@ def _screen(app, name: str) -> bool:
 async def _open_form(app, pilot, resident):
     await app.push_screen(routes.record_page("resident", resident.id))
     await wait_for(pilot, lambda: _screen(app, "ResidentScreen"))
-    await pilot.press("ctrl+b")
+    await pilot.press("ctrl+u")
     await wait_for(pilot, lambda: _screen(app, "ExamFormScreen"))
     form = app.screen.form
     await wait_for(pilot, lambda: app.screen.focused is form.input("item"))

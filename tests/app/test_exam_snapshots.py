@@ -4,7 +4,7 @@
 The page: an urgent head CT, rescheduled by the hospital to the next day, examined and reported
 with a critical finding (right acute subdural haematoma), recognised (互认), not yet acknowledged:
 the state, the slot, the preparation, the critical mark and the report must show on the first
-screen. The form: opened with Ctrl+B from a resident's page, the abdominal ultrasound chosen, the
+screen. The form: opened with Ctrl+U from a resident's page, the abdominal ultrasound chosen, the
 free days listed under the form and its fasting note. Accept deliberate changes with
 ``--snapshot-update`` on these tests only, after looking at the pictures. The setup (fixed day,
 China time, no cursor blink) is that of ``test_snapshots.py``.
@@ -119,7 +119,7 @@ async def _at_form(pilot) -> None:
     _pools(app)
     await app.push_screen(record_page("resident", RESIDENT))
     await until(pilot, lambda: screen_is(app, "ResidentScreen") and not app.workers)
-    await pilot.press("ctrl+b")
+    await pilot.press("ctrl+u")
     await until(pilot, lambda: screen_is(app, "ExamFormScreen") and app.screen.focused is not None)
     await pilot.press("5", "enter")
     await until(pilot, lambda: not app.workers)

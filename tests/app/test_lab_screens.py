@@ -40,7 +40,7 @@ def _screen(app, name: str) -> bool:
 async def _open_form(app, pilot, resident):
     await app.push_screen(routes.record_page("resident", resident.id))
     await wait_for(pilot, lambda: _screen(app, "ResidentScreen"))
-    await pilot.press("ctrl+t")
+    await pilot.press("f12")
     await wait_for(pilot, lambda: _screen(app, "LabFormScreen"))
     form = app.screen.form
     await wait_for(pilot, lambda: app.screen.focused is form.input("tests"))

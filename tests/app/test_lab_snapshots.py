@@ -3,7 +3,7 @@
 The page: an urgent serum order, reported with a critical potassium and a high creatinine by the
 county hospital's lab, recognised (互认), not yet acknowledged: the state, the critical mark and the
 results table with units, ranges and flags must show on the first screen. The form: opened with
-Ctrl+T from a resident's page, the tests typed, the catalogue listed under it. Accept deliberate
+F12 from a resident's page, the tests typed, the catalogue listed under it. Accept deliberate
 changes with ``--snapshot-update`` on these tests only, after looking at the pictures. The setup
 (fixed day, China time, no cursor blink) is that of ``test_snapshots.py``.
 """
@@ -103,7 +103,7 @@ async def _at_form(pilot) -> None:
     await _signed_in(pilot)
     await app.push_screen(record_page("resident", RESIDENT))
     await until(pilot, lambda: screen_is(app, "ResidentScreen") and not app.workers)
-    await pilot.press("ctrl+t")
+    await pilot.press("f12")
     await until(pilot, lambda: screen_is(app, "LabFormScreen") and app.screen.focused is not None)
     form = app.screen.form
     form.input("collected_at").value = "2026-11-20 09:30"  # the fixed day's morning, not the clock's

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy import JSON
 from sqlmodel import Field
 
 from clinic_tui.data.models.base import SyncedRecord, UTCDateTime, json_dict, json_list
@@ -56,6 +57,10 @@ class Referral(SyncedRecord, table=True):
     past_history_kinds: list[str] = json_list()
     treatment_so_far: str | None = None
     examinations: list[dict] = json_list()  # [{"item", "result", "abnormal"}]
+    # The lead hospital's results the doctor chose for the slip (domain/slip_results.py), copied:
+    # [{"source", "source_id", "code", "item", "value", "unit", "reference_range", "flag",
+    #   "institution", "reported_at", "recognised", "order_no"}]. Optional on the wire.
+    results: list[dict] = Field(default_factory=list, sa_column_kwargs={"server_default": "[]"}, sa_type=JSON)
     medications: list[dict] = json_list()  # [{"drug", "dose", "unit", "frequency", "route", "days"}]
     allergies: str | None = None
     precautions: str | None = None
