@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 # who goes straight to a search does not share the one slow core with it (issue 19).
 WARM_UP_WHEN_IDLE_SECONDS = 1.5
 
+
 def _mode_screen(name: str) -> Screen:
     """A mode's screen, made the first time the mode opens, marked as styled by the app's current
     stylesheet. Textual's switch_mode (``App._init_mode``, then ``switch_mode`` itself) compares a
