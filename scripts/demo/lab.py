@@ -47,6 +47,9 @@ def add_lab_orders(maker: RecordMaker, residents: list[dict], seed: int) -> None
             day = maker.today - timedelta(days=days_ago)
             ordered = maker.moment(days_ago)
             specimen = catalogue[tests[0][0]].specimen
+            # The lab's events' ids first: the order names the one whose critical alert was acknowledged.
+            event_ids = [maker.writer.new_id() for _move in moves]
+            alert_id = next((i for i, m in zip(event_ids, moves, strict=True) if m == "reported"), None)
             order = maker.record(
                 "lab_order",
                 days_ago,
@@ -72,6 +75,7 @@ def add_lab_orders(maker: RecordMaker, residents: list[dict], seed: int) -> None
                     "sent_at": ordered,
                     "critical_ack_at": ordered + timedelta(hours=6) if critical else None,
                     "critical_ack_by": "李建国" if critical else None,
+                    "critical_ack_event": alert_id if critical else None,
                     "_at": ordered,
                     "_author": maker.staff[0],
                 },
@@ -100,7 +104,7 @@ def add_lab_orders(maker: RecordMaker, residents: list[dict], seed: int) -> None
                 maker.writer.add(
                     "lab_event",
                     {
-                        "id": maker.writer.new_id(),
+                        "id": event_ids[step - 1],
                         "revision": 1,
                         "updated_at": at,
                         "deleted": False,
@@ -120,6 +124,10 @@ def add_lab_orders(maker: RecordMaker, residents: list[dict], seed: int) -> None
                         "institution": INSTITUTION if reported else None,
                         "recognised": reported,
                         "critical": reported and lab.has_critical(results),
+                        "alert": reported and lab.has_critical(results),  # a report raises the alert
+                        "partial": False,
+                        "pending": [],
+                        "correction": None,
                         "received_at": at,
                     },
                 )
