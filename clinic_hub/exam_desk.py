@@ -11,8 +11,9 @@ as with bed pools. A return gives the slot back too.
 
 from __future__ import annotations
 
+import statistics
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,7 +21,7 @@ from sqlalchemy.engine import Connection, Row
 
 from clinic_hub import accounts, changes, directory, exam_pools
 from clinic_hub.accounts import Principal
-from clinic_hub.db import utcnow
+from clinic_hub.db import as_utc, utcnow
 from clinic_hub.errors import ApiError
 from clinic_hub.models import Clinic, ExamBooking, SyncRecord, table_of
 from clinic_tui.domain import exam
@@ -228,3 +229,32 @@ def parse_day(text: str | None) -> date:
 
 def as_day(value: date | datetime) -> date:
     return value.date() if isinstance(value, datetime) else value
+
+
+def turnaround(conn: Connection, month: str) -> tuple[int, float | None, float | None]:
+    """The bookings reported in ``month`` (YYYY-MM, China time), the median time from the booking
+    to its report and the median from the examination to its report, in minutes (None when none
+    was reported). The first is the queue's turnaround as for the lab and the reading rooms; it
+    includes the wait for the booked day, so the second tells how fast the hospital reads."""
+    year, number = int(month[:4]), int(month[5:7])
+    start = datetime(year, number, 1, tzinfo=directory.CHINA_TZ)
+    end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=directory.CHINA_TZ)
+    rows = conn.execute(
+        sa.select(_bookings.c.booked_at, _bookings.c.examined_at, _bookings.c.reported_at).where(
+            _bookings.c.reported_at >= start.astimezone(UTC),
+            _bookings.c.reported_at < end.astimezone(UTC),
+            _bookings.c.deleted.is_(False),
+        )
+    )
+    booked: list[float] = []
+    examined: list[float] = []
+    for booked_at, examined_at, reported_at in rows:
+        reported = as_utc(reported_at)
+        booked.append(max((reported - as_utc(booked_at)).total_seconds() / 60, 0.0))
+        if examined_at is not None:  # always set by the desk's moves; kept safe for odd rows
+            examined.append(max((reported - as_utc(examined_at)).total_seconds() / 60, 0.0))
+    return (
+        len(booked),
+        statistics.median(booked) if booked else None,
+        statistics.median(examined) if examined else None,
+    )

@@ -493,6 +493,10 @@ ZH: dict[str, str] = {
     "Enter a value for every test; a flag is N, H, L or critical.": "请为每个项目填写结果；标志为 N、H、L 或危急值。",
     "the hospital's lab": "医院检验科",
     "Lab turnaround (ordered to reported)": "检验周转时间（开单至报告）",
+    "Examining institution": "检查机构",
+    "Examinations: turnaround (booked to reported)": "检查周转时间（预约至报告）",
+    "Median time, booked to reported": "预约至报告中位时间",
+    "Median time, examined to reported": "检查至报告中位时间",
     # the lab: partial reports and corrections (clinic_hub/web/lab.py, lab_views.py)
     "These results sent; the order waits for the others. The clinic receives them at its next sync.": "已发送这些结果，其余项目待报告。开单机构下次同步后收到。",
     "Correction sent. The clinic sees the corrected value and the earlier one at its next sync.": "更正已发送。开单机构下次同步后可看到更正后的结果及原结果。",

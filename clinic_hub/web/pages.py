@@ -26,7 +26,7 @@ from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
-from clinic_hub import audit, desk, directory, indicators, lab_desk, remote_desk
+from clinic_hub import audit, desk, directory, exam_desk, indicators, lab_desk, remote_desk
 from clinic_hub.accounts import STAFF_ROLES, Principal, clinic_by_code
 from clinic_hub.dependencies import EngineDep
 from clinic_hub.errors import ApiError
@@ -638,6 +638,7 @@ def indicators_page(
     with engine.begin() as conn:  # the remote reading rooms' and the lab's turnaround (issue 18)
         turnaround = remote_desk.turnaround(conn, shown.month)
         lab_count, lab_median = lab_desk.turnaround(conn, shown.month)
+        exam_count, exam_booked, exam_examined = exam_desk.turnaround(conn, shown.month)
     t = Translator(language(request))
     return render(
         request,
@@ -645,6 +646,7 @@ def indicators_page(
         v=shown,
         turnaround=remote_views.turnaround_rows(t, turnaround),
         lab_turnaround=(lab_count, remote_views.duration(t, lab_median)),
+        exam_turnaround=(exam_count, remote_views.duration(t, exam_booked), remote_views.duration(t, exam_examined)),
     )
 
 

@@ -7,11 +7,12 @@ signed by the signed-in user; a return needs its reason; a viewer is refused; ev
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from clinic_hub import exam_desk, exam_pools
+from clinic_hub.models import ExamBooking, table_of
 
 from .conftest import pull_all, push
 from .exam_support import make_booking
@@ -120,3 +121,46 @@ def test_a_return_needs_its_reason_and_a_viewer_is_refused(hub):
     desk.http.cookies.set("desk_lang", "en")
     english = desk.get(f"/desk/exams/{number}").text
     assert "Examination booking" in english and "Returned" in english and "对比剂过敏史" in english
+
+
+def test_the_indicators_show_the_examination_queues_turnaround(hub):
+    """Issue 18: bookings reported in the month, the median booked -> reported and examined ->
+    reported. The desk's real moves, then the times set into a month no other test reports in."""
+    day = _day(hub, 40)
+    with hub.engine.begin() as conn:
+        exam_pools.set_pool(conn, "DR_CHEST", day, 6, 3)
+    code, token = hub.new_clinic()
+    bookings = [make_booking(code, day, "DR_CHEST") for _ in range(2)]
+    with hub.client(token) as client:
+        assert [r["status"] for r in push(client, bookings).json()["results"]] == ["accepted", "accepted"]
+    desk = _staff(hub, "doctor")
+    report = {"status": "examined", "findings": "双肺纹理清晰", "impression": "胸部未见明显异常"}
+    for booking in bookings:
+        number = booking["data"]["booking_no"]
+        assert desk.post(f"/desk/exams/{number}/confirmed", {"status": "booked"}).status_code == 303
+        assert desk.post(f"/desk/exams/{number}/examined", {"status": "confirmed"}).status_code == 303
+        assert desk.post(f"/desk/exams/{number}/reported", report).status_code == 303
+    table = table_of(ExamBooking)
+    reported = datetime(2024, 2, 10, 8, tzinfo=UTC)  # 16:00 in China, February 2024
+    with hub.engine.begin() as conn:
+        for booking, (waited, read) in zip(bookings, ((timedelta(days=3), 30), (timedelta(days=1), 90)), strict=True):
+            conn.execute(
+                table.update()
+                .where(table.c.booking_no == booking["data"]["booking_no"])
+                .values(
+                    booked_at=reported - waited,
+                    examined_at=reported - timedelta(minutes=read),
+                    reported_at=reported,
+                )
+            )
+    with hub.engine.connect() as conn:
+        assert exam_desk.turnaround(conn, "2024-02") == (2, 2 * 24 * 60, 60)
+        assert exam_desk.turnaround(conn, "2024-01") == (0, None, None)
+    page = desk.get("/desk/indicators?month=2024-02").text
+    assert "检查周转时间（预约至报告）" in page
+    assert 'data-key="exam-turnaround">2<' in page
+    assert 'data-key="exam-turnaround.booked">2天0小时<' in page
+    assert 'data-key="exam-turnaround.examined">1小时0分钟<' in page
+    desk.http.cookies.set("desk_lang", "en")
+    english = desk.get("/desk/indicators?month=2024-02").text
+    assert "Examinations: turnaround (booked to reported)" in english and "2 d 0 h" in english
