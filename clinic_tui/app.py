@@ -76,6 +76,9 @@ class ClinicApp(App):
         # B for 标本 (specimens): the lab orders sent to the lead hospital's lab and their results.
         # Ctrl+T is the referral form's "send" alone (one key, one meaning: tests/app/test_keys.py).
         Binding("ctrl+b", "open_mode('lab')", N_("Lab orders"), id="app.lab", show=False),
+        # The examination bookings (检查预约; a new one is Ctrl+U on a resident's page). N, as the
+        # other free letters (A F V W X Z) are the text fields' own editing keys, which would hide it.
+        Binding("ctrl+n", "open_mode('exam')", N_("Examination bookings"), id="app.exam", show=False),
         Binding("ctrl+g", "indicators", N_("Indicators"), id="app.indicators", show=False),
         Binding("ctrl+y", "open_mode('sync')", N_("Sync"), id="app.sync", show=False),
         Binding("ctrl+l", "lock", N_("Lock"), id="app.lock", show=False),

@@ -188,6 +188,65 @@ def for_resident(engine: Engine, resident_id: str) -> list[tuple[ExamBooking, st
     return shown
 
 
+@dataclass(frozen=True)
+class BookingRow:
+    """One line of the clinic's list of bookings."""
+
+    id: str
+    booking_no: str
+    day: date  # the slot's day: booked, or the hospital's new one
+    item_name: str
+    patient_name: str
+    priority: str
+    status: str  # as shown: domain.exam.Status
+    critical: bool  # a critical report not yet acknowledged
+
+
+def page(engine: Engine, *, today: date, limit: int = 50, offset: int = 0) -> tuple[list[BookingRow], int, int]:
+    """One page of the clinic's bookings, the total and how many hold an unacknowledged critical
+    report. Those come first, then the examinations still ahead (from ``today``, nearest day first),
+    then the rest, latest day first. A clinic books a few a day: the states are derived in Python
+    over them all, as the lab list does."""
+    with read_session(engine) as session:
+        bookings = list(
+            session.execute(
+                select(ExamBooking).where(col(ExamBooking.deleted) == False).order_by(col(ExamBooking.booked_at).desc())
+            ).scalars()
+        )
+        events: dict[str, list[ExamEvent]] = {}
+        for event in session.execute(
+            select(ExamEvent).where(col(ExamEvent.deleted) == False).order_by(col(ExamEvent.arrival))
+        ).scalars():
+            events.setdefault(event.booking_id, []).append(event)
+        rows = []
+        for b in bookings:
+            mine = events.get(b.id, [])
+            moved = [e.day for e in mine if e.day is not None]
+            reported = next((e for e in reversed(mine) if e.to_status == exam.Status.REPORTED), None)
+            rows.append(
+                BookingRow(
+                    b.id,
+                    b.booking_no,
+                    moved[-1] if moved else b.day,
+                    b.item_name,
+                    b.patient_name,
+                    b.priority,
+                    _state(b, mine),
+                    bool(reported and reported.critical and b.critical_ack_at is None),
+                )
+            )
+
+    def order(row: BookingRow) -> tuple[int, int]:
+        if row.critical:
+            return (0, 0)
+        if row.status in _BEFORE and row.day >= today:
+            return (1, row.day.toordinal())
+        return (2, -row.day.toordinal())
+
+    rows.sort(key=order)  # stable: the same day keeps the latest booked first
+    return rows[offset : offset + limit], len(rows), sum(r.critical for r in rows)
+
+
 # --- writing -------------------------------------------------------------------------------------
 
 

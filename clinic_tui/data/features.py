@@ -471,6 +471,12 @@ class Exam(_Feature):
 
         return detail(self._engine, booking_id)
 
+    def page(self, *, today: date, limit: int = 50, offset: int = 0):
+        """(rows, total, unacknowledged criticals) of the clinic's list (exam_bookings.page)."""
+        from clinic_tui.data.exam_bookings import page
+
+        return page(self._engine, today=today, limit=limit, offset=offset)
+
     def cancel(self, booking_id: str, *, user_id: str | None) -> None:
         from clinic_tui.data.exam_bookings import cancel
 

@@ -28,6 +28,7 @@ MODE_SCREENS = {
     "contracts": ("clinic_tui.screens.contracts", "ContractsScreen"),
     "remote": ("clinic_tui.screens.remote_requests", "RemoteRequestsScreen"),
     "lab": ("clinic_tui.screens.lab_orders", "LabOrdersScreen"),
+    "exam": ("clinic_tui.screens.exam_list", "ExamBookingsScreen"),
     "sync": ("clinic_tui.screens.sync_screen", "SyncScreen"),
 }
 

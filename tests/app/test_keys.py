@@ -57,6 +57,7 @@ def test_each_ctrl_key_means_one_thing_everywhere():
     assert mixed == {}
     assert declared["ctrl+t"] == {"submit"}  # the referral form's send, nothing else
     assert declared["ctrl+b"] == {"open_mode('lab')"}
+    assert declared["ctrl+n"] == {"open_mode('exam')"}  # the examination bookings (test_exam_list.py)
 
 
 def test_the_apps_own_keys_pass_a_legacy_windows_console_and_are_named():
