@@ -89,3 +89,20 @@ def test_an_empty_label_stays_empty_in_every_language():
     for language in ("zh", "en"):
         i18n.set_language(language)
         assert i18n._("") == ""
+
+
+def test_a_work_in_progress_part_never_gives_a_message_another_translation_unseen():
+    """A message of ``locale/parts/*.po`` already in the main catalogue keeps the main one's words:
+    a part that meant other words (an examination's "Confirmed" as 已确认, where a referral's is
+    已接收) was silently overruled, so such a part must use its own message id."""
+    from babel.messages.pofile import read_po
+
+    with compile_catalogs.PO_FILE.open("rb") as handle:
+        main = read_po(handle, locale="zh_CN")
+    differing = {}
+    for part in sorted(compile_catalogs.PARTS_DIR.glob("*.po")):
+        with part.open("rb") as handle:
+            for message in read_po(handle, locale="zh_CN"):
+                if message.id and message.id in main and main[message.id].string != message.string:
+                    differing[message.id] = (part.name, main[message.id].string, message.string)
+    assert differing == {}

@@ -49,7 +49,7 @@ class Priority(StrEnum):
 
 STATUS_LABELS: dict[str, str] = {
     Status.BOOKED: N_("Booked"),
-    Status.CONFIRMED: N_("Confirmed"),
+    Status.CONFIRMED: N_("Booking confirmed"),  # not "Confirmed": a referral's is 已接收
     Status.RESCHEDULED: N_("Rescheduled"),
     Status.EXAMINED: N_("Examined"),
     Status.REPORTED: N_("Report issued"),

@@ -54,7 +54,7 @@ async def test_ctrl_n_lists_the_bookings_in_the_database_and_enter_opens_one(mak
         assert rows[0][2] == stored[wanted[0]][1] + " 急"  # the urgent chest CT
         days = [row[1] for row in rows]
         assert days == ["11-20", "11-23", "11-25", "11-24", "11-20"]  # the hospital's new day where it moved one
-        assert [row[4] for row in rows] == ["危急值 已报告", "已接收", "已预约", "已撤销", "已报告"]
+        assert [row[4] for row in rows] == ["危急值 已报告", "已确认", "已预约", "已撤销", "已报告"]
         status = str(app.screen.query_one("#status").render())
         assert "共5张" in status and "待确认危急值报告：1" in status
         # Enter on the second row opens that booking's page.
