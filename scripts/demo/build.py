@@ -22,6 +22,7 @@ from clinic_tui.domain.followup import BloodPressure, DiabetesReading, classify_
 
 from . import catalog, people
 from .contracts import add_contracts
+from .exams import add_exam_pools
 from .lab import add_lab_orders
 from .records import RecordMaker, at
 from .referrals import add_referrals
@@ -63,6 +64,7 @@ def generate(path: Path, size: Size, *, seed: int = 20261123, today: date = date
         _sync_history(maker)
         add_remote_requests(maker, residents, seed + 18)  # last, with a generator of its own
         add_lab_orders(maker, residents, seed + 19)  # after them, with a generator of its own too
+        add_exam_pools(maker, seed + 20)  # last of all, likewise
         maker.finish()
         # One record the hub refused, so the "needs attention" list has something to show.
         connection.execute(

@@ -33,8 +33,19 @@ BOOKINGS = (
 LISTED = (2, 1, 0, 3, 4)
 
 
+def without_the_demos_examinations(app) -> None:
+    """The demo copy's own pools and bookings (scripts/demo/exams.py) set aside: these tests write
+    the pools and bookings they assert, on a clinic that has booked nothing yet."""
+    import sqlite3
+
+    with sqlite3.connect(app.settings.database) as db:
+        db.executescript("DELETE FROM exam_event; DELETE FROM exam_booking; DELETE FROM exam_pool;")
+    db.close()
+
+
 def book_five(app) -> list[str]:
     """The bookings' ids, in BOOKINGS' order."""
+    without_the_demos_examinations(app)
     from clinic_tui.data.db import read_session, unit_of_work
     from clinic_tui.data.exam_bookings import book, cancel
     from clinic_tui.data.models import ExamEvent, ExamPool, Resident

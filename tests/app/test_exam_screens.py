@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from exam_list_world import without_the_demos_examinations
 from pilot_helpers import app_on_demo_copy, sign_in, wait_for
 from sqlalchemy import select
 
@@ -29,6 +30,7 @@ def _bookings(app, resident_id: str) -> list[ExamBooking]:
 
 
 def _pool(app, item: str, name: str, day, remaining: int) -> None:
+    without_the_demos_examinations(app)
     with unit_of_work(app.store.engine) as session:  # as a pull stores it (sync/apply.py)
         session.add(
             ExamPool(

@@ -30,8 +30,12 @@ async def _signed_in(pilot) -> None:
 
 
 def _pools(app) -> None:
+    from exam_list_world import without_the_demos_examinations
+
     from clinic_tui.data.db import unit_of_work
     from clinic_tui.data.models import ExamPool
+
+    without_the_demos_examinations(app)
 
     with unit_of_work(app.store.engine) as session:  # as a pull stores them
         for n, (item, name, offset, free) in enumerate(

@@ -43,9 +43,14 @@ def _dump(path: Path) -> dict[str, list[tuple]]:
     return dump
 
 
+# Tables the demo leaves empty, and why: a demo copy synced with a fresh hub resends all it holds,
+# and a hub that opened no examination pool refuses every booking (scripts/demo/exams.py).
+EMPTY_ON_PURPOSE = {"exam_booking", "exam_event"}
+
+
 def test_every_table_has_rows_and_the_file_is_sound(demo):
     dump = _dump(demo)
-    assert [t for t, rows in dump.items() if not rows] == []
+    assert [t for t, rows in dump.items() if not rows] == sorted(EMPTY_ON_PURPOSE)
     assert integrity_problems(demo) == []
 
 
@@ -60,7 +65,7 @@ def test_every_record_loads_through_the_models(demo):
     with read_session(engine) as session:
         for model in [*models.SYNCED_KINDS.values(), models.Clinic, models.Hospital, models.SlotPool]:
             rows = session.exec(select(model)).all()
-            assert rows, model.__name__
+            assert rows or model.__tablename__ in EMPTY_ON_PURPOSE, model.__name__
         visit = session.exec(select(models.Visit)).first()
         assert visit.visit_at.tzinfo is not None and visit.diagnoses[0]["code"]
     engine.dispose()
@@ -116,4 +121,4 @@ def test_the_shipped_demo_database_is_at_the_current_schema_with_data_everywhere
     engine = open_engine(shipped, read_only=True)
     assert current_revision(engine) == head_revision()
     engine.dispose()
-    assert [t for t, rows in _dump(shipped).items() if not rows] == []
+    assert [t for t, rows in _dump(shipped).items() if not rows] == sorted(EMPTY_ON_PURPOSE)
