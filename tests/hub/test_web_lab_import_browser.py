@@ -67,7 +67,10 @@ def test_a_nurse_uploads_previews_and_commits_a_gbk_csv(hub, browser, tmp_path):
     expect(rows.nth(3)).to_contain_text("检验目录中没有此项目")
     expect(rows.nth(4)).to_contain_text("枢纽中没有此检验单")
     _shot(nurse, "18-lab-import-preview")
-    assert lab_desk.get_order(hub.engine.connect(), number).status == "received"  # nothing before the commit
+    # A connection closed at once: on SQLite a hub connection's transaction takes the write lock
+    # (BEGIN IMMEDIATE), and one left to the garbage collector held it while the commit below waited.
+    with hub.engine.connect() as conn:
+        assert lab_desk.get_order(conn, number).status == "received"  # nothing before the commit
     nurse.get_by_role("button", name="导入这些结果").click()
     expect(nurse.locator("#done")).to_contain_text("已在 1 张检验单上录入 3 条结果")
     with hub.engine.connect() as conn:
