@@ -11,6 +11,10 @@ with one real hub, M at a time; the hub's CPU per record, its latencies, and exa
 - Each clinic is enrolled as the hub enrols clinics (``accounts.add_clinic``: its code, its token)
   and gets a copy of one clinic database with a day's work (``--records``, default 216: residents,
   visits, follow-ups, some edited, some tombstones; bench/county_clinics.py), with ids of its own.
+- CPUs: by default the hub (its workers, and PostgreSQL with its backends) runs on the machine's
+  last CPU and the clients on the others (``--hub-cpus``; ``none`` shares them all). A hospital's
+  server does not share its cores with the village PCs; unpinned, 20 client processes starting
+  Python on two cores take the hub's CPU and its latencies measure them, not the hub.
 - Each clinic syncs with ``clinic-tui sync`` (the real client, one process each), ``--concurrent``
   at a time; every exit code is reported.
 - CPU: user + system of the hub's process tree (its workers included) and, on PostgreSQL, of the
@@ -158,12 +162,40 @@ def hub_server(argv: list[str], port: int, log: Path):
             process.wait(30)
 
 
-def sync_one(clinic: dict, base: str) -> dict:
+def pinned(cpus: set[int] | None) -> list[str]:
+    """The ``taskset`` prefix that keeps a command on ``cpus`` (none when not pinning)."""
+    return ["taskset", "-c", ",".join(map(str, sorted(cpus)))] if cpus else []
+
+
+def pin_tree(root: int, cpus: set[int]) -> None:
+    """Pin a running process and its children (PostgreSQL's postmaster and its workers) to ``cpus``;
+    backends forked later inherit it."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (int(entry.name) == root or (_stat(int(entry.name)) or ["", ""])[1] == str(root)):
+            try:
+                os.sched_setaffinity(int(entry.name), cpus)
+            except OSError:
+                pass
+
+
+def split_cpus(spec: str) -> tuple[set[int] | None, set[int] | None]:
+    """(hub CPUs, client CPUs) for ``--hub-cpus``: "none" shares every CPU; "auto" gives the hub (and
+    its database) the last CPU and the clients the others, as a hospital's server does not share its
+    cores with the village PCs; otherwise a comma list for the hub."""
+    mine = sorted(os.sched_getaffinity(0))
+    if spec == "none" or (spec == "auto" and len(mine) < 2):
+        return None, None
+    hub = {mine[-1]} if spec == "auto" else {int(c) for c in spec.split(",")}
+    clients = set(mine) - hub
+    return hub, clients or None
+
+
+def sync_one(clinic: dict, base: str, cpus: set[int] | None = None) -> dict:
     folder = Path(clinic["db"]).parent
     env = dict(
         os.environ, CLINIC_TUI_LANG="en", CLINIC_TUI_CONFIG_DIR=str(folder / "config"), CLINIC_TUI_DATA_DIR=str(folder)
     )
-    argv = [sys.executable, "-m", "clinic_tui", "sync", "--db", clinic["db"], "--hub", base, "--token"]
+    argv = pinned(cpus) + [sys.executable, "-m", "clinic_tui", "sync", "--db", clinic["db"], "--hub", base, "--token"]
     started = time.perf_counter()
     done = subprocess.run(argv + [clinic["token"], "--quiet"], capture_output=True, text=True, cwd=ROOT, env=env)
     return {"code": clinic["code"], "rc": done.returncode, "seconds": time.perf_counter() - started, "err": done.stderr}
@@ -240,7 +272,10 @@ def run(args) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix="county-load-"))
     try:
         with ExitStack() as stack:
+            hub_cpus, client_cpus = split_cpus(args.hub_cpus)
             url, postmaster = new_database(args.db, workdir, stack)
+            if postmaster and hub_cpus:
+                pin_tree(postmaster, hub_cpus)
             clinics = enrol(url, args.clinics)
             for clinic in clinics:
                 folder = workdir / clinic["code"]
@@ -249,7 +284,7 @@ def run(args) -> dict:
                 county_clinics.make_clinic(template_path, Path(clinic["db"]), clinic["number"], clinic["code"])
             port = hub_push.free_port()
             log = workdir / "hub.log"
-            serve = [sys.executable, "-m", "clinic_hub", "serve", "--db", url, "--port", str(port)]
+            serve = pinned(hub_cpus) + [sys.executable, "-m", "clinic_hub", "serve", "--db", url, "--port", str(port)]
             serve += ["--workers", str(args.workers)]
             hub_pid, base = stack.enter_context(hub_server(serve, port, log))
             settle(hub_pid)  # every worker started (the first answering is not all of them)
@@ -258,7 +293,7 @@ def run(args) -> dict:
             db_before = tree_cpu(postmaster) if postmaster else 0.0
             started = time.perf_counter()
             with ThreadPoolExecutor(args.concurrent) as pool:
-                results = list(pool.map(lambda c: sync_one(c, base), clinics))
+                results = list(pool.map(lambda c: sync_one(c, base, client_cpus), clinics))
             wall = time.perf_counter() - started
             hub_cpu = tree_cpu(hub_pid) - hub_before
             db_cpu = (tree_cpu(postmaster) - db_before) if postmaster else None
@@ -272,6 +307,8 @@ def run(args) -> dict:
     return {
         "db": args.db,
         "workers": args.workers,
+        "hub_cpus": sorted(hub_cpus) if hub_cpus else "shared",
+        "client_cpus": sorted(client_cpus) if client_cpus else "shared",
         "clinics": args.clinics,
         "concurrent": args.concurrent,
         "records_per_clinic": records_each,
@@ -302,6 +339,7 @@ def report(r: dict) -> str:
     lines = [
         f"{db}, {r['workers']} worker(s); {r['clinics']} clinics x {r['records_per_clinic']} records "
         f"({', '.join(f'{k} {v}' for k, v in r['records_per_kind'].items())}), {r['concurrent']} at a time",
+        f"CPUs: hub and database {r['hub_cpus']}, clients {r['client_cpus']}",
         f"load average {r['load_average_start']} at the start, {r['load_average_end']} at the end",
         f"wall {r['wall_seconds']} s; exit codes {r['exit_codes']}; one client's sync p50 {r['client_seconds_p50']} s",
         f"hub CPU {r['hub_cpu_seconds']} s = {r['hub_cpu_ms_per_record']} ms/record, "
@@ -330,6 +368,9 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=216, help="a day's new records per clinic")
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--workers", type=int, default=1, help="clinic-hub serve --workers")
+    parser.add_argument(
+        "--hub-cpus", default="auto", help="CPUs of the hub and its database: auto (the last), none, or a list like 1"
+    )
     parser.add_argument("--template", type=Path, help="clinic database to copy (default bench/data/county-N.db)")
     parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
     args = parser.parse_args()
