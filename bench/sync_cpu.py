@@ -22,8 +22,8 @@ whole process, interpreter start-up, imports, opening the database, the exchange
 The load average is printed at the start and the end; with a 1-minute load above 0.5 at the start
 the figures are marked LOADED, not a result (a loaded core slows everything, unevenly). The end's
 figure is only reported: the benchmark's own hub and syncs keep a core busy and raise the 1-minute
-average towards 1 by themselves, so judging by it would call every run of more than a minute loaded. Not a test: run it on a
-quiet machine and copy the figures, with the load, into BENCHMARKS.md.
+average towards 1 by themselves, so judging by it would call every run of more than a minute loaded.
+Not a test: run it on a quiet machine and copy the figures, with the load, into BENCHMARKS.md.
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ from clinic_hub.dependencies import EngineDep
 from clinic_hub.errors import ApiError
 from clinic_hub.messages import message
 from clinic_hub.schemas.desk import AcceptRequest, SendDownRequest
-from clinic_hub.web import auth, remote_views, views
+from clinic_hub.web import auth, indicator_views, queue_views, remote_views, views
 from clinic_hub.web.auth import WebUser
 from clinic_hub.web.common import (
     CSS,
@@ -229,10 +229,12 @@ def queue(
     status = None if tab == "all" else tab
     department = _doctors_department(user)
     with engine.begin() as conn:
-        rows = views.queue_page(conn, status, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE, department=department)
+        rows = queue_views.queue_page(
+            conn, status, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE, department=department
+        )
         has_more, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
-        counts = views.status_counts(conn, department=department)
-        departments = views.department_names(conn)
+        counts = queue_views.status_counts(conn, department=department)
+        departments = queue_views.department_names(conn)
         audit.record(conn, user.principal, "web.queue", [r.id for r in rows])
     t = Translator(language(request))
     counts["all"] = sum(n for s, n in counts.items() if s not in desk.NOT_YET_SENT)
@@ -312,17 +314,19 @@ def _referral_page(
         data = detail.data if isinstance(detail.data, dict) else {}
         clinic_id = _clinic_id(conn, detail.clinic_code)
         followups = (
-            views.recent_followups(t, conn, clinic_id, data.get("resident_id")) if detail.direction == "up" else []
+            queue_views.recent_followups(t, conn, clinic_id, data.get("resident_id"))
+            if detail.direction == "up"
+            else []
         )
-        sent_down = views.sent_down_from(conn, detail.id) if detail.direction == "up" else []
-        departments = views.department_names(conn)
+        sent_down = queue_views.sent_down_from(conn, detail.id) if detail.direction == "up" else []
+        departments = queue_views.department_names(conn)
         values = defaultdict(str, form or {})
         department = values.get("department") or (
             detail.to_department_code if detail.to_department_code in departments else next(iter(departments), "")
         )
         today = directory.today_in_china()
-        pool_dates, pools = views.pool_matrix(conn, today)
-        _, bed_pools = views.pool_matrix(conn, today, kind=directory.BEDS)
+        pool_dates, pools = queue_views.pool_matrix(conn, today)
+        _, bed_pools = queue_views.pool_matrix(conn, today, kind=directory.BEDS)
         audit.record(conn, user.principal, "web.referral", [detail.id, *(f.id for f in followups)], status_code=status)
     targets = (
         [s.value for s in allowed_targets(detail.direction, detail.status, "hospital")]
@@ -604,7 +608,7 @@ Reader = Depends(viewer_of(*INDICATOR_ROLES))
 
 def _indicators(
     request: Request, engine: Engine, user: WebUser, month: str | None, action: str
-) -> views.IndicatorsView | HTMLResponse:
+) -> indicator_views.IndicatorsView | HTMLResponse:
     """The month's indicators from the indicator service (the JSON API's own), audited; a month
     that is not one gets a page that says how to write it (422), never an error of the server."""
     today = directory.today_in_china()
@@ -624,7 +628,7 @@ def _indicators(
     with engine.begin() as conn:
         result = indicators.compute(conn, month)
         audit.record(conn, user.principal, action, [c.clinic_code for c in result.clinics])
-    return views.indicators_view(t, result, today)
+    return indicator_views.indicators_view(t, result, today)
 
 
 @router.get("/indicators")
@@ -650,13 +654,13 @@ def indicators_page(
     )
 
 
-def _export(shown: views.IndicatorsView, request: Request, extension: str) -> Response:
+def _export(shown: indicator_views.IndicatorsView, request: Request, extension: str) -> Response:
     t = Translator(language(request))
-    rows = views.indicator_rows(t, shown)
+    rows = indicator_views.indicator_rows(t, shown)
     if extension == "csv":
-        body, media = views.csv_bytes(rows), "text/csv; charset=utf-8"
+        body, media = indicator_views.csv_bytes(rows), "text/csv; charset=utf-8"
     else:
-        body, media = views.xlsx_bytes(rows, shown.month), XLSX_MEDIA_TYPE
+        body, media = indicator_views.xlsx_bytes(rows, shown.month), XLSX_MEDIA_TYPE
     disposition = f'attachment; filename="indicators-{shown.month}.{extension}"'
     return secure(Response(body, media_type=media, headers={"Content-Disposition": disposition}))
 

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 from clinic_hub import audit, directory, exam_pools
 from clinic_hub.dependencies import EngineDep
 from clinic_hub.directory import BEDS, SLOTS, DirectoryError, PoolKind
-from clinic_hub.web import views
+from clinic_hub.web import queue_views
 from clinic_hub.web.auth import WebUser
 from clinic_hub.web.common import PREFIX, Posted, language, poster_for, redirect, render, viewer_of
 from clinic_hub.web.i18n import N_, Translator
@@ -57,7 +57,9 @@ class DepartmentPools:
     rows: list[PoolRow]
 
 
-def _rows(t: Translator, kind: PoolKind | str, cells: dict[date, views.PoolCell], dates: list[date]) -> list[PoolRow]:
+def _rows(
+    t: Translator, kind: PoolKind | str, cells: dict[date, queue_views.PoolCell], dates: list[date]
+) -> list[PoolRow]:
     """Four lines per kind. A day never opened is blank: the department's daily count makes it when
     first booked, and the admin's form sets it ahead."""
     shown = [cells.get(day) for day in dates]
@@ -87,15 +89,15 @@ def _rows(t: Translator, kind: PoolKind | str, cells: dict[date, views.PoolCell]
 
 
 def pools_view(t: Translator, conn: Connection, start: date) -> tuple[list[date], list[DepartmentPools]]:
-    dates, slots = views.pool_matrix(conn, start, DAYS, SLOTS)
-    _, beds = views.pool_matrix(conn, start, DAYS, BEDS)
+    dates, slots = queue_views.pool_matrix(conn, start, DAYS, SLOTS)
+    _, beds = queue_views.pool_matrix(conn, start, DAYS, BEDS)
     return dates, [
         DepartmentPools(
             code,
             name,
             _rows(t, SLOTS, slots.get(code, {}), dates) + _rows(t, BEDS, beds.get(code, {}), dates),
         )
-        for code, name in views.department_names(conn).items()
+        for code, name in queue_views.department_names(conn).items()
     ]
 
 
@@ -111,7 +113,7 @@ def exam_view(t: Translator, conn: Connection, start: date) -> list[DepartmentPo
                 t,
                 "exams",
                 {
-                    day: views.PoolCell(p.reserved, p.used, p.over_quota, p.total)
+                    day: queue_views.PoolCell(p.reserved, p.used, p.over_quota, p.total)
                     for (c, day), p in found.items()
                     if c == code
                 },

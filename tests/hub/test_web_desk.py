@@ -269,7 +269,7 @@ def test_the_indexed_queue_pages_match_one_sort_of_everything(fresh_db, monkeypa
 
     from clinic_hub import migrate
     from clinic_hub.db import make_engine
-    from clinic_hub.web import views
+    from clinic_hub.web import queue_views
 
     spec = importlib.util.spec_from_file_location(
         "desk_bench", Path(__file__).resolve().parents[2] / "bench" / "hub_desk_queue.py"
@@ -285,12 +285,12 @@ def test_the_indexed_queue_pages_match_one_sort_of_everything(fresh_db, monkeypa
             sa.text("UPDATE referral SET sent_at = (SELECT min(sent_at) FROM referral) WHERE referral_no LIKE '%0'")
         )
     with engine.connect() as conn:
-        for status in views.INDEXED_TABS:
+        for status in queue_views.INDEXED_TABS:
             total = conn.execute(sa.text("SELECT count(*) FROM referral WHERE status = :s"), {"s": status}).scalar()
             for offset in (0, 7, 30, total - 5, total):
-                indexed = [r.referral_no for r in views._indexed_page(conn, status, 20, offset)]
-                assert indexed == [r.referral_no for r in views._sorted_page(conn, status, 20, offset)]
-            assert len(views.queue_page(conn, status, total + 1, 0)) == total
+                indexed = [r.referral_no for r in queue_views._indexed_page(conn, status, 20, offset)]
+                assert indexed == [r.referral_no for r in queue_views._sorted_page(conn, status, 20, offset)]
+            assert len(queue_views.queue_page(conn, status, total + 1, 0)) == total
     engine.dispose()
 
 
