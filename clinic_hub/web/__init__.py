@@ -5,12 +5,13 @@ department doctors and administrators (issue 17), and its remote consultation an
 ``routers`` are mounted by ``clinic_hub.app.create_app`` beside the JSON routers: ``pages``
 (sign-in, queue, referrals, indicators), ``pools`` (the slot and bed pools), ``remote`` (the remote
 reading rooms), ``lab`` (the lab's queue and results), ``exams`` (the examination bookings),
-``admin`` (the administrator's pages) and ``password`` (everyone's own password).
+``admin``, ``admin_staff`` and ``admin_directory`` (the administrator's pages: clinics and the
+audit log; staff; departments and the directory) and ``password`` (everyone's own password).
 ``install`` adds the desk's own answers for "not signed in", "not allowed" and "too large" (HTML
 pages, not the API's JSON).
 """
 
-from clinic_hub.web import admin, exams, lab, lab_import, pages, password, pools, remote
+from clinic_hub.web import admin, admin_directory, admin_staff, exams, lab, lab_import, pages, password, pools, remote
 from clinic_hub.web.common import install
 
 routers = (
@@ -21,6 +22,8 @@ routers = (
     lab_import.router,
     exams.router,
     admin.router,
+    admin_staff.router,
+    admin_directory.router,
     password.router,
 )
 
