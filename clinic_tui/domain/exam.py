@@ -88,21 +88,14 @@ def status_label(status: str) -> str:
     return _(STATUS_LABELS[Status(status)]) if status in STATUS_LABELS else status
 
 
-WORKFLOW = Workflow(
-    code="exam",
-    statuses=Status,
-    actors=Actor,
-    transitions=TRANSITIONS,
-    needs_reason=NEEDS_REASON,
-    status_labels=STATUS_LABELS,
-    actor_labels={Actor.CLINIC: N_("the clinic"), Actor.HOSPITAL: N_("the hospital")},
-    refusals=Refusals(
-        illegal_move=N_("An examination booking cannot go from “{current}” to “{target}”."),
-        wrong_actor=N_("Only {allowed} may move an examination booking from “{current}” to “{target}”."),
-        reason_required=N_("Give a reason to mark the booking “{target}”."),
-        unknown_status=N_("“{status}” is not a state of an examination booking."),
-    ),
+_ACTOR_LABELS = {Actor.CLINIC: N_("the clinic"), Actor.HOSPITAL: N_("the hospital")}
+_REFUSALS = Refusals(
+    illegal_move=N_("An examination booking cannot go from “{current}” to “{target}”."),
+    wrong_actor=N_("Only {allowed} may move an examination booking from “{current}” to “{target}”."),
+    reason_required=N_("Give a reason to mark the booking “{target}”."),
+    unknown_status=N_("“{status}” is not a state of an examination booking."),
 )
+WORKFLOW = Workflow("exam", Status, Actor, TRANSITIONS, NEEDS_REASON, STATUS_LABELS, _ACTOR_LABELS, _REFUSALS)
 # Refuse with a DomainError any move the table does not allow, saying why; what the actor may do.
 transition = WORKFLOW.transition
 allowed_targets = WORKFLOW.allowed_targets

@@ -127,21 +127,14 @@ def specimen_label(specimen: str) -> str:
     return _(SPECIMEN_LABELS[Specimen(specimen)])
 
 
-WORKFLOW = Workflow(
-    code="lab",
-    statuses=Status,
-    actors=Actor,
-    transitions=TRANSITIONS,
-    needs_reason=NEEDS_REASON,
-    status_labels=STATUS_LABELS,
-    actor_labels={Actor.CLINIC: N_("the clinic"), Actor.HOSPITAL: N_("the hospital's lab")},
-    refusals=Refusals(
-        illegal_move=N_("A lab order cannot go from “{current}” to “{target}”."),
-        wrong_actor=N_("Only {allowed} may move a lab order from “{current}” to “{target}”."),
-        reason_required=N_("Give a reason to mark the order “{target}”."),
-        unknown_status=N_("“{status}” is not a state of a lab order."),
-    ),
+_ACTOR_LABELS = {Actor.CLINIC: N_("the clinic"), Actor.HOSPITAL: N_("the hospital's lab")}
+_REFUSALS = Refusals(
+    illegal_move=N_("A lab order cannot go from “{current}” to “{target}”."),
+    wrong_actor=N_("Only {allowed} may move a lab order from “{current}” to “{target}”."),
+    reason_required=N_("Give a reason to mark the order “{target}”."),
+    unknown_status=N_("“{status}” is not a state of a lab order."),
 )
+WORKFLOW = Workflow("lab", Status, Actor, TRANSITIONS, NEEDS_REASON, STATUS_LABELS, _ACTOR_LABELS, _REFUSALS)
 # Refuse with a DomainError any move the table does not allow, saying why; what the actor may do.
 transition = WORKFLOW.transition
 allowed_targets = WORKFLOW.allowed_targets

@@ -127,25 +127,18 @@ def service_label(service: str) -> str:
     return _(SERVICE_LABELS[Service(service)])
 
 
-WORKFLOW = Workflow(
-    code="remote",
-    statuses=Status,
-    actors=Actor,
-    transitions=TRANSITIONS,
-    needs_reason=NEEDS_REASON,
-    status_labels=STATUS_LABELS,
-    actor_labels={
-        Actor.CLINIC: N_("the clinic doctor"),
-        Actor.HOSPITAL: N_("the hospital"),
-        Actor.SYSTEM: N_("the system"),
-    },
-    refusals=Refusals(
-        illegal_move=N_("A remote request cannot go from “{current}” to “{target}”."),
-        wrong_actor=N_("Only {allowed} may move a remote request from “{current}” to “{target}”."),
-        reason_required=N_("Give a reason to mark the request “{target}”."),
-        unknown_status=N_("“{status}” is not a state of a remote request."),
-    ),
+_ACTOR_LABELS = {
+    Actor.CLINIC: N_("the clinic doctor"),
+    Actor.HOSPITAL: N_("the hospital"),
+    Actor.SYSTEM: N_("the system"),
+}
+_REFUSALS = Refusals(
+    illegal_move=N_("A remote request cannot go from “{current}” to “{target}”."),
+    wrong_actor=N_("Only {allowed} may move a remote request from “{current}” to “{target}”."),
+    reason_required=N_("Give a reason to mark the request “{target}”."),
+    unknown_status=N_("“{status}” is not a state of a remote request."),
 )
+WORKFLOW = Workflow("remote", Status, Actor, TRANSITIONS, NEEDS_REASON, STATUS_LABELS, _ACTOR_LABELS, _REFUSALS)
 # Refuse with a DomainError any move the table does not allow, saying why; what the actor may do.
 transition = WORKFLOW.transition
 allowed_targets = WORKFLOW.allowed_targets

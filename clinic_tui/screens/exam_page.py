@@ -11,13 +11,12 @@ domain.exam's decision, made again in the data layer when it is written.
 from __future__ import annotations
 
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
 from clinic_tui.domain import exam
 from clinic_tui.i18n import N_, _
-from clinic_tui.screens.request_page import RequestPageScreen
+from clinic_tui.screens.request_page import RequestPageScreen, critical_line
 from clinic_tui.screens.request_page import when as _when
 from clinic_tui.sync.rejections import rejection_text
 
@@ -46,15 +45,7 @@ def state_text(detail) -> Text:
         text.append(
             "\n" + _("Returned by the hospital: {reason}").format(reason=detail.returned_reason), style="bold red"
         )
-    if detail.needs_critical_ack:
-        text.append("\n" + _("CRITICAL FINDING: acknowledge it (F9)"), style="bold white on red")
-    elif b.critical_ack_at:
-        text.append(
-            "\n"
-            + _("Critical value acknowledged by {name} at {at}").format(
-                name=b.critical_ack_by or "", at=_when(b.critical_ack_at)
-            )
-        )
+    critical_line(text, detail.needs_critical_ack, b, _("CRITICAL FINDING: acknowledge it (F9)"))
     return text
 
 
@@ -98,15 +89,12 @@ class ExamBookingScreen(RequestPageScreen):
         Binding("escape", "back", N_("Back"), id="exam.back"),
     ]
     part = "exam"
+    parts = ("report", "answers")
     offered_when = {"cancel_booking": "can_cancel", "acknowledge": "needs_critical_ack"}
 
     @property
     def feature(self):
         return self.clinic_store.exam
-
-    def compose_body(self) -> ComposeResult:
-        yield Static("", id="exam-report")
-        yield Static("", id="exam-answers")
 
     def show(self, detail) -> None:
         self.query_one("#exam-state", Static).update(state_text(detail))

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
 from clinic_tui.i18n import N_, _
 from clinic_tui.messages import DataChanged
-from clinic_tui.screens.request_page import RequestPageScreen
+from clinic_tui.screens.request_page import RequestPageScreen, critical_line
 from clinic_tui.screens.request_page import when as _when
 
 
@@ -44,15 +43,7 @@ def state_text(detail) -> Text:
     )
     if detail.rejection:
         text.append("\n" + _("Rejected by the lab: {reason}").format(reason=detail.rejection), style="bold red")
-    if detail.needs_critical_ack:
-        text.append("\n" + _("CRITICAL VALUE: acknowledge it (F9)"), style="bold white on red")
-    elif o.critical_ack_at:
-        text.append(
-            "\n"
-            + _("Critical value acknowledged by {name} at {at}").format(
-                name=o.critical_ack_by or "", at=_when(o.critical_ack_at)
-            )
-        )
+    critical_line(text, detail.needs_critical_ack, o, _("CRITICAL VALUE: acknowledge it (F9)"))
     return text
 
 
@@ -142,17 +133,12 @@ class LabOrderScreen(RequestPageScreen):
         Binding("escape", "back", N_("Back"), id="lab.back"),
     ]
     part = "lab"
+    parts = ("results", "corrections", "report", "answers")
     offered_when = {"cancel_order": "can_cancel", "recollect": "can_recollect", "acknowledge": "needs_critical_ack"}
 
     @property
     def feature(self):
         return self.clinic_store.lab
-
-    def compose_body(self) -> ComposeResult:
-        yield Static("", id="lab-results")
-        yield Static("", id="lab-corrections")
-        yield Static("", id="lab-report")
-        yield Static("", id="lab-answers")
 
     def show(self, detail) -> None:
         self.query_one("#lab-state", Static).update(state_text(detail))

@@ -8,12 +8,11 @@ is allowed is domain.remote's decision, made again in the data layer when it is 
 from __future__ import annotations
 
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
 from clinic_tui.i18n import N_, _
-from clinic_tui.screens.request_page import RequestPageScreen
+from clinic_tui.screens.request_page import RequestPageScreen, critical_line
 from clinic_tui.screens.request_page import when as _when
 
 
@@ -30,15 +29,7 @@ def state_text(detail) -> Text:
         f"\n{r.patient_name}  "
         + _("asked {at} by {doctor}").format(at=_when(r.requested_at), doctor=r.requesting_doctor or "")
     )
-    if detail.needs_critical_ack:
-        text.append("\n" + _("CRITICAL VALUE: acknowledge it (F9)"), style="bold white on red")
-    elif r.critical_ack_at:
-        text.append(
-            "\n"
-            + _("Critical value acknowledged by {name} at {at}").format(
-                name=r.critical_ack_by or "", at=_when(r.critical_ack_at)
-            )
-        )
+    critical_line(text, detail.needs_critical_ack, r, _("CRITICAL VALUE: acknowledge it (F9)"))
     return text
 
 
@@ -147,17 +138,12 @@ class RemoteRequestScreen(RequestPageScreen):
         Binding("escape", "back", N_("Back"), id="remote.back"),
     ]
     part = "remote"
+    parts = ("answers", "report", "request", "attachments")
     offered_when = {"withdraw": "can_withdraw", "mark_read": "can_mark_read", "acknowledge": "needs_critical_ack"}
 
     @property
     def feature(self):
         return self.clinic_store.remote
-
-    def compose_body(self) -> ComposeResult:
-        yield Static("", id="remote-answers")
-        yield Static("", id="remote-report")
-        yield Static("", id="remote-request")
-        yield Static("", id="remote-attachments")
 
     def show(self, detail) -> None:
         self.query_one("#remote-state", Static).update(state_text(detail))

@@ -7,7 +7,7 @@ or a sync changed it, and says so in words when it is gone. The footer offers a 
 the request's detail allows it (``offered_when``: the action and the detail's flag); a move is made
 through the feature, as the signed-in doctor, and a refusal (the rules are the data layer's, made
 again when it writes) is shown in words, then the page reads the request again. Each page keeps its
-own bindings (with their ids), its parts (``compose_body``) and how it shows them (``show``).
+own bindings (with their ids), its parts (``parts``) and how it shows them (``show``).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -34,8 +35,23 @@ def when(value) -> str:
     return clock.local(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
+def critical_line(text: Text, needs_ack: bool, record, alarm: str) -> None:
+    """A critical value's line under the state: ``alarm`` until it is acknowledged, then who
+    acknowledged it and when (``record``: the request, with its ``critical_ack_*``)."""
+    if needs_ack:
+        text.append("\n" + alarm, style="bold white on red")
+    elif record.critical_ack_at:
+        text.append(
+            "\n"
+            + _("Critical value acknowledged by {name} at {at}").format(
+                name=record.critical_ack_by or "", at=when(record.critical_ack_at)
+            )
+        )
+
+
 class RequestPageScreen(ClinicScreen):
-    part: ClassVar[str]  # "lab": the page's ids (#lab-state, #lab-body) and its CSS
+    part: ClassVar[str]  # "lab": the page's ids (#lab-state, #lab-body, #lab-<part>)
+    parts: ClassVar[tuple[str, ...]]  # the Statics below the state, in the scroll ("results" -> #lab-results)
     offered_when: ClassVar[Mapping[str, str]]  # an action -> the detail's flag that allows it
 
     def __init__(self, record_id: str):
@@ -48,10 +64,6 @@ class RequestPageScreen(ClinicScreen):
         """The store's door of this kind of request (``self.clinic_store.lab``, say)."""
         raise NotImplementedError
 
-    def compose_body(self) -> ComposeResult:
-        """The parts below the state, in the scroll."""
-        raise NotImplementedError
-
     def show(self, detail) -> None:
         """Show ``detail`` in the state and the parts."""
         raise NotImplementedError
@@ -60,7 +72,8 @@ class RequestPageScreen(ClinicScreen):
         yield AppHeader()
         yield Static("", id=f"{self.part}-state")
         with VerticalScroll(id=f"{self.part}-body"):
-            yield from self.compose_body()
+            for name in self.parts:
+                yield Static("", id=f"{self.part}-{name}")
         yield ClinicFooter()
 
     def on_mount(self) -> None:
