@@ -23,8 +23,10 @@ from enum import StrEnum
 from typing import Any
 
 from clinic_tui.domain.numbers import DailyNumber, make_number, number_after, parse_number
-from clinic_tui.domain.problems import DomainError, Problem, Severity
-from clinic_tui.i18n import N_, LazyText, _
+from clinic_tui.domain.problems import Problem
+from clinic_tui.domain.workflow import Refusals, Workflow
+from clinic_tui.domain.workflow import refusal as _refusal
+from clinic_tui.i18n import N_, _
 
 
 class Status(StrEnum):
@@ -57,7 +59,6 @@ STATUS_LABELS: dict[str, str] = {
     Status.CANCELLED: N_("Cancelled"),
 }
 PRIORITY_LABELS: dict[str, str] = {Priority.ROUTINE: N_("Routine"), Priority.URGENT: N_("Urgent")}
-_NEW_LABEL = N_("New")
 
 _S = Status
 _CLINIC, _HOSPITAL = frozenset({Actor.CLINIC}), frozenset({Actor.HOSPITAL})
@@ -87,31 +88,17 @@ def status_label(status: str) -> str:
     return _(STATUS_LABELS[Status(status)]) if status in STATUS_LABELS else status
 
 
-def transition(current: str | None, target: str, actor: str, reason: str | None = None) -> None:
-    """Refuse with a ``DomainError`` any move the table does not allow, saying why."""
-    from_ = None if current is None else _status(current)
-    to, who = _status(target), _actor(actor)
-    params = {
-        "current": LazyText(_NEW_LABEL if from_ is None else STATUS_LABELS[from_]),
-        "target": LazyText(STATUS_LABELS[to]),
-    }
-    allowed = TRANSITIONS.get((from_, to))
-    if allowed is None:
-        template = N_("An examination booking cannot go from “{current}” to “{target}”.")
-        raise _refusal("exam.illegal_move", template, params)
-    if who not in allowed:
-        template = N_("Only {allowed} may move an examination booking from “{current}” to “{target}”.")
-        params["allowed"] = LazyText(*(_ACTOR_LABELS[a] for a in Actor if a in allowed))
-        raise _refusal("exam.wrong_actor", template, params)
-    if to in NEEDS_REASON and not (reason or "").strip():
-        template = N_("Give a reason to mark the booking “{target}”.")
-        raise _refusal("exam.reason_required", template, params, field="reason")
-
-
-def allowed_targets(current: str | None, actor: str) -> tuple[Status, ...]:
-    from_ = None if current is None else _status(current)
-    who = _actor(actor)
-    return tuple(to for (f, to), actors in TRANSITIONS.items() if f == from_ and who in actors)
+_ACTOR_LABELS = {Actor.CLINIC: N_("the clinic"), Actor.HOSPITAL: N_("the hospital")}
+_REFUSALS = Refusals(
+    illegal_move=N_("An examination booking cannot go from “{current}” to “{target}”."),
+    wrong_actor=N_("Only {allowed} may move an examination booking from “{current}” to “{target}”."),
+    reason_required=N_("Give a reason to mark the booking “{target}”."),
+    unknown_status=N_("“{status}” is not a state of an examination booking."),
+)
+WORKFLOW = Workflow("exam", Status, Actor, TRANSITIONS, NEEDS_REASON, STATUS_LABELS, _ACTOR_LABELS, _REFUSALS)
+# Refuse with a DomainError any move the table does not allow, saying why; what the actor may do.
+transition = WORKFLOW.transition
+allowed_targets = WORKFLOW.allowed_targets
 
 
 # --- The catalogue -------------------------------------------------------------------------------
@@ -223,26 +210,3 @@ def report_problems(findings: str, impression: str) -> list[Problem]:
 def queue_key(priority: str, day: date, booked_at: datetime) -> tuple[date, int, datetime]:
     """The desk's order: by day, urgent first, then the oldest booking."""
     return (day, 0 if priority == Priority.URGENT else 1, booked_at)
-
-
-# --- Helpers
-
-_ACTOR_LABELS = {Actor.CLINIC: N_("the clinic"), Actor.HOSPITAL: N_("the hospital")}
-
-
-def _refusal(code: str, template: str, params: Mapping[str, Any], field: str | None = None) -> DomainError:
-    return DomainError(Problem(code, template, params, Severity.ERROR, field))
-
-
-def _status(status: str) -> Status:
-    if not any(status == s for s in Status):
-        template = N_("“{status}” is not a state of an examination booking.")
-        raise _refusal("exam.unknown_status", template, {"status": status})
-    return Status(status)
-
-
-def _actor(actor: str) -> Actor:
-    if not any(actor == a for a in Actor):
-        template = N_("Unknown actor “{actor}”.")
-        raise _refusal("exam.unknown_actor", template, {"actor": actor})
-    return Actor(actor)

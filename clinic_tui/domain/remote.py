@@ -21,8 +21,10 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, NamedTuple
 
-from clinic_tui.domain.problems import DomainError, Problem, Severity
-from clinic_tui.i18n import N_, LazyText, _
+from clinic_tui.domain.problems import Problem
+from clinic_tui.domain.workflow import Refusals, Workflow
+from clinic_tui.domain.workflow import refusal as _refusal
+from clinic_tui.i18n import N_, _
 
 
 class Service(StrEnum):
@@ -77,7 +79,6 @@ STATUS_LABELS: dict[str, str] = {
     Status.REPORTED: N_("Reported"),
     Status.READ: N_("Report read"),
 }
-_NEW_LABEL = N_("New")
 
 _S = Status
 _CLINIC, _HOSPITAL, _SYSTEM = frozenset({Actor.CLINIC}), frozenset({Actor.HOSPITAL}), frozenset({Actor.SYSTEM})
@@ -126,40 +127,22 @@ def service_label(service: str) -> str:
     return _(SERVICE_LABELS[Service(service)])
 
 
-def transition(current: str | None, target: str, actor: str, reason: str | None = None) -> None:
-    """Refuse with a ``DomainError`` any move the table does not allow, saying why.
-
-    ``current`` is None when the request is being created.
-    """
-    from_ = None if current is None else _status(current)
-    to, who = _status(target), _actor(actor)
-    params = {
-        "current": LazyText(_NEW_LABEL if from_ is None else STATUS_LABELS[from_]),
-        "target": LazyText(STATUS_LABELS[to]),
-    }
-    allowed = TRANSITIONS.get((from_, to))
-    if allowed is None:
-        template = N_("A remote request cannot go from “{current}” to “{target}”.")
-        raise _refusal("remote.illegal_move", template, params)
-    if who not in allowed:
-        template = N_("Only {allowed} may move a remote request from “{current}” to “{target}”.")
-        params["allowed"] = LazyText(*(_ACTOR_LABELS[a] for a in Actor if a in allowed))
-        raise _refusal("remote.wrong_actor", template, params)
-    if to in NEEDS_REASON and not _filled(reason):
-        template = N_("Give a reason to mark the request “{target}”.")
-        raise _refusal("remote.reason_required", template, params, field="reason")
-
-
-def allowed_targets(current: str | None, actor: str) -> tuple[Status, ...]:
-    """The states ``actor`` may move the request to (its first one when ``current`` is None)."""
-    from_ = None if current is None else _status(current)
-    who = _actor(actor)
-    return tuple(to for (f, to), actors in TRANSITIONS.items() if f == from_ and who in actors)
-
-
-def is_terminal(status: str) -> bool:
-    current = _status(status)
-    return not any(from_ == current and to != current for (from_, to) in TRANSITIONS)
+_ACTOR_LABELS = {
+    Actor.CLINIC: N_("the clinic doctor"),
+    Actor.HOSPITAL: N_("the hospital"),
+    Actor.SYSTEM: N_("the system"),
+}
+_REFUSALS = Refusals(
+    illegal_move=N_("A remote request cannot go from “{current}” to “{target}”."),
+    wrong_actor=N_("Only {allowed} may move a remote request from “{current}” to “{target}”."),
+    reason_required=N_("Give a reason to mark the request “{target}”."),
+    unknown_status=N_("“{status}” is not a state of a remote request."),
+)
+WORKFLOW = Workflow("remote", Status, Actor, TRANSITIONS, NEEDS_REASON, STATUS_LABELS, _ACTOR_LABELS, _REFUSALS)
+# Refuse with a DomainError any move the table does not allow, saying why; what the actor may do.
+transition = WORKFLOW.transition
+allowed_targets = WORKFLOW.allowed_targets
+is_terminal = WORKFLOW.is_terminal
 
 
 def accept_within(
@@ -271,32 +254,8 @@ def submission_problems(fields: Mapping[str, Any]) -> list[Problem]:
 
 # --- Helpers
 
-_ACTOR_LABELS = {
-    Actor.CLINIC: N_("the clinic doctor"),
-    Actor.HOSPITAL: N_("the hospital"),
-    Actor.SYSTEM: N_("the system"),
-}
-
 
 def _filled(value: Any) -> bool:
     if isinstance(value, str):
         return bool(value.strip())
     return value is not None
-
-
-def _refusal(code: str, template: str, params: Mapping[str, Any], field: str | None = None) -> DomainError:
-    return DomainError(Problem(code, template, params, Severity.ERROR, field))
-
-
-def _status(status: str) -> Status:
-    if not any(status == s for s in Status):
-        template = N_("“{status}” is not a state of a remote request.")
-        raise _refusal("remote.unknown_status", template, {"status": status})
-    return Status(status)
-
-
-def _actor(actor: str) -> Actor:
-    if not any(actor == a for a in Actor):
-        template = N_("Unknown actor “{actor}”.")
-        raise _refusal("remote.unknown_actor", template, {"actor": actor})
-    return Actor(actor)

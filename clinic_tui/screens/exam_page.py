@@ -11,21 +11,14 @@ domain.exam's decision, made again in the data layer when it is written.
 from __future__ import annotations
 
 from rich.text import Text
-from textual import work
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from clinic_tui.domain import exam
 from clinic_tui.i18n import N_, _
-from clinic_tui.messages import DataChanged
-from clinic_tui.screens.base import ClinicScreen
-from clinic_tui.screens.lab_page import _when
+from clinic_tui.screens.request_page import RequestPageScreen, critical_line
+from clinic_tui.screens.request_page import when as _when
 from clinic_tui.sync.rejections import rejection_text
-from clinic_tui.widgets.app_header import AppHeader
-from clinic_tui.widgets.footer import ClinicFooter
-from clinic_tui.widgets.from_worker import show_from_worker
 
 
 def state_text(detail) -> Text:
@@ -52,15 +45,7 @@ def state_text(detail) -> Text:
         text.append(
             "\n" + _("Returned by the hospital: {reason}").format(reason=detail.returned_reason), style="bold red"
         )
-    if detail.needs_critical_ack:
-        text.append("\n" + _("CRITICAL FINDING: acknowledge it (F9)"), style="bold white on red")
-    elif b.critical_ack_at:
-        text.append(
-            "\n"
-            + _("Critical value acknowledged by {name} at {at}").format(
-                name=b.critical_ack_by or "", at=_when(b.critical_ack_at)
-            )
-        )
+    critical_line(text, detail.needs_critical_ack, b, _("CRITICAL FINDING: acknowledge it (F9)"))
     return text
 
 
@@ -96,94 +81,31 @@ def answers_text(detail) -> Text:
     return text
 
 
-class ExamBookingScreen(ClinicScreen):
+class ExamBookingScreen(RequestPageScreen):
     CSS_PATH = "exam_page.tcss"
     BINDINGS = [
         Binding("f7", "cancel_booking", N_("Cancel booking"), id="exam.cancel"),
         Binding("f9", "acknowledge", N_("Acknowledge critical"), id="exam.ack"),
         Binding("escape", "back", N_("Back"), id="exam.back"),
     ]
+    part = "exam"
+    parts = ("report", "answers")
+    offered_when = {"cancel_booking": "can_cancel", "acknowledge": "needs_critical_ack"}
 
-    def __init__(self, record_id: str):
-        super().__init__()
-        self.record_id = record_id
-        self.detail = None
+    @property
+    def feature(self):
+        return self.clinic_store.exam
 
-    def compose(self) -> ComposeResult:
-        yield AppHeader()
-        yield Static("", id="exam-state")
-        with VerticalScroll(id="exam-body"):
-            yield Static("", id="exam-report")
-            yield Static("", id="exam-answers")
-        yield ClinicFooter()
-
-    def on_mount(self) -> None:
-        self.query_one("#exam-body").focus()
-
-    def on_screen_resume(self) -> None:
-        self.load()
-
-    def reload_after_sync(self) -> None:
-        self.load()
-
-    @work(thread=True, exclusive=True, group="exam-page")
-    def load(self) -> None:
-        from clinic_tui.domain.problems import DomainError
-
-        try:
-            detail = self.clinic_store.exam.detail(self.record_id)
-        except DomainError as gone:
-            show_from_worker(self, self._gone, gone.message)
-            return
-        show_from_worker(self, self._show, detail)
-
-    def _gone(self, message: str) -> None:
-        self.detail = None
-        self.query_one("#exam-state", Static).update(message)
-
-    def _show(self, detail) -> None:
-        self.detail = detail
+    def show(self, detail) -> None:
         self.query_one("#exam-state", Static).update(state_text(detail))
         self.query_one("#exam-report", Static).update(report_text(detail))
         self.query_one("#exam-answers", Static).update(answers_text(detail))
-        self.refresh_bindings()
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "cancel_booking":
-            return self.detail is not None and self.detail.can_cancel
-        if action == "acknowledge":
-            return self.detail is not None and self.detail.needs_critical_ack
-        return True
 
     def action_cancel_booking(self) -> None:
         if self.detail is None:
             return
-        from clinic_tui.screens.confirm import ConfirmScreen
-
         question = _("Cancel examination booking {number} for {patient}?").format(
             number=self.detail.booking.booking_no, patient=self.detail.booking.patient_name
         )
-        self.app.push_screen(ConfirmScreen(question), callback=self._cancel_answered)
-
-    def _cancel_answered(self, yes: bool | None) -> None:
-        if yes:
-            self._move(self.clinic_store.exam.cancel, _("Booking cancelled: the slot goes back with the next sync."))
-
-    def action_acknowledge(self) -> None:
-        self._move(self.clinic_store.exam.acknowledge_critical, _("Critical value acknowledged."))
-
-    def _move(self, action, done: str) -> None:
-        from clinic_tui.domain.problems import DomainError
-
-        try:
-            action(self.record_id, user_id=self.clinic_app.user_id)
-        except DomainError as refused:
-            self.notify(refused.message, severity="error", timeout=8)
-            self.load()
-            return
-        self.notify(done)
-        self.app.post_message(DataChanged())
-        self.load()
-
-    def action_back(self) -> None:
-        self.dismiss()
+        done = N_("Booking cancelled: the slot goes back with the next sync.")
+        self.confirm_move(question, self.clinic_store.exam.cancel, done)

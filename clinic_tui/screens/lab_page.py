@@ -12,23 +12,13 @@ from __future__ import annotations
 
 from rich.table import Table
 from rich.text import Text
-from textual import work
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from clinic_tui import clock
 from clinic_tui.i18n import N_, _
 from clinic_tui.messages import DataChanged
-from clinic_tui.screens.base import ClinicScreen
-from clinic_tui.widgets.app_header import AppHeader
-from clinic_tui.widgets.footer import ClinicFooter
-from clinic_tui.widgets.from_worker import show_from_worker
-
-
-def _when(value) -> str:
-    return clock.local(value).strftime("%Y-%m-%d %H:%M") if value else ""
+from clinic_tui.screens.request_page import RequestPageScreen, critical_line
+from clinic_tui.screens.request_page import when as _when
 
 
 def state_text(detail) -> Text:
@@ -53,15 +43,7 @@ def state_text(detail) -> Text:
     )
     if detail.rejection:
         text.append("\n" + _("Rejected by the lab: {reason}").format(reason=detail.rejection), style="bold red")
-    if detail.needs_critical_ack:
-        text.append("\n" + _("CRITICAL VALUE: acknowledge it (F9)"), style="bold white on red")
-    elif o.critical_ack_at:
-        text.append(
-            "\n"
-            + _("Critical value acknowledged by {name} at {at}").format(
-                name=o.critical_ack_by or "", at=_when(o.critical_ack_at)
-            )
-        )
+    critical_line(text, detail.needs_critical_ack, o, _("CRITICAL VALUE: acknowledge it (F9)"))
     return text
 
 
@@ -142,7 +124,7 @@ def answers_text(detail) -> Text:
     return text
 
 
-class LabOrderScreen(ClinicScreen):
+class LabOrderScreen(RequestPageScreen):
     CSS_PATH = "lab_page.tcss"
     BINDINGS = [
         Binding("f7", "cancel_order", N_("Cancel order"), id="lab.cancel"),
@@ -150,48 +132,15 @@ class LabOrderScreen(ClinicScreen):
         Binding("f9", "acknowledge", N_("Acknowledge critical"), id="lab.ack"),
         Binding("escape", "back", N_("Back"), id="lab.back"),
     ]
+    part = "lab"
+    parts = ("results", "corrections", "report", "answers")
+    offered_when = {"cancel_order": "can_cancel", "recollect": "can_recollect", "acknowledge": "needs_critical_ack"}
 
-    def __init__(self, record_id: str):
-        super().__init__()
-        self.record_id = record_id
-        self.detail = None
+    @property
+    def feature(self):
+        return self.clinic_store.lab
 
-    def compose(self) -> ComposeResult:
-        yield AppHeader()
-        yield Static("", id="lab-state")
-        with VerticalScroll(id="lab-body"):
-            yield Static("", id="lab-results")
-            yield Static("", id="lab-corrections")
-            yield Static("", id="lab-report")
-            yield Static("", id="lab-answers")
-        yield ClinicFooter()
-
-    def on_mount(self) -> None:
-        self.query_one("#lab-body").focus()
-
-    def on_screen_resume(self) -> None:
-        self.load()
-
-    def reload_after_sync(self) -> None:
-        self.load()
-
-    @work(thread=True, exclusive=True, group="lab-page")
-    def load(self) -> None:
-        from clinic_tui.domain.problems import DomainError
-
-        try:
-            detail = self.clinic_store.lab.detail(self.record_id)
-        except DomainError as gone:
-            show_from_worker(self, self._gone, gone.message)
-            return
-        show_from_worker(self, self._show, detail)
-
-    def _gone(self, message: str) -> None:
-        self.detail = None
-        self.query_one("#lab-state", Static).update(message)
-
-    def _show(self, detail) -> None:
-        self.detail = detail
+    def show(self, detail) -> None:
         self.query_one("#lab-state", Static).update(state_text(detail))
         self.query_one("#lab-results", Static).update(results_table(detail))
         corrections = corrections_text(detail)
@@ -202,32 +151,14 @@ class LabOrderScreen(ClinicScreen):
         answers = answers_text(detail)
         answers.rstrip()
         self.query_one("#lab-answers", Static).update(answers)
-        self.refresh_bindings()
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if self.detail is None:
-            return action not in ("cancel_order", "recollect", "acknowledge")
-        if action == "cancel_order":
-            return self.detail.can_cancel
-        if action == "recollect":
-            return self.detail.can_recollect
-        if action == "acknowledge":
-            return self.detail.needs_critical_ack
-        return True
 
     def action_cancel_order(self) -> None:
         if self.detail is None:
             return
-        from clinic_tui.screens.confirm import ConfirmScreen
-
         question = _("Cancel lab order {number} for {patient}?").format(
             number=self.detail.order.order_no, patient=self.detail.order.patient_name
         )
-        self.app.push_screen(ConfirmScreen(question), callback=self._cancel_answered)
-
-    def _cancel_answered(self, yes: bool | None) -> None:
-        if yes:
-            self._move(self.clinic_store.lab.cancel, _("Lab order cancelled."))
+        self.confirm_move(question, self.clinic_store.lab.cancel, N_("Lab order cancelled."))
 
     def action_recollect(self) -> None:
         if self.detail is None:
@@ -258,22 +189,3 @@ class LabOrderScreen(ClinicScreen):
             self.notify(_("New specimen sent: it goes to the lab with the next sync."))
             self.app.post_message(DataChanged())
         self.load()
-
-    def action_acknowledge(self) -> None:
-        self._move(self.clinic_store.lab.acknowledge_critical, _("Critical value acknowledged."))
-
-    def _move(self, action, done: str) -> None:
-        from clinic_tui.domain.problems import DomainError
-
-        try:
-            action(self.record_id, user_id=self.clinic_app.user_id)
-        except DomainError as refused:
-            self.notify(refused.message, severity="error", timeout=8)
-            self.load()
-            return
-        self.notify(done)
-        self.app.post_message(DataChanged())
-        self.load()
-
-    def action_back(self) -> None:
-        self.dismiss()

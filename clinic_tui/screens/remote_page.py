@@ -8,23 +8,12 @@ is allowed is domain.remote's decision, made again in the data layer when it is 
 from __future__ import annotations
 
 from rich.text import Text
-from textual import work
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from clinic_tui import clock
 from clinic_tui.i18n import N_, _
-from clinic_tui.messages import DataChanged
-from clinic_tui.screens.base import ClinicScreen
-from clinic_tui.widgets.app_header import AppHeader
-from clinic_tui.widgets.footer import ClinicFooter
-from clinic_tui.widgets.from_worker import show_from_worker
-
-
-def _when(value) -> str:
-    return clock.local(value).strftime("%Y-%m-%d %H:%M") if value else ""
+from clinic_tui.screens.request_page import RequestPageScreen, critical_line
+from clinic_tui.screens.request_page import when as _when
 
 
 def state_text(detail) -> Text:
@@ -40,15 +29,7 @@ def state_text(detail) -> Text:
         f"\n{r.patient_name}  "
         + _("asked {at} by {doctor}").format(at=_when(r.requested_at), doctor=r.requesting_doctor or "")
     )
-    if detail.needs_critical_ack:
-        text.append("\n" + _("CRITICAL VALUE: acknowledge it (F9)"), style="bold white on red")
-    elif r.critical_ack_at:
-        text.append(
-            "\n"
-            + _("Critical value acknowledged by {name} at {at}").format(
-                name=r.critical_ack_by or "", at=_when(r.critical_ack_at)
-            )
-        )
+    critical_line(text, detail.needs_critical_ack, r, _("CRITICAL VALUE: acknowledge it (F9)"))
     return text
 
 
@@ -148,7 +129,7 @@ def attachments_text(detail) -> Text:
     return text
 
 
-class RemoteRequestScreen(ClinicScreen):
+class RemoteRequestScreen(RequestPageScreen):
     CSS_PATH = "remote_page.tcss"
     BINDINGS = [
         Binding("f7", "withdraw", N_("Withdraw"), id="remote.withdraw"),
@@ -156,48 +137,15 @@ class RemoteRequestScreen(ClinicScreen):
         Binding("f9", "acknowledge", N_("Acknowledge critical"), id="remote.ack"),
         Binding("escape", "back", N_("Back"), id="remote.back"),
     ]
+    part = "remote"
+    parts = ("answers", "report", "request", "attachments")
+    offered_when = {"withdraw": "can_withdraw", "mark_read": "can_mark_read", "acknowledge": "needs_critical_ack"}
 
-    def __init__(self, record_id: str):
-        super().__init__()
-        self.record_id = record_id
-        self.detail = None
+    @property
+    def feature(self):
+        return self.clinic_store.remote
 
-    def compose(self) -> ComposeResult:
-        yield AppHeader()
-        yield Static("", id="remote-state")
-        with VerticalScroll(id="remote-body"):
-            yield Static("", id="remote-answers")
-            yield Static("", id="remote-report")
-            yield Static("", id="remote-request")
-            yield Static("", id="remote-attachments")
-        yield ClinicFooter()
-
-    def on_mount(self) -> None:
-        self.query_one("#remote-body").focus()
-
-    def on_screen_resume(self) -> None:
-        self.load()
-
-    def reload_after_sync(self) -> None:
-        self.load()
-
-    @work(thread=True, exclusive=True, group="remote-page")
-    def load(self) -> None:
-        from clinic_tui.domain.problems import DomainError
-
-        try:
-            detail = self.clinic_store.remote.detail(self.record_id)
-        except DomainError as gone:
-            show_from_worker(self, self._gone, gone.message)
-            return
-        show_from_worker(self, self._show, detail)
-
-    def _gone(self, message: str) -> None:
-        self.detail = None
-        self.query_one("#remote-state", Static).update(message)
-
-    def _show(self, detail) -> None:
-        self.detail = detail
+    def show(self, detail) -> None:
         self.query_one("#remote-state", Static).update(state_text(detail))
         for where, text in (
             ("#remote-answers", answers_text(detail)),
@@ -208,54 +156,16 @@ class RemoteRequestScreen(ClinicScreen):
             text.rstrip()  # a last newline would draw an empty line before the next part
             self.query_one(where, Static).update(text)
         self.query_one("#remote-attachments", Static).display = bool(detail.attachments)
-        self.refresh_bindings()
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # The footer offers only what the rules allow now; the data layer checks again.
-        if self.detail is None:
-            return action not in ("withdraw", "mark_read", "acknowledge")
-        if action == "withdraw":
-            return self.detail.can_withdraw
-        if action == "mark_read":
-            return self.detail.can_mark_read
-        if action == "acknowledge":
-            return self.detail.needs_critical_ack
-        return True
 
     # --- actions
 
     def action_withdraw(self) -> None:
         if self.detail is None:
             return
-        from clinic_tui.screens.confirm import ConfirmScreen
-
         question = _("Withdraw remote request {number} for {patient}?").format(
             number=self.detail.request.request_no, patient=self.detail.request.patient_name
         )
-        self.app.push_screen(ConfirmScreen(question), callback=self._withdraw_answered)
-
-    def _withdraw_answered(self, yes: bool | None) -> None:
-        if yes:
-            self._move(self.clinic_store.remote.withdraw, _("Remote request withdrawn."))
+        self.confirm_move(question, self.clinic_store.remote.withdraw, N_("Remote request withdrawn."))
 
     def action_mark_read(self) -> None:
-        self._move(self.clinic_store.remote.mark_read, _("Report marked read."))
-
-    def action_acknowledge(self) -> None:
-        self._move(self.clinic_store.remote.acknowledge_critical, _("Critical value acknowledged."))
-
-    def _move(self, action, done: str) -> None:
-        from clinic_tui.domain.problems import DomainError
-
-        try:
-            action(self.record_id, user_id=self.clinic_app.user_id)
-        except DomainError as refused:
-            self.notify(refused.message, severity="error", timeout=8)
-            self.load()
-            return
-        self.notify(done)
-        self.app.post_message(DataChanged())
-        self.load()
-
-    def action_back(self) -> None:
-        self.dismiss()
+        self.make_move(self.clinic_store.remote.mark_read, N_("Report marked read."))
