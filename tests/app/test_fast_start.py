@@ -10,12 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from pilot_helpers import sign_in, wait_for
+from pilot_helpers import login_shown, sign_in, wait_for
 
 from clinic_tui.app import ClinicApp
 from clinic_tui.config import EXAMPLE_DATABASE, Settings
 from clinic_tui.data.sqlite_file import DatabaseError
-from clinic_tui.data.startup import CLEAN_EXIT_KEY, mark_clean_exit, open_as_is, prepare_database
+from clinic_tui.data.startup import CLEAN_EXIT_KEY, clear_clean_exit, mark_clean_exit, open_as_is, prepare_database
 from clinic_tui.screens.residents import ResidentsScreen
 
 
@@ -49,6 +49,72 @@ def test_an_ordinary_start_takes_the_database_as_it_is_and_clears_the_clean_exit
     assert open_as_is(settings) == settings.database
     assert not _marker_present(settings.database)  # a crash from now on gets the full check next time
     assert open_as_is(settings) is None  # that session has not ended cleanly
+
+
+def test_the_quick_path_can_leave_the_marker_to_the_app(tmp_path: Path):
+    """The app clears the marker itself once the login screen is up: the checks write nothing."""
+    settings = _quit_cleanly_before(tmp_path)
+    assert open_as_is(settings, clear_marker=False) == settings.database
+    assert _marker_present(settings.database)
+    clear_clean_exit(settings.database)
+    assert not _marker_present(settings.database)
+    assert open_as_is(settings) is None  # as after a session that has not ended cleanly
+
+
+async def test_an_ordinary_start_clears_the_marker_while_the_login_screen_is_shown(tmp_path: Path, monkeypatch):
+    """Not on the way to the dashboard (its fsyncs wait on the disk), but before anyone signs in."""
+    cleared_with: list[str] = []
+    real_clear = clear_clean_exit
+
+    def clear(path: Path) -> None:
+        cleared_with.append(type(app.screen).__name__)
+        real_clear(path)
+
+    monkeypatch.setattr("clinic_tui.data.startup.clear_clean_exit", clear)
+    settings = _quit_cleanly_before(tmp_path)
+    app = ClinicApp(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: login_shown(app))
+        await wait_for(pilot, lambda: app.marker_cleared.is_set())
+        assert cleared_with == ["LoginScreen"]
+        assert not _marker_present(settings.database)  # a crash from now on gets the full check next time
+        await sign_in(app, pilot)
+    assert cleared_with == ["LoginScreen"]
+
+
+def test_a_clean_exit_is_marked_after_the_session_cleared_the_marker(tmp_path: Path, monkeypatch):
+    """run_app waits for the session's clearing before it marks the clean exit, never the reverse."""
+    import threading
+
+    from clinic_tui import app as app_module
+
+    settings = _quit_cleanly_before(tmp_path)
+    order: list[str] = []
+    may_clear = threading.Event()
+    real_clear = clear_clean_exit
+
+    def slow_clear(path: Path) -> None:
+        may_clear.wait(5)  # still clearing when the app has quit
+        order.append("cleared")
+        real_clear(path)
+
+    def run(self, *args, **kwargs):  # the doctor quits as soon as the database is open
+        async def quit_at_once(pilot) -> None:
+            await wait_for(pilot, lambda: self.store is not None)
+            self.exit()
+            threading.Timer(0.2, may_clear.set).start()
+
+        return app_module.App.run(self, headless=True, size=(80, 24), auto_pilot=quit_at_once)
+
+    from clinic_tui.data import startup  # run_app imports it where it is used: patched at its source
+
+    real_mark_clean_exit = startup.mark_clean_exit
+    monkeypatch.setattr(startup, "clear_clean_exit", slow_clear)
+    monkeypatch.setattr(startup, "mark_clean_exit", lambda path: (order.append("marked"), real_mark_clean_exit(path)))
+    monkeypatch.setattr(ClinicApp, "run", run)
+    assert app_module.run_app(settings) == 0
+    assert order == ["cleared", "marked"]
+    assert _marker_present(settings.database)
 
 
 @pytest.mark.parametrize(
