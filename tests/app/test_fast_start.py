@@ -365,3 +365,32 @@ def test_names_read_differently_by_this_version_get_their_keys_made_again(tmp_pa
     assert keys == ("abudureheman", "abdrhm") and others == 0
     mark_clean_exit(db)
     assert open_as_is(settings) == db  # the next ordinary start is quick again
+
+
+async def test_the_footers_keys_are_styled_once_not_again_for_their_compact_style(tmp_path: Path, monkeypatch):
+    """Textual's footer keys take the compact style through a data binding after they mount, each
+    then restyled alone (widgets/footer.py): ours are made compact, so none is restyled on the way
+    from the sign-in to the first search, and they still show in the compact style."""
+    from textual.dom import DOMNode
+    from textual.widgets._footer import FooterKey
+
+    restyled: list[str] = []
+    real = DOMNode.update_node_styles
+
+    def update_node_styles(node, *args, **kwargs):
+        if isinstance(node, FooterKey):
+            restyled.append(node.key)
+        return real(node, *args, **kwargs)
+
+    monkeypatch.setattr(DOMNode, "update_node_styles", update_node_styles)
+    app = ClinicApp(_quit_cleanly_before(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        await wait_for(pilot, lambda: app.screen.data is not None)
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResidentsScreen))
+        await pilot.press("w", "j")
+        await wait_for(pilot, lambda: app.screen.query_one("#results").row_count > 0)
+        keys = list(app.screen.query(FooterKey))
+        assert keys and all(key.compact and key.has_class("-compact") for key in keys)
+    assert restyled == []
