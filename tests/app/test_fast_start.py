@@ -394,3 +394,53 @@ async def test_the_footers_keys_are_styled_once_not_again_for_their_compact_styl
         keys = list(app.screen.query(FooterKey))
         assert keys and all(key.compact and key.has_class("-compact") for key in keys)
     assert restyled == []
+
+
+async def test_results_of_a_query_typed_over_are_not_painted(tmp_path: Path):
+    """The results of "w", arriving after "wj" was typed, are dropped: the list shows only what
+    answers the box, and the search for "wj" fills it."""
+    import threading
+
+    from textual import events
+
+    app = ClinicApp(_quit_cleanly_before(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        await wait_for(pilot, lambda: app.screen.data is not None)
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResidentsScreen) and app.focused is not None)
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.shown_query == "")
+        residents = app.opened_store.residents
+        real_search = residents.search
+        searching_w, second_typed = threading.Event(), threading.Event()
+
+        def search(query, **kwargs):
+            if query == "w":  # still searching when "j" arrives
+                searching_w.set()
+                second_typed.wait(5)
+            return real_search(query, **kwargs)
+
+        residents.search = search
+        shown: list[tuple[str | None, str | None]] = []
+        real_show = screen._show
+
+        def show(hits, query=None):
+            real_show(hits, query)
+            shown.append((query, screen.shown_query))
+
+        screen._show = show
+
+        def type_key(key: str) -> None:  # as a terminal sends it
+            event = events.Key(key, key)
+            event.set_sender(app)
+            app._driver.send_message(event)
+
+        type_key("w")
+        await wait_for(pilot, searching_w.is_set)
+        type_key("j")
+        await wait_for(pilot, lambda: screen.query_text == "wj")
+        second_typed.set()
+        await wait_for(pilot, lambda: len(shown) == 2)
+        assert sorted(shown) == [("w", "wj"), ("wj", "wj")] or sorted(shown) == [("w", ""), ("wj", "wj")]
+        assert screen.shown_query == "wj" and screen.query_one("#results").row_count > 0
