@@ -444,3 +444,19 @@ async def test_results_of_a_query_typed_over_are_not_painted(tmp_path: Path):
         await wait_for(pilot, lambda: len(shown) == 2)
         assert sorted(shown) == [("w", "wj"), ("wj", "wj")] or sorted(shown) == [("w", ""), ("wj", "wj")]
         assert screen.shown_query == "wj" and screen.query_one("#results").row_count > 0
+
+
+def test_a_compact_typing_input_is_compact_without_styling_it_before_it_mounts(monkeypatch):
+    """Each field of a form is a compact TypingInput: made compact without the early restyle that
+    Input's own compact setting does in __init__ (widgets/form.py)."""
+    from textual.dom import DOMNode
+
+    from clinic_tui.widgets.form import TypingInput
+
+    restyled: list[DOMNode] = []
+    monkeypatch.setattr(DOMNode, "update_node_styles", lambda node, *a, **k: restyled.append(node))
+    field = TypingInput(compact=True)
+    assert field.compact and field.has_class("-textual-compact")
+    plain = TypingInput()
+    assert not plain.compact and not plain.has_class("-textual-compact")
+    assert restyled == []
