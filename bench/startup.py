@@ -194,11 +194,18 @@ async def _drive_to_dashboard_and_search(pilot) -> None:
     await _until(lambda: _screen_is(app, "LoginScreen"))
     login = app.screen
     without_pin = next(i for i, member in enumerate(login.staff.values()) if not member.has_pin)
-    # Pilot's press for the sign-in (the login screen takes keys once its list is ready), not
-    # awaited: its wait for an idle CPU must not hold back the keys sent once the dashboard is up.
-    import asyncio
-
-    signing_in = asyncio.ensure_future(pilot.press(*["down"] * without_pin, "enter"))
+    # The sign-in's keys as a terminal sends them, once the staff list has the cursor. Until
+    # 2026-12-03 they went by Pilot's press, which after each key sleeps until the process has been
+    # idle for a 20 ms tick, twice: the app sat idle about 40 ms per Down before the Enter was
+    # sent, counted in (d) and beyond (the wall-clock time of (d) above its CPU time, which the
+    # stack floor does not show).
+    await _until(lambda: login.is_mounted and app.focused is not None and app.focused.id == "login-staff")
+    staff_list = app.focused
+    _keys(app, *["down"] * without_pin)
+    # Enter once the highlight is there, as a person presses it: the login screen takes Enter the
+    # moment it arrives (a priority binding), ahead of a Down still queued for the list.
+    await _until(lambda: staff_list.highlighted == without_pin)
+    _keys(app, "enter")
     await _until(lambda: _DASHBOARD_PAINTED)
 
     if not _screen_is(app, "DashboardScreen"):  # unsaved forms offered back: later
@@ -225,7 +232,6 @@ async def _drive_to_dashboard_and_search(pilot) -> None:
     )
     await _painted(app.screen)
     _report("form", title=str(app.screen.query_one(".form-title").render()))
-    await signing_in
     app.exit()
 
 

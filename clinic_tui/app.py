@@ -6,6 +6,7 @@ the shell quickly even while the database is being upgraded or backed up.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from functools import partial
 from typing import TYPE_CHECKING, Any, cast
@@ -114,6 +115,9 @@ class ClinicApp(App):
         self._warming_up = False  # the ORM's background load has been started
         self._warm_up_timer: Timer | None = None  # starts it once the keys pause (warm_up_when_idle)
         self._sync_marks: tuple[int, int] | None = None  # Store.sync_marks as last seen
+        # Set once this session's clean_exit marker is cleared (or needs no clearing): a clean
+        # exit's marker must come after it (run_app).
+        self.marker_cleared = threading.Event()
         translate_bindings(self)
 
     @property
@@ -143,7 +147,7 @@ class ClinicApp(App):
 
         try:
             # Most starts have nothing to prepare: then SQLAlchemy loads only after the dashboard.
-            path = open_as_is(self.settings)
+            path = open_as_is(self.settings, clear_marker=False)  # cleared below, off the way in
             if path is not None:
                 store = Store(path)
             else:
@@ -157,12 +161,23 @@ class ClinicApp(App):
                     self.call_from_thread(
                         self.notify, describe_rejected_backup(opened.rejected_backup), severity="error", timeout=120
                     )
+                self.marker_cleared.set()  # prepare_database has cleared it
         except DatabaseError as exc:
+            self.marker_cleared.set()  # nothing opened: nothing to clear, no clean exit to mark
             self.call_from_thread(self._show_problem, describe_database_error(exc))
             return
         clinic = store.clinic()
         staff = store.staff()
         self.call_from_thread(self._database_ready, store, store.drafts, clinic, staff)
+        if not self.marker_cleared.is_set():
+            # The login screen is up; the write's fsyncs wait on the disk here, not on the way to
+            # the dashboard (data/startup.open_as_is says why this order is safe).
+            from clinic_tui.data.startup import clear_clean_exit
+
+            try:
+                clear_clean_exit(store.path)
+            finally:
+                self.marker_cleared.set()
 
     def _show_problem(self, message: str) -> None:
         self.query_one("#loading", Static).update(message)
@@ -531,6 +546,7 @@ def run_app(settings: Settings) -> int:
     if app.store is not None and app.return_code == 0:
         from clinic_tui.data.startup import mark_clean_exit
 
+        app.marker_cleared.wait(timeout=10)  # the session's clearing first, then the clean exit's mark
         mark_clean_exit(app.store.path)  # the next start may skip reading the whole file
     return app.return_code or 0
 

@@ -99,11 +99,25 @@ def mark_clean_exit(path: Path) -> None:
     _set_clean_exit(path, True)
 
 
-def open_as_is(settings: Settings) -> Path | None:
+def clear_clean_exit(path: Path) -> None:
+    """From now until this session ends normally, a crash makes the next start check every page."""
+    _set_clean_exit(path, False)
+
+
+def open_as_is(settings: Settings, *, clear_marker: bool = True) -> Path | None:
     """The database, when it can be used as it is, for an app session; None when it needs
     preparing (``prepare_database``): new, not quit cleanly, its full check due, an older schema,
     changed diagnosis lists, or no backup made today. Raises DatabaseError for a file that cannot
-    be used (empty, truncated, foreign, damaged header, locked, read-only)."""
+    be used (empty, truncated, foreign, damaged header, locked, read-only).
+
+    ``clear_marker``: remove the ``clean_exit`` marker in the same transaction as the checks. The
+    app passes False and calls ``clear_clean_exit`` itself once the login screen is up: that write
+    commits with an fsync and checkpoints the file as its connection closes (several fsyncs, 5 to
+    30 ms of waiting on the disk on the bench machine, more on an old PC's disk) that the way to the
+    dashboard need not wait for (issue 19). It is cleared while the login screen is shown, before
+    anyone has signed in, let alone saved anything; a crash in between loses one full check, not a
+    record. The write lock is still taken here (a locked or read-only file is refused as before);
+    a transaction that wrote nothing commits without touching the disk."""
     from clinic_tui.search.icd_catalog import BUILTIN_FINGERPRINT_KEY, builtin_fingerprint
 
     path = settings.database_path()
@@ -129,8 +143,8 @@ def open_as_is(settings: Settings) -> Path | None:
             return None  # prepare_database checks the whole file or reloads the lists
         if not name_keys_current(connection):
             return None  # prepare_database makes the residents' name keys again
-        # Until this session ends normally, in the same transaction as the checks above.
-        connection.execute("DELETE FROM app_setting WHERE key = ?", (CLEAN_EXIT_KEY,))
+        if clear_marker:  # until this session ends normally, in the same transaction as the checks
+            connection.execute("DELETE FROM app_setting WHERE key = ?", (CLEAN_EXIT_KEY,))
     return path
 
 

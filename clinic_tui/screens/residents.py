@@ -121,6 +121,11 @@ class ResidentsScreen(ClinicScreen):
         show_from_worker(self, self._show, hits, query)
 
     def _show(self, hits, query: str | None = None) -> None:
+        if query is not None and query != self.query_text:
+            # Typed on meanwhile ("z" of "zw"): the search for what is in the box now comes next
+            # (run_search is exclusive, so it was started after this one); filling and painting
+            # the list for a query no longer shown would only hold it up (issue 19).
+            return
         from clinic_tui.domain.codes import SEX
         from clinic_tui.domain.idnumber import mask_citizen_id
 

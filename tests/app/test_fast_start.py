@@ -10,12 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from pilot_helpers import sign_in, wait_for
+from pilot_helpers import login_shown, sign_in, wait_for
 
 from clinic_tui.app import ClinicApp
 from clinic_tui.config import EXAMPLE_DATABASE, Settings
 from clinic_tui.data.sqlite_file import DatabaseError
-from clinic_tui.data.startup import CLEAN_EXIT_KEY, mark_clean_exit, open_as_is, prepare_database
+from clinic_tui.data.startup import CLEAN_EXIT_KEY, clear_clean_exit, mark_clean_exit, open_as_is, prepare_database
 from clinic_tui.screens.residents import ResidentsScreen
 
 
@@ -49,6 +49,72 @@ def test_an_ordinary_start_takes_the_database_as_it_is_and_clears_the_clean_exit
     assert open_as_is(settings) == settings.database
     assert not _marker_present(settings.database)  # a crash from now on gets the full check next time
     assert open_as_is(settings) is None  # that session has not ended cleanly
+
+
+def test_the_quick_path_can_leave_the_marker_to_the_app(tmp_path: Path):
+    """The app clears the marker itself once the login screen is up: the checks write nothing."""
+    settings = _quit_cleanly_before(tmp_path)
+    assert open_as_is(settings, clear_marker=False) == settings.database
+    assert _marker_present(settings.database)
+    clear_clean_exit(settings.database)
+    assert not _marker_present(settings.database)
+    assert open_as_is(settings) is None  # as after a session that has not ended cleanly
+
+
+async def test_an_ordinary_start_clears_the_marker_while_the_login_screen_is_shown(tmp_path: Path, monkeypatch):
+    """Not on the way to the dashboard (its fsyncs wait on the disk), but before anyone signs in."""
+    cleared_with: list[str] = []
+    real_clear = clear_clean_exit
+
+    def clear(path: Path) -> None:
+        cleared_with.append(type(app.screen).__name__)
+        real_clear(path)
+
+    monkeypatch.setattr("clinic_tui.data.startup.clear_clean_exit", clear)
+    settings = _quit_cleanly_before(tmp_path)
+    app = ClinicApp(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: login_shown(app))
+        await wait_for(pilot, lambda: app.marker_cleared.is_set())
+        assert cleared_with == ["LoginScreen"]
+        assert not _marker_present(settings.database)  # a crash from now on gets the full check next time
+        await sign_in(app, pilot)
+    assert cleared_with == ["LoginScreen"]
+
+
+def test_a_clean_exit_is_marked_after_the_session_cleared_the_marker(tmp_path: Path, monkeypatch):
+    """run_app waits for the session's clearing before it marks the clean exit, never the reverse."""
+    import threading
+
+    from clinic_tui import app as app_module
+
+    settings = _quit_cleanly_before(tmp_path)
+    order: list[str] = []
+    may_clear = threading.Event()
+    real_clear = clear_clean_exit
+
+    def slow_clear(path: Path) -> None:
+        may_clear.wait(5)  # still clearing when the app has quit
+        order.append("cleared")
+        real_clear(path)
+
+    def run(self, *args, **kwargs):  # the doctor quits as soon as the database is open
+        async def quit_at_once(pilot) -> None:
+            await wait_for(pilot, lambda: self.store is not None)
+            self.exit()
+            threading.Timer(0.2, may_clear.set).start()
+
+        return app_module.App.run(self, headless=True, size=(80, 24), auto_pilot=quit_at_once)
+
+    from clinic_tui.data import startup  # run_app imports it where it is used: patched at its source
+
+    real_mark_clean_exit = startup.mark_clean_exit
+    monkeypatch.setattr(startup, "clear_clean_exit", slow_clear)
+    monkeypatch.setattr(startup, "mark_clean_exit", lambda path: (order.append("marked"), real_mark_clean_exit(path)))
+    monkeypatch.setattr(ClinicApp, "run", run)
+    assert app_module.run_app(settings) == 0
+    assert order == ["cleared", "marked"]
+    assert _marker_present(settings.database)
 
 
 @pytest.mark.parametrize(
@@ -299,3 +365,98 @@ def test_names_read_differently_by_this_version_get_their_keys_made_again(tmp_pa
     assert keys == ("abudureheman", "abdrhm") and others == 0
     mark_clean_exit(db)
     assert open_as_is(settings) == db  # the next ordinary start is quick again
+
+
+async def test_the_footers_keys_are_styled_once_not_again_for_their_compact_style(tmp_path: Path, monkeypatch):
+    """Textual's footer keys take the compact style through a data binding after they mount, each
+    then restyled alone (widgets/footer.py): ours are made compact, so none is restyled on the way
+    from the sign-in to the first search, and they still show in the compact style."""
+    from textual.dom import DOMNode
+    from textual.widgets._footer import FooterKey
+
+    restyled: list[str] = []
+    real = DOMNode.update_node_styles
+
+    def update_node_styles(node, *args, **kwargs):
+        if isinstance(node, FooterKey):
+            restyled.append(node.key)
+        return real(node, *args, **kwargs)
+
+    monkeypatch.setattr(DOMNode, "update_node_styles", update_node_styles)
+    app = ClinicApp(_quit_cleanly_before(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        await wait_for(pilot, lambda: app.screen.data is not None)
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResidentsScreen))
+        await pilot.press("w", "j")
+        await wait_for(pilot, lambda: app.screen.query_one("#results").row_count > 0)
+        keys = list(app.screen.query(FooterKey))
+        assert keys and all(key.compact and key.has_class("-compact") for key in keys)
+    assert restyled == []
+
+
+async def test_results_of_a_query_typed_over_are_not_painted(tmp_path: Path):
+    """The results of "w", arriving after "wj" was typed, are dropped: the list shows only what
+    answers the box, and the search for "wj" fills it."""
+    import threading
+
+    from textual import events
+
+    app = ClinicApp(_quit_cleanly_before(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        await wait_for(pilot, lambda: app.screen.data is not None)
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: isinstance(app.screen, ResidentsScreen) and app.focused is not None)
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.shown_query == "")
+        residents = app.opened_store.residents
+        real_search = residents.search
+        searching_w, second_typed = threading.Event(), threading.Event()
+
+        def search(query, **kwargs):
+            if query == "w":  # still searching when "j" arrives
+                searching_w.set()
+                second_typed.wait(5)
+            return real_search(query, **kwargs)
+
+        residents.search = search
+        shown: list[tuple[str | None, str | None]] = []
+        real_show = screen._show
+
+        def show(hits, query=None):
+            real_show(hits, query)
+            shown.append((query, screen.shown_query))
+
+        screen._show = show
+
+        def type_key(key: str) -> None:  # as a terminal sends it
+            event = events.Key(key, key)
+            event.set_sender(app)
+            app._driver.send_message(event)
+
+        type_key("w")
+        await wait_for(pilot, searching_w.is_set)
+        type_key("j")
+        await wait_for(pilot, lambda: screen.query_text == "wj")
+        second_typed.set()
+        await wait_for(pilot, lambda: len(shown) == 2)
+        assert sorted(shown) == [("w", "wj"), ("wj", "wj")] or sorted(shown) == [("w", ""), ("wj", "wj")]
+        assert screen.shown_query == "wj" and screen.query_one("#results").row_count > 0
+
+
+def test_a_compact_typing_input_is_compact_without_styling_it_before_it_mounts(monkeypatch):
+    """Each field of a form is a compact TypingInput: made compact without the early restyle that
+    Input's own compact setting does in __init__ (widgets/form.py)."""
+    from textual.dom import DOMNode
+
+    from clinic_tui.widgets.form import TypingInput
+
+    restyled: list[DOMNode] = []
+    monkeypatch.setattr(DOMNode, "update_node_styles", lambda node, *a, **k: restyled.append(node))
+    field = TypingInput(compact=True)
+    assert field.compact and field.has_class("-textual-compact")
+    plain = TypingInput()
+    assert not plain.compact and not plain.has_class("-textual-compact")
+    assert restyled == []
