@@ -120,7 +120,7 @@ def _clinic_status(cursor: sqlite3.Cursor, referral_id: str, status: str) -> str
     return own[0] if own else "sent"  # the hospital answered it, so the clinic had sent it
 
 
-def build_batch(engine: Database, items: Iterable[OutboxItem]) -> tuple[list[OutboxItem], list[str]]:
+def build_batch(engine: Database, items: Iterable[OutboxItem]) -> tuple[list[OutboxItem], list[bytes]]:
     """The wire records of ``items`` as they are now (JSON texts, see ``wire_json``), with the
     revisions actually sent.
 
@@ -131,7 +131,7 @@ def build_batch(engine: Database, items: Iterable[OutboxItem]) -> tuple[list[Out
     for item in items:
         by_kind[item.kind].append(item)
     sent: list[OutboxItem] = []
-    records: list[str] = []
+    records: list[bytes] = []
     unsendable: list[tuple[str, str, int]] = []
     with reading(engine) as cursor:
         for kind, group in by_kind.items():
@@ -159,7 +159,7 @@ def build_batch(engine: Database, items: Iterable[OutboxItem]) -> tuple[list[Out
     return sent, records
 
 
-def _with_clinic_status(cursor: sqlite3.Cursor, record: str) -> str:
+def _with_clinic_status(cursor: sqlite3.Cursor, record: bytes) -> bytes:
     """A referral goes out with the status the clinic set (the hub owns the hospital's moves)."""
     from pydantic_core import from_json, to_json  # referrals only: an empty sync never loads it
 
@@ -168,7 +168,7 @@ def _with_clinic_status(cursor: sqlite3.Cursor, record: str) -> str:
     if status == parsed["data"]["status"]:
         return record
     parsed["data"]["status"] = status
-    return to_json(parsed).decode()
+    return to_json(parsed)
 
 
 # --- the hub's answers ----------------------------------------------------------------------------------

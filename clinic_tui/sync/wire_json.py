@@ -57,7 +57,7 @@ def _value(column: str) -> tuple[str, str]:
 
 @cache
 def record_select(kind: str) -> str:
-    """``SELECT id, revision, origin, <wire record as JSON> FROM <table> WHERE id IN `` (the list
+    """``SELECT id, revision, origin, <wire record as JSON, UTF-8 bytes> FROM <table> WHERE id IN `` (the list
     of ids to follow). ``origin`` is "clinic" for kinds that have no origin column."""
     table = SYNCED_TABLES[kind]
     data = ", ".join(f"'{name}', {value}" for name, value in map(_value, table.columns.split()))
@@ -66,4 +66,6 @@ def record_select(kind: str) -> str:
         f"'deleted', {_boolean('deleted')}, 'data', json_object({data}))"
     )
     origin = "origin" if table.origin else "'clinic'"
-    return f"SELECT id, revision, {origin}, {record} FROM {table.table} WHERE id IN "
+    # As UTF-8 bytes (the database's encoding): read as text, each record was decoded into a str
+    # only to be encoded back for the body, about a sixth of the client's work per batch.
+    return f"SELECT id, revision, {origin}, CAST({record} AS BLOB) FROM {table.table} WHERE id IN "
