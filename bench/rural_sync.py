@@ -2,6 +2,11 @@
 
     .venv/bin/python bench/rural_sync.py                          # 200 and 1,500 records, 3 runs each
     .venv/bin/python bench/rural_sync.py --records 200 --kbit 100 --latency-ms 300 --repeat 5
+    .venv/bin/python bench/rural_sync.py --case day --records 200 --edits 20 --repeat 3
+
+``--case day --edits N``: a day whose records include N edits of earlier ones. With a hub of
+protocol revision 4 that is the same two exchanges as a day of new records (push, pull); a hub
+before it was asked its numbers first (docs/sync.md, "Exchanges").
 
 A day's work (and a week of offline work) of pending records is synced by ``clinic-tui sync`` with
 a real hub (``clinic-hub serve``, SQLite) through the fault proxy of the sync tests, throttled: at

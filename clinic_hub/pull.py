@@ -21,7 +21,15 @@ from clinic_hub.db import as_utc, reading
 from clinic_hub.errors import ApiError
 from clinic_hub.models import SyncRecord, table_of
 from clinic_hub.record_store import clinic_versions
-from clinic_tui.sync.wire import API_VERSION, KindSummary, PullChange, PullResponse, ReconcileResponse, record_set_hash
+from clinic_tui.sync.wire import (
+    API_VERSION,
+    PROTOCOL_REVISION,
+    KindSummary,
+    PullChange,
+    PullResponse,
+    ReconcileResponse,
+    record_set_hash,
+)
 
 _records = table_of(SyncRecord)
 
@@ -107,6 +115,7 @@ def pull(
         has_more=len(rows) > limit,
         epoch=epoch,
         reconcile=numbers,
+        protocol_revision=PROTOCOL_REVISION,
     )
 
 

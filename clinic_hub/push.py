@@ -23,7 +23,7 @@ from pydantic_core import to_json
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from clinic_hub import audit, body, changes, limits, push_answer
+from clinic_hub import audit, body, changes, limits, push_answer, same_revision
 from clinic_hub.accounts import Principal
 from clinic_hub.db import utcnow
 from clinic_hub.errors import ApiError, safe_validation_errors
@@ -44,7 +44,7 @@ from clinic_hub.record_store import RecordWriter, StoredVersion, stored_versions
 from clinic_hub.referral_intake import INTERPRETERS as REFERRAL_INTERPRETERS
 from clinic_hub.referral_intake import Outcome, RecordRejected
 from clinic_hub.remote_intake import INTERPRETERS as REMOTE_INTERPRETERS
-from clinic_tui.sync.wire import CLINIC_KINDS, USER
+from clinic_tui.sync.wire import CLINIC_KINDS, REVISION_TAKEN, USER
 
 log = logging.getLogger("clinic_hub.push")
 _batches = table_of(PushBatch)
@@ -294,6 +294,27 @@ def _precheck(clinic: Principal, rec: Incoming, existing: StoredVersion | None) 
     return None
 
 
+# --- protocol revision 4: the same revision, another version (same_revision) -----------------------
+def _same_revision(answer: dict[str, Any] | None, rec: Incoming) -> bool:
+    """A "duplicate" of exactly the revision the hub holds (an older one names the newer)."""
+    return answer is not None and answer["status"] == "duplicate" and answer["hub_revision"] == rec.revision
+
+
+def _mark_taken(conn: Connection, same: list[tuple[int, Incoming]], answers: list[dict[str, Any] | None]) -> None:
+    """Those of ``same`` whose stored version is another one are answered ``revision_taken``."""
+    if not same:
+        return
+    taken = same_revision.taken(conn, [rec for _, rec in same])
+    for index, rec in same:
+        if rec.id_text in taken:
+            answers[index] = _taken(rec)
+
+
+def _taken(rec: Incoming) -> dict[str, Any]:
+    # "duplicate": a client before revision 4 reads it as it always did (it compares first).
+    return _answer(rec.id_text, rec.kind, rec.revision, "duplicate", REVISION_TAKEN, hub_revision=rec.revision)
+
+
 def _process(conn: Connection, clinic: Principal, checked: list[Incoming | dict[str, Any]]) -> list[dict[str, Any]]:
     now = utcnow()
     answers: list[dict[str, Any] | None] = [None] * len(checked)
@@ -317,6 +338,7 @@ def _process(conn: Connection, clinic: Principal, checked: list[Incoming | dict[
             one_by_one.append((index, rec))  # interpreted, or the same id twice in this batch
         else:
             (updates if rid in existing else inserts).append((index, rec))
+    _mark_taken(conn, [(index, rec) for index, rec in valid if _same_revision(answers[index], rec)], answers)
     if inserts or updates:
         try:
             with conn.begin_nested():
@@ -371,6 +393,8 @@ def _store_one_attempt(conn: Connection, clinic: Principal, rec: Incoming, now) 
             existing = stored_versions(conn, [rid], lock=True).get(rid)
             decided = _precheck(clinic, rec, existing)
             if decided is not None:
+                if _same_revision(decided, rec) and same_revision.taken(conn, [rec]):
+                    return _taken(rec)
                 return decided
             interpreter = INTERPRETERS.get(rec.kind)
             outcome = interpreter(conn, clinic, rec) if interpreter else Outcome("accepted")

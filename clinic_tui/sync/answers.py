@@ -86,6 +86,7 @@ class PullPage:
     has_more: bool
     epoch: str
     reconcile: HubNumbers | None = None
+    protocol_revision: int | None = None  # the hub's (protocol revision 4; absent before)
 
 
 def _field(document: dict[str, Any], name: str, kind: type | tuple[type, ...], *, optional: bool = False) -> Any:
@@ -170,4 +171,5 @@ def read_pull_page(content: bytes) -> PullPage:
         _field(document, "has_more", bool),
         _field(document, "epoch", str),
         None if numbers is None else read_numbers(numbers),
+        _field(document, "protocol_revision", int, optional=True),
     )

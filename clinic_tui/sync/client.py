@@ -163,6 +163,10 @@ class HubClient:
                 # network unencrypted (and reach the proxy's own loopback). Never proxied.
                 proxy = None
         self.base_url = base_url.rstrip("/")
+        # The hub's protocol revision as its latest push or pull answer named it (None: it named
+        # none, a hub before revision 3 for a push, before 4 for a pull). A sync keeps it with the
+        # hub's numbers: whether the next one may push an edit without comparing first.
+        self.protocol_revision: int | None = None
         self._http = httpx.Client(
             base_url=self.base_url + API_PREFIX,
             headers=headers,
@@ -203,7 +207,9 @@ class HubClient:
         headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
         if compact:
             headers["Prefer"] = COMPACT_PUSH
-        return self._read(read_push_answer, self._send("POST", "/sync/push", content=body, headers=headers))
+        answer = self._read(read_push_answer, self._send("POST", "/sync/push", content=body, headers=headers))
+        self.protocol_revision = answer.protocol_revision
+        return answer
 
     def pull(self, cursor: str | None, limit: int, *, with_reconcile: bool = False) -> PullPage:
         """A page of the hub's changes; ``with_reconcile`` asks the last page to carry the reconcile
@@ -219,7 +225,9 @@ class HubClient:
             if with_reconcile and exc.status == 422 and exc.code == "invalid_request":
                 raise OldHub("with_reconcile") from exc
             raise
-        return self._read(read_pull_page, response)
+        page = self._read(read_pull_page, response)
+        self.protocol_revision = page.protocol_revision
+        return page
 
     def own(self, kind: str, after: str | None, limit: int) -> OwnPage:
         """A page of this clinic's own records as the hub holds them (after a restore)."""

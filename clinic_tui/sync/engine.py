@@ -291,7 +291,9 @@ class _Run:
         self.tell("reconcile", 2, 2)
         if not mismatched:  # what the hub holds now: the next sync compares before it sends
             assert self.hub_numbers is not None  # read by mismatched_kinds
-            recovery.store_hub_numbers(self.engine, self.hub_numbers.epoch, self.hub_numbers.kinds)
+            recovery.store_hub_numbers(
+                self.engine, self.hub_numbers.epoch, self.hub_numbers.kinds, self.client.protocol_revision
+            )
         rejected, first_reason = state.rejected_summary(self.engine)
         return Receipt(
             confirmed=confirmed,
@@ -354,12 +356,13 @@ def _sync(
     cancel: threading.Event | None,
 ) -> None:
     # Exchanges (docs/sync.md): an ordinary day is the push and one pull that brings the reconcile
-    # numbers too; the hub's numbers are asked before the push only when an edit could be shadowed.
+    # numbers too; the hub's numbers are asked before the push only when an edit could be shadowed
+    # and the hub, at the last clean sync, could not tell (before protocol revision 4).
     run = _Run(engine, client, settings, report, progress, cancel)
     if recovery.marked_restored(engine):  # db restore: take back before any edit is sent
         run.learn_epoch(_again_if_damaged(client.reconcile).epoch)
         run.take_back()
-    elif (stored := recovery.stored_hub_numbers(engine)) is None or state.compare_first(engine):
+    elif (stored := recovery.stored_hub_numbers(engine)) is None or state.compare_first(engine, stored):
         # (No numbers stored: this database never finished a clean sync with this hub.)
         # The hub knows what this clinic sent; its own counters may be older (a backup copied over
         # the file by hand). Compare before sending, so that no edit is answered "duplicate".
@@ -369,6 +372,7 @@ def _sync(
             run.take_back(changed)
     run.push_all()
     if report.behind and not run.recovered:  # restored by hand: the hub is ahead of this database
+        # (a "duplicate" naming a newer revision, or revision_taken: the same revision, another version)
         run.take_back()
     run.pull_all()
     if run.requeued:  # the pull named a new epoch: the hub was restored

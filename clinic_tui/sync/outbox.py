@@ -24,7 +24,7 @@ from clinic_tui.domain.referral import CLINIC_UP_STATUSES
 from clinic_tui.sync.local import Database, reading, writing
 from clinic_tui.sync.tables import SYNCED_TABLES
 from clinic_tui.sync.wire_json import record_select
-from clinic_tui.sync.wire_rules import confirmation_hash
+from clinic_tui.sync.wire_rules import REVISION_TAKEN, confirmation_hash
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -233,9 +233,12 @@ def apply_push_answers(
             params = json.dumps(result.params, ensure_ascii=False) if result.params else None
             rejected.append((result.code, result.message, params, *key))
             continue
-        if result.status == "duplicate" and (result.hub_revision or 0) > result.revision:
-            # The hub holds a newer revision than this clinic ever sent after it: the database was
-            # restored from a backup. The row stays for sync/recovery.py to sort out.
+        if result.status == "duplicate" and (
+            (result.hub_revision or 0) > result.revision or result.code == REVISION_TAKEN
+        ):
+            # The hub holds a newer revision than this clinic ever sent after it, or this revision
+            # as another version (protocol revision 4): the database was restored from a backup.
+            # The row stays for sync/recovery.py to sort out.
             counts.behind += 1
             continue
         setattr(counts, result.status, getattr(counts, result.status) + 1)

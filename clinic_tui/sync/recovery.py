@@ -39,7 +39,8 @@ from clinic_tui.sync.tables import SYNCED_TABLES
 if TYPE_CHECKING:
     from sqlmodel import Session, SQLModel
 
-HUB_NUMBERS_KEY = "hub_numbers"  # app_setting: per kind [count, hash] the hub held after the last clean sync
+HUB_NUMBERS_KEY = "hub_numbers"  # app_setting: per kind [count, hash] the hub held after the last clean sync,
+# and the hub's protocol revision then
 
 
 def stored_hub_numbers(engine: Database) -> dict[str, Any] | None:
@@ -49,8 +50,14 @@ def stored_hub_numbers(engine: Database) -> dict[str, Any] | None:
     return None if row is None else json.loads(row[0])
 
 
-def store_hub_numbers(engine: Database, epoch: str, kinds: dict[str, Any]) -> None:
-    value = json.dumps({"epoch": epoch, "kinds": {k: [v.count, v.hash] for k, v in sorted(kinds.items())}})
+def store_hub_numbers(
+    engine: Database, epoch: str, kinds: dict[str, Any], protocol_revision: int | None = None
+) -> None:
+    """``protocol_revision``: the hub's, as this sync's last answer named it (``state.compare_first``)."""
+    numbers: dict[str, Any] = {"epoch": epoch, "kinds": {k: [v.count, v.hash] for k, v in sorted(kinds.items())}}
+    if protocol_revision is not None:
+        numbers["protocol_revision"] = protocol_revision
+    value = json.dumps(numbers)
     with writing(engine) as cursor:
         cursor.execute(
             "INSERT INTO app_setting (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",

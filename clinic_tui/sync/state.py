@@ -28,7 +28,7 @@ from clinic_tui.sync.rejections import rejection_text
 from clinic_tui.sync.status import REACHED_HUB, SyncOutcome, SyncTrigger
 from clinic_tui.sync.tables import SYNCED_TABLES
 from clinic_tui.sync.texts import kind_label
-from clinic_tui.sync.wire_rules import CLINIC_KINDS, record_set_hash
+from clinic_tui.sync.wire_rules import CLINIC_KINDS, EDITS_CHECKED_FROM, record_set_hash
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -113,18 +113,23 @@ def store_pull_cursor(engine: Database, value: str, epoch: str) -> None:
         _store_cursor(cursor, value, epoch)
 
 
-def compare_first(engine: Database) -> bool:
+def compare_first(engine: Database, hub_numbers: dict[str, Any] | None = None) -> bool:
     """Whether a sync must ask the hub's numbers before it pushes (docs/sync.md, "Exchanges").
 
     Yes when this database has not synced with the hub (no epoch known yet), or when an edit of an
-    earlier record (revision above 1) waits: after a backup was copied over the file, such an edit
-    can carry a revision the hub already holds with other contents, and would be answered
-    "duplicate". A new record (revision 1, a new uuid) cannot be shadowed so, and a revision the
-    hub holds newer is answered "duplicate" naming it (the push's ``behind``), so an ordinary day
-    of new records needs no exchange before its push."""
+    earlier record (revision above 1) waits and the hub, at the last clean sync (``hub_numbers``,
+    ``recovery.stored_hub_numbers``), was older than protocol revision 4: after a backup was copied
+    over the file, such an edit can carry a revision the hub already holds with other contents,
+    and such a hub answers it "duplicate". A hub of revision 4 answers it ``revision_taken``
+    instead, which the push handles as it handles a "duplicate" naming a newer revision (the
+    push's ``behind``: take back, lift the edit above the hub's revision, send it again), so the
+    ordinary day needs no exchange before its push, edits or not. A new record (revision 1, a new
+    uuid) cannot be shadowed at all."""
     known = pull_cursor(engine)
     if known is None or not known.epoch:
         return True
+    if hub_numbers is not None and (hub_numbers.get("protocol_revision") or 0) >= EDITS_CHECKED_FROM:
+        return False
     with reading(engine) as cursor:
         edit = cursor.execute("SELECT 1 FROM outbox WHERE state = 'pending' AND revision > 1 LIMIT 1").fetchone()
     return edit is not None

@@ -109,6 +109,9 @@ from clinic_tui.sync.wire_rules import (
     RESIDENT as RESIDENT,
 )
 from clinic_tui.sync.wire_rules import (
+    REVISION_TAKEN as REVISION_TAKEN,
+)
+from clinic_tui.sync.wire_rules import (
     SERVICE_RECORD as SERVICE_RECORD,
 )
 from clinic_tui.sync.wire_rules import (
@@ -163,7 +166,9 @@ class RecordResult(WireModel):
     revision: int | None = None
     status: RecordStatus
     hub_revision: int | None = Field(None, description="The revision the hub holds (duplicate, conflict)")
-    code: str | None = Field(None, description="Machine code for rejected and conflict answers")
+    code: str | None = Field(
+        None, description="Machine code for rejected and conflict answers (and revision_taken, a duplicate)"
+    )
     message: str | None = Field(None, description="Readable reason, in the Accept-Language")
     params: dict[str, str] | None = Field(
         None, description="The values in the code's sentence (rejected, conflict), to say it again in another language"
@@ -226,6 +231,7 @@ class PullResponse(WireModel):
         description="Asked with with_reconcile=true (protocol revision 2): on the last page (has_more "
         "false), the numbers GET /sync/reconcile would answer, read in the same snapshot as the page",
     )
+    protocol_revision: int | None = Field(None, description="The hub's PROTOCOL_REVISION (absent before 4)")
 
 
 class OwnRecord(WireModel):

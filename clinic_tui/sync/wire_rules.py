@@ -20,7 +20,13 @@ API_VERSION = "1"
 # 3 = the compact push answer: asked with ``Prefer: return=minimal`` (COMPACT_PUSH), the plainly
 # confirmed records are answered by a count and a hash (``Confirmed``), the others one by one. A hub
 # before it ignores the header and answers per record, as it always did.
-PROTOCOL_REVISION = 3
+# 4 = a pushed edit whose revision the hub holds as another version (same revision, another
+# updated_at or tombstone flag: a backup was copied over the clinic's file) is answered
+# "duplicate" with the code REVISION_TAKEN, listed; a pull answer names the hub's revision. A
+# client that knows its hub has it needs no reconcile before a push that holds edits.
+PROTOCOL_REVISION = 4
+EDITS_CHECKED_FROM = 4  # the hub revision from which an edit cannot be lost as a "duplicate"
+REVISION_TAKEN = "revision_taken"  # the code of that answer
 COMPACT_PUSH = "return=minimal"  # the ``Prefer`` header's value (RFC 7240) asking for it
 API_PREFIX = "/api/v1"
 

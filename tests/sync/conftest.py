@@ -7,6 +7,7 @@ over real HTTP with ``clinic_tui.sync.engine.run_sync``. Nothing of either side 
 
 from __future__ import annotations
 
+import logging
 import shutil
 import socket
 import threading
@@ -183,3 +184,20 @@ def small_clinic(engine, clinic, doctor):
 
 def database_path(engine) -> Path:
     return Path(engine.url.database)
+
+
+@pytest.fixture
+def exchanges(caplog):
+    """The requests the hub served since the last call, from its own access log: (method, path)."""
+    caplog.set_level(logging.INFO, logger="clinic_hub.access")
+
+    def taken() -> list[tuple[str, str]]:
+        found = [
+            (r.fields["method"], r.fields["path"].removeprefix("/api/v1"))  # type: ignore[attr-defined]
+            for r in caplog.records
+            if r.name == "clinic_hub.access"
+        ]
+        caplog.clear()
+        return found
+
+    return taken

@@ -1,13 +1,11 @@
 """How many exchanges a sync takes (issue 19; docs/sync.md, "Exchanges"), counted in the real hub's
 own access log: the pull's last page brings the reconcile numbers (protocol revision 2), and the
-hub's numbers are asked before the push only when an edit could be shadowed. An older hub (which
+hub's numbers are asked before the push only on a first sync, or when an edit waits and the hub is
+older than protocol revision 4 (tests/sync/test_revision_taken.py). An older hub (which
 refuses the new parameter) and an older client (which never sends it) still sync completely."""
 
 from __future__ import annotations
 
-import logging
-
-import pytest
 from sqlalchemy import select
 
 from clinic_tui.data import records
@@ -20,26 +18,6 @@ from clinic_tui.sync.outbox import apply_push_answers, build_batch, pending_item
 from clinic_tui.sync.wire import PROTOCOL_REVISION
 
 from .conftest import HubServer, database_path
-
-ACCESS = "clinic_hub.access"
-API = "/api/v1"
-
-
-@pytest.fixture
-def exchanges(caplog):
-    """The requests the hub served since the last call: (method, path)."""
-    caplog.set_level(logging.INFO, logger=ACCESS)
-
-    def taken() -> list[tuple[str, str]]:
-        found = [
-            (r.fields["method"], r.fields["path"].removeprefix(API))  # type: ignore[attr-defined]
-            for r in caplog.records
-            if r.name == ACCESS
-        ]
-        caplog.clear()
-        return found
-
-    return taken
 
 
 def _sync_ok(engine, settings, token):
@@ -74,10 +52,11 @@ def test_an_ordinary_day_takes_the_push_and_one_pull(hub, small_clinic, clinic, 
     _sync_ok(engine, settings, token)  # nothing to send: the pull alone, its numbers confirm
     assert exchanges() == [("GET", "/sync/pull")]
 
-    with unit_of_work(engine) as session:  # an edit of an earlier record: compare before the push
+    with unit_of_work(engine) as session:  # an edit of an earlier record: the hub of revision 4 checks
         records.update(session, session.get(Visit, visit_id), {"chief_complaint": "咳嗽三天"}, doctor.id)
+    _new_visit(engine, clinic, doctor)  # the ordinary day: new records and edits
     _sync_ok(engine, settings, token)
-    assert exchanges() == [("GET", "/sync/reconcile"), ("POST", "/sync/push"), ("GET", "/sync/pull")]
+    assert exchanges() == [("POST", "/sync/push"), ("GET", "/sync/pull")]
     assert ("visit", visit_id, 2) in hub.clinic_records(code)
 
 
