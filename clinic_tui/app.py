@@ -172,10 +172,21 @@ class ClinicApp(App):
         if not self.marker_cleared.is_set():
             # The login screen is up; the write's fsyncs wait on the disk here, not on the way to
             # the dashboard (data/startup.open_as_is says why this order is safe).
+            import sqlite3
+
             from clinic_tui.data.startup import clear_clean_exit
 
             try:
                 clear_clean_exit(store.path)
+            except sqlite3.Error as exc:
+                # Another program holds the file past the busy timeout: the session goes on (all
+                # it writes is as durable as ever); only a crash in it would skip the full check.
+                warning = _(
+                    "This session's start could not be noted in the database ({detail}). Your work is "
+                    "saved as always; if clinic-tui stops abnormally, run 'clinic-tui db check' before "
+                    "going on."
+                ).format(detail=exc)
+                self.call_from_thread(self.notify, warning, severity="warning", timeout=30)
             finally:
                 self.marker_cleared.set()
 

@@ -82,6 +82,26 @@ async def test_an_ordinary_start_clears_the_marker_while_the_login_screen_is_sho
     assert cleared_with == ["LoginScreen"]
 
 
+async def test_a_marker_that_cannot_be_cleared_warns_and_the_session_goes_on(tmp_path: Path, monkeypatch):
+    """Another program holding the file past the busy timeout does not stop the doctor's day: the
+    app says what it could not note and what to do after a crash, and signing in works."""
+
+    def locked(path: Path) -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr("clinic_tui.data.startup.clear_clean_exit", locked)
+    settings = _quit_cleanly_before(tmp_path)
+    app = ClinicApp(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.marker_cleared.is_set())
+        await wait_for(pilot, lambda: bool(app._notifications))
+        (warning,) = list(app._notifications)
+        assert warning.severity == "warning"
+        assert "database is locked" in warning.message and "clinic-tui db check" in warning.message
+        await sign_in(app, pilot)
+        assert type(app.screen).__name__ == "DashboardScreen"
+
+
 def test_a_clean_exit_is_marked_after_the_session_cleared_the_marker(tmp_path: Path, monkeypatch):
     """run_app waits for the session's clearing before it marks the clean exit, never the reverse."""
     import threading
