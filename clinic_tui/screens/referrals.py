@@ -75,8 +75,9 @@ class ReferralsScreen(PagedListScreen):
 
     @work(exclusive=True, thread=True, group="referrals")
     def load(self) -> None:
-        rows, counts = self.clinic_store.referrals.page(self._filter(), limit=PAGE, offset=self.page_start)
-        show_from_worker(self, self._show, rows, counts)
+        asked = (self._filter(), self.page_start)
+        rows, counts = self.clinic_store.referrals.page(asked[0], limit=PAGE, offset=asked[1])
+        show_from_worker(self, self._show, rows, counts, asked)
 
     def _filter_bar(self, counts: dict[str, int]) -> Text:
         from clinic_tui.data.referral_queries import DIRECTION_FILTER_LABELS, GROUP_LABELS
@@ -91,7 +92,13 @@ class ReferralsScreen(PagedListScreen):
             bar.append("  ")
         return bar
 
-    def _show(self, rows, counts: dict[str, int]) -> None:
+    def _show(self, rows, counts: dict[str, int], asked: tuple[object, int] | None = None) -> None:
+        if asked is not None and asked != (self._filter(), self.page_start):
+            # Read for a search typed on since (or another filter or page): a thread worker that
+            # "exclusive" cancelled still runs to its end, and its answer can come after the one
+            # for what the box holds now; painting it would show the wrong list (every referral
+            # under a typed number). The load for what is asked now comes, or has come.
+            return
         from clinic_tui.domain.referral import status_label
 
         self.query_one("#filters", Static).update(self._filter_bar(counts))
