@@ -127,6 +127,15 @@ class SyncRecord(HubTable, table=True):
     deleted: bool = False
     data: dict[str, Any] = Field(sa_type=JSONType)
     received_at: datetime = Field(sa_type=UTC_DATETIME)
+    # A clinic record's term of the reconcile hash (``record_store.hash_terms``), kept with it so
+    # that a clinic's numbers are one sum in SQL; four 32-bit parts of the 128-bit term, whose sums
+    # fit in 64 bits, and the revision they were worked out for (a row whose revision was changed
+    # any other way is hashed again). NULL for the hub's own records (never reconciled).
+    term_revision: int | None = None
+    term_0: int | None = Field(default=None, sa_type=sa.BigInteger)
+    term_1: int | None = Field(default=None, sa_type=sa.BigInteger)
+    term_2: int | None = Field(default=None, sa_type=sa.BigInteger)
+    term_3: int | None = Field(default=None, sa_type=sa.BigInteger)
 
 
 class Referral(HubTable, table=True):

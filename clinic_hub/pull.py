@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections import defaultdict
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -20,7 +19,7 @@ from clinic_hub.accounts import Principal
 from clinic_hub.db import as_utc, reading
 from clinic_hub.errors import ApiError
 from clinic_hub.models import SyncRecord, table_of
-from clinic_hub.record_store import clinic_versions
+from clinic_hub.record_store import clinic_numbers
 from clinic_tui.sync.wire import (
     API_VERSION,
     PROTOCOL_REVISION,
@@ -28,7 +27,6 @@ from clinic_tui.sync.wire import (
     PullChange,
     PullResponse,
     ReconcileResponse,
-    record_set_hash,
 )
 
 _records = table_of(SyncRecord)
@@ -127,8 +125,7 @@ def reconcile(engine: Engine, clinic: Principal) -> ReconcileResponse:
 
 
 def _numbers(conn: Connection, clinic: Principal, epoch: str) -> ReconcileResponse:
-    pairs: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for kind, record_id, revision in clinic_versions(conn, clinic.id):
-        pairs[kind].append((record_id, revision))
-    kinds = {kind: KindSummary(count=len(items), hash=record_set_hash(items)) for kind, items in sorted(pairs.items())}
+    kinds = {
+        kind: KindSummary(count=count, hash=digest) for kind, (count, digest) in clinic_numbers(conn, clinic.id).items()
+    }
     return ReconcileResponse(epoch=epoch, kinds=kinds, api_version=API_VERSION)

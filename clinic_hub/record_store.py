@@ -17,6 +17,9 @@ in-process anyway.
 
 from __future__ import annotations
 
+import hashlib
+import struct
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,7 +28,22 @@ from typing import Any, NamedTuple
 
 from sqlalchemy.engine import Connection, Row
 
-_COLUMNS = ("id", "kind", "revision", "origin", "clinic_id", "seq", "updated_at", "deleted", "data", "received_at")
+from clinic_tui.sync.wire_rules import record_set_hash, record_set_hash_of_sum
+
+_TERMS = ("term_revision", "term_0", "term_1", "term_2", "term_3")
+_COLUMNS = (
+    "id",
+    "kind",
+    "revision",
+    "origin",
+    "clinic_id",
+    "seq",
+    "updated_at",
+    "deleted",
+    "data",
+    "received_at",
+    *_TERMS,
+)
 # How SQLAlchemy's DateTime stores a UTC datetime on SQLite, which has no datetime type.
 _SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
 
@@ -64,7 +82,8 @@ def _statements(dialect_name: str) -> _Dialect:
     # Only a newer revision replaces the stored one (a stale resend changes nothing).
     update = (
         "UPDATE sync_record SET revision = ?, updated_at = ?, deleted = ?, data = ?, "
-        "received_at = ? WHERE id = ? AND revision < ?"
+        "received_at = ?, term_revision = ?, term_0 = ?, term_1 = ?, term_2 = ?, term_3 = ? "
+        "WHERE id = ? AND revision < ?"
     )
     return _Dialect(insert, update, "?", sqlite=True)
 
@@ -75,16 +94,20 @@ def _statements(dialect_name: str) -> _Dialect:
 # batches inserting the same ids take their locks in the same order and cannot deadlock.
 _PG_INSERT = (
     f"INSERT INTO sync_record ({', '.join(_COLUMNS)}) "
-    "SELECT r.id, r.kind, r.revision, 'clinic', %s, NULL, r.updated_at, r.deleted, CAST(r.data AS JSONB), %s "
-    "FROM unnest(%b::text[], %b::text[], %b::integer[], %b::timestamptz[], %b::boolean[], %b::text[]) "
-    "WITH ORDINALITY AS r(id, kind, revision, updated_at, deleted, data, n) ORDER BY r.n"
+    "SELECT r.id, r.kind, r.revision, 'clinic', %s, NULL, r.updated_at, r.deleted, CAST(r.data AS JSONB), %s, "
+    "r.revision, r.t0, r.t1, r.t2, r.t3 "
+    "FROM unnest(%b::text[], %b::text[], %b::integer[], %b::timestamptz[], %b::boolean[], %b::text[], "
+    "%b::bigint[], %b::bigint[], %b::bigint[], %b::bigint[]) "
+    "WITH ORDINALITY AS r(id, kind, revision, updated_at, deleted, data, t0, t1, t2, t3, n) ORDER BY r.n"
 )
 # Only a newer revision replaces the stored one (a stale resend changes nothing).
 _PG_UPDATE = (
     "UPDATE sync_record AS s SET revision = r.revision, updated_at = r.updated_at, deleted = r.deleted, "
-    "data = CAST(r.data AS JSONB), received_at = %s "
-    "FROM unnest(%b::text[], %b::integer[], %b::timestamptz[], %b::boolean[], %b::text[]) "
-    "AS r(id, revision, updated_at, deleted, data) WHERE s.id = r.id AND s.revision < r.revision"
+    "data = CAST(r.data AS JSONB), received_at = %s, "
+    "term_revision = r.revision, term_0 = r.t0, term_1 = r.t1, term_2 = r.t2, term_3 = r.t3 "
+    "FROM unnest(%b::text[], %b::integer[], %b::timestamptz[], %b::boolean[], %b::text[], "
+    "%b::bigint[], %b::bigint[], %b::bigint[], %b::bigint[]) "
+    "AS r(id, revision, updated_at, deleted, data, t0, t1, t2, t3) WHERE s.id = r.id AND s.revision < r.revision"
 )
 _PG_VERSIONS = "SELECT id, kind, revision, origin, clinic_id FROM sync_record WHERE id = ANY(%b::text[])"
 
@@ -120,6 +143,43 @@ def clinic_versions(conn: Connection, clinic_id: str) -> Sequence[Row[str, str, 
     ).fetchall()
 
 
+def hash_terms(record_id: str, revision: int) -> tuple[int, int, int, int]:
+    """The record's term of ``record_set_hash`` (the first 128 bits of sha256 of "<id>:<revision>"),
+    as four 32-bit parts, most significant first (``record_id`` canonical, as push stores it)."""
+    return struct.unpack_from(">4I", hashlib.sha256(f"{record_id}:{revision}".encode("ascii")).digest())
+
+
+_NUMBERS = (
+    "SELECT kind, count(*), sum(CASE WHEN term_revision = revision THEN 1 ELSE 0 END), "
+    "sum(term_0), sum(term_1), sum(term_2), sum(term_3) FROM sync_record "
+    "WHERE origin = 'clinic' AND clinic_id = {mark} GROUP BY kind"
+)
+
+
+def clinic_numbers(conn: Connection, clinic_id: str) -> dict[str, tuple[int, str]]:
+    """Per kind, the count and ``record_set_hash`` of the clinic's records the hub holds (what
+    reconcile answers): one sum of the stored terms per kind. A 10,000-record clinic took 50-60
+    ms of hashing every record on every sync (issue 19); this is one indexed aggregate. A kind
+    with a row whose terms are missing or were worked out for another revision (written, or its
+    revision changed, by a path that does not keep them) is hashed the old way, so the answer
+    never depends on every writer remembering them."""
+    numbers: dict[str, tuple[int, str]] = {}
+    missing: list[str] = []
+    for kind, count, termed, *sums in conn.exec_driver_sql(_NUMBERS.format(mark=_dialect(conn).mark), (clinic_id,)):
+        if termed != count:
+            missing.append(kind)
+            continue
+        s0, s1, s2, s3 = (int(part) for part in sums)  # PostgreSQL sums bigints as numeric
+        numbers[kind] = (count, record_set_hash_of_sum((s0 << 96) + (s1 << 64) + (s2 << 32) + s3))
+    if missing:
+        pairs: dict[str, list[tuple[str, int]]] = defaultdict(list)
+        for kind, record_id, revision in clinic_versions(conn, clinic_id):
+            if kind in missing:
+                pairs[kind].append((record_id, revision))
+        numbers.update((kind, (len(items), record_set_hash(items))) for kind, items in pairs.items())
+    return dict(sorted(numbers.items()))
+
+
 class RecordWriter:
     """Rows of one clinic's records for one connection, written in bulk."""
 
@@ -139,7 +199,14 @@ class RecordWriter:
         return value
 
     def _values(self, rec: Any) -> tuple[Any, ...]:
-        return (self._stored(rec.updated_at), rec.deleted, rec.stored_data(), self._now)
+        return (
+            self._stored(rec.updated_at),
+            rec.deleted,
+            rec.stored_data(),
+            self._now,
+            rec.revision,
+            *hash_terms(rec.id_text, rec.revision),
+        )
 
     def insert(self, records: list[Any]) -> None:
         """Insert new records (``incoming.Incoming``)."""
@@ -172,10 +239,12 @@ class RecordWriter:
         self._conn.exec_driver_sql(self._dialect.update, rows)
 
     @staticmethod
-    def _columns(records: list[Any]) -> tuple[list[Any], list[Any], list[Any]]:
-        """PostgreSQL: the updated_at, deleted and data columns, as arrays."""
+    def _columns(records: list[Any]) -> tuple[list[Any], ...]:
+        """PostgreSQL: the updated_at, deleted, data and term columns, as arrays."""
+        terms = [hash_terms(rec.id_text, rec.revision) for rec in records]
         return (
             [rec.updated_at for rec in records],
             [rec.deleted for rec in records],
             [rec.stored_data() for rec in records],
+            *([term[part] for term in terms] for part in range(4)),  # term_revision: the revision column
         )

@@ -185,6 +185,8 @@ class _Run:
         self.numbers_with_pull = True
         self.requeued = False
         self.fresh: HubNumbers | None = None
+        # This clinic's own numbers, worked out while the hub answers the pull (see pull_all).
+        self.fresh_local: dict[str, tuple[int, str]] | None = None
 
     def tell(self, phase: str, done: int, total: int | None) -> None:
         if self._progress is not None:
@@ -202,7 +204,7 @@ class _Run:
         return False
 
     def push_all(self) -> int:
-        self.fresh = None
+        self.fresh = self.fresh_local = None
         accepted = self.pusher.push_all()
         if self.pusher.epoch and self.learn_epoch(self.pusher.epoch):
             # Pushed without asking first (state.compare_first) to a hub restored meanwhile:
@@ -226,6 +228,16 @@ class _Run:
     def pull_all(self) -> None:
         stored = state.pull_cursor(self.engine)
         cursor = stored.value if stored else None
+        # Both sides hash every record the hub holds of this clinic (tens of milliseconds each for
+        # 10,000): this side's numbers are worked out while the hub answers, and serve when the
+        # pull changes nothing here (the usual end of day); otherwise they are worked out again.
+        with ThreadPoolExecutor(1, thread_name_prefix="sync-numbers") as worker:
+            local = worker.submit(state.local_reconcile, self.engine) if self.numbers_with_pull else None
+            unchanged = self._pull_pages(cursor)
+            self.fresh_local = local.result() if local is not None and unchanged and self.fresh else None
+
+    def _pull_pages(self, cursor: str | None) -> bool:
+        """Every page of the pull; True when nothing here changed (no change applied, same epoch)."""
         received = 0
         while True:
             self.check_cancel()
@@ -244,7 +256,7 @@ class _Run:
             self.tell("pull", received, None if page.has_more else received)
             if not page.has_more:
                 self.fresh = page.reconcile
-                return
+                return received == 0 and not self.requeued
 
     def _pull_page(self, cursor: str | None) -> PullPage:
         if self.numbers_with_pull:
@@ -257,8 +269,9 @@ class _Run:
     # --- reconcile ------------------------------------------------------------------------------
     def mismatched_kinds(self) -> tuple[list[str], dict[str, int], str]:
         fresh, self.fresh = self.fresh, None
+        local_ready, self.fresh_local = self.fresh_local, None
         if fresh is not None:  # brought by the pull, after the last push: nothing to ask
-            hub, local = fresh, state.local_reconcile(self.engine)
+            hub, local = fresh, local_ready if local_ready is not None else state.local_reconcile(self.engine)
         else:
             with ThreadPoolExecutor(1, thread_name_prefix="sync-reconcile") as asker:
                 hub_numbers = asker.submit(_again_if_damaged, self.client.reconcile)

@@ -32,6 +32,7 @@ class ClinicFile:
         self.path = Path(path)
         self._connection: sqlite3.Connection | None = None
         self._in_use = threading.Lock()
+        self._owner = threading.get_ident()  # the thread the kept connection belongs to
         self._engine: Engine | None = None
 
     def _connect(self) -> sqlite3.Connection:
@@ -42,8 +43,9 @@ class ClinicFile:
 
     @contextmanager
     def connection(self) -> Iterator[sqlite3.Connection]:
-        """The kept connection; a fresh one if it is busy (another thread, or nested use)."""
-        if not self._in_use.acquire(blocking=False):
+        """The kept connection; a fresh one if it is busy (nested use) or asked for on another
+        thread than the one that opened it (sqlite3 refuses a connection another thread made)."""
+        if threading.get_ident() != self._owner or not self._in_use.acquire(blocking=False):
             extra = self._connect()
             try:
                 yield extra

@@ -71,7 +71,11 @@ def _confirmed_rows(kind: str, columns: str) -> str:
 _QUEUE = "INSERT INTO outbox (kind, record_id, revision, queued_at, state, attempts) "
 _REQUEUE_ALL = (
     " ON CONFLICT (kind, record_id) DO UPDATE SET revision = excluded.revision, state = 'pending', "
-    "reject_code = NULL, reject_message = NULL, reject_params = NULL"
+    "reject_code = NULL, reject_message = NULL, reject_params = NULL "
+    # A row already pending at that revision is left as it is: a first sync of a clinic whose
+    # every record waits (10,000 in the bench) would otherwise rewrite the whole outbox.
+    "WHERE outbox.revision != excluded.revision OR outbox.state != 'pending' OR outbox.reject_code IS NOT NULL "
+    "OR outbox.reject_message IS NOT NULL OR outbox.reject_params IS NOT NULL"
 )
 _REQUEUE_MISSING = " ON CONFLICT (kind, record_id) DO NOTHING"
 

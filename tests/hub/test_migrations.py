@@ -55,3 +55,45 @@ def test_a_desk_database_of_0003_upgrades_with_its_staff_and_logins(fresh_db, ba
         login = conn.execute(sa.text("SELECT login, last_sign_in_at FROM staff_login")).one()
     assert tuple(staff) == ("王护士", "desk", None) and tuple(login) == ("wang", None)
     engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_records_of_0010_get_their_reconcile_terms(fresh_db, backend):
+    """0011 keeps each clinic record's term of the reconcile hash: the records stored before it
+    get theirs, so a clinic's numbers after the upgrade are the sum and equal the full hash."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    from clinic_hub.record_store import clinic_numbers, hash_terms
+    from clinic_tui.sync.wire_rules import record_set_hash
+
+    engine = make_engine(fresh_db(backend))
+    migrate.upgrade(engine, "0010")
+    rows = [(str(uuid.uuid4()), "visit" if n % 3 else "resident", 1 + n % 4) for n in range(12)]
+    with engine.begin() as conn:
+        for record_id, kind, revision in rows:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO sync_record (id, kind, revision, origin, clinic_id, updated_at, deleted, data, "
+                    "received_at) VALUES (:id, :kind, :revision, 'clinic', 'c-1', CURRENT_TIMESTAMP, false, '{}', "
+                    "CURRENT_TIMESTAMP)"
+                ),
+                {"id": record_id, "kind": kind, "revision": revision},
+            )
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        stored = {
+            row[0]: tuple(row[1:])
+            for row in conn.execute(
+                sa.text("SELECT id, term_revision, term_0, term_1, term_2, term_3 FROM sync_record")
+            )
+        }
+        numbers = clinic_numbers(conn, "c-1")
+    assert stored == {record_id: (revision, *hash_terms(record_id, revision)) for record_id, _, revision in rows}
+    expected = {}
+    for kind in ("resident", "visit"):
+        pairs = [(record_id, revision) for record_id, k, revision in rows if k == kind]
+        expected[kind] = (len(pairs), record_set_hash(pairs))
+    assert numbers == expected
+    engine.dispose()

@@ -97,6 +97,28 @@ def test_a_clinic_file_writes_what_the_pull_brings_through_the_orm(own_hub, smal
     assert [(n.title, n.body) for n in notices] == [("停诊通知", "周日心内科停诊")]
 
 
+def test_a_clinic_file_gives_another_thread_its_own_connection(small_clinic):
+    """The sync works out its own reconcile numbers on a second thread while the hub answers the
+    pull; sqlite3 refuses a connection another thread opened, so that thread gets its own."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from clinic_tui.sync import state
+    from clinic_tui.sync.local import reading
+
+    database = ClinicFile(database_path(small_clinic))
+    try:
+        with reading(database) as cursor:  # the kept connection, opened on this thread
+            assert cursor.execute("SELECT count(*) FROM outbox").fetchone()[0] == 7
+        here = state.local_reconcile(database)
+        with ThreadPoolExecutor(1) as other:
+            there = other.submit(state.local_reconcile, database).result()
+        with reading(database) as cursor:
+            assert cursor.execute("SELECT count(*) FROM outbox").fetchone()[0] == 7  # still its own, still open
+    finally:
+        database.dispose()
+    assert there == here
+
+
 _NOTHING_TO_SEND = """
 import json, sys
 from clinic_tui.cli import main
