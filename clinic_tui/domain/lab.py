@@ -26,8 +26,9 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from functools import cache
 from importlib import resources
-from typing import Any, NamedTuple
+from typing import Any
 
+from clinic_tui.domain.numbers import DailyNumber, make_number, number_after, parse_number
 from clinic_tui.domain.problems import Problem
 from clinic_tui.domain.workflow import Refusals, Workflow
 from clinic_tui.domain.workflow import refusal as _refusal
@@ -112,7 +113,6 @@ NEEDS_REASON = frozenset({Status.REJECTED})
 HOSPITAL_STATUSES = (Status.RECEIVED, Status.REJECTED, Status.REPORTED)
 CLINIC_WIRE_STATUSES = (Status.ORDERED, Status.COLLECTED, Status.SENT, Status.CANCELLED)
 _PRIORITY_RANK: dict[str, int] = {Priority.URGENT: 0, Priority.ROUTINE: 1}
-MAX_DAILY_SEQUENCE = 9999
 
 
 def status_label(status: str) -> str:
@@ -255,44 +255,23 @@ def has_critical(results: Iterable[Mapping[str, Any]]) -> bool:
 
 # --- The order number: like a remote request's, with an L before the day's sequence ---------------
 
-_CLINIC_CODE = re.compile(r"[A-Z0-9]{1,30}")
-_ORDER_NUMBER = re.compile(r"([A-Z0-9]{1,30})-(\d{8})-L(\d{4})")
-
-
-class OrderNumber(NamedTuple):
-    clinic_code: str
-    on: date
-    sequence: int
-
 
 def make_order_number(clinic_code: str, on: date, sequence: int) -> str:
     """E.g. ``C0123-20250314-L0007``: clinic C0123's 7th lab order on 14 March 2025."""
-    code = clinic_code.strip().upper()
-    if not _CLINIC_CODE.fullmatch(code):
-        raise ValueError(f"clinic code must be 1-30 letters or digits, got {clinic_code!r}")
-    if not 1 <= sequence <= MAX_DAILY_SEQUENCE:
-        raise ValueError(f"sequence must be 1..{MAX_DAILY_SEQUENCE}, got {sequence}")
-    return f"{code}-{on:%Y%m%d}-L{sequence:04d}"
+    return make_number("L", clinic_code, on, sequence)
 
 
 def order_number_after(clinic_code: str, on: date, taken: Iterable[str]) -> str:
-    prefix = make_order_number(clinic_code, on, 1)[:-4]
-    tails = (no[len(prefix) :] for no in taken if no.startswith(prefix))
-    last = max((int(tail) for tail in tails if tail.isdigit()), default=0)
-    return make_order_number(clinic_code, on, last + 1)
+    """The clinic's next order number of ``on``, after the ones ``taken``."""
+    return number_after("L", clinic_code, on, taken)
 
 
-def parse_order_number(text: str) -> OrderNumber:
-    match = _ORDER_NUMBER.fullmatch(text.strip().upper())
-    if match and int(match[3]) >= 1:
-        try:
-            on = datetime.strptime(match[2], "%Y%m%d").date()
-        except ValueError:
-            pass
-        else:
-            return OrderNumber(match[1], on, int(match[3]))
-    template = N_("“{text}” is not a lab order number, which looks like C0123-20250314-L0007.")
-    raise _refusal("lab.number_invalid", template, {"text": text}, field="order_no")
+def parse_order_number(text: str) -> DailyNumber:
+    found = parse_number("L", text)
+    if found is None:
+        template = N_("“{text}” is not a lab order number, which looks like C0123-20250314-L0007.")
+        raise _refusal("lab.number_invalid", template, {"text": text}, field="order_no")
+    return found
 
 
 # --- Is an order complete? -----------------------------------------------------------------------

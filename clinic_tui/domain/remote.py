@@ -15,12 +15,12 @@ as ``remote_event`` records (docs/protocol.md). The clinic and the hub apply thi
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import Any
 
+from clinic_tui.domain.numbers import DailyNumber, make_number, number_after, parse_number
 from clinic_tui.domain.problems import Problem
 from clinic_tui.domain.workflow import Refusals, Workflow
 from clinic_tui.domain.workflow import refusal as _refusal
@@ -116,7 +116,6 @@ DEFAULT_ACCEPT_WITHIN: Mapping[tuple[Urgency, Service | None], timedelta] = {
     (Urgency.ROUTINE, None): timedelta(hours=24),
 }
 _URGENCY_RANK: dict[str, int] = {Urgency.URGENT: 0, Urgency.ROUTINE: 1}
-MAX_DAILY_SEQUENCE = 9999
 
 
 def status_label(status: str) -> str:
@@ -165,45 +164,23 @@ def priority_key(urgency: str, requested_at: date | datetime) -> tuple[int, date
 
 # --- The request number: like a referral's, with an R before the day's sequence.
 
-_CLINIC_CODE = re.compile(r"[A-Z0-9]{1,30}")
-_REQUEST_NUMBER = re.compile(r"([A-Z0-9]{1,30})-(\d{8})-R(\d{4})")
-
-
-class RequestNumber(NamedTuple):
-    clinic_code: str
-    on: date
-    sequence: int
-
 
 def make_request_number(clinic_code: str, on: date, sequence: int) -> str:
     """E.g. ``C0123-20250314-R0007``: clinic C0123's 7th remote request on 14 March 2025."""
-    code = clinic_code.strip().upper()
-    if not _CLINIC_CODE.fullmatch(code):
-        raise ValueError(f"clinic code must be 1-30 letters or digits, got {clinic_code!r}")
-    if not 1 <= sequence <= MAX_DAILY_SEQUENCE:
-        raise ValueError(f"sequence must be 1..{MAX_DAILY_SEQUENCE}, got {sequence}")
-    return f"{code}-{on:%Y%m%d}-R{sequence:04d}"
+    return make_number("R", clinic_code, on, sequence)
 
 
 def request_number_after(clinic_code: str, on: date, taken: Iterable[str]) -> str:
     """The clinic's next request number of ``on``, after the ones ``taken``."""
-    prefix = make_request_number(clinic_code, on, 1)[:-4]
-    tails = (no[len(prefix) :] for no in taken if no.startswith(prefix))
-    last = max((int(tail) for tail in tails if tail.isdigit()), default=0)
-    return make_request_number(clinic_code, on, last + 1)
+    return number_after("R", clinic_code, on, taken)
 
 
-def parse_request_number(text: str) -> RequestNumber:
-    match = _REQUEST_NUMBER.fullmatch(text.strip().upper())
-    if match and int(match[3]) >= 1:
-        try:
-            on = datetime.strptime(match[2], "%Y%m%d").date()
-        except ValueError:  # a date that does not exist
-            pass
-        else:
-            return RequestNumber(match[1], on, int(match[3]))
-    template = N_("“{text}” is not a remote request number, which looks like C0123-20250314-R0007.")
-    raise _refusal("remote.number_invalid", template, {"text": text}, field="request_no")
+def parse_request_number(text: str) -> DailyNumber:
+    found = parse_number("R", text)
+    if found is None:
+        template = N_("“{text}” is not a remote request number, which looks like C0123-20250314-R0007.")
+        raise _refusal("remote.number_invalid", template, {"text": text}, field="request_no")
+    return found
 
 
 # --- Is a request complete enough to send?

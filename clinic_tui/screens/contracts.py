@@ -18,7 +18,6 @@ from clinic_tui.i18n import N_, _
 from clinic_tui.screens.paged_list import PAGE, PagedListScreen
 from clinic_tui.widgets.app_header import AppHeader
 from clinic_tui.widgets.footer import ClinicFooter
-from clinic_tui.widgets.from_worker import show_from_worker
 from clinic_tui.widgets.package_picker import yuan
 
 FILTER_TITLES = {
@@ -66,11 +65,14 @@ class ContractsScreen(PagedListScreen):
     def has_next_page(self) -> bool:
         return self.page_start + PAGE < self.total
 
+    def asked(self) -> tuple[str, int]:
+        return (self.which, self.page_start)
+
     @work(thread=True, exclusive=True, group="contracts")
     def load(self) -> None:
-        contracts = self.clinic_store.contracts
-        rows, total = contracts.page(clock.today(), self.which, limit=PAGE, offset=self.page_start)
-        show_from_worker(self, self._show, rows, total)
+        asked = which, page_start = self.asked()
+        rows, total = self.clinic_store.contracts.page(clock.today(), which, limit=PAGE, offset=page_start)
+        self.show_answer(asked, self._show, rows, total)
 
     def _show(self, rows, total: int) -> None:
         self.total = total

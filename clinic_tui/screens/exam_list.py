@@ -18,7 +18,6 @@ from clinic_tui.i18n import N_, _
 from clinic_tui.screens.paged_list import PAGE, PagedListScreen
 from clinic_tui.widgets.app_header import AppHeader
 from clinic_tui.widgets.footer import ClinicFooter
-from clinic_tui.widgets.from_worker import show_from_worker
 
 
 class ExamBookingsScreen(PagedListScreen):
@@ -51,8 +50,9 @@ class ExamBookingsScreen(PagedListScreen):
 
     @work(exclusive=True, thread=True, group="exam-list")
     def load(self) -> None:
-        found = self.clinic_store.exam.page(today=clock.today(), limit=PAGE, offset=self.page_start)
-        show_from_worker(self, self._show, *found)
+        asked = (page_start,) = self.asked()
+        found = self.clinic_store.exam.page(today=clock.today(), limit=PAGE, offset=page_start)
+        self.show_answer(asked, self._show, *found)
 
     def _show(self, rows, total: int, critical: int) -> None:
         from clinic_tui.domain.exam import status_label

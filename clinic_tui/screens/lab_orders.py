@@ -15,7 +15,6 @@ from clinic_tui.i18n import N_, _
 from clinic_tui.screens.paged_list import PAGE, PagedListScreen
 from clinic_tui.widgets.app_header import AppHeader
 from clinic_tui.widgets.footer import ClinicFooter
-from clinic_tui.widgets.from_worker import show_from_worker
 
 FILTER_LABELS = {
     "all": N_("All"),
@@ -55,10 +54,14 @@ class LabOrdersScreen(PagedListScreen):
     def reload_after_sync(self) -> None:
         self.load()
 
+    def asked(self) -> tuple[str, int]:
+        return (self.which, self.page_start)
+
     @work(exclusive=True, thread=True, group="lab-list")
     def load(self) -> None:
-        rows, counts = self.clinic_store.lab.page(self.which, limit=PAGE, offset=self.page_start)
-        show_from_worker(self, self._show, rows, counts)
+        asked = which, page_start = self.asked()
+        rows, counts = self.clinic_store.lab.page(which, limit=PAGE, offset=page_start)
+        self.show_answer(asked, self._show, rows, counts)
 
     def _show(self, rows, counts: dict[str, int]) -> None:
         from clinic_tui.domain.lab import status_label

@@ -7,6 +7,8 @@ mark wherever they appear.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -17,8 +19,10 @@ from clinic_tui.i18n import N_, _
 from clinic_tui.screens.paged_list import PAGE, PagedListScreen
 from clinic_tui.widgets.app_header import AppHeader
 from clinic_tui.widgets.footer import ClinicFooter
-from clinic_tui.widgets.from_worker import show_from_worker
 from clinic_tui.widgets.referral_marks import urgency_cell
+
+if TYPE_CHECKING:
+    from clinic_tui.data.referral_queries import ReferralFilter
 
 DIRECTIONS = ("all", "up", "down")
 GROUPS = ("all", "waiting", "answered", "closed", "drafts")
@@ -68,16 +72,19 @@ class ReferralsScreen(PagedListScreen):
         table.add_column(_("Sync"))
         table.focus()
 
-    def _filter(self):
+    def _filter(self) -> ReferralFilter:
         from clinic_tui.data.referral_queries import ReferralFilter
 
         return ReferralFilter(direction=self.direction, group=self.group, text=self.query_text)
 
+    def asked(self) -> tuple[ReferralFilter, int]:
+        return (self._filter(), self.page_start)
+
     @work(exclusive=True, thread=True, group="referrals")
     def load(self) -> None:
-        asked = (self._filter(), self.page_start)
-        rows, counts = self.clinic_store.referrals.page(asked[0], limit=PAGE, offset=asked[1])
-        show_from_worker(self, self._show, rows, counts, asked)
+        asked = filter_, page_start = self.asked()
+        rows, counts = self.clinic_store.referrals.page(filter_, limit=PAGE, offset=page_start)
+        self.show_answer(asked, self._show, rows, counts)
 
     def _filter_bar(self, counts: dict[str, int]) -> Text:
         from clinic_tui.data.referral_queries import DIRECTION_FILTER_LABELS, GROUP_LABELS
@@ -92,13 +99,7 @@ class ReferralsScreen(PagedListScreen):
             bar.append("  ")
         return bar
 
-    def _show(self, rows, counts: dict[str, int], asked: tuple[object, int] | None = None) -> None:
-        if asked is not None and asked != (self._filter(), self.page_start):
-            # Read for a search typed on since (or another filter or page): a thread worker that
-            # "exclusive" cancelled still runs to its end, and its answer can come after the one
-            # for what the box holds now; painting it would show the wrong list (every referral
-            # under a typed number). The load for what is asked now comes, or has come.
-            return
+    def _show(self, rows, counts: dict[str, int]) -> None:
         from clinic_tui.domain.referral import status_label
 
         self.query_one("#filters", Static).update(self._filter_bar(counts))

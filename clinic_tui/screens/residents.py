@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Input, Static
 from clinic_tui.i18n import N_, _, ngettext
 from clinic_tui.messages import OpenRecord
 from clinic_tui.screens.base import ClinicScreen, given
+from clinic_tui.screens.paged_list import show_if_still_asked
 from clinic_tui.widgets.app_header import AppHeader
 from clinic_tui.widgets.footer import ClinicFooter
 from clinic_tui.widgets.from_worker import show_from_worker
@@ -118,14 +119,12 @@ class ResidentsScreen(ClinicScreen):
     def run_search(self) -> None:
         query = self.query_text
         hits = self.clinic_store.residents.search(query, limit=PAGE, offset=self.page_start)
-        show_from_worker(self, self._show, hits, query)
+        # Not if typed on meanwhile ("z" of "zw"): the search for what is in the box now comes next
+        # (run_search is exclusive, so it was started after this one); filling and painting the
+        # list for a query no longer shown would only hold it up (issue 19).
+        show_if_still_asked(self, lambda: self.query_text, query, self._show, hits, query)
 
     def _show(self, hits, query: str | None = None) -> None:
-        if query is not None and query != self.query_text:
-            # Typed on meanwhile ("z" of "zw"): the search for what is in the box now comes next
-            # (run_search is exclusive, so it was started after this one); filling and painting
-            # the list for a query no longer shown would only hold it up (issue 19).
-            return
         from clinic_tui.domain.codes import SEX
         from clinic_tui.domain.idnumber import mask_citizen_id
 

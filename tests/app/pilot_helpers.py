@@ -50,10 +50,41 @@ def draft_data(app, form) -> dict:
     return draft.data if draft else {}
 
 
+def columns_fit(table) -> bool:
+    """Every column of a DataTable as wide as its widest cell. The table widens its columns when it
+    is idle after the rows are added, so a picture taken on the refresh in between has every cell
+    cut to its header's width (CI met it on the examination bookings list)."""
+    from rich.cells import cell_len
+    from rich.text import Text
+
+    def width(cell) -> int:
+        # As the table renders a cell: a string as markup, a Text as it is, anything else as str.
+        text = Text.from_markup(cell) if isinstance(cell, str) else cell if isinstance(cell, Text) else Text(str(cell))
+        return max(cell_len(line) for line in text.plain.split("\n"))
+
+    for index, column in enumerate(table.ordered_columns):
+        cells = (table.get_row_at(row)[index] for row in range(table.row_count))
+        if column.content_width < max(map(width, cells), default=0):
+            return False
+    return True
+
+
+def _tables_shown(app):
+    """The DataTables in the picture: the screen's, and those of the screens a modal one shows over."""
+    from textual.screen import ModalScreen
+
+    for screen in reversed(app.screen_stack):
+        yield from screen.query("DataTable")
+        if not isinstance(screen, ModalScreen):
+            break
+
+
 async def steady(pilot) -> None:
-    """No blinking cursor, nothing pending: what is on the screen stays there (for snapshots)."""
+    """No blinking cursor, every table's columns widened to their cells, nothing pending: what is on
+    the screen stays there (for snapshots)."""
     for field in pilot.app.screen.query("Input"):
         field.cursor_blink = False
+    await until(pilot, lambda: all(columns_fit(table) for table in _tables_shown(pilot.app)))
     await pilot.pause()
 
 

@@ -219,3 +219,43 @@ async def test_the_expiring_list_shows_exactly_the_contracts_ending_within_30_da
         assert shown == set(expected)
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ContractScreen))
+
+
+async def test_a_list_answered_late_for_the_filter_left_does_not_replace_the_one_asked_for(tmp_path):
+    """The list's loads run in threads; the one for the list left (in force) can end after the one
+    for the list chosen (expiring): its rows are not painted over the expiring ones."""
+    import threading
+
+    app = app_on_demo_copy(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(app, pilot)
+        contracts = app.store.contracts  # one object per store (a cached property)
+        real_page = contracts.page
+        release, in_force_answered = threading.Event(), threading.Event()
+
+        def page(today, which, **kwargs):
+            if which != "active":
+                return real_page(today, which, **kwargs)
+            release.wait(5)  # the list in force answers late
+            try:
+                return real_page(today, which, **kwargs)
+            finally:
+                in_force_answered.set()
+
+        contracts.page = page
+        await pilot.press("ctrl+k")
+        await wait_for(pilot, lambda: isinstance(app.screen, ContractsScreen) and app.screen.is_mounted)
+        await pilot.press("f6")
+        screen, table = app.screen, app.screen.query_one(DataTable)
+        await wait_for(pilot, lambda: table.row_count > 0)
+        expiring = [table.get_row_at(i)[0] for i in range(table.row_count)]
+        status = str(screen.query_one("#contracts-status", Static).render())
+        release.set()  # now the load for the list in force answers
+        await wait_for(pilot, in_force_answered.is_set)
+        await pilot.pause(0.3)  # time for its answer to reach the screen, were it let through
+        assert [table.get_row_at(i)[0] for i in range(table.row_count)] == expiring
+        assert str(screen.query_one("#contracts-status", Static).render()) == status
+        assert str(screen.query_one("#contracts-title", Static).render()) == "30天内到期的签约"
+        with read_session(app.store.engine) as session:
+            ends = dict(session.execute(select(Contract.contract_no, Contract.end_date)).all())
+        assert all(ends[number] <= clock.today() + timedelta(days=30) for number in expiring)

@@ -11,18 +11,6 @@ from exam_list_world import book_five
 from pilot_helpers import LANGUAGES, screen_is, steady, until
 
 
-def _columns_fit(table) -> bool:
-    """Every column as wide as its widest cell: the table widens its columns on the refresh after the
-    rows are added, and CI once took the picture in between (every cell cut to its header's width)."""
-    from rich.cells import cell_len
-
-    for index, column in enumerate(table.ordered_columns):
-        cells = (table.get_row_at(row)[index] for row in range(table.row_count))
-        if column.content_width < max((cell_len(str(cell)) for cell in cells), default=0):
-            return False
-    return True
-
-
 async def _at_list(pilot) -> None:
     app = pilot.app
     await until(pilot, lambda: screen_is(app, "LoginScreen"))
@@ -33,7 +21,6 @@ async def _at_list(pilot) -> None:
     await pilot.press("ctrl+n")
     await until(pilot, lambda: screen_is(app, "ExamBookingsScreen") and app.screen.row_count == 5)
     await until(pilot, lambda: not app.workers)
-    await until(pilot, lambda: _columns_fit(app.screen.query_one("DataTable")))
     await steady(pilot)
 
 

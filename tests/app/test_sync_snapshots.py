@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from pilot_helpers import until
+from pilot_helpers import steady, until
 from textual.widgets import DataTable
 
 
@@ -43,7 +43,7 @@ async def _at_sync_screen(pilot) -> None:
             and app.screen.query_one("#sync-rejected", DataTable).row_count == 1
         ),
     )
-    await pilot.pause()
+    await steady(pilot)
 
 
 def test_sync_screen(snap_compare, sync_screen_app):

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from clinic_tui.domain.exam import make_booking_number
+from clinic_tui.domain.numbers import MAX_DAILY_SEQUENCE
 from tests.hub.conftest import make_record
 
 _sequence = itertools.count(1)
@@ -15,7 +16,8 @@ _sequence = itertools.count(1)
 
 def booking_number(clinic_code: str) -> str:
     n = next(_sequence)
-    return make_booking_number(clinic_code, date(2025, 1, 1) + timedelta(days=n // 9999), n % 9999 + 1)
+    day = date(2025, 1, 1) + timedelta(days=n // MAX_DAILY_SEQUENCE)
+    return make_booking_number(clinic_code, day, n % MAX_DAILY_SEQUENCE + 1)
 
 
 def make_booking(

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from clinic_tui.domain.lab import make_order_number
+from clinic_tui.domain.numbers import MAX_DAILY_SEQUENCE
 from tests.hub.conftest import make_record
 
 _sequence = itertools.count(1)
@@ -15,8 +16,8 @@ _sequence = itertools.count(1)
 
 def order_number(clinic_code: str) -> str:
     n = next(_sequence)
-    day = datetime(2025, 1, 1, tzinfo=UTC) + timedelta(days=n // 9999)
-    return make_order_number(clinic_code, day.date(), n % 9999 + 1)
+    day = datetime(2025, 1, 1, tzinfo=UTC) + timedelta(days=n // MAX_DAILY_SEQUENCE)
+    return make_order_number(clinic_code, day.date(), n % MAX_DAILY_SEQUENCE + 1)
 
 
 def make_order(

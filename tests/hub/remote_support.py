@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from clinic_tui.domain.numbers import MAX_DAILY_SEQUENCE
 from clinic_tui.domain.remote import make_request_number
 from tests.hub.conftest import make_record
 
@@ -14,10 +15,10 @@ _sequence = itertools.count(1)
 
 
 def request_number(clinic_code: str) -> str:
-    """A fresh number of this clinic (a day per 9999 numbers, so they never run out)."""
+    """A fresh number of this clinic (the next day once a day's numbers are used up, so they never run out)."""
     n = next(_sequence)
-    day = datetime(2025, 1, 1, tzinfo=UTC) + timedelta(days=n // 9999)
-    return make_request_number(clinic_code, day.date(), n % 9999 + 1)
+    day = datetime(2025, 1, 1, tzinfo=UTC) + timedelta(days=n // MAX_DAILY_SEQUENCE)
+    return make_request_number(clinic_code, day.date(), n % MAX_DAILY_SEQUENCE + 1)
 
 
 def make_remote(

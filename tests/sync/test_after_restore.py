@@ -4,7 +4,6 @@ hub, reconcile ends clean; and a sync whose resends cannot fix a difference is n
 
 from __future__ import annotations
 
-import json
 import shutil
 
 import pytest
@@ -19,31 +18,7 @@ from clinic_tui.data.models import OutboxEntry, Resident
 from clinic_tui.sync.engine import EXIT_MISMATCH, run_sync
 
 from .conftest import database_path
-
-
-def _register(hub, engine):
-    from sqlalchemy import update
-
-    from clinic_tui.data.models import Clinic
-
-    code, token = hub.new_clinic()
-    with unit_of_work(engine) as session:
-        session.execute(update(Clinic).values(code=code))
-    return code, token
-
-
-def _edit(engine, name, **changes):
-    with unit_of_work(engine) as session:
-        resident = session.execute(select(Resident).where(Resident.name == name)).scalar_one()
-        return records.update(session, resident, changes, None).revision
-
-
-def _hub_record(hub, record_id):
-    with hub.engine.connect() as conn:
-        revision, data = conn.execute(
-            text("SELECT revision, data FROM sync_record WHERE id = :id"), {"id": record_id}
-        ).one()
-    return revision, data if isinstance(data, dict) else json.loads(data)
+from .sync_helpers import edit, hub_record, register
 
 
 def _resident(engine, name):
@@ -62,20 +37,20 @@ def test_after_a_restore_the_hub_gives_back_what_is_newer_and_new_edits_arrive(
 ):
     engine = small_clinic
     path = database_path(engine)
-    code, token = _register(hub, engine)
+    code, token = register(hub, engine)
     settings = clinic_settings(hub, path)
     assert run_sync(engine, settings, token=token).outcome == "ok"
     backup = backup_to(path, tmp_path / "backups" / "clinic-20261201.db")
 
     # After the backup: 王小0 edited twice, a new resident, all confirmed by the hub.
-    _edit(engine, "王小0", phone="13800000001")
-    _edit(engine, "王小0", phone="13800000002")
+    edit(engine, "王小0", phone="13800000001")
+    edit(engine, "王小0", phone="13800000002")
     with unit_of_work(engine) as session:
         records.create(session, Resident(clinic_id=clinic.id, name="赵新来", sex="2"), None)
     assert run_sync(engine, settings, token=token).outcome == "ok"
     lost_id = _resident(engine, "赵新来").id
     edited = _resident(engine, "王小0")
-    assert _hub_record(hub, edited.id)[0] == 3
+    assert hub_record(hub, edited.id)[0] == 3
     engine.dispose()
 
     # The bad day: the database is replaced by the backup.
@@ -90,8 +65,8 @@ def test_after_a_restore_the_hub_gives_back_what_is_newer_and_new_edits_arrive(
 
     # Edits after the restore: one on a record the hub holds newer (local revision 2, hub 3),
     # one on a record the hub holds as the backup does.
-    assert _edit(engine, "王小0", address="新地址 1 号") == 2
-    assert _edit(engine, "王小1", phone="13900000001") == 2
+    assert edit(engine, "王小0", address="新地址 1 号") == 2
+    assert edit(engine, "王小1", phone="13900000001") == 2
 
     report = run_sync(engine, settings, token=token)
     assert report.outcome == "ok" and report.exit_code == 0, report.message
@@ -99,11 +74,11 @@ def test_after_a_restore_the_hub_gives_back_what_is_newer_and_new_edits_arrive(
     # What the hub held newer than the backup came back ...
     assert _resident(engine, "赵新来") is not None and _resident(engine, lost_id and "赵新来").id == lost_id
     # ... and the edits made after the restore reached the hub, above the hub's revisions.
-    revision, data = _hub_record(hub, edited.id)
+    revision, data = hub_record(hub, edited.id)
     assert revision == 4 and data["address"] == "新地址 1 号"
     local = _resident(engine, "王小0")
     assert local.revision == 4 and local.address == "新地址 1 号"
-    assert _hub_record(hub, _resident(engine, "王小1").id)[1]["phone"] == "13900000001"
+    assert hub_record(hub, _resident(engine, "王小1").id)[1]["phone"] == "13900000001"
     assert report.taken_back >= 1 and report.lifted == 1
 
     again = run_sync(engine, settings, token=token)  # quiet: nothing resent, nothing taken back
@@ -115,7 +90,7 @@ def test_a_difference_that_resending_cannot_fix_fails_the_sync_and_says_why(
     hub, small_clinic, clinic_settings, monkeypatch
 ):
     engine = small_clinic
-    code, token = _register(hub, engine)
+    code, token = register(hub, engine)
     settings = clinic_settings(hub, database_path(engine))
     assert run_sync(engine, settings, token=token).outcome == "ok"
     # The hub holds a revision of 王小2 this database cannot take back (its take-back is broken

@@ -23,7 +23,7 @@ from clinic_tui.sync.engine import run_sync
 
 from .conftest import database_path
 from .faults.faultproxy import Fault, FaultProxy
-from .test_push_pull import _register
+from .sync_helpers import register
 
 
 def _pdf(path: Path, size: int) -> bytes:
@@ -62,7 +62,7 @@ def _desk(hub) -> httpx.Client:
 
 def test_a_pdf_sent_with_a_request_reaches_the_desk_byte_for_byte(hub, small_clinic, clinic_settings, tmp_path):
     engine = small_clinic
-    _code, token = _register(hub, engine)
+    _code, token = register(hub, engine)
     settings = clinic_settings(hub, database_path(engine))
     request_id, request_no, data, digest = _request_with(engine, tmp_path, 2 * CHUNK_BYTES + 4321)
     kept = engine_folder(engine) / digest
@@ -97,7 +97,7 @@ def test_a_pdf_sent_with_a_request_reaches_the_desk_byte_for_byte(hub, small_cli
 
 def test_an_upload_cut_halfway_resumes_at_the_next_sync_without_resending(hub, small_clinic, clinic_settings, tmp_path):
     engine = small_clinic
-    _code, token = _register(hub, engine)
+    _code, token = register(hub, engine)
     request_id, request_no, data, digest = _request_with(engine, tmp_path, 5 * CHUNK_BYTES + 99)  # 6 chunks
     proxy = FaultProxy(("127.0.0.1", hub.port))
     try:

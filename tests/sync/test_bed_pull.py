@@ -16,14 +16,14 @@ from clinic_tui.screens.referral_page import answer_line, history_text
 from clinic_tui.sync.engine import run_sync
 
 from .conftest import database_path
-from .test_push_pull import _register
+from .sync_helpers import register
 
 
 def test_an_inpatient_acceptance_reaches_the_clinic_with_its_admission_day_and_the_bed_pools(
     hub, small_clinic, clinic_settings
 ):
     engine = small_clinic
-    code, token = _register(hub, engine)
+    code, token = register(hub, engine)
     department = hub.new_department(daily_slots=9, beds=8)  # 2 beds of 8 reserved for primary care
     with unit_of_work(engine) as session:
         clinic = session.execute(select(Clinic)).scalar_one()

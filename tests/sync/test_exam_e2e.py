@@ -26,11 +26,11 @@ from clinic_tui.sync.rejections import rejection_text
 from tests.hub.web_support import DeskClient, add_staff
 
 from .conftest import database_path
-from .test_push_pull import _register
+from .sync_helpers import register
 
 
 def _setup(hub, engine, clinic_settings):
-    _code, token = _register(hub, engine)
+    _code, token = register(hub, engine)
     settings = clinic_settings(hub, database_path(engine))
     with unit_of_work(engine) as session:
         resident = session.execute(select(Resident).limit(1)).scalar_one()

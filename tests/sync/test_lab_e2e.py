@@ -19,7 +19,7 @@ from clinic_tui.data.store import Store
 from clinic_tui.sync.engine import run_sync
 
 from .conftest import database_path
-from .test_push_pull import _register
+from .sync_helpers import register
 
 PREFIX = "/api/v1/lab/orders"
 
@@ -36,7 +36,7 @@ def _post(client: httpx.Client, order_no: str, move: str, body: dict | None = No
 
 
 def _setup(hub, engine, clinic_settings):
-    _code, token = _register(hub, engine)
+    _code, token = register(hub, engine)
     settings = clinic_settings(hub, database_path(engine))
     with unit_of_work(engine) as session:
         resident = session.execute(select(Resident).limit(1)).scalar_one()

@@ -24,7 +24,7 @@ from clinic_tui.sync.engine import run_sync
 from clinic_tui.sync.local import ClinicFile
 
 from .conftest import database_path
-from .test_push_pull import _register
+from .sync_helpers import register
 
 ROOT = Path(__file__).resolve().parents[2]
 # What an ordinary sync does not need: the ORM and migrations, the UI and its libraries, pinyin,
@@ -49,7 +49,7 @@ def test_the_plain_tables_are_the_models():
 def test_a_cli_sync_loads_neither_the_orm_nor_the_ui(own_hub, small_clinic, tmp_path):
     hub = own_hub()  # its own: nothing published by other tests comes down with the pull
     path = database_path(small_clinic)
-    _, token = _register(hub, small_clinic)
+    _, token = register(hub, small_clinic)
     small_clinic.dispose()
     env = {
         **os.environ,
@@ -73,7 +73,7 @@ def test_a_cli_sync_loads_neither_the_orm_nor_the_ui(own_hub, small_clinic, tmp_
 def test_a_clinic_file_writes_what_the_pull_brings_through_the_orm(own_hub, small_clinic, clinic_settings):
     hub = own_hub()
     path = database_path(small_clinic)
-    _, token = _register(hub, small_clinic)
+    _, token = register(hub, small_clinic)
     with hub.engine.begin() as conn:
         changes.publish(
             conn,
@@ -133,7 +133,7 @@ def test_a_sync_with_nothing_to_send_does_not_load_pydantic(own_hub, small_clini
     of such a process's CPU beside Python itself, stay unloaded."""
     hub = own_hub()
     path = database_path(small_clinic)
-    _, token = _register(hub, small_clinic)
+    _, token = register(hub, small_clinic)
     database = ClinicFile(path)
     try:  # the day's records go up first: what is left is an evening with nothing new
         assert run_sync(database, clinic_settings(hub, path), token=token).outcome == "ok"

@@ -26,7 +26,7 @@ from clinic_tui.sync import state as sync_state
 from clinic_tui.sync.engine import run_sync
 
 from .conftest import database_path
-from .test_push_pull import _register
+from .sync_helpers import register
 
 
 def _rows(engine, model):
@@ -38,7 +38,7 @@ def test_pull_applies_an_acceptance_a_downward_referral_the_directory_and_a_noti
     hub, small_clinic, clinic_settings
 ):
     engine = small_clinic
-    code, token = _register(hub, engine)
+    code, token = register(hub, engine)
     department = hub.new_department()
     with unit_of_work(engine) as session:
         clinic = session.execute(select(Clinic)).scalar_one()
@@ -134,7 +134,7 @@ def test_the_check_task_closes_when_the_hospital_completes_the_referral(hub, sma
     from clinic_tui.data.models import Task
 
     engine = small_clinic
-    code, token = _register(hub, engine)
+    code, token = register(hub, engine)
     department = hub.new_department()
     with unit_of_work(engine) as session:
         clinic = session.execute(select(Clinic)).scalar_one()

@@ -21,7 +21,7 @@ from clinic_tui.sync import state as sync_state
 from clinic_tui.sync.engine import run_sync
 
 from .conftest import database_path
-from .test_push_pull import _register
+from .sync_helpers import register
 
 
 def _outbox(engine) -> dict[str, tuple[int, str, int]]:
@@ -107,7 +107,7 @@ def test_answers_remove_only_the_exact_revision_answered(small_clinic):
 
 def test_a_sync_stopped_mid_run_is_closed_as_interrupted_by_the_next_one(hub, small_clinic, clinic_settings):
     engine = small_clinic
-    _, token = _register(hub, engine)
+    _, token = register(hub, engine)
     stopped = sync_state.start_run(engine, "cli")  # a process killed mid-sync leaves this behind
     report = run_sync(engine, clinic_settings(hub, database_path(engine)), token=token)
     assert report.outcome == "ok", report.message

@@ -19,6 +19,7 @@ from clinic_tui.sync.engine import run_sync
 from clinic_tui.sync.wire import CLINIC_KINDS
 
 from .conftest import database_path
+from .sync_helpers import register
 
 
 def _owned_counts(path: Path) -> dict[str, int]:
@@ -61,19 +62,6 @@ def test_first_full_sync_of_the_demo_database_is_confirmed_record_by_record(hub,
 # --- a small clinic ---------------------------------------------------------------------------------
 
 
-def _register(hub, engine) -> tuple[str, str]:
-    """The clinic on the hub, under the same code as the local clinic row (pull maps by code)."""
-    from sqlalchemy import update
-
-    from clinic_tui.data.db import unit_of_work
-    from clinic_tui.data.models import Clinic
-
-    code, token = hub.new_clinic()
-    with unit_of_work(engine) as session:
-        session.execute(update(Clinic).values(code=code))
-    return code, token
-
-
 def _outbox(engine) -> list[tuple[str, str, int, str]]:
     with read_session(engine) as session:
         return [
@@ -90,7 +78,7 @@ def test_an_edit_made_while_its_batch_is_in_flight_stays_pending_and_goes_next(h
     from clinic_tui.data.models import Resident
 
     engine = small_clinic
-    code, token = _register(hub, engine)
+    code, token = register(hub, engine)
     seen: dict[str, object] = {}
 
     def edit_mid_push(step):
@@ -122,7 +110,7 @@ def test_a_rejected_record_keeps_the_hubs_reason_and_goes_again_once_fixed(hub, 
     from clinic_tui.data.models import Clinic, Referral
 
     engine = small_clinic
-    code, token = _register(hub, engine)
+    code, token = register(hub, engine)
     with unit_of_work(engine) as session:
         clinic = session.execute(select(Clinic)).scalar_one()
         slip = records.create(
@@ -158,7 +146,7 @@ def test_a_rejected_record_keeps_the_hubs_reason_and_goes_again_once_fixed(hub, 
 def test_a_batch_the_hub_finds_too_large_is_sent_in_halves(own_hub, small_clinic, clinic_settings):
     hub = own_hub(max_push_records=4)
     engine = small_clinic
-    code, token = _register(hub, engine)
+    code, token = register(hub, engine)
     report = run_sync(engine, clinic_settings(hub, database_path(engine), batch_size=10), token=token)
     assert report.outcome == "ok", report.message
     assert report.pushed == report.accepted == 7
@@ -177,7 +165,7 @@ def test_a_batch_the_hub_finds_too_large_is_sent_in_halves(own_hub, small_clinic
 
 def test_reconcile_finds_a_record_the_hub_lost_and_sends_it_again(hub, small_clinic, clinic_settings):
     engine = small_clinic
-    code, token = _register(hub, engine)
+    code, token = register(hub, engine)
     settings = clinic_settings(hub, database_path(engine))
     assert run_sync(engine, settings, token=token).outcome == "ok"
     lost = next(record_id for kind, record_id, _ in hub.clinic_records(code) if kind == "visit")
@@ -195,7 +183,7 @@ def test_reconcile_finds_a_record_the_hub_lost_and_sends_it_again(hub, small_cli
 def test_a_new_hub_epoch_makes_the_clinic_resend_and_end_consistent(own_hub, small_clinic, clinic_settings):
     hub = own_hub()
     engine = small_clinic
-    code, token = _register(hub, engine)
+    code, token = register(hub, engine)
     settings = clinic_settings(hub, database_path(engine))
     assert run_sync(engine, settings, token=token).outcome == "ok"
     for _, record_id, _ in hub.clinic_records(code)[:3]:  # the backup the hub was restored from lacked these

@@ -14,15 +14,15 @@ from clinic_tui.data.migrate import open_database
 from clinic_tui.sync.engine import run_sync
 
 from .conftest import database_path
+from .sync_helpers import register
 from .test_attachments_e2e import _request_with
-from .test_push_pull import _register
 
 
 def test_a_rebuilt_clinic_gets_its_attachment_files_back_from_the_hub(
     hub, small_clinic, clinic_settings, tmp_path, capsys
 ):
     engine = small_clinic
-    _code, token = _register(hub, engine)
+    _code, token = register(hub, engine)
     _, sent_no, sent, sent_sha = _request_with(engine, tmp_path, 600_000)
     _, _, _, never_sha = _request_with(engine, tmp_path, 1000)
     with sqlite3.connect(database_path(engine)) as db:  # refused by the hub once: never sent
@@ -69,7 +69,7 @@ def test_a_rebuilt_clinic_gets_its_attachment_files_back_from_the_hub(
 
 def test_a_clinic_never_takes_back_another_clinics_file(hub, small_clinic, clinic_settings, tmp_path, capsys):
     engine = small_clinic
-    _code, token = _register(hub, engine)
+    _code, token = register(hub, engine)
     _, _, _, digest = _request_with(engine, tmp_path, 300_000)
     assert run_sync(engine, clinic_settings(hub, database_path(engine)), token=token).outcome == "ok"
     _other_code, other_token = hub.new_clinic()

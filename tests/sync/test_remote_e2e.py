@@ -21,7 +21,7 @@ from clinic_tui.data.remote_requests import acknowledge_critical, critical_count
 from clinic_tui.sync.engine import run_sync
 
 from .conftest import database_path
-from .test_push_pull import _register
+from .sync_helpers import register
 
 
 # --- the hub's remote desk (clinic_hub/remote_desk.py through its JSON API) ---------------------
@@ -70,7 +70,7 @@ def test_a_video_consultation_reported_with_a_critical_value_comes_back_and_is_a
     hub, small_clinic, clinic_settings
 ):
     engine = small_clinic
-    _code, token = _register(hub, engine)
+    _code, token = register(hub, engine)
     settings = clinic_settings(hub, database_path(engine))
     with unit_of_work(engine) as session:
         resident = session.execute(select(Resident).limit(1)).scalar_one()
@@ -141,7 +141,7 @@ def test_a_video_consultation_reported_with_a_critical_value_comes_back_and_is_a
 def test_pushing_the_same_request_again_changes_nothing_at_the_hub(hub, small_clinic, clinic_settings):
     """A clinic's remote request is accepted once; after a new epoch (all queued again) it is a duplicate."""
     engine = small_clinic
-    code, token = _register(hub, engine)
+    code, token = register(hub, engine)
     settings = clinic_settings(hub, database_path(engine))
     with unit_of_work(engine) as session:
         resident = session.execute(select(Resident).limit(1)).scalar_one()

@@ -7,21 +7,21 @@ it (which always compares first, and reads the answer as a plain duplicate) sync
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
-from sqlalchemy import select, text, update
+from sqlalchemy import select
 
 from clinic_tui.data import records
 from clinic_tui.data.db import read_session, unit_of_work
 from clinic_tui.data.maintenance import backup_to
 from clinic_tui.data.migrate import open_database
-from clinic_tui.data.models import Clinic, Resident
+from clinic_tui.data.models import Resident
 from clinic_tui.sync import recovery
 from clinic_tui.sync.engine import run_sync
 
 from .conftest import database_path
+from .sync_helpers import edit, hub_record, register
 
 PUSH, PULL, RECONCILE, OWN = (
     ("POST", "/sync/push"),
@@ -31,30 +31,9 @@ PUSH, PULL, RECONCILE, OWN = (
 )
 
 
-def _register(hub, engine):
-    code, token = hub.new_clinic()
-    with unit_of_work(engine) as session:
-        session.execute(update(Clinic).values(code=code))
-    return code, token
-
-
-def _edit(engine, name, **changes):
-    with unit_of_work(engine) as session:
-        resident = session.execute(select(Resident).where(Resident.name == name)).scalar_one()
-        return records.update(session, resident, changes, None).revision
-
-
 def _resident(engine, name):
     with read_session(engine) as session:
         return session.execute(select(Resident).where(Resident.name == name)).scalar_one()
-
-
-def _hub_record(hub, record_id):
-    with hub.engine.connect() as conn:
-        revision, data = conn.execute(
-            text("SELECT revision, data FROM sync_record WHERE id = :id"), {"id": record_id}
-        ).one()
-    return revision, data if isinstance(data, dict) else json.loads(data)
 
 
 def _sync_ok(engine, settings, token):
@@ -77,18 +56,18 @@ def _edit_over_a_copied_backup(hub, engine, clinic_settings, tmp_path):
     """Sync, back up, edit 王小1 (revision 2) and sync, copy the backup back, edit 王小1 otherwise:
     revision 2 again, another version than the hub's. Returns (engine, settings, token, record id)."""
     path = database_path(engine)
-    _code, token = _register(hub, engine)
+    _code, token = register(hub, engine)
     settings = clinic_settings(hub, path)
     _sync_ok(engine, settings, token)
     backup = backup_to(path, tmp_path / "backups" / "clinic-20261202.db")
-    assert _edit(engine, "王小1", phone="13800000001") == 2
+    assert edit(engine, "王小1", phone="13800000001") == 2
     _sync_ok(engine, settings, token)
     record_id = _resident(engine, "王小1").id
-    assert _hub_record(hub, record_id)[0] == 2
+    assert hub_record(hub, record_id)[0] == 2
 
     engine = _copy_back(engine, path, backup)
     assert _resident(engine, "王小1").revision == 1
-    assert _edit(engine, "王小1", address="新地址 2 号") == 2  # the revision the hub holds, other contents
+    assert edit(engine, "王小1", address="新地址 2 号") == 2  # the revision the hub holds, other contents
     return engine, settings, token, record_id
 
 
@@ -106,7 +85,7 @@ def test_an_edit_over_a_copied_backup_reaches_the_hub_without_comparing_first(
     assert taken[0] == PUSH and RECONCILE not in taken, taken
     assert OWN in taken and taken.count(PUSH) == 2 and taken[-1] == PULL
     assert report.behind == 1 and report.lifted == 1
-    revision, data = _hub_record(hub, record_id)
+    revision, data = hub_record(hub, record_id)
     assert revision == 3 and data["address"] == "新地址 2 号"  # the edit is on the hub, not lost
     local = _resident(engine, "王小1")
     assert (local.revision, local.address) == (3, "新地址 2 号")
@@ -118,19 +97,19 @@ def test_an_edit_over_a_copied_backup_reaches_the_hub_without_comparing_first(
 
 def test_a_day_of_new_records_and_edits_is_two_exchanges(hub, small_clinic, clinic, clinic_settings, exchanges):
     engine = small_clinic
-    code, token = _register(hub, engine)
+    code, token = register(hub, engine)
     settings = clinic_settings(hub, database_path(engine))
     _sync_ok(engine, settings, token)
     assert exchanges() == [RECONCILE, PUSH, PULL]  # a first sync compares first
     for day in range(2):  # follow-ups and contracts edit earlier records every day
-        _edit(engine, "王小0", phone=f"1380000000{day}")
-        _edit(engine, "王小2", address=f"第 {day} 号")
+        edit(engine, "王小0", phone=f"1380000000{day}")
+        edit(engine, "王小2", address=f"第 {day} 号")
         with unit_of_work(engine) as session:
             records.create(session, Resident(clinic_id=clinic.id, name=f"新来{day}", sex="2"), None)
         report = _sync_ok(engine, settings, token)
         assert exchanges() == [PUSH, PULL]
         assert report.accepted == 3 and report.behind == 0 and report.taken_back == 0
-    revision, data = _hub_record(hub, _resident(engine, "王小2").id)
+    revision, data = hub_record(hub, _resident(engine, "王小2").id)
     assert (revision, data["address"]) == (3, "第 1 号")
 
 
@@ -148,7 +127,7 @@ def test_a_hub_before_revision_4_is_still_compared_with_first_when_an_edit_waits
     _as_revision_3_hub(monkeypatch)
     hub = own_hub()
     engine = small_clinic
-    _code, token = _register(hub, engine)
+    _code, token = register(hub, engine)
     settings = clinic_settings(hub, database_path(engine))
     _sync_ok(engine, settings, token)
     assert exchanges() == [RECONCILE, PUSH, PULL]
@@ -159,10 +138,10 @@ def test_a_hub_before_revision_4_is_still_compared_with_first_when_an_edit_waits
     _sync_ok(engine, settings, token)
     assert exchanges() == [PUSH, PULL]
 
-    _edit(engine, "王小0", phone="13800000009")  # an edit: such a hub cannot tell, so compare first
+    edit(engine, "王小0", phone="13800000009")  # an edit: such a hub cannot tell, so compare first
     _sync_ok(engine, settings, token)
     assert exchanges() == [RECONCILE, PUSH, PULL]
-    assert _hub_record(hub, _resident(engine, "王小0").id)[0] == 2
+    assert hub_record(hub, _resident(engine, "王小0").id)[0] == 2
 
 
 def test_a_copied_backup_with_a_hub_before_revision_4_is_caught_by_comparing_first(
@@ -174,7 +153,7 @@ def test_a_copied_backup_with_a_hub_before_revision_4_is_caught_by_comparing_fir
     exchanges()
     report = _sync_ok(engine, settings, token)
     assert exchanges()[0] == RECONCILE and report.lifted == 1
-    assert _hub_record(hub, record_id)[0] == 3 and _hub_record(hub, record_id)[1]["address"] == "新地址 2 号"
+    assert hub_record(hub, record_id)[0] == 3 and hub_record(hub, record_id)[1]["address"] == "新地址 2 号"
     engine.dispose()
 
 
@@ -190,6 +169,6 @@ def test_a_client_before_revision_4_syncs_with_this_hub_as_it_did(
     report = _sync_ok(engine, settings, token)
     taken = exchanges()
     assert taken[0] == RECONCILE and report.lifted == 1 and report.behind == 0, taken
-    revision, data = _hub_record(hub, record_id)
+    revision, data = hub_record(hub, record_id)
     assert revision == 3 and data["address"] == "新地址 2 号"
     engine.dispose()
