@@ -53,15 +53,30 @@ PATIENT_FIELDS = (
 )
 
 
+# The desk's order of referrals: green channel, urgent, normal, then the longest waiting; a tie by
+# the number. One home for the API's list (list_referrals) and the web desk's queue pages
+# (clinic_hub.web.queue_views, whose pages read by urgency from the index must give the same).
+QUEUE_ORDER = (
+    sa.case({u: i for i, u in enumerate(URGENCIES)}, value=_referrals.c.urgency, else_=len(URGENCIES)),
+    sa.func.coalesce(_referrals.c.sent_at, _referrals.c.created_at),
+    _referrals.c.referral_no,
+)
+
+
+def in_tab(query: sa.Select, status: str | None) -> sa.Select:
+    """The referrals of one status, or (none given) every one sent to the hospital: drafts and slips
+    under township review have not been sent yet."""
+    if status:
+        return query.where(_referrals.c.status == status)
+    return query.where(_referrals.c.status.not_in(NOT_YET_SENT))
+
+
 def _summary_query():
-    urgency_rank = sa.case({u: i for i, u in enumerate(URGENCIES)}, value=_referrals.c.urgency, else_=len(URGENCIES))
     return (
         sa.select(_referrals, _clinics.c.code.label("clinic_code"), _records.c.data)
         .join(_clinics, _clinics.c.id == _referrals.c.clinic_id)
         .join(_records, _records.c.id == _referrals.c.id)
-        .order_by(
-            urgency_rank, sa.func.coalesce(_referrals.c.sent_at, _referrals.c.created_at), _referrals.c.referral_no
-        )
+        .order_by(*QUEUE_ORDER)
     )
 
 
@@ -95,11 +110,7 @@ def list_referrals(
     limit: int = 200,
     offset: int = 0,
 ) -> list[ReferralSummary]:
-    query = _summary_query().where(_referrals.c.direction == direction, _referrals.c.deleted.is_(False))
-    if status:
-        query = query.where(_referrals.c.status == status)
-    else:  # drafts and slips under township review have not been sent to the hospital yet
-        query = query.where(_referrals.c.status.not_in(NOT_YET_SENT))
+    query = in_tab(_summary_query().where(_referrals.c.direction == direction, _referrals.c.deleted.is_(False)), status)
     if urgency:
         query = query.where(_referrals.c.urgency == urgency)
     if clinic_code:

@@ -13,8 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from clinic_hub import desk
 from clinic_hub.db import as_utc
-from clinic_hub.desk import NOT_YET_SENT
 from clinic_hub.directory import SLOTS, PoolKind
 from clinic_hub.models import Clinic, Department, Referral, SyncRecord, table_of
 from clinic_hub.referral_rules import UP, URGENCIES
@@ -50,20 +50,9 @@ def _page_query(department: str | None = None):
 def _sorted_page(
     conn: Connection, status: str | None, limit: int, offset: int, department: str | None = None
 ) -> Sequence[Any]:
-    """The page by one sort of the matching rows (the order of clinic_hub.desk.list_referrals)."""
-    urgency_rank = sa.case({u: i for i, u in enumerate(URGENCIES)}, value=_referrals.c.urgency, else_=len(URGENCIES))
-    query = (
-        _page_query(department)
-        .order_by(
-            urgency_rank, sa.func.coalesce(_referrals.c.sent_at, _referrals.c.created_at), _referrals.c.referral_no
-        )
-        .limit(limit)
-        .offset(offset)
-    )
-    if status:
-        query = query.where(_referrals.c.status == status)
-    else:  # drafts and slips under township review have not been sent to the hospital yet
-        query = query.where(_referrals.c.status.not_in(NOT_YET_SENT))
+    """The page by one sort of the matching rows, in the desk's order (clinic_hub.desk.QUEUE_ORDER,
+    as list_referrals)."""
+    query = desk.in_tab(_page_query(department), status).order_by(*desk.QUEUE_ORDER).limit(limit).offset(offset)
     return conn.execute(query).all()
 
 
