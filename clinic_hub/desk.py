@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from clinic_hub import accounts, changes, directory
+from clinic_hub import accounts, changes, desk_moves, directory
 from clinic_hub.accounts import Principal
 from clinic_hub.db import as_utc, utcnow
 from clinic_hub.errors import ApiError
@@ -38,6 +38,10 @@ _clinics = table_of(Clinic)
 _records = table_of(SyncRecord)
 _moves = table_of(ReferralMove)
 _down_counter = table_of(DownReferralCounter)
+# A referral's number is looked up as given; its state machine is referral_rules (``_check``).
+REFERRALS = desk_moves.Desk(
+    "referral", "referral", _referrals, REFERRAL_EVENT, history=record_move, sign=desk_moves.staff_signer, read=str
+)
 NOT_YET_SENT = (Status.DRAFT.value, Status.REVIEW.value)
 PATIENT_FIELDS = (
     "resident_id",
@@ -120,15 +124,7 @@ def list_referrals(
 
 def _find(conn: Connection, referral_no: str, lock: bool = False):
     """The referral; with ``lock`` (to move it) also refuse one its clinic has deleted."""
-    query = _summary_query().where(_referrals.c.referral_no == referral_no)
-    if lock:
-        query = query.with_for_update(of=_referrals)
-    row = conn.execute(query).first()
-    if row is None:
-        raise ApiError(404, "referral_not_found", referral_no=referral_no)
-    if lock and row.deleted:
-        raise ApiError(409, "referral_deleted", referral_no=referral_no)
-    return row
+    return desk_moves.find(conn, REFERRALS, _summary_query(), referral_no, lock)
 
 
 def get_referral(conn: Connection, referral_no: str) -> ReferralDetail:
@@ -165,36 +161,14 @@ def _move(
     referral_values: dict[str, Any] | None = None,
     role: str = "hospital",
 ) -> str:
-    """Record the hospital's move as a hub referral_event for the clinic, and apply it."""
+    """The hospital's move (desk_moves.move); the first answer (accept, reject) is dated."""
     now = utcnow()
-    event_id = str(uuid.uuid4())
-    changes.publish(
-        conn,
-        kind=REFERRAL_EVENT,
-        record_id=event_id,
-        addressee_clinic_id=row.clinic_id,
-        clinic_code=row.clinic_code,
-        author_id=actor.id,
-        now=now,
-        fields={
-            "origin": "hub",
-            "referral_id": row.id,
-            "referral_no": row.referral_no,
-            "from_status": row.status,
-            "to_status": target,
-            "actor": role,
-            "actor_name": accounts.staff_name(conn, actor.id),
-            "reason": reason,
-            "at": now.isoformat(),
-            **(appointment or {}),
-        },
-    )
-    values = {"status": target, "updated_at": now, **(referral_values or {})}
+    values = dict(referral_values or {})
     if target in ("accepted", "rejected") and row.answered_at is None:
         values["answered_at"] = now
-    conn.execute(sa.update(_referrals).where(_referrals.c.id == row.id).values(**values))
-    record_move(conn, row.id, row.status, target, role, actor.id, reason, now, event_id=event_id)
-    return event_id
+    return desk_moves.move(
+        conn, REFERRALS, row, target, actor, reason, extra=appointment, values=values, role=role, now=now
+    )
 
 
 def _result(conn: Connection, referral_no: str, event_id: str, slot=None) -> MoveResult:
