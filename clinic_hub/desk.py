@@ -40,7 +40,14 @@ _moves = table_of(ReferralMove)
 _down_counter = table_of(DownReferralCounter)
 # A referral's number is looked up as given; its state machine is referral_rules (``_check``).
 REFERRALS = desk_moves.Desk(
-    "referral", "referral", _referrals, REFERRAL_EVENT, history=record_move, sign=desk_moves.staff_signer, read=str
+    "referral",
+    "referral",
+    _referrals,
+    REFERRAL_EVENT,
+    moves=_moves,
+    history=record_move,
+    sign=desk_moves.staff_signer,
+    read=str,
 )
 NOT_YET_SENT = (Status.DRAFT.value, Status.REVIEW.value)
 PATIENT_FIELDS = (
@@ -129,18 +136,7 @@ def _find(conn: Connection, referral_no: str, lock: bool = False):
 
 def get_referral(conn: Connection, referral_no: str) -> ReferralDetail:
     row = _find(conn, referral_no)
-    history = [
-        ReferralMoveOut(
-            from_status=m.from_status,
-            to_status=m.to_status,
-            actor=m.actor,
-            actor_id=m.actor_id,
-            reason=m.reason,
-            at=as_utc(m.at),
-            event_id=m.event_id,
-        )
-        for m in conn.execute(sa.select(_moves).where(_moves.c.referral_id == row.id).order_by(_moves.c.id))
-    ]
+    history = desk_moves.history(conn, REFERRALS, row.id, ReferralMoveOut)
     return ReferralDetail(**_summary(row).model_dump(), data=row.data, history=history)
 
 

@@ -16,17 +16,20 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from pydantic import BaseModel
 from sqlalchemy.engine import Connection
 
 from clinic_hub import accounts, changes
 from clinic_hub.accounts import Principal
-from clinic_hub.db import utcnow
+from clinic_hub.db import as_utc, utcnow
 from clinic_hub.errors import ApiError
 from clinic_tui.domain.problems import DomainError
 from clinic_tui.domain.workflow import Workflow
+
+Out = TypeVar("Out", bound=BaseModel)
 
 
 def typed(number: str) -> str:
@@ -54,7 +57,8 @@ class Desk:
     event: str  # the kind of the events published (clinic_tui.sync.wire)
     workflow: Workflow | None = None  # the domain's state machine (a referral has its own checker)
     carried: tuple[str, ...] = ()  # columns of the row the event and the history carry too (attempt)
-    history: Callable[..., None] | None = None  # its intake's record_move, when the desk keeps one
+    moves: sa.Table | None = None  # the requests' history, when the desk keeps one...
+    history: Callable[..., None] | None = None  # ...and its intake's record_move, which writes it
     sign: Callable[[Connection, Principal], str | None] = signer  # the event's actor_name
     state: Callable[[str], str] = str  # the state as a refusal names it
     read: Callable[[str], str] = typed  # how a number asked for is looked up
@@ -150,3 +154,11 @@ def move(
             conn, row.id, *carried.values(), row.status, target, role, actor.id, reason, now, event_id=event_id
         )
     return event_id
+
+
+def history(conn: Connection, desk: Desk, request_id: str, out: type[Out]) -> list[Out]:
+    """The request's moves, oldest first, as ``out`` (the desk API's shape; times in UTC)."""
+    assert desk.moves is not None
+    moves = desk.moves
+    query = sa.select(moves).where(moves.c[f"{desk.noun}_id"] == request_id).order_by(moves.c.id)
+    return [out.model_validate({**m._mapping, "at": as_utc(m.at)}) for m in conn.execute(query)]

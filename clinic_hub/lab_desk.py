@@ -52,7 +52,15 @@ QUEUES: dict[str, tuple[str, ...]] = {
     "rejected": (Status.REJECTED.value,),
 }
 LAB = desk_moves.Desk(
-    "lab", "order", _orders, LAB_EVENT, lab.WORKFLOW, carried=("attempt",), history=record_move, sign=desk_moves.signer
+    "lab",
+    "order",
+    _orders,
+    LAB_EVENT,
+    lab.WORKFLOW,
+    carried=("attempt",),
+    moves=_moves,
+    history=record_move,
+    sign=desk_moves.signer,
 )
 PRIORITIES = tuple(sorted((p.value for p in lab.Priority), key=lambda p: lab.priority_key(p, datetime.min)))
 
@@ -167,19 +175,7 @@ def _find(conn: Connection, order_no: str, lock: bool = False):
 
 def get_order(conn: Connection, order_no: str) -> LabDetail:
     row = _find(conn, order_no)
-    history = [
-        LabMoveOut(
-            attempt=m.attempt,
-            from_status=m.from_status,
-            to_status=m.to_status,
-            actor=m.actor,
-            actor_id=m.actor_id,
-            reason=m.reason,
-            at=as_utc(m.at),
-            event_id=m.event_id,
-        )
-        for m in conn.execute(sa.select(_moves).where(_moves.c.order_id == row.id).order_by(_moves.c.id))
-    ]
+    history = desk_moves.history(conn, LAB, row.id, LabMoveOut)
     corrections = [
         LabCorrectionOut(
             code=c.code,

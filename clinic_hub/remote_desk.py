@@ -55,7 +55,14 @@ _moves = table_of(RemoteMove)
 _attachments = table_of(RemoteAttachment)
 # Its events name a staff member only: the command line's moves and the sweep's name no one.
 REMOTE = desk_moves.Desk(
-    "remote", "request", _requests, REMOTE_EVENT, remote.WORKFLOW, history=record_move, sign=desk_moves.staff_signer
+    "remote",
+    "request",
+    _requests,
+    REMOTE_EVENT,
+    remote.WORKFLOW,
+    moves=_moves,
+    history=record_move,
+    sign=desk_moves.staff_signer,
 )
 
 # The hospital's reading rooms and the services each one answers (a grouping of the hub's desk).
@@ -250,18 +257,7 @@ def _find(conn: Connection, request_no: str, lock: bool = False):
 
 def get_request(conn: Connection, request_no: str) -> RemoteDetail:
     row = _find(conn, request_no)
-    history = [
-        RemoteMoveOut(
-            from_status=m.from_status,
-            to_status=m.to_status,
-            actor=m.actor,
-            actor_id=m.actor_id,
-            reason=m.reason,
-            at=as_utc(m.at),
-            event_id=m.event_id,
-        )
-        for m in conn.execute(sa.select(_moves).where(_moves.c.request_id == row.id).order_by(_moves.c.id))
-    ]
+    history = desk_moves.history(conn, REMOTE, row.id, RemoteMoveOut)
     report = None
     if row.reported_at is not None:
         report = RemoteReport(
