@@ -22,7 +22,8 @@ from clinic_hub import desk_moves
 from clinic_hub.accounts import Principal
 from clinic_hub.db import as_utc, utcnow
 from clinic_hub.errors import ApiError
-from clinic_hub.lab_desk import LAB, _check_holds, _find, _result, result_entry
+from clinic_hub.lab_desk import LAB, _check_holds, _find, _result
+from clinic_hub.lab_results import result_entry
 from clinic_hub.models import LabCorrection, table_of
 from clinic_hub.schemas.lab import CorrectLab, LabMoveResult
 from clinic_tui.domain import lab

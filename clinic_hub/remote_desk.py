@@ -18,15 +18,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from clinic_hub import attachments as attachment_store
-from clinic_hub import desk_moves, directory
+from clinic_hub import desk_moves, directory, remote_files
 from clinic_hub.accounts import Principal
 from clinic_hub.db import as_utc, utcnow
 from clinic_hub.errors import ApiError
 from clinic_hub.models import (
-    AttachmentUpload,
     Clinic,
-    RemoteAttachment,
     RemoteMove,
     RemoteRequest,
     SyncRecord,
@@ -43,7 +40,6 @@ from clinic_hub.schemas.remote import (
     ReportRemote,
     ScheduleRemote,
 )
-from clinic_tui.domain import attachments as attachment_rules
 from clinic_tui.domain import remote
 from clinic_tui.domain.remote import Service, Status
 from clinic_tui.sync.wire import REMOTE_EVENT
@@ -52,7 +48,6 @@ _requests = table_of(RemoteRequest)
 _clinics = table_of(Clinic)
 _records = table_of(SyncRecord)
 _moves = table_of(RemoteMove)
-_attachments = table_of(RemoteAttachment)
 # Its events name a staff member only: the command line's moves and the sweep's name no one.
 REMOTE = desk_moves.Desk(
     "remote",
@@ -123,71 +118,6 @@ def _summary(row, now: datetime | None = None) -> RemoteSummary:
     )
 
 
-def attachments_of(conn: Connection, request_id: str, clinic_id: str) -> list[RemoteAttachmentOut]:
-    """The files a request names, each with how much of it has arrived from its clinic."""
-    rows = list(
-        conn.execute(
-            sa.select(_attachments).where(_attachments.c.request_id == request_id).order_by(_attachments.c.position)
-        )
-    )
-    arrived = attachment_store.progress(conn, clinic_id, [r.sha256 for r in rows])
-    out = []
-    for r in rows:
-        received, total, complete = arrived.get(r.sha256, (0, attachment_rules.chunk_count(r.size), False))
-        out.append(
-            RemoteAttachmentOut(
-                sha256=r.sha256,
-                name=r.name,
-                size=r.size,
-                media_type=r.media_type,
-                complete=complete,
-                chunks_received=received,
-                chunks_total=total,
-            )
-        )
-    return out
-
-
-def _with_attachments(conn: Connection, summaries: list[RemoteSummary], clinics: dict[str, str]) -> None:
-    """Fill in each summary's attachment counts (the queue's "attachment arriving: 3/8 chunks"):
-    two queries for the whole page, not two per request."""
-    if not summaries:
-        return
-    named = conn.execute(
-        sa.select(_attachments.c.request_id, _attachments.c.sha256, _attachments.c.size).where(
-            _attachments.c.request_id.in_([s.id for s in summaries])
-        )
-    ).all()
-    if not named:
-        return
-    uploads = table_of(AttachmentUpload)
-    arrived = {
-        (r.clinic_id, r.sha256): (r.chunks_total if r.complete else r.chunks_received, r.chunks_total, r.complete)
-        for r in conn.execute(
-            sa.select(
-                uploads.c.clinic_id,
-                uploads.c.sha256,
-                uploads.c.chunks_received,
-                uploads.c.chunks_total,
-                uploads.c.complete,
-            ).where(
-                uploads.c.clinic_id.in_(set(clinics.values())),
-                uploads.c.sha256.in_({r.sha256 for r in named}),
-            )
-        )
-    }
-    by_id = {s.id: s for s in summaries}
-    for r in named:
-        summary = by_id[r.request_id]
-        received, total, complete = arrived.get(
-            (clinics[r.request_id], r.sha256), (0, attachment_rules.chunk_count(r.size), False)
-        )
-        summary.attachments_total += 1
-        summary.attachments_complete += int(complete)
-        summary.chunks_received += received
-        summary.chunks_total += total
-
-
 def is_late(status: str, service: str, urgency: str, requested_at: datetime, now: datetime) -> bool:
     """Overdue on the desk: marked so by the sweep, or past its limit and not yet swept."""
     if status == Status.TIMED_OUT:
@@ -222,7 +152,7 @@ def list_requests(
     now = utcnow()
     rows = list(conn.execute(query.limit(limit).offset(offset)))
     summaries = [_summary(row, now) for row in rows]
-    _with_attachments(conn, summaries, {row.id: row.clinic_id for row in rows})
+    remote_files.with_attachments(conn, summaries, {row.id: row.clinic_id for row in rows})
     return summaries
 
 
@@ -278,7 +208,7 @@ def get_request(conn: Connection, request_no: str) -> RemoteDetail:
         data=data,
         report=report,
         history=history,
-        attachments=attachments_of(conn, row.id, row.clinic_id),
+        attachments=remote_files.attachments_of(conn, row.id, row.clinic_id),
     )
     detail.attachments_total = len(detail.attachments)
     detail.attachments_complete = sum(f.complete for f in detail.attachments)
@@ -291,7 +221,7 @@ def attachment_file(conn: Connection, request_no: str, sha256: str) -> tuple[str
     """The request's id and one of its files, complete; 404 when the request does not name it or
     its clinic has not sent it whole yet (a clinic's file is readable only through its requests)."""
     row = _find(conn, request_no)
-    for item in attachments_of(conn, row.id, row.clinic_id):
+    for item in remote_files.attachments_of(conn, row.id, row.clinic_id):
         if item.sha256 == sha256:
             if not item.complete:
                 break
@@ -358,7 +288,7 @@ def report(
         raise ApiError(422, "missing_field", field="critical_note")
     row = _find(conn, request_no, lock=True)
     desk_moves.check(REMOTE, row, Status.REPORTED.value, expected=expected)
-    waiting = [f for f in attachments_of(conn, row.id, row.clinic_id) if not f.complete]
+    waiting = [f for f in remote_files.attachments_of(conn, row.id, row.clinic_id) if not f.complete]
     if waiting:  # the reader reads the tracing, not half of it
         raise ApiError(
             409,
