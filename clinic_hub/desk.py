@@ -93,6 +93,13 @@ def _summary_query():
 
 def _summary(row) -> ReferralSummary:
     data = row.data or {}
+    name, sex = data.get("patient_name"), data.get("patient_sex")
+    return summary_of(row, name if isinstance(name, str) else None, sex if isinstance(sex, str) else None)
+
+
+def summary_of(row, patient_name: str | None, patient_sex: str | None) -> ReferralSummary:
+    """A referral's line in a list, from its hub row (with its clinic's code) and the patient as
+    the slip names them; the desk's queue pages read the names apart (queue_views.queue_page)."""
     return ReferralSummary(
         id=row.id,
         referral_no=row.referral_no,
@@ -107,8 +114,8 @@ def _summary(row) -> ReferralSummary:
         answered_at=as_utc(row.answered_at),
         appointment_department_code=row.appointment_department_code,
         appointment_at=as_utc(row.appointment_at),
-        patient_name=data.get("patient_name") if isinstance(data.get("patient_name"), str) else None,
-        patient_sex=data.get("patient_sex") if isinstance(data.get("patient_sex"), str) else None,
+        patient_name=patient_name,
+        patient_sex=patient_sex,
     )
 
 

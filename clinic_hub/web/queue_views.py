@@ -14,7 +14,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from clinic_hub import desk
-from clinic_hub.db import as_utc
 from clinic_hub.directory import SLOTS, PoolKind
 from clinic_hub.models import Clinic, Department, Referral, SyncRecord, table_of
 from clinic_hub.referral_rules import UP, URGENCIES
@@ -112,26 +111,7 @@ def queue_page(
         if rows
         else {}
     )
-    return [
-        ReferralSummary(
-            id=row.id,
-            referral_no=row.referral_no,
-            direction=row.direction,
-            clinic_code=row.clinic_code,
-            status=row.status,
-            urgency=row.urgency,
-            purpose=row.purpose,
-            to_department_code=row.to_department_code,
-            referral_date=row.referral_date,
-            sent_at=as_utc(row.sent_at),
-            answered_at=as_utc(row.answered_at),
-            appointment_department_code=row.appointment_department_code,
-            appointment_at=as_utc(row.appointment_at),
-            patient_name=patients.get(row.id, (None, None))[0],
-            patient_sex=patients.get(row.id, (None, None))[1],
-        )
-        for row in rows
-    ]
+    return [desk.summary_of(row, *patients.get(row.id, (None, None))) for row in rows]
 
 
 def status_counts(conn: Connection, direction: str = "up", department: str | None = None) -> dict[str, int]:
