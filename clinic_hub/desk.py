@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from clinic_hub import accounts, changes, directory
+from clinic_hub import accounts, changes, desk_moves, directory
 from clinic_hub.accounts import Principal
 from clinic_hub.db import as_utc, utcnow
 from clinic_hub.errors import ApiError
@@ -38,6 +38,17 @@ _clinics = table_of(Clinic)
 _records = table_of(SyncRecord)
 _moves = table_of(ReferralMove)
 _down_counter = table_of(DownReferralCounter)
+# A referral's number is looked up as given; its state machine is referral_rules (``_check``).
+REFERRALS = desk_moves.Desk(
+    "referral",
+    "referral",
+    _referrals,
+    REFERRAL_EVENT,
+    moves=_moves,
+    history=record_move,
+    sign=desk_moves.staff_signer,
+    read=str,
+)
 NOT_YET_SENT = (Status.DRAFT.value, Status.REVIEW.value)
 PATIENT_FIELDS = (
     "resident_id",
@@ -53,20 +64,42 @@ PATIENT_FIELDS = (
 )
 
 
+# The desk's order of referrals: green channel, urgent, normal, then the longest waiting; a tie by
+# the number. One home for the API's list (list_referrals) and the web desk's queue pages
+# (clinic_hub.web.queue_views, whose pages read by urgency from the index must give the same).
+QUEUE_ORDER = (
+    sa.case({u: i for i, u in enumerate(URGENCIES)}, value=_referrals.c.urgency, else_=len(URGENCIES)),
+    sa.func.coalesce(_referrals.c.sent_at, _referrals.c.created_at),
+    _referrals.c.referral_no,
+)
+
+
+def in_tab(query: sa.Select, status: str | None) -> sa.Select:
+    """The referrals of one status, or (none given) every one sent to the hospital: drafts and slips
+    under township review have not been sent yet."""
+    if status:
+        return query.where(_referrals.c.status == status)
+    return query.where(_referrals.c.status.not_in(NOT_YET_SENT))
+
+
 def _summary_query():
-    urgency_rank = sa.case({u: i for i, u in enumerate(URGENCIES)}, value=_referrals.c.urgency, else_=len(URGENCIES))
     return (
         sa.select(_referrals, _clinics.c.code.label("clinic_code"), _records.c.data)
         .join(_clinics, _clinics.c.id == _referrals.c.clinic_id)
         .join(_records, _records.c.id == _referrals.c.id)
-        .order_by(
-            urgency_rank, sa.func.coalesce(_referrals.c.sent_at, _referrals.c.created_at), _referrals.c.referral_no
-        )
+        .order_by(*QUEUE_ORDER)
     )
 
 
 def _summary(row) -> ReferralSummary:
     data = row.data or {}
+    name, sex = data.get("patient_name"), data.get("patient_sex")
+    return summary_of(row, name if isinstance(name, str) else None, sex if isinstance(sex, str) else None)
+
+
+def summary_of(row, patient_name: str | None, patient_sex: str | None) -> ReferralSummary:
+    """A referral's line in a list, from its hub row (with its clinic's code) and the patient as
+    the slip names them; the desk's queue pages read the names apart (queue_views.queue_page)."""
     return ReferralSummary(
         id=row.id,
         referral_no=row.referral_no,
@@ -81,8 +114,8 @@ def _summary(row) -> ReferralSummary:
         answered_at=as_utc(row.answered_at),
         appointment_department_code=row.appointment_department_code,
         appointment_at=as_utc(row.appointment_at),
-        patient_name=data.get("patient_name") if isinstance(data.get("patient_name"), str) else None,
-        patient_sex=data.get("patient_sex") if isinstance(data.get("patient_sex"), str) else None,
+        patient_name=patient_name,
+        patient_sex=patient_sex,
     )
 
 
@@ -95,11 +128,7 @@ def list_referrals(
     limit: int = 200,
     offset: int = 0,
 ) -> list[ReferralSummary]:
-    query = _summary_query().where(_referrals.c.direction == direction, _referrals.c.deleted.is_(False))
-    if status:
-        query = query.where(_referrals.c.status == status)
-    else:  # drafts and slips under township review have not been sent to the hospital yet
-        query = query.where(_referrals.c.status.not_in(NOT_YET_SENT))
+    query = in_tab(_summary_query().where(_referrals.c.direction == direction, _referrals.c.deleted.is_(False)), status)
     if urgency:
         query = query.where(_referrals.c.urgency == urgency)
     if clinic_code:
@@ -109,31 +138,12 @@ def list_referrals(
 
 def _find(conn: Connection, referral_no: str, lock: bool = False):
     """The referral; with ``lock`` (to move it) also refuse one its clinic has deleted."""
-    query = _summary_query().where(_referrals.c.referral_no == referral_no)
-    if lock:
-        query = query.with_for_update(of=_referrals)
-    row = conn.execute(query).first()
-    if row is None:
-        raise ApiError(404, "referral_not_found", referral_no=referral_no)
-    if lock and row.deleted:
-        raise ApiError(409, "referral_deleted", referral_no=referral_no)
-    return row
+    return desk_moves.find(conn, REFERRALS, _summary_query(), referral_no, lock)
 
 
 def get_referral(conn: Connection, referral_no: str) -> ReferralDetail:
     row = _find(conn, referral_no)
-    history = [
-        ReferralMoveOut(
-            from_status=m.from_status,
-            to_status=m.to_status,
-            actor=m.actor,
-            actor_id=m.actor_id,
-            reason=m.reason,
-            at=as_utc(m.at),
-            event_id=m.event_id,
-        )
-        for m in conn.execute(sa.select(_moves).where(_moves.c.referral_id == row.id).order_by(_moves.c.id))
-    ]
+    history = desk_moves.history(conn, REFERRALS, row.id, ReferralMoveOut)
     return ReferralDetail(**_summary(row).model_dump(), data=row.data, history=history)
 
 
@@ -154,36 +164,14 @@ def _move(
     referral_values: dict[str, Any] | None = None,
     role: str = "hospital",
 ) -> str:
-    """Record the hospital's move as a hub referral_event for the clinic, and apply it."""
+    """The hospital's move (desk_moves.move); the first answer (accept, reject) is dated."""
     now = utcnow()
-    event_id = str(uuid.uuid4())
-    changes.publish(
-        conn,
-        kind=REFERRAL_EVENT,
-        record_id=event_id,
-        addressee_clinic_id=row.clinic_id,
-        clinic_code=row.clinic_code,
-        author_id=actor.id,
-        now=now,
-        fields={
-            "origin": "hub",
-            "referral_id": row.id,
-            "referral_no": row.referral_no,
-            "from_status": row.status,
-            "to_status": target,
-            "actor": role,
-            "actor_name": accounts.staff_name(conn, actor.id),
-            "reason": reason,
-            "at": now.isoformat(),
-            **(appointment or {}),
-        },
-    )
-    values = {"status": target, "updated_at": now, **(referral_values or {})}
+    values = dict(referral_values or {})
     if target in ("accepted", "rejected") and row.answered_at is None:
         values["answered_at"] = now
-    conn.execute(sa.update(_referrals).where(_referrals.c.id == row.id).values(**values))
-    record_move(conn, row.id, row.status, target, role, actor.id, reason, now, event_id=event_id)
-    return event_id
+    return desk_moves.move(
+        conn, REFERRALS, row, target, actor, reason, extra=appointment, values=values, role=role, now=now
+    )
 
 
 def _result(conn: Connection, referral_no: str, event_id: str, slot=None) -> MoveResult:

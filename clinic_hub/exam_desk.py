@@ -12,27 +12,27 @@ as with bed pools. A return gives the slot back too.
 from __future__ import annotations
 
 import statistics
-import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
-from clinic_hub import accounts, changes, directory, exam_pools
+from clinic_hub import desk_moves, directory, exam_pools
 from clinic_hub.accounts import Principal
 from clinic_hub.db import as_utc, utcnow
 from clinic_hub.errors import ApiError
 from clinic_hub.models import Clinic, ExamBooking, SyncRecord, table_of
 from clinic_tui.domain import exam
 from clinic_tui.domain.exam import Status
-from clinic_tui.domain.problems import DomainError
 from clinic_tui.sync.wire import EXAM_EVENT
 
 _bookings = table_of(ExamBooking)
 _clinics = table_of(Clinic)
 _records = table_of(SyncRecord)
 MAX_REPORT = 4000
+# A booking moved or cancelled since the page was shown is refused with its state's name.
+EXAM = desk_moves.Desk("exam", "booking", _bookings, EXAM_EVENT, exam.WORKFLOW, state=exam.status_label)
 
 
 def _query():
@@ -65,26 +65,16 @@ def unacknowledged_critical(conn: Connection, limit: int = 100) -> list[Row]:
 
 
 def find(conn: Connection, booking_no: str, lock: bool = False) -> Row:
-    query = _query().where(_bookings.c.booking_no == booking_no.strip().upper()[:64])
-    if lock:
-        query = query.with_for_update(of=_bookings)
-    row = conn.execute(query).first()
-    if row is None:
-        raise ApiError(404, "exam_not_found", booking_no=booking_no)
-    return row
+    """The booking; one its clinic deleted is found too (a move refuses it as taken: ``_check``)."""
+    return desk_moves.find(conn, EXAM, _query(), booking_no, lock, deleted=False)
 
 
 def _check(row: Row, target: str, reason: str | None = None, expected: str | None = None) -> None:
-    """The domain's state machine; ``expected`` is the state the caller saw (the web page): a
-    booking moved (or cancelled by its clinic) since is refused as taken, not as illegal."""
-    if row.deleted or row.status == Status.CANCELLED or (expected is not None and expected != row.status):
-        raise ApiError(409, "exam_taken", booking_no=row.booking_no, state=exam.status_label(row.status))
-    try:
-        exam.transition(row.status, target, exam.Actor.HOSPITAL, reason)
-    except DomainError as refused:
-        if refused.problem.code == "exam.reason_required":
-            raise ApiError(422, "reason_required") from None
-        raise ApiError(409, "illegal_transition", from_status=row.status, to_status=target) from None
+    """The move checked (desk_moves.check) after the booking's cancellation or deletion by its
+    clinic, refused as taken too."""
+    if row.deleted or row.status == Status.CANCELLED:
+        raise desk_moves.taken(EXAM, row)
+    desk_moves.check(EXAM, row, target, reason, expected)
 
 
 def _move(
@@ -96,40 +86,10 @@ def _move(
     values: dict[str, Any] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> str:
-    """Publish the move as an exam_event for the booking clinic and apply it to the row."""
-    now = utcnow()
-    values = {**(values or {}), "status": target, "updated_at": now}
-    day = values.get("day", row.day)
-    event_id = str(uuid.uuid4())
-    changes.publish(
-        conn,
-        kind=EXAM_EVENT,
-        record_id=event_id,
-        addressee_clinic_id=row.clinic_id,
-        clinic_code=row.clinic_code,
-        author_id=actor.id,
-        now=now,
-        fields={
-            "origin": "hub",
-            "booking_id": row.id,
-            "booking_no": row.booking_no,
-            "from_status": row.status,
-            "to_status": target,
-            "actor": "hospital",
-            "actor_name": signer(conn, actor),
-            "at": now.isoformat(),
-            "reason": reason,
-            "day": day.isoformat(),
-            "slot_number": values.get("slot_number", row.slot_number),
-            **(extra or {}),
-        },
-    )
-    conn.execute(sa.update(_bookings).where(_bookings.c.id == row.id).values(**values))
-    return event_id
-
-
-def signer(conn: Connection, actor: Principal) -> str | None:
-    return accounts.staff_name(conn, actor.id) if actor.kind == "staff" else actor.id
+    """The move (desk_moves.move), its event saying the booking's day and slot as they now are."""
+    values = values or {}
+    where = {"day": values.get("day", row.day).isoformat(), "slot_number": values.get("slot_number", row.slot_number)}
+    return desk_moves.move(conn, EXAM, row, target, actor, reason, values=values, extra={**where, **(extra or {})})
 
 
 def confirm(conn: Connection, actor: Principal, booking_no: str, expected: str | None = None) -> str:
@@ -207,7 +167,7 @@ def report(
     fields = {
         "findings": findings,
         "impression": impression,
-        "reporter": signer(conn, actor),
+        "reporter": desk_moves.signer(conn, actor),
         "institution": hospital_name or None,
         "recognised": recognised,
         "critical": critical,

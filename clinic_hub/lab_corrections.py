@@ -18,10 +18,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from clinic_hub import desk_moves
 from clinic_hub.accounts import Principal
 from clinic_hub.db import as_utc, utcnow
 from clinic_hub.errors import ApiError
-from clinic_hub.lab_desk import _check_holds, _find, _move, _result, _signer, result_entry
+from clinic_hub.lab_desk import LAB, _check_holds, _find, _result
+from clinic_hub.lab_results import result_entry
 from clinic_hub.models import LabCorrection, table_of
 from clinic_hub.schemas.lab import CorrectLab, LabMoveResult
 from clinic_tui.domain import lab
@@ -54,7 +56,7 @@ def correct(
         raise ApiError(422, "correction_unchanged", test=code)
     results[index] = {**entry, "corrected": True}
     now = utcnow()
-    signer = _signer(conn, actor)
+    signer = desk_moves.signer(conn, actor)
     was_critical = previous.get("flag") == lab.Flag.CRITICAL
     is_critical = entry["flag"] == lab.Flag.CRITICAL
     raised = is_critical  # newly critical, or a critical value changed: the clinic looks again
@@ -81,8 +83,9 @@ def correct(
     data = row.data if isinstance(row.data, dict) else {}
     ordered_codes = [str(i.get("code")) for i in data.get("items") or [] if isinstance(i, dict)]
     done = {str(r.get("code")) for r in results}
-    _move(
+    desk_moves.move(
         conn,
+        LAB,
         row,
         row.status,
         actor,

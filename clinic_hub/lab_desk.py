@@ -19,11 +19,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from clinic_hub import accounts, changes, directory
+from clinic_hub import desk_moves, directory
 from clinic_hub.accounts import Principal
 from clinic_hub.db import as_utc, utcnow
 from clinic_hub.errors import ApiError
 from clinic_hub.lab_intake import CANCELLED, LAB_HOLDS, REJECTED, REPORTED, record_move
+from clinic_hub.lab_results import checked_results
 from clinic_hub.models import Clinic, LabCorrection, LabMove, LabOrder, SyncRecord, table_of
 from clinic_hub.schemas.lab import (
     LabCorrectionOut,
@@ -36,7 +37,6 @@ from clinic_hub.schemas.lab import (
 )
 from clinic_tui.domain import lab
 from clinic_tui.domain.lab import Status
-from clinic_tui.domain.problems import DomainError
 from clinic_tui.sync.wire import LAB_EVENT
 
 _orders = table_of(LabOrder)
@@ -52,6 +52,17 @@ QUEUES: dict[str, tuple[str, ...]] = {
     "reported": (Status.REPORTED.value,),
     "rejected": (Status.REJECTED.value,),
 }
+LAB = desk_moves.Desk(
+    "lab",
+    "order",
+    _orders,
+    LAB_EVENT,
+    lab.WORKFLOW,
+    carried=("attempt",),
+    moves=_moves,
+    history=record_move,
+    sign=desk_moves.signer,
+)
 PRIORITIES = tuple(sorted((p.value for p in lab.Priority), key=lambda p: lab.priority_key(p, datetime.min)))
 
 
@@ -160,32 +171,12 @@ def exceptions(conn: Connection, limit: int = 200) -> list[LabSummary]:
 
 
 def _find(conn: Connection, order_no: str, lock: bool = False):
-    query = _query().where(_orders.c.order_no == order_no.strip().upper()[:64])
-    if lock:
-        query = query.with_for_update(of=_orders)
-    row = conn.execute(query).first()
-    if row is None:
-        raise ApiError(404, "lab_not_found", order_no=order_no)
-    if lock and row.deleted:
-        raise ApiError(409, "lab_deleted", order_no=order_no)
-    return row
+    return desk_moves.find(conn, LAB, _query(), order_no, lock)
 
 
 def get_order(conn: Connection, order_no: str) -> LabDetail:
     row = _find(conn, order_no)
-    history = [
-        LabMoveOut(
-            attempt=m.attempt,
-            from_status=m.from_status,
-            to_status=m.to_status,
-            actor=m.actor,
-            actor_id=m.actor_id,
-            reason=m.reason,
-            at=as_utc(m.at),
-            event_id=m.event_id,
-        )
-        for m in conn.execute(sa.select(_moves).where(_moves.c.order_id == row.id).order_by(_moves.c.id))
-    ]
+    history = desk_moves.history(conn, LAB, row.id, LabMoveOut)
     corrections = [
         LabCorrectionOut(
             code=c.code,
@@ -227,63 +218,14 @@ def get_order(conn: Connection, order_no: str) -> LabDetail:
 
 
 def _check(row, target: str, reason: str | None = None, expected: str | None = None) -> None:
-    """The domain's state machine; ``expected`` is the state the caller saw (the web page): an
-    order moved by someone else since is refused as taken, not as an illegal move."""
+    """The move checked (desk_moves.check) after the order's cancellation by its clinic."""
+    _not_cancelled(row)
+    desk_moves.check(LAB, row, target, reason, expected)
+
+
+def _not_cancelled(row) -> None:
     if row.status == CANCELLED:
         raise ApiError(409, "lab_cancelled", order_no=row.order_no)
-    if expected is not None and expected != row.status:
-        raise ApiError(409, "lab_taken", order_no=row.order_no, state=row.status)
-    try:
-        lab.transition(row.status, target, "hospital", reason)
-    except DomainError:
-        raise ApiError(409, "illegal_transition", from_status=row.status, to_status=target) from None
-
-
-def _move(
-    conn: Connection,
-    row,
-    target: str,
-    actor: Principal,
-    reason: str | None = None,
-    extra: dict[str, Any] | None = None,
-    values: dict[str, Any] | None = None,
-    now: datetime | None = None,
-    event_id: str | None = None,
-) -> str:
-    """Publish the move as a lab_event for the ordering clinic and apply it to the row."""
-    now = now or utcnow()
-    event_id = event_id or str(uuid.uuid4())
-    changes.publish(
-        conn,
-        kind=LAB_EVENT,
-        record_id=event_id,
-        addressee_clinic_id=row.clinic_id,
-        clinic_code=row.clinic_code,
-        author_id=actor.id,
-        now=now,
-        fields={
-            "origin": "hub",
-            "order_id": row.id,
-            "order_no": row.order_no,
-            "attempt": row.attempt,
-            "from_status": row.status,
-            "to_status": target,
-            "actor": "hospital",
-            "actor_name": _signer(conn, actor),
-            "at": now.isoformat(),
-            "reason": reason,
-            **(extra or {}),
-        },
-    )
-    conn.execute(
-        sa.update(_orders).where(_orders.c.id == row.id).values(status=target, updated_at=now, **(values or {}))
-    )
-    record_move(conn, row.id, row.attempt, row.status, target, "hospital", actor.id, reason, now, event_id=event_id)
-    return event_id
-
-
-def _signer(conn: Connection, actor: Principal) -> str | None:
-    return accounts.staff_name(conn, actor.id) if actor.kind == "staff" else actor.id
 
 
 def _result(conn: Connection, order_no: str, event_id: str) -> LabMoveResult:
@@ -296,7 +238,9 @@ def receive(
     """已接收: the specimen arrived in the lab, usable."""
     row = _find(conn, order_no, lock=True)
     _check(row, Status.RECEIVED.value, expected=expected)
-    event_id = _move(conn, row, Status.RECEIVED.value, actor, note or None, values={"received_at": utcnow()})
+    event_id = desk_moves.move(
+        conn, LAB, row, Status.RECEIVED.value, actor, note or None, values={"received_at": utcnow()}
+    )
     return _result(conn, row.order_no, event_id)
 
 
@@ -311,56 +255,7 @@ def reject(
     reason = reason.strip()
     # Results reported in part from an unusable specimen go with it: the next specimen starts afresh.
     values = {"rejected_reason": reason, "results": [], "critical": False, "critical_event": None}
-    return _result(conn, row.order_no, _move(conn, row, REJECTED, actor, reason, values=values))
-
-
-def checked_results(
-    ordered: list[dict[str, Any]], body: ReportLab, earlier: list[dict[str, Any]] | None = None
-) -> list[dict[str, Any]]:
-    """Each ordered test's result so far, in the order's order: those reported ``earlier`` (a
-    partial report) and those of ``body``, with name, unit, reference range and flag from the
-    catalogue (domain.lab.item_flag). Refuses a test not ordered, one already reported (corrected,
-    not reported again), a text result without its flag, and unless ``body.partial`` a missing one."""
-    ordered_codes = [str(i.get("code")) for i in ordered]
-    before = {str(r.get("code")): r for r in earlier or []}
-    given = {r.code.strip().upper(): r for r in body.results}
-    for code in given:
-        if code not in ordered_codes:
-            raise ApiError(422, "result_not_ordered", test=code)
-        if code in before:
-            raise ApiError(422, "result_already_reported", test=code)
-    missing = [code for code in ordered_codes if code not in given and code not in before]
-    if missing and not body.partial:
-        raise ApiError(422, "results_incomplete", codes=", ".join(missing))
-    results = []
-    for item in ordered:
-        code = str(item.get("code"))
-        if code in before:
-            results.append(before[code])
-        elif code in given:
-            results.append(
-                result_entry(
-                    code, str(item.get("name") or code), given[code].value, given[code].flag, given[code].method
-                )
-            )
-    return results
-
-
-def result_entry(code: str, name: str, value: str, flag: str | None, method: str | None) -> dict[str, Any]:
-    """One result as stored and sent: the catalogue's name, unit and range, the flag computed."""
-    known = lab.catalogue().get(code)
-    value = value.strip()
-    if lab.number(value) is None and flag is None:
-        raise ApiError(422, "result_flag_required", test=code)
-    return {
-        "code": code,
-        "name": known.name if known else name,
-        "value": value,
-        "unit": known.unit if known else "",
-        "reference_range": known.reference_range if known else "",
-        "flag": lab.item_flag(code, value, flag).value,
-        "method": (method or "").strip() or None,
-    }
+    return _result(conn, row.order_no, desk_moves.move(conn, LAB, row, REJECTED, actor, reason, values=values))
 
 
 def report(
@@ -420,7 +315,7 @@ def publish_results(
     _code, hospital_name = directory.hospital(conn)
     fields = {
         "results": results,
-        "reporter": (reporter or "").strip()[:100] or _signer(conn, actor),
+        "reporter": (reporter or "").strip()[:100] or desk_moves.signer(conn, actor),
         "reviewer": (reviewer or "").strip()[:100] or None,
         "institution": (institution or "").strip() or hospital_name or None,
         "recognised": recognised,
@@ -433,8 +328,9 @@ def publish_results(
     values: dict[str, Any] = {**fields, "reported_at": reported_at if complete else None}
     if raised:
         values["critical_event"] = event_id
-    _move(
+    desk_moves.move(
         conn,
+        LAB,
         row,
         target,
         actor,
@@ -455,10 +351,9 @@ def publish_results(
 def _check_holds(row, states: tuple[str, ...], expected: str | None) -> None:
     """A results-bearing event that moves nothing (a partial report, a correction): the order
     must be in one of ``states``, and in the one the caller saw."""
-    if row.status == CANCELLED:
-        raise ApiError(409, "lab_cancelled", order_no=row.order_no)
+    _not_cancelled(row)
     if expected is not None and expected != row.status:
-        raise ApiError(409, "lab_taken", order_no=row.order_no, state=row.status)
+        raise desk_moves.taken(LAB, row)
     if row.status not in states:
         raise ApiError(409, "illegal_transition", from_status=row.status, to_status=states[0])
 

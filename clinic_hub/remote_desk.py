@@ -11,7 +11,6 @@ and is refused (409), so only one answer reaches the clinic.
 from __future__ import annotations
 
 import statistics
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -19,15 +18,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from clinic_hub import accounts, changes, directory
-from clinic_hub import attachments as attachment_store
+from clinic_hub import desk_moves, directory, remote_files
 from clinic_hub.accounts import Principal
 from clinic_hub.db import as_utc, utcnow
 from clinic_hub.errors import ApiError
 from clinic_hub.models import (
-    AttachmentUpload,
     Clinic,
-    RemoteAttachment,
     RemoteMove,
     RemoteRequest,
     SyncRecord,
@@ -44,9 +40,7 @@ from clinic_hub.schemas.remote import (
     ReportRemote,
     ScheduleRemote,
 )
-from clinic_tui.domain import attachments as attachment_rules
 from clinic_tui.domain import remote
-from clinic_tui.domain.problems import DomainError
 from clinic_tui.domain.remote import Service, Status
 from clinic_tui.sync.wire import REMOTE_EVENT
 
@@ -54,7 +48,17 @@ _requests = table_of(RemoteRequest)
 _clinics = table_of(Clinic)
 _records = table_of(SyncRecord)
 _moves = table_of(RemoteMove)
-_attachments = table_of(RemoteAttachment)
+# Its events name a staff member only: the command line's moves and the sweep's name no one.
+REMOTE = desk_moves.Desk(
+    "remote",
+    "request",
+    _requests,
+    REMOTE_EVENT,
+    remote.WORKFLOW,
+    moves=_moves,
+    history=record_move,
+    sign=desk_moves.staff_signer,
+)
 
 # The hospital's reading rooms and the services each one answers (a grouping of the hub's desk).
 ROOMS: dict[str, tuple[str, ...]] = {
@@ -114,71 +118,6 @@ def _summary(row, now: datetime | None = None) -> RemoteSummary:
     )
 
 
-def attachments_of(conn: Connection, request_id: str, clinic_id: str) -> list[RemoteAttachmentOut]:
-    """The files a request names, each with how much of it has arrived from its clinic."""
-    rows = list(
-        conn.execute(
-            sa.select(_attachments).where(_attachments.c.request_id == request_id).order_by(_attachments.c.position)
-        )
-    )
-    arrived = attachment_store.progress(conn, clinic_id, [r.sha256 for r in rows])
-    out = []
-    for r in rows:
-        received, total, complete = arrived.get(r.sha256, (0, attachment_rules.chunk_count(r.size), False))
-        out.append(
-            RemoteAttachmentOut(
-                sha256=r.sha256,
-                name=r.name,
-                size=r.size,
-                media_type=r.media_type,
-                complete=complete,
-                chunks_received=received,
-                chunks_total=total,
-            )
-        )
-    return out
-
-
-def _with_attachments(conn: Connection, summaries: list[RemoteSummary], clinics: dict[str, str]) -> None:
-    """Fill in each summary's attachment counts (the queue's "attachment arriving: 3/8 chunks"):
-    two queries for the whole page, not two per request."""
-    if not summaries:
-        return
-    named = conn.execute(
-        sa.select(_attachments.c.request_id, _attachments.c.sha256, _attachments.c.size).where(
-            _attachments.c.request_id.in_([s.id for s in summaries])
-        )
-    ).all()
-    if not named:
-        return
-    uploads = table_of(AttachmentUpload)
-    arrived = {
-        (r.clinic_id, r.sha256): (r.chunks_total if r.complete else r.chunks_received, r.chunks_total, r.complete)
-        for r in conn.execute(
-            sa.select(
-                uploads.c.clinic_id,
-                uploads.c.sha256,
-                uploads.c.chunks_received,
-                uploads.c.chunks_total,
-                uploads.c.complete,
-            ).where(
-                uploads.c.clinic_id.in_(set(clinics.values())),
-                uploads.c.sha256.in_({r.sha256 for r in named}),
-            )
-        )
-    }
-    by_id = {s.id: s for s in summaries}
-    for r in named:
-        summary = by_id[r.request_id]
-        received, total, complete = arrived.get(
-            (clinics[r.request_id], r.sha256), (0, attachment_rules.chunk_count(r.size), False)
-        )
-        summary.attachments_total += 1
-        summary.attachments_complete += int(complete)
-        summary.chunks_received += received
-        summary.chunks_total += total
-
-
 def is_late(status: str, service: str, urgency: str, requested_at: datetime, now: datetime) -> bool:
     """Overdue on the desk: marked so by the sweep, or past its limit and not yet swept."""
     if status == Status.TIMED_OUT:
@@ -213,7 +152,7 @@ def list_requests(
     now = utcnow()
     rows = list(conn.execute(query.limit(limit).offset(offset)))
     summaries = [_summary(row, now) for row in rows]
-    _with_attachments(conn, summaries, {row.id: row.clinic_id for row in rows})
+    remote_files.with_attachments(conn, summaries, {row.id: row.clinic_id for row in rows})
     return summaries
 
 
@@ -243,31 +182,12 @@ def unacknowledged_critical(conn: Connection, room: str | None = None, limit: in
 
 def _find(conn: Connection, request_no: str, lock: bool = False):
     """The request; with ``lock`` (to move it) also refuse one its clinic has deleted."""
-    query = _query().where(_requests.c.request_no == request_no.strip().upper()[:64])
-    if lock:
-        query = query.with_for_update(of=_requests)
-    row = conn.execute(query).first()
-    if row is None:
-        raise ApiError(404, "remote_not_found", request_no=request_no)
-    if lock and row.deleted:
-        raise ApiError(409, "remote_deleted", request_no=request_no)
-    return row
+    return desk_moves.find(conn, REMOTE, _query(), request_no, lock)
 
 
 def get_request(conn: Connection, request_no: str) -> RemoteDetail:
     row = _find(conn, request_no)
-    history = [
-        RemoteMoveOut(
-            from_status=m.from_status,
-            to_status=m.to_status,
-            actor=m.actor,
-            actor_id=m.actor_id,
-            reason=m.reason,
-            at=as_utc(m.at),
-            event_id=m.event_id,
-        )
-        for m in conn.execute(sa.select(_moves).where(_moves.c.request_id == row.id).order_by(_moves.c.id))
-    ]
+    history = desk_moves.history(conn, REMOTE, row.id, RemoteMoveOut)
     report = None
     if row.reported_at is not None:
         report = RemoteReport(
@@ -288,7 +208,7 @@ def get_request(conn: Connection, request_no: str) -> RemoteDetail:
         data=data,
         report=report,
         history=history,
-        attachments=attachments_of(conn, row.id, row.clinic_id),
+        attachments=remote_files.attachments_of(conn, row.id, row.clinic_id),
     )
     detail.attachments_total = len(detail.attachments)
     detail.attachments_complete = sum(f.complete for f in detail.attachments)
@@ -301,65 +221,12 @@ def attachment_file(conn: Connection, request_no: str, sha256: str) -> tuple[str
     """The request's id and one of its files, complete; 404 when the request does not name it or
     its clinic has not sent it whole yet (a clinic's file is readable only through its requests)."""
     row = _find(conn, request_no)
-    for item in attachments_of(conn, row.id, row.clinic_id):
+    for item in remote_files.attachments_of(conn, row.id, row.clinic_id):
         if item.sha256 == sha256:
             if not item.complete:
                 break
             return row.id, item
     raise ApiError(404, "attachment_not_found")
-
-
-def _check(row, target: str, actor: str = "hospital", reason: str | None = None, expected: str | None = None) -> None:
-    """The domain's state machine; ``expected`` is the state the caller saw (the web page): a
-    request moved by someone else since is refused as taken, not as an illegal move."""
-    if expected is not None and expected != row.status:
-        raise ApiError(409, "remote_taken", request_no=row.request_no, state=row.status)
-    try:
-        remote.transition(row.status, target, actor, reason)
-    except DomainError:
-        raise ApiError(409, "illegal_transition", from_status=row.status, to_status=target) from None
-
-
-def _move(
-    conn: Connection,
-    row,
-    target: str,
-    actor: Principal,
-    reason: str | None = None,
-    extra: dict[str, Any] | None = None,
-    values: dict[str, Any] | None = None,
-    role: str = "hospital",
-    now: datetime | None = None,
-) -> str:
-    """Publish the move as a remote_event for the requesting clinic and apply it to the row."""
-    now = now or utcnow()
-    event_id = str(uuid.uuid4())
-    changes.publish(
-        conn,
-        kind=REMOTE_EVENT,
-        record_id=event_id,
-        addressee_clinic_id=row.clinic_id,
-        clinic_code=row.clinic_code,
-        author_id=actor.id,
-        now=now,
-        fields={
-            "origin": "hub",
-            "request_id": row.id,
-            "request_no": row.request_no,
-            "from_status": row.status,
-            "to_status": target,
-            "actor": role,
-            "actor_name": accounts.staff_name(conn, actor.id) if actor.kind == "staff" else None,
-            "at": now.isoformat(),
-            "reason": reason,
-            **(extra or {}),
-        },
-    )
-    conn.execute(
-        sa.update(_requests).where(_requests.c.id == row.id).values(status=target, updated_at=now, **(values or {}))
-    )
-    record_move(conn, row.id, row.status, target, role, actor.id, reason, now, event_id=event_id)
-    return event_id
 
 
 def _result(conn: Connection, request_no: str, event_id: str) -> RemoteMoveResult:
@@ -370,8 +237,10 @@ def accept(
     conn: Connection, actor: Principal, request_no: str, note: str | None = None, expected: str | None = None
 ) -> RemoteMoveResult:
     row = _find(conn, request_no, lock=True)
-    _check(row, Status.ACCEPTED.value, expected=expected)
-    event_id = _move(conn, row, Status.ACCEPTED.value, actor, note or None, values={"accepted_at": utcnow()})
+    desk_moves.check(REMOTE, row, Status.ACCEPTED.value, expected=expected)
+    event_id = desk_moves.move(
+        conn, REMOTE, row, Status.ACCEPTED.value, actor, note or None, values={"accepted_at": utcnow()}
+    )
     return _result(conn, row.request_no, event_id)
 
 
@@ -382,8 +251,10 @@ def return_request(
     if not (reason or "").strip():
         raise ApiError(422, "reason_required")
     row = _find(conn, request_no, lock=True)
-    _check(row, Status.RETURNED.value, reason=reason, expected=expected)
-    return _result(conn, row.request_no, _move(conn, row, Status.RETURNED.value, actor, reason.strip()))
+    desk_moves.check(REMOTE, row, Status.RETURNED.value, reason=reason, expected=expected)
+    return _result(
+        conn, row.request_no, desk_moves.move(conn, REMOTE, row, Status.RETURNED.value, actor, reason.strip())
+    )
 
 
 def schedule(
@@ -393,10 +264,11 @@ def schedule(
     row = _find(conn, request_no, lock=True)
     if row.service != Service.CONSULT_VIDEO:
         raise ApiError(409, "not_video")
-    _check(row, Status.SCHEDULED.value, expected=expected)
+    desk_moves.check(REMOTE, row, Status.SCHEDULED.value, expected=expected)
     at = body.scheduled_at.astimezone(UTC)
-    event_id = _move(
+    event_id = desk_moves.move(
         conn,
+        REMOTE,
         row,
         Status.SCHEDULED.value,
         actor,
@@ -415,8 +287,8 @@ def report(
     if body.critical and critical_note is None:
         raise ApiError(422, "missing_field", field="critical_note")
     row = _find(conn, request_no, lock=True)
-    _check(row, Status.REPORTED.value, expected=expected)
-    waiting = [f for f in attachments_of(conn, row.id, row.clinic_id) if not f.complete]
+    desk_moves.check(REMOTE, row, Status.REPORTED.value, expected=expected)
+    waiting = [f for f in remote_files.attachments_of(conn, row.id, row.clinic_id) if not f.complete]
     if waiting:  # the reader reads the tracing, not half of it
         raise ApiError(
             409,
@@ -425,7 +297,7 @@ def report(
             total=sum(f.chunks_total for f in waiting),
         )
     now = utcnow()
-    signer = accounts.staff_name(conn, actor.id) if actor.kind == "staff" else actor.id
+    signer = desk_moves.signer(conn, actor)
     fee = f"{Decimal(body.fee):.2f}" if body.fee else None
     report_fields = {
         "findings": body.findings.strip(),
@@ -438,8 +310,9 @@ def report(
         "service_item_code": (body.service_item_code or "").strip() or None,
         "fee": fee,
     }
-    event_id = _move(
+    event_id = desk_moves.move(
         conn,
+        REMOTE,
         row,
         Status.REPORTED.value,
         actor,
@@ -472,7 +345,7 @@ def sweep_overdue(conn: Connection, actor: Principal, now: datetime | None = Non
         limit = remote.accept_within(row.service, row.urgency)
         reason = f"未在{_span(limit, 'zh')}内接收 / not accepted within {_span(limit, 'en')}"
         remote.transition(row.status, Status.TIMED_OUT.value, "system", reason)
-        _move(conn, row, Status.TIMED_OUT.value, actor, reason, role="system", now=now)
+        desk_moves.move(conn, REMOTE, row, Status.TIMED_OUT.value, actor, reason, role="system", now=now)
         swept.append(row.request_no)
     return swept
 

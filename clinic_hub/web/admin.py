@@ -3,9 +3,9 @@ accounts and roles, departments, the directory, the audit log.
 
 Every change goes through the same services as the command line (``accounts``, ``web.auth``,
 ``directory``), in one transaction with its audit row (``web.admin.*``); a refused change shows the
-page again with the reason (422) and changes nothing. Every page that shows clinics or staff is
-audited too. A token is shown once, on the page that answers the POST that made it; neither tokens
-nor passwords are ever written to the audit log or the logs.
+page again with the reason (422), changes nothing and is audited too (``common.refused``). Every
+page that shows clinics or staff is audited too. A token is shown once, on the page that answers
+the POST that made it; neither tokens nor passwords are ever written to the audit log or the logs.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from clinic_hub.web.common import (
     language,
     poster_for,
     redirect,
+    refused,
     render,
     viewer_of,
 )
@@ -57,11 +58,6 @@ def translator(request: Request) -> Translator:
 def account_error(t: Translator, exc: AccountError) -> str:
     msgid = ACCOUNT_MESSAGES.get(exc.code or "")
     return t(msgid, **exc.params) if msgid else str(exc)
-
-
-def refused(engine: Engine, posted: Posted, action: str, ids: list[str], status: int = 422) -> None:
-    with engine.begin() as conn:  # a refused change is audited too
-        audit.record(conn, posted.user.principal, action, ids, status_code=status)
 
 
 def not_found(request: Request, engine: Engine, user: WebUser, action: str, what: str, back: str) -> HTMLResponse:
@@ -113,18 +109,20 @@ def _token_page(request: Request, code: str, name: str, token: str, new_clinic: 
 def clinic_add(request: Request, engine: EngineDep, posted: Posted = AdminPost) -> Response:
     """A new clinic and its token, shown once on the page that answers (never stored in clear)."""
     code, name = posted.get("code", 100).upper(), posted.get("name", 400)
+    values = {"code": code, "name": name}
     try:
         with engine.begin() as conn:
             _clinic_id, token = accounts.add_clinic(conn, code, name)
             audit.record(conn, posted.user.principal, "web.admin.clinic_add", [code])
     except AccountError as exc:
-        refused(engine, posted, "web.admin.clinic_add", [code[:40]] if code else [])
+        ids = [code[:40]] if code else []
         error = account_error(translator(request), exc)
-        return _clinics_page(request, engine, posted.user, 422, error, {"code": code, "name": name})
+        return refused(request, engine, posted, "web.admin.clinic_add", ids, _clinics_page, error, values=values)
     except IntegrityError:  # the same code added by a concurrent request
-        refused(engine, posted, "web.admin.clinic_add", [code], 409)
         error = translator(request)(ACCOUNT_MESSAGES["clinic_exists"], clinic=code)
-        return _clinics_page(request, engine, posted.user, 409, error, {"code": code, "name": name})
+        return refused(
+            request, engine, posted, "web.admin.clinic_add", [code], _clinics_page, error, 409, values=values
+        )
     return _token_page(request, code, name, token, new_clinic=True)
 
 
@@ -143,7 +141,7 @@ def clinic_page(
         return not_found(
             request, engine, user, "web.admin.clinic", t("No clinic with the code {code}.", code=code), "clinics"
         )
-    refused = [
+    refused_rows = [
         {
             "at": r.at,
             "record_id": r.record_id,
@@ -165,7 +163,7 @@ def clinic_page(
         request,
         "admin_clinic.html",
         c=detail,
-        refused=refused,
+        refused=refused_rows,
         quiet_days=QUIET_DAYS,
         notice=notice,
         answer_names=_answer_names(t),

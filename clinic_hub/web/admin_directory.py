@@ -18,7 +18,6 @@ from clinic_hub.web.admin import (
     NO_DEPARTMENT,
     Admin,
     AdminPost,
-    refused,
     translator,
 )
 from clinic_hub.web.auth import WebUser
@@ -28,6 +27,7 @@ from clinic_hub.web.common import (
     PREFIX,
     Posted,
     redirect,
+    refused,
     render,
 )
 from clinic_hub.web.i18n import N_, Translator
@@ -121,8 +121,18 @@ def department_add(request: Request, engine: EngineDep, posted: Posted = AdminPo
             directory.upsert_department(conn, code, name, slots, active)
             audit.record(conn, posted.user.principal, "web.admin.department_add", [code])
     except (_Invalid, directory.DirectoryError) as exc:
-        refused(engine, posted, "web.admin.department_add", [code[:40]] if code else [])
-        return _departments_page(request, engine, posted.user, 422, str(exc), values, failed="new")
+        ids = [code[:40]] if code else []
+        return refused(
+            request,
+            engine,
+            posted,
+            "web.admin.department_add",
+            ids,
+            _departments_page,
+            str(exc),
+            values=values,
+            failed="new",
+        )
     return redirect(f"{PREFIX}/admin/departments?" + urlencode({"done": "added", "code": code}))
 
 
@@ -139,8 +149,9 @@ def department_edit(request: Request, engine: EngineDep, code: str, posted: Post
             directory.upsert_department(conn, code, name, slots, active)
             audit.record(conn, posted.user.principal, "web.admin.department_edit", [code])
     except (_Invalid, directory.DirectoryError) as exc:
-        refused(engine, posted, "web.admin.department_edit", [code])
-        return _departments_page(request, engine, posted.user, 422, str(exc), failed=code)
+        return refused(
+            request, engine, posted, "web.admin.department_edit", [code], _departments_page, str(exc), failed=code
+        )
     return redirect(f"{PREFIX}/admin/departments?" + urlencode({"done": "saved", "code": code}))
 
 
@@ -198,8 +209,8 @@ def hospital_set(request: Request, engine: EngineDep, posted: Posted = AdminPost
     elif len(name) > 200:
         error = t(ACCOUNT_MESSAGES["name_too_long"])
     if error:
-        refused(engine, posted, "web.admin.hospital", [])
-        return _directory_page(request, engine, posted.user, 422, error, values={"code": code, "name": name})
+        values = {"code": code, "name": name}
+        return refused(request, engine, posted, "web.admin.hospital", [], _directory_page, error, values=values)
     with engine.begin() as conn:
         directory.set_hospital(conn, code, name)
         audit.record(conn, posted.user.principal, "web.admin.hospital", [code])
@@ -225,11 +236,11 @@ def directory_import(request: Request, engine: EngineDep, posted: Posted = Admin
         with engine.begin() as conn:
             summary = directory.import_text(conn, text, suffix, days=DIRECTORY_DAYS)
             audit.record(conn, posted.user.principal, "web.admin.directory_import", [suffix])
-    except _Invalid as exc:
-        refused(engine, posted, "web.admin.directory_import", [])
-        return _directory_page(request, engine, posted.user, 422, str(exc))
-    except directory.DirectoryError as exc:
-        refused(engine, posted, "web.admin.directory_import", [])
-        error = t("The file was not imported (nothing changed): {reason}", reason=str(exc))
-        return _directory_page(request, engine, posted.user, 422, error)
+    except (_Invalid, directory.DirectoryError) as exc:
+        error = (
+            str(exc)
+            if isinstance(exc, _Invalid)
+            else t("The file was not imported (nothing changed): {reason}", reason=str(exc))
+        )
+        return refused(request, engine, posted, "web.admin.directory_import", [], _directory_page, error)
     return _directory_page(request, engine, posted.user, summary=summary)

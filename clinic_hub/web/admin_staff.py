@@ -20,7 +20,6 @@ from clinic_hub.web.admin import (
     AdminPost,
     account_error,
     not_found,
-    refused,
     translator,
 )
 from clinic_hub.web.auth import WebUser
@@ -30,6 +29,7 @@ from clinic_hub.web.common import (
     ROLE_LABELS,
     Posted,
     redirect,
+    refused,
     render,
 )
 from clinic_hub.web.i18n import N_, Translator
@@ -139,11 +139,10 @@ def staff_add(request: Request, engine: EngineDep, posted: Posted = AdminPost) -
             )
             audit.record(conn, posted.user.principal, "web.admin.staff_add", [staff_id])
     except AccountError as exc:
-        refused(engine, posted, "web.admin.staff_add", [])
-        return _staff_page(request, engine, posted.user, 422, _message(t, exc), values)
+        return refused(request, engine, posted, "web.admin.staff_add", [], _staff_page, _message(t, exc), values=values)
     except IntegrityError:  # the same login taken by a concurrent request
-        refused(engine, posted, "web.admin.staff_add", [], 409)
-        return _staff_page(request, engine, posted.user, 409, t(ACCOUNT_MESSAGES["login_taken"]), values)
+        error = t(ACCOUNT_MESSAGES["login_taken"])
+        return refused(request, engine, posted, "web.admin.staff_add", [], _staff_page, error, 409, values=values)
     return redirect(f"{PREFIX}/admin/staff/{quote(staff_id, safe='')}?done=added")
 
 
@@ -217,8 +216,18 @@ def _staff_change(
     except AccountError as exc:
         if exc.code == "staff_not_found":
             return not_found(request, engine, posted.user, f"web.admin.{action}", t("No such staff member."), "staff")
-        refused(engine, posted, f"web.admin.{action}", [staff_id])
-        return _member_page(request, engine, posted.user, staff_id, 422, _message(t, exc), values)
+        error = _message(t, exc)
+        return refused(
+            request,
+            engine,
+            posted,
+            f"web.admin.{action}",
+            [staff_id],
+            _member_page,
+            error,
+            staff_id=staff_id,
+            values=values,
+        )
     return redirect(f"{PREFIX}/admin/staff/{quote(staff_id, safe='')}?done={done}")
 
 
@@ -235,8 +244,8 @@ def staff_password(request: Request, engine: EngineDep, staff_id: str, posted: P
         _not_self(posted, staff_id, "self_password")
         password_hash = _new_password(posted, t)
     except AccountError as exc:
-        refused(engine, posted, "web.admin.staff_password", [staff_id[:36]])
-        return _member_page(request, engine, posted.user, staff_id, 422, _message(t, exc))
+        ids, error = [staff_id[:36]], _message(t, exc)
+        return refused(request, engine, posted, "web.admin.staff_password", ids, _member_page, error, staff_id=staff_id)
     return _staff_change(
         request,
         engine,

@@ -3,7 +3,8 @@
 form, and the desk's answers to "not signed in", "not allowed" and "too large".
 
 The routers (``pages``: sign-in, queue, referrals, indicators; ``admin``: the administrator's
-pages; ``password``: everyone's own password) import from here and never from each other.
+pages; ``password``: everyone's own password) import from here and never from each other; so does
+``refused``, the answer to a form that cannot be saved (its page again with the reason, audited).
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 import jinja2
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.engine import Engine
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
+from clinic_hub import audit
 from clinic_hub.body import read_limited
 from clinic_hub.dependencies import EngineDep
 from clinic_hub.errors import ApiError
@@ -303,3 +306,22 @@ def poster_for(*roles: str) -> Callable[..., Any]:
         return Posted(user, form, getattr(request.state, "files", {}))
 
     return dependency
+
+
+def refused(
+    request: Request,
+    engine: Engine,
+    posted: Posted,
+    action: str,
+    ids: list[str],
+    page: Callable[..., HTMLResponse],
+    error: str,
+    status: int = 422,
+    **context: Any,
+) -> HTMLResponse:
+    """A form that cannot be saved: its audit row (``action`` with ``status``, in a transaction of
+    its own: nothing else was changed), then ``page`` again (the page the form is on, called as
+    ``page(request, engine, user, status=, error=, **context)``) with the reason and what was typed."""
+    with engine.begin() as conn:
+        audit.record(conn, posted.user.principal, action, ids, status_code=status)
+    return page(request, engine, posted.user, status=status, error=error, **context)

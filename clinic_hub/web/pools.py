@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.engine import Connection, Engine
 
 from clinic_hub import audit, directory, exam_pools
@@ -24,7 +24,7 @@ from clinic_hub.dependencies import EngineDep
 from clinic_hub.directory import BEDS, SLOTS, DirectoryError, PoolKind
 from clinic_hub.web import queue_views
 from clinic_hub.web.auth import WebUser
-from clinic_hub.web.common import PREFIX, Posted, language, poster_for, redirect, render, viewer_of
+from clinic_hub.web.common import PREFIX, Posted, language, poster_for, redirect, refused, render, viewer_of
 from clinic_hub.web.i18n import N_, Translator
 from clinic_tui.domain import exam
 
@@ -132,7 +132,7 @@ def _page(
     error: str | None = None,
     notice: str | None = None,
     form: dict[str, str] | None = None,
-):
+) -> HTMLResponse:
     t = Translator(language(request))
     today = directory.today_in_china()
     with engine.begin() as conn:
@@ -208,6 +208,16 @@ def _read_form(
     return kind, department, first, last, total, reserved
 
 
+def _refused(
+    request: Request, engine: Engine, posted: Posted, t: Translator, exc: Refused | DirectoryError
+) -> HTMLResponse:
+    """The page again with the form as typed and what to change, audited as a refused
+    ``web.pools.set``. The form's checks come first, so the directory's own refusal (in English)
+    should not reach a person; if it does, it is shown behind a translated sentence."""
+    text = str(exc) if isinstance(exc, Refused) else t("The pools were not saved: {detail}", detail=exc)
+    return refused(request, engine, posted, "web.pools.set", [], _page, text, form=posted.form)
+
+
 @router.post("/pools")
 def set_pools(request: Request, engine: EngineDep, posted: Posted = Depends(poster_for(*SET_ROLES))) -> Response:
     """Set a department's total (and reserved part; blank: a third of the slots, a quarter of the
@@ -222,12 +232,7 @@ def set_pools(request: Request, engine: EngineDep, posted: Posted = Depends(post
             ids = directory.set_range(conn, kind, department, first, last, total, reserved)
             audit.record(conn, posted.user.principal, "web.pools.set", ids)
     except (Refused, DirectoryError) as exc:
-        # The form's checks above come first, so the directory's own refusal (in English) should
-        # not reach a person; if it does, it is shown behind a translated sentence.
-        text = str(exc) if isinstance(exc, Refused) else t("The pools were not saved: {detail}", detail=exc)
-        with engine.begin() as conn:
-            audit.record(conn, posted.user.principal, "web.pools.set", [], status_code=422)
-        return _page(request, engine, posted.user, 422, error=text, form=posted.form)
+        return _refused(request, engine, posted, t, exc)
     return redirect(f"{PREFIX}/pools?" + urlencode({"saved": len(ids), "department": department}))
 
 
@@ -242,9 +247,6 @@ def set_exam_pools(request: Request, engine: EngineDep, posted: Posted = Depends
             ids = exam_pools.set_range(conn, item, first, last, total, reserved)
             audit.record(conn, posted.user.principal, "web.pools.set", ids)
     except (Refused, DirectoryError) as exc:
-        text = str(exc) if isinstance(exc, Refused) else t("The pools were not saved: {detail}", detail=exc)
-        with engine.begin() as conn:
-            audit.record(conn, posted.user.principal, "web.pools.set", [], status_code=422)
-        return _page(request, engine, posted.user, 422, error=text, form=posted.form)
+        return _refused(request, engine, posted, t, exc)
     name = exam.item_name(item)
     return redirect(f"{PREFIX}/pools?" + urlencode({"saved": len(ids), "department": name}))

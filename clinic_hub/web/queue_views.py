@@ -13,8 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from clinic_hub.db import as_utc
-from clinic_hub.desk import NOT_YET_SENT
+from clinic_hub import desk
 from clinic_hub.directory import SLOTS, PoolKind
 from clinic_hub.models import Clinic, Department, Referral, SyncRecord, table_of
 from clinic_hub.referral_rules import UP, URGENCIES
@@ -50,20 +49,9 @@ def _page_query(department: str | None = None):
 def _sorted_page(
     conn: Connection, status: str | None, limit: int, offset: int, department: str | None = None
 ) -> Sequence[Any]:
-    """The page by one sort of the matching rows (the order of clinic_hub.desk.list_referrals)."""
-    urgency_rank = sa.case({u: i for i, u in enumerate(URGENCIES)}, value=_referrals.c.urgency, else_=len(URGENCIES))
-    query = (
-        _page_query(department)
-        .order_by(
-            urgency_rank, sa.func.coalesce(_referrals.c.sent_at, _referrals.c.created_at), _referrals.c.referral_no
-        )
-        .limit(limit)
-        .offset(offset)
-    )
-    if status:
-        query = query.where(_referrals.c.status == status)
-    else:  # drafts and slips under township review have not been sent to the hospital yet
-        query = query.where(_referrals.c.status.not_in(NOT_YET_SENT))
+    """The page by one sort of the matching rows, in the desk's order (clinic_hub.desk.QUEUE_ORDER,
+    as list_referrals)."""
+    query = desk.in_tab(_page_query(department), status).order_by(*desk.QUEUE_ORDER).limit(limit).offset(offset)
     return conn.execute(query).all()
 
 
@@ -123,26 +111,7 @@ def queue_page(
         if rows
         else {}
     )
-    return [
-        ReferralSummary(
-            id=row.id,
-            referral_no=row.referral_no,
-            direction=row.direction,
-            clinic_code=row.clinic_code,
-            status=row.status,
-            urgency=row.urgency,
-            purpose=row.purpose,
-            to_department_code=row.to_department_code,
-            referral_date=row.referral_date,
-            sent_at=as_utc(row.sent_at),
-            answered_at=as_utc(row.answered_at),
-            appointment_department_code=row.appointment_department_code,
-            appointment_at=as_utc(row.appointment_at),
-            patient_name=patients.get(row.id, (None, None))[0],
-            patient_sex=patients.get(row.id, (None, None))[1],
-        )
-        for row in rows
-    ]
+    return [desk.summary_of(row, *patients.get(row.id, (None, None))) for row in rows]
 
 
 def status_counts(conn: Connection, direction: str = "up", department: str | None = None) -> dict[str, int]:

@@ -236,7 +236,7 @@ def _invalid(request: Request, engine: Engine, posted: Posted, request_no: str, 
 
 def _seen(posted: Posted) -> str | None:
     """The state the page showed when the form was made: a move on a request that has moved since
-    is refused as answered by someone else (remote_desk._check)."""
+    is refused as answered by someone else (desk_moves.check)."""
     return posted.get("status", 20) or None
 
 

@@ -530,3 +530,52 @@ def test_guessing_the_current_password_locks_the_login_and_signs_out(hub):
     assert me.get("/desk/queue").status_code == 303  # signed out
     me.sign_in(me.login, PASSWORD, expect=429)
     me.close()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_refused_admin_form_is_audited_then_its_page_shown_again_in_the_readers_language(hub, admin, lang):
+    """One answer for every refused form (clinic_hub.web.common.refused): 422, the reason in the
+    reader's language, the refused action audited with its status, then the page's own read."""
+    nurse, unknown = _client(hub, "desk"), "D" + uuid.uuid4().hex[:6].upper()
+    admin.get(f"/desk/language/{lang}?next=/desk/admin/staff")
+    cases = [
+        ("/desk/admin/clinics", {"code": "Q-1", "name": "x"}, "web.admin.clinic_add", ["Q-1"], "web.admin.clinics"),
+        ("/desk/admin/staff", {"name": "", "login": "x", "role": "desk"}, "web.admin.staff_add", [], "web.admin.staff"),
+        (
+            f"/desk/admin/staff/{nurse.staff_id}/role",
+            {"role": "doctor", "department": ""},
+            "web.admin.staff_role",
+            [nurse.staff_id],
+            "web.admin.staff_member",
+        ),
+        (
+            f"/desk/admin/departments/{unknown}",
+            {"name": "x", "daily_outpatient_slots": "1"},
+            "web.admin.department_edit",
+            [unknown],
+            "web.admin.departments",
+        ),
+        (
+            "/desk/admin/directory/hospital",
+            {"code": "H-1", "name": "x"},
+            "web.admin.hospital",
+            [],
+            "web.admin.directory",
+        ),
+    ]
+    says = {
+        "zh": ["机构编码为", "请填写员工姓名", "科室医生须选择科室", f"没有编码为 {unknown} 的科室", "医院编码为"],
+        "en": [
+            "The clinic code is",
+            "Give the staff member",
+            "A department doctor needs a department.",
+            f"There is no department with the code {unknown}.",
+            "The hospital code is",
+        ],
+    }[lang]
+    for (path, form, action, ids, page), text in zip(cases, says, strict=True):
+        answer = admin.post(path, form)
+        assert answer.status_code == 422 and text in answer.text, path
+        refused, shown = audit_actions(hub.engine, admin.staff_id)[-2:]
+        assert refused == (action, 422, ids) and shown[:2] == (page, 200)
+    nurse.close()

@@ -263,11 +263,12 @@ def test_english_on_request(own_hub):
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_the_indexed_queue_pages_match_one_sort_of_everything(fresh_db, monkeypatch, backend):
-    """The queue reads a page urgency by urgency from the index; the order is the desk's own."""
+    """The queue reads a page urgency by urgency from the index; the order is the desk's own: the
+    page equals one sort of everything (clinic_hub.desk.QUEUE_ORDER), as the API's list gives it."""
     import importlib.util
     from pathlib import Path
 
-    from clinic_hub import migrate
+    from clinic_hub import desk, migrate
     from clinic_hub.db import make_engine
     from clinic_hub.web import queue_views
 
@@ -290,6 +291,7 @@ def test_the_indexed_queue_pages_match_one_sort_of_everything(fresh_db, monkeypa
             for offset in (0, 7, 30, total - 5, total):
                 indexed = [r.referral_no for r in queue_views._indexed_page(conn, status, 20, offset)]
                 assert indexed == [r.referral_no for r in queue_views._sorted_page(conn, status, 20, offset)]
+                assert indexed == [r.referral_no for r in desk.list_referrals(conn, status, limit=20, offset=offset)]
             assert len(queue_views.queue_page(conn, status, total + 1, 0)) == total
     engine.dispose()
 
