@@ -35,7 +35,9 @@ def indicators(
         pattern=limits.MONTH_PATTERN,
         description=f"YYYY-MM (China time), years {limits.MIN_YEAR}-{limits.MAX_YEAR}",
     ),
-    clinic: str | None = Query(None, max_length=limits.CODE_MAX_CHARS, pattern=NO_NUL, description="Clinic code"),
+    clinic: str | None = Query(
+        None, min_length=1, max_length=limits.CODE_MAX_CHARS, pattern=NO_NUL, description="Clinic code"
+    ),
 ) -> IndicatorsResponse:
     with engine.begin() as conn:
         result = compute(conn, month, clinic)

@@ -386,12 +386,15 @@ def test_a_referral_first_pushed_cancelled_without_a_reason_is_refused(hub):
 # --- parameters the database would refuse, parameters nobody declared ------------------------------------
 
 
-def test_nul_in_a_query_or_path_parameter_and_unknown_parameters_are_a_422(hub):
+def test_nul_or_nothing_in_a_query_or_path_parameter_and_unknown_parameters_are_a_422(hub):
     _, token = hub.new_clinic()
     staff, viewer = hub.new_staff("desk"), hub.new_staff("viewer")
     with hub.client(token) as clinic, hub.client(staff) as desk, hub.client(viewer) as reader:
         answers = [
             reader.get("/api/v1/indicators", params={"month": "2025-07", "clinic": "C\x00"}),
+            reader.get(
+                "/api/v1/indicators", params={"month": "2025-07", "clinic": ""}
+            ),  # no clinic is not every clinic
             desk.get("/api/v1/desk/referrals", params={"clinic": "C\x00"}),
             desk.get("/api/v1/desk/referrals/C1-20250701-0001%00"),
             desk.post("/api/v1/desk/referrals/C1%0020250701/arrive"),
