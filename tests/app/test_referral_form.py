@@ -284,7 +284,8 @@ async def test_ctrl_r_on_a_residents_page_opens_the_slip_prefilled_for_them(tmp_
         form = app.screen.form
         assert app.screen.resident_id == resident.id and not app.screen.query(ResidentPicker)
         await wait_for(pilot, lambda: PATIENT in _text(app, ".form-title"))
-        assert _focused_id(app) == "diagnosis-query"
+        # The focus moves to the diagnosis once the prefill is in (after the title, under load).
+        await wait_for(pilot, lambda: _focused_id(app) == "diagnosis-query")
         assert "Hypertension" in form.input("past_history").value
         assert form.input("treatment_so_far").value and app.screen.query_one(DiagnosisPicker).chosen
 
