@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, cast
 
+from textual import events
 from textual.dom import DOMNode
 from textual.screen import Screen
 
@@ -84,6 +85,19 @@ class ClinicScreen(Screen, OfClinicApp):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         translate_bindings(self)
+        self._resumed = False  # resumed, and not suspended since
+
+    # Textual calls these before Screen's own handlers of the same events (the class's MRO order).
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        # A mode's new screen is resumed twice in a row (App._init_mode, then switch_mode), and each
+        # resume restyles every widget of the screen: the second, with nothing between them, would
+        # find every style as the first left it (on the way from F3 to the search box, issue 19).
+        if self._resumed:
+            event.refresh_styles = False
+        self._resumed = True
+
+    def _on_screen_suspend(self) -> None:
+        self._resumed = False
 
     def on_data_changed(self, message: DataChanged) -> None:
         if message.by_sync:

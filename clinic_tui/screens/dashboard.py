@@ -55,6 +55,7 @@ class DashboardScreen(ClinicScreen):
         super().__init__()
         self.data = None
         self.section = 0
+        self._covered_by: object = None  # the screen shown over this one since it was suspended
 
     def compose(self) -> ComposeResult:
         yield AppHeader()
@@ -67,11 +68,19 @@ class DashboardScreen(ClinicScreen):
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns(_("When"), _("Name"), _("Details"))
 
+    def on_screen_suspend(self) -> None:
+        self._covered_by = self.app.screen  # already the screen that covers this one
+
     def on_screen_resume(self) -> None:
         # Also sent when the screen is first shown: loading here too on mount would load twice.
         # A sync run meanwhile elsewhere (clinic-tui sync) is noticed here; then the app's notice
         # reloads this screen (reload_after_sync), so it is not loaded twice either.
+        covered_by, self._covered_by = self._covered_by, None
         if self.clinic_app.notice_sync() and self.is_mounted:
+            return
+        if self.data is not None and getattr(covered_by, "CHANGES_NO_RECORDS", False):
+            # Back from the unsaved forms offered after the sign-in: the lists just read are still
+            # true, and reading them again would share the core with the doctor's first search.
             return
         self.action_refresh()
 

@@ -19,6 +19,9 @@ class DraftsScreen(ModalScreen[None], OfClinicApp):
         Binding("delete", "discard", N_("Discard draft"), id="drafts.discard"),
         Binding("escape", "dismiss", N_("Later"), id="drafts.later"),
     ]
+    # Nothing done here changes a record (a draft is none, and one continued opens its form, a
+    # screen of its own): the dashboard under it need not read its lists again when it closes.
+    CHANGES_NO_RECORDS = True
 
     def __init__(self, drafts):
         super().__init__()
