@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from clinic_tui.cli import main
 from clinic_tui.config import EXAMPLE_DATABASE, config_file
 
@@ -73,3 +75,37 @@ def test_the_console_script_runs_as_a_program(tmp_path):
         text=True,
     )
     assert result.returncode == 1 and "is missing" in result.stderr
+
+
+def test_starting_the_app_reads_its_options_without_the_commands_parsers():
+    """Issue 19: the app's start builds only its own options' parser (the commands' parsers, sync's
+    among them, cost the first frame 3-4 ms); what it reads must be what the whole parser reads."""
+    from clinic_tui.cli import _parser, parse
+
+    for argv in ([], ["--db", "x.db"], ["--lang", "en", "--db", "sync"], ["--db=config"]):
+        assert vars(parse(argv)) == vars(_parser().parse_args(argv)), argv
+        assert parse(argv).command is None
+    probe = (
+        "import sys; from clinic_tui.cli import parse; parse(['--db', 'x']); "
+        "print('clinic_tui.sync.command' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
+
+
+def test_commands_help_and_bad_options_still_go_to_the_whole_parser(capsys):
+    from clinic_tui.cli import parse
+
+    args = parse(["--db", "x.db", "sync", "--check"])
+    assert (args.command, args.check, str(args.db)) == ("sync", True, "x.db")
+    assert parse(["db", "check"]).db_command == "check"
+    for argv in (["--help"], ["--he"]):
+        with pytest.raises(SystemExit) as help_exit:
+            parse(argv)
+        assert help_exit.value.code == 0
+        assert "{config,db,diagnoses,staff,sync}" in capsys.readouterr().out  # the commands are listed
+    with pytest.raises(SystemExit) as bad_exit:
+        parse(["--lang", "fr"])
+    assert bad_exit.value.code == 2
+    err = capsys.readouterr().err
+    assert "invalid choice: 'fr'" in err and "{config,db,diagnoses,staff,sync}" in err  # the whole usage
