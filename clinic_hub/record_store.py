@@ -134,13 +134,16 @@ def stored_versions(conn: Connection, ids: list[str], *, lock: bool = False) -> 
     return found
 
 
-def clinic_versions(conn: Connection, clinic_id: str) -> Sequence[Row[str, str, int]]:
-    """(kind, id, revision) of every record the clinic pushed that the hub holds: what reconcile
-    hashes (10,000 rows for a clinic after a year)."""
+def clinic_versions(
+    conn: Connection, clinic_id: str, kinds: Sequence[str] | None = None
+) -> Sequence[Row[str, str, int]]:
+    """(kind, id, revision) of every record the clinic pushed that the hub holds (10,000 rows for a
+    clinic after a year), or of those of ``kinds`` only."""
     mark = _dialect(conn).mark
-    return conn.exec_driver_sql(
-        f"SELECT kind, id, revision FROM sync_record WHERE origin = 'clinic' AND clinic_id = {mark}", (clinic_id,)
-    ).fetchall()
+    select = f"SELECT kind, id, revision FROM sync_record WHERE origin = 'clinic' AND clinic_id = {mark}"
+    if kinds is not None:
+        select += f" AND kind IN ({', '.join([mark] * len(kinds))})"
+    return conn.exec_driver_sql(select, (clinic_id, *(kinds or ()))).fetchall()
 
 
 def hash_terms(record_id: str, revision: int) -> tuple[int, int, int, int]:
@@ -173,9 +176,8 @@ def clinic_numbers(conn: Connection, clinic_id: str) -> dict[str, tuple[int, str
         numbers[kind] = (count, record_set_hash_of_sum((s0 << 96) + (s1 << 64) + (s2 << 32) + s3))
     if missing:
         pairs: dict[str, list[tuple[str, int]]] = defaultdict(list)
-        for kind, record_id, revision in clinic_versions(conn, clinic_id):
-            if kind in missing:
-                pairs[kind].append((record_id, revision))
+        for kind, record_id, revision in clinic_versions(conn, clinic_id, missing):  # the owner index
+            pairs[kind].append((record_id, revision))
         numbers.update((kind, (len(items), record_set_hash(items))) for kind, items in pairs.items())
     return dict(sorted(numbers.items()))
 
