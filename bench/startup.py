@@ -512,7 +512,8 @@ def import_profile(title: str, base: str, ours: str, top: int, env: dict[str, st
 
 MINIMAL_IMPORTS = "import textual.app, textual.widgets; from textual.widgets import Header, Label, Footer"
 FLOOR_IMPORTS = f"{MINIMAL_IMPORTS}\nimport sqlmodel, httpx"
-FIRST_FRAME_IMPORTS = "import clinic_tui.cli, clinic_tui.app; clinic_tui.cli._parser()"
+# As an ordinary start reads its command line (no command: the app's own options only).
+FIRST_FRAME_IMPORTS = "import clinic_tui.cli, clinic_tui.app; clinic_tui.cli.parse([])"
 DASHBOARD_WORK = f"""
 import datetime, pathlib, sys
 import clinic_tui.app, clinic_tui.screens.login, clinic_tui.screens.dashboard

@@ -11,8 +11,13 @@ with the raw push limit of ``bench/hub_push.py`` measured in the same run, and t
   SQLite, fresh database per run) and the raw server are pinned to CPU 1.
 - Sync time is the client's own receipt (``sync_run.started_at`` to ``finished_at``: health, push,
   pull, reconcile), and also the whole process (interpreter start and database open included).
-- The raw limit is hub_push's: the same 10,000-record gzip bodies posted to a bare endpoint that only
-  inflates, parses and bulk-inserts (its ``--serve-raw`` server), measured in each run.
+- The raw limit is hub_push's bare endpoint (its ``--serve-raw`` server: it only inflates, parses
+  and bulk-inserts), measured in each run with the records this sync sends: the clinic's own batches
+  of the same template, built as the client builds them. Until 2026-12-03 it was measured with
+  hub_push's synthetic visits, 693 B each against the clinic's 1,093 B (residents are larger):
+  the bare endpoint stores those 10-20% faster over HTTP (25-35% in-process), so the ratio
+  compared a sync of one set of records with the limit of a lighter set. That figure is still printed ("synthetic"), to compare
+  with earlier runs; the goal is judged against the same records.
 - Wire bytes: one more sync through the fault proxy (pass-through) counts every push request as sent
   (gzip) and what the same requests would be as plain JSON (the inflated bodies).
 
@@ -132,11 +137,34 @@ def sync_once(template: Path, workdir: Path, records: int, batch_size: int) -> d
     return {"sync": seconds, "process": process_seconds}
 
 
-def raw_once(workdir: Path) -> float:
-    """hub_push's raw limit, records/s, on this machine now (its 10,000 records in gzip batches of 500)."""
+def sync_bodies(template: Path, workdir: Path, batch_size: int) -> list[bytes]:
+    """The push bodies a sync of ``template`` sends (gzip, in send order), built by the client's own
+    outbox walk and encoder from a copy of the file."""
+    from clinic_tui.sync import outbox
+    from clinic_tui.sync.client import encode_batch
+    from clinic_tui.sync.local import ClinicFile
+
+    copy = workdir / f"bodies-{uuid.uuid4().hex[:8]}.db"
+    shutil.copyfile(template, copy)
+    clinic = ClinicFile(copy)
+    bodies: list[bytes] = []
+    after = None
+    try:
+        while True:
+            items, after = outbox.next_pending(clinic, batch_size, after)
+            if not items:
+                return bodies
+            _sent, payloads = outbox.build_batch(clinic, items)
+            bodies.append(bytes(encode_batch(payloads)))
+    finally:
+        clinic.dispose()
+
+
+def raw_once(workdir: Path, bodies: list[bytes]) -> float:
+    """hub_push's raw limit, records/s, on this machine now, for these gzip bodies."""
     raw_db = f"sqlite:///{workdir / ('raw-' + uuid.uuid4().hex[:8] + '.db')}"
     hub_push.prepare(raw_db)
-    bodies = hub_push.make_bodies("RAW")
+    records = sum(len(json.loads(gzip.decompress(body))["records"]) for body in bodies)
     port = hub_push.free_port()
     with served(
         [sys.executable, str(ROOT / "bench" / "hub_push.py"), "--serve-raw", raw_db, "--port", str(port)],
@@ -144,7 +172,7 @@ def raw_once(workdir: Path) -> float:
         "/raw-health",
     ) as base:
         seconds = hub_push.post_all(f"{base}/raw", bodies, None)
-    return hub_push.RECORDS / seconds
+    return records / seconds
 
 
 def wire_bytes(template: Path, workdir: Path, batch_size: int) -> dict:
@@ -204,14 +232,18 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="sync-bench-"))
     os.sched_setaffinity(0, {CLIENT_CPU})  # this process posts the raw bodies: on the client's CPU
     try:
+        own = sync_bodies(template, workdir, batch_size)
+        synthetic = hub_push.make_bodies("RAW")
         runs = []
         for _ in range(args.repeat):
             sync = sync_once(template, workdir, args.records, batch_size)
-            raw = raw_once(workdir)
-            runs.append({**sync, "raw": raw, "ratio": args.records / sync["sync"] / raw})
+            raw, raw_synthetic = raw_once(workdir, own), raw_once(workdir, synthetic)
+            rate = args.records / sync["sync"]
+            runs.append({**sync, "raw": raw, "ratio": rate / raw, "synthetic": raw_synthetic})
             print(
-                f"  sync {sync['sync']:.2f} s ({args.records / sync['sync']:.0f} rec/s), process "
-                f"{sync['process']:.2f} s, raw {raw:.0f} rec/s, sync/raw {runs[-1]['ratio']:.0%}",
+                f"  sync {sync['sync']:.2f} s ({rate:.0f} rec/s), process {sync['process']:.2f} s, "
+                f"raw {raw:.0f} rec/s (synthetic {raw_synthetic:.0f}), sync/raw {rate / raw:.0%} "
+                f"(synthetic {rate / raw_synthetic:.0%})",
                 flush=True,
             )
         wire = wire_bytes(template, workdir, batch_size)
@@ -220,6 +252,7 @@ def main() -> None:
     sync_s = statistics.median(r["sync"] for r in runs)
     process_s = statistics.median(r["process"] for r in runs)
     raw = statistics.median(r["raw"] for r in runs)
+    raw_synthetic = statistics.median(r["synthetic"] for r in runs)
     ratio = args.records / sync_s / raw
     per_run = " ".join(f"{r['ratio']:.0%}" for r in runs)
     share = wire["sent"] / wire["plain"]
@@ -229,9 +262,12 @@ def main() -> None:
         f"whole process {process_s:.2f} s"
     )
     print(
-        f"raw limit (hub_push --serve-raw): {raw:.0f} rec/s; sync / raw = {ratio:.0%} "
-        f"(per run: {per_run}); target >= 50%: "
-        f"{'met' if ratio >= 0.5 else 'MISSED'}"
+        f"raw limit (hub_push --serve-raw, the same records): {raw:.0f} rec/s; sync / raw = {ratio:.0%} "
+        f"(per run: {per_run}); goal >= 80% (issue 19): {'met' if ratio >= 0.8 else 'MISSED'}"
+    )
+    print(
+        f"   (hub_push's synthetic records: {raw_synthetic:.0f} rec/s, sync / raw = "
+        f"{args.records / sync_s / raw_synthetic:.0%}: the figure of runs before 2026-12-03)"
     )
     print(
         f"wire: {wire['requests']} push requests, {wire['records']} records; sent {wire['sent'] / wire['records']:.1f} "
