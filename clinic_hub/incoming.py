@@ -241,9 +241,10 @@ def read_well_formed(body: bytes, max_records: int) -> tuple[str, list[Incoming]
     if not BATCH_ID.fullmatch(batch.batch_id) or len(batch.records) > max_records:
         return None
     records = []
+    screen = limits.data_is_plain_in_plain_body if limits.body_is_plain(body) else limits.raw_data_is_plain
     for rec in batch.records:
         raw = bytes(rec.data)
-        if not raw.startswith(b"{") or not limits.raw_data_is_plain(raw):
+        if not raw.startswith(b"{") or not screen(raw):
             return None  # not an object, or maybe out of bounds: the careful way answers for it
         try:
             data_json = raw.decode()  # UnicodeDecodeError: not UTF-8

@@ -13,6 +13,8 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
+
 from clinic_tui.domain import attachments
 from clinic_tui.sync import wire
 
@@ -167,6 +169,53 @@ def raw_data_is_plain(raw: bytes) -> bool:
         if not removed:
             return False
     return False
+
+
+# --- the same screen for a whole body at once --------------------------------------------------------
+# raw_data_is_plain cuts the strings out of every record's data (half of a push's reading, issue
+# 19). What it looks for can be screened in three other ways, each sound:
+# - control bytes, odd escapes and runs of 16 digits or more cannot be in any record's data if
+#   they are nowhere in the body (strings included, so a run of digits in a text sends the body
+#   the record-by-record way: the screen above, exact);
+# - data nests no deeper than its count of "{" and "[" (those inside strings counted too);
+# - a number written with an exponent outside the strings is a float literal, which msgspec hands
+#   to ``float_hook`` as written.
+
+
+class _Exponent(Exception):
+    """A number written with an exponent."""
+
+
+def _no_exponent(literal: str) -> float:
+    if "e" in literal or "E" in literal:
+        raise _Exponent
+    return 0.0  # the value is not kept
+
+
+_NUMBERS_AS_WRITTEN = msgspec.json.Decoder(float_hook=_no_exponent)
+
+
+def body_is_plain(body: bytes) -> bool:
+    """Whether a push body has no control byte, odd escape or run of 16 digits anywhere: then each
+    record's ``data`` may be screened by ``data_is_plain_in_plain_body`` instead."""
+    if len(body.translate(None, _CONTROL_BYTES)) != len(body):
+        return False
+    if b"\\" in body and _ODD_ESCAPE.search(body):
+        return False
+    return b"0" * 16 not in body.translate(_DIGITS_AS_ZERO)
+
+
+def data_is_plain_in_plain_body(raw: bytes) -> bool:
+    """``raw_data_is_plain`` for the raw ``data`` of a record of a body that passed ``body_is_plain``."""
+    if len(raw) > MAX_STRING_CHARS:
+        return False
+    if raw.count(b"{") + raw.count(b"[") > MAX_DEPTH:
+        return raw_data_is_plain(raw)  # the count is only a bound: the exact screen decides
+    try:
+        _NUMBERS_AS_WRITTEN.decode(raw)
+    except (_Exponent, msgspec.DecodeError, RecursionError):
+        return False  # an exponent, or not JSON: the careful way decides
+    return True
 
 
 def without_strings(raw: bytes) -> bytes:

@@ -1,5 +1,6 @@
-"""The fast path's screen of a record's raw ``data`` (``limits.raw_data_is_plain``): its quick
-removal of the strings agrees with the exact one, and what it passes is within the bounds."""
+"""The fast path's screen of a record's raw ``data`` (``limits.raw_data_is_plain``, and its
+body-wide form, ``body_is_plain`` with ``data_is_plain_in_plain_body``): its quick removal of the
+strings agrees with the exact one, and what either passes is within the bounds."""
 
 from __future__ import annotations
 
@@ -78,6 +79,40 @@ def test_the_screen_still_sends_the_odd_ones_the_careful_way():
     for plain in [{"a": "1e20 and 12345678901234567 [[[[", "b": 'say "1e5"'}, {"a": "{" * 40}]:
         for raw in _encodings(plain):
             assert limits.raw_data_is_plain(raw), plain
+
+
+def _body(raw: bytes) -> bytes:
+    """A push body holding one record with this raw data, as the client writes it."""
+    return b'{"batch_id":"b1","records":[{"kind":"visit","id":"x","revision":1,"data":%s}]}' % raw
+
+
+def _plain_in_a_body(raw: bytes) -> bool:
+    return limits.body_is_plain(_body(raw)) and limits.data_is_plain_in_plain_body(raw)
+
+
+@settings(max_examples=400, deadline=None)
+@given(OBJECTS | st.builds(lambda depth: {"deep": _nested(depth)}, st.integers(28, 36)))
+def test_what_the_body_wide_screen_passes_is_within_the_bounds(data):
+    for raw in _encodings(data):
+        if _plain_in_a_body(raw):
+            limits.check_data(from_json(raw))  # raises OutOfBounds if the screen let it through wrongly
+
+
+def test_the_body_wide_screen_sends_the_odd_ones_the_careful_way_and_passes_the_plain():
+    assert not limits.body_is_plain(_body(b'{"a": "tab\tinside"}'))  # a raw control byte
+    assert not limits.body_is_plain(_body(b'{"a": "\\x"}'))  # an odd escape
+    for odd in [{"a": 1e20}, {"a": 1e-7}, {"a": 10**16}, {"a": _nested(33)}]:
+        raw = json.dumps(odd, ensure_ascii=False).encode()
+        assert not _plain_in_a_body(raw), odd
+    for raw in [b'{"a": [1.5, 2e3]}', b'{"a": 1E2}', b'{"b": {"c": -3.5e+1}}']:  # as another client writes them
+        assert limits.body_is_plain(_body(raw)) and not limits.data_is_plain_in_plain_body(raw), raw
+    # A run of 16 digits anywhere, a text's too, sends the body the record-by-record way.
+    assert not limits.body_is_plain(_body(b'{"id_number": "110105195603020026"}'))
+    # Exponents and brackets inside strings do not count; more brackets than the depth allows
+    # (inside a string) are left to the exact screen, which passes them.
+    for plain in [{"a": "1e20 and [[[[", "b": 'say "1e5"', "t": 36.5, "n": -12}, {"a": "{" * 40}]:
+        for raw in _encodings(plain):
+            assert _plain_in_a_body(raw), plain
 
 
 @given(
