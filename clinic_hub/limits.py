@@ -171,12 +171,12 @@ def raw_data_is_plain(raw: bytes) -> bool:
     return False
 
 
-# --- the same screen for a whole body at once --------------------------------------------------------
+# --- the same screen, body first ------------------------------------------------------------------------
 # raw_data_is_plain cuts the strings out of every record's data (half of a push's reading, issue
-# 19). What it looks for can be screened in three other ways, each sound:
-# - control bytes, odd escapes and runs of 16 digits or more cannot be in any record's data if
-#   they are nowhere in the body (strings included, so a run of digits in a text sends the body
-#   the record-by-record way: the screen above, exact);
+# 19). What it looks for can be screened in other ways, each sound:
+# - control bytes and odd escapes cannot be in any record's data if they are nowhere in the body;
+# - without a run of 16 digits anywhere in the data (strings included) no integer part has 16
+#   (an ID number in a text sends that record to the exact screen);
 # - data nests no deeper than its count of "{" and "[" (those inside strings counted too);
 # - a number written with an exponent outside the strings is a float literal, which msgspec hands
 #   to ``float_hook`` as written.
@@ -196,21 +196,19 @@ _NUMBERS_AS_WRITTEN = msgspec.json.Decoder(float_hook=_no_exponent)
 
 
 def body_is_plain(body: bytes) -> bool:
-    """Whether a push body has no control byte, odd escape or run of 16 digits anywhere: then each
-    record's ``data`` may be screened by ``data_is_plain_in_plain_body`` instead."""
+    """Whether a push body has no control byte or odd escape anywhere: then each record's ``data``
+    may be screened by ``data_is_plain_in_plain_body`` instead."""
     if len(body.translate(None, _CONTROL_BYTES)) != len(body):
         return False
-    if b"\\" in body and _ODD_ESCAPE.search(body):
-        return False
-    return b"0" * 16 not in body.translate(_DIGITS_AS_ZERO)
+    return not (b"\\" in body and _ODD_ESCAPE.search(body))
 
 
 def data_is_plain_in_plain_body(raw: bytes) -> bool:
     """``raw_data_is_plain`` for the raw ``data`` of a record of a body that passed ``body_is_plain``."""
     if len(raw) > MAX_STRING_CHARS:
         return False
-    if raw.count(b"{") + raw.count(b"[") > MAX_DEPTH:
-        return raw_data_is_plain(raw)  # the count is only a bound: the exact screen decides
+    if raw.count(b"{") + raw.count(b"[") > MAX_DEPTH or b"0" * 16 in raw.translate(_DIGITS_AS_ZERO):
+        return raw_data_is_plain(raw)  # only bounds (strings counted too): the exact screen decides
     try:
         _NUMBERS_AS_WRITTEN.decode(raw)
     except (_Exponent, msgspec.DecodeError, RecursionError):

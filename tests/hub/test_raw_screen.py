@@ -106,8 +106,9 @@ def test_the_body_wide_screen_sends_the_odd_ones_the_careful_way_and_passes_the_
         assert not _plain_in_a_body(raw), odd
     for raw in [b'{"a": [1.5, 2e3]}', b'{"a": 1E2}', b'{"b": {"c": -3.5e+1}}']:  # as another client writes them
         assert limits.body_is_plain(_body(raw)) and not limits.data_is_plain_in_plain_body(raw), raw
-    # A run of 16 digits anywhere, a text's too, sends the body the record-by-record way.
-    assert not limits.body_is_plain(_body(b'{"id_number": "110105195603020026"}'))
+    # A run of 16 digits, a text's too, goes to the exact screen: an ID number passes, a number not.
+    assert _plain_in_a_body(b'{"id_number": "110105195603020026", "t": 36.5}')
+    assert not _plain_in_a_body(b'{"id_number": "110105195603020026", "n": 1101051956030200}')
     # Exponents and brackets inside strings do not count; more brackets than the depth allows
     # (inside a string) are left to the exact screen, which passes them.
     for plain in [{"a": "1e20 and [[[[", "b": 'say "1e5"', "t": 36.5, "n": -12}, {"a": "{" * 40}]:
