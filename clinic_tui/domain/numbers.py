@@ -1,6 +1,7 @@
 """Readable per-clinic numbers of the requests a clinic sends the lead hospital: the clinic's code,
 the day and the day's sequence behind one letter (R remote request, L lab order, E examination
-booking), e.g. ``C0123-20250314-E0007``. The number is for people; records are keyed by UUID."""
+booking), e.g. ``C0123-20250314-E0007``; a referral's has no letter (``C0123-20250314-0007``,
+domain/referral.py). The number is for people; records are keyed by UUID."""
 
 from __future__ import annotations
 

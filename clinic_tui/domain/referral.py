@@ -14,12 +14,12 @@ clinic uses the same table to know which actions to offer and to refuse the ones
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import Any
 
+from clinic_tui.domain import numbers
 from clinic_tui.domain.problems import DomainError, Problem, Severity
 from clinic_tui.i18n import N_, LazyText, _
 
@@ -168,7 +168,7 @@ ANSWERED = {
 }
 DEFAULT_ANSWER_DAYS = 3  # no national rule: each community sets its own, so callers may override
 CHECK_UP_DAYS = 14  # the clinic checks on every upward referral within 2 weeks (DOMAIN.md)
-MAX_DAILY_SEQUENCE = 9999
+MAX_DAILY_SEQUENCE = numbers.MAX_DAILY_SEQUENCE
 _URGENCY_RANK: dict[str, int] = {Urgency.EMERGENCY: 0, Urgency.URGENT: 1, Urgency.NORMAL: 2}
 
 
@@ -252,25 +252,15 @@ def priority_key(urgency: str, sent_at: date | datetime) -> tuple[int, date | da
 
 
 # --- The referral number: printed on the slip, read out on the phone, unique per clinic.
+# The same daily number as the other requests (domain/numbers.py), without a letter: referrals
+# came first, and their numbers are on paper.
 
-_CLINIC_CODE = re.compile(r"[A-Z0-9]{1,30}")
-_REFERRAL_NUMBER = re.compile(r"([A-Z0-9]{1,30})-(\d{8})-(\d{4})")
-
-
-class ReferralNumber(NamedTuple):
-    clinic_code: str
-    on: date
-    sequence: int  # the clinic's n-th referral that day
+ReferralNumber = numbers.DailyNumber  # clinic_code, on, sequence: the clinic's n-th referral that day
 
 
 def make_referral_number(clinic_code: str, on: date, sequence: int) -> str:
     """E.g. ``C0123-20250314-0007``: clinic C0123's 7th referral on 14 March 2025."""
-    code = clinic_code.strip().upper()
-    if not _CLINIC_CODE.fullmatch(code):
-        raise ValueError(f"clinic code must be 1-30 letters or digits, got {clinic_code!r}")
-    if not 1 <= sequence <= MAX_DAILY_SEQUENCE:
-        raise ValueError(f"sequence must be 1..{MAX_DAILY_SEQUENCE}, got {sequence}")
-    return f"{code}-{on:%Y%m%d}-{sequence:04d}"
+    return numbers.make_number("", clinic_code, on, sequence)
 
 
 def referral_number_prefix(clinic_code: str, on: date) -> str:
@@ -280,22 +270,13 @@ def referral_number_prefix(clinic_code: str, on: date) -> str:
 
 def number_after(clinic_code: str, on: date, taken: Iterable[str]) -> str:
     """The clinic's next referral number of ``on``, after the ones ``taken`` (that day's, say)."""
-    prefix = referral_number_prefix(clinic_code, on)
-    last = max(
-        (int(no[len(prefix) :]) for no in taken if no.startswith(prefix) and no[len(prefix) :].isdigit()), default=0
-    )
-    return make_referral_number(clinic_code, on, last + 1)
+    return numbers.number_after("", clinic_code, on, taken)
 
 
 def parse_referral_number(text: str) -> ReferralNumber:
-    match = _REFERRAL_NUMBER.fullmatch(text.strip().upper())
-    if match and int(match[3]) >= 1:
-        try:
-            on = datetime.strptime(match[2], "%Y%m%d").date()
-        except ValueError:  # a date that does not exist, such as 20250230
-            pass
-        else:
-            return ReferralNumber(match[1], on, int(match[3]))
+    parsed = numbers.parse_number("", text)
+    if parsed is not None:
+        return parsed
     template = N_("“{text}” is not a referral number, which looks like C0123-20250314-0007.")
     raise _refusal("referral.number_invalid", template, {"text": text}, field="referral_number")
 
