@@ -231,16 +231,22 @@ async def test_on_the_way_to_the_first_results_the_search_is_styled_and_its_foot
 
 
 async def _sign_in_with_drafts(app, pilot):
-    """王秀英 (no PIN) signs in; the demo holds a visit she was typing: her drafts are offered."""
+    """王秀英 (no PIN) signs in; the demo holds a visit she was typing: her drafts are offered over
+    the dashboard. Returns the dashboard, once it has read its lists and settled."""
     from pilot_helpers import login_shown
     from textual.widgets import OptionList
 
+    from clinic_tui.screens.dashboard import DashboardScreen
     from clinic_tui.screens.drafts import DraftsScreen
 
     await wait_for(pilot, lambda: login_shown(app))
     names = [str(o.prompt) for o in app.screen.query_one(OptionList).options]
     await pilot.press(*["down"] * next(i for i, n in enumerate(names) if "王秀英" in n), "enter")
     await wait_for(pilot, lambda: isinstance(app.screen, DraftsScreen) and app.screen.is_mounted)
+    dashboard = next(s for s in app.screen_stack if isinstance(s, DashboardScreen))
+    await wait_for(pilot, lambda: dashboard.data is not None)
+    await pilot.pause(0.2)
+    return dashboard
 
 
 def _count_dashboard_reads(monkeypatch) -> list[str]:
@@ -255,15 +261,10 @@ def _count_dashboard_reads(monkeypatch) -> list[str]:
 async def test_back_from_the_drafts_offered_the_dashboard_keeps_the_lists_it_has_just_read(tmp_path: Path, monkeypatch):
     """Esc on the unsaved forms offered after the sign-in changes no record: the dashboard shows
     the lists read as it opened, without reading them again while the doctor goes to the search."""
-    from clinic_tui.screens.dashboard import DashboardScreen
-
     reads = _count_dashboard_reads(monkeypatch)
     app = app_on_demo_copy(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await _sign_in_with_drafts(app, pilot)
-        dashboard = next(s for s in app.screen_stack if isinstance(s, DashboardScreen))
-        await wait_for(pilot, lambda: dashboard.data is not None)
-        await pilot.pause(0.2)
+        dashboard = await _sign_in_with_drafts(app, pilot)
         read_at_sign_in = len(reads)
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is dashboard)
@@ -277,16 +278,12 @@ async def test_back_from_the_drafts_offered_the_dashboard_keeps_the_lists_it_has
 async def test_back_from_a_draft_continued_the_dashboard_reads_its_lists_again(tmp_path: Path, monkeypatch):
     """A draft continued opens its form over the dashboard: when that form closes (saved, say),
     the dashboard reads its lists again, as after any form."""
-    from clinic_tui.screens.dashboard import DashboardScreen
     from clinic_tui.screens.form_base import FormScreen
 
     reads = _count_dashboard_reads(monkeypatch)
     app = app_on_demo_copy(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await _sign_in_with_drafts(app, pilot)
-        dashboard = next(s for s in app.screen_stack if isinstance(s, DashboardScreen))
-        await wait_for(pilot, lambda: dashboard.data is not None)
-        await pilot.pause(0.2)
+        dashboard = await _sign_in_with_drafts(app, pilot)
         await pilot.press("enter")  # continue the visit
         await wait_for(pilot, lambda: isinstance(app.screen, FormScreen) and app.screen.is_mounted)
         read_before = len(reads)
