@@ -151,9 +151,7 @@ _EMPTY_PAIR = re.compile(rb"\{\}|\[\]")
 
 def raw_data_is_plain(raw: bytes) -> bool:
     """Whether raw ``data`` JSON is certainly within the bounds (else: read it the careful way)."""
-    if len(raw) > MAX_STRING_CHARS or len(raw.translate(None, _CONTROL_BYTES)) != len(raw):
-        return False
-    if b"\\" in raw and _ODD_ESCAPE.search(raw):
+    if len(raw) > MAX_STRING_CHARS or not body_is_plain(raw):
         return False
     # Outside the strings only numbers, punctuation and true/false/null are left; digits as 0.
     structure = without_strings(raw).translate(_DIGITS_AS_ZERO, b" ")
@@ -196,8 +194,9 @@ _NUMBERS_AS_WRITTEN = msgspec.json.Decoder(float_hook=_no_exponent)
 
 
 def body_is_plain(body: bytes) -> bool:
-    """Whether a push body has no control byte or odd escape anywhere: then each record's ``data``
-    may be screened by ``data_is_plain_in_plain_body`` instead."""
+    """Whether JSON text has no control byte or odd escape anywhere: a push body that has none may
+    have each record's ``data`` screened by ``data_is_plain_in_plain_body`` (and a record's data
+    must have none to be plain)."""
     if len(body.translate(None, _CONTROL_BYTES)) != len(body):
         return False
     return not (b"\\" in body and _ODD_ESCAPE.search(body))
