@@ -18,7 +18,7 @@ from typing import overload
 BUSY_TIMEOUT_MS = 5000
 # The newest migration. Read with plain SQL at every start, so Alembic (about 10 MiB and 200 ms of
 # imports) loads only when there is something to upgrade; a test keeps it equal to Alembic's head.
-HEAD_REVISION = "0015"
+HEAD_REVISION = "0016"
 _SQLITE_HEADER = b"SQLite format 3\x00"
 # How SQLAlchemy's DateTime stores a (naive, UTC) datetime in SQLite: what plain queries compare with.
 _STORED_DATETIME = "%Y-%m-%d %H:%M:%S.%f"

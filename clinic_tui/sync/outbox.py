@@ -96,8 +96,9 @@ def next_pending(engine: Database, limit: int, after: PendingKey | None) -> tupl
         else:
             queued_at, rowid = after
             rows = cursor.execute(
-                _PENDING + "AND (queued_at > ? OR (queued_at = ? AND rowid > ?)) " + _SEND_ORDER + "LIMIT ?",
-                (queued_at, queued_at, rowid, limit),
+                # A row value: the send-order index is searched from the key, not scanned up to it.
+                _PENDING + "AND (queued_at, rowid) > (?, ?) " + _SEND_ORDER + "LIMIT ?",
+                (queued_at, rowid, limit),
             ).fetchall()
     if not rows:
         return [], after

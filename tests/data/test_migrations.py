@@ -102,6 +102,29 @@ def test_data_written_at_the_first_revision_survives_the_upgrade_to_head(tmp_pat
     backup.close()
 
 
+def test_the_upgrade_stores_a_cleared_rejections_params_as_null(tmp_path):
+    """Before 0016 an edit cleared ``reject_params`` to the JSON text 'null', which a new hub epoch
+    read as a rejection still to clear; a real rejection's parameters stay as they are."""
+    path = tmp_path / "old.db"
+    engine = open_engine(path)
+    upgrade_to(engine, "0015")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO outbox (kind, record_id, revision, queued_at, state, attempts, reject_code, reject_params) "
+                "VALUES ('visit', 'a', 2, '2026-12-01 08:00:00.000000', 'pending', 0, NULL, 'null'), "
+                "('visit', 'b', 1, '2026-12-01 08:00:01.000000', 'rejected', 1, 'invalid_value', '{\"field\": \"sbp\"}')"
+            )
+        )
+    engine.dispose()
+
+    opened = open_database(path, backup_dir=tmp_path / "backups")
+
+    with opened.engine.connect() as connection:
+        rows = connection.execute(text("SELECT record_id, reject_params FROM outbox ORDER BY record_id")).all()
+    assert rows == [("a", None), ("b", '{"field": "sbp"}')]
+
+
 def test_opening_at_head_makes_no_backup(tmp_path):
     open_database(tmp_path / "db.db").engine.dispose()
     again = open_database(tmp_path / "db.db", backup_dir=tmp_path / "backups")

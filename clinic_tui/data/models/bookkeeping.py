@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON
+from sqlalchemy import JSON, Index
 from sqlmodel import Field, SQLModel
 
 from clinic_tui.data.models.base import UTCDateTime, json_dict, utcnow
@@ -34,15 +34,18 @@ class OutboxEntry(SQLModel, table=True):
     """
 
     __tablename__ = "outbox"
+    # Pending rows in send order (sync/outbox.py walks them 2,000 at a time; rowid is in every index).
+    __table_args__ = (Index("ix_outbox_send_order", "state", "queued_at"),)
 
     kind: str = Field(primary_key=True)
     record_id: str = Field(primary_key=True)
     revision: int
     queued_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    state: str = Field(default="pending", index=True)  # pending | rejected
+    state: str = "pending"  # pending | rejected
     reject_code: str | None = None
     reject_message: str | None = None
-    reject_params: dict[str, str] | None = Field(default=None, sa_type=JSON)  # sync/rejections.py
+    # sync/rejections.py. None is SQL NULL, not the JSON text 'null': "no rejection" is one value.
+    reject_params: dict[str, str] | None = Field(default=None, sa_type=JSON(none_as_null=True))
     attempts: int = 0
     last_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
