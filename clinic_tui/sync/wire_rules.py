@@ -8,6 +8,8 @@ read by ``sync.answers``) never loads pydantic (docs/sync.md, "Cost of a sync").
 from __future__ import annotations
 
 import hashlib
+import itertools
+import operator
 import re
 import uuid
 from collections.abc import Iterable
@@ -99,7 +101,7 @@ ATTACHMENTS_PATH = f"{API_PREFIX}/attachments"
 # --- Proof of arrival -----------------------------------------------------------------------------
 _HASH_MODULUS = 2**128
 _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-_ALL_CANONICAL = re.compile(r"(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\n)*")
+_DIGEST = operator.methodcaller("digest")
 
 
 def record_set_hash(pairs: Iterable[tuple[str | uuid.UUID, int]]) -> str:
@@ -110,19 +112,40 @@ def record_set_hash(pairs: Iterable[tuple[str | uuid.UUID, int]]) -> str:
     Both sides compute it the same way; the empty set hashes to 32 zeros.
     """
     items = pairs if isinstance(pairs, list) else list(pairs)
-    sha256, from_bytes = hashlib.sha256, int.from_bytes
     try:
-        ids = "\n".join([record_id for record_id, _ in items])  # type: ignore[misc]
+        ids = [record_id for record_id, _ in items]
+        canonical = _all_canonical(ids)  # type: ignore[arg-type]
     except TypeError:  # some given as uuid.UUID
-        ids = None
-    if ids is not None and _ALL_CANONICAL.fullmatch(ids + "\n" if ids else ""):
-        # Ids are stored canonical: checked all at once by one match, as parsing each of 10,000
-        # as a UUID took two thirds of the time, and matching each one a third of the rest.
-        texts = (f"{record_id}:{int(revision)}" for record_id, revision in items)
+        canonical = False
+    if canonical:
+        texts = [f"{record_id}:{int(revision)}".encode("ascii") for record_id, revision in items]
     else:
-        texts = (f"{_canonical(record_id)}:{int(revision)}" for record_id, revision in items)
-    total = sum(from_bytes(sha256(text.encode("ascii")).digest()[:16], "big") for text in texts)
-    return record_set_hash_of_sum(total)
+        texts = [f"{_canonical(record_id)}:{int(revision)}".encode("ascii") for record_id, revision in items]
+    # Each term is the digest's first 128 of 256 bits (int.from_bytes: big-endian by default since
+    # Python 3.11), mapped in C with no Python frame per record: 10,000 in 6.7 ms instead of 8.3.
+    digests = map(_DIGEST, map(hashlib.sha256, texts))
+    return record_set_hash_of_sum(sum(map(operator.rshift, map(int.from_bytes, digests), itertools.repeat(128))))
+
+
+def _all_canonical(ids: list[str]) -> bool:
+    """Whether every id is a canonical (lower-case, hyphenated) UUID, as the ids a database stores
+    are: checked all at once on the bytes (0.3 ms for 10,000; parsing each as a UUID took 12 ms,
+    a regular expression over them all 2 ms). Each id must take 37 bytes with its line end, with
+    the hyphens and the line end in their places and only hexadecimal digits in between."""
+    if not ids:
+        return True
+    text = "\n".join(ids) + "\n"
+    if not text.isascii():
+        return False
+    raw, n = text.encode("ascii"), len(ids)
+    return (
+        len(raw) == 37 * n
+        and raw.count(b"-") == 4 * n
+        and raw.count(b"\n") == n
+        and all(raw[at::37] == b"-" * n for at in (8, 13, 18, 23))
+        and raw[36::37] == b"\n" * n
+        and not raw.translate(None, b"0123456789abcdef-\n")
+    )
 
 
 def record_set_hash_of_sum(total: int) -> str:

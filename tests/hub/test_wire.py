@@ -46,6 +46,28 @@ def test_every_spelling_of_an_id_hashes_as_its_canonical_form(record_id, revisio
     assert len({wire.record_set_hash([(spelling, revision)]) for spelling in spellings}) == 1
 
 
+# A canonical id, or one bent by a character (case, a hyphen moved or dropped, a line end inside).
+_bent_ids = st.builds(
+    lambda u, at, char: (str(u)[:at] + char + str(u)[at + 1 :]) if char is not None else str(u),
+    st.uuids(),
+    st.integers(0, 36),
+    st.one_of(st.none(), st.sampled_from(["A", "F", "g", "-", "\n", "", "é", "0", " ", "--"])),
+)
+
+
+@given(st.lists(_bent_ids, max_size=8))
+def test_the_whole_set_check_agrees_with_checking_each_id(ids):
+    """The check of all ids at once (the hash's fast path) says canonical exactly when each id is."""
+    from clinic_tui.sync.wire_rules import _CANONICAL_UUID, _all_canonical
+
+    assert _all_canonical(ids) == all(_CANONICAL_UUID.fullmatch(i) for i in ids)
+    # ... and the hash is the same either way (a bent id hashes as its canonical form, or fails).
+    canonical = [str(uuid.UUID(i)) for i in ids if _CANONICAL_UUID.fullmatch(i)]
+    assert wire.record_set_hash([(i, 1) for i in canonical]) == wire.record_set_hash(
+        [(uuid.UUID(i), 1) for i in canonical]
+    )
+
+
 def test_push_models_validate_what_the_hub_relies_on():
     record = wire.PushRecord(
         kind="visit", id=str(uuid.uuid4()), revision=1, updated_at="2025-07-01T00:00:00Z", data={"clinic_id": "C1"}
