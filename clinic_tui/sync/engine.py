@@ -216,6 +216,7 @@ class _Run:
     def take_back(self, kinds: list[str] | None = None) -> None:
         """Take back what the hub holds newer than this database, and lift the revisions of edits
         made since; then send those edits."""
+        self.pusher.discard()  # a batch built before would send what is taken back here
         fetch = lambda kind, after: _again_if_damaged(partial(self.client.own, kind, after, self.pull_limit))  # noqa: E731
         result = recovery.take_back(self.engine, fetch, kinds, self.check_cancel)
         self.report.taken_back += result.taken_back
@@ -379,7 +380,11 @@ def _sync(
         # (No numbers stored: this database never finished a clean sync with this hub.)
         # The hub knows what this clinic sent; its own counters may be older (a backup copied over
         # the file by hand). Compare before sending, so that no edit is answered "duplicate".
-        hub = _again_if_damaged(client.reconcile)
+        # The first batch is built meanwhile: this side would only wait.
+        with ThreadPoolExecutor(1, thread_name_prefix="sync-reconcile") as asker:
+            answer = asker.submit(_again_if_damaged, client.reconcile)
+            run.pusher.prepare()
+            hub = answer.result()
         run.learn_epoch(hub.epoch)
         if changed := recovery.kinds_changed_on_the_hub(stored, hub.epoch, hub.kinds):
             run.take_back(changed)

@@ -41,6 +41,18 @@ class Answer(NamedTuple):
     confirmed: list[OutboxItem]
 
 
+_Batch = tuple[list[OutboxItem], bytes]  # the rows sent and the encoded body
+
+
+class _Start(NamedTuple):
+    """What ``Pusher.prepare`` read ahead: the walk's bookkeeping and its first batch."""
+
+    attempted: set[OutboxItem]
+    first: _Batch | None
+    after: outbox.PendingKey | None
+    total: int
+
+
 class PushCounts(Protocol):
     """Where the answers are counted (the sync's report)."""
 
@@ -78,15 +90,34 @@ class Pusher:
         # Ask for the compact answer (protocol revision 3; a hub before it ignores the question).
         # Off for the rest of the sync after an answer that did not check out.
         self.compact = True
+        self._prepared: _Start | None = None  # the first batch, built early (prepare)
+
+    def prepare(self) -> None:
+        """Read, build and encode the first batch now, while the hub answers a question asked
+        before the push (engine: the reconcile before a first or careful sync); the next
+        ``push_all`` sends it first. ``discard`` it if records change before then."""
+        self.done, self.total = 0, outbox.pending_count(self.engine)
+        attempted: set[OutboxItem] = set()
+        first, after = self._next_batch(attempted, None)
+        self._prepared = _Start(attempted, first, after, self.total)
+
+    def discard(self) -> None:
+        """Forget a prepared batch (records were taken back from the hub since it was built)."""
+        self._prepared = None
+        self._keys.clear()
 
     def push_all(self) -> int:
         """Push every pending row once (rows edited meanwhile go again at their new revision).
         Returns how many the hub accepted as new."""
-        attempted: set[OutboxItem] = set()
         accepted_before = self.report.accepted
-        self.done, self.total = 0, outbox.pending_count(self.engine)
         self._failure = None
-        after = None
+        if self._prepared is not None:
+            attempted, first, after, total = self._prepared
+            self._prepared = None
+            self.done, self.total = 0, max(total, outbox.pending_count(self.engine))
+        else:
+            attempted, first, after = set(), None, None
+            self.done, self.total = 0, outbox.pending_count(self.engine)
         # Every exchange with the hub runs on this one thread, one request at a time, in order.
         self._sender = ThreadPoolExecutor(1, thread_name_prefix="sync-push")
         # The sender must take the hub's reply (and send the next batch) at once, not after this
@@ -95,7 +126,8 @@ class Pusher:
         sys.setswitchinterval(min(switch_interval, PUSH_SWITCH_INTERVAL))
         try:
             while True:
-                after = self._walk(attempted, after)
+                after = self._walk(attempted, after, first)
+                first = None
                 if not self._sweep(attempted):
                     break
         finally:
@@ -105,13 +137,15 @@ class Pusher:
         self._tell(self.done, self.total)
         return self.report.accepted - accepted_before
 
-    def _walk(self, attempted: set[OutboxItem], after: outbox.PendingKey | None) -> outbox.PendingKey | None:
+    def _walk(
+        self, attempted: set[OutboxItem], after: outbox.PendingKey | None, first: _Batch | None = None
+    ) -> outbox.PendingKey | None:
         """The pending rows in send order, a batch at a time, with the client's work overlapping
         the hub's: while the hub stores one batch, the next is read, built and encoded here and
         queued to go as soon as the hub answers; the answers to a batch are applied (in order, each
-        batch in one transaction) while the hub stores the next."""
+        batch in one transaction) while the hub stores the next. ``first``: built by ``prepare``."""
         in_flight: tuple[list[OutboxItem], Future[Answer | HubError]] | None = None
-        upcoming, after = self._next_batch(attempted, after)
+        upcoming, after = (first, after) if first is not None else self._next_batch(attempted, after)
         while upcoming is not None or in_flight is not None:
             self._check_cancel()
             queued: tuple[list[OutboxItem], Future[Answer | HubError]] | None = None
@@ -131,7 +165,7 @@ class Pusher:
 
     def _next_batch(
         self, attempted: set[OutboxItem], after: outbox.PendingKey | None
-    ) -> tuple[tuple[list[OutboxItem], bytes] | None, outbox.PendingKey | None]:
+    ) -> tuple[_Batch | None, outbox.PendingKey | None]:
         """The next batch not yet attempted in this sync, built and encoded: ((sent, body) or None,
         key). Outbox keys are read READ_AHEAD at a time (each read sorts the pending rows); the rows
         themselves are read as each batch is built, so an edit made meanwhile is sent as it is."""

@@ -134,6 +134,35 @@ def test_an_edit_clears_a_rejection_to_null_and_a_new_epoch_rewrites_nothing_alr
         assert conn.execute("SELECT * FROM outbox ORDER BY rowid").fetchall() == before
 
 
+def test_a_first_epoch_queues_what_has_no_row_and_a_new_epoch_queues_everything_again(small_clinic):
+    engine = small_clinic
+    path = database_path(engine)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT count(*) FROM sync_cursor").fetchone() == (0,)  # never synced
+        never_queued = conn.execute("SELECT kind, record_id, revision FROM outbox ORDER BY rowid LIMIT 1").fetchone()
+        conn.execute("DELETE FROM outbox WHERE kind = ? AND record_id = ?", never_queued[:2])
+        waiting = conn.execute("SELECT * FROM outbox ORDER BY rowid").fetchall()
+    assert sync_state.adopt_epoch(engine, "first-hub") is True
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute("SELECT * FROM outbox ORDER BY rowid").fetchall()
+        assert rows[: len(waiting)] == waiting  # untouched
+        added = conn.execute(
+            "SELECT kind, record_id, revision, state FROM outbox WHERE kind = ? AND record_id = ?", never_queued[:2]
+        ).fetchone()
+    assert added == (*never_queued, "pending") and len(rows) == len(waiting) + 1
+    # Confirmed by that hub (rows gone) and one refused: another epoch voids those answers.
+    with sqlite3.connect(path) as conn:
+        conn.execute("DELETE FROM outbox WHERE rowid IN (SELECT rowid FROM outbox ORDER BY rowid LIMIT 3)")
+        conn.execute(
+            "UPDATE outbox SET state = 'rejected', reject_code = 'invalid_value' WHERE rowid = (SELECT max(rowid) FROM outbox)"
+        )
+    assert sync_state.adopt_epoch(engine, "first-hub") is False
+    assert sync_state.adopt_epoch(engine, "restored-hub") is True
+    with sqlite3.connect(path) as conn:
+        again = conn.execute("SELECT count(*), count(DISTINCT state), max(reject_code) FROM outbox").fetchone()
+    assert again == (len(rows), 1, None)
+
+
 def test_the_walk_reads_the_send_order_index_from_its_key(small_clinic):
     """Each read of the walk starts at its key in the (state, queued_at) index, without sorting
     every pending row (3-5 ms a read for 10,000)."""
@@ -141,7 +170,11 @@ def test_the_walk_reads_the_send_order_index_from_its_key(small_clinic):
         plan = " ".join(
             row[-1]
             for row in conn.execute(
-                "EXPLAIN QUERY PLAN " + outbox._PENDING + "AND (queued_at, rowid) > (?, ?) " + outbox._SEND_ORDER + "LIMIT 5",
+                "EXPLAIN QUERY PLAN "
+                + outbox._PENDING
+                + "AND (queued_at, rowid) > (?, ?) "
+                + outbox._SEND_ORDER
+                + "LIMIT 5",
                 ("2026-01-01", 0),
             )
         )
