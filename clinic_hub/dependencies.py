@@ -29,15 +29,15 @@ LAB_ROLES = ("desk", "doctor", "admin")  # the lab desk: receive, reject, enter 
 REPORT_ROLES = ("doctor", "admin")  # a remote read's report is signed by a doctor
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     return request.app.state.engine
 
 
-def get_language(request: Request) -> str:
+async def get_language(request: Request) -> str:
     """The caller's language for messages (Accept-Language)."""
     return language_of(request)
 
@@ -61,37 +61,37 @@ def current_principal(
     return principal
 
 
-def require_clinic(principal: Principal = Depends(current_principal)) -> Principal:
+async def require_clinic(principal: Principal = Depends(current_principal)) -> Principal:
     if principal.kind != "clinic":
         raise ApiError(403, "forbidden")
     return principal
 
 
-def require_desk(principal: Principal = Depends(current_principal)) -> Principal:
+async def require_desk(principal: Principal = Depends(current_principal)) -> Principal:
     if principal.kind != "staff" or principal.role not in DESK_ROLES:
         raise ApiError(403, "forbidden")
     return principal
 
 
-def require_indicator_reader(principal: Principal = Depends(current_principal)) -> Principal:
+async def require_indicator_reader(principal: Principal = Depends(current_principal)) -> Principal:
     if principal.kind != "staff" or principal.role not in INDICATOR_ROLES:
         raise ApiError(403, "forbidden")
     return principal
 
 
-def require_remote(principal: Principal = Depends(current_principal)) -> Principal:
+async def require_remote(principal: Principal = Depends(current_principal)) -> Principal:
     if principal.kind != "staff" or principal.role not in REMOTE_ROLES:
         raise ApiError(403, "forbidden")
     return principal
 
 
-def require_lab(principal: Principal = Depends(current_principal)) -> Principal:
+async def require_lab(principal: Principal = Depends(current_principal)) -> Principal:
     if principal.kind != "staff" or principal.role not in LAB_ROLES:
         raise ApiError(403, "forbidden")
     return principal
 
 
-def require_reporter(principal: Principal = Depends(current_principal)) -> Principal:
+async def require_reporter(principal: Principal = Depends(current_principal)) -> Principal:
     if principal.kind != "staff" or principal.role not in REPORT_ROLES:
         raise ApiError(403, "forbidden")
     return principal
@@ -106,7 +106,7 @@ LabCaller = Annotated[Principal, Depends(require_lab)]
 ReporterCaller = Annotated[Principal, Depends(require_reporter)]
 
 
-def no_unknown_query(request: Request) -> None:
+async def no_unknown_query(request: Request) -> None:
     """Refuse a query parameter the endpoint does not declare, or one given twice (422, like any
     other invalid input): a misspelt ``limt=`` is an error to see, not a default to get silently."""
     route = request.scope.get("route")
@@ -147,7 +147,7 @@ def no_unknown_query(request: Request) -> None:
 NO_NUL = r"^[^\x00]*$"
 
 
-def no_nul_in_parameters(request: Request) -> None:
+async def no_nul_in_parameters(request: Request) -> None:
     """PostgreSQL takes no NUL character in a text value: a query or path parameter holding one is
     refused here (422), not by the database (500)."""
     for where, values in (("query", request.query_params.multi_items()), ("path", request.path_params.items())):
