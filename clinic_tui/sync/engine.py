@@ -13,13 +13,14 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import date
 from functools import partial
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from clinic_tui import clock
 from clinic_tui.config import Settings
 from clinic_tui.i18n import _, current_language
-from clinic_tui.sync import attachments, recovery, state
+from clinic_tui.sync import attachments, outbox, recovery, state
 from clinic_tui.sync.answers import HubNumbers, PullPage
 from clinic_tui.sync.client import HubClient, HubError, OldHub
 from clinic_tui.sync.credentials import SyncConfigError, resolve
@@ -136,6 +137,15 @@ class _Cancelled(Exception):
     pass
 
 
+class _Guess(NamedTuple):
+    """This clinic's numbers as they will be once the hub confirms all it was sent (``_Run.guess_numbers``)."""
+
+    builds: int  # the push's batches built when it was worked out
+    day: date
+    numbers: dict[str, tuple[int, str]]
+    today: dict[str, int]
+
+
 def _again_if_damaged(request: Callable[[], T]) -> T:
     """A read (pull page, reconcile) whose answer arrived damaged is simply asked again."""
     for attempt in range(RESENDS):
@@ -185,8 +195,12 @@ class _Run:
         self.numbers_with_pull = True
         self.requeued = False
         self.fresh: HubNumbers | None = None
-        # This clinic's own numbers, worked out while the hub answers the pull (see pull_all).
+        # This clinic's own numbers, worked out while the hub answers the pull (see pull_all), or
+        # while it stores the push's last batch (guess_numbers), with the records confirmed today.
         self.fresh_local: dict[str, tuple[int, str]] | None = None
+        self.fresh_today: dict[str, int] | None = None
+        self.guess: _Guess | None = None
+        self.pusher.while_last_in_flight = self.guess_numbers
 
     def tell(self, phase: str, done: int, total: int | None) -> None:
         if self._progress is not None:
@@ -204,7 +218,7 @@ class _Run:
         return False
 
     def push_all(self) -> int:
-        self.fresh = self.fresh_local = None
+        self.fresh = self.fresh_local = self.fresh_today = None
         accepted = self.pusher.push_all()
         if self.pusher.epoch and self.learn_epoch(self.pusher.epoch):
             # Pushed without asking first (state.compare_first) to a hub restored meanwhile:
@@ -217,6 +231,7 @@ class _Run:
         """Take back what the hub holds newer than this database, and lift the revisions of edits
         made since; then send those edits."""
         self.pusher.discard()  # a batch built before would send what is taken back here
+        self.guess = None  # ... and numbers worked out before would count it
         fetch = lambda kind, after: _again_if_damaged(partial(self.client.own, kind, after, self.pull_limit))  # noqa: E731
         result = recovery.take_back(self.engine, fetch, kinds, self.check_cancel)
         self.report.taken_back += result.taken_back
@@ -225,17 +240,41 @@ class _Run:
         self.recovered = True
         self.push_all()
 
+    def guess_numbers(self) -> None:
+        """The push's last batch is on its way and nothing is left to build: work out this clinic's
+        numbers as they will be once the hub confirms it (every record owned confirmed) while the
+        hub stores it. They serve after the pull if that came true (``confirmed_guess``)."""
+        today = clock.today()
+        self.guess = _Guess(self.pusher.builds, today, *state.numbers_once_confirmed(self.engine, today))
+
+    def confirmed_guess(self) -> _Guess | None:
+        """The guess, if it came true: nothing left in the outbox and no batch built since. (Any
+        change to a record queues it, and only the answer to a batch built after the change can
+        take it out again.)"""
+        guess, self.guess = self.guess, None
+        if guess is None or guess.builds != self.pusher.builds or not outbox.is_empty(self.engine):
+            return None
+        return guess
+
     # --- pull -----------------------------------------------------------------------------------
     def pull_all(self) -> None:
         stored = state.pull_cursor(self.engine)
         cursor = stored.value if stored else None
-        # Both sides hash every record the hub holds of this clinic (tens of milliseconds each for
-        # 10,000): this side's numbers are worked out while the hub answers, and serve when the
-        # pull changes nothing here (the usual end of day); otherwise they are worked out again.
-        with ThreadPoolExecutor(1, thread_name_prefix="sync-numbers") as worker:
-            local = worker.submit(state.local_reconcile, self.engine) if self.numbers_with_pull else None
+        guess = self.confirmed_guess()
+        if guess is not None or not self.numbers_with_pull:
             unchanged = self._pull_pages(cursor)
-            self.fresh_local = local.result() if local is not None and unchanged and self.fresh else None
+            local, today = (guess.numbers, guess.today) if guess is not None else (None, None)
+        else:
+            # Both sides hash every record the hub holds of this clinic (tens of milliseconds each
+            # for 10,000): this side's numbers are worked out while the hub answers, and serve when
+            # the pull changes nothing here (the usual end of day); otherwise they are worked out again.
+            with ThreadPoolExecutor(1, thread_name_prefix="sync-numbers") as worker:
+                numbers = worker.submit(state.local_reconcile, self.engine)
+                unchanged = self._pull_pages(cursor)
+                local, today = (numbers.result() if unchanged else None), None
+        if unchanged and self.fresh:
+            self.fresh_local = local
+            self.fresh_today = today if guess is not None and guess.day == clock.today() else None
 
     def _pull_pages(self, cursor: str | None) -> bool:
         """Every page of the pull; True when nothing here changed (no change applied, same epoch)."""
@@ -290,17 +329,20 @@ class _Run:
 
     def reconcile(self) -> Receipt:
         self.tell("reconcile", 0, 2)
+        today, self.fresh_today = self.fresh_today, None  # serves unless records go again below
         mismatched, confirmed, epoch = self.mismatched_kinds()
         if mismatched and not self.recovered:
             # A backup copied over the file by hand shows here first: the hub holds revisions or
             # records this database lacks. Take those back before sending anything again.
             self.take_back(mismatched)
+            today = None
             mismatched, confirmed, epoch = self.mismatched_kinds()
         if mismatched:
             # The hub lacks (or has other revisions of) some records: send those kinds again, once;
             # the hub answers "duplicate" for what it already holds.
             state.requeue_kinds(self.engine, mismatched)
             self.report.resent += self.push_all()
+            today = None
             mismatched, confirmed, epoch = self.mismatched_kinds()
         self.tell("reconcile", 2, 2)
         if not mismatched:  # what the hub holds now: the next sync compares before it sends
@@ -311,7 +353,7 @@ class _Run:
         rejected, first_reason = state.rejected_summary(self.engine)
         return Receipt(
             confirmed=confirmed,
-            today=state.confirmed_today(self.engine, clock.today()),
+            today=today if today is not None else state.confirmed_today(self.engine, clock.today()),
             rejected=rejected,
             first_reason=first_reason,
             mismatched=mismatched,

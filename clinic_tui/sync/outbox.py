@@ -84,6 +84,12 @@ def pending_count(engine: Database) -> int:
     return count
 
 
+def is_empty(engine: Database) -> bool:
+    """Nothing queued: no row pending nor rejected."""
+    with reading(engine) as cursor:
+        return cursor.execute("SELECT 1 FROM outbox LIMIT 1").fetchone() is None
+
+
 def next_pending(engine: Database, limit: int, after: PendingKey | None) -> tuple[list[OutboxItem], PendingKey | None]:
     """The next ``limit`` pending rows in send order after ``after`` (keyset), and the new key.
 

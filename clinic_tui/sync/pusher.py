@@ -91,6 +91,10 @@ class Pusher:
         # Off for the rest of the sync after an answer that did not check out.
         self.compact = True
         self._prepared: _Start | None = None  # the first batch, built early (prepare)
+        self.builds = 0  # batches built so far in this sync
+        # Called when a walk's last batch is on its way and nothing is left to build: this side
+        # would only wait for the hub's answer (engine: the numbers after the push, worked out early).
+        self.while_last_in_flight: Callable[[], None] | None = None
 
     def prepare(self) -> None:
         """Read, build and encode the first batch now, while the hub answers a question asked
@@ -158,6 +162,8 @@ class Pusher:
                     queued = (sent, self._submit(sent, body))
             if in_flight is not None:
                 sent, answer = in_flight
+                if upcoming is None and self.while_last_in_flight is not None:
+                    self.while_last_in_flight()
                 self._deliver(sent, answer.result(), attempted)
             in_flight = queued
             upcoming, after = self._next_batch(attempted, after)
@@ -185,6 +191,7 @@ class Pusher:
                 continue
             self.total = max(self.total, self.done + len(batch))
             sent, payloads = outbox.build_batch(self.engine, batch)
+            self.builds += 1
             attempted.update(sent)
             if sent:
                 return (sent, encode_batch(payloads)), after
@@ -202,6 +209,7 @@ class Pusher:
         """One batch, start to end, without overlap (a sweep, or halves of a batch)."""
         attempted.update(items)
         sent, payloads = outbox.build_batch(self.engine, items)
+        self.builds += 1
         attempted.update(sent)
         if not sent:
             return

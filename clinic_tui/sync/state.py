@@ -175,17 +175,36 @@ def local_reconcile(engine: Database) -> dict[str, tuple[int, str]]:
 
 def confirmed_today(engine: Database, today: date) -> dict[str, int]:
     """Per kind, the records changed on ``today`` (local time) that the hub has confirmed."""
+    with reading(engine) as cursor:
+        return _changed_on(cursor, today, confirmed=True)
+
+
+def _changed_on(cursor: sqlite3.Cursor, today: date, *, confirmed: bool) -> dict[str, int]:
+    """Per kind, the owned records (``confirmed``: of those, the confirmed) changed on ``today``."""
     start = stored_datetime(clock.at(today))
     end = stored_datetime(clock.at(today, datetime.max.time()))
     counts: dict[str, int] = {}
-    with reading(engine) as cursor:
-        for kind in owned_kinds():
-            (count,) = cursor.execute(
-                _confirmed_rows(kind, "count(*)") + " AND updated_at >= ? AND updated_at <= ?", (kind, start, end)
-            ).fetchone()
-            if count:
-                counts[kind] = count
+    for kind in owned_kinds():
+        rows, parameters = (_confirmed_rows, (kind,)) if confirmed else (_owned_rows, ())
+        (count,) = cursor.execute(
+            rows(kind, "count(*)") + " AND updated_at >= ? AND updated_at <= ?", (*parameters, start, end)
+        ).fetchone()
+        if count:
+            counts[kind] = count
     return counts
+
+
+def numbers_once_confirmed(engine: Database, today: date) -> tuple[dict[str, tuple[int, str]], dict[str, int]]:
+    """``local_reconcile`` and ``confirmed_today`` as they will be once the hub has confirmed every
+    record this clinic owns (nothing left queued), from one snapshot: worked out while the last
+    batch of a push is on its way (``engine``: they serve only if that came true)."""
+    with reading(engine) as cursor:
+        numbers = {}
+        for kind in owned_kinds():
+            pairs = cursor.execute(_owned_rows(kind, "id, revision")).fetchall()
+            if pairs:
+                numbers[kind] = (len(pairs), record_set_hash(pairs))
+        return numbers, _changed_on(cursor, today, confirmed=False)
 
 
 # --- receipts ----------------------------------------------------------------------------------------

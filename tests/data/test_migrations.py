@@ -111,9 +111,10 @@ def test_the_upgrade_stores_a_cleared_rejections_params_as_null(tmp_path):
     with engine.begin() as connection:
         connection.execute(
             text(
-                "INSERT INTO outbox (kind, record_id, revision, queued_at, state, attempts, reject_code, reject_params) "
-                "VALUES ('visit', 'a', 2, '2026-12-01 08:00:00.000000', 'pending', 0, NULL, 'null'), "
-                "('visit', 'b', 1, '2026-12-01 08:00:01.000000', 'rejected', 1, 'invalid_value', '{\"field\": \"sbp\"}')"
+                "INSERT INTO outbox (kind, record_id, revision, queued_at, state, attempts, reject_code, "
+                "reject_params) VALUES ('visit', 'a', 2, '2026-12-01 08:00:00.000000', 'pending', 0, NULL, 'null'), "
+                "('visit', 'b', 1, '2026-12-01 08:00:01.000000', 'rejected', 1, 'invalid_value', "
+                '\'{"field": "sbp"}\')'
             )
         )
     engine.dispose()

@@ -154,7 +154,8 @@ def test_a_first_epoch_queues_what_has_no_row_and_a_new_epoch_queues_everything_
     with sqlite3.connect(path) as conn:
         conn.execute("DELETE FROM outbox WHERE rowid IN (SELECT rowid FROM outbox ORDER BY rowid LIMIT 3)")
         conn.execute(
-            "UPDATE outbox SET state = 'rejected', reject_code = 'invalid_value' WHERE rowid = (SELECT max(rowid) FROM outbox)"
+            "UPDATE outbox SET state = 'rejected', reject_code = 'invalid_value' "
+            "WHERE rowid = (SELECT max(rowid) FROM outbox)"
         )
     assert sync_state.adopt_epoch(engine, "first-hub") is False
     assert sync_state.adopt_epoch(engine, "restored-hub") is True

@@ -197,3 +197,141 @@ def test_a_new_hub_epoch_makes_the_clinic_resend_and_end_consistent(own_hub, sma
     assert len(hub.clinic_records(code)) == 7
     assert sync_state.pull_cursor(engine).epoch == epoch
     assert report.receipt.mismatched == [] and _outbox(engine) == []
+
+
+def _counting(monkeypatch, module, name, then=None):
+    """Count the calls of ``module.name`` (and run ``then`` after each)."""
+    calls: list[object] = []
+    original = getattr(module, name)
+
+    def counted(*args, **kwargs):
+        result = original(*args, **kwargs)
+        calls.append(result)
+        if then is not None:
+            then()
+        return result
+
+    monkeypatch.setattr(module, name, counted)
+    return calls
+
+
+def test_the_numbers_worked_out_while_the_last_batch_is_stored_serve_when_all_is_confirmed(
+    own_hub, small_clinic, clinic_settings, monkeypatch
+):
+    from clinic_tui import clock
+
+    hub = own_hub()  # nothing of its own to pull: the numbers can serve
+    engine = small_clinic
+    _, token = register(hub, engine)
+    guessed = _counting(monkeypatch, sync_state, "numbers_once_confirmed")
+    hashed_after = _counting(monkeypatch, sync_state, "local_reconcile")
+    report = run_sync(engine, clinic_settings(hub, database_path(engine), batch_size=2), token=token)
+    assert report.outcome == "ok", report.message
+    assert (report.pushed, report.resent) == (7, 0)
+    assert len(guessed) == 1 and hashed_after == []  # worked out once, during the last batch
+    numbers, today = guessed[0]
+    monkeypatch.undo()
+    assert numbers == sync_state.local_reconcile(engine)  # what the clinic holds confirmed now
+    assert report.receipt.today == today == sync_state.confirmed_today(engine, clock.today())
+    assert sum(today.values()) == 7
+
+
+def test_a_record_edited_while_the_last_batch_is_on_its_way_goes_too_and_the_numbers_are_worked_out_again(
+    own_hub, small_clinic, clinic_settings, monkeypatch
+):
+    from clinic_tui.data import records
+    from clinic_tui.data.db import unit_of_work
+    from clinic_tui.data.models import Resident
+
+    hub = own_hub()  # nothing of its own to pull: the numbers can serve
+    engine = small_clinic
+    code, token = register(hub, engine)
+    with read_session(engine) as session:
+        edited = session.execute(select(Resident.id).limit(1)).scalar_one()
+
+    def edit():  # the doctor saves a change just after the numbers were worked out
+        with unit_of_work(engine) as session:
+            records.update(session, session.get(Resident, edited), {"name": "王大明"}, None)
+
+    guessed = _counting(monkeypatch, sync_state, "numbers_once_confirmed", then=edit)
+    hashed_after = _counting(monkeypatch, sync_state, "local_reconcile")
+    report = run_sync(engine, clinic_settings(hub, database_path(engine), batch_size=2), token=token)
+    monkeypatch.undo()
+    assert report.outcome == "ok", report.message
+    assert report.pushed == 8 and _outbox(engine) == []  # the edit went at the end of the walk
+    assert ("resident", edited, 2) in hub.clinic_records(code)
+    # The numbers worked out before the edit counted revision 1: not used. Its own batch was the
+    # last one then, and the numbers worked out while the hub stored it served (the second edit,
+    # the same name again, made no new revision).
+    assert len(guessed) == 2 and guessed[0][0] != guessed[1][0]
+    assert guessed[1][0] == sync_state.local_reconcile(engine) and hashed_after == []
+    assert report.resent == 0
+
+
+def test_a_record_refused_in_the_last_batch_is_not_counted_as_confirmed(
+    own_hub, small_clinic, clinic_settings, monkeypatch
+):
+    from clinic_tui import clock
+    from clinic_tui.data import records
+    from clinic_tui.data.db import unit_of_work
+    from clinic_tui.data.models import Clinic, Referral
+
+    hub = own_hub()
+    engine = small_clinic
+    code, token = register(hub, engine)
+    with unit_of_work(engine) as session:  # queued last: in the last batch, which the hub refuses
+        clinic = session.execute(select(Clinic)).scalar_one()
+        refused = records.create(
+            session,
+            Referral(
+                clinic_id=clinic.id,
+                referral_no=f"{code}-20261120-0001",
+                direction="down",
+                status="sent",
+                referral_date=date(2026, 11, 20),
+                patient_name="王小明",
+            ),
+            None,
+        )
+    guessed = _counting(monkeypatch, sync_state, "numbers_once_confirmed")
+    hashed_after = _counting(monkeypatch, sync_state, "local_reconcile")
+    from clinic_tui.sync.client import HubClient
+
+    taken_back = _counting(monkeypatch, HubClient, "own")
+    report = run_sync(engine, clinic_settings(hub, database_path(engine), batch_size=2), token=token)
+    monkeypatch.undo()
+    assert report.outcome == "rejected" and report.rejected == 1 and report.resent == 0
+    assert taken_back == []  # the numbers matched the hub's at once: nothing taken back from it
+    assert guessed[0][1]["referral"] == 1  # the guess counted it confirmed ...
+    assert len(hashed_after) == 1  # ... so the numbers were worked out again
+    today = sync_state.confirmed_today(engine, clock.today())
+    assert report.receipt.today == today and "referral" not in today
+    assert _outbox(engine) == [("referral", refused.id, 1, "rejected")]
+
+
+def test_numbers_worked_out_before_a_batch_was_halved_are_not_used(own_hub, small_clinic, clinic_settings, monkeypatch):
+    """The halves are built after the numbers: an edit made between goes with them, at its new
+    revision, and leaves nothing queued; the numbers (of the old revision) must not serve."""
+    from clinic_tui.data import records
+    from clinic_tui.data.db import unit_of_work
+    from clinic_tui.data.models import Resident
+
+    hub = own_hub(max_push_records=4)
+    engine = small_clinic
+    code, token = register(hub, engine)
+    with read_session(engine) as session:
+        edited = session.execute(select(Resident.id).limit(1)).scalar_one()
+
+    def edit():
+        with unit_of_work(engine) as session:
+            records.update(session, session.get(Resident, edited), {"name": "王大明"}, None)
+
+    from clinic_tui.sync.client import HubClient
+
+    _counting(monkeypatch, sync_state, "numbers_once_confirmed", then=edit)
+    taken_back = _counting(monkeypatch, HubClient, "own")
+    report = run_sync(engine, clinic_settings(hub, database_path(engine), batch_size=10), token=token)
+    monkeypatch.undo()
+    assert report.outcome == "ok", report.message
+    assert _outbox(engine) == [] and ("resident", edited, 2) in hub.clinic_records(code)
+    assert report.resent == 0 and taken_back == []  # the numbers matched the hub's at once
