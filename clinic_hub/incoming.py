@@ -253,7 +253,7 @@ def read_well_formed(body: bytes, max_records: int) -> tuple[str, list[Incoming]
                 clinic_id = parsed.get("clinic_id")
             else:
                 parsed, clinic_id = None, _read_head.decode(raw).clinic_id
-            updated_at = limits.parse_timestamp(rec.updated_at)
+            updated_at = limits.parse_timestamp(rec.updated_at, matched=True)  # by _FastRecord
         except (ValueError, msgspec.DecodeError, msgspec.ValidationError, RecursionError):
             return None  # OutOfBounds and UnicodeDecodeError are ValueErrors
         records.append(

@@ -37,6 +37,10 @@ TIMES = [
     "2026-11-23T10:00:00",
     "2026-11-23",
     "23/11/2026",
+    "2026-11-23T10:00:00Z\n",  # "$" lets a line end by where msgspec checks the pattern
+    "2026-11-23T10:00:00+00:00\n",
+    "２０２６-11-23T10:00:00Z",  # other digits than 0-9 ("\\d" takes them)
+    "٢٠٢٦-١١-٢٣T10:00:00Z",
     1700000000,
     1.5,
     True,
