@@ -241,18 +241,25 @@ def read_well_formed(body: bytes, max_records: int) -> tuple[str, list[Incoming]
     if not BATCH_ID.fullmatch(batch.batch_id) or len(batch.records) > max_records:
         return None
     records = []
-    screen = limits.data_is_plain_in_plain_body if limits.body_is_plain(body) else limits.raw_data_is_plain
+    plain_body = limits.body_is_plain(body)
     for rec in batch.records:
         raw = bytes(rec.data)
-        if not raw.startswith(b"{") or not screen(raw):
-            return None  # not an object, or maybe out of bounds: the careful way answers for it
+        if not raw.startswith(b"{"):
+            return None  # not an object: the careful way answers for it
+        plain, read = limits.data_in_plain_body(raw) if plain_body else (limits.raw_data_is_plain(raw), None)
+        if not plain:
+            return None  # maybe out of bounds: the careful way answers for it
         try:
             data_json = raw.decode()  # UnicodeDecodeError: not UTF-8
             if rec.kind in PARSED_KINDS:
                 parsed = from_json(raw)
                 clinic_id = parsed.get("clinic_id")
             else:
-                parsed, clinic_id = None, _read_head.decode(raw).clinic_id
+                # As the screen read it (a text, or none, as usual; duplicate keys: the last, as
+                # _Head reads them); anything else is read again, the screen keeping no floats.
+                parsed, clinic_id = None, read.get("clinic_id") if read is not None else None
+                if read is None or not (clinic_id is None or isinstance(clinic_id, str)):
+                    clinic_id = _read_head.decode(raw).clinic_id
             updated_at = limits.parse_timestamp(rec.updated_at, matched=True)  # by _FastRecord
         except (ValueError, msgspec.DecodeError, msgspec.ValidationError, RecursionError):
             return None  # OutOfBounds and UnicodeDecodeError are ValueErrors

@@ -209,15 +209,21 @@ def body_is_plain(body: bytes) -> bool:
 
 def data_is_plain_in_plain_body(raw: bytes) -> bool:
     """``raw_data_is_plain`` for the raw ``data`` of a record of a body that passed ``body_is_plain``."""
+    return data_in_plain_body(raw)[0]
+
+
+def data_in_plain_body(raw: bytes) -> tuple[bool, Any]:
+    """``data_is_plain_in_plain_body``, and the data as the screen read it when it did (None when
+    the exact screen decided): its texts, integers and structure as sent, every float as 0.0."""
     if len(raw) > MAX_STRING_CHARS:
-        return False
+        return False, None
     if raw.count(b"{") + raw.count(b"[") > MAX_DEPTH or b"0" * 16 in raw.translate(_DIGITS_AS_ZERO):
-        return raw_data_is_plain(raw)  # only bounds (strings counted too): the exact screen decides
+        return raw_data_is_plain(raw), None  # only bounds (strings counted too): the exact screen decides
     try:
-        _NUMBERS_AS_WRITTEN.decode(raw)
+        read = _NUMBERS_AS_WRITTEN.decode(raw)
     except (_Exponent, msgspec.DecodeError, RecursionError):
-        return False  # an exponent, or not JSON: the careful way decides
-    return True
+        return False, None  # an exponent, or not JSON: the careful way decides
+    return True, read
 
 
 def without_strings(raw: bytes) -> bytes:

@@ -120,7 +120,7 @@ VALID_FIELDS = {
 # What a careless or hostile clinic puts in one field (the valid values among them too).
 DATA = st.one_of(
     st.fixed_dictionaries(
-        {"clinic_id": st.sampled_from(["c-1", "", "  ", None, 7, "x" * 65])},
+        {"clinic_id": st.sampled_from(["c-1", "", "  ", None, 7, "x" * 65, 1.5, [1.5], {"c": 2.5}, 10**20])},
         optional={
             "name": st.text(max_size=8),
             "pin": st.just("1234"),
@@ -207,6 +207,22 @@ def test_what_the_fast_way_takes_the_careful_way_takes_alike():
     check()
     assert reached["compared"] >= reached["examples"] * 0.6, reached
     assert reached["refused"] > 0, reached  # what the fast way takes, _checked may still refuse
+
+
+def test_a_clinic_id_given_twice_or_not_as_a_text_is_read_as_the_careful_way_reads_it():
+    """The fast way reads clinic_id as its screen read the data (floats not kept, so anything but a
+    text is read again); a key given twice means its last value on both ways."""
+    for data in (b'{"clinic_id": "C2", "clinic_id": "C1"}', b'{"clinic_id": 1.5}', b'{"clinic_id": [2.5], "x": 1}'):
+        record = b'{"kind":"visit","id":"%s","revision":1,"updated_at":"2026-11-23T10:00:00Z","data":%s}' % (
+            str(uuid.UUID(int=9)).encode(),
+            data,
+        )
+        raw = b'{"batch_id":"b-3","records":[%s]}' % record
+        _, careful = push.read_carefully(raw, 500)
+        fast = read_well_formed(raw, 500)
+        assert fast is not None, data
+        assert [_outcome(push._checked(rec)) for rec in fast[1]] == [_outcome(rec) for rec in careful], data
+        assert fast[1][0].clinic_id == json.loads(data)["clinic_id"]
 
 
 def test_an_ordinary_batch_is_read_in_one_pass():
