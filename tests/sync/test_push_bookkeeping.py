@@ -32,6 +32,19 @@ def _outbox(engine) -> dict[str, tuple[int, str, int]]:
         }
 
 
+def _refusal(item: outbox.OutboxItem) -> SimpleNamespace:
+    """The hub's answer refusing ``item`` (an ID number it finds invalid)."""
+    return SimpleNamespace(
+        id=item.record_id,
+        kind=item.kind,
+        revision=item.revision,
+        status="rejected",
+        code="invalid_value",
+        message="字段取值无效：id_number",
+        params={"field": "id_number"},
+    )
+
+
 def test_wire_records_read_with_core_equal_the_orm_snapshot(demo_db):
     engine = open_database(demo_db).engine
     items = outbox.pending_items(engine)
@@ -83,17 +96,7 @@ def test_answers_remove_only_the_exact_revision_answered(small_clinic):
         for i in sent
         if i != refused
     ]
-    answers.append(
-        SimpleNamespace(
-            id=refused.record_id,
-            kind=refused.kind,
-            revision=refused.revision,
-            status="rejected",
-            code="invalid_value",
-            message="字段取值无效：id_number",
-            params={"field": "id_number"},
-        )
-    )
+    answers.append(_refusal(refused))
     counts, _ = outbox.apply_push_answers(engine, sent, answers)
     assert (counts.accepted, counts.rejected, counts.still_pending) == (len(sent) - 1, 1, 1)
     left = _outbox(engine)
@@ -109,16 +112,7 @@ def test_an_edit_clears_a_rejection_to_null_and_a_new_epoch_rewrites_nothing_alr
     engine = small_clinic
     sent, _ = outbox.build_batch(engine, outbox.pending_items(engine))
     refused = next(item for item in sent if item.kind == "resident")
-    answer = SimpleNamespace(
-        id=refused.record_id,
-        kind=refused.kind,
-        revision=refused.revision,
-        status="rejected",
-        code="invalid_value",
-        message="字段取值无效：id_number",
-        params={"field": "id_number"},
-    )
-    outbox.apply_push_answers(engine, [refused], [answer])
+    outbox.apply_push_answers(engine, [refused], [_refusal(refused)])
     with unit_of_work(engine) as session:  # the doctor mends it: queued again, the rejection cleared
         records.update(session, session.get(Resident, refused.record_id), {"name": "王大明"}, None)
     path = database_path(engine)

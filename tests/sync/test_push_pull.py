@@ -104,16 +104,15 @@ def test_an_edit_made_while_its_batch_is_in_flight_stays_pending_and_goes_next(h
     assert report.pushed == 8  # 7 records, and the edited one a second time
 
 
-def test_a_rejected_record_keeps_the_hubs_reason_and_goes_again_once_fixed(hub, small_clinic, clinic_settings):
+def _refused_referral(engine, code: str):
+    """A referral the hub refuses (a clinic may not send one downward), queued after the rest."""
     from clinic_tui.data import records
     from clinic_tui.data.db import unit_of_work
     from clinic_tui.data.models import Clinic, Referral
 
-    engine = small_clinic
-    code, token = register(hub, engine)
     with unit_of_work(engine) as session:
         clinic = session.execute(select(Clinic)).scalar_one()
-        slip = records.create(
+        return records.create(
             session,
             Referral(
                 clinic_id=clinic.id,
@@ -125,6 +124,16 @@ def test_a_rejected_record_keeps_the_hubs_reason_and_goes_again_once_fixed(hub, 
             ),
             None,
         )
+
+
+def test_a_rejected_record_keeps_the_hubs_reason_and_goes_again_once_fixed(hub, small_clinic, clinic_settings):
+    from clinic_tui.data import records
+    from clinic_tui.data.db import unit_of_work
+    from clinic_tui.data.models import Referral
+
+    engine = small_clinic
+    code, token = register(hub, engine)
+    slip = _refused_referral(engine, code)
     settings = clinic_settings(hub, database_path(engine))
     report = run_sync(engine, settings, token=token)
     assert report.outcome == "rejected" and report.exit_code == 5
@@ -272,27 +281,11 @@ def test_a_record_refused_in_the_last_batch_is_not_counted_as_confirmed(
     own_hub, small_clinic, clinic_settings, monkeypatch
 ):
     from clinic_tui import clock
-    from clinic_tui.data import records
-    from clinic_tui.data.db import unit_of_work
-    from clinic_tui.data.models import Clinic, Referral
 
     hub = own_hub()
     engine = small_clinic
     code, token = register(hub, engine)
-    with unit_of_work(engine) as session:  # queued last: in the last batch, which the hub refuses
-        clinic = session.execute(select(Clinic)).scalar_one()
-        refused = records.create(
-            session,
-            Referral(
-                clinic_id=clinic.id,
-                referral_no=f"{code}-20261120-0001",
-                direction="down",
-                status="sent",
-                referral_date=date(2026, 11, 20),
-                patient_name="王小明",
-            ),
-            None,
-        )
+    refused = _refused_referral(engine, code)  # queued last: in the last batch, which the hub refuses
     guessed = _counting(monkeypatch, sync_state, "numbers_once_confirmed")
     hashed_after = _counting(monkeypatch, sync_state, "local_reconcile")
     from clinic_tui.sync.client import HubClient
