@@ -171,10 +171,15 @@ async def test_quitting_during_a_sync_stops_it_cleanly_after_its_batch(app_hub, 
     import time
 
     from clinic_tui.sync import state as sync_state
+    from tests.sync.faults.faultproxy import FaultProxy
 
-    # Small batches: at the default 500 the demo's 3,458 records go in about a second, too fast to
-    # quit in the middle of (at 50 a loaded machine still let the push finish before Ctrl+Q landed).
-    app = synced_app(app_hub.base_url, app_hub, batch_size=10)
+    # Small batches over a link with 10 ms each way: 347 pushes take about 8 s. Without the delay
+    # the demo's 3,468 records went in about a second at 10 a batch, and the test (which sees the
+    # push's progress only when the app's loop gets its turn) saw the first of it at 2,200-3,300
+    # done: a faster push then finished before Ctrl+Q landed.
+    link = FaultProxy(("127.0.0.1", app_hub.port))
+    link.throttle(None, latency=0.01)
+    app = synced_app(link.url, app_hub, batch_size=10)
     async with app.run_test(size=(80, 24)) as pilot:
         await _open_sync_screen(app, pilot)
         await pilot.press("f5")
@@ -188,6 +193,7 @@ async def test_quitting_during_a_sync_stops_it_cleanly_after_its_batch(app_hub, 
     (run, *_) = sync_state.recent_runs(app.store.engine, 1)
     assert run.outcome == "error" and run.finished_at is not None  # stopped between batches, receipt kept
     assert sync_state.pending_by_kind(app.store.engine)  # what was not confirmed stays in the outbox
+    link.close()
 
 
 @pytest.mark.slow
