@@ -209,7 +209,7 @@ def test_a_new_hub_epoch_makes_the_clinic_resend_and_end_consistent(own_hub, sma
 
 
 def _counting(monkeypatch, module, name, then=None):
-    """Count the calls of ``module.name`` (and run ``then`` after each)."""
+    """Keep what each call of ``module.name`` returns (and run ``then`` after each)."""
     calls: list[object] = []
     original = getattr(module, name)
 
