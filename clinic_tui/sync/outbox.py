@@ -69,6 +69,8 @@ def driver_cursor(session: Session) -> sqlite3.Cursor:
 # --- walking the outbox ------------------------------------------------------------------------------
 _PENDING = "SELECT kind, record_id, revision, queued_at, rowid FROM outbox WHERE state = 'pending' "
 _SEND_ORDER = "ORDER BY queued_at, rowid "
+# After a key, as a row value: the send-order index is searched from the key, not scanned up to it.
+_AFTER_KEY = "AND (queued_at, rowid) > (?, ?) "
 
 
 def pending_items(engine: Database) -> list[OutboxItem]:
@@ -102,8 +104,7 @@ def next_pending(engine: Database, limit: int, after: PendingKey | None) -> tupl
         else:
             queued_at, rowid = after
             rows = cursor.execute(
-                # A row value: the send-order index is searched from the key, not scanned up to it.
-                _PENDING + "AND (queued_at, rowid) > (?, ?) " + _SEND_ORDER + "LIMIT ?",
+                _PENDING + _AFTER_KEY + _SEND_ORDER + "LIMIT ?",
                 (queued_at, rowid, limit),
             ).fetchall()
     if not rows:

@@ -50,7 +50,6 @@ class _Start(NamedTuple):
     attempted: set[OutboxItem]
     first: _Batch | None
     after: outbox.PendingKey | None
-    total: int
 
 
 class PushCounts(Protocol):
@@ -100,10 +99,9 @@ class Pusher:
         """Read, build and encode the first batch now, while the hub answers a question asked
         before the push (engine: the reconcile before a first or careful sync); the next
         ``push_all`` sends it first. ``discard`` it if records change before then."""
-        self.done, self.total = 0, outbox.pending_count(self.engine)
         attempted: set[OutboxItem] = set()
         first, after = self._next_batch(attempted, None)
-        self._prepared = _Start(attempted, first, after, self.total)
+        self._prepared = _Start(attempted, first, after)
 
     def discard(self) -> None:
         """Forget a prepared batch (records were taken back from the hub since it was built)."""
@@ -115,13 +113,9 @@ class Pusher:
         Returns how many the hub accepted as new."""
         accepted_before = self.report.accepted
         self._failure = None
-        if self._prepared is not None:
-            attempted, first, after, total = self._prepared
-            self._prepared = None
-            self.done, self.total = 0, max(total, outbox.pending_count(self.engine))
-        else:
-            attempted, first, after = set(), None, None
-            self.done, self.total = 0, outbox.pending_count(self.engine)
+        attempted, first, after = self._prepared or _Start(set(), None, None)
+        self._prepared = None
+        self.done, self.total = 0, outbox.pending_count(self.engine)  # the prepared batch's rows too
         # Every exchange with the hub runs on this one thread, one request at a time, in order.
         self._sender = ThreadPoolExecutor(1, thread_name_prefix="sync-push")
         # The sender must take the hub's reply (and send the next batch) at once, not after this

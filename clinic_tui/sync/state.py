@@ -165,12 +165,23 @@ def requeue_kinds(engine: Database, kinds: Iterable[str]) -> int:
 def local_reconcile(engine: Database) -> dict[str, tuple[int, str]]:
     """Per kind: count and record_set_hash of the records the hub should hold (owned, none queued)."""
     with reading(engine) as cursor:
-        numbers = {}
-        for kind in owned_kinds():
-            pairs = cursor.execute(_confirmed_rows(kind, "id, revision"), (kind,)).fetchall()
-            if pairs:
-                numbers[kind] = (len(pairs), record_set_hash(pairs))
-        return numbers
+        return _numbers(cursor, confirmed=True)
+
+
+def _counted(kind: str, columns: str, *, confirmed: bool) -> tuple[str, tuple[str, ...]]:
+    """The SELECT of ``columns`` of the owned records of ``kind`` (``confirmed``: of those, the
+    ones the hub confirmed), with its parameters."""
+    return (_confirmed_rows(kind, columns), (kind,)) if confirmed else (_owned_rows(kind, columns), ())
+
+
+def _numbers(cursor: sqlite3.Cursor, *, confirmed: bool) -> dict[str, tuple[int, str]]:
+    """Per kind, count and record_set_hash of the owned records (``confirmed``: of the confirmed)."""
+    numbers = {}
+    for kind in owned_kinds():
+        pairs = cursor.execute(*_counted(kind, "id, revision", confirmed=confirmed)).fetchall()
+        if pairs:
+            numbers[kind] = (len(pairs), record_set_hash(pairs))
+    return numbers
 
 
 def confirmed_today(engine: Database, today: date) -> dict[str, int]:
@@ -185,9 +196,9 @@ def _changed_on(cursor: sqlite3.Cursor, today: date, *, confirmed: bool) -> dict
     end = stored_datetime(clock.at(today, datetime.max.time()))
     counts: dict[str, int] = {}
     for kind in owned_kinds():
-        rows, parameters = (_confirmed_rows, (kind,)) if confirmed else (_owned_rows, ())
+        select, parameters = _counted(kind, "count(*)", confirmed=confirmed)
         (count,) = cursor.execute(
-            rows(kind, "count(*)") + " AND updated_at >= ? AND updated_at <= ?", (*parameters, start, end)
+            select + " AND updated_at >= ? AND updated_at <= ?", (*parameters, start, end)
         ).fetchone()
         if count:
             counts[kind] = count
@@ -199,12 +210,7 @@ def numbers_once_confirmed(engine: Database, today: date) -> tuple[dict[str, tup
     record this clinic owns (nothing left queued), from one snapshot: worked out while the last
     batch of a push is on its way (``engine``: they serve only if that came true)."""
     with reading(engine) as cursor:
-        numbers = {}
-        for kind in owned_kinds():
-            pairs = cursor.execute(_owned_rows(kind, "id, revision")).fetchall()
-            if pairs:
-                numbers[kind] = (len(pairs), record_set_hash(pairs))
-        return numbers, _changed_on(cursor, today, confirmed=False)
+        return _numbers(cursor, confirmed=False), _changed_on(cursor, today, confirmed=False)
 
 
 # --- receipts ----------------------------------------------------------------------------------------

@@ -129,7 +129,7 @@ def record_set_hash(pairs: Iterable[tuple[str | uuid.UUID, int]]) -> str:
 
 def _all_canonical(ids: list[str]) -> bool:
     """Whether every id is a canonical (lower-case, hyphenated) UUID, as the ids a database stores
-    are: checked all at once on the bytes (0.3 ms for 10,000; parsing each as a UUID took 12 ms,
+    are: checked all at once on the bytes (0.5 ms for 10,000; parsing each as a UUID took 12 ms,
     a regular expression over them all 2 ms). Each id must take 37 bytes with its line end, with
     the hyphens and the line end in their places and only hexadecimal digits in between."""
     if not ids:

@@ -165,11 +165,7 @@ def test_the_walk_reads_the_send_order_index_from_its_key(small_clinic):
         plan = " ".join(
             row[-1]
             for row in conn.execute(
-                "EXPLAIN QUERY PLAN "
-                + outbox._PENDING
-                + "AND (queued_at, rowid) > (?, ?) "
-                + outbox._SEND_ORDER
-                + "LIMIT 5",
+                "EXPLAIN QUERY PLAN " + outbox._PENDING + outbox._AFTER_KEY + outbox._SEND_ORDER + "LIMIT 5",
                 ("2026-01-01", 0),
             )
         )
